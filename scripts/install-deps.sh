@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs every Debian package demine needs to build, test and run.
+# Idempotent and quiet when everything is already installed.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config git
+  clang libclang-rt-14-dev
+  libsqlite3-dev sqlite3
+  libgeos-dev libproj-dev proj-data
+  libgdal-dev gdal-bin python3-gdal
+  postgresql postgresql-15-postgis-3
+  libmicrohttpd-dev libsodium-dev libcairo2-dev libpq-dev
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >/dev/null
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
