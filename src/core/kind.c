@@ -1,0 +1,339 @@
+#include "core/kind.h"
+
+#include "core/date.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Enum spellings: canonical first, then accepted aliases. */
+static const char *const hazard_status[] = {"SHA|suspected", "CHA|confirmed", NULL};
+static const char *const hazard_lifecycle[] = {"open", "closed", "handed_over|handed over|handedover",
+                                               NULL};
+static const char *const release_method[] = {
+    "cancelled|cancellation|cancel|canceled|NTS", "reduced|reduction|reduce|TS",
+    "cleared|clearance|clear", NULL};
+static const char *const activity_type[] = {"NTS|non-technical survey", "TS|technical survey",
+                                            "clearance", "BAC|battle area clearance",
+                                            "EOD|EOD spot task", "EORE", "marking",
+                                            "QA|QA/QC|QC", NULL};
+static const char *const activity_asset[] = {"manual", "mechanical", "dog|dogs|MDD", "mixed",
+                                             NULL};
+static const char *const activity_status[] = {"planned", "ongoing", "completed|complete|done",
+                                              "suspended", NULL};
+static const char *const eo_category[] = {"AP|AP mine|APM|antipersonnel",
+                                          "AT|AT mine|ATM|antitank",
+                                          "UXO",
+                                          "AXO",
+                                          "cluster|submunition|cluster submunition|CM",
+                                          "IED",
+                                          "SAA",
+                                          "other",
+                                          NULL};
+static const char *const device_category[] = {"AP|AP mine|APM|antipersonnel",
+                                              "AT|AT mine|ATM|antitank",
+                                              "UXO",
+                                              "AXO",
+                                              "cluster|submunition|cluster submunition|CM",
+                                              "IED",
+                                              "SAA",
+                                              "other",
+                                              "unknown",
+                                              NULL};
+static const char *const eo_disposal[] = {"destroyed|destroyed in situ|destroyed_in_situ",
+                                          "removed", "rendered_safe|rendered safe",
+                                          "not_disposed|pending", NULL};
+static const char *const victim_status[] = {"killed|dead|k", "injured|wounded|i", NULL};
+static const char *const victim_sex[] = {"f|female|woman|girl", "m|male|man|boy", "u|unknown",
+                                         NULL};
+static const char *const victim_age_group[] = {"child|children", "adult", NULL};
+static const char *const victim_group[] = {"civilian", "deminer", "military", "unknown", NULL};
+static const char *const org_type[] = {"operator", "ngo|NGO", "commercial", "military",
+                                       "government", "other", NULL};
+static const char *const infra_type[] = {"road", "power_line|power line", "canal", "cemetery",
+                                         "water_point|water point", "farmland", "school",
+                                         "health", "other", NULL};
+
+#define TEXT(n) {n, DM_FT_TEXT, NULL, 0, 0, 0, NULL}
+#define DATE(n) {n, DM_FT_DATE, NULL, 0, 0, 0, NULL}
+#define ENUM(n, v) {n, DM_FT_ENUM, v, 0, 0, 0, NULL}
+#define ENUM_REQ(n, v) {n, DM_FT_ENUM, v, DM_FIELD_REQUIRED, 0, 0, NULL}
+#define REAL(n, lo, hi, u) {n, DM_FT_REAL, NULL, 0, lo, hi, u}
+#define INT(n, lo, hi) {n, DM_FT_INT, NULL, 0, lo, hi, NULL}
+#define PERSONAL(n) {n, DM_FT_TEXT, NULL, DM_FIELD_PERSONAL, 0, 0, NULL}
+
+static const dm_field hazard_fields[] = {
+    TEXT("name"),          ENUM_REQ("status", hazard_status), ENUM("lifecycle", hazard_lifecycle),
+    TEXT("eo_categories"), TEXT("organisation"),              DATE("date_recorded"),
+    TEXT("admin_code"),    TEXT("description"),
+};
+static const dm_field release_fields[] = {
+    ENUM_REQ("method", release_method), DATE("date"), TEXT("organisation"),
+    REAL("depth_m", 0, 20, "m"),        TEXT("hazard_code"), TEXT("activity_code"),
+};
+static const dm_field activity_fields[] = {
+    ENUM("type", activity_type),       TEXT("organisation"),
+    ENUM("asset", activity_asset),     DATE("start_date"),
+    DATE("end_date"),                  ENUM("status", activity_status),
+    REAL("person_days", 0, 1e7, "person-days"), REAL("cost", 0, 1e12, NULL),
+    TEXT("currency"),                  TEXT("hazard_code"),
+};
+static const dm_field eo_item_fields[] = {
+    ENUM_REQ("category", eo_category), TEXT("model"),
+    INT("quantity", 1, 1000000),       DATE("date"),
+    REAL("depth_m", 0, 20, "m"),       TEXT("condition"),
+    ENUM("disposal", eo_disposal),     TEXT("organisation"),
+    TEXT("activity_code"),             TEXT("hazard_code"),
+};
+static const dm_field accident_fields[] = {
+    TEXT("incident_ref"),     DATE("date"),          ENUM("device_category", device_category),
+    TEXT("device_model"),     TEXT("activity"),      {"demining", DM_FT_BOOL, NULL, 0, 0, 0, NULL},
+    TEXT("hazard_code"),      TEXT("admin_code"),    TEXT("settlement_code"),
+    TEXT("source"),           TEXT("description"),
+};
+static const dm_field victim_fields[] = {
+    TEXT("accident_code"),      TEXT("incident_ref"),   ENUM("status", victim_status),
+    ENUM("sex", victim_sex),    INT("age", 0, 110),     ENUM("age_group", victim_age_group),
+    ENUM("group", victim_group), TEXT("injuries"),       PERSONAL("name"),
+    PERSONAL("address"),
+};
+static const dm_field organisation_fields[] = {
+    {"name", DM_FT_TEXT, NULL, DM_FIELD_REQUIRED, 0, 0, NULL},
+    ENUM("type", org_type),
+    TEXT("country"),
+};
+static const dm_field admin_area_fields[] = {
+    {"name", DM_FT_TEXT, NULL, DM_FIELD_REQUIRED, 0, 0, NULL},
+    INT("level", 0, 9),
+    TEXT("parent_code"),
+};
+static const dm_field settlement_fields[] = {
+    {"name", DM_FT_TEXT, NULL, DM_FIELD_REQUIRED, 0, 0, NULL},
+    INT("population", 0, 100000000),
+    TEXT("admin_code"),
+};
+static const dm_field infrastructure_fields[] = {
+    TEXT("name"),
+    ENUM("type", infra_type),
+    TEXT("admin_code"),
+};
+static const dm_field minefield_record_fields[] = {
+    DATE("laid"),
+    TEXT("record_json"),
+    TEXT("hazard_code"),
+};
+
+#define KIND(var, nm, tbl, pfx, ttl, g, greq, flds)                                               \
+    const dm_kind var = {nm, tbl, pfx, ttl, g, greq, flds, COUNT(flds)}
+
+KIND(dm_kind_hazards, "hazards", "hazards", "HA", "Hazardous areas", DM_GEOM_POLYGON, true,
+     hazard_fields);
+KIND(dm_kind_releases, "releases", "releases", "LR", "Land releases", DM_GEOM_POLYGON, true,
+     release_fields);
+KIND(dm_kind_activities, "activities", "activities", "AC", "Activities", DM_GEOM_POLYGON, false,
+     activity_fields);
+KIND(dm_kind_eo_items, "eo-items", "eo_items", "EO", "Explosive ordnance items", DM_GEOM_POINT,
+     true, eo_item_fields);
+KIND(dm_kind_accidents, "accidents", "accidents", "IN", "Accidents (incidents)", DM_GEOM_POINT,
+     true, accident_fields);
+KIND(dm_kind_victims, "victims", "victims", "VI", "Victims", DM_GEOM_NONE, false, victim_fields);
+KIND(dm_kind_organisations, "organisations", "organisations", "OR", "Organisations",
+     DM_GEOM_NONE, false, organisation_fields);
+KIND(dm_kind_admin_areas, "admin-areas", "admin_areas", "AD", "Admin areas", DM_GEOM_POLYGON,
+     true, admin_area_fields);
+KIND(dm_kind_settlements, "settlements", "settlements", "ST", "Settlements", DM_GEOM_POINT, true,
+     settlement_fields);
+KIND(dm_kind_infrastructure, "infrastructure", "infrastructure", "IF", "Infrastructure",
+     DM_GEOM_ANY, true, infrastructure_fields);
+KIND(dm_kind_minefield_records, "minefield-records", "minefield_records", "MR",
+     "Minefield records", DM_GEOM_POINT, false, minefield_record_fields);
+
+static const dm_kind *const all_kinds[] = {
+    &dm_kind_hazards,       &dm_kind_releases,      &dm_kind_activities,
+    &dm_kind_eo_items,      &dm_kind_accidents,     &dm_kind_victims,
+    &dm_kind_organisations, &dm_kind_admin_areas,   &dm_kind_settlements,
+    &dm_kind_infrastructure, &dm_kind_minefield_records,
+};
+
+size_t dm_kind_count(void) { return COUNT(all_kinds); }
+
+const dm_kind *dm_kind_at(size_t i) { return i < COUNT(all_kinds) ? all_kinds[i] : NULL; }
+
+const dm_kind *dm_kind_find(const char *name)
+{
+    for (size_t i = 0; i < COUNT(all_kinds); i++)
+        if (!strcmp(name, all_kinds[i]->name) || !strcmp(name, all_kinds[i]->table))
+            return all_kinds[i];
+    /* a few natural aliases */
+    if (!strcmp(name, "items") || !strcmp(name, "eo"))
+        return &dm_kind_eo_items;
+    if (!strcmp(name, "incidents"))
+        return &dm_kind_accidents;
+    if (!strcmp(name, "admin") || !strcmp(name, "admin-area"))
+        return &dm_kind_admin_areas;
+    return NULL;
+}
+
+int dm_kind_field_index(const dm_kind *kind, const char *name)
+{
+    for (size_t i = 0; i < kind->nfields; i++)
+        if (!strcmp(kind->fields[i].name, name))
+            return (int)i;
+    return -1;
+}
+
+void dm_kind_list_names(char *out, size_t outsz)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < COUNT(all_kinds) && used < outsz; i++) {
+        int n = snprintf(out + used, outsz - used, "%s%s", i ? ", " : "", all_kinds[i]->name);
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+}
+
+/* True when v matches one '|'-separated spelling of alts (case-insensitive). */
+static bool enum_match(const char *alts, const char *v, size_t *canon_len)
+{
+    const char *bar = strchr(alts, '|');
+    *canon_len = bar ? (size_t)(bar - alts) : strlen(alts);
+    size_t vlen = strlen(v);
+    const char *p = alts;
+    for (;;) {
+        const char *end = strchr(p, '|');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == vlen && !strncasecmp(p, v, len))
+            return true;
+        if (!end)
+            return false;
+        p = end + 1;
+    }
+}
+
+static void enum_allowed(const char *const *values, char *out, size_t outsz)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; values[i] && used < outsz; i++) {
+        const char *bar = strchr(values[i], '|');
+        int len = bar ? (int)(bar - values[i]) : (int)strlen(values[i]);
+        int n = snprintf(out + used, outsz - used, "%s%.*s", i ? ", " : "", len, values[i]);
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+}
+
+/* Checks one value; writes the canonical form into out (outsz bytes). */
+static dm_status normalise_short(const dm_field *f, const char *v, char *out, size_t outsz,
+                                 dm_error *err)
+{
+    switch (f->type) {
+    case DM_FT_TEXT:
+        break; /* handled by the caller */
+    case DM_FT_ENUM:
+        for (size_t i = 0; f->values[i]; i++) {
+            size_t canon;
+            if (enum_match(f->values[i], v, &canon)) {
+                snprintf(out, outsz, "%.*s", (int)canon, f->values[i]);
+                return DM_OK;
+            }
+        }
+        {
+            char allowed[256];
+            enum_allowed(f->values, allowed, sizeof allowed);
+            return dm_error_set(err, DM_EINVAL, "%s '%.60s' is not one of: %s", f->name, v,
+                                allowed);
+        }
+    case DM_FT_BOOL:
+        if (!strcasecmp(v, "1") || !strcasecmp(v, "true") || !strcasecmp(v, "yes") ||
+            !strcasecmp(v, "y")) {
+            snprintf(out, outsz, "1");
+            return DM_OK;
+        }
+        if (!strcasecmp(v, "0") || !strcasecmp(v, "false") || !strcasecmp(v, "no") ||
+            !strcasecmp(v, "n")) {
+            snprintf(out, outsz, "0");
+            return DM_OK;
+        }
+        return dm_error_set(err, DM_EINVAL, "%s '%.60s' is not yes/no (use 1/0, true/false, yes/no)",
+                            f->name, v);
+    case DM_FT_DATE: {
+        dm_date d;
+        dm_status st = dm_date_parse(v, &d, err);
+        if (st) {
+            dm_error_prefix(err, "%s", f->name);
+            return st;
+        }
+        char buf[11];
+        dm_date_format(d, buf);
+        snprintf(out, outsz, "%s", buf);
+        return DM_OK;
+    }
+    case DM_FT_INT: {
+        errno = 0;
+        char *end;
+        long long x = strtoll(v, &end, 10);
+        /* "12.0" from a spreadsheet is accepted as 12, "12y" is not */
+        if (*end == '.' && end[1] == '0' && strspn(end + 1, "0") == strlen(end + 1))
+            end += strlen(end);
+        if (*end || errno)
+            return dm_error_set(err, DM_EINVAL, "%s '%.60s' is not a whole number", f->name, v);
+        if (f->min < f->max && ((double)x < f->min || (double)x > f->max))
+            return dm_error_set(err, DM_EINVAL, "%s %lld is outside %g..%g", f->name, x, f->min,
+                                f->max);
+        snprintf(out, outsz, "%lld", x);
+        return DM_OK;
+    }
+    case DM_FT_REAL: {
+        errno = 0;
+        char *end;
+        double x = strtod(v, &end);
+        if (*end || errno || !isfinite(x))
+            return dm_error_set(err, DM_EINVAL, "%s '%.60s' is not a number", f->name, v);
+        if (f->min < f->max && (x < f->min || x > f->max))
+            return dm_error_set(err, DM_EINVAL, "%s %g is outside %g..%g%s%s", f->name, x, f->min,
+                                f->max, f->unit ? " " : "", f->unit ? f->unit : "");
+        snprintf(out, outsz, "%.17g", x);
+        return DM_OK;
+    }
+    }
+    return dm_error_set(err, DM_EINTERNAL, "%s: unknown field type", f->name);
+}
+
+dm_status dm_field_normalise(const dm_field *f, const char *in, char **out, dm_error *err)
+{
+    *out = NULL;
+    if (!in)
+        return DM_OK;
+    while (isspace((unsigned char)*in))
+        in++;
+    size_t n = strlen(in);
+    while (n && isspace((unsigned char)in[n - 1]))
+        n--;
+    if (n == 0)
+        return DM_OK;
+    if (f->type == DM_FT_TEXT) {
+        *out = strndup(in, n);
+        return *out ? DM_OK : dm_error_set(err, DM_ENOMEM, "out of memory");
+    }
+    char v[128], canon[128];
+    if (n >= sizeof v)
+        return dm_error_set(err, DM_EINVAL, "%s '%.40s...' is too long for a %s", f->name, in,
+                            f->type == DM_FT_DATE ? "date" : "value of this field");
+    memcpy(v, in, n);
+    v[n] = '\0';
+    dm_status st = normalise_short(f, v, canon, sizeof canon, err);
+    if (st)
+        return st;
+    *out = strdup(canon);
+    return *out ? DM_OK : dm_error_set(err, DM_ENOMEM, "out of memory");
+}

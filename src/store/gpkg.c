@@ -1,0 +1,1061 @@
+/* The GeoPackage backend of the Store: one SQLite file, WAL mode. */
+#include "store/gpkg_internal.h"
+
+#include "core/date.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <libgen.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define NKINDS_MAX 16
+
+typedef struct gpkg {
+    sqlite3 *db;
+    bool writable;
+    bool in_tx;
+    sqlite3_stmt *insert[NKINDS_MAX];
+    sqlite3_stmt *exists[NKINDS_MAX];
+    sqlite3_stmt *log;
+    int64_t next_number[NKINDS_MAX]; /* next code number per kind; 0 = look it up */
+    dm_geo *fn_geo;                  /* used by the SQL functions of the rtree triggers */
+} gpkg;
+
+typedef struct gpkg_cursor {
+    dm_cursor base;
+    sqlite3_stmt *stmt;
+    const dm_kind *kind;
+    bool with_geom;
+} gpkg_cursor;
+
+static gpkg *G(dm_store *s) { return s->impl; }
+
+static size_t kind_slot(const dm_kind *k)
+{
+    for (size_t i = 0; i < dm_kind_count(); i++)
+        if (dm_kind_at(i) == k)
+            return i;
+    return 0;
+}
+
+/* Maps an SQLite failure to a status and an actionable message. */
+static dm_status sql_error(dm_store *s, int rc, const char *doing, dm_error *err)
+{
+    const char *msg = G(s) && G(s)->db ? sqlite3_errmsg(G(s)->db) : sqlite3_errstr(rc);
+    switch (rc & 0xff) {
+    case SQLITE_FULL:
+        return dm_error_set(err, DM_EFULL,
+                            "%s: the disk is full (%s); nothing was changed, free some space and "
+                            "try again",
+                            s->location, doing);
+    case SQLITE_READONLY:
+        return dm_error_set(err, DM_EREADONLY,
+                            "%s is read-only (%s): check the permissions of the file and its "
+                            "folder",
+                            s->location, doing);
+    case SQLITE_NOTADB:
+        return dm_error_set(err, DM_EFORMAT,
+                            "%s is not a demine database: it is not an SQLite/GeoPackage file",
+                            s->location);
+    case SQLITE_CORRUPT:
+        return dm_error_set(err, DM_EFORMAT, "%s is damaged (%s): %s", s->location, doing, msg);
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return dm_error_set(err, DM_ESTORE,
+                            "%s is locked by another program (%s); try again when it is done",
+                            s->location, doing);
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+        return dm_error_set(err, DM_EIO, "%s: cannot read or write the file (%s): %s",
+                            s->location, doing, msg);
+    case SQLITE_CONSTRAINT:
+        return dm_error_set(err, DM_ECONFLICT, "%s: %s", doing, msg);
+    default:
+        return dm_error_set(err, DM_ESTORE, "%s: %s failed: %s", s->location, doing, msg);
+    }
+}
+
+static dm_status exec(dm_store *s, const char *sql, const char *doing, dm_error *err)
+{
+    int rc = sqlite3_exec(G(s)->db, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? DM_OK : sql_error(s, rc, doing, err);
+}
+
+/* ---- SQL functions used by the GeoPackage rtree triggers ---- */
+
+/* Reads the envelope of a GeoPackage blob; returns 0 on success, 1 when empty. */
+static int blob_envelope(dm_geo *geo, sqlite3_value *v, double env[4], bool *ok)
+{
+    *ok = false;
+    const unsigned char *b = sqlite3_value_blob(v);
+    int n = sqlite3_value_bytes(v);
+    if (!b || n < 8 || b[0] != 'G' || b[1] != 'P')
+        return 0;
+    if (b[3] & 0x10) {
+        *ok = true;
+        return 1;
+    }
+    unsigned envcode = (b[3] >> 1) & 7;
+    bool le = b[3] & 1;
+    if (envcode >= 1 && envcode <= 4 && n >= 8 + 32) {
+        for (int i = 0; i < 4; i++) {
+            unsigned char tmp[8];
+            for (int j = 0; j < 8; j++)
+                tmp[j] = le ? b[8 + 8 * i + j] : b[8 + 8 * i + 7 - j];
+            uint64_t u = 0;
+            for (int j = 7; j >= 0; j--)
+                u = (u << 8) | tmp[j];
+            memcpy(&env[i], &u, sizeof(double));
+        }
+        *ok = true;
+        return 0;
+    }
+    /* no envelope in the header: parse the geometry */
+    GEOSGeometry *g = NULL;
+    if (dm_gpkg_blob_read(geo, b, (size_t)n, &g, NULL))
+        return 0;
+    GEOSContextHandle_t h = dm_geo_handle(geo);
+    int empty = GEOSisEmpty_r(h, g) == 1;
+    if (!empty) {
+        GEOSGeom_getXMin_r(h, g, &env[0]);
+        GEOSGeom_getXMax_r(h, g, &env[1]);
+        GEOSGeom_getYMin_r(h, g, &env[2]);
+        GEOSGeom_getYMax_r(h, g, &env[3]);
+    }
+    GEOSGeom_destroy_r(h, g);
+    *ok = true;
+    return empty;
+}
+
+typedef struct fn_ctx {
+    dm_geo *geo;
+    int which; /* 0..3 = minx,maxx,miny,maxy; 4 = is empty */
+} fn_ctx;
+
+static void fn_geom(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    fn_ctx *fc = sqlite3_user_data(ctx);
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    double env[4];
+    bool ok;
+    int empty = blob_envelope(fc->geo, argv[0], env, &ok);
+    if (!ok) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    if (fc->which == 4)
+        sqlite3_result_int(ctx, empty);
+    else if (empty)
+        sqlite3_result_null(ctx);
+    else
+        sqlite3_result_double(ctx, env[fc->which]);
+}
+
+static dm_status register_functions(dm_store *s, dm_error *err)
+{
+    static const char *names[5] = {"ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY", "ST_IsEmpty"};
+    for (int i = 0; i < 5; i++) {
+        fn_ctx *fc = sqlite3_malloc(sizeof *fc);
+        if (!fc)
+            return dm_error_set(err, DM_ENOMEM, "out of memory");
+        fc->geo = G(s)->fn_geo;
+        fc->which = i;
+        int rc = sqlite3_create_function_v2(G(s)->db, names[i], 1,
+                                            SQLITE_UTF8 | SQLITE_DETERMINISTIC, fc, fn_geom, NULL,
+                                            NULL, sqlite3_free);
+        if (rc != SQLITE_OK)
+            return sql_error(s, rc, "registering SQL functions", err);
+    }
+    return DM_OK;
+}
+
+/* ---- open / create ---- */
+
+static bool gpkg_accepts(const char *location)
+{
+    return strncmp(location, "postgresql:", 11) && strncmp(location, "PG:", 3);
+}
+
+static dm_status connect(dm_store *s, const char *location, int flags, dm_error *err)
+{
+    gpkg *g = calloc(1, sizeof *g);
+    if (!g)
+        return dm_error_set(err, DM_ENOMEM, "out of memory");
+    s->impl = g;
+    dm_status st = dm_geo_new(&g->fn_geo, err);
+    if (st)
+        return st;
+    int rc = sqlite3_open_v2(location, &g->db, flags, NULL);
+    if (rc != SQLITE_OK)
+        return sql_error(s, rc, "opening", err);
+    sqlite3_extended_result_codes(g->db, 1);
+    sqlite3_busy_timeout(g->db, 5000);
+    return register_functions(s, err);
+}
+
+static void gpkg_close(dm_store *s)
+{
+    gpkg *g = G(s);
+    if (!g)
+        return;
+    for (size_t i = 0; i < NKINDS_MAX; i++) {
+        sqlite3_finalize(g->insert[i]);
+        sqlite3_finalize(g->exists[i]);
+    }
+    sqlite3_finalize(g->log);
+    if (g->db) {
+        if (g->in_tx)
+            sqlite3_exec(g->db, "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_close_v2(g->db);
+    }
+    dm_geo_free(g->fn_geo);
+    free(g);
+    s->impl = NULL;
+}
+
+static dm_status fail_close(dm_store *s, dm_status st)
+{
+    gpkg_close(s);
+    return st;
+}
+
+/* Can we create or write files in the folder of `path`? (WAL needs -wal and -shm.) */
+static bool folder_writable(const char *path)
+{
+    char tmp[1024];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    return access(dirname(tmp), W_OK) == 0;
+}
+
+static dm_status gpkg_create(dm_store *s, const char *location, dm_error *err)
+{
+    struct stat sb;
+    if (stat(location, &sb) == 0)
+        return dm_error_set(err, DM_ECONFLICT,
+                            "%s already exists: demine init makes a new database and never "
+                            "overwrites a file",
+                            location);
+    if (!folder_writable(location))
+        return dm_error_set(err, DM_EREADONLY, "cannot create %s: its folder is not writable",
+                            location);
+    dm_status st = connect(s, location, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err);
+    if (st) {
+        gpkg_close(s);
+        unlink(location);
+        return st;
+    }
+    G(s)->writable = true;
+    dm_buf sql;
+    dm_buf_init(&sql, 0);
+    st = dm_gpkg_schema_sql(s->owner, &sql);
+    if (!st)
+        st = exec(s, "PRAGMA journal_mode=WAL", "switching to WAL", err);
+    if (!st)
+        st = exec(s, "BEGIN", "creating the schema", err);
+    if (!st)
+        st = exec(s, sql.data, "creating the schema", err);
+    if (!st)
+        st = exec(s, "COMMIT", "creating the schema", err);
+    dm_buf_free(&sql);
+    if (st) {
+        gpkg_close(s);
+        char side[1100];
+        unlink(location);
+        snprintf(side, sizeof side, "%s-wal", location);
+        unlink(side);
+        snprintf(side, sizeof side, "%s-shm", location);
+        unlink(side);
+        return st;
+    }
+    return DM_OK;
+}
+
+static dm_status read_meta(dm_store *s, dm_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(G(s)->db, "PRAGMA application_id", -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return sql_error(s, rc, "reading the file header", err);
+    rc = sqlite3_step(q);
+    int appid = rc == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
+    sqlite3_finalize(q);
+    if (rc != SQLITE_ROW)
+        return sql_error(s, rc, "reading the file header", err);
+    rc = sqlite3_prepare_v2(G(s)->db,
+                            "SELECT key, value FROM demine_meta WHERE key IN ('schema_version',"
+                            " 'owner')",
+                            -1, &q, NULL);
+    if (rc != SQLITE_OK) {
+        if (appid == 1196444487)
+            return dm_error_set(err, DM_EFORMAT,
+                                "%s is a GeoPackage but not a demine database (it has no "
+                                "demine_meta table): import its layers into a database made "
+                                "with `demine init`",
+                                s->location);
+        if ((rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT)
+            return sql_error(s, rc, "reading", err);
+        return dm_error_set(err, DM_EFORMAT,
+                            "%s is an SQLite file but not a demine database (no demine_meta "
+                            "table); create one with `demine init`",
+                            s->location);
+    }
+    int version = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *k = (const char *)sqlite3_column_text(q, 0);
+        const char *v = (const char *)sqlite3_column_text(q, 1);
+        if (!k || !v)
+            continue;
+        if (!strcmp(k, "schema_version"))
+            version = atoi(v);
+        else if (!strcmp(k, "owner"))
+            snprintf(s->owner, sizeof s->owner, "%s", v);
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return sql_error(s, rc, "reading demine_meta", err);
+    if (version != DM_GPKG_SCHEMA_VERSION)
+        return dm_error_set(err, DM_EFORMAT,
+                            "%s has demine schema version %d; this demine reads version %d",
+                            s->location, version, DM_GPKG_SCHEMA_VERSION);
+    return DM_OK;
+}
+
+static dm_status gpkg_open(dm_store *s, const char *location, dm_store_mode mode, dm_error *err)
+{
+    struct stat sb;
+    if (stat(location, &sb) != 0)
+        return dm_error_set(err, DM_ENOTFOUND,
+                            "no such database: %s (create one with `demine init %s`)", location,
+                            location);
+    if (!S_ISREG(sb.st_mode))
+        return dm_error_set(err, DM_EFORMAT, "%s is not a file", location);
+    bool write = mode == DM_STORE_WRITE;
+    if (write && (access(location, W_OK) != 0 || !folder_writable(location)))
+        return dm_error_set(err, DM_EREADONLY,
+                            "%s is read-only: demine needs to write the file and its folder "
+                            "(WAL journal); check the permissions",
+                            location);
+    dm_status st = connect(s, location, write ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY, err);
+    if (st)
+        return fail_close(s, st);
+    G(s)->writable = write;
+    st = read_meta(s, err);
+    if (st)
+        return fail_close(s, st);
+    if (write)
+        st = exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "opening", err);
+    return st ? fail_close(s, st) : DM_OK;
+}
+
+/* ---- transactions ---- */
+
+static void forget_numbers(gpkg *g)
+{
+    memset(g->next_number, 0, sizeof g->next_number);
+}
+
+static dm_status gpkg_begin(dm_store *s, dm_error *err)
+{
+    if (!G(s)->writable)
+        return dm_error_set(err, DM_EREADONLY, "%s was opened read-only", s->location);
+    dm_status st = exec(s, "BEGIN IMMEDIATE", "starting a transaction", err);
+    if (!st)
+        G(s)->in_tx = true;
+    forget_numbers(G(s));
+    return st;
+}
+
+static dm_status gpkg_commit(dm_store *s, dm_error *err)
+{
+    /* keep gpkg_contents' extents and last_change true to the data */
+    dm_buf sql;
+    dm_buf_init(&sql, 0);
+    dm_status st = DM_OK;
+    for (size_t i = 0; !st && i < dm_kind_count(); i++) {
+        const dm_kind *k = dm_kind_at(i);
+        if (k->geom == DM_GEOM_NONE)
+            continue;
+        st = dm_buf_printf(&sql,
+                           "UPDATE gpkg_contents SET min_x = (SELECT min(minx) FROM "
+                           "\"rtree_%1$s_geom\"), max_x = (SELECT max(maxx) FROM "
+                           "\"rtree_%1$s_geom\"), min_y = (SELECT min(miny) FROM "
+                           "\"rtree_%1$s_geom\"), max_y = (SELECT max(maxy) FROM "
+                           "\"rtree_%1$s_geom\") WHERE table_name = '%1$s';",
+                           k->table);
+    }
+    if (!st)
+        st = exec(s, sql.data, "updating layer extents", err);
+    dm_buf_free(&sql);
+    if (!st)
+        st = exec(s, "COMMIT", "committing", err);
+    if (st) {
+        sqlite3_exec(G(s)->db, "ROLLBACK", NULL, NULL, NULL);
+        G(s)->in_tx = false;
+        forget_numbers(G(s));
+        return st;
+    }
+    G(s)->in_tx = false;
+    return DM_OK;
+}
+
+static void gpkg_rollback(dm_store *s)
+{
+    if (G(s)->in_tx)
+        sqlite3_exec(G(s)->db, "ROLLBACK", NULL, NULL, NULL);
+    G(s)->in_tx = false;
+    forget_numbers(G(s));
+}
+
+/* ---- writing ---- */
+
+static dm_status prepare(dm_store *s, const char *sql, sqlite3_stmt **out, dm_error *err)
+{
+    int rc = sqlite3_prepare_v3(G(s)->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
+    return rc == SQLITE_OK ? DM_OK : sql_error(s, rc, "preparing a statement", err);
+}
+
+static dm_status bind_value(dm_store *s, sqlite3_stmt *q, int idx, const dm_field *f,
+                            const char *v, dm_error *err)
+{
+    int rc;
+    if (!v)
+        rc = sqlite3_bind_null(q, idx);
+    else if (f->type == DM_FT_INT || f->type == DM_FT_BOOL)
+        rc = sqlite3_bind_int64(q, idx, strtoll(v, NULL, 10));
+    else if (f->type == DM_FT_REAL)
+        rc = sqlite3_bind_double(q, idx, strtod(v, NULL));
+    else
+        rc = sqlite3_bind_text(q, idx, v, -1, SQLITE_STATIC);
+    return rc == SQLITE_OK ? DM_OK : sql_error(s, rc, "binding a value", err);
+}
+
+static dm_status log_change(dm_store *s, const char *at, const char *who, const char *action,
+                            const dm_kind *k, const char *code, int64_t version,
+                            const char *detail, dm_error *err)
+{
+    gpkg *g = G(s);
+    dm_status st = DM_OK;
+    if (!g->log)
+        st = prepare(s,
+                     "INSERT INTO demine_change_log (at, who, action, kind, code, version, detail)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     &g->log, err);
+    if (st)
+        return st;
+    sqlite3_bind_text(g->log, 1, at, -1, SQLITE_STATIC);
+    sqlite3_bind_text(g->log, 2, who, -1, SQLITE_STATIC);
+    sqlite3_bind_text(g->log, 3, action, -1, SQLITE_STATIC);
+    sqlite3_bind_text(g->log, 4, k->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(g->log, 5, code, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(g->log, 6, version);
+    if (detail)
+        sqlite3_bind_text(g->log, 7, detail, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(g->log, 7);
+    int rc = sqlite3_step(g->log);
+    sqlite3_reset(g->log);
+    sqlite3_clear_bindings(g->log);
+    return rc == SQLITE_DONE ? DM_OK : sql_error(s, rc, "writing the change log", err);
+}
+
+static dm_status next_code(dm_store *s, const dm_kind *k, char *code, dm_error *err)
+{
+    gpkg *g = G(s);
+    size_t slot = kind_slot(k);
+    if (g->next_number[slot] == 0) {
+        char sql[256];
+        snprintf(sql, sizeof sql,
+                 "SELECT max(CAST(substr(code, %zu) AS INTEGER)) FROM \"%s\""
+                 " WHERE code GLOB '%s-[0-9]*'",
+                 strlen(k->prefix) + 2, k->table, k->prefix);
+        sqlite3_stmt *q;
+        int rc = sqlite3_prepare_v2(g->db, sql, -1, &q, NULL);
+        if (rc != SQLITE_OK)
+            return sql_error(s, rc, "numbering records", err);
+        rc = sqlite3_step(q);
+        int64_t max = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+        sqlite3_finalize(q);
+        if (rc != SQLITE_ROW)
+            return sql_error(s, rc, "numbering records", err);
+        g->next_number[slot] = max + 1;
+    }
+    snprintf(code, DM_CODE_MAX, "%s-%04lld", k->prefix, (long long)g->next_number[slot]++);
+    return DM_OK;
+}
+
+static dm_status code_exists(dm_store *s, const dm_kind *k, const char *code, bool *exists,
+                             dm_error *err)
+{
+    gpkg *g = G(s);
+    size_t slot = kind_slot(k);
+    dm_status st = DM_OK;
+    if (!g->exists[slot]) {
+        char sql[128];
+        snprintf(sql, sizeof sql, "SELECT 1 FROM \"%s\" WHERE code = ?", k->table);
+        st = prepare(s, sql, &g->exists[slot], err);
+        if (st)
+            return st;
+    }
+    sqlite3_bind_text(g->exists[slot], 1, code, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(g->exists[slot]);
+    *exists = rc == SQLITE_ROW;
+    sqlite3_reset(g->exists[slot]);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? DM_OK : sql_error(s, rc, "looking up a code", err);
+}
+
+static dm_status insert_sql(const dm_kind *k, dm_buf *b)
+{
+    dm_status st = dm_buf_printf(b, "INSERT INTO \"%s\" (code", k->table);
+    for (size_t i = 0; !st && i < k->nfields; i++)
+        st = dm_buf_printf(b, ", \"%s\"", k->fields[i].name);
+    if (!st)
+        st = dm_buf_puts(b, ", attributes, origin, state, state_reason, version, created_at,"
+                            " created_by, updated_at, updated_by");
+    if (!st && k->geom != DM_GEOM_NONE)
+        st = dm_buf_puts(b, ", geom");
+    if (!st)
+        st = dm_buf_puts(b, ") VALUES (?");
+    size_t n = k->nfields + 9 + (k->geom != DM_GEOM_NONE);
+    for (size_t i = 0; !st && i < n; i++)
+        st = dm_buf_puts(b, ", ?");
+    return st ? st : dm_buf_puts(b, ")");
+}
+
+static dm_status gpkg_insert(dm_store *s, dm_record *rec, const char *who, dm_error *err)
+{
+    gpkg *g = G(s);
+    const dm_kind *k = rec->kind;
+    size_t slot = kind_slot(k);
+    dm_status st = DM_OK;
+    if (!g->in_tx)
+        return dm_error_set(err, DM_EINTERNAL, "insert outside a transaction");
+    if (rec->code[0]) {
+        bool exists;
+        st = code_exists(s, k, rec->code, &exists, err);
+        if (st)
+            return st;
+        if (exists)
+            return dm_error_set(err, DM_ECONFLICT, "%s %s already exists", k->name, rec->code);
+        forget_numbers(g);
+    } else {
+        st = next_code(s, k, rec->code, err);
+        if (st)
+            return st;
+    }
+    if (!g->insert[slot]) {
+        dm_buf sql;
+        dm_buf_init(&sql, 0);
+        st = insert_sql(k, &sql);
+        if (!st)
+            st = prepare(s, sql.data, &g->insert[slot], err);
+        dm_buf_free(&sql);
+        if (st)
+            return st;
+    }
+    sqlite3_stmt *q = g->insert[slot];
+    char now[21];
+    dm_time_now_iso(now);
+    unsigned char *blob = NULL;
+    size_t blob_len = 0;
+    int i = 1;
+    sqlite3_bind_text(q, i++, rec->code, -1, SQLITE_STATIC);
+    for (size_t f = 0; !st && f < k->nfields; f++)
+        st = bind_value(s, q, i++, &k->fields[f], rec->values[f], err);
+    if (st)
+        goto done;
+    sqlite3_bind_text(q, i++, rec->attributes, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, i++, rec->origin, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, i++, rec->state, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, i++, rec->state_reason, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, i++, 1);
+    sqlite3_bind_text(q, i++, now, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, i++, who, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, i++, now, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, i++, who, -1, SQLITE_STATIC);
+    if (k->geom != DM_GEOM_NONE) {
+        if (rec->geom) {
+            st = dm_gpkg_blob_write(s->geo, rec->geom, 4326, &blob, &blob_len, err);
+            if (st)
+                goto done;
+            sqlite3_bind_blob(q, i++, blob, (int)blob_len, SQLITE_STATIC);
+        } else {
+            sqlite3_bind_null(q, i++);
+        }
+    }
+    int rc = sqlite3_step(q);
+    if (rc != SQLITE_DONE) {
+        st = sql_error(s, rc, "inserting a record", err);
+        goto done;
+    }
+    rec->fid = sqlite3_last_insert_rowid(g->db);
+    rec->version = 1;
+    snprintf(rec->updated_at, sizeof rec->updated_at, "%s", now);
+    snprintf(rec->updated_by, sizeof rec->updated_by, "%s", who);
+    st = log_change(s, now, who, "insert", k, rec->code, 1, rec->origin, err);
+done:
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    free(blob);
+    return st;
+}
+
+static dm_status gpkg_update(dm_store *s, dm_record *rec, int64_t expected_version,
+                             const char *who, dm_error *err)
+{
+    const dm_kind *k = rec->kind;
+    dm_status st = DM_OK;
+    dm_buf sql;
+    dm_buf_init(&sql, 0);
+    st = dm_buf_printf(&sql, "UPDATE \"%s\" SET version = version + 1, updated_at = ?,"
+                             " updated_by = ?, attributes = ?",
+                       k->table);
+    for (size_t i = 0; !st && i < k->nfields; i++)
+        st = dm_buf_printf(&sql, ", \"%s\" = ?", k->fields[i].name);
+    if (!st && k->geom != DM_GEOM_NONE)
+        st = dm_buf_puts(&sql, ", geom = ?");
+    if (!st)
+        st = dm_buf_puts(&sql, " WHERE code = ? AND (? <= 0 OR version = ?) RETURNING version");
+    sqlite3_stmt *q = NULL;
+    if (!st)
+        st = prepare(s, sql.data, &q, err);
+    dm_buf_free(&sql);
+    if (st)
+        return st;
+    char now[21];
+    dm_time_now_iso(now);
+    unsigned char *blob = NULL;
+    size_t blob_len = 0;
+    int i = 1;
+    sqlite3_bind_text(q, i++, now, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, i++, who, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, i++, rec->attributes, -1, SQLITE_STATIC);
+    for (size_t f = 0; !st && f < k->nfields; f++)
+        st = bind_value(s, q, i++, &k->fields[f], rec->values[f], err);
+    if (!st && k->geom != DM_GEOM_NONE) {
+        if (rec->geom) {
+            st = dm_gpkg_blob_write(s->geo, rec->geom, 4326, &blob, &blob_len, err);
+            if (!st)
+                sqlite3_bind_blob(q, i++, blob, (int)blob_len, SQLITE_STATIC);
+        } else {
+            sqlite3_bind_null(q, i++);
+        }
+    }
+    if (!st) {
+        sqlite3_bind_text(q, i++, rec->code, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, i++, expected_version);
+        sqlite3_bind_int64(q, i++, expected_version);
+        int rc = sqlite3_step(q);
+        if (rc == SQLITE_ROW) {
+            rec->version = sqlite3_column_int64(q, 0);
+            sqlite3_step(q);
+        } else if (rc == SQLITE_DONE) {
+            bool exists = false;
+            st = code_exists(s, k, rec->code, &exists, err);
+            if (!st)
+                st = exists ? dm_error_set(err, DM_ECONFLICT,
+                                           "%s %s was changed by someone else (it is no longer "
+                                           "version %lld): reload it and apply your change again",
+                                           k->name, rec->code, (long long)expected_version)
+                            : dm_error_set(err, DM_ENOTFOUND, "no %s record %s", k->name,
+                                           rec->code);
+        } else {
+            st = sql_error(s, rc, "updating a record", err);
+        }
+    }
+    sqlite3_finalize(q);
+    free(blob);
+    if (!st)
+        st = log_change(s, now, who, "update", k, rec->code, rec->version, NULL, err);
+    return st;
+}
+
+static dm_status gpkg_set_state(dm_store *s, const dm_kind *k, const char *code,
+                                const char *state, const char *reason, const char *who,
+                                dm_error *err)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "UPDATE \"%s\" SET state = ?, state_reason = ?, version = version + 1,"
+             " updated_at = ?, updated_by = ? WHERE code = ? RETURNING version",
+             k->table);
+    sqlite3_stmt *q;
+    dm_status st = prepare(s, sql, &q, err);
+    if (st)
+        return st;
+    char now[21];
+    dm_time_now_iso(now);
+    sqlite3_bind_text(q, 1, state, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, reason, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, now, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, who, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 5, code, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    int64_t version = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    if (rc == SQLITE_ROW)
+        rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return sql_error(s, rc, "changing a record's state", err);
+    if (!version)
+        return dm_error_set(err, DM_ENOTFOUND, "no %s record %s", k->name, code);
+    char detail[300];
+    snprintf(detail, sizeof detail, "%s%s%s", state, reason ? ": " : "", reason ? reason : "");
+    return log_change(s, now, who, "state", k, code, version, detail, err);
+}
+
+/* ---- reading ---- */
+
+static dm_status select_sql(const dm_kind *k, dm_buf *b)
+{
+    dm_status st = dm_buf_puts(b, "SELECT fid, code");
+    for (size_t i = 0; !st && i < k->nfields; i++)
+        st = dm_buf_printf(b, ", \"%s\"", k->fields[i].name);
+    if (!st)
+        st = dm_buf_puts(b, ", attributes, origin, state, state_reason, version, updated_at,"
+                            " updated_by");
+    if (!st)
+        st = dm_buf_puts(b, k->geom != DM_GEOM_NONE ? ", geom" : ", NULL");
+    return st ? st : dm_buf_printf(b, " FROM \"%s\"", k->table);
+}
+
+static char *dup_col(sqlite3_stmt *q, int i)
+{
+    const unsigned char *t = sqlite3_column_text(q, i);
+    return t ? strdup((const char *)t) : NULL;
+}
+
+static dm_status row_to_record(dm_store *s, sqlite3_stmt *q, dm_record *rec, bool with_geom,
+                               dm_error *err)
+{
+    const dm_kind *k = rec->kind;
+    int i = 0;
+    rec->fid = sqlite3_column_int64(q, i++);
+    const unsigned char *code = sqlite3_column_text(q, i++);
+    snprintf(rec->code, sizeof rec->code, "%s", code ? (const char *)code : "");
+    for (size_t f = 0; f < k->nfields; f++, i++) {
+        if (sqlite3_column_type(q, i) == SQLITE_NULL)
+            continue;
+        if (k->fields[f].type == DM_FT_REAL) {
+            char tmp[40];
+            snprintf(tmp, sizeof tmp, "%.17g", sqlite3_column_double(q, i));
+            rec->values[f] = strdup(tmp);
+        } else {
+            rec->values[f] = dup_col(q, i);
+        }
+    }
+    rec->attributes = dup_col(q, i++);
+    rec->origin = dup_col(q, i++);
+    const unsigned char *state = sqlite3_column_text(q, i++);
+    snprintf(rec->state, sizeof rec->state, "%s", state ? (const char *)state : "");
+    rec->state_reason = dup_col(q, i++);
+    rec->version = sqlite3_column_int64(q, i++);
+    const unsigned char *at = sqlite3_column_text(q, i++);
+    snprintf(rec->updated_at, sizeof rec->updated_at, "%s", at ? (const char *)at : "");
+    const unsigned char *by = sqlite3_column_text(q, i++);
+    snprintf(rec->updated_by, sizeof rec->updated_by, "%s", by ? (const char *)by : "");
+    if (with_geom && sqlite3_column_type(q, i) == SQLITE_BLOB) {
+        dm_status st = dm_gpkg_blob_read(s->geo, sqlite3_column_blob(q, i),
+                                         (size_t)sqlite3_column_bytes(q, i), &rec->geom, err);
+        if (st) {
+            dm_error_prefix(err, "%s %s", k->name, rec->code);
+            return st;
+        }
+    }
+    return DM_OK;
+}
+
+static dm_status gpkg_query(dm_store *s, const dm_query *qr, dm_cursor **out, dm_error *err)
+{
+    *out = NULL;
+    const dm_kind *k = qr->kind;
+    dm_buf sql;
+    dm_buf_init(&sql, 0);
+    dm_status st = select_sql(k, &sql);
+    bool where = false;
+    if (!st && !qr->include_drafts) {
+        st = dm_buf_puts(&sql, " WHERE state = 'approved'");
+        where = true;
+    }
+    if (!st && qr->has_bbox && k->geom != DM_GEOM_NONE)
+        st = dm_buf_printf(&sql,
+                           " %s fid IN (SELECT id FROM \"rtree_%s_geom\" WHERE maxx >= ?1 AND"
+                           " minx <= ?3 AND maxy >= ?2 AND miny <= ?4)",
+                           where ? "AND" : "WHERE", k->table);
+    if (!st)
+        st = dm_buf_puts(&sql, " ORDER BY fid");
+    gpkg_cursor *c = NULL;
+    if (!st) {
+        c = calloc(1, sizeof *c);
+        if (!c)
+            st = dm_error_set(err, DM_ENOMEM, "out of memory");
+    }
+    if (!st) {
+        int rc = sqlite3_prepare_v2(G(s)->db, sql.data, -1, &c->stmt, NULL);
+        if (rc != SQLITE_OK)
+            st = sql_error(s, rc, "reading records", err);
+    }
+    dm_buf_free(&sql);
+    if (st) {
+        if (c)
+            sqlite3_finalize(c->stmt);
+        free(c);
+        return st;
+    }
+    if (qr->has_bbox && k->geom != DM_GEOM_NONE)
+        for (int i = 0; i < 4; i++)
+            sqlite3_bind_double(c->stmt, i + 1, qr->bbox[i]);
+    c->base.store = s;
+    c->kind = k;
+    c->with_geom = qr->with_geometry;
+    *out = &c->base;
+    return DM_OK;
+}
+
+static dm_status gpkg_next(dm_cursor *cur, dm_record *rec, bool *has_row, dm_error *err)
+{
+    gpkg_cursor *c = (gpkg_cursor *)cur;
+    dm_store *s = cur->store;
+    if (rec->kind != c->kind)
+        dm_record_init(rec, c->kind);
+    dm_record_clear(rec, s->geo);
+    int rc = sqlite3_step(c->stmt);
+    if (rc == SQLITE_DONE) {
+        *has_row = false;
+        return DM_OK;
+    }
+    if (rc != SQLITE_ROW) {
+        *has_row = false;
+        return sql_error(s, rc, "reading records", err);
+    }
+    *has_row = true;
+    return row_to_record(s, c->stmt, rec, c->with_geom, err);
+}
+
+static void gpkg_close_cursor(dm_cursor *cur)
+{
+    gpkg_cursor *c = (gpkg_cursor *)cur;
+    sqlite3_finalize(c->stmt);
+    free(c);
+}
+
+static dm_status gpkg_get(dm_store *s, const dm_kind *k, const char *code, dm_record *rec,
+                          dm_error *err)
+{
+    dm_buf sql;
+    dm_buf_init(&sql, 0);
+    dm_status st = select_sql(k, &sql);
+    if (!st)
+        st = dm_buf_puts(&sql, " WHERE code = ?");
+    sqlite3_stmt *q = NULL;
+    if (!st) {
+        int rc = sqlite3_prepare_v2(G(s)->db, sql.data, -1, &q, NULL);
+        if (rc != SQLITE_OK)
+            st = sql_error(s, rc, "reading a record", err);
+    }
+    dm_buf_free(&sql);
+    if (st)
+        return st;
+    sqlite3_bind_text(q, 1, code, -1, SQLITE_STATIC);
+    if (rec->kind != k)
+        dm_record_init(rec, k);
+    dm_record_clear(rec, s->geo);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        st = row_to_record(s, q, rec, true, err);
+    else if (rc == SQLITE_DONE)
+        st = dm_error_set(err, DM_ENOTFOUND, "no %s record %s", k->name, code);
+    else
+        st = sql_error(s, rc, "reading a record", err);
+    sqlite3_finalize(q);
+    return st;
+}
+
+static dm_status gpkg_count(dm_store *s, const dm_kind *k, bool include_drafts, int64_t *n,
+                            dm_error *err)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM \"%s\"%s", k->table,
+             include_drafts ? "" : " WHERE state = 'approved'");
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(G(s)->db, sql, -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return sql_error(s, rc, "counting records", err);
+    rc = sqlite3_step(q);
+    *n = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW ? DM_OK : sql_error(s, rc, "counting records", err);
+}
+
+static dm_status gpkg_history(dm_store *s, const dm_kind *k, const char *code,
+                              int (*fn)(const dm_change *c, void *ctx), void *ctx, dm_error *err)
+{
+    sqlite3_stmt *q;
+    const char *sql = code ? "SELECT fid, at, who, action, kind, code, version, detail FROM"
+                             " demine_change_log WHERE kind = ?1 AND code = ?2 ORDER BY fid"
+                           : "SELECT fid, at, who, action, kind, code, version, detail FROM"
+                             " demine_change_log ORDER BY fid";
+    int rc = sqlite3_prepare_v2(G(s)->db, sql, -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return sql_error(s, rc, "reading the change log", err);
+    if (code) {
+        sqlite3_bind_text(q, 1, k->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, code, -1, SQLITE_STATIC);
+    }
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        dm_change c;
+        memset(&c, 0, sizeof c);
+        c.id = sqlite3_column_int64(q, 0);
+#define COL(i) (sqlite3_column_text(q, i) ? (const char *)sqlite3_column_text(q, i) : "")
+        snprintf(c.at, sizeof c.at, "%s", COL(1));
+        snprintf(c.who, sizeof c.who, "%s", COL(2));
+        snprintf(c.action, sizeof c.action, "%s", COL(3));
+        snprintf(c.kind, sizeof c.kind, "%s", COL(4));
+        snprintf(c.code, sizeof c.code, "%s", COL(5));
+        c.version = sqlite3_column_int64(q, 6);
+        snprintf(c.detail, sizeof c.detail, "%s", COL(7));
+#undef COL
+        if (fn(&c, ctx))
+            break;
+    }
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? DM_OK
+                                                 : sql_error(s, rc, "reading the change log", err);
+}
+
+/* ---- integrity ---- */
+
+static void finding(void (*fn)(const dm_finding *, void *), void *ctx, const char *severity,
+                    const char *what, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void finding(void (*fn)(const dm_finding *, void *), void *ctx, const char *severity,
+                    const char *what, const char *fmt, ...)
+{
+    dm_finding f;
+    f.severity = severity;
+    snprintf(f.what, sizeof f.what, "%s", what);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(f.detail, sizeof f.detail, fmt, ap);
+    va_end(ap);
+    fn(&f, ctx);
+}
+
+static int64_t scalar(sqlite3 *db, const char *sql, bool *ok)
+{
+    sqlite3_stmt *q;
+    *ok = false;
+    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
+        return 0;
+    int64_t v = 0;
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        v = sqlite3_column_int64(q, 0);
+        *ok = true;
+    }
+    sqlite3_finalize(q);
+    return v;
+}
+
+static dm_status gpkg_check_integrity(dm_store *s, void (*fn)(const dm_finding *f, void *ctx),
+                                      void *ctx, dm_error *err)
+{
+    sqlite3 *db = G(s)->db;
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return sql_error(s, rc, "checking the file", err);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *r = (const char *)sqlite3_column_text(q, 0);
+        if (r && strcmp(r, "ok"))
+            finding(fn, ctx, "error", "sqlite-integrity", "%s", r);
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return sql_error(s, rc, "checking the file", err);
+    bool ok;
+    int64_t appid = scalar(db, "PRAGMA application_id", &ok);
+    if (!ok || appid != 1196444487)
+        finding(fn, ctx, "error", "gpkg-header", "application_id is %lld, not GPKG",
+                (long long)appid);
+    for (size_t i = 0; i < dm_kind_count(); i++) {
+        const dm_kind *k = dm_kind_at(i);
+        char sql[512];
+        if (k->geom != DM_GEOM_NONE) {
+            snprintf(sql, sizeof sql,
+                     "SELECT (SELECT count(*) FROM \"%1$s\" WHERE geom IS NOT NULL AND NOT "
+                     "ST_IsEmpty(geom)) - (SELECT count(*) FROM \"rtree_%1$s_geom\")",
+                     k->table);
+            int64_t diff = scalar(db, sql, &ok);
+            if (!ok)
+                finding(fn, ctx, "error", "rtree-missing", "%s: spatial index unreadable",
+                        k->table);
+            else if (diff)
+                finding(fn, ctx, "error", "rtree-mismatch",
+                        "%s: spatial index has %lld entries too %s", k->table,
+                        (long long)(diff > 0 ? diff : -diff), diff > 0 ? "few" : "many");
+            snprintf(sql, sizeof sql,
+                     "SELECT count(*) FROM \"%1$s\" t JOIN \"rtree_%1$s_geom\" r ON r.id = t.fid"
+                     " WHERE abs(r.minx - ST_MinX(t.geom)) > 1e-6 OR abs(r.maxy - ST_MaxY(t.geom))"
+                     " > 1e-6",
+                     k->table);
+            int64_t stale = scalar(db, sql, &ok);
+            if (ok && stale)
+                finding(fn, ctx, "error", "rtree-stale",
+                        "%s: %lld spatial index entries do not match their geometry", k->table,
+                        (long long)stale);
+        }
+        /* every record has a change log entry for its current version */
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM \"%s\" t WHERE NOT EXISTS (SELECT 1 FROM "
+                 "demine_change_log c WHERE c.kind = '%s' AND c.code = t.code AND c.version = "
+                 "t.version)",
+                 k->table, k->name);
+        int64_t unlogged = scalar(db, sql, &ok);
+        if (!ok)
+            finding(fn, ctx, "error", "table-missing", "table %s is missing or unreadable",
+                    k->table);
+        else if (unlogged)
+            finding(fn, ctx, "error", "change-log-gap",
+                    "%s: %lld records changed outside demine (no change log entry for their "
+                    "current version)",
+                    k->table, (long long)unlogged);
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM \"%s\" WHERE state NOT IN ('draft','submitted',"
+                 "'approved','rejected')",
+                 k->table);
+        int64_t badstate = scalar(db, sql, &ok);
+        if (ok && badstate)
+            finding(fn, ctx, "error", "bad-state", "%s: %lld records have an unknown state",
+                    k->table, (long long)badstate);
+    }
+    return DM_OK;
+}
+
+const dm_store_backend dm_store_backend_gpkg = {
+    .name = "gpkg",
+    .accepts = gpkg_accepts,
+    .create = gpkg_create,
+    .open = gpkg_open,
+    .close = gpkg_close,
+    .begin = gpkg_begin,
+    .commit = gpkg_commit,
+    .rollback = gpkg_rollback,
+    .insert = gpkg_insert,
+    .update = gpkg_update,
+    .set_state = gpkg_set_state,
+    .query = gpkg_query,
+    .next = gpkg_next,
+    .close_cursor = gpkg_close_cursor,
+    .get = gpkg_get,
+    .count = gpkg_count,
+    .history = gpkg_history,
+    .check_integrity = gpkg_check_integrity,
+};

@@ -1,0 +1,153 @@
+/* The GeoPackage 1.3 schema demine writes: the gpkg_* core tables, one
+ * feature or attribute table per kind, the change log and demine_meta. */
+#include "store/gpkg_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define WGS84_WKT                                                                                 \
+    "GEOGCS[\"WGS 84\",DATUM[\"WGS_1984\",SPHEROID[\"WGS 84\",6378137,298.257223563,"            \
+    "AUTHORITY[\"EPSG\",\"7030\"]],AUTHORITY[\"EPSG\",\"6326\"]],PRIMEM[\"Greenwich\",0,"         \
+    "AUTHORITY[\"EPSG\",\"8901\"]],UNIT[\"degree\",0.0174532925199433,AUTHORITY[\"EPSG\","       \
+    "\"9122\"]],AXIS[\"Latitude\",NORTH],AXIS[\"Longitude\",EAST],AUTHORITY[\"EPSG\",\"4326\"]]"
+
+static const char core_sql[] =
+    "PRAGMA application_id = 1196444487;" /* 'GPKG' */
+    "PRAGMA user_version = 10300;"
+    "CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY,"
+    " organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL,"
+    " definition TEXT NOT NULL, description TEXT);"
+    "INSERT INTO gpkg_spatial_ref_sys VALUES ('Undefined cartesian SRS', -1, 'NONE', -1,"
+    " 'undefined', 'undefined cartesian coordinate reference system');"
+    "INSERT INTO gpkg_spatial_ref_sys VALUES ('Undefined geographic SRS', 0, 'NONE', 0,"
+    " 'undefined', 'undefined geographic coordinate reference system');"
+    "INSERT INTO gpkg_spatial_ref_sys VALUES ('WGS 84 geodetic', 4326, 'EPSG', 4326, '" WGS84_WKT
+    "', 'longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid');"
+    "CREATE TABLE gpkg_contents (table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL,"
+    " identifier TEXT UNIQUE, description TEXT DEFAULT '',"
+    " last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),"
+    " min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER,"
+    " CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id));"
+    "CREATE TABLE gpkg_geometry_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL,"
+    " geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL, z TINYINT NOT NULL,"
+    " m TINYINT NOT NULL, CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name),"
+    " CONSTRAINT uk_gc_table_name UNIQUE (table_name),"
+    " CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),"
+    " CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id));"
+    "CREATE TABLE gpkg_extensions (table_name TEXT, column_name TEXT,"
+    " extension_name TEXT NOT NULL, definition TEXT NOT NULL, scope TEXT NOT NULL,"
+    " CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name));"
+    "CREATE TABLE demine_meta (fid INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE,"
+    " value TEXT);"
+    "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES"
+    " ('demine_meta', 'attributes', 'demine_meta', 'demine database settings');"
+    "CREATE TABLE demine_change_log (fid INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL,"
+    " who TEXT NOT NULL, action TEXT NOT NULL, kind TEXT NOT NULL, code TEXT NOT NULL,"
+    " version INTEGER NOT NULL, detail TEXT);"
+    "CREATE INDEX demine_change_log_code ON demine_change_log (kind, code);"
+    "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES"
+    " ('demine_change_log', 'attributes', 'demine_change_log',"
+    " 'append-only log of every change: who, when, what');";
+
+static const char *column_type(const dm_field *f)
+{
+    switch (f->type) {
+    case DM_FT_INT: return "INTEGER";
+    case DM_FT_REAL: return "REAL";
+    case DM_FT_DATE: return "DATE";
+    case DM_FT_BOOL: return "BOOLEAN";
+    case DM_FT_TEXT:
+    case DM_FT_ENUM: break;
+    }
+    return "TEXT";
+}
+
+static dm_status table_sql(const dm_kind *k, dm_buf *b)
+{
+    const char *t = k->table;
+    dm_status st = dm_buf_printf(
+        b, "CREATE TABLE \"%s\" (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,"
+           " code TEXT NOT NULL UNIQUE",
+        t);
+    for (size_t i = 0; !st && i < k->nfields; i++)
+        st = dm_buf_printf(b, ", \"%s\" %s", k->fields[i].name, column_type(&k->fields[i]));
+    if (!st)
+        st = dm_buf_puts(b, ", attributes TEXT, origin TEXT,"
+                            " state TEXT NOT NULL DEFAULT 'approved', state_reason TEXT,"
+                            " version INTEGER NOT NULL DEFAULT 1, created_at DATETIME,"
+                            " created_by TEXT, updated_at DATETIME, updated_by TEXT");
+    if (!st && k->geom != DM_GEOM_NONE)
+        st = dm_buf_printf(b, ", geom %s", dm_geo_gpkg_type_name(k->geom));
+    if (!st)
+        st = dm_buf_printf(b, ");CREATE INDEX \"%s_state\" ON \"%s\" (state);", t, t);
+    if (st)
+        return st;
+    if (k->geom == DM_GEOM_NONE)
+        return dm_buf_printf(b,
+                             "INSERT INTO gpkg_contents (table_name, data_type, identifier,"
+                             " description) VALUES ('%s', 'attributes', '%s', '%s');",
+                             t, t, k->title);
+    st = dm_buf_printf(b,
+                       "INSERT INTO gpkg_contents (table_name, data_type, identifier, description,"
+                       " srs_id) VALUES ('%s', 'features', '%s', '%s', 4326);"
+                       "INSERT INTO gpkg_geometry_columns VALUES ('%s', 'geom', '%s', 4326, 0, 0);"
+                       "INSERT INTO gpkg_extensions VALUES ('%s', 'geom', 'gpkg_rtree_index',"
+                       " 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');"
+                       "CREATE VIRTUAL TABLE \"rtree_%s_geom\" USING rtree(id, minx, maxx, miny, maxy);",
+                       t, t, k->title, t, dm_geo_gpkg_type_name(k->geom), t, t);
+    /* the spatial index triggers of GeoPackage 1.3, Annex F.3 */
+    if (!st)
+        st = dm_buf_printf(
+            b,
+            "CREATE TRIGGER \"rtree_%1$s_geom_insert\" AFTER INSERT ON \"%1$s\""
+            " WHEN (new.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN"
+            " INSERT OR REPLACE INTO \"rtree_%1$s_geom\" VALUES (NEW.fid, ST_MinX(NEW.geom),"
+            " ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom)); END;"
+            "CREATE TRIGGER \"rtree_%1$s_geom_update1\" AFTER UPDATE OF geom ON \"%1$s\""
+            " WHEN OLD.fid = NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN"
+            " INSERT OR REPLACE INTO \"rtree_%1$s_geom\" VALUES (NEW.fid, ST_MinX(NEW.geom),"
+            " ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom)); END;"
+            "CREATE TRIGGER \"rtree_%1$s_geom_update2\" AFTER UPDATE OF geom ON \"%1$s\""
+            " WHEN OLD.fid = NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom)) BEGIN"
+            " DELETE FROM \"rtree_%1$s_geom\" WHERE id = OLD.fid; END;"
+            "CREATE TRIGGER \"rtree_%1$s_geom_update3\" AFTER UPDATE ON \"%1$s\""
+            " WHEN OLD.fid != NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN"
+            " DELETE FROM \"rtree_%1$s_geom\" WHERE id = OLD.fid;"
+            " INSERT OR REPLACE INTO \"rtree_%1$s_geom\" VALUES (NEW.fid, ST_MinX(NEW.geom),"
+            " ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom)); END;"
+            "CREATE TRIGGER \"rtree_%1$s_geom_update4\" AFTER UPDATE ON \"%1$s\""
+            " WHEN OLD.fid != NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom)) BEGIN"
+            " DELETE FROM \"rtree_%1$s_geom\" WHERE id IN (OLD.fid, NEW.fid); END;"
+            "CREATE TRIGGER \"rtree_%1$s_geom_delete\" AFTER DELETE ON \"%1$s\""
+            " WHEN old.geom NOT NULL BEGIN"
+            " DELETE FROM \"rtree_%1$s_geom\" WHERE id = OLD.fid; END;",
+            t);
+    return st;
+}
+
+dm_status dm_gpkg_schema_sql(const char *owner, dm_buf *out)
+{
+    dm_status st = dm_buf_puts(out, core_sql);
+    for (size_t i = 0; !st && i < dm_kind_count(); i++)
+        st = table_sql(dm_kind_at(i), out);
+    if (!st)
+        st = dm_buf_printf(out,
+                           "INSERT INTO demine_meta (key, value) VALUES ('schema_version', '%d');"
+                           "INSERT INTO demine_meta (key, value) VALUES ('created_at',"
+                           " strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ','now'));"
+                           "INSERT INTO demine_meta (key, value) VALUES ('owner', ",
+                           DM_GPKG_SCHEMA_VERSION);
+    if (!st)
+        st = dm_gpkg_quote_literal(out, owner);
+    if (!st)
+        st = dm_buf_puts(out, ");");
+    return st;
+}
+
+dm_status dm_gpkg_quote_literal(dm_buf *b, const char *s)
+{
+    dm_status st = dm_buf_puts(b, "'");
+    for (; !st && *s; s++)
+        st = *s == '\'' ? dm_buf_puts(b, "''") : dm_buf_append(b, s, 1);
+    return st ? st : dm_buf_puts(b, "'");
+}

@@ -1,0 +1,161 @@
+/* Dispatch from the Store interface to the backend that holds the data. */
+#include "store/store_backend.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const dm_store_backend *const backends[] = {&dm_store_backend_gpkg};
+
+static const dm_store_backend *backend_for(const char *location)
+{
+    for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++)
+        if (backends[i]->accepts(location))
+            return backends[i];
+    return &dm_store_backend_gpkg;
+}
+
+static dm_status store_new(const char *location, dm_store **out, dm_error *err)
+{
+    *out = NULL;
+    if (strlen(location) >= sizeof((dm_store *)0)->location)
+        return dm_error_set(err, DM_EINVAL, "database location is too long");
+    dm_store *s = calloc(1, sizeof *s);
+    if (!s)
+        return dm_error_set(err, DM_ENOMEM, "out of memory");
+    dm_status st = dm_geo_new(&s->geo, err);
+    if (st) {
+        free(s);
+        return st;
+    }
+    s->be = backend_for(location);
+    snprintf(s->location, sizeof s->location, "%s", location);
+    *out = s;
+    return DM_OK;
+}
+
+static void store_free(dm_store *s)
+{
+    dm_geo_free(s->geo);
+    free(s);
+}
+
+dm_status dm_store_create(const char *location, const char *owner, dm_store **out, dm_error *err)
+{
+    dm_store *s;
+    dm_status st = store_new(location, &s, err);
+    if (st)
+        return st;
+    snprintf(s->owner, sizeof s->owner, "%s", owner && *owner ? owner : "owner");
+    st = s->be->create(s, location, err);
+    if (st) {
+        store_free(s);
+        return st;
+    }
+    *out = s;
+    return DM_OK;
+}
+
+dm_status dm_store_open(const char *location, dm_store_mode mode, dm_store **out, dm_error *err)
+{
+    dm_store *s;
+    dm_status st = store_new(location, &s, err);
+    if (st)
+        return st;
+    st = s->be->open(s, location, mode, err);
+    if (st) {
+        store_free(s);
+        return st;
+    }
+    *out = s;
+    return DM_OK;
+}
+
+void dm_store_close(dm_store *s)
+{
+    if (!s)
+        return;
+    s->be->close(s);
+    store_free(s);
+}
+
+const char *dm_store_owner(const dm_store *s) { return s->owner; }
+dm_geo *dm_store_geo(dm_store *s) { return s->geo; }
+
+dm_status dm_store_begin(dm_store *s, dm_error *err) { return s->be->begin(s, err); }
+dm_status dm_store_commit(dm_store *s, dm_error *err) { return s->be->commit(s, err); }
+void dm_store_rollback(dm_store *s) { s->be->rollback(s); }
+
+dm_status dm_store_insert(dm_store *s, dm_record *rec, const char *who, dm_error *err)
+{
+    if (!dm_record_state_valid(rec->state))
+        return dm_error_set(err, DM_EINVAL,
+                            "state '%s' is not one of: draft, submitted, approved, rejected",
+                            rec->state);
+    dm_status st = dm_record_check_complete(rec, err);
+    if (st)
+        return st;
+    return s->be->insert(s, rec, who, err);
+}
+
+dm_status dm_store_update(dm_store *s, dm_record *rec, int64_t expected_version, const char *who,
+                          dm_error *err)
+{
+    dm_status st = dm_record_check_complete(rec, err);
+    if (st)
+        return st;
+    return s->be->update(s, rec, expected_version, who, err);
+}
+
+dm_status dm_store_set_state(dm_store *s, const dm_kind *kind, const char *code,
+                             const char *state, const char *reason, const char *who,
+                             dm_error *err)
+{
+    if (!dm_record_state_valid(state))
+        return dm_error_set(err, DM_EINVAL,
+                            "state '%s' is not one of: draft, submitted, approved, rejected",
+                            state);
+    if (!strcmp(state, "rejected") && (!reason || !*reason))
+        return dm_error_set(err, DM_EINVAL, "a rejection needs a reason");
+    return s->be->set_state(s, kind, code, state, reason, who, err);
+}
+
+dm_status dm_store_query(dm_store *s, const dm_query *q, dm_cursor **out, dm_error *err)
+{
+    return s->be->query(s, q, out, err);
+}
+
+dm_status dm_cursor_next(dm_cursor *cur, dm_record *rec, bool *has_row, dm_error *err)
+{
+    return cur->store->be->next(cur, rec, has_row, err);
+}
+
+void dm_cursor_close(dm_cursor *cur)
+{
+    if (cur)
+        cur->store->be->close_cursor(cur);
+}
+
+dm_status dm_store_get(dm_store *s, const dm_kind *kind, const char *code, dm_record *rec,
+                       dm_error *err)
+{
+    return s->be->get(s, kind, code, rec, err);
+}
+
+dm_status dm_store_count(dm_store *s, const dm_kind *kind, bool include_drafts, int64_t *n,
+                         dm_error *err)
+{
+    return s->be->count(s, kind, include_drafts, n, err);
+}
+
+dm_status dm_store_history(dm_store *s, const dm_kind *kind, const char *code,
+                           int (*fn)(const dm_change *c, void *ctx), void *ctx, dm_error *err)
+{
+    return s->be->history(s, kind, code, fn, ctx, err);
+}
+
+dm_status dm_store_check_integrity(dm_store *s, void (*fn)(const dm_finding *f, void *ctx),
+                                   void *ctx, dm_error *err)
+{
+    return s->be->check_integrity(s, fn, ctx, err);
+}

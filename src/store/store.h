@@ -1,0 +1,135 @@
+/* The Store: the one place records are kept, whatever the backend.
+ *
+ * Everything above src/store (analysis, io, cli, server) talks to this
+ * interface only; no SQL of one backend leaks out. The GeoPackage backend
+ * (gpkg.c, SQLite) is the embedded default; a location string chooses it
+ * ("atlas.gpkg"). Other backends plug in through store_backend.h.
+ *
+ * Writes: every change goes through dm_store_insert / dm_store_update /
+ * dm_store_set_state, which record who, when and what in the change log and
+ * bump the record's version. Writes happen inside dm_store_begin/commit; a
+ * failure before commit followed by dm_store_rollback leaves the store as it
+ * was.
+ *
+ * A dm_store is used by one thread at a time.
+ */
+#ifndef DM_STORE_STORE_H
+#define DM_STORE_STORE_H
+
+#include "core/error.h"
+#include "core/kind.h"
+#include "geo/geo.h"
+#include "store/record.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct dm_store dm_store;
+typedef struct dm_cursor dm_cursor;
+
+typedef enum dm_store_mode { DM_STORE_READ, DM_STORE_WRITE } dm_store_mode;
+
+/* Creates a new, empty demine database at `location` (fails if it exists).
+ * `owner` is recorded as the database owner. *out is owned by the caller:
+ * dm_store_close(). */
+dm_status dm_store_create(const char *location, const char *owner, dm_store **out,
+                          dm_error *err);
+
+/* Opens an existing demine database. A file that is not a demine database
+ * (not a GeoPackage, or a GeoPackage without demine's schema) is DM_EFORMAT
+ * with a message saying what it is. */
+dm_status dm_store_open(const char *location, dm_store_mode mode, dm_store **out, dm_error *err);
+
+void dm_store_close(dm_store *store);
+
+/* The database owner (set by dm_store_create). Owned by the store. */
+const char *dm_store_owner(const dm_store *store);
+
+/* The geometry context the store uses for the geometries it hands out;
+ * owned by the store. */
+dm_geo *dm_store_geo(dm_store *store);
+
+/* ---- transactions ---- */
+dm_status dm_store_begin(dm_store *store, dm_error *err);
+dm_status dm_store_commit(dm_store *store, dm_error *err);
+void dm_store_rollback(dm_store *store);
+
+/* ---- the one write path ---- */
+
+/* Inserts rec. Assigns rec->code when empty (prefix + next number, e.g.
+ * HA-0012); an existing code is DM_ECONFLICT. Sets rec->fid, version 1,
+ * updated_at/by, and logs the insert with `who`. rec->state is kept (it must
+ * be a valid state). The record stays owned by the caller. */
+dm_status dm_store_insert(dm_store *store, dm_record *rec, const char *who, dm_error *err);
+
+/* Replaces the fields and geometry of the stored record with rec->code.
+ * When expected_version > 0 and differs from the stored version: DM_ECONFLICT.
+ * Bumps the version and logs the change. */
+dm_status dm_store_update(dm_store *store, dm_record *rec, int64_t expected_version,
+                          const char *who, dm_error *err);
+
+/* Moves a record to `state` (submitted/approved/rejected/draft) with an
+ * optional reason; bumps the version and logs it. */
+dm_status dm_store_set_state(dm_store *store, const dm_kind *kind, const char *code,
+                             const char *state, const char *reason, const char *who,
+                             dm_error *err);
+
+/* ---- reading ---- */
+
+typedef struct dm_query {
+    const dm_kind *kind;
+    bool include_drafts; /* false: approved records only (official figures) */
+    bool with_geometry;  /* false: rec->geom stays NULL (faster) */
+    bool has_bbox;
+    double bbox[4];      /* minlon, minlat, maxlon, maxlat (degrees) */
+} dm_query;
+
+/* Starts reading records. *out is owned by the caller: dm_cursor_close(). */
+dm_status dm_store_query(dm_store *store, const dm_query *q, dm_cursor **out, dm_error *err);
+
+/* Reads the next record into rec (cleared first, same kind as the query).
+ * *has_row is false at the end. */
+dm_status dm_cursor_next(dm_cursor *cur, dm_record *rec, bool *has_row, dm_error *err);
+
+void dm_cursor_close(dm_cursor *cur);
+
+/* Reads one record by code (any state). DM_ENOTFOUND when absent. */
+dm_status dm_store_get(dm_store *store, const dm_kind *kind, const char *code, dm_record *rec,
+                       dm_error *err);
+
+/* Number of records of a kind; approved only unless include_drafts. */
+dm_status dm_store_count(dm_store *store, const dm_kind *kind, bool include_drafts, int64_t *n,
+                         dm_error *err);
+
+/* ---- change log ---- */
+typedef struct dm_change {
+    int64_t id;
+    char at[24];
+    char who[64];
+    char action[16]; /* insert | update | state */
+    char kind[32];
+    char code[DM_CODE_MAX];
+    int64_t version;
+    char detail[256];
+} dm_change;
+
+/* Calls fn for each change of record `code` (all records when NULL), oldest
+ * first. fn returns non-zero to stop. */
+dm_status dm_store_history(dm_store *store, const dm_kind *kind, const char *code,
+                           int (*fn)(const dm_change *c, void *ctx), void *ctx, dm_error *err);
+
+/* ---- integrity ---- */
+
+/* One finding of dm_store_check_integrity. */
+typedef struct dm_finding {
+    const char *severity; /* "error" | "warning" (static strings) */
+    char what[64];        /* short stable key: "rtree-mismatch" */
+    char detail[512];
+} dm_finding;
+
+/* Backend integrity: file/database consistency, schema, spatial index,
+ * change log versus record versions. fn is called per finding. */
+dm_status dm_store_check_integrity(dm_store *store, void (*fn)(const dm_finding *f, void *ctx),
+                                   void *ctx, dm_error *err);
+
+#endif

@@ -1,0 +1,50 @@
+/* What a store backend provides. Private to src/store: front ends and
+ * analysis use store.h only. */
+#ifndef DM_STORE_BACKEND_H
+#define DM_STORE_BACKEND_H
+
+#include "store/store.h"
+
+typedef struct dm_store_backend {
+    const char *name;
+    /* true when this backend handles `location` */
+    bool (*accepts)(const char *location);
+    dm_status (*create)(dm_store *s, const char *location, dm_error *err);
+    dm_status (*open)(dm_store *s, const char *location, dm_store_mode mode, dm_error *err);
+    void (*close)(dm_store *s);
+    dm_status (*begin)(dm_store *s, dm_error *err);
+    dm_status (*commit)(dm_store *s, dm_error *err);
+    void (*rollback)(dm_store *s);
+    dm_status (*insert)(dm_store *s, dm_record *rec, const char *who, dm_error *err);
+    dm_status (*update)(dm_store *s, dm_record *rec, int64_t expected_version, const char *who,
+                        dm_error *err);
+    dm_status (*set_state)(dm_store *s, const dm_kind *kind, const char *code, const char *state,
+                           const char *reason, const char *who, dm_error *err);
+    dm_status (*query)(dm_store *s, const dm_query *q, dm_cursor **out, dm_error *err);
+    dm_status (*next)(dm_cursor *cur, dm_record *rec, bool *has_row, dm_error *err);
+    void (*close_cursor)(dm_cursor *cur);
+    dm_status (*get)(dm_store *s, const dm_kind *kind, const char *code, dm_record *rec,
+                     dm_error *err);
+    dm_status (*count)(dm_store *s, const dm_kind *kind, bool include_drafts, int64_t *n,
+                       dm_error *err);
+    dm_status (*history)(dm_store *s, const dm_kind *kind, const char *code,
+                         int (*fn)(const dm_change *c, void *ctx), void *ctx, dm_error *err);
+    dm_status (*check_integrity)(dm_store *s, void (*fn)(const dm_finding *f, void *ctx),
+                                 void *ctx, dm_error *err);
+} dm_store_backend;
+
+struct dm_store {
+    const dm_store_backend *be;
+    void *impl;    /* backend state */
+    dm_geo *geo;   /* geometry context for records handed out */
+    char owner[64];
+    char location[1024];
+};
+
+struct dm_cursor {
+    dm_store *store;
+};
+
+extern const dm_store_backend dm_store_backend_gpkg;
+
+#endif
