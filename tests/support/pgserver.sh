@@ -30,7 +30,7 @@
 #               newest /usr/lib/postgresql/*/bin)
 #   PG_SERVER_OPTS  extra "-c name=value" options for the server
 
-PG_TMPDIR=""
+PG_TMPDIR="${PG_TMPDIR:-}"
 
 _pg_bindir() {
     if [ -n "${PG_BINDIR:-}" ]; then
