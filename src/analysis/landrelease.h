@@ -1,0 +1,92 @@
+/* Land release accounting, as DESIGN.md defines it.
+ *
+ *   hazard area    = geodesic area of the union of the hazard polygons in scope;
+ *   released area  = area of (union of release polygons ∩ hazard union), split
+ *                    by method, each m² counted once: cleared over reduced over
+ *                    cancelled;
+ *   remaining area = hazard union − release union.
+ * Grouping by admin area clips every figure to the admin polygon. Grouping by
+ * year, month or organisation attributes each released m² to one group: the
+ * highest method first, then the earliest period (or the organisation first
+ * in alphabetical order); for year/month groups remaining_area_m2 is what
+ * remained at the end of that period. Organisation groups have no hazard or
+ * remaining area (NaN, printed as null).
+ *
+ * Official figures use approved records only; include_drafts adds the rest.
+ * All areas are geodesic m² on WGS84.
+ */
+#ifndef DM_ANALYSIS_LANDRELEASE_H
+#define DM_ANALYSIS_LANDRELEASE_H
+
+#include "core/buf.h"
+#include "core/error.h"
+#include "store/store.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum dm_lr_group_by {
+    DM_LR_TOTAL,
+    DM_LR_BY_ADMIN,
+    DM_LR_BY_YEAR,
+    DM_LR_BY_MONTH,
+    DM_LR_BY_ORGANISATION
+} dm_lr_group_by;
+
+typedef struct dm_release_split {
+    double cancelled, reduced, cleared, total; /* m² */
+} dm_release_split;
+
+/* A list of record codes (the records behind a figure). Owned by its parent. */
+typedef struct dm_code_list {
+    char (*codes)[DM_CODE_MAX];
+    size_t n, cap;
+} dm_code_list;
+
+typedef struct dm_lr_figures {
+    char key[DM_CODE_MAX + 8]; /* admin code, "2021", "2021-03", organisation, "unknown" */
+    char name[256];            /* admin name or organisation; "" otherwise */
+    double hazard_area_m2;     /* NaN when it does not apply */
+    dm_release_split released;
+    double remaining_area_m2;  /* NaN when it does not apply */
+    int64_t hazard_count;      /* -1 when it does not apply */
+    dm_code_list hazards;      /* hazards behind the figures */
+    dm_code_list releases;     /* releases behind the figures */
+} dm_lr_figures;
+
+typedef struct dm_landrelease {
+    dm_lr_figures total;
+    dm_lr_figures *groups; /* malloc'd, ngroups entries */
+    size_t ngroups;
+    dm_lr_group_by by;
+    int admin_level;       /* level used for DM_LR_BY_ADMIN */
+    bool include_drafts;
+} dm_landrelease;
+
+typedef struct dm_lr_opts {
+    dm_lr_group_by by;
+    bool include_drafts;
+    int admin_level; /* 0 = the finest level present */
+} dm_lr_opts;
+
+/* Computes the figures. *out is owned by the caller: dm_landrelease_free(). */
+dm_status dm_landrelease_compute(dm_store *store, const dm_lr_opts *opts, dm_landrelease *out,
+                                 dm_error *err);
+
+void dm_landrelease_free(dm_landrelease *lr);
+
+/* Writes the figures as JSON with the stable keys hazard_area_m2,
+ * released_area_m2 {cancelled, reduced, cleared, total}, remaining_area_m2,
+ * hazard_count, groups[] (key, name and the same keys). With `list`, each
+ * figure set also carries "hazards" and "releases": the codes behind it. */
+dm_status dm_landrelease_json(const dm_landrelease *lr, bool list, dm_buf *out);
+
+/* Parses "admin", "year", "month", "organisation" (or "org"). */
+dm_status dm_lr_group_by_parse(const char *s, dm_lr_group_by *out, dm_error *err);
+
+/* Adds a code to a list (copied). */
+dm_status dm_code_list_add(dm_code_list *l, const char *code);
+void dm_code_list_free(dm_code_list *l);
+
+#endif

@@ -1,0 +1,331 @@
+#include "analysis/spatial.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static dm_status set_grow(dm_spatial_set *s, bool with_names)
+{
+    if (s->n < s->cap)
+        return DM_OK;
+    size_t cap = s->cap ? s->cap * 2 : 256;
+    GEOSGeometry **g = realloc(s->geoms, cap * sizeof *g);
+    if (!g)
+        return DM_ENOMEM;
+    s->geoms = g;
+    char(*c)[DM_CODE_MAX] = realloc(s->codes, cap * sizeof *c);
+    if (!c)
+        return DM_ENOMEM;
+    s->codes = c;
+    if (with_names) {
+        char **nm = realloc(s->names, cap * sizeof *nm);
+        if (!nm)
+            return DM_ENOMEM;
+        s->names = nm;
+    }
+    s->cap = cap;
+    return DM_OK;
+}
+
+dm_status dm_spatial_set_add_borrowed(dm_spatial_set *s, GEOSGeometry *g, const char *code)
+{
+    s->borrowed = true;
+    if (set_grow(s, false))
+        return DM_ENOMEM;
+    s->geoms[s->n] = g;
+    snprintf(s->codes[s->n], DM_CODE_MAX, "%s", code);
+    s->n++;
+    return DM_OK;
+}
+
+void dm_spatial_set_free(dm_spatial_set *s, dm_geo *geo)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        if (!s->borrowed)
+            dm_geo_destroy(geo, s->geoms[i]);
+        if (s->names)
+            free(s->names[i]);
+    }
+    free(s->geoms);
+    free(s->codes);
+    free(s->names);
+    memset(s, 0, sizeof *s);
+}
+
+static dm_status read_set(dm_store *store, const dm_kind *kind, bool include_drafts, int level,
+                          dm_spatial_set *set, dm_error *err)
+{
+    memset(set, 0, sizeof *set);
+    bool names = kind == &dm_kind_admin_areas;
+    dm_query q = {.kind = kind, .include_drafts = include_drafts, .with_geometry = true};
+    dm_cursor *cur;
+    dm_status st = dm_store_query(store, &q, &cur, err);
+    if (st)
+        return st;
+    dm_record rec;
+    dm_record_init(&rec, kind);
+    bool has;
+    while (!(st = dm_cursor_next(cur, &rec, &has, err)) && has) {
+        if (!rec.geom)
+            continue;
+        if (names && level >= 0) {
+            const char *lv = dm_record_get(&rec, "level");
+            if ((lv ? atoi(lv) : 0) != level)
+                continue;
+        }
+        if (set_grow(set, names)) {
+            st = dm_error_set(err, DM_ENOMEM, "out of memory");
+            break;
+        }
+        set->geoms[set->n] = rec.geom;
+        rec.geom = NULL;
+        snprintf(set->codes[set->n], DM_CODE_MAX, "%s", rec.code);
+        if (names) {
+            const char *nm = dm_record_get(&rec, "name");
+            set->names[set->n] = strdup(nm ? nm : "");
+        }
+        set->n++;
+    }
+    dm_record_clear(&rec, dm_store_geo(store));
+    dm_cursor_close(cur);
+    if (st)
+        dm_spatial_set_free(set, dm_store_geo(store));
+    return st;
+}
+
+dm_status dm_spatial_read(dm_store *store, const dm_kind *kind, bool include_drafts,
+                          dm_spatial_set *set, dm_error *err)
+{
+    return read_set(store, kind, include_drafts, -1, set, err);
+}
+
+dm_status dm_spatial_read_admin(dm_store *store, bool include_drafts, int level,
+                                dm_spatial_set *set, int *level_used, dm_error *err)
+{
+    if (level <= 0) {
+        /* the finest level present */
+        dm_query q = {.kind = &dm_kind_admin_areas, .include_drafts = include_drafts};
+        dm_cursor *cur;
+        dm_status st = dm_store_query(store, &q, &cur, err);
+        if (st)
+            return st;
+        dm_record rec;
+        dm_record_init(&rec, &dm_kind_admin_areas);
+        bool has;
+        level = 0;
+        while (!(st = dm_cursor_next(cur, &rec, &has, err)) && has) {
+            const char *lv = dm_record_get(&rec, "level");
+            if (lv && atoi(lv) > level)
+                level = atoi(lv);
+        }
+        dm_record_clear(&rec, dm_store_geo(store));
+        dm_cursor_close(cur);
+        if (st)
+            return st;
+    }
+    *level_used = level;
+    return read_set(store, &dm_kind_admin_areas, include_drafts, level, set, err);
+}
+
+GEOSGeometry *dm_spatial_union(dm_geo *geo, const GEOSGeometry *const *geoms, size_t n)
+{
+    GEOSContextHandle_t h = dm_geo_handle(geo);
+    if (n == 0)
+        return GEOSGeom_createEmptyCollection_r(h, GEOS_MULTIPOLYGON);
+    GEOSGeometry **clones = malloc(n * sizeof *clones);
+    if (!clones)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        clones[i] = GEOSGeom_clone_r(h, geoms[i]);
+        if (!clones[i]) {
+            for (size_t j = 0; j < i; j++)
+                GEOSGeom_destroy_r(h, clones[j]);
+            free(clones);
+            return NULL;
+        }
+    }
+    GEOSGeometry *coll =
+        GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, clones, (unsigned)n);
+    free(clones);
+    if (!coll)
+        return NULL;
+    GEOSGeometry *u = GEOSUnaryUnion_r(h, coll);
+    GEOSGeom_destroy_r(h, coll);
+    if (!u)
+        return NULL;
+    GEOSGeometry *poly = dm_geo_polygonal(geo, u);
+    GEOSGeom_destroy_r(h, u);
+    return poly;
+}
+
+dm_status dm_spatial_index_build(dm_geo *geo, const dm_spatial_set *set, dm_spatial_index *idx,
+                                 dm_error *err)
+{
+    GEOSContextHandle_t h = dm_geo_handle(geo);
+    idx->set = set;
+    idx->tree = GEOSSTRtree_create_r(h, 10);
+    if (!idx->tree)
+        return dm_error_set(err, DM_EGEOM, "cannot create a spatial index");
+    for (size_t i = 0; i < set->n; i++)
+        GEOSSTRtree_insert_r(h, idx->tree, set->geoms[i], (void *)(uintptr_t)(i + 1));
+    return DM_OK;
+}
+
+void dm_spatial_index_free(dm_geo *geo, dm_spatial_index *idx)
+{
+    if (idx->tree)
+        GEOSSTRtree_destroy_r(dm_geo_handle(geo), idx->tree);
+    idx->tree = NULL;
+}
+
+typedef struct hits {
+    size_t *items;
+    size_t n, cap;
+    bool oom;
+} hits;
+
+static void collect(void *item, void *userdata)
+{
+    hits *hs = userdata;
+    if (hs->n == hs->cap) {
+        size_t cap = hs->cap ? hs->cap * 2 : 64;
+        size_t *p = realloc(hs->items, cap * sizeof *p);
+        if (!p) {
+            hs->oom = true;
+            return;
+        }
+        hs->items = p;
+        hs->cap = cap;
+    }
+    hs->items[hs->n++] = (size_t)(uintptr_t)item - 1;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+dm_status dm_spatial_index_intersecting(dm_geo *geo, const dm_spatial_index *idx,
+                                        const GEOSGeometry *area, const GEOSPreparedGeometry *pa,
+                                        dm_code_list *out, dm_error *err)
+{
+    GEOSContextHandle_t h = dm_geo_handle(geo);
+    hits hs = {0};
+    GEOSSTRtree_query_r(h, idx->tree, area, collect, &hs);
+    if (hs.oom) {
+        free(hs.items);
+        return dm_error_set(err, DM_ENOMEM, "out of memory");
+    }
+    qsort(hs.items, hs.n, sizeof *hs.items, cmp_size);
+    dm_status st = DM_OK;
+    for (size_t i = 0; !st && i < hs.n; i++) {
+        char r = GEOSPreparedIntersects_r(h, pa, idx->set->geoms[hs.items[i]]);
+        if (r == 2)
+            st = dm_error_set(err, DM_EGEOM, "intersection test failed: %s",
+                              dm_geo_last_error(geo));
+        else if (r == 1 && dm_code_list_add(out, idx->set->codes[hs.items[i]]))
+            st = dm_error_set(err, DM_ENOMEM, "out of memory");
+    }
+    free(hs.items);
+    return st;
+}
+
+dm_status dm_part_index_build(dm_geo *geo, const GEOSGeometry *g, dm_part_index *idx,
+                              dm_error *err)
+{
+    GEOSContextHandle_t h = dm_geo_handle(geo);
+    memset(idx, 0, sizeof *idx);
+    int n = GEOSGetNumGeometries_r(h, g);
+    if (n < 0)
+        return dm_error_set(err, DM_EGEOM, "bad geometry");
+    idx->parts = malloc(((size_t)n + 1) * sizeof *idx->parts);
+    idx->area_m2 = malloc(((size_t)n + 1) * sizeof *idx->area_m2);
+    idx->tree = GEOSSTRtree_create_r(h, 10);
+    if (!idx->parts || !idx->area_m2 || !idx->tree) {
+        dm_part_index_free(geo, idx);
+        return dm_error_set(err, DM_ENOMEM, "out of memory");
+    }
+    if (GEOSisEmpty_r(h, g))
+        n = 0;
+    for (int i = 0; i < n; i++) {
+        const GEOSGeometry *p = GEOSGetGeometryN_r(h, g, i);
+        idx->parts[i] = p;
+        idx->area_m2[i] = dm_geo_area_m2(geo, p);
+        GEOSSTRtree_insert_r(h, idx->tree, p, (void *)(uintptr_t)(i + 1));
+    }
+    idx->n = (size_t)n;
+    return DM_OK;
+}
+
+void dm_part_index_free(dm_geo *geo, dm_part_index *idx)
+{
+    if (idx->tree)
+        GEOSSTRtree_destroy_r(dm_geo_handle(geo), idx->tree);
+    free(idx->parts);
+    free(idx->area_m2);
+    memset(idx, 0, sizeof *idx);
+}
+
+dm_status dm_part_index_clip_area(dm_geo *geo, const dm_part_index *idx, const GEOSGeometry *area,
+                                  const GEOSPreparedGeometry *pa, double *out, dm_error *err)
+{
+    GEOSContextHandle_t h = dm_geo_handle(geo);
+    *out = 0.0;
+    if (idx->n == 0)
+        return DM_OK;
+    hits hs = {0};
+    GEOSSTRtree_query_r(h, idx->tree, area, collect, &hs);
+    if (hs.oom) {
+        free(hs.items);
+        return dm_error_set(err, DM_ENOMEM, "out of memory");
+    }
+    /* a stable order makes the sum reproducible to the last bit */
+    qsort(hs.items, hs.n, sizeof *hs.items, cmp_size);
+    dm_status st = DM_OK;
+    double sum = 0.0;
+    for (size_t i = 0; !st && i < hs.n; i++) {
+        const GEOSGeometry *p = idx->parts[hs.items[i]];
+        char inside = GEOSPreparedContainsProperly_r(h, pa, p);
+        if (inside == 1) {
+            sum += idx->area_m2[hs.items[i]];
+            continue;
+        }
+        char touches = GEOSPreparedIntersects_r(h, pa, p);
+        if (inside == 2 || touches == 2) {
+            st = dm_error_set(err, DM_EGEOM, "clip test failed: %s", dm_geo_last_error(geo));
+            break;
+        }
+        if (!touches)
+            continue;
+        GEOSGeometry *clip = GEOSIntersection_r(h, p, area);
+        if (!clip) {
+            st = dm_error_set(err, DM_EGEOM, "clipping failed: %s", dm_geo_last_error(geo));
+            break;
+        }
+        sum += dm_geo_area_m2(geo, clip);
+        GEOSGeom_destroy_r(h, clip);
+    }
+    free(hs.items);
+    *out = sum;
+    return st;
+}
+
+int dm_spatial_index_locate(dm_geo *geo, const dm_spatial_index *idx, double lon, double lat)
+{
+    GEOSContextHandle_t h = dm_geo_handle(geo);
+    GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, lon, lat);
+    if (!pt)
+        return -1;
+    hits hs = {0};
+    GEOSSTRtree_query_r(h, idx->tree, pt, collect, &hs);
+    qsort(hs.items, hs.n, sizeof *hs.items, cmp_size);
+    int found = -1;
+    for (size_t i = 0; i < hs.n && found < 0; i++)
+        if (GEOSIntersects_r(h, idx->set->geoms[hs.items[i]], pt) == 1)
+            found = (int)hs.items[i];
+    free(hs.items);
+    GEOSGeom_destroy_r(h, pt);
+    return found;
+}

@@ -1,0 +1,75 @@
+/* Spatial helpers shared by the analyses: sets of geometries read from the
+ * store, unions, STRtree indexes and clipped areas. Geodesic m². */
+#ifndef DM_ANALYSIS_SPATIAL_H
+#define DM_ANALYSIS_SPATIAL_H
+
+#include "analysis/landrelease.h"
+#include "store/store.h"
+
+/* Geometries with their record codes (and names for admin areas). The set
+ * owns its geometries unless they were added borrowed. */
+typedef struct dm_spatial_set {
+    GEOSGeometry **geoms;
+    char (*codes)[DM_CODE_MAX];
+    char **names; /* NULL unless read with names */
+    size_t n, cap;
+    bool borrowed;
+} dm_spatial_set;
+
+/* Reads every record of `kind` that has a geometry (approved only unless
+ * include_drafts). *set is owned by the caller: dm_spatial_set_free(). */
+dm_status dm_spatial_read(dm_store *store, const dm_kind *kind, bool include_drafts,
+                          dm_spatial_set *set, dm_error *err);
+
+/* Reads the admin areas of `level` (0 = the finest level present) with
+ * their names; *level_used says which level that was. */
+dm_status dm_spatial_read_admin(dm_store *store, bool include_drafts, int level,
+                                dm_spatial_set *set, int *level_used, dm_error *err);
+
+/* Adds a geometry the set does not own (the set becomes a borrowing set). */
+dm_status dm_spatial_set_add_borrowed(dm_spatial_set *set, GEOSGeometry *g, const char *code);
+
+void dm_spatial_set_free(dm_spatial_set *set, dm_geo *geo);
+
+/* Union of n polygonal geometries as one MULTIPOLYGON (empty when n == 0).
+ * The inputs are not taken; the result is owned by the caller; NULL on a
+ * GEOS failure. */
+GEOSGeometry *dm_spatial_union(dm_geo *geo, const GEOSGeometry *const *geoms, size_t n);
+
+/* STRtree over a set's geometries. */
+typedef struct dm_spatial_index {
+    GEOSSTRtree *tree;
+    const dm_spatial_set *set;
+} dm_spatial_index;
+
+dm_status dm_spatial_index_build(dm_geo *geo, const dm_spatial_set *set, dm_spatial_index *idx,
+                                 dm_error *err);
+void dm_spatial_index_free(dm_geo *geo, dm_spatial_index *idx);
+
+/* Adds to `out`, in set order, the codes of the set's geometries that
+ * intersect `area` (pa is `area` prepared). */
+dm_status dm_spatial_index_intersecting(dm_geo *geo, const dm_spatial_index *idx,
+                                        const GEOSGeometry *area, const GEOSPreparedGeometry *pa,
+                                        dm_code_list *out, dm_error *err);
+
+/* Index of the polygon parts of one geometry with their areas, to clip it
+ * quickly against many areas. Borrows the geometry. */
+typedef struct dm_part_index {
+    GEOSSTRtree *tree;
+    const GEOSGeometry **parts;
+    double *area_m2;
+    size_t n;
+} dm_part_index;
+
+dm_status dm_part_index_build(dm_geo *geo, const GEOSGeometry *g, dm_part_index *idx,
+                              dm_error *err);
+void dm_part_index_free(dm_geo *geo, dm_part_index *idx);
+
+/* Geodesic area in m² of (indexed geometry ∩ area). */
+dm_status dm_part_index_clip_area(dm_geo *geo, const dm_part_index *idx, const GEOSGeometry *area,
+                                  const GEOSPreparedGeometry *pa, double *out, dm_error *err);
+
+/* Index of the set geometry containing the point (lon, lat), or -1. */
+int dm_spatial_index_locate(dm_geo *geo, const dm_spatial_index *idx, double lon, double lat);
+
+#endif

@@ -1,0 +1,41 @@
+/* The demine command: shared helpers for the subcommands (one file each).
+ * The CLI only parses arguments and prints; the library does the work.
+ *
+ * Exit statuses: 0 = done, 1 = error (nothing changed), 2 = usage,
+ * 3 = done but some rows were rejected / problems were found.
+ */
+#ifndef DM_CLI_CLI_H
+#define DM_CLI_CLI_H
+
+#include "core/error.h"
+
+#include <stdbool.h>
+
+enum { EXIT_DONE = 0, EXIT_ERROR = 1, EXIT_USAGE = 2, EXIT_PARTIAL = 3 };
+
+typedef struct dm_command {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv);
+} dm_command;
+
+int cmd_init(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+/* Prints "demine: <msg>" to stderr and returns the exit status for err. */
+int cli_fail(const dm_error *err);
+
+/* Prints a usage error and returns EXIT_USAGE. */
+int cli_usage(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The name of the user running the command (for the change log). Static. */
+const char *cli_user(void);
+
+/* Writes text to stdout; false (with a message) when stdout fails. */
+bool cli_write_stdout(const char *text);
+
+#endif

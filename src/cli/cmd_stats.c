@@ -1,0 +1,172 @@
+#include "analysis/items.h"
+#include "analysis/landrelease.h"
+#include "cli/cli.h"
+#include "core/buf.h"
+#include "store/store.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "demine stats DATABASE landrelease [--by admin|year|month|organisation] [--level N]\n"
+    "                                  [--json] [--list] [--include-drafts]\n"
+    "       demine stats DATABASE items [--by category|year|admin] [--json] [--list]\n"
+    "                                  [--include-drafts]";
+
+static void help(void)
+{
+    printf("usage: %s\n\n"
+           "landrelease: hazard area (union of hazard polygons), released area (release union\n"
+           "inside the hazard union, each m² once: cleared over reduced over cancelled) and\n"
+           "remaining area, geodesic m² on WGS84. --by admin clips to the admin areas of the\n"
+           "finest level (or --level N).\n"
+           "items: EO items found (records and quantity) and destroyed, by category, year or\n"
+           "admin area.\n"
+           "Official figures count approved records only; --include-drafts adds the rest and\n"
+           "says so. --list adds the codes of the records behind each figure.\n",
+           usage);
+}
+
+static void print_area(const char *label, double m2)
+{
+    if (isnan(m2))
+        printf("  %-22s %18s\n", label, "-");
+    else
+        printf("  %-22s %18.1f m²  (%.4f km²)\n", label, m2, m2 / 1e6);
+}
+
+static void print_lr_figures(const dm_lr_figures *f)
+{
+    print_area("hazard area", f->hazard_area_m2);
+    print_area("released: cancelled", f->released.cancelled);
+    print_area("released: reduced", f->released.reduced);
+    print_area("released: cleared", f->released.cleared);
+    print_area("released: total", f->released.total);
+    print_area("remaining area", f->remaining_area_m2);
+    if (f->hazard_count >= 0)
+        printf("  %-22s %18lld\n", "hazards", (long long)f->hazard_count);
+    printf("  %-22s %18zu\n", "releases", f->releases.n);
+}
+
+static void print_codes(const char *label, const dm_code_list *l)
+{
+    printf("  %s:", label);
+    for (size_t i = 0; i < l->n; i++)
+        printf(" %s", l->codes[i]);
+    printf("\n");
+}
+
+static int landrelease(dm_store *store, int argc, char **argv)
+{
+    dm_lr_opts o = {0};
+    bool json = false, list = false;
+    dm_error err;
+    dm_error_clear(&err);
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--json"))
+            json = true;
+        else if (!strcmp(argv[i], "--list"))
+            list = true;
+        else if (!strcmp(argv[i], "--include-drafts"))
+            o.include_drafts = true;
+        else if (!strcmp(argv[i], "--by") && i + 1 < argc) {
+            if (dm_lr_group_by_parse(argv[++i], &o.by, &err))
+                return cli_usage(usage, "%s", err.msg);
+        } else if (!strcmp(argv[i], "--level") && i + 1 < argc) {
+            o.admin_level = atoi(argv[++i]);
+            if (o.admin_level <= 0)
+                return cli_usage(usage, "--level needs a positive whole number");
+        } else
+            return cli_usage(usage, "unknown option or missing value: %s", argv[i]);
+    }
+    dm_landrelease lr;
+    if (dm_landrelease_compute(store, &o, &lr, &err))
+        return cli_fail(&err);
+    int rc = EXIT_DONE;
+    if (json) {
+        dm_buf b;
+        dm_buf_init(&b, 0);
+        if (dm_landrelease_json(&lr, list, &b) || !cli_write_stdout(b.data))
+            rc = EXIT_ERROR;
+        dm_buf_free(&b);
+    } else {
+        printf("Land release%s (geodesic areas on WGS84)\n",
+               o.include_drafts ? ", INCLUDING DRAFTS (not official)" : ", approved records");
+        print_lr_figures(&lr.total);
+        if (list) {
+            print_codes("hazards", &lr.total.hazards);
+            print_codes("releases", &lr.total.releases);
+        }
+        for (size_t i = 0; i < lr.ngroups; i++) {
+            printf("\n%s%s%s%s\n", lr.groups[i].key, lr.groups[i].name[0] ? " " : "",
+                   lr.groups[i].name[0] ? "— " : "", lr.groups[i].name);
+            print_lr_figures(&lr.groups[i]);
+            if (list) {
+                print_codes("hazards", &lr.groups[i].hazards);
+                print_codes("releases", &lr.groups[i].releases);
+            }
+        }
+    }
+    dm_landrelease_free(&lr);
+    return rc;
+}
+
+static int items(dm_store *store, int argc, char **argv)
+{
+    dm_items_opts o = {0};
+    bool json = false, list = false;
+    dm_error err;
+    dm_error_clear(&err);
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--json"))
+            json = true;
+        else if (!strcmp(argv[i], "--list"))
+            list = true;
+        else if (!strcmp(argv[i], "--include-drafts"))
+            o.include_drafts = true;
+        else if (!strcmp(argv[i], "--by") && i + 1 < argc) {
+            if (dm_items_group_by_parse(argv[++i], &o.by, &err))
+                return cli_usage(usage, "%s", err.msg);
+        } else
+            return cli_usage(usage, "unknown option or missing value: %s", argv[i]);
+    }
+    dm_items_stats st;
+    if (dm_items_compute(store, &o, &st, &err))
+        return cli_fail(&err);
+    int rc = EXIT_DONE;
+    dm_buf b;
+    dm_buf_init(&b, 0);
+    dm_status s = json ? dm_items_json(&st, list, &b) : dm_items_text(&st, list, &b);
+    if (s || !cli_write_stdout(b.data))
+        rc = EXIT_ERROR;
+    dm_buf_free(&b);
+    dm_items_free(&st);
+    return rc;
+}
+
+int cmd_stats(int argc, char **argv)
+{
+    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        help();
+        return EXIT_DONE;
+    }
+    if (argc < 3)
+        return cli_usage(usage, "stats needs DATABASE and what to count");
+    int (*fn)(dm_store *, int, char **) = NULL;
+    if (!strcmp(argv[2], "landrelease") || !strcmp(argv[2], "land-release"))
+        fn = landrelease;
+    else if (!strcmp(argv[2], "items") || !strcmp(argv[2], "eo-items"))
+        fn = items;
+    else
+        return cli_usage(usage, "unknown statistic '%s': landrelease or items", argv[2]);
+    dm_error err;
+    dm_error_clear(&err);
+    dm_store *store;
+    if (dm_store_open(argv[1], DM_STORE_READ, &store, &err))
+        return cli_fail(&err);
+    int rc = fn(store, argc - 3, argv + 3);
+    dm_store_close(store);
+    return rc;
+}

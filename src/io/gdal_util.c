@@ -1,0 +1,42 @@
+#include "io/gdal_util.h"
+
+#include <cpl_error.h>
+#include <gdal.h>
+#include <pthread.h>
+#include <stdio.h>
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static _Thread_local char last_error[512];
+
+static void register_all(void)
+{
+    GDALAllRegister();
+}
+
+void dm_gdal_init(void)
+{
+    pthread_once(&once, register_all);
+}
+
+static void CPL_STDCALL capture(CPLErr cls, CPLErrorNum num, const char *msg)
+{
+    (void)num;
+    if (cls >= CE_Failure)
+        snprintf(last_error, sizeof last_error, "%s", msg ? msg : "");
+}
+
+void dm_gdal_capture_push(void)
+{
+    last_error[0] = '\0';
+    CPLPushErrorHandler(capture);
+}
+
+void dm_gdal_capture_pop(void)
+{
+    CPLPopErrorHandler();
+}
+
+const char *dm_gdal_last_error(void)
+{
+    return last_error;
+}

@@ -1,0 +1,566 @@
+/* Import through GDAL/OGR: map, check, repair, store; rejects to a file. */
+#include "io/import.h"
+
+#include "core/buf.h"
+#include "core/utf8.h"
+#include "io/gdal_util.h"
+
+#include <errno.h>
+#include <gdal.h>
+#include <libgen.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#define CODE_TARGET "code"
+
+/* Splits "target=rest" into target (copied into out) and rest. */
+static const char *split_pair(const char *pair, char *target, size_t tsz)
+{
+    const char *eq = strchr(pair, '=');
+    if (!eq || eq == pair || (size_t)(eq - pair) >= tsz)
+        return NULL;
+    memcpy(target, pair, (size_t)(eq - pair));
+    target[eq - pair] = '\0';
+    return eq + 1;
+}
+
+static void field_names(const dm_kind *k, char *out, size_t outsz)
+{
+    size_t used = (size_t)snprintf(out, outsz, "code");
+    for (size_t i = 0; i < k->nfields && used < outsz; i++)
+        used += (size_t)snprintf(out + used, outsz - used, ", %s", k->fields[i].name);
+}
+
+static dm_status check_target(const dm_kind *k, const char *opt, const char *pair,
+                              const char *target, dm_error *err)
+{
+    if (!strcmp(target, CODE_TARGET) || dm_kind_field_index(k, target) >= 0)
+        return DM_OK;
+    char names[512];
+    field_names(k, names, sizeof names);
+    return dm_error_set(err, DM_EINVAL, "%s %s: %s have no field '%s'; their fields are: %s", opt,
+                        pair, k->name, target, names);
+}
+
+dm_status dm_import_check_options(const dm_import_opts *o, dm_error *err)
+{
+    char target[128];
+    for (size_t i = 0; i < o->nmap; i++) {
+        const char *src = split_pair(o->map[i], target, sizeof target);
+        if (!src || !*src)
+            return dm_error_set(err, DM_EINVAL,
+                                "--map %s: write --map FIELD=SOURCE_COLUMN (e.g. --map "
+                                "name=shapeName)",
+                                o->map[i]);
+        dm_status st = check_target(o->kind, "--map", o->map[i], target, err);
+        if (st)
+            return st;
+    }
+    for (size_t i = 0; i < o->nset; i++) {
+        const char *value = split_pair(o->set[i], target, sizeof target);
+        if (!value)
+            return dm_error_set(err, DM_EINVAL,
+                                "--set %s: write --set FIELD=VALUE (e.g. --set status=SHA)",
+                                o->set[i]);
+        dm_status st = check_target(o->kind, "--set", o->set[i], target, err);
+        if (st)
+            return st;
+        if (!strcmp(target, CODE_TARGET))
+            return dm_error_set(err, DM_EINVAL,
+                                "--set code=...: every record needs its own code; map a column "
+                                "with --map code=COLUMN instead");
+        char *canon = NULL;
+        st = dm_field_normalise(&o->kind->fields[dm_kind_field_index(o->kind, target)], value,
+                                &canon, err);
+        free(canon);
+        if (st) {
+            dm_error_prefix(err, "--set %s", o->set[i]);
+            return st;
+        }
+    }
+    if (o->state && strcmp(o->state, "approved") && strcmp(o->state, "submitted") &&
+        strcmp(o->state, "draft"))
+        return dm_error_set(err, DM_EINVAL,
+                            "--state %s: new records can be approved, submitted or draft",
+                            o->state);
+    if (!o->rejects_path || !*o->rejects_path)
+        return dm_error_set(err, DM_EINVAL, "no rejects file given");
+    return DM_OK;
+}
+
+/* Where each target field's value comes from. */
+typedef struct mapping {
+    int src[DM_MAX_FIELDS];     /* source field index per kind field, -1 = none */
+    const char *constant[DM_MAX_FIELDS];
+    int code_src;               /* source field for the code, -1 = assign */
+    bool *mapped;               /* per source field: used by a target */
+    int nsrc;
+} mapping;
+
+static dm_status build_mapping(const dm_import_opts *o, OGRFeatureDefnH defn, mapping *m,
+                               dm_error *err)
+{
+    const dm_kind *k = o->kind;
+    m->nsrc = OGR_FD_GetFieldCount(defn);
+    m->mapped = calloc((size_t)m->nsrc + 1, sizeof(bool));
+    if (!m->mapped)
+        return dm_error_set(err, DM_ENOMEM, "out of memory");
+    m->code_src = -1;
+    for (size_t i = 0; i < DM_MAX_FIELDS; i++) {
+        m->src[i] = -1;
+        m->constant[i] = NULL;
+    }
+    /* source columns named like a field map to it by themselves */
+    for (int s = 0; s < m->nsrc; s++) {
+        const char *name = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, s));
+        if (!strcasecmp(name, CODE_TARGET)) {
+            m->code_src = s;
+            m->mapped[s] = true;
+            continue;
+        }
+        for (size_t f = 0; f < k->nfields; f++)
+            if (!strcasecmp(name, k->fields[f].name) && m->src[f] < 0) {
+                m->src[f] = s;
+                m->mapped[s] = true;
+            }
+    }
+    char target[128];
+    for (size_t i = 0; i < o->nmap; i++) {
+        const char *src = split_pair(o->map[i], target, sizeof target);
+        int s = OGR_FD_GetFieldIndex(defn, src);
+        if (s < 0) {
+            dm_buf names;
+            dm_buf_init(&names, 4096);
+            for (int j = 0; j < m->nsrc; j++)
+                dm_buf_printf(&names, "%s%s", j ? ", " : "",
+                              OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, j)));
+            dm_status st = dm_error_set(err, DM_EINVAL,
+                                        "--map %s: %s has no column '%s'; its columns are: %s",
+                                        o->map[i], o->path, src,
+                                        names.data ? names.data : "(none)");
+            dm_buf_free(&names);
+            return st;
+        }
+        if (!strcmp(target, CODE_TARGET))
+            m->code_src = s;
+        else
+            m->src[dm_kind_field_index(k, target)] = s;
+        m->mapped[s] = true;
+    }
+    for (size_t i = 0; i < o->nset; i++) {
+        const char *value = split_pair(o->set[i], target, sizeof target);
+        int f = dm_kind_field_index(k, target);
+        m->constant[f] = value;
+        m->src[f] = -1;
+    }
+    return DM_OK;
+}
+
+/* The text of source field s, with dates written as ISO 8601. Returns a
+ * pointer valid until the next call, or NULL when the field is null/unset. */
+static const char *field_text(OGRFeatureH f, int s, char *tmp, size_t tmpsz)
+{
+    if (!OGR_F_IsFieldSetAndNotNull(f, s))
+        return NULL;
+    OGRFieldType t = OGR_Fld_GetType(OGR_F_GetFieldDefnRef(f, s));
+    if (t == OFTDate || t == OFTDateTime) {
+        int y, mo, d, h, mi, tz;
+        float sec;
+        if (OGR_F_GetFieldAsDateTimeEx(f, s, &y, &mo, &d, &h, &mi, &sec, &tz)) {
+            snprintf(tmp, tmpsz, "%04d-%02d-%02d", y, mo, d);
+            return tmp;
+        }
+    }
+    return OGR_F_GetFieldAsString(f, s);
+}
+
+typedef struct rejects {
+    FILE *fp;
+    char path[1100];
+    char tmp_path[1200];
+    int64_t count;
+} rejects;
+
+static dm_status reject(rejects *r, int64_t row, const char *reason, dm_error *err)
+{
+    if (!r->fp) {
+        snprintf(r->tmp_path, sizeof r->tmp_path, "%s.part", r->path);
+        r->fp = fopen(r->tmp_path, "w");
+        if (!r->fp)
+            return dm_error_set(err, DM_EIO, "cannot write the rejects file %s: %s", r->tmp_path,
+                                strerror(errno));
+        fputs("row,reason\n", r->fp);
+    }
+    fprintf(r->fp, "%lld,\"", (long long)row);
+    for (const char *p = reason; *p; p++) {
+        if (*p == '"')
+            fputc('"', r->fp);
+        fputc(*p == '\n' ? ' ' : *p, r->fp);
+    }
+    fputs("\"\n", r->fp);
+    r->count++;
+    if (ferror(r->fp))
+        return dm_error_set(err, DM_EIO, "cannot write the rejects file %s", r->tmp_path);
+    return DM_OK;
+}
+
+/* Finishes the rejects file: renamed into place when keep, else removed. */
+static dm_status rejects_finish(rejects *r, bool keep, dm_error *err)
+{
+    if (!r->fp)
+        return DM_OK;
+    int bad = fclose(r->fp) != 0;
+    r->fp = NULL;
+    if (!keep || bad) {
+        unlink(r->tmp_path);
+        return bad && keep ? dm_error_set(err, DM_EIO, "cannot write the rejects file %s",
+                                          r->tmp_path)
+                           : DM_OK;
+    }
+    if (rename(r->tmp_path, r->path) != 0)
+        return dm_error_set(err, DM_EIO, "cannot write the rejects file %s: %s", r->path,
+                            strerror(errno));
+    return DM_OK;
+}
+
+/* Converts the OGR geometry of a row to GEOS in EPSG:4326. */
+static dm_status row_geometry(dm_geo *geo, OGRGeometryH og, OGRCoordinateTransformationH ct,
+                              GEOSGeometry **out, dm_error *err)
+{
+    *out = NULL;
+    OGRGeometryH g = OGR_G_Clone(og);
+    if (!g)
+        return dm_error_set(err, DM_ENOMEM, "out of memory");
+    if (OGR_G_HasCurveGeometry(g, TRUE)) {
+        OGRGeometryH lin = OGR_G_GetLinearGeometry(g, 0, NULL);
+        OGR_G_DestroyGeometry(g);
+        g = lin;
+        if (!g)
+            return dm_error_set(err, DM_EINVAL, "curved geometry could not be converted");
+    }
+    if (ct && OGR_G_Transform(g, ct) != OGRERR_NONE) {
+        OGR_G_DestroyGeometry(g);
+        return dm_error_set(err, DM_EINVAL,
+                            "coordinates could not be converted to WGS 84 longitude/latitude");
+    }
+    OGR_G_FlattenTo2D(g);
+    if (OGR_G_IsEmpty(g)) {
+        OGR_G_DestroyGeometry(g);
+        return dm_error_set(err, DM_EINVAL, "empty geometry");
+    }
+    int n = OGR_G_WkbSize(g);
+    unsigned char *wkb = malloc((size_t)n);
+    if (!wkb) {
+        OGR_G_DestroyGeometry(g);
+        return dm_error_set(err, DM_ENOMEM, "out of memory");
+    }
+    OGR_G_ExportToIsoWkb(g, wkbNDR, wkb);
+    OGR_G_DestroyGeometry(g);
+    dm_status st = dm_geo_from_wkb(geo, wkb, (size_t)n, out, err);
+    free(wkb);
+    if (st && strstr(err->msg, "closed"))
+        dm_error_set(err, DM_EINVAL,
+                     "polygon ring not closed: its first and last points differ");
+    else if (st && strstr(err->msg, "must contain 0 or >=4 elements"))
+        dm_error_set(err, DM_EINVAL, "polygon ring has fewer than 4 points");
+    return st;
+}
+
+/* Appends the unmapped source fields as a JSON object. */
+static dm_status unmapped_json(OGRFeatureH f, const mapping *m, dm_buf *b, bool *any,
+                               int *bad_field)
+{
+    dm_buf_reset(b);
+    *any = false;
+    *bad_field = -1;
+    dm_status st = dm_buf_puts(b, "{");
+    char tmp[64];
+    for (int s = 0; !st && s < m->nsrc; s++) {
+        if (m->mapped[s])
+            continue;
+        const char *v = field_text(f, s, tmp, sizeof tmp);
+        if (!v)
+            continue;
+        if (!dm_utf8_valid(v, strlen(v), NULL)) {
+            *bad_field = s;
+            return DM_OK;
+        }
+        if (*any)
+            st = dm_buf_puts(b, ",");
+        if (!st)
+            st = dm_buf_json_string(b, OGR_Fld_GetNameRef(OGR_F_GetFieldDefnRef(f, s)));
+        if (!st)
+            st = dm_buf_puts(b, ":");
+        OGRFieldType t = OGR_Fld_GetType(OGR_F_GetFieldDefnRef(f, s));
+        if (!st && (t == OFTInteger || t == OFTInteger64 || t == OFTReal))
+            st = dm_buf_puts(b, v);
+        else if (!st)
+            st = dm_buf_json_string(b, v);
+        *any = true;
+    }
+    return st ? st : dm_buf_puts(b, "}");
+}
+
+/* Builds the record for one row. A DM_EINVAL/DM_ECONFLICT status means
+ * "reject this row" (reason in err); anything else stops the import. */
+static dm_status build_record(const dm_import_opts *o, dm_store *store, OGRFeatureH f,
+                              const mapping *m, OGRCoordinateTransformationH ct, dm_record *rec,
+                              dm_buf *attrs, char *warning, size_t warnsz, dm_error *err)
+{
+    const dm_kind *k = o->kind;
+    dm_geo *geo = dm_store_geo(store);
+    char tmp[64];
+    dm_status st;
+    warning[0] = '\0';
+    if (m->code_src >= 0) {
+        const char *code = field_text(f, m->code_src, tmp, sizeof tmp);
+        if (code && *code) {
+            if (strlen(code) >= DM_CODE_MAX || !dm_utf8_valid(code, strlen(code), NULL))
+                return dm_error_set(err, DM_EINVAL, "code '%.40s' is too long or not UTF-8",
+                                    code);
+            snprintf(rec->code, sizeof rec->code, "%s", code);
+        }
+    }
+    for (size_t i = 0; i < k->nfields; i++) {
+        const char *v = m->constant[i];
+        if (!v && m->src[i] >= 0) {
+            v = field_text(f, m->src[i], tmp, sizeof tmp);
+            size_t bad;
+            if (v && !dm_utf8_valid(v, strlen(v), &bad))
+                return dm_error_set(err, DM_EINVAL,
+                                    "column '%s' is not valid UTF-8 text (byte %zu): save the "
+                                    "file as UTF-8",
+                                    OGR_Fld_GetNameRef(OGR_F_GetFieldDefnRef(f, m->src[i])),
+                                    bad + 1);
+        }
+        if (!v)
+            continue;
+        st = dm_record_set(rec, k->fields[i].name, v, err);
+        if (st)
+            return st;
+    }
+    bool any;
+    int bad_field;
+    st = unmapped_json(f, m, attrs, &any, &bad_field);
+    if (st)
+        return dm_error_set(err, st, "out of memory");
+    if (bad_field >= 0)
+        return dm_error_set(err, DM_EINVAL,
+                            "column '%s' is not valid UTF-8 text: save the file as UTF-8",
+                            OGR_Fld_GetNameRef(OGR_F_GetFieldDefnRef(f, bad_field)));
+    if (any) {
+        rec->attributes = strdup(attrs->data);
+        if (!rec->attributes)
+            return dm_error_set(err, DM_ENOMEM, "out of memory");
+    }
+    OGRGeometryH og = OGR_F_GetGeometryRef(f);
+    if (k->geom != DM_GEOM_NONE) {
+        if (!og) {
+            if (k->geom_required)
+                return dm_error_set(err, DM_EINVAL, "no geometry (null)");
+        } else {
+            GEOSGeometry *g;
+            st = row_geometry(geo, og, ct, &g, err);
+            if (st)
+                return st;
+            st = dm_geo_prepare(geo, g, k->geom, o->strict, &rec->geom, warning, warnsz, err);
+            if (st)
+                return st;
+        }
+    }
+    return dm_record_check_complete(rec, err);
+}
+
+static bool is_csv(const char *path)
+{
+    size_t n = strlen(path);
+    return n > 4 && !strcasecmp(path + n - 4, ".csv");
+}
+
+static dm_status open_source(const dm_import_opts *o, GDALDatasetH *ds, OGRLayerH *layer,
+                             dm_error *err)
+{
+    if (access(o->path, R_OK) != 0)
+        return dm_error_set(err, DM_EIO, "cannot read %s: %s", o->path, strerror(errno));
+    static const char *const csv_opts[] = {"X_POSSIBLE_NAMES=lon,longitude,x,easting",
+                                           "Y_POSSIBLE_NAMES=lat,latitude,y,northing",
+                                           "KEEP_GEOM_COLUMNS=NO", "AUTODETECT_TYPE=NO", NULL};
+    dm_gdal_capture_push();
+    *ds = GDALOpenEx(o->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL,
+                     is_csv(o->path) ? csv_opts : NULL, NULL);
+    dm_gdal_capture_pop();
+    if (!*ds) {
+        const char *why = dm_gdal_last_error();
+        if (*why)
+            return dm_error_set(err, DM_EFORMAT, "%s could not be read as geodata: %s", o->path,
+                                why);
+        return dm_error_set(err, DM_EFORMAT,
+                            "%s is not geodata: no vector format GDAL knows recognises it "
+                            "(GeoJSON, GeoPackage, Shapefile, KML, GPX, CSV with lon/lat, "
+                            "XLSX ...)",
+                            o->path);
+    }
+    if (GDALDatasetGetLayerCount(*ds) == 0) {
+        GDALClose(*ds);
+        return dm_error_set(err, DM_EFORMAT, "%s has no layers", o->path);
+    }
+    *layer = o->layer ? GDALDatasetGetLayerByName(*ds, o->layer) : GDALDatasetGetLayer(*ds, 0);
+    if (!*layer) {
+        GDALClose(*ds);
+        return dm_error_set(err, DM_ENOTFOUND, "%s has no layer '%s'", o->path, o->layer);
+    }
+    return DM_OK;
+}
+
+static dm_status make_transform(OGRLayerH layer, OGRCoordinateTransformationH *ct,
+                                OGRSpatialReferenceH *wgs84, dm_error *err)
+{
+    *ct = NULL;
+    *wgs84 = NULL;
+    OGRSpatialReferenceH src = OGR_L_GetSpatialRef(layer);
+    if (!src)
+        return DM_OK; /* no CRS given: lon/lat degrees, as GeoJSON says */
+    *wgs84 = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(*wgs84, 4326);
+    OSRSetAxisMappingStrategy(*wgs84, OAMS_TRADITIONAL_GIS_ORDER);
+    if (OSRIsSame(src, *wgs84))
+        return DM_OK;
+    OGRSpatialReferenceH s2 = OSRClone(src);
+    OSRSetAxisMappingStrategy(s2, OAMS_TRADITIONAL_GIS_ORDER);
+    dm_gdal_capture_push();
+    *ct = OCTNewCoordinateTransformation(s2, *wgs84);
+    dm_gdal_capture_pop();
+    OSRDestroySpatialReference(s2);
+    if (!*ct)
+        return dm_error_set(err, DM_EINVAL,
+                            "the file's coordinate system cannot be converted to WGS 84: %s",
+                            dm_gdal_last_error());
+    return DM_OK;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+dm_status dm_import(dm_store *store, const dm_import_opts *o, dm_import_result *res,
+                    dm_error *err)
+{
+    memset(res, 0, sizeof *res);
+    dm_status st = dm_import_check_options(o, err);
+    if (st)
+        return st;
+    dm_gdal_init();
+    GDALDatasetH ds = NULL;
+    OGRLayerH layer = NULL;
+    st = open_source(o, &ds, &layer, err);
+    if (st)
+        return st;
+    mapping m;
+    memset(&m, 0, sizeof m);
+    OGRCoordinateTransformationH ct = NULL;
+    OGRSpatialReferenceH wgs84 = NULL;
+    rejects rj;
+    memset(&rj, 0, sizeof rj);
+    snprintf(rj.path, sizeof rj.path, "%s", o->rejects_path);
+    dm_buf attrs;
+    dm_buf_init(&attrs, 16u << 20);
+    dm_record rec;
+    dm_record_init(&rec, o->kind);
+    bool in_tx = false;
+
+    st = build_mapping(o, OGR_L_GetLayerDefn(layer), &m, err);
+    if (!st)
+        st = make_transform(layer, &ct, &wgs84, err);
+    if (!st)
+        st = dm_store_begin(store, err);
+    in_tx = st == DM_OK;
+    int64_t total = OGR_L_GetFeatureCount(layer, TRUE);
+    const char *state = o->state ? o->state : "approved";
+    OGR_L_ResetReading(layer);
+    int64_t row = 0;
+    char warning[600];
+    while (!st) {
+        dm_gdal_capture_push();
+        OGRFeatureH f = OGR_L_GetNextFeature(layer);
+        dm_gdal_capture_pop();
+        if (!f) {
+            if (*dm_gdal_last_error())
+                st = dm_error_set(err, DM_EFORMAT, "%s: reading stopped after row %lld: %s",
+                                  o->path, (long long)row, dm_gdal_last_error());
+            break;
+        }
+        row++;
+        dm_error rowerr;
+        dm_error_clear(&rowerr);
+        dm_record_clear(&rec, dm_store_geo(store));
+        snprintf(rec.state, sizeof rec.state, "%s", state);
+        dm_status rst = build_record(o, store, f, &m, ct, &rec, &attrs, warning, sizeof warning,
+                                     &rowerr);
+        OGR_F_Destroy(f);
+        if (!rst) {
+            char origin[400];
+            snprintf(origin, sizeof origin, "%s row %lld", base_name(o->path), (long long)row);
+            rec.origin = strdup(origin);
+            rst = rec.origin ? dm_store_insert(store, &rec, o->who, &rowerr)
+                             : dm_error_set(&rowerr, DM_ENOMEM, "out of memory");
+        }
+        if (rst == DM_EINVAL || rst == DM_ECONFLICT || rst == DM_ENOTFOUND) {
+            st = reject(&rj, row, rowerr.msg, err);
+        } else if (rst) {
+            st = dm_error_set(err, rst, "row %lld: %s", (long long)row, rowerr.msg);
+        } else {
+            res->imported++;
+            if (warning[0]) {
+                res->repaired++;
+                if (o->warn) {
+                    char msg[800];
+                    snprintf(msg, sizeof msg, "row %lld (%s): %s", (long long)row, rec.code,
+                             warning);
+                    o->warn(msg, o->ctx);
+                }
+            }
+        }
+        if (o->progress && (row % 256 == 0))
+            o->progress(row, total, o->ctx);
+    }
+    res->rows = row;
+    res->rejected = rj.count;
+    if (!st && o->progress)
+        o->progress(row, total, o->ctx);
+    if (!st && in_tx) {
+        /* the rejects file goes into place first: a failed commit removes it */
+        st = rejects_finish(&rj, true, err);
+        if (!st) {
+            st = dm_store_commit(store, err);
+            if (st && rj.count)
+                unlink(rj.path);
+        } else {
+            dm_store_rollback(store);
+        }
+    } else {
+        if (in_tx)
+            dm_store_rollback(store);
+        dm_error ignored;
+        rejects_finish(&rj, false, &ignored);
+    }
+    if (st) {
+        res->imported = 0;
+        res->repaired = 0;
+    }
+    dm_record_clear(&rec, dm_store_geo(store));
+    dm_buf_free(&attrs);
+    free(m.mapped);
+    if (ct)
+        OCTDestroyCoordinateTransformation(ct);
+    if (wgs84)
+        OSRDestroySpatialReference(wgs84);
+    GDALClose(ds);
+    return st;
+}

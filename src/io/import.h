@@ -1,0 +1,56 @@
+/* Import of any vector format GDAL reads into the store.
+ *
+ * One transaction per import: either every accepted row is stored, or, on an
+ * error (status != DM_OK), nothing is. Rows that cannot be imported are never
+ * dropped silently: each is written to the rejects file (CSV: row,reason)
+ * with its 1-based row number in the source and the reason. Invalid polygons
+ * are repaired (GEOS MakeValid, polygonal parts kept) with a warning, unless
+ * `strict`, where they are rejects.
+ */
+#ifndef DM_IO_IMPORT_H
+#define DM_IO_IMPORT_H
+
+#include "core/error.h"
+#include "core/kind.h"
+#include "store/store.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct dm_import_opts {
+    const dm_kind *kind;
+    const char *path;          /* the file to read */
+    const char *layer;         /* layer name; NULL = the first layer */
+    const char *const *map;    /* "target=source" pairs: field <- source column */
+    size_t nmap;
+    const char *const *set;    /* "target=value" pairs: constant values */
+    size_t nset;
+    bool strict;               /* reject invalid polygons instead of repairing them */
+    const char *state;         /* state of new records; NULL = "approved" */
+    const char *who;           /* who imports (change log) */
+    const char *rejects_path;  /* where rejected rows go (required); written only when
+                                  there are rejects, as "<path>.part" renamed on success */
+    /* Called now and then with rows read so far and the total (-1 if unknown). */
+    void (*progress)(int64_t done, int64_t total, void *ctx);
+    /* Called for each warning about a row that was imported ("row 5: ..."). */
+    void (*warn)(const char *msg, void *ctx);
+    void *ctx;
+} dm_import_opts;
+
+typedef struct dm_import_result {
+    int64_t rows;      /* rows read from the source */
+    int64_t imported;  /* records stored */
+    int64_t rejected;  /* rows written to the rejects file */
+    int64_t repaired;  /* imported after a geometry repair */
+} dm_import_result;
+
+/* Checks --map/--set before anything is opened: syntax "target=...", known
+ * target fields, valid constant values. DM_EINVAL with a message otherwise. */
+dm_status dm_import_check_options(const dm_import_opts *opts, dm_error *err);
+
+/* Imports opts->path into the store (opened for writing). */
+dm_status dm_import(dm_store *store, const dm_import_opts *opts, dm_import_result *res,
+                    dm_error *err);
+
+#endif
