@@ -1,2 +1,75 @@
+#include "analysis/check.h"
 #include "cli/cli.h"
-int cmd_check(int argc, char **argv){(void)argc;(void)argv;return 1;}
+#include "store/store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char usage[] = "demine check DATABASE [--json] [--all]";
+
+int cmd_check(int argc, char **argv)
+{
+    const char *db = NULL;
+    bool json = false, all = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("usage: %s\n\nChecks the file, the spatial indexes and the change log, then "
+                   "the data: invalid\ngeometries, impossible dates, releases outside every "
+                   "hazardous area, overlapping\nhazardous areas, records waiting for review. "
+                   "Each finding lists its records\n(the first 10 unless --all).\n"
+                   "Exit status: 0 no errors (warnings may remain), 3 errors found, 1 the check "
+                   "could not run.\n",
+                   usage);
+            return EXIT_DONE;
+        } else if (!strcmp(argv[i], "--json"))
+            json = true;
+        else if (!strcmp(argv[i], "--all"))
+            all = true;
+        else if (argv[i][0] == '-')
+            return cli_usage(usage, "unknown option: %s", argv[i]);
+        else if (!db)
+            db = argv[i];
+        else
+            return cli_usage(usage, "too many arguments: %s", argv[i]);
+    }
+    if (!db)
+        return cli_usage(usage, "check needs a DATABASE");
+    dm_error err;
+    dm_error_clear(&err);
+    dm_store *store;
+    if (dm_store_open(db, DM_STORE_READ, &store, &err))
+        return cli_fail(&err);
+    dm_check_report r;
+    dm_status st = dm_check_run(store, &r, &err);
+    dm_store_close(store);
+    if (st)
+        return cli_fail(&err);
+    if (json) {
+        dm_buf b;
+        dm_buf_init(&b, 0);
+        bool ok = !dm_check_json(&r, &b) && cli_write_stdout(b.data);
+        dm_buf_free(&b);
+        if (!ok) {
+            dm_check_report_free(&r);
+            return EXIT_ERROR;
+        }
+    } else {
+        for (size_t i = 0; i < r.n; i++) {
+            const dm_check_item *it = &r.items[i];
+            printf("%-7s %-24s %s", it->severity, it->what, it->detail);
+            if (it->codes.n) {
+                printf(": %zu\n       ", it->codes.n);
+                size_t show = all || it->codes.n <= 10 ? it->codes.n : 10;
+                for (size_t k = 0; k < show; k++)
+                    printf(" %s", it->codes.codes[k]);
+                if (show < it->codes.n)
+                    printf(" ... and %zu more (--all lists them)", it->codes.n - show);
+            }
+            printf("\n");
+        }
+        printf("%s: %d errors, %d warnings\n", db, r.errors, r.warnings);
+    }
+    int rc = r.errors ? EXIT_PARTIAL : EXIT_DONE;
+    dm_check_report_free(&r);
+    return rc;
+}

@@ -1,0 +1,222 @@
+#include "analysis/check.h"
+
+#include "analysis/spatial.h"
+#include "core/date.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void dm_check_report_free(dm_check_report *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        dm_code_list_free(&r->items[i].codes);
+    free(r->items);
+    memset(r, 0, sizeof *r);
+}
+
+static dm_check_item *add_item(dm_check_report *r, const char *severity, const char *what)
+{
+    dm_check_item *p = realloc(r->items, (r->n + 1) * sizeof *p);
+    if (!p)
+        return NULL;
+    r->items = p;
+    dm_check_item *it = &r->items[r->n++];
+    memset(it, 0, sizeof *it);
+    it->severity = severity;
+    snprintf(it->what, sizeof it->what, "%s", what);
+    if (!strcmp(severity, "error"))
+        r->errors++;
+    else if (!strcmp(severity, "warning"))
+        r->warnings++;
+    return it;
+}
+
+static void on_integrity(const dm_finding *f, void *ctx)
+{
+    dm_check_item *it = add_item(ctx, f->severity, f->what);
+    if (it)
+        snprintf(it->detail, sizeof it->detail, "%s", f->detail);
+}
+
+/* Keeps an item only when it found something. */
+static void drop_if_empty(dm_check_report *r, dm_check_item *it)
+{
+    if (it->codes.n)
+        return;
+    if (!strcmp(it->severity, "error"))
+        r->errors--;
+    else if (!strcmp(it->severity, "warning"))
+        r->warnings--;
+    dm_code_list_free(&it->codes);
+    r->n--;
+}
+
+/* Dates in the future / before 1900 and invalid geometries, per kind. */
+static dm_status check_records(dm_store *store, const dm_kind *k, dm_check_report *r,
+                               dm_error *err)
+{
+    char today[11];
+    dm_date_format(dm_date_today(), today);
+    dm_check_item *fut = add_item(r, "error", "future-date");
+    dm_check_item *old = fut ? add_item(r, "warning", "date-before-1900") : NULL;
+    dm_check_item *bad = old ? add_item(r, "error", "invalid-geometry") : NULL;
+    dm_check_item *review = bad ? add_item(r, "info", "waiting-for-review") : NULL;
+    if (!review)
+        return dm_error_set(err, DM_ENOMEM, "out of memory");
+    /* pointers into r->items move on realloc: work by index */
+    size_t ifut = r->n - 4;
+    snprintf(r->items[ifut].detail, 512, "%s with a date after today (%s)", k->name, today);
+    snprintf(r->items[ifut + 1].detail, 512, "%s with a date before 1900", k->name);
+    snprintf(r->items[ifut + 2].detail, 512, "%s whose stored geometry is not valid", k->name);
+    snprintf(r->items[ifut + 3].detail, 512, "%s submitted and waiting for an approver", k->name);
+    dm_query q = {.kind = k, .include_drafts = true, .with_geometry = k->geom != DM_GEOM_NONE};
+    dm_cursor *cur;
+    dm_status st = dm_store_query(store, &q, &cur, err);
+    if (st)
+        return st;
+    dm_record rec;
+    dm_record_init(&rec, k);
+    bool has;
+    GEOSContextHandle_t h = dm_geo_handle(dm_store_geo(store));
+    while (!st && !(st = dm_cursor_next(cur, &rec, &has, err)) && has) {
+        bool is_fut = false, is_old = false;
+        for (size_t i = 0; i < k->nfields; i++) {
+            if (k->fields[i].type != DM_FT_DATE || !rec.values[i])
+                continue;
+            if (strcmp(rec.values[i], today) > 0)
+                is_fut = true;
+            if (strcmp(rec.values[i], "1900-01-01") < 0)
+                is_old = true;
+        }
+        if (is_fut && dm_code_list_add(&r->items[ifut].codes, rec.code))
+            st = DM_ENOMEM;
+        if (is_old && dm_code_list_add(&r->items[ifut + 1].codes, rec.code))
+            st = DM_ENOMEM;
+        if (rec.geom && GEOSisValid_r(h, rec.geom) != 1 &&
+            dm_code_list_add(&r->items[ifut + 2].codes, rec.code))
+            st = DM_ENOMEM;
+        if (!strcmp(rec.state, "submitted") && dm_code_list_add(&r->items[ifut + 3].codes, rec.code))
+            st = DM_ENOMEM;
+        if (st == DM_ENOMEM)
+            st = dm_error_set(err, DM_ENOMEM, "out of memory");
+    }
+    dm_record_clear(&rec, dm_store_geo(store));
+    dm_cursor_close(cur);
+    for (int i = 3; i >= 0; i--)
+        drop_if_empty(r, &r->items[ifut + (size_t)i]);
+    return st;
+}
+
+/* Releases outside every hazard, overlapping hazards. */
+static dm_status check_hazards(dm_store *store, dm_check_report *r, dm_error *err)
+{
+    dm_geo *geo = dm_store_geo(store);
+    GEOSContextHandle_t h = dm_geo_handle(geo);
+    dm_spatial_set hz, rel;
+    dm_status st = dm_spatial_read(store, &dm_kind_hazards, false, &hz, err);
+    if (st)
+        return st;
+    st = dm_spatial_read(store, &dm_kind_releases, false, &rel, err);
+    if (st) {
+        dm_spatial_set_free(&hz, geo);
+        return st;
+    }
+    dm_spatial_index idx;
+    st = dm_spatial_index_build(geo, &hz, &idx, err);
+    dm_check_item *out = st ? NULL : add_item(r, "warning", "release-outside-hazards");
+    if (!st && !out)
+        st = dm_error_set(err, DM_ENOMEM, "out of memory");
+    size_t iout = r->n - 1;
+    if (!st)
+        snprintf(out->detail, sizeof out->detail,
+                 "approved releases that touch no approved hazardous area (they count for "
+                 "nothing in land release figures)");
+    for (size_t i = 0; !st && i < rel.n; i++) {
+        const GEOSPreparedGeometry *p = GEOSPrepare_r(h, rel.geoms[i]);
+        dm_code_list hits = {0};
+        st = dm_spatial_index_intersecting(geo, &idx, rel.geoms[i], p, &hits, err);
+        if (!st && hits.n == 0 && dm_code_list_add(&r->items[iout].codes, rel.codes[i]))
+            st = dm_error_set(err, DM_ENOMEM, "out of memory");
+        dm_code_list_free(&hits);
+        GEOSPreparedGeom_destroy_r(h, p);
+    }
+    if (!st)
+        drop_if_empty(r, &r->items[iout]);
+    dm_check_item *ov = st ? NULL : add_item(r, "warning", "overlapping-hazards");
+    if (!st && !ov)
+        st = dm_error_set(err, DM_ENOMEM, "out of memory");
+    size_t iov = r->n - 1;
+    if (!st)
+        snprintf(ov->detail, sizeof ov->detail,
+                 "approved hazardous areas that overlap another one (the union counts each m² "
+                 "once; overlaps often mean a duplicate record)");
+    for (size_t i = 0; !st && i < hz.n; i++) {
+        const GEOSPreparedGeometry *p = GEOSPrepare_r(h, hz.geoms[i]);
+        dm_code_list hits = {0};
+        st = dm_spatial_index_intersecting(geo, &idx, hz.geoms[i], p, &hits, err);
+        bool overlaps = false;
+        for (size_t k = 0; !st && k < hits.n && !overlaps; k++) {
+            if (!strcmp(hits.codes[k], hz.codes[i]))
+                continue;
+            /* touching edges are fine; shared area is not */
+            for (size_t j = 0; j < hz.n; j++)
+                if (!strcmp(hz.codes[j], hits.codes[k])) {
+                    overlaps = GEOSPreparedOverlaps_r(h, p, hz.geoms[j]) == 1 ||
+                               GEOSPreparedContains_r(h, p, hz.geoms[j]) == 1 ||
+                               GEOSPreparedWithin_r(h, p, hz.geoms[j]) == 1;
+                    break;
+                }
+        }
+        if (!st && overlaps && dm_code_list_add(&r->items[iov].codes, hz.codes[i]))
+            st = dm_error_set(err, DM_ENOMEM, "out of memory");
+        dm_code_list_free(&hits);
+        GEOSPreparedGeom_destroy_r(h, p);
+    }
+    if (!st)
+        drop_if_empty(r, &r->items[iov]);
+    dm_spatial_index_free(geo, &idx);
+    dm_spatial_set_free(&hz, geo);
+    dm_spatial_set_free(&rel, geo);
+    return st;
+}
+
+dm_status dm_check_run(dm_store *store, dm_check_report *out, dm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    dm_status st = dm_store_check_integrity(store, on_integrity, out, err);
+    for (size_t i = 0; !st && i < dm_kind_count(); i++)
+        st = check_records(store, dm_kind_at(i), out, err);
+    if (!st)
+        st = check_hazards(store, out, err);
+    if (st)
+        dm_check_report_free(out);
+    return st;
+}
+
+dm_status dm_check_json(const dm_check_report *r, dm_buf *b)
+{
+    dm_status st = dm_buf_printf(b, "{\"errors\": %d, \"warnings\": %d, \"findings\": [",
+                                 r->errors, r->warnings);
+    for (size_t i = 0; !st && i < r->n; i++) {
+        const dm_check_item *it = &r->items[i];
+        st = dm_buf_printf(b, "%s{\"severity\": \"%s\", \"what\": ", i ? ",\n  " : "\n  ",
+                           it->severity);
+        if (!st)
+            st = dm_buf_json_string(b, it->what);
+        if (!st)
+            st = dm_buf_puts(b, ", \"detail\": ");
+        if (!st)
+            st = dm_buf_json_string(b, it->detail);
+        if (!st)
+            st = dm_buf_printf(b, ", \"count\": %zu, \"records\": [", it->codes.n);
+        for (size_t k = 0; !st && k < it->codes.n; k++) {
+            st = k ? dm_buf_puts(b, ", ") : DM_OK;
+            if (!st)
+                st = dm_buf_json_string(b, it->codes.codes[k]);
+        }
+        if (!st)
+            st = dm_buf_puts(b, "]}");
+    }
+    return st ? st : dm_buf_puts(b, "]}\n");
+}

@@ -1,0 +1,292 @@
+#include "io/export.h"
+
+#include "io/gdal_util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <cpl_string.h>
+#include <gdal.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *extension(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *dot = strrchr(slash ? slash : path, '.');
+    return dot ? dot + 1 : "";
+}
+
+const char *dm_export_driver_for(const char *path)
+{
+    const char *ext = extension(path);
+    if (!strcasecmp(ext, "geojson") || !strcasecmp(ext, "json"))
+        return "GeoJSON";
+    if (!strcasecmp(ext, "gpkg"))
+        return "GPKG";
+    if (!strcasecmp(ext, "csv"))
+        return "CSV";
+    if (!strcasecmp(ext, "shp"))
+        return "ESRI Shapefile";
+    if (!strcasecmp(ext, "kml"))
+        return "KML";
+    return NULL;
+}
+
+static bool exported(const dm_field *f, bool personal)
+{
+    return personal || !(f->flags & DM_FIELD_PERSONAL);
+}
+
+static OGRFieldType ogr_type(const dm_field *f)
+{
+    switch (f->type) {
+    case DM_FT_INT:
+    case DM_FT_BOOL: return OFTInteger64;
+    case DM_FT_REAL: return OFTReal;
+    case DM_FT_DATE: return OFTDate;
+    default: return OFTString;
+    }
+}
+
+static const char *const extra_fields[] = {"state", "version", "updated_at", "updated_by",
+                                           "origin", "attributes"};
+#define NEXTRA (sizeof extra_fields / sizeof extra_fields[0])
+
+static dm_status create_layer(GDALDatasetH ds, const char *driver, const dm_export_opts *o,
+                              OGRLayerH *out, dm_error *err)
+{
+    const dm_kind *k = o->kind;
+    OGRwkbGeometryType gt = k->geom == DM_GEOM_POINT     ? wkbPoint
+                            : k->geom == DM_GEOM_POLYGON ? wkbMultiPolygon
+                            : k->geom == DM_GEOM_NONE    ? wkbNone
+                                                         : wkbUnknown;
+    OGRSpatialReferenceH srs = NULL;
+    if (gt != wkbNone) {
+        srs = OSRNewSpatialReference(NULL);
+        OSRImportFromEPSG(srs, 4326);
+        OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+    }
+    char **lco = NULL;
+    if (!strcmp(driver, "CSV"))
+        lco = CSLSetNameValue(lco, "GEOMETRY", k->geom == DM_GEOM_POINT ? "AS_XY" : "AS_WKT");
+    if (!strcmp(driver, "ESRI Shapefile"))
+        lco = CSLSetNameValue(lco, "ENCODING", "UTF-8");
+    if (!strcmp(driver, "GeoJSON"))
+        lco = CSLSetNameValue(lco, "RFC7946", "YES");
+    dm_gdal_capture_push();
+    *out = GDALDatasetCreateLayer(ds, k->table, srs, gt, lco);
+    dm_gdal_capture_pop();
+    CSLDestroy(lco);
+    if (srs)
+        OSRDestroySpatialReference(srs);
+    if (!*out)
+        return dm_error_set(err, DM_EIO, "cannot create the %s layer: %s", driver,
+                            dm_gdal_last_error());
+    OGRFieldDefnH fd = OGR_Fld_Create("code", OFTString);
+    OGRErr e = OGR_L_CreateField(*out, fd, TRUE);
+    OGR_Fld_Destroy(fd);
+    for (size_t i = 0; e == OGRERR_NONE && i < k->nfields; i++) {
+        if (!exported(&k->fields[i], o->personal_data))
+            continue;
+        fd = OGR_Fld_Create(k->fields[i].name, ogr_type(&k->fields[i]));
+        e = OGR_L_CreateField(*out, fd, TRUE);
+        OGR_Fld_Destroy(fd);
+    }
+    for (size_t i = 0; e == OGRERR_NONE && i < NEXTRA; i++) {
+        fd = OGR_Fld_Create(extra_fields[i], i == 1 ? OFTInteger64 : OFTString);
+        e = OGR_L_CreateField(*out, fd, TRUE);
+        OGR_Fld_Destroy(fd);
+    }
+    if (e != OGRERR_NONE)
+        return dm_error_set(err, DM_EIO, "cannot create the fields of the %s layer", driver);
+    return DM_OK;
+}
+
+static dm_status write_feature(dm_store *store, OGRLayerH layer, const dm_export_opts *o,
+                               const dm_record *rec, dm_error *err)
+{
+    const dm_kind *k = o->kind;
+    OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(layer));
+    int idx = 0;
+    OGR_F_SetFieldString(f, idx++, rec->code);
+    for (size_t i = 0; i < k->nfields; i++) {
+        if (!exported(&k->fields[i], o->personal_data))
+            continue;
+        const char *v = rec->values[i];
+        if (!v) {
+            OGR_F_SetFieldNull(f, idx++);
+            continue;
+        }
+        switch (k->fields[i].type) {
+        case DM_FT_INT:
+        case DM_FT_BOOL: OGR_F_SetFieldInteger64(f, idx++, strtoll(v, NULL, 10)); break;
+        case DM_FT_REAL: OGR_F_SetFieldDouble(f, idx++, strtod(v, NULL)); break;
+        case DM_FT_DATE: {
+            int y = 0, m = 0, d = 0;
+            sscanf(v, "%d-%d-%d", &y, &m, &d);
+            OGR_F_SetFieldDateTime(f, idx++, y, m, d, 0, 0, 0, 0);
+            break;
+        }
+        default: OGR_F_SetFieldString(f, idx++, v);
+        }
+    }
+    OGR_F_SetFieldString(f, idx++, rec->state);
+    OGR_F_SetFieldInteger64(f, idx++, rec->version);
+    OGR_F_SetFieldString(f, idx++, rec->updated_at);
+    OGR_F_SetFieldString(f, idx++, rec->updated_by);
+    if (rec->origin)
+        OGR_F_SetFieldString(f, idx, rec->origin);
+    idx++;
+    if (rec->attributes)
+        OGR_F_SetFieldString(f, idx, rec->attributes);
+    idx++;
+    dm_status st = DM_OK;
+    if (rec->geom) {
+        unsigned char *wkb;
+        size_t len;
+        st = dm_geo_to_wkb(dm_store_geo(store), rec->geom, &wkb, &len, err);
+        if (!st) {
+            OGRGeometryH g = NULL;
+            if (OGR_G_CreateFromWkb(wkb, NULL, &g, (int)len) != OGRERR_NONE)
+                st = dm_error_set(err, DM_EGEOM, "%s: geometry could not be converted",
+                                  rec->code);
+            else
+                OGR_F_SetGeometryDirectly(f, g);
+            free(wkb);
+        }
+    }
+    if (!st) {
+        dm_gdal_capture_push();
+        OGRErr e = OGR_L_CreateFeature(layer, f);
+        dm_gdal_capture_pop();
+        if (e != OGRERR_NONE)
+            st = dm_error_set(err, DM_EIO, "%s could not be written: %s", rec->code,
+                              dm_gdal_last_error());
+    }
+    OGR_F_Destroy(f);
+    return st;
+}
+
+/* Removes a temporary folder and what is in it. */
+static void remove_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                continue;
+            char p[2200];
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+            unlink(p);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
+}
+
+/* Moves every file of tmpdir into the folder of dest. */
+static dm_status move_into_place(const char *tmpdir, const char *dest, dm_error *err)
+{
+    char folder[1100];
+    snprintf(folder, sizeof folder, "%s", dest);
+    char *slash = strrchr(folder, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(folder, sizeof folder, ".");
+    DIR *d = opendir(tmpdir);
+    if (!d)
+        return dm_error_set(err, DM_EIO, "cannot read %s: %s", tmpdir, strerror(errno));
+    struct dirent *e;
+    dm_status st = DM_OK;
+    while (!st && (e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char from[2200], to[2200];
+        snprintf(from, sizeof from, "%s/%s", tmpdir, e->d_name);
+        snprintf(to, sizeof to, "%s/%s", folder, e->d_name);
+        if (rename(from, to) != 0)
+            st = dm_error_set(err, DM_EIO, "cannot move %s into place: %s", to, strerror(errno));
+    }
+    closedir(d);
+    return st;
+}
+
+dm_status dm_export(dm_store *store, const dm_export_opts *o, int64_t *written, dm_error *err)
+{
+    *written = 0;
+    const char *driver = dm_export_driver_for(o->path);
+    if (!driver)
+        return dm_error_set(err, DM_EINVAL,
+                            "%s: unknown output format; use .geojson, .gpkg, .csv, .shp or .kml",
+                            o->path);
+    struct stat sb;
+    if (!o->overwrite && stat(o->path, &sb) == 0)
+        return dm_error_set(err, DM_ECONFLICT, "%s exists: choose another name or use --force",
+                            o->path);
+    dm_gdal_init();
+    GDALDriverH drv = GDALGetDriverByName(driver);
+    if (!drv)
+        return dm_error_set(err, DM_EINTERNAL, "GDAL has no %s driver", driver);
+    const char *base = strrchr(o->path, '/');
+    base = base ? base + 1 : o->path;
+    char tmpdir[1100];
+    snprintf(tmpdir, sizeof tmpdir, "%.*s.export-XXXXXX", (int)(base - o->path) + 0, o->path);
+    if (base != o->path)
+        snprintf(tmpdir, sizeof tmpdir, "%.*s.demine-export-XXXXXX", (int)(base - o->path),
+                 o->path);
+    else
+        snprintf(tmpdir, sizeof tmpdir, ".demine-export-XXXXXX");
+    if (!mkdtemp(tmpdir))
+        return dm_error_set(err, errno == EROFS || errno == EACCES ? DM_EREADONLY : DM_EIO,
+                            "cannot write next to %s: %s", o->path, strerror(errno));
+    char tmp_path[2200];
+    snprintf(tmp_path, sizeof tmp_path, "%s/%s", tmpdir, base);
+    dm_gdal_capture_push();
+    GDALDatasetH ds = GDALCreate(drv, tmp_path, 0, 0, 0, GDT_Unknown, NULL);
+    dm_gdal_capture_pop();
+    dm_status st = DM_OK;
+    if (!ds)
+        st = dm_error_set(err, DM_EIO, "cannot create %s: %s", o->path, dm_gdal_last_error());
+    OGRLayerH layer = NULL;
+    if (!st)
+        st = create_layer(ds, driver, o, &layer, err);
+    dm_query q = {.kind = o->kind, .include_drafts = o->include_drafts, .with_geometry = true};
+    dm_cursor *cur = NULL;
+    if (!st)
+        st = dm_store_query(store, &q, &cur, err);
+    bool tx = !st && GDALDatasetStartTransaction(ds, FALSE) == OGRERR_NONE;
+    dm_record rec;
+    dm_record_init(&rec, o->kind);
+    bool has;
+    while (!st && !(st = dm_cursor_next(cur, &rec, &has, err)) && has) {
+        st = write_feature(store, layer, o, &rec, err);
+        if (!st)
+            (*written)++;
+    }
+    dm_record_clear(&rec, dm_store_geo(store));
+    dm_cursor_close(cur);
+    if (!st && tx && GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
+        st = dm_error_set(err, DM_EIO, "cannot write %s: %s", o->path, dm_gdal_last_error());
+    if (ds) {
+        dm_gdal_capture_push();
+        GDALClose(ds);
+        dm_gdal_capture_pop();
+        if (!st && *dm_gdal_last_error())
+            st = dm_error_set(err, DM_EIO, "cannot finish %s: %s", o->path,
+                              dm_gdal_last_error());
+    }
+    if (!st)
+        st = move_into_place(tmpdir, o->path, err);
+    remove_dir(tmpdir);
+    if (st)
+        *written = 0;
+    return st;
+}

@@ -1,0 +1,33 @@
+/* Export of records to any of GeoJSON, GeoPackage, CSV, Shapefile and KML
+ * through GDAL/OGR, the format chosen by the file extension.
+ *
+ * The output appears whole or not at all: it is written under a temporary
+ * name in the same folder and renamed into place at the end. Personal data
+ * fields (victims' names and addresses) are left out unless
+ * personal_data is set.
+ */
+#ifndef DM_IO_EXPORT_H
+#define DM_IO_EXPORT_H
+
+#include "core/error.h"
+#include "store/store.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct dm_export_opts {
+    const dm_kind *kind;
+    const char *path;    /* .geojson/.json, .gpkg, .csv, .shp, .kml */
+    bool include_drafts; /* false: approved records only */
+    bool personal_data;  /* include fields flagged personal */
+    bool overwrite;      /* replace an existing file */
+} dm_export_opts;
+
+/* Name of the GDAL driver for a path's extension, or NULL. Static string. */
+const char *dm_export_driver_for(const char *path);
+
+/* Writes the records; *written is the number of features written. */
+dm_status dm_export(dm_store *store, const dm_export_opts *opts, int64_t *written,
+                    dm_error *err);
+
+#endif
