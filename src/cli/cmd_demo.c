@@ -1,2 +1,120 @@
+#include "analysis/landrelease.h"
 #include "cli/cli.h"
-int cmd_demo(int argc, char **argv){(void)argc;(void)argv;return 1;}
+#include "core/buf.h"
+#include "io/import.h"
+#include "io/synthetic.h"
+#include "store/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef DM_DATA_DIR
+#define DM_DATA_DIR "data"
+#endif
+
+static const char usage[] = "demine demo [--out DATABASE] [--data DIR] [--force]";
+
+typedef struct layer {
+    const dm_kind *kind;
+    const char *file;
+    const char *map;
+    const char *set[2];
+} layer;
+
+int cmd_demo(int argc, char **argv)
+{
+    const char *out = "demo.gpkg";
+    const char *data = getenv("DEMINE_DATA") ? getenv("DEMINE_DATA") : DM_DATA_DIR;
+    bool force = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("usage: %s\n\nBuilds a demo database (default demo.gpkg) from the real BiH "
+                   "minefield maps in\nDIR/bih (hazards, cleared areas, incidents, "
+                   "municipalities) plus synthetic\nreleases, organisations and EO items, each "
+                   "labelled \"synthetic demo data\".\n",
+                   usage);
+            return EXIT_DONE;
+        } else if (!strcmp(argv[i], "--out") && i + 1 < argc)
+            out = argv[++i];
+        else if (!strcmp(argv[i], "--data") && i + 1 < argc)
+            data = argv[++i];
+        else if (!strcmp(argv[i], "--force"))
+            force = true;
+        else
+            return cli_usage(usage, "unknown option or missing value: %s", argv[i]);
+    }
+    struct stat sb;
+    if (stat(out, &sb) == 0) {
+        if (!force) {
+            fprintf(stderr, "demine: %s exists; use --force to rebuild it\n", out);
+            return EXIT_ERROR;
+        }
+        char side[1100];
+        unlink(out);
+        snprintf(side, sizeof side, "%s-wal", out);
+        unlink(side);
+        snprintf(side, sizeof side, "%s-shm", out);
+        unlink(side);
+    }
+    const layer layers[] = {
+        {&dm_kind_admin_areas, "municipalities.geojson", "name=shapeName", {"level=3", NULL}},
+        {&dm_kind_hazards, "suspected_areas.geojson", NULL, {"status=SHA", NULL}},
+        {&dm_kind_releases, "cleared_areas.geojson", NULL, {"method=cleared", NULL}},
+        {&dm_kind_accidents, "incidents.geojson", NULL, {NULL, NULL}},
+    };
+    dm_error err;
+    dm_error_clear(&err);
+    dm_store *store;
+    if (dm_store_create(out, cli_user(), &store, &err))
+        return cli_fail(&err);
+    int rc = EXIT_DONE;
+    for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++) {
+        char path[1100], rejects[1200];
+        snprintf(path, sizeof path, "%s/bih/%s", data, layers[i].file);
+        snprintf(rejects, sizeof rejects, "%.*s.%s.rejects.csv",
+                 (int)(strlen(out) > 5 ? strlen(out) - 5 : strlen(out)), out,
+                 layers[i].kind->name);
+        const char *maps[1] = {layers[i].map};
+        dm_import_opts o = {.kind = layers[i].kind, .path = path, .map = maps,
+                            .nmap = layers[i].map ? 1 : 0, .set = layers[i].set,
+                            .nset = layers[i].set[0] ? 1 : 0, .who = dm_store_owner(store),
+                            .rejects_path = rejects};
+        dm_import_result res;
+        if (dm_import(store, &o, &res, &err)) {
+            rc = cli_fail(&err);
+            break;
+        }
+        fprintf(stderr, "%-12s %6lld imported, %5lld repaired, %5lld rejected (%s)\n",
+                layers[i].kind->name, (long long)res.imported, (long long)res.repaired,
+                (long long)res.rejected, layers[i].file);
+    }
+    dm_synthetic_counts sc;
+    if (rc == EXIT_DONE && dm_synthetic_generate(store, 20201110, 600, dm_store_owner(store), &sc,
+                                                 &err))
+        rc = cli_fail(&err);
+    if (rc == EXIT_DONE)
+        fprintf(stderr,
+                "synthetic    %lld organisations, %lld releases, %lld EO items (labelled "
+                "\"synthetic demo data\")\n",
+                (long long)sc.organisations, (long long)sc.releases, (long long)sc.items);
+    if (rc == EXIT_DONE) {
+        dm_lr_opts lo = {0};
+        dm_landrelease lr;
+        if (dm_landrelease_compute(store, &lo, &lr, &err)) {
+            rc = cli_fail(&err);
+        } else {
+            printf("demo database: %s\n", out);
+            printf("  hazard area    %14.0f m²\n  released       %14.0f m² (cancelled %.0f, "
+                   "reduced %.0f, cleared %.0f)\n  remaining      %14.0f m²\n",
+                   lr.total.hazard_area_m2, lr.total.released.total, lr.total.released.cancelled,
+                   lr.total.released.reduced, lr.total.released.cleared,
+                   lr.total.remaining_area_m2);
+            dm_landrelease_free(&lr);
+        }
+    }
+    dm_store_close(store);
+    return rc;
+}
