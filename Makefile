@@ -1,0 +1,50 @@
+# Common targets. The work is done by CMake/CTest; this file only chains them.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= 2
+DEMO_DB    ?= out/demo.gpkg
+
+.PHONY: all deps build test test-fast test-asan demo fuzz bench format clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+# The whole suite in a normal build, then again under AddressSanitizer and
+# UndefinedBehaviorSanitizer (the PostGIS comparison runs once, in the first).
+test: build
+	@cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+	@$(MAKE) --no-print-directory test-asan
+
+test-asan: deps
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DDM_SANITIZE=ON >/dev/null
+	@cmake --build $(ASAN_BUILD) -j$(JOBS)
+	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
+	  ctest --output-on-failure -j$(JOBS) -LE postgis
+
+# The main job: a demo database from the BiH data plus synthetic records.
+demo: build
+	@mkdir -p $(dir $(DEMO_DB))
+	@$(BUILD)/demine demo --out $(DEMO_DB) --force
+	@$(BUILD)/demine stats $(DEMO_DB) landrelease --by admin | head -40
+
+fuzz: deps
+	@cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DDM_FUZZ=ON >/dev/null
+	@cmake --build build-fuzz -j$(JOBS)
+	@bash tests/fuzz/run.sh build-fuzz 60
+
+bench: build
+	@bash bench/run.sh
+
+format:
+	@clang-format -i src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz out

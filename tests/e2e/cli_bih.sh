@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# End-to-end: every command of the foundation on the real BiH data.
+DEMINE=$1
+source "$(dirname "$0")/lib.sh"
+DB="$T/atlas.gpkg"
+
+expect_exit "init creates a database" 0 "$DEMINE" init "$DB"
+expect_exit "init refuses to overwrite" 1 "$DEMINE" init "$DB"
+check "init message says why" err_has "already exists"
+
+# independent counts straight from the source files
+read -r H_ALL H_NULL H_EMPTY <<<"$("$PY" -c '
+import json,sys
+d=json.load(open(sys.argv[1]))["features"]
+n=sum(1 for f in d if f["geometry"] is None)
+e=sum(1 for f in d if f["geometry"] is not None and not f["geometry"]["coordinates"])
+print(len(d), n, e)' "$BIH/suspected_areas.geojson")"
+read -r R_ALL R_NULL <<<"$("$PY" -c '
+import json,sys
+d=json.load(open(sys.argv[1]))["features"]
+print(len(d), sum(1 for f in d if f["geometry"] is None))' "$BIH/cleared_areas.geojson")"
+
+expect_exit "import hazards: some rows rejected" 3 "$DEMINE" import "$DB" hazards "$BIH/suspected_areas.geojson" --set status=SHA --quiet
+check "hazards rejects file lists every null-geometry row" \
+    test "$(grep -c 'no geometry (null)' "$T/atlas.hazards.rejects.csv")" -eq "$H_NULL"
+check "hazards rejects file lists every empty geometry" \
+    test "$(grep -c 'empty geometry' "$T/atlas.hazards.rejects.csv")" -eq "$H_EMPTY"
+REJ=$(($(wc -l <"$T/atlas.hazards.rejects.csv") - 1))
+HAZ=$(count_rows "$DB" hazards)
+check "no hazard row lost: imported + rejected = rows in the file ($HAZ + $REJ = $H_ALL)" test $((HAZ + REJ)) -eq "$H_ALL"
+check "summary on stderr" err_has "rows read"
+check "repairs are reported" err_has "repaired"
+check "rejects row numbers are the file's features" \
+    "$PY" -c '
+import csv,json,sys
+d=json.load(open(sys.argv[1]))["features"]
+rows=list(csv.DictReader(open(sys.argv[2])))
+sys.exit(0 if all(d[int(r["row"])-1]["geometry"] is None for r in rows if "null" in r["reason"]) else 1)' \
+    "$BIH/suspected_areas.geojson" "$T/atlas.hazards.rejects.csv"
+
+expect_exit "import releases" 3 "$DEMINE" import "$DB" releases "$BIH/cleared_areas.geojson" --set method=cleared --quiet
+check "releases rejects list the null rows" test "$(grep -c 'no geometry (null)' "$T/atlas.releases.rejects.csv")" -eq "$R_NULL"
+REJ=$(($(wc -l <"$T/atlas.releases.rejects.csv") - 1))
+check "no release row lost" test $(($(count_rows "$DB" releases) + REJ)) -eq "$R_ALL"
+expect_exit "import accidents" 0 "$DEMINE" import "$DB" accidents "$BIH/incidents.geojson"
+check "all 1442 incidents in" test "$(count_rows "$DB" accidents)" -eq 1442
+expect_exit "import admin areas" 0 "$DEMINE" import "$DB" admin-areas "$BIH/municipalities.geojson" --map name=shapeName --set level=3
+check "admin names mapped" test "$(sqlite3 "$DB" "SELECT count(*) FROM admin_areas WHERE name IS NOT NULL AND level = 3")" -eq 142
+check "unmapped columns kept as attributes" test "$(sqlite3 "$DB" "SELECT json_extract(attributes, '\$.fileId') FROM hazards WHERE code = 'HA-0001'")" = "2585-III"
+check "every change is in the change log" test "$(sqlite3 "$DB" "SELECT count(*) FROM demine_change_log")" -eq \
+    "$(sqlite3 "$DB" "SELECT (SELECT count(*) FROM hazards)+(SELECT count(*) FROM releases)+(SELECT count(*) FROM accidents)+(SELECT count(*) FROM admin_areas)")"
+check "imports are approved and made by the owner" test "$(sqlite3 "$DB" "SELECT count(*) FROM hazards WHERE state='approved' AND created_by=(SELECT value FROM demine_meta WHERE key='owner')")" -eq "$HAZ"
+
+# the file is a valid GeoPackage that GDAL lists completely
+check "validate_gpkg.py passes" "$PY" /usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py "$DB"
+ogrinfo -ro -q "$DB" >"$T/layers" 2>&1
+for layer in hazards releases activities eo_items accidents victims organisations admin_areas settlements infrastructure minefield_records demine_change_log; do
+    check "ogrinfo lists $layer" grep -q " $layer" "$T/layers"
+done
+check "every geometry table has an rtree index" test "$(sqlite3 "$DB" "SELECT count(*) FROM gpkg_extensions WHERE extension_name='gpkg_rtree_index'")" -eq 9
+check "WAL mode" test "$(sqlite3 "$DB" "PRAGMA journal_mode")" = wal
+
+# land release
+expect_exit "stats landrelease --json" 0 "$DEMINE" stats "$DB" landrelease --json
+cp "$T/out" "$T/lr.json"
+check "stable keys" test "$(json "$T/lr.json" "sorted(k for k in d if k.endswith(('_m2','count')) or k=='groups')")" = "['groups', 'hazard_area_m2', 'hazard_count', 'release_count', 'released_area_m2', 'remaining_area_m2']"
+check "released splits add up" test "$(json "$T/lr.json" "abs(sum(d['released_area_m2'][k] for k in ('cancelled','reduced','cleared'))-d['released_area_m2']['total'])<1e-6")" = True
+check "hazard = released + remaining" test "$(json "$T/lr.json" "abs(d['hazard_area_m2']-d['released_area_m2']['total']-d['remaining_area_m2'])/d['hazard_area_m2']<1e-6")" = True
+check "hazard count = imported hazards" test "$(json "$T/lr.json" "d['hazard_count']")" -eq "$HAZ"
+check "hazard area is plausible for BiH (1e8..2e9 m²)" test "$(json "$T/lr.json" "1e8<d['hazard_area_m2']<2e9")" = True
+expect_exit "stats landrelease --by admin --json" 0 "$DEMINE" stats "$DB" landrelease --by admin --json
+cp "$T/out" "$T/lra.json"
+check "one group per municipality" test "$(json "$T/lra.json" "len(d['groups'])")" -eq 142
+check "municipalities add up to at most the total, and nearly all of it" test "$(json "$T/lra.json" "0.98*d['hazard_area_m2'] < sum(g['hazard_area_m2'] for g in d['groups']) <= d['hazard_area_m2']*(1+1e-9)")" = True
+check "each group: hazard = released + remaining" test "$(json "$T/lra.json" "all(abs(g['hazard_area_m2']-g['released_area_m2']['total']-g['remaining_area_m2'])<=1+1e-6*g['hazard_area_m2'] for g in d['groups'])")" = True
+expect_exit "stats landrelease --list" 0 "$DEMINE" stats "$DB" landrelease --by admin --json --list
+check "--list names the hazards behind each group" test "$(json "$T/out" "all(len(g['hazards'])==g['hazard_count'] for g in d['groups'])")" = True
+expect_exit "stats landrelease text" 0 "$DEMINE" stats "$DB" landrelease
+check "text output states units" grep -q "m²" "$T/out"
+expect_exit "stats by year (no dates: one unknown group)" 0 "$DEMINE" stats "$DB" landrelease --by year --json
+check "unknown year group holds all releases" test "$(json "$T/out" "[g['key'] for g in d['groups']]")" = "['unknown']"
+expect_exit "bad --by is a usage error" 2 "$DEMINE" stats "$DB" landrelease --by colour
+
+# drafts stay out of official figures
+cat >"$T/one.geojson" <<'J'
+{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"new"},"geometry":{"type":"Polygon","coordinates":[[[16.0,43.0],[16.01,43.0],[16.01,43.01],[16.0,43.01],[16.0,43.0]]]}}]}
+J
+expect_exit "import --state submitted" 0 "$DEMINE" import "$DB" hazards "$T/one.geojson" --set status=CHA --state submitted
+check "new code continues the sequence" test "$(sqlite3 "$DB" "SELECT code FROM hazards WHERE state='submitted'")" = "$(printf 'HA-%04d' $((HAZ + 1)))"
+"$DEMINE" stats "$DB" landrelease --json >"$T/lr2.json"
+check "submitted record not in official figures" test "$(json "$T/lr2.json" "d['hazard_count']")" -eq "$HAZ"
+"$DEMINE" stats "$DB" landrelease --json --include-drafts >"$T/lr3.json"
+check "--include-drafts counts it and says so" test "$(json "$T/lr3.json" "(d['hazard_count'], d['approved_only'])")" = "($((HAZ + 1)), False)"
+
+# export in every format
+for ext in geojson gpkg csv shp kml; do
+    expect_exit "export hazards .$ext" 0 "$DEMINE" export "$DB" hazards "$T/out_h.$ext"
+    if [ "$ext" = csv ]; then n=$(($(wc -l <"$T/out_h.csv") - 1)); else
+        n=$(ogrinfo -ro -al -so "$T/out_h.$ext" 2>/dev/null | awk -F': ' '/Feature Count/{print $2}'); fi
+    check "export .$ext has every approved hazard ($n)" test "$n" -eq "$HAZ"
+done
+expect_exit "export refuses to overwrite" 1 "$DEMINE" export "$DB" hazards "$T/out_h.geojson"
+expect_exit "export to an unknown format is a usage error" 2 "$DEMINE" export "$DB" hazards "$T/out.xyz"
+check "no temporary export folders left" test -z "$(ls -A "$T" | grep demine-export || true)"
+
+# check
+expect_exit "check: no errors on the imported data" 0 "$DEMINE" check "$DB"
+check "check reports overlapping hazards" grep -q "overlapping-hazards" "$T/out"
+sqlite3 "$DB" "UPDATE demine_change_log SET version = 99 WHERE code = 'HA-0001'"
+expect_exit "check finds a change made outside demine" 3 "$DEMINE" check "$DB" --json
+check "it names the table" grep -q "change-log-gap" "$T/out"
+
+# demo and items
+expect_exit "demo builds" 0 "$DEMINE" demo --out "$T/demo.gpkg"
+for by in category year admin; do
+    expect_exit "stats items --by $by" 0 "$DEMINE" stats "$T/demo.gpkg" items --by "$by" --json
+    check "items by $by add up" test "$(json "$T/out" "sum(g['quantity'] for g in d['groups'])==d['quantity'] and d['quantity']>0")" = True
+done
+check "items total matches the table" test "$("$DEMINE" stats "$T/demo.gpkg" items --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["quantity"])')" -eq "$(sqlite3 "$T/demo.gpkg" "SELECT sum(coalesce(quantity,1)) FROM eo_items WHERE state='approved'")"
+check "synthetic records are labelled" test "$(sqlite3 "$T/demo.gpkg" "SELECT count(*) FROM eo_items WHERE origin <> 'synthetic demo data'")" -eq 0
+expect_exit "demo land release by year" 0 "$DEMINE" stats "$T/demo.gpkg" landrelease --by year --json
+check "yearly released areas add up to the total" test "$(json "$T/out" "abs(sum(g['released_area_m2']['total'] for g in d['groups'])-d['released_area_m2']['total'])<=1e-6*d['released_area_m2']['total']")" = True
+check "remaining shrinks year by year" test "$(json "$T/out" "all(a['remaining_area_m2']>=b['remaining_area_m2'] for a,b in zip(d['groups'],d['groups'][1:]))")" = True
+
+finish
