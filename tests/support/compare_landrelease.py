@@ -87,7 +87,7 @@ class Report:
         for badness, scope, name, figure, ref, got, _tol in rows:
             rel = abs(got - ref) / abs(ref) if ref else (0.0 if got == ref else math.inf)
             print(f"  {scope:<9} {name[:24]:<24} {figure:<18} {ref:>17.3f} {got:>17.3f} "
-                  f"{got - ref:>12.3f} {rel:>9.2e} {badness:>12.3f}")
+                  f"{got - ref:>12.3f} {rel:>9.2e} {badness:>12.2e}")
 
 
 def compare_totals(rep, ref, got, where):
