@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# End-to-end: bad input gets a clear message, the right exit status, and
+# changes nothing.
+DEMINE=$1
+source "$(dirname "$0")/lib.sh"
+DB="$T/atlas.gpkg"
+"$DEMINE" init "$DB" 2>/dev/null
+fc() { # fc FILE FEATURES... : writes a GeoJSON FeatureCollection
+    local f=$1
+    shift
+    local IFS=,
+    printf '{"type":"FeatureCollection","features":[%s]}\n' "$*" >"$f"
+}
+poly='{"type":"Feature","properties":{"name":"ok"},"geometry":{"type":"Polygon","coordinates":[[[17,44],[17.01,44],[17.01,44.01],[17,44.01],[17,44]]]}}'
+null='{"type":"Feature","properties":{"name":"null"},"geometry":null}'
+empty='{"type":"Feature","properties":{"name":"empty"},"geometry":{"type":"Polygon","coordinates":[]}}'
+bowtie='{"type":"Feature","properties":{"name":"bowtie"},"geometry":{"type":"Polygon","coordinates":[[[17,44],[17.01,44.01],[17.01,44],[17,44.01],[17,44]]]}}'
+unclosed='{"type":"Feature","properties":{"name":"open"},"geometry":{"type":"Polygon","coordinates":[[[17,44],[17.01,44],[17.01,44.01],[17,44.01]]]}}'
+point='{"type":"Feature","properties":{"name":"point"},"geometry":{"type":"Point","coordinates":[17,44]}}'
+far='{"type":"Feature","properties":{"name":"far"},"geometry":{"type":"Polygon","coordinates":[[[500000,4900000],[500100,4900000],[500100,4900100],[500000,4900000]]]}}'
+
+fc "$T/mixed.geojson" "$poly" "$null" "$empty" "$bowtie" "$unclosed" "$point" "$far"
+expect_exit "mixed file: good rows in, bad rows rejected" 3 "$DEMINE" import "$DB" hazards "$T/mixed.geojson" --set status=SHA --rejects "$T/rej.csv"
+check "two rows imported (the good one and the repaired bowtie)" test "$(count_rows "$DB" hazards)" -eq 2
+check "repair warning names the row" err_has "row 4 .*Self-intersection"
+check "null geometry rejected with its row" grep -q '^2,"no geometry (null)"' "$T/rej.csv"
+check "empty geometry rejected" grep -q '^3,"\(empty geometry\|no geometry (null)\)"' "$T/rej.csv"
+check "unclosed ring rejected" grep -q '^5,"polygon ring not closed' "$T/rej.csv"
+check "wrong geometry type rejected" grep -q '^6,"wrong geometry type: Point, a polygon is needed"' "$T/rej.csv"
+check "out-of-range coordinates rejected, CRS hinted" grep -q '^7,".*out of range.*another CRS' "$T/rej.csv"
+
+fc "$T/bow.geojson" "$bowtie"
+expect_exit "--strict rejects an invalid polygon" 3 "$DEMINE" import "$DB" hazards "$T/bow.geojson" --set status=SHA --strict --rejects "$T/rej2.csv"
+check "--strict reason" grep -q 'invalid polygon: Self-intersection' "$T/rej2.csv"
+check "--strict imported nothing" test "$(count_rows "$DB" hazards)" -eq 2
+
+before=$(count_rows "$DB" demine_change_log)
+expect_exit "unknown --map field is a usage error" 2 "$DEMINE" import "$DB" hazards "$T/mixed.geojson" --map colour=name
+check "it lists the fields" err_has "their fields are: code, name, status"
+expect_exit "unknown source column" 1 "$DEMINE" import "$DB" hazards "$T/mixed.geojson" --set status=SHA --map name=nmae
+check "it lists the columns" err_has "has no column 'nmae'; its columns are: name"
+expect_exit "bad --set value is a usage error" 2 "$DEMINE" import "$DB" hazards "$T/mixed.geojson" --set status=maybe
+check "it lists the allowed values" err_has "not one of: SHA, CHA"
+expect_exit "malformed --map" 2 "$DEMINE" import "$DB" hazards "$T/mixed.geojson" --map name
+expect_exit "unknown kind" 2 "$DEMINE" import "$DB" minefields "$T/mixed.geojson"
+expect_exit "missing required field" 3 "$DEMINE" import "$DB" hazards "$T/bow.geojson" --rejects "$T/rej3.csv"
+check "reason says how to give it" grep -q 'status is required.*--set status=VALUE' "$T/rej3.csv"
+check "nothing changed by the failed imports" test "$(count_rows "$DB" demine_change_log)" -eq "$before"
+
+printf '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"Gora\xbee"},"geometry":{"type":"Point","coordinates":[17,44]}}]}\n' >"$T/latin1.geojson"
+expect_exit "non-UTF-8 text is rejected, not mangled" 3 "$DEMINE" import "$DB" accidents "$T/latin1.geojson" --map description=name --rejects "$T/rej4.csv"
+check "reason names UTF-8" grep -q 'not valid UTF-8' "$T/rej4.csv"
+
+head -c 300 "$T/mixed.geojson" >"$T/truncated.geojson"
+expect_exit "truncated file" 1 "$DEMINE" import "$DB" hazards "$T/truncated.geojson" --set status=SHA
+check "nothing imported from it" test "$(count_rows "$DB" hazards)" -eq 2
+head -c 4000 /dev/urandom >"$T/noise.bin"
+expect_exit "random bytes are not geodata" 1 "$DEMINE" import "$DB" hazards "$T/noise.bin" --set status=SHA
+check "message says so" err_has "not geodata\|could not be read as geodata"
+printf 'Dear colleague,\nthe minefield maps are attached.\n' >"$T/letter.txt"
+expect_exit "a letter is not geodata" 1 "$DEMINE" import "$DB" hazards "$T/letter.txt" --set status=SHA
+expect_exit "missing input file" 1 "$DEMINE" import "$DB" hazards "$T/nope.geojson" --set status=SHA
+check "message names the file" err_has "nope.geojson"
+
+# databases that are not demine databases
+ogr2ogr -f GPKG "$T/plain.gpkg" "$T/mixed.geojson" 2>/dev/null
+expect_exit "a GeoPackage that is not a demine database" 1 "$DEMINE" stats "$T/plain.gpkg" landrelease
+check "message says what it is" err_has "is a GeoPackage but not a demine database"
+cp "$T/letter.txt" "$T/letter.gpkg"
+expect_exit "a text file as database" 1 "$DEMINE" check "$T/letter.gpkg"
+check "message" err_has "not a demine database"
+expect_exit "no database" 1 "$DEMINE" stats "$T/none.gpkg" landrelease
+check "it suggests demine init" err_has "demine init"
+head -c 8192 "$DB" >"$T/cut.gpkg"
+expect_exit "a truncated database" 1 "$DEMINE" stats "$T/cut.gpkg" landrelease
+
+# read-only database (as an unprivileged user: root ignores permissions)
+if command -v runuser >/dev/null && id nobody >/dev/null 2>&1; then
+    cp "$DB" "$T/ro.gpkg" && chmod 644 "$T/ro.gpkg"
+    fc "$T/ok.geojson" "$poly"
+    chmod 644 "$T/ok.geojson"
+    expect_exit "read-only database" 1 runuser -u nobody -- "$DEMINE" import "$T/ro.gpkg" hazards "$T/ok.geojson" --set status=SHA --rejects /tmp/demine-ro-rejects.csv
+    check "message says read-only" err_has "read-only"
+    check "file unchanged" cmp -s "$DB" "$T/ro.gpkg"
+fi
+
+# a full disk: a 1 MiB filesystem where one is allowed, else a file size limit
+FULL="$T/full"
+mkdir -p "$FULL"
+if mount -t tmpfs -o size=1m tmpfs "$FULL" 2>/dev/null; then
+    trap 'umount "$FULL" 2>/dev/null; rm -rf "$T"' EXIT
+    "$DEMINE" init "$FULL/atlas.gpkg" 2>/dev/null
+    full_run() { "$DEMINE" import "$FULL/atlas.gpkg" hazards "$BIH/suspected_areas.geojson" --set status=SHA --quiet --rejects "$T/full-rej.csv"; }
+    what="disk is full"
+else
+    "$DEMINE" init "$FULL/atlas.gpkg" 2>/dev/null
+    full_run() { (trap '' XFSZ; ulimit -f 2048; "$DEMINE" import "$FULL/atlas.gpkg" hazards "$BIH/suspected_areas.geojson" --set status=SHA --quiet --rejects "$T/full-rej.csv"); }
+    what="read or write"
+fi
+expect_exit "import onto a full disk fails" 1 full_run
+check "message says the disk is full" err_has "$what"
+check "nothing half-written" test "$(count_rows "$FULL/atlas.gpkg" hazards)" -eq 0
+check "no rejects file left from the failed import" test ! -e "$T/full-rej.csv"
+
+finish
