@@ -1,0 +1,58 @@
+/* A fresh demine database in a temp folder for a unit test. */
+#ifndef DM_TEST_FIXTURE_H
+#define DM_TEST_FIXTURE_H
+
+#include "store/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static char fx_dir[256];
+static char fx_db[300];
+
+static dm_store *fx_new_store(void)
+{
+    snprintf(fx_dir, sizeof fx_dir, "/tmp/demine-unit-XXXXXX");
+    if (!mkdtemp(fx_dir))
+        return NULL;
+    snprintf(fx_db, sizeof fx_db, "%s/t.gpkg", fx_dir);
+    dm_store *s = NULL;
+    dm_error err;
+    if (dm_store_create(fx_db, "tester", &s, &err)) {
+        fprintf(stderr, "fixture: %s\n", err.msg);
+        return NULL;
+    }
+    return s;
+}
+
+static void fx_done(dm_store *s)
+{
+    dm_store_close(s);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx_dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "fixture: could not remove %s\n", fx_dir);
+}
+
+static GEOSGeometry *fx_wkt(dm_store *s, const char *text)
+{
+    GEOSContextHandle_t h = dm_geo_handle(dm_store_geo(s));
+    GEOSWKTReader *r = GEOSWKTReader_create_r(h);
+    GEOSGeometry *g = GEOSWKTReader_read_r(h, r, text);
+    GEOSWKTReader_destroy_r(h, r);
+    return g;
+}
+
+/* A lon/lat box as WKT. */
+static const char *fx_box(double x0, double x1, double y0, double y1)
+{
+    static char buf[4][256];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "POLYGON((%.6f %.6f,%.6f %.6f,%.6f %.6f,%.6f %.6f,%.6f %.6f))", x0,
+             y0, x1, y0, x1, y1, x0, y1, x0, y0);
+    return buf[k];
+}
+
+#endif
