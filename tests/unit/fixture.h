@@ -35,7 +35,7 @@ static void fx_done(dm_store *s)
         fprintf(stderr, "fixture: could not remove %s\n", fx_dir);
 }
 
-static GEOSGeometry *fx_wkt(dm_store *s, const char *text)
+static inline GEOSGeometry *fx_wkt(dm_store *s, const char *text)
 {
     GEOSContextHandle_t h = dm_geo_handle(dm_store_geo(s));
     GEOSWKTReader *r = GEOSWKTReader_create_r(h);
@@ -45,7 +45,7 @@ static GEOSGeometry *fx_wkt(dm_store *s, const char *text)
 }
 
 /* A lon/lat box as WKT. */
-static const char *fx_box(double x0, double x1, double y0, double y1)
+static inline const char *fx_box(double x0, double x1, double y0, double y1)
 {
     static char buf[4][256];
     static int k;
