@@ -141,7 +141,8 @@ dm_status dm_items_compute(dm_store *store, const dm_items_opts *o, dm_items_sta
         dm_items_free(out);
         return st;
     }
-    qsort(out->groups, out->ngroups, sizeof *out->groups, cmp_group);
+    if (out->ngroups > 1)
+        qsort(out->groups, out->ngroups, sizeof *out->groups, cmp_group);
     return DM_OK;
 }
 

@@ -366,7 +366,8 @@ static dm_status by_attribute(lr_state *s, const dm_lr_opts *o, dm_landrelease *
     size_t nkeys = 0;
     for (size_t i = 0; i < s->nreleases; i++)
         memcpy(keys[nkeys++], s->releases[i].key, sizeof(keybuf));
-    qsort(keys, nkeys, sizeof *keys, cmp_key);
+    if (nkeys > 1)
+        qsort(keys, nkeys, sizeof *keys, cmp_key);
     size_t u = 0;
     for (size_t i = 0; i < nkeys; i++)
         if (u == 0 || strcmp(keys[u - 1], keys[i]))

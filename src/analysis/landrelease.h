@@ -50,7 +50,9 @@ typedef struct dm_lr_figures {
     double hazard_area_m2;     /* NaN when it does not apply */
     dm_release_split released;
     double remaining_area_m2;  /* NaN when it does not apply */
-    int64_t hazard_count;      /* -1 when it does not apply */
+    int64_t hazard_count;      /* hazards in scope (for an admin area: those inside it or
+                                  crossing its edge, not merely touching); -1 when it does
+                                  not apply */
     dm_code_list hazards;      /* hazards behind the figures */
     dm_code_list releases;     /* releases behind the figures */
 } dm_lr_figures;

@@ -218,10 +218,18 @@ dm_status dm_spatial_index_intersecting(dm_geo *geo, const dm_spatial_index *idx
         free(hs.items);
         return dm_error_set(err, DM_ENOMEM, "out of memory");
     }
-    qsort(hs.items, hs.n, sizeof *hs.items, cmp_size);
+    if (hs.n > 1)
+        qsort(hs.items, hs.n, sizeof *hs.items, cmp_size);
     dm_status st = DM_OK;
     for (size_t i = 0; !st && i < hs.n; i++) {
-        char r = GEOSPreparedIntersects_r(h, pa, idx->set->geoms[hs.items[i]]);
+        const GEOSGeometry *g = idx->set->geoms[hs.items[i]];
+        /* inside, or crossing the boundary; only touching it does not count */
+        char r = GEOSPreparedContainsProperly_r(h, pa, g);
+        if (r == 0) {
+            r = GEOSPreparedIntersects_r(h, pa, g);
+            if (r == 1)
+                r = GEOSPreparedTouches_r(h, pa, g) == 0 ? 1 : 0;
+        }
         if (r == 2)
             st = dm_error_set(err, DM_EGEOM, "intersection test failed: %s",
                               dm_geo_last_error(geo));
@@ -282,7 +290,8 @@ dm_status dm_part_index_clip_area(dm_geo *geo, const dm_part_index *idx, const G
         return dm_error_set(err, DM_ENOMEM, "out of memory");
     }
     /* a stable order makes the sum reproducible to the last bit */
-    qsort(hs.items, hs.n, sizeof *hs.items, cmp_size);
+    if (hs.n > 1)
+        qsort(hs.items, hs.n, sizeof *hs.items, cmp_size);
     dm_status st = DM_OK;
     double sum = 0.0;
     for (size_t i = 0; !st && i < hs.n; i++) {
@@ -320,7 +329,8 @@ int dm_spatial_index_locate(dm_geo *geo, const dm_spatial_index *idx, double lon
         return -1;
     hits hs = {0};
     GEOSSTRtree_query_r(h, idx->tree, pt, collect, &hs);
-    qsort(hs.items, hs.n, sizeof *hs.items, cmp_size);
+    if (hs.n > 1)
+        qsort(hs.items, hs.n, sizeof *hs.items, cmp_size);
     int found = -1;
     for (size_t i = 0; i < hs.n && found < 0; i++)
         if (GEOSIntersects_r(h, idx->set->geoms[hs.items[i]], pt) == 1)

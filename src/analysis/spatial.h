@@ -46,8 +46,9 @@ dm_status dm_spatial_index_build(dm_geo *geo, const dm_spatial_set *set, dm_spat
                                  dm_error *err);
 void dm_spatial_index_free(dm_geo *geo, dm_spatial_index *idx);
 
-/* Adds to `out`, in set order, the codes of the set's geometries that
- * intersect `area` (pa is `area` prepared). */
+/* Adds to `out`, in set order, the codes of the set's geometries that share
+ * more than a boundary with `area`: inside it or crossing its edge (a
+ * geometry that only touches it does not count). pa is `area` prepared. */
 dm_status dm_spatial_index_intersecting(dm_geo *geo, const dm_spatial_index *idx,
                                         const GEOSGeometry *area, const GEOSPreparedGeometry *pa,
                                         dm_code_list *out, dm_error *err);
