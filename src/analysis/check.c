@@ -39,9 +39,10 @@ static void on_integrity(const dm_finding *f, void *ctx)
         snprintf(it->detail, sizeof it->detail, "%s", f->detail);
 }
 
-/* Keeps an item only when it found something. */
-static void drop_if_empty(dm_check_report *r, dm_check_item *it)
+/* Keeps item i only when it found something; otherwise removes it. */
+static void drop_if_empty(dm_check_report *r, size_t i)
 {
+    dm_check_item *it = &r->items[i];
     if (it->codes.n)
         return;
     if (!strcmp(it->severity, "error"))
@@ -49,6 +50,7 @@ static void drop_if_empty(dm_check_report *r, dm_check_item *it)
     else if (!strcmp(it->severity, "warning"))
         r->warnings--;
     dm_code_list_free(&it->codes);
+    memmove(it, it + 1, (r->n - i - 1) * sizeof *it);
     r->n--;
 }
 
@@ -104,7 +106,7 @@ static dm_status check_records(dm_store *store, const dm_kind *k, dm_check_repor
     dm_record_clear(&rec, dm_store_geo(store));
     dm_cursor_close(cur);
     for (int i = 3; i >= 0; i--)
-        drop_if_empty(r, &r->items[ifut + (size_t)i]);
+        drop_if_empty(r, ifut + (size_t)i);
     return st;
 }
 
@@ -142,7 +144,7 @@ static dm_status check_hazards(dm_store *store, dm_check_report *r, dm_error *er
         GEOSPreparedGeom_destroy_r(h, p);
     }
     if (!st)
-        drop_if_empty(r, &r->items[iout]);
+        drop_if_empty(r, iout);
     dm_check_item *ov = st ? NULL : add_item(r, "warning", "overlapping-hazards");
     if (!st && !ov)
         st = dm_error_set(err, DM_ENOMEM, "out of memory");
@@ -174,7 +176,7 @@ static dm_status check_hazards(dm_store *store, dm_check_report *r, dm_error *er
         GEOSPreparedGeom_destroy_r(h, p);
     }
     if (!st)
-        drop_if_empty(r, &r->items[iov]);
+        drop_if_empty(r, iov);
     dm_spatial_index_free(geo, &idx);
     dm_spatial_set_free(&hz, geo);
     dm_spatial_set_free(&rel, geo);
