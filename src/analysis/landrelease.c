@@ -4,6 +4,7 @@
 #include "analysis/spatial.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,7 @@ typedef struct release_in {
     char code[DM_CODE_MAX];
     char key[DM_CODE_MAX + 8 + 256];
     int rank;
+    bool relevant; /* shares more than nothing with the hazard union */
 } release_in;
 
 typedef struct lr_state {
@@ -88,7 +90,6 @@ typedef struct lr_state {
     release_in *releases;
     size_t nreleases, cap;
     GEOSGeometry *hazard_union;
-    GEOSGeometry *release_union;
     GEOSGeometry *piece[M_COUNT]; /* released pieces by method, inside H */
     GEOSGeometry *remaining;
 } lr_state;
@@ -100,7 +101,6 @@ static void state_free(lr_state *s)
         dm_geo_destroy(s->geo, s->releases[i].geom);
     free(s->releases);
     dm_geo_destroy(s->geo, s->hazard_union);
-    dm_geo_destroy(s->geo, s->release_union);
     for (int m = 0; m < M_COUNT; m++)
         dm_geo_destroy(s->geo, s->piece[m]);
     dm_geo_destroy(s->geo, s->remaining);
@@ -164,6 +164,7 @@ static dm_status read_releases(lr_state *s, const dm_lr_opts *o, dm_error *err)
         rec.geom = NULL;
         snprintf(r->code, sizeof r->code, "%s", rec.code);
         r->rank = method_rank(dm_record_get(&rec, "method"));
+        r->relevant = false;
         release_key(&rec, o->by, r->key, sizeof r->key);
     }
     dm_record_clear(&rec, s->geo);
@@ -188,14 +189,81 @@ static GEOSGeometry *union_releases(lr_state *s, bool (*want)(const release_in *
     return u;
 }
 
-static bool want_rank(const release_in *r, const void *ctx)
-{
-    return r->rank == *(const int *)ctx;
-}
-
 static double area(lr_state *s, const GEOSGeometry *g) { return dm_geo_area_m2(s->geo, g); }
 
-/* The pieces of the hazard union: released by method (each m² once) and remaining. */
+/* Union of a few geometries (borrowed); NULL when n == 0 or on failure. */
+static GEOSGeometry *local_union(lr_state *s, GEOSGeometry **gs, size_t n)
+{
+    if (n == 0)
+        return NULL;
+    if (n == 1)
+        return GEOSGeom_clone_r(s->h, gs[0]);
+    return dm_spatial_union(s->geo, (const GEOSGeometry *const *)gs, n);
+}
+
+/* Splits one polygon p of the hazard union into its released pieces (by
+ * method, each m² once) and what remains, given the releases that may touch
+ * it. Results are appended to the lists. */
+static dm_status split_part(lr_state *s, const GEOSGeometry *p, const size_t *cand, size_t ncand,
+                            dm_poly_list pieces[M_COUNT], dm_poly_list *remaining)
+{
+    GEOSContextHandle_t h = s->h;
+    GEOSGeometry **by_rank[M_COUNT];
+    size_t nrank[M_COUNT] = {0};
+    dm_status st = DM_OK;
+    for (int m = 0; m < M_COUNT; m++)
+        by_rank[m] = malloc((ncand ? ncand : 1) * sizeof(GEOSGeometry *));
+    if (!by_rank[0] || !by_rank[1] || !by_rank[2])
+        st = DM_ENOMEM;
+    const GEOSPreparedGeometry *pp = ncand && !st ? GEOSPrepare_r(h, p) : NULL;
+    for (size_t i = 0; !st && i < ncand; i++) {
+        release_in *r = &s->releases[cand[i]];
+        char hit = GEOSPreparedIntersects_r(h, pp, r->geom);
+        if (hit == 2)
+            st = DM_EGEOM;
+        else if (hit == 1) {
+            r->relevant = true;
+            by_rank[r->rank][nrank[r->rank]++] = r->geom;
+        }
+    }
+    if (pp)
+        GEOSPreparedGeom_destroy_r(h, pp);
+    GEOSGeometry *covered = NULL; /* union of higher-ranked releases */
+    for (int m = 0; !st && m < M_COUNT; m++) {
+        if (!nrank[m])
+            continue;
+        GEOSGeometry *um = local_union(s, by_rank[m], nrank[m]);
+        GEOSGeometry *inside = um ? GEOSIntersection_r(h, p, um) : NULL;
+        GEOSGeometry *piece = inside && covered ? GEOSDifference_r(h, inside, covered) : inside;
+        if (piece != inside)
+            dm_geo_destroy(s->geo, inside);
+        GEOSGeometry *next = um && covered ? GEOSUnion_r(h, covered, um) : um;
+        if (next != um)
+            dm_geo_destroy(s->geo, um);
+        if (next != covered)
+            dm_geo_destroy(s->geo, covered);
+        covered = next;
+        if (!covered)
+            st = DM_EGEOM;
+        if (!st)
+            st = dm_poly_list_add(s->geo, &pieces[m], piece);
+        else
+            dm_geo_destroy(s->geo, piece);
+    }
+    if (!st) {
+        GEOSGeometry *rest = covered ? GEOSDifference_r(h, p, covered) : GEOSGeom_clone_r(h, p);
+        st = dm_poly_list_add(s->geo, remaining, rest);
+    }
+    dm_geo_destroy(s->geo, covered);
+    for (int m = 0; m < M_COUNT; m++)
+        free(by_rank[m]);
+    return st;
+}
+
+/* The pieces of the hazard union: released by method (each m² once) and
+ * remaining. Each polygon of the union is split on its own, against only the
+ * releases whose envelopes meet it: most releases and most hazards never
+ * meet, so no overlay of everything against everything is needed. */
 static dm_status compute_pieces(lr_state *s, dm_error *err)
 {
     GEOSContextHandle_t h = s->h;
@@ -203,33 +271,49 @@ static dm_status compute_pieces(lr_state *s, dm_error *err)
                                        s->hazards.n);
     if (!s->hazard_union)
         return geos_fail(s, "union of hazards", err);
-    GEOSGeometry *covered = NULL; /* union of higher-ranked methods */
-    for (int m = 0; m < M_COUNT; m++) {
-        GEOSGeometry *um = union_releases(s, want_rank, &m);
-        if (!um) {
-            dm_geo_destroy(s->geo, covered);
-            return geos_fail(s, "union of releases", err);
+    GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
+    if (!tree)
+        return geos_fail(s, "release index", err);
+    for (size_t i = 0; i < s->nreleases; i++)
+        GEOSSTRtree_insert_r(h, tree, s->releases[i].geom, (void *)(uintptr_t)(i + 1));
+    dm_poly_list pieces[M_COUNT], remaining;
+    memset(pieces, 0, sizeof pieces);
+    memset(&remaining, 0, sizeof remaining);
+    dm_index_hits hits = {0};
+    dm_status st = DM_OK;
+    int nparts = GEOSGetNumGeometries_r(h, s->hazard_union);
+    if (GEOSisEmpty_r(h, s->hazard_union))
+        nparts = 0;
+    for (int i = 0; !st && i < nparts; i++) {
+        const GEOSGeometry *p = GEOSGetGeometryN_r(h, s->hazard_union, i);
+        hits.n = 0;
+        GEOSSTRtree_query_r(h, tree, p, dm_index_hits_collect, &hits);
+        if (hits.oom) {
+            st = DM_ENOMEM;
+            break;
         }
-        GEOSGeometry *inside = GEOSIntersection_r(h, s->hazard_union, um);
-        GEOSGeometry *piece = inside && covered ? GEOSDifference_r(h, inside, covered) : inside;
-        if (piece != inside)
-            dm_geo_destroy(s->geo, inside);
-        GEOSGeometry *next = covered ? GEOSUnion_r(h, covered, um) : um;
-        if (next != um)
-            dm_geo_destroy(s->geo, um);
-        dm_geo_destroy(s->geo, covered);
-        covered = next;
-        if (!piece || !covered) {
-            dm_geo_destroy(s->geo, piece);
-            dm_geo_destroy(s->geo, covered);
-            return geos_fail(s, "release overlay", err);
-        }
-        s->piece[m] = piece;
+        dm_index_hits_sort(&hits);
+        st = split_part(s, p, hits.items, hits.n, pieces, &remaining);
     }
-    s->release_union = covered;
-    s->remaining = GEOSDifference_r(h, s->hazard_union, s->release_union);
-    if (!s->remaining)
-        return geos_fail(s, "hazard minus releases", err);
+    GEOSSTRtree_destroy_r(h, tree);
+    free(hits.items);
+    for (int m = 0; !st && m < M_COUNT; m++) {
+        s->piece[m] = dm_poly_list_to_multi(s->geo, &pieces[m]);
+        if (!s->piece[m])
+            st = DM_EGEOM;
+    }
+    if (!st) {
+        s->remaining = dm_poly_list_to_multi(s->geo, &remaining);
+        if (!s->remaining)
+            st = DM_EGEOM;
+    }
+    for (int m = 0; m < M_COUNT; m++)
+        dm_poly_list_free(s->geo, &pieces[m]);
+    dm_poly_list_free(s->geo, &remaining);
+    if (st == DM_ENOMEM)
+        return dm_error_set(err, DM_ENOMEM, "out of memory");
+    if (st)
+        return geos_fail(s, "release overlay", err);
     return DM_OK;
 }
 
@@ -351,7 +435,7 @@ typedef struct key_rank {
 static bool want_key_rank(const release_in *r, const void *ctx)
 {
     const key_rank *kr = ctx;
-    return !strcmp(r->key, kr->key) && (kr->rank < 0 || r->rank == kr->rank);
+    return r->relevant && !strcmp(r->key, kr->key) && (kr->rank < 0 || r->rank == kr->rank);
 }
 
 static dm_status by_attribute(lr_state *s, const dm_lr_opts *o, dm_landrelease *out,

@@ -31,7 +31,25 @@ dm_status dm_spatial_set_add_borrowed(dm_spatial_set *set, GEOSGeometry *g, cons
 
 void dm_spatial_set_free(dm_spatial_set *set, dm_geo *geo);
 
+/* A growable list of polygons; owns them. */
+typedef struct dm_poly_list {
+    GEOSGeometry **g;
+    size_t n, cap;
+} dm_poly_list;
+
+/* Adds the polygonal parts of g (taking ownership of g; empty parts are
+ * dropped). DM_EGEOM when g is NULL (a failed GEOS call), DM_ENOMEM. */
+dm_status dm_poly_list_add(dm_geo *geo, dm_poly_list *l, GEOSGeometry *g);
+
+/* Turns the list into one MULTIPOLYGON owned by the caller (the list is left
+ * empty). The polygons must not overlap. NULL on a GEOS failure. */
+GEOSGeometry *dm_poly_list_to_multi(dm_geo *geo, dm_poly_list *l);
+
+void dm_poly_list_free(dm_geo *geo, dm_poly_list *l);
+
 /* Union of n polygonal geometries as one MULTIPOLYGON (empty when n == 0).
+ * Geometries are grouped into components of touching envelopes and each
+ * component is unioned on its own.
  * The inputs are not taken; the result is owned by the caller; NULL on a
  * GEOS failure. */
 GEOSGeometry *dm_spatial_union(dm_geo *geo, const GEOSGeometry *const *geoms, size_t n);
@@ -69,6 +87,19 @@ void dm_part_index_free(dm_geo *geo, dm_part_index *idx);
 /* Geodesic area in m² of (indexed geometry ∩ area). */
 dm_status dm_part_index_clip_area(dm_geo *geo, const dm_part_index *idx, const GEOSGeometry *area,
                                   const GEOSPreparedGeometry *pa, double *out, dm_error *err);
+
+/* Collects STRtree query results: items inserted as (void *)(index + 1). */
+typedef struct dm_index_hits {
+    size_t *items; /* indices */
+    size_t n, cap;
+    bool oom;
+} dm_index_hits;
+
+/* A GEOSQueryCallback that appends to a dm_index_hits (userdata). */
+void dm_index_hits_collect(void *item, void *userdata);
+
+/* Sorts the hits by index (a stable order for reproducible sums). */
+void dm_index_hits_sort(dm_index_hits *hits);
 
 /* Index of the set geometry containing the point (lon, lat), or -1. */
 int dm_spatial_index_locate(dm_geo *geo, const dm_spatial_index *idx, double lon, double lat);
