@@ -137,7 +137,7 @@ int cmd_import(int argc, char **argv)
         rejects = default_rejects;
     }
     o.rejects_path = rejects;
-    o.progress = on_progress;
+    o.progress = pc.bar ? on_progress : NULL;
     o.warn = on_warn;
     o.ctx = &pc;
     dm_error err;

@@ -10,6 +10,8 @@
 #include <libgen.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,49 +230,6 @@ static dm_status rejects_finish(rejects *r, bool keep, dm_error *err)
     return DM_OK;
 }
 
-/* Converts the OGR geometry of a row to GEOS in EPSG:4326. */
-static dm_status row_geometry(dm_geo *geo, OGRGeometryH og, OGRCoordinateTransformationH ct,
-                              GEOSGeometry **out, dm_error *err)
-{
-    *out = NULL;
-    OGRGeometryH g = OGR_G_Clone(og);
-    if (!g)
-        return dm_error_set(err, DM_ENOMEM, "out of memory");
-    if (OGR_G_HasCurveGeometry(g, TRUE)) {
-        OGRGeometryH lin = OGR_G_GetLinearGeometry(g, 0, NULL);
-        OGR_G_DestroyGeometry(g);
-        g = lin;
-        if (!g)
-            return dm_error_set(err, DM_EINVAL, "curved geometry could not be converted");
-    }
-    if (ct && OGR_G_Transform(g, ct) != OGRERR_NONE) {
-        OGR_G_DestroyGeometry(g);
-        return dm_error_set(err, DM_EINVAL,
-                            "coordinates could not be converted to WGS 84 longitude/latitude");
-    }
-    OGR_G_FlattenTo2D(g);
-    if (OGR_G_IsEmpty(g)) {
-        OGR_G_DestroyGeometry(g);
-        return dm_error_set(err, DM_EINVAL, "empty geometry");
-    }
-    int n = OGR_G_WkbSize(g);
-    unsigned char *wkb = malloc((size_t)n);
-    if (!wkb) {
-        OGR_G_DestroyGeometry(g);
-        return dm_error_set(err, DM_ENOMEM, "out of memory");
-    }
-    OGR_G_ExportToIsoWkb(g, wkbNDR, wkb);
-    OGR_G_DestroyGeometry(g);
-    dm_status st = dm_geo_from_wkb(geo, wkb, (size_t)n, out, err);
-    free(wkb);
-    if (st && strstr(err->msg, "closed"))
-        dm_error_set(err, DM_EINVAL,
-                     "polygon ring not closed: its first and last points differ");
-    else if (st && strstr(err->msg, "must contain 0 or >=4 elements"))
-        dm_error_set(err, DM_EINVAL, "polygon ring has fewer than 4 points");
-    return st;
-}
-
 /* Appends the unmapped source fields as a JSON object. */
 static dm_status unmapped_json(OGRFeatureH f, const mapping *m, dm_buf *b, bool *any,
                                int *bad_field)
@@ -306,74 +265,278 @@ static dm_status unmapped_json(OGRFeatureH f, const mapping *m, dm_buf *b, bool 
     return st ? st : dm_buf_puts(b, "}");
 }
 
-/* Builds the record for one row. A DM_EINVAL/DM_ECONFLICT status means
- * "reject this row" (reason in err); anything else stops the import. */
-static dm_status build_record(const dm_import_opts *o, dm_store *store, OGRFeatureH f,
-                              const mapping *m, OGRCoordinateTransformationH ct, dm_record *rec,
-                              dm_buf *attrs, char *warning, size_t warnsz, dm_error *err)
+/* One row as read from the source by the reader thread: text and WKB only,
+ * no GEOS and no store, so that reading overlaps checking and storing. */
+typedef struct raw_row {
+    int64_t row;                 /* 1-based row number in the source */
+    char *code;                  /* source code text or NULL */
+    char *vals[DM_MAX_FIELDS];   /* source text per field (NULL: none/unset) */
+    char *attrs;                 /* JSON of unmapped columns or NULL */
+    unsigned char *wkb;          /* 2D ISO WKB in EPSG:4326, or NULL (null geometry) */
+    size_t wkb_len;
+    char *reject;                /* set when the row is already known to be bad */
+} raw_row;
+
+static void raw_free(raw_row *r)
+{
+    if (!r)
+        return;
+    free(r->code);
+    for (size_t i = 0; i < DM_MAX_FIELDS; i++)
+        free(r->vals[i]);
+    free(r->attrs);
+    free(r->wkb);
+    free(r->reject);
+    free(r);
+}
+
+/* Marks the row as a reject with a formatted reason; returns DM_OK (a bad
+ * row is not an error of the import) or DM_ENOMEM. */
+static dm_status raw_reject(raw_row *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static dm_status raw_reject(raw_row *r, const char *fmt, ...)
+{
+    char msg[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    r->reject = strdup(msg);
+    return r->reject ? DM_OK : DM_ENOMEM;
+}
+
+/* Converts the OGR geometry of a row to 2D ISO WKB in EPSG:4326. */
+static dm_status row_wkb(OGRGeometryH og, OGRCoordinateTransformationH ct, raw_row *r)
+{
+    OGRGeometryH g = OGR_G_Clone(og);
+    if (!g)
+        return DM_ENOMEM;
+    if (OGR_G_HasCurveGeometry(g, TRUE)) {
+        OGRGeometryH lin = OGR_G_GetLinearGeometry(g, 0, NULL);
+        OGR_G_DestroyGeometry(g);
+        g = lin;
+        if (!g)
+            return raw_reject(r, "curved geometry could not be converted to lines");
+    }
+    if (ct && OGR_G_Transform(g, ct) != OGRERR_NONE) {
+        OGR_G_DestroyGeometry(g);
+        return raw_reject(r, "coordinates could not be converted to WGS 84 longitude/latitude");
+    }
+    OGR_G_FlattenTo2D(g);
+    if (OGR_G_IsEmpty(g)) {
+        OGR_G_DestroyGeometry(g);
+        return raw_reject(r, "empty geometry");
+    }
+    int n = OGR_G_WkbSize(g);
+    r->wkb = malloc((size_t)n);
+    if (!r->wkb) {
+        OGR_G_DestroyGeometry(g);
+        return DM_ENOMEM;
+    }
+    OGR_G_ExportToIsoWkb(g, wkbNDR, r->wkb);
+    r->wkb_len = (size_t)n;
+    OGR_G_DestroyGeometry(g);
+    return DM_OK;
+}
+
+/* Reader side: takes what the row says, checks that its text is UTF-8.
+ * Returns DM_OK (the row may carry a reject reason) or DM_ENOMEM. */
+static dm_status extract_row(const dm_import_opts *o, OGRFeatureH f, const mapping *m,
+                             OGRCoordinateTransformationH ct, dm_buf *attrs, raw_row *r)
 {
     const dm_kind *k = o->kind;
-    dm_geo *geo = dm_store_geo(store);
     char tmp[64];
-    dm_status st;
-    warning[0] = '\0';
     if (m->code_src >= 0) {
         const char *code = field_text(f, m->code_src, tmp, sizeof tmp);
         if (code && *code) {
             if (strlen(code) >= DM_CODE_MAX || !dm_utf8_valid(code, strlen(code), NULL))
-                return dm_error_set(err, DM_EINVAL, "code '%.40s' is too long or not UTF-8",
-                                    code);
-            snprintf(rec->code, sizeof rec->code, "%s", code);
+                return raw_reject(r, "code '%.40s' is too long or not UTF-8", code);
+            if (!(r->code = strdup(code)))
+                return DM_ENOMEM;
         }
     }
     for (size_t i = 0; i < k->nfields; i++) {
-        const char *v = m->constant[i];
-        if (!v && m->src[i] >= 0) {
-            v = field_text(f, m->src[i], tmp, sizeof tmp);
-            size_t bad;
-            if (v && !dm_utf8_valid(v, strlen(v), &bad))
-                return dm_error_set(err, DM_EINVAL,
-                                    "column '%s' is not valid UTF-8 text (byte %zu): save the "
-                                    "file as UTF-8",
-                                    OGR_Fld_GetNameRef(OGR_F_GetFieldDefnRef(f, m->src[i])),
-                                    bad + 1);
-        }
+        if (m->constant[i] || m->src[i] < 0)
+            continue;
+        const char *v = field_text(f, m->src[i], tmp, sizeof tmp);
         if (!v)
             continue;
-        st = dm_record_set(rec, k->fields[i].name, v, err);
-        if (st)
-            return st;
+        size_t bad;
+        if (!dm_utf8_valid(v, strlen(v), &bad))
+            return raw_reject(r,
+                              "column '%s' is not valid UTF-8 text (byte %zu): save the file as "
+                              "UTF-8",
+                              OGR_Fld_GetNameRef(OGR_F_GetFieldDefnRef(f, m->src[i])), bad + 1);
+        if (!(r->vals[i] = strdup(v)))
+            return DM_ENOMEM;
     }
     bool any;
     int bad_field;
-    st = unmapped_json(f, m, attrs, &any, &bad_field);
-    if (st)
-        return dm_error_set(err, st, "out of memory");
+    if (unmapped_json(f, m, attrs, &any, &bad_field))
+        return DM_ENOMEM;
     if (bad_field >= 0)
-        return dm_error_set(err, DM_EINVAL,
-                            "column '%s' is not valid UTF-8 text: save the file as UTF-8",
-                            OGR_Fld_GetNameRef(OGR_F_GetFieldDefnRef(f, bad_field)));
-    if (any) {
-        rec->attributes = strdup(attrs->data);
-        if (!rec->attributes)
-            return dm_error_set(err, DM_ENOMEM, "out of memory");
-    }
+        return raw_reject(r, "column '%s' is not valid UTF-8 text: save the file as UTF-8",
+                          OGR_Fld_GetNameRef(OGR_F_GetFieldDefnRef(f, bad_field)));
+    if (any && !(r->attrs = strdup(attrs->data)))
+        return DM_ENOMEM;
     OGRGeometryH og = OGR_F_GetGeometryRef(f);
-    if (k->geom != DM_GEOM_NONE) {
-        if (!og) {
-            if (k->geom_required)
-                return dm_error_set(err, DM_EINVAL, "no geometry (null)");
-        } else {
-            GEOSGeometry *g;
-            st = row_geometry(geo, og, ct, &g, err);
-            if (st)
-                return st;
-            st = dm_geo_prepare(geo, g, k->geom, o->strict, &rec->geom, warning, warnsz, err);
-            if (st)
-                return st;
-        }
+    if (og && k->geom != DM_GEOM_NONE)
+        return row_wkb(og, ct, r);
+    return DM_OK;
+}
+
+/* Store side: builds the record from a raw row. A DM_EINVAL status means
+ * "reject this row" (reason in err); anything else stops the import. */
+static dm_status build_record(const dm_import_opts *o, dm_store *store, raw_row *r,
+                              const mapping *m, dm_record *rec, char *warning, size_t warnsz,
+                              dm_error *err)
+{
+    const dm_kind *k = o->kind;
+    dm_geo *geo = dm_store_geo(store);
+    dm_status st;
+    warning[0] = '\0';
+    if (r->reject)
+        return dm_error_set(err, DM_EINVAL, "%s", r->reject);
+    if (r->code)
+        snprintf(rec->code, sizeof rec->code, "%s", r->code);
+    for (size_t i = 0; i < k->nfields; i++) {
+        const char *v = m->constant[i] ? m->constant[i] : r->vals[i];
+        if (v && (st = dm_record_set(rec, k->fields[i].name, v, err)))
+            return st;
+    }
+    rec->attributes = r->attrs;
+    r->attrs = NULL;
+    if (r->wkb) {
+        GEOSGeometry *g;
+        st = dm_geo_from_wkb(geo, r->wkb, r->wkb_len, &g, err);
+        if (st && strstr(err->msg, "closed"))
+            return dm_error_set(err, DM_EINVAL,
+                                "polygon ring not closed: its first and last points differ");
+        if (st && strstr(err->msg, "must contain 0 or >=4 elements"))
+            return dm_error_set(err, DM_EINVAL, "polygon ring has fewer than 4 points");
+        if (st)
+            return st;
+        st = dm_geo_prepare(geo, g, k->geom, o->strict, &rec->geom, warning, warnsz, err);
+        if (st)
+            return st;
+    } else if (k->geom_required) {
+        return dm_error_set(err, DM_EINVAL, "no geometry (null)");
     }
     return dm_record_check_complete(rec, err);
+}
+
+/* ---- the reader thread and its queue ---- */
+
+#define QUEUE_CAP 512
+
+typedef struct row_queue {
+    pthread_mutex_t lock;
+    pthread_cond_t not_empty, not_full;
+    raw_row *items[QUEUE_CAP];
+    size_t head, count;
+    bool done;      /* the reader has finished (or failed) */
+    bool cancelled; /* the store side gave up: stop reading */
+    dm_status st;   /* reader failure */
+    char msg[DM_ERROR_MSG_MAX];
+    /* what the reader needs */
+    const dm_import_opts *o;
+    OGRLayerH layer;
+    const mapping *m;
+    OGRCoordinateTransformationH ct;
+} row_queue;
+
+static bool queue_push(row_queue *q, raw_row *r)
+{
+    pthread_mutex_lock(&q->lock);
+    while (q->count == QUEUE_CAP && !q->cancelled)
+        pthread_cond_wait(&q->not_full, &q->lock);
+    bool ok = !q->cancelled;
+    if (ok) {
+        q->items[(q->head + q->count) % QUEUE_CAP] = r;
+        q->count++;
+        pthread_cond_signal(&q->not_empty);
+    }
+    pthread_mutex_unlock(&q->lock);
+    return ok;
+}
+
+/* NULL at the end (or when the reader failed: see q->st). */
+static raw_row *queue_pop(row_queue *q)
+{
+    pthread_mutex_lock(&q->lock);
+    while (q->count == 0 && !q->done)
+        pthread_cond_wait(&q->not_empty, &q->lock);
+    raw_row *r = NULL;
+    if (q->count) {
+        r = q->items[q->head];
+        q->head = (q->head + 1) % QUEUE_CAP;
+        q->count--;
+        pthread_cond_signal(&q->not_full);
+    }
+    pthread_mutex_unlock(&q->lock);
+    return r;
+}
+
+static void queue_finish(row_queue *q, dm_status st, const char *msg)
+{
+    pthread_mutex_lock(&q->lock);
+    q->done = true;
+    q->st = st;
+    if (msg)
+        snprintf(q->msg, sizeof q->msg, "%s", msg);
+    pthread_cond_broadcast(&q->not_empty);
+    pthread_mutex_unlock(&q->lock);
+}
+
+static void queue_cancel(row_queue *q)
+{
+    pthread_mutex_lock(&q->lock);
+    q->cancelled = true;
+    pthread_cond_broadcast(&q->not_full);
+    pthread_mutex_unlock(&q->lock);
+}
+
+static void *reader_main(void *arg)
+{
+    row_queue *q = arg;
+    dm_buf attrs;
+    dm_buf_init(&attrs, 16u << 20);
+    int64_t row = 0;
+    dm_status st = DM_OK;
+    char msg[DM_ERROR_MSG_MAX] = "";
+    for (;;) {
+        dm_gdal_capture_push();
+        OGRFeatureH f = OGR_L_GetNextFeature(q->layer);
+        dm_gdal_capture_pop();
+        if (!f) {
+            if (*dm_gdal_last_error()) {
+                st = DM_EFORMAT;
+                snprintf(msg, sizeof msg, "%s: reading stopped after row %lld: %s", q->o->path,
+                         (long long)row, dm_gdal_last_error());
+            }
+            break;
+        }
+        raw_row *r = calloc(1, sizeof *r);
+        if (r) {
+            r->row = ++row;
+            if (extract_row(q->o, f, q->m, q->ct, &attrs, r)) {
+                raw_free(r);
+                r = NULL;
+            }
+        }
+        OGR_F_Destroy(f);
+        if (!r) {
+            st = DM_ENOMEM;
+            snprintf(msg, sizeof msg, "out of memory reading row %lld", (long long)row + 1);
+            break;
+        }
+        if (!queue_push(q, r)) {
+            raw_free(r);
+            break;
+        }
+    }
+    dm_buf_free(&attrs);
+    queue_finish(q, st, msg);
+    return NULL;
 }
 
 static bool is_csv(const char *path)
@@ -469,8 +632,6 @@ dm_status dm_import(dm_store *store, const dm_import_opts *o, dm_import_result *
     rejects rj;
     memset(&rj, 0, sizeof rj);
     snprintf(rj.path, sizeof rj.path, "%s", o->rejects_path);
-    dm_buf attrs;
-    dm_buf_init(&attrs, 16u << 20);
     dm_record rec;
     dm_record_init(&rec, o->kind);
     bool in_tx = false;
@@ -481,29 +642,38 @@ dm_status dm_import(dm_store *store, const dm_import_opts *o, dm_import_result *
     if (!st)
         st = dm_store_begin(store, err);
     in_tx = st == DM_OK;
-    int64_t total = OGR_L_GetFeatureCount(layer, TRUE);
+    /* counting may cost a whole extra pass over the file (GeoJSON): only when
+       someone shows progress */
+    int64_t total = st ? -1 : OGR_L_GetFeatureCount(layer, o->progress != NULL);
     const char *state = o->state ? o->state : "approved";
     OGR_L_ResetReading(layer);
+    row_queue q;
+    memset(&q, 0, sizeof q);
+    pthread_mutex_init(&q.lock, NULL);
+    pthread_cond_init(&q.not_empty, NULL);
+    pthread_cond_init(&q.not_full, NULL);
+    q.o = o;
+    q.layer = layer;
+    q.m = &m;
+    q.ct = ct;
+    pthread_t reader;
+    bool reading = false;
+    if (!st) {
+        reading = pthread_create(&reader, NULL, reader_main, &q) == 0;
+        if (!reading)
+            st = dm_error_set(err, DM_ENOMEM, "cannot start the reader thread");
+    }
     int64_t row = 0;
     char warning[600];
-    while (!st) {
-        dm_gdal_capture_push();
-        OGRFeatureH f = OGR_L_GetNextFeature(layer);
-        dm_gdal_capture_pop();
-        if (!f) {
-            if (*dm_gdal_last_error())
-                st = dm_error_set(err, DM_EFORMAT, "%s: reading stopped after row %lld: %s",
-                                  o->path, (long long)row, dm_gdal_last_error());
-            break;
-        }
-        row++;
+    raw_row *r;
+    while (!st && (r = queue_pop(&q))) {
+        row = r->row;
         dm_error rowerr;
         dm_error_clear(&rowerr);
         dm_record_clear(&rec, dm_store_geo(store));
         snprintf(rec.state, sizeof rec.state, "%s", state);
-        dm_status rst = build_record(o, store, f, &m, ct, &rec, &attrs, warning, sizeof warning,
-                                     &rowerr);
-        OGR_F_Destroy(f);
+        dm_status rst = build_record(o, store, r, &m, &rec, warning, sizeof warning, &rowerr);
+        raw_free(r);
         if (!rst) {
             char origin[400];
             snprintf(origin, sizeof origin, "%s row %lld", base_name(o->path), (long long)row);
@@ -530,6 +700,17 @@ dm_status dm_import(dm_store *store, const dm_import_opts *o, dm_import_result *
         if (o->progress && (row % 256 == 0))
             o->progress(row, total, o->ctx);
     }
+    if (reading) {
+        queue_cancel(&q);
+        while ((r = queue_pop(&q)))
+            raw_free(r);
+        pthread_join(reader, NULL);
+        if (!st && q.st)
+            st = dm_error_set(err, q.st, "%s", q.msg);
+    }
+    pthread_mutex_destroy(&q.lock);
+    pthread_cond_destroy(&q.not_empty);
+    pthread_cond_destroy(&q.not_full);
     res->rows = row;
     res->rejected = rj.count;
     if (!st && o->progress)
@@ -555,7 +736,6 @@ dm_status dm_import(dm_store *store, const dm_import_opts *o, dm_import_result *
         res->repaired = 0;
     }
     dm_record_clear(&rec, dm_store_geo(store));
-    dm_buf_free(&attrs);
     free(m.mapped);
     if (ct)
         OCTDestroyCoordinateTransformation(ct);

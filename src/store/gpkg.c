@@ -352,7 +352,12 @@ static dm_status gpkg_open(dm_store *s, const char *location, dm_store_mode mode
     if (st)
         return fail_close(s, st);
     if (write)
-        st = exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "opening", err);
+        /* a big page cache keeps a whole import in memory until its commit, so that
+           each page is written once instead of spilling mid-transaction; statement
+           journals (one per insert, for the rtree triggers) stay in memory */
+        st = exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-262144;"
+                  " PRAGMA temp_store=MEMORY;",
+                  "opening", err);
     return st ? fail_close(s, st) : DM_OK;
 }
 
@@ -514,7 +519,10 @@ static dm_status code_exists(dm_store *s, const dm_kind *k, const char *code, bo
 
 static dm_status insert_sql(const dm_kind *k, dm_buf *b)
 {
-    dm_status st = dm_buf_printf(b, "INSERT INTO \"%s\" (code", k->table);
+    /* OR FAIL: no statement journal per insert (the rtree triggers would need
+       one under ABORT). A failed insert fails the whole import, which then
+       rolls back its transaction: nothing half-written survives. */
+    dm_status st = dm_buf_printf(b, "INSERT OR FAIL INTO \"%s\" (code", k->table);
     for (size_t i = 0; !st && i < k->nfields; i++)
         st = dm_buf_printf(b, ", \"%s\"", k->fields[i].name);
     if (!st)
@@ -594,6 +602,8 @@ static dm_status gpkg_insert(dm_store *s, dm_record *rec, const char *who, dm_er
     int rc = sqlite3_step(q);
     if (rc != SQLITE_DONE) {
         st = sql_error(s, rc, "inserting a record", err);
+        if (st == DM_ECONFLICT) /* codes are checked first: this is not a bad row */
+            st = DM_ESTORE;
         goto done;
     }
     rec->fid = sqlite3_last_insert_rowid(g->db);

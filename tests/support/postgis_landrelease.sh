@@ -20,7 +20,8 @@
 #   totals     ST_Area(geography) (spheroid) of each
 #   per_admin  the same figures clipped to each admin polygon (GiST index,
 #              ST_Intersects prefilter; pieces the admin polygon covers are
-#              taken whole), hazard counts by ST_Intersects
+#              taken whole), hazard counts: hazards sharing area with the admin polygon
+#              (ST_Intersects and not ST_Touches), as demine counts them
 #
 # Prints demine's `stats landrelease --by admin --json` layout on stdout:
 #   {"hazard_area_m2", "released_area_m2": {"cancelled", "reduced", "cleared",
@@ -191,7 +192,7 @@ CREATE UNLOGGED TABLE lr.groups AS
                       ELSE ST_Area(ST_Intersection(a.geom, p.geom)::geography) END AS s
           FROM lr.pieces p WHERE ST_Intersects(a.geom, p.geom)) c) x
   CROSS JOIN LATERAL (
-    SELECT count(*) AS hazard_count FROM lr.h h WHERE ST_Intersects(a.geom, h.geom)) n;
+    SELECT count(*) AS hazard_count FROM lr.h h WHERE ST_Intersects(a.geom, h.geom) AND NOT ST_Touches(a.geom, h.geom)) n;
 
 \timing off
 \echo @step output
