@@ -640,7 +640,7 @@ dm_status dm_import(dm_store *store, const dm_import_opts *o, dm_import_result *
     if (!st)
         st = make_transform(layer, &ct, &wgs84, err);
     if (!st)
-        st = dm_store_begin(store, err);
+        st = dm_store_begin_bulk(store, o->kind, err);
     in_tx = st == DM_OK;
     /* counting may cost a whole extra pass over the file (GeoJSON): only when
        someone shows progress */

@@ -23,6 +23,8 @@ typedef struct gpkg {
     sqlite3_stmt *exists[NKINDS_MAX];
     sqlite3_stmt *log;
     int64_t next_number[NKINDS_MAX]; /* next code number per kind; 0 = look it up */
+    const dm_kind *bulk_kind;        /* bulk transaction: rtree filled at commit */
+    int64_t bulk_after_fid;          /* rows after this fid are new in it */
     dm_geo *fn_geo;                  /* used by the SQL functions of the rtree triggers */
 } gpkg;
 
@@ -379,12 +381,83 @@ static dm_status gpkg_begin(dm_store *s, dm_error *err)
     return st;
 }
 
+static void gpkg_rollback(dm_store *s);
+
+static void finalize_statements(gpkg *g)
+{
+    for (size_t i = 0; i < NKINDS_MAX; i++) {
+        sqlite3_finalize(g->insert[i]);
+        sqlite3_finalize(g->exists[i]);
+        g->insert[i] = g->exists[i] = NULL;
+    }
+}
+
+/* A bulk import drops the rtree insert trigger of its table for the length of
+ * its transaction and fills the index in one statement at commit: the same
+ * index, a fifth less work per row. The DROP is part of the transaction, so a
+ * rollback brings the trigger back, and readers never see it missing. */
+static dm_status gpkg_begin_bulk(dm_store *s, const dm_kind *k, dm_error *err)
+{
+    dm_status st = gpkg_begin(s, err);
+    if (st || k->geom == DM_GEOM_NONE)
+        return st;
+    gpkg *g = G(s);
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT coalesce(max(fid), 0) FROM \"%s\"", k->table);
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(g->db, sql, -1, &q, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW)
+        g->bulk_after_fid = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_ROW) {
+        gpkg_rollback(s);
+        return sql_error(s, rc, "starting an import", err);
+    }
+    snprintf(sql, sizeof sql, "DROP TRIGGER \"rtree_%s_geom_insert\"", k->table);
+    finalize_statements(g); /* the schema changes under them */
+    st = exec(s, sql, "starting an import", err);
+    if (st) {
+        gpkg_rollback(s);
+        return st;
+    }
+    g->bulk_kind = k;
+    return DM_OK;
+}
+
+static dm_status finish_bulk(dm_store *s, dm_error *err)
+{
+    gpkg *g = G(s);
+    const dm_kind *k = g->bulk_kind;
+    dm_buf sql;
+    dm_buf_init(&sql, 0);
+    dm_status st = dm_buf_printf(&sql,
+                                 "INSERT OR REPLACE INTO \"rtree_%1$s_geom\" SELECT fid,"
+                                 " ST_MinX(geom), ST_MaxX(geom), ST_MinY(geom), ST_MaxY(geom)"
+                                 " FROM \"%1$s\" WHERE fid > %2$lld AND geom NOT NULL AND NOT"
+                                 " ST_IsEmpty(geom);",
+                                 k->table, (long long)g->bulk_after_fid);
+    if (!st)
+        st = dm_gpkg_rtree_insert_trigger_sql(k->table, &sql);
+    if (st)
+        st = dm_error_set(err, DM_ENOMEM, "out of memory");
+    finalize_statements(g);
+    if (!st)
+        st = exec(s, sql.data, "building the spatial index", err);
+    dm_buf_free(&sql);
+    g->bulk_kind = NULL;
+    return st;
+}
+
 static dm_status gpkg_commit(dm_store *s, dm_error *err)
 {
     /* keep gpkg_contents' extents and last_change true to the data */
+    dm_status st = G(s)->bulk_kind ? finish_bulk(s, err) : DM_OK;
+    if (st) {
+        gpkg_rollback(s);
+        return st;
+    }
     dm_buf sql;
     dm_buf_init(&sql, 0);
-    dm_status st = DM_OK;
     for (size_t i = 0; !st && i < dm_kind_count(); i++) {
         const dm_kind *k = dm_kind_at(i);
         if (k->geom == DM_GEOM_NONE)
@@ -414,9 +487,12 @@ static dm_status gpkg_commit(dm_store *s, dm_error *err)
 
 static void gpkg_rollback(dm_store *s)
 {
+    if (G(s)->bulk_kind)
+        finalize_statements(G(s)); /* the rollback restores the schema */
     if (G(s)->in_tx)
         sqlite3_exec(G(s)->db, "ROLLBACK", NULL, NULL, NULL);
     G(s)->in_tx = false;
+    G(s)->bulk_kind = NULL;
     forget_numbers(G(s));
 }
 
@@ -1059,6 +1135,7 @@ const dm_store_backend dm_store_backend_gpkg = {
     .open = gpkg_open,
     .close = gpkg_close,
     .begin = gpkg_begin,
+    .begin_bulk = gpkg_begin_bulk,
     .commit = gpkg_commit,
     .rollback = gpkg_rollback,
     .insert = gpkg_insert,

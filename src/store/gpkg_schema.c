@@ -97,12 +97,10 @@ static dm_status table_sql(const dm_kind *k, dm_buf *b)
                        t, t, k->title, t, dm_geo_gpkg_type_name(k->geom), t, t);
     /* the spatial index triggers of GeoPackage 1.3, Annex F.3 */
     if (!st)
+        st = dm_gpkg_rtree_insert_trigger_sql(t, b);
+    if (!st)
         st = dm_buf_printf(
             b,
-            "CREATE TRIGGER \"rtree_%1$s_geom_insert\" AFTER INSERT ON \"%1$s\""
-            " WHEN (new.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN"
-            " INSERT OR REPLACE INTO \"rtree_%1$s_geom\" VALUES (NEW.fid, ST_MinX(NEW.geom),"
-            " ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom)); END;"
             "CREATE TRIGGER \"rtree_%1$s_geom_update1\" AFTER UPDATE OF geom ON \"%1$s\""
             " WHEN OLD.fid = NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN"
             " INSERT OR REPLACE INTO \"rtree_%1$s_geom\" VALUES (NEW.fid, ST_MinX(NEW.geom),"
@@ -123,6 +121,17 @@ static dm_status table_sql(const dm_kind *k, dm_buf *b)
             " DELETE FROM \"rtree_%1$s_geom\" WHERE id = OLD.fid; END;",
             t);
     return st;
+}
+
+dm_status dm_gpkg_rtree_insert_trigger_sql(const char *table, dm_buf *b)
+{
+    return dm_buf_printf(
+        b,
+        "CREATE TRIGGER \"rtree_%1$s_geom_insert\" AFTER INSERT ON \"%1$s\""
+        " WHEN (new.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN"
+        " INSERT OR REPLACE INTO \"rtree_%1$s_geom\" VALUES (NEW.fid, ST_MinX(NEW.geom),"
+        " ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom)); END;",
+        table);
 }
 
 dm_status dm_gpkg_schema_sql(const char *owner, dm_buf *out)

@@ -84,6 +84,11 @@ dm_geo *dm_store_geo(dm_store *s) { return s->geo; }
 
 dm_status dm_store_begin(dm_store *s, dm_error *err) { return s->be->begin(s, err); }
 dm_status dm_store_commit(dm_store *s, dm_error *err) { return s->be->commit(s, err); }
+
+dm_status dm_store_begin_bulk(dm_store *s, const dm_kind *kind, dm_error *err)
+{
+    return s->be->begin_bulk ? s->be->begin_bulk(s, kind, err) : s->be->begin(s, err);
+}
 void dm_store_rollback(dm_store *s) { s->be->rollback(s); }
 
 dm_status dm_store_insert(dm_store *s, dm_record *rec, const char *who, dm_error *err)

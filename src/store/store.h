@@ -52,6 +52,11 @@ dm_geo *dm_store_geo(dm_store *store);
 /* ---- transactions ---- */
 dm_status dm_store_begin(dm_store *store, dm_error *err);
 dm_status dm_store_commit(dm_store *store, dm_error *err);
+
+/* Starts a transaction that will insert many records of `kind`: the backend
+ * may defer index upkeep to the commit (the GeoPackage backend fills the
+ * spatial index in one pass then). Same guarantees as dm_store_begin. */
+dm_status dm_store_begin_bulk(dm_store *store, const dm_kind *kind, dm_error *err);
 void dm_store_rollback(dm_store *store);
 
 /* ---- the one write path ---- */

@@ -166,6 +166,27 @@ TEST(queries_see_approved_records_unless_drafts_are_asked_for)
     dm_record_clear(&r, dm_store_geo(s));
 }
 
+TEST(bulk_transactions_fill_the_spatial_index_at_commit)
+{
+    dm_error err;
+    int64_t before = scalar("SELECT count(*) FROM rtree_hazards_geom");
+    CHECK(dm_store_begin_bulk(s, &dm_kind_hazards, &err) == DM_OK);
+    CHECK(insert_hazard(NULL, "SHA", "approved", &err) == DM_OK);
+    dm_store_rollback(s);
+    CHECK_EQ_INT(scalar("SELECT count(*) FROM sqlite_master WHERE name = 'rtree_hazards_geom_insert'"), 1);
+    CHECK(dm_store_begin_bulk(s, &dm_kind_hazards, &err) == DM_OK);
+    CHECK(insert_hazard(NULL, "SHA", "approved", &err) == DM_OK);
+    CHECK(insert_hazard(NULL, "CHA", "approved", &err) == DM_OK);
+    CHECK(dm_store_commit(s, &err) == DM_OK);
+    CHECK_EQ_INT(scalar("SELECT count(*) FROM rtree_hazards_geom"), before + 2);
+    CHECK_EQ_INT(scalar("SELECT count(*) FROM sqlite_master WHERE name = 'rtree_hazards_geom_insert'"), 1);
+    /* and a plain insert afterwards still maintains it */
+    dm_store_begin(s, NULL);
+    CHECK(insert_hazard(NULL, "SHA", "approved", &err) == DM_OK);
+    dm_store_commit(s, NULL);
+    CHECK_EQ_INT(scalar("SELECT count(*) FROM rtree_hazards_geom"), before + 3);
+}
+
 static void count_finding(const dm_finding *f, void *ctx)
 {
     fprintf(stderr, "    finding: %s %s\n", f->what, f->detail);
@@ -236,6 +257,7 @@ int main(void)
         T(update_checks_the_version_and_bumps_it),
         T(states_need_a_reason_to_reject_and_are_logged),
         T(queries_see_approved_records_unless_drafts_are_asked_for),
+        T(bulk_transactions_fill_the_spatial_index_at_commit),
         T(integrity_check_is_clean_then_sees_tampering),
         T(opening_files_that_are_not_demine_databases),
         T(read_only_store_refuses_writes),
