@@ -1,6 +1,7 @@
 /* Land release accounting with GEOS overlays and geodesic areas. */
 #include "analysis/landrelease.h"
 
+#include "analysis/parallel.h"
 #include "analysis/spatial.h"
 
 #include <math.h>
@@ -90,8 +91,10 @@ typedef struct lr_state {
     release_in *releases;
     size_t nreleases, cap;
     GEOSGeometry *hazard_union;
-    GEOSGeometry *piece[M_COUNT]; /* released pieces by method, inside H */
-    GEOSGeometry *remaining;
+    /* the figures' polygons with their areas: the hazard union's polygons
+       (borrowed from hazard_union), the released pieces by method (inside H,
+       each m² once) and what remains */
+    dm_poly_list layer[M_COUNT + 2];
 } lr_state;
 
 static void state_free(lr_state *s)
@@ -101,9 +104,8 @@ static void state_free(lr_state *s)
         dm_geo_destroy(s->geo, s->releases[i].geom);
     free(s->releases);
     dm_geo_destroy(s->geo, s->hazard_union);
-    for (int m = 0; m < M_COUNT; m++)
-        dm_geo_destroy(s->geo, s->piece[m]);
-    dm_geo_destroy(s->geo, s->remaining);
+    for (int l = 0; l < M_COUNT + 2; l++)
+        dm_poly_list_free(s->geo, &s->layer[l]);
 }
 
 static dm_status geos_fail(lr_state *s, const char *what, dm_error *err)
@@ -192,37 +194,56 @@ static GEOSGeometry *union_releases(lr_state *s, bool (*want)(const release_in *
 static double area(lr_state *s, const GEOSGeometry *g) { return dm_geo_area_m2(s->geo, g); }
 
 /* Union of a few geometries (borrowed); NULL when n == 0 or on failure. */
-static GEOSGeometry *local_union(lr_state *s, GEOSGeometry **gs, size_t n)
+static GEOSGeometry *local_union(dm_geo *geo, GEOSGeometry **gs, size_t n)
 {
     if (n == 0)
         return NULL;
     if (n == 1)
-        return GEOSGeom_clone_r(s->h, gs[0]);
-    return dm_spatial_union(s->geo, (const GEOSGeometry *const *)gs, n);
+        return GEOSGeom_clone_r(dm_geo_handle(geo), gs[0]);
+    return dm_spatial_union(geo, (const GEOSGeometry *const *)gs, n);
+}
+
+/* What one polygon of the hazard union splits into. */
+typedef struct part_out {
+    double area_m2;                /* of the polygon */
+    dm_poly_list pieces[M_COUNT];  /* released, by method */
+    dm_poly_list remaining;
+    size_t *relevant;              /* releases that meet it */
+    size_t nrelevant;
+} part_out;
+
+static void part_out_free(dm_geo *geo, part_out *o)
+{
+    for (int m = 0; m < M_COUNT; m++)
+        dm_poly_list_free(geo, &o->pieces[m]);
+    dm_poly_list_free(geo, &o->remaining);
+    free(o->relevant);
 }
 
 /* Splits one polygon p of the hazard union into its released pieces (by
- * method, each m² once) and what remains, given the releases that may touch
- * it. Results are appended to the lists. */
-static dm_status split_part(lr_state *s, const GEOSGeometry *p, const size_t *cand, size_t ncand,
-                            dm_poly_list pieces[M_COUNT], dm_poly_list *remaining)
+ * method, each m² once) and what remains, given the releases whose envelopes
+ * meet it. Runs on any thread: uses geo, reads s only. */
+static dm_status split_part(const lr_state *s, dm_geo *geo, const GEOSGeometry *p,
+                            const size_t *cand, size_t ncand, part_out *o)
 {
-    GEOSContextHandle_t h = s->h;
+    GEOSContextHandle_t h = dm_geo_handle(geo);
     GEOSGeometry **by_rank[M_COUNT];
     size_t nrank[M_COUNT] = {0};
     dm_status st = DM_OK;
+    o->area_m2 = dm_geo_area_m2(geo, p);
     for (int m = 0; m < M_COUNT; m++)
         by_rank[m] = malloc((ncand ? ncand : 1) * sizeof(GEOSGeometry *));
-    if (!by_rank[0] || !by_rank[1] || !by_rank[2])
+    o->relevant = malloc((ncand ? ncand : 1) * sizeof *o->relevant);
+    if (!by_rank[0] || !by_rank[1] || !by_rank[2] || !o->relevant)
         st = DM_ENOMEM;
     const GEOSPreparedGeometry *pp = ncand && !st ? GEOSPrepare_r(h, p) : NULL;
     for (size_t i = 0; !st && i < ncand; i++) {
-        release_in *r = &s->releases[cand[i]];
+        const release_in *r = &s->releases[cand[i]];
         char hit = GEOSPreparedIntersects_r(h, pp, r->geom);
         if (hit == 2)
             st = DM_EGEOM;
         else if (hit == 1) {
-            r->relevant = true;
+            o->relevant[o->nrelevant++] = cand[i];
             by_rank[r->rank][nrank[r->rank]++] = r->geom;
         }
     }
@@ -232,89 +253,111 @@ static dm_status split_part(lr_state *s, const GEOSGeometry *p, const size_t *ca
     for (int m = 0; !st && m < M_COUNT; m++) {
         if (!nrank[m])
             continue;
-        GEOSGeometry *um = local_union(s, by_rank[m], nrank[m]);
+        GEOSGeometry *um = local_union(geo, by_rank[m], nrank[m]);
         GEOSGeometry *inside = um ? GEOSIntersection_r(h, p, um) : NULL;
         GEOSGeometry *piece = inside && covered ? GEOSDifference_r(h, inside, covered) : inside;
         if (piece != inside)
-            dm_geo_destroy(s->geo, inside);
+            dm_geo_destroy(geo, inside);
         GEOSGeometry *next = um && covered ? GEOSUnion_r(h, covered, um) : um;
         if (next != um)
-            dm_geo_destroy(s->geo, um);
+            dm_geo_destroy(geo, um);
         if (next != covered)
-            dm_geo_destroy(s->geo, covered);
+            dm_geo_destroy(geo, covered);
         covered = next;
         if (!covered)
             st = DM_EGEOM;
         if (!st)
-            st = dm_poly_list_add(s->geo, &pieces[m], piece);
+            st = dm_poly_list_add(geo, &o->pieces[m], piece);
         else
-            dm_geo_destroy(s->geo, piece);
+            dm_geo_destroy(geo, piece);
     }
-    if (!st) {
-        GEOSGeometry *rest = covered ? GEOSDifference_r(h, p, covered) : GEOSGeom_clone_r(h, p);
-        st = dm_poly_list_add(s->geo, remaining, rest);
-    }
-    dm_geo_destroy(s->geo, covered);
+    if (!st && covered)
+        st = dm_poly_list_add(geo, &o->remaining, GEOSDifference_r(h, p, covered));
+    else if (!st) /* untouched: all of p remains, and its area is known */
+        st = dm_poly_list_add_known(geo, &o->remaining, GEOSGeom_clone_r(h, p), o->area_m2);
+    dm_geo_destroy(geo, covered);
     for (int m = 0; m < M_COUNT; m++)
         free(by_rank[m]);
     return st;
 }
 
-/* The pieces of the hazard union: released by method (each m² once) and
- * remaining. Each polygon of the union is split on its own, against only the
- * releases whose envelopes meet it: most releases and most hazards never
- * meet, so no overlay of everything against everything is needed. */
-static dm_status compute_pieces(lr_state *s, dm_error *err)
+typedef struct pieces_job {
+    const lr_state *s;
+    GEOSSTRtree *tree; /* releases */
+    part_out *out;
+} pieces_job;
+
+static dm_status split_one(size_t i, dm_geo *geo, void *ctx, dm_error *err)
 {
-    GEOSContextHandle_t h = s->h;
-    s->hazard_union = dm_spatial_union(s->geo, (const GEOSGeometry *const *)s->hazards.geoms,
-                                       s->hazards.n);
-    if (!s->hazard_union)
-        return geos_fail(s, "union of hazards", err);
-    GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
-    if (!tree)
-        return geos_fail(s, "release index", err);
-    for (size_t i = 0; i < s->nreleases; i++)
-        GEOSSTRtree_insert_r(h, tree, s->releases[i].geom, (void *)(uintptr_t)(i + 1));
-    dm_poly_list pieces[M_COUNT], remaining;
-    memset(pieces, 0, sizeof pieces);
-    memset(&remaining, 0, sizeof remaining);
+    pieces_job *j = ctx;
+    GEOSContextHandle_t h = dm_geo_handle(geo);
+    const GEOSGeometry *p = GEOSGetGeometryN_r(h, j->s->hazard_union, (int)i);
     dm_index_hits hits = {0};
-    dm_status st = DM_OK;
-    int nparts = GEOSGetNumGeometries_r(h, s->hazard_union);
-    if (GEOSisEmpty_r(h, s->hazard_union))
-        nparts = 0;
-    for (int i = 0; !st && i < nparts; i++) {
-        const GEOSGeometry *p = GEOSGetGeometryN_r(h, s->hazard_union, i);
-        hits.n = 0;
-        GEOSSTRtree_query_r(h, tree, p, dm_index_hits_collect, &hits);
-        if (hits.oom) {
-            st = DM_ENOMEM;
-            break;
-        }
-        dm_index_hits_sort(&hits);
-        st = split_part(s, p, hits.items, hits.n, pieces, &remaining);
-    }
-    GEOSSTRtree_destroy_r(h, tree);
+    GEOSSTRtree_query_r(h, j->tree, p, dm_index_hits_collect, &hits);
+    dm_status st = hits.oom ? DM_ENOMEM : DM_OK;
+    dm_index_hits_sort(&hits);
+    if (!st)
+        st = split_part(j->s, geo, p, hits.items, hits.n, &j->out[i]);
     free(hits.items);
-    for (int m = 0; !st && m < M_COUNT; m++) {
-        s->piece[m] = dm_poly_list_to_multi(s->geo, &pieces[m]);
-        if (!s->piece[m])
-            st = DM_EGEOM;
-    }
-    if (!st) {
-        s->remaining = dm_poly_list_to_multi(s->geo, &remaining);
-        if (!s->remaining)
-            st = DM_EGEOM;
-    }
-    for (int m = 0; m < M_COUNT; m++)
-        dm_poly_list_free(s->geo, &pieces[m]);
-    dm_poly_list_free(s->geo, &remaining);
     if (st == DM_ENOMEM)
         return dm_error_set(err, DM_ENOMEM, "out of memory");
     if (st)
-        return geos_fail(s, "release overlay", err);
+        return dm_error_set(err, DM_EGEOM, "land release: release overlay failed: %s",
+                            dm_geo_last_error(geo));
     return DM_OK;
+}
+
+/* The pieces of the hazard union: released by method (each m² once) and
+ * remaining. Each polygon of the union is split on its own, against only the
+ * releases whose envelopes meet it: most releases and most hazards never
+ * meet, so no overlay of everything against everything is needed, and the
+ * polygons are spread over the cores. */
+static dm_status compute_pieces(lr_state *s, dm_error *err)
+{
+    GEOSContextHandle_t h = s->h;
+    s->hazard_union = dm_spatial_union_parallel(
+        s->geo, (const GEOSGeometry *const *)s->hazards.geoms, s->hazards.n);
+    if (!s->hazard_union)
+        return geos_fail(s, "union of hazards", err);
+    size_t nparts = GEOSisEmpty_r(h, s->hazard_union)
+                        ? 0
+                        : (size_t)GEOSGetNumGeometries_r(h, s->hazard_union);
+    GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
+    part_out *out = calloc(nparts ? nparts : 1, sizeof *out);
+    if (!tree || !out) {
+        if (tree)
+            GEOSSTRtree_destroy_r(h, tree);
+        free(out);
+        return dm_error_set(err, DM_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < s->nreleases; i++)
+        GEOSSTRtree_insert_r(h, tree, s->releases[i].geom, (void *)(uintptr_t)(i + 1));
+    /* the tree is built by its first query: do that here, not in the threads */
+    dm_index_hits warmup = {0};
+    GEOSSTRtree_query_r(h, tree, s->hazard_union, dm_index_hits_collect, &warmup);
+    free(warmup.items);
+    pieces_job job = {s, tree, out};
+    dm_status st = dm_parallel_for(nparts, s->geo, split_one, &job, err);
+    GEOSSTRtree_destroy_r(h, tree);
+    /* gather in polygon order: the sums do not depend on the threads */
+    for (size_t i = 0; i < nparts; i++) {
+        part_out *o = &out[i];
+        if (!st)
+            st = dm_poly_list_add_known(
+                s->geo, &s->layer[0],
+                (GEOSGeometry *)GEOSGetGeometryN_r(h, s->hazard_union, (int)i), o->area_m2);
+        for (int m = 0; !st && m < M_COUNT; m++)
+            st = dm_poly_list_take(&s->layer[1 + m], &o->pieces[m]);
+        if (!st)
+            st = dm_poly_list_take(&s->layer[1 + M_COUNT], &o->remaining);
+        for (size_t k = 0; k < o->nrelevant; k++)
+            s->releases[o->relevant[k]].relevant = true;
+        part_out_free(s->geo, o);
+    }
+    free(out);
+    if (st == DM_ENOMEM)
+        return dm_error_set(err, DM_ENOMEM, "out of memory");
+    return st;
 }
 
 static void set_split(dm_release_split *r, const double a[M_COUNT])
@@ -329,12 +372,12 @@ static dm_status fill_total(lr_state *s, dm_landrelease *out)
 {
     dm_lr_figures *t = &out->total;
     snprintf(t->key, sizeof t->key, "total");
-    t->hazard_area_m2 = area(s, s->hazard_union);
+    t->hazard_area_m2 = dm_poly_list_total_area(s->geo, &s->layer[0]);
     double a[M_COUNT];
     for (int m = 0; m < M_COUNT; m++)
-        a[m] = area(s, s->piece[m]);
+        a[m] = dm_poly_list_total_area(s->geo, &s->layer[1 + m]);
     set_split(&t->released, a);
-    t->remaining_area_m2 = area(s, s->remaining);
+    t->remaining_area_m2 = dm_poly_list_total_area(s->geo, &s->layer[1 + M_COUNT]);
     t->hazard_count = (int64_t)s->hazards.n;
     for (size_t i = 0; i < s->hazards.n; i++)
         if (dm_code_list_add(&t->hazards, s->hazards.codes[i]))
@@ -347,6 +390,44 @@ static dm_status fill_total(lr_state *s, dm_landrelease *out)
 
 /* ---- grouping by admin area ---- */
 
+typedef struct admin_job {
+    const dm_spatial_set *admins;
+    const dm_part_index *idx; /* M_COUNT + 2 layers */
+    const dm_spatial_index *hazards, *releases;
+    dm_lr_figures *groups;
+} admin_job;
+
+/* The figures of admin area a, clipped to it. Runs on any thread. */
+static dm_status admin_one(size_t a, dm_geo *geo, void *ctx, dm_error *err)
+{
+    admin_job *j = ctx;
+    GEOSContextHandle_t h = dm_geo_handle(geo);
+    const GEOSGeometry *area = j->admins->geoms[a];
+    dm_lr_figures *g = &j->groups[a];
+    snprintf(g->key, sizeof g->key, "%s", j->admins->codes[a]);
+    snprintf(g->name, sizeof g->name, "%s", j->admins->names ? j->admins->names[a] : "");
+    const GEOSPreparedGeometry *pa = GEOSPrepare_r(h, area);
+    if (!pa)
+        return dm_error_set(err, DM_EGEOM, "preparing admin area %s failed: %s", g->key,
+                            dm_geo_last_error(geo));
+    double v[M_COUNT + 2];
+    dm_status st = DM_OK;
+    for (int l = 0; !st && l < M_COUNT + 2; l++)
+        st = dm_part_index_clip_area(geo, &j->idx[l], area, pa, &v[l], err);
+    if (!st) {
+        g->hazard_area_m2 = v[0];
+        double r[M_COUNT] = {v[1], v[2], v[3]};
+        set_split(&g->released, r);
+        g->remaining_area_m2 = v[4];
+        st = dm_spatial_index_intersecting(geo, j->hazards, area, pa, &g->hazards, err);
+    }
+    if (!st)
+        st = dm_spatial_index_intersecting(geo, j->releases, area, pa, &g->releases, err);
+    g->hazard_count = (int64_t)g->hazards.n;
+    GEOSPreparedGeom_destroy_r(h, pa);
+    return st;
+}
+
 static dm_status by_admin(lr_state *s, const dm_lr_opts *o, dm_landrelease *out, dm_error *err)
 {
     dm_spatial_set admins;
@@ -355,15 +436,12 @@ static dm_status by_admin(lr_state *s, const dm_lr_opts *o, dm_landrelease *out,
     if (st)
         return st;
     /* split every figure's geometry into parts in a tree, once */
-    const GEOSGeometry *layers[M_COUNT + 2] = {s->hazard_union, s->piece[M_CLEARED],
-                                               s->piece[M_REDUCED], s->piece[M_CANCELLED],
-                                               s->remaining};
     dm_part_index idx[M_COUNT + 2];
     memset(idx, 0, sizeof idx);
     dm_spatial_set rel;
     memset(&rel, 0, sizeof rel);
     for (int l = 0; !st && l < M_COUNT + 2; l++)
-        st = dm_part_index_build(s->geo, layers[l], &idx[l], err);
+        st = dm_part_index_build(s->geo, &s->layer[l], &idx[l], err);
     dm_spatial_index hz_idx, rel_idx;
     memset(&hz_idx, 0, sizeof hz_idx);
     memset(&rel_idx, 0, sizeof rel_idx);
@@ -380,33 +458,12 @@ static dm_status by_admin(lr_state *s, const dm_lr_opts *o, dm_landrelease *out,
         out->groups = calloc(admins.n ? admins.n : 1, sizeof *out->groups);
         if (!out->groups)
             st = dm_error_set(err, DM_ENOMEM, "out of memory");
+        else
+            out->ngroups = admins.n;
     }
-    for (size_t a = 0; !st && a < admins.n; a++) {
-        dm_lr_figures *g = &out->groups[out->ngroups++];
-        snprintf(g->key, sizeof g->key, "%s", admins.codes[a]);
-        snprintf(g->name, sizeof g->name, "%s", admins.names ? admins.names[a] : "");
-        const GEOSPreparedGeometry *pa = GEOSPrepare_r(s->h, admins.geoms[a]);
-        if (!pa) {
-            st = geos_fail(s, "preparing an admin area", err);
-            break;
-        }
-        double v[M_COUNT + 2];
-        for (int l = 0; !st && l < M_COUNT + 2; l++)
-            st = dm_part_index_clip_area(s->geo, &idx[l], admins.geoms[a], pa, &v[l], err);
-        if (!st) {
-            g->hazard_area_m2 = v[0];
-            double r[M_COUNT] = {v[1], v[2], v[3]};
-            set_split(&g->released, r);
-            g->remaining_area_m2 = v[4];
-            st = dm_spatial_index_intersecting(s->geo, &hz_idx, admins.geoms[a], pa, &g->hazards,
-                                               err);
-        }
-        if (!st)
-            st = dm_spatial_index_intersecting(s->geo, &rel_idx, admins.geoms[a], pa,
-                                               &g->releases, err);
-        g->hazard_count = (int64_t)g->hazards.n;
-        GEOSPreparedGeom_destroy_r(s->h, pa);
-    }
+    admin_job job = {&admins, idx, &hz_idx, &rel_idx, out->groups};
+    if (!st)
+        st = dm_parallel_for(admins.n, s->geo, admin_one, &job, err);
     for (int l = 0; l < M_COUNT + 2; l++)
         dm_part_index_free(s->geo, &idx[l]);
     dm_spatial_index_free(s->geo, &hz_idx);
@@ -559,6 +616,7 @@ dm_status dm_landrelease_compute(dm_store *store, const dm_lr_opts *o, dm_landre
     s.store = store;
     s.geo = dm_store_geo(store);
     s.h = dm_geo_handle(s.geo);
+    s.layer[0].borrowed = true; /* the polygons of hazard_union */
     dm_status st = dm_spatial_read(store, &dm_kind_hazards, o->include_drafts, &s.hazards, err);
     if (!st)
         st = read_releases(&s, o, err);

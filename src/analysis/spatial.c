@@ -1,5 +1,8 @@
 #include "analysis/spatial.h"
 
+#include "analysis/parallel.h"
+
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,14 +133,16 @@ dm_status dm_spatial_read_admin(dm_store *store, bool include_drafts, int level,
 
 void dm_poly_list_free(dm_geo *geo, dm_poly_list *l)
 {
-    for (size_t i = 0; i < l->n; i++)
-        dm_geo_destroy(geo, l->g[i]);
+    for (size_t i = 0; !l->borrowed && i < l->n; i++)
+        if (l->g[i])
+            dm_geo_destroy(geo, l->g[i]);
     free(l->g);
+    free(l->area);
     memset(l, 0, sizeof *l);
 }
 
-/* Appends one polygon (owned). */
-static dm_status list_push(dm_poly_list *l, GEOSGeometry *poly)
+/* Appends one polygon (owned unless the list borrows). */
+static dm_status list_push(dm_poly_list *l, GEOSGeometry *poly, double area_m2)
 {
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 64;
@@ -145,10 +150,46 @@ static dm_status list_push(dm_poly_list *l, GEOSGeometry *poly)
         if (!p)
             return DM_ENOMEM;
         l->g = p;
+        double *a = realloc(l->area, cap * sizeof *a);
+        if (!a)
+            return DM_ENOMEM;
+        l->area = a;
         l->cap = cap;
     }
-    l->g[l->n++] = poly;
+    l->g[l->n] = poly;
+    l->area[l->n] = area_m2;
+    l->n++;
     return DM_OK;
+}
+
+dm_status dm_poly_list_add_known(dm_geo *geo, dm_poly_list *l, GEOSGeometry *poly, double area_m2)
+{
+    dm_status st = list_push(l, poly, area_m2);
+    if (st && !l->borrowed)
+        dm_geo_destroy(geo, poly);
+    return st;
+}
+
+dm_status dm_poly_list_take(dm_poly_list *dst, dm_poly_list *src)
+{
+    for (size_t i = 0; i < src->n; i++) {
+        if (list_push(dst, src->g[i], src->area[i]))
+            return DM_ENOMEM; /* src still owns what was not moved */
+        src->g[i] = NULL;
+    }
+    src->n = 0;
+    return DM_OK;
+}
+
+double dm_poly_list_total_area(dm_geo *geo, dm_poly_list *l)
+{
+    double sum = 0.0;
+    for (size_t i = 0; i < l->n; i++) {
+        if (isnan(l->area[i]))
+            l->area[i] = dm_geo_area_m2(geo, l->g[i]);
+        sum += l->area[i];
+    }
+    return sum;
 }
 
 dm_status dm_poly_list_add(dm_geo *geo, dm_poly_list *l, GEOSGeometry *g)
@@ -162,7 +203,7 @@ dm_status dm_poly_list_add(dm_geo *geo, dm_poly_list *l, GEOSGeometry *g)
             GEOSGeom_destroy_r(h, g);
             return DM_OK;
         }
-        dm_status st = list_push(l, g);
+        dm_status st = list_push(l, g, NAN);
         if (st)
             GEOSGeom_destroy_r(h, g);
         return st;
@@ -181,18 +222,6 @@ dm_status dm_poly_list_add(dm_geo *geo, dm_poly_list *l, GEOSGeometry *g)
     }
     GEOSGeom_destroy_r(h, g);
     return st;
-}
-
-GEOSGeometry *dm_poly_list_to_multi(dm_geo *geo, dm_poly_list *l)
-{
-    GEOSContextHandle_t h = dm_geo_handle(geo);
-    GEOSGeometry *m = l->n ? GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, l->g, (unsigned)l->n)
-                           : GEOSGeom_createEmptyCollection_r(h, GEOS_MULTIPOLYGON);
-    if (m) {
-        free(l->g); /* the polygons now belong to m */
-        memset(l, 0, sizeof *l);
-    }
-    return m;
 }
 
 typedef struct components {
@@ -246,7 +275,25 @@ static GEOSGeometry *union_component(GEOSContextHandle_t h, const GEOSGeometry *
     return u;
 }
 
-GEOSGeometry *dm_spatial_union(dm_geo *geo, const GEOSGeometry *const *geoms, size_t n)
+typedef struct union_job {
+    const GEOSGeometry *const *geoms;
+    const size_t *order, *start; /* members of component r: order[start[r] .. start[r+1]) */
+    const size_t *roots;         /* the components that have members */
+    GEOSGeometry **out;          /* union per entry of roots */
+} union_job;
+
+static dm_status union_one(size_t i, dm_geo *geo, void *ctx, dm_error *err)
+{
+    union_job *j = ctx;
+    size_t r = j->roots[i];
+    j->out[i] = union_component(dm_geo_handle(geo), j->geoms, j->order + j->start[r],
+                                j->start[r + 1] - j->start[r]);
+    return j->out[i] ? DM_OK
+                     : dm_error_set(err, DM_EGEOM, "union failed: %s", dm_geo_last_error(geo));
+}
+
+static GEOSGeometry *union_impl(dm_geo *geo, const GEOSGeometry *const *geoms, size_t n,
+                                bool parallel)
 {
     GEOSContextHandle_t h = dm_geo_handle(geo);
     if (n == 0)
@@ -258,10 +305,13 @@ GEOSGeometry *dm_spatial_union(dm_geo *geo, const GEOSGeometry *const *geoms, si
     size_t *parent = malloc(n * sizeof *parent);
     size_t *order = malloc(n * sizeof *order);
     size_t *start = calloc(n + 1, sizeof *start);
+    size_t *roots = malloc(n * sizeof *roots);
+    GEOSGeometry **out = calloc(n, sizeof *out);
     GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
     GEOSGeometry *result = NULL;
-    dm_poly_list out = {0};
-    if (!parent || !order || !start || !tree)
+    dm_poly_list list = {0};
+    size_t nroots = 0;
+    if (!parent || !order || !start || !roots || !out || !tree)
         goto done;
     for (size_t i = 0; i < n; i++) {
         parent[i] = i;
@@ -285,23 +335,62 @@ GEOSGeometry *dm_spatial_union(dm_geo *geo, const GEOSGeometry *const *geoms, si
             order[fill[find_root(parent, i)]++] = i;
         free(fill);
     }
-    for (size_t r = 0; r < n; r++) {
-        size_t len = start[r + 1] - start[r];
-        if (!len)
-            continue;
-        GEOSGeometry *u = union_component(h, geoms, order + start[r], len);
-        if (!u || dm_poly_list_add(geo, &out, u))
+    for (size_t r = 0; r < n; r++)
+        if (start[r + 1] > start[r])
+            roots[nroots++] = r;
+    union_job job = {geoms, order, start, roots, out};
+    if (parallel) {
+        if (dm_parallel_for(nroots, geo, union_one, &job, NULL))
+            goto done;
+    } else {
+        for (size_t i = 0; i < nroots; i++)
+            if (union_one(i, geo, &job, NULL))
+                goto done;
+    }
+    for (size_t i = 0; i < nroots; i++) {
+        GEOSGeometry *u = out[i];
+        out[i] = NULL;
+        if (dm_poly_list_add(geo, &list, u))
             goto done;
     }
-    result = dm_poly_list_to_multi(geo, &out);
+    result = list.n ? GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, list.g, (unsigned)list.n)
+                    : GEOSGeom_createEmptyCollection_r(h, GEOS_MULTIPOLYGON);
+    if (result)
+        list.n = 0; /* the polygons now belong to result */
 done:
-    dm_poly_list_free(geo, &out);
+    dm_poly_list_free(geo, &list);
+    for (size_t i = 0; out && i < nroots; i++)
+        dm_geo_destroy(geo, out[i]);
     if (tree)
         GEOSSTRtree_destroy_r(h, tree);
     free(parent);
     free(order);
     free(start);
+    free(roots);
+    free(out);
     return result;
+}
+
+GEOSGeometry *dm_spatial_union(dm_geo *geo, const GEOSGeometry *const *geoms, size_t n)
+{
+    return union_impl(geo, geoms, n, false);
+}
+
+GEOSGeometry *dm_spatial_union_parallel(dm_geo *geo, const GEOSGeometry *const *geoms, size_t n)
+{
+    return union_impl(geo, geoms, n, true);
+}
+
+/* GEOS builds an STRtree on its first query; doing that here makes later
+ * queries read-only, so that threads may share the tree. */
+static void build_now(GEOSContextHandle_t h, GEOSSTRtree *tree)
+{
+    GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, 0, 0);
+    dm_index_hits hs = {0};
+    if (pt)
+        GEOSSTRtree_query_r(h, tree, pt, dm_index_hits_collect, &hs);
+    free(hs.items);
+    GEOSGeom_destroy_r(h, pt);
 }
 
 dm_status dm_spatial_index_build(dm_geo *geo, const dm_spatial_set *set, dm_spatial_index *idx,
@@ -314,6 +403,7 @@ dm_status dm_spatial_index_build(dm_geo *geo, const dm_spatial_set *set, dm_spat
         return dm_error_set(err, DM_EGEOM, "cannot create a spatial index");
     for (size_t i = 0; i < set->n; i++)
         GEOSSTRtree_insert_r(h, idx->tree, set->geoms[i], (void *)(uintptr_t)(i + 1));
+    build_now(h, idx->tree);
     return DM_OK;
 }
 
@@ -386,30 +476,18 @@ dm_status dm_spatial_index_intersecting(dm_geo *geo, const dm_spatial_index *idx
     return st;
 }
 
-dm_status dm_part_index_build(dm_geo *geo, const GEOSGeometry *g, dm_part_index *idx,
-                              dm_error *err)
+dm_status dm_part_index_build(dm_geo *geo, dm_poly_list *l, dm_part_index *idx, dm_error *err)
 {
     GEOSContextHandle_t h = dm_geo_handle(geo);
     memset(idx, 0, sizeof *idx);
-    int n = GEOSGetNumGeometries_r(h, g);
-    if (n < 0)
-        return dm_error_set(err, DM_EGEOM, "bad geometry");
-    idx->parts = malloc(((size_t)n + 1) * sizeof *idx->parts);
-    idx->area_m2 = malloc(((size_t)n + 1) * sizeof *idx->area_m2);
     idx->tree = GEOSSTRtree_create_r(h, 10);
-    if (!idx->parts || !idx->area_m2 || !idx->tree) {
-        dm_part_index_free(geo, idx);
+    if (!idx->tree)
         return dm_error_set(err, DM_ENOMEM, "out of memory");
-    }
-    if (GEOSisEmpty_r(h, g))
-        n = 0;
-    for (int i = 0; i < n; i++) {
-        const GEOSGeometry *p = GEOSGetGeometryN_r(h, g, i);
-        idx->parts[i] = p;
-        idx->area_m2[i] = dm_geo_area_m2(geo, p);
-        GEOSSTRtree_insert_r(h, idx->tree, p, (void *)(uintptr_t)(i + 1));
-    }
-    idx->n = (size_t)n;
+    dm_poly_list_total_area(geo, l);
+    for (size_t i = 0; i < l->n; i++)
+        GEOSSTRtree_insert_r(h, idx->tree, l->g[i], (void *)(uintptr_t)(i + 1));
+    build_now(h, idx->tree);
+    idx->list = l;
     return DM_OK;
 }
 
@@ -417,8 +495,6 @@ void dm_part_index_free(dm_geo *geo, dm_part_index *idx)
 {
     if (idx->tree)
         GEOSSTRtree_destroy_r(dm_geo_handle(geo), idx->tree);
-    free(idx->parts);
-    free(idx->area_m2);
     memset(idx, 0, sizeof *idx);
 }
 
@@ -427,7 +503,7 @@ dm_status dm_part_index_clip_area(dm_geo *geo, const dm_part_index *idx, const G
 {
     GEOSContextHandle_t h = dm_geo_handle(geo);
     *out = 0.0;
-    if (idx->n == 0)
+    if (idx->list->n == 0)
         return DM_OK;
     hits hs = {0};
     GEOSSTRtree_query_r(h, idx->tree, area, dm_index_hits_collect, &hs);
@@ -440,10 +516,10 @@ dm_status dm_part_index_clip_area(dm_geo *geo, const dm_part_index *idx, const G
     dm_status st = DM_OK;
     double sum = 0.0;
     for (size_t i = 0; !st && i < hs.n; i++) {
-        const GEOSGeometry *p = idx->parts[hs.items[i]];
+        const GEOSGeometry *p = idx->list->g[hs.items[i]];
         char inside = GEOSPreparedContainsProperly_r(h, pa, p);
         if (inside == 1) {
-            sum += idx->area_m2[hs.items[i]];
+            sum += idx->list->area[hs.items[i]];
             continue;
         }
         char touches = GEOSPreparedIntersects_r(h, pa, p);

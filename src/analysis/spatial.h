@@ -31,19 +31,28 @@ dm_status dm_spatial_set_add_borrowed(dm_spatial_set *set, GEOSGeometry *g, cons
 
 void dm_spatial_set_free(dm_spatial_set *set, dm_geo *geo);
 
-/* A growable list of polygons; owns them. */
+/* A growable list of polygons with their geodesic areas (m², NaN until
+ * known). Owns the polygons unless `borrowed`. */
 typedef struct dm_poly_list {
     GEOSGeometry **g;
+    double *area;
     size_t n, cap;
+    bool borrowed;
 } dm_poly_list;
+
+/* Appends one polygon whose area is known (taking ownership). */
+dm_status dm_poly_list_add_known(dm_geo *geo, dm_poly_list *l, GEOSGeometry *poly, double area_m2);
+
+/* Moves every polygon of src to the end of dst (both owning lists). */
+dm_status dm_poly_list_take(dm_poly_list *dst, dm_poly_list *src);
+
+/* Fills the unknown areas and returns their sum in m². */
+double dm_poly_list_total_area(dm_geo *geo, dm_poly_list *l);
 
 /* Adds the polygonal parts of g (taking ownership of g; empty parts are
  * dropped). DM_EGEOM when g is NULL (a failed GEOS call), DM_ENOMEM. */
 dm_status dm_poly_list_add(dm_geo *geo, dm_poly_list *l, GEOSGeometry *g);
 
-/* Turns the list into one MULTIPOLYGON owned by the caller (the list is left
- * empty). The polygons must not overlap. NULL on a GEOS failure. */
-GEOSGeometry *dm_poly_list_to_multi(dm_geo *geo, dm_poly_list *l);
 
 void dm_poly_list_free(dm_geo *geo, dm_poly_list *l);
 
@@ -53,6 +62,9 @@ void dm_poly_list_free(dm_geo *geo, dm_poly_list *l);
  * The inputs are not taken; the result is owned by the caller; NULL on a
  * GEOS failure. */
 GEOSGeometry *dm_spatial_union(dm_geo *geo, const GEOSGeometry *const *geoms, size_t n);
+
+/* The same, with the components spread over the cores (see parallel.h). */
+GEOSGeometry *dm_spatial_union_parallel(dm_geo *geo, const GEOSGeometry *const *geoms, size_t n);
 
 /* STRtree over a set's geometries. */
 typedef struct dm_spatial_index {
@@ -71,17 +83,14 @@ dm_status dm_spatial_index_intersecting(dm_geo *geo, const dm_spatial_index *idx
                                         const GEOSGeometry *area, const GEOSPreparedGeometry *pa,
                                         dm_code_list *out, dm_error *err);
 
-/* Index of the polygon parts of one geometry with their areas, to clip it
- * quickly against many areas. Borrows the geometry. */
+/* Index of a list of polygons with their areas, to clip them quickly
+ * against many areas. Borrows the list (which must outlive the index). */
 typedef struct dm_part_index {
     GEOSSTRtree *tree;
-    const GEOSGeometry **parts;
-    double *area_m2;
-    size_t n;
+    const dm_poly_list *list;
 } dm_part_index;
 
-dm_status dm_part_index_build(dm_geo *geo, const GEOSGeometry *g, dm_part_index *idx,
-                              dm_error *err);
+dm_status dm_part_index_build(dm_geo *geo, dm_poly_list *l, dm_part_index *idx, dm_error *err);
 void dm_part_index_free(dm_geo *geo, dm_part_index *idx);
 
 /* Geodesic area in m² of (indexed geometry ∩ area). */
