@@ -1,10 +1,11 @@
 # Common targets. The work is done by CMake/CTest; this file only chains them.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
 JOBS       ?= 2
 DEMO_DB    ?= out/demo.gpkg
 
-.PHONY: all deps build test test-fast test-asan demo fuzz bench format clean
+.PHONY: all deps build test test-asan test-tsan demo fuzz bench format clean
 
 all: build
 
@@ -16,10 +17,13 @@ build: deps
 	@cmake --build $(BUILD) -j$(JOBS)
 
 # The whole suite in a normal build, then again under AddressSanitizer and
-# UndefinedBehaviorSanitizer (the PostGIS comparison runs once, in the first).
+# UndefinedBehaviorSanitizer (the PostGIS comparison runs once, in the first),
+# then the unit tests, which run import's reader thread and the parallel
+# analyses, under ThreadSanitizer.
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 	@$(MAKE) --no-print-directory test-asan
+	@$(MAKE) --no-print-directory test-tsan
 
 test-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DDM_SANITIZE=ON >/dev/null
@@ -28,6 +32,13 @@ test-asan: deps
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  ctest --output-on-failure -j$(JOBS) -LE postgis
+
+test-tsan: deps
+	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS="-fsanitize=thread -O1" \
+	  -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread >/dev/null
+	@cmake --build $(TSAN_BUILD) -j$(JOBS)
+	@cd $(TSAN_BUILD) && TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/tests/tsan.supp" \
+	  DEMINE_THREADS=4 ctest --output-on-failure -L unit
 
 # The main job: a demo database from the BiH data plus synthetic records.
 demo: build
@@ -47,4 +58,4 @@ format:
 	@clang-format -i src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz out
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) build-fuzz out
