@@ -5,7 +5,7 @@ TSAN_BUILD ?= build-tsan
 JOBS       ?= 2
 DEMO_DB    ?= out/demo.gpkg
 
-.PHONY: all deps build test test-asan test-tsan demo fuzz bench format clean
+.PHONY: all deps build lint test test-asan test-tsan demo fuzz bench format clean
 
 all: build
 
@@ -20,7 +20,7 @@ build: deps
 # UndefinedBehaviorSanitizer (the PostGIS comparison runs once, in the first),
 # then the unit tests, which run import's reader thread and the parallel
 # analyses, under ThreadSanitizer.
-test: build
+test: build lint
 	@cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 	@$(MAKE) --no-print-directory test-asan
 	@$(MAKE) --no-print-directory test-tsan
@@ -54,8 +54,16 @@ fuzz: deps
 bench: build
 	@bash bench/run.sh
 
+C_SOURCES = $(wildcard src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h)
+
+# Format (clang-format, .clang-format) and lint (cppcheck) checks.
+lint: deps
+	@clang-format --dry-run --Werror $(C_SOURCES)
+	@cppcheck --quiet --enable=warning,performance,portability --std=c11 -I src \
+	  --suppress=missingIncludeSystem --error-exitcode=1 src
+
 format:
-	@clang-format -i src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h
+	@clang-format -i $(C_SOURCES)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) build-fuzz out

@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake pkg-config git
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format cppcheck
   libsqlite3-dev sqlite3
   libgeos-dev libproj-dev proj-data
   libgdal-dev gdal-bin python3-gdal

@@ -55,8 +55,7 @@ static void drop_if_empty(dm_check_report *r, size_t i)
 }
 
 /* Dates in the future / before 1900 and invalid geometries, per kind. */
-static dm_status check_records(dm_store *store, const dm_kind *k, dm_check_report *r,
-                               dm_error *err)
+static dm_status check_records(dm_store *store, const dm_kind *k, dm_check_report *r, dm_error *err)
 {
     char today[11];
     dm_date_format(dm_date_today(), today);
@@ -98,7 +97,8 @@ static dm_status check_records(dm_store *store, const dm_kind *k, dm_check_repor
         if (rec.geom && GEOSisValid_r(h, rec.geom) != 1 &&
             dm_code_list_add(&r->items[ifut + 2].codes, rec.code))
             st = DM_ENOMEM;
-        if (!strcmp(rec.state, "submitted") && dm_code_list_add(&r->items[ifut + 3].codes, rec.code))
+        if (!strcmp(rec.state, "submitted") &&
+            dm_code_list_add(&r->items[ifut + 3].codes, rec.code))
             st = DM_ENOMEM;
         if (st == DM_ENOMEM)
             st = dm_error_set(err, DM_ENOMEM, "out of memory");
@@ -198,8 +198,8 @@ dm_status dm_check_run(dm_store *store, dm_check_report *out, dm_error *err)
 
 dm_status dm_check_json(const dm_check_report *r, dm_buf *b)
 {
-    dm_status st = dm_buf_printf(b, "{\"errors\": %d, \"warnings\": %d, \"findings\": [",
-                                 r->errors, r->warnings);
+    dm_status st = dm_buf_printf(b, "{\"errors\": %d, \"warnings\": %d, \"findings\": [", r->errors,
+                                 r->warnings);
     for (size_t i = 0; !st && i < r->n; i++) {
         const dm_check_item *it = &r->items[i];
         st = dm_buf_printf(b, "%s{\"severity\": \"%s\", \"what\": ", i ? ",\n  " : "\n  ",

@@ -16,7 +16,7 @@ typedef struct dm_check_item {
     const char *severity; /* "error", "warning", "info" (static) */
     char what[64];        /* stable key: "future-date", "release-outside-hazards" ... */
     char detail[512];
-    dm_code_list codes;   /* records behind it (may be empty) */
+    dm_code_list codes; /* records behind it (may be empty) */
 } dm_check_item;
 
 typedef struct dm_check_report {

@@ -88,7 +88,8 @@ dm_status dm_items_compute(dm_store *store, const dm_items_opts *o, dm_items_sta
             return st;
         }
     }
-    dm_query q = {.kind = &dm_kind_eo_items, .include_drafts = o->include_drafts,
+    dm_query q = {.kind = &dm_kind_eo_items,
+                  .include_drafts = o->include_drafts,
                   .with_geometry = o->by == DM_ITEMS_BY_ADMIN};
     dm_cursor *cur = NULL;
     if (!st)
@@ -162,8 +163,7 @@ static dm_status json_fig(dm_buf *b, const dm_items_figures *f, bool group, bool
     }
     if (!st)
         st = dm_buf_printf(b, "\"item_records\": %lld, \"quantity\": %lld, \"destroyed\": %lld",
-                           (long long)f->records, (long long)f->quantity,
-                           (long long)f->destroyed);
+                           (long long)f->records, (long long)f->quantity, (long long)f->destroyed);
     if (!st && list) {
         st = dm_buf_puts(b, ", \"items\": [");
         for (size_t i = 0; !st && i < f->codes.n; i++) {

@@ -87,7 +87,7 @@ typedef struct lr_state {
     dm_store *store;
     dm_geo *geo;
     GEOSContextHandle_t h;
-    dm_spatial_set hazards;   /* hazard geometries and codes */
+    dm_spatial_set hazards; /* hazard geometries and codes */
     release_in *releases;
     size_t nreleases, cap;
     GEOSGeometry *hazard_union;
@@ -129,9 +129,7 @@ static void release_key(const dm_record *rec, dm_lr_group_by by, char *key, size
         if (v)
             snprintf(key, keysz, "%s", v);
         break;
-    default:
-        key[0] = '\0';
-        return;
+    default: key[0] = '\0'; return;
     }
     if (!v)
         snprintf(key, keysz, "unknown");
@@ -139,8 +137,8 @@ static void release_key(const dm_record *rec, dm_lr_group_by by, char *key, size
 
 static dm_status read_releases(lr_state *s, const dm_lr_opts *o, dm_error *err)
 {
-    dm_query q = {.kind = &dm_kind_releases, .include_drafts = o->include_drafts,
-                  .with_geometry = true};
+    dm_query q = {
+        .kind = &dm_kind_releases, .include_drafts = o->include_drafts, .with_geometry = true};
     dm_cursor *cur;
     dm_status st = dm_store_query(s->store, &q, &cur, err);
     if (st)
@@ -205,10 +203,10 @@ static GEOSGeometry *local_union(dm_geo *geo, GEOSGeometry **gs, size_t n)
 
 /* What one polygon of the hazard union splits into. */
 typedef struct part_out {
-    double area_m2;                /* of the polygon */
-    dm_poly_list pieces[M_COUNT];  /* released, by method */
+    double area_m2;               /* of the polygon */
+    dm_poly_list pieces[M_COUNT]; /* released, by method */
     dm_poly_list remaining;
-    size_t *relevant;              /* releases that meet it */
+    size_t *relevant; /* releases that meet it */
     size_t nrelevant;
 } part_out;
 
@@ -319,9 +317,8 @@ static dm_status compute_pieces(lr_state *s, dm_error *err)
         s->geo, (const GEOSGeometry *const *)s->hazards.geoms, s->hazards.n);
     if (!s->hazard_union)
         return geos_fail(s, "union of hazards", err);
-    size_t nparts = GEOSisEmpty_r(h, s->hazard_union)
-                        ? 0
-                        : (size_t)GEOSGetNumGeometries_r(h, s->hazard_union);
+    size_t nparts =
+        GEOSisEmpty_r(h, s->hazard_union) ? 0 : (size_t)GEOSGetNumGeometries_r(h, s->hazard_union);
     GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
     part_out *out = calloc(nparts ? nparts : 1, sizeof *out);
     if (!tree || !out) {
@@ -495,8 +492,7 @@ static bool want_key_rank(const release_in *r, const void *ctx)
     return r->relevant && !strcmp(r->key, kr->key) && (kr->rank < 0 || r->rank == kr->rank);
 }
 
-static dm_status by_attribute(lr_state *s, const dm_lr_opts *o, dm_landrelease *out,
-                              dm_error *err)
+static dm_status by_attribute(lr_state *s, const dm_lr_opts *o, dm_landrelease *out, dm_error *err)
 {
     GEOSContextHandle_t h = s->h;
     /* distinct keys in order */
@@ -687,9 +683,9 @@ static dm_status json_figures(dm_buf *b, const dm_lr_figures *f, bool group, boo
     if (!st)
         st = dm_buf_json_number(b, f->remaining_area_m2);
     if (!st)
-        st = f->hazard_count < 0 ? dm_buf_puts(b, ", \"hazard_count\": null")
-                                 : dm_buf_printf(b, ", \"hazard_count\": %lld",
-                                                 (long long)f->hazard_count);
+        st = f->hazard_count < 0
+                 ? dm_buf_puts(b, ", \"hazard_count\": null")
+                 : dm_buf_printf(b, ", \"hazard_count\": %lld", (long long)f->hazard_count);
     if (!st)
         st = dm_buf_printf(b, ", \"release_count\": %zu", f->releases.n);
     if (!st && list)
@@ -704,8 +700,8 @@ static dm_status json_figures(dm_buf *b, const dm_lr_figures *f, bool group, boo
 dm_status dm_landrelease_json(const dm_landrelease *lr, bool list, dm_buf *b)
 {
     static const char *const by_names[] = {"total", "admin", "year", "month", "organisation"};
-    dm_status st = dm_buf_printf(b, "{\"by\": \"%s\", \"approved_only\": %s, ",
-                                 by_names[lr->by], lr->include_drafts ? "false" : "true");
+    dm_status st = dm_buf_printf(b, "{\"by\": \"%s\", \"approved_only\": %s, ", by_names[lr->by],
+                                 lr->include_drafts ? "false" : "true");
     if (!st && lr->by == DM_LR_BY_ADMIN)
         st = dm_buf_printf(b, "\"admin_level\": %d, ", lr->admin_level);
     if (!st)

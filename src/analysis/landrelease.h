@@ -49,12 +49,12 @@ typedef struct dm_lr_figures {
     char name[256];            /* admin name or organisation; "" otherwise */
     double hazard_area_m2;     /* NaN when it does not apply */
     dm_release_split released;
-    double remaining_area_m2;  /* NaN when it does not apply */
-    int64_t hazard_count;      /* hazards in scope (for an admin area: those inside it or
-                                  crossing its edge, not merely touching); -1 when it does
-                                  not apply */
-    dm_code_list hazards;      /* hazards behind the figures */
-    dm_code_list releases;     /* releases behind the figures */
+    double remaining_area_m2; /* NaN when it does not apply */
+    int64_t hazard_count;     /* hazards in scope (for an admin area: those inside it or
+                                 crossing its edge, not merely touching); -1 when it does
+                                 not apply */
+    dm_code_list hazards;     /* hazards behind the figures */
+    dm_code_list releases;    /* releases behind the figures */
 } dm_lr_figures;
 
 typedef struct dm_landrelease {
@@ -62,7 +62,7 @@ typedef struct dm_landrelease {
     dm_lr_figures *groups; /* malloc'd, ngroups entries */
     size_t ngroups;
     dm_lr_group_by by;
-    int admin_level;       /* level used for DM_LR_BY_ADMIN */
+    int admin_level; /* level used for DM_LR_BY_ADMIN */
     bool include_drafts;
 } dm_landrelease;
 

@@ -62,8 +62,7 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-dm_status dm_parallel_for(size_t n, dm_geo *caller_geo, dm_parallel_fn fn, void *ctx,
-                          dm_error *err)
+dm_status dm_parallel_for(size_t n, dm_geo *caller_geo, dm_parallel_fn fn, void *ctx, dm_error *err)
 {
     loop l = {.n = n, .fn = fn, .ctx = ctx, .st = DM_OK};
     atomic_init(&l.next, 0);

@@ -467,8 +467,8 @@ dm_status dm_spatial_index_intersecting(dm_geo *geo, const dm_spatial_index *idx
                 r = GEOSPreparedTouches_r(h, pa, g) == 0 ? 1 : 0;
         }
         if (r == 2)
-            st = dm_error_set(err, DM_EGEOM, "intersection test failed: %s",
-                              dm_geo_last_error(geo));
+            st =
+                dm_error_set(err, DM_EGEOM, "intersection test failed: %s", dm_geo_last_error(geo));
         else if (r == 1 && dm_code_list_add(out, idx->set->codes[hs.items[i]]))
             st = dm_error_set(err, DM_ENOMEM, "out of memory");
     }

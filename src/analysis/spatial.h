@@ -53,7 +53,6 @@ double dm_poly_list_total_area(dm_geo *geo, dm_poly_list *l);
  * dropped). DM_EGEOM when g is NULL (a failed GEOS call), DM_ENOMEM. */
 dm_status dm_poly_list_add(dm_geo *geo, dm_poly_list *l, GEOSGeometry *g);
 
-
 void dm_poly_list_free(dm_geo *geo, dm_poly_list *l);
 
 /* Union of n polygonal geometries as one MULTIPOLYGON (empty when n == 0).

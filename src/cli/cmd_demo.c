@@ -75,12 +75,15 @@ int cmd_demo(int argc, char **argv)
         char path[1100], rejects[1200];
         snprintf(path, sizeof path, "%s/bih/%s", data, layers[i].file);
         snprintf(rejects, sizeof rejects, "%.*s.%s.rejects.csv",
-                 (int)(strlen(out) > 5 ? strlen(out) - 5 : strlen(out)), out,
-                 layers[i].kind->name);
+                 (int)(strlen(out) > 5 ? strlen(out) - 5 : strlen(out)), out, layers[i].kind->name);
         const char *maps[1] = {layers[i].map};
-        dm_import_opts o = {.kind = layers[i].kind, .path = path, .map = maps,
-                            .nmap = layers[i].map ? 1 : 0, .set = layers[i].set,
-                            .nset = layers[i].set[0] ? 1 : 0, .who = dm_store_owner(store),
+        dm_import_opts o = {.kind = layers[i].kind,
+                            .path = path,
+                            .map = maps,
+                            .nmap = layers[i].map ? 1 : 0,
+                            .set = layers[i].set,
+                            .nset = layers[i].set[0] ? 1 : 0,
+                            .who = dm_store_owner(store),
                             .rejects_path = rejects};
         dm_import_result res;
         if (dm_import(store, &o, &res, &err)) {
@@ -92,8 +95,8 @@ int cmd_demo(int argc, char **argv)
                 (long long)res.rejected, layers[i].file);
     }
     dm_synthetic_counts sc;
-    if (rc == EXIT_DONE && dm_synthetic_generate(store, 20201110, 600, dm_store_owner(store), &sc,
-                                                 &err))
+    if (rc == EXIT_DONE &&
+        dm_synthetic_generate(store, 20201110, 600, dm_store_owner(store), &sc, &err))
         rc = cli_fail(&err);
     if (rc == EXIT_DONE)
         fprintf(stderr,

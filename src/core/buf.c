@@ -61,10 +61,7 @@ dm_status dm_buf_append(dm_buf *b, const void *data, size_t len)
     return DM_OK;
 }
 
-dm_status dm_buf_puts(dm_buf *b, const char *s)
-{
-    return dm_buf_append(b, s, strlen(s));
-}
+dm_status dm_buf_puts(dm_buf *b, const char *s) { return dm_buf_append(b, s, strlen(s)); }
 
 dm_status dm_buf_printf(dm_buf *b, const char *fmt, ...)
 {

@@ -26,8 +26,7 @@ void dm_buf_reset(dm_buf *b); /* len = 0, keeps memory */
 
 dm_status dm_buf_append(dm_buf *b, const void *data, size_t len);
 dm_status dm_buf_puts(dm_buf *b, const char *s);
-dm_status dm_buf_printf(dm_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+dm_status dm_buf_printf(dm_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Appends s as a JSON string literal, quotes included. */
 dm_status dm_buf_json_string(dm_buf *b, const char *s);

@@ -83,7 +83,8 @@ dm_status dm_date_parse(const char *s, dm_date *out, dm_error *err)
 
 void dm_date_format(dm_date d, char out[11])
 {
-    unsigned y = (unsigned)d.year % 10000u, m = (unsigned)d.month % 100u, dd = (unsigned)d.day % 100u;
+    unsigned y = (unsigned)d.year % 10000u, m = (unsigned)d.month % 100u,
+             dd = (unsigned)d.day % 100u;
     out[0] = (char)('0' + y / 1000);
     out[1] = (char)('0' + y / 100 % 10);
     out[2] = (char)('0' + y / 10 % 10);

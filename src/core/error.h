@@ -12,17 +12,17 @@
 
 typedef enum dm_status {
     DM_OK = 0,
-    DM_EINVAL,     /* bad input from the caller or the data */
-    DM_ENOMEM,     /* out of memory */
-    DM_EIO,        /* file could not be read or written */
-    DM_EFULL,      /* disk or database full */
-    DM_EREADONLY,  /* file or database is read-only */
-    DM_EFORMAT,    /* file is not in the expected format */
-    DM_ENOTFOUND,  /* no such record, table or file */
-    DM_ECONFLICT,  /* duplicate id or stale version */
-    DM_ESTORE,     /* the store failed for another reason */
-    DM_EGEOM,      /* geometry engine failure */
-    DM_EINTERNAL   /* a bug: please report */
+    DM_EINVAL,    /* bad input from the caller or the data */
+    DM_ENOMEM,    /* out of memory */
+    DM_EIO,       /* file could not be read or written */
+    DM_EFULL,     /* disk or database full */
+    DM_EREADONLY, /* file or database is read-only */
+    DM_EFORMAT,   /* file is not in the expected format */
+    DM_ENOTFOUND, /* no such record, table or file */
+    DM_ECONFLICT, /* duplicate id or stale version */
+    DM_ESTORE,    /* the store failed for another reason */
+    DM_EGEOM,     /* geometry engine failure */
+    DM_EINTERNAL  /* a bug: please report */
 } dm_status;
 
 #define DM_ERROR_MSG_MAX 1024
@@ -41,8 +41,7 @@ dm_status dm_error_set(dm_error *err, dm_status code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Prepends "prefix: " to the message already in err (keeps the code). */
-void dm_error_prefix(dm_error *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void dm_error_prefix(dm_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Short stable name of a status ("invalid input", "disk full" ...). Static. */
 const char *dm_status_name(dm_status code);

@@ -14,17 +14,21 @@
 
 /* Enum spellings: canonical first, then accepted aliases. */
 static const char *const hazard_status[] = {"SHA|suspected", "CHA|confirmed", NULL};
-static const char *const hazard_lifecycle[] = {"open", "closed", "handed_over|handed over|handedover",
-                                               NULL};
-static const char *const release_method[] = {
-    "cancelled|cancellation|cancel|canceled|NTS", "reduced|reduction|reduce|TS",
-    "cleared|clearance|clear", NULL};
-static const char *const activity_type[] = {"NTS|non-technical survey", "TS|technical survey",
-                                            "clearance", "BAC|battle area clearance",
-                                            "EOD|EOD spot task", "EORE", "marking",
-                                            "QA|QA/QC|QC", NULL};
-static const char *const activity_asset[] = {"manual", "mechanical", "dog|dogs|MDD", "mixed",
-                                             NULL};
+static const char *const hazard_lifecycle[] = {"open", "closed",
+                                               "handed_over|handed over|handedover", NULL};
+static const char *const release_method[] = {"cancelled|cancellation|cancel|canceled|NTS",
+                                             "reduced|reduction|reduce|TS",
+                                             "cleared|clearance|clear", NULL};
+static const char *const activity_type[] = {"NTS|non-technical survey",
+                                            "TS|technical survey",
+                                            "clearance",
+                                            "BAC|battle area clearance",
+                                            "EOD|EOD spot task",
+                                            "EORE",
+                                            "marking",
+                                            "QA|QA/QC|QC",
+                                            NULL};
+static const char *const activity_asset[] = {"manual", "mechanical", "dog|dogs|MDD", "mixed", NULL};
 static const char *const activity_status[] = {"planned", "ongoing", "completed|complete|done",
                                               "suspended", NULL};
 static const char *const eo_category[] = {"AP|AP mine|APM|antipersonnel",
@@ -54,53 +58,96 @@ static const char *const victim_sex[] = {"f|female|woman|girl", "m|male|man|boy"
                                          NULL};
 static const char *const victim_age_group[] = {"child|children", "adult", NULL};
 static const char *const victim_group[] = {"civilian", "deminer", "military", "unknown", NULL};
-static const char *const org_type[] = {"operator", "ngo|NGO", "commercial", "military",
-                                       "government", "other", NULL};
-static const char *const infra_type[] = {"road", "power_line|power line", "canal", "cemetery",
-                                         "water_point|water point", "farmland", "school",
-                                         "health", "other", NULL};
+static const char *const org_type[] = {"operator",   "ngo|NGO", "commercial", "military",
+                                       "government", "other",   NULL};
+static const char *const infra_type[] = {"road",
+                                         "power_line|power line",
+                                         "canal",
+                                         "cemetery",
+                                         "water_point|water point",
+                                         "farmland",
+                                         "school",
+                                         "health",
+                                         "other",
+                                         NULL};
 
-#define TEXT(n) {n, DM_FT_TEXT, NULL, 0, 0, 0, NULL}
-#define DATE(n) {n, DM_FT_DATE, NULL, 0, 0, 0, NULL}
-#define ENUM(n, v) {n, DM_FT_ENUM, v, 0, 0, 0, NULL}
-#define ENUM_REQ(n, v) {n, DM_FT_ENUM, v, DM_FIELD_REQUIRED, 0, 0, NULL}
-#define REAL(n, lo, hi, u) {n, DM_FT_REAL, NULL, 0, lo, hi, u}
-#define INT(n, lo, hi) {n, DM_FT_INT, NULL, 0, lo, hi, NULL}
-#define PERSONAL(n) {n, DM_FT_TEXT, NULL, DM_FIELD_PERSONAL, 0, 0, NULL}
+#define TEXT(n)                                                                                    \
+    {                                                                                              \
+        n, DM_FT_TEXT, NULL, 0, 0, 0, NULL                                                         \
+    }
+#define DATE(n)                                                                                    \
+    {                                                                                              \
+        n, DM_FT_DATE, NULL, 0, 0, 0, NULL                                                         \
+    }
+#define ENUM(n, v)                                                                                 \
+    {                                                                                              \
+        n, DM_FT_ENUM, v, 0, 0, 0, NULL                                                            \
+    }
+#define ENUM_REQ(n, v)                                                                             \
+    {                                                                                              \
+        n, DM_FT_ENUM, v, DM_FIELD_REQUIRED, 0, 0, NULL                                            \
+    }
+#define REAL(n, lo, hi, u)                                                                         \
+    {                                                                                              \
+        n, DM_FT_REAL, NULL, 0, lo, hi, u                                                          \
+    }
+#define INT(n, lo, hi)                                                                             \
+    {                                                                                              \
+        n, DM_FT_INT, NULL, 0, lo, hi, NULL                                                        \
+    }
+#define PERSONAL(n)                                                                                \
+    {                                                                                              \
+        n, DM_FT_TEXT, NULL, DM_FIELD_PERSONAL, 0, 0, NULL                                         \
+    }
 
 static const dm_field hazard_fields[] = {
-    TEXT("name"),          ENUM_REQ("status", hazard_status), ENUM("lifecycle", hazard_lifecycle),
-    TEXT("eo_categories"), TEXT("organisation"),              DATE("date_recorded"),
-    TEXT("admin_code"),    TEXT("description"),
+    TEXT("name"),
+    ENUM_REQ("status", hazard_status),
+    ENUM("lifecycle", hazard_lifecycle),
+    TEXT("eo_categories"),
+    TEXT("organisation"),
+    DATE("date_recorded"),
+    TEXT("admin_code"),
+    TEXT("description"),
 };
 static const dm_field release_fields[] = {
-    ENUM_REQ("method", release_method), DATE("date"), TEXT("organisation"),
+    ENUM_REQ("method", release_method), DATE("date"),        TEXT("organisation"),
     REAL("depth_m", 0, 20, "m"),        TEXT("hazard_code"), TEXT("activity_code"),
 };
 static const dm_field activity_fields[] = {
-    ENUM("type", activity_type),       TEXT("organisation"),
-    ENUM("asset", activity_asset),     DATE("start_date"),
-    DATE("end_date"),                  ENUM("status", activity_status),
-    REAL("person_days", 0, 1e7, "person-days"), REAL("cost", 0, 1e12, NULL),
-    TEXT("currency"),                  TEXT("hazard_code"),
+    ENUM("type", activity_type),
+    TEXT("organisation"),
+    ENUM("asset", activity_asset),
+    DATE("start_date"),
+    DATE("end_date"),
+    ENUM("status", activity_status),
+    REAL("person_days", 0, 1e7, "person-days"),
+    REAL("cost", 0, 1e12, NULL),
+    TEXT("currency"),
+    TEXT("hazard_code"),
 };
 static const dm_field eo_item_fields[] = {
-    ENUM_REQ("category", eo_category), TEXT("model"),
-    INT("quantity", 1, 1000000),       DATE("date"),
-    REAL("depth_m", 0, 20, "m"),       TEXT("condition"),
-    ENUM("disposal", eo_disposal),     TEXT("organisation"),
-    TEXT("activity_code"),             TEXT("hazard_code"),
+    ENUM_REQ("category", eo_category),
+    TEXT("model"),
+    INT("quantity", 1, 1000000),
+    DATE("date"),
+    REAL("depth_m", 0, 20, "m"),
+    TEXT("condition"),
+    ENUM("disposal", eo_disposal),
+    TEXT("organisation"),
+    TEXT("activity_code"),
+    TEXT("hazard_code"),
 };
 static const dm_field accident_fields[] = {
-    TEXT("incident_ref"),     DATE("date"),          ENUM("device_category", device_category),
-    TEXT("device_model"),     TEXT("activity"),      {"demining", DM_FT_BOOL, NULL, 0, 0, 0, NULL},
-    TEXT("hazard_code"),      TEXT("admin_code"),    TEXT("settlement_code"),
-    TEXT("source"),           TEXT("description"),
+    TEXT("incident_ref"), DATE("date"),        ENUM("device_category", device_category),
+    TEXT("device_model"), TEXT("activity"),    {"demining", DM_FT_BOOL, NULL, 0, 0, 0, NULL},
+    TEXT("hazard_code"),  TEXT("admin_code"),  TEXT("settlement_code"),
+    TEXT("source"),       TEXT("description"),
 };
 static const dm_field victim_fields[] = {
-    TEXT("accident_code"),      TEXT("incident_ref"),   ENUM("status", victim_status),
-    ENUM("sex", victim_sex),    INT("age", 0, 110),     ENUM("age_group", victim_age_group),
-    ENUM("group", victim_group), TEXT("injuries"),       PERSONAL("name"),
+    TEXT("accident_code"),       TEXT("incident_ref"), ENUM("status", victim_status),
+    ENUM("sex", victim_sex),     INT("age", 0, 110),   ENUM("age_group", victim_age_group),
+    ENUM("group", victim_group), TEXT("injuries"),     PERSONAL("name"),
     PERSONAL("address"),
 };
 static const dm_field organisation_fields[] = {
@@ -129,7 +176,7 @@ static const dm_field minefield_record_fields[] = {
     TEXT("hazard_code"),
 };
 
-#define KIND(var, nm, tbl, pfx, ttl, g, greq, flds)                                               \
+#define KIND(var, nm, tbl, pfx, ttl, g, greq, flds)                                                \
     const dm_kind var = {nm, tbl, pfx, ttl, g, greq, flds, COUNT(flds)}
 
 KIND(dm_kind_hazards, "hazards", "hazards", "HA", "Hazardous areas", DM_GEOM_POLYGON, true,
@@ -143,22 +190,21 @@ KIND(dm_kind_eo_items, "eo-items", "eo_items", "EO", "Explosive ordnance items",
 KIND(dm_kind_accidents, "accidents", "accidents", "IN", "Accidents (incidents)", DM_GEOM_POINT,
      true, accident_fields);
 KIND(dm_kind_victims, "victims", "victims", "VI", "Victims", DM_GEOM_NONE, false, victim_fields);
-KIND(dm_kind_organisations, "organisations", "organisations", "OR", "Organisations",
-     DM_GEOM_NONE, false, organisation_fields);
-KIND(dm_kind_admin_areas, "admin-areas", "admin_areas", "AD", "Admin areas", DM_GEOM_POLYGON,
-     true, admin_area_fields);
+KIND(dm_kind_organisations, "organisations", "organisations", "OR", "Organisations", DM_GEOM_NONE,
+     false, organisation_fields);
+KIND(dm_kind_admin_areas, "admin-areas", "admin_areas", "AD", "Admin areas", DM_GEOM_POLYGON, true,
+     admin_area_fields);
 KIND(dm_kind_settlements, "settlements", "settlements", "ST", "Settlements", DM_GEOM_POINT, true,
      settlement_fields);
 KIND(dm_kind_infrastructure, "infrastructure", "infrastructure", "IF", "Infrastructure",
      DM_GEOM_ANY, true, infrastructure_fields);
-KIND(dm_kind_minefield_records, "minefield-records", "minefield_records", "MR",
-     "Minefield records", DM_GEOM_POINT, false, minefield_record_fields);
+KIND(dm_kind_minefield_records, "minefield-records", "minefield_records", "MR", "Minefield records",
+     DM_GEOM_POINT, false, minefield_record_fields);
 
 static const dm_kind *const all_kinds[] = {
-    &dm_kind_hazards,       &dm_kind_releases,      &dm_kind_activities,
-    &dm_kind_eo_items,      &dm_kind_accidents,     &dm_kind_victims,
-    &dm_kind_organisations, &dm_kind_admin_areas,   &dm_kind_settlements,
-    &dm_kind_infrastructure, &dm_kind_minefield_records,
+    &dm_kind_hazards,     &dm_kind_releases,       &dm_kind_activities,        &dm_kind_eo_items,
+    &dm_kind_accidents,   &dm_kind_victims,        &dm_kind_organisations,     &dm_kind_admin_areas,
+    &dm_kind_settlements, &dm_kind_infrastructure, &dm_kind_minefield_records,
 };
 
 size_t dm_kind_count(void) { return COUNT(all_kinds); }
@@ -237,8 +283,7 @@ static dm_status normalise_short(const dm_field *f, const char *v, char *out, si
                                  dm_error *err)
 {
     switch (f->type) {
-    case DM_FT_TEXT:
-        break; /* handled by the caller */
+    case DM_FT_TEXT: break; /* handled by the caller */
     case DM_FT_ENUM:
         for (size_t i = 0; f->values[i]; i++) {
             size_t canon;
@@ -264,8 +309,8 @@ static dm_status normalise_short(const dm_field *f, const char *v, char *out, si
             snprintf(out, outsz, "0");
             return DM_OK;
         }
-        return dm_error_set(err, DM_EINVAL, "%s '%.60s' is not yes/no (use 1/0, true/false, yes/no)",
-                            f->name, v);
+        return dm_error_set(err, DM_EINVAL,
+                            "%s '%.60s' is not yes/no (use 1/0, true/false, yes/no)", f->name, v);
     case DM_FT_DATE: {
         dm_date d;
         dm_status st = dm_date_parse(v, &d, err);

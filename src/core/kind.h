@@ -29,18 +29,18 @@ enum {
 };
 
 typedef struct dm_field {
-    const char *name;  /* target name: --map/--set name, column name */
+    const char *name; /* target name: --map/--set name, column name */
     dm_field_type type;
     /* DM_FT_ENUM: NULL-terminated list of "canonical|alias|alias" spellings,
      * compared case-insensitively. */
     const char *const *values;
     unsigned flags;
-    double min, max;   /* DM_FT_INT/REAL: allowed range when min < max */
-    const char *unit;  /* "m", "m²", "person-days", NULL */
+    double min, max;  /* DM_FT_INT/REAL: allowed range when min < max */
+    const char *unit; /* "m", "m²", "person-days", NULL */
 } dm_field;
 
 typedef enum dm_geom_type {
-    DM_GEOM_NONE,    /* attribute table */
+    DM_GEOM_NONE, /* attribute table */
     DM_GEOM_POINT,
     DM_GEOM_POLYGON, /* stored as MULTIPOLYGON */
     DM_GEOM_ANY      /* infrastructure: points, lines or polygons */

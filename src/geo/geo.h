@@ -43,8 +43,8 @@ void dm_geo_destroy(dm_geo *geo, GEOSGeometry *g);
 
 /* Reads a GeoPackage geometry blob. *out is owned by the caller. An empty
  * geometry flagged in the header is returned as an empty geometry. */
-dm_status dm_gpkg_blob_read(dm_geo *geo, const unsigned char *blob, size_t len,
-                            GEOSGeometry **out, dm_error *err);
+dm_status dm_gpkg_blob_read(dm_geo *geo, const unsigned char *blob, size_t len, GEOSGeometry **out,
+                            dm_error *err);
 
 /* Writes g as a GeoPackage blob (little-endian, xy envelope, ISO WKB, 2D).
  * *out is malloc'd: the caller frees it. */

@@ -88,8 +88,7 @@ double dm_geo_length_m(dm_geo *geo, const GEOSGeometry *g)
         return 0.0;
     switch (GEOSGeomTypeId_r(h, g)) {
     case GEOS_LINESTRING:
-    case GEOS_LINEARRING:
-        return line_length(h, g);
+    case GEOS_LINEARRING: return line_length(h, g);
     case GEOS_POLYGON: {
         double len = line_length(h, GEOSGetExteriorRing_r(h, g));
         int nholes = GEOSGetNumInteriorRings_r(h, g);
@@ -106,8 +105,7 @@ double dm_geo_length_m(dm_geo *geo, const GEOSGeometry *g)
             len += dm_geo_length_m(geo, GEOSGetGeometryN_r(h, g, i));
         return len;
     }
-    default:
-        return 0.0;
+    default: return 0.0;
     }
 }
 

@@ -150,8 +150,8 @@ dm_status dm_geo_prepare(dm_geo *geo, GEOSGeometry *g, dm_geom_type want, bool s
         if (GEOSisValid_r(h, g) != 1 && (type == GEOS_POLYGON || type == GEOS_MULTIPOLYGON)) {
             if (strict) {
                 char *why = GEOSisValidReason_r(h, g);
-                st = dm_error_set(err, DM_EINVAL, "invalid polygon: %s (--strict)",
-                                  why ? why : "?");
+                st =
+                    dm_error_set(err, DM_EINVAL, "invalid polygon: %s (--strict)", why ? why : "?");
                 GEOSFree_r(h, why);
                 goto done;
             }
@@ -169,8 +169,7 @@ dm_status dm_geo_prepare(dm_geo *geo, GEOSGeometry *g, dm_geom_type want, bool s
         *out = g;
         g = NULL;
         goto done;
-    case DM_GEOM_POLYGON:
-        break;
+    case DM_GEOM_POLYGON: break;
     }
     if (type != GEOS_POLYGON && type != GEOS_MULTIPOLYGON) {
         st = dm_error_set(err, DM_EINVAL, "wrong geometry type: %s, a polygon is needed",

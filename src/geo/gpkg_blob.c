@@ -7,8 +7,8 @@
 
 static const size_t envelope_bytes[8] = {0, 32, 48, 48, 64, 0, 0, 0};
 
-dm_status dm_gpkg_blob_read(dm_geo *geo, const unsigned char *blob, size_t len,
-                            GEOSGeometry **out, dm_error *err)
+dm_status dm_gpkg_blob_read(dm_geo *geo, const unsigned char *blob, size_t len, GEOSGeometry **out,
+                            dm_error *err)
 {
     *out = NULL;
     if (len < 8 || blob[0] != 'G' || blob[1] != 'P')
@@ -26,8 +26,7 @@ dm_status dm_gpkg_blob_read(dm_geo *geo, const unsigned char *blob, size_t len,
                             env);
     size_t header = 8 + envelope_bytes[env];
     if (len <= header)
-        return dm_error_set(err, DM_EFORMAT, "GeoPackage geometry blob truncated (%zu bytes)",
-                            len);
+        return dm_error_set(err, DM_EFORMAT, "GeoPackage geometry blob truncated (%zu bytes)", len);
     return dm_geo_from_wkb(geo, blob + header, len - header, out, err);
 }
 

@@ -54,8 +54,8 @@ static OGRFieldType ogr_type(const dm_field *f)
     }
 }
 
-static const char *const extra_fields[] = {"state", "version", "updated_at", "updated_by",
-                                           "origin", "attributes"};
+static const char *const extra_fields[] = {"state",      "version", "updated_at",
+                                           "updated_by", "origin",  "attributes"};
 #define NEXTRA (sizeof extra_fields / sizeof extra_fields[0])
 
 static dm_status create_layer(GDALDatasetH ds, const char *driver, const dm_export_opts *o,
@@ -154,8 +154,7 @@ static dm_status write_feature(dm_store *store, OGRLayerH layer, const dm_export
         if (!st) {
             OGRGeometryH g = NULL;
             if (OGR_G_CreateFromWkb(wkb, NULL, &g, (int)len) != OGRERR_NONE)
-                st = dm_error_set(err, DM_EGEOM, "%s: geometry could not be converted",
-                                  rec->code);
+                st = dm_error_set(err, DM_EGEOM, "%s: geometry could not be converted", rec->code);
             else
                 OGR_F_SetGeometryDirectly(f, g);
             free(wkb);
@@ -280,8 +279,7 @@ dm_status dm_export(dm_store *store, const dm_export_opts *o, int64_t *written, 
         GDALClose(ds);
         dm_gdal_capture_pop();
         if (!st && *dm_gdal_last_error())
-            st = dm_error_set(err, DM_EIO, "cannot finish %s: %s", o->path,
-                              dm_gdal_last_error());
+            st = dm_error_set(err, DM_EIO, "cannot finish %s: %s", o->path, dm_gdal_last_error());
     }
     if (!st)
         st = move_into_place(tmpdir, o->path, err);

@@ -27,7 +27,6 @@ typedef struct dm_export_opts {
 const char *dm_export_driver_for(const char *path);
 
 /* Writes the records; *written is the number of features written. */
-dm_status dm_export(dm_store *store, const dm_export_opts *opts, int64_t *written,
-                    dm_error *err);
+dm_status dm_export(dm_store *store, const dm_export_opts *opts, int64_t *written, dm_error *err);
 
 #endif

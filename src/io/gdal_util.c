@@ -8,15 +8,9 @@
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static _Thread_local char last_error[512];
 
-static void register_all(void)
-{
-    GDALAllRegister();
-}
+static void register_all(void) { GDALAllRegister(); }
 
-void dm_gdal_init(void)
-{
-    pthread_once(&once, register_all);
-}
+void dm_gdal_init(void) { pthread_once(&once, register_all); }
 
 static void CPL_STDCALL capture(CPLErr cls, CPLErrorNum num, const char *msg)
 {
@@ -31,12 +25,6 @@ void dm_gdal_capture_push(void)
     CPLPushErrorHandler(capture);
 }
 
-void dm_gdal_capture_pop(void)
-{
-    CPLPopErrorHandler();
-}
+void dm_gdal_capture_pop(void) { CPLPopErrorHandler(); }
 
-const char *dm_gdal_last_error(void)
-{
-    return last_error;
-}
+const char *dm_gdal_last_error(void) { return last_error; }

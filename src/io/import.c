@@ -97,10 +97,10 @@ dm_status dm_import_check_options(const dm_import_opts *o, dm_error *err)
 
 /* Where each target field's value comes from. */
 typedef struct mapping {
-    int src[DM_MAX_FIELDS];     /* source field index per kind field, -1 = none */
+    int src[DM_MAX_FIELDS]; /* source field index per kind field, -1 = none */
     const char *constant[DM_MAX_FIELDS];
-    int code_src;               /* source field for the code, -1 = assign */
-    bool *mapped;               /* per source field: used by a target */
+    int code_src; /* source field for the code, -1 = assign */
+    bool *mapped; /* per source field: used by a target */
     int nsrc;
 } mapping;
 
@@ -141,10 +141,9 @@ static dm_status build_mapping(const dm_import_opts *o, OGRFeatureDefnH defn, ma
             for (int j = 0; j < m->nsrc; j++)
                 dm_buf_printf(&names, "%s%s", j ? ", " : "",
                               OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, j)));
-            dm_status st = dm_error_set(err, DM_EINVAL,
-                                        "--map %s: %s has no column '%s'; its columns are: %s",
-                                        o->map[i], o->path, src,
-                                        names.data ? names.data : "(none)");
+            dm_status st =
+                dm_error_set(err, DM_EINVAL, "--map %s: %s has no column '%s'; its columns are: %s",
+                             o->map[i], o->path, src, names.data ? names.data : "(none)");
             dm_buf_free(&names);
             return st;
         }
@@ -220,9 +219,9 @@ static dm_status rejects_finish(rejects *r, bool keep, dm_error *err)
     r->fp = NULL;
     if (!keep || bad) {
         unlink(r->tmp_path);
-        return bad && keep ? dm_error_set(err, DM_EIO, "cannot write the rejects file %s",
-                                          r->tmp_path)
-                           : DM_OK;
+        return bad && keep
+                   ? dm_error_set(err, DM_EIO, "cannot write the rejects file %s", r->tmp_path)
+                   : DM_OK;
     }
     if (rename(r->tmp_path, r->path) != 0)
         return dm_error_set(err, DM_EIO, "cannot write the rejects file %s: %s", r->path,
@@ -268,13 +267,13 @@ static dm_status unmapped_json(OGRFeatureH f, const mapping *m, dm_buf *b, bool 
 /* One row as read from the source by the reader thread: text and WKB only,
  * no GEOS and no store, so that reading overlaps checking and storing. */
 typedef struct raw_row {
-    int64_t row;                 /* 1-based row number in the source */
-    char *code;                  /* source code text or NULL */
-    char *vals[DM_MAX_FIELDS];   /* source text per field (NULL: none/unset) */
-    char *attrs;                 /* JSON of unmapped columns or NULL */
-    unsigned char *wkb;          /* 2D ISO WKB in EPSG:4326, or NULL (null geometry) */
+    int64_t row;               /* 1-based row number in the source */
+    char *code;                /* source code text or NULL */
+    char *vals[DM_MAX_FIELDS]; /* source text per field (NULL: none/unset) */
+    char *attrs;               /* JSON of unmapped columns or NULL */
+    unsigned char *wkb;        /* 2D ISO WKB in EPSG:4326, or NULL (null geometry) */
     size_t wkb_len;
-    char *reject;                /* set when the row is already known to be bad */
+    char *reject; /* set when the row is already known to be bad */
 } raw_row;
 
 static void raw_free(raw_row *r)
@@ -612,8 +611,7 @@ static const char *base_name(const char *path)
     return slash ? slash + 1 : path;
 }
 
-dm_status dm_import(dm_store *store, const dm_import_opts *o, dm_import_result *res,
-                    dm_error *err)
+dm_status dm_import(dm_store *store, const dm_import_opts *o, dm_import_result *res, dm_error *err)
 {
     memset(res, 0, sizeof *res);
     dm_status st = dm_import_check_options(o, err);

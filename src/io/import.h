@@ -20,17 +20,17 @@
 
 typedef struct dm_import_opts {
     const dm_kind *kind;
-    const char *path;          /* the file to read */
-    const char *layer;         /* layer name; NULL = the first layer */
-    const char *const *map;    /* "target=source" pairs: field <- source column */
+    const char *path;       /* the file to read */
+    const char *layer;      /* layer name; NULL = the first layer */
+    const char *const *map; /* "target=source" pairs: field <- source column */
     size_t nmap;
-    const char *const *set;    /* "target=value" pairs: constant values */
+    const char *const *set; /* "target=value" pairs: constant values */
     size_t nset;
-    bool strict;               /* reject invalid polygons instead of repairing them */
-    const char *state;         /* state of new records; NULL = "approved" */
-    const char *who;           /* who imports (change log) */
-    const char *rejects_path;  /* where rejected rows go (required); written only when
-                                  there are rejects, as "<path>.part" renamed on success */
+    bool strict;              /* reject invalid polygons instead of repairing them */
+    const char *state;        /* state of new records; NULL = "approved" */
+    const char *who;          /* who imports (change log) */
+    const char *rejects_path; /* where rejected rows go (required); written only when
+                                 there are rejects, as "<path>.part" renamed on success */
     /* Called now and then with rows read so far and the total (-1 if unknown). */
     void (*progress)(int64_t done, int64_t total, void *ctx);
     /* Called for each warning about a row that was imported ("row 5: ..."). */
@@ -39,10 +39,10 @@ typedef struct dm_import_opts {
 } dm_import_opts;
 
 typedef struct dm_import_result {
-    int64_t rows;      /* rows read from the source */
-    int64_t imported;  /* records stored */
-    int64_t rejected;  /* rows written to the rejects file */
-    int64_t repaired;  /* imported after a geometry repair */
+    int64_t rows;     /* rows read from the source */
+    int64_t imported; /* records stored */
+    int64_t rejected; /* rows written to the rejects file */
+    int64_t repaired; /* imported after a geometry repair */
 } dm_import_result;
 
 /* Checks --map/--set before anything is opened: syntax "target=...", known

@@ -42,8 +42,8 @@ static GEOSGeometry *strip(dm_geo *geo, const GEOSGeometry *g, double frac)
     GEOSGeom_getXMax_r(h, g, &maxx);
     GEOSGeom_getYMin_r(h, g, &miny);
     GEOSGeom_getYMax_r(h, g, &maxy);
-    GEOSGeometry *box =
-        GEOSGeom_createRectangle_r(h, minx - 1e-6, miny - 1e-6, minx + (maxx - minx) * frac, maxy + 1e-6);
+    GEOSGeometry *box = GEOSGeom_createRectangle_r(h, minx - 1e-6, miny - 1e-6,
+                                                   minx + (maxx - minx) * frac, maxy + 1e-6);
     if (!box)
         return NULL;
     GEOSGeometry *cut = GEOSIntersection_r(h, g, box);
@@ -86,8 +86,8 @@ dm_status dm_synthetic_generate(dm_store *store, uint64_t seed, int nreleases, c
     }
     static const char *const methods[] = {"cancelled", "reduced", "cleared"};
     static const char *const cats[] = {"AP", "AP", "AP", "AT", "UXO", "cluster", "other"};
-    static const char *const models[] = {"PMA-2", "PROM-1", "PMA-3", "TMM-1", "M-75", "KB-1",
-                                         "unknown"};
+    static const char *const models[] = {"PMA-2", "PROM-1", "PMA-3",  "TMM-1",
+                                         "M-75",  "KB-1",   "unknown"};
     for (int n = 0; !st && n < nreleases; n++) {
         const GEOSGeometry *g = hz.geoms[pick(&rng, (int)hz.n)];
         const char *method = methods[pick(&rng, 3)];
@@ -139,8 +139,8 @@ dm_status dm_synthetic_generate(dm_store *store, uint64_t seed, int nreleases, c
             if (!st)
                 st = dm_record_set(&item, "date", date, err);
             if (!st)
-                st = dm_record_set(&item, "disposal", pick(&rng, 10) ? "destroyed" : "removed",
-                                   err);
+                st =
+                    dm_record_set(&item, "disposal", pick(&rng, 10) ? "destroyed" : "removed", err);
             if (!st)
                 st = dm_record_set(&item, "organisation", org, err);
             if (!st)

@@ -73,12 +73,10 @@ static dm_status sql_error(dm_store *s, int rc, const char *doing, dm_error *err
                             s->location, doing);
     case SQLITE_IOERR:
     case SQLITE_CANTOPEN:
-        return dm_error_set(err, DM_EIO, "%s: cannot read or write the file (%s): %s",
-                            s->location, doing, msg);
-    case SQLITE_CONSTRAINT:
-        return dm_error_set(err, DM_ECONFLICT, "%s: %s", doing, msg);
-    default:
-        return dm_error_set(err, DM_ESTORE, "%s: %s failed: %s", s->location, doing, msg);
+        return dm_error_set(err, DM_EIO, "%s: cannot read or write the file (%s): %s", s->location,
+                            doing, msg);
+    case SQLITE_CONSTRAINT: return dm_error_set(err, DM_ECONFLICT, "%s: %s", doing, msg);
+    default: return dm_error_set(err, DM_ESTORE, "%s: %s failed: %s", s->location, doing, msg);
     }
 }
 
@@ -171,9 +169,9 @@ static dm_status register_functions(dm_store *s, dm_error *err)
             return dm_error_set(err, DM_ENOMEM, "out of memory");
         fc->geo = G(s)->fn_geo;
         fc->which = i;
-        int rc = sqlite3_create_function_v2(G(s)->db, names[i], 1,
-                                            SQLITE_UTF8 | SQLITE_DETERMINISTIC, fc, fn_geom, NULL,
-                                            NULL, sqlite3_free);
+        int rc =
+            sqlite3_create_function_v2(G(s)->db, names[i], 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+                                       fc, fn_geom, NULL, NULL, sqlite3_free);
         if (rc != SQLITE_OK)
             return sql_error(s, rc, "registering SQL functions", err);
     }
@@ -357,7 +355,8 @@ static dm_status gpkg_open(dm_store *s, const char *location, dm_store_mode mode
         /* a big page cache keeps a whole import in memory until its commit, so that
            each page is written once instead of spilling mid-transaction; statement
            journals (one per insert, for the rtree triggers) stay in memory */
-        st = exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-262144;"
+        st = exec(s,
+                  "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-262144;"
                   " PRAGMA temp_store=MEMORY;",
                   "opening", err);
     return st ? fail_close(s, st) : DM_OK;
@@ -365,10 +364,7 @@ static dm_status gpkg_open(dm_store *s, const char *location, dm_store_mode mode
 
 /* ---- transactions ---- */
 
-static void forget_numbers(gpkg *g)
-{
-    memset(g->next_number, 0, sizeof g->next_number);
-}
+static void forget_numbers(gpkg *g) { memset(g->next_number, 0, sizeof g->next_number); }
 
 static dm_status gpkg_begin(dm_store *s, dm_error *err)
 {
@@ -504,8 +500,8 @@ static dm_status prepare(dm_store *s, const char *sql, sqlite3_stmt **out, dm_er
     return rc == SQLITE_OK ? DM_OK : sql_error(s, rc, "preparing a statement", err);
 }
 
-static dm_status bind_value(dm_store *s, sqlite3_stmt *q, int idx, const dm_field *f,
-                            const char *v, dm_error *err)
+static dm_status bind_value(dm_store *s, sqlite3_stmt *q, int idx, const dm_field *f, const char *v,
+                            dm_error *err)
 {
     int rc;
     if (!v)
@@ -520,8 +516,8 @@ static dm_status bind_value(dm_store *s, sqlite3_stmt *q, int idx, const dm_fiel
 }
 
 static dm_status log_change(dm_store *s, const char *at, const char *who, const char *action,
-                            const dm_kind *k, const char *code, int64_t version,
-                            const char *detail, dm_error *err)
+                            const dm_kind *k, const char *code, int64_t version, const char *detail,
+                            dm_error *err)
 {
     gpkg *g = G(s);
     dm_status st = DM_OK;
@@ -590,7 +586,8 @@ static dm_status code_exists(dm_store *s, const dm_kind *k, const char *code, bo
     int rc = sqlite3_step(g->exists[slot]);
     *exists = rc == SQLITE_ROW;
     sqlite3_reset(g->exists[slot]);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? DM_OK : sql_error(s, rc, "looking up a code", err);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? DM_OK
+                                                 : sql_error(s, rc, "looking up a code", err);
 }
 
 static dm_status insert_sql(const dm_kind *k, dm_buf *b)
@@ -694,15 +691,16 @@ done:
     return st;
 }
 
-static dm_status gpkg_update(dm_store *s, dm_record *rec, int64_t expected_version,
-                             const char *who, dm_error *err)
+static dm_status gpkg_update(dm_store *s, dm_record *rec, int64_t expected_version, const char *who,
+                             dm_error *err)
 {
     const dm_kind *k = rec->kind;
     dm_status st = DM_OK;
     dm_buf sql;
     dm_buf_init(&sql, 0);
-    st = dm_buf_printf(&sql, "UPDATE \"%s\" SET version = version + 1, updated_at = ?,"
-                             " updated_by = ?, attributes = ?",
+    st = dm_buf_printf(&sql,
+                       "UPDATE \"%s\" SET version = version + 1, updated_at = ?,"
+                       " updated_by = ?, attributes = ?",
                        k->table);
     for (size_t i = 0; !st && i < k->nfields; i++)
         st = dm_buf_printf(&sql, ", \"%s\" = ?", k->fields[i].name);
@@ -747,12 +745,12 @@ static dm_status gpkg_update(dm_store *s, dm_record *rec, int64_t expected_versi
             bool exists = false;
             st = code_exists(s, k, rec->code, &exists, err);
             if (!st)
-                st = exists ? dm_error_set(err, DM_ECONFLICT,
-                                           "%s %s was changed by someone else (it is no longer "
-                                           "version %lld): reload it and apply your change again",
-                                           k->name, rec->code, (long long)expected_version)
-                            : dm_error_set(err, DM_ENOTFOUND, "no %s record %s", k->name,
-                                           rec->code);
+                st = exists
+                         ? dm_error_set(err, DM_ECONFLICT,
+                                        "%s %s was changed by someone else (it is no longer "
+                                        "version %lld): reload it and apply your change again",
+                                        k->name, rec->code, (long long)expected_version)
+                         : dm_error_set(err, DM_ENOTFOUND, "no %s record %s", k->name, rec->code);
         } else {
             st = sql_error(s, rc, "updating a record", err);
         }
@@ -764,9 +762,8 @@ static dm_status gpkg_update(dm_store *s, dm_record *rec, int64_t expected_versi
     return st;
 }
 
-static dm_status gpkg_set_state(dm_store *s, const dm_kind *k, const char *code,
-                                const char *state, const char *reason, const char *who,
-                                dm_error *err)
+static dm_status gpkg_set_state(dm_store *s, const dm_kind *k, const char *code, const char *state,
+                                const char *reason, const char *who, dm_error *err)
 {
     char sql[256];
     snprintf(sql, sizeof sql,

@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#define WGS84_WKT                                                                                 \
-    "GEOGCS[\"WGS 84\",DATUM[\"WGS_1984\",SPHEROID[\"WGS 84\",6378137,298.257223563,"            \
-    "AUTHORITY[\"EPSG\",\"7030\"]],AUTHORITY[\"EPSG\",\"6326\"]],PRIMEM[\"Greenwich\",0,"         \
-    "AUTHORITY[\"EPSG\",\"8901\"]],UNIT[\"degree\",0.0174532925199433,AUTHORITY[\"EPSG\","       \
+#define WGS84_WKT                                                                                  \
+    "GEOGCS[\"WGS 84\",DATUM[\"WGS_1984\",SPHEROID[\"WGS 84\",6378137,298.257223563,"              \
+    "AUTHORITY[\"EPSG\",\"7030\"]],AUTHORITY[\"EPSG\",\"6326\"]],PRIMEM[\"Greenwich\",0,"          \
+    "AUTHORITY[\"EPSG\",\"8901\"]],UNIT[\"degree\",0.0174532925199433,AUTHORITY[\"EPSG\","         \
     "\"9122\"]],AXIS[\"Latitude\",NORTH],AXIS[\"Longitude\",EAST],AUTHORITY[\"EPSG\",\"4326\"]]"
 
 static const char core_sql[] =
@@ -65,10 +65,11 @@ static const char *column_type(const dm_field *f)
 static dm_status table_sql(const dm_kind *k, dm_buf *b)
 {
     const char *t = k->table;
-    dm_status st = dm_buf_printf(
-        b, "CREATE TABLE \"%s\" (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,"
-           " code TEXT NOT NULL UNIQUE",
-        t);
+    dm_status st =
+        dm_buf_printf(b,
+                      "CREATE TABLE \"%s\" (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,"
+                      " code TEXT NOT NULL UNIQUE",
+                      t);
     for (size_t i = 0; !st && i < k->nfields; i++)
         st = dm_buf_printf(b, ", \"%s\" %s", k->fields[i].name, column_type(&k->fields[i]));
     if (!st)
@@ -87,14 +88,15 @@ static dm_status table_sql(const dm_kind *k, dm_buf *b)
                              "INSERT INTO gpkg_contents (table_name, data_type, identifier,"
                              " description) VALUES ('%s', 'attributes', '%s', '%s');",
                              t, t, k->title);
-    st = dm_buf_printf(b,
-                       "INSERT INTO gpkg_contents (table_name, data_type, identifier, description,"
-                       " srs_id) VALUES ('%s', 'features', '%s', '%s', 4326);"
-                       "INSERT INTO gpkg_geometry_columns VALUES ('%s', 'geom', '%s', 4326, 0, 0);"
-                       "INSERT INTO gpkg_extensions VALUES ('%s', 'geom', 'gpkg_rtree_index',"
-                       " 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');"
-                       "CREATE VIRTUAL TABLE \"rtree_%s_geom\" USING rtree(id, minx, maxx, miny, maxy);",
-                       t, t, k->title, t, dm_geo_gpkg_type_name(k->geom), t, t);
+    st = dm_buf_printf(
+        b,
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier, description,"
+        " srs_id) VALUES ('%s', 'features', '%s', '%s', 4326);"
+        "INSERT INTO gpkg_geometry_columns VALUES ('%s', 'geom', '%s', 4326, 0, 0);"
+        "INSERT INTO gpkg_extensions VALUES ('%s', 'geom', 'gpkg_rtree_index',"
+        " 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');"
+        "CREATE VIRTUAL TABLE \"rtree_%s_geom\" USING rtree(id, minx, maxx, miny, maxy);",
+        t, t, k->title, t, dm_geo_gpkg_type_name(k->geom), t, t);
     /* the spatial index triggers of GeoPackage 1.3, Annex F.3 */
     if (!st)
         st = dm_gpkg_rtree_insert_trigger_sql(t, b);

@@ -112,9 +112,8 @@ dm_status dm_store_update(dm_store *s, dm_record *rec, int64_t expected_version,
     return s->be->update(s, rec, expected_version, who, err);
 }
 
-dm_status dm_store_set_state(dm_store *s, const dm_kind *kind, const char *code,
-                             const char *state, const char *reason, const char *who,
-                             dm_error *err)
+dm_status dm_store_set_state(dm_store *s, const dm_kind *kind, const char *code, const char *state,
+                             const char *reason, const char *who, dm_error *err)
 {
     if (!dm_record_state_valid(state))
         return dm_error_set(err, DM_EINVAL,

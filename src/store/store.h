@@ -32,8 +32,7 @@ typedef enum dm_store_mode { DM_STORE_READ, DM_STORE_WRITE } dm_store_mode;
 /* Creates a new, empty demine database at `location` (fails if it exists).
  * `owner` is recorded as the database owner. *out is owned by the caller:
  * dm_store_close(). */
-dm_status dm_store_create(const char *location, const char *owner, dm_store **out,
-                          dm_error *err);
+dm_status dm_store_create(const char *location, const char *owner, dm_store **out, dm_error *err);
 
 /* Opens an existing demine database. A file that is not a demine database
  * (not a GeoPackage, or a GeoPackage without demine's schema) is DM_EFORMAT
@@ -76,8 +75,7 @@ dm_status dm_store_update(dm_store *store, dm_record *rec, int64_t expected_vers
 /* Moves a record to `state` (submitted/approved/rejected/draft) with an
  * optional reason; bumps the version and logs it. */
 dm_status dm_store_set_state(dm_store *store, const dm_kind *kind, const char *code,
-                             const char *state, const char *reason, const char *who,
-                             dm_error *err);
+                             const char *state, const char *reason, const char *who, dm_error *err);
 
 /* ---- reading ---- */
 
@@ -86,7 +84,7 @@ typedef struct dm_query {
     bool include_drafts; /* false: approved records only (official figures) */
     bool with_geometry;  /* false: rec->geom stays NULL (faster) */
     bool has_bbox;
-    double bbox[4];      /* minlon, minlat, maxlon, maxlat (degrees) */
+    double bbox[4]; /* minlon, minlat, maxlon, maxlat (degrees) */
 } dm_query;
 
 /* Starts reading records. *out is owned by the caller: dm_cursor_close(). */

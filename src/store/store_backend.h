@@ -31,14 +31,14 @@ typedef struct dm_store_backend {
                        dm_error *err);
     dm_status (*history)(dm_store *s, const dm_kind *kind, const char *code,
                          int (*fn)(const dm_change *c, void *ctx), void *ctx, dm_error *err);
-    dm_status (*check_integrity)(dm_store *s, void (*fn)(const dm_finding *f, void *ctx),
-                                 void *ctx, dm_error *err);
+    dm_status (*check_integrity)(dm_store *s, void (*fn)(const dm_finding *f, void *ctx), void *ctx,
+                                 dm_error *err);
 } dm_store_backend;
 
 struct dm_store {
     const dm_store_backend *be;
-    void *impl;    /* backend state */
-    dm_geo *geo;   /* geometry context for records handed out */
+    void *impl;  /* backend state */
+    dm_geo *geo; /* geometry context for records handed out */
     char owner[64];
     char location[1024];
 };

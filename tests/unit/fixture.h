@@ -50,8 +50,8 @@ static inline const char *fx_box(double x0, double x1, double y0, double y1)
     static char buf[4][256];
     static int k;
     k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "POLYGON((%.6f %.6f,%.6f %.6f,%.6f %.6f,%.6f %.6f,%.6f %.6f))", x0,
-             y0, x1, y0, x1, y1, x0, y1, x0, y0);
+    snprintf(buf[k], sizeof buf[k], "POLYGON((%.6f %.6f,%.6f %.6f,%.6f %.6f,%.6f %.6f,%.6f %.6f))",
+             x0, y0, x1, y0, x1, y1, x0, y1, x0, y0);
     return buf[k];
 }
 

@@ -14,7 +14,7 @@ static const char *t_current;
 #define CHECK(cond)                                                                                \
     do {                                                                                           \
         if (!(cond)) {                                                                             \
-            fprintf(stderr, "  %s:%d: %s: CHECK(%s) failed\n", __FILE__, __LINE__, t_current,    \
+            fprintf(stderr, "  %s:%d: %s: CHECK(%s) failed\n", __FILE__, __LINE__, t_current,      \
                     #cond);                                                                        \
             t_failed_checks++;                                                                     \
         }                                                                                          \
@@ -24,7 +24,7 @@ static const char *t_current;
     do {                                                                                           \
         long long a_ = (long long)(a), b_ = (long long)(b);                                        \
         if (a_ != b_) {                                                                            \
-            fprintf(stderr, "  %s:%d: %s: %s == %lld, expected %lld\n", __FILE__, __LINE__,       \
+            fprintf(stderr, "  %s:%d: %s: %s == %lld, expected %lld\n", __FILE__, __LINE__,        \
                     t_current, #a, a_, b_);                                                        \
             t_failed_checks++;                                                                     \
         }                                                                                          \
@@ -34,7 +34,7 @@ static const char *t_current;
     do {                                                                                           \
         const char *a_ = (a), *b_ = (b);                                                           \
         if (!a_ || !b_ || strcmp(a_, b_)) {                                                        \
-            fprintf(stderr, "  %s:%d: %s: %s == \"%s\", expected \"%s\"\n", __FILE__, __LINE__,   \
+            fprintf(stderr, "  %s:%d: %s: %s == \"%s\", expected \"%s\"\n", __FILE__, __LINE__,    \
                     t_current, #a, a_ ? a_ : "(null)", b_ ? b_ : "(null)");                        \
             t_failed_checks++;                                                                     \
         }                                                                                          \
@@ -44,8 +44,8 @@ static const char *t_current;
 #define CHECK_NEAR(a, b, rel)                                                                      \
     do {                                                                                           \
         double a_ = (a), b_ = (b);                                                                 \
-        if (!(fabs(a_ - b_) <= (rel) * fmax(fabs(b_), 1e-12))) {                                   \
-            fprintf(stderr, "  %s:%d: %s: %s == %.10g, expected %.10g (±%g)\n", __FILE__,         \
+        if (!(fabs(a_ - b_) <= (rel)*fmax(fabs(b_), 1e-12))) {                                     \
+            fprintf(stderr, "  %s:%d: %s: %s == %.10g, expected %.10g (±%g)\n", __FILE__,          \
                     __LINE__, t_current, #a, a_, b_, (double)(rel));                               \
             t_failed_checks++;                                                                     \
         }                                                                                          \
@@ -83,6 +83,9 @@ static int t_run(const t_case *cases, size_t n)
         static const t_case cases[] = {__VA_ARGS__};                                               \
         return t_run(cases, sizeof cases / sizeof cases[0]);                                       \
     }
-#define T(fn) {#fn, fn}
+#define T(fn)                                                                                      \
+    {                                                                                              \
+#fn, fn                                                                                    \
+    }
 
 #endif

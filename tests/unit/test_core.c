@@ -32,7 +32,8 @@ TEST(date_other_forms_are_rejected_with_a_message)
 
 TEST(enum_fields_take_aliases_and_reject_unknown_values)
 {
-    const dm_field *method = &dm_kind_releases.fields[dm_kind_field_index(&dm_kind_releases, "method")];
+    const dm_field *method =
+        &dm_kind_releases.fields[dm_kind_field_index(&dm_kind_releases, "method")];
     char *out = NULL;
     dm_error err;
     CHECK(dm_field_normalise(method, " Clearance ", &out, &err) == DM_OK);
@@ -63,9 +64,9 @@ TEST(utf8_validation)
     size_t bad = 0;
     CHECK(!dm_utf8_valid("ab\xff", 3, &bad));
     CHECK_EQ_INT(bad, 2);
-    CHECK(!dm_utf8_valid("\xc0\xaf", 2, NULL));         /* overlong */
-    CHECK(!dm_utf8_valid("\xed\xa0\x80", 3, NULL));     /* surrogate */
-    CHECK(!dm_utf8_valid("\xe2\x82", 2, NULL));         /* truncated */
+    CHECK(!dm_utf8_valid("\xc0\xaf", 2, NULL));        /* overlong */
+    CHECK(!dm_utf8_valid("\xed\xa0\x80", 3, NULL));    /* surrogate */
+    CHECK(!dm_utf8_valid("\xe2\x82", 2, NULL));        /* truncated */
     CHECK(dm_utf8_valid("\xf0\x9f\x92\xa3", 4, NULL)); /* U+1F4A3 */
 }
 
@@ -100,5 +101,6 @@ TEST(kinds_are_found_by_cli_and_table_names)
 }
 
 RUN(T(date_iso_and_dotted_forms_parse), T(date_other_forms_are_rejected_with_a_message),
-    T(enum_fields_take_aliases_and_reject_unknown_values), T(int_fields_reject_units_and_out_of_range),
-    T(utf8_validation), T(buf_caps_growth_and_writes_json), T(kinds_are_found_by_cli_and_table_names))
+    T(enum_fields_take_aliases_and_reject_unknown_values),
+    T(int_fields_reject_units_and_out_of_range), T(utf8_validation),
+    T(buf_caps_growth_and_writes_json), T(kinds_are_found_by_cli_and_table_names))

@@ -50,7 +50,7 @@ TEST(gpkg_blob_round_trip_keeps_geometry_and_envelope)
     size_t len;
     CHECK(dm_gpkg_blob_write(geo, g2, 4326, &blob, &len, NULL) == DM_OK);
     CHECK(blob[0] == 'G' && blob[1] == 'P' && blob[2] == 0);
-    CHECK((blob[3] & 0x0e) == 0x02); /* xy envelope */
+    CHECK((blob[3] & 0x0e) == 0x02);           /* xy envelope */
     CHECK(blob[4] == 0xE6 && blob[5] == 0x10); /* srs 4326 little-endian */
     double minx;
     memcpy(&minx, blob + 8, 8);
@@ -112,8 +112,8 @@ TEST(prepare_rejects_a_collapsed_polygon)
 {
     GEOSGeometry *out = NULL;
     dm_error err;
-    CHECK(dm_geo_prepare(geo, wkt("POLYGON((0 0,1 1,2 2,0 0))"), DM_GEOM_POLYGON, false, &out,
-                         NULL, 0, &err) == DM_EINVAL);
+    CHECK(dm_geo_prepare(geo, wkt("POLYGON((0 0,1 1,2 2,0 0))"), DM_GEOM_POLYGON, false, &out, NULL,
+                         0, &err) == DM_EINVAL);
     CHECK(strstr(err.msg, "no area") != NULL);
 }
 

@@ -58,8 +58,8 @@ TEST(csv_with_lon_lat_columns_fields_by_name_and_dates)
                "17.4,44.5,AT,TMM-1,2,03/04/2021,team 4\n",
                path, sizeof path);
     snprintf(rej, sizeof rej, "%s/items.rej.csv", fx_dir);
-    dm_import_opts o = {.kind = &dm_kind_eo_items, .path = path, .who = "tester",
-                        .rejects_path = rej};
+    dm_import_opts o = {
+        .kind = &dm_kind_eo_items, .path = path, .who = "tester", .rejects_path = rej};
     dm_import_result res;
     dm_error err;
     CHECK(dm_import(s, &o, &res, &err) == DM_OK);
@@ -79,16 +79,24 @@ TEST(csv_with_lon_lat_columns_fields_by_name_and_dates)
 TEST(map_and_set_with_set_winning)
 {
     char path[512], rej[512];
-    write_file("sites.geojson",
-               "{\"type\":\"FeatureCollection\",\"features\":["
-               "{\"type\":\"Feature\",\"properties\":{\"NAME\":\"Bare\",\"kind\":\"CHA\",\"id\":\"H-17\"},"
-               "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[17,44],[17.01,44],[17.01,44.01],[17,44]]]}}]}",
-               path, sizeof path);
+    write_file(
+        "sites.geojson",
+        "{\"type\":\"FeatureCollection\",\"features\":["
+        "{\"type\":\"Feature\",\"properties\":{\"NAME\":\"Bare\",\"kind\":\"CHA\",\"id\":\"H-17\"},"
+        "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[17,44],[17.01,44],[17.01,44.01],[17,"
+        "44]]]}}]}",
+        path, sizeof path);
     snprintf(rej, sizeof rej, "%s/sites.rej.csv", fx_dir);
     const char *maps[] = {"name=NAME", "status=kind", "code=id"};
     const char *sets[] = {"status=SHA", "lifecycle=handed over"};
-    dm_import_opts o = {.kind = &dm_kind_hazards, .path = path, .map = maps, .nmap = 3,
-                        .set = sets, .nset = 2, .who = "tester", .rejects_path = rej,
+    dm_import_opts o = {.kind = &dm_kind_hazards,
+                        .path = path,
+                        .map = maps,
+                        .nmap = 3,
+                        .set = sets,
+                        .nset = 2,
+                        .who = "tester",
+                        .rejects_path = rej,
                         .state = "submitted"};
     dm_import_result res;
     dm_error err;
@@ -109,14 +117,15 @@ TEST(projected_coordinates_are_converted_to_lon_lat)
     char path[512], rej[512];
     /* UTM 34N on the central meridian: lon 21°, lat where the meridian arc is
        4,900,000 m / 0.9996 = 44.253238° (worked out by integrating the arc) */
-    write_file("utm.geojson",
-               "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":"
-               "{\"name\":\"urn:ogc:def:crs:EPSG::32634\"}},\"features\":[{\"type\":\"Feature\","
-               "\"properties\":{},\"geometry\":{\"type\":\"Point\",\"coordinates\":[500000,4900000]}}]}",
-               path, sizeof path);
+    write_file(
+        "utm.geojson",
+        "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":"
+        "{\"name\":\"urn:ogc:def:crs:EPSG::32634\"}},\"features\":[{\"type\":\"Feature\","
+        "\"properties\":{},\"geometry\":{\"type\":\"Point\",\"coordinates\":[500000,4900000]}}]}",
+        path, sizeof path);
     snprintf(rej, sizeof rej, "%s/utm.rej.csv", fx_dir);
-    dm_import_opts o = {.kind = &dm_kind_accidents, .path = path, .who = "tester",
-                        .rejects_path = rej};
+    dm_import_opts o = {
+        .kind = &dm_kind_accidents, .path = path, .who = "tester", .rejects_path = rej};
     dm_import_result res;
     dm_error err;
     CHECK(dm_import(s, &o, &res, &err) == DM_OK);
@@ -137,14 +146,19 @@ TEST(an_error_midway_leaves_nothing)
     char path[512], rej[512];
     write_file("h.geojson",
                "{\"type\":\"FeatureCollection\",\"features\":["
-               "{\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[17,44],[17.01,44],[17.01,44.01],[17,44]]]}},"
+               "{\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":\"Polygon\","
+               "\"coordinates\":[[[17,44],[17.01,44],[17.01,44.01],[17,44]]]}},"
                "{\"type\":\"Feature\",\"properties\":{},\"geometry\":null}]}",
                path, sizeof path);
     /* the rejects file cannot be written: the import must fail whole */
     snprintf(rej, sizeof rej, "%s/no-such-folder/rej.csv", fx_dir);
     const char *sets[] = {"status=SHA"};
-    dm_import_opts o = {.kind = &dm_kind_hazards, .path = path, .set = sets, .nset = 1,
-                        .who = "tester", .rejects_path = rej};
+    dm_import_opts o = {.kind = &dm_kind_hazards,
+                        .path = path,
+                        .set = sets,
+                        .nset = 1,
+                        .who = "tester",
+                        .rejects_path = rej};
     int64_t before, after;
     dm_store_count(s, &dm_kind_hazards, true, &before, NULL);
     dm_import_result res;
@@ -160,13 +174,19 @@ TEST(options_are_checked_before_anything_is_opened)
 {
     dm_error err;
     const char *bad_map[] = {"colour=x"};
-    dm_import_opts o = {.kind = &dm_kind_hazards, .path = "/nonexistent", .map = bad_map,
-                        .nmap = 1, .rejects_path = "/tmp/x"};
+    dm_import_opts o = {.kind = &dm_kind_hazards,
+                        .path = "/nonexistent",
+                        .map = bad_map,
+                        .nmap = 1,
+                        .rejects_path = "/tmp/x"};
     CHECK(dm_import_check_options(&o, &err) == DM_EINVAL);
     CHECK(strstr(err.msg, "have no field 'colour'") != NULL);
     const char *bad_set[] = {"method=bulldozed"};
-    dm_import_opts o2 = {.kind = &dm_kind_releases, .path = "/nonexistent", .set = bad_set,
-                         .nset = 1, .rejects_path = "/tmp/x"};
+    dm_import_opts o2 = {.kind = &dm_kind_releases,
+                         .path = "/nonexistent",
+                         .set = bad_set,
+                         .nset = 1,
+                         .rejects_path = "/tmp/x"};
     CHECK(dm_import_check_options(&o2, &err) == DM_EINVAL);
     const char *code_set[] = {"code=HA-1"};
     o2.set = code_set;
@@ -182,10 +202,8 @@ int main(void)
     if (!s)
         return 1;
     static const t_case cases[] = {
-        T(csv_with_lon_lat_columns_fields_by_name_and_dates),
-        T(map_and_set_with_set_winning),
-        T(projected_coordinates_are_converted_to_lon_lat),
-        T(an_error_midway_leaves_nothing),
+        T(csv_with_lon_lat_columns_fields_by_name_and_dates), T(map_and_set_with_set_winning),
+        T(projected_coordinates_are_converted_to_lon_lat),    T(an_error_midway_leaves_nothing),
         T(options_are_checked_before_anything_is_opened),
     };
     int rc = t_run(cases, sizeof cases / sizeof cases[0]);

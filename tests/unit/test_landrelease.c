@@ -135,8 +135,8 @@ TEST(json_has_the_stable_keys)
           strstr(b.data, "\"cancelled\"") && strstr(b.data, "\"remaining_area_m2\"") &&
           strstr(b.data, "\"hazard_count\"") && strstr(b.data, "\"groups\""));
     /* releases have no organisation: one "unknown" group without hazard area */
-    CHECK(strstr(b.data, "{\"key\": \"unknown\", \"name\": \"unknown\", \"hazard_area_m2\": null") !=
-          NULL);
+    CHECK(strstr(b.data,
+                 "{\"key\": \"unknown\", \"name\": \"unknown\", \"hazard_area_m2\": null") != NULL);
     dm_buf_free(&b);
     dm_landrelease_free(&lr);
 }

@@ -46,8 +46,11 @@ TEST(insert_assigns_codes_versions_and_logs)
     CHECK(insert_hazard(NULL, "SHA", "approved", &err) == DM_OK);
     CHECK(dm_store_commit(s, &err) == DM_OK);
     CHECK_EQ_INT(scalar("SELECT count(*) FROM hazards"), 4);
-    CHECK_EQ_INT(scalar("SELECT count(*) FROM hazards WHERE code IN ('HA-0001','HA-0002','HA-0101')"), 3);
-    CHECK_EQ_INT(scalar("SELECT count(*) FROM demine_change_log WHERE who='amina' AND action='insert' AND version=1"), 4);
+    CHECK_EQ_INT(
+        scalar("SELECT count(*) FROM hazards WHERE code IN ('HA-0001','HA-0002','HA-0101')"), 3);
+    CHECK_EQ_INT(scalar("SELECT count(*) FROM demine_change_log WHERE who='amina' AND "
+                        "action='insert' AND version=1"),
+                 4);
     CHECK_EQ_INT(scalar("SELECT count(*) FROM rtree_hazards_geom"), 4);
 }
 
@@ -100,7 +103,8 @@ TEST(update_checks_the_version_and_bumps_it)
     CHECK(dm_store_update(s, &r, 1, "boris", &err) == DM_ECONFLICT);
     CHECK(strstr(err.msg, "changed by someone else") != NULL);
     dm_store_commit(s, NULL);
-    CHECK_EQ_INT(scalar("SELECT version FROM hazards WHERE code='HA-0002' AND name='Canal bank'"), 2);
+    CHECK_EQ_INT(scalar("SELECT version FROM hazards WHERE code='HA-0002' AND name='Canal bank'"),
+                 2);
     snprintf(r.code, sizeof r.code, "HA-9999");
     dm_store_begin(s, NULL);
     CHECK(dm_store_update(s, &r, 0, "amina", &err) == DM_ENOTFOUND);
@@ -142,7 +146,9 @@ TEST(queries_see_approved_records_unless_drafts_are_asked_for)
     dm_store_count(s, &dm_kind_hazards, true, &all, NULL);
     CHECK_EQ_INT(approved, 4);
     CHECK_EQ_INT(all, 5);
-    dm_query q = {.kind = &dm_kind_hazards, .with_geometry = true, .has_bbox = true,
+    dm_query q = {.kind = &dm_kind_hazards,
+                  .with_geometry = true,
+                  .has_bbox = true,
                   .bbox = {16.0, 43.0, 16.5, 43.5}};
     dm_cursor *c;
     CHECK(dm_store_query(s, &q, &c, NULL) == DM_OK);
@@ -173,13 +179,15 @@ TEST(bulk_transactions_fill_the_spatial_index_at_commit)
     CHECK(dm_store_begin_bulk(s, &dm_kind_hazards, &err) == DM_OK);
     CHECK(insert_hazard(NULL, "SHA", "approved", &err) == DM_OK);
     dm_store_rollback(s);
-    CHECK_EQ_INT(scalar("SELECT count(*) FROM sqlite_master WHERE name = 'rtree_hazards_geom_insert'"), 1);
+    CHECK_EQ_INT(
+        scalar("SELECT count(*) FROM sqlite_master WHERE name = 'rtree_hazards_geom_insert'"), 1);
     CHECK(dm_store_begin_bulk(s, &dm_kind_hazards, &err) == DM_OK);
     CHECK(insert_hazard(NULL, "SHA", "approved", &err) == DM_OK);
     CHECK(insert_hazard(NULL, "CHA", "approved", &err) == DM_OK);
     CHECK(dm_store_commit(s, &err) == DM_OK);
     CHECK_EQ_INT(scalar("SELECT count(*) FROM rtree_hazards_geom"), before + 2);
-    CHECK_EQ_INT(scalar("SELECT count(*) FROM sqlite_master WHERE name = 'rtree_hazards_geom_insert'"), 1);
+    CHECK_EQ_INT(
+        scalar("SELECT count(*) FROM sqlite_master WHERE name = 'rtree_hazards_geom_insert'"), 1);
     /* and a plain insert afterwards still maintains it */
     dm_store_begin(s, NULL);
     CHECK(insert_hazard(NULL, "SHA", "approved", &err) == DM_OK);
@@ -196,16 +204,14 @@ static void count_finding(const dm_finding *f, void *ctx)
 TEST(integrity_check_is_clean_then_sees_tampering)
 {
     int findings = 0;
-    CHECK(dm_store_check_integrity(s, count_finding,
-                                   &findings, NULL) == DM_OK);
+    CHECK(dm_store_check_integrity(s, count_finding, &findings, NULL) == DM_OK);
     CHECK_EQ_INT(findings, 0);
     sqlite3 *db;
     sqlite3_open(fx_db, &db);
     sqlite3_exec(db, "DELETE FROM rtree_hazards_geom WHERE id = 1", NULL, NULL, NULL);
     sqlite3_close(db);
     findings = 0;
-    CHECK(dm_store_check_integrity(s, count_finding,
-                                   &findings, NULL) == DM_OK);
+    CHECK(dm_store_check_integrity(s, count_finding, &findings, NULL) == DM_OK);
     CHECK(findings >= 1);
 }
 
@@ -216,8 +222,7 @@ TEST(opening_files_that_are_not_demine_databases)
     char path[400];
     snprintf(path, sizeof path, "%s/letter.gpkg", fx_dir);
     FILE *f = fopen(path, "w");
-    fputs("not a database at all, just some text that is long enough to be read as a header",
-          f);
+    fputs("not a database at all, just some text that is long enough to be read as a header", f);
     fclose(f);
     CHECK(dm_store_open(path, DM_STORE_READ, &o, &err) == DM_EFORMAT);
     CHECK(strstr(err.msg, "not a demine database") != NULL);
