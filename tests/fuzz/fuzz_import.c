@@ -1,0 +1,441 @@
+/* fuzz_import: dm_import of an arbitrary .geojson file into a fresh database.
+ *
+ * Per input: a new temporary folder with the input as in.geojson, a new
+ * demine database (dm_store_create), then
+ *   demine import hazards in.geojson --set status=SHA   (who "fuzz")
+ * and the invariants of import.h:
+ *   - DM_OK:  imported + rejected == rows; the store holds exactly `imported`
+ *             hazards (drafts included); the rejects file exists iff
+ *             rejected > 0 and has a header plus one line per reject;
+ *   - error:  the store holds no hazards at all (nothing half-written), the
+ *             result says nothing was imported, no rejects file is left;
+ *   - either way: no "<rejects>.part" is left behind, the database reopens
+ *     with the same count and dm_store_check_integrity reports no error
+ *     (spatial index, change log, states).
+ * Everything is removed after each input.
+ *
+ * GDAL is kept quiet, and only its GeoJSON-family drivers stay registered so
+ * that the fuzzer explores demine's import rather than every format GDAL can
+ * sniff. Set DM_FUZZ_ALL_DRIVERS=1 to keep all of them.
+ */
+#include "io/gdal_util.h"
+#include "io/import.h"
+#include "core/utf8.h"
+#include "store/store.h"
+
+#include <cpl_conv.h>
+#include <cpl_error.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <math.h>
+#include <gdal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char tmp_root[512];
+
+static void die(const char *what, const char *detail)
+{
+    fprintf(stderr, "fuzz_import: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
+    abort();
+}
+
+static void keep_geojson_drivers(void)
+{
+    static const char *const keep[] = {"GeoJSON", "GeoJSONSeq", "ESRIJSON", "TopoJSON", NULL};
+    for (int i = GDALGetDriverCount() - 1; i >= 0; i--) {
+        GDALDriverH d = GDALGetDriver(i);
+        const char *name = GDALGetDriverShortName(d);
+        int k = 0;
+        while (keep[k] && strcmp(keep[k], name))
+            k++;
+        if (!keep[k]) {
+            GDALDeregisterDriver(d);
+            GDALDestroyDriver(d);
+        }
+    }
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    CPLSetErrorHandler(CPLQuietErrorHandler);
+    CPLSetConfigOption("CPL_DEBUG", "OFF");
+    /* dm_import calls dm_gdal_init() (GDALAllRegister once); calling it here
+     * first means the drivers removed below stay removed. */
+    dm_gdal_init();
+    const char *all = getenv("DM_FUZZ_ALL_DRIVERS");
+    if (!all || strcmp(all, "1"))
+        keep_geojson_drivers();
+    const char *t = getenv("TMPDIR");
+    snprintf(tmp_root, sizeof tmp_root, "%s", t && *t ? t : "/tmp");
+    return 0;
+}
+
+/* Removes every file in dir, then dir itself (the folder holds no subfolders). */
+static void remove_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        char p[1200];
+        while ((e = readdir(d))) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                continue;
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+            unlink(p);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
+}
+
+static int exists(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+static long count_lines(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return -1;
+    long n = 0;
+    int c;
+    while ((c = getc(fp)) != EOF)
+        n += c == '\n';
+    fclose(fp);
+    return n;
+}
+
+static int64_t hazards(dm_store *store, const char *when)
+{
+    int64_t n = -1;
+    dm_error err;
+    if (dm_store_count(store, &dm_kind_hazards, true, &n, &err) != DM_OK)
+        die(when, err.msg);
+    return n;
+}
+
+/* ---- a strict JSON (RFC 8259) checker for the attributes column ---- */
+
+static const char *json_value(const char *p, int depth);
+
+static const char *json_ws(const char *p)
+{
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+        p++;
+    return p;
+}
+
+static const char *json_string(const char *p)
+{
+    if (*p++ != '"')
+        return NULL;
+    for (;;) {
+        unsigned char c = (unsigned char)*p++;
+        if (c == '"')
+            return p;
+        if (c < 0x20)
+            return NULL; /* also the end of the text */
+        if (c == '\\') {
+            c = (unsigned char)*p++;
+            if (c == 'u') {
+                for (int i = 0; i < 4; i++)
+                    if (!isxdigit((unsigned char)*p++))
+                        return NULL;
+            } else if (!c || !strchr("\"\\/bfnrt", c)) {
+                return NULL;
+            }
+        }
+    }
+}
+
+static const char *json_number(const char *p)
+{
+    if (*p == '-')
+        p++;
+    if (*p == '0')
+        p++;
+    else if (*p >= '1' && *p <= '9')
+        while (isdigit((unsigned char)*p))
+            p++;
+    else
+        return NULL;
+    if (*p == '.') {
+        p++;
+        if (!isdigit((unsigned char)*p))
+            return NULL;
+        while (isdigit((unsigned char)*p))
+            p++;
+    }
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        if (!isdigit((unsigned char)*p))
+            return NULL;
+        while (isdigit((unsigned char)*p))
+            p++;
+    }
+    return p;
+}
+
+static const char *json_container(const char *p, int depth, char close, int object)
+{
+    p = json_ws(p + 1);
+    if (*p == close)
+        return p + 1;
+    for (;;) {
+        if (object) {
+            p = json_string(p);
+            if (!p)
+                return NULL;
+            p = json_ws(p);
+            if (*p++ != ':')
+                return NULL;
+        }
+        p = json_value(p, depth + 1);
+        if (!p)
+            return NULL;
+        p = json_ws(p);
+        if (*p == close)
+            return p + 1;
+        if (*p++ != ',')
+            return NULL;
+        p = json_ws(p);
+    }
+}
+
+static const char *json_value(const char *p, int depth)
+{
+    if (depth > 64)
+        return NULL;
+    p = json_ws(p);
+    switch (*p) {
+    case '{': return json_container(p, depth, '}', 1);
+    case '[': return json_container(p, depth, ']', 0);
+    case '"': return json_string(p);
+    case 't': return strncmp(p, "true", 4) ? NULL : p + 4;
+    case 'f': return strncmp(p, "false", 5) ? NULL : p + 5;
+    case 'n': return strncmp(p, "null", 4) ? NULL : p + 4;
+    default: return json_number(p);
+    }
+}
+
+static int json_object_ok(const char *s)
+{
+    if (*json_ws(s) != '{')
+        return 0;
+    const char *end = json_value(s, 0);
+    return end && *json_ws(end) == '\0';
+}
+
+/* ---- what every stored hazard must look like ---- */
+
+static void check_coords_in_range(GEOSContextHandle_t h, const GEOSGeometry *g, const char *code)
+{
+    double minx, maxx, miny, maxy;
+    if (!GEOSGeom_getXMin_r(h, g, &minx) || !GEOSGeom_getXMax_r(h, g, &maxx) ||
+        !GEOSGeom_getYMin_r(h, g, &miny) || !GEOSGeom_getYMax_r(h, g, &maxy))
+        die("stored geometry has no envelope", code);
+    if (!(minx >= -180 && maxx <= 180 && miny >= -90 && maxy <= 90)) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "%s: envelope %g %g %g %g", code, minx, miny, maxx, maxy);
+        die("stored geometry has coordinates out of range", msg);
+    }
+}
+
+static void check_record(dm_store *store, const dm_record *rec)
+{
+    const char *code = rec->code;
+    if (!code[0] || !dm_utf8_valid(code, strlen(code), NULL))
+        die("stored hazard without a proper code", code);
+    if (strcmp(rec->state, "approved"))
+        die("stored hazard is not in state approved", code);
+    for (size_t i = 0; i < rec->kind->nfields; i++) {
+        const dm_field *f = &rec->kind->fields[i];
+        const char *v = rec->values[i];
+        if (!v)
+            continue;
+        char *again = NULL;
+        dm_error err;
+        if (dm_field_normalise(f, v, &again, &err) != DM_OK || !again || strcmp(again, v)) {
+            char msg[400];
+            snprintf(msg, sizeof msg, "%s.%s = \"%.200s\"", code, f->name, v);
+            die("stored value is not in canonical form", msg);
+        }
+        free(again);
+        if (!dm_utf8_valid(v, strlen(v), NULL))
+            die("stored value is not UTF-8", code);
+    }
+    const char *status = rec->values[dm_kind_field_index(rec->kind, "status")];
+    if (!status || strcmp(status, "SHA"))
+        die("--set status=SHA did not give status SHA", code);
+    if (rec->attributes) {
+        if (!dm_utf8_valid(rec->attributes, strlen(rec->attributes), NULL))
+            die("stored attributes are not UTF-8", code);
+        if (!json_object_ok(rec->attributes)) {
+            char msg[400];
+            snprintf(msg, sizeof msg, "%s: %.300s", code, rec->attributes);
+            die("stored attributes are not a JSON object", msg);
+        }
+    }
+    GEOSContextHandle_t h = dm_geo_handle(dm_store_geo(store));
+    if (!rec->geom)
+        die("stored hazard has no geometry", code);
+    if (GEOSGeomTypeId_r(h, rec->geom) != GEOS_MULTIPOLYGON)
+        die("stored hazard geometry is not a MULTIPOLYGON", code);
+    if (GEOSisEmpty_r(h, rec->geom) != 0)
+        die("stored hazard geometry is empty", code);
+    if (GEOSisValid_r(h, rec->geom) != 1) {
+        char *why = GEOSisValidReason_r(h, rec->geom);
+        char msg[400];
+        snprintf(msg, sizeof msg, "%s: %s", code, why ? why : "?");
+        GEOSFree_r(h, why);
+        die("stored hazard geometry is not valid", msg);
+    }
+    check_coords_in_range(h, rec->geom, code);
+}
+
+static int64_t check_records(dm_store *store)
+{
+    dm_query q = {.kind = &dm_kind_hazards, .include_drafts = true, .with_geometry = true};
+    dm_cursor *cur = NULL;
+    dm_error err;
+    if (dm_store_query(store, &q, &cur, &err) != DM_OK)
+        die("cannot read the stored hazards", err.msg);
+    dm_record rec;
+    dm_record_init(&rec, &dm_kind_hazards);
+    int64_t n = 0;
+    for (;;) {
+        bool has_row = false;
+        if (dm_cursor_next(cur, &rec, &has_row, &err) != DM_OK)
+            die("cannot read a stored hazard", err.msg);
+        if (!has_row)
+            break;
+        n++;
+        check_record(store, &rec);
+    }
+    dm_record_clear(&rec, dm_store_geo(store));
+    dm_cursor_close(cur);
+    return n;
+}
+
+typedef struct integrity {
+    int errors;
+    char first[700];
+} integrity;
+
+static void on_finding(const dm_finding *f, void *ctx)
+{
+    integrity *in = ctx;
+    if (strcmp(f->severity, "error"))
+        return;
+    if (!in->errors++)
+        snprintf(in->first, sizeof in->first, "%s: %s", f->what, f->detail);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char dir[600], src[700], db[700], rejects[700], part[800];
+    snprintf(dir, sizeof dir, "%s/dm_fuzz_import.XXXXXX", tmp_root);
+    if (!mkdtemp(dir))
+        die("cannot create a temporary folder", dir);
+    snprintf(src, sizeof src, "%s/in.geojson", dir);
+    snprintf(db, sizeof db, "%s/fuzz.gpkg", dir);
+    snprintf(rejects, sizeof rejects, "%s/rejects.csv", dir);
+    snprintf(part, sizeof part, "%s.part", rejects);
+
+    FILE *fp = fopen(src, "wb");
+    if (!fp || fwrite(data, 1, size, fp) != size || fclose(fp) != 0)
+        die("cannot write the input file", src);
+
+    dm_error err;
+    dm_error_clear(&err);
+    dm_store *store = NULL;
+    if (dm_store_create(db, "fuzz", &store, &err) != DM_OK)
+        die("dm_store_create failed", err.msg);
+
+    static const char *const set[] = {"status=SHA"};
+    dm_import_opts o;
+    memset(&o, 0, sizeof o);
+    o.kind = &dm_kind_hazards;
+    o.path = src;
+    o.set = set;
+    o.nset = 1;
+    o.who = "fuzz";
+    o.rejects_path = rejects;
+    dm_import_result res;
+    memset(&res, 0xA5, sizeof res);
+    dm_status st = dm_import(store, &o, &res, &err);
+
+    int64_t stored = hazards(store, "counting hazards after the import");
+    char msg[1400];
+    if (st == DM_OK) {
+        if (res.rows < 0 || res.imported < 0 || res.rejected < 0 ||
+            res.imported + res.rejected != res.rows) {
+            snprintf(msg, sizeof msg, "rows %lld != imported %lld + rejected %lld",
+                     (long long)res.rows, (long long)res.imported, (long long)res.rejected);
+            die("import succeeded but the rows do not add up", msg);
+        }
+        if (res.repaired > res.imported)
+            die("more rows repaired than imported", NULL);
+        if (stored != res.imported) {
+            snprintf(msg, sizeof msg, "%lld stored, %lld reported imported", (long long)stored,
+                     (long long)res.imported);
+            die("import succeeded but the store disagrees", msg);
+        }
+        if (res.rejected > 0) {
+            long lines = count_lines(rejects);
+            if (lines != res.rejected + 1) {
+                snprintf(msg, sizeof msg, "%ld lines for %lld rejects", lines,
+                         (long long)res.rejected);
+                die("rejects file does not list every reject", msg);
+            }
+        } else if (exists(rejects)) {
+            die("rejects file written although nothing was rejected", NULL);
+        }
+    } else {
+        if (err.code != st || !err.msg[0])
+            die("import failed without a message", dm_status_name(st));
+        if (stored != 0) {
+            snprintf(msg, sizeof msg, "%lld hazards stored after: %s", (long long)stored,
+                     err.msg);
+            die("import failed but left records behind", msg);
+        }
+        if (res.imported != 0)
+            die("import failed but reports imported records", err.msg);
+        if (exists(rejects))
+            die("import failed but left a rejects file", err.msg);
+    }
+    if (exists(part))
+        die("a rejects .part file was left behind", part);
+
+    if (check_records(store) != stored)
+        die("reading the hazards gives a different number than counting them", NULL);
+
+    integrity in = {0, ""};
+    dm_error_clear(&err);
+    if (dm_store_check_integrity(store, on_finding, &in, &err) != DM_OK)
+        die("integrity check failed", err.msg);
+    if (in.errors)
+        die("integrity check finds errors after the import", in.first);
+    dm_store_close(store);
+
+    /* what is on disk after closing */
+    if (dm_store_open(db, DM_STORE_READ, &store, &err) != DM_OK)
+        die("the database does not reopen", err.msg);
+    if (hazards(store, "counting hazards after reopening") != stored)
+        die("the count changes after closing and reopening the database", NULL);
+    dm_store_close(store);
+
+    remove_dir(dir);
+    return 0;
+}
