@@ -19,11 +19,12 @@ build: deps
 # The whole suite in a normal build, then again under AddressSanitizer and
 # UndefinedBehaviorSanitizer (the PostGIS comparison runs once, in the first),
 # then the unit tests, which run import's reader thread and the parallel
-# analyses, under ThreadSanitizer.
+# analyses, under ThreadSanitizer, then each fuzz target for a short while.
 test: build lint
 	@cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 	@$(MAKE) --no-print-directory test-asan
 	@$(MAKE) --no-print-directory test-tsan
+	@$(MAKE) --no-print-directory fuzz
 
 test-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DDM_SANITIZE=ON >/dev/null
@@ -46,10 +47,14 @@ demo: build
 	@$(BUILD)/demine demo --out $(DEMO_DB) --force
 	@$(BUILD)/demine stats $(DEMO_DB) landrelease --by admin | head -40
 
+FUZZ_SECONDS ?= 20
+
+# Every fuzz target from its seed corpus for FUZZ_SECONDS each (make fuzz
+# FUZZ_SECONDS=600 for a long run).
 fuzz: deps
 	@cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DDM_FUZZ=ON >/dev/null
-	@cmake --build build-fuzz -j$(JOBS)
-	@bash tests/fuzz/run.sh build-fuzz 60
+	@cmake --build build-fuzz -j$(JOBS) --target dm_fuzz
+	@bash tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
 bench: build
 	@bash bench/run.sh

@@ -198,27 +198,17 @@ dm_status dm_check_run(dm_store *store, dm_check_report *out, dm_error *err)
 
 dm_status dm_check_json(const dm_check_report *r, dm_buf *b)
 {
-    dm_status st = dm_buf_printf(b, "{\"errors\": %d, \"warnings\": %d, \"findings\": [", r->errors,
-                                 r->warnings);
-    for (size_t i = 0; !st && i < r->n; i++) {
+    dm_buf_printf(b, "{\"errors\": %d, \"warnings\": %d, \"findings\": [", r->errors, r->warnings);
+    for (size_t i = 0; i < r->n; i++) {
         const dm_check_item *it = &r->items[i];
-        st = dm_buf_printf(b, "%s{\"severity\": \"%s\", \"what\": ", i ? ",\n  " : "\n  ",
-                           it->severity);
-        if (!st)
-            st = dm_buf_json_string(b, it->what);
-        if (!st)
-            st = dm_buf_puts(b, ", \"detail\": ");
-        if (!st)
-            st = dm_buf_json_string(b, it->detail);
-        if (!st)
-            st = dm_buf_printf(b, ", \"count\": %zu, \"records\": [", it->codes.n);
-        for (size_t k = 0; !st && k < it->codes.n; k++) {
-            st = k ? dm_buf_puts(b, ", ") : DM_OK;
-            if (!st)
-                st = dm_buf_json_string(b, it->codes.codes[k]);
-        }
-        if (!st)
-            st = dm_buf_puts(b, "]}");
+        dm_buf_printf(b, "%s{\"severity\": \"%s\", \"what\": ", i ? ",\n  " : "\n  ", it->severity);
+        dm_buf_json_string(b, it->what);
+        dm_buf_puts(b, ", \"detail\": ");
+        dm_buf_json_string(b, it->detail);
+        dm_buf_printf(b, ", \"count\": %zu", it->codes.n);
+        dm_json_codes(b, "records", &it->codes);
+        dm_buf_puts(b, "}");
     }
-    return st ? st : dm_buf_puts(b, "]}\n");
+    dm_buf_puts(b, "]}\n");
+    return b->status;
 }

@@ -147,53 +147,31 @@ dm_status dm_items_compute(dm_store *store, const dm_items_opts *o, dm_items_sta
     return DM_OK;
 }
 
-static dm_status json_fig(dm_buf *b, const dm_items_figures *f, bool group, bool list)
+static void json_fig(dm_buf *b, const dm_items_figures *f, bool group, bool list)
 {
-    dm_status st = DM_OK;
-    if (group) {
-        st = dm_buf_puts(b, "{\"key\": ");
-        if (!st)
-            st = dm_buf_json_string(b, f->key);
-        if (!st)
-            st = dm_buf_puts(b, ", \"name\": ");
-        if (!st)
-            st = dm_buf_json_string(b, f->name);
-        if (!st)
-            st = dm_buf_puts(b, ", ");
-    }
-    if (!st)
-        st = dm_buf_printf(b, "\"item_records\": %lld, \"quantity\": %lld, \"destroyed\": %lld",
-                           (long long)f->records, (long long)f->quantity, (long long)f->destroyed);
-    if (!st && list) {
-        st = dm_buf_puts(b, ", \"items\": [");
-        for (size_t i = 0; !st && i < f->codes.n; i++) {
-            st = i ? dm_buf_puts(b, ", ") : DM_OK;
-            if (!st)
-                st = dm_buf_json_string(b, f->codes.codes[i]);
-        }
-        if (!st)
-            st = dm_buf_puts(b, "]");
-    }
-    if (!st && group)
-        st = dm_buf_puts(b, "}");
-    return st;
+    if (group)
+        dm_json_group_open(b, f->key, f->name);
+    dm_buf_printf(b, "\"item_records\": %lld, \"quantity\": %lld, \"destroyed\": %lld",
+                  (long long)f->records, (long long)f->quantity, (long long)f->destroyed);
+    if (list)
+        dm_json_codes(b, "items", &f->codes);
+    if (group)
+        dm_buf_puts(b, "}");
 }
 
 dm_status dm_items_json(const dm_items_stats *s, bool list, dm_buf *b)
 {
     static const char *const by[] = {"total", "category", "year", "admin"};
-    dm_status st = dm_buf_printf(b, "{\"by\": \"%s\", \"approved_only\": %s, ", by[s->by],
-                                 s->include_drafts ? "false" : "true");
-    if (!st)
-        st = json_fig(b, &s->total, false, list);
-    if (!st)
-        st = dm_buf_puts(b, ", \"groups\": [");
-    for (size_t i = 0; !st && i < s->ngroups; i++) {
-        st = dm_buf_puts(b, i ? ",\n  " : "\n  ");
-        if (!st)
-            st = json_fig(b, &s->groups[i], true, list);
+    dm_buf_printf(b, "{\"by\": \"%s\", \"approved_only\": %s, ", by[s->by],
+                  s->include_drafts ? "false" : "true");
+    json_fig(b, &s->total, false, list);
+    dm_buf_puts(b, ", \"groups\": [");
+    for (size_t i = 0; i < s->ngroups; i++) {
+        dm_buf_puts(b, i ? ",\n  " : "\n  ");
+        json_fig(b, &s->groups[i], true, list);
     }
-    return st ? st : dm_buf_puts(b, "]}\n");
+    dm_buf_puts(b, "]}\n");
+    return b->status;
 }
 
 dm_status dm_items_text(const dm_items_stats *s, bool list, dm_buf *b)

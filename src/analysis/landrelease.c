@@ -12,26 +12,6 @@
 
 enum { M_CLEARED, M_REDUCED, M_CANCELLED, M_COUNT }; /* rank order: first wins */
 
-dm_status dm_code_list_add(dm_code_list *l, const char *code)
-{
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        void *p = realloc(l->codes, cap * sizeof *l->codes);
-        if (!p)
-            return DM_ENOMEM;
-        l->codes = p;
-        l->cap = cap;
-    }
-    snprintf(l->codes[l->n++], DM_CODE_MAX, "%s", code);
-    return DM_OK;
-}
-
-void dm_code_list_free(dm_code_list *l)
-{
-    free(l->codes);
-    memset(l, 0, sizeof *l);
-}
-
 static void figures_free(dm_lr_figures *f)
 {
     dm_code_list_free(&f->hazards);
@@ -632,89 +612,48 @@ dm_status dm_landrelease_compute(dm_store *store, const dm_lr_opts *o, dm_landre
 
 /* ---- JSON ---- */
 
-static dm_status json_codes(dm_buf *b, const char *name, const dm_code_list *l)
+static void json_figures(dm_buf *b, const dm_lr_figures *f, bool group, bool list)
 {
-    dm_status st = dm_buf_printf(b, ", \"%s\": [", name);
-    for (size_t i = 0; !st && i < l->n; i++) {
-        if (i)
-            st = dm_buf_puts(b, ", ");
-        if (!st)
-            st = dm_buf_json_string(b, l->codes[i]);
+    if (group)
+        dm_json_group_open(b, f->key, f->name);
+    dm_buf_puts(b, "\"hazard_area_m2\": ");
+    dm_buf_json_number(b, f->hazard_area_m2);
+    dm_buf_puts(b, ", \"released_area_m2\": {\"cancelled\": ");
+    dm_buf_json_number(b, f->released.cancelled);
+    dm_buf_puts(b, ", \"reduced\": ");
+    dm_buf_json_number(b, f->released.reduced);
+    dm_buf_puts(b, ", \"cleared\": ");
+    dm_buf_json_number(b, f->released.cleared);
+    dm_buf_puts(b, ", \"total\": ");
+    dm_buf_json_number(b, f->released.total);
+    dm_buf_puts(b, "}, \"remaining_area_m2\": ");
+    dm_buf_json_number(b, f->remaining_area_m2);
+    if (f->hazard_count < 0)
+        dm_buf_puts(b, ", \"hazard_count\": null");
+    else
+        dm_buf_printf(b, ", \"hazard_count\": %lld", (long long)f->hazard_count);
+    dm_buf_printf(b, ", \"release_count\": %zu", f->releases.n);
+    if (list) {
+        dm_json_codes(b, "hazards", &f->hazards);
+        dm_json_codes(b, "releases", &f->releases);
     }
-    return st ? st : dm_buf_puts(b, "]");
-}
-
-static dm_status json_figures(dm_buf *b, const dm_lr_figures *f, bool group, bool list)
-{
-    dm_status st = DM_OK;
-    if (group) {
-        st = dm_buf_puts(b, "{\"key\": ");
-        if (!st)
-            st = dm_buf_json_string(b, f->key);
-        if (!st)
-            st = dm_buf_puts(b, ", \"name\": ");
-        if (!st)
-            st = dm_buf_json_string(b, f->name);
-        if (!st)
-            st = dm_buf_puts(b, ", ");
-    }
-    if (!st)
-        st = dm_buf_puts(b, "\"hazard_area_m2\": ");
-    if (!st)
-        st = dm_buf_json_number(b, f->hazard_area_m2);
-    if (!st)
-        st = dm_buf_puts(b, ", \"released_area_m2\": {\"cancelled\": ");
-    if (!st)
-        st = dm_buf_json_number(b, f->released.cancelled);
-    if (!st)
-        st = dm_buf_puts(b, ", \"reduced\": ");
-    if (!st)
-        st = dm_buf_json_number(b, f->released.reduced);
-    if (!st)
-        st = dm_buf_puts(b, ", \"cleared\": ");
-    if (!st)
-        st = dm_buf_json_number(b, f->released.cleared);
-    if (!st)
-        st = dm_buf_puts(b, ", \"total\": ");
-    if (!st)
-        st = dm_buf_json_number(b, f->released.total);
-    if (!st)
-        st = dm_buf_puts(b, "}, \"remaining_area_m2\": ");
-    if (!st)
-        st = dm_buf_json_number(b, f->remaining_area_m2);
-    if (!st)
-        st = f->hazard_count < 0
-                 ? dm_buf_puts(b, ", \"hazard_count\": null")
-                 : dm_buf_printf(b, ", \"hazard_count\": %lld", (long long)f->hazard_count);
-    if (!st)
-        st = dm_buf_printf(b, ", \"release_count\": %zu", f->releases.n);
-    if (!st && list)
-        st = json_codes(b, "hazards", &f->hazards);
-    if (!st && list)
-        st = json_codes(b, "releases", &f->releases);
-    if (!st && group)
-        st = dm_buf_puts(b, "}");
-    return st;
+    if (group)
+        dm_buf_puts(b, "}");
 }
 
 dm_status dm_landrelease_json(const dm_landrelease *lr, bool list, dm_buf *b)
 {
     static const char *const by_names[] = {"total", "admin", "year", "month", "organisation"};
-    dm_status st = dm_buf_printf(b, "{\"by\": \"%s\", \"approved_only\": %s, ", by_names[lr->by],
-                                 lr->include_drafts ? "false" : "true");
-    if (!st && lr->by == DM_LR_BY_ADMIN)
-        st = dm_buf_printf(b, "\"admin_level\": %d, ", lr->admin_level);
-    if (!st)
-        st = json_figures(b, &lr->total, false, list);
-    if (!st)
-        st = dm_buf_puts(b, ", \"groups\": [");
-    for (size_t i = 0; !st && i < lr->ngroups; i++) {
-        if (i)
-            st = dm_buf_puts(b, ",\n  ");
-        else
-            st = dm_buf_puts(b, "\n  ");
-        if (!st)
-            st = json_figures(b, &lr->groups[i], true, list);
+    dm_buf_printf(b, "{\"by\": \"%s\", \"approved_only\": %s, ", by_names[lr->by],
+                  lr->include_drafts ? "false" : "true");
+    if (lr->by == DM_LR_BY_ADMIN)
+        dm_buf_printf(b, "\"admin_level\": %d, ", lr->admin_level);
+    json_figures(b, &lr->total, false, list);
+    dm_buf_puts(b, ", \"groups\": [");
+    for (size_t i = 0; i < lr->ngroups; i++) {
+        dm_buf_puts(b, i ? ",\n  " : "\n  ");
+        json_figures(b, &lr->groups[i], true, list);
     }
-    return st ? st : dm_buf_puts(b, "]}\n");
+    dm_buf_puts(b, "]}\n");
+    return b->status;
 }

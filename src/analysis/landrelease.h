@@ -18,6 +18,7 @@
 #ifndef DM_ANALYSIS_LANDRELEASE_H
 #define DM_ANALYSIS_LANDRELEASE_H
 
+#include "analysis/figures.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "store/store.h"
@@ -37,12 +38,6 @@ typedef enum dm_lr_group_by {
 typedef struct dm_release_split {
     double cancelled, reduced, cleared, total; /* m² */
 } dm_release_split;
-
-/* A list of record codes (the records behind a figure). Owned by its parent. */
-typedef struct dm_code_list {
-    char (*codes)[DM_CODE_MAX];
-    size_t n, cap;
-} dm_code_list;
 
 typedef struct dm_lr_figures {
     char key[DM_CODE_MAX + 8]; /* admin code, "2021", "2021-03", organisation, "unknown" */
@@ -86,9 +81,5 @@ dm_status dm_landrelease_json(const dm_landrelease *lr, bool list, dm_buf *out);
 
 /* Parses "admin", "year", "month", "organisation" (or "org"). */
 dm_status dm_lr_group_by_parse(const char *s, dm_lr_group_by *out, dm_error *err);
-
-/* Adds a code to a list (copied). */
-dm_status dm_code_list_add(dm_code_list *l, const char *code);
-void dm_code_list_free(dm_code_list *l);
 
 #endif

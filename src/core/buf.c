@@ -13,6 +13,7 @@ void dm_buf_init(dm_buf *b, size_t cap)
     b->len = 0;
     b->alloc = 0;
     b->cap = cap ? cap : DM_BUF_DEFAULT_CAP;
+    b->status = DM_OK;
 }
 
 void dm_buf_free(dm_buf *b)
@@ -25,16 +26,19 @@ void dm_buf_free(dm_buf *b)
 void dm_buf_reset(dm_buf *b)
 {
     b->len = 0;
+    b->status = DM_OK;
     if (b->data)
         b->data[0] = '\0';
 }
 
 static dm_status reserve(dm_buf *b, size_t extra)
 {
+    if (b->status)
+        return b->status;
     if (b->cap == 0)
         b->cap = DM_BUF_DEFAULT_CAP;
     if (extra > b->cap || b->len > b->cap - extra)
-        return DM_ENOMEM;
+        return b->status = DM_ENOMEM;
     size_t need = b->len + extra + 1;
     if (need <= b->alloc)
         return DM_OK;
@@ -43,7 +47,7 @@ static dm_status reserve(dm_buf *b, size_t extra)
         n = n > SIZE_MAX / 2 ? need : n * 2;
     char *p = realloc(b->data, n);
     if (!p)
-        return DM_ENOMEM;
+        return b->status = DM_ENOMEM;
     b->data = p;
     b->alloc = n;
     return DM_OK;
@@ -70,7 +74,7 @@ dm_status dm_buf_printf(dm_buf *b, const char *fmt, ...)
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
     if (n < 0)
-        return DM_EINVAL;
+        return b->status = DM_EINVAL;
     dm_status st = reserve(b, (size_t)n);
     if (st)
         return st;

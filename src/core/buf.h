@@ -3,6 +3,9 @@
  * The buffer owns its memory; dm_buf_free() releases it. data is always
  * NUL-terminated (when non-NULL) so it can be used as a C string. Appending
  * past `cap` bytes fails with DM_ENOMEM instead of growing without bound.
+ *
+ * Failures are sticky: after one, every append does nothing and returns the
+ * same status, kept in `status`. A writer can chain appends and check once.
  */
 #ifndef DM_CORE_BUF_H
 #define DM_CORE_BUF_H
@@ -15,14 +18,15 @@ typedef struct dm_buf {
     char *data;
     size_t len;
     size_t alloc;
-    size_t cap; /* 0 means DM_BUF_DEFAULT_CAP */
+    size_t cap;       /* 0 means DM_BUF_DEFAULT_CAP */
+    dm_status status; /* first failure, sticky */
 } dm_buf;
 
 #define DM_BUF_DEFAULT_CAP ((size_t)1 << 30) /* 1 GiB */
 
 void dm_buf_init(dm_buf *b, size_t cap);
 void dm_buf_free(dm_buf *b);
-void dm_buf_reset(dm_buf *b); /* len = 0, keeps memory */
+void dm_buf_reset(dm_buf *b); /* len = 0 and no failure; keeps memory */
 
 dm_status dm_buf_append(dm_buf *b, const void *data, size_t len);
 dm_status dm_buf_puts(dm_buf *b, const char *s);

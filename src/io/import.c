@@ -229,39 +229,43 @@ static dm_status rejects_finish(rejects *r, bool keep, dm_error *err)
     return DM_OK;
 }
 
-/* Appends the unmapped source fields as a JSON object. */
+/* Appends the unmapped source fields as a JSON object. A column whose name
+ * or value is not UTF-8 is reported in *bad_field (the row is a reject);
+ * numbers that are not finite are written as null, as JSON has no others. */
 static dm_status unmapped_json(OGRFeatureH f, const mapping *m, dm_buf *b, bool *any,
                                int *bad_field)
 {
     dm_buf_reset(b);
     *any = false;
     *bad_field = -1;
-    dm_status st = dm_buf_puts(b, "{");
+    dm_buf_puts(b, "{");
     char tmp[64];
-    for (int s = 0; !st && s < m->nsrc; s++) {
+    for (int s = 0; s < m->nsrc; s++) {
         if (m->mapped[s])
             continue;
         const char *v = field_text(f, s, tmp, sizeof tmp);
         if (!v)
             continue;
-        if (!dm_utf8_valid(v, strlen(v), NULL)) {
+        const char *name = OGR_Fld_GetNameRef(OGR_F_GetFieldDefnRef(f, s));
+        if (!dm_utf8_valid(v, strlen(v), NULL) || !dm_utf8_valid(name, strlen(name), NULL)) {
             *bad_field = s;
             return DM_OK;
         }
         if (*any)
-            st = dm_buf_puts(b, ",");
-        if (!st)
-            st = dm_buf_json_string(b, OGR_Fld_GetNameRef(OGR_F_GetFieldDefnRef(f, s)));
-        if (!st)
-            st = dm_buf_puts(b, ":");
+            dm_buf_puts(b, ",");
+        dm_buf_json_string(b, name);
+        dm_buf_puts(b, ":");
         OGRFieldType t = OGR_Fld_GetType(OGR_F_GetFieldDefnRef(f, s));
-        if (!st && (t == OFTInteger || t == OFTInteger64 || t == OFTReal))
-            st = dm_buf_puts(b, v);
-        else if (!st)
-            st = dm_buf_json_string(b, v);
+        if (t == OFTInteger || t == OFTInteger64)
+            dm_buf_puts(b, v);
+        else if (t == OFTReal)
+            dm_buf_json_number(b, OGR_F_GetFieldAsDouble(f, s));
+        else
+            dm_buf_json_string(b, v);
         *any = true;
     }
-    return st ? st : dm_buf_puts(b, "}");
+    dm_buf_puts(b, "}");
+    return b->status;
 }
 
 /* One row as read from the source by the reader thread: text and WKB only,
@@ -373,8 +377,10 @@ static dm_status extract_row(const dm_import_opts *o, OGRFeatureH f, const mappi
     if (unmapped_json(f, m, attrs, &any, &bad_field))
         return DM_ENOMEM;
     if (bad_field >= 0)
-        return raw_reject(r, "column '%s' is not valid UTF-8 text: save the file as UTF-8",
-                          OGR_Fld_GetNameRef(OGR_F_GetFieldDefnRef(f, bad_field)));
+        return raw_reject(r,
+                          "column %d has a name or value that is not valid UTF-8 text: save the "
+                          "file as UTF-8",
+                          bad_field + 1);
     if (any && !(r->attrs = strdup(attrs->data)))
         return DM_ENOMEM;
     OGRGeometryH og = OGR_F_GetGeometryRef(f);

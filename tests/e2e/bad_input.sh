@@ -51,6 +51,13 @@ printf '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{
 expect_exit "non-UTF-8 text is rejected, not mangled" 3 "$DEMINE" import "$DB" accidents "$T/latin1.geojson" --map description=name --rejects "$T/rej4.csv"
 check "reason names UTF-8" grep -q 'not valid UTF-8' "$T/rej4.csv"
 
+printf '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"n\xe8me":"x"},"geometry":{"type":"Point","coordinates":[17,44]}}]}\n' >"$T/latin1-name.geojson"
+expect_exit "a column name that is not UTF-8 is rejected" 3 "$DEMINE" import "$DB" accidents "$T/latin1-name.geojson" --rejects "$T/rej5.csv"
+check "the rejects file itself stays UTF-8" iconv -f UTF-8 -t UTF-8 "$T/rej5.csv" -o /dev/null
+printf '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"x":1e999},"geometry":{"type":"Point","coordinates":[17,44]}}]}\n' >"$T/inf.geojson"
+expect_exit "a number too large for a double" 0 "$DEMINE" import "$DB" accidents "$T/inf.geojson"
+check "is stored as valid JSON (null)" test "$(sqlite3 "$DB" "SELECT json_valid(attributes) || attributes FROM accidents ORDER BY fid DESC LIMIT 1")" = '1{"x":null}'
+
 head -c 300 "$T/mixed.geojson" >"$T/truncated.geojson"
 expect_exit "truncated file" 1 "$DEMINE" import "$DB" hazards "$T/truncated.geojson" --set status=SHA
 check "nothing imported from it" test "$(count_rows "$DB" hazards)" -eq 2
