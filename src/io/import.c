@@ -391,12 +391,10 @@ static dm_status extract_row(const dm_import_opts *o, OGRFeatureH f, const mappi
 
 /* Store side: builds the record from a raw row. A DM_EINVAL status means
  * "reject this row" (reason in err); anything else stops the import. */
-static dm_status build_record(const dm_import_opts *o, dm_store *store, raw_row *r,
-                              const mapping *m, dm_record *rec, char *warning, size_t warnsz,
-                              dm_error *err)
+static dm_status build_record(const dm_import_opts *o, dm_geo *geo, raw_row *r, const mapping *m,
+                              dm_record *rec, char *warning, size_t warnsz, dm_error *err)
 {
     const dm_kind *k = o->kind;
-    dm_geo *geo = dm_store_geo(store);
     dm_status st;
     warning[0] = '\0';
     if (r->reject)
@@ -429,34 +427,56 @@ static dm_status build_record(const dm_import_opts *o, dm_store *store, raw_row 
     return dm_record_check_complete(rec, err);
 }
 
-/* ---- the reader thread and its queue ---- */
+/* ---- the pipeline: reader -> checker -> writer ----
+ *
+ * Three threads, each with one kind of work: the reader parses the source
+ * with GDAL (raw rows), the checker turns raw rows into records (values
+ * checked, geometries read, checked and repaired with GEOS in its own
+ * context), and the calling thread, the writer, stores them in order. On two
+ * cores the three overlap; bounded queues keep memory flat. */
 
-#define QUEUE_CAP 512
+#define QUEUE_CAP 16 /* batches */
+#define BATCH 128     /* rows per batch: one hand-off between threads per batch */
 
-typedef struct row_queue {
+/* A batch of rows travelling between two threads. */
+typedef struct batch {
+    void *rows[BATCH];
+    size_t n;
+} batch;
+
+typedef struct queue {
     pthread_mutex_t lock;
     pthread_cond_t not_empty, not_full;
-    raw_row *items[QUEUE_CAP];
+    void *items[QUEUE_CAP];
     size_t head, count;
-    bool done;      /* the reader has finished (or failed) */
-    bool cancelled; /* the store side gave up: stop reading */
-    dm_status st;   /* reader failure */
-    char msg[DM_ERROR_MSG_MAX];
-    /* what the reader needs */
-    const dm_import_opts *o;
-    OGRLayerH layer;
-    const mapping *m;
-    OGRCoordinateTransformationH ct;
-} row_queue;
+    bool done;      /* the producer has finished */
+    bool cancelled; /* the consumer gave up: the producer should stop */
+} queue;
 
-static bool queue_push(row_queue *q, raw_row *r)
+static void queue_init(queue *q)
+{
+    memset(q, 0, sizeof *q);
+    pthread_mutex_init(&q->lock, NULL);
+    pthread_cond_init(&q->not_empty, NULL);
+    pthread_cond_init(&q->not_full, NULL);
+}
+
+static void queue_destroy(queue *q)
+{
+    pthread_mutex_destroy(&q->lock);
+    pthread_cond_destroy(&q->not_empty);
+    pthread_cond_destroy(&q->not_full);
+}
+
+/* False when the consumer cancelled: the item was not taken. */
+static bool queue_push(queue *q, void *item)
 {
     pthread_mutex_lock(&q->lock);
     while (q->count == QUEUE_CAP && !q->cancelled)
         pthread_cond_wait(&q->not_full, &q->lock);
     bool ok = !q->cancelled;
     if (ok) {
-        q->items[(q->head + q->count) % QUEUE_CAP] = r;
+        q->items[(q->head + q->count) % QUEUE_CAP] = item;
         q->count++;
         pthread_cond_signal(&q->not_empty);
     }
@@ -464,35 +484,32 @@ static bool queue_push(row_queue *q, raw_row *r)
     return ok;
 }
 
-/* NULL at the end (or when the reader failed: see q->st). */
-static raw_row *queue_pop(row_queue *q)
+/* The next item, or NULL once the producer has finished and all is taken. */
+static void *queue_pop(queue *q)
 {
     pthread_mutex_lock(&q->lock);
     while (q->count == 0 && !q->done)
         pthread_cond_wait(&q->not_empty, &q->lock);
-    raw_row *r = NULL;
+    void *item = NULL;
     if (q->count) {
-        r = q->items[q->head];
+        item = q->items[q->head];
         q->head = (q->head + 1) % QUEUE_CAP;
         q->count--;
         pthread_cond_signal(&q->not_full);
     }
     pthread_mutex_unlock(&q->lock);
-    return r;
+    return item;
 }
 
-static void queue_finish(row_queue *q, dm_status st, const char *msg)
+static void queue_close(queue *q)
 {
     pthread_mutex_lock(&q->lock);
     q->done = true;
-    q->st = st;
-    if (msg)
-        snprintf(q->msg, sizeof q->msg, "%s", msg);
     pthread_cond_broadcast(&q->not_empty);
     pthread_mutex_unlock(&q->lock);
 }
 
-static void queue_cancel(row_queue *q)
+static void queue_cancel(queue *q)
 {
     pthread_mutex_lock(&q->lock);
     q->cancelled = true;
@@ -500,48 +517,178 @@ static void queue_cancel(row_queue *q)
     pthread_mutex_unlock(&q->lock);
 }
 
+/* A row after the checker: a record ready to store, or why it is not. */
+typedef struct checked_row {
+    int64_t row;
+    dm_record rec;
+    dm_status st; /* DM_OK, DM_EINVAL & co. (a reject), or a failure */
+    dm_error err;
+    char warning[600];
+} checked_row;
+
+typedef struct pipeline {
+    const dm_import_opts *o;
+    OGRLayerH layer;
+    const mapping *m;
+    OGRCoordinateTransformationH ct;
+    dm_geo *checker_geo;
+    queue raw, checked;
+    dm_status reader_st; /* set by the reader before it closes `raw` */
+    char reader_msg[DM_ERROR_MSG_MAX];
+    dm_status checker_st; /* set by the checker before it closes `checked` */
+} pipeline;
+
 static void *reader_main(void *arg)
 {
-    row_queue *q = arg;
+    pipeline *p = arg;
     dm_buf attrs;
     dm_buf_init(&attrs, 16u << 20);
     int64_t row = 0;
-    dm_status st = DM_OK;
-    char msg[DM_ERROR_MSG_MAX] = "";
+    batch *b = NULL;
     for (;;) {
+        if (!b && !(b = calloc(1, sizeof *b))) {
+            p->reader_st = DM_ENOMEM;
+            snprintf(p->reader_msg, sizeof p->reader_msg, "out of memory");
+            break;
+        }
         dm_gdal_capture_push();
-        OGRFeatureH f = OGR_L_GetNextFeature(q->layer);
+        OGRFeatureH f = OGR_L_GetNextFeature(p->layer);
         dm_gdal_capture_pop();
         if (!f) {
             if (*dm_gdal_last_error()) {
-                st = DM_EFORMAT;
-                snprintf(msg, sizeof msg, "%s: reading stopped after row %lld: %s", q->o->path,
-                         (long long)row, dm_gdal_last_error());
+                p->reader_st = DM_EFORMAT;
+                snprintf(p->reader_msg, sizeof p->reader_msg,
+                         "%s: reading stopped after row %lld: %s", p->o->path, (long long)row,
+                         dm_gdal_last_error());
             }
             break;
         }
         raw_row *r = calloc(1, sizeof *r);
         if (r) {
             r->row = ++row;
-            if (extract_row(q->o, f, q->m, q->ct, &attrs, r)) {
+            if (extract_row(p->o, f, p->m, p->ct, &attrs, r)) {
                 raw_free(r);
                 r = NULL;
             }
         }
         OGR_F_Destroy(f);
         if (!r) {
-            st = DM_ENOMEM;
-            snprintf(msg, sizeof msg, "out of memory reading row %lld", (long long)row + 1);
+            p->reader_st = DM_ENOMEM;
+            snprintf(p->reader_msg, sizeof p->reader_msg, "out of memory reading row %lld",
+                     (long long)row + 1);
             break;
         }
-        if (!queue_push(q, r)) {
-            raw_free(r);
+        b->rows[b->n++] = r;
+        if (b->n == BATCH) {
+            if (!queue_push(&p->raw, b))
+                break;
+            b = NULL;
+        }
+    }
+    /* the last, partial batch (or the one a cancel left behind) */
+    if (b && b->n && !p->reader_st && queue_push(&p->raw, b))
+        b = NULL;
+    if (b)
+        for (size_t i = 0; i < b->n; i++)
+            raw_free(b->rows[i]);
+    free(b);
+    dm_buf_free(&attrs);
+    queue_close(&p->raw);
+    return NULL;
+}
+
+static void *checker_main(void *arg)
+{
+    pipeline *p = arg;
+    const char *state = p->o->state ? p->o->state : "approved";
+    batch *in;
+    while ((in = queue_pop(&p->raw))) {
+        batch *out = calloc(1, sizeof *out);
+        for (size_t i = 0; out && i < in->n; i++) {
+            raw_row *r = in->rows[i];
+            checked_row *c = calloc(1, sizeof *c);
+            if (!c)
+                break;
+            c->row = r->row;
+            dm_record_init(&c->rec, p->o->kind);
+            snprintf(c->rec.state, sizeof c->rec.state, "%s", state);
+            c->st = build_record(p->o, p->checker_geo, r, p->m, &c->rec, c->warning,
+                                 sizeof c->warning, &c->err);
+            out->rows[out->n++] = c;
+        }
+        bool complete = out && out->n == in->n;
+        for (size_t i = 0; i < in->n; i++)
+            raw_free(in->rows[i]);
+        free(in);
+        if (!complete)
+            p->checker_st = DM_ENOMEM; /* read by the writer after the joins */
+        if (!complete || !queue_push(&p->checked, out)) {
+            for (size_t i = 0; out && i < out->n; i++) {
+                checked_row *c = out->rows[i];
+                dm_record_clear(&c->rec, p->checker_geo);
+                free(c);
+            }
+            free(out);
+            queue_cancel(&p->raw);
             break;
         }
     }
-    dm_buf_free(&attrs);
-    queue_finish(q, st, msg);
+    queue_close(&p->checked);
     return NULL;
+}
+
+/* Frees what is left in a queue of batches (after the producer stopped). */
+static void drain(queue *q, bool checked, dm_geo *geo)
+{
+    batch *b;
+    while ((b = queue_pop(q))) {
+        for (size_t i = 0; i < b->n; i++) {
+            if (checked) {
+                checked_row *c = b->rows[i];
+                dm_record_clear(&c->rec, geo);
+                free(c);
+            } else {
+                raw_free(b->rows[i]);
+            }
+        }
+        free(b);
+    }
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* Stores one checked row or writes it to the rejects file. Returns a failure
+ * of the import (not of the row). */
+static dm_status store_row(dm_store *store, const dm_import_opts *o, checked_row *c, rejects *rj,
+                           dm_import_result *res, dm_error *err)
+{
+    dm_status rst = c->st;
+    if (!rst) {
+        char origin[400];
+        snprintf(origin, sizeof origin, "%s row %lld", base_name(o->path), (long long)c->row);
+        c->rec.origin = strdup(origin);
+        rst = c->rec.origin ? dm_store_insert(store, &c->rec, o->who, &c->err)
+                            : dm_error_set(&c->err, DM_ENOMEM, "out of memory");
+    }
+    if (rst == DM_EINVAL || rst == DM_ECONFLICT || rst == DM_ENOTFOUND)
+        return reject(rj, c->row, c->err.msg, err);
+    if (rst)
+        return dm_error_set(err, rst, "row %lld: %s", (long long)c->row, c->err.msg);
+    res->imported++;
+    if (c->warning[0]) {
+        res->repaired++;
+        if (o->warn) {
+            char msg[800];
+            snprintf(msg, sizeof msg, "row %lld (%s): %s", (long long)c->row, c->rec.code,
+                     c->warning);
+            o->warn(msg, o->ctx);
+        }
+    }
+    return DM_OK;
 }
 
 static bool is_csv(const char *path)
@@ -611,12 +758,6 @@ static dm_status make_transform(OGRLayerH layer, OGRCoordinateTransformationH *c
     return DM_OK;
 }
 
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
-}
-
 dm_status dm_import(dm_store *store, const dm_import_opts *o, dm_import_result *res, dm_error *err)
 {
     memset(res, 0, sizeof *res);
@@ -649,72 +790,62 @@ dm_status dm_import(dm_store *store, const dm_import_opts *o, dm_import_result *
     /* counting may cost a whole extra pass over the file (GeoJSON): only when
        someone shows progress */
     int64_t total = st ? -1 : OGR_L_GetFeatureCount(layer, o->progress != NULL);
-    const char *state = o->state ? o->state : "approved";
     OGR_L_ResetReading(layer);
-    row_queue q;
-    memset(&q, 0, sizeof q);
-    pthread_mutex_init(&q.lock, NULL);
-    pthread_cond_init(&q.not_empty, NULL);
-    pthread_cond_init(&q.not_full, NULL);
-    q.o = o;
-    q.layer = layer;
-    q.m = &m;
-    q.ct = ct;
-    pthread_t reader;
-    bool reading = false;
+    pipeline p;
+    memset(&p, 0, sizeof p);
+    p.o = o;
+    p.layer = layer;
+    p.m = &m;
+    p.ct = ct;
+    queue_init(&p.raw);
+    queue_init(&p.checked);
+    pthread_t reader, checker;
+    bool running = false;
     if (!st) {
-        reading = pthread_create(&reader, NULL, reader_main, &q) == 0;
-        if (!reading)
+        st = dm_geo_new(&p.checker_geo, err);
+        if (!st && pthread_create(&reader, NULL, reader_main, &p) != 0)
             st = dm_error_set(err, DM_ENOMEM, "cannot start the reader thread");
+        else if (!st && pthread_create(&checker, NULL, checker_main, &p) != 0) {
+            queue_close(&p.checked);
+            queue_cancel(&p.raw);
+            drain(&p.raw, false, NULL);
+            pthread_join(reader, NULL);
+            st = dm_error_set(err, DM_ENOMEM, "cannot start the checker thread");
+        } else if (!st)
+            running = true;
     }
     int64_t row = 0;
-    char warning[600];
-    raw_row *r;
-    while (!st && (r = queue_pop(&q))) {
-        row = r->row;
-        dm_error rowerr;
-        dm_error_clear(&rowerr);
-        dm_record_clear(&rec, dm_store_geo(store));
-        snprintf(rec.state, sizeof rec.state, "%s", state);
-        dm_status rst = build_record(o, store, r, &m, &rec, warning, sizeof warning, &rowerr);
-        raw_free(r);
-        if (!rst) {
-            char origin[400];
-            snprintf(origin, sizeof origin, "%s row %lld", base_name(o->path), (long long)row);
-            rec.origin = strdup(origin);
-            rst = rec.origin ? dm_store_insert(store, &rec, o->who, &rowerr)
-                             : dm_error_set(&rowerr, DM_ENOMEM, "out of memory");
+    batch *b = NULL;
+    while (running && !st && (b = queue_pop(&p.checked))) {
+        for (size_t i = 0; i < b->n; i++) {
+            checked_row *c = b->rows[i];
+            if (!st)
+                st = store_row(store, o, c, &rj, res, err);
+            row = c->row;
+            dm_record_clear(&c->rec, dm_store_geo(store));
+            free(c);
+            if (o->progress && (row % 256 == 0))
+                o->progress(row, total, o->ctx);
         }
-        if (rst == DM_EINVAL || rst == DM_ECONFLICT || rst == DM_ENOTFOUND) {
-            st = reject(&rj, row, rowerr.msg, err);
-        } else if (rst) {
-            st = dm_error_set(err, rst, "row %lld: %s", (long long)row, rowerr.msg);
-        } else {
-            res->imported++;
-            if (warning[0]) {
-                res->repaired++;
-                if (o->warn) {
-                    char msg[800];
-                    snprintf(msg, sizeof msg, "row %lld (%s): %s", (long long)row, rec.code,
-                             warning);
-                    o->warn(msg, o->ctx);
-                }
-            }
-        }
-        if (o->progress && (row % 256 == 0))
-            o->progress(row, total, o->ctx);
+        free(b);
     }
-    if (reading) {
-        queue_cancel(&q);
-        while ((r = queue_pop(&q)))
-            raw_free(r);
+    if (running) {
+        /* stop the others if we stopped early, then take what is left */
+        queue_cancel(&p.checked);
+        queue_cancel(&p.raw);
+        drain(&p.checked, true, dm_store_geo(store));
+        pthread_join(checker, NULL);
+        drain(&p.raw, false, NULL);
         pthread_join(reader, NULL);
-        if (!st && q.st)
-            st = dm_error_set(err, q.st, "%s", q.msg);
+        if (!st && p.reader_st)
+            st = dm_error_set(err, p.reader_st, "%s",
+                              p.reader_msg[0] ? p.reader_msg : "out of memory");
+        if (!st && p.checker_st)
+            st = dm_error_set(err, p.checker_st, "out of memory checking rows");
     }
-    pthread_mutex_destroy(&q.lock);
-    pthread_cond_destroy(&q.not_empty);
-    pthread_cond_destroy(&q.not_full);
+    dm_geo_free(p.checker_geo);
+    queue_destroy(&p.raw);
+    queue_destroy(&p.checked);
     res->rows = row;
     res->rejected = rj.count;
     if (!st && o->progress)
