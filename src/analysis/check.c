@@ -110,11 +110,48 @@ static dm_status check_records(dm_store *store, const dm_kind *k, dm_check_repor
     return st;
 }
 
+/* Adds a finding for the geometries of `set` that share area with none
+ * (want_alone) or with at least one other (!want_alone) geometry of the
+ * indexed set `idx` (when set is idx's own set, a geometry does not count
+ * against itself). Dropped again when nothing is found. */
+static dm_status sharing_finding(dm_geo *geo, dm_check_report *r, const dm_spatial_set *set,
+                                 const dm_spatial_index *idx, bool want_alone, const char *what,
+                                 const char *detail, dm_error *err)
+{
+    GEOSContextHandle_t h = dm_geo_handle(geo);
+    if (!add_item(r, "warning", what))
+        return dm_error_set(err, DM_ENOMEM, "out of memory");
+    size_t at = r->n - 1;
+    snprintf(r->items[at].detail, sizeof r->items[at].detail, "%s", detail);
+    bool same = set == idx->set;
+    dm_index_hits hits = {0};
+    dm_status st = DM_OK;
+    for (size_t i = 0; !st && i < set->n; i++) {
+        const GEOSPreparedGeometry *p = GEOSPrepare_r(h, set->geoms[i]);
+        if (!p)
+            st = dm_error_set(err, DM_EGEOM, "%s: %s", set->codes[i], dm_geo_last_error(geo));
+        if (!st)
+            st = dm_spatial_index_sharing(geo, idx, set->geoms[i], p, &hits, err);
+        size_t others = hits.n;
+        for (size_t k = 0; same && k < hits.n; k++)
+            if (hits.items[k] == i)
+                others--;
+        if (!st && (others == 0) == want_alone &&
+            dm_code_list_add(&r->items[at].codes, set->codes[i]))
+            st = dm_error_set(err, DM_ENOMEM, "out of memory");
+        if (p)
+            GEOSPreparedGeom_destroy_r(h, p);
+    }
+    free(hits.items);
+    if (!st)
+        drop_if_empty(r, at);
+    return st;
+}
+
 /* Releases outside every hazard, overlapping hazards. */
 static dm_status check_hazards(dm_store *store, dm_check_report *r, dm_error *err)
 {
     dm_geo *geo = dm_store_geo(store);
-    GEOSContextHandle_t h = dm_geo_handle(geo);
     dm_spatial_set hz, rel;
     dm_status st = dm_spatial_read(store, &dm_kind_hazards, false, &hz, err);
     if (st)
@@ -124,59 +161,18 @@ static dm_status check_hazards(dm_store *store, dm_check_report *r, dm_error *er
         dm_spatial_set_free(&hz, geo);
         return st;
     }
-    dm_spatial_index idx;
+    dm_spatial_index idx = {0};
     st = dm_spatial_index_build(geo, &hz, &idx, err);
-    dm_check_item *out = st ? NULL : add_item(r, "warning", "release-outside-hazards");
-    if (!st && !out)
-        st = dm_error_set(err, DM_ENOMEM, "out of memory");
-    size_t iout = r->n - 1;
     if (!st)
-        snprintf(out->detail, sizeof out->detail,
-                 "approved releases that touch no approved hazardous area (they count for "
-                 "nothing in land release figures)");
-    for (size_t i = 0; !st && i < rel.n; i++) {
-        const GEOSPreparedGeometry *p = GEOSPrepare_r(h, rel.geoms[i]);
-        dm_code_list hits = {0};
-        st = dm_spatial_index_intersecting(geo, &idx, rel.geoms[i], p, &hits, err);
-        if (!st && hits.n == 0 && dm_code_list_add(&r->items[iout].codes, rel.codes[i]))
-            st = dm_error_set(err, DM_ENOMEM, "out of memory");
-        dm_code_list_free(&hits);
-        GEOSPreparedGeom_destroy_r(h, p);
-    }
+        st = sharing_finding(geo, r, &rel, &idx, true, "release-outside-hazards",
+                             "approved releases that share no area with an approved hazardous "
+                             "area (they count for nothing in land release figures)",
+                             err);
     if (!st)
-        drop_if_empty(r, iout);
-    dm_check_item *ov = st ? NULL : add_item(r, "warning", "overlapping-hazards");
-    if (!st && !ov)
-        st = dm_error_set(err, DM_ENOMEM, "out of memory");
-    size_t iov = r->n - 1;
-    if (!st)
-        snprintf(ov->detail, sizeof ov->detail,
-                 "approved hazardous areas that overlap another one (the union counts each m² "
-                 "once; overlaps often mean a duplicate record)");
-    for (size_t i = 0; !st && i < hz.n; i++) {
-        const GEOSPreparedGeometry *p = GEOSPrepare_r(h, hz.geoms[i]);
-        dm_code_list hits = {0};
-        st = dm_spatial_index_intersecting(geo, &idx, hz.geoms[i], p, &hits, err);
-        bool overlaps = false;
-        for (size_t k = 0; !st && k < hits.n && !overlaps; k++) {
-            if (!strcmp(hits.codes[k], hz.codes[i]))
-                continue;
-            /* touching edges are fine; shared area is not */
-            for (size_t j = 0; j < hz.n; j++)
-                if (!strcmp(hz.codes[j], hits.codes[k])) {
-                    overlaps = GEOSPreparedOverlaps_r(h, p, hz.geoms[j]) == 1 ||
-                               GEOSPreparedContains_r(h, p, hz.geoms[j]) == 1 ||
-                               GEOSPreparedWithin_r(h, p, hz.geoms[j]) == 1;
-                    break;
-                }
-        }
-        if (!st && overlaps && dm_code_list_add(&r->items[iov].codes, hz.codes[i]))
-            st = dm_error_set(err, DM_ENOMEM, "out of memory");
-        dm_code_list_free(&hits);
-        GEOSPreparedGeom_destroy_r(h, p);
-    }
-    if (!st)
-        drop_if_empty(r, iov);
+        st = sharing_finding(geo, r, &hz, &idx, false, "overlapping-hazards",
+                             "approved hazardous areas that overlap another one (the union "
+                             "counts each m² once; overlaps often mean a duplicate record)",
+                             err);
     dm_spatial_index_free(geo, &idx);
     dm_spatial_set_free(&hz, geo);
     dm_spatial_set_free(&rel, geo);

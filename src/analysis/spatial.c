@@ -444,21 +444,19 @@ void dm_index_hits_sort(dm_index_hits *hs)
         qsort(hs->items, hs->n, sizeof *hs->items, cmp_size);
 }
 
-dm_status dm_spatial_index_intersecting(dm_geo *geo, const dm_spatial_index *idx,
-                                        const GEOSGeometry *area, const GEOSPreparedGeometry *pa,
-                                        dm_code_list *out, dm_error *err)
+dm_status dm_spatial_index_sharing(dm_geo *geo, const dm_spatial_index *idx,
+                                   const GEOSGeometry *area, const GEOSPreparedGeometry *pa,
+                                   dm_index_hits *out, dm_error *err)
 {
     GEOSContextHandle_t h = dm_geo_handle(geo);
-    hits hs = {0};
-    GEOSSTRtree_query_r(h, idx->tree, area, dm_index_hits_collect, &hs);
-    if (hs.oom) {
-        free(hs.items);
+    out->n = 0;
+    GEOSSTRtree_query_r(h, idx->tree, area, dm_index_hits_collect, out);
+    if (out->oom)
         return dm_error_set(err, DM_ENOMEM, "out of memory");
-    }
-    dm_index_hits_sort(&hs);
-    dm_status st = DM_OK;
-    for (size_t i = 0; !st && i < hs.n; i++) {
-        const GEOSGeometry *g = idx->set->geoms[hs.items[i]];
+    dm_index_hits_sort(out);
+    size_t kept = 0;
+    for (size_t i = 0; i < out->n; i++) {
+        const GEOSGeometry *g = idx->set->geoms[out->items[i]];
         /* inside, or crossing the boundary; only touching it does not count */
         char r = GEOSPreparedContainsProperly_r(h, pa, g);
         if (r == 0) {
@@ -467,11 +465,24 @@ dm_status dm_spatial_index_intersecting(dm_geo *geo, const dm_spatial_index *idx
                 r = GEOSPreparedTouches_r(h, pa, g) == 0 ? 1 : 0;
         }
         if (r == 2)
-            st =
-                dm_error_set(err, DM_EGEOM, "intersection test failed: %s", dm_geo_last_error(geo));
-        else if (r == 1 && dm_code_list_add(out, idx->set->codes[hs.items[i]]))
-            st = dm_error_set(err, DM_ENOMEM, "out of memory");
+            return dm_error_set(err, DM_EGEOM, "intersection test failed: %s",
+                                dm_geo_last_error(geo));
+        if (r == 1)
+            out->items[kept++] = out->items[i];
     }
+    out->n = kept;
+    return DM_OK;
+}
+
+dm_status dm_spatial_index_intersecting(dm_geo *geo, const dm_spatial_index *idx,
+                                        const GEOSGeometry *area, const GEOSPreparedGeometry *pa,
+                                        dm_code_list *out, dm_error *err)
+{
+    hits hs = {0};
+    dm_status st = dm_spatial_index_sharing(geo, idx, area, pa, &hs, err);
+    for (size_t i = 0; !st && i < hs.n; i++)
+        if (dm_code_list_add(out, idx->set->codes[hs.items[i]]))
+            st = dm_error_set(err, DM_ENOMEM, "out of memory");
     free(hs.items);
     return st;
 }

@@ -65,6 +65,19 @@ GEOSGeometry *dm_spatial_union(dm_geo *geo, const GEOSGeometry *const *geoms, si
 /* The same, with the components spread over the cores (see parallel.h). */
 GEOSGeometry *dm_spatial_union_parallel(dm_geo *geo, const GEOSGeometry *const *geoms, size_t n);
 
+/* Collects STRtree query results: items inserted as (void *)(index + 1). */
+typedef struct dm_index_hits {
+    size_t *items; /* indices */
+    size_t n, cap;
+    bool oom;
+} dm_index_hits;
+
+/* A GEOSQueryCallback that appends to a dm_index_hits (userdata). */
+void dm_index_hits_collect(void *item, void *userdata);
+
+/* Sorts the hits by index (a stable order for reproducible sums). */
+void dm_index_hits_sort(dm_index_hits *hits);
+
 /* STRtree over a set's geometries. */
 typedef struct dm_spatial_index {
     GEOSSTRtree *tree;
@@ -74,6 +87,12 @@ typedef struct dm_spatial_index {
 dm_status dm_spatial_index_build(dm_geo *geo, const dm_spatial_set *set, dm_spatial_index *idx,
                                  dm_error *err);
 void dm_spatial_index_free(dm_geo *geo, dm_spatial_index *idx);
+
+/* Sets `out` to the indices, in set order, of the set's geometries that share
+ * more than a boundary with `area` (see below). The caller frees out->items. */
+dm_status dm_spatial_index_sharing(dm_geo *geo, const dm_spatial_index *idx,
+                                   const GEOSGeometry *area, const GEOSPreparedGeometry *pa,
+                                   dm_index_hits *out, dm_error *err);
 
 /* Adds to `out`, in set order, the codes of the set's geometries that share
  * more than a boundary with `area`: inside it or crossing its edge (a
@@ -95,19 +114,6 @@ void dm_part_index_free(dm_geo *geo, dm_part_index *idx);
 /* Geodesic area in m² of (indexed geometry ∩ area). */
 dm_status dm_part_index_clip_area(dm_geo *geo, const dm_part_index *idx, const GEOSGeometry *area,
                                   const GEOSPreparedGeometry *pa, double *out, dm_error *err);
-
-/* Collects STRtree query results: items inserted as (void *)(index + 1). */
-typedef struct dm_index_hits {
-    size_t *items; /* indices */
-    size_t n, cap;
-    bool oom;
-} dm_index_hits;
-
-/* A GEOSQueryCallback that appends to a dm_index_hits (userdata). */
-void dm_index_hits_collect(void *item, void *userdata);
-
-/* Sorts the hits by index (a stable order for reproducible sums). */
-void dm_index_hits_sort(dm_index_hits *hits);
 
 /* Index of the set geometry containing the point (lon, lat), or -1. */
 int dm_spatial_index_locate(dm_geo *geo, const dm_spatial_index *idx, double lon, double lat);

@@ -46,18 +46,16 @@ int cmd_demo(int argc, char **argv)
         else
             return cli_usage(usage, "unknown option or missing value: %s", argv[i]);
     }
+    dm_error err;
+    dm_error_clear(&err);
     struct stat sb;
     if (stat(out, &sb) == 0) {
         if (!force) {
             fprintf(stderr, "demine: %s exists; use --force to rebuild it\n", out);
             return EXIT_ERROR;
         }
-        char side[1100];
-        unlink(out);
-        snprintf(side, sizeof side, "%s-wal", out);
-        unlink(side);
-        snprintf(side, sizeof side, "%s-shm", out);
-        unlink(side);
+        if (dm_store_remove(out, &err))
+            return cli_fail(&err);
     }
     const layer layers[] = {
         {&dm_kind_admin_areas, "municipalities.geojson", "name=shapeName", {"level=3", NULL}},
@@ -65,8 +63,6 @@ int cmd_demo(int argc, char **argv)
         {&dm_kind_releases, "cleared_areas.geojson", NULL, {"method=cleared", NULL}},
         {&dm_kind_accidents, "incidents.geojson", NULL, {NULL, NULL}},
     };
-    dm_error err;
-    dm_error_clear(&err);
     dm_store *store;
     if (dm_store_create(out, cli_user(), &store, &err))
         return cli_fail(&err);

@@ -58,20 +58,35 @@ static void print_codes(const char *label, const dm_code_list *l)
     printf("\n");
 }
 
+/* The options every statistic takes. */
+typedef struct common_flags {
+    bool json, list, include_drafts;
+} common_flags;
+
+/* True when arg is one of the common options (and records it). */
+static bool common_flag(const char *arg, common_flags *f)
+{
+    if (!strcmp(arg, "--json"))
+        f->json = true;
+    else if (!strcmp(arg, "--list"))
+        f->list = true;
+    else if (!strcmp(arg, "--include-drafts"))
+        f->include_drafts = true;
+    else
+        return false;
+    return true;
+}
+
 static int landrelease(dm_store *store, int argc, char **argv)
 {
     dm_lr_opts o = {0};
-    bool json = false, list = false;
+    common_flags f = {0};
     dm_error err;
     dm_error_clear(&err);
     for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--json"))
-            json = true;
-        else if (!strcmp(argv[i], "--list"))
-            list = true;
-        else if (!strcmp(argv[i], "--include-drafts"))
-            o.include_drafts = true;
-        else if (!strcmp(argv[i], "--by") && i + 1 < argc) {
+        if (common_flag(argv[i], &f))
+            continue;
+        if (!strcmp(argv[i], "--by") && i + 1 < argc) {
             if (dm_lr_group_by_parse(argv[++i], &o.by, &err))
                 return cli_usage(usage, "%s", err.msg);
         } else if (!strcmp(argv[i], "--level") && i + 1 < argc) {
@@ -81,21 +96,22 @@ static int landrelease(dm_store *store, int argc, char **argv)
         } else
             return cli_usage(usage, "unknown option or missing value: %s", argv[i]);
     }
+    o.include_drafts = f.include_drafts;
     dm_landrelease lr;
     if (dm_landrelease_compute(store, &o, &lr, &err))
         return cli_fail(&err);
     int rc = EXIT_DONE;
-    if (json) {
+    if (f.json) {
         dm_buf b;
         dm_buf_init(&b, 0);
-        if (dm_landrelease_json(&lr, list, &b) || !cli_write_stdout(b.data))
+        if (dm_landrelease_json(&lr, f.list, &b) || !cli_write_stdout(b.data))
             rc = EXIT_ERROR;
         dm_buf_free(&b);
     } else {
         printf("Land release%s (geodesic areas on WGS84)\n",
-               o.include_drafts ? ", INCLUDING DRAFTS (not official)" : ", approved records");
+               f.include_drafts ? ", INCLUDING DRAFTS (not official)" : ", approved records");
         print_lr_figures(&lr.total);
-        if (list) {
+        if (f.list) {
             print_codes("hazards", &lr.total.hazards);
             print_codes("releases", &lr.total.releases);
         }
@@ -103,7 +119,7 @@ static int landrelease(dm_store *store, int argc, char **argv)
             printf("\n%s%s%s%s\n", lr.groups[i].key, lr.groups[i].name[0] ? " " : "",
                    lr.groups[i].name[0] ? "— " : "", lr.groups[i].name);
             print_lr_figures(&lr.groups[i]);
-            if (list) {
+            if (f.list) {
                 print_codes("hazards", &lr.groups[i].hazards);
                 print_codes("releases", &lr.groups[i].releases);
             }
@@ -116,29 +132,26 @@ static int landrelease(dm_store *store, int argc, char **argv)
 static int items(dm_store *store, int argc, char **argv)
 {
     dm_items_opts o = {0};
-    bool json = false, list = false;
+    common_flags f = {0};
     dm_error err;
     dm_error_clear(&err);
     for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--json"))
-            json = true;
-        else if (!strcmp(argv[i], "--list"))
-            list = true;
-        else if (!strcmp(argv[i], "--include-drafts"))
-            o.include_drafts = true;
-        else if (!strcmp(argv[i], "--by") && i + 1 < argc) {
+        if (common_flag(argv[i], &f))
+            continue;
+        if (!strcmp(argv[i], "--by") && i + 1 < argc) {
             if (dm_items_group_by_parse(argv[++i], &o.by, &err))
                 return cli_usage(usage, "%s", err.msg);
         } else
             return cli_usage(usage, "unknown option or missing value: %s", argv[i]);
     }
+    o.include_drafts = f.include_drafts;
     dm_items_stats st;
     if (dm_items_compute(store, &o, &st, &err))
         return cli_fail(&err);
     int rc = EXIT_DONE;
     dm_buf b;
     dm_buf_init(&b, 0);
-    dm_status s = json ? dm_items_json(&st, list, &b) : dm_items_text(&st, list, &b);
+    dm_status s = f.json ? dm_items_json(&st, f.list, &b) : dm_items_text(&st, f.list, &b);
     if (s || !cli_write_stdout(b.data))
         rc = EXIT_ERROR;
     dm_buf_free(&b);

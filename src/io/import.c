@@ -436,7 +436,7 @@ static dm_status build_record(const dm_import_opts *o, dm_geo *geo, raw_row *r, 
  * cores the three overlap; bounded queues keep memory flat. */
 
 #define QUEUE_CAP 16 /* batches */
-#define BATCH 128     /* rows per batch: one hand-off between threads per batch */
+#define BATCH 128    /* rows per batch: one hand-off between threads per batch */
 
 /* A batch of rows travelling between two threads. */
 typedef struct batch {

@@ -236,6 +236,19 @@ static bool folder_writable(const char *path)
     return access(dirname(tmp), W_OK) == 0;
 }
 
+static dm_status gpkg_remove(const char *location, dm_error *err)
+{
+    static const char *const suffixes[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < 3; i++) {
+        char path[1100];
+        snprintf(path, sizeof path, "%s%s", location, suffixes[i]);
+        if (unlink(path) != 0 && errno != ENOENT)
+            return dm_error_set(err, errno == EACCES || errno == EROFS ? DM_EREADONLY : DM_EIO,
+                                "cannot remove %s: %s", path, strerror(errno));
+    }
+    return DM_OK;
+}
+
 static dm_status gpkg_create(dm_store *s, const char *location, dm_error *err)
 {
     struct stat sb;
@@ -268,12 +281,7 @@ static dm_status gpkg_create(dm_store *s, const char *location, dm_error *err)
     dm_buf_free(&sql);
     if (st) {
         gpkg_close(s);
-        char side[1100];
-        unlink(location);
-        snprintf(side, sizeof side, "%s-wal", location);
-        unlink(side);
-        snprintf(side, sizeof side, "%s-shm", location);
-        unlink(side);
+        gpkg_remove(location, NULL);
         return st;
     }
     return DM_OK;
@@ -1129,6 +1137,7 @@ const dm_store_backend dm_store_backend_gpkg = {
     .name = "gpkg",
     .accepts = gpkg_accepts,
     .create = gpkg_create,
+    .remove = gpkg_remove,
     .open = gpkg_open,
     .close = gpkg_close,
     .begin = gpkg_begin,

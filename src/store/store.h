@@ -41,6 +41,10 @@ dm_status dm_store_open(const char *location, dm_store_mode mode, dm_store **out
 
 void dm_store_close(dm_store *store);
 
+/* Deletes the database at `location` with its journal files (for a
+ * GeoPackage: the file, -wal and -shm). A missing file is not an error. */
+dm_status dm_store_remove(const char *location, dm_error *err);
+
 /* The database owner (set by dm_store_create). Owned by the store. */
 const char *dm_store_owner(const dm_store *store);
 

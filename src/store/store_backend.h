@@ -10,6 +10,7 @@ typedef struct dm_store_backend {
     /* true when this backend handles `location` */
     bool (*accepts)(const char *location);
     dm_status (*create)(dm_store *s, const char *location, dm_error *err);
+    dm_status (*remove)(const char *location, dm_error *err);
     dm_status (*open)(dm_store *s, const char *location, dm_store_mode mode, dm_error *err);
     void (*close)(dm_store *s);
     dm_status (*begin)(dm_store *s, dm_error *err);
