@@ -15,6 +15,7 @@ static const dm_command commands[] = {
     {"export", "export records to GeoJSON, GeoPackage, CSV, Shapefile or KML", cmd_export},
     {"check", "integrity and consistency report of a database", cmd_check},
     {"demo", "build a demo database from the BiH data plus synthetic records", cmd_demo},
+    {"kinds", "the kinds of record and their fields (what import can fill)", cmd_kinds},
 };
 
 static void help(FILE *out)

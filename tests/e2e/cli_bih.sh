@@ -112,6 +112,12 @@ sqlite3 "$DB" "UPDATE demine_change_log SET version = 99 WHERE code = 'HA-0001'"
 expect_exit "check finds a change made outside demine" 3 "$DEMINE" check "$DB" --json
 check "it names the table" grep -q "change-log-gap" "$T/out"
 
+# the data model as the user sees it
+expect_exit "kinds lists every kind" 0 "$DEMINE" kinds
+check "kinds names the personal-data fields" grep -q "name  *text (personal data)" "$T/out"
+check "kinds lists allowed values" grep -q "method  *one of cancelled, reduced, cleared (required)" "$T/out"
+expect_exit "kinds of an unknown kind" 2 "$DEMINE" kinds minefields
+
 # demo and items
 expect_exit "demo builds" 0 "$DEMINE" demo --out "$T/demo.gpkg"
 for by in category year admin; do
