@@ -106,12 +106,15 @@ dm_date dm_date_today(void)
     return (dm_date){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
 }
 
-void dm_time_now_iso(char out[21])
+void dm_time_now_iso(char out[DM_TIME_ISO_LEN])
 {
-    time_t t = time(NULL);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
     struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    gmtime_r(&ts.tv_sec, &tm);
+    char sec[20];
+    strftime(sec, sizeof sec, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, DM_TIME_ISO_LEN, "%.19s.%03dZ", sec, (int)(ts.tv_nsec / 1000000) % 1000);
 }
 
 int dm_date_compare(dm_date a, dm_date b)

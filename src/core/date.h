@@ -24,8 +24,11 @@ void dm_date_format(dm_date d, char out[11]);
 /* Today's date in UTC. */
 dm_date dm_date_today(void);
 
-/* Current UTC time as "YYYY-MM-DDTHH:MM:SSZ" into out (21 bytes with NUL). */
-void dm_time_now_iso(char out[21]);
+#define DM_TIME_ISO_LEN 25 /* "YYYY-MM-DDTHH:MM:SS.SSSZ" and the NUL */
+
+/* Current UTC time as "YYYY-MM-DDTHH:MM:SS.SSSZ" (the GeoPackage DATETIME
+ * form) into out. */
+void dm_time_now_iso(char out[DM_TIME_ISO_LEN]);
 
 /* Days in a month (leap years handled). */
 int dm_date_days_in_month(int year, int month);

@@ -428,26 +428,47 @@ static dm_status gpkg_begin_bulk(dm_store *s, const dm_kind *k, dm_error *err)
     return DM_OK;
 }
 
+/* Fills the spatial index for the rows a bulk transaction added: a packed
+ * rebuild of the whole index when they are many next to what was there, else
+ * one insert per new row. Then the insert trigger comes back. */
 static dm_status finish_bulk(dm_store *s, dm_error *err)
 {
     gpkg *g = G(s);
     const dm_kind *k = g->bulk_kind;
-    dm_buf sql;
-    dm_buf_init(&sql, 0);
-    dm_status st = dm_buf_printf(&sql,
-                                 "INSERT OR REPLACE INTO \"rtree_%1$s_geom\" SELECT fid,"
-                                 " ST_MinX(geom), ST_MaxX(geom), ST_MinY(geom), ST_MaxY(geom)"
-                                 " FROM \"%1$s\" WHERE fid > %2$lld AND geom NOT NULL AND NOT"
-                                 " ST_IsEmpty(geom);",
-                                 k->table, (long long)g->bulk_after_fid);
-    if (!st)
-        st = dm_gpkg_rtree_insert_trigger_sql(k->table, &sql);
-    if (st)
-        st = dm_error_set(err, DM_ENOMEM, "out of memory");
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT (SELECT count(*) FROM \"%1$s\" WHERE fid <= %2$lld),"
+             " (SELECT count(*) FROM \"%1$s\" WHERE fid > %2$lld)",
+             k->table, (long long)g->bulk_after_fid);
+    sqlite3_stmt *q;
+    int64_t before = 0, added = 0;
+    int rc = sqlite3_prepare_v2(g->db, sql, -1, &q, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        before = sqlite3_column_int64(q, 0);
+        added = sqlite3_column_int64(q, 1);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(q);
     finalize_statements(g);
+    dm_status st = rc == SQLITE_OK ? DM_OK : sql_error(s, rc, "building the spatial index", err);
+    dm_buf b;
+    dm_buf_init(&b, 0);
+    if (!st && added * 4 >= before) {
+        st = dm_gpkg_rtree_rebuild(g->db, k->table, err);
+    } else if (!st) {
+        dm_buf_printf(&b,
+                      "INSERT OR REPLACE INTO \"rtree_%1$s_geom\" SELECT fid, ST_MinX(geom),"
+                      " ST_MaxX(geom), ST_MinY(geom), ST_MaxY(geom) FROM \"%1$s\" WHERE fid >"
+                      " %2$lld AND geom NOT NULL AND NOT ST_IsEmpty(geom);",
+                      k->table, (long long)g->bulk_after_fid);
+    }
     if (!st)
-        st = exec(s, sql.data, "building the spatial index", err);
-    dm_buf_free(&sql);
+        dm_gpkg_rtree_insert_trigger_sql(k->table, &b);
+    if (!st && b.status)
+        st = dm_error_set(err, DM_ENOMEM, "out of memory");
+    if (!st)
+        st = exec(s, b.data, "building the spatial index", err);
+    dm_buf_free(&b);
     g->bulk_kind = NULL;
     return st;
 }
@@ -651,7 +672,7 @@ static dm_status gpkg_insert(dm_store *s, dm_record *rec, const char *who, dm_er
             return st;
     }
     sqlite3_stmt *q = g->insert[slot];
-    char now[21];
+    char now[DM_TIME_ISO_LEN];
     dm_time_now_iso(now);
     unsigned char *blob = NULL;
     size_t blob_len = 0;
@@ -722,7 +743,7 @@ static dm_status gpkg_update(dm_store *s, dm_record *rec, int64_t expected_versi
     dm_buf_free(&sql);
     if (st)
         return st;
-    char now[21];
+    char now[DM_TIME_ISO_LEN];
     dm_time_now_iso(now);
     unsigned char *blob = NULL;
     size_t blob_len = 0;
@@ -782,7 +803,7 @@ static dm_status gpkg_set_state(dm_store *s, const dm_kind *k, const char *code,
     dm_status st = prepare(s, sql, &q, err);
     if (st)
         return st;
-    char now[21];
+    char now[DM_TIME_ISO_LEN];
     dm_time_now_iso(now);
     sqlite3_bind_text(q, 1, state, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, reason, -1, SQLITE_STATIC);
@@ -1101,6 +1122,11 @@ static dm_status gpkg_check_integrity(dm_store *s, void (*fn)(const dm_finding *
                      " 1e-3 OR r.maxy - ST_MaxY(t.geom) > 1e-3",
                      k->table);
             int64_t stale = scalar(db, sql, &ok);
+            /* SQLite's own structural check of the r-tree */
+            snprintf(sql, sizeof sql, "SELECT rtreecheck('rtree_%s_geom') = 'ok'", k->table);
+            if (!scalar(db, sql, &ok) || !ok)
+                finding(fn, ctx, "error", "rtree-corrupt",
+                        "%s: the spatial index is damaged (rtreecheck); rebuild it", k->table);
             if (ok && stale)
                 finding(fn, ctx, "error", "rtree-stale",
                         "%s: %lld spatial index entries do not match their geometry", k->table,

@@ -41,7 +41,7 @@ static const char core_sql[] =
     " value TEXT);"
     "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES"
     " ('demine_meta', 'attributes', 'demine_meta', 'demine database settings');"
-    "CREATE TABLE demine_change_log (fid INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL,"
+    "CREATE TABLE demine_change_log (fid INTEGER PRIMARY KEY AUTOINCREMENT, at DATETIME NOT NULL,"
     " who TEXT NOT NULL, action TEXT NOT NULL, kind TEXT NOT NULL, code TEXT NOT NULL,"
     " version INTEGER NOT NULL, detail TEXT);"
     "CREATE INDEX demine_change_log_code ON demine_change_log (kind, code);"
@@ -145,7 +145,7 @@ dm_status dm_gpkg_schema_sql(const char *owner, dm_buf *out)
         st = dm_buf_printf(out,
                            "INSERT INTO demine_meta (key, value) VALUES ('schema_version', '%d');"
                            "INSERT INTO demine_meta (key, value) VALUES ('created_at',"
-                           " strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ','now'));"
+                           " strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ','now'));"
                            "INSERT INTO demine_meta (key, value) VALUES ('owner', ",
                            DM_GPKG_SCHEMA_VERSION);
     if (!st)

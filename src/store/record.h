@@ -29,7 +29,7 @@ typedef struct dm_record {
     char state[DM_STATE_MAX];    /* draft | submitted | approved | rejected */
     char *state_reason;          /* why rejected, or NULL */
     int64_t version;             /* 1 on insert, +1 on each change */
-    char updated_at[24];         /* ISO 8601 UTC of the last change */
+    char updated_at[32];         /* ISO 8601 UTC of the last change */
     char updated_by[64];
 } dm_record;
 

@@ -111,7 +111,7 @@ dm_status dm_store_count(dm_store *store, const dm_kind *kind, bool include_draf
 /* ---- change log ---- */
 typedef struct dm_change {
     int64_t id;
-    char at[24];
+    char at[32];
     char who[64];
     char action[16]; /* insert | update | state */
     char kind[32];

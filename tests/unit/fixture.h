@@ -44,6 +44,15 @@ static inline GEOSGeometry *fx_wkt(dm_store *s, const char *text)
     return g;
 }
 
+/* A MULTIPOLYGON from polygon WKT, owned by the caller. */
+static inline GEOSGeometry *fx_multi(dm_store *s, const char *text)
+{
+    GEOSGeometry *g = fx_wkt(s, text);
+    GEOSGeometry *m = dm_geo_polygonal(dm_store_geo(s), g);
+    dm_geo_destroy(dm_store_geo(s), g);
+    return m;
+}
+
 /* A lon/lat box as WKT. */
 static inline const char *fx_box(double x0, double x1, double y0, double y1)
 {

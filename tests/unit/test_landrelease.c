@@ -27,7 +27,7 @@ static void add(const dm_kind *k, const char *wkt, const char *f1, const char *v
     if (f2)
         dm_record_set(&r, f2, v2, NULL);
     snprintf(r.state, sizeof r.state, "%s", state);
-    r.geom = dm_geo_polygonal(dm_store_geo(s), fx_wkt(s, wkt));
+    r.geom = fx_multi(s, wkt);
     dm_error err;
     if (dm_store_insert(s, &r, "tester", &err))
         fprintf(stderr, "insert: %s\n", err.msg);

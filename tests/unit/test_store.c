@@ -30,7 +30,7 @@ static dm_status insert_hazard(const char *code, const char *status, const char 
         snprintf(r.code, sizeof r.code, "%s", code);
     dm_record_set(&r, "status", status, NULL);
     snprintf(r.state, sizeof r.state, "%s", state);
-    r.geom = dm_geo_polygonal(dm_store_geo(s), fx_wkt(s, fx_box(17, 17.01, 44, 44.01)));
+    r.geom = fx_multi(s, fx_box(17, 17.01, 44, 44.01));
     dm_status st = dm_store_insert(s, &r, "amina", err);
     dm_record_clear(&r, dm_store_geo(s));
     return st;
@@ -195,6 +195,46 @@ TEST(bulk_transactions_fill_the_spatial_index_at_commit)
     CHECK_EQ_INT(scalar("SELECT count(*) FROM rtree_hazards_geom"), before + 3);
 }
 
+TEST(a_bulk_import_packs_a_valid_spatial_index)
+{
+    /* enough rows for three levels of nodes (51 entries a node) */
+    dm_error err;
+    CHECK(dm_store_begin_bulk(s, &dm_kind_releases, &err) == DM_OK);
+    for (int i = 0; i < 3000; i++) {
+        dm_record r;
+        dm_record_init(&r, &dm_kind_releases);
+        dm_record_set(&r, "method", "cleared", NULL);
+        double x = 16 + (i % 60) * 0.05, y = 43 + (i / 60) * 0.04;
+        r.geom = fx_multi(s, fx_box(x, x + 0.01, y, y + 0.01));
+        CHECK(dm_store_insert(s, &r, "amina", &err) == DM_OK);
+        dm_record_clear(&r, dm_store_geo(s));
+    }
+    CHECK(dm_store_commit(s, &err) == DM_OK);
+    CHECK_EQ_INT(scalar("SELECT rtreecheck('rtree_releases_geom') = 'ok'"), 1);
+    CHECK_EQ_INT(scalar("SELECT count(*) FROM rtree_releases_geom"), 3000);
+    /* the index finds what a scan of the boxes finds (bounds off the grid) */
+    int expected = 0;
+    for (int i = 0; i < 3000; i++) {
+        double x = 16 + (i % 60) * 0.05, y = 43 + (i / 60) * 0.04;
+        expected += x + 0.01 >= 16.505 && x <= 17.005 && y + 0.01 >= 43.505 && y <= 44.005;
+    }
+    CHECK(expected > 100);
+    CHECK_EQ_INT(scalar("SELECT count(*) FROM rtree_releases_geom WHERE maxx >= 16.505 AND "
+                        "minx <= 17.005 AND maxy >= 43.505 AND miny <= 44.005"),
+                 expected);
+    /* and a small import on top adds to it entry by entry */
+    dm_store_begin_bulk(s, &dm_kind_releases, NULL);
+    dm_record r;
+    dm_record_init(&r, &dm_kind_releases);
+    dm_record_set(&r, "method", "reduced", NULL);
+    r.geom = fx_multi(s, fx_box(20, 20.01, 40, 40.01));
+    CHECK(dm_store_insert(s, &r, "amina", &err) == DM_OK);
+    dm_record_clear(&r, dm_store_geo(s));
+    CHECK(dm_store_commit(s, &err) == DM_OK);
+    CHECK_EQ_INT(scalar("SELECT rtreecheck('rtree_releases_geom') = 'ok'"), 1);
+    CHECK_EQ_INT(scalar("SELECT count(*) FROM rtree_releases_geom WHERE minx >= 19.9"), 1);
+}
+
 static void count_finding(const dm_finding *f, void *ctx)
 {
     fprintf(stderr, "    finding: %s %s\n", f->what, f->detail);
@@ -263,6 +303,7 @@ int main(void)
         T(states_need_a_reason_to_reject_and_are_logged),
         T(queries_see_approved_records_unless_drafts_are_asked_for),
         T(bulk_transactions_fill_the_spatial_index_at_commit),
+        T(a_bulk_import_packs_a_valid_spatial_index),
         T(integrity_check_is_clean_then_sees_tampering),
         T(opening_files_that_are_not_demine_databases),
         T(read_only_store_refuses_writes),
