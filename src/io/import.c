@@ -777,8 +777,6 @@ dm_status dm_import(dm_store *store, const dm_import_opts *o, dm_import_result *
     rejects rj;
     memset(&rj, 0, sizeof rj);
     snprintf(rj.path, sizeof rj.path, "%s", o->rejects_path);
-    dm_record rec;
-    dm_record_init(&rec, o->kind);
     bool in_tx = false;
 
     st = build_mapping(o, OGR_L_GetLayerDefn(layer), &m, err);
@@ -870,7 +868,6 @@ dm_status dm_import(dm_store *store, const dm_import_opts *o, dm_import_result *
         res->imported = 0;
         res->repaired = 0;
     }
-    dm_record_clear(&rec, dm_store_geo(store));
     free(m.mapped);
     if (ct)
         OCTDestroyCoordinateTransformation(ct);
