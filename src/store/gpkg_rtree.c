@@ -131,7 +131,8 @@ static int pack_level(writer *w, entry *e, size_t n, int depth, int tree_depth, 
     for (size_t i = 0; i < n || (root && i == 0); i += m) {
         int cnt = (int)(n - i < m ? n - i : m);
         int64_t nodeno = root ? 1 : w->next_node++;
-        int rc = write_node(w, nodeno, root ? tree_depth : 0, e + i, cnt);
+        const entry *cells = cnt ? e + i : NULL; /* an empty tree has no entries at all */
+        int rc = write_node(w, nodeno, root ? tree_depth : 0, cells, cnt);
         for (int k = 0; rc == SQLITE_OK && k < cnt; k++)
             rc = depth == 0 ? link_row(w->rowid, e[i + k].id, nodeno)
                             : link_row(w->parent, e[i + k].id, nodeno);

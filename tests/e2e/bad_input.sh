@@ -58,6 +58,11 @@ printf '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{
 expect_exit "a number too large for a double" 0 "$DEMINE" import "$DB" accidents "$T/inf.geojson"
 check "is stored as valid JSON (null)" test "$(sqlite3 "$DB" "SELECT json_valid(attributes) || attributes FROM accidents ORDER BY fid DESC LIMIT 1")" = '1{"x":null}'
 
+fc "$T/empty.geojson"
+"$DEMINE" init "$T/fresh.gpkg" 2>/dev/null
+expect_exit "an empty file imports nothing, cleanly" 0 "$DEMINE" import "$T/fresh.gpkg" hazards "$T/empty.geojson" --set status=SHA
+check "its spatial index is still sound" test "$(sqlite3 "$T/fresh.gpkg" "SELECT rtreecheck('rtree_hazards_geom')")" = ok
+
 head -c 300 "$T/mixed.geojson" >"$T/truncated.geojson"
 expect_exit "truncated file" 1 "$DEMINE" import "$DB" hazards "$T/truncated.geojson" --set status=SHA
 check "nothing imported from it" test "$(count_rows "$DB" hazards)" -eq 2

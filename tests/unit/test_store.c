@@ -222,6 +222,10 @@ TEST(a_bulk_import_packs_a_valid_spatial_index)
     CHECK_EQ_INT(scalar("SELECT count(*) FROM rtree_releases_geom WHERE maxx >= 16.505 AND "
                         "minx <= 17.005 AND maxy >= 43.505 AND miny <= 44.005"),
                  expected);
+    /* an import that brings nothing leaves a valid, unchanged index */
+    CHECK(dm_store_begin_bulk(s, &dm_kind_settlements, &err) == DM_OK);
+    CHECK(dm_store_commit(s, &err) == DM_OK);
+    CHECK_EQ_INT(scalar("SELECT rtreecheck('rtree_settlements_geom') = 'ok'"), 1);
     /* and a small import on top adds to it entry by entry */
     dm_store_begin_bulk(s, &dm_kind_releases, NULL);
     dm_record r;
