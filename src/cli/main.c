@@ -1,7 +1,6 @@
 /* demine: information management for humanitarian mine action. */
 #include "cli/cli.h"
 
-#include <malloc.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -67,12 +66,6 @@ bool cli_write_stdout(const char *text)
 
 int main(int argc, char **argv)
 {
-    /* Imports and analyses make many small allocations on several threads:
-       keep freed memory for reuse instead of returning it to the system and
-       faulting it in again (glibc). Untouched pages cost no memory. */
-    mallopt(M_TOP_PAD, 64 << 20);
-    mallopt(M_TRIM_THRESHOLD, 128 << 20);
-    mallopt(M_MMAP_THRESHOLD, 32 << 20);
     if (argc < 2) {
         help(stderr);
         return EXIT_USAGE;

@@ -740,6 +740,13 @@ static dm_status make_transform(OGRLayerH layer, OGRCoordinateTransformationH *c
     OGRSpatialReferenceH src = OGR_L_GetSpatialRef(layer);
     if (!src)
         return DM_OK; /* no CRS given: lon/lat degrees, as GeoJSON says */
+    /* WGS 84 already (GDAL hands its coordinates over as lon/lat): nothing to
+       convert, and no need to look anything up in PROJ's database */
+    const char *auth = OSRGetAuthorityName(src, NULL), *code = OSRGetAuthorityCode(src, NULL);
+    if (auth && code &&
+        ((!strcmp(auth, "EPSG") && !strcmp(code, "4326")) ||
+         (!strcmp(auth, "OGC") && !strcmp(code, "CRS84"))))
+        return DM_OK;
     *wgs84 = OSRNewSpatialReference(NULL);
     OSRImportFromEPSG(*wgs84, 4326);
     OSRSetAxisMappingStrategy(*wgs84, OAMS_TRADITIONAL_GIS_ORDER);
