@@ -31,25 +31,12 @@ static const char *const activity_type[] = {"NTS|non-technical survey",
 static const char *const activity_asset[] = {"manual", "mechanical", "dog|dogs|MDD", "mixed", NULL};
 static const char *const activity_status[] = {"planned", "ongoing", "completed|complete|done",
                                               "suspended", NULL};
-static const char *const eo_category[] = {"AP|AP mine|APM|antipersonnel",
-                                          "AT|AT mine|ATM|antitank",
-                                          "UXO",
-                                          "AXO",
-                                          "cluster|submunition|cluster submunition|CM",
-                                          "IED",
-                                          "SAA",
-                                          "other",
-                                          NULL};
-static const char *const device_category[] = {"AP|AP mine|APM|antipersonnel",
-                                              "AT|AT mine|ATM|antitank",
-                                              "UXO",
-                                              "AXO",
-                                              "cluster|submunition|cluster submunition|CM",
-                                              "IED",
-                                              "SAA",
-                                              "other",
-                                              "unknown",
-                                              NULL};
+/* EO categories, shared by items found and devices in accidents */
+#define EO_CATEGORIES                                                                              \
+    "AP|AP mine|APM|antipersonnel", "AT|AT mine|ATM|antitank", "UXO", "AXO",                       \
+        "cluster|submunition|cluster submunition|CM", "IED", "SAA", "other"
+static const char *const eo_category[] = {EO_CATEGORIES, NULL};
+static const char *const device_category[] = {EO_CATEGORIES, "unknown", NULL};
 static const char *const eo_disposal[] = {"destroyed|destroyed in situ|destroyed_in_situ",
                                           "removed", "rendered_safe|rendered safe",
                                           "not_disposed|pending", NULL};
