@@ -51,6 +51,15 @@ check "every change is in the change log" test "$(sqlite3 "$DB" "SELECT count(*)
     "$(sqlite3 "$DB" "SELECT (SELECT count(*) FROM hazards)+(SELECT count(*) FROM releases)+(SELECT count(*) FROM accidents)+(SELECT count(*) FROM admin_areas)")"
 check "imports are approved and made by the owner" test "$(sqlite3 "$DB" "SELECT count(*) FROM hazards WHERE state='approved' AND created_by=(SELECT value FROM demine_meta WHERE key='owner')")" -eq "$HAZ"
 
+# on a terminal, a long import shows its progress (script gives it one)
+if command -v script >/dev/null; then
+    "$DEMINE" init "$T/tty.gpkg" 2>/dev/null
+    script -qec "$(printf '%q ' "$DEMINE" import "$T/tty.gpkg" releases "$BIH/cleared_areas.geojson" --set method=cleared)" /dev/null >"$T/tty.out" 2>&1
+    check "a progress bar on a terminal" grep -q "\[#\{40\}\] $R_ALL/$R_ALL rows" "$T/tty.out"
+    "$DEMINE" import "$T/tty.gpkg" releases "$BIH/cleared_areas.geojson" --set method=cleared --rejects "$T/r2.csv" 2>"$T/notty.err"
+    check "no progress bar when stderr is not a terminal" test "$(grep -c '\[#' "$T/notty.err")" -eq 0
+fi
+
 # the file is a valid GeoPackage that GDAL lists completely
 check "validate_gpkg.py passes" "$PY" /usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py "$DB"
 ogrinfo -ro -q "$DB" >"$T/layers" 2>&1
