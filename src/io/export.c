@@ -43,8 +43,11 @@ static bool exported(const dm_field *f, bool personal)
     return personal || !(f->flags & DM_FIELD_PERSONAL);
 }
 
-static OGRFieldType ogr_type(const dm_field *f)
+/* CSV writes dates as YYYY/MM/DD: there they stay ISO 8601 text. */
+static OGRFieldType ogr_type(const dm_field *f, bool dates_as_text)
 {
+    if (f->type == DM_FT_DATE && dates_as_text)
+        return OFTString;
     switch (f->type) {
     case DM_FT_INT:
     case DM_FT_BOOL: return OFTInteger64;
@@ -94,7 +97,7 @@ static dm_status create_layer(GDALDatasetH ds, const char *driver, const dm_expo
     for (size_t i = 0; e == OGRERR_NONE && i < k->nfields; i++) {
         if (!exported(&k->fields[i], o->personal_data))
             continue;
-        fd = OGR_Fld_Create(k->fields[i].name, ogr_type(&k->fields[i]));
+        fd = OGR_Fld_Create(k->fields[i].name, ogr_type(&k->fields[i], !strcmp(driver, "CSV")));
         e = OGR_L_CreateField(*out, fd, TRUE);
         OGR_Fld_Destroy(fd);
     }
@@ -128,6 +131,10 @@ static dm_status write_feature(dm_store *store, OGRLayerH layer, const dm_export
         case DM_FT_BOOL: OGR_F_SetFieldInteger64(f, idx++, strtoll(v, NULL, 10)); break;
         case DM_FT_REAL: OGR_F_SetFieldDouble(f, idx++, strtod(v, NULL)); break;
         case DM_FT_DATE: {
+            if (OGR_Fld_GetType(OGR_F_GetFieldDefnRef(f, idx)) == OFTString) {
+                OGR_F_SetFieldString(f, idx++, v);
+                break;
+            }
             int y = 0, m = 0, d = 0;
             sscanf(v, "%d-%d-%d", &y, &m, &d);
             OGR_F_SetFieldDateTime(f, idx++, y, m, d, 0, 0, 0, 0);

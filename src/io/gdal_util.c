@@ -1,5 +1,6 @@
 #include "io/gdal_util.h"
 
+#include <cpl_conv.h>
 #include <cpl_error.h>
 #include <gdal.h>
 #include <pthread.h>
@@ -8,7 +9,14 @@
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static _Thread_local char last_error[512];
 
-static void register_all(void) { GDALAllRegister(); }
+static void register_all(void)
+{
+    GDALAllRegister();
+    /* a spreadsheet's first row always names its columns (import matches
+       columns by name), even when every cell of the sheet is text */
+    CPLSetConfigOption("OGR_XLSX_HEADERS", "FORCE");
+    CPLSetConfigOption("OGR_ODS_HEADERS", "FORCE");
+}
 
 void dm_gdal_init(void) { pthread_once(&once, register_all); }
 

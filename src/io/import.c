@@ -99,10 +99,22 @@ dm_status dm_import_check_options(const dm_import_opts *o, dm_error *err)
 typedef struct mapping {
     int src[DM_MAX_FIELDS]; /* source field index per kind field, -1 = none */
     const char *constant[DM_MAX_FIELDS];
-    int code_src; /* source field for the code, -1 = assign */
-    bool *mapped; /* per source field: used by a target */
+    int code_src;         /* source field for the code, -1 = assign */
+    int lon_src, lat_src; /* lon/lat columns of a table without geometry, or -1 */
+    bool *mapped;         /* per source field: used by a target */
     int nsrc;
 } mapping;
+
+/* True when name is one of the spellings of a longitude (or latitude) column. */
+static bool coordinate_name(const char *name, bool lon)
+{
+    static const char *const lons[] = {"lon", "long", "lng", "longitude", "x", NULL};
+    static const char *const lats[] = {"lat", "latitude", "y", NULL};
+    for (const char *const *n = lon ? lons : lats; *n; n++)
+        if (!strcasecmp(name, *n))
+            return true;
+    return false;
+}
 
 static dm_status build_mapping(const dm_import_opts *o, OGRFeatureDefnH defn, mapping *m,
                                dm_error *err)
@@ -113,6 +125,22 @@ static dm_status build_mapping(const dm_import_opts *o, OGRFeatureDefnH defn, ma
     if (!m->mapped)
         return dm_error_set(err, DM_ENOMEM, "out of memory");
     m->code_src = -1;
+    m->lon_src = m->lat_src = -1;
+    /* a table without geometry (a spreadsheet, say) with lon/lat columns:
+       points come from those columns */
+    if (OGR_FD_GetGeomFieldCount(defn) == 0 && o->kind->geom != DM_GEOM_NONE) {
+        for (int s = 0; s < m->nsrc; s++) {
+            const char *name = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, s));
+            if (m->lon_src < 0 && coordinate_name(name, true))
+                m->lon_src = s;
+            else if (m->lat_src < 0 && coordinate_name(name, false))
+                m->lat_src = s;
+        }
+        if (m->lon_src >= 0 && m->lat_src >= 0)
+            m->mapped[m->lon_src] = m->mapped[m->lat_src] = true;
+        else
+            m->lon_src = m->lat_src = -1;
+    }
     for (size_t i = 0; i < DM_MAX_FIELDS; i++) {
         m->src[i] = -1;
         m->constant[i] = NULL;
@@ -341,6 +369,37 @@ static dm_status row_wkb(OGRGeometryH og, OGRCoordinateTransformationH ct, raw_r
     return DM_OK;
 }
 
+/* The point of a row given by lon/lat columns (empty cells: no geometry). */
+static dm_status lon_lat_point(OGRFeatureH f, const mapping *m, OGRCoordinateTransformationH ct,
+                               raw_row *r)
+{
+    char tmp[64];
+    const char *sx = field_text(f, m->lon_src, tmp, sizeof tmp);
+    char *x_text = sx ? strdup(sx) : NULL;
+    const char *sy = field_text(f, m->lat_src, tmp, sizeof tmp);
+    dm_status st = DM_OK;
+    if ((sx && !x_text))
+        st = DM_ENOMEM;
+    else if (x_text && *x_text && sy && *sy) {
+        char *ex, *ey;
+        double x = strtod(x_text, &ex), y = strtod(sy, &ey);
+        if (*ex || *ey || ex == x_text || ey == sy) {
+            st = raw_reject(r, "longitude/latitude '%.30s' / '%.30s' are not numbers", x_text, sy);
+        } else {
+            OGRGeometryH pt = OGR_G_CreateGeometry(wkbPoint);
+            if (!pt) {
+                st = DM_ENOMEM;
+            } else {
+                OGR_G_SetPoint_2D(pt, 0, x, y);
+                st = row_wkb(pt, ct, r);
+                OGR_G_DestroyGeometry(pt);
+            }
+        }
+    }
+    free(x_text);
+    return st;
+}
+
 /* Reader side: takes what the row says, checks that its text is UTF-8.
  * Returns DM_OK (the row may carry a reject reason) or DM_ENOMEM. */
 static dm_status extract_row(const dm_import_opts *o, OGRFeatureH f, const mapping *m,
@@ -383,6 +442,8 @@ static dm_status extract_row(const dm_import_opts *o, OGRFeatureH f, const mappi
                           bad_field + 1);
     if (any && !(r->attrs = strdup(attrs->data)))
         return DM_ENOMEM;
+    if (m->lon_src >= 0)
+        return lon_lat_point(f, m, ct, r);
     OGRGeometryH og = OGR_F_GetGeometryRef(f);
     if (og && k->geom != DM_GEOM_NONE)
         return row_wkb(og, ct, r);
@@ -691,10 +752,20 @@ static dm_status store_row(dm_store *store, const dm_import_opts *o, checked_row
     return DM_OK;
 }
 
-static bool is_csv(const char *path)
+static bool has_extension(const char *path, const char *ext)
 {
-    size_t n = strlen(path);
-    return n > 4 && !strcasecmp(path + n - 4, ".csv");
+    size_t n = strlen(path), e = strlen(ext);
+    return n > e && !strcasecmp(path + n - e, ext);
+}
+
+/* Open options by format: CSV takes its points from lon/lat columns (the
+ * same names as coordinate_name() knows). (Spreadsheets: see dm_gdal_init.) */
+static const char *const *open_options(const char *path)
+{
+    static const char *const csv[] = {"X_POSSIBLE_NAMES=lon,long,lng,longitude,x",
+                                      "Y_POSSIBLE_NAMES=lat,latitude,y", "KEEP_GEOM_COLUMNS=NO",
+                                      "AUTODETECT_TYPE=NO", NULL};
+    return has_extension(path, ".csv") ? csv : NULL;
 }
 
 static dm_status open_source(const dm_import_opts *o, GDALDatasetH *ds, OGRLayerH *layer,
@@ -702,12 +773,8 @@ static dm_status open_source(const dm_import_opts *o, GDALDatasetH *ds, OGRLayer
 {
     if (access(o->path, R_OK) != 0)
         return dm_error_set(err, DM_EIO, "cannot read %s: %s", o->path, strerror(errno));
-    static const char *const csv_opts[] = {"X_POSSIBLE_NAMES=lon,longitude,x,easting",
-                                           "Y_POSSIBLE_NAMES=lat,latitude,y,northing",
-                                           "KEEP_GEOM_COLUMNS=NO", "AUTODETECT_TYPE=NO", NULL};
     dm_gdal_capture_push();
-    *ds = GDALOpenEx(o->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL,
-                     is_csv(o->path) ? csv_opts : NULL, NULL);
+    *ds = GDALOpenEx(o->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, open_options(o->path), NULL);
     dm_gdal_capture_pop();
     if (!*ds) {
         const char *why = dm_gdal_last_error();

@@ -112,6 +112,14 @@ expect_exit "export refuses to overwrite" 1 "$DEMINE" export "$DB" hazards "$T/o
 expect_exit "export to an unknown format is a usage error" 2 "$DEMINE" export "$DB" hazards "$T/out.xyz"
 check "no temporary export folders left" test -z "$(ls -A "$T" | grep demine-export || true)"
 
+# a spreadsheet with lon/lat columns, and dates that stay ISO 8601 in CSV
+printf 'lon,lat,category,quantity,date\n17.1,44.2,AP,2,07.03.2021\n17.2,44.3,UXO,1,2021-04-01\n' >"$T/items.csv"
+ogr2ogr -f XLSX "$T/items.xlsx" "$T/items.csv" 2>/dev/null
+expect_exit "import EO items from XLSX" 0 "$DEMINE" import "$DB" eo-items "$T/items.xlsx"
+expect_exit "export EO items to CSV" 0 "$DEMINE" export "$DB" eo-items "$T/items_out.csv"
+check "points come from the lon/lat columns" grep -q '^17.1,44.2,EO-0001,AP,,"\?2"\?,2021-03-07,' "$T/items_out.csv"
+check "lon/lat are not kept twice as attributes" test "$(sqlite3 "$DB" "SELECT count(*) FROM eo_items WHERE attributes LIKE '%lon%'")" -eq 0
+
 # check
 expect_exit "check: no errors on the imported data" 0 "$DEMINE" check "$DB"
 check "check reports overlapping hazards" grep -q "overlapping-hazards" "$T/out"
