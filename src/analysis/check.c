@@ -69,9 +69,13 @@ static dm_status check_records(dm_store *store, const dm_kind *k, dm_check_repor
     size_t ifut = r->n - 4;
     snprintf(r->items[ifut].detail, 512, "%s with a date after today (%s)", k->name, today);
     snprintf(r->items[ifut + 1].detail, 512, "%s with a date before 1900", k->name);
-    snprintf(r->items[ifut + 2].detail, 512, "%s whose stored geometry is not valid", k->name);
+    snprintf(r->items[ifut + 2].detail, 512,
+             "%s whose stored geometry is not valid or cannot be read at all", k->name);
     snprintf(r->items[ifut + 3].detail, 512, "%s submitted and waiting for an approver", k->name);
-    dm_query q = {.kind = k, .include_drafts = true, .with_geometry = k->geom != DM_GEOM_NONE};
+    dm_query q = {.kind = k,
+                  .include_drafts = true,
+                  .with_geometry = k->geom != DM_GEOM_NONE,
+                  .keep_damaged = true};
     dm_cursor *cur;
     dm_status st = dm_store_query(store, &q, &cur, err);
     if (st)
@@ -94,7 +98,7 @@ static dm_status check_records(dm_store *store, const dm_kind *k, dm_check_repor
             st = DM_ENOMEM;
         if (is_old && dm_code_list_add(&r->items[ifut + 1].codes, rec.code))
             st = DM_ENOMEM;
-        if (rec.geom && GEOSisValid_r(h, rec.geom) != 1 &&
+        if ((rec.geom_damaged || (rec.geom && GEOSisValid_r(h, rec.geom) != 1)) &&
             dm_code_list_add(&r->items[ifut + 2].codes, rec.code))
             st = DM_ENOMEM;
         if (!strcmp(rec.state, "submitted") &&
@@ -153,10 +157,10 @@ static dm_status check_hazards(dm_store *store, dm_check_report *r, dm_error *er
 {
     dm_geo *geo = dm_store_geo(store);
     dm_spatial_set hz, rel;
-    dm_status st = dm_spatial_read(store, &dm_kind_hazards, false, &hz, err);
+    dm_status st = dm_spatial_read(store, &dm_kind_hazards, false, true, &hz, err);
     if (st)
         return st;
-    st = dm_spatial_read(store, &dm_kind_releases, false, &rel, err);
+    st = dm_spatial_read(store, &dm_kind_releases, false, true, &rel, err);
     if (st) {
         dm_spatial_set_free(&hz, geo);
         return st;

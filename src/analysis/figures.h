@@ -8,6 +8,10 @@
 
 #include <stddef.h>
 
+/* A group's key: an admin code, "2021", "2021-03", an organisation's name,
+ * "unknown"... (bytes with the NUL). */
+#define DM_GROUP_KEY_MAX 256
+
 /* A list of record codes (the records behind a figure). Owned by its parent;
  * dm_code_list_free() releases it. */
 typedef struct dm_code_list {

@@ -1,6 +1,7 @@
 #include "analysis/items.h"
 
 #include "analysis/spatial.h"
+#include "core/utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +42,7 @@ static dm_items_figures *group_for(dm_items_stats *s, const char *key, const cha
     g = &s->groups[s->ngroups++];
     memset(g, 0, sizeof *g);
     snprintf(g->key, sizeof g->key, "%s", key);
-    snprintf(g->name, sizeof g->name, "%s", name ? name : "");
+    dm_utf8_copy(g->name, sizeof g->name, name ? name : "");
     return g;
 }
 
@@ -102,7 +103,7 @@ dm_status dm_items_compute(dm_store *store, const dm_items_opts *o, dm_items_sta
         int64_t qty = qv ? strtoll(qv, NULL, 10) : 1;
         const char *disp = dm_record_get(&rec, "disposal");
         bool destroyed = disp && !strcmp(disp, "destroyed");
-        char key[64] = "unknown";
+        char key[DM_GROUP_KEY_MAX] = "unknown";
         const char *name = NULL;
         if (o->by == DM_ITEMS_BY_CATEGORY) {
             const char *c = dm_record_get(&rec, "category");

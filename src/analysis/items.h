@@ -20,7 +20,7 @@ typedef enum dm_items_group_by {
 } dm_items_group_by;
 
 typedef struct dm_items_figures {
-    char key[DM_CODE_MAX + 8];
+    char key[DM_GROUP_KEY_MAX];
     char name[256];
     int64_t records;   /* item records */
     int64_t quantity;  /* items found */

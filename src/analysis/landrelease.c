@@ -3,6 +3,7 @@
 
 #include "analysis/parallel.h"
 #include "analysis/spatial.h"
+#include "core/utf8.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -58,7 +59,7 @@ static int method_rank(const char *method)
 typedef struct release_in {
     GEOSGeometry *geom;
     char code[DM_CODE_MAX];
-    char key[DM_CODE_MAX + 8 + 256];
+    char key[DM_GROUP_KEY_MAX];
     int rank;
     bool relevant; /* shares more than nothing with the hazard union */
 } release_in;
@@ -107,7 +108,7 @@ static void release_key(const dm_record *rec, dm_lr_group_by by, char *key, size
     case DM_LR_BY_ORGANISATION:
         v = dm_record_get(rec, "organisation");
         if (v)
-            snprintf(key, keysz, "%s", v);
+            dm_utf8_copy(key, keysz, v);
         break;
     default: key[0] = '\0'; return;
     }
@@ -215,6 +216,8 @@ static dm_status split_part(const lr_state *s, dm_geo *geo, const GEOSGeometry *
     if (!by_rank[0] || !by_rank[1] || !by_rank[2] || !o->relevant)
         st = DM_ENOMEM;
     const GEOSPreparedGeometry *pp = ncand && !st ? GEOSPrepare_r(h, p) : NULL;
+    if (ncand && !st && !pp)
+        st = DM_EGEOM;
     for (size_t i = 0; !st && i < ncand; i++) {
         const release_in *r = &s->releases[cand[i]];
         char hit = GEOSPreparedIntersects_r(h, pp, r->geom);
@@ -382,7 +385,7 @@ static dm_status admin_one(size_t a, dm_geo *geo, void *ctx, dm_error *err)
     const GEOSGeometry *area = j->admins->geoms[a];
     dm_lr_figures *g = &j->groups[a];
     snprintf(g->key, sizeof g->key, "%s", j->admins->codes[a]);
-    snprintf(g->name, sizeof g->name, "%s", j->admins->names ? j->admins->names[a] : "");
+    dm_utf8_copy(g->name, sizeof g->name, j->admins->names ? j->admins->names[a] : "");
     const GEOSPreparedGeometry *pa = GEOSPrepare_r(h, area);
     if (!pa)
         return dm_error_set(err, DM_EGEOM, "preparing admin area %s failed: %s", g->key,
@@ -476,7 +479,7 @@ static dm_status by_attribute(lr_state *s, const dm_lr_opts *o, dm_landrelease *
 {
     GEOSContextHandle_t h = s->h;
     /* distinct keys in order */
-    typedef char keybuf[DM_CODE_MAX + 8 + 256];
+    typedef char keybuf[DM_GROUP_KEY_MAX];
     keybuf *keys = calloc(s->nreleases ? s->nreleases : 1, sizeof *keys);
     if (!keys)
         return dm_error_set(err, DM_ENOMEM, "out of memory");
@@ -501,10 +504,10 @@ static dm_status by_attribute(lr_state *s, const dm_lr_opts *o, dm_landrelease *
     for (size_t k = 0; k < nkeys; k++) {
         dm_lr_figures *g = &out->groups[k];
         if (o->by == DM_LR_BY_ORGANISATION) {
-            snprintf(g->key, sizeof g->key, "%.*s", (int)sizeof g->key - 1, keys[k]);
-            snprintf(g->name, sizeof g->name, "%s", keys[k]);
+            dm_utf8_copy(g->key, sizeof g->key, keys[k]);
+            dm_utf8_copy(g->name, sizeof g->name, keys[k]);
         } else {
-            snprintf(g->key, sizeof g->key, "%.*s", (int)sizeof g->key - 1, keys[k]);
+            dm_utf8_copy(g->key, sizeof g->key, keys[k]);
         }
         g->hazard_area_m2 = timed ? hazard_area : NAN;
         g->remaining_area_m2 = NAN;
@@ -593,7 +596,8 @@ dm_status dm_landrelease_compute(dm_store *store, const dm_lr_opts *o, dm_landre
     s.geo = dm_store_geo(store);
     s.h = dm_geo_handle(s.geo);
     s.layer[0].borrowed = true; /* the polygons of hazard_union */
-    dm_status st = dm_spatial_read(store, &dm_kind_hazards, o->include_drafts, &s.hazards, err);
+    dm_status st =
+        dm_spatial_read(store, &dm_kind_hazards, o->include_drafts, false, &s.hazards, err);
     if (!st)
         st = read_releases(&s, o, err);
     if (!st)

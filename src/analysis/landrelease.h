@@ -40,9 +40,9 @@ typedef struct dm_release_split {
 } dm_release_split;
 
 typedef struct dm_lr_figures {
-    char key[DM_CODE_MAX + 8]; /* admin code, "2021", "2021-03", organisation, "unknown" */
-    char name[256];            /* admin name or organisation; "" otherwise */
-    double hazard_area_m2;     /* NaN when it does not apply */
+    char key[DM_GROUP_KEY_MAX]; /* admin code, "2021", "2021-03", organisation, "unknown" */
+    char name[256];             /* admin name or organisation; "" otherwise */
+    double hazard_area_m2;      /* NaN when it does not apply */
     dm_release_split released;
     double remaining_area_m2; /* NaN when it does not apply */
     int64_t hazard_count;     /* hazards in scope (for an admin area: those inside it or

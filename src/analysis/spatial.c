@@ -57,11 +57,14 @@ void dm_spatial_set_free(dm_spatial_set *s, dm_geo *geo)
 }
 
 static dm_status read_set(dm_store *store, const dm_kind *kind, bool include_drafts, int level,
-                          dm_spatial_set *set, dm_error *err)
+                          bool skip_damaged, dm_spatial_set *set, dm_error *err)
 {
     memset(set, 0, sizeof *set);
     bool names = kind == &dm_kind_admin_areas;
-    dm_query q = {.kind = kind, .include_drafts = include_drafts, .with_geometry = true};
+    dm_query q = {.kind = kind,
+                  .include_drafts = include_drafts,
+                  .with_geometry = true,
+                  .keep_damaged = skip_damaged};
     dm_cursor *cur;
     dm_status st = dm_store_query(store, &q, &cur, err);
     if (st)
@@ -98,9 +101,9 @@ static dm_status read_set(dm_store *store, const dm_kind *kind, bool include_dra
 }
 
 dm_status dm_spatial_read(dm_store *store, const dm_kind *kind, bool include_drafts,
-                          dm_spatial_set *set, dm_error *err)
+                          bool skip_damaged, dm_spatial_set *set, dm_error *err)
 {
-    return read_set(store, kind, include_drafts, -1, set, err);
+    return read_set(store, kind, include_drafts, -1, skip_damaged, set, err);
 }
 
 dm_status dm_spatial_read_admin(dm_store *store, bool include_drafts, int level,
@@ -128,7 +131,7 @@ dm_status dm_spatial_read_admin(dm_store *store, bool include_drafts, int level,
             return st;
     }
     *level_used = level;
-    return read_set(store, &dm_kind_admin_areas, include_drafts, level, set, err);
+    return read_set(store, &dm_kind_admin_areas, include_drafts, level, false, set, err);
 }
 
 void dm_poly_list_free(dm_geo *geo, dm_poly_list *l)
@@ -355,8 +358,7 @@ static GEOSGeometry *union_impl(dm_geo *geo, const GEOSGeometry *const *geoms, s
     }
     result = list.n ? GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, list.g, (unsigned)list.n)
                     : GEOSGeom_createEmptyCollection_r(h, GEOS_MULTIPOLYGON);
-    if (result)
-        list.n = 0; /* the polygons now belong to result */
+    list.n = 0; /* the polygons belong to result now, or GEOS freed them on failure */
 done:
     dm_poly_list_free(geo, &list);
     for (size_t i = 0; out && i < nroots; i++)
@@ -461,8 +463,10 @@ dm_status dm_spatial_index_sharing(dm_geo *geo, const dm_spatial_index *idx,
         char r = GEOSPreparedContainsProperly_r(h, pa, g);
         if (r == 0) {
             r = GEOSPreparedIntersects_r(h, pa, g);
-            if (r == 1)
-                r = GEOSPreparedTouches_r(h, pa, g) == 0 ? 1 : 0;
+            if (r == 1) {
+                char touches = GEOSPreparedTouches_r(h, pa, g);
+                r = touches == 2 ? 2 : !touches;
+            }
         }
         if (r == 2)
             return dm_error_set(err, DM_EGEOM, "intersection test failed: %s",

@@ -17,9 +17,10 @@ typedef struct dm_spatial_set {
 } dm_spatial_set;
 
 /* Reads every record of `kind` that has a geometry (approved only unless
- * include_drafts). *set is owned by the caller: dm_spatial_set_free(). */
+ * include_drafts). A geometry that cannot be read is an error, or skipped
+ * when skip_damaged. *set is owned by the caller: dm_spatial_set_free(). */
 dm_status dm_spatial_read(dm_store *store, const dm_kind *kind, bool include_drafts,
-                          dm_spatial_set *set, dm_error *err);
+                          bool skip_damaged, dm_spatial_set *set, dm_error *err);
 
 /* Reads the admin areas of `level` (0 = the finest level present) with
  * their names; *level_used says which level that was. */

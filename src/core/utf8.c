@@ -1,5 +1,7 @@
 #include "core/utf8.h"
 
+#include <string.h>
+
 bool dm_utf8_valid(const char *str, size_t len, size_t *bad_offset)
 {
     const unsigned char *s = (const unsigned char *)str;
@@ -40,4 +42,19 @@ bad:
     if (bad_offset)
         *bad_offset = i;
     return false;
+}
+
+void dm_utf8_copy(char *dst, size_t dstsz, const char *src)
+{
+    if (!dstsz)
+        return;
+    size_t n = strlen(src);
+    if (n >= dstsz) {
+        n = dstsz - 1;
+        /* back off continuation bytes, then the lead byte they belong to */
+        while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+            n--;
+    }
+    memcpy(dst, src, n);
+    dst[n] = '\0';
 }

@@ -10,4 +10,8 @@
  * offset of the first bad sequence. */
 bool dm_utf8_valid(const char *s, size_t len, size_t *bad_offset);
 
+/* Copies src into dst (dstsz bytes, NUL-terminated), cutting a too long
+ * string at a character boundary, never inside a UTF-8 sequence. */
+void dm_utf8_copy(char *dst, size_t dstsz, const char *src);
+
 #endif

@@ -84,15 +84,28 @@ GEOSGeometry *dm_geo_polygonal(dm_geo *geo, const GEOSGeometry *g)
             count += GEOSGetNumGeometries_r(h, part);
     }
     GEOSGeometry **parts = count ? malloc(sizeof *parts * (size_t)count) : NULL;
+    if (count && !parts)
+        return NULL;
     int k = 0;
-    for (int i = 0; i < n && parts; i++) {
+    bool failed = false;
+    for (int i = 0; i < n && !failed; i++) {
         const GEOSGeometry *part = GEOSGetGeometryN_r(h, g, i);
         int t = GEOSGeomTypeId_r(h, part);
-        if (t == GEOS_POLYGON)
-            parts[k++] = GEOSGeom_clone_r(h, part);
-        else if (t == GEOS_MULTIPOLYGON)
-            for (int j = 0; j < GEOSGetNumGeometries_r(h, part); j++)
-                parts[k++] = GEOSGeom_clone_r(h, GEOSGetGeometryN_r(h, part, j));
+        int m = t == GEOS_POLYGON        ? 1
+                : t == GEOS_MULTIPOLYGON ? GEOSGetNumGeometries_r(h, part)
+                                         : 0;
+        for (int j = 0; j < m && !failed; j++) {
+            parts[k] =
+                GEOSGeom_clone_r(h, t == GEOS_POLYGON ? part : GEOSGetGeometryN_r(h, part, j));
+            failed = !parts[k++];
+        }
+    }
+    if (failed) {
+        for (int i = 0; i < k; i++)
+            if (parts[i])
+                GEOSGeom_destroy_r(h, parts[i]);
+        free(parts);
+        return NULL;
     }
     GEOSGeometry *res = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, parts, (unsigned)k);
     free(parts);
@@ -136,6 +149,9 @@ dm_status dm_geo_prepare(dm_geo *geo, GEOSGeometry *g, dm_geom_type want, bool s
     case DM_GEOM_POINT:
         if (type == GEOS_MULTIPOINT && GEOSGetNumGeometries_r(h, g) == 1) {
             *out = GEOSGeom_clone_r(h, GEOSGetGeometryN_r(h, g, 0));
+            if (!*out)
+                st = dm_error_set(err, DM_EGEOM, "geometry engine failed: %s",
+                                  dm_geo_last_error(geo));
             goto done;
         }
         if (type != GEOS_POINT) {

@@ -197,8 +197,10 @@ static void remove_dir(const char *dir)
     rmdir(dir);
 }
 
-/* Moves every file of tmpdir into the folder of dest. */
-static dm_status move_into_place(const char *tmpdir, const char *dest, dm_error *err)
+/* Moves every file of tmpdir into the folder of dest. Unless overwrite, no
+ * file is moved when any of them (a Shapefile's .dbf, say) exists there. */
+static dm_status move_into_place(const char *tmpdir, const char *dest, bool overwrite,
+                                 dm_error *err)
 {
     char folder[1100];
     snprintf(folder, sizeof folder, "%s", dest);
@@ -207,21 +209,28 @@ static dm_status move_into_place(const char *tmpdir, const char *dest, dm_error 
         *slash = '\0';
     else
         snprintf(folder, sizeof folder, ".");
-    DIR *d = opendir(tmpdir);
-    if (!d)
-        return dm_error_set(err, DM_EIO, "cannot read %s: %s", tmpdir, strerror(errno));
-    struct dirent *e;
     dm_status st = DM_OK;
-    while (!st && (e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        char from[2200], to[2200];
-        snprintf(from, sizeof from, "%s/%s", tmpdir, e->d_name);
-        snprintf(to, sizeof to, "%s/%s", folder, e->d_name);
-        if (rename(from, to) != 0)
-            st = dm_error_set(err, DM_EIO, "cannot move %s into place: %s", to, strerror(errno));
+    for (int pass = overwrite ? 1 : 0; !st && pass < 2; pass++) {
+        DIR *d = opendir(tmpdir);
+        if (!d)
+            return dm_error_set(err, DM_EIO, "cannot read %s: %s", tmpdir, strerror(errno));
+        struct dirent *e;
+        while (!st && (e = readdir(d))) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                continue;
+            char from[2200], to[2200];
+            snprintf(from, sizeof from, "%s/%s", tmpdir, e->d_name);
+            snprintf(to, sizeof to, "%s/%s", folder, e->d_name);
+            struct stat sb;
+            if (pass == 0 && stat(to, &sb) == 0)
+                st = dm_error_set(err, DM_ECONFLICT,
+                                  "%s exists: choose another name or use --force", to);
+            else if (pass == 1 && rename(from, to) != 0)
+                st =
+                    dm_error_set(err, DM_EIO, "cannot move %s into place: %s", to, strerror(errno));
+        }
+        closedir(d);
     }
-    closedir(d);
     return st;
 }
 
@@ -289,7 +298,7 @@ dm_status dm_export(dm_store *store, const dm_export_opts *o, int64_t *written, 
             st = dm_error_set(err, DM_EIO, "cannot finish %s: %s", o->path, dm_gdal_last_error());
     }
     if (!st)
-        st = move_into_place(tmpdir, o->path, err);
+        st = move_into_place(tmpdir, o->path, o->overwrite, err);
     remove_dir(tmpdir);
     if (st)
         *written = 0;

@@ -175,16 +175,21 @@ static dm_status build_mapping(const dm_import_opts *o, OGRFeatureDefnH defn, ma
             dm_buf_free(&names);
             return st;
         }
-        if (!strcmp(target, CODE_TARGET))
-            m->code_src = s;
-        else
-            m->src[dm_kind_field_index(k, target)] = s;
+        /* a column that matched the field by name is no longer its source: it
+           goes back to the attributes */
+        int *slot =
+            !strcmp(target, CODE_TARGET) ? &m->code_src : &m->src[dm_kind_field_index(k, target)];
+        if (*slot >= 0 && *slot != s)
+            m->mapped[*slot] = false;
+        *slot = s;
         m->mapped[s] = true;
     }
     for (size_t i = 0; i < o->nset; i++) {
         const char *value = split_pair(o->set[i], target, sizeof target);
         int f = dm_kind_field_index(k, target);
         m->constant[f] = value;
+        if (m->src[f] >= 0)
+            m->mapped[m->src[f]] = false; /* the column is kept as an attribute */
         m->src[f] = -1;
     }
     return DM_OK;
@@ -241,8 +246,14 @@ static dm_status reject(rejects *r, int64_t row, const char *reason, dm_error *e
 /* Finishes the rejects file: renamed into place when keep, else removed. */
 static dm_status rejects_finish(rejects *r, bool keep, dm_error *err)
 {
-    if (!r->fp)
+    if (!r->fp) {
+        /* no rejects this time: a file of the same name from an earlier run
+           would tell of rows that are not rejected now */
+        if (keep && unlink(r->path) != 0 && errno != ENOENT)
+            return dm_error_set(err, DM_EIO, "cannot remove the old rejects file %s: %s", r->path,
+                                strerror(errno));
         return DM_OK;
+    }
     int bad = fclose(r->fp) != 0;
     r->fp = NULL;
     if (!keep || bad) {
@@ -251,9 +262,12 @@ static dm_status rejects_finish(rejects *r, bool keep, dm_error *err)
                    ? dm_error_set(err, DM_EIO, "cannot write the rejects file %s", r->tmp_path)
                    : DM_OK;
     }
-    if (rename(r->tmp_path, r->path) != 0)
-        return dm_error_set(err, DM_EIO, "cannot write the rejects file %s: %s", r->path,
-                            strerror(errno));
+    if (rename(r->tmp_path, r->path) != 0) {
+        dm_status st = dm_error_set(err, DM_EIO, "cannot write the rejects file %s: %s", r->path,
+                                    strerror(errno));
+        unlink(r->tmp_path);
+        return st;
+    }
     return DM_OK;
 }
 
@@ -614,8 +628,8 @@ static void *reader_main(void *arg)
         }
         dm_gdal_capture_push();
         OGRFeatureH f = OGR_L_GetNextFeature(p->layer);
-        dm_gdal_capture_pop();
         if (!f) {
+            dm_gdal_capture_pop();
             if (*dm_gdal_last_error()) {
                 p->reader_st = DM_EFORMAT;
                 snprintf(p->reader_msg, sizeof p->reader_msg,
@@ -625,18 +639,27 @@ static void *reader_main(void *arg)
             break;
         }
         raw_row *r = calloc(1, sizeof *r);
+        bool oom = !r;
         if (r) {
             r->row = ++row;
-            if (extract_row(p->o, f, p->m, p->ct, &attrs, r)) {
-                raw_free(r);
-                r = NULL;
-            }
+            oom = extract_row(p->o, f, p->m, p->ct, &attrs, r) != DM_OK;
         }
         OGR_F_Destroy(f);
-        if (!r) {
+        dm_gdal_capture_pop();
+        if (!oom && *dm_gdal_last_error()) {
+            /* GDAL handed over a row it could not read whole (a damaged file):
+               the import stops, nothing of it is kept */
+            raw_free(r);
+            p->reader_st = DM_EFORMAT;
+            snprintf(p->reader_msg, sizeof p->reader_msg, "%s is damaged at row %lld: %s",
+                     p->o->path, (long long)row, dm_gdal_last_error());
+            break;
+        }
+        if (oom) {
+            raw_free(r);
             p->reader_st = DM_ENOMEM;
             snprintf(p->reader_msg, sizeof p->reader_msg, "out of memory reading row %lld",
-                     (long long)row + 1);
+                     (long long)row + (r ? 0 : 1));
             break;
         }
         b->rows[b->n++] = r;
@@ -861,8 +884,10 @@ dm_status dm_import(dm_store *store, const dm_import_opts *o, dm_import_result *
     in_tx = st == DM_OK;
     /* counting may cost a whole extra pass over the file (GeoJSON): only when
        someone shows progress */
+    dm_gdal_capture_push();
     int64_t total = st ? -1 : OGR_L_GetFeatureCount(layer, o->progress != NULL);
     OGR_L_ResetReading(layer);
+    dm_gdal_capture_pop();
     pipeline p;
     memset(&p, 0, sizeof p);
     p.o = o;

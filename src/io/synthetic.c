@@ -63,7 +63,7 @@ dm_status dm_synthetic_generate(dm_store *store, uint64_t seed, int nreleases, c
     GEOSContextHandle_t h = dm_geo_handle(geo);
     uint64_t rng = seed;
     dm_spatial_set hz;
-    dm_status st = dm_spatial_read(store, &dm_kind_hazards, false, &hz, err);
+    dm_status st = dm_spatial_read(store, &dm_kind_hazards, false, false, &hz, err);
     if (st)
         return st;
     if (hz.n == 0) {

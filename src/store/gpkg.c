@@ -33,6 +33,7 @@ typedef struct gpkg_cursor {
     sqlite3_stmt *stmt;
     const dm_kind *kind;
     bool with_geom;
+    bool keep_damaged;
 } gpkg_cursor;
 
 static gpkg *G(dm_store *s) { return s->impl; }
@@ -578,11 +579,16 @@ static dm_status next_code(dm_store *s, const dm_kind *k, char *code, dm_error *
     gpkg *g = G(s);
     size_t slot = kind_slot(k);
     if (g->next_number[slot] == 0) {
-        char sql[256];
+        char sql[512];
         snprintf(sql, sizeof sql,
+                 /* codes of this form with at most 15 digits: a source's own
+                    codes like HA-99999999999999999999 do not take the
+                    numbering past what a 64-bit integer holds */
                  "SELECT max(CAST(substr(code, %zu) AS INTEGER)) FROM \"%s\""
-                 " WHERE code GLOB '%s-[0-9]*'",
-                 strlen(k->prefix) + 2, k->table, k->prefix);
+                 " WHERE code GLOB '%s-[0-9]*' AND length(code) <= %zu"
+                 " AND substr(code, %zu) NOT GLOB '*[^0-9]*'",
+                 strlen(k->prefix) + 2, k->table, k->prefix, strlen(k->prefix) + 16,
+                 strlen(k->prefix) + 2);
         sqlite3_stmt *q;
         int rc = sqlite3_prepare_v2(g->db, sql, -1, &q, NULL);
         if (rc != SQLITE_OK)
@@ -845,10 +851,23 @@ static char *dup_col(sqlite3_stmt *q, int i)
     return t ? strdup((const char *)t) : NULL;
 }
 
+/* Copies column i (NULL stays NULL); sets *oom when the copy fails. */
+static char *copy_col(sqlite3_stmt *q, int i, bool *oom)
+{
+    char *v = dup_col(q, i);
+    if (!v && sqlite3_column_type(q, i) != SQLITE_NULL)
+        *oom = true;
+    return v;
+}
+
+/* Fills rec from the current row. with_geom: read the geometry; keep_damaged:
+ * a geometry that cannot be read leaves rec->geom NULL and sets
+ * rec->geom_damaged instead of failing. */
 static dm_status row_to_record(dm_store *s, sqlite3_stmt *q, dm_record *rec, bool with_geom,
-                               dm_error *err)
+                               bool keep_damaged, dm_error *err)
 {
     const dm_kind *k = rec->kind;
+    bool oom = false;
     int i = 0;
     rec->fid = sqlite3_column_int64(q, i++);
     const unsigned char *code = sqlite3_column_text(q, i++);
@@ -860,24 +879,30 @@ static dm_status row_to_record(dm_store *s, sqlite3_stmt *q, dm_record *rec, boo
             char tmp[40];
             snprintf(tmp, sizeof tmp, "%.17g", sqlite3_column_double(q, i));
             rec->values[f] = strdup(tmp);
+            oom |= !rec->values[f];
         } else {
-            rec->values[f] = dup_col(q, i);
+            rec->values[f] = copy_col(q, i, &oom);
         }
     }
-    rec->attributes = dup_col(q, i++);
-    rec->origin = dup_col(q, i++);
+    rec->attributes = copy_col(q, i++, &oom);
+    rec->origin = copy_col(q, i++, &oom);
     const unsigned char *state = sqlite3_column_text(q, i++);
     snprintf(rec->state, sizeof rec->state, "%s", state ? (const char *)state : "");
-    rec->state_reason = dup_col(q, i++);
+    rec->state_reason = copy_col(q, i++, &oom);
     rec->version = sqlite3_column_int64(q, i++);
     const unsigned char *at = sqlite3_column_text(q, i++);
     snprintf(rec->updated_at, sizeof rec->updated_at, "%s", at ? (const char *)at : "");
     const unsigned char *by = sqlite3_column_text(q, i++);
     snprintf(rec->updated_by, sizeof rec->updated_by, "%s", by ? (const char *)by : "");
+    if (oom)
+        return dm_error_set(err, DM_ENOMEM, "out of memory reading %s %s", k->name, rec->code);
     if (with_geom && sqlite3_column_type(q, i) == SQLITE_BLOB) {
         dm_status st = dm_gpkg_blob_read(s->geo, sqlite3_column_blob(q, i),
                                          (size_t)sqlite3_column_bytes(q, i), &rec->geom, err);
-        if (st) {
+        if (st && keep_damaged) {
+            rec->geom = NULL;
+            rec->geom_damaged = true;
+        } else if (st) {
             dm_error_prefix(err, "%s %s", k->name, rec->code);
             return st;
         }
@@ -928,6 +953,7 @@ static dm_status gpkg_query(dm_store *s, const dm_query *qr, dm_cursor **out, dm
     c->base.store = s;
     c->kind = k;
     c->with_geom = qr->with_geometry;
+    c->keep_damaged = qr->keep_damaged;
     *out = &c->base;
     return DM_OK;
 }
@@ -949,7 +975,7 @@ static dm_status gpkg_next(dm_cursor *cur, dm_record *rec, bool *has_row, dm_err
         return sql_error(s, rc, "reading records", err);
     }
     *has_row = true;
-    return row_to_record(s, c->stmt, rec, c->with_geom, err);
+    return row_to_record(s, c->stmt, rec, c->with_geom, c->keep_damaged, err);
 }
 
 static void gpkg_close_cursor(dm_cursor *cur)
@@ -982,7 +1008,7 @@ static dm_status gpkg_get(dm_store *s, const dm_kind *k, const char *code, dm_re
     dm_record_clear(rec, s->geo);
     int rc = sqlite3_step(q);
     if (rc == SQLITE_ROW)
-        st = row_to_record(s, q, rec, true, err);
+        st = row_to_record(s, q, rec, true, false, err);
     else if (rc == SQLITE_DONE)
         st = dm_error_set(err, DM_ENOTFOUND, "no %s record %s", k->name, code);
     else
@@ -1119,9 +1145,22 @@ static dm_status gpkg_check_integrity(dm_store *s, void (*fn)(const dm_finding *
                         geometry's box and be close to it */
                      " WHERE r.minx > ST_MinX(t.geom) OR r.maxx < ST_MaxX(t.geom) OR r.miny >"
                      " ST_MinY(t.geom) OR r.maxy < ST_MaxY(t.geom) OR ST_MinX(t.geom) - r.minx >"
+                     " 1e-3 OR r.maxx - ST_MaxX(t.geom) > 1e-3 OR ST_MinY(t.geom) - r.miny >"
                      " 1e-3 OR r.maxy - ST_MaxY(t.geom) > 1e-3",
                      k->table);
             int64_t stale = scalar(db, sql, &ok);
+            snprintf(sql, sizeof sql,
+                     "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN"
+                     " ('rtree_%1$s_geom_insert', 'rtree_%1$s_geom_update1',"
+                     " 'rtree_%1$s_geom_update2', 'rtree_%1$s_geom_update3',"
+                     " 'rtree_%1$s_geom_update4', 'rtree_%1$s_geom_delete')",
+                     k->table);
+            int64_t triggers = scalar(db, sql, &ok);
+            if (ok && triggers != 6)
+                finding(fn, ctx, "error", "rtree-triggers",
+                        "%s: %lld of the 6 spatial index triggers are missing: edits will not "
+                        "reach the index",
+                        k->table, (long long)(6 - triggers));
             /* SQLite's own structural check of the r-tree */
             snprintf(sql, sizeof sql, "SELECT rtreecheck('rtree_%s_geom') = 'ok'", k->table);
             if (!scalar(db, sql, &ok) || !ok)

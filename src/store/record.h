@@ -24,6 +24,7 @@ typedef struct dm_record {
     char code[DM_CODE_MAX];      /* stable id "HA-0001"; "" = let the store assign */
     char *values[DM_MAX_FIELDS]; /* canonical text per kind->fields[i]; NULL = unknown */
     GEOSGeometry *geom;          /* NULL when none */
+    bool geom_damaged;           /* stored geometry could not be read (see dm_query) */
     char *attributes;            /* JSON object of the source's unmapped fields, or NULL */
     char *origin;                /* where it came from: "suspected_areas.geojson row 17" */
     char state[DM_STATE_MAX];    /* draft | submitted | approved | rejected */

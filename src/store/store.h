@@ -87,6 +87,8 @@ typedef struct dm_query {
     const dm_kind *kind;
     bool include_drafts; /* false: approved records only (official figures) */
     bool with_geometry;  /* false: rec->geom stays NULL (faster) */
+    bool keep_damaged;   /* a geometry that cannot be read: rec->geom NULL and
+                            rec->geom_damaged set, instead of an error */
     bool has_bbox;
     double bbox[4]; /* minlon, minlat, maxlon, maxlat (degrees) */
 } dm_query;

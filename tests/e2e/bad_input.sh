@@ -74,6 +74,26 @@ expect_exit "a letter is not geodata" 1 "$DEMINE" import "$DB" hazards "$T/lette
 expect_exit "missing input file" 1 "$DEMINE" import "$DB" hazards "$T/nope.geojson" --set status=SHA
 check "message names the file" err_has "nope.geojson"
 
+# a Shapefile cut short: GDAL reads some rows and fails on the rest
+"$PY" -c '
+import json, sys
+feats = [{"type": "Feature", "properties": {"n": i},
+          "geometry": {"type": "Point", "coordinates": [17 + i * 1e-4, 44]}} for i in range(3000)]
+json.dump({"type": "FeatureCollection", "features": feats}, open(sys.argv[1], "w"))' "$T/pts.geojson"
+ogr2ogr -f "ESRI Shapefile" "$T/pts.shp" "$T/pts.geojson" 2>/dev/null
+head -c 30000 "$T/pts.shp" >"$T/cut.shp.tmp" && mv "$T/cut.shp.tmp" "$T/pts.shp"
+before=$(count_rows "$DB" accidents)
+expect_exit "a damaged Shapefile" 1 "$DEMINE" import "$DB" accidents "$T/pts.shp"
+check "the message says it is damaged" err_has "damaged"
+check "nothing of it was imported" test "$(count_rows "$DB" accidents)" -eq "$before"
+
+# a source's own code far beyond the numbering does not break it
+printf '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"IN-99999999999999999999"},"geometry":{"type":"Point","coordinates":[17,44]}}]}\n' >"$T/bigcode.geojson"
+expect_exit "a huge numeric code is kept as given" 0 "$DEMINE" import "$DB" accidents "$T/bigcode.geojson"
+fc "$T/two.geojson" "$point" "$point"
+expect_exit "numbering goes on after it" 0 "$DEMINE" import "$DB" accidents "$T/two.geojson"
+check "with ordinary codes" test "$(sqlite3 "$DB" "SELECT count(*) FROM accidents WHERE length(code) = 7")" -ge 2
+
 # databases that are not demine databases
 ogr2ogr -f GPKG "$T/plain.gpkg" "$T/mixed.geojson" 2>/dev/null
 expect_exit "a GeoPackage that is not a demine database" 1 "$DEMINE" stats "$T/plain.gpkg" landrelease
@@ -85,6 +105,16 @@ expect_exit "no database" 1 "$DEMINE" stats "$T/none.gpkg" landrelease
 check "it suggests demine init" err_has "demine init"
 head -c 8192 "$DB" >"$T/cut.gpkg"
 expect_exit "a truncated database" 1 "$DEMINE" stats "$T/cut.gpkg" landrelease
+
+# a geometry damaged by another program: check reports it, it does not stop
+cp "$DB" "$T/damaged.gpkg"
+sqlite3 "$T/damaged.gpkg" "DROP TRIGGER rtree_hazards_geom_update1; DROP TRIGGER rtree_hazards_geom_update2; DROP TRIGGER rtree_hazards_geom_update3; DROP TRIGGER rtree_hazards_geom_update4; UPDATE hazards SET geom = X'4750000100000000DEADBEEF' WHERE code = 'HA-0001'"
+expect_exit "check on a damaged geometry finds errors" 3 "$DEMINE" check "$T/damaged.gpkg"
+names_damaged() { grep -A1 "invalid-geometry" "$T/out" | grep -q "HA-0001"; }
+check "it names the record" names_damaged
+check "it sees the missing triggers" grep -q "rtree-triggers.*4 of the 6" "$T/out"
+expect_exit "land release refuses to count a damaged geometry" 1 "$DEMINE" stats "$T/damaged.gpkg" landrelease
+check "and says which" err_has "hazards HA-0001"
 
 # read-only database (as an unprivileged user: root ignores permissions)
 if command -v runuser >/dev/null && id nobody >/dev/null 2>&1; then

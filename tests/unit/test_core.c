@@ -70,6 +70,22 @@ TEST(utf8_validation)
     CHECK(dm_utf8_valid("\xf0\x9f\x92\xa3", 4, NULL)); /* U+1F4A3 */
 }
 
+TEST(utf8_copy_never_cuts_a_character)
+{
+    char out[8];
+    dm_utf8_copy(out, sizeof out,
+                 "Gora\xc5\xbe"
+                 "de"); /* Goražde: ž at bytes 4-5 */
+    CHECK_STR(out, "Gora\xc5\xbe"
+                   "d");
+    dm_utf8_copy(out, 6,
+                 "Gora\xc5\xbe"
+                 "de"); /* room for 5: ž would be cut */
+    CHECK_STR(out, "Gora");
+    dm_utf8_copy(out, sizeof out, "short");
+    CHECK_STR(out, "short");
+}
+
 TEST(buf_caps_growth_and_writes_json)
 {
     dm_buf b;
@@ -103,4 +119,5 @@ TEST(kinds_are_found_by_cli_and_table_names)
 RUN(T(date_iso_and_dotted_forms_parse), T(date_other_forms_are_rejected_with_a_message),
     T(enum_fields_take_aliases_and_reject_unknown_values),
     T(int_fields_reject_units_and_out_of_range), T(utf8_validation),
-    T(buf_caps_growth_and_writes_json), T(kinds_are_found_by_cli_and_table_names))
+    T(utf8_copy_never_cuts_a_character), T(buf_caps_growth_and_writes_json),
+    T(kinds_are_found_by_cli_and_table_names))
