@@ -87,6 +87,24 @@ static dm_status exec(dm_store *s, const char *sql, const char *doing, dm_error 
     return rc == SQLITE_OK ? DM_OK : sql_error(s, rc, doing, err);
 }
 
+/* Runs a query whose answer is one integer (NULL reads as 0) into *out.
+ * Returns SQLITE_OK or the SQLite failure code. */
+static int query_int64(sqlite3 *db, const char *sql, int64_t *out)
+{
+    sqlite3_stmt *q;
+    *out = 0;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        *out = sqlite3_column_int64(q, 0);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
+
 /* ---- SQL functions used by the GeoPackage rtree triggers ---- */
 
 /* Reads the envelope of a GeoPackage blob; returns 0 on success, 1 when empty. */
@@ -290,15 +308,11 @@ static dm_status gpkg_create(dm_store *s, const char *location, dm_error *err)
 
 static dm_status read_meta(dm_store *s, dm_error *err)
 {
-    sqlite3_stmt *q = NULL;
-    int rc = sqlite3_prepare_v2(G(s)->db, "PRAGMA application_id", -1, &q, NULL);
+    int64_t appid;
+    int rc = query_int64(G(s)->db, "PRAGMA application_id", &appid);
     if (rc != SQLITE_OK)
         return sql_error(s, rc, "reading the file header", err);
-    rc = sqlite3_step(q);
-    int appid = rc == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
-    sqlite3_finalize(q);
-    if (rc != SQLITE_ROW)
-        return sql_error(s, rc, "reading the file header", err);
+    sqlite3_stmt *q = NULL;
     rc = sqlite3_prepare_v2(G(s)->db,
                             "SELECT key, value FROM demine_meta WHERE key IN ('schema_version',"
                             " 'owner')",
@@ -409,12 +423,8 @@ static dm_status gpkg_begin_bulk(dm_store *s, const dm_kind *k, dm_error *err)
     gpkg *g = G(s);
     char sql[256];
     snprintf(sql, sizeof sql, "SELECT coalesce(max(fid), 0) FROM \"%s\"", k->table);
-    sqlite3_stmt *q;
-    int rc = sqlite3_prepare_v2(g->db, sql, -1, &q, NULL);
-    if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW)
-        g->bulk_after_fid = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
-    if (rc != SQLITE_ROW) {
+    int rc = query_int64(g->db, sql, &g->bulk_after_fid);
+    if (rc != SQLITE_OK) {
         gpkg_rollback(s);
         return sql_error(s, rc, "starting an import", err);
     }
@@ -437,19 +447,15 @@ static dm_status finish_bulk(dm_store *s, dm_error *err)
     gpkg *g = G(s);
     const dm_kind *k = g->bulk_kind;
     char sql[512];
-    snprintf(sql, sizeof sql,
-             "SELECT (SELECT count(*) FROM \"%1$s\" WHERE fid <= %2$lld),"
-             " (SELECT count(*) FROM \"%1$s\" WHERE fid > %2$lld)",
-             k->table, (long long)g->bulk_after_fid);
-    sqlite3_stmt *q;
     int64_t before = 0, added = 0;
-    int rc = sqlite3_prepare_v2(g->db, sql, -1, &q, NULL);
-    if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-        before = sqlite3_column_int64(q, 0);
-        added = sqlite3_column_int64(q, 1);
-        rc = SQLITE_OK;
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM \"%s\" WHERE fid <= %lld", k->table,
+             (long long)g->bulk_after_fid);
+    int rc = query_int64(g->db, sql, &before);
+    if (rc == SQLITE_OK) {
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM \"%s\" WHERE fid > %lld", k->table,
+                 (long long)g->bulk_after_fid);
+        rc = query_int64(g->db, sql, &added);
     }
-    sqlite3_finalize(q);
     finalize_statements(g);
     dm_status st = rc == SQLITE_OK ? DM_OK : sql_error(s, rc, "building the spatial index", err);
     dm_buf b;
@@ -589,14 +595,9 @@ static dm_status next_code(dm_store *s, const dm_kind *k, char *code, dm_error *
                  " AND substr(code, %zu) NOT GLOB '*[^0-9]*'",
                  strlen(k->prefix) + 2, k->table, k->prefix, strlen(k->prefix) + 16,
                  strlen(k->prefix) + 2);
-        sqlite3_stmt *q;
-        int rc = sqlite3_prepare_v2(g->db, sql, -1, &q, NULL);
+        int64_t max;
+        int rc = query_int64(g->db, sql, &max);
         if (rc != SQLITE_OK)
-            return sql_error(s, rc, "numbering records", err);
-        rc = sqlite3_step(q);
-        int64_t max = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
-        sqlite3_finalize(q);
-        if (rc != SQLITE_ROW)
             return sql_error(s, rc, "numbering records", err);
         g->next_number[slot] = max + 1;
     }
@@ -1023,14 +1024,8 @@ static dm_status gpkg_count(dm_store *s, const dm_kind *k, bool include_drafts, 
     char sql[160];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM \"%s\"%s", k->table,
              include_drafts ? "" : " WHERE state = 'approved'");
-    sqlite3_stmt *q;
-    int rc = sqlite3_prepare_v2(G(s)->db, sql, -1, &q, NULL);
-    if (rc != SQLITE_OK)
-        return sql_error(s, rc, "counting records", err);
-    rc = sqlite3_step(q);
-    *n = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
-    sqlite3_finalize(q);
-    return rc == SQLITE_ROW ? DM_OK : sql_error(s, rc, "counting records", err);
+    int rc = query_int64(G(s)->db, sql, n);
+    return rc == SQLITE_OK ? DM_OK : sql_error(s, rc, "counting records", err);
 }
 
 static dm_status gpkg_history(dm_store *s, const dm_kind *k, const char *code,
@@ -1089,16 +1084,8 @@ static void finding(void (*fn)(const dm_finding *, void *), void *ctx, const cha
 
 static int64_t scalar(sqlite3 *db, const char *sql, bool *ok)
 {
-    sqlite3_stmt *q;
-    *ok = false;
-    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
-        return 0;
-    int64_t v = 0;
-    if (sqlite3_step(q) == SQLITE_ROW) {
-        v = sqlite3_column_int64(q, 0);
-        *ok = true;
-    }
-    sqlite3_finalize(q);
+    int64_t v;
+    *ok = query_int64(db, sql, &v) == SQLITE_OK;
     return v;
 }
 
