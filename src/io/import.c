@@ -6,6 +6,7 @@
 #include "io/gdal_util.h"
 
 #include <errno.h>
+#include <math.h>
 #include <gdal.h>
 #include <libgen.h>
 #include <ogr_api.h>
@@ -361,6 +362,20 @@ static dm_status row_wkb(OGRGeometryH og, OGRCoordinateTransformationH ct, raw_r
         g = lin;
         if (!g)
             return raw_reject(r, "curved geometry could not be converted to lines");
+    }
+    if (ct) {
+        /* No coordinate reference system on Earth reaches a million kilometres;
+           beyond that PROJ can spin for ever on a single value (seen with
+           1e117 in EPSG:3857), so such a row stops here. */
+        OGREnvelope env;
+        OGR_G_GetEnvelope(g, &env);
+        const double limit = 1e9;
+        if (!(fabs(env.MinX) <= limit && fabs(env.MaxX) <= limit && fabs(env.MinY) <= limit &&
+              fabs(env.MaxY) <= limit)) {
+            OGR_G_DestroyGeometry(g);
+            return raw_reject(r, "coordinates out of any plausible range for the file's "
+                                 "coordinate system (beyond 1e9)");
+        }
     }
     if (ct && OGR_G_Transform(g, ct) != OGRERR_NONE) {
         OGR_G_DestroyGeometry(g);

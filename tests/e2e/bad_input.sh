@@ -87,6 +87,11 @@ expect_exit "a damaged Shapefile" 1 "$DEMINE" import "$DB" accidents "$T/pts.shp
 check "the message says it is damaged" err_has "damaged"
 check "nothing of it was imported" test "$(count_rows "$DB" accidents)" -eq "$before"
 
+# absurd coordinates in a projected file are rejected before PROJ sees them
+printf '{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::3857"}},"features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[2e117,5460000]}}]}\n' >"$T/huge.geojson"
+expect_exit "a coordinate of 2e117 metres" 3 timeout 60 "$DEMINE" import "$DB" accidents "$T/huge.geojson" --rejects "$T/rej6.csv"
+check "is rejected as implausible" grep -q "out of any plausible range" "$T/rej6.csv"
+
 # a source's own code far beyond the numbering does not break it
 printf '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"IN-99999999999999999999"},"geometry":{"type":"Point","coordinates":[17,44]}}]}\n' >"$T/bigcode.geojson"
 expect_exit "a huge numeric code is kept as given" 0 "$DEMINE" import "$DB" accidents "$T/bigcode.geojson"
