@@ -5,7 +5,7 @@ TSAN_BUILD ?= build-tsan
 JOBS       ?= 2
 DEMO_DB    ?= out/demo.gpkg
 
-.PHONY: all deps build lint test test-asan test-tsan demo fuzz bench format clean
+.PHONY: all deps build lint test test-asan test-tsan demo fuzz fuzz-ci bench format clean
 
 all: build
 
@@ -19,12 +19,12 @@ build: deps
 # The whole suite in a normal build, then again under AddressSanitizer and
 # UndefinedBehaviorSanitizer (the PostGIS comparison runs once, in the first),
 # then the unit tests, which run import's reader thread and the parallel
-# analyses, under ThreadSanitizer, then each fuzz target for a short while.
+# analyses, under ThreadSanitizer, then each fuzz target (fuzz-ci).
 test: build lint
 	@cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 	@$(MAKE) --no-print-directory test-asan
 	@$(MAKE) --no-print-directory test-tsan
-	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=15 DM_FUZZ_ARGS=-seed=1
+	@$(MAKE) --no-print-directory fuzz-ci
 
 test-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DDM_SANITIZE=ON >/dev/null
@@ -33,6 +33,14 @@ test-asan: deps
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  ctest --output-on-failure -j$(JOBS) -LE postgis
+
+fuzz-ci: deps
+	@cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DDM_FUZZ=ON >/dev/null
+	@cmake --build build-fuzz -j$(JOBS) --target dm_fuzz
+	@DM_FUZZ_TARGETS="fuzz_gpkg_blob fuzz_date fuzz_field fuzz_utf8" \
+	  DM_FUZZ_ARGS="-seed=1 -runs=200000" bash tests/fuzz/run.sh build-fuzz 120
+	@DM_FUZZ_TARGETS="fuzz_import" DM_FUZZ_ARGS="-seed=1 -runs=300" \
+	  bash tests/fuzz/run.sh build-fuzz 120
 
 test-tsan: deps
 	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS="-fsanitize=thread -O1" \
@@ -50,8 +58,9 @@ demo: build
 FUZZ_SECONDS ?= 20
 
 # Every fuzz target from its seed corpus for FUZZ_SECONDS each (make fuzz
-# FUZZ_SECONDS=600 for a long run). make test runs them briefly with a fixed
-# seed, so that a run is repeatable: new findings come from long runs.
+# FUZZ_SECONDS=600 for a long run). make test runs fuzz-ci: the corpus and a
+# fixed number of runs from a fixed seed, so that its result is repeatable;
+# new findings come from the long runs.
 fuzz: deps
 	@cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DDM_FUZZ=ON >/dev/null
 	@cmake --build build-fuzz -j$(JOBS) --target dm_fuzz
