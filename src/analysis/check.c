@@ -15,7 +15,7 @@ void dm_check_report_free(dm_check_report *r)
     memset(r, 0, sizeof *r);
 }
 
-static dm_check_item *add_item(dm_check_report *r, const char *severity, const char *what)
+dm_check_item *dm_check_add(dm_check_report *r, const char *severity, const char *what)
 {
     dm_check_item *p = realloc(r->items, (r->n + 1) * sizeof *p);
     if (!p)
@@ -34,13 +34,13 @@ static dm_check_item *add_item(dm_check_report *r, const char *severity, const c
 
 static void on_integrity(const dm_finding *f, void *ctx)
 {
-    dm_check_item *it = add_item(ctx, f->severity, f->what);
+    dm_check_item *it = dm_check_add(ctx, f->severity, f->what);
     if (it)
         snprintf(it->detail, sizeof it->detail, "%s", f->detail);
 }
 
 /* Keeps item i only when it found something; otherwise removes it. */
-static void drop_if_empty(dm_check_report *r, size_t i)
+void dm_check_drop_if_empty(dm_check_report *r, size_t i)
 {
     dm_check_item *it = &r->items[i];
     if (it->codes.n)
@@ -59,10 +59,10 @@ static dm_status check_records(dm_store *store, const dm_kind *k, dm_check_repor
 {
     char today[11];
     dm_date_format(dm_date_today(), today);
-    dm_check_item *fut = add_item(r, "error", "future-date");
-    dm_check_item *old = fut ? add_item(r, "warning", "date-before-1900") : NULL;
-    dm_check_item *bad = old ? add_item(r, "error", "invalid-geometry") : NULL;
-    dm_check_item *review = bad ? add_item(r, "info", "waiting-for-review") : NULL;
+    dm_check_item *fut = dm_check_add(r, "error", "future-date");
+    dm_check_item *old = fut ? dm_check_add(r, "warning", "date-before-1900") : NULL;
+    dm_check_item *bad = old ? dm_check_add(r, "error", "invalid-geometry") : NULL;
+    dm_check_item *review = bad ? dm_check_add(r, "info", "waiting-for-review") : NULL;
     if (!review)
         return dm_error_set(err, DM_ENOMEM, "out of memory");
     /* pointers into r->items move on realloc: work by index */
@@ -110,7 +110,7 @@ static dm_status check_records(dm_store *store, const dm_kind *k, dm_check_repor
     dm_record_clear(&rec, dm_store_geo(store));
     dm_cursor_close(cur);
     for (int i = 3; i >= 0; i--)
-        drop_if_empty(r, ifut + (size_t)i);
+        dm_check_drop_if_empty(r, ifut + (size_t)i);
     return st;
 }
 
@@ -123,7 +123,7 @@ static dm_status sharing_finding(dm_geo *geo, dm_check_report *r, const dm_spati
                                  const char *detail, dm_error *err)
 {
     GEOSContextHandle_t h = dm_geo_handle(geo);
-    if (!add_item(r, "warning", what))
+    if (!dm_check_add(r, "warning", what))
         return dm_error_set(err, DM_ENOMEM, "out of memory");
     size_t at = r->n - 1;
     snprintf(r->items[at].detail, sizeof r->items[at].detail, "%s", detail);
@@ -148,7 +148,7 @@ static dm_status sharing_finding(dm_geo *geo, dm_check_report *r, const dm_spati
     }
     free(hits.items);
     if (!st)
-        drop_if_empty(r, at);
+        dm_check_drop_if_empty(r, at);
     return st;
 }
 
@@ -210,5 +210,23 @@ dm_status dm_check_json(const dm_check_report *r, dm_buf *b)
         dm_buf_puts(b, "}");
     }
     dm_buf_puts(b, "]}\n");
+    return b->status;
+}
+
+dm_status dm_check_text(const dm_check_report *r, bool all, dm_buf *b)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        const dm_check_item *it = &r->items[i];
+        dm_buf_printf(b, "%-7s %-24s %s", it->severity, it->what, it->detail);
+        if (it->codes.n) {
+            dm_buf_printf(b, ": %zu\n       ", it->codes.n);
+            size_t show = all || it->codes.n <= 10 ? it->codes.n : 10;
+            for (size_t k = 0; k < show; k++)
+                dm_buf_printf(b, " %s", it->codes.codes[k]);
+            if (show < it->codes.n)
+                dm_buf_printf(b, " ... and %zu more (--all lists them)", it->codes.n - show);
+        }
+        dm_buf_puts(b, "\n");
+    }
     return b->status;
 }

@@ -29,6 +29,18 @@ typedef struct dm_check_report {
 dm_status dm_check_run(dm_store *store, dm_check_report *out, dm_error *err);
 void dm_check_report_free(dm_check_report *r);
 
+/* Adds an empty finding (severity is a static string: "error", "warning" or
+ * "info"); NULL when out of memory. The pointer is valid until the next add:
+ * keep the index (r->n - 1) across adds. */
+dm_check_item *dm_check_add(dm_check_report *r, const char *severity, const char *what);
+
+/* Removes finding i again when it has no records behind it. */
+void dm_check_drop_if_empty(dm_check_report *r, size_t i);
+
+/* One finding per line: severity, key, detail and its records (the first
+ * 10 unless all). */
+dm_status dm_check_text(const dm_check_report *r, bool all, dm_buf *out);
+
 /* JSON: {"errors": n, "warnings": n, "findings": [{severity, what, detail, records[]}]} */
 dm_status dm_check_json(const dm_check_report *r, dm_buf *out);
 

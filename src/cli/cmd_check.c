@@ -54,18 +54,13 @@ int cmd_check(int argc, char **argv)
             return EXIT_ERROR;
         }
     } else {
-        for (size_t i = 0; i < r.n; i++) {
-            const dm_check_item *it = &r.items[i];
-            printf("%-7s %-24s %s", it->severity, it->what, it->detail);
-            if (it->codes.n) {
-                printf(": %zu\n       ", it->codes.n);
-                size_t show = all || it->codes.n <= 10 ? it->codes.n : 10;
-                for (size_t k = 0; k < show; k++)
-                    printf(" %s", it->codes.codes[k]);
-                if (show < it->codes.n)
-                    printf(" ... and %zu more (--all lists them)", it->codes.n - show);
-            }
-            printf("\n");
+        dm_buf b;
+        dm_buf_init(&b, 0);
+        bool ok = !dm_check_text(&r, all, &b) && cli_write_stdout(b.data);
+        dm_buf_free(&b);
+        if (!ok) {
+            dm_check_report_free(&r);
+            return EXIT_ERROR;
         }
         printf("%s: %d errors, %d warnings\n", db, r.errors, r.warnings);
     }

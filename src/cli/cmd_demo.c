@@ -33,8 +33,10 @@ int cmd_demo(int argc, char **argv)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             printf("usage: %s\n\nBuilds a demo database (default demo.gpkg) from the real BiH "
                    "minefield maps in\nDIR/bih (hazards, cleared areas, incidents, "
-                   "municipalities) plus synthetic\nreleases, organisations and EO items, each "
-                   "labelled \"synthetic demo data\".\n",
+                   "municipalities) plus synthetic\nreleases, organisations and EO items, and "
+                   "2,500 synthetic victims with their\nincidents (on and near the hazards, "
+                   "1996-2025; `demine generate` adds more), each\nlabelled \"synthetic demo "
+                   "data\". The real incidents have no date and no victims.\n",
                    usage);
             return EXIT_DONE;
         } else if (!strcmp(argv[i], "--out") && i + 1 < argc)
@@ -99,6 +101,16 @@ int cmd_demo(int argc, char **argv)
                 "synthetic    %lld organisations, %lld releases, %lld EO items (labelled "
                 "\"synthetic demo data\")\n",
                 (long long)sc.organisations, (long long)sc.releases, (long long)sc.items);
+    dm_synthetic_casualty_counts cc;
+    if (rc == EXIT_DONE &&
+        dm_synthetic_casualties(store, 19960101, 2500, dm_store_owner(store), &cc, &err))
+        rc = cli_fail(&err);
+    if (rc == EXIT_DONE)
+        fprintf(stderr,
+                "synthetic    %lld victims (%lld killed, %lld injured) in %lld incidents, %lld of "
+                "them in hazardous areas (labelled \"synthetic demo data\")\n",
+                (long long)cc.victims, (long long)cc.killed, (long long)cc.injured,
+                (long long)cc.accidents, (long long)cc.in_hazards);
     if (rc == EXIT_DONE) {
         dm_lr_opts lo = {0};
         dm_landrelease lr;

@@ -1,4 +1,5 @@
 #include "cli/cli.h"
+#include "io/casualties.h"
 #include "io/import.h"
 #include "store/store.h"
 
@@ -10,7 +11,8 @@
 static const char usage[] =
     "demine import DATABASE KIND FILE [--map FIELD=COLUMN]... [--set FIELD=VALUE]...\n"
     "              [--layer NAME] [--strict] [--state approved|submitted|draft]\n"
-    "              [--rejects FILE.csv] [--quiet]";
+    "              [--rejects FILE.csv] [--quiet]\n"
+    "              [--settlement-within M] [--hazard-within M]   (accidents, casualties)";
 
 typedef struct progress_ctx {
     bool bar;
@@ -52,7 +54,10 @@ static void help(void)
     printf("usage: %s\n\n"
            "Imports FILE (any vector format GDAL reads: GeoJSON, GeoPackage, Shapefile, KML, "
            "GPX,\nCSV with lon/lat columns, XLSX) into DATABASE as records of KIND.\n"
-           "KIND is one of: %s.\n\n"
+           "KIND is one of: %s;\n"
+           "or casualties: one row per victim with its incident's columns (incident_ref,\n"
+           "date, lon, lat, device_category, device_model, activity, ...), made into\n"
+           "accidents and victims (see `demine kinds casualties`).\n\n"
            "Columns named like a field are taken as they are; --map FIELD=COLUMN takes a field\n"
            "from another column; --set FIELD=VALUE gives every row the same value. Columns not\n"
            "mapped are kept in the record's attributes. Rows that cannot be imported go to the\n"
@@ -60,6 +65,11 @@ static void help(void)
            "and the reason; the rest is imported in one transaction. Invalid polygons are\n"
            "repaired with a warning, or rejected with --strict. Records enter as approved,\n"
            "made by the database owner, unless --state submitted stages them for review.\n\n"
+           "Accidents (and casualty rows) without admin_code, settlement_code or hazard_code\n"
+           "get them from their position: the admin area containing it, the nearest\n"
+           "settlement within --settlement-within metres (default 5000) and the hazardous\n"
+           "area containing it or within --hazard-within metres (default 100). Victims are\n"
+           "linked to their accident by incident_ref.\n\n"
            "Exit status: 0 all rows in, 3 some rows rejected (the rest imported),\n"
            "1 error (nothing changed), 2 usage.\n",
            usage, kinds);
@@ -83,6 +93,8 @@ int cmd_import(int argc, char **argv)
     o.set = sets;
     const char *rejects = NULL;
     progress_ctx pc = {.bar = isatty(2) != 0};
+    double settlement_within = -1, hazard_within = -1;
+    dm_casualty_import *links = NULL;
     int rc = EXIT_DONE;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -100,6 +112,20 @@ int cmd_import(int argc, char **argv)
             o.state = argv[++i];
         } else if (!strcmp(a, "--rejects") && has_next) {
             rejects = argv[++i];
+        } else if ((!strcmp(a, "--settlement-within") || !strcmp(a, "--hazard-within")) &&
+                   has_next) {
+            char *end;
+            double m = strtod(argv[i + 1], &end);
+            if (*end || !(m >= 0) || m > 1e6) {
+                rc = cli_usage(usage, "%s needs a distance in metres (0 to 1000000), not '%s'", a,
+                               argv[i + 1]);
+                goto out;
+            }
+            if (a[2] == 's')
+                settlement_within = m;
+            else
+                hazard_within = m;
+            i++;
         } else if (!strcmp(a, "--strict")) {
             o.strict = true;
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
@@ -119,7 +145,7 @@ int cmd_import(int argc, char **argv)
         rc = cli_usage(usage, "import needs DATABASE, KIND and FILE");
         goto out;
     }
-    o.kind = dm_kind_find(pos[1]);
+    o.kind = !strcmp(pos[1], "casualties") ? &dm_kind_casualty_rows : dm_kind_find(pos[1]);
     if (!o.kind) {
         char kinds[512];
         dm_kind_list_names(kinds, sizeof kinds);
@@ -155,7 +181,14 @@ int cmd_import(int argc, char **argv)
     }
     o.who = dm_store_owner(store);
     dm_import_result res;
-    dm_status st = dm_import(store, &o, &res, &err);
+    dm_status st = dm_casualty_import_hooks(&o, settlement_within, hazard_within, &links, &err);
+    if (!st)
+        st = dm_import(store, &o, &res, &err);
+    int64_t created = 0, linked = 0;
+    dm_casualty_import_counts(links, &created, &linked);
+    /* the hooks' state holds geometries of the store's context */
+    dm_casualty_import_free(links);
+    links = NULL;
     dm_store_close(store);
     if (st) {
         if (pc.bar)
@@ -166,6 +199,10 @@ int cmd_import(int argc, char **argv)
     }
     fprintf(stderr, "%s: %lld rows read, %lld imported", o.kind->name, (long long)res.rows,
             (long long)res.imported);
+    if (o.kind == &dm_kind_casualty_rows) {
+        fprintf(stderr, " as victims of %lld new and %lld recorded incidents", (long long)created,
+                (long long)linked);
+    }
     if (res.repaired)
         fprintf(stderr, " (%lld with repaired polygons)", (long long)res.repaired);
     if (res.rejected)
@@ -173,6 +210,7 @@ int cmd_import(int argc, char **argv)
     fputs("\n", stderr);
     rc = res.rejected ? EXIT_PARTIAL : EXIT_DONE;
 out:
+    dm_casualty_import_free(links);
     free(maps);
     free(sets);
     return rc;

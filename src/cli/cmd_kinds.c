@@ -33,9 +33,17 @@ static const char *geom_name(dm_geom_type g)
 
 static void print_kind(const dm_kind *k)
 {
-    printf("%s (%s): codes %s-0001..., %s%s\n", k->name, k->title, k->prefix, geom_name(k->geom),
-           k->geom != DM_GEOM_NONE && !k->geom_required ? " (optional)" : "");
-    printf("  %-16s text, the record's stable id (assigned when not given)\n", "code");
+    if (k->prefix) {
+        printf("%s (%s): codes %s-0001..., %s%s\n", k->name, k->title, k->prefix,
+               geom_name(k->geom),
+               k->geom != DM_GEOM_NONE && !k->geom_required ? " (optional)" : "");
+        printf("  %-16s text, the record's stable id (assigned when not given)\n", "code");
+    } else {
+        printf("%s (%s): imported as accidents and victims; point from lon/lat\n"
+               "  (rows of one incident_ref make one accident)\n",
+               k->name, k->title);
+        printf("  %-16s text, the victim's stable id (assigned when not given)\n", "code");
+    }
     for (size_t i = 0; i < k->nfields; i++) {
         const dm_field *f = &k->fields[i];
         printf("  %-16s %s", f->name, type_name(f->type));
@@ -70,7 +78,8 @@ int cmd_kinds(int argc, char **argv)
         return EXIT_DONE;
     }
     if (argc == 2) {
-        const dm_kind *k = dm_kind_find(argv[1]);
+        const dm_kind *k =
+            !strcmp(argv[1], "casualties") ? &dm_kind_casualty_rows : dm_kind_find(argv[1]);
         if (!k) {
             char kinds[512];
             dm_kind_list_names(kinds, sizeof kinds);

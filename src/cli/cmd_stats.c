@@ -1,19 +1,26 @@
+#include "analysis/casualties.h"
 #include "analysis/items.h"
 #include "analysis/landrelease.h"
 #include "cli/cli.h"
 #include "core/buf.h"
+#include "core/date.h"
 #include "store/store.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char usage[] =
     "demine stats DATABASE landrelease [--by admin|year|month|organisation] [--level N]\n"
     "                                  [--json] [--list] [--include-drafts]\n"
     "       demine stats DATABASE items [--by category|year|admin] [--json] [--list]\n"
-    "                                  [--include-drafts]";
+    "                                  [--include-drafts]\n"
+    "       demine stats DATABASE casualties [--by DIM[,DIM]] [--since DATE] [--until DATE]\n"
+    "                                  [--json] [--list] [--include-drafts] [--timing]\n"
+    "         DIM: year month admin settlement sex age-group group activity device status\n"
+    "              demining";
 
 static void help(void)
 {
@@ -24,6 +31,13 @@ static void help(void)
            "finest level (or --level N).\n"
            "items: EO items found (records and quantity) and destroyed, by category, year or\n"
            "admin area.\n"
+           "casualties: people killed or injured (Landmine Monitor definitions): killed,\n"
+           "injured, unknown status, incidents, children (under 18 at the incident), female,\n"
+           "male, civilians, deminers, military, each unknown counted as unknown. --by one\n"
+           "dimension or two crossed (year,sex); --since/--until limit the incident date,\n"
+           "both inclusive (YYYY-MM-DD or DD.MM.YYYY). The figures come from a summary kept in\n"
+           "the database and rebuilt from the records after any change (--no-cache: from the\n"
+           "records now); --timing says how long they took.\n"
            "Official figures count approved records only; --include-drafts adds the rest and\n"
            "says so. --list adds the codes of the records behind each figure.\n",
            usage);
@@ -159,6 +173,57 @@ static int items(dm_store *store, int argc, char **argv)
     return rc;
 }
 
+static int casualties(dm_store *store, int argc, char **argv)
+{
+    bool timing = false;
+    dm_cas_opts o;
+    memset(&o, 0, sizeof o);
+    common_flags f = {0};
+    dm_error err;
+    dm_error_clear(&err);
+    for (int i = 0; i < argc; i++) {
+        if (common_flag(argv[i], &f))
+            continue;
+        if (!strcmp(argv[i], "--by") && i + 1 < argc) {
+            if (dm_cas_by_parse(argv[++i], o.by, &err))
+                return cli_usage(usage, "%s", err.msg);
+        } else if ((!strcmp(argv[i], "--since") || !strcmp(argv[i], "--until")) && i + 1 < argc) {
+            char *dst = argv[i][2] == 's' ? o.since : o.until;
+            dm_date d;
+            if (dm_date_parse(argv[i + 1], &d, &err))
+                return cli_usage(usage, "%s: %s", argv[i], err.msg);
+            dm_date_format(d, dst);
+            i++;
+        } else if (!strcmp(argv[i], "--no-cache"))
+            o.no_cache = true;
+        else if (!strcmp(argv[i], "--timing"))
+            timing = true;
+        else
+            return cli_usage(usage, "unknown option or missing value: %s", argv[i]);
+    }
+    o.include_drafts = f.include_drafts;
+    o.list = f.list;
+    dm_casualties c;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (dm_casualties_compute(store, &o, &c, &err))
+        return cli_fail(&err);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (timing)
+        fprintf(stderr, "computed in %.1f ms%s\n",
+                (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+                c.from_cache ? " (from the stored summary)" : " (from the records)");
+    int rc = EXIT_DONE;
+    dm_buf b;
+    dm_buf_init(&b, 0);
+    dm_status s = f.json ? dm_casualties_json(&c, &b) : dm_casualties_text(&c, &b);
+    if (s || !cli_write_stdout(b.data))
+        rc = EXIT_ERROR;
+    dm_buf_free(&b);
+    dm_casualties_free(&c);
+    return rc;
+}
+
 int cmd_stats(int argc, char **argv)
 {
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -172,8 +237,11 @@ int cmd_stats(int argc, char **argv)
         fn = landrelease;
     else if (!strcmp(argv[2], "items") || !strcmp(argv[2], "eo-items"))
         fn = items;
+    else if (!strcmp(argv[2], "casualties"))
+        fn = casualties;
     else
-        return cli_usage(usage, "unknown statistic '%s': landrelease or items", argv[2]);
+        return cli_usage(usage, "unknown statistic '%s': landrelease, items or casualties",
+                         argv[2]);
     dm_error err;
     dm_error_clear(&err);
     dm_store *store;

@@ -8,14 +8,18 @@
 #include <string.h>
 #include <unistd.h>
 
+int cmd_generate(int argc, char **argv); /* cmd_generate.c */
+
 static const dm_command commands[] = {
     {"init", "create a new, empty demine database (GeoPackage)", cmd_init},
     {"import", "import records from any vector file GDAL reads", cmd_import},
-    {"stats", "land release, EO item and other figures", cmd_stats},
+    {"stats", "land release, EO item and casualty figures", cmd_stats},
     {"export", "export records to GeoJSON, GeoPackage, CSV, Shapefile or KML", cmd_export},
     {"check", "integrity and consistency report of a database", cmd_check},
+    {"casualties", "data-quality report of the casualty registry", cmd_casualties},
     {"demo", "build a demo database from the BiH data plus synthetic records", cmd_demo},
     {"kinds", "the kinds of record and their fields (what import can fill)", cmd_kinds},
+    {"generate", "add labelled synthetic casualties for tests and benchmarks", cmd_generate},
 };
 
 static void help(FILE *out)
@@ -57,7 +61,7 @@ const char *cli_user(void)
 
 bool cli_write_stdout(const char *text)
 {
-    if (fputs(text, stdout) < 0 || fflush(stdout) != 0) {
+    if ((text && fputs(text, stdout) < 0) || fflush(stdout) != 0) {
         perror("demine: writing the output");
         return false;
     }

@@ -137,6 +137,29 @@ static const dm_field victim_fields[] = {
     ENUM("group", victim_group), TEXT("injuries"),     PERSONAL("name"),
     PERSONAL("address"),
 };
+/* One row per victim with the columns of its incident (DESIGN.md, casualty
+ * rows): the accident fields, then the victim fields. */
+static const dm_field casualty_row_fields[] = {
+    {"incident_ref", DM_FT_TEXT, NULL, DM_FIELD_REQUIRED, 0, 0, NULL},
+    DATE("date"),
+    ENUM("device_category", device_category),
+    TEXT("device_model"),
+    TEXT("activity"),
+    {"demining", DM_FT_BOOL, NULL, 0, 0, 0, NULL},
+    TEXT("hazard_code"),
+    TEXT("admin_code"),
+    TEXT("settlement_code"),
+    TEXT("source"),
+    TEXT("description"),
+    ENUM("status", victim_status),
+    ENUM("sex", victim_sex),
+    INT("age", 0, 110),
+    ENUM("age_group", victim_age_group),
+    ENUM("group", victim_group),
+    TEXT("injuries"),
+    PERSONAL("name"),
+    PERSONAL("address"),
+};
 static const dm_field organisation_fields[] = {
     {"name", DM_FT_TEXT, NULL, DM_FIELD_REQUIRED, 0, 0, NULL},
     ENUM("type", org_type),
@@ -187,6 +210,10 @@ KIND(dm_kind_infrastructure, "infrastructure", "infrastructure", "IF", "Infrastr
      DM_GEOM_ANY, true, infrastructure_fields);
 KIND(dm_kind_minefield_records, "minefield-records", "minefield_records", "MR", "Minefield records",
      DM_GEOM_POINT, false, minefield_record_fields);
+
+/* Not a table: rows that become accidents and victims (io/casualties.c). */
+KIND(dm_kind_casualty_rows, "casualties", NULL, NULL, "Casualty rows (one per victim)",
+     DM_GEOM_POINT, false, casualty_row_fields);
 
 static const dm_kind *const all_kinds[] = {
     &dm_kind_hazards,     &dm_kind_releases,       &dm_kind_activities,        &dm_kind_eo_items,

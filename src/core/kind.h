@@ -85,4 +85,9 @@ extern const dm_kind dm_kind_hazards, dm_kind_releases, dm_kind_activities, dm_k
     dm_kind_accidents, dm_kind_victims, dm_kind_organisations, dm_kind_admin_areas,
     dm_kind_settlements, dm_kind_infrastructure, dm_kind_minefield_records;
 
+/* Casualty rows: one row per victim with its incident's columns, the way
+ * casualty data is usually kept; imported as accidents and victims. Not a
+ * stored kind (table and prefix are NULL) and not among dm_kind_at(). */
+extern const dm_kind dm_kind_casualty_rows;
+
 #endif

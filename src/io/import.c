@@ -214,12 +214,13 @@ static const char *field_text(OGRFeatureH f, int s, char *tmp, size_t tmpsz)
     return OGR_F_GetFieldAsString(f, s);
 }
 
-typedef struct rejects {
+struct dm_import_rejects {
     FILE *fp;
     char path[1100];
     char tmp_path[1200];
     int64_t count;
-} rejects;
+};
+typedef struct dm_import_rejects rejects;
 
 static dm_status reject(rejects *r, int64_t row, const char *reason, dm_error *err)
 {
@@ -242,6 +243,11 @@ static dm_status reject(rejects *r, int64_t row, const char *reason, dm_error *e
     if (ferror(r->fp))
         return dm_error_set(err, DM_EIO, "cannot write the rejects file %s", r->tmp_path);
     return DM_OK;
+}
+
+dm_status dm_import_reject(dm_import_rejects *rj, int64_t row, const char *reason, dm_error *err)
+{
+    return reject(rj, row, reason, err);
 }
 
 /* Finishes the rejects file: renamed into place when keep, else removed. */
@@ -770,8 +776,19 @@ static dm_status store_row(dm_store *store, const dm_import_opts *o, checked_row
         char origin[400];
         snprintf(origin, sizeof origin, "%s row %lld", base_name(o->path), (long long)c->row);
         c->rec.origin = strdup(origin);
-        rst = c->rec.origin ? dm_store_insert(store, &c->rec, o->who, &c->err)
-                            : dm_error_set(&c->err, DM_ENOMEM, "out of memory");
+        if (!c->rec.origin)
+            rst = dm_error_set(&c->err, DM_ENOMEM, "out of memory");
+        if (!rst && o->link)
+            rst = o->link(store, &c->rec, c->row, o->hook_ctx, &c->err);
+        if (!rst && o->take) {
+            rst = o->take(&c->rec, c->row, o->hook_ctx, &c->err);
+            if (!rst) {
+                dm_record_init(&c->rec, o->kind); /* handed over */
+                return DM_OK;
+            }
+        } else if (!rst) {
+            rst = dm_store_insert(store, &c->rec, o->who, &c->err);
+        }
     }
     if (rst == DM_EINVAL || rst == DM_ECONFLICT || rst == DM_ENOTFOUND)
         return reject(rj, c->row, c->err.msg, err);
@@ -895,7 +912,7 @@ dm_status dm_import(dm_store *store, const dm_import_opts *o, dm_import_result *
     if (!st)
         st = make_transform(layer, &ct, &wgs84, err);
     if (!st)
-        st = dm_store_begin_bulk(store, o->kind, err);
+        st = o->kind->table ? dm_store_begin_bulk(store, o->kind, err) : dm_store_begin(store, err);
     in_tx = st == DM_OK;
     /* counting may cost a whole extra pass over the file (GeoJSON): only when
        someone shows progress */
@@ -962,6 +979,9 @@ dm_status dm_import(dm_store *store, const dm_import_opts *o, dm_import_result *
     res->rejected = rj.count;
     if (!st && o->progress)
         o->progress(row, total, o->ctx);
+    if (!st && in_tx && o->finish)
+        st = o->finish(store, &rj, res, o->hook_ctx, err);
+    res->rejected = rj.count;
     if (!st && in_tx) {
         /* the rejects file goes into place first: a failed commit removes it */
         st = rejects_finish(&rj, true, err);

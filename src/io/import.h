@@ -18,6 +18,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The rejects file of an import in progress (see dm_import_reject). */
+typedef struct dm_import_rejects dm_import_rejects;
+
+typedef struct dm_import_result dm_import_result;
+
 typedef struct dm_import_opts {
     const dm_kind *kind;
     const char *path;       /* the file to read */
@@ -36,14 +41,37 @@ typedef struct dm_import_opts {
     /* Called for each warning about a row that was imported ("row 5: ..."). */
     void (*warn)(const char *msg, void *ctx);
     void *ctx;
+
+    /* Hooks for kinds whose rows depend on other records (accidents,
+     * victims, casualty rows); all optional, all called in the writing
+     * thread inside the import's transaction, all given hook_ctx.
+     * - link: called for each row that passed the checks, before it is
+     *   stored; it may complete rec from other records, or refuse the row
+     *   by returning DM_EINVAL (or DM_ENOTFOUND, DM_ECONFLICT) with the
+     *   reason in err: the row goes to the rejects file. Other failures
+     *   stop the import.
+     * - take: instead of storing a checked row, the import hands it over:
+     *   take owns rec's contents afterwards (it copies the struct and the
+     *   import forgets it). Refusals as for link.
+     * - finish: called after the last row, before the commit; it may store
+     *   records, reject rows (dm_import_reject) and set res->imported. */
+    dm_status (*link)(dm_store *store, dm_record *rec, int64_t row, void *hook_ctx, dm_error *err);
+    dm_status (*take)(dm_record *rec, int64_t row, void *hook_ctx, dm_error *err);
+    dm_status (*finish)(dm_store *store, dm_import_rejects *rj, dm_import_result *res,
+                        void *hook_ctx, dm_error *err);
+    void *hook_ctx;
 } dm_import_opts;
 
-typedef struct dm_import_result {
+struct dm_import_result {
     int64_t rows;     /* rows read from the source */
     int64_t imported; /* records stored */
     int64_t rejected; /* rows written to the rejects file */
     int64_t repaired; /* imported after a geometry repair */
-} dm_import_result;
+};
+
+/* Writes a row to the rejects file of the import in progress (for the
+ * finish hook). A failure to write is DM_EIO. */
+dm_status dm_import_reject(dm_import_rejects *rj, int64_t row, const char *reason, dm_error *err);
 
 /* Checks --map/--set before anything is opened: syntax "target=...", known
  * target fields, valid constant values. DM_EINVAL with a message otherwise. */

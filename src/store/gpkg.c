@@ -14,11 +14,14 @@
 #include <unistd.h>
 
 #define NKINDS_MAX 16
+#define BUSY_MS 5000      /* how long a write waits for another writer */
+#define CACHE_BUSY_MS 200 /* ... and a cache, which is not worth waiting for */
 
 typedef struct gpkg {
     sqlite3 *db;
     bool writable;
     bool in_tx;
+    int schema_version; /* 1: no stamps (an old database opened read-only); 2 */
     sqlite3_stmt *insert[NKINDS_MAX];
     sqlite3_stmt *exists[NKINDS_MAX];
     sqlite3_stmt *log;
@@ -213,11 +216,14 @@ static dm_status connect(dm_store *s, const char *location, int flags, dm_error 
     dm_status st = dm_geo_new(&g->fn_geo, err);
     if (st)
         return st;
-    int rc = sqlite3_open_v2(location, &g->db, flags, NULL);
+    /* NOMUTEX: a dm_store is used by one thread at a time (store.h), so the
+       connection needs no lock of its own around every call; a scan makes
+       several calls per row */
+    int rc = sqlite3_open_v2(location, &g->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK)
         return sql_error(s, rc, "opening", err);
     sqlite3_extended_result_codes(g->db, 1);
-    sqlite3_busy_timeout(g->db, 5000);
+    sqlite3_busy_timeout(g->db, BUSY_MS);
     return register_functions(s, err);
 }
 
@@ -286,6 +292,7 @@ static dm_status gpkg_create(dm_store *s, const char *location, dm_error *err)
         return st;
     }
     G(s)->writable = true;
+    G(s)->schema_version = DM_GPKG_SCHEMA_VERSION;
     dm_buf sql;
     dm_buf_init(&sql, 0);
     st = dm_gpkg_schema_sql(s->owner, &sql);
@@ -345,10 +352,51 @@ static dm_status read_meta(dm_store *s, dm_error *err)
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE)
         return sql_error(s, rc, "reading demine_meta", err);
-    if (version != DM_GPKG_SCHEMA_VERSION)
+    if (version < 1 || version > DM_GPKG_SCHEMA_VERSION)
         return dm_error_set(err, DM_EFORMAT,
-                            "%s has demine schema version %d; this demine reads version %d",
+                            "%s has demine schema version %d; this demine reads versions 1 to %d",
                             s->location, version, DM_GPKG_SCHEMA_VERSION);
+    G(s)->schema_version = version;
+    return DM_OK;
+}
+
+/* Brings a version 1 database to version 2 (stamps and cache) in one
+ * transaction. Another program may have done it meanwhile: the version is
+ * read again inside the transaction. */
+static dm_status upgrade_to_v2(dm_store *s, dm_error *err)
+{
+    static const char doing[] = "upgrading the database to demine schema version 2";
+    gpkg *g = G(s);
+    dm_status st = exec(s, "BEGIN IMMEDIATE", doing, err);
+    if (st)
+        return st;
+    int64_t version = 0;
+    int rc = query_int64(g->db,
+                         "SELECT CAST(value AS INTEGER) FROM demine_meta WHERE key ="
+                         " 'schema_version'",
+                         &version);
+    if (rc != SQLITE_OK)
+        st = sql_error(s, rc, doing, err);
+    dm_buf sql;
+    dm_buf_init(&sql, 0);
+    if (!st && version == 1) {
+        dm_gpkg_v2_sql(&sql);
+        dm_buf_puts(&sql, "UPDATE demine_meta SET value = '2' WHERE key = 'schema_version';");
+        st = sql.status ? dm_error_set(err, DM_ENOMEM, "out of memory %s", doing)
+                        : exec(s, sql.data, doing, err);
+    } else if (!st && version != 2) {
+        st = dm_error_set(err, DM_EFORMAT,
+                          "%s has demine schema version %lld; this demine reads versions 1 to %d",
+                          s->location, (long long)version, DM_GPKG_SCHEMA_VERSION);
+    }
+    dm_buf_free(&sql);
+    if (!st)
+        st = exec(s, "COMMIT", doing, err);
+    if (st) {
+        sqlite3_exec(g->db, "ROLLBACK", NULL, NULL, NULL);
+        return st;
+    }
+    g->schema_version = 2;
     return DM_OK;
 }
 
@@ -382,6 +430,13 @@ static dm_status gpkg_open(dm_store *s, const char *location, dm_store_mode mode
                   "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-262144;"
                   " PRAGMA temp_store=MEMORY;",
                   "opening", err);
+    else
+        /* reading: pages come straight from the file's mapping, not copied
+           through read calls (a large summary or table scan reads faster) */
+        st = exec(s, "PRAGMA mmap_size=1073741824;", "opening", err);
+    /* read-only, a version 1 database works without stamps (nothing cached) */
+    if (!st && write && G(s)->schema_version < 2)
+        st = upgrade_to_v2(s, err);
     return st ? fail_close(s, st) : DM_OK;
 }
 
@@ -413,15 +468,28 @@ static void finalize_statements(gpkg *g)
 
 /* A bulk import drops the rtree insert trigger of its table for the length of
  * its transaction and fills the index in one statement at commit: the same
- * index, a fifth less work per row. The DROP is part of the transaction, so a
- * rollback brings the trigger back, and readers never see it missing. */
+ * index, a fifth less work per row. It drops the table's stamp insert trigger
+ * too and bumps the stamp once at commit instead of once per row. The DROPs
+ * are part of the transaction, so a rollback brings the triggers back, and
+ * readers never see them missing. */
 static dm_status gpkg_begin_bulk(dm_store *s, const dm_kind *k, dm_error *err)
 {
     dm_status st = gpkg_begin(s, err);
-    if (st || k->geom == DM_GEOM_NONE)
+    if (st)
         return st;
     gpkg *g = G(s);
     char sql[256];
+    finalize_statements(g); /* the schema changes under them */
+    /* IF EXISTS: a trigger another program dropped comes back at commit */
+    snprintf(sql, sizeof sql, "DROP TRIGGER IF EXISTS \"demine_stamp_%s_insert\"", k->table);
+    st = exec(s, sql, "starting an import", err);
+    if (st) {
+        gpkg_rollback(s);
+        return st;
+    }
+    g->bulk_kind = k;
+    if (k->geom == DM_GEOM_NONE)
+        return DM_OK;
     snprintf(sql, sizeof sql, "SELECT coalesce(max(fid), 0) FROM \"%s\"", k->table);
     int rc = query_int64(g->db, sql, &g->bulk_after_fid);
     if (rc != SQLITE_OK) {
@@ -429,20 +497,19 @@ static dm_status gpkg_begin_bulk(dm_store *s, const dm_kind *k, dm_error *err)
         return sql_error(s, rc, "starting an import", err);
     }
     snprintf(sql, sizeof sql, "DROP TRIGGER \"rtree_%s_geom_insert\"", k->table);
-    finalize_statements(g); /* the schema changes under them */
     st = exec(s, sql, "starting an import", err);
     if (st) {
         gpkg_rollback(s);
         return st;
     }
-    g->bulk_kind = k;
     return DM_OK;
 }
 
 /* Fills the spatial index for the rows a bulk transaction added: a packed
  * rebuild of the whole index when they are many next to what was there, else
- * one insert per new row. Then the insert trigger comes back. */
-static dm_status finish_bulk(dm_store *s, dm_error *err)
+ * one insert per new row; appends to b the SQL that remains to run, the
+ * rtree insert trigger last. */
+static dm_status finish_bulk_rtree(dm_store *s, dm_buf *b, dm_error *err)
 {
     gpkg *g = G(s);
     const dm_kind *k = g->bulk_kind;
@@ -456,25 +523,40 @@ static dm_status finish_bulk(dm_store *s, dm_error *err)
                  (long long)g->bulk_after_fid);
         rc = query_int64(g->db, sql, &added);
     }
-    finalize_statements(g);
     dm_status st = rc == SQLITE_OK ? DM_OK : sql_error(s, rc, "building the spatial index", err);
-    dm_buf b;
-    dm_buf_init(&b, 0);
     if (!st && added * 4 >= before) {
         st = dm_gpkg_rtree_rebuild(g->db, k->table, err);
     } else if (!st) {
-        dm_buf_printf(&b,
+        dm_buf_printf(b,
                       "INSERT OR REPLACE INTO \"rtree_%1$s_geom\" SELECT fid, ST_MinX(geom),"
                       " ST_MaxX(geom), ST_MinY(geom), ST_MaxY(geom) FROM \"%1$s\" WHERE fid >"
                       " %2$lld AND geom NOT NULL AND NOT ST_IsEmpty(geom);",
                       k->table, (long long)g->bulk_after_fid);
     }
     if (!st)
-        dm_gpkg_rtree_insert_trigger_sql(k->table, &b);
+        dm_gpkg_rtree_insert_trigger_sql(k->table, b);
+    return st;
+}
+
+/* Ends the bulk part of a transaction before its commit: the spatial index,
+ * one bump of the table's stamp for all its new rows, and the insert
+ * triggers back. */
+static dm_status finish_bulk(dm_store *s, dm_error *err)
+{
+    gpkg *g = G(s);
+    const dm_kind *k = g->bulk_kind;
+    finalize_statements(g);
+    dm_buf b;
+    dm_buf_init(&b, 0);
+    dm_status st = k->geom != DM_GEOM_NONE ? finish_bulk_rtree(s, &b, err) : DM_OK;
+    if (!st) {
+        dm_buf_printf(&b, "UPDATE demine_stamp SET n = n + 1 WHERE tbl = '%s';", k->table);
+        dm_gpkg_stamp_insert_trigger_sql(k->table, &b);
+    }
     if (!st && b.status)
         st = dm_error_set(err, DM_ENOMEM, "out of memory");
     if (!st)
-        st = exec(s, b.data, "building the spatial index", err);
+        st = exec(s, b.data, "finishing the import", err);
     dm_buf_free(&b);
     g->bulk_kind = NULL;
     return st;
@@ -833,6 +915,13 @@ static dm_status gpkg_set_state(dm_store *s, const dm_kind *k, const char *code,
 
 /* ---- reading ---- */
 
+/* The records a reader sees: approved ones, or with drafts every record but
+ * the rejected ones (draft, submitted, approved). */
+static const char *state_filter(bool include_drafts)
+{
+    return include_drafts ? "state != 'rejected'" : "state = 'approved'";
+}
+
 static dm_status select_sql(const dm_kind *k, dm_buf *b)
 {
     dm_status st = dm_buf_puts(b, "SELECT fid, code");
@@ -918,16 +1007,13 @@ static dm_status gpkg_query(dm_store *s, const dm_query *qr, dm_cursor **out, dm
     dm_buf sql;
     dm_buf_init(&sql, 0);
     dm_status st = select_sql(k, &sql);
-    bool where = false;
-    if (!st && !qr->include_drafts) {
-        st = dm_buf_puts(&sql, " WHERE state = 'approved'");
-        where = true;
-    }
+    if (!st)
+        st = dm_buf_printf(&sql, " WHERE %s", state_filter(qr->include_drafts));
     if (!st && qr->has_bbox && k->geom != DM_GEOM_NONE)
         st = dm_buf_printf(&sql,
-                           " %s fid IN (SELECT id FROM \"rtree_%s_geom\" WHERE maxx >= ?1 AND"
+                           " AND fid IN (SELECT id FROM \"rtree_%s_geom\" WHERE maxx >= ?1 AND"
                            " minx <= ?3 AND maxy >= ?2 AND miny <= ?4)",
-                           where ? "AND" : "WHERE", k->table);
+                           k->table);
     if (!st)
         st = dm_buf_puts(&sql, " ORDER BY fid");
     gpkg_cursor *c = NULL;
@@ -1022,8 +1108,8 @@ static dm_status gpkg_count(dm_store *s, const dm_kind *k, bool include_drafts, 
                             dm_error *err)
 {
     char sql[160];
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM \"%s\"%s", k->table,
-             include_drafts ? "" : " WHERE state = 'approved'");
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM \"%s\" WHERE %s", k->table,
+             state_filter(include_drafts));
     int rc = query_int64(G(s)->db, sql, n);
     return rc == SQLITE_OK ? DM_OK : sql_error(s, rc, "counting records", err);
 }
@@ -1062,6 +1148,345 @@ static dm_status gpkg_history(dm_store *s, const dm_kind *k, const char *code,
     sqlite3_finalize(q);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? DM_OK
                                                  : sql_error(s, rc, "reading the change log", err);
+}
+
+/* ---- scanning ---- */
+
+static dm_status gpkg_scan(dm_store *s, const dm_kind *k, const char *const *fields, size_t nfields,
+                           bool include_drafts, dm_scan_fn fn, void *ctx, dm_error *err)
+{
+    /* one allocation for the whole scan: the value pointers, the field
+       indexes, and a text buffer per field for REAL values */
+    typedef char real_text[40];
+    size_t n = nfields ? nfields : 1;
+    const char **values = calloc(n, sizeof *values);
+    int *idx = calloc(n, sizeof *idx);
+    real_text *reals = calloc(n, sizeof *reals);
+    dm_buf sql;
+    dm_buf_init(&sql, 0);
+    dm_buf_puts(&sql, "SELECT code, state");
+    for (size_t i = 0; i < nfields && idx; i++) {
+        idx[i] = dm_kind_field_index(k, fields[i]);
+        if (idx[i] < 0) { /* store.c checked them: a caller bypassing it */
+            dm_buf_free(&sql);
+            free(values);
+            free(idx);
+            free(reals);
+            return dm_error_set(err, DM_EINVAL, "%s records have no field '%s'", k->name,
+                                fields[i]);
+        }
+        dm_buf_printf(&sql, ", \"%s\"", k->fields[idx[i]].name);
+    }
+    /* the unary + keeps SQLite from going through the state index, which
+       with mostly approved records costs a lookup per row: one pass through
+       the table, in fid order, is the fastest way */
+    dm_buf_printf(&sql, " FROM \"%s\" WHERE +%s ORDER BY fid", k->table,
+                  state_filter(include_drafts));
+    sqlite3_stmt *q = NULL;
+    dm_status st = DM_OK;
+    if (!values || !idx || !reals || sql.status) {
+        st = dm_error_set(err, DM_ENOMEM, "out of memory reading %s", k->name);
+    } else {
+        int rc = sqlite3_prepare_v2(G(s)->db, sql.data, -1, &q, NULL);
+        if (rc != SQLITE_OK)
+            st = sql_error(s, rc, "reading records", err);
+    }
+    dm_buf_free(&sql);
+    int rc = SQLITE_DONE;
+    while (!st && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        bool oom = false;
+        for (size_t i = 0; i < nfields; i++) {
+            int c = (int)i + 2;
+            if (k->fields[idx[i]].type == DM_FT_REAL) {
+                int type = sqlite3_column_type(q, c);
+                if (type == SQLITE_FLOAT || type == SQLITE_INTEGER) {
+                    /* the same text as the records' (row_to_record) */
+                    snprintf(reals[i], sizeof reals[i], "%.17g", sqlite3_column_double(q, c));
+                    values[i] = reals[i];
+                    continue;
+                }
+            }
+            values[i] = (const char *)sqlite3_column_text(q, c);
+            /* NULL: an unknown value, or SQLite out of memory */
+            oom |= !values[i] && sqlite3_column_type(q, c) != SQLITE_NULL;
+        }
+        const char *code = (const char *)sqlite3_column_text(q, 0);
+        const char *state = (const char *)sqlite3_column_text(q, 1);
+        if (oom || !code || !state)
+            st = dm_error_set(err, DM_ENOMEM, "out of memory reading %s", k->name);
+        else if (fn(code, state, values, ctx))
+            rc = SQLITE_DONE;
+        if (rc == SQLITE_DONE)
+            break;
+    }
+    if (!st && rc != SQLITE_DONE)
+        st = sql_error(s, rc, "reading records", err);
+    sqlite3_finalize(q);
+    free(values);
+    free(idx);
+    free(reals);
+    return st;
+}
+
+/* ---- stamps and caches ---- */
+
+/* Compares the stamp `stamp` ("hazards:12;releases:40", as gpkg_stamp writes
+ * it) with the counters in demine_stamp of db. Returns SQLITE_OK and sets
+ * *same, or the SQLite failure code. */
+static int stamp_is_current(sqlite3 *db, const char *stamp, bool *same)
+{
+    *same = false;
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(db, "SELECT n FROM demine_stamp WHERE tbl = ?", -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    bool ok = *stamp != 0;
+    for (const char *p = stamp; ok && *p;) {
+        const char *colon = strchr(p, ':');
+        char *end = NULL;
+        long long n = colon ? strtoll(colon + 1, &end, 10) : 0;
+        if (!colon || colon == p || end == colon + 1 || (*end && *end != ';')) {
+            ok = false;
+            break;
+        }
+        sqlite3_bind_text(q, 1, p, (int)(colon - p), SQLITE_STATIC);
+        rc = sqlite3_step(q);
+        ok = rc == SQLITE_ROW && sqlite3_column_int64(q, 0) == n;
+        sqlite3_reset(q);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            break;
+        rc = SQLITE_OK;
+        p = *end ? end + 1 : end;
+    }
+    sqlite3_finalize(q);
+    if (rc == SQLITE_OK)
+        *same = ok;
+    return rc;
+}
+
+static dm_status gpkg_stamp(dm_store *s, const dm_kind *const *kinds, size_t nkinds,
+                            char out[DM_STAMP_MAX], dm_error *err)
+{
+    out[0] = 0;
+    gpkg *g = G(s);
+    if (g->schema_version < 2)
+        return DM_OK; /* an old database opened read-only: no stamps */
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(g->db, "SELECT n FROM demine_stamp WHERE tbl = ?", -1, &q, NULL);
+    if ((rc & 0xff) == SQLITE_ERROR)
+        return DM_OK; /* demine_stamp was dropped: cannot tell (check reports it) */
+    if (rc != SQLITE_OK)
+        return sql_error(s, rc, "reading the change stamps", err);
+    char text[DM_STAMP_MAX];
+    size_t used = 0;
+    bool known = true;
+    for (size_t i = 0; known && i < nkinds; i++) {
+        sqlite3_bind_text(q, 1, kinds[i]->table, -1, SQLITE_STATIC);
+        rc = sqlite3_step(q);
+        known = rc == SQLITE_ROW; /* no row: cannot tell */
+        if (known) {
+            int w = snprintf(text + used, sizeof text - used, "%s%s:%lld", i ? ";" : "",
+                             kinds[i]->table, (long long)sqlite3_column_int64(q, 0));
+            /* a stamp that does not fit cannot be kept whole: none */
+            known = w > 0 && (size_t)w < sizeof text - used;
+            if (known)
+                used += (size_t)w;
+        }
+        sqlite3_reset(q);
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return sql_error(s, rc, "reading the change stamps", err);
+    if (known)
+        memcpy(out, text, used + 1);
+    return DM_OK;
+}
+
+static dm_status gpkg_cache_get(dm_store *s, const char *name, const char *stamp, void **data,
+                                size_t *len, dm_error *err)
+{
+    *data = NULL;
+    *len = 0;
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(
+        G(s)->db, "SELECT data FROM demine_cache WHERE name = ?1 AND stamp = ?2", -1, &q, NULL);
+    if ((rc & 0xff) == SQLITE_ERROR)
+        return DM_OK; /* no demine_cache (an old database): nothing cached */
+    if (rc != SQLITE_OK)
+        return sql_error(s, rc, "reading a cache", err);
+    sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, stamp, -1, SQLITE_STATIC);
+    dm_status st = DM_OK;
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        /* blob first, then its size (the order SQLite documents) */
+        const void *b = sqlite3_column_blob(q, 0);
+        int n = sqlite3_column_bytes(q, 0);
+        size_t size = n > 0 ? (size_t)n : 0;
+        void *copy = malloc(size ? size : 1);
+        if (!copy || (size && !b)) {
+            st = dm_error_set(err, DM_ENOMEM, "out of memory reading cache %s (%zu bytes)", name,
+                              size);
+            free(copy);
+        } else {
+            if (size)
+                memcpy(copy, b, size);
+            *data = copy;
+            *len = size;
+        }
+    } else if (rc != SQLITE_DONE) {
+        st = sql_error(s, rc, "reading a cache", err);
+    }
+    sqlite3_finalize(q);
+    return st;
+}
+
+/* A cache entry opened for reading in pieces (dm_store_cache_open). */
+struct dm_cache_reader {
+    sqlite3 *db;
+    sqlite3_blob *blob;
+    bool own_tx; /* began a read transaction that close ends */
+};
+
+static dm_status gpkg_cache_open(dm_store *s, const char *name, const char *stamp,
+                                 dm_cache_reader **out, uint64_t *size, dm_error *err)
+{
+    *out = NULL;
+    *size = 0;
+    sqlite3 *db = G(s)->db;
+    dm_cache_reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return dm_error_set(err, DM_ENOMEM, "out of memory");
+    r->db = db;
+    /* the row and its blob from one snapshot */
+    if (sqlite3_get_autocommit(db)) {
+        int rc = sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+        if (rc != SQLITE_OK) {
+            free(r);
+            return sql_error(s, rc, "reading a cache", err);
+        }
+        r->own_tx = true;
+    }
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(db, "SELECT rowid FROM demine_cache WHERE name = ?1 AND stamp = ?2",
+                                -1, &q, NULL);
+    sqlite3_int64 rowid = 0;
+    bool found = false;
+    dm_status st = DM_OK;
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, stamp, -1, SQLITE_STATIC);
+        rc = sqlite3_step(q);
+        if (rc == SQLITE_ROW) {
+            rowid = sqlite3_column_int64(q, 0);
+            found = true;
+        } else if (rc != SQLITE_DONE) {
+            st = sql_error(s, rc, "reading a cache", err);
+        }
+        sqlite3_finalize(q);
+    } else if ((rc & 0xff) != SQLITE_ERROR) {
+        st = sql_error(s, rc, "reading a cache", err);
+    } /* else no demine_cache (an old database): nothing cached */
+    if (!st && found &&
+        sqlite3_blob_open(db, "main", "demine_cache", "data", rowid, 0, &r->blob) != SQLITE_OK)
+        r->blob = NULL; /* gone meanwhile: nothing cached */
+    if (st || !r->blob) {
+        dm_cache_close(r);
+        return st;
+    }
+    *size = (uint64_t)sqlite3_blob_bytes(r->blob);
+    *out = r;
+    return DM_OK;
+}
+
+dm_status dm_cache_read(dm_cache_reader *r, void *buf, size_t len, uint64_t offset, dm_error *err)
+{
+    uint64_t size = (uint64_t)sqlite3_blob_bytes(r->blob);
+    if (offset > size || len > size - offset)
+        return dm_error_set(err, DM_EINVAL, "reading %zu bytes at %llu of a %llu-byte cache", len,
+                            (unsigned long long)offset, (unsigned long long)size);
+    if (!len)
+        return DM_OK;
+    int rc = sqlite3_blob_read(r->blob, buf, (int)len, (int)offset);
+    if (rc != SQLITE_OK)
+        return dm_error_set(err, DM_EIO, "reading a cache: %s", sqlite3_errstr(rc));
+    return DM_OK;
+}
+
+void dm_cache_close(dm_cache_reader *r)
+{
+    if (!r)
+        return;
+    if (r->blob)
+        sqlite3_blob_close(r->blob);
+    if (r->own_tx)
+        sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
+    free(r);
+}
+
+/* Writes one cache entry through db in a transaction of its own, only if
+ * `stamp` is still the stamp of the tables. Best effort: false when nothing
+ * was written (busy, read-only, stale, too big, no demine_cache). */
+static bool cache_write(sqlite3 *db, const char *name, const char *stamp, const void *data,
+                        size_t len)
+{
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return false;
+    bool ok = false;
+    sqlite3_stmt *q = NULL;
+    if (stamp_is_current(db, stamp, &ok) != SQLITE_OK)
+        ok = false;
+    if (ok)
+        ok = sqlite3_prepare_v2(db,
+                                "INSERT OR REPLACE INTO demine_cache (name, stamp, data)"
+                                " VALUES (?1, ?2, ?3)",
+                                -1, &q, NULL) == SQLITE_OK;
+    if (ok) {
+        sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, stamp, -1, SQLITE_STATIC);
+        /* a NULL pointer would bind NULL: an empty entry is a zero-length blob */
+        int rc = len ? sqlite3_bind_blob64(q, 3, data, (sqlite3_uint64)len, SQLITE_STATIC)
+                     : sqlite3_bind_zeroblob(q, 3, 0);
+        ok = rc == SQLITE_OK && sqlite3_step(q) == SQLITE_DONE;
+    }
+    sqlite3_finalize(q);
+    if (ok)
+        ok = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+    if (!ok)
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return ok;
+}
+
+/* A store opened for writing writes with its own connection; one opened
+ * read-only (the statistics commands) opens a short-lived read-write
+ * connection to the same file, which fails quietly on a file it cannot
+ * write. Neither waits long for a busy database. */
+static dm_status gpkg_cache_put(dm_store *s, const char *name, const char *stamp, const void *data,
+                                size_t len, dm_error *err)
+{
+    gpkg *g = G(s);
+    if (g->in_tx)
+        return dm_error_set(err, DM_EINVAL,
+                            "cache %s: a cache is kept outside transactions; commit or roll "
+                            "back first",
+                            name);
+    if (!*stamp)
+        return DM_OK;
+    if (g->writable) {
+        sqlite3_busy_timeout(g->db, CACHE_BUSY_MS);
+        cache_write(g->db, name, stamp, data, len);
+        sqlite3_busy_timeout(g->db, BUSY_MS);
+        return DM_OK;
+    }
+    sqlite3 *db = NULL;
+    /* READWRITE opens a write-protected file read-only: then nothing is written */
+    if (sqlite3_open_v2(s->location, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
+        sqlite3_db_readonly(db, "main") == 0) {
+        sqlite3_busy_timeout(db, CACHE_BUSY_MS);
+        cache_write(db, name, stamp, data, len);
+    }
+    sqlite3_close_v2(db);
+    return DM_OK;
 }
 
 /* ---- integrity ---- */
@@ -1110,6 +1535,16 @@ static dm_status gpkg_check_integrity(dm_store *s, void (*fn)(const dm_finding *
     if (!ok || appid != 1196444487)
         finding(fn, ctx, "error", "gpkg-header", "application_id is %lld, not GPKG",
                 (long long)appid);
+    /* the change stamps (schema version 2): a version 1 database has none */
+    bool stamps = G(s)->schema_version >= 2;
+    if (stamps)
+        scalar(db, "SELECT count(*) FROM demine_stamp", &ok);
+    if (stamps && !ok) {
+        finding(fn, ctx, "error", "stamp-missing",
+                "the demine_stamp table is missing or unreadable: statistics kept in the "
+                "database cannot tell when records change, so none are kept");
+        stamps = false;
+    }
     for (size_t i = 0; i < dm_kind_count(); i++) {
         const dm_kind *k = dm_kind_at(i);
         char sql[512];
@@ -1158,6 +1593,25 @@ static dm_status gpkg_check_integrity(dm_store *s, void (*fn)(const dm_finding *
                         "%s: %lld spatial index entries do not match their geometry", k->table,
                         (long long)stale);
         }
+        if (stamps) {
+            snprintf(sql, sizeof sql,
+                     "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN"
+                     " ('demine_stamp_%1$s_insert', 'demine_stamp_%1$s_update',"
+                     " 'demine_stamp_%1$s_delete')",
+                     k->table);
+            int64_t triggers = scalar(db, sql, &ok);
+            if (ok && triggers != 3)
+                finding(fn, ctx, "error", "stamp-triggers",
+                        "%s: %lld of the 3 change stamp triggers are missing: statistics kept "
+                        "in the database will not see edits of this table",
+                        k->table, (long long)(3 - triggers));
+            snprintf(sql, sizeof sql, "SELECT count(*) FROM demine_stamp WHERE tbl = '%s'",
+                     k->table);
+            if (!scalar(db, sql, &ok) && ok)
+                finding(fn, ctx, "error", "stamp-missing",
+                        "%s has no row in demine_stamp: statistics over it cannot be kept",
+                        k->table);
+        }
         /* every record has a change log entry for its current version */
         snprintf(sql, sizeof sql,
                  "SELECT count(*) FROM \"%s\" t WHERE NOT EXISTS (SELECT 1 FROM "
@@ -1204,6 +1658,11 @@ const dm_store_backend dm_store_backend_gpkg = {
     .close_cursor = gpkg_close_cursor,
     .get = gpkg_get,
     .count = gpkg_count,
+    .scan = gpkg_scan,
+    .stamp = gpkg_stamp,
+    .cache_get = gpkg_cache_get,
+    .cache_open = gpkg_cache_open,
+    .cache_put = gpkg_cache_put,
     .history = gpkg_history,
     .check_integrity = gpkg_check_integrity,
 };

@@ -5,10 +5,23 @@
 #include "core/buf.h"
 #include "store/store_backend.h"
 
-#define DM_GPKG_SCHEMA_VERSION 1
+/* Version 2 added demine_stamp (a change counter per kind table, kept by
+ * triggers) and demine_cache. Version 1 databases still open: writable ones
+ * are upgraded (dm_gpkg_v2_sql), read-only ones work without stamps. */
+#define DM_GPKG_SCHEMA_VERSION 2
 
 /* Appends the whole schema of a new demine GeoPackage as SQL. */
 dm_status dm_gpkg_schema_sql(const char *owner, dm_buf *out);
+
+/* Appends what schema version 2 adds to version 1: demine_stamp with one row
+ * (n = 0) per kind table, the three stamp triggers of every kind table, and
+ * demine_cache. Neither table is registered in gpkg_contents (internal). It
+ * does not set demine_meta's schema_version. */
+dm_status dm_gpkg_v2_sql(dm_buf *b);
+
+/* Appends the CREATE TRIGGER of the stamp insert trigger of `table`
+ * ("demine_stamp_<table>_insert"). */
+dm_status dm_gpkg_stamp_insert_trigger_sql(const char *table, dm_buf *b);
 
 /* Appends the CREATE TRIGGER of the rtree insert trigger of `table`. */
 dm_status dm_gpkg_rtree_insert_trigger_sql(const char *table, dm_buf *b);

@@ -1,5 +1,7 @@
 /* The GeoPackage 1.3 schema demine writes: the gpkg_* core tables, one
- * feature or attribute table per kind, the change log and demine_meta. */
+ * feature or attribute table per kind, the change log and demine_meta; and,
+ * since schema version 2, the change stamps (demine_stamp and its triggers)
+ * and demine_cache. */
 #include "store/gpkg_internal.h"
 
 #include <stdio.h>
@@ -136,11 +138,47 @@ dm_status dm_gpkg_rtree_insert_trigger_sql(const char *table, dm_buf *b)
         table);
 }
 
+dm_status dm_gpkg_stamp_insert_trigger_sql(const char *table, dm_buf *b)
+{
+    return dm_buf_printf(b,
+                         "CREATE TRIGGER \"demine_stamp_%1$s_insert\" AFTER INSERT ON \"%1$s\""
+                         " BEGIN UPDATE demine_stamp SET n = n + 1 WHERE tbl = '%1$s'; END;",
+                         table);
+}
+
+/* Every edit of a kind table, by demine or by any other SQLite client (QGIS,
+ * GDAL), bumps the table's counter in demine_stamp: caches of derived data
+ * compare it. The triggers are plain SQL, so every client can run them. */
+dm_status dm_gpkg_v2_sql(dm_buf *b)
+{
+    dm_status st = dm_buf_puts(b, "CREATE TABLE demine_stamp (tbl TEXT PRIMARY KEY,"
+                                  " n INTEGER NOT NULL);"
+                                  "CREATE TABLE demine_cache (name TEXT PRIMARY KEY,"
+                                  " stamp TEXT NOT NULL, data BLOB NOT NULL);");
+    for (size_t i = 0; !st && i < dm_kind_count(); i++) {
+        const char *t = dm_kind_at(i)->table;
+        st = dm_buf_printf(b, "INSERT INTO demine_stamp (tbl, n) VALUES ('%s', 0);", t);
+        if (!st)
+            st = dm_gpkg_stamp_insert_trigger_sql(t, b);
+        if (!st)
+            st =
+                dm_buf_printf(b,
+                              "CREATE TRIGGER \"demine_stamp_%1$s_update\" AFTER UPDATE ON \"%1$s\""
+                              " BEGIN UPDATE demine_stamp SET n = n + 1 WHERE tbl = '%1$s'; END;"
+                              "CREATE TRIGGER \"demine_stamp_%1$s_delete\" AFTER DELETE ON \"%1$s\""
+                              " BEGIN UPDATE demine_stamp SET n = n + 1 WHERE tbl = '%1$s'; END;",
+                              t);
+    }
+    return st;
+}
+
 dm_status dm_gpkg_schema_sql(const char *owner, dm_buf *out)
 {
     dm_status st = dm_buf_puts(out, core_sql);
     for (size_t i = 0; !st && i < dm_kind_count(); i++)
         st = table_sql(dm_kind_at(i), out);
+    if (!st)
+        st = dm_gpkg_v2_sql(out);
     if (!st)
         st = dm_buf_printf(out,
                            "INSERT INTO demine_meta (key, value) VALUES ('schema_version', '%d');"

@@ -157,6 +157,71 @@ dm_status dm_store_count(dm_store *s, const dm_kind *kind, bool include_drafts, 
     return s->be->count(s, kind, include_drafts, n, err);
 }
 
+/* Lists the fields of `kind` ("status, name, ...") into out. */
+static void field_names(const dm_kind *kind, char *out, size_t outsz)
+{
+    size_t used = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < kind->nfields && used < outsz; i++) {
+        int n = snprintf(out + used, outsz - used, "%s%s", i ? ", " : "", kind->fields[i].name);
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+}
+
+dm_status dm_store_scan(dm_store *s, const dm_kind *kind, const char *const *fields, size_t nfields,
+                        bool include_drafts, dm_scan_fn fn, void *ctx, dm_error *err)
+{
+    if (!kind || !fn || (nfields && !fields))
+        return dm_error_set(err, DM_EINVAL, "reading records: no kind, fields or function given");
+    for (size_t i = 0; i < nfields; i++) {
+        if (fields[i] && dm_kind_field_index(kind, fields[i]) >= 0)
+            continue;
+        char names[600];
+        field_names(kind, names, sizeof names);
+        return dm_error_set(err, DM_EINVAL, "%s records have no field '%s'; their fields are: %s",
+                            kind->name, fields[i] ? fields[i] : "(none)", names);
+    }
+    return s->be->scan(s, kind, fields, nfields, include_drafts, fn, ctx, err);
+}
+
+dm_status dm_store_stamp(dm_store *s, const dm_kind *const *kinds, size_t nkinds,
+                         char out[DM_STAMP_MAX], dm_error *err)
+{
+    out[0] = 0;
+    if (!kinds || !nkinds)
+        return dm_error_set(err, DM_EINVAL, "a stamp needs at least one kind of record");
+    for (size_t i = 0; i < nkinds; i++)
+        if (!kinds[i])
+            return dm_error_set(err, DM_EINVAL, "a stamp needs kinds of records, not NULL");
+    return s->be->stamp ? s->be->stamp(s, kinds, nkinds, out, err) : DM_OK;
+}
+
+dm_status dm_store_cache_get(dm_store *s, const char *name, const char *stamp, void **data,
+                             size_t *len, dm_error *err)
+{
+    *data = NULL;
+    *len = 0;
+    if (!name || !*name)
+        return dm_error_set(err, DM_EINVAL, "a cache entry needs a name");
+    /* "" is the stamp of a store that cannot tell: nothing is cached under it */
+    if (!stamp || !*stamp || !s->be->cache_get)
+        return DM_OK;
+    return s->be->cache_get(s, name, stamp, data, len, err);
+}
+
+dm_status dm_store_cache_put(dm_store *s, const char *name, const char *stamp, const void *data,
+                             size_t len, dm_error *err)
+{
+    if (!name || !*name)
+        return dm_error_set(err, DM_EINVAL, "a cache entry needs a name");
+    if (len && !data)
+        return dm_error_set(err, DM_EINVAL, "cache entry %s: no data given", name);
+    /* the backend refuses a call inside a transaction even when it keeps nothing */
+    return s->be->cache_put ? s->be->cache_put(s, name, stamp ? stamp : "", data, len, err) : DM_OK;
+}
+
 dm_status dm_store_history(dm_store *s, const dm_kind *kind, const char *code,
                            int (*fn)(const dm_change *c, void *ctx), void *ctx, dm_error *err)
 {
@@ -167,4 +232,17 @@ dm_status dm_store_check_integrity(dm_store *s, void (*fn)(const dm_finding *f, 
                                    void *ctx, dm_error *err)
 {
     return s->be->check_integrity(s, fn, ctx, err);
+}
+
+dm_status dm_store_cache_open(dm_store *s, const char *name, const char *stamp,
+                              dm_cache_reader **out, uint64_t *size, dm_error *err)
+{
+    *out = NULL;
+    *size = 0;
+    if (!name || !*name)
+        return dm_error_set(err, DM_EINVAL, "a cache entry needs a name");
+    /* "" is the stamp of a store that cannot tell: nothing is cached under it */
+    if (!stamp || !*stamp || !s->be->cache_open)
+        return DM_OK;
+    return s->be->cache_open(s, name, stamp, out, size, err);
 }

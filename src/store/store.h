@@ -85,7 +85,9 @@ dm_status dm_store_set_state(dm_store *store, const dm_kind *kind, const char *c
 
 typedef struct dm_query {
     const dm_kind *kind;
-    bool include_drafts; /* false: approved records only (official figures) */
+    bool include_drafts; /* false: approved records only (official figures);
+                            true: draft, submitted and approved records, never
+                            rejected ones */
     bool with_geometry;  /* false: rec->geom stays NULL (faster) */
     bool keep_damaged;   /* a geometry that cannot be read: rec->geom NULL and
                             rec->geom_damaged set, instead of an error */
@@ -106,9 +108,68 @@ void dm_cursor_close(dm_cursor *cur);
 dm_status dm_store_get(dm_store *store, const dm_kind *kind, const char *code, dm_record *rec,
                        dm_error *err);
 
-/* Number of records of a kind; approved only unless include_drafts. */
+/* Number of records of a kind; approved only unless include_drafts (then
+ * every record but the rejected ones). */
 dm_status dm_store_count(dm_store *store, const dm_kind *kind, bool include_drafts, int64_t *n,
                          dm_error *err);
+
+/* Reads the named fields of every record of `kind` without building
+ * records: the fastest way through many rows. Approved records only unless
+ * include_drafts (which adds draft and submitted records, never rejected
+ * ones). fn gets the record's code, its state and one text per field
+ * (NULL = unknown; the same text as a dm_record's value), all owned by the
+ * store and valid only during the call, in store order (fid); it returns
+ * non-zero to stop (still DM_OK). An unknown field name is DM_EINVAL. */
+typedef int (*dm_scan_fn)(const char *code, const char *state, const char *const *values,
+                          void *ctx);
+dm_status dm_store_scan(dm_store *store, const dm_kind *kind, const char *const *fields,
+                        size_t nfields, bool include_drafts, dm_scan_fn fn, void *ctx,
+                        dm_error *err);
+
+/* ---- derived data (caches) ----
+ * An analysis may keep a summary it derived from records (a cache) in the
+ * store, tied to the stamp of the tables it read. */
+
+#define DM_STAMP_MAX 160
+
+/* A stamp of the records of `kinds` ("accidents:12;victims:40"): it changes
+ * whenever any of them is inserted, updated or deleted, by demine or by any
+ * other program writing the database (QGIS, GDAL). Take it before reading the
+ * records a cache is derived from. out is "" when the backend cannot tell (an
+ * old database opened read-only, or a stamp too long for DM_STAMP_MAX): then
+ * nothing may be cached. nkinds == 0 is DM_EINVAL. */
+dm_status dm_store_stamp(dm_store *store, const dm_kind *const *kinds, size_t nkinds,
+                         char out[DM_STAMP_MAX], dm_error *err);
+
+/* The cache entry `name` if it was put with exactly `stamp`: *data is
+ * malloc'd (the caller frees it, also for len 0) and *len its size in bytes;
+ * *data is NULL (DM_OK) when there is none, it is stale, or stamp is "". */
+dm_status dm_store_cache_get(dm_store *store, const char *name, const char *stamp, void **data,
+                             size_t *len, dm_error *err);
+
+/* Keeps a copy of data (len bytes) under `name` with `stamp`, replacing what
+ * was there. Best effort, DM_OK whether kept or not: nothing is kept when the
+ * stamp is "" or no longer the current one, or the file cannot be written
+ * or is busy. A store opened read-only writes it through a short-lived
+ * connection of its own when the file is writable. Never inside an open
+ * transaction of the caller: that is DM_EINVAL. */
+dm_status dm_store_cache_put(dm_store *store, const char *name, const char *stamp, const void *data,
+                             size_t len, dm_error *err);
+
+/* Reading a large cache entry in pieces, without a copy of all of it. */
+typedef struct dm_cache_reader dm_cache_reader;
+
+/* Opens the cache entry `name` if it was put with exactly `stamp`; *out is
+ * NULL when there is none or it is stale, else *size is its length in bytes
+ * and *out is owned by the caller: dm_cache_close(). While it is open the
+ * entry reads as it was when opened. */
+dm_status dm_store_cache_open(dm_store *store, const char *name, const char *stamp,
+                              dm_cache_reader **out, uint64_t *size, dm_error *err);
+
+/* Reads len bytes at offset into buf. Beyond the end is DM_EINVAL. */
+dm_status dm_cache_read(dm_cache_reader *r, void *buf, size_t len, uint64_t offset, dm_error *err);
+
+void dm_cache_close(dm_cache_reader *r);
 
 /* ---- change log ---- */
 typedef struct dm_change {

@@ -30,6 +30,20 @@ typedef struct dm_store_backend {
                      dm_error *err);
     dm_status (*count)(dm_store *s, const dm_kind *kind, bool include_drafts, int64_t *n,
                        dm_error *err);
+    /* fields are checked against kind->fields by store.c before the call */
+    dm_status (*scan)(dm_store *s, const dm_kind *kind, const char *const *fields, size_t nfields,
+                      bool include_drafts, dm_scan_fn fn, void *ctx, dm_error *err);
+    /* optional: NULL means the backend cannot tell (the stamp is "") */
+    dm_status (*stamp)(dm_store *s, const dm_kind *const *kinds, size_t nkinds,
+                       char out[DM_STAMP_MAX], dm_error *err);
+    /* optional: NULL means no cache (get finds nothing, put keeps nothing) */
+    dm_status (*cache_get)(dm_store *s, const char *name, const char *stamp, void **data,
+                           size_t *len, dm_error *err);
+    /* optional: NULL means nothing is cached */
+    dm_status (*cache_open)(dm_store *s, const char *name, const char *stamp, dm_cache_reader **out,
+                            uint64_t *size, dm_error *err);
+    dm_status (*cache_put)(dm_store *s, const char *name, const char *stamp, const void *data,
+                           size_t len, dm_error *err);
     dm_status (*history)(dm_store *s, const dm_kind *kind, const char *code,
                          int (*fn)(const dm_change *c, void *ctx), void *ctx, dm_error *err);
     dm_status (*check_integrity)(dm_store *s, void (*fn)(const dm_finding *f, void *ctx), void *ctx,

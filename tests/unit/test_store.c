@@ -5,6 +5,7 @@
 
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <time.h>
 
 static dm_store *s;
 
@@ -293,6 +294,570 @@ TEST(read_only_store_refuses_writes)
     dm_store_close(ro);
 }
 
+/* ---- scanning, stamps, caches ---- */
+
+static int raw_exec(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    sqlite3_close(db);
+    return rc;
+}
+
+static dm_status insert_victim(dm_store *st, const char *sex, const char *age, const char *state,
+                               dm_error *err)
+{
+    dm_record r;
+    dm_record_init(&r, &dm_kind_victims);
+    dm_record_set(&r, "status", "injured", NULL);
+    dm_record_set(&r, "sex", sex, NULL);
+    dm_record_set(&r, "age", age, NULL);
+    snprintf(r.state, sizeof r.state, "%s", state);
+    dm_status rc = dm_store_insert(st, &r, "amina", err);
+    dm_record_clear(&r, dm_store_geo(st));
+    return rc;
+}
+
+typedef struct scanned {
+    int n, stop_after;
+    char rows[8][96];
+} scanned;
+
+static int collect(const char *code, const char *state, const char *const *v, void *ctx)
+{
+    scanned *sc = ctx;
+    if (sc->n < 8)
+        snprintf(sc->rows[sc->n], sizeof sc->rows[0], "%s %s %s %s %s", code, state,
+                 v[0] ? v[0] : "-", v[1] ? v[1] : "-", v[2] ? v[2] : "-");
+    sc->n++;
+    return sc->stop_after && sc->n >= sc->stop_after;
+}
+
+static int count_rows(const char *code, const char *state, const char *const *v, void *ctx)
+{
+    (void)v;
+    (*(int *)ctx) += code[0] && state[0];
+    return 0;
+}
+
+TEST(scan_reads_the_fields_asked_for_and_never_rejected_records)
+{
+    dm_error err;
+    CHECK(dm_store_begin(s, &err) == DM_OK);
+    CHECK(insert_victim(s, "f", "34", "approved", &err) == DM_OK);  /* VI-0001 */
+    CHECK(insert_victim(s, "m", NULL, "submitted", &err) == DM_OK); /* VI-0002 */
+    CHECK(insert_victim(s, "m", "12", "rejected", &err) == DM_OK);  /* VI-0003 */
+    CHECK(insert_victim(s, "f", "70", "draft", &err) == DM_OK);     /* VI-0004 */
+    CHECK(insert_victim(s, "m", "41", "approved", &err) == DM_OK);  /* VI-0005 */
+    CHECK(dm_store_commit(s, &err) == DM_OK);
+    const char *const fields[] = {"sex", "age", "group"};
+    scanned sc = {0};
+    CHECK(dm_store_scan(s, &dm_kind_victims, fields, 3, false, collect, &sc, &err) == DM_OK);
+    CHECK_EQ_INT(sc.n, 2);
+    CHECK_STR(sc.rows[0], "VI-0001 approved f 34 -");
+    CHECK_STR(sc.rows[1], "VI-0005 approved m 41 -");
+    memset(&sc, 0, sizeof sc);
+    CHECK(dm_store_scan(s, &dm_kind_victims, fields, 3, true, collect, &sc, &err) == DM_OK);
+    CHECK_EQ_INT(sc.n, 4);
+    CHECK_STR(sc.rows[0], "VI-0001 approved f 34 -");
+    CHECK_STR(sc.rows[1], "VI-0002 submitted m - -");
+    CHECK_STR(sc.rows[2], "VI-0004 draft f 70 -");
+    CHECK_STR(sc.rows[3], "VI-0005 approved m 41 -");
+    /* the function stops it */
+    memset(&sc, 0, sizeof sc);
+    sc.stop_after = 1;
+    CHECK(dm_store_scan(s, &dm_kind_victims, fields, 3, true, collect, &sc, &err) == DM_OK);
+    CHECK_EQ_INT(sc.n, 1);
+    /* no fields at all: codes and states */
+    int n = 0;
+    CHECK(dm_store_scan(s, &dm_kind_victims, NULL, 0, true, count_rows, &n, NULL) == DM_OK);
+    CHECK_EQ_INT(n, 4);
+}
+
+TEST(scan_names_an_unknown_field)
+{
+    dm_error err;
+    const char *const fields[] = {"sex", "shoe_size"};
+    scanned sc = {0};
+    CHECK(dm_store_scan(s, &dm_kind_victims, fields, 2, true, collect, &sc, &err) == DM_EINVAL);
+    CHECK(strstr(err.msg, "shoe_size") != NULL);
+    CHECK(strstr(err.msg, "age_group") != NULL); /* and lists the real ones */
+    CHECK_EQ_INT(sc.n, 0);
+}
+
+static int copy_first(const char *code, const char *state, const char *const *v, void *ctx)
+{
+    (void)code;
+    (void)state;
+    snprintf(ctx, 64, "%s", v[0] ? v[0] : "-");
+    return 1;
+}
+
+TEST(scan_gives_numbers_as_records_do)
+{
+    dm_error err;
+    dm_record r;
+    dm_record_init(&r, &dm_kind_eo_items);
+    dm_record_set(&r, "category", "AP mine", NULL);
+    dm_record_set(&r, "depth_m", "0.1", NULL);
+    r.geom = fx_wkt(s, "POINT(17.5 44.5)");
+    dm_store_begin(s, NULL);
+    CHECK(dm_store_insert(s, &r, "amina", &err) == DM_OK);
+    dm_store_commit(s, NULL);
+    char code[DM_CODE_MAX];
+    snprintf(code, sizeof code, "%s", r.code);
+    CHECK(dm_store_get(s, &dm_kind_eo_items, code, &r, &err) == DM_OK);
+    const char *const fields[] = {"depth_m"};
+    char got[64] = "";
+    CHECK(dm_store_scan(s, &dm_kind_eo_items, fields, 1, false, copy_first, got, &err) == DM_OK);
+    CHECK_STR(got, dm_record_get(&r, "depth_m"));
+    dm_record_clear(&r, dm_store_geo(s));
+}
+
+TEST(drafts_mean_all_but_rejected_records_in_counts_and_queries)
+{
+    int64_t n = 0;
+    CHECK(dm_store_count(s, &dm_kind_victims, true, &n, NULL) == DM_OK);
+    CHECK_EQ_INT(n, 4);
+    CHECK(dm_store_count(s, &dm_kind_victims, false, &n, NULL) == DM_OK);
+    CHECK_EQ_INT(n, 2);
+    dm_query q = {.kind = &dm_kind_victims, .include_drafts = true};
+    dm_cursor *c;
+    CHECK(dm_store_query(s, &q, &c, NULL) == DM_OK);
+    dm_record r;
+    dm_record_init(&r, &dm_kind_victims);
+    bool has;
+    int rows = 0;
+    while (dm_cursor_next(c, &r, &has, NULL) == DM_OK && has) {
+        rows++;
+        CHECK(strcmp(r.state, "rejected") != 0);
+    }
+    CHECK_EQ_INT(rows, 4);
+    dm_cursor_close(c);
+    dm_record_clear(&r, dm_store_geo(s));
+}
+
+static const dm_kind *const acc_vic[] = {&dm_kind_accidents, &dm_kind_victims};
+
+static void stamp_of(dm_store *st, char out[DM_STAMP_MAX])
+{
+    dm_error err;
+    if (dm_store_stamp(st, acc_vic, 2, out, &err) != DM_OK) {
+        fprintf(stderr, "    stamp: %s\n", err.msg);
+        out[0] = 0;
+    }
+}
+
+TEST(the_stamp_changes_with_every_write_by_any_program)
+{
+    dm_error err;
+    char a[DM_STAMP_MAX], b[DM_STAMP_MAX];
+    stamp_of(s, a);
+    char want[DM_STAMP_MAX];
+    snprintf(want, sizeof want, "accidents:%lld;victims:%lld",
+             (long long)scalar("SELECT n FROM demine_stamp WHERE tbl = 'accidents'"),
+             (long long)scalar("SELECT n FROM demine_stamp WHERE tbl = 'victims'"));
+    CHECK_STR(a, want);
+    CHECK(scalar("SELECT n FROM demine_stamp WHERE tbl = 'victims'") >= 5);
+    /* reading changes nothing */
+    int64_t n;
+    dm_store_count(s, &dm_kind_victims, true, &n, NULL);
+    stamp_of(s, b);
+    CHECK_STR(b, a);
+    /* dm_store_insert */
+    dm_store_begin(s, NULL);
+    CHECK(insert_victim(s, "u", "20", "approved", &err) == DM_OK); /* VI-0006 */
+    dm_store_commit(s, NULL);
+    stamp_of(s, b);
+    CHECK(strcmp(a, b) != 0);
+    /* dm_store_update */
+    snprintf(a, sizeof a, "%s", b);
+    dm_record r;
+    dm_record_init(&r, &dm_kind_victims);
+    CHECK(dm_store_get(s, &dm_kind_victims, "VI-0006", &r, &err) == DM_OK);
+    dm_record_set(&r, "age", "21", NULL);
+    dm_store_begin(s, NULL);
+    CHECK(dm_store_update(s, &r, 0, "amina", &err) == DM_OK);
+    dm_store_commit(s, NULL);
+    dm_record_clear(&r, dm_store_geo(s));
+    stamp_of(s, b);
+    CHECK(strcmp(a, b) != 0);
+    /* dm_store_set_state */
+    snprintf(a, sizeof a, "%s", b);
+    dm_store_begin(s, NULL);
+    CHECK(dm_store_set_state(s, &dm_kind_victims, "VI-0006", "submitted", NULL, "amina", &err) ==
+          DM_OK);
+    dm_store_commit(s, NULL);
+    stamp_of(s, b);
+    CHECK(strcmp(a, b) != 0);
+    /* a rolled back write leaves it */
+    snprintf(a, sizeof a, "%s", b);
+    dm_store_begin(s, NULL);
+    CHECK(insert_victim(s, "u", "20", "approved", &err) == DM_OK);
+    dm_store_rollback(s);
+    stamp_of(s, b);
+    CHECK_STR(b, a);
+    /* another program (QGIS, GDAL, the sqlite3 shell) edits, then deletes */
+    CHECK_EQ_INT(raw_exec(fx_db, "UPDATE victims SET injuries = 'leg' WHERE code = 'VI-0006'"),
+                 SQLITE_OK);
+    stamp_of(s, b);
+    CHECK(strcmp(a, b) != 0);
+    snprintf(a, sizeof a, "%s", b);
+    CHECK_EQ_INT(raw_exec(fx_db, "DELETE FROM accidents WHERE code = 'nothing'"), SQLITE_OK);
+    stamp_of(s, b);
+    CHECK_STR(b, a); /* no row deleted: no change */
+    int64_t v0 = scalar("SELECT n FROM demine_stamp WHERE tbl = 'victims'");
+    CHECK_EQ_INT(raw_exec(fx_db, "INSERT INTO victims (code, state) VALUES ('VI-9000', 'draft');"
+                                 " DELETE FROM victims WHERE code = 'VI-9000'"),
+                 SQLITE_OK);
+    stamp_of(s, b);
+    snprintf(want, sizeof want, "accidents:0;victims:%lld", (long long)(v0 + 2));
+    CHECK_STR(b, want);
+    /* a read-only store sees the same stamp */
+    dm_store *ro;
+    CHECK(dm_store_open(fx_db, DM_STORE_READ, &ro, &err) == DM_OK);
+    stamp_of(ro, a);
+    CHECK_STR(a, b);
+    dm_store_close(ro);
+    CHECK(dm_store_stamp(s, acc_vic, 0, a, &err) == DM_EINVAL);
+}
+
+static int64_t trigger_count(const char *name)
+{
+    char sql[200];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name"
+             " = '%s'",
+             name);
+    return scalar(sql);
+}
+
+TEST(a_bulk_import_bumps_the_stamp_once_and_keeps_its_triggers)
+{
+    dm_error err;
+    int64_t v0 = scalar("SELECT n FROM demine_stamp WHERE tbl = 'victims'");
+    /* rolled back: no change, the trigger is back */
+    CHECK(dm_store_begin_bulk(s, &dm_kind_victims, &err) == DM_OK);
+    CHECK(insert_victim(s, "f", "30", "approved", &err) == DM_OK);
+    /* other connections never see the trigger missing */
+    CHECK_EQ_INT(trigger_count("demine_stamp_victims_insert"), 1);
+    dm_store_rollback(s);
+    CHECK_EQ_INT(scalar("SELECT n FROM demine_stamp WHERE tbl = 'victims'"), v0);
+    CHECK_EQ_INT(trigger_count("demine_stamp_victims_insert"), 1);
+    /* committed: one bump for all the rows */
+    CHECK(dm_store_begin_bulk(s, &dm_kind_victims, &err) == DM_OK);
+    for (int i = 0; i < 50; i++)
+        CHECK(insert_victim(s, "f", "30", "approved", &err) == DM_OK);
+    CHECK(dm_store_commit(s, &err) == DM_OK);
+    CHECK_EQ_INT(scalar("SELECT n FROM demine_stamp WHERE tbl = 'victims'"), v0 + 1);
+    CHECK_EQ_INT(trigger_count("demine_stamp_victims_insert"), 1);
+    /* and the trigger works again */
+    dm_store_begin(s, NULL);
+    CHECK(insert_victim(s, "f", "30", "approved", &err) == DM_OK);
+    dm_store_commit(s, NULL);
+    CHECK_EQ_INT(scalar("SELECT n FROM demine_stamp WHERE tbl = 'victims'"), v0 + 2);
+    /* a table with geometry: both of its insert triggers come back */
+    int64_t h0 = scalar("SELECT n FROM demine_stamp WHERE tbl = 'hazards'");
+    CHECK(dm_store_begin_bulk(s, &dm_kind_hazards, &err) == DM_OK);
+    CHECK(insert_hazard(NULL, "SHA", "approved", &err) == DM_OK);
+    CHECK(insert_hazard(NULL, "SHA", "approved", &err) == DM_OK);
+    dm_store_rollback(s);
+    CHECK_EQ_INT(trigger_count("demine_stamp_hazards_insert"), 1);
+    CHECK_EQ_INT(trigger_count("rtree_hazards_geom_insert"), 1);
+    CHECK_EQ_INT(scalar("SELECT n FROM demine_stamp WHERE tbl = 'hazards'"), h0);
+    CHECK(dm_store_begin_bulk(s, &dm_kind_hazards, &err) == DM_OK);
+    CHECK(insert_hazard(NULL, "SHA", "approved", &err) == DM_OK);
+    CHECK(insert_hazard(NULL, "SHA", "approved", &err) == DM_OK);
+    CHECK(dm_store_commit(s, &err) == DM_OK);
+    CHECK_EQ_INT(scalar("SELECT n FROM demine_stamp WHERE tbl = 'hazards'"), h0 + 1);
+    CHECK_EQ_INT(trigger_count("demine_stamp_hazards_insert"), 1);
+    CHECK_EQ_INT(trigger_count("rtree_hazards_geom_insert"), 1);
+}
+
+typedef struct found {
+    int n;
+    char what[8][64];
+    char detail[8][512];
+} found;
+
+static void keep_finding(const dm_finding *f, void *ctx)
+{
+    found *fd = ctx;
+    if (fd->n < 8) {
+        snprintf(fd->what[fd->n], sizeof fd->what[0], "%s", f->what);
+        snprintf(fd->detail[fd->n], sizeof fd->detail[0], "%s", f->detail);
+    }
+    fd->n++;
+}
+
+static bool has_finding(const found *fd, const char *what, const char *in_detail)
+{
+    for (int i = 0; i < fd->n && i < 8; i++)
+        if (!strcmp(fd->what[i], what) && strstr(fd->detail[i], in_detail))
+            return true;
+    return false;
+}
+
+TEST(integrity_check_sees_a_missing_stamp_trigger)
+{
+    found fd = {0};
+    CHECK(dm_store_check_integrity(s, keep_finding, &fd, NULL) == DM_OK);
+    CHECK(!has_finding(&fd, "stamp-triggers", ""));
+    CHECK_EQ_INT(raw_exec(fx_db, "DROP TRIGGER demine_stamp_victims_update"), SQLITE_OK);
+    memset(&fd, 0, sizeof fd);
+    CHECK(dm_store_check_integrity(s, keep_finding, &fd, NULL) == DM_OK);
+    CHECK(has_finding(&fd, "stamp-triggers", "victims: 1 of the 3"));
+    CHECK_EQ_INT(raw_exec(fx_db, "CREATE TRIGGER demine_stamp_victims_update AFTER UPDATE ON"
+                                 " victims BEGIN UPDATE demine_stamp SET n = n + 1 WHERE tbl ="
+                                 " 'victims'; END"),
+                 SQLITE_OK);
+    memset(&fd, 0, sizeof fd);
+    CHECK(dm_store_check_integrity(s, keep_finding, &fd, NULL) == DM_OK);
+    CHECK(!has_finding(&fd, "stamp-triggers", ""));
+}
+
+static unsigned char *pattern(size_t n, unsigned seed)
+{
+    unsigned char *p = malloc(n ? n : 1);
+    for (size_t i = 0; p && i < n; i++) {
+        seed = seed * 1103515245u + 12345u;
+        p[i] = (unsigned char)(seed >> 16);
+    }
+    return p;
+}
+
+TEST(a_cache_is_found_only_with_its_stamp)
+{
+    dm_error err;
+    char st0[DM_STAMP_MAX];
+    stamp_of(s, st0);
+    CHECK(st0[0] != 0);
+    size_t n = (size_t)32 << 20; /* a summary of a million records is about that big */
+    unsigned char *blob = pattern(n, 7);
+    CHECK(dm_store_cache_put(s, "casualty-facts", st0, blob, n, &err) == DM_OK);
+    void *data = NULL;
+    size_t len = 0;
+    CHECK(dm_store_cache_get(s, "casualty-facts", st0, &data, &len, &err) == DM_OK);
+    CHECK(data != NULL);
+    CHECK_EQ_INT(len, n);
+    CHECK(data && len == n && memcmp(data, blob, n) == 0);
+    free(data);
+    /* another stamp, another name: nothing */
+    CHECK(dm_store_cache_get(s, "casualty-facts", "accidents:0;victims:0", &data, &len, &err) ==
+          DM_OK);
+    CHECK(data == NULL);
+    CHECK_EQ_INT(len, 0);
+    CHECK(dm_store_cache_get(s, "other", st0, &data, &len, &err) == DM_OK);
+    CHECK(data == NULL);
+    CHECK(dm_store_cache_get(s, "casualty-facts", "", &data, &len, &err) == DM_OK);
+    CHECK(data == NULL);
+    /* an empty entry is an entry */
+    CHECK(dm_store_cache_put(s, "empty", st0, "", 0, &err) == DM_OK);
+    CHECK(dm_store_cache_get(s, "empty", st0, &data, &len, &err) == DM_OK);
+    CHECK(data != NULL);
+    CHECK_EQ_INT(len, 0);
+    free(data);
+    /* a record changes: the old entry is stale for the new stamp */
+    dm_store_begin(s, NULL);
+    CHECK(insert_victim(s, "f", "30", "approved", &err) == DM_OK);
+    dm_store_commit(s, NULL);
+    char st1[DM_STAMP_MAX];
+    stamp_of(s, st1);
+    CHECK(dm_store_cache_get(s, "casualty-facts", st1, &data, &len, &err) == DM_OK);
+    CHECK(data == NULL);
+    /* a put with a stamp that is no longer true keeps nothing */
+    CHECK(dm_store_cache_put(s, "casualty-facts", st0, blob, 10, &err) == DM_OK);
+    CHECK(dm_store_cache_get(s, "casualty-facts", st0, &data, &len, &err) == DM_OK);
+    CHECK(data != NULL && len == n); /* the first entry, untouched */
+    free(data);
+    CHECK(dm_store_cache_put(s, "casualty-facts", "victims:x", blob, 10, &err) == DM_OK);
+    CHECK(dm_store_cache_get(s, "casualty-facts", "victims:x", &data, &len, &err) == DM_OK);
+    CHECK(data == NULL);
+    /* never inside a transaction */
+    dm_store_begin(s, NULL);
+    CHECK(dm_store_cache_put(s, "casualty-facts", st1, blob, 10, &err) == DM_EINVAL);
+    CHECK(strstr(err.msg, "transaction") != NULL);
+    dm_store_rollback(s);
+    /* the caches are not layers of the GeoPackage */
+    CHECK_EQ_INT(scalar("SELECT count(*) FROM gpkg_contents WHERE table_name LIKE 'demine_%'"
+                        " AND table_name NOT IN ('demine_meta', 'demine_change_log')"),
+                 0);
+    free(blob);
+}
+
+TEST(a_read_only_store_keeps_a_cache_in_a_writable_file)
+{
+    dm_error err;
+    dm_store *ro;
+    CHECK(dm_store_open(fx_db, DM_STORE_READ, &ro, &err) == DM_OK);
+    char st[DM_STAMP_MAX];
+    stamp_of(ro, st);
+    CHECK(st[0] != 0);
+    unsigned char *blob = pattern(100000, 3);
+    CHECK(dm_store_cache_put(ro, "ro-entry", st, blob, 100000, &err) == DM_OK);
+    void *data = NULL;
+    size_t len = 0;
+    CHECK(dm_store_cache_get(ro, "ro-entry", st, &data, &len, &err) == DM_OK);
+    CHECK(data && len == 100000 && memcmp(data, blob, len) == 0);
+    free(data);
+    CHECK_EQ_INT(scalar("SELECT length(data) FROM demine_cache WHERE name = 'ro-entry'"), 100000);
+    dm_store_close(ro);
+    /* a file it cannot write: nothing kept, no error (root writes anyway) */
+    if (geteuid() != 0) {
+        CHECK(chmod(fx_db, 0444) == 0);
+        CHECK(dm_store_open(fx_db, DM_STORE_READ, &ro, &err) == DM_OK);
+        CHECK(dm_store_cache_put(ro, "ro-denied", st, blob, 10, &err) == DM_OK);
+        CHECK(dm_store_cache_get(ro, "ro-denied", st, &data, &len, &err) == DM_OK);
+        CHECK(data == NULL);
+        dm_store_close(ro);
+        chmod(fx_db, 0644);
+    }
+    free(blob);
+}
+
+TEST(a_busy_database_keeps_no_cache_and_does_not_wait_long)
+{
+    dm_error err;
+    dm_store *ro;
+    CHECK(dm_store_open(fx_db, DM_STORE_READ, &ro, &err) == DM_OK);
+    char st[DM_STAMP_MAX];
+    stamp_of(ro, st);
+    sqlite3 *other;
+    CHECK(sqlite3_open_v2(fx_db, &other, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK);
+    CHECK(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK);
+    time_t t0 = time(NULL);
+    CHECK(dm_store_cache_put(ro, "busy", st, "abc", 3, &err) == DM_OK);
+    CHECK(dm_store_cache_put(s, "busy", st, "abc", 3, &err) == DM_OK);
+    CHECK(time(NULL) - t0 <= 2);
+    sqlite3_exec(other, "COMMIT", NULL, NULL, NULL);
+    sqlite3_close(other);
+    void *data = (void *)1;
+    size_t len = 1;
+    CHECK(dm_store_cache_get(ro, "busy", st, &data, &len, &err) == DM_OK);
+    CHECK(data == NULL);
+    dm_store_close(ro);
+}
+
+/* Makes `path` a schema version 1 database: what demine wrote before stamps. */
+static int make_v1(const char *path)
+{
+    dm_store *o;
+    if (dm_store_create(path, "old", &o, NULL))
+        return 1;
+    dm_store_begin(o, NULL);
+    dm_record r;
+    dm_record_init(&r, &dm_kind_victims);
+    dm_record_set(&r, "sex", "f", NULL);
+    dm_status st = dm_store_insert(o, &r, "old", NULL);
+    dm_record_clear(&r, dm_store_geo(o));
+    st = st ? st : dm_store_commit(o, NULL);
+    dm_store_close(o);
+    if (st)
+        return 1;
+    char sql[8192] = "BEGIN;";
+    for (size_t i = 0; i < dm_kind_count(); i++) {
+        const char *t = dm_kind_at(i)->table;
+        size_t used = strlen(sql);
+        snprintf(sql + used, sizeof sql - used,
+                 "DROP TRIGGER demine_stamp_%1$s_insert; DROP TRIGGER demine_stamp_%1$s_update;"
+                 " DROP TRIGGER demine_stamp_%1$s_delete;",
+                 t);
+    }
+    size_t used = strlen(sql);
+    snprintf(sql + used, sizeof sql - used,
+             "DROP TABLE demine_stamp; DROP TABLE demine_cache; UPDATE demine_meta SET value ="
+             " '1' WHERE key = 'schema_version'; COMMIT;");
+    return raw_exec(path, sql) != SQLITE_OK;
+}
+
+static int64_t scalar_at(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+    sqlite3_stmt *q;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+        v = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return v;
+}
+
+TEST(a_version_1_database_is_read_as_it_is_and_upgraded_for_writing)
+{
+    dm_error err;
+    char path[400];
+    snprintf(path, sizeof path, "%s/v1.gpkg", fx_dir);
+    CHECK(make_v1(path) == 0);
+    CHECK_EQ_INT(scalar_at(path, "SELECT count(*) FROM sqlite_master WHERE name LIKE "
+                                 "'demine_stamp%' OR name = 'demine_cache'"),
+                 0);
+    /* read-only: it works, without stamps or caches, and stays version 1 */
+    dm_store *o;
+    CHECK(dm_store_open(path, DM_STORE_READ, &o, &err) == DM_OK);
+    char st[DM_STAMP_MAX] = "x";
+    CHECK(dm_store_stamp(o, acc_vic, 2, st, &err) == DM_OK);
+    CHECK_STR(st, "");
+    void *data = (void *)1;
+    size_t len = 1;
+    CHECK(dm_store_cache_get(o, "casualty-facts", "victims:1", &data, &len, &err) == DM_OK);
+    CHECK(data == NULL);
+    CHECK(dm_store_cache_put(o, "casualty-facts", "victims:1", "abc", 3, &err) == DM_OK);
+    int64_t n = 0;
+    CHECK(dm_store_count(o, &dm_kind_victims, true, &n, &err) == DM_OK);
+    CHECK_EQ_INT(n, 1);
+    scanned sc = {0};
+    const char *const fields[] = {"sex", "age", "group"};
+    CHECK(dm_store_scan(o, &dm_kind_victims, fields, 3, false, collect, &sc, &err) == DM_OK);
+    CHECK_STR(sc.rows[0], "VI-0001 approved f - -");
+    found fd = {0};
+    CHECK(dm_store_check_integrity(o, keep_finding, &fd, &err) == DM_OK);
+    CHECK_EQ_INT(fd.n, 0);
+    dm_store_close(o);
+    CHECK_EQ_INT(scalar_at(path, "SELECT value FROM demine_meta WHERE key = 'schema_version'"), 1);
+    /* for writing: upgraded to version 2 in place */
+    CHECK(dm_store_open(path, DM_STORE_WRITE, &o, &err) == DM_OK);
+    CHECK_EQ_INT(scalar_at(path, "SELECT value FROM demine_meta WHERE key = 'schema_version'"), 2);
+    CHECK_EQ_INT(scalar_at(path, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND"
+                                 " name LIKE 'demine_stamp_%'"),
+                 3 * (int64_t)dm_kind_count());
+    CHECK_EQ_INT(scalar_at(path, "SELECT count(*) FROM demine_stamp WHERE n = 0"),
+                 (int64_t)dm_kind_count());
+    CHECK(dm_store_stamp(o, acc_vic, 2, st, &err) == DM_OK);
+    CHECK_STR(st, "accidents:0;victims:0");
+    dm_store_begin(o, NULL);
+    dm_record r;
+    dm_record_init(&r, &dm_kind_victims);
+    dm_record_set(&r, "sex", "m", NULL);
+    CHECK(dm_store_insert(o, &r, "new", &err) == DM_OK);
+    dm_record_clear(&r, dm_store_geo(o));
+    dm_store_commit(o, NULL);
+    CHECK(dm_store_stamp(o, acc_vic, 2, st, &err) == DM_OK);
+    CHECK_STR(st, "accidents:0;victims:1");
+    CHECK(dm_store_cache_put(o, "c", st, "abc", 3, &err) == DM_OK);
+    CHECK(dm_store_cache_get(o, "c", st, &data, &len, &err) == DM_OK);
+    CHECK(data && len == 3 && !memcmp(data, "abc", 3));
+    free(data);
+    memset(&fd, 0, sizeof fd);
+    CHECK(dm_store_check_integrity(o, keep_finding, &fd, &err) == DM_OK);
+    CHECK_EQ_INT(fd.n, 0);
+    dm_store_close(o);
+    /* and opening it again changes nothing more */
+    CHECK(dm_store_open(path, DM_STORE_WRITE, &o, &err) == DM_OK);
+    CHECK(dm_store_stamp(o, acc_vic, 2, st, &err) == DM_OK);
+    CHECK_STR(st, "accidents:0;victims:1");
+    dm_store_close(o);
+    /* a version this demine does not know is refused */
+    CHECK_EQ_INT(raw_exec(path, "UPDATE demine_meta SET value = '3' WHERE key ="
+                                " 'schema_version'"),
+                 SQLITE_OK);
+    CHECK(dm_store_open(path, DM_STORE_READ, &o, &err) == DM_EFORMAT);
+    CHECK(strstr(err.msg, "version 3") != NULL);
+    CHECK(dm_store_open(path, DM_STORE_WRITE, &o, &err) == DM_EFORMAT);
+}
+
 int main(void)
 {
     s = fx_new_store();
@@ -311,6 +876,17 @@ int main(void)
         T(integrity_check_is_clean_then_sees_tampering),
         T(opening_files_that_are_not_demine_databases),
         T(read_only_store_refuses_writes),
+        T(scan_reads_the_fields_asked_for_and_never_rejected_records),
+        T(scan_names_an_unknown_field),
+        T(scan_gives_numbers_as_records_do),
+        T(drafts_mean_all_but_rejected_records_in_counts_and_queries),
+        T(the_stamp_changes_with_every_write_by_any_program),
+        T(a_bulk_import_bumps_the_stamp_once_and_keeps_its_triggers),
+        T(integrity_check_sees_a_missing_stamp_trigger),
+        T(a_cache_is_found_only_with_its_stamp),
+        T(a_read_only_store_keeps_a_cache_in_a_writable_file),
+        T(a_busy_database_keeps_no_cache_and_does_not_wait_long),
+        T(a_version_1_database_is_read_as_it_is_and_upgraded_for_writing),
     };
     int rc = t_run(cases, sizeof cases / sizeof cases[0]);
     fx_done(s);
