@@ -2,6 +2,7 @@
 
 #include "analysis/incidents.h"
 #include "core/strmap.h"
+#include "core/utf8.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -34,6 +35,18 @@ static const char *base_name(const char *path)
 {
     const char *slash = strrchr(path, '/');
     return slash ? slash + 1 : path;
+}
+
+/* A value as a message shows it: at most 80 bytes, cut between characters. */
+typedef struct shown {
+    char s[81];
+} shown;
+
+static shown show(const char *v)
+{
+    shown out = {""};
+    dm_utf8_copy(out.s, sizeof out.s, v ? v : "");
+    return out;
 }
 
 static dm_status remember_ref(dm_casualty_import *s, const char *ref, const char *holder)
@@ -131,8 +144,8 @@ static dm_status link_accident(dm_store *store, dm_record *rec, int64_t row, voi
     const char *ref = dm_record_get(rec, "incident_ref");
     const char *holder = ref_holder(s, ref);
     if (holder)
-        return dm_error_set(err, DM_ECONFLICT, "incident_ref '%s' is already used by %s", ref,
-                            holder);
+        return dm_error_set(err, DM_ECONFLICT, "incident_ref '%s' is already used by %s",
+                            show(ref).s, holder);
     st = dm_incident_complete(s->loc, rec, err);
     if (!st && ref) {
         char here[48];
@@ -156,17 +169,17 @@ static dm_status link_victim(dm_store *store, dm_record *rec, int64_t row, void 
     const char *code = dm_record_get(rec, "accident_code");
     if (code && dm_strmap_find(&s->codes, code) < 0)
         return dm_error_set(err, DM_ENOTFOUND,
-                            "accident_code '%s' names no accident in the database", code);
+                            "accident_code '%s' names no accident in the database", show(code).s);
     if (ref) {
         const char *holder = ref_holder(s, ref);
         if (!holder)
             return dm_error_set(err, DM_ENOTFOUND,
                                 "incident_ref '%s' has no incident: import its accident first",
-                                ref);
+                                show(ref).s);
         if (code && strcmp(code, holder))
             return dm_error_set(err, DM_EINVAL,
-                                "incident_ref '%s' is accident %s but accident_code says %s", ref,
-                                holder, code);
+                                "incident_ref '%s' is accident %s but accident_code says %s",
+                                show(ref).s, holder, show(code).s);
         if (!code)
             return dm_record_set(rec, "accident_code", holder, err);
         return DM_OK;
@@ -218,7 +231,7 @@ static void disagreement(dm_geo *geo, const dm_record *a, const dm_record *b, ch
         const char *x = dm_record_get(a, incident_fields[i]);
         const char *y = dm_record_get(b, incident_fields[i]);
         if (x && y && strcmp(x, y)) {
-            snprintf(out, outsz, "%s '%.80s' against '%.80s'", incident_fields[i], y, x);
+            snprintf(out, outsz, "%s '%s' against '%s'", incident_fields[i], show(y).s, show(x).s);
             return;
         }
     }
@@ -248,7 +261,8 @@ static bool rows_disagree(dm_geo *geo, const held_row *rows, const size_t *membe
             }
             const char *w = dm_record_get(&rows[members[first]].rec, incident_fields[f]);
             if (strcmp(v, w)) {
-                snprintf(diff, diffsz, "%s '%.80s' against '%.80s'", incident_fields[f], v, w);
+                snprintf(diff, diffsz, "%s '%s' against '%s'", incident_fields[f], show(v).s,
+                         show(w).s);
                 *j = first;
                 *k = m;
                 return true;
@@ -371,6 +385,10 @@ static int cmp_ref(const void *a, const void *b, void *ctx)
     return c ? c : (*x < *y ? -1 : *x > *y);
 }
 
+static dm_status store_kept(dm_casualty_import *s, dm_store *store, dm_import_rejects *rj,
+                            const char *ref, const size_t *members, size_t n, dm_import_result *res,
+                            dm_error *err);
+
 /* One incident's rows (members, in row order): check, make or find the
  * accident, store the victims. A refusal goes to the rejects file. */
 static dm_status store_incident(dm_casualty_import *s, dm_store *store, dm_import_rejects *rj,
@@ -386,11 +404,55 @@ static dm_status store_incident(dm_casualty_import *s, dm_store *store, dm_impor
     size_t a, b;
     if (rows_disagree(geo, rows, members, n, &a, &b, diff, sizeof diff)) {
         snprintf(why, sizeof why,
-                 "incident_ref '%.60s': row %lld and row %lld disagree on %s; every row of "
+                 "incident_ref '%s': row %lld and row %lld disagree on %s; every row of "
                  "this incident is rejected",
-                 ref, (long long)rows[members[a]].row, (long long)rows[members[b]].row, diff);
+                 show(ref).s, (long long)rows[members[a]].row, (long long)rows[members[b]].row,
+                 diff);
         return reject_incident(rj, rows, members, n, why, err);
     }
+    /* rows whose own victim code is taken go now, so that an incident
+       none of whose victims can be stored is not made either */
+    size_t *keep = malloc(n * sizeof *keep), nkeep = 0;
+    if (!keep)
+        return dm_error_set(err, DM_ENOMEM, "out of memory");
+    dm_status st = DM_OK;
+    for (size_t m = 0; !st && m < n; m++) {
+        held_row *h = &rows[members[m]];
+        if (h->rec.code[0]) {
+            dm_record other;
+            dm_record_init(&other, &dm_kind_victims);
+            dm_error e;
+            dm_status gst = dm_store_get(store, &dm_kind_victims, h->rec.code, &other, &e);
+            dm_record_clear(&other, geo);
+            if (gst == DM_OK) {
+                snprintf(why, sizeof why, "victims %s already exists", h->rec.code);
+                st = dm_import_reject(rj, h->row, why, err);
+                continue;
+            }
+            if (gst != DM_ENOTFOUND)
+                st = dm_error_set(err, gst, "%s", e.msg);
+        }
+        keep[nkeep++] = members[m];
+    }
+    if (st || !nkeep) {
+        free(keep);
+        return st;
+    }
+    members = keep;
+    n = nkeep;
+    st = store_kept(s, store, rj, ref, members, n, res, err);
+    free(keep);
+    return st;
+}
+
+/* The rest of store_incident, for the rows that can be stored. */
+static dm_status store_kept(dm_casualty_import *s, dm_store *store, dm_import_rejects *rj,
+                            const char *ref, const size_t *members, size_t n, dm_import_result *res,
+                            dm_error *err)
+{
+    dm_geo *geo = dm_store_geo(store);
+    held_row *rows = s->rows;
+    char why[700], diff[300];
     const char *holder = ref_holder(s, ref);
     char code[DM_CODE_MAX] = "";
     dm_status st = DM_OK;
@@ -403,9 +465,9 @@ static dm_status store_incident(dm_casualty_import *s, dm_store *store, dm_impor
             disagreement(geo, &stored, &rows[members[k]].rec, diff, sizeof diff);
             if (diff[0]) {
                 snprintf(why, sizeof why,
-                         "incident_ref '%.60s' is accident %s already, and row %lld disagrees "
+                         "incident_ref '%s' is accident %s already, and row %lld disagrees "
                          "with it on %s",
-                         ref, holder, (long long)rows[members[k]].row, diff);
+                         show(ref).s, holder, (long long)rows[members[k]].row, diff);
                 dm_record_clear(&stored, geo);
                 return reject_incident(rj, rows, members, n, why, err);
             }
@@ -422,7 +484,7 @@ static dm_status store_incident(dm_casualty_import *s, dm_store *store, dm_impor
         if (!st && !acc.geom) {
             dm_record_clear(&acc, geo);
             snprintf(why, sizeof why,
-                     "incident_ref '%.60s' has no position (lon/lat) in any of its rows", ref);
+                     "incident_ref '%s' has no position (lon/lat) in any of its rows", show(ref).s);
             return reject_incident(rj, rows, members, n, why, err);
         }
         if (!st)
@@ -455,6 +517,18 @@ static dm_status store_incident(dm_casualty_import *s, dm_store *store, dm_impor
     return st;
 }
 
+typedef struct run_ctx {
+    const size_t *order;
+} run_ctx;
+
+/* Runs by their first row (order within a run is by row). */
+static int cmp_run(const void *a, const void *b, void *ctx)
+{
+    const run_ctx *c = ctx;
+    size_t x = c->order[*(const size_t *)a], y = c->order[*(const size_t *)b];
+    return x < y ? -1 : x > y;
+}
+
 static dm_status finish_rows(dm_store *store, dm_import_rejects *rj, dm_import_result *res,
                              void *ctx, dm_error *err)
 {
@@ -469,14 +543,30 @@ static dm_status finish_rows(dm_store *store, dm_import_rejects *rj, dm_import_r
     for (size_t i = 0; i < s->nrows; i++)
         order[i] = i;
     qsort_r(order, s->nrows, sizeof *order, cmp_ref, s->rows);
-    for (size_t b = 0; !st && b < s->nrows;) {
+    /* the incidents (runs of one incident_ref), stored in the order of
+       their first rows, so that codes follow the file */
+    size_t *runs = malloc(s->nrows * sizeof *runs), nruns = 0;
+    if (!runs) {
+        free(order);
+        return dm_error_set(err, DM_ENOMEM, "out of memory grouping %zu rows", s->nrows);
+    }
+    for (size_t b = 0; b < s->nrows;) {
         const char *ref = dm_record_get(&s->rows[order[b]].rec, "incident_ref");
-        size_t e = b + 1;
+        runs[nruns++] = b;
+        while (++b < s->nrows &&
+               !strcmp(ref, dm_record_get(&s->rows[order[b]].rec, "incident_ref")))
+            ;
+    }
+    run_ctx rc = {order};
+    qsort_r(runs, nruns, sizeof *runs, cmp_run, &rc);
+    for (size_t r = 0; !st && r < nruns; r++) {
+        size_t b = runs[r], e = b + 1;
+        const char *ref = dm_record_get(&s->rows[order[b]].rec, "incident_ref");
         while (e < s->nrows && !strcmp(ref, dm_record_get(&s->rows[order[e]].rec, "incident_ref")))
             e++;
         st = store_incident(s, store, rj, order + b, e - b, res, err);
-        b = e;
     }
+    free(runs);
     free(order);
     return st;
 }

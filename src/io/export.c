@@ -1,5 +1,6 @@
 #include "io/export.h"
 
+#include "core/buf.h"
 #include "io/gdal_util.h"
 
 #include <dirent.h>
@@ -8,6 +9,7 @@
 #include <gdal.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +43,62 @@ const char *dm_export_driver_for(const char *path)
 static bool exported(const dm_field *f, bool personal)
 {
     return personal || !(f->flags & DM_FIELD_PERSONAL);
+}
+
+static bool has_personal_fields(const dm_kind *k)
+{
+    for (size_t i = 0; i < k->nfields; i++)
+        if (k->fields[i].flags & DM_FIELD_PERSONAL)
+            return true;
+    return false;
+}
+
+/* The attributes (a source's unmapped columns) of a kind with personal
+ * data may hold more of it: they go out only with the personal data. */
+static bool attributes_exported(const dm_export_opts *o)
+{
+    return o->personal_data || !has_personal_fields(o->kind);
+}
+
+/* Appends text trimmed, blanks collapsed and ASCII letters lowercased, so
+ * that "Ana  Petrović " and "ana petrović" are one person. */
+static void normalise_into(dm_buf *b, const char *text)
+{
+    bool blank = false, any = false;
+    for (const unsigned char *p = (const unsigned char *)text; p && *p; p++) {
+        if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
+            blank = any;
+            continue;
+        }
+        if (blank)
+            dm_buf_append(b, " ", 1);
+        blank = false;
+        any = true;
+        char c = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+        dm_buf_append(b, &c, 1);
+    }
+}
+
+/* person_id: "P-" and 16 hex digits of BLAKE2b keyed with the database's
+ * secret over the normalised name and address; "" when the name is unknown. */
+static void person_id(const unsigned char key[32], const dm_record *rec, char out[20])
+{
+    out[0] = 0;
+    const char *name = dm_record_get(rec, "name");
+    if (!name || !*name)
+        return;
+    dm_buf b;
+    dm_buf_init(&b, 0);
+    normalise_into(&b, name);
+    dm_buf_append(&b, "\x1f", 1);
+    normalise_into(&b, dm_record_get(rec, "address"));
+    unsigned char h[8];
+    if (!b.status &&
+        crypto_generichash(h, sizeof h, (const unsigned char *)b.data, b.len, key, 32) == 0) {
+        memcpy(out, "P-", 2);
+        sodium_bin2hex(out + 2, 17, h, sizeof h);
+    }
+    dm_buf_free(&b);
 }
 
 /* CSV writes dates as YYYY/MM/DD: there they stay ISO 8601 text. */
@@ -94,6 +152,11 @@ static dm_status create_layer(GDALDatasetH ds, const char *driver, const dm_expo
     OGRFieldDefnH fd = OGR_Fld_Create("code", OFTString);
     OGRErr e = OGR_L_CreateField(*out, fd, TRUE);
     OGR_Fld_Destroy(fd);
+    if (e == OGRERR_NONE && has_personal_fields(k)) {
+        fd = OGR_Fld_Create("person_id", OFTString);
+        e = OGR_L_CreateField(*out, fd, TRUE);
+        OGR_Fld_Destroy(fd);
+    }
     for (size_t i = 0; e == OGRERR_NONE && i < k->nfields; i++) {
         if (!exported(&k->fields[i], o->personal_data))
             continue;
@@ -102,6 +165,8 @@ static dm_status create_layer(GDALDatasetH ds, const char *driver, const dm_expo
         OGR_Fld_Destroy(fd);
     }
     for (size_t i = 0; e == OGRERR_NONE && i < NEXTRA; i++) {
+        if (!strcmp(extra_fields[i], "attributes") && !attributes_exported(o))
+            continue;
         fd = OGR_Fld_Create(extra_fields[i], i == 1 ? OFTInteger64 : OFTString);
         e = OGR_L_CreateField(*out, fd, TRUE);
         OGR_Fld_Destroy(fd);
@@ -112,12 +177,21 @@ static dm_status create_layer(GDALDatasetH ds, const char *driver, const dm_expo
 }
 
 static dm_status write_feature(dm_store *store, OGRLayerH layer, const dm_export_opts *o,
-                               const dm_record *rec, dm_error *err)
+                               const unsigned char *key, const dm_record *rec, dm_error *err)
 {
     const dm_kind *k = o->kind;
     OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(layer));
     int idx = 0;
     OGR_F_SetFieldString(f, idx++, rec->code);
+    if (key) {
+        char pid[20];
+        person_id(key, rec, pid);
+        if (pid[0])
+            OGR_F_SetFieldString(f, idx, pid);
+        else
+            OGR_F_SetFieldNull(f, idx);
+        idx++;
+    }
     for (size_t i = 0; i < k->nfields; i++) {
         if (!exported(&k->fields[i], o->personal_data))
             continue;
@@ -150,9 +224,11 @@ static dm_status write_feature(dm_store *store, OGRLayerH layer, const dm_export
     if (rec->origin)
         OGR_F_SetFieldString(f, idx, rec->origin);
     idx++;
-    if (rec->attributes)
-        OGR_F_SetFieldString(f, idx, rec->attributes);
-    idx++;
+    if (attributes_exported(o)) {
+        if (rec->attributes)
+            OGR_F_SetFieldString(f, idx, rec->attributes);
+        idx++;
+    }
     dm_status st = DM_OK;
     if (rec->geom) {
         unsigned char *wkb;
@@ -246,6 +322,24 @@ dm_status dm_export(dm_store *store, const dm_export_opts *o, int64_t *written, 
     if (!o->overwrite && stat(o->path, &sb) == 0)
         return dm_error_set(err, DM_ECONFLICT, "%s exists: choose another name or use --force",
                             o->path);
+    /* the secret behind person_id, for kinds with personal data */
+    unsigned char key[32];
+    bool pseudonyms = has_personal_fields(o->kind);
+    if (pseudonyms) {
+        char hex[80];
+        size_t n = 0;
+        dm_status kst = dm_store_meta(store, "pseudonym_key", hex, sizeof hex, err);
+        if (kst == DM_ENOTFOUND)
+            return dm_error_set(err, DM_EFORMAT,
+                                "the database has no pseudonym key (it was made before "
+                                "pseudonyms): any import into it adds one");
+        if (kst)
+            return kst;
+        if (sodium_init() < 0 ||
+            sodium_hex2bin(key, sizeof key, hex, strlen(hex), NULL, &n, NULL) != 0 ||
+            n != sizeof key)
+            return dm_error_set(err, DM_EFORMAT, "the pseudonym key of the database is damaged");
+    }
     dm_gdal_init();
     GDALDriverH drv = GDALGetDriverByName(driver);
     if (!drv)
@@ -282,7 +376,7 @@ dm_status dm_export(dm_store *store, const dm_export_opts *o, int64_t *written, 
     dm_record_init(&rec, o->kind);
     bool has;
     while (!st && !(st = dm_cursor_next(cur, &rec, &has, err)) && has) {
-        st = write_feature(store, layer, o, &rec, err);
+        st = write_feature(store, layer, o, pseudonyms ? key : NULL, &rec, err);
         if (!st)
             (*written)++;
     }
@@ -302,5 +396,6 @@ dm_status dm_export(dm_store *store, const dm_export_opts *o, int64_t *written, 
     remove_dir(tmpdir);
     if (st)
         *written = 0;
+    sodium_memzero(key, sizeof key);
     return st;
 }

@@ -3,8 +3,14 @@
  *
  * The output appears whole or not at all: it is written under a temporary
  * name in the same folder and renamed into place at the end. Personal data
- * fields (victims' names and addresses) are left out unless
- * personal_data is set.
+ * fields (victims' names and addresses) are left out unless personal_data
+ * is set, and so are the unmapped source columns (attributes) of such a
+ * kind, which may hold more of it. Records of a kind with personal data
+ * carry a pseudonym instead: person_id, "P-" and 16 hex digits of a keyed
+ * BLAKE2b hash (libsodium) of the normalised name and address, keyed with a
+ * random secret kept in the database — the same person has the same
+ * person_id in every export of that database, and it cannot be turned back
+ * into a name without the database.
  */
 #ifndef DM_IO_EXPORT_H
 #define DM_IO_EXPORT_H

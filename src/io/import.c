@@ -445,8 +445,14 @@ static dm_status extract_row(const dm_import_opts *o, OGRFeatureH f, const mappi
     if (m->code_src >= 0) {
         const char *code = field_text(f, m->code_src, tmp, sizeof tmp);
         if (code && *code) {
-            if (strlen(code) >= DM_CODE_MAX || !dm_utf8_valid(code, strlen(code), NULL))
-                return raw_reject(r, "code '%.40s' is too long or not UTF-8", code);
+            if (!dm_utf8_valid(code, strlen(code), NULL))
+                return raw_reject(r, "code is not UTF-8 text");
+            if (strlen(code) >= DM_CODE_MAX) {
+                char shown[40];
+                dm_utf8_copy(shown, sizeof shown, code);
+                return raw_reject(r, "code '%s...' is too long (at most %d bytes)", shown,
+                                  DM_CODE_MAX - 1);
+            }
             if (!(r->code = strdup(code)))
                 return DM_ENOMEM;
         }
@@ -813,13 +819,15 @@ static bool has_extension(const char *path, const char *ext)
     return n > e && !strcasecmp(path + n - e, ext);
 }
 
-/* Open options by format: CSV takes its points from lon/lat columns (the
- * same names as coordinate_name() knows). (Spreadsheets: see dm_gdal_init.) */
+/* Open options by format: CSV columns stay text (values are checked here);
+ * its points come from lon/lat columns (coordinate_name()) like a
+ * spreadsheet's. (Spreadsheets: see dm_gdal_init.) */
 static const char *const *open_options(const char *path)
 {
-    static const char *const csv[] = {"X_POSSIBLE_NAMES=lon,long,lng,longitude,x",
-                                      "Y_POSSIBLE_NAMES=lat,latitude,y", "KEEP_GEOM_COLUMNS=NO",
-                                      "AUTODETECT_TYPE=NO", NULL};
+    /* no X_/Y_POSSIBLE_NAMES: GDAL 3.6 crashes on a header with two
+       longitude-like columns before the latitude (x,lon,lat); the points
+       come from build_mapping's lon/lat columns instead, as for spreadsheets */
+    static const char *const csv[] = {"AUTODETECT_TYPE=NO", NULL};
     return has_extension(path, ".csv") ? csv : NULL;
 }
 

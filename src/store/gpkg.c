@@ -428,7 +428,10 @@ static dm_status gpkg_open(dm_store *s, const char *location, dm_store_mode mode
            journals (one per insert, for the rtree triggers) stay in memory */
         st = exec(s,
                   "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-262144;"
-                  " PRAGMA temp_store=MEMORY;",
+                  " PRAGMA temp_store=MEMORY;"
+                  /* databases made before pseudonyms get their secret (export.h) */
+                  " INSERT OR IGNORE INTO demine_meta (key, value) VALUES"
+                  " ('pseudonym_key', lower(hex(randomblob(32))));",
                   "opening", err);
     else
         /* reading: pages come straight from the file's mapping, not copied
@@ -746,9 +749,20 @@ static dm_status gpkg_insert(dm_store *s, dm_record *rec, const char *who, dm_er
             return dm_error_set(err, DM_ECONFLICT, "%s %s already exists", k->name, rec->code);
         forget_numbers(g);
     } else {
-        st = next_code(s, k, rec->code, err);
-        if (st)
+        /* the next number; a source's own code may already hold it (one
+           beyond what numbering looks at, say) */
+        bool exists = true;
+        for (int tries = 0; !st && exists && tries < 1000; tries++) {
+            st = next_code(s, k, rec->code, err);
+            if (!st)
+                st = code_exists(s, k, rec->code, &exists, err);
+        }
+        if (!st && exists)
+            st = dm_error_set(err, DM_ESTORE, "cannot find a free %s code", k->name);
+        if (st) {
+            rec->code[0] = 0;
             return st;
+        }
     }
     if (!g->insert[slot]) {
         dm_buf sql;
@@ -794,7 +808,7 @@ static dm_status gpkg_insert(dm_store *s, dm_record *rec, const char *who, dm_er
     if (rc != SQLITE_DONE) {
         st = sql_error(s, rc, "inserting a record", err);
         if (st == DM_ECONFLICT) /* codes are checked first: this is not a bad row */
-            st = DM_ESTORE;
+            st = dm_error_set(err, DM_ESTORE, "%s", err->msg);
         goto done;
     }
     rec->fid = sqlite3_last_insert_rowid(g->db);
@@ -1341,6 +1355,32 @@ static dm_status gpkg_cache_get(dm_store *s, const char *name, const char *stamp
     return st;
 }
 
+static dm_status gpkg_meta(dm_store *s, const char *key, char *out, size_t outsz, dm_error *err)
+{
+    sqlite3_stmt *q;
+    int rc =
+        sqlite3_prepare_v2(G(s)->db, "SELECT value FROM demine_meta WHERE key = ?1", -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return sql_error(s, rc, "reading demine_meta", err);
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    dm_status st = DM_OK;
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(q, 0);
+        if (!v || strlen(v) >= outsz)
+            st = dm_error_set(err, DM_EINVAL, "the setting %s of %s is not what demine wrote", key,
+                              s->location);
+        else
+            memcpy(out, v, strlen(v) + 1);
+    } else if (rc == SQLITE_DONE) {
+        st = dm_error_set(err, DM_ENOTFOUND, "%s has no setting %s", s->location, key);
+    } else {
+        st = sql_error(s, rc, "reading demine_meta", err);
+    }
+    sqlite3_finalize(q);
+    return st;
+}
+
 /* A cache entry opened for reading in pieces (dm_store_cache_open). */
 struct dm_cache_reader {
     sqlite3 *db;
@@ -1660,6 +1700,7 @@ const dm_store_backend dm_store_backend_gpkg = {
     .count = gpkg_count,
     .scan = gpkg_scan,
     .stamp = gpkg_stamp,
+    .meta = gpkg_meta,
     .cache_get = gpkg_cache_get,
     .cache_open = gpkg_cache_open,
     .cache_put = gpkg_cache_put,

@@ -154,7 +154,10 @@ dm_status dm_gpkg_v2_sql(dm_buf *b)
     dm_status st = dm_buf_puts(b, "CREATE TABLE demine_stamp (tbl TEXT PRIMARY KEY,"
                                   " n INTEGER NOT NULL);"
                                   "CREATE TABLE demine_cache (name TEXT PRIMARY KEY,"
-                                  " stamp TEXT NOT NULL, data BLOB NOT NULL);");
+                                  " stamp TEXT NOT NULL, data BLOB NOT NULL);"
+                                  /* the secret behind pseudonyms in exports (export.h) */
+                                  "INSERT OR IGNORE INTO demine_meta (key, value) VALUES"
+                                  " ('pseudonym_key', lower(hex(randomblob(32))));");
     for (size_t i = 0; !st && i < dm_kind_count(); i++) {
         const char *t = dm_kind_at(i)->table;
         st = dm_buf_printf(b, "INSERT INTO demine_stamp (tbl, n) VALUES ('%s', 0);", t);

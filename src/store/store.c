@@ -246,3 +246,10 @@ dm_status dm_store_cache_open(dm_store *s, const char *name, const char *stamp,
         return DM_OK;
     return s->be->cache_open(s, name, stamp, out, size, err);
 }
+
+dm_status dm_store_meta(dm_store *s, const char *key, char *out, size_t outsz, dm_error *err)
+{
+    if (outsz)
+        out[0] = 0;
+    return s->be->meta(s, key, out, outsz, err);
+}

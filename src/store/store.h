@@ -48,6 +48,11 @@ dm_status dm_store_remove(const char *location, dm_error *err);
 /* The database owner (set by dm_store_create). Owned by the store. */
 const char *dm_store_owner(const dm_store *store);
 
+/* A setting of the database (demine_meta for a GeoPackage) copied into out
+ * (outsz bytes with the NUL): DM_ENOTFOUND when it has none of that name,
+ * DM_ERANGE... no: a value that does not fit is DM_EINVAL. */
+dm_status dm_store_meta(dm_store *store, const char *key, char *out, size_t outsz, dm_error *err);
+
 /* The geometry context the store uses for the geometries it hands out;
  * owned by the store. */
 dm_geo *dm_store_geo(dm_store *store);

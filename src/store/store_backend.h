@@ -13,6 +13,7 @@ typedef struct dm_store_backend {
     dm_status (*remove)(const char *location, dm_error *err);
     dm_status (*open)(dm_store *s, const char *location, dm_store_mode mode, dm_error *err);
     void (*close)(dm_store *s);
+    dm_status (*meta)(dm_store *s, const char *key, char *out, size_t outsz, dm_error *err);
     dm_status (*begin)(dm_store *s, dm_error *err);
     /* optional: NULL means begin */
     dm_status (*begin_bulk)(dm_store *s, const dm_kind *kind, dm_error *err);

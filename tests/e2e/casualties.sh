@@ -436,7 +436,7 @@ expect_exit "a missing casualties file" 1 "$DEMINE" import "$DB2" casualties "$T
 check "the message names the file" err_has "nope.csv"
 expect_exit "a --map to a column the file does not have" 1 "$DEMINE" import "$DB2" casualties "$C/casualties.csv" --map status=outcome
 expect_exit "a bad --state is a usage error" 2 "$DEMINE" import "$DB2" casualties "$C/casualties.csv" --state final
-expect_exit "a casualties file without incident_ref" 1 "$DEMINE" import "$DB2" casualties "$C/victims_twice.csv" --map incident_ref=ref
+expect_exit "--map incident_ref to a column the file does not have" 1 "$DEMINE" import "$DB2" casualties "$C/victims_twice.csv" --map incident_ref=ref
 same "nothing changed by the failed imports" "$(snap)" "$before"
 same "no rejects file left by them" "$(find "$T" -maxdepth 1 -name '*rejects*' | wc -l)" 0
 
