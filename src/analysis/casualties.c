@@ -1072,8 +1072,8 @@ dm_status dm_casualties_json(const dm_casualties *c, dm_buf *b)
     json_counts(b, &c->total);
     dm_buf_printf(b, ", \"undated_excluded\": %lld", (long long)c->undated_excluded);
     if (o->list) {
-        dm_json_codes(b, "victims", &c->victims);
-        dm_json_codes(b, "incidents", &c->incidents);
+        dm_json_codes(b, "victim_codes", &c->victims);
+        dm_json_codes(b, "incident_codes", &c->incidents);
     }
     dm_buf_puts(b, ", \"groups\": [");
     for (size_t i = 0; i < c->ngroups; i++) {
@@ -1089,8 +1089,8 @@ dm_status dm_casualties_json(const dm_casualties *c, dm_buf *b)
         dm_buf_puts(b, "], ");
         json_counts(b, &g->c);
         if (o->list) {
-            dm_json_codes(b, "victims", &g->victims);
-            dm_json_codes(b, "incidents", &g->incidents);
+            dm_json_codes(b, "victim_codes", &g->victims);
+            dm_json_codes(b, "incident_codes", &g->incidents);
         }
         dm_buf_puts(b, "}");
     }

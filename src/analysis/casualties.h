@@ -77,7 +77,10 @@ typedef struct dm_casualties {
     dm_cas_opts opts;
     dm_cas_counts total;
     dm_code_list victims, incidents; /* with opts.list */
-    dm_cas_group *groups;            /* sorted by key, unknown last */
+    dm_cas_group *groups;            /* in key order, unknown last: years and months in time
+                                        order, codes and activities alphabetical, the values of
+                                        a list (sex, age group, group, status, device,
+                                        demining) in the list's own order */
     size_t ngroups;
     int64_t undated_excluded; /* victims left out: incident date unknown, limits given */
     bool from_cache;          /* figures came from the stored summary */
@@ -103,8 +106,8 @@ void dm_casualties_free(dm_casualties *c);
  * the counts (casualties, killed, injured, unknown_status, incidents,
  * children, adults, unknown_age, female, male, unknown_sex, civilian,
  * deminer, military, unknown_group, drafts), undated_excluded, and groups[]
- * (key, keys[], name and the same counts); with list, "victims" and
- * "incidents": the codes behind each figure. */
+ * (key, keys[], name and the same counts); with list, "victim_codes" and
+ * "incident_codes": the codes behind each figure. */
 dm_status dm_casualties_json(const dm_casualties *c, dm_buf *out);
 dm_status dm_casualties_text(const dm_casualties *c, dm_buf *out);
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static const char usage[] = "demine generate DATABASE casualties --victims N [--seed S] [--create]";
@@ -77,6 +78,14 @@ int cmd_generate(int argc, char **argv)
     if (nvictims < 0)
         return cli_usage(usage, "say how many victims: --victims N");
 
+    struct stat sb;
+    if (create && stat(db, &sb) == 0) {
+        fprintf(stderr,
+                "demine: %s exists: --create makes a new database and never overwrites a "
+                "file (leave --create out to add to it)\n",
+                db);
+        return EXIT_ERROR;
+    }
     dm_error err;
     dm_error_clear(&err);
     dm_store *store;

@@ -201,6 +201,8 @@ static int casualties(dm_store *store, int argc, char **argv)
         else
             return cli_usage(usage, "unknown option or missing value: %s", argv[i]);
     }
+    if (o.since[0] && o.until[0] && strcmp(o.since, o.until) > 0)
+        return cli_usage(usage, "--since %s is after --until %s", o.since, o.until);
     o.include_drafts = f.include_drafts;
     o.list = f.list;
     dm_casualties c;

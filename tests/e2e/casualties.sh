@@ -39,8 +39,7 @@ same_file() { # same_file NAME GOT_FILE EXPECTED_FILE
 
 # ---------------------------------------------------------------------------
 # demine's JSON as lines "key;casualties;killed;...;drafts", "LIST;key;victims;incidents".
-# With --list the groups carry "victims" and "incidents" code arrays; the parse
-# keeps the count and the array apart whatever the key order.
+# With --list the groups carry "victim_codes" and "incident_codes" arrays.
 cat >"$T/fig.py" <<'P'
 import json, sys
 F = ["casualties", "killed", "injured", "unknown_status", "incidents", "children", "adults",
@@ -49,7 +48,7 @@ F = ["casualties", "killed", "injured", "unknown_status", "incidents", "children
 def hook(pairs):
     d = {}
     for k, v in pairs:
-        d[k + "_list" if isinstance(v, list) and k in ("victims", "incidents") else k] = v
+        d[{"victim_codes": "victims_list", "incident_codes": "incidents_list"}.get(k, k)] = v
     return d
 mode = sys.argv[1]
 if mode == "demine":  # demine JSON FIGURES LISTS: writes both files, prints lists that are
@@ -79,11 +78,16 @@ elif mode == "sql-list":  # rows "key;victim;accident" from sqlite3 on stdin
             g[1].add(a)
     for k, (v, a) in groups.items():
         print("LIST;%s;%s;%s" % (k, ",".join(sorted(v)), ",".join(sorted(a))))
-elif mode == "order":  # groups sorted by key, unknown last
+elif mode == "order":  # groups in key order (a list's own order), unknown last
     d = json.load(open(sys.argv[2]))
+    lists = {"sex": ["f", "m"], "age-group": ["child", "adult"],
+             "group": ["civilian", "deminer", "military"], "status": ["killed", "injured"],
+             "demining": ["yes", "no"],
+             "device": ["AP", "AT", "UXO", "AXO", "cluster", "IED", "SAA", "other"]}
     keys = [g["key"] for g in d["groups"]]
     known = [k for k in keys if k != "unknown"]
-    print(keys == sorted(known) + ["unknown"] * (len(keys) - len(known)))
+    want = sorted(known, key=lists[sys.argv[3]].index) if sys.argv[3] in lists else sorted(known)
+    print(keys == want + ["unknown"] * (len(keys) - len(known)))
 elif mode == "dupkeys":  # objects that name one key twice
     dup = []
     def pairs(p):
@@ -303,7 +307,7 @@ same "approved only, no date limits, no --by, no drafts" \
 for dim in year month admin settlement sex age-group group activity device status demining; do
     agree "--by $dim" "$DB" "$dim" "" "" 0 1
     "$DEMINE" stats "$DB" casualties --json --by "$dim" >"$T/one.json" 2>/dev/null
-    same "--by $dim: groups sorted by key, unknown last" "$("$PY" "$T/fig.py" order "$T/one.json")" True
+    same "--by $dim: groups in key order (lists in their own order), unknown last" "$("$PY" "$T/fig.py" order "$T/one.json" "$dim")" True
     "$PY" "$T/fig.py" demine "$T/one.json" "$T/one.fig" >/dev/null
     same_file "--by $dim: without --list the same figures (stored summary or not)" "$T/one.fig" "$T/got.fig"
 done
@@ -334,8 +338,8 @@ done
 same "hand count: 2020 female = Mirela (18) and Amra (child) of BA-2020-001/003, Selma (BA-2020-004), Ruža (BA-2020-005)" \
     "$("$DEMINE" stats "$DB" casualties --json --by year,sex | "$PY" -c 'import json,sys; print([g["casualties"] for g in json.load(sys.stdin)["groups"] if g["key"]=="2020|f"])')" "[4]"
 
-# --list JSON is valid JSON whose objects name each key once (the counts
-# "victims"/"incidents" and the code arrays must not collide)
+# --list JSON is valid JSON whose objects name each key once (the count
+# "incidents" and the code arrays must not collide)
 "$DEMINE" stats "$DB" casualties --json --list --by year >"$T/list.json" 2>/dev/null
 same "--list JSON: no object names a key twice" "$("$PY" "$T/fig.py" dupkeys "$T/list.json")" "[]"
 same "--list JSON read by a plain parser still gives the incidents count" \
