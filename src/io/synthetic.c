@@ -166,9 +166,9 @@ dm_status dm_synthetic_generate(dm_store *store, uint64_t seed, int nreleases, c
 
 /* ---- casualties ---- */
 
-/* Bosnia and Herzegovina, coarsely (the union of the municipalities of
- * data/bih simplified to 0.08°): where incidents go when the store has no
- * admin areas. */
+/* Bosnia and Herzegovina, coarsely (the outer ring of the union of the
+ * municipalities of data/bih simplified to 0.08°, 30 vertices): where
+ * incidents go when the store has no admin areas. */
 static const double bih_outline[][2] = {
     {17.31, 43.28}, {17.26, 43.47}, {16.17, 44.21}, {16.05, 44.65}, {15.73, 44.82}, {15.77, 45.19},
     {15.98, 45.23}, {16.30, 45.00}, {16.50, 45.21}, {16.93, 45.27}, {17.84, 45.05}, {18.00, 45.15},
@@ -480,13 +480,10 @@ static dm_status make_victim(uint64_t *rng, const dm_record *acc, int act, const
     if (!st)
         st = set_known(v, "group", group, err);
     /* sex */
+    bool armed = !strcmp(group, "deminer") || !strcmp(group, "military");
+    double male_p = armed ? 0.97 : 0.78, female_p = armed ? 0.02 : 0.165;
     u = uniform(rng);
-    const char *sex = (strcmp(group, "civilian") && group[0]) ? (u < 0.97   ? "m"
-                                                                 : u < 0.99 ? "f"
-                                                                            : "")
-                                                              : (u < 0.78    ? "m"
-                                                                 : u < 0.945 ? "f"
-                                                                             : "");
+    const char *sex = u < male_p ? "m" : u < male_p + female_p ? "f" : "";
     if (!st)
         st = set_known(v, "sex", sex, err);
     /* age */
@@ -579,14 +576,20 @@ dm_status dm_synthetic_casualties(dm_store *store, uint64_t seed, int64_t nvicti
         if (!st)
             st = dm_record_set(&acc, "demining", act == ACT_DEMINING ? "1" : "0", err);
         double x, y;
-        int hz;
-        place(&p, &rng, &x, &y, &hz);
+        int hz, ad = -1;
+        /* in the country: inside an admin area when there are some (a point
+           moved off a hazard near the border may not be) */
+        for (int tries = 0; tries < 20 && ad < 0; tries++) {
+            place(&p, &rng, &x, &y, &hz);
+            if (!p.adm.n)
+                break;
+            ad = dm_spatial_index_locate(geo, &p.admi, x, y);
+        }
         acc.geom = GEOSGeom_createPointFromXY_r(h, x, y);
         if (!st && !acc.geom)
             st = dm_error_set(err, DM_EGEOM, "cannot make a point");
         if (!st && hz >= 0)
             st = dm_record_set(&acc, "hazard_code", p.hz.codes[hz], err);
-        int ad = p.adm.n ? dm_spatial_index_locate(geo, &p.admi, x, y) : -1;
         if (!st && ad >= 0)
             st = dm_record_set(&acc, "admin_code", p.adm.codes[ad], err);
         int sl = !st && acc.geom ? nearest_settlement(&p, acc.geom) : -1;

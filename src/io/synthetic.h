@@ -48,8 +48,9 @@ typedef struct dm_synthetic_casualty_counts {
  *   areas, 90% of incidents are placed on a random hazard (a random point
  *   of its envelope, accepted when inside the polygon; 30% of them then
  *   moved 30-300 m in a random direction, "near" it), the rest anywhere in
- *   the country. Anywhere means inside an admin area when there are some,
- *   else inside a coarse outline of BiH (31 vertices).
+ *   the country. With admin areas in the store every incident is inside
+ *   one (a point that is not, say moved across the border, is placed
+ *   again); without them "anywhere" is inside a coarse outline of BiH.
  * - hazard_code is the hazard containing the point (empty outside every
  *   hazard); admin_code the finest-level admin area containing it (empty
  *   without admin areas); settlement_code the nearest settlement (empty
