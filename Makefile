@@ -39,6 +39,8 @@ fuzz-ci: deps
 	@cmake --build build-fuzz -j$(JOBS) --target dm_fuzz
 	@DM_FUZZ_TARGETS="fuzz_gpkg_blob fuzz_date fuzz_field fuzz_utf8" \
 	  DM_FUZZ_ARGS="-seed=1 -runs=200000" bash tests/fuzz/run.sh build-fuzz 120
+	@DM_FUZZ_TARGETS="fuzz_casualty_summary" DM_FUZZ_ARGS="-seed=1 -runs=3000" \
+	  bash tests/fuzz/run.sh build-fuzz 120
 	@DM_FUZZ_TARGETS="fuzz_import fuzz_casualties" DM_FUZZ_ARGS="-seed=1 -runs=300" \
 	  bash tests/fuzz/run.sh build-fuzz 120
 

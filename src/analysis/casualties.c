@@ -790,27 +790,44 @@ static uint64_t rank_of(dm_cas_dim d, uint32_t v, uint32_t *const ranks[NDICT])
     return v;
 }
 
-/* Names of admin areas or settlements for the group keys. */
+/* Names of admin areas or settlements for the group keys: code -> name. */
+typedef struct name_map {
+    dm_strmap codes;
+    char **names; /* by index in codes */
+    size_t cap;
+    bool oom;
+} name_map;
+
 static int scan_name(const char *code, const char *state, const char *const *v, void *ctx)
 {
     (void)state;
-    dm_strmap *names = ctx;
+    name_map *m = ctx;
     long idx;
     int added;
-    char entry[DM_CODE_MAX + 300];
-    snprintf(entry, sizeof entry, "%s\t%s", code, v[0] ? v[0] : "");
-    return dm_strmap_intern(names, entry, &idx, &added) != DM_OK;
+    if (dm_strmap_intern(&m->codes, code, &idx, &added) ||
+        !grow((void **)&m->names, &m->cap, (size_t)idx, sizeof *m->names)) {
+        m->oom = true;
+        return 1;
+    }
+    if (added && !(m->names[idx] = strdup(v[0] ? v[0] : ""))) {
+        m->oom = true;
+        return 1;
+    }
+    return 0;
 }
 
-static void group_name(const dm_strmap *names, const char *code, char *out, size_t outsz)
+static void name_map_free(name_map *m)
 {
-    out[0] = 0;
-    size_t cl = strlen(code);
-    for (size_t i = 0; i < names->n; i++)
-        if (!strncmp(names->keys[i], code, cl) && names->keys[i][cl] == '\t') {
-            snprintf(out, outsz, "%s", names->keys[i] + cl + 1);
-            return;
-        }
+    for (size_t i = 0; i < m->codes.n; i++)
+        free(m->names[i]);
+    free(m->names);
+    dm_strmap_free(&m->codes);
+}
+
+static void group_name(const name_map *m, const char *code, char *out, size_t outsz)
+{
+    long idx = dm_strmap_find(&m->codes, code);
+    snprintf(out, outsz, "%s", idx >= 0 ? m->names[idx] : "");
 }
 
 static dm_status finish_groups(dm_store *store, counter *c, dm_error *err)
@@ -835,19 +852,20 @@ static dm_status finish_groups(dm_store *store, counter *c, dm_error *err)
     if (!st)
         qsort(items, out->ngroups, sizeof *items, cmp_sort_item);
     /* names of admin areas and settlements */
-    dm_strmap names[2];
-    dm_strmap_init(&names[0]);
-    dm_strmap_init(&names[1]);
+    name_map names[2];
+    memset(names, 0, sizeof names);
     static const char *const name_field[] = {"name"};
     for (int k = 0; !st && k < 2; k++) {
         dm_cas_dim d = c->o->by[k];
-        if (d == DM_CAS_ADMIN && !names[0].n)
+        if (d == DM_CAS_ADMIN)
             st = dm_store_scan(store, &dm_kind_admin_areas, name_field, 1, true, scan_name,
                                &names[0], err);
-        if (d == DM_CAS_SETTLEMENT && !names[1].n)
+        if (d == DM_CAS_SETTLEMENT)
             st = dm_store_scan(store, &dm_kind_settlements, name_field, 1, true, scan_name,
                                &names[1], err);
     }
+    if (!st && (names[0].oom || names[1].oom))
+        st = dm_error_set(err, DM_ENOMEM, "out of memory reading names");
     for (size_t i = 0; !st && i < out->ngroups; i++) {
         size_t gi = items[i].idx;
         dm_cas_group *g = &sorted[i];
@@ -871,8 +889,8 @@ static dm_status finish_groups(dm_store *store, counter *c, dm_error *err)
         out->groups = sorted;
         sorted = NULL;
     }
-    dm_strmap_free(&names[0]);
-    dm_strmap_free(&names[1]);
+    name_map_free(&names[0]);
+    name_map_free(&names[1]);
     free(sorted);
     free(items);
     for (int d = 0; d < NDICT; d++)
