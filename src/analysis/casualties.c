@@ -573,6 +573,22 @@ static dm_status gm_grow(group_map *m)
     return DM_OK;
 }
 
+/* Adds key to a set kept in a group_map; true when it was not there. */
+static dm_status set_add(group_map *m, uint64_t key, bool *added)
+{
+    *added = false;
+    if ((m->n + 1) * 2 > m->nslots && gm_grow(m))
+        return DM_ENOMEM;
+    size_t s = gm_slot(m, key);
+    if (m->vals[s])
+        return DM_OK;
+    m->keys[s] = key;
+    m->vals[s] = 1;
+    m->n++;
+    *added = true;
+    return DM_OK;
+}
+
 /* The working state of one computation. */
 typedef struct counter {
     const dm_cas_opts *o;
@@ -598,6 +614,7 @@ typedef struct counter {
     unsigned ndevice;  /* device categories known */
     uint64_t last_key; /* the group found last */
     uint32_t last_group;
+    group_map settlements; /* (figure, settlement) pairs seen */
 } counter;
 
 static dm_status group_of(counter *c, const acc_fact *a, unsigned bits, uint32_t *gi)
@@ -713,6 +730,19 @@ static dm_status count_victims(counter *c, const vic_fact *v, size_t n, dm_error
             return dm_error_set(err, DM_ENOMEM, "out of memory listing victims");
         if (!a)
             continue;
+        /* settlements: each once per figure */
+        uint32_t st = a->dict[DICT_SETTLEMENT];
+        bool added;
+        if (st) {
+            if (set_add(&c->settlements, st, &added))
+                return dm_error_set(err, DM_ENOMEM, "out of memory");
+            out->total.settlements += added;
+            if (c->grouped) {
+                if (set_add(&c->settlements, ((uint64_t)gi + 1) << 32 | st, &added))
+                    return dm_error_set(err, DM_ENOMEM, "out of memory");
+                out->groups[gi].c.settlements += added;
+            }
+        }
         /* incidents: each accident once per figure */
         if (!c->run_counted) {
             c->run_counted = true;
@@ -929,6 +959,8 @@ static void counter_free(counter *c)
     free(c->gvals);
     free(c->run_groups);
     free(c->window);
+    free(c->settlements.keys);
+    free(c->settlements.vals);
 }
 
 /* Forgets what was counted (before counting again from the records). */
@@ -1057,13 +1089,14 @@ static void json_counts(dm_buf *b, const dm_cas_counts *c)
                   "\"unknown_status\": %lld, \"incidents\": %lld, \"children\": %lld, "
                   "\"adults\": %lld, \"unknown_age\": %lld, \"female\": %lld, \"male\": %lld, "
                   "\"unknown_sex\": %lld, \"civilian\": %lld, \"deminer\": %lld, "
-                  "\"military\": %lld, \"unknown_group\": %lld, \"drafts\": %lld",
+                  "\"military\": %lld, \"unknown_group\": %lld, \"settlements\": %lld, "
+                  "\"drafts\": %lld",
                   (long long)c->casualties, (long long)c->killed, (long long)c->injured,
                   (long long)c->unknown_status, (long long)c->incidents, (long long)c->children,
                   (long long)c->adults, (long long)c->unknown_age, (long long)c->female,
                   (long long)c->male, (long long)c->unknown_sex, (long long)c->civilian,
                   (long long)c->deminer, (long long)c->military, (long long)c->unknown_group,
-                  (long long)c->drafts);
+                  (long long)c->settlements, (long long)c->drafts);
 }
 
 static void json_date(dm_buf *b, const char *name, const char *d)

@@ -17,6 +17,8 @@
  *
  * `incidents` is the number of distinct accidents behind the victims of a
  * figure; an accident with no victim recorded is not a casualty incident.
+ * `settlements` is the number of distinct settlements those incidents are
+ * placed at ("incidents around N settlements"; see analysis/incidents.h).
  * Date limits (since, until) are inclusive and apply to the incident date;
  * victims whose incident date is unknown are left out of a date-limited
  * figure and counted in `undated_excluded`.
@@ -62,7 +64,8 @@ typedef struct dm_cas_counts {
     int64_t children, adults, unknown_age;
     int64_t female, male, unknown_sex;
     int64_t civilian, deminer, military, unknown_group;
-    int64_t drafts; /* counted victims that are not approved (include_drafts) */
+    int64_t settlements; /* distinct settlements the incidents are placed at */
+    int64_t drafts;      /* counted victims that are not approved (include_drafts) */
 } dm_cas_counts;
 
 typedef struct dm_cas_group {
@@ -105,7 +108,8 @@ void dm_casualties_free(dm_casualties *c);
 /* JSON with stable keys: statistic, approved_only, since, until, by[],
  * the counts (casualties, killed, injured, unknown_status, incidents,
  * children, adults, unknown_age, female, male, unknown_sex, civilian,
- * deminer, military, unknown_group, drafts), undated_excluded, and groups[]
+ * deminer, military, unknown_group, settlements, drafts), undated_excluded,
+ * and groups[]
  * (key, keys[], name and the same counts); with list, "victim_codes" and
  * "incident_codes": the codes behind each figure. */
 dm_status dm_casualties_json(const dm_casualties *c, dm_buf *out);

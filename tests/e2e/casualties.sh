@@ -44,7 +44,7 @@ cat >"$T/fig.py" <<'P'
 import json, sys
 F = ["casualties", "killed", "injured", "unknown_status", "incidents", "children", "adults",
      "unknown_age", "female", "male", "unknown_sex", "civilian", "deminer", "military",
-     "unknown_group", "drafts"]
+     "unknown_group", "settlements", "drafts"]
 def hook(pairs):
     d = {}
     for k, v in pairs:
@@ -137,6 +137,7 @@ COUNTS="count(*), $(n "status = 'killed'"), $(n "status = 'injured'"),
   $(n "sex = 'f'"), $(n "sex = 'm'"), $(n "coalesce(sex, '') NOT IN ('f', 'm')"),
   $(n "grp = 'civilian'"), $(n "grp = 'deminer'"), $(n "grp = 'military'"),
   $(n "coalesce(grp, '') NOT IN ('civilian', 'deminer', 'military')"),
+  count(DISTINCT CASE WHEN acode IS NOT NULL THEN nullif(settlement_code, '') END),
   $(n "vstate <> 'approved' OR coalesce(astate, 'approved') <> 'approved'")"
 # sql_cte BY SINCE UNTIL DRAFTS: "WITH c (counted victims), f (within the dates, key k)"
 sql_cte() {
