@@ -56,6 +56,7 @@ demo: build
 	@mkdir -p $(dir $(DEMO_DB))
 	@$(BUILD)/demine demo --out $(DEMO_DB) --force
 	@$(BUILD)/demine stats $(DEMO_DB) landrelease --by admin | head -40
+	@$(BUILD)/demine stats $(DEMO_DB) casualties --by year
 
 FUZZ_SECONDS ?= 20
 

@@ -1067,6 +1067,21 @@ dm_status dm_casualties_compute(dm_store *store, const dm_cas_opts *o, dm_casual
     return st;
 }
 
+dm_status dm_casualties_refresh(dm_store *store, dm_error *err)
+{
+    dm_status st = DM_OK;
+    for (int drafts = 0; !st && drafts < 2; drafts++) {
+        dm_cas_opts o;
+        memset(&o, 0, sizeof o);
+        o.include_drafts = drafts;
+        dm_casualties c;
+        st = dm_casualties_compute(store, &o, &c, err);
+        if (!st)
+            dm_casualties_free(&c);
+    }
+    return st;
+}
+
 void dm_casualties_free(dm_casualties *c)
 {
     dm_code_list_free(&c->victims);

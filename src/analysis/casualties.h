@@ -105,6 +105,11 @@ dm_status dm_casualties_compute(dm_store *store, const dm_cas_opts *o, dm_casual
                                 dm_error *err);
 void dm_casualties_free(dm_casualties *c);
 
+/* Builds the stored summaries (official, and with drafts) for the current
+ * records now, so that the next query need not: for after an import. Best
+ * effort, as dm_store_cache_put. */
+dm_status dm_casualties_refresh(dm_store *store, dm_error *err);
+
 /* JSON with stable keys: statistic, approved_only, since, until, by[],
  * the counts (casualties, killed, injured, unknown_status, incidents,
  * children, adults, unknown_age, female, male, unknown_sex, civilian,

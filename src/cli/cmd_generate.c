@@ -1,3 +1,4 @@
+#include "analysis/casualties.h"
 #include "cli/cli.h"
 #include "io/synthetic.h"
 #include "store/store.h"
@@ -96,6 +97,10 @@ int cmd_generate(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     dm_synthetic_casualty_counts c;
     dm_status st = dm_synthetic_casualties(store, (uint64_t)seed, nvictims, cli_user(), &c, &err);
+    if (!st) { /* the casualty figures' summary, made now rather than at the next query */
+        dm_error ignored;
+        dm_casualties_refresh(store, &ignored);
+    }
     dm_store_close(store);
     if (st) {
         int rc = cli_fail(&err);

@@ -1,3 +1,4 @@
+#include "analysis/casualties.h"
 #include "cli/cli.h"
 #include "io/casualties.h"
 #include "io/import.h"
@@ -186,6 +187,11 @@ int cmd_import(int argc, char **argv)
         st = dm_import(store, &o, &res, &err);
     int64_t created = 0, linked = 0;
     dm_casualty_import_counts(links, &created, &linked);
+    /* the casualty figures' summary, made now rather than at the next query */
+    if (!st && links && res.imported) {
+        dm_error ignored;
+        dm_casualties_refresh(store, &ignored);
+    }
     /* the hooks' state holds geometries of the store's context */
     dm_casualty_import_free(links);
     links = NULL;

@@ -143,6 +143,10 @@ for by in category year admin; do
 done
 check "items total matches the table" test "$("$DEMINE" stats "$T/demo.gpkg" items --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["quantity"])')" -eq "$(sqlite3 "$T/demo.gpkg" "SELECT sum(coalesce(quantity,1)) FROM eo_items WHERE state='approved'")"
 check "synthetic records are labelled" test "$(sqlite3 "$T/demo.gpkg" "SELECT count(*) FROM eo_items WHERE origin <> 'synthetic demo data'")" -eq 0
+check "synthetic victims are labelled" test "$(sqlite3 "$T/demo.gpkg" "SELECT count(*) FROM victims WHERE origin <> 'synthetic demo data'")" -eq 0
+check "the demo has 2500 synthetic victims" test "$(sqlite3 "$T/demo.gpkg" "SELECT count(*) FROM victims")" -eq 2500
+check "every synthetic incident lies in a municipality" test "$(sqlite3 "$T/demo.gpkg" "SELECT count(*) FROM accidents WHERE origin = 'synthetic demo data' AND coalesce(admin_code, '') = ''")" -eq 0
+check "demo casualties equal the approved victims of approved incidents" test "$("$DEMINE" stats "$T/demo.gpkg" casualties --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["casualties"])')" -eq "$(sqlite3 "$T/demo.gpkg" "SELECT count(*) FROM victims v JOIN accidents a ON a.code = v.accident_code WHERE v.state = 'approved' AND a.state = 'approved'")"
 expect_exit "demo land release by year" 0 "$DEMINE" stats "$T/demo.gpkg" landrelease --by year --json
 check "yearly released areas add up to the total" test "$(json "$T/out" "abs(sum(g['released_area_m2']['total'] for g in d['groups'])-d['released_area_m2']['total'])<=1e-6*d['released_area_m2']['total']")" = True
 check "remaining shrinks year by year" test "$(json "$T/out" "all(a['remaining_area_m2']>=b['remaining_area_m2'] for a,b in zip(d['groups'],d['groups'][1:]))")" = True
