@@ -1,0 +1,38 @@
+/* What the server's parts share: a request as the handlers see it and the
+ * response they fill. Private to src/server. */
+#ifndef DM_SERVER_INTERNAL_H
+#define DM_SERVER_INTERNAL_H
+
+#include "core/buf.h"
+#include "server/qs.h"
+#include "server/server.h"
+#include "store/store.h"
+
+#include <stdbool.h>
+
+typedef struct dm_request {
+    const char *method; /* "GET", "HEAD", ... */
+    const char *path;   /* "/collections/hazards/items" (no query) */
+    const dm_qs *qs;    /* the parsed query */
+    const char *accept; /* the Accept header, or NULL */
+    char base[300];     /* "http://host:port", for links */
+    dm_store *store;    /* this worker's connection */
+    const dm_server_opts *opts;
+} dm_request;
+
+typedef struct dm_response {
+    int status;               /* HTTP status */
+    const char *content_type; /* static string */
+    dm_buf body;
+    char etag[64]; /* "" = none */
+} dm_response;
+
+/* Makes r an RFC 9457 problem (application/problem+json): status, a short
+ * title and a detail a client can act on. Never a stack trace or SQL. */
+void dm_respond_problem(dm_response *r, int status, const char *title, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* The OGC API - Features and JSON API handlers: fills r for q. */
+void dm_ogcapi_handle(const dm_request *q, dm_response *r);
+
+#endif

@@ -1,0 +1,959 @@
+/* OGC API - Features Part 1 (core, geojson, oas30, html) over the store.
+ *
+ * Feature collections are the kinds of record with a geometry. Until users
+ * and roles are wired in, every request is anonymous and sees the public
+ * subset only: approved hazards (DM_PUBLIC_COLLECTIONS). Coordinates are
+ * written with 7 decimals (about 1 cm), rounded to nearest. A machine client
+ * (no f=, no Accept naming text/html) gets JSON.
+ */
+#include "server/internal.h"
+
+#include "core/date.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define COORD_DECIMALS 7
+
+/* The collections anyone may read (no login). */
+static const char *const public_collections[] = {"hazards", NULL};
+
+static bool is_public(const dm_kind *k)
+{
+    for (size_t i = 0; public_collections[i]; i++)
+        if (!strcmp(public_collections[i], k->name))
+            return true;
+    return false;
+}
+
+/* A feature collection the caller may read, by its id (the kind's name). */
+static const dm_kind *collection(const char *id)
+{
+    const dm_kind *k = NULL;
+    for (size_t i = 0; i < dm_kind_count() && !k; i++)
+        if (!strcmp(dm_kind_at(i)->name, id))
+            k = dm_kind_at(i);
+    return k && k->geom != DM_GEOM_NONE && is_public(k) ? k : NULL;
+}
+
+/* ---- content negotiation ---- */
+
+typedef enum { FMT_JSON, FMT_HTML, FMT_BAD } fmt;
+
+static fmt wanted_format(const dm_request *q)
+{
+    const char *f = dm_qs_get(q->qs, "f");
+    if (f)
+        return !strcmp(f, "json") ? FMT_JSON : !strcmp(f, "html") ? FMT_HTML : FMT_BAD;
+    /* a browser names text/html; a machine client names JSON or nothing */
+    if (q->accept && strstr(q->accept, "text/html") && !strstr(q->accept, "json"))
+        return FMT_HTML;
+    return FMT_JSON;
+}
+
+/* 400 for any parameter not in `allowed` (NULL-terminated), or repeated. */
+static bool check_params(const dm_request *q, dm_response *r, const char *const *allowed,
+                         const dm_kind *k)
+{
+    const char *rep = dm_qs_repeated(q->qs);
+    if (rep) {
+        dm_respond_problem(r, 400, "Repeated parameter", "%s is given more than once", rep);
+        return false;
+    }
+    for (size_t i = 0; i < dm_qs_size(q->qs); i++) {
+        const char *name = dm_qs_at(q->qs, i)->name;
+        bool ok = false;
+        for (size_t a = 0; allowed[a] && !ok; a++)
+            ok = !strcmp(allowed[a], name);
+        if (!ok && k) {
+            int fi = dm_kind_field_index(k, name);
+            ok = fi >= 0 && !(k->fields[fi].flags & DM_FIELD_PERSONAL);
+        }
+        if (!ok) {
+            dm_respond_problem(r, 400, "Unknown parameter", "%s is not a parameter of %s", name,
+                               q->path);
+            return false;
+        }
+    }
+    if (wanted_format(q) == FMT_BAD) {
+        dm_respond_problem(r, 400, "Unknown format", "f=%s: use f=json or f=html",
+                           dm_qs_get(q->qs, "f"));
+        return false;
+    }
+    return true;
+}
+
+/* ---- JSON pieces ---- */
+
+static void add_link(dm_buf *b, bool first, const char *base, const char *href, const char *rel,
+                     const char *type, const char *title)
+{
+    dm_buf_puts(b, first ? "{\"href\": " : ", {\"href\": ");
+    dm_buf_printf(b, "\"%s%s\"", base, href);
+    dm_buf_printf(b, ", \"rel\": \"%s\", \"type\": \"%s\"", rel, type);
+    if (title) {
+        dm_buf_puts(b, ", \"title\": ");
+        dm_buf_json_string(b, title);
+    }
+    dm_buf_puts(b, "}");
+}
+
+/* A coordinate with COORD_DECIMALS decimals, trailing zeros dropped. */
+static void coord(dm_buf *b, double v)
+{
+    char s[64];
+    snprintf(s, sizeof s, "%.*f", COORD_DECIMALS, v);
+    char *e = s + strlen(s) - 1;
+    while (e > s && *e == '0')
+        *e-- = 0;
+    if (*e == '.')
+        *e = 0;
+    if (!strcmp(s, "-0"))
+        snprintf(s, sizeof s, "0");
+    dm_buf_puts(b, s);
+}
+
+static bool seq_json(GEOSContextHandle_t h, dm_buf *b, const GEOSCoordSequence *cs)
+{
+    unsigned n = 0;
+    if (!GEOSCoordSeq_getSize_r(h, cs, &n))
+        return false;
+    dm_buf_puts(b, "[");
+    for (unsigned i = 0; i < n; i++) {
+        double x, y;
+        if (!GEOSCoordSeq_getXY_r(h, cs, i, &x, &y))
+            return false;
+        dm_buf_puts(b, i ? ", [" : "[");
+        coord(b, x);
+        dm_buf_puts(b, ", ");
+        coord(b, y);
+        dm_buf_puts(b, "]");
+    }
+    dm_buf_puts(b, "]");
+    return true;
+}
+
+static bool polygon_rings(GEOSContextHandle_t h, dm_buf *b, const GEOSGeometry *g)
+{
+    dm_buf_puts(b, "[");
+    const GEOSGeometry *ring = GEOSGetExteriorRing_r(h, g);
+    if (!ring || !seq_json(h, b, GEOSGeom_getCoordSeq_r(h, ring)))
+        return false;
+    int n = GEOSGetNumInteriorRings_r(h, g);
+    for (int i = 0; i < n; i++) {
+        dm_buf_puts(b, ", ");
+        ring = GEOSGetInteriorRingN_r(h, g, i);
+        if (!ring || !seq_json(h, b, GEOSGeom_getCoordSeq_r(h, ring)))
+            return false;
+    }
+    dm_buf_puts(b, "]");
+    return true;
+}
+
+/* GeoJSON geometry (RFC 7946: lon, lat). */
+static bool geometry_json(GEOSContextHandle_t h, dm_buf *b, const GEOSGeometry *g)
+{
+    if (!g || GEOSisEmpty_r(h, g)) {
+        dm_buf_puts(b, "null");
+        return true;
+    }
+    int t = GEOSGeomTypeId_r(h, g);
+    switch (t) {
+    case GEOS_POINT:
+        dm_buf_puts(b, "{\"type\": \"Point\", \"coordinates\": ");
+        {
+            double x, y;
+            if (!GEOSGeomGetX_r(h, g, &x) || !GEOSGeomGetY_r(h, g, &y))
+                return false;
+            dm_buf_puts(b, "[");
+            coord(b, x);
+            dm_buf_puts(b, ", ");
+            coord(b, y);
+            dm_buf_puts(b, "]}");
+        }
+        return true;
+    case GEOS_LINESTRING:
+    case GEOS_LINEARRING:
+        dm_buf_puts(b, "{\"type\": \"LineString\", \"coordinates\": ");
+        if (!seq_json(h, b, GEOSGeom_getCoordSeq_r(h, g)))
+            return false;
+        dm_buf_puts(b, "}");
+        return true;
+    case GEOS_POLYGON:
+        dm_buf_puts(b, "{\"type\": \"Polygon\", \"coordinates\": ");
+        if (!polygon_rings(h, b, g))
+            return false;
+        dm_buf_puts(b, "}");
+        return true;
+    case GEOS_MULTIPOINT:
+    case GEOS_MULTILINESTRING:
+    case GEOS_MULTIPOLYGON: {
+        static const char *const names[] = {"MultiPoint", "MultiLineString", "MultiPolygon"};
+        dm_buf_printf(b, "{\"type\": \"%s\", \"coordinates\": [", names[t - GEOS_MULTIPOINT]);
+        int n = GEOSGetNumGeometries_r(h, g);
+        for (int i = 0; i < n; i++) {
+            const GEOSGeometry *part = GEOSGetGeometryN_r(h, g, i);
+            if (i)
+                dm_buf_puts(b, ", ");
+            bool ok;
+            if (t == GEOS_MULTIPOINT) {
+                double x, y;
+                ok = GEOSGeomGetX_r(h, part, &x) && GEOSGeomGetY_r(h, part, &y);
+                if (ok) {
+                    dm_buf_puts(b, "[");
+                    coord(b, x);
+                    dm_buf_puts(b, ", ");
+                    coord(b, y);
+                    dm_buf_puts(b, "]");
+                }
+            } else if (t == GEOS_MULTILINESTRING) {
+                ok = seq_json(h, b, GEOSGeom_getCoordSeq_r(h, part));
+            } else {
+                ok = polygon_rings(h, b, part);
+            }
+            if (!ok)
+                return false;
+        }
+        dm_buf_puts(b, "]}");
+        return true;
+    }
+    case GEOS_GEOMETRYCOLLECTION: {
+        dm_buf_puts(b, "{\"type\": \"GeometryCollection\", \"geometries\": [");
+        int n = GEOSGetNumGeometries_r(h, g);
+        for (int i = 0; i < n; i++) {
+            if (i)
+                dm_buf_puts(b, ", ");
+            if (!geometry_json(h, b, GEOSGetGeometryN_r(h, g, i)))
+                return false;
+        }
+        dm_buf_puts(b, "]}");
+        return true;
+    }
+    default: return false;
+    }
+}
+
+static void value_json(dm_buf *b, const dm_field *f, const char *v)
+{
+    if (!v) {
+        dm_buf_puts(b, "null");
+        return;
+    }
+    switch (f->type) {
+    case DM_FT_INT:
+    case DM_FT_REAL: dm_buf_puts(b, v); break;
+    case DM_FT_BOOL: dm_buf_puts(b, strcmp(v, "0") ? "true" : "false"); break;
+    default: dm_buf_json_string(b, v);
+    }
+}
+
+/* One feature: id is the record's code. Personal fields never go out. */
+static bool feature_json(dm_store *store, dm_buf *b, const dm_record *rec)
+{
+    const dm_kind *k = rec->kind;
+    dm_buf_puts(b, "{\"type\": \"Feature\", \"id\": ");
+    dm_buf_json_string(b, rec->code);
+    dm_buf_puts(b, ", \"geometry\": ");
+    if (!geometry_json(dm_geo_handle(dm_store_geo(store)), b, rec->geom))
+        return false;
+    dm_buf_puts(b, ", \"properties\": {\"code\": ");
+    dm_buf_json_string(b, rec->code);
+    for (size_t i = 0; i < k->nfields; i++) {
+        if (k->fields[i].flags & DM_FIELD_PERSONAL)
+            continue;
+        dm_buf_printf(b, ", \"%s\": ", k->fields[i].name);
+        value_json(b, &k->fields[i], rec->values[i]);
+    }
+    dm_buf_puts(b, ", \"state\": ");
+    dm_buf_json_string(b, rec->state);
+    dm_buf_printf(b, ", \"version\": %lld, \"updated_at\": ", (long long)rec->version);
+    dm_buf_json_string(b, rec->updated_at);
+    dm_buf_puts(b, "}}");
+    return true;
+}
+
+/* ---- HTML ---- */
+
+static void html_escaped(dm_buf *b, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '<': dm_buf_puts(b, "&lt;"); break;
+        case '>': dm_buf_puts(b, "&gt;"); break;
+        case '&': dm_buf_puts(b, "&amp;"); break;
+        case '"': dm_buf_puts(b, "&quot;"); break;
+        default: dm_buf_append(b, s, 1);
+        }
+    }
+}
+
+static void html_open(dm_response *r, const char *title)
+{
+    r->content_type = "text/html; charset=utf-8";
+    dm_buf_puts(&r->body, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                          "<meta name=\"viewport\" content=\"width=device-width\"><title>");
+    html_escaped(&r->body, title);
+    dm_buf_puts(&r->body, "</title></head><body><h1>");
+    html_escaped(&r->body, title);
+    dm_buf_puts(&r->body, "</h1>\n");
+}
+
+static void html_close(dm_response *r) { dm_buf_puts(&r->body, "</body></html>\n"); }
+
+/* ---- the resources ---- */
+
+static const char *const conformance[] = {
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html", NULL};
+
+static void landing(const dm_request *q, dm_response *r)
+{
+    static const char *const allowed[] = {"f", NULL};
+    if (!check_params(q, r, allowed, NULL))
+        return;
+    if (wanted_format(q) == FMT_HTML) {
+        html_open(r, "demine");
+        dm_buf_puts(&r->body, "<p>Mine action records as OGC API - Features.</p><ul>"
+                              "<li><a href=\"/collections?f=html\">Collections</a></li>"
+                              "<li><a href=\"/conformance?f=html\">Conformance</a></li>"
+                              "<li><a href=\"/api\">API definition (OpenAPI 3.0)</a></li></ul>");
+        html_close(r);
+        return;
+    }
+    dm_buf *b = &r->body;
+    dm_buf_puts(b, "{\"title\": \"demine\", \"description\": \"Mine action records: hazardous "
+                   "areas, land release, EO items, accidents\", \"links\": [");
+    add_link(b, true, q->base, "/?f=json", "self", "application/json", "this document");
+    add_link(b, false, q->base, "/?f=html", "alternate", "text/html", "this document as HTML");
+    add_link(b, false, q->base, "/api", "service-desc",
+             "application/vnd.oai.openapi+json;version=3.0", "the API definition");
+    add_link(b, false, q->base, "/conformance", "conformance", "application/json",
+             "conformance classes");
+    add_link(b, false, q->base, "/collections", "data", "application/json", "feature collections");
+    dm_buf_puts(b, "]}\n");
+}
+
+static void conformance_page(const dm_request *q, dm_response *r)
+{
+    static const char *const allowed[] = {"f", NULL};
+    if (!check_params(q, r, allowed, NULL))
+        return;
+    if (wanted_format(q) == FMT_HTML) {
+        html_open(r, "Conformance");
+        dm_buf_puts(&r->body, "<ul>");
+        for (size_t i = 0; conformance[i]; i++)
+            dm_buf_printf(&r->body, "<li>%s</li>", conformance[i]);
+        dm_buf_puts(&r->body, "</ul>");
+        html_close(r);
+        return;
+    }
+    dm_buf_puts(&r->body, "{\"conformsTo\": [");
+    for (size_t i = 0; conformance[i]; i++)
+        dm_buf_printf(&r->body, "%s\"%s\"", i ? ", " : "", conformance[i]);
+    dm_buf_puts(&r->body, "]}\n");
+}
+
+/* The bounding box of a collection's approved records (degrees); false when
+ * it has none. */
+static bool extent(dm_store *store, const dm_kind *k, double bb[4])
+{
+    dm_query qr = {.kind = k, .with_geometry = true, .keep_damaged = true};
+    dm_cursor *cur;
+    dm_error err;
+    if (dm_store_query(store, &qr, &cur, &err))
+        return false;
+    dm_record rec;
+    dm_record_init(&rec, k);
+    bool has, any = false;
+    GEOSContextHandle_t h = dm_geo_handle(dm_store_geo(store));
+    while (!dm_cursor_next(cur, &rec, &has, &err) && has) {
+        double x0, y0, x1, y1;
+        if (!rec.geom || GEOSisEmpty_r(h, rec.geom) || !GEOSGeom_getXMin_r(h, rec.geom, &x0) ||
+            !GEOSGeom_getYMin_r(h, rec.geom, &y0) || !GEOSGeom_getXMax_r(h, rec.geom, &x1) ||
+            !GEOSGeom_getYMax_r(h, rec.geom, &y1))
+            continue;
+        if (!any || x0 < bb[0])
+            bb[0] = x0;
+        if (!any || y0 < bb[1])
+            bb[1] = y0;
+        if (!any || x1 > bb[2])
+            bb[2] = x1;
+        if (!any || y1 > bb[3])
+            bb[3] = y1;
+        any = true;
+    }
+    dm_record_clear(&rec, dm_store_geo(store));
+    dm_cursor_close(cur);
+    return any;
+}
+
+static void collection_json(const dm_request *q, dm_buf *b, const dm_kind *k)
+{
+    char href[200];
+    dm_buf_printf(b, "{\"id\": \"%s\", \"title\": ", k->name);
+    dm_buf_json_string(b, k->title);
+    dm_buf_puts(b, ", \"itemType\": \"feature\", \"crs\": "
+                   "[\"http://www.opengis.net/def/crs/OGC/1.3/CRS84\"], \"links\": [");
+    snprintf(href, sizeof href, "/collections/%s", k->name);
+    add_link(b, true, q->base, href, "self", "application/json", NULL);
+    snprintf(href, sizeof href, "/collections/%s/items", k->name);
+    add_link(b, false, q->base, href, "items", "application/geo+json", k->title);
+    snprintf(href, sizeof href, "/collections/%s/items?f=html", k->name);
+    add_link(b, false, q->base, href, "items", "text/html", k->title);
+    dm_buf_puts(b, "]");
+    double bb[4];
+    if (extent(q->store, k, bb)) {
+        dm_buf_puts(b, ", \"extent\": {\"spatial\": {\"bbox\": [[");
+        for (int i = 0; i < 4; i++) {
+            if (i)
+                dm_buf_puts(b, ", ");
+            coord(b, bb[i]);
+        }
+        dm_buf_puts(b, "]], \"crs\": \"http://www.opengis.net/def/crs/OGC/1.3/CRS84\"}}");
+    }
+    dm_buf_puts(b, "}");
+}
+
+static void collections_page(const dm_request *q, dm_response *r)
+{
+    static const char *const allowed[] = {"f", NULL};
+    if (!check_params(q, r, allowed, NULL))
+        return;
+    bool html = wanted_format(q) == FMT_HTML;
+    if (html) {
+        html_open(r, "Collections");
+        dm_buf_puts(&r->body, "<ul>");
+    } else {
+        dm_buf_puts(&r->body, "{\"links\": [");
+        add_link(&r->body, true, q->base, "/collections", "self", "application/json", NULL);
+        dm_buf_puts(&r->body, "], \"collections\": [");
+    }
+    bool first = true;
+    for (size_t i = 0; i < dm_kind_count(); i++) {
+        const dm_kind *k = dm_kind_at(i);
+        if (!collection(k->name))
+            continue;
+        if (html) {
+            dm_buf_printf(&r->body, "<li><a href=\"/collections/%s/items?f=html\">", k->name);
+            html_escaped(&r->body, k->title);
+            dm_buf_puts(&r->body, "</a></li>");
+        } else {
+            if (!first)
+                dm_buf_puts(&r->body, ",\n  ");
+            collection_json(q, &r->body, k);
+        }
+        first = false;
+    }
+    if (html) {
+        dm_buf_puts(&r->body, "</ul>");
+        html_close(r);
+    } else {
+        dm_buf_puts(&r->body, "]}\n");
+    }
+}
+
+static void collection_page(const dm_request *q, dm_response *r, const dm_kind *k)
+{
+    static const char *const allowed[] = {"f", NULL};
+    if (!check_params(q, r, allowed, NULL))
+        return;
+    if (wanted_format(q) == FMT_HTML) {
+        html_open(r, k->title);
+        dm_buf_printf(&r->body, "<p><a href=\"/collections/%s/items?f=html\">Items</a></p>",
+                      k->name);
+        html_close(r);
+        return;
+    }
+    collection_json(q, &r->body, k);
+    dm_buf_puts(&r->body, "\n");
+}
+
+/* The date field a collection's datetime applies to, or -1. */
+static int date_field(const dm_kind *k)
+{
+    for (size_t i = 0; i < k->nfields; i++)
+        if (k->fields[i].type == DM_FT_DATE)
+            return (int)i;
+    return -1;
+}
+
+/* The filters of an items request. */
+typedef struct items_filter {
+    bool has_bbox;
+    double bbox[4];
+    int date_idx;
+    char from[11], to[11]; /* "" = open */
+    int nprops;
+    int prop_idx[DM_MAX_FIELDS];
+    char *prop_val[DM_MAX_FIELDS]; /* canonical values (malloc'd) */
+} items_filter;
+
+static void filter_free(items_filter *f)
+{
+    for (int i = 0; i < f->nprops; i++)
+        free(f->prop_val[i]);
+}
+
+static bool parse_number(const char *s, double *out)
+{
+    char *end;
+    *out = strtod(s, &end);
+    return end != s && !*end && isfinite(*out);
+}
+
+static bool parse_bbox(const char *s, double bb[4], char *why, size_t whysz)
+{
+    double v[6];
+    int n = 0;
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", s);
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        if (n == 6 || !parse_number(tok, &v[n++])) {
+            snprintf(why, whysz, "bbox needs 4 numbers (minlon,minlat,maxlon,maxlat)");
+            return false;
+        }
+    }
+    if (n != 4 && n != 6) {
+        snprintf(why, whysz, "bbox needs 4 numbers (minlon,minlat,maxlon,maxlat), not %d", n);
+        return false;
+    }
+    /* with 6, the heights are ignored: the records have none */
+    bb[0] = v[0];
+    bb[1] = v[1];
+    bb[2] = n == 6 ? v[3] : v[2];
+    bb[3] = n == 6 ? v[4] : v[3];
+    if (bb[1] > bb[3] || fabs(bb[1]) > 90 || fabs(bb[3]) > 90 || fabs(bb[0]) > 180 ||
+        fabs(bb[2]) > 180) {
+        snprintf(why, whysz, "bbox %s is not a box of longitudes and latitudes", s);
+        return false;
+    }
+    if (bb[0] > bb[2]) {
+        snprintf(why, whysz, "bbox %s crosses the antimeridian, which is not supported", s);
+        return false;
+    }
+    return true;
+}
+
+/* datetime: an instant, or an interval a/b with ".." or "" for open ends. */
+static bool parse_datetime(const char *s, char from[11], char to[11], char *why, size_t whysz)
+{
+    char a[64] = "", b[64] = "";
+    const char *slash = strchr(s, '/');
+    if (strlen(s) >= sizeof a) {
+        snprintf(why, whysz, "datetime is too long");
+        return false;
+    }
+    if (slash) {
+        snprintf(a, sizeof a, "%.*s", (int)(slash - s), s);
+        snprintf(b, sizeof b, "%s", slash + 1);
+    } else {
+        snprintf(a, sizeof a, "%s", s);
+        snprintf(b, sizeof b, "%s", s);
+    }
+    const char *parts[2] = {a, b};
+    char *outs[2] = {from, to};
+    for (int i = 0; i < 2; i++) {
+        outs[i][0] = 0;
+        if (!*parts[i] || !strcmp(parts[i], ".."))
+            continue;
+        dm_date d;
+        dm_error e;
+        if (dm_date_parse(parts[i], &d, &e)) {
+            snprintf(why, whysz, "datetime: %s", e.msg);
+            return false;
+        }
+        dm_date_format(d, outs[i]);
+    }
+    if (from[0] && to[0] && strcmp(from, to) > 0) {
+        snprintf(why, whysz, "datetime %s ends before it starts", s);
+        return false;
+    }
+    return true;
+}
+
+static bool build_filter(const dm_request *q, dm_response *r, const dm_kind *k, items_filter *f)
+{
+    memset(f, 0, sizeof *f);
+    f->date_idx = -1;
+    char why[300];
+    const char *bbox = dm_qs_get(q->qs, "bbox");
+    if (bbox) {
+        if (!parse_bbox(bbox, f->bbox, why, sizeof why)) {
+            dm_respond_problem(r, 400, "Bad bbox", "%s", why);
+            return false;
+        }
+        f->has_bbox = true;
+    }
+    const char *dt = dm_qs_get(q->qs, "datetime");
+    if (dt) {
+        f->date_idx = date_field(k);
+        if (f->date_idx < 0) {
+            dm_respond_problem(r, 400, "No dates", "%s records have no date to filter on", k->name);
+            return false;
+        }
+        if (!parse_datetime(dt, f->from, f->to, why, sizeof why)) {
+            dm_respond_problem(r, 400, "Bad datetime", "%s", why);
+            return false;
+        }
+    }
+    for (size_t i = 0; i < dm_qs_size(q->qs); i++) {
+        const dm_qs_param *p = dm_qs_at(q->qs, i);
+        int fi = dm_kind_field_index(k, p->name);
+        if (fi < 0)
+            continue;
+        char *canon = NULL;
+        dm_error e;
+        if (dm_field_normalise(&k->fields[fi], p->value, &canon, &e)) {
+            dm_respond_problem(r, 400, "Bad property filter", "%s", e.msg);
+            return false;
+        }
+        f->prop_idx[f->nprops] = fi;
+        f->prop_val[f->nprops++] = canon; /* NULL: the value is unknown */
+    }
+    return true;
+}
+
+static bool matches(const items_filter *f, const dm_record *rec)
+{
+    if (f->date_idx >= 0) {
+        const char *d = rec->values[f->date_idx];
+        if (!d || (f->from[0] && strcmp(d, f->from) < 0) || (f->to[0] && strcmp(d, f->to) > 0))
+            return false;
+    }
+    for (int i = 0; i < f->nprops; i++) {
+        const char *v = rec->values[f->prop_idx[i]];
+        if (f->prop_val[i] ? !v || strcmp(v, f->prop_val[i]) : v != NULL)
+            return false;
+    }
+    return true;
+}
+
+/* The items URL with the same parameters but another offset. */
+static void page_link(const dm_request *q, dm_buf *b, const dm_kind *k, long offset, bool html)
+{
+    dm_buf url;
+    dm_buf_init(&url, 0);
+    dm_buf_printf(&url, "/collections/%s/items?", k->name);
+    bool first = true;
+    for (size_t i = 0; i < dm_qs_size(q->qs); i++) {
+        const dm_qs_param *p = dm_qs_at(q->qs, i);
+        if (!strcmp(p->name, "offset") || (!strcmp(p->name, "f") && !html))
+            continue;
+        if (!first)
+            dm_buf_puts(&url, "&");
+        dm_qs_encode_value(&url, p->name, p->name_len);
+        dm_buf_puts(&url, "=");
+        dm_qs_encode_value(&url, p->value, p->value_len);
+        first = false;
+    }
+    dm_buf_printf(&url, "%soffset=%ld", first ? "" : "&", offset);
+    if (!url.status)
+        dm_buf_puts(b, url.data);
+    dm_buf_free(&url);
+}
+
+static void items_page(const dm_request *q, dm_response *r, const dm_kind *k)
+{
+    static const char *const allowed[] = {"f", "limit", "offset", "bbox", "datetime", NULL};
+    if (!check_params(q, r, allowed, k))
+        return;
+    long limit = 10, offset = 0;
+    long max = q->opts->max_limit > 0 ? q->opts->max_limit : 10000;
+    const char *ls = dm_qs_get(q->qs, "limit"), *os = dm_qs_get(q->qs, "offset");
+    char *end;
+    if (ls) {
+        limit = strtol(ls, &end, 10);
+        if (*end || end == ls || limit < 1) {
+            dm_respond_problem(r, 400, "Bad limit", "limit=%s: a whole number from 1", ls);
+            return;
+        }
+        if (limit > max) /* the standard: use the largest instead */
+            limit = max;
+    }
+    if (os) {
+        offset = strtol(os, &end, 10);
+        if (*end || end == os || offset < 0) {
+            dm_respond_problem(r, 400, "Bad offset", "offset=%s: a whole number from 0", os);
+            return;
+        }
+    }
+    items_filter f;
+    if (!build_filter(q, r, k, &f))
+        return;
+    dm_query qr = {.kind = k, .with_geometry = true, .keep_damaged = true, .has_bbox = f.has_bbox};
+    memcpy(qr.bbox, f.bbox, sizeof qr.bbox);
+    dm_cursor *cur;
+    dm_error err;
+    if (dm_store_query(q->store, &qr, &cur, &err)) {
+        filter_free(&f);
+        dm_respond_problem(r, 500, "Internal error", "the records could not be read");
+        return;
+    }
+    bool html = wanted_format(q) == FMT_HTML;
+    dm_buf feats;
+    dm_buf_init(&feats, 0);
+    dm_record rec;
+    dm_record_init(&rec, k);
+    bool has, ok = true;
+    long matched = 0, returned = 0;
+    GEOSContextHandle_t h = dm_geo_handle(dm_store_geo(q->store));
+    GEOSGeometry *box =
+        f.has_bbox ? GEOSGeom_createRectangle_r(h, f.bbox[0], f.bbox[1], f.bbox[2], f.bbox[3])
+                   : NULL;
+    const GEOSPreparedGeometry *pbox = box ? GEOSPrepare_r(h, box) : NULL;
+    for (;;) {
+        if (dm_cursor_next(cur, &rec, &has, &err)) {
+            ok = false;
+            break;
+        }
+        if (!has || !ok)
+            break;
+        if (!rec.geom || !matches(&f, &rec))
+            continue;
+        /* the index gives envelopes: the geometry itself must meet the box */
+        if (pbox && GEOSPreparedIntersects_r(h, pbox, rec.geom) != 1)
+            continue;
+        if (matched++ < offset || returned >= limit)
+            continue;
+        if (html) {
+            dm_buf_puts(&feats, "<tr><td>");
+            html_escaped(&feats, rec.code);
+            for (size_t i = 0; i < k->nfields; i++) {
+                if (k->fields[i].flags & DM_FIELD_PERSONAL)
+                    continue;
+                dm_buf_puts(&feats, "</td><td>");
+                html_escaped(&feats, rec.values[i] ? rec.values[i] : "");
+            }
+            dm_buf_puts(&feats, "</td></tr>\n");
+        } else {
+            if (returned)
+                dm_buf_puts(&feats, ",\n  ");
+            ok = feature_json(q->store, &feats, &rec);
+        }
+        returned++;
+    }
+    if (pbox)
+        GEOSPreparedGeom_destroy_r(h, pbox);
+    if (box)
+        GEOSGeom_destroy_r(h, box);
+    dm_record_clear(&rec, dm_store_geo(q->store));
+    dm_cursor_close(cur);
+    filter_free(&f);
+    if (!ok || feats.status) {
+        dm_buf_free(&feats);
+        dm_respond_problem(r, 500, "Internal error", "the records could not be written");
+        return;
+    }
+    dm_buf *b = &r->body;
+    if (html) {
+        html_open(r, k->title);
+        dm_buf_printf(b, "<p>%ld of %ld records</p><table><tr><th>code</th>", returned, matched);
+        for (size_t i = 0; i < k->nfields; i++)
+            if (!(k->fields[i].flags & DM_FIELD_PERSONAL))
+                dm_buf_printf(b, "<th>%s</th>", k->fields[i].name);
+        dm_buf_puts(b, "</tr>\n");
+        if (feats.data)
+            dm_buf_puts(b, feats.data);
+        dm_buf_puts(b, "</table>");
+        if (offset + returned < matched) {
+            dm_buf_puts(b, "<p><a href=\"");
+            page_link(q, b, k, offset + returned, true);
+            dm_buf_puts(b, "\">next</a></p>");
+        }
+        html_close(r);
+        dm_buf_free(&feats);
+        return;
+    }
+    r->content_type = "application/geo+json";
+    char at[DM_TIME_ISO_LEN];
+    dm_time_now_iso(at);
+    dm_buf_printf(b,
+                  "{\"type\": \"FeatureCollection\", \"numberMatched\": %ld, "
+                  "\"numberReturned\": %ld, \"timeStamp\": \"%s\", \"links\": [",
+                  matched, returned, at);
+    dm_buf_printf(b, "{\"href\": \"%s", q->base);
+    page_link(q, b, k, offset, false);
+    dm_buf_puts(b, "\", \"rel\": \"self\", \"type\": \"application/geo+json\"}");
+    if (offset + returned < matched) {
+        dm_buf_printf(b, ", {\"href\": \"%s", q->base);
+        page_link(q, b, k, offset + returned, false);
+        dm_buf_puts(b, "\", \"rel\": \"next\", \"type\": \"application/geo+json\"}");
+    }
+    if (offset > 0) {
+        dm_buf_printf(b, ", {\"href\": \"%s", q->base);
+        page_link(q, b, k, offset > limit ? offset - limit : 0, false);
+        dm_buf_puts(b, "\", \"rel\": \"prev\", \"type\": \"application/geo+json\"}");
+    }
+    dm_buf_puts(b, "], \"features\": [\n  ");
+    if (feats.data)
+        dm_buf_puts(b, feats.data);
+    dm_buf_puts(b, "]}\n");
+    dm_buf_free(&feats);
+}
+
+static void item_page(const dm_request *q, dm_response *r, const dm_kind *k, const char *id)
+{
+    static const char *const allowed[] = {"f", NULL};
+    if (!check_params(q, r, allowed, NULL))
+        return;
+    dm_record rec;
+    dm_record_init(&rec, k);
+    dm_error err;
+    dm_status st = dm_store_get(q->store, k, id, &rec, &err);
+    if (st == DM_ENOTFOUND || (!st && strcmp(rec.state, "approved"))) {
+        dm_record_clear(&rec, dm_store_geo(q->store));
+        dm_respond_problem(r, 404, "Not found", "%s has no record %s", k->name, id);
+        return;
+    }
+    if (st) {
+        dm_respond_problem(r, 500, "Internal error", "the record could not be read");
+        return;
+    }
+    if (wanted_format(q) == FMT_HTML) {
+        html_open(r, rec.code);
+        dm_buf_puts(&r->body, "<table>");
+        for (size_t i = 0; i < k->nfields; i++) {
+            if (k->fields[i].flags & DM_FIELD_PERSONAL)
+                continue;
+            dm_buf_printf(&r->body, "<tr><th>%s</th><td>", k->fields[i].name);
+            html_escaped(&r->body, rec.values[i] ? rec.values[i] : "");
+            dm_buf_puts(&r->body, "</td></tr>");
+        }
+        dm_buf_puts(&r->body, "</table>");
+        html_close(r);
+    } else {
+        r->content_type = "application/geo+json";
+        snprintf(r->etag, sizeof r->etag, "\"%lld\"", (long long)rec.version);
+        if (!feature_json(q->store, &r->body, &rec))
+            dm_respond_problem(r, 500, "Internal error", "the record could not be written");
+        else
+            dm_buf_puts(&r->body, "\n");
+    }
+    dm_record_clear(&rec, dm_store_geo(q->store));
+}
+
+static void health(const dm_request *q, dm_response *r)
+{
+    int64_t n;
+    dm_error err;
+    if (dm_store_count(q->store, &dm_kind_hazards, false, &n, &err)) {
+        dm_respond_problem(r, 503, "Unhealthy", "the database cannot be read");
+        return;
+    }
+    dm_buf_puts(&r->body, "{\"status\": \"ok\"}\n");
+}
+
+/* The OpenAPI 3.0 document: the paths this server answers, with their
+ * parameters, and the collections as an enumeration. */
+static void api_document(const dm_request *q, dm_response *r)
+{
+    static const char *const allowed[] = {"f", NULL};
+    if (!check_params(q, r, allowed, NULL))
+        return;
+    r->content_type = "application/vnd.oai.openapi+json;version=3.0";
+    dm_buf *b = &r->body;
+    dm_buf_printf(b,
+                  "{\"openapi\": \"3.0.3\", \"info\": {\"title\": \"demine\", \"version\": "
+                  "\"0.1.0\", \"description\": \"Mine action records as OGC API - Features\"},"
+                  " \"servers\": [{\"url\": \"%s\"}], \"paths\": {",
+                  q->base);
+    static const char *const simple[][3] = {
+        {"/", "landing page", "application/json"},
+        {"/conformance", "conformance classes", "application/json"},
+        {"/collections", "feature collections", "application/json"},
+        {"/health", "health of the server and its database", "application/json"},
+        {"/api", "this document", "application/vnd.oai.openapi+json;version=3.0"}};
+    for (size_t i = 0; i < sizeof simple / sizeof simple[0]; i++)
+        dm_buf_printf(b,
+                      "%s\"%s\": {\"get\": {\"summary\": \"%s\", \"parameters\": [{\"$ref\": "
+                      "\"#/components/parameters/f\"}], \"responses\": {\"200\": "
+                      "{\"description\": \"%s\", \"content\": {\"%s\": {}}}}}}",
+                      i ? ", " : "", simple[i][0], simple[i][1], simple[i][1], simple[i][2]);
+    dm_buf_puts(b, ", \"/collections/{collectionId}\": {\"get\": {\"summary\": \"a feature "
+                   "collection\", \"parameters\": [{\"$ref\": \"#/components/parameters/"
+                   "collectionId\"}, {\"$ref\": \"#/components/parameters/f\"}], \"responses\": "
+                   "{\"200\": {\"description\": \"the collection\"}, \"404\": {\"description\": "
+                   "\"no such collection\"}}}}");
+    dm_buf_puts(b, ", \"/collections/{collectionId}/items\": {\"get\": {\"summary\": \"the "
+                   "features of a collection\", \"parameters\": [{\"$ref\": "
+                   "\"#/components/parameters/collectionId\"}, {\"$ref\": "
+                   "\"#/components/parameters/f\"}, {\"name\": \"limit\", \"in\": \"query\", "
+                   "\"schema\": {\"type\": \"integer\", \"minimum\": 1, \"default\": 10, "
+                   "\"maximum\": ");
+    dm_buf_printf(b, "%d", q->opts->max_limit > 0 ? q->opts->max_limit : 10000);
+    dm_buf_puts(b, "}}, {\"name\": \"offset\", \"in\": \"query\", \"schema\": {\"type\": "
+                   "\"integer\", \"minimum\": 0, \"default\": 0}}, {\"name\": \"bbox\", \"in\": "
+                   "\"query\", \"style\": \"form\", \"explode\": false, \"schema\": {\"type\": "
+                   "\"array\", \"minItems\": 4, \"maxItems\": 6, \"items\": {\"type\": "
+                   "\"number\"}}}, {\"name\": \"datetime\", \"in\": \"query\", \"schema\": "
+                   "{\"type\": \"string\"}}], \"responses\": {\"200\": {\"description\": \"a "
+                   "page of features\", \"content\": {\"application/geo+json\": {}, "
+                   "\"text/html\": {}}}, \"400\": {\"description\": \"a bad parameter\"}, "
+                   "\"404\": {\"description\": \"no such collection\"}}}}");
+    dm_buf_puts(b, ", \"/collections/{collectionId}/items/{featureId}\": {\"get\": "
+                   "{\"summary\": \"one feature\", \"parameters\": [{\"$ref\": "
+                   "\"#/components/parameters/collectionId\"}, {\"name\": \"featureId\", \"in\": "
+                   "\"path\", \"required\": true, \"schema\": {\"type\": \"string\"}}, "
+                   "{\"$ref\": \"#/components/parameters/f\"}], \"responses\": {\"200\": "
+                   "{\"description\": \"the feature\", \"content\": {\"application/geo+json\": "
+                   "{}}}, \"404\": {\"description\": \"no such feature\"}}}}");
+    dm_buf_puts(b, "}, \"components\": {\"parameters\": {\"f\": {\"name\": \"f\", \"in\": "
+                   "\"query\", \"schema\": {\"type\": \"string\", \"enum\": [\"json\", "
+                   "\"html\"]}}, \"collectionId\": {\"name\": \"collectionId\", \"in\": "
+                   "\"path\", \"required\": true, \"schema\": {\"type\": \"string\", \"enum\": [");
+    bool first = true;
+    for (size_t i = 0; i < dm_kind_count(); i++)
+        if (collection(dm_kind_at(i)->name)) {
+            dm_buf_printf(b, "%s\"%s\"", first ? "" : ", ", dm_kind_at(i)->name);
+            first = false;
+        }
+    dm_buf_puts(b, "]}}}}}\n");
+}
+
+void dm_ogcapi_handle(const dm_request *q, dm_response *r)
+{
+    const char *p = q->path;
+    if (!strcmp(p, "/"))
+        landing(q, r);
+    else if (!strcmp(p, "/conformance"))
+        conformance_page(q, r);
+    else if (!strcmp(p, "/api"))
+        api_document(q, r);
+    else if (!strcmp(p, "/health"))
+        health(q, r);
+    else if (!strcmp(p, "/collections"))
+        collections_page(q, r);
+    else if (!strncmp(p, "/collections/", 13)) {
+        char id[64], rest[256] = "";
+        const char *s = p + 13, *slash = strchr(s, '/');
+        size_t n = slash ? (size_t)(slash - s) : strlen(s);
+        if (n >= sizeof id) {
+            dm_respond_problem(r, 404, "Not found", "no such collection");
+            return;
+        }
+        memcpy(id, s, n);
+        id[n] = 0;
+        if (slash)
+            snprintf(rest, sizeof rest, "%s", slash);
+        const dm_kind *k = collection(id);
+        if (!k) {
+            dm_respond_problem(r, 404, "Not found", "no collection %s (see /collections)", id);
+            return;
+        }
+        if (!rest[0])
+            collection_page(q, r, k);
+        else if (!strcmp(rest, "/items"))
+            items_page(q, r, k);
+        else if (!strncmp(rest, "/items/", 7) && rest[7] && !strchr(rest + 7, '/'))
+            item_page(q, r, k, rest + 7);
+        else
+            dm_respond_problem(r, 404, "Not found", "nothing at %s", p);
+    } else {
+        dm_respond_problem(r, 404, "Not found", "nothing at %s (start at /)", p);
+    }
+}

@@ -1,0 +1,35 @@
+/* The demine server: OGC API - Features and a JSON API over one database,
+ * on libmicrohttpd.
+ *
+ * A pool of worker threads answers requests; each worker opens its own
+ * connection to the store on its first request (WAL lets readers run while
+ * one writer writes) and closes it when the server stops. dm_server_run
+ * returns when *stop becomes non-zero (a signal handler sets it): the server
+ * stops taking connections, lets the requests under way finish, and closes.
+ */
+#ifndef DM_SERVER_SERVER_H
+#define DM_SERVER_SERVER_H
+
+#include "core/error.h"
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+
+typedef struct dm_server_opts {
+    const char *location; /* the database */
+    const char *bind;     /* address to listen on, "127.0.0.1" */
+    int port;             /* 1..65535 */
+    int threads;          /* worker threads; 0 = one per core */
+    int max_connections;  /* 0 = 256 */
+    int timeout_s;        /* idle connection timeout, seconds; 0 = 30 */
+    size_t max_body;      /* largest request body accepted, bytes; 0 = 8 MiB */
+    int max_limit;        /* largest page of items; 0 = 10000 */
+    FILE *log;            /* one line per request, or NULL */
+} dm_server_opts;
+
+/* Serves until *stop is set. DM_EIO when the address cannot be bound (in
+ * use, not an address of this machine), with a message saying so. */
+dm_status dm_server_run(const dm_server_opts *o, volatile sig_atomic_t *stop, dm_error *err);
+
+#endif

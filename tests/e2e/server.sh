@@ -1,0 +1,136 @@
+# End-to-end test of `demine serve`: the real server on a loopback port of
+# its own, driven over HTTP with curl and read by GDAL's OAPIF driver; the
+# server is stopped (SIGTERM) whatever happens.
+# usage: server.sh path/to/demine
+DEMINE=$1
+. "$(dirname "$0")/lib.sh"
+
+DB="$T/atlas.gpkg"
+"$DEMINE" init "$DB" >/dev/null 2>&1
+"$DEMINE" import "$DB" admin-areas "$BIH/municipalities.geojson" --map name=shapeName \
+    --set level=3 -q >/dev/null 2>&1
+"$DEMINE" import "$DB" hazards "$BIH/suspected_areas.geojson" --set status=SHA -q >/dev/null 2>&1
+# a hazard awaiting review must not be served to the public
+cat >"$T/pending.geojson" <<'G'
+{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "HA-PENDING"},
+ "geometry": {"type": "Polygon", "coordinates": [[[18.0, 44.0], [18.01, 44.0], [18.01, 44.01], [18.0, 44.0]]]}}]}
+G
+"$DEMINE" import "$DB" hazards "$T/pending.geojson" --set status=CHA --state submitted -q >/dev/null 2>&1
+
+PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+URL="http://127.0.0.1:$PORT"
+"$DEMINE" serve "$DB" --port "$PORT" --threads 2 >"$T/server.log" 2>&1 &
+SERVER=$!
+trap 'kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null; rm -rf "$T"' EXIT
+for _ in $(seq 1 100); do
+    curl -s -o /dev/null "$URL/health" && break
+    sleep 0.1
+done
+
+# get NAME PATH STATUS CONTENT-TYPE: the body in $T/body
+get() {
+    local got
+    got=$(curl -s -o "$T/body" -w '%{http_code} %{content_type}' "$URL$2")
+    if [ "$got" = "$3 $4" ]; then ok "$1 ($got)"; else fail "$1 (got '$got', expected '$3 $4')"; fi
+}
+same() { if [ "$2" = "$3" ]; then ok "$1"; else fail "$1 (got '$2', expected '$3')"; fi; }
+
+get "health" /health 200 application/json
+get "landing page is JSON for a machine client" / 200 application/json
+same "landing page links" "$(json "$T/body" "sorted(l['rel'] for l in d['links'])")" \
+    "['alternate', 'conformance', 'data', 'self', 'service-desc']"
+same "landing page: service-desc is an OpenAPI 3.0 document" \
+    "$(json "$T/body" "[l['type'] for l in d['links'] if l['rel']=='service-desc'][0]")" \
+    "application/vnd.oai.openapi+json;version=3.0"
+code=$(curl -s -o "$T/body" -w '%{content_type}' -H 'Accept: text/html' "$URL/")
+same "landing page is HTML for a browser" "$code" "text/html; charset=utf-8"
+get "landing page f=html" "/?f=html" 200 "text/html; charset=utf-8"
+get "conformance" /conformance 200 application/json
+same "conformance classes" "$(json "$T/body" "len(d['conformsTo'])")" 4
+get "OpenAPI document" /api 200 "application/vnd.oai.openapi+json;version=3.0"
+same "OpenAPI names the items path and the served collections" \
+    "$(json "$T/body" "('/collections/{collectionId}/items' in d['paths'], d['components']['parameters']['collectionId']['schema']['enum'])")" \
+    "(True, ['hazards'])"
+get "collections" /collections 200 application/json
+same "anonymous callers see the public collections only" \
+    "$(json "$T/body" "[c['id'] for c in d['collections']]")" "['hazards']"
+get "a collection" /collections/hazards 200 application/json
+same "its extent lies in Bosnia and Herzegovina" \
+    "$(json "$T/body" "all(15 < v < 20 or 42 < v < 46 for v in d['extent']['spatial']['bbox'][0])")" True
+
+APPROVED=$(sqlite3 "$DB" "SELECT count(*) FROM hazards WHERE state = 'approved'")
+get "items are GeoJSON" "/collections/hazards/items" 200 application/geo+json
+same "default page of 10, numberMatched = approved hazards" \
+    "$(json "$T/body" "(d['numberReturned'], len(d['features']), d['numberMatched'])")" \
+    "(10, 10, $APPROVED)"
+same "ids are the records' codes" "$(json "$T/body" "d['features'][0]['id']")" HA-0001
+same "coordinates have at most 7 decimals" \
+    "$(json "$T/body" "max(len(repr(c).split('.')[-1]) for c in d['features'][0]['geometry']['coordinates'][0][0][0])")" 7
+get "limit above the maximum is the maximum" "/collections/hazards/items?limit=20000" 200 application/geo+json
+same "  all of them (fewer than 10000)" "$(json "$T/body" "d['numberReturned']")" "$APPROVED"
+
+# paging through the whole collection with next links keeps every parameter
+BBOX="17.5,44.0,18.5,45.0"
+WANT=$(sqlite3 "$DB" "SELECT count(*) FROM hazards h JOIN rtree_hazards_geom r ON r.id = h.fid WHERE h.state = 'approved' AND r.maxx >= 17.5 AND r.minx <= 18.5 AND r.maxy >= 44.0 AND r.miny <= 45.0")
+"$PY" - "$URL/collections/hazards/items?bbox=$BBOX&limit=500" >"$T/pages" <<'P'
+import json, sys, urllib.request
+url, seen, pages, kept = sys.argv[1], [], 0, True
+while url:
+    with urllib.request.urlopen(url) as r:
+        d = json.load(r)
+    pages += 1
+    seen += [f["id"] for f in d["features"]]
+    nxt = [l["href"] for l in d["links"] if l["rel"] == "next"]
+    if nxt and ("bbox=17.5%2C44.0%2C18.5%2C45.0" not in nxt[0] or "limit=500" not in nxt[0]):
+        kept = False
+    url = nxt[0] if nxt else None
+print(len(seen), len(set(seen)), pages, kept, d["numberMatched"])
+P
+read -r n distinct pages kept matched <"$T/pages"
+same "next links keep bbox and limit" "$kept" True
+same "paging gives every feature once" "$n $distinct" "$matched $matched"
+check "bbox narrows the features (at most the index's candidates)" test "$matched" -le "$WANT"
+check "bbox leaves some features" test "$matched" -gt 0
+check "several pages" test "$pages" -gt 1
+
+get "a single item" /collections/hazards/items/HA-0003 200 application/geo+json
+check "it has an ETag" grep -qi '^etag' <(curl -s -D - -o /dev/null "$URL/collections/hazards/items/HA-0003")
+get "a missing item is 404" /collections/hazards/items/HA-9999999 404 application/problem+json
+get "an item awaiting review is not public" /collections/hazards/items/HA-PENDING 404 application/problem+json
+get "a missing collection is 404" /collections/nowhere/items 404 application/problem+json
+get "victims are never public" /collections/victims/items 404 application/problem+json
+get "minefield records are never public" /collections/minefield-records/items 404 application/problem+json
+get "unknown parameter is 400" "/collections/hazards/items?colour=red" 400 application/problem+json
+get "repeated parameter is 400" "/collections/hazards/items?limit=1&limit=2" 400 application/problem+json
+get "bad limit is 400" "/collections/hazards/items?limit=-1" 400 application/problem+json
+get "bad bbox is 400" "/collections/hazards/items?bbox=1,2,3" 400 application/problem+json
+get "bbox across the antimeridian is 400" "/collections/hazards/items?bbox=170,0,-170,10" 400 application/problem+json
+get "bad datetime is 400" "/collections/hazards/items?datetime=yesterday" 400 application/problem+json
+get "bad escape in the query is 400" "/collections/hazards/items?bbox=%zz" 400 application/problem+json
+get "bad f is 400" "/collections/hazards/items?f=xml" 400 application/problem+json
+get "property filter" "/collections/hazards/items?status=suspected&limit=1" 200 application/geo+json
+same "  canonical value matched" "$(json "$T/body" "d['features'][0]['properties']['status']")" SHA
+get "property filter, bad value" "/collections/hazards/items?status=maybe" 400 application/problem+json
+get "datetime on records without dates matches none" "/collections/hazards/items?datetime=2020-01-01/.." 200 application/geo+json
+same "  none" "$(json "$T/body" "d['numberMatched']")" 0
+check "problem details say no SQL" sh -c "! grep -qi 'sqlite\|select ' '$T/body'"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/collections/hazards/items")
+same "writes are not open (405)" "$code" 405
+
+# GDAL's OAPIF driver reads the collection whole, following next links
+if timeout 300 ogr2ogr -f GeoJSON "$T/oapif.geojson" "OAPIF:$URL" hazards >"$T/ogr.log" 2>&1; then
+    same "GDAL OAPIF reads every approved hazard" "$(json "$T/oapif.geojson" "len(d['features'])")" "$APPROVED"
+    same "  and the same codes as the store" \
+        "$(json "$T/oapif.geojson" "','.join(sorted(f['properties']['code'] for f in d['features']))" | md5sum)" \
+        "$(sqlite3 "$DB" "SELECT code FROM hazards WHERE state = 'approved' ORDER BY code" | paste -sd, | md5sum)"
+else
+    fail "GDAL OAPIF could not read the server"
+    head -5 "$T/ogr.log"
+fi
+check "requests are logged" grep -q "GET /collections/hazards/items" "$T/server.log"
+
+kill -TERM "$SERVER"
+wait "$SERVER"
+same "SIGTERM stops it cleanly" "$?" 0
+check "  and it says so" grep -q "stopped" "$T/server.log"
+finish
