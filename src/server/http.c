@@ -24,6 +24,7 @@ typedef struct req_state {
     struct timespec start;
     size_t body_len;
     bool body_too_big;
+    bool started; /* the first call (headers only) has been seen */
 } req_state;
 
 typedef struct server {
@@ -139,6 +140,12 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *con, const char 
     req_state *rs = *con_cls;
     if (!rs)
         return MHD_NO; /* out of memory at the start */
+    /* the first call brings the headers only: answering then would make
+       libmicrohttpd close the connection (the body may be still to come) */
+    if (!rs->started) {
+        rs->started = true;
+        return MHD_YES;
+    }
     /* a body arrives in pieces: count it (the handlers here read none yet) */
     if (*upload_data_size) {
         rs->body_len += *upload_data_size;
