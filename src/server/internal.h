@@ -32,6 +32,10 @@ typedef struct dm_response {
 void dm_respond_problem(dm_response *r, int status, const char *title, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* The JSON API for statistics (stats.c): false when q->path is not one of
+ * its paths (r untouched). */
+bool dm_stats_handle(const dm_request *q, dm_response *r);
+
 /* The OGC API - Features and JSON API handlers: fills r for q. */
 void dm_ogcapi_handle(const dm_request *q, dm_response *r);
 

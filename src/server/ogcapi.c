@@ -862,18 +862,28 @@ static void api_document(const dm_request *q, dm_response *r)
                   "\"0.1.0\", \"description\": \"Mine action records as OGC API - Features\"},"
                   " \"servers\": [{\"url\": \"%s\"}], \"paths\": {",
                   q->base);
-    static const char *const simple[][3] = {
-        {"/", "landing page", "application/json"},
-        {"/conformance", "conformance classes", "application/json"},
-        {"/collections", "feature collections", "application/json"},
-        {"/health", "health of the server and its database", "application/json"},
-        {"/api", "this document", "application/vnd.oai.openapi+json;version=3.0"}};
+#define QP(n, t) "{\"name\": \"" n "\", \"in\": \"query\", \"schema\": {\"type\": \"" t "\"}}, "
+    static const char *const simple[][4] = {
+        {"/", "landing page", "application/json", ""},
+        {"/conformance", "conformance classes", "application/json", ""},
+        {"/collections", "feature collections", "application/json", ""},
+        {"/health", "health of the server and its database", "application/json", ""},
+        {"/api", "this document", "application/vnd.oai.openapi+json;version=3.0", ""},
+        {"/stats/landrelease", "land release figures, as demine stats --json", "application/json",
+         QP("by", "string") QP("level", "integer")},
+        {"/stats/items", "EO item figures, as demine stats --json", "application/json",
+         QP("by", "string")},
+        {"/stats/casualties", "casualty figures, as demine stats --json", "application/json",
+         QP("by", "string") QP("since", "string") QP("until", "string")}};
+#undef QP
     for (size_t i = 0; i < sizeof simple / sizeof simple[0]; i++)
         dm_buf_printf(b,
-                      "%s\"%s\": {\"get\": {\"summary\": \"%s\", \"parameters\": [{\"$ref\": "
+                      "%s\"%s\": {\"get\": {\"summary\": \"%s\", \"parameters\": [%s{\"$ref\": "
                       "\"#/components/parameters/f\"}], \"responses\": {\"200\": "
-                      "{\"description\": \"%s\", \"content\": {\"%s\": {}}}}}}",
-                      i ? ", " : "", simple[i][0], simple[i][1], simple[i][1], simple[i][2]);
+                      "{\"description\": \"%s\", \"content\": {\"%s\": {}}}, \"400\": "
+                      "{\"description\": \"a bad parameter\"}}}}",
+                      i ? ", " : "", simple[i][0], simple[i][1], simple[i][3], simple[i][1],
+                      simple[i][2]);
     dm_buf_puts(b, ", \"/collections/{collectionId}\": {\"get\": {\"summary\": \"a feature "
                    "collection\", \"parameters\": [{\"$ref\": \"#/components/parameters/"
                    "collectionId\"}, {\"$ref\": \"#/components/parameters/f\"}], \"responses\": "
@@ -928,6 +938,8 @@ void dm_ogcapi_handle(const dm_request *q, dm_response *r)
         health(q, r);
     else if (!strcmp(p, "/collections"))
         collections_page(q, r);
+    else if (dm_stats_handle(q, r))
+        ;
     else if (!strncmp(p, "/collections/", 13)) {
         char id[64], rest[256] = "";
         const char *s = p + 13, *slash = strchr(s, '/');

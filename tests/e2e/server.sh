@@ -117,6 +117,20 @@ check "problem details say no SQL" sh -c "! grep -qi 'sqlite\|select ' '$T/body'
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/collections/hazards/items")
 same "writes are not open (405)" "$code" 405
 
+# the JSON API gives the CLI's figures, byte for byte
+"$DEMINE" generate "$DB" casualties --victims 300 --seed 7 >/dev/null 2>&1
+for pair in "landrelease|by=year|--by year" "items||" "casualties|by=year,sex&since=2010-01-01|--by year,sex --since 2010-01-01" \
+    "casualties||"; do
+    IFS='|' read -r what query opts <<<"$pair"
+    curl -s "$URL/stats/$what?$query" >"$T/api.json"
+    # shellcheck disable=SC2086
+    "$DEMINE" stats "$DB" "$what" $opts --json >"$T/cli.json" 2>/dev/null
+    check "/stats/$what?$query equals demine stats $what $opts --json" cmp -s "$T/api.json" "$T/cli.json"
+done
+get "statistics: unknown parameter is 400" "/stats/casualties?list=1" 400 application/problem+json
+get "statistics: bad dimension is 400" "/stats/casualties?by=colour" 400 application/problem+json
+get "statistics: since after until is 400" "/stats/casualties?since=2020-01-01&until=2019-01-01" 400 application/problem+json
+
 # GDAL's OAPIF driver reads the collection whole, following next links
 if timeout 300 ogr2ogr -f GeoJSON "$T/oapif.geojson" "OAPIF:$URL" hazards >"$T/ogr.log" 2>&1; then
     same "GDAL OAPIF reads every approved hazard" "$(json "$T/oapif.geojson" "len(d['features'])")" "$APPROVED"

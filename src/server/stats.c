@@ -1,0 +1,155 @@
+/* The JSON API for the figures the CLI prints: the same library calls and
+ * the same JSON as `demine stats DATABASE ... --json`.
+ *
+ *   GET /stats/landrelease?by=admin|year|month|organisation&level=N
+ *   GET /stats/items?by=category|year|admin
+ *   GET /stats/casualties?by=DIM[,DIM]&since=DATE&until=DATE
+ *
+ * Published statistics are public: approved records only, without the
+ * lists of record codes (those, and drafts, will need a login).
+ */
+#include "server/internal.h"
+
+#include "analysis/casualties.h"
+#include "analysis/items.h"
+#include "analysis/landrelease.h"
+#include "core/date.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static bool only(const dm_request *q, dm_response *r, const char *const *allowed)
+{
+    const char *rep = dm_qs_repeated(q->qs);
+    if (rep) {
+        dm_respond_problem(r, 400, "Repeated parameter", "%s is given more than once", rep);
+        return false;
+    }
+    for (size_t i = 0; i < dm_qs_size(q->qs); i++) {
+        const char *name = dm_qs_at(q->qs, i)->name;
+        bool ok = false;
+        for (size_t a = 0; allowed[a] && !ok; a++)
+            ok = !strcmp(allowed[a], name);
+        if (!ok) {
+            dm_respond_problem(r, 400, "Unknown parameter", "%s is not a parameter of %s", name,
+                               q->path);
+            return false;
+        }
+    }
+    const char *f = dm_qs_get(q->qs, "f");
+    if (f && strcmp(f, "json")) {
+        dm_respond_problem(r, 400, "Unknown format", "f=%s: statistics are JSON (f=json)", f);
+        return false;
+    }
+    return true;
+}
+
+static void landrelease(const dm_request *q, dm_response *r)
+{
+    static const char *const allowed[] = {"by", "level", "f", NULL};
+    if (!only(q, r, allowed))
+        return;
+    dm_lr_opts o;
+    memset(&o, 0, sizeof o);
+    dm_error err;
+    const char *by = dm_qs_get(q->qs, "by"), *level = dm_qs_get(q->qs, "level");
+    if (by && dm_lr_group_by_parse(by, &o.by, &err)) {
+        dm_respond_problem(r, 400, "Bad by", "%s", err.msg);
+        return;
+    }
+    if (level) {
+        char *end;
+        long n = strtol(level, &end, 10);
+        if (*end || end == level || n < 1 || n > 9) {
+            dm_respond_problem(r, 400, "Bad level", "level=%s: an admin level from 1 to 9", level);
+            return;
+        }
+        o.admin_level = (int)n;
+    }
+    dm_landrelease lr;
+    if (dm_landrelease_compute(q->store, &o, &lr, &err)) {
+        dm_respond_problem(r, 500, "Internal error", "the figures could not be computed");
+        return;
+    }
+    dm_landrelease_json(&lr, false, &r->body);
+    dm_landrelease_free(&lr);
+}
+
+static void items(const dm_request *q, dm_response *r)
+{
+    static const char *const allowed[] = {"by", "f", NULL};
+    if (!only(q, r, allowed))
+        return;
+    dm_items_opts o;
+    memset(&o, 0, sizeof o);
+    dm_error err;
+    const char *by = dm_qs_get(q->qs, "by");
+    if (by && dm_items_group_by_parse(by, &o.by, &err)) {
+        dm_respond_problem(r, 400, "Bad by", "%s", err.msg);
+        return;
+    }
+    dm_items_stats st;
+    if (dm_items_compute(q->store, &o, &st, &err)) {
+        dm_respond_problem(r, 500, "Internal error", "the figures could not be computed");
+        return;
+    }
+    dm_items_json(&st, false, &r->body);
+    dm_items_free(&st);
+}
+
+static bool date_param(const dm_request *q, dm_response *r, const char *name, char out[11])
+{
+    const char *v = dm_qs_get(q->qs, name);
+    out[0] = 0;
+    if (!v)
+        return true;
+    dm_date d;
+    dm_error err;
+    if (dm_date_parse(v, &d, &err)) {
+        dm_respond_problem(r, 400, "Bad date", "%s: %s", name, err.msg);
+        return false;
+    }
+    dm_date_format(d, out);
+    return true;
+}
+
+static void casualties(const dm_request *q, dm_response *r)
+{
+    static const char *const allowed[] = {"by", "since", "until", "f", NULL};
+    if (!only(q, r, allowed))
+        return;
+    dm_cas_opts o;
+    memset(&o, 0, sizeof o);
+    dm_error err;
+    const char *by = dm_qs_get(q->qs, "by");
+    if (by && dm_cas_by_parse(by, o.by, &err)) {
+        dm_respond_problem(r, 400, "Bad by", "%s", err.msg);
+        return;
+    }
+    if (!date_param(q, r, "since", o.since) || !date_param(q, r, "until", o.until))
+        return;
+    if (o.since[0] && o.until[0] && strcmp(o.since, o.until) > 0) {
+        dm_respond_problem(r, 400, "Bad dates", "since %s is after until %s", o.since, o.until);
+        return;
+    }
+    dm_casualties c;
+    if (dm_casualties_compute(q->store, &o, &c, &err)) {
+        dm_respond_problem(r, 500, "Internal error", "the figures could not be computed");
+        return;
+    }
+    dm_casualties_json(&c, &r->body);
+    dm_casualties_free(&c);
+}
+
+bool dm_stats_handle(const dm_request *q, dm_response *r)
+{
+    if (!strcmp(q->path, "/stats/landrelease"))
+        landrelease(q, r);
+    else if (!strcmp(q->path, "/stats/items"))
+        items(q, r);
+    else if (!strcmp(q->path, "/stats/casualties"))
+        casualties(q, r);
+    else
+        return false;
+    return true;
+}
