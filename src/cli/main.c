@@ -18,6 +18,7 @@ static const dm_command commands[] = {
     {"check", "integrity and consistency report of a database", cmd_check},
     {"casualties", "data-quality report of the casualty registry", cmd_casualties},
     {"serve", "serve a database as OGC API - Features over HTTP", cmd_serve},
+    {"user", "add users, set their passwords and roles, disable them", cmd_user},
     {"demo", "build a demo database from the BiH data plus synthetic records", cmd_demo},
     {"kinds", "the kinds of record and their fields (what import can fill)", cmd_kinds},
     {"generate", "add labelled synthetic casualties for tests and benchmarks", cmd_generate},

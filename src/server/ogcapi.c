@@ -9,6 +9,7 @@
 #include "server/internal.h"
 
 #include "core/date.h"
+#include "server/cql2.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -309,7 +310,15 @@ static const char *const conformance[] = {
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html", NULL};
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+    NULL};
 
 static void landing(const dm_request *q, dm_response *r)
 {
@@ -405,6 +414,9 @@ static void collection_json(const dm_request *q, dm_buf *b, const dm_kind *k)
     add_link(b, false, q->base, href, "items", "application/geo+json", k->title);
     snprintf(href, sizeof href, "/collections/%s/items?f=html", k->name);
     add_link(b, false, q->base, href, "items", "text/html", k->title);
+    snprintf(href, sizeof href, "/collections/%s/queryables", k->name);
+    add_link(b, false, q->base, href, "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+             "application/schema+json", "the properties a filter may name");
     dm_buf_puts(b, "]");
     double bb[4];
     if (extent(q->store, k, bb)) {
@@ -485,18 +497,22 @@ static int date_field(const dm_kind *k)
 /* The filters of an items request. */
 typedef struct items_filter {
     bool has_bbox;
+    bool index_only; /* the bbox came from the filter: no exact test with it */
     double bbox[4];
     int date_idx;
     char from[11], to[11]; /* "" = open */
     int nprops;
     int prop_idx[DM_MAX_FIELDS];
     char *prop_val[DM_MAX_FIELDS]; /* canonical values (malloc'd) */
+    dm_cql2 *cql2;                 /* filter=, or NULL */
 } items_filter;
 
 static void filter_free(items_filter *f)
 {
     for (int i = 0; i < f->nprops; i++)
         free(f->prop_val[i]);
+    dm_cql2_free(f->cql2);
+    f->cql2 = NULL;
 }
 
 static bool parse_number(const char *s, double *out)
@@ -601,6 +617,37 @@ static bool build_filter(const dm_request *q, dm_response *r, const dm_kind *k, 
             return false;
         }
     }
+    const char *lang = dm_qs_get(q->qs, "filter-lang"), *fcrs = dm_qs_get(q->qs, "filter-crs");
+    if (lang && strcmp(lang, "cql2-text")) {
+        dm_respond_problem(r, 400, "Unknown filter language",
+                           "filter-lang=%s: this server reads cql2-text", lang);
+        return false;
+    }
+    if (fcrs && strcmp(fcrs, "http://www.opengis.net/def/crs/OGC/1.3/CRS84")) {
+        dm_respond_problem(r, 400, "Unknown filter CRS",
+                           "filter-crs: coordinates in filters are CRS84 longitude/latitude");
+        return false;
+    }
+    const char *cql = dm_qs_get(q->qs, "filter");
+    if (cql) {
+        dm_error e;
+        if (dm_cql2_parse(cql, k, dm_store_geo(q->store), &f->cql2, &e)) {
+            dm_respond_problem(r, 400, "Bad filter", "%s", e.msg);
+            return false;
+        }
+        if (dm_cql2_uses_personal(f->cql2)) {
+            dm_respond_problem(r, 403, "Forbidden", "filters on personal data need a login");
+            return false;
+        }
+        double bb[4];
+        bool has;
+        dm_cql2_bbox(f->cql2, bb, &has);
+        if (has && !f->has_bbox && bb[0] <= bb[2]) { /* a pre-filter for the index only */
+            memcpy(f->bbox, bb, sizeof bb);
+            f->index_only = true;
+            f->has_bbox = true;
+        }
+    }
     for (size_t i = 0; i < dm_qs_size(q->qs); i++) {
         const dm_qs_param *p = dm_qs_at(q->qs, i);
         int fi = dm_kind_field_index(k, p->name);
@@ -618,8 +665,18 @@ static bool build_filter(const dm_request *q, dm_response *r, const dm_kind *k, 
     return true;
 }
 
-static bool matches(const items_filter *f, const dm_record *rec)
+static bool matches(const items_filter *f, const dm_record *rec, dm_geo *geo, bool *failed)
 {
+    if (f->cql2) {
+        bool m = false;
+        dm_error e;
+        if (dm_cql2_eval(f->cql2, rec, geo, &m, &e)) {
+            *failed = true;
+            return false;
+        }
+        if (!m)
+            return false;
+    }
     if (f->date_idx >= 0) {
         const char *d = rec->values[f->date_idx];
         if (!d || (f->from[0] && strcmp(d, f->from) < 0) || (f->to[0] && strcmp(d, f->to) > 0))
@@ -659,7 +716,8 @@ static void page_link(const dm_request *q, dm_buf *b, const dm_kind *k, long off
 
 static void items_page(const dm_request *q, dm_response *r, const dm_kind *k)
 {
-    static const char *const allowed[] = {"f", "limit", "offset", "bbox", "datetime", NULL};
+    static const char *const allowed[] = {"f",      "limit",       "offset",     "bbox", "datetime",
+                                          "filter", "filter-lang", "filter-crs", NULL};
     if (!check_params(q, r, allowed, k))
         return;
     long limit = 10, offset = 0;
@@ -703,8 +761,9 @@ static void items_page(const dm_request *q, dm_response *r, const dm_kind *k)
     long matched = 0, returned = 0;
     GEOSContextHandle_t h = dm_geo_handle(dm_store_geo(q->store));
     GEOSGeometry *box =
-        f.has_bbox ? GEOSGeom_createRectangle_r(h, f.bbox[0], f.bbox[1], f.bbox[2], f.bbox[3])
-                   : NULL;
+        f.has_bbox && !f.index_only
+            ? GEOSGeom_createRectangle_r(h, f.bbox[0], f.bbox[1], f.bbox[2], f.bbox[3])
+            : NULL;
     const GEOSPreparedGeometry *pbox = box ? GEOSPrepare_r(h, box) : NULL;
     for (;;) {
         if (dm_cursor_next(cur, &rec, &has, &err)) {
@@ -713,8 +772,14 @@ static void items_page(const dm_request *q, dm_response *r, const dm_kind *k)
         }
         if (!has || !ok)
             break;
-        if (!rec.geom || !matches(&f, &rec))
+        bool failed = false;
+        if (!rec.geom || !matches(&f, &rec, dm_store_geo(q->store), &failed)) {
+            if (failed) {
+                ok = false;
+                break;
+            }
             continue;
+        }
         /* the index gives envelopes: the geometry itself must meet the box */
         if (pbox && GEOSPreparedIntersects_r(h, pbox, rec.geom) != 1)
             continue;
@@ -837,6 +902,47 @@ static void item_page(const dm_request *q, dm_response *r, const dm_kind *k, con
     dm_record_clear(&rec, dm_store_geo(q->store));
 }
 
+/* Part 3: the properties a filter may name, as JSON Schema. */
+static void queryables_page(const dm_request *q, dm_response *r, const dm_kind *k)
+{
+    static const char *const allowed[] = {"f", NULL};
+    if (!check_params(q, r, allowed, NULL))
+        return;
+    r->content_type = "application/schema+json";
+    dm_buf *b = &r->body;
+    dm_buf_printf(b,
+                  "{\"$schema\": \"https://json-schema.org/draft/2019-09/schema\", \"$id\": "
+                  "\"%s/collections/%s/queryables\", \"type\": \"object\", \"title\": ",
+                  q->base, k->name);
+    dm_buf_json_string(b, k->title);
+    dm_buf_puts(b, ", \"properties\": {\"code\": {\"type\": \"string\"}, \"state\": "
+                   "{\"type\": \"string\", \"enum\": [\"draft\", \"submitted\", \"approved\", "
+                   "\"rejected\"]}, \"version\": {\"type\": \"integer\"}, \"geometry\": "
+                   "{\"format\": \"geometry-any\"}");
+    for (size_t i = 0; i < k->nfields; i++) {
+        const dm_field *f = &k->fields[i];
+        if (f->flags & DM_FIELD_PERSONAL)
+            continue;
+        dm_buf_printf(b, ", \"%s\": {", f->name);
+        switch (f->type) {
+        case DM_FT_INT: dm_buf_puts(b, "\"type\": \"integer\""); break;
+        case DM_FT_REAL: dm_buf_puts(b, "\"type\": \"number\""); break;
+        case DM_FT_BOOL: dm_buf_puts(b, "\"type\": \"boolean\""); break;
+        case DM_FT_DATE: dm_buf_puts(b, "\"type\": \"string\", \"format\": \"date\""); break;
+        case DM_FT_ENUM:
+            dm_buf_puts(b, "\"type\": \"string\", \"enum\": [");
+            for (size_t v = 0; f->values[v]; v++)
+                dm_buf_printf(b, "%s\"%.*s\"", v ? ", " : "", (int)strcspn(f->values[v], "|"),
+                              f->values[v]);
+            dm_buf_puts(b, "]");
+            break;
+        case DM_FT_TEXT: dm_buf_puts(b, "\"type\": \"string\""); break;
+        }
+        dm_buf_puts(b, "}");
+    }
+    dm_buf_puts(b, "}, \"additionalProperties\": false}\n");
+}
+
 static void health(const dm_request *q, dm_response *r)
 {
     int64_t n;
@@ -901,10 +1007,20 @@ static void api_document(const dm_request *q, dm_response *r)
                    "\"query\", \"style\": \"form\", \"explode\": false, \"schema\": {\"type\": "
                    "\"array\", \"minItems\": 4, \"maxItems\": 6, \"items\": {\"type\": "
                    "\"number\"}}}, {\"name\": \"datetime\", \"in\": \"query\", \"schema\": "
-                   "{\"type\": \"string\"}}], \"responses\": {\"200\": {\"description\": \"a "
+                   "{\"type\": \"string\"}}, {\"name\": \"filter\", \"in\": \"query\", "
+                   "\"schema\": {\"type\": \"string\"}}, {\"name\": \"filter-lang\", \"in\": "
+                   "\"query\", \"schema\": {\"type\": \"string\", \"enum\": [\"cql2-text\"]}}, "
+                   "{\"name\": \"filter-crs\", \"in\": \"query\", \"schema\": {\"type\": "
+                   "\"string\"}}], \"responses\": {\"200\": {\"description\": \"a "
                    "page of features\", \"content\": {\"application/geo+json\": {}, "
                    "\"text/html\": {}}}, \"400\": {\"description\": \"a bad parameter\"}, "
                    "\"404\": {\"description\": \"no such collection\"}}}}");
+    dm_buf_puts(b, ", \"/collections/{collectionId}/queryables\": {\"get\": {\"summary\": "
+                   "\"the properties a filter may name\", \"parameters\": [{\"$ref\": "
+                   "\"#/components/parameters/collectionId\"}, {\"$ref\": "
+                   "\"#/components/parameters/f\"}], \"responses\": {\"200\": {\"description\": "
+                   "\"JSON Schema of the queryables\", \"content\": {\"application/schema+json\": "
+                   "{}}}}}}");
     dm_buf_puts(b, ", \"/collections/{collectionId}/items/{featureId}\": {\"get\": "
                    "{\"summary\": \"one feature\", \"parameters\": [{\"$ref\": "
                    "\"#/components/parameters/collectionId\"}, {\"name\": \"featureId\", \"in\": "
@@ -961,6 +1077,8 @@ void dm_ogcapi_handle(const dm_request *q, dm_response *r)
             collection_page(q, r, k);
         else if (!strcmp(rest, "/items"))
             items_page(q, r, k);
+        else if (!strcmp(rest, "/queryables"))
+            queryables_page(q, r, k);
         else if (!strncmp(rest, "/items/", 7) && rest[7] && !strchr(rest + 7, '/'))
             item_page(q, r, k, rest + 7);
         else

@@ -103,8 +103,8 @@ dm_status dm_qs_parse(const char *query, size_t len, dm_qs *out, dm_error *err)
         size_t plen = (size_t)(stop - p);
         if (plen > 0) {
             if (out->n == DM_QS_MAX_PARAMS) {
-                st = dm_error_set(err, DM_EINVAL,
-                                  "the query string has more than %d parameters", DM_QS_MAX_PARAMS);
+                st = dm_error_set(err, DM_EINVAL, "the query string has more than %d parameters",
+                                  DM_QS_MAX_PARAMS);
                 goto fail;
             }
             const char *eq = memchr(p, '=', plen);

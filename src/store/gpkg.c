@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define NKINDS_MAX 16
@@ -21,7 +22,8 @@ typedef struct gpkg {
     sqlite3 *db;
     bool writable;
     bool in_tx;
-    int schema_version; /* 1: no stamps (an old database opened read-only); 2 */
+    /* 1: no stamps, no users; 2: no users (old databases opened read-only); 3 */
+    int schema_version;
     sqlite3_stmt *insert[NKINDS_MAX];
     sqlite3_stmt *exists[NKINDS_MAX];
     sqlite3_stmt *log;
@@ -360,12 +362,15 @@ static dm_status read_meta(dm_store *s, dm_error *err)
     return DM_OK;
 }
 
-/* Brings a version 1 database to version 2 (stamps and cache) in one
- * transaction. Another program may have done it meanwhile: the version is
- * read again inside the transaction. */
-static dm_status upgrade_to_v2(dm_store *s, dm_error *err)
+/* Brings a version 1 or 2 database to the current version in one
+ * transaction: version 2 added the stamps and the cache, version 3 the users
+ * and tokens. Another program may have done it meanwhile: the version is read
+ * again inside the transaction. */
+static dm_status upgrade(dm_store *s, dm_error *err)
 {
-    static const char doing[] = "upgrading the database to demine schema version 2";
+    char doing[80];
+    snprintf(doing, sizeof doing, "upgrading the database to demine schema version %d",
+             DM_GPKG_SCHEMA_VERSION);
     gpkg *g = G(s);
     dm_status st = exec(s, "BEGIN IMMEDIATE", doing, err);
     if (st)
@@ -379,15 +384,19 @@ static dm_status upgrade_to_v2(dm_store *s, dm_error *err)
         st = sql_error(s, rc, doing, err);
     dm_buf sql;
     dm_buf_init(&sql, 0);
-    if (!st && version == 1) {
-        dm_gpkg_v2_sql(&sql);
-        dm_buf_puts(&sql, "UPDATE demine_meta SET value = '2' WHERE key = 'schema_version';");
-        st = sql.status ? dm_error_set(err, DM_ENOMEM, "out of memory %s", doing)
-                        : exec(s, sql.data, doing, err);
-    } else if (!st && version != 2) {
+    if (!st && (version < 1 || version > DM_GPKG_SCHEMA_VERSION))
         st = dm_error_set(err, DM_EFORMAT,
                           "%s has demine schema version %lld; this demine reads versions 1 to %d",
                           s->location, (long long)version, DM_GPKG_SCHEMA_VERSION);
+    if (!st && version < DM_GPKG_SCHEMA_VERSION) {
+        if (version < 2)
+            dm_gpkg_v2_sql(&sql);
+        if (version < 3)
+            dm_gpkg_v3_sql(&sql);
+        dm_buf_printf(&sql, "UPDATE demine_meta SET value = '%d' WHERE key = 'schema_version';",
+                      DM_GPKG_SCHEMA_VERSION);
+        st = sql.status ? dm_error_set(err, DM_ENOMEM, "out of memory %s", doing)
+                        : exec(s, sql.data, doing, err);
     }
     dm_buf_free(&sql);
     if (!st)
@@ -396,7 +405,7 @@ static dm_status upgrade_to_v2(dm_store *s, dm_error *err)
         sqlite3_exec(g->db, "ROLLBACK", NULL, NULL, NULL);
         return st;
     }
-    g->schema_version = 2;
+    g->schema_version = DM_GPKG_SCHEMA_VERSION;
     return DM_OK;
 }
 
@@ -437,9 +446,10 @@ static dm_status gpkg_open(dm_store *s, const char *location, dm_store_mode mode
         /* reading: pages come straight from the file's mapping, not copied
            through read calls (a large summary or table scan reads faster) */
         st = exec(s, "PRAGMA mmap_size=1073741824;", "opening", err);
-    /* read-only, a version 1 database works without stamps (nothing cached) */
-    if (!st && write && G(s)->schema_version < 2)
-        st = upgrade_to_v2(s, err);
+    /* read-only, a version 1 database works without stamps (nothing cached),
+       versions 1 and 2 without users */
+    if (!st && write && G(s)->schema_version < DM_GPKG_SCHEMA_VERSION)
+        st = upgrade(s, err);
     return st ? fail_close(s, st) : DM_OK;
 }
 
@@ -636,8 +646,9 @@ static dm_status bind_value(dm_store *s, sqlite3_stmt *q, int idx, const dm_fiel
     return rc == SQLITE_OK ? DM_OK : sql_error(s, rc, "binding a value", err);
 }
 
+/* kind: a kind's name, or "user" */
 static dm_status log_change(dm_store *s, const char *at, const char *who, const char *action,
-                            const dm_kind *k, const char *code, int64_t version, const char *detail,
+                            const char *kind, const char *code, int64_t version, const char *detail,
                             dm_error *err)
 {
     gpkg *g = G(s);
@@ -652,7 +663,7 @@ static dm_status log_change(dm_store *s, const char *at, const char *who, const 
     sqlite3_bind_text(g->log, 1, at, -1, SQLITE_STATIC);
     sqlite3_bind_text(g->log, 2, who, -1, SQLITE_STATIC);
     sqlite3_bind_text(g->log, 3, action, -1, SQLITE_STATIC);
-    sqlite3_bind_text(g->log, 4, k->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(g->log, 4, kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(g->log, 5, code, -1, SQLITE_STATIC);
     sqlite3_bind_int64(g->log, 6, version);
     if (detail)
@@ -815,7 +826,7 @@ static dm_status gpkg_insert(dm_store *s, dm_record *rec, const char *who, dm_er
     rec->version = 1;
     snprintf(rec->updated_at, sizeof rec->updated_at, "%s", now);
     snprintf(rec->updated_by, sizeof rec->updated_by, "%s", who);
-    st = log_change(s, now, who, "insert", k, rec->code, 1, rec->origin, err);
+    st = log_change(s, now, who, "insert", k->name, rec->code, 1, rec->origin, err);
 done:
     sqlite3_reset(q);
     sqlite3_clear_bindings(q);
@@ -890,7 +901,7 @@ static dm_status gpkg_update(dm_store *s, dm_record *rec, int64_t expected_versi
     sqlite3_finalize(q);
     free(blob);
     if (!st)
-        st = log_change(s, now, who, "update", k, rec->code, rec->version, NULL, err);
+        st = log_change(s, now, who, "update", k->name, rec->code, rec->version, NULL, err);
     return st;
 }
 
@@ -924,7 +935,7 @@ static dm_status gpkg_set_state(dm_store *s, const dm_kind *k, const char *code,
         return dm_error_set(err, DM_ENOTFOUND, "no %s record %s", k->name, code);
     char detail[300];
     snprintf(detail, sizeof detail, "%s%s%s", state, reason ? ": " : "", reason ? reason : "");
-    return log_change(s, now, who, "state", k, code, version, detail, err);
+    return log_change(s, now, who, "state", k->name, code, version, detail, err);
 }
 
 /* ---- reading ---- */
@@ -1529,6 +1540,370 @@ static dm_status gpkg_cache_put(dm_store *s, const char *name, const char *stamp
     return DM_OK;
 }
 
+/* ---- users and tokens ---- */
+
+static dm_status no_users(dm_store *s, dm_error *err)
+{
+    return dm_error_set(err, DM_ENOTFOUND,
+                        "%s has no users yet: run `demine user add %s NAME --role ROLE`",
+                        s->location, s->location);
+}
+
+/* Users need schema version 3 (a writable store is upgraded on open) and,
+ * to change, the caller's transaction. */
+static dm_status users_writable(dm_store *s, dm_error *err)
+{
+    if (G(s)->schema_version < 3)
+        return no_users(s, err);
+    if (!G(s)->in_tx)
+        return dm_error_set(err, DM_EINTERNAL, "a change to users outside a transaction");
+    return DM_OK;
+}
+
+static void column_copy(char *dst, size_t n, sqlite3_stmt *q, int i)
+{
+    const unsigned char *t = sqlite3_column_text(q, i);
+    snprintf(dst, n, "%s", t ? (const char *)t : "");
+}
+
+/* Unix seconds as "YYYY-MM-DDTHH:MM:SSZ". */
+static void unix_iso(int64_t t, char out[32])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        snprintf(out, 32, "%lld", (long long)t);
+}
+
+/* The version of user `name` (0 when there is none) into *version. */
+static dm_status user_version(dm_store *s, const char *name, int64_t *version, dm_error *err)
+{
+    *version = 0;
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(G(s)->db, "SELECT version FROM demine_users WHERE name = ?1", -1,
+                                &q, NULL);
+    if (rc != SQLITE_OK)
+        return sql_error(s, rc, "reading users", err);
+    sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        *version = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? DM_OK : sql_error(s, rc, "reading users", err);
+}
+
+static dm_status gpkg_user_get(dm_store *s, const char *name, dm_user *out, dm_error *err)
+{
+    if (G(s)->schema_version < 3)
+        return no_users(s, err);
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(G(s)->db,
+                                "SELECT name, role, password_hash, created_at, disabled, version"
+                                " FROM demine_users WHERE name = ?1",
+                                -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return sql_error(s, rc, "reading users", err);
+    sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+    dm_status st = DM_OK;
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        column_copy(out->name, sizeof out->name, q, 0);
+        column_copy(out->role, sizeof out->role, q, 1);
+        column_copy(out->password_hash, sizeof out->password_hash, q, 2);
+        column_copy(out->created_at, sizeof out->created_at, q, 3);
+        out->disabled = sqlite3_column_int(q, 4) != 0;
+        out->version = sqlite3_column_int64(q, 5);
+    } else if (rc == SQLITE_DONE) {
+        st = dm_error_set(err, DM_ENOTFOUND, "no user %s in %s", name, s->location);
+    } else {
+        st = sql_error(s, rc, "reading users", err);
+    }
+    sqlite3_finalize(q);
+    return st;
+}
+
+static dm_status gpkg_user_list(dm_store *s, int (*fn)(const dm_user *u, void *ctx), void *ctx,
+                                dm_error *err)
+{
+    if (G(s)->schema_version < 3)
+        return no_users(s, err);
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(G(s)->db,
+                                "SELECT name, role, created_at, disabled, version FROM"
+                                " demine_users ORDER BY name",
+                                -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return sql_error(s, rc, "reading users", err);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        dm_user u;
+        memset(&u, 0, sizeof u);
+        column_copy(u.name, sizeof u.name, q, 0);
+        column_copy(u.role, sizeof u.role, q, 1);
+        column_copy(u.created_at, sizeof u.created_at, q, 2);
+        u.disabled = sqlite3_column_int(q, 3) != 0;
+        u.version = sqlite3_column_int64(q, 4);
+        if (fn(&u, ctx)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? DM_OK : sql_error(s, rc, "reading users", err);
+}
+
+/* What a replace changes, for the change log: never the hash itself. */
+static void user_changes(const dm_user *old, const dm_user *u, char *out, size_t outsz)
+{
+    size_t used = 0;
+    out[0] = 0;
+    if (strcmp(old->role, u->role))
+        used += (size_t)snprintf(out + used, outsz - used, "role %s -> %s", old->role, u->role);
+    if (used < outsz && strcmp(old->password_hash, u->password_hash))
+        used += (size_t)snprintf(out + used, outsz - used, "%spassword hash replaced",
+                                 used ? "; " : "");
+    if (used < outsz && old->disabled != u->disabled)
+        snprintf(out + used, outsz - used, "%s%s", used ? "; " : "",
+                 u->disabled ? "disabled" : "enabled");
+}
+
+static dm_status gpkg_user_put(dm_store *s, const dm_user *u, dm_user_put_mode mode,
+                               const char *who, dm_error *err)
+{
+    dm_status st = users_writable(s, err);
+    if (st)
+        return st;
+    dm_user old;
+    memset(&old, 0, sizeof old);
+    st = gpkg_user_get(s, u->name, &old, err);
+    bool exists = st == DM_OK;
+    if (st && st != DM_ENOTFOUND)
+        return st;
+    if (mode == DM_USER_ADD && exists)
+        return dm_error_set(err, DM_ECONFLICT, "user %s already exists in %s", u->name,
+                            s->location);
+    if (mode == DM_USER_REPLACE && !exists)
+        return st; /* "no user NAME in DB" */
+    char now[DM_TIME_ISO_LEN];
+    dm_time_now_iso(now);
+    char detail[160];
+    const char *sql;
+    if (exists) {
+        user_changes(&old, u, detail, sizeof detail);
+        if (!detail[0])
+            return DM_OK; /* nothing changes: nothing to write or log */
+        sql = "UPDATE demine_users SET role = ?2, password_hash = ?3, disabled = ?4,"
+              " version = version + 1, updated_at = ?5, updated_by = ?6 WHERE name = ?1"
+              " RETURNING version";
+    } else {
+        snprintf(detail, sizeof detail, "role %s%s", u->role, u->disabled ? "; disabled" : "");
+        sql = "INSERT OR FAIL INTO demine_users (name, role, password_hash, disabled, updated_at,"
+              " updated_by, created_at, version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, 1)"
+              " RETURNING version";
+    }
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(G(s)->db, sql, -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return sql_error(s, rc, "writing a user", err);
+    sqlite3_bind_text(q, 1, u->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, u->role, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, u->password_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 4, u->disabled ? 1 : 0);
+    sqlite3_bind_text(q, 5, now, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 6, who, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    int64_t version = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    if (rc == SQLITE_ROW)
+        rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return sql_error(s, rc, "writing a user", err);
+    return log_change(s, now, who, exists ? "update" : "insert", "user", u->name, version, detail,
+                      err);
+}
+
+static dm_status gpkg_token_put(dm_store *s, const dm_token *t, const char *who, dm_error *err)
+{
+    int64_t version;
+    dm_status st = users_writable(s, err);
+    if (!st)
+        st = user_version(s, t->user, &version, err);
+    if (st)
+        return st;
+    if (!version)
+        return dm_error_set(err, DM_ENOTFOUND, "no user %s in %s", t->user, s->location);
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(G(s)->db,
+                                "INSERT OR FAIL INTO demine_tokens (hash, user_name, created_at,"
+                                " expires_at) VALUES (?1, ?2, ?3, ?4)",
+                                -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return sql_error(s, rc, "keeping a token", err);
+    sqlite3_bind_text(q, 1, t->hash, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, t->user, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, t->created_at);
+    sqlite3_bind_int64(q, 4, t->expires_at);
+    rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if ((rc & 0xff) == SQLITE_CONSTRAINT)
+        return dm_error_set(err, DM_ECONFLICT, "this token is already kept");
+    if (rc != SQLITE_DONE)
+        return sql_error(s, rc, "keeping a token", err);
+    char now[DM_TIME_ISO_LEN], until[32], detail[80];
+    dm_time_now_iso(now);
+    unix_iso(t->expires_at, until);
+    snprintf(detail, sizeof detail, "token issued, expires %s", until);
+    return log_change(s, now, who, "token", "user", t->user, version, detail, err);
+}
+
+static dm_status gpkg_token_get(dm_store *s, const char *hash, dm_token *out, dm_error *err)
+{
+    if (G(s)->schema_version < 3)
+        return no_users(s, err);
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(G(s)->db,
+                                "SELECT hash, user_name, created_at, expires_at FROM"
+                                " demine_tokens WHERE hash = ?1",
+                                -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return sql_error(s, rc, "reading tokens", err);
+    sqlite3_bind_text(q, 1, hash, -1, SQLITE_STATIC);
+    dm_status st = DM_OK;
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        column_copy(out->hash, sizeof out->hash, q, 0);
+        column_copy(out->user, sizeof out->user, q, 1);
+        out->created_at = sqlite3_column_int64(q, 2);
+        out->expires_at = sqlite3_column_int64(q, 3);
+    } else if (rc == SQLITE_DONE) {
+        st = dm_error_set(err, DM_ENOTFOUND, "no such token");
+    } else {
+        st = sql_error(s, rc, "reading tokens", err);
+    }
+    sqlite3_finalize(q);
+    return st;
+}
+
+/* Logs `action` for user `name` with `detail`, at the user's version. */
+static dm_status log_user(dm_store *s, const char *who, const char *action, const char *name,
+                          const char *detail, dm_error *err)
+{
+    int64_t version;
+    dm_status st = user_version(s, name, &version, err);
+    if (st)
+        return st;
+    char now[DM_TIME_ISO_LEN];
+    dm_time_now_iso(now);
+    return log_change(s, now, who, action, "user", name, version, detail, err);
+}
+
+static dm_status gpkg_token_delete(dm_store *s, const char *hash, const char *who, dm_error *err)
+{
+    dm_status st = users_writable(s, err);
+    if (st)
+        return st;
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(
+        G(s)->db, "DELETE FROM demine_tokens WHERE hash = ?1 RETURNING user_name", -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return sql_error(s, rc, "revoking a token", err);
+    sqlite3_bind_text(q, 1, hash, -1, SQLITE_STATIC);
+    char user[DM_USER_NAME_MAX] = "";
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        column_copy(user, sizeof user, q, 0);
+        rc = sqlite3_step(q);
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return sql_error(s, rc, "revoking a token", err);
+    if (!user[0])
+        return dm_error_set(err, DM_ENOTFOUND, "no such token");
+    return log_user(s, who, "revoke", user, "token revoked", err);
+}
+
+static dm_status gpkg_token_delete_user(dm_store *s, const char *name, const char *who, int64_t *n,
+                                        dm_error *err)
+{
+    dm_status st = users_writable(s, err);
+    if (st)
+        return st;
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(G(s)->db, "DELETE FROM demine_tokens WHERE user_name = ?1", -1, &q,
+                                NULL);
+    if (rc != SQLITE_OK)
+        return sql_error(s, rc, "revoking tokens", err);
+    sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return sql_error(s, rc, "revoking tokens", err);
+    *n = sqlite3_changes64(G(s)->db);
+    if (!*n)
+        return DM_OK;
+    char detail[64];
+    snprintf(detail, sizeof detail, "%lld token%s revoked", (long long)*n, *n == 1 ? "" : "s");
+    return log_user(s, who, "revoke", name, detail, err);
+}
+
+static dm_status gpkg_token_delete_expired(dm_store *s, int64_t now, const char *who, int64_t *n,
+                                           dm_error *err)
+{
+    dm_status st = users_writable(s, err);
+    if (st)
+        return st;
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(G(s)->db,
+                                "DELETE FROM demine_tokens WHERE expires_at <= ?1 RETURNING"
+                                " user_name",
+                                -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return sql_error(s, rc, "deleting expired tokens", err);
+    sqlite3_bind_int64(q, 1, now);
+    /* count per user; RETURNING rows come in no set order */
+    typedef struct {
+        char name[DM_USER_NAME_MAX];
+        int64_t n;
+    } per_user;
+    per_user *users = NULL;
+    size_t nusers = 0, cap = 0;
+    while (!st && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        char name[DM_USER_NAME_MAX];
+        column_copy(name, sizeof name, q, 0);
+        size_t i = 0;
+        while (i < nusers && strcmp(users[i].name, name))
+            i++;
+        if (i == nusers && nusers == cap) {
+            size_t ncap = cap ? cap * 2 : 8;
+            per_user *grown = realloc(users, ncap * sizeof *users);
+            if (!grown) {
+                st = dm_error_set(err, DM_ENOMEM, "out of memory deleting expired tokens");
+                break;
+            }
+            users = grown;
+            cap = ncap;
+        }
+        if (i == nusers) {
+            memcpy(users[nusers].name, name, sizeof name);
+            users[nusers++].n = 0;
+        }
+        users[i].n++;
+        (*n)++;
+    }
+    sqlite3_finalize(q);
+    if (!st && rc != SQLITE_DONE)
+        st = sql_error(s, rc, "deleting expired tokens", err);
+    for (size_t i = 0; !st && i < nusers; i++) {
+        char detail[64];
+        snprintf(detail, sizeof detail, "%lld token%s expired", (long long)users[i].n,
+                 users[i].n == 1 ? "" : "s");
+        st = log_user(s, who, "expire", users[i].name, detail, err);
+    }
+    free(users);
+    if (st)
+        *n = 0;
+    return st;
+}
+
 /* ---- integrity ---- */
 
 static void finding(void (*fn)(const dm_finding *, void *), void *ctx, const char *severity,
@@ -1584,6 +1959,26 @@ static dm_status gpkg_check_integrity(dm_store *s, void (*fn)(const dm_finding *
                 "the demine_stamp table is missing or unreadable: statistics kept in the "
                 "database cannot tell when records change, so none are kept");
         stamps = false;
+    }
+    /* users and tokens (schema version 3) */
+    if (G(s)->schema_version >= 3) {
+        bool tokens_ok;
+        scalar(db, "SELECT count(*) FROM demine_users", &ok);
+        scalar(db, "SELECT count(*) FROM demine_tokens", &tokens_ok);
+        if (!ok || !tokens_ok)
+            finding(fn, ctx, "error", "users-missing",
+                    "the %s table is missing or unreadable: nobody can log in to a demine "
+                    "server on this database",
+                    ok ? "demine_tokens" : "demine_users");
+        int64_t orphans = ok && tokens_ok ? scalar(db,
+                                                   "SELECT count(*) FROM demine_tokens t WHERE"
+                                                   " NOT EXISTS (SELECT 1 FROM demine_users u"
+                                                   " WHERE u.name = t.user_name)",
+                                                   &ok)
+                                          : 0;
+        if (orphans)
+            finding(fn, ctx, "warning", "token-orphan",
+                    "%lld tokens belong to no user: they are refused", (long long)orphans);
     }
     for (size_t i = 0; i < dm_kind_count(); i++) {
         const dm_kind *k = dm_kind_at(i);
@@ -1706,4 +2101,12 @@ const dm_store_backend dm_store_backend_gpkg = {
     .cache_put = gpkg_cache_put,
     .history = gpkg_history,
     .check_integrity = gpkg_check_integrity,
+    .user_put = gpkg_user_put,
+    .user_get = gpkg_user_get,
+    .user_list = gpkg_user_list,
+    .token_put = gpkg_token_put,
+    .token_get = gpkg_token_get,
+    .token_delete = gpkg_token_delete,
+    .token_delete_user = gpkg_token_delete_user,
+    .token_delete_expired = gpkg_token_delete_expired,
 };

@@ -6,9 +6,11 @@
 #include "store/store_backend.h"
 
 /* Version 2 added demine_stamp (a change counter per kind table, kept by
- * triggers) and demine_cache. Version 1 databases still open: writable ones
- * are upgraded (dm_gpkg_v2_sql), read-only ones work without stamps. */
-#define DM_GPKG_SCHEMA_VERSION 2
+ * triggers) and demine_cache; version 3 demine_users and demine_tokens.
+ * Version 1 and 2 databases still open: writable ones are upgraded
+ * (dm_gpkg_v2_sql, dm_gpkg_v3_sql), read-only ones work without stamps
+ * (version 1) and without users (versions 1 and 2). */
+#define DM_GPKG_SCHEMA_VERSION 3
 
 /* Appends the whole schema of a new demine GeoPackage as SQL. */
 dm_status dm_gpkg_schema_sql(const char *owner, dm_buf *out);
@@ -18,6 +20,11 @@ dm_status dm_gpkg_schema_sql(const char *owner, dm_buf *out);
  * demine_cache. Neither table is registered in gpkg_contents (internal). It
  * does not set demine_meta's schema_version. */
 dm_status dm_gpkg_v2_sql(dm_buf *b);
+
+/* Appends what schema version 3 adds to version 2: demine_users and
+ * demine_tokens, internal like the stamps (not in gpkg_contents). It does not
+ * set demine_meta's schema_version. */
+dm_status dm_gpkg_v3_sql(dm_buf *b);
 
 /* Appends the CREATE TRIGGER of the stamp insert trigger of `table`
  * ("demine_stamp_<table>_insert"). */

@@ -1,7 +1,7 @@
 /* The GeoPackage 1.3 schema demine writes: the gpkg_* core tables, one
- * feature or attribute table per kind, the change log and demine_meta; and,
- * since schema version 2, the change stamps (demine_stamp and its triggers)
- * and demine_cache. */
+ * feature or attribute table per kind, the change log and demine_meta; since
+ * schema version 2, the change stamps (demine_stamp and its triggers) and
+ * demine_cache; since version 3, the users and their tokens. */
 #include "store/gpkg_internal.h"
 
 #include <stdio.h>
@@ -175,6 +175,25 @@ dm_status dm_gpkg_v2_sql(dm_buf *b)
     return st;
 }
 
+/* Users and the hashes of their bearer tokens (store.h). Token times are
+ * Unix seconds, so that expiry is one integer comparison through an index.
+ * No foreign key: users are never deleted, and GDAL's GeoPackage checks stay
+ * out of it. */
+dm_status dm_gpkg_v3_sql(dm_buf *b)
+{
+    return dm_buf_puts(b, "CREATE TABLE demine_users (fid INTEGER PRIMARY KEY AUTOINCREMENT,"
+                          " name TEXT NOT NULL UNIQUE, role TEXT NOT NULL,"
+                          " password_hash TEXT NOT NULL, created_at DATETIME NOT NULL,"
+                          " disabled BOOLEAN NOT NULL DEFAULT 0,"
+                          " version INTEGER NOT NULL DEFAULT 1, updated_at DATETIME,"
+                          " updated_by TEXT);"
+                          "CREATE TABLE demine_tokens (fid INTEGER PRIMARY KEY AUTOINCREMENT,"
+                          " hash TEXT NOT NULL UNIQUE, user_name TEXT NOT NULL,"
+                          " created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);"
+                          "CREATE INDEX demine_tokens_user ON demine_tokens (user_name);"
+                          "CREATE INDEX demine_tokens_expires ON demine_tokens (expires_at);");
+}
+
 dm_status dm_gpkg_schema_sql(const char *owner, dm_buf *out)
 {
     dm_status st = dm_buf_puts(out, core_sql);
@@ -182,6 +201,8 @@ dm_status dm_gpkg_schema_sql(const char *owner, dm_buf *out)
         st = table_sql(dm_kind_at(i), out);
     if (!st)
         st = dm_gpkg_v2_sql(out);
+    if (!st)
+        st = dm_gpkg_v3_sql(out);
     if (!st)
         st = dm_buf_printf(out,
                            "INSERT INTO demine_meta (key, value) VALUES ('schema_version', '%d');"

@@ -253,3 +253,153 @@ dm_status dm_store_meta(dm_store *s, const char *key, char *out, size_t outsz, d
         out[0] = 0;
     return s->be->meta(s, key, out, outsz, err);
 }
+
+/* ---- users and tokens ---- */
+
+bool dm_store_user_name_valid(const char *name)
+{
+    size_t n = name ? strlen(name) : 0;
+    if (n == 0 || n >= DM_USER_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        if (!alnum && (i == 0 || !strchr("._@-", c)))
+            return false;
+    }
+    return true;
+}
+
+static dm_status check_user_name(const char *name, dm_error *err)
+{
+    if (dm_store_user_name_valid(name))
+        return DM_OK;
+    return dm_error_set(err, DM_EINVAL,
+                        "'%.40s' cannot be a user name: use 1 to %d of the characters A-Z a-z "
+                        "0-9 . _ @ -, starting with a letter or digit",
+                        name ? name : "", DM_USER_NAME_MAX - 1);
+}
+
+/* Lower-case letters only, like every role name. */
+static bool role_form_valid(const char *role)
+{
+    size_t n = role ? strlen(role) : 0;
+    if (n == 0 || n >= DM_ROLE_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (role[i] < 'a' || role[i] > 'z')
+            return false;
+    return true;
+}
+
+static bool token_hash_valid(const char *hash)
+{
+    if (!hash || strlen(hash) != DM_TOKEN_HASH_MAX - 1)
+        return false;
+    for (const char *p = hash; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+            return false;
+    return true;
+}
+
+static dm_status check_who(const char *who, dm_error *err)
+{
+    if (who && *who)
+        return DM_OK;
+    return dm_error_set(err, DM_EINVAL, "a change to users needs to say who makes it");
+}
+
+dm_status dm_store_user_put(dm_store *s, const dm_user *u, dm_user_put_mode mode, const char *who,
+                            dm_error *err)
+{
+    dm_status st = check_user_name(u->name, err);
+    if (!st)
+        st = check_who(who, err);
+    if (st)
+        return st;
+    if (mode != DM_USER_ADD && mode != DM_USER_REPLACE)
+        return dm_error_set(err, DM_EINVAL, "user %s: unknown way of putting a user", u->name);
+    if (!role_form_valid(u->role))
+        return dm_error_set(err, DM_EINVAL, "user %s: '%.20s' is not a role name", u->name,
+                            u->role);
+    /* only a hash is ever kept: a password given by mistake is refused */
+    if (strncmp(u->password_hash, "$argon2id$", 10) ||
+        !memchr(u->password_hash, 0, sizeof u->password_hash))
+        return dm_error_set(err, DM_EINVAL,
+                            "user %s: the password must be given hashed (Argon2id); nothing "
+                            "was kept",
+                            u->name);
+    return s->be->user_put(s, u, mode, who, err);
+}
+
+dm_status dm_store_user_get(dm_store *s, const char *name, dm_user *out, dm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    dm_status st = check_user_name(name, err);
+    return st ? st : s->be->user_get(s, name, out, err);
+}
+
+dm_status dm_store_user_list(dm_store *s, int (*fn)(const dm_user *u, void *ctx), void *ctx,
+                             dm_error *err)
+{
+    if (!fn)
+        return dm_error_set(err, DM_EINVAL, "listing users: no function given");
+    return s->be->user_list(s, fn, ctx, err);
+}
+
+dm_status dm_store_token_put(dm_store *s, const dm_token *t, const char *who, dm_error *err)
+{
+    dm_status st = check_user_name(t->user, err);
+    if (!st)
+        st = check_who(who, err);
+    if (st)
+        return st;
+    if (!token_hash_valid(t->hash))
+        return dm_error_set(err, DM_EINVAL,
+                            "a token is kept as the hex of its 32-byte hash, never as it is");
+    if (t->expires_at <= t->created_at)
+        return dm_error_set(err, DM_EINVAL, "a token must expire after it is made");
+    return s->be->token_put(s, t, who, err);
+}
+
+dm_status dm_store_token_get(dm_store *s, const char *hash, dm_token *out, dm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!token_hash_valid(hash))
+        return dm_error_set(err, DM_ENOTFOUND, "no such token");
+    return s->be->token_get(s, hash, out, err);
+}
+
+dm_status dm_store_token_delete(dm_store *s, const char *hash, const char *who, dm_error *err)
+{
+    dm_status st = check_who(who, err);
+    if (st)
+        return st;
+    if (!token_hash_valid(hash))
+        return dm_error_set(err, DM_ENOTFOUND, "no such token");
+    return s->be->token_delete(s, hash, who, err);
+}
+
+dm_status dm_store_token_delete_user(dm_store *s, const char *name, const char *who, int64_t *n,
+                                     dm_error *err)
+{
+    int64_t dummy;
+    if (!n)
+        n = &dummy;
+    *n = 0;
+    dm_status st = check_user_name(name, err);
+    if (!st)
+        st = check_who(who, err);
+    return st ? st : s->be->token_delete_user(s, name, who, n, err);
+}
+
+dm_status dm_store_token_delete_expired(dm_store *s, int64_t now, const char *who, int64_t *n,
+                                        dm_error *err)
+{
+    int64_t dummy;
+    if (!n)
+        n = &dummy;
+    *n = 0;
+    dm_status st = check_who(who, err);
+    return st ? st : s->be->token_delete_expired(s, now, who, n, err);
+}

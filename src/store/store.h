@@ -181,8 +181,8 @@ typedef struct dm_change {
     int64_t id;
     char at[32];
     char who[64];
-    char action[16]; /* insert | update | state */
-    char kind[32];
+    char action[16]; /* insert | update | state; for users also token | revoke | expire */
+    char kind[32];   /* a kind's name, or "user" */
     char code[DM_CODE_MAX];
     int64_t version;
     char detail[256];
@@ -192,6 +192,93 @@ typedef struct dm_change {
  * first. fn returns non-zero to stop. */
 dm_status dm_store_history(dm_store *store, const dm_kind *kind, const char *code,
                            int (*fn)(const dm_change *c, void *ctx), void *ctx, dm_error *err);
+
+/* ---- users and tokens (schema version 3) ----
+ * The people who may use a demine server and the bearer tokens they hold.
+ * They are not records: no kind, no state, no stamp; a backend keeps them in
+ * internal tables (the GeoPackage: demine_users and demine_tokens, not in
+ * gpkg_contents). Writes happen inside the caller's dm_store_begin/commit and
+ * are logged in the change log with kind "user" and code = the user's name;
+ * neither a password hash nor a token nor a token's hash ever reaches the
+ * log. Users are never deleted, only disabled, so the log keeps meaning who.
+ *
+ * A database from before users (schema version 1 or 2) opened for writing is
+ * upgraded; opened read-only it has none: every function here is then
+ * DM_ENOTFOUND with "no users yet: run `demine user add`". Hashing, tokens and
+ * password rules live above the store (server/auth.h); the store checks only
+ * that what it keeps has the right form. */
+
+#define DM_USER_NAME_MAX 32      /* with the NUL: 1 to 31 of A-Z a-z 0-9 . _ @ - */
+#define DM_ROLE_NAME_MAX 16      /* with the NUL: "viewer", "approver" ... */
+#define DM_PASSWORD_HASH_MAX 128 /* with the NUL: an Argon2id string ($argon2id$...) */
+#define DM_TOKEN_HASH_MAX 65     /* with the NUL: a token's BLAKE2b-256 in lower-case hex */
+
+typedef struct dm_user {
+    char name[DM_USER_NAME_MAX];
+    char role[DM_ROLE_NAME_MAX];
+    /* the Argon2id string; empty in what dm_store_user_list hands out */
+    char password_hash[DM_PASSWORD_HASH_MAX];
+    char created_at[32]; /* ISO 8601 UTC; set by the store */
+    bool disabled;
+    int64_t version; /* 1 when added, +1 on each change; set by the store */
+} dm_user;
+
+/* True when name can be a user name: 1 to 31 characters of A-Z a-z 0-9 and
+ * . _ @ -, the first a letter or digit. */
+bool dm_store_user_name_valid(const char *name);
+
+typedef enum dm_user_put_mode {
+    DM_USER_ADD,    /* a new user: an existing name is DM_ECONFLICT */
+    DM_USER_REPLACE /* an existing user (role, hash, disabled): absent is DM_ENOTFOUND */
+} dm_user_put_mode;
+
+/* Adds or changes the user u->name (name, role, password_hash, disabled;
+ * created_at and version are the store's). Logs "insert" or "update" with
+ * what changed ("role viewer -> editor; password hash replaced; disabled"), never
+ * the hash; a replace that changes nothing writes and logs nothing. A hash
+ * that is not an Argon2id string is DM_EINVAL (nothing unhashed is kept).
+ * Inside a transaction. */
+dm_status dm_store_user_put(dm_store *store, const dm_user *u, dm_user_put_mode mode,
+                            const char *who, dm_error *err);
+
+/* Reads the user `name` with its hash into *out. DM_ENOTFOUND when absent. */
+dm_status dm_store_user_get(dm_store *store, const char *name, dm_user *out, dm_error *err);
+
+/* Calls fn for every user in name order, without the hash (password_hash is
+ * ""). fn returns non-zero to stop. No users is DM_OK with no call. */
+dm_status dm_store_user_list(dm_store *store, int (*fn)(const dm_user *u, void *ctx), void *ctx,
+                             dm_error *err);
+
+typedef struct dm_token {
+    char hash[DM_TOKEN_HASH_MAX]; /* of the token, never the token */
+    char user[DM_USER_NAME_MAX];
+    int64_t created_at; /* Unix time, seconds */
+    int64_t expires_at; /* Unix time, seconds: refused from this second on */
+} dm_token;
+
+/* Keeps a token's hash for user t->user (who must exist: else DM_ENOTFOUND)
+ * and logs "token" with its expiry. A hash already kept is DM_ECONFLICT.
+ * Inside a transaction. */
+dm_status dm_store_token_put(dm_store *store, const dm_token *t, const char *who, dm_error *err);
+
+/* Reads the token with this hash into *out, expired or not (the caller
+ * compares expires_at). DM_ENOTFOUND when absent. */
+dm_status dm_store_token_get(dm_store *store, const char *hash, dm_token *out, dm_error *err);
+
+/* Revokes the token with this hash (logs "revoke"). DM_ENOTFOUND when
+ * absent. Inside a transaction. */
+dm_status dm_store_token_delete(dm_store *store, const char *hash, const char *who, dm_error *err);
+
+/* Revokes every token of user `name`; *n (may be NULL) is how many. Logs
+ * "revoke" with the count when there were any. Inside a transaction. */
+dm_status dm_store_token_delete_user(dm_store *store, const char *name, const char *who, int64_t *n,
+                                     dm_error *err);
+
+/* Deletes the tokens expired at `now` (expires_at <= now, Unix seconds); *n
+ * (may be NULL) is how many. Logs "expire" with the count per user. Inside a
+ * transaction. */
+dm_status dm_store_token_delete_expired(dm_store *store, int64_t now, const char *who, int64_t *n,
+                                        dm_error *err);
 
 /* ---- integrity ---- */
 

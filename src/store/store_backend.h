@@ -47,6 +47,19 @@ typedef struct dm_store_backend {
                            size_t len, dm_error *err);
     dm_status (*history)(dm_store *s, const dm_kind *kind, const char *code,
                          int (*fn)(const dm_change *c, void *ctx), void *ctx, dm_error *err);
+    /* users and tokens: store.c has checked names, roles, hashes and modes */
+    dm_status (*user_put)(dm_store *s, const dm_user *u, dm_user_put_mode mode, const char *who,
+                          dm_error *err);
+    dm_status (*user_get)(dm_store *s, const char *name, dm_user *out, dm_error *err);
+    dm_status (*user_list)(dm_store *s, int (*fn)(const dm_user *u, void *ctx), void *ctx,
+                           dm_error *err);
+    dm_status (*token_put)(dm_store *s, const dm_token *t, const char *who, dm_error *err);
+    dm_status (*token_get)(dm_store *s, const char *hash, dm_token *out, dm_error *err);
+    dm_status (*token_delete)(dm_store *s, const char *hash, const char *who, dm_error *err);
+    dm_status (*token_delete_user)(dm_store *s, const char *name, const char *who, int64_t *n,
+                                   dm_error *err);
+    dm_status (*token_delete_expired)(dm_store *s, int64_t now, const char *who, int64_t *n,
+                                      dm_error *err);
     dm_status (*check_integrity)(dm_store *s, void (*fn)(const dm_finding *f, void *ctx), void *ctx,
                                  dm_error *err);
 } dm_store_backend;

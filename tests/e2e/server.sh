@@ -46,7 +46,7 @@ code=$(curl -s -o "$T/body" -w '%{content_type}' -H 'Accept: text/html' "$URL/")
 same "landing page is HTML for a browser" "$code" "text/html; charset=utf-8"
 get "landing page f=html" "/?f=html" 200 "text/html; charset=utf-8"
 get "conformance" /conformance 200 application/json
-same "conformance classes" "$(json "$T/body" "len(d['conformsTo'])")" 4
+same "conformance classes: Part 1 and Part 3" "$(json "$T/body" "len(d['conformsTo'])")" 11
 get "OpenAPI document" /api 200 "application/vnd.oai.openapi+json;version=3.0"
 same "OpenAPI names the items path and the served collections" \
     "$(json "$T/body" "('/collections/{collectionId}/items' in d['paths'], d['components']['parameters']['collectionId']['schema']['enum'])")" \
@@ -116,6 +116,23 @@ same "  none" "$(json "$T/body" "d['numberMatched']")" 0
 check "problem details say no SQL" sh -c "! grep -qi 'sqlite\|select ' '$T/body'"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/collections/hazards/items")
 same "writes are not open (405)" "$code" 405
+
+# Part 3: CQL2 text filters and queryables
+get "queryables" /collections/hazards/queryables 200 application/schema+json
+same "  name the fields, with the enum values" "$(json "$T/body" "d['properties']['status']['enum']")" "['SHA', 'CHA']"
+fq() { "$PY" -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+get "filter on a property" "/collections/hazards/items?limit=1&filter=$(fq "status = 'SHA'")" 200 application/geo+json
+same "  every approved hazard is SHA" "$(json "$T/body" "d['numberMatched']")" "$APPROVED"
+get "filter that matches none" "/collections/hazards/items?filter=$(fq "status = 'CHA'")" 200 application/geo+json
+same "  none" "$(json "$T/body" "d['numberMatched']")" 0
+get "S_INTERSECTS with a BBOX" "/collections/hazards/items?limit=1&filter=$(fq "S_INTERSECTS(geometry, BBOX(17.5, 44.0, 18.5, 45.0))")" 200 application/geo+json
+same "  the same features as bbox=" "$(json "$T/body" "d['numberMatched']")" "$matched"
+get "filter and next links" "/collections/hazards/items?limit=5&filter=$(fq "S_INTERSECTS(geometry, BBOX(17.5, 44.0, 18.5, 45.0)) AND status <> 'CHA'")" 200 application/geo+json
+same "  the next link keeps the filter" "$(json "$T/body" "[l['href'] for l in d['links'] if l['rel']=='next'][0].count('filter=S_INTERSECTS')")" 1
+get "a bad filter is 400" "/collections/hazards/items?filter=$(fq "status = ")" 400 application/problem+json
+check "  and says where" grep -q "position" "$T/body"
+get "an unknown property is 400" "/collections/hazards/items?filter=$(fq "colour = 'red'")" 400 application/problem+json
+get "another filter language is 400" "/collections/hazards/items?filter=x&filter-lang=cql2-json" 400 application/problem+json
 
 # the JSON API gives the CLI's figures, byte for byte
 "$DEMINE" generate "$DB" casualties --victims 300 --seed 7 >/dev/null 2>&1
