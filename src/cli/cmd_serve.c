@@ -7,7 +7,8 @@
 #include <string.h>
 
 static const char usage[] =
-    "demine serve DATABASE [--bind ADDRESS] [--port N] [--threads N] [--quiet]";
+    "demine serve DATABASE [--bind ADDRESS] [--port N] [--threads N] [--public LIST]\n"
+    "             [--quiet]";
 
 static volatile sig_atomic_t stop_requested;
 
@@ -38,9 +39,12 @@ int cmd_serve(int argc, char **argv)
                    "Serves DATABASE as OGC API - Features (landing page, /conformance, /api,\n"
                    "/collections, items with limit, offset, bbox, datetime and property filters)\n"
                    "on http://ADDRESS:N/ (default 127.0.0.1:8080), with a request log on\n"
-                   "stderr. Without a login, only the public collections are served\n"
-                   "(approved hazardous areas). SIGTERM or Ctrl-C stops it after the requests\n"
-                   "under way.\n",
+                   "stderr, and the figures of `demine stats` as JSON under /stats/. Without a\n"
+                   "login only the public collections are served: --public LIST (default\n"
+                   "hazards; never victims or minefield records). Users (`demine user add`) log\n"
+                   "in with POST /auth/token (user=NAME&password=PASSWORD) and send the token as\n"
+                   "\"Authorization: Bearer TOKEN\"; their role decides what they read. SIGTERM\n"
+                   "or Ctrl-C stops it after the requests under way.\n",
                    usage);
             return EXIT_DONE;
         } else if (!strcmp(a, "--bind") && has_next) {
@@ -51,6 +55,8 @@ int cmd_serve(int argc, char **argv)
         } else if (!strcmp(a, "--threads") && has_next) {
             if (!whole_number(argv[++i], 1, 256, &o.threads))
                 return cli_usage(usage, "--threads needs 1-256, not '%s'", argv[i]);
+        } else if (!strcmp(a, "--public") && has_next) {
+            o.public_collections = argv[++i];
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             o.log = NULL;
         } else if (a[0] == '-') {

@@ -5,16 +5,19 @@
 #include "server/internal.h"
 
 #include "core/date.h"
+#include "server/auth.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,13 +28,19 @@ typedef struct req_state {
     size_t body_len;
     bool body_too_big;
     bool started; /* the first call (headers only) has been seen */
+    dm_buf body;  /* the request body, up to max_body */
 } req_state;
 
 typedef struct server {
     const dm_server_opts *o;
     pthread_key_t store_key;
     pthread_mutex_t log_lock;
+    dm_authz_public pub;
+    pthread_mutex_t login_lock; /* logins under way (Argon2id takes 64 MiB each) */
+    int logins;
 } server;
+
+#define MAX_LOGINS 2
 
 void dm_respond_problem(dm_response *r, int status, const char *title, const char *fmt, ...)
 {
@@ -73,6 +82,7 @@ static void *uri_logger(void *cls, const char *uri, struct MHD_Connection *con)
     req_state *rs = calloc(1, sizeof *rs);
     if (rs) {
         rs->uri = strdup(uri ? uri : "");
+        dm_buf_init(&rs->body, 0);
         clock_gettime(CLOCK_MONOTONIC, &rs->start);
     }
     return rs;
@@ -87,6 +97,7 @@ static void completed(void *cls, struct MHD_Connection *con, void **con_cls,
     req_state *rs = *con_cls;
     if (rs) {
         free(rs->uri);
+        dm_buf_free(&rs->body);
         free(rs);
     }
     *con_cls = NULL;
@@ -125,10 +136,117 @@ static enum MHD_Result send_response(struct MHD_Connection *con, dm_response *r,
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
     if (r->etag[0])
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag);
+    if (r->status == 401)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"demine\"");
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     enum MHD_Result ret = MHD_queue_response(con, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
     return ret;
+}
+
+void dm_respond_denied(const dm_request *q, dm_response *r, const char *reason)
+{
+    if (q->role == DM_ROLE_ANONYMOUS)
+        dm_respond_problem(r, 401, "Login needed", "%s; log in with POST /auth/token", reason);
+    else
+        dm_respond_problem(r, 403, "Forbidden", "%s", reason);
+}
+
+/* The token of an "Authorization: Bearer TOKEN" header, or NULL. */
+static const char *bearer_token(const char *header)
+{
+    if (!header || strncasecmp(header, "Bearer ", 7))
+        return NULL;
+    header += 7;
+    while (*header == ' ')
+        header++;
+    return *header ? header : NULL;
+}
+
+/* Sets q's user and role from a bearer token; false (r filled) when the
+ * token is not good. */
+static bool bearer(dm_request *q, const char *header, dm_response *r)
+{
+    const char *token = bearer_token(header);
+    dm_error err;
+    dm_role role;
+    if (!token || dm_auth_check_token(q->store, token, (int64_t)time(NULL), q->user, &role, &err)) {
+        dm_respond_problem(r, 401, "Invalid token",
+                           "the bearer token is unknown, expired or malformed: log in again with "
+                           "POST /auth/token");
+        q->user[0] = 0;
+        return false;
+    }
+    q->role = role;
+    return true;
+}
+
+/* POST /auth/token (log in) and DELETE /auth/token (log out). */
+static void login(server *s, const dm_request *q, const req_state *rs, const char *authz,
+                  dm_response *r)
+{
+    bool post = !strcmp(q->method, "POST"), del = !strcmp(q->method, "DELETE");
+    if (!post && !del) {
+        dm_respond_problem(r, 405, "Method not allowed", "POST logs in, DELETE logs out");
+        return;
+    }
+    dm_qs form;
+    memset(&form, 0, sizeof form);
+    dm_error err;
+    if (post && dm_qs_parse(rs->body.data ? rs->body.data : "", rs->body.len, &form, &err)) {
+        dm_respond_problem(r, 400, "Bad form", "%s", err.msg);
+        return;
+    }
+    const char *name = dm_qs_get(&form, "user"), *password = dm_qs_get(&form, "password");
+    if (post && (!name || !password)) {
+        dm_qs_free(&form);
+        dm_respond_problem(r, 400, "Bad form",
+                           "send user=NAME&password=PASSWORD as application/x-www-form-urlencoded");
+        return;
+    }
+    pthread_mutex_lock(&s->login_lock);
+    bool room = s->logins < MAX_LOGINS;
+    if (room)
+        s->logins++;
+    pthread_mutex_unlock(&s->login_lock);
+    if (!room) {
+        dm_qs_free(&form);
+        dm_respond_problem(r, 503, "Busy", "too many logins at once: try again in a second");
+        return;
+    }
+    /* logins write (the token): a connection of their own */
+    dm_store *w = NULL;
+    char token[DM_AUTH_TOKEN_LEN + 1];
+    dm_status st = dm_store_open(s->o->location, DM_STORE_WRITE, &w, &err);
+    if (!st && post)
+        st = dm_auth_login(w, name, password, DM_AUTH_TTL_DEFAULT, token, &err);
+    else if (!st)
+        st = bearer_token(authz) ? dm_auth_logout(w, bearer_token(authz), &err)
+                                 : dm_error_set(&err, DM_EINVAL, "no bearer token");
+    if (w)
+        dm_store_close(w);
+    pthread_mutex_lock(&s->login_lock);
+    s->logins--;
+    pthread_mutex_unlock(&s->login_lock);
+    dm_qs_free(&form);
+    if (st == DM_EINVAL) {
+        dm_respond_problem(r, 401, post ? "Login failed" : "Invalid token", "%s", err.msg);
+        return;
+    }
+    if (st) {
+        dm_respond_problem(r, 503, "Database unavailable", "the login could not be recorded");
+        return;
+    }
+    if (del) {
+        r->status = 204;
+        return;
+    }
+    dm_buf_puts(&r->body, "{\"access_token\": \"");
+    dm_buf_puts(&r->body, token);
+    dm_buf_printf(&r->body, "\", \"token_type\": \"Bearer\", \"expires_in\": %d}\n",
+                  (int)DM_AUTH_TTL_DEFAULT);
+    sodium_memzero(token, sizeof token);
 }
 
 static enum MHD_Result answer(void *cls, struct MHD_Connection *con, const char *url,
@@ -151,7 +269,8 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *con, const char 
         rs->body_len += *upload_data_size;
         if (rs->body_len > (s->o->max_body ? s->o->max_body : 8u << 20))
             rs->body_too_big = true;
-        (void)upload_data;
+        else
+            dm_buf_append(&rs->body, upload_data, *upload_data_size);
         *upload_data_size = 0;
         return MHD_YES;
     }
@@ -176,7 +295,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *con, const char 
         dm_respond_problem(&r, 413, "Request body too large",
                            "the largest body accepted is %zu bytes",
                            s->o->max_body ? s->o->max_body : (size_t)8 << 20);
-    } else if (strcmp(method, "GET") && !head) {
+    } else if (strcmp(method, "GET") && !head && strcmp(url, "/auth/token")) {
         dm_respond_problem(&r, 405, "Method not allowed", "%s is not served here yet", method);
     } else if (query && dm_qs_parse(query + 1, strlen(query + 1), &qs, &err)) {
         dm_respond_problem(&r, 400, "Bad query string", "%s", err.msg);
@@ -184,7 +303,15 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *con, const char 
         dm_respond_problem(&r, 503, "Database unavailable", "the database cannot be opened");
     } else {
         q.qs = &qs;
-        dm_ogcapi_handle(&q, &r);
+        q.pub = &s->pub;
+        const char *authz =
+            MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+        if (!strcmp(url, "/auth/token"))
+            login(s, &q, rs, authz, &r);
+        else if (authz && !bearer(&q, authz, &r))
+            ; /* refused: r says why */
+        else
+            dm_ogcapi_handle(&q, &r);
     }
     dm_qs_free(&qs);
     if (r.body.status) /* the body could not be built whole */
@@ -218,6 +345,16 @@ dm_status dm_server_run(const dm_server_opts *o, volatile sig_atomic_t *stop, dm
     if (pthread_key_create(&s.store_key, close_store))
         return dm_error_set(err, DM_ENOMEM, "cannot set up the workers");
     pthread_mutex_init(&s.log_lock, NULL);
+    pthread_mutex_init(&s.login_lock, NULL);
+    dm_authz_public_default(&s.pub);
+    if (o->public_collections && (st = dm_authz_public_parse(&s.pub, o->public_collections, err))) {
+        pthread_key_delete(s.store_key);
+        return st;
+    }
+    if ((st = dm_auth_init(err))) {
+        pthread_key_delete(s.store_key);
+        return st;
+    }
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads = o->threads > 0 ? (unsigned)o->threads : (unsigned)(cores > 0 ? cores : 2);
     struct MHD_Daemon *d = MHD_start_daemon(
@@ -248,5 +385,6 @@ dm_status dm_server_run(const dm_server_opts *o, volatile sig_atomic_t *stop, dm
     MHD_stop_daemon(d);
     pthread_key_delete(s.store_key);
     pthread_mutex_destroy(&s.log_lock);
+    pthread_mutex_destroy(&s.login_lock);
     return DM_OK;
 }

@@ -4,6 +4,7 @@
 #define DM_SERVER_INTERNAL_H
 
 #include "core/buf.h"
+#include "server/authz.h"
 #include "server/qs.h"
 #include "server/server.h"
 #include "store/store.h"
@@ -18,6 +19,9 @@ typedef struct dm_request {
     char base[300];     /* "http://host:port", for links */
     dm_store *store;    /* this worker's connection */
     const dm_server_opts *opts;
+    dm_role role;                /* anonymous unless a valid bearer token came */
+    char user[DM_USER_NAME_MAX]; /* "" when anonymous */
+    const dm_authz_public *pub;  /* the collections anyone may read */
 } dm_request;
 
 typedef struct dm_response {
@@ -35,6 +39,10 @@ void dm_respond_problem(dm_response *r, int status, const char *title, const cha
 /* The JSON API for statistics (stats.c): false when q->path is not one of
  * its paths (r untouched). */
 bool dm_stats_handle(const dm_request *q, dm_response *r);
+
+/* Refuses a request the caller may not make: 401 (with WWW-Authenticate)
+ * when anonymous, else 403, the reason in the detail. */
+void dm_respond_denied(const dm_request *q, dm_response *r, const char *reason);
 
 /* The OGC API - Features and JSON API handlers: fills r for q. */
 void dm_ogcapi_handle(const dm_request *q, dm_response *r);

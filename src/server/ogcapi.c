@@ -1,8 +1,8 @@
 /* OGC API - Features Part 1 (core, geojson, oas30, html) over the store.
  *
- * Feature collections are the kinds of record with a geometry. Until users
- * and roles are wired in, every request is anonymous and sees the public
- * subset only: approved hazards (DM_PUBLIC_COLLECTIONS). Coordinates are
+ * Feature collections are the kinds of record with a geometry; a caller
+ * sees those its role may read (authz.h): anonymous callers the public
+ * subset (default: hazards). Approved records only, for now. Coordinates are
  * written with 7 decimals (about 1 cm), rounded to nearest. A machine client
  * (no f=, no Accept naming text/html) gets JSON.
  */
@@ -19,25 +19,21 @@
 
 #define COORD_DECIMALS 7
 
-/* The collections anyone may read (no login). */
-static const char *const public_collections[] = {"hazards", NULL};
-
-static bool is_public(const dm_kind *k)
+/* The feature collection called id (a kind with a geometry), or NULL. */
+static const dm_kind *feature_kind(const char *id)
 {
-    for (size_t i = 0; public_collections[i]; i++)
-        if (!strcmp(public_collections[i], k->name))
-            return true;
-    return false;
+    for (size_t i = 0; i < dm_kind_count(); i++) {
+        const dm_kind *k = dm_kind_at(i);
+        if (!strcmp(k->name, id) && k->geom != DM_GEOM_NONE)
+            return k;
+    }
+    return NULL;
 }
 
-/* A feature collection the caller may read, by its id (the kind's name). */
-static const dm_kind *collection(const char *id)
+/* True when the caller may read collection k (reason says why not). */
+static bool readable(const dm_request *q, const dm_kind *k, char *reason)
 {
-    const dm_kind *k = NULL;
-    for (size_t i = 0; i < dm_kind_count() && !k; i++)
-        if (!strcmp(dm_kind_at(i)->name, id))
-            k = dm_kind_at(i);
-    return k && k->geom != DM_GEOM_NONE && is_public(k) ? k : NULL;
+    return dm_authz_allowed(q->role, DM_ACT_READ, k, q->pub, reason);
 }
 
 /* ---- content negotiation ---- */
@@ -448,7 +444,7 @@ static void collections_page(const dm_request *q, dm_response *r)
     bool first = true;
     for (size_t i = 0; i < dm_kind_count(); i++) {
         const dm_kind *k = dm_kind_at(i);
-        if (!collection(k->name))
+        if (k->geom == DM_GEOM_NONE || !readable(q, k, NULL))
             continue;
         if (html) {
             dm_buf_printf(&r->body, "<li><a href=\"/collections/%s/items?f=html\">", k->name);
@@ -1034,7 +1030,7 @@ static void api_document(const dm_request *q, dm_response *r)
                    "\"path\", \"required\": true, \"schema\": {\"type\": \"string\", \"enum\": [");
     bool first = true;
     for (size_t i = 0; i < dm_kind_count(); i++)
-        if (collection(dm_kind_at(i)->name)) {
+        if (dm_kind_at(i)->geom != DM_GEOM_NONE && readable(q, dm_kind_at(i), NULL)) {
             dm_buf_printf(b, "%s\"%s\"", first ? "" : ", ", dm_kind_at(i)->name);
             first = false;
         }
@@ -1068,9 +1064,14 @@ void dm_ogcapi_handle(const dm_request *q, dm_response *r)
         id[n] = 0;
         if (slash)
             snprintf(rest, sizeof rest, "%s", slash);
-        const dm_kind *k = collection(id);
+        const dm_kind *k = feature_kind(id);
+        char reason[DM_AUTHZ_REASON_MAX];
         if (!k) {
             dm_respond_problem(r, 404, "Not found", "no collection %s (see /collections)", id);
+            return;
+        }
+        if (!readable(q, k, reason)) {
+            dm_respond_denied(q, r, reason);
             return;
         }
         if (!rest[0])

@@ -17,16 +17,24 @@
 #include <stdio.h>
 
 typedef struct dm_server_opts {
-    const char *location; /* the database */
-    const char *bind;     /* address to listen on, "127.0.0.1" */
-    int port;             /* 1..65535 */
-    int threads;          /* worker threads; 0 = one per core */
-    int max_connections;  /* 0 = 256 */
-    int timeout_s;        /* idle connection timeout, seconds; 0 = 30 */
-    size_t max_body;      /* largest request body accepted, bytes; 0 = 8 MiB */
-    int max_limit;        /* largest page of items; 0 = 10000 */
-    FILE *log;            /* one line per request, or NULL */
+    const char *location;           /* the database */
+    const char *bind;               /* address to listen on, "127.0.0.1" */
+    int port;                       /* 1..65535 */
+    int threads;                    /* worker threads; 0 = one per core */
+    int max_connections;            /* 0 = 256 */
+    int timeout_s;                  /* idle connection timeout, seconds; 0 = 30 */
+    size_t max_body;                /* largest request body accepted, bytes; 0 = 8 MiB */
+    int max_limit;                  /* largest page of items; 0 = 10000 */
+    FILE *log;                      /* one line per request, or NULL */
+    const char *public_collections; /* "hazards,releases": what anyone may read;
+                                       NULL = hazards (never victims or minefield
+                                       records, see authz.h) */
 } dm_server_opts;
+
+/* Logins: POST /auth/token with a form body user=NAME&password=PASSWORD
+ * answers {"access_token", "token_type": "Bearer", "expires_in"}; requests
+ * then send "Authorization: Bearer TOKEN". DELETE /auth/token with the
+ * header logs out. */
 
 /* Serves until *stop is set. DM_EIO when the address cannot be bound (in
  * use, not an address of this machine), with a message saying so. */

@@ -99,7 +99,9 @@ get "a missing item is 404" /collections/hazards/items/HA-9999999 404 applicatio
 get "an item awaiting review is not public" /collections/hazards/items/HA-PENDING 404 application/problem+json
 get "a missing collection is 404" /collections/nowhere/items 404 application/problem+json
 get "victims are never public" /collections/victims/items 404 application/problem+json
-get "minefield records are never public" /collections/minefield-records/items 404 application/problem+json
+get "minefield records are never public (login needed)" /collections/minefield-records/items 401 application/problem+json
+check "  401 says how to log in" grep -qi '^www-authenticate: bearer' <(curl -s -D - -o /dev/null "$URL/collections/minefield-records/items")
+get "releases need a login" /collections/releases/items 401 application/problem+json
 get "unknown parameter is 400" "/collections/hazards/items?colour=red" 400 application/problem+json
 get "repeated parameter is 400" "/collections/hazards/items?limit=1&limit=2" 400 application/problem+json
 get "bad limit is 400" "/collections/hazards/items?limit=-1" 400 application/problem+json
@@ -116,6 +118,30 @@ same "  none" "$(json "$T/body" "d['numberMatched']")" 0
 check "problem details say no SQL" sh -c "! grep -qi 'sqlite\|select ' '$T/body'"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/collections/hazards/items")
 same "writes are not open (405)" "$code" 405
+
+# logins: a token per user, the role decides what is read
+printf 'viewer-password-1\n' >"$T/pw1"
+printf 'analyst-password-2\n' >"$T/pw2"
+"$DEMINE" user add "$DB" vera --role viewer --password-file "$T/pw1" >/dev/null 2>&1
+"$DEMINE" user add "$DB" anil --role analyst --password-file "$T/pw2" >/dev/null 2>&1
+token() { curl -s -X POST --data-urlencode "user=$1" --data-urlencode "password=$2" "$URL/auth/token" | "$PY" -c 'import json,sys; print(json.load(sys.stdin).get("access_token", ""))'; }
+VERA=$(token vera viewer-password-1)
+ANIL=$(token anil analyst-password-2)
+check "a viewer logs in" test -n "$VERA"
+code=$(curl -s -o "$T/body" -w '%{http_code}' -X POST --data-urlencode "user=vera" --data-urlencode "password=wrong-password-9" "$URL/auth/token")
+same "a wrong password is 401" "$code" 401
+check "  with no token in the answer" sh -c "! grep -q access_token '$T/body'"
+authget() { curl -s -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $1" "$URL$2"; }
+same "the viewer reads releases" "$(authget "$VERA" /collections/releases/items?limit=1)" 200
+same "the viewer sees more collections" "$(curl -s -H "Authorization: Bearer $VERA" "$URL/collections" | "$PY" -c 'import json,sys; print(sorted(c["id"] for c in json.load(sys.stdin)["collections"]))')" \
+    "['accidents', 'activities', 'admin-areas', 'eo-items', 'hazards', 'infrastructure', 'releases', 'settlements']"
+same "the viewer may not read minefield records (403)" "$(authget "$VERA" /collections/minefield-records/items)" 403
+same "the analyst reads minefield records" "$(authget "$ANIL" /collections/minefield-records/items)" 200
+same "a bad token is 401" "$(authget "not-a-token" /collections/hazards/items)" 401
+code=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -H "Authorization: Bearer $VERA" "$URL/auth/token")
+same "logging out" "$code" 204
+same "the token is gone" "$(authget "$VERA" /collections/releases/items)" 401
+check "no password in the server log" sh -c "! grep -q 'password-1\|password-2' '$T/server.log'"
 
 # Part 3: CQL2 text filters and queryables
 get "queryables" /collections/hazards/queryables 200 application/schema+json
