@@ -10,6 +10,8 @@ DB="$T/atlas.gpkg"
 "$DEMINE" import "$DB" admin-areas "$BIH/municipalities.geojson" --map name=shapeName \
     --set level=3 -q >/dev/null 2>&1
 "$DEMINE" import "$DB" hazards "$BIH/suspected_areas.geojson" --set status=SHA -q >/dev/null 2>&1
+"$DEMINE" import "$DB" releases "$BIH/cleared_areas.geojson" --set method=cleared -q >/dev/null 2>&1
+"$DEMINE" import "$DB" accidents "$BIH/incidents.geojson" -q >/dev/null 2>&1
 # a hazard awaiting review must not be served to the public
 cat >"$T/pending.geojson" <<'G'
 {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "HA-PENDING"},
@@ -138,6 +140,21 @@ same "the viewer sees more collections" "$(curl -s -H "Authorization: Bearer $VE
 same "the viewer may not read minefield records (403)" "$(authget "$VERA" /collections/minefield-records/items)" 403
 same "the analyst reads minefield records" "$(authget "$ANIL" /collections/minefield-records/items)" 200
 same "a bad token is 401" "$(authget "not-a-token" /collections/hazards/items)" 401
+# GDAL reads every collection the viewer may read, with the token, and gets
+# exactly the store's approved records
+if GDAL_HTTP_HEADERS="Authorization: Bearer $VERA" timeout 600 ogr2ogr -f GPKG "$T/all.gpkg" \
+    "OAPIF:$URL" -oo PAGE_SIZE=1000 >"$T/ogr2.log" 2>&1; then
+    for c in accidents eo-items hazards releases admin-areas; do
+        tbl=${c//-/_}
+        got=$(sqlite3 "$T/all.gpkg" "SELECT group_concat(code, ',') FROM (SELECT code FROM \"$c\" ORDER BY code)" 2>/dev/null)
+        want=$(sqlite3 "$DB" "SELECT group_concat(code, ',') FROM (SELECT code FROM $tbl WHERE state = 'approved' ORDER BY code)")
+        same "GDAL OAPIF with a token reads $c whole ($(echo "$want" | tr ',' '\n' | grep -c .) records)" "$got" "$want"
+    done
+else
+    fail "GDAL OAPIF with a token could not read the server"
+    head -5 "$T/ogr2.log"
+fi
+
 code=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -H "Authorization: Bearer $VERA" "$URL/auth/token")
 same "logging out" "$code" 204
 same "the token is gone" "$(authget "$VERA" /collections/releases/items)" 401
