@@ -737,8 +737,10 @@ static void items_page(const dm_request *q, dm_response *r, const dm_kind *k)
         }
     }
     items_filter f;
-    if (!build_filter(q, r, k, &f))
+    if (!build_filter(q, r, k, &f)) {
+        filter_free(&f); /* what was built before the bad part */
         return;
+    }
     dm_query qr = {.kind = k, .with_geometry = true, .keep_damaged = true, .has_bbox = f.has_bbox};
     memcpy(qr.bbox, f.bbox, sizeof qr.bbox);
     dm_cursor *cur;

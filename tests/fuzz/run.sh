@@ -21,7 +21,7 @@ fi
 build=$(cd "$1" 2>/dev/null && pwd) || { echo "$0: no such build folder: $1" >&2; exit 2; }
 seconds=$2
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-targets=${DM_FUZZ_TARGETS:-"fuzz_gpkg_blob fuzz_date fuzz_field fuzz_utf8 fuzz_import fuzz_casualties fuzz_casualty_summary fuzz_cql2 fuzz_qs"}
+targets=${DM_FUZZ_TARGETS:-"fuzz_gpkg_blob fuzz_date fuzz_field fuzz_utf8 fuzz_import fuzz_casualties fuzz_casualty_summary fuzz_cql2 fuzz_qs fuzz_request"}
 
 results=$build/fuzz-results
 mkdir -p "$results"
