@@ -745,7 +745,18 @@ static void items_page(const dm_request *q, dm_response *r, const dm_kind *k)
     memcpy(qr.bbox, f.bbox, sizeof qr.bbox);
     dm_cursor *cur;
     dm_error err;
-    if (dm_store_query(q->store, &qr, &cur, &err)) {
+    /* nothing to filter and every record has a geometry: the store pages and
+       counts, instead of reading every record up to the offset (a record
+       whose stored geometry cannot be read is counted but not returned;
+       `demine check` lists those) */
+    bool paged = k->geom_required && !f.has_bbox && f.date_idx < 0 && !f.nprops && !f.cql2;
+    int64_t total = 0;
+    if (paged) {
+        qr.offset = offset;
+        qr.limit = limit;
+    }
+    if ((paged && dm_store_count(q->store, k, false, &total, &err)) ||
+        dm_store_query(q->store, &qr, &cur, &err)) {
         filter_free(&f);
         dm_respond_problem(r, 500, "Internal error", "the records could not be read");
         return;
@@ -781,7 +792,7 @@ static void items_page(const dm_request *q, dm_response *r, const dm_kind *k)
         /* the index gives envelopes: the geometry itself must meet the box */
         if (pbox && GEOSPreparedIntersects_r(h, pbox, rec.geom) != 1)
             continue;
-        if (matched++ < offset || returned >= limit)
+        if (matched++ < (paged ? 0 : offset) || returned >= limit)
             continue;
         if (html) {
             dm_buf_puts(&feats, "<tr><td>");
@@ -807,6 +818,8 @@ static void items_page(const dm_request *q, dm_response *r, const dm_kind *k)
     dm_record_clear(&rec, dm_store_geo(q->store));
     dm_cursor_close(cur);
     filter_free(&f);
+    if (paged)
+        matched = (long)total;
     if (!ok || feats.status) {
         dm_buf_free(&feats);
         dm_respond_problem(r, 500, "Internal error", "the records could not be written");

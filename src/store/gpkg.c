@@ -1041,6 +1041,10 @@ static dm_status gpkg_query(dm_store *s, const dm_query *qr, dm_cursor **out, dm
                            k->table);
     if (!st)
         st = dm_buf_puts(&sql, " ORDER BY fid");
+    if (!st && (qr->limit > 0 || qr->offset > 0))
+        st = dm_buf_printf(&sql, " LIMIT %lld OFFSET %lld",
+                           (long long)(qr->limit > 0 ? qr->limit : -1),
+                           (long long)(qr->offset > 0 ? qr->offset : 0));
     gpkg_cursor *c = NULL;
     if (!st) {
         c = calloc(1, sizeof *c);

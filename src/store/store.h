@@ -98,6 +98,8 @@ typedef struct dm_query {
                             rec->geom_damaged set, instead of an error */
     bool has_bbox;
     double bbox[4]; /* minlon, minlat, maxlon, maxlat (degrees) */
+    int64_t offset; /* skip this many records first (in store order) */
+    int64_t limit;  /* at most this many records; 0 = all */
 } dm_query;
 
 /* Starts reading records. *out is owned by the caller: dm_cursor_close(). */
