@@ -107,16 +107,11 @@ static int32_t date_number(const char *s)
     return d.year * 10000 + d.month * 100 + d.day;
 }
 
+/* A list value's index + 1; 0 for none, another value or "unknown". */
 static uint8_t enum_index(const dm_field *f, const char *v)
 {
-    if (!v)
-        return 0;
-    for (size_t i = 0; f->values[i]; i++) {
-        size_t n = strcspn(f->values[i], "|");
-        if (strlen(v) == n && !strncmp(f->values[i], v, n))
-            return strcmp(v, "unknown") ? (uint8_t)(i + 1) : 0;
-    }
-    return 0;
+    int i = dm_field_value_index(f, v);
+    return i >= 0 && strcmp(v, "unknown") ? (uint8_t)(i + 1) : 0;
 }
 
 static const char *enum_name(const dm_field *f, uint8_t idx, char *out, size_t outsz)

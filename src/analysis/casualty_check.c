@@ -72,14 +72,7 @@ static dm_status add_code(dm_check_report *r, size_t i, const char *code, dm_err
 /* Values a field's list does not know (written by another program). */
 static bool off_list(const dm_field *f, const char *v)
 {
-    if (!v || f->type != DM_FT_ENUM)
-        return false;
-    for (size_t i = 0; f->values[i]; i++) {
-        size_t n = strcspn(f->values[i], "|");
-        if (strlen(v) == n && !strncmp(f->values[i], v, n))
-            return false;
-    }
-    return true;
+    return v && f->type == DM_FT_ENUM && dm_field_value_index(f, v) < 0;
 }
 
 static dm_status read_accidents(dm_store *store, data *d, dm_check_report *r, size_t i_date,

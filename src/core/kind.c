@@ -396,3 +396,15 @@ dm_status dm_field_normalise(const dm_field *f, const char *in, char **out, dm_e
     *out = strdup(canon);
     return *out ? DM_OK : dm_error_set(err, DM_ENOMEM, "out of memory");
 }
+
+int dm_field_value_index(const dm_field *f, const char *v)
+{
+    if (!v || f->type != DM_FT_ENUM)
+        return -1;
+    for (size_t i = 0; f->values[i]; i++) {
+        size_t n = strcspn(f->values[i], "|");
+        if (strlen(v) == n && !strncmp(f->values[i], v, n))
+            return (int)i;
+    }
+    return -1;
+}

@@ -80,6 +80,10 @@ void dm_kind_list_names(char *out, size_t outsz);
  * with a message naming the field and listing what is allowed. */
 dm_status dm_field_normalise(const dm_field *f, const char *in, char **out, dm_error *err);
 
+/* Index in f->values of the canonical spelling v (exact, as stored), or -1
+ * when v is not one (an alias, another value, NULL, or f is not an enum). */
+int dm_field_value_index(const dm_field *f, const char *v);
+
 /* Looks up the kinds' well-known names. */
 extern const dm_kind dm_kind_hazards, dm_kind_releases, dm_kind_activities, dm_kind_eo_items,
     dm_kind_accidents, dm_kind_victims, dm_kind_organisations, dm_kind_admin_areas,
