@@ -363,40 +363,6 @@ static void conformance_page(const dm_request *q, dm_response *r)
     dm_buf_puts(&r->body, "]}\n");
 }
 
-/* The bounding box of a collection's approved records (degrees); false when
- * it has none. */
-static bool extent(dm_store *store, const dm_kind *k, double bb[4])
-{
-    dm_query qr = {.kind = k, .with_geometry = true, .keep_damaged = true};
-    dm_cursor *cur;
-    dm_error err;
-    if (dm_store_query(store, &qr, &cur, &err))
-        return false;
-    dm_record rec;
-    dm_record_init(&rec, k);
-    bool has, any = false;
-    GEOSContextHandle_t h = dm_geo_handle(dm_store_geo(store));
-    while (!dm_cursor_next(cur, &rec, &has, &err) && has) {
-        double x0, y0, x1, y1;
-        if (!rec.geom || GEOSisEmpty_r(h, rec.geom) || !GEOSGeom_getXMin_r(h, rec.geom, &x0) ||
-            !GEOSGeom_getYMin_r(h, rec.geom, &y0) || !GEOSGeom_getXMax_r(h, rec.geom, &x1) ||
-            !GEOSGeom_getYMax_r(h, rec.geom, &y1))
-            continue;
-        if (!any || x0 < bb[0])
-            bb[0] = x0;
-        if (!any || y0 < bb[1])
-            bb[1] = y0;
-        if (!any || x1 > bb[2])
-            bb[2] = x1;
-        if (!any || y1 > bb[3])
-            bb[3] = y1;
-        any = true;
-    }
-    dm_record_clear(&rec, dm_store_geo(store));
-    dm_cursor_close(cur);
-    return any;
-}
-
 static void collection_json(const dm_request *q, dm_buf *b, const dm_kind *k)
 {
     char href[200];
@@ -415,7 +381,9 @@ static void collection_json(const dm_request *q, dm_buf *b, const dm_kind *k)
              "application/schema+json", "the properties a filter may name");
     dm_buf_puts(b, "]");
     double bb[4];
-    if (extent(q->store, k, bb)) {
+    bool has = false;
+    dm_error err;
+    if (!dm_store_extent(q->store, k, false, bb, &has, &err) && has) {
         dm_buf_puts(b, ", \"extent\": {\"spatial\": {\"bbox\": [[");
         for (int i = 0; i < 4; i++) {
             if (i)

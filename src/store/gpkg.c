@@ -1143,6 +1143,26 @@ static dm_status gpkg_count(dm_store *s, const dm_kind *k, bool include_drafts, 
     return rc == SQLITE_OK ? DM_OK : sql_error(s, rc, "counting records", err);
 }
 
+static dm_status gpkg_extent(dm_store *s, const dm_kind *k, bool include_drafts, double bb[4],
+                             bool *has, dm_error *err)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT min(r.minx), min(r.miny), max(r.maxx), max(r.maxy) FROM \"rtree_%s_geom\" r"
+             " JOIN \"%s\" t ON t.fid = r.id WHERE %s",
+             k->table, k->table, state_filter(include_drafts));
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(G(s)->db, sql, -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return sql_error(s, rc, "reading the extent", err);
+    rc = sqlite3_step(q);
+    *has = rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL;
+    for (int i = 0; *has && i < 4; i++)
+        bb[i] = sqlite3_column_double(q, i);
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW ? DM_OK : sql_error(s, rc, "reading the extent", err);
+}
+
 static dm_status gpkg_history(dm_store *s, const dm_kind *k, const char *code,
                               int (*fn)(const dm_change *c, void *ctx), void *ctx, dm_error *err)
 {
@@ -2097,6 +2117,7 @@ const dm_store_backend dm_store_backend_gpkg = {
     .close_cursor = gpkg_close_cursor,
     .get = gpkg_get,
     .count = gpkg_count,
+    .extent = gpkg_extent,
     .scan = gpkg_scan,
     .stamp = gpkg_stamp,
     .meta = gpkg_meta,

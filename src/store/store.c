@@ -403,3 +403,12 @@ dm_status dm_store_token_delete_expired(dm_store *s, int64_t now, const char *wh
     dm_status st = check_who(who, err);
     return st ? st : s->be->token_delete_expired(s, now, who, n, err);
 }
+
+dm_status dm_store_extent(dm_store *s, const dm_kind *kind, bool include_drafts, double bbox[4],
+                          bool *has, dm_error *err)
+{
+    *has = false;
+    if (kind->geom == DM_GEOM_NONE)
+        return DM_OK;
+    return s->be->extent(s, kind, include_drafts, bbox, has, err);
+}

@@ -115,6 +115,13 @@ void dm_cursor_close(dm_cursor *cur);
 dm_status dm_store_get(dm_store *store, const dm_kind *kind, const char *code, dm_record *rec,
                        dm_error *err);
 
+/* The bounding box (minlon, minlat, maxlon, maxlat, degrees) of the
+ * geometries of a kind's records, approved only unless include_drafts, from
+ * the spatial index (no geometry is read); *has is false when there are
+ * none. */
+dm_status dm_store_extent(dm_store *store, const dm_kind *kind, bool include_drafts, double bbox[4],
+                          bool *has, dm_error *err);
+
 /* Number of records of a kind; approved only unless include_drafts (then
  * every record but the rejected ones). */
 dm_status dm_store_count(dm_store *store, const dm_kind *kind, bool include_drafts, int64_t *n,

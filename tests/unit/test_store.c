@@ -862,6 +862,44 @@ TEST(a_version_1_database_is_read_as_it_is_and_upgraded_for_writing)
     CHECK(dm_store_open(path, DM_STORE_WRITE, &o, &err) == DM_EFORMAT);
 }
 
+TEST(extent_comes_from_the_index_of_the_states_asked_for)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s/extent.gpkg", fx_dir);
+    dm_store *e;
+    dm_error err;
+    CHECK(dm_store_create(path, "tester", &e, &err) == DM_OK);
+    double bb[4];
+    bool has = true;
+    CHECK(dm_store_extent(e, &dm_kind_hazards, false, bb, &has, &err) == DM_OK);
+    CHECK(!has); /* no hazards yet */
+    CHECK(dm_store_begin(e, &err) == DM_OK);
+    const double boxes[][4] = {{17, 17.5, 44, 44.5}, {18, 18.2, 43, 43.1}, {10, 11, 50, 51}};
+    const char *states[] = {"approved", "approved", "draft"};
+    for (int i = 0; i < 3; i++) {
+        dm_record r;
+        dm_record_init(&r, &dm_kind_hazards);
+        dm_record_set(&r, "status", "SHA", NULL);
+        snprintf(r.state, sizeof r.state, "%s", states[i]);
+        GEOSContextHandle_t h = dm_geo_handle(dm_store_geo(e));
+        GEOSGeometry *g =
+            GEOSGeom_createRectangle_r(h, boxes[i][0], boxes[i][2], boxes[i][1], boxes[i][3]);
+        r.geom = dm_geo_polygonal(dm_store_geo(e), g);
+        dm_geo_destroy(dm_store_geo(e), g);
+        CHECK(dm_store_insert(e, &r, "tester", &err) == DM_OK);
+        dm_record_clear(&r, dm_store_geo(e));
+    }
+    CHECK(dm_store_commit(e, &err) == DM_OK);
+    /* the index keeps 32-bit bounds, rounded outwards */
+    CHECK(dm_store_extent(e, &dm_kind_hazards, false, bb, &has, &err) == DM_OK && has);
+    CHECK(bb[0] <= 17 && bb[0] > 16.9999 && bb[1] <= 43 && bb[1] > 42.9999);
+    CHECK(bb[2] >= 18.2 && bb[2] < 18.2001 && bb[3] >= 44.5 && bb[3] < 44.5001);
+    CHECK(dm_store_extent(e, &dm_kind_hazards, true, bb, &has, &err) == DM_OK && has);
+    CHECK(bb[0] <= 10 && bb[0] > 9.9999 && bb[3] >= 51 && bb[3] < 51.0001);
+    CHECK(dm_store_extent(e, &dm_kind_victims, true, bb, &has, &err) == DM_OK && !has);
+    dm_store_close(e);
+}
+
 int main(void)
 {
     s = fx_new_store();
@@ -891,6 +929,7 @@ int main(void)
         T(a_read_only_store_keeps_a_cache_in_a_writable_file),
         T(a_busy_database_keeps_no_cache_and_does_not_wait_long),
         T(a_version_1_database_is_read_as_it_is_and_upgraded_for_writing),
+        T(extent_comes_from_the_index_of_the_states_asked_for),
     };
     int rc = t_run(cases, sizeof cases / sizeof cases[0]);
     fx_done(s);
