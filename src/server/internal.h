@@ -36,6 +36,12 @@ typedef struct dm_response {
 void dm_respond_problem(dm_response *r, int status, const char *title, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* 400 (r filled, false) for a parameter given twice or not in `allowed`
+ * (NULL-terminated); with a kind, its non-personal field names are allowed
+ * too (property filters). */
+bool dm_server_check_params(const dm_request *q, dm_response *r, const char *const *allowed,
+                            const dm_kind *k);
+
 /* The JSON API for statistics (stats.c): false when q->path is not one of
  * its paths (r untouched). */
 bool dm_stats_handle(const dm_request *q, dm_response *r);

@@ -52,8 +52,8 @@ static fmt wanted_format(const dm_request *q)
 }
 
 /* 400 for any parameter not in `allowed` (NULL-terminated), or repeated. */
-static bool check_params(const dm_request *q, dm_response *r, const char *const *allowed,
-                         const dm_kind *k)
+bool dm_server_check_params(const dm_request *q, dm_response *r, const char *const *allowed,
+                            const dm_kind *k)
 {
     const char *rep = dm_qs_repeated(q->qs);
     if (rep) {
@@ -75,6 +75,15 @@ static bool check_params(const dm_request *q, dm_response *r, const char *const 
             return false;
         }
     }
+    return true;
+}
+
+/* The parameters, then f=json|html. */
+static bool check_params(const dm_request *q, dm_response *r, const char *const *allowed,
+                         const dm_kind *k)
+{
+    if (!dm_server_check_params(q, r, allowed, k))
+        return false;
     if (wanted_format(q) == FMT_BAD) {
         dm_respond_problem(r, 400, "Unknown format", "f=%s: use f=json or f=html",
                            dm_qs_get(q->qs, "f"));

@@ -18,24 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The parameters, then f (statistics are JSON only). */
 static bool only(const dm_request *q, dm_response *r, const char *const *allowed)
 {
-    const char *rep = dm_qs_repeated(q->qs);
-    if (rep) {
-        dm_respond_problem(r, 400, "Repeated parameter", "%s is given more than once", rep);
+    if (!dm_server_check_params(q, r, allowed, NULL))
         return false;
-    }
-    for (size_t i = 0; i < dm_qs_size(q->qs); i++) {
-        const char *name = dm_qs_at(q->qs, i)->name;
-        bool ok = false;
-        for (size_t a = 0; allowed[a] && !ok; a++)
-            ok = !strcmp(allowed[a], name);
-        if (!ok) {
-            dm_respond_problem(r, 400, "Unknown parameter", "%s is not a parameter of %s", name,
-                               q->path);
-            return false;
-        }
-    }
     const char *f = dm_qs_get(q->qs, "f");
     if (f && strcmp(f, "json")) {
         dm_respond_problem(r, 400, "Unknown format", "f=%s: statistics are JSON (f=json)", f);
