@@ -10,7 +10,7 @@ PACKAGES=(
   libgeos-dev libproj-dev proj-data
   libgdal-dev gdal-bin python3-gdal
   postgresql postgresql-15-postgis-3
-  libmicrohttpd-dev libsodium-dev libcairo2-dev libpq-dev
+  libmicrohttpd-dev libsodium-dev libcairo2-dev libpq-dev libjson-c-dev
   hyperfine libjemalloc-dev
 )
 

@@ -1,0 +1,154 @@
+/* Minefield records (DESIGN.md "Minefield record v1"): the record as the
+ * laying unit wrote it, where its mines are in local metres, the fit of the
+ * record to the mines clearance has found, and the prediction of the mines
+ * not yet found.
+ *
+ * Frames and units:
+ * - A record's distances are in its own unit (metres or paces of pace_m
+ *   metres); bearings in degrees clockwise from north, magnetic ones with
+ *   declination_deg added to make them grid bearings.
+ * - "Local metres" are x east, y north, in metres, on the tangent plane at
+ *   the record's reference point (WGS84 metres per degree at its latitude);
+ *   dm_mf_frame converts between them and lon/lat degrees.
+ *
+ * Memory: a dm_mf_record owns its rows, legs and mines; dm_mf_record_free()
+ * releases them. A dm_mf_layout owns its arrays; dm_mf_layout_free().
+ */
+#ifndef DM_ANALYSIS_MINEFIELD_H
+#define DM_ANALYSIS_MINEFIELD_H
+
+#include "core/error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define DM_MF_ID_MAX 64
+#define DM_MF_TEXT_MAX 64
+
+typedef enum dm_mf_bearing_ref { DM_MF_GRID, DM_MF_MAGNETIC } dm_mf_bearing_ref;
+typedef enum dm_mf_unit { DM_MF_METRES, DM_MF_PACES } dm_mf_unit;
+
+/* One straight stretch: a bearing (degrees, as written in the record) and a
+ * distance in the record's unit. */
+typedef struct dm_mf_leg {
+    double bearing_deg;
+    double distance;
+} dm_mf_leg;
+
+typedef struct dm_mf_row {
+    char id[DM_MF_ID_MAX];
+    char category[DM_MF_TEXT_MAX]; /* "AP", "AT", ... ("" when not given) */
+    char model[DM_MF_TEXT_MAX];    /* "PMN-2" ... ("" when not given) */
+    int count;                     /* mines evenly spaced start..end; 0 when spacing is used */
+    double spacing;                /* record units between mines; 0 when count is used */
+    dm_mf_leg start;               /* from the reference point to the row's first mine */
+    dm_mf_leg *legs;               /* start -> turning points -> end */
+    size_t n_legs;
+} dm_mf_row;
+
+typedef struct dm_mf_scattered {
+    char id[DM_MF_ID_MAX];
+    char category[DM_MF_TEXT_MAX];
+    char model[DM_MF_TEXT_MAX];
+    dm_mf_leg at; /* from the reference point */
+} dm_mf_scattered;
+
+typedef struct dm_mf_record {
+    char id[DM_MF_ID_MAX]; /* "MR-0001" */
+    char laid[16];         /* ISO date or "" */
+    double ref_lon, ref_lat; /* degrees, WGS84 */
+    dm_mf_bearing_ref bearing_ref;
+    double declination_deg; /* added to magnetic bearings; 0 for grid */
+    dm_mf_unit unit;
+    double pace_m; /* metres per pace (used when unit is paces) */
+    dm_mf_row *rows;
+    size_t n_rows;
+    dm_mf_scattered *mines;
+    size_t n_mines;
+} dm_mf_record;
+
+/* Parses and validates a v1 record from JSON text of `len` bytes. Errors name
+ * the field, row and leg ("rows[2] (B) legs[1].bearing_deg: 6400 is outside
+ * 0-360 degrees; mils?"). On success *out is filled and owned by the caller
+ * (dm_mf_record_free); on failure *out is left empty. */
+dm_status dm_mf_record_parse(const char *json, size_t len, dm_mf_record *out, dm_error *err);
+
+/* Reads and parses a record file; errors are prefixed with the path. */
+dm_status dm_mf_record_load(const char *path, dm_mf_record *out, dm_error *err);
+
+/* Frees what the record holds and leaves it empty. */
+void dm_mf_record_free(dm_mf_record *rec);
+
+/* ---- local frame ---- */
+typedef struct dm_mf_frame {
+    double lon0, lat0; /* degrees */
+    double kx, ky;     /* metres per degree of longitude / latitude at lat0 (WGS84) */
+} dm_mf_frame;
+
+void dm_mf_frame_init(dm_mf_frame *f, double lon0, double lat0);
+void dm_mf_frame_to_local(const dm_mf_frame *f, double lon, double lat, double *x, double *y);
+void dm_mf_frame_to_lonlat(const dm_mf_frame *f, double x, double y, double *lon, double *lat);
+
+/* ---- the record as written, in local metres ---- */
+typedef struct dm_mf_mine {
+    double x, y; /* local metres */
+    int row;     /* index into rec->rows; -1 for a scattered mine */
+    int index;   /* 1-based position along the row; for scattered mines, 1-based
+                    index into rec->mines */
+} dm_mf_mine;
+
+typedef struct dm_mf_layout {
+    dm_mf_mine *mines; /* rows in order, each from its start; then scattered */
+    size_t n_mines;
+    /* Row polylines: row r has vertices verts[row_first[r] .. row_first[r+1]-1]
+     * (start, turning points, end), as x,y pairs in local metres. */
+    double *verts;     /* 2 doubles per vertex */
+    size_t *row_first; /* n_rows + 1 entries */
+    size_t n_rows;
+} dm_mf_layout;
+
+/* Where the record puts every mine and row, applying declination and pace
+ * length. Mines of a row with `count` n: n evenly spaced along the polyline,
+ * first at start and last at end (n == 1: at start). With `spacing` s: one
+ * every s along the polyline from the start, the last no further than the
+ * end. *out owned by the caller (dm_mf_layout_free). */
+dm_status dm_mf_layout_compute(const dm_mf_record *rec, dm_mf_layout *out, dm_error *err);
+void dm_mf_layout_free(dm_mf_layout *lay);
+
+/* ---- fit and prediction (minefield_fit.c) ---- */
+typedef struct dm_mf_fit {
+    double dx_m, dy_m;   /* translation of the record, local metres (east, north) */
+    double rotation_deg; /* rotation of the record about its reference point,
+                            degrees clockwise */
+    double scale;        /* record distances x scale = true distances */
+    double rmse_m;       /* of the matched found mines after the fit, metres */
+    size_t matched;      /* found mines matched to recorded mines */
+    double confidence;   /* [0,1]: how far the record can be trusted */
+} dm_mf_fit;
+
+typedef struct dm_mf_prediction {
+    double x, y;     /* local metres */
+    int row;         /* index into rec->rows; -1 scattered; for rows found
+                        from the mines alone, -(k+2) for detected row k */
+    int index;       /* as in dm_mf_mine */
+    double radius_m; /* 95% radius, metres */
+    bool from_found_rows; /* extends a row detected among found mines, not
+                             one in the record */
+} dm_mf_prediction;
+
+typedef struct dm_mf_prediction_set {
+    dm_mf_fit fit;
+    dm_mf_prediction *items; /* owned: dm_mf_prediction_set_free() */
+    size_t n;
+} dm_mf_prediction_set;
+
+/* Fits the record to the found mines (x,y pairs in local metres of the
+ * record's frame; no correspondences known; clutter allowed) and predicts
+ * the mines not yet found. rec NULL: rows detected among the found mines
+ * alone. n_found 0: the record as written with radii of typical record
+ * error. *out owned by the caller. */
+dm_status dm_mf_predict(const dm_mf_record *rec, const double *found_xy, size_t n_found,
+                        dm_mf_prediction_set *out, dm_error *err);
+void dm_mf_prediction_set_free(dm_mf_prediction_set *set);
+
+#endif
