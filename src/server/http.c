@@ -310,7 +310,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *con, const char 
             login(s, &q, rs, authz, &r);
         else if (authz && !bearer(&q, authz, &r))
             ; /* refused: r says why */
-        else
+        else if (!dm_ui_handle(&q, &r))
             dm_ogcapi_handle(&q, &r);
     }
     dm_qs_free(&qs);

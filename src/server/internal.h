@@ -51,6 +51,10 @@ bool dm_stats_handle(const dm_request *q, dm_response *r);
 void dm_respond_denied(const dm_request *q, dm_response *r, const char *reason);
 
 /* The OGC API - Features and JSON API handlers: fills r for q. */
+/* Serves the browser UI's static files (static.c). Returns true when it
+ * answered the request (r filled), false when the request is not for the UI. */
+bool dm_ui_handle(const dm_request *q, dm_response *r);
+
 void dm_ogcapi_handle(const dm_request *q, dm_response *r);
 
 #endif
