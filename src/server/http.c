@@ -136,9 +136,12 @@ static enum MHD_Result send_response(struct MHD_Connection *con, dm_response *r,
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
     if (r->etag[0])
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag);
+    if (r->location[0])
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
     if (r->status == 401)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"demine\"");
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "Cache-Control",
+                            r->cache_control ? r->cache_control : "no-store");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     enum MHD_Result ret = MHD_queue_response(con, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
@@ -264,7 +267,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *con, const char 
         rs->started = true;
         return MHD_YES;
     }
-    /* a body arrives in pieces: count it (the handlers here read none yet) */
+    /* a body arrives in pieces: keep it up to max_body */
     if (*upload_data_size) {
         rs->body_len += *upload_data_size;
         if (rs->body_len > (s->o->max_body ? s->o->max_body : 8u << 20))
@@ -295,8 +298,9 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *con, const char 
         dm_respond_problem(&r, 413, "Request body too large",
                            "the largest body accepted is %zu bytes",
                            s->o->max_body ? s->o->max_body : (size_t)8 << 20);
-    } else if (strcmp(method, "GET") && !head && strcmp(url, "/auth/token")) {
-        dm_respond_problem(&r, 405, "Method not allowed", "%s is not served here yet", method);
+    } else if (strcmp(method, "GET") && !head && strcmp(method, "POST") && strcmp(method, "PUT") &&
+               strcmp(method, "PATCH") && strcmp(method, "DELETE")) {
+        dm_respond_problem(&r, 405, "Method not allowed", "%s is not served here", method);
     } else if (query && dm_qs_parse(query + 1, strlen(query + 1), &qs, &err)) {
         dm_respond_problem(&r, 400, "Bad query string", "%s", err.msg);
     } else if (!(q.store = worker_store(s, &err))) {
@@ -304,6 +308,11 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *con, const char 
     } else {
         q.qs = &qs;
         q.pub = &s->pub;
+        q.body = rs->body.data ? rs->body.data : "";
+        q.body_len = rs->body.len;
+        q.content_type =
+            MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+        q.if_match = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MATCH);
         const char *authz =
             MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
         if (!strcmp(url, "/auth/token"))

@@ -22,6 +22,10 @@ typedef struct dm_request {
     dm_role role;                /* anonymous unless a valid bearer token came */
     char user[DM_USER_NAME_MAX]; /* "" when anonymous */
     const dm_authz_public *pub;  /* the collections anyone may read */
+    const char *body;            /* the request body ("" when none), body_len bytes */
+    size_t body_len;
+    const char *content_type; /* the Content-Type header, or NULL */
+    const char *if_match;     /* the If-Match header, or NULL */
 } dm_request;
 
 typedef struct dm_response {
@@ -29,6 +33,8 @@ typedef struct dm_response {
     const char *content_type; /* static string */
     dm_buf body;
     char etag[64]; /* "" = none */
+    char location[512]; /* Location header (a created record's URL); "" = none */
+    const char *cache_control; /* static string; NULL = "no-store" */
 } dm_response;
 
 /* Makes r an RFC 9457 problem (application/problem+json): status, a short
@@ -49,6 +55,21 @@ bool dm_stats_handle(const dm_request *q, dm_response *r);
 /* Refuses a request the caller may not make: 401 (with WWW-Authenticate)
  * when anonymous, else 403, the reason in the detail. */
 void dm_respond_denied(const dm_request *q, dm_response *r, const char *reason);
+
+/* True when the caller reads records that are not approved yet (editors
+ * and approvers: those who write or approve records of kind k). */
+bool dm_server_sees_drafts(const dm_request *q, const dm_kind *k);
+
+/* Appends rec as a GeoJSON Feature (id = code; properties: code, the
+ * kind's fields but personal ones, state, version, updated_at); false when
+ * the geometry cannot be written. */
+bool dm_feature_json(dm_store *store, dm_buf *b, const dm_record *rec);
+
+/* OGC API - Features Part 4 and the approval workflow (writes.c): creating,
+ * replacing, updating and deleting records, approving and rejecting them,
+ * the review queue, a record's history, the caller's role. False when q is
+ * not one of its requests (r untouched). */
+bool dm_workflow_handle(const dm_request *q, dm_response *r);
 
 /* The OGC API - Features and JSON API handlers: fills r for q. */
 /* Serves the browser UI's static files (static.c). Returns true when it

@@ -2,7 +2,8 @@
  *
  * Feature collections are the kinds of record with a geometry; a caller
  * sees those its role may read (authz.h): anonymous callers the public
- * subset (default: hazards). Approved records only, for now. Coordinates are
+ * subset (default: hazards). Approved records only, but editors and
+ * approvers may ask for the others (state=, and single items). Coordinates are
  * written with 7 decimals (about 1 cm), rounded to nearest. A machine client
  * (no f=, no Accept naming text/html) gets JSON.
  */
@@ -34,6 +35,12 @@ static const dm_kind *feature_kind(const char *id)
 static bool readable(const dm_request *q, const dm_kind *k, char *reason)
 {
     return dm_authz_allowed(q->role, DM_ACT_READ, k, q->pub, reason);
+}
+
+bool dm_server_sees_drafts(const dm_request *q, const dm_kind *k)
+{
+    return dm_authz_allowed(q->role, DM_ACT_WRITE, k, q->pub, NULL) ||
+           dm_authz_allowed(q->role, DM_ACT_APPROVE, k, q->pub, NULL);
 }
 
 /* ---- content negotiation ---- */
@@ -257,7 +264,7 @@ static void value_json(dm_buf *b, const dm_field *f, const char *v)
 }
 
 /* One feature: id is the record's code. Personal fields never go out. */
-static bool feature_json(dm_store *store, dm_buf *b, const dm_record *rec)
+bool dm_feature_json(dm_store *store, dm_buf *b, const dm_record *rec)
 {
     const dm_kind *k = rec->kind;
     dm_buf_puts(b, "{\"type\": \"Feature\", \"id\": ");
@@ -689,10 +696,28 @@ static void page_link(const dm_request *q, dm_buf *b, const dm_kind *k, long off
 
 static void items_page(const dm_request *q, dm_response *r, const dm_kind *k)
 {
-    static const char *const allowed[] = {"f",      "limit",       "offset",     "bbox", "datetime",
-                                          "filter", "filter-lang", "filter-crs", NULL};
+    static const char *const allowed[] = {"f",          "limit",  "offset", "bbox",
+                                          "datetime",   "filter", "state",  "filter-lang",
+                                          "filter-crs", NULL};
     if (!check_params(q, r, allowed, k))
         return;
+    /* state=submitted|draft|all: records not approved yet, for those who
+       write or approve them */
+    const char *want_state = dm_qs_get(q->qs, "state");
+    if (want_state && strcmp(want_state, "approved") && strcmp(want_state, "submitted") &&
+        strcmp(want_state, "draft") && strcmp(want_state, "all")) {
+        dm_respond_problem(r, 400, "Bad state",
+                           "state=%s: approved (the default), submitted, draft or all", want_state);
+        return;
+    }
+    if (want_state && !strcmp(want_state, "approved"))
+        want_state = NULL;
+    if (want_state && !dm_server_sees_drafts(q, k)) {
+        dm_respond_denied(q, r, "records not approved yet are for editors and approvers");
+        return;
+    }
+    if (want_state && !strcmp(want_state, "all"))
+        want_state = "";
     long limit = 10, offset = 0;
     long max = q->opts->max_limit > 0 ? q->opts->max_limit : 10000;
     const char *ls = dm_qs_get(q->qs, "limit"), *os = dm_qs_get(q->qs, "offset");
@@ -718,7 +743,11 @@ static void items_page(const dm_request *q, dm_response *r, const dm_kind *k)
         filter_free(&f); /* what was built before the bad part */
         return;
     }
-    dm_query qr = {.kind = k, .with_geometry = true, .keep_damaged = true, .has_bbox = f.has_bbox};
+    dm_query qr = {.kind = k,
+                   .include_drafts = want_state != NULL,
+                   .with_geometry = true,
+                   .keep_damaged = true,
+                   .has_bbox = f.has_bbox};
     memcpy(qr.bbox, f.bbox, sizeof qr.bbox);
     dm_cursor *cur;
     dm_error err;
@@ -726,7 +755,8 @@ static void items_page(const dm_request *q, dm_response *r, const dm_kind *k)
        counts, instead of reading every record up to the offset (a record
        whose stored geometry cannot be read is counted but not returned;
        `demine check` lists those) */
-    bool paged = k->geom_required && !f.has_bbox && f.date_idx < 0 && !f.nprops && !f.cql2;
+    bool paged =
+        k->geom_required && !f.has_bbox && f.date_idx < 0 && !f.nprops && !f.cql2 && !want_state;
     int64_t total = 0;
     if (paged) {
         qr.offset = offset;
@@ -758,6 +788,8 @@ static void items_page(const dm_request *q, dm_response *r, const dm_kind *k)
         }
         if (!has || !ok)
             break;
+        if (want_state && *want_state && strcmp(rec.state, want_state))
+            continue;
         bool failed = false;
         if (!rec.geom || !matches(&f, &rec, dm_store_geo(q->store), &failed)) {
             if (failed) {
@@ -784,7 +816,7 @@ static void items_page(const dm_request *q, dm_response *r, const dm_kind *k)
         } else {
             if (returned)
                 dm_buf_puts(&feats, ",\n  ");
-            ok = feature_json(q->store, &feats, &rec);
+            ok = dm_feature_json(q->store, &feats, &rec);
         }
         returned++;
     }
@@ -858,7 +890,10 @@ static void item_page(const dm_request *q, dm_response *r, const dm_kind *k, con
     dm_record_init(&rec, k);
     dm_error err;
     dm_status st = dm_store_get(q->store, k, id, &rec, &err);
-    if (st == DM_ENOTFOUND || (!st && strcmp(rec.state, "approved"))) {
+    /* records not approved yet: only for those who write or approve them;
+       rejected ones: nobody reads them here (their history stays) */
+    if (st == DM_ENOTFOUND || (!st && strcmp(rec.state, "approved") &&
+                               (!dm_server_sees_drafts(q, k) || !strcmp(rec.state, "rejected")))) {
         dm_record_clear(&rec, dm_store_geo(q->store));
         dm_respond_problem(r, 404, "Not found", "%s has no record %s", k->name, id);
         return;
@@ -882,7 +917,7 @@ static void item_page(const dm_request *q, dm_response *r, const dm_kind *k, con
     } else {
         r->content_type = "application/geo+json";
         snprintf(r->etag, sizeof r->etag, "\"%lld\"", (long long)rec.version);
-        if (!feature_json(q->store, &r->body, &rec))
+        if (!dm_feature_json(q->store, &r->body, &rec))
             dm_respond_problem(r, 500, "Internal error", "the record could not be written");
         else
             dm_buf_puts(&r->body, "\n");
@@ -1032,7 +1067,11 @@ static void api_document(const dm_request *q, dm_response *r)
 void dm_ogcapi_handle(const dm_request *q, dm_response *r)
 {
     const char *p = q->path;
-    if (!strcmp(p, "/"))
+    if (dm_workflow_handle(q, r))
+        ;
+    else if (strcmp(q->method, "GET") && strcmp(q->method, "HEAD"))
+        dm_respond_problem(r, 405, "Method not allowed", "%s reads only: use GET", p);
+    else if (!strcmp(p, "/"))
         landing(q, r);
     else if (!strcmp(p, "/conformance"))
         conformance_page(q, r);

@@ -4,6 +4,7 @@
 #include "core/date.h"
 
 #include <errno.h>
+#include <json-c/json.h>
 #include <stdarg.h>
 #include <libgen.h>
 #include <sqlite3.h>
@@ -362,10 +363,10 @@ static dm_status read_meta(dm_store *s, dm_error *err)
     return DM_OK;
 }
 
-/* Brings a version 1 or 2 database to the current version in one
+/* Brings a version 1, 2 or 3 database to the current version in one
  * transaction: version 2 added the stamps and the cache, version 3 the users
- * and tokens. Another program may have done it meanwhile: the version is read
- * again inside the transaction. */
+ * and tokens, version 4 the changes waiting for approval. Another program may have done it
+ * meanwhile: the version is read again inside the transaction. */
 static dm_status upgrade(dm_store *s, dm_error *err)
 {
     char doing[80];
@@ -393,6 +394,8 @@ static dm_status upgrade(dm_store *s, dm_error *err)
             dm_gpkg_v2_sql(&sql);
         if (version < 3)
             dm_gpkg_v3_sql(&sql);
+        if (version < 4)
+            dm_gpkg_v4_sql(&sql);
         dm_buf_printf(&sql, "UPDATE demine_meta SET value = '%d' WHERE key = 'schema_version';",
                       DM_GPKG_SCHEMA_VERSION);
         st = sql.status ? dm_error_set(err, DM_ENOMEM, "out of memory %s", doing)
@@ -1197,6 +1200,247 @@ static dm_status gpkg_history(dm_store *s, const dm_kind *k, const char *code,
     sqlite3_finalize(q);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? DM_OK
                                                  : sql_error(s, rc, "reading the change log", err);
+}
+
+/* ---- changes waiting for approval (schema version 4) ---- */
+
+static void column_copy(char *dst, size_t n, sqlite3_stmt *q, int i);
+
+static dm_status pending_ready(dm_store *s, bool write, dm_error *err)
+{
+    if (G(s)->schema_version < 4)
+        return write ? dm_error_set(err, DM_EREADONLY,
+                                    "%s is from an older demine: open it for writing once to "
+                                    "upgrade it",
+                                    s->location)
+                     : dm_error_set(err, DM_ENOTFOUND, "no change waits in %s", s->location);
+    if (write && !G(s)->in_tx)
+        return dm_error_set(err, DM_EINTERNAL, "a waiting change outside a transaction");
+    return DM_OK;
+}
+
+static dm_status gpkg_pending_put(dm_store *s, const dm_kind *k, const char *code,
+                                  const char *change, const dm_record *rec, int64_t base_version,
+                                  const char *who, dm_error *err)
+{
+    dm_status st = pending_ready(s, true, err);
+    if (st)
+        return st;
+    /* the record must still be at base_version */
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT version FROM \"%s\" WHERE code = ?", k->table);
+    sqlite3_stmt *q;
+    if ((st = prepare(s, sql, &q, err)))
+        return st;
+    sqlite3_bind_text(q, 1, code, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    int64_t version = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    sqlite3_finalize(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return sql_error(s, rc, "reading a record's version", err);
+    if (!version)
+        return dm_error_set(err, DM_ENOTFOUND, "no %s record %s", k->name, code);
+    if (version != base_version)
+        return dm_error_set(err, DM_ECONFLICT,
+                            "%s %s was changed by someone else (it is no longer version %lld): "
+                            "reload it and apply your change again",
+                            k->name, code, (long long)base_version);
+    dm_buf values;
+    dm_buf_init(&values, 0);
+    unsigned char *blob = NULL;
+    size_t blob_len = 0;
+    if (rec) {
+        dm_buf_puts(&values, "{");
+        bool first = true;
+        for (size_t f = 0; f < k->nfields; f++) {
+            if (!rec->values[f])
+                continue;
+            dm_buf_puts(&values, first ? "" : ", ");
+            first = false;
+            dm_buf_json_string(&values, k->fields[f].name);
+            dm_buf_puts(&values, ": ");
+            dm_buf_json_string(&values, rec->values[f]);
+        }
+        dm_buf_puts(&values, "}");
+        if (values.status)
+            st = dm_error_set(err, DM_ENOMEM, "out of memory keeping a change");
+        if (!st && rec->geom)
+            st = dm_gpkg_blob_write(s->geo, rec->geom, 4326, &blob, &blob_len, err);
+    }
+    char now[DM_TIME_ISO_LEN];
+    dm_time_now_iso(now);
+    if (!st)
+        st = prepare(s,
+                     "INSERT INTO demine_pending (kind, code, change, base_version, record_values,"
+                     " geom, proposed_at, proposed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     &q, err);
+    if (!st) {
+        sqlite3_bind_text(q, 1, k->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, code, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 3, change, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 4, base_version);
+        if (rec)
+            sqlite3_bind_text(q, 5, values.data, -1, SQLITE_STATIC);
+        if (blob)
+            sqlite3_bind_blob(q, 6, blob, (int)blob_len, SQLITE_STATIC);
+        sqlite3_bind_text(q, 7, now, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 8, who, -1, SQLITE_STATIC);
+        rc = sqlite3_step(q);
+        sqlite3_finalize(q);
+        if (rc == SQLITE_CONSTRAINT)
+            st = dm_error_set(err, DM_ECONFLICT,
+                              "a change to %s %s already waits for approval: it must be approved "
+                              "or rejected first",
+                              k->name, code);
+        else if (rc != SQLITE_DONE)
+            st = sql_error(s, rc, "keeping a change for approval", err);
+    }
+    dm_buf_free(&values);
+    free(blob);
+    if (!st)
+        st = log_change(s, now, who, "propose", k->name, code, base_version, change, err);
+    return st;
+}
+
+/* Sets rec's values from the JSON object of a waiting replacement. */
+static dm_status pending_values(const char *json, dm_record *rec, dm_error *err)
+{
+    json_object *o = json ? json_tokener_parse(json) : NULL;
+    if (!o || !json_object_is_type(o, json_type_object)) {
+        json_object_put(o);
+        return dm_error_set(err, DM_EFORMAT, "a waiting change of %s is damaged", rec->code);
+    }
+    dm_status st = DM_OK;
+    json_object_object_foreach(o, key, val)
+    {
+        const char *v = json_object_get_string(val);
+        for (size_t f = 0; !st && f < rec->kind->nfields; f++) {
+            if (strcmp(rec->kind->fields[f].name, key))
+                continue;
+            free(rec->values[f]);
+            if (!(rec->values[f] = strdup(v ? v : "")))
+                st = dm_error_set(err, DM_ENOMEM, "out of memory reading a change");
+        }
+    }
+    json_object_put(o);
+    return st;
+}
+
+static dm_status gpkg_pending_get(dm_store *s, const dm_kind *k, const char *code, dm_pending *info,
+                                  dm_record *rec, dm_error *err)
+{
+    dm_status st = pending_ready(s, false, err);
+    if (st)
+        return st;
+    sqlite3_stmt *q;
+    int rc =
+        sqlite3_prepare_v2(G(s)->db,
+                           "SELECT change, base_version, proposed_at, proposed_by,"
+                           " record_values, geom FROM demine_pending WHERE kind = ? AND code = ?",
+                           -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return sql_error(s, rc, "reading a waiting change", err);
+    sqlite3_bind_text(q, 1, k->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, code, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_DONE)
+        st =
+            dm_error_set(err, DM_ENOTFOUND, "no change to %s %s waits for approval", k->name, code);
+    else if (rc != SQLITE_ROW)
+        st = sql_error(s, rc, "reading a waiting change", err);
+    if (!st) {
+        memset(info, 0, sizeof *info);
+        info->kind = k;
+        snprintf(info->code, sizeof info->code, "%s", code);
+        column_copy(info->change, sizeof info->change, q, 0);
+        info->base_version = sqlite3_column_int64(q, 1);
+        column_copy(info->at, sizeof info->at, q, 2);
+        column_copy(info->by, sizeof info->by, q, 3);
+    }
+    if (!st && rec && !strcmp(info->change, "replace")) {
+        /* the stored record, then the proposed values and geometry over it */
+        st = gpkg_get(s, k, code, rec, err);
+        for (size_t f = 0; !st && f < k->nfields; f++) {
+            free(rec->values[f]);
+            rec->values[f] = NULL;
+        }
+        if (!st)
+            st = pending_values((const char *)sqlite3_column_text(q, 4), rec, err);
+        if (!st) {
+            if (rec->geom)
+                dm_geo_destroy(s->geo, rec->geom);
+            rec->geom = NULL;
+            const void *blob = sqlite3_column_blob(q, 5);
+            if (blob)
+                st = dm_gpkg_blob_read(s->geo, blob, (size_t)sqlite3_column_bytes(q, 5), &rec->geom,
+                                       err);
+        }
+    }
+    sqlite3_finalize(q);
+    return st;
+}
+
+static dm_status gpkg_pending_list(dm_store *s, int (*fn)(const dm_pending *p, void *ctx),
+                                   void *ctx, dm_error *err)
+{
+    if (G(s)->schema_version < 4)
+        return DM_OK; /* none can wait in an older database */
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(G(s)->db,
+                                "SELECT kind, code, change, base_version, proposed_at, proposed_by"
+                                " FROM demine_pending ORDER BY fid",
+                                -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return sql_error(s, rc, "reading the waiting changes", err);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        dm_pending p;
+        memset(&p, 0, sizeof p);
+        char kind[64];
+        column_copy(kind, sizeof kind, q, 0);
+        if (!(p.kind = dm_kind_find(kind)))
+            continue;
+        column_copy(p.code, sizeof p.code, q, 1);
+        column_copy(p.change, sizeof p.change, q, 2);
+        p.base_version = sqlite3_column_int64(q, 3);
+        column_copy(p.at, sizeof p.at, q, 4);
+        column_copy(p.by, sizeof p.by, q, 5);
+        if (fn(&p, ctx))
+            break;
+    }
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE
+               ? DM_OK
+               : sql_error(s, rc, "reading the waiting changes", err);
+}
+
+static dm_status gpkg_pending_delete(dm_store *s, const dm_kind *k, const char *code,
+                                     const char *action, const char *detail, const char *who,
+                                     dm_error *err)
+{
+    dm_status st = pending_ready(s, true, err);
+    if (st)
+        return st;
+    sqlite3_stmt *q;
+    if ((st = prepare(s,
+                      "DELETE FROM demine_pending WHERE kind = ? AND code = ? RETURNING"
+                      " base_version",
+                      &q, err)))
+        return st;
+    sqlite3_bind_text(q, 1, k->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, code, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    int64_t base = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    if (rc == SQLITE_ROW)
+        rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return sql_error(s, rc, "removing a waiting change", err);
+    if (!base)
+        return dm_error_set(err, DM_ENOTFOUND, "no change to %s %s waits for approval", k->name,
+                            code);
+    char now[DM_TIME_ISO_LEN];
+    dm_time_now_iso(now);
+    return log_change(s, now, who, action, k->name, code, base, detail, err);
 }
 
 /* ---- scanning ---- */
@@ -2125,6 +2369,10 @@ const dm_store_backend dm_store_backend_gpkg = {
     .cache_open = gpkg_cache_open,
     .cache_put = gpkg_cache_put,
     .history = gpkg_history,
+    .pending_put = gpkg_pending_put,
+    .pending_get = gpkg_pending_get,
+    .pending_list = gpkg_pending_list,
+    .pending_delete = gpkg_pending_delete,
     .check_integrity = gpkg_check_integrity,
     .user_put = gpkg_user_put,
     .user_get = gpkg_user_get,

@@ -10,7 +10,7 @@
  * Version 1 and 2 databases still open: writable ones are upgraded
  * (dm_gpkg_v2_sql, dm_gpkg_v3_sql), read-only ones work without stamps
  * (version 1) and without users (versions 1 and 2). */
-#define DM_GPKG_SCHEMA_VERSION 3
+#define DM_GPKG_SCHEMA_VERSION 4
 
 /* Appends the whole schema of a new demine GeoPackage as SQL. */
 dm_status dm_gpkg_schema_sql(const char *owner, dm_buf *out);
@@ -25,6 +25,10 @@ dm_status dm_gpkg_v2_sql(dm_buf *b);
  * demine_tokens, internal like the stamps (not in gpkg_contents). It does not
  * set demine_meta's schema_version. */
 dm_status dm_gpkg_v3_sql(dm_buf *b);
+
+/* Appends what schema version 4 adds to version 3: demine_pending, internal
+ * (not in gpkg_contents). It does not set demine_meta's schema_version. */
+dm_status dm_gpkg_v4_sql(dm_buf *b);
 
 /* Appends the CREATE TRIGGER of the stamp insert trigger of `table`
  * ("demine_stamp_<table>_insert"). */

@@ -194,6 +194,18 @@ dm_status dm_gpkg_v3_sql(dm_buf *b)
                           "CREATE INDEX demine_tokens_expires ON demine_tokens (expires_at);");
 }
 
+/* Changes to approved records waiting for approval (store.h): the proposed
+ * values as a JSON object of canonical texts, the geometry as a GeoPackage
+ * blob. One per record. */
+dm_status dm_gpkg_v4_sql(dm_buf *b)
+{
+    return dm_buf_puts(b, "CREATE TABLE demine_pending (fid INTEGER PRIMARY KEY AUTOINCREMENT,"
+                          " kind TEXT NOT NULL, code TEXT NOT NULL, change TEXT NOT NULL,"
+                          " base_version INTEGER NOT NULL, record_values TEXT, geom BLOB,"
+                          " proposed_at DATETIME NOT NULL, proposed_by TEXT NOT NULL,"
+                          " UNIQUE (kind, code));");
+}
+
 dm_status dm_gpkg_schema_sql(const char *owner, dm_buf *out)
 {
     dm_status st = dm_buf_puts(out, core_sql);
@@ -203,6 +215,8 @@ dm_status dm_gpkg_schema_sql(const char *owner, dm_buf *out)
         st = dm_gpkg_v2_sql(out);
     if (!st)
         st = dm_gpkg_v3_sql(out);
+    if (!st)
+        st = dm_gpkg_v4_sql(out);
     if (!st)
         st = dm_buf_printf(out,
                            "INSERT INTO demine_meta (key, value) VALUES ('schema_version', '%d');"

@@ -222,6 +222,37 @@ dm_status dm_store_cache_put(dm_store *s, const char *name, const char *stamp, c
     return s->be->cache_put ? s->be->cache_put(s, name, stamp ? stamp : "", data, len, err) : DM_OK;
 }
 
+dm_status dm_store_pending_put(dm_store *s, const dm_kind *kind, const char *code,
+                               const char *change, const dm_record *rec, int64_t base_version,
+                               const char *who, dm_error *err)
+{
+    if (strcmp(change, "replace") && strcmp(change, "delete"))
+        return dm_error_set(err, DM_EINVAL, "a waiting change is replace or delete, not %s",
+                            change);
+    if (!strcmp(change, "replace") && (!rec || rec->kind != kind))
+        return dm_error_set(err, DM_EINVAL, "a replacement needs the new record");
+    return s->be->pending_put(s, kind, code, change, rec, base_version, who, err);
+}
+
+dm_status dm_store_pending_get(dm_store *s, const dm_kind *kind, const char *code, dm_pending *info,
+                               dm_record *rec, dm_error *err)
+{
+    return s->be->pending_get(s, kind, code, info, rec, err);
+}
+
+dm_status dm_store_pending_list(dm_store *s, int (*fn)(const dm_pending *p, void *ctx), void *ctx,
+                                dm_error *err)
+{
+    return s->be->pending_list(s, fn, ctx, err);
+}
+
+dm_status dm_store_pending_delete(dm_store *s, const dm_kind *kind, const char *code,
+                                  const char *action, const char *detail, const char *who,
+                                  dm_error *err)
+{
+    return s->be->pending_delete(s, kind, code, action, detail, who, err);
+}
+
 dm_status dm_store_history(dm_store *s, const dm_kind *kind, const char *code,
                            int (*fn)(const dm_change *c, void *ctx), void *ctx, dm_error *err)
 {

@@ -202,6 +202,48 @@ typedef struct dm_change {
 dm_status dm_store_history(dm_store *store, const dm_kind *kind, const char *code,
                            int (*fn)(const dm_change *c, void *ctx), void *ctx, dm_error *err);
 
+/* ---- changes waiting for approval (schema version 4) ----
+ * A change to an approved record does not touch it: the approved version
+ * stays what every reader and every official figure sees until an approver
+ * applies the change (dm_store_update + dm_store_pending_delete in one
+ * transaction) or rejects it (dm_store_pending_delete). At most one change
+ * waits per record. Writes happen inside the caller's dm_store_begin/commit
+ * and are logged in the change log against the record ("propose",
+ * "withdraw"). */
+typedef struct dm_pending {
+    const dm_kind *kind;
+    char code[DM_CODE_MAX];
+    char change[16];      /* "replace" | "delete" */
+    int64_t base_version; /* the approved version the change was made to */
+    char at[32];          /* when it was proposed (ISO 8601 UTC) */
+    char by[64];          /* who proposed it */
+} dm_pending;
+
+/* Records that `who` proposes `change` ("replace" with the whole new record
+ * rec, or "delete" with rec NULL) to record `code` of kind, made to version
+ * base_version. DM_ECONFLICT when a change already waits for the record or
+ * the record is no longer base_version; DM_ENOTFOUND without the record. */
+dm_status dm_store_pending_put(dm_store *store, const dm_kind *kind, const char *code,
+                               const char *change, const dm_record *rec, int64_t base_version,
+                               const char *who, dm_error *err);
+
+/* The change waiting for record `code`: *info, and for a "replace" the
+ * proposed record into rec (may be NULL; code, state and version are the
+ * stored record's). DM_ENOTFOUND when none waits. */
+dm_status dm_store_pending_get(dm_store *store, const dm_kind *kind, const char *code,
+                               dm_pending *info, dm_record *rec, dm_error *err);
+
+/* Calls fn for each waiting change, oldest first; fn returns non-zero to
+ * stop. */
+dm_status dm_store_pending_list(dm_store *store, int (*fn)(const dm_pending *p, void *ctx),
+                                void *ctx, dm_error *err);
+
+/* Removes the change waiting for record `code` and logs `action` ("apply",
+ * "reject") with `detail` (may be NULL). DM_ENOTFOUND when none waits. */
+dm_status dm_store_pending_delete(dm_store *store, const dm_kind *kind, const char *code,
+                                  const char *action, const char *detail, const char *who,
+                                  dm_error *err);
+
 /* ---- users and tokens (schema version 3) ----
  * The people who may use a demine server and the bearer tokens they hold.
  * They are not records: no kind, no state, no stamp; a backend keeps them in

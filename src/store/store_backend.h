@@ -50,6 +50,16 @@ typedef struct dm_store_backend {
     dm_status (*history)(dm_store *s, const dm_kind *kind, const char *code,
                          int (*fn)(const dm_change *c, void *ctx), void *ctx, dm_error *err);
     /* users and tokens: store.c has checked names, roles, hashes and modes */
+    dm_status (*pending_put)(dm_store *s, const dm_kind *kind, const char *code, const char *change,
+                             const dm_record *rec, int64_t base_version, const char *who,
+                             dm_error *err);
+    dm_status (*pending_get)(dm_store *s, const dm_kind *kind, const char *code, dm_pending *info,
+                             dm_record *rec, dm_error *err);
+    dm_status (*pending_list)(dm_store *s, int (*fn)(const dm_pending *p, void *ctx), void *ctx,
+                              dm_error *err);
+    dm_status (*pending_delete)(dm_store *s, const dm_kind *kind, const char *code,
+                                const char *action, const char *detail, const char *who,
+                                dm_error *err);
     dm_status (*user_put)(dm_store *s, const dm_user *u, dm_user_put_mode mode, const char *who,
                           dm_error *err);
     dm_status (*user_get)(dm_store *s, const char *name, dm_user *out, dm_error *err);

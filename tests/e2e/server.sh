@@ -119,7 +119,9 @@ get "datetime on records without dates matches none" "/collections/hazards/items
 same "  none" "$(json "$T/body" "d['numberMatched']")" 0
 check "problem details say no SQL" sh -c "! grep -qi 'sqlite\|select ' '$T/body'"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/collections/hazards/items")
-same "writes are not open (405)" "$code" 405
+same "anonymous may not write (401)" "$code" 401
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/collections")
+same "a POST to a read-only path is 405" "$code" 405
 
 # logins: a token per user, the role decides what is read
 printf 'viewer-password-1\n' >"$T/pw1"

@@ -1,0 +1,251 @@
+# End-to-end test of the server's writes (OGC API - Features Part 4) and the
+# approval workflow: the real server on a loopback port of its own, driven
+# over HTTP with curl; every answer's effect checked in the database with
+# sqlite3 and through the statistics. The server is stopped whatever happens.
+# usage: writes.sh path/to/demine
+DEMINE=$1
+. "$(dirname "$0")/lib.sh"
+
+DB="$T/atlas.gpkg"
+"$DEMINE" init "$DB" >/dev/null 2>&1
+cat >"$T/hazards.geojson" <<'G'
+{"type": "FeatureCollection", "features": [
+ {"type": "Feature", "properties": {"name": "North field", "status": "SHA"},
+  "geometry": {"type": "Polygon", "coordinates": [[[18.0, 44.0], [18.01, 44.0], [18.01, 44.01], [18.0, 44.01], [18.0, 44.0]]]}},
+ {"type": "Feature", "properties": {"name": "South field", "status": "CHA"},
+  "geometry": {"type": "Polygon", "coordinates": [[[18.0, 43.9], [18.01, 43.9], [18.01, 43.91], [18.0, 43.91], [18.0, 43.9]]]}}]}
+G
+"$DEMINE" import "$DB" hazards "$T/hazards.geojson" -q >/dev/null 2>&1
+for u in ed:editor eve:editor ap:approver amy:approver vi:viewer; do
+    name=${u%%:*}
+    printf '%s-password-77\n' "$name" >"$T/pw-$name"
+    chmod 600 "$T/pw-$name"
+    "$DEMINE" user add "$DB" "$name" --role "${u##*:}" --password-file "$T/pw-$name" >/dev/null 2>&1
+done
+
+PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+URL="http://127.0.0.1:$PORT"
+"$DEMINE" serve "$DB" --port "$PORT" --threads 2 >"$T/server.log" 2>&1 &
+SERVER=$!
+trap 'kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null; rm -rf "$T"' EXIT
+for _ in $(seq 1 100); do
+    curl -s -o /dev/null "$URL/health" && break
+    sleep 0.1
+done
+
+token() { curl -s -X POST --data-urlencode "user=$1" --data-urlencode "password=$1-password-77" "$URL/auth/token" | "$PY" -c 'import json,sys; print(json.load(sys.stdin).get("access_token", ""))'; }
+declare -A TOK
+for name in ed eve ap amy vi; do TOK[$name]=$(token "$name"); done
+check "every user logs in" test -n "${TOK[ed]}" -a -n "${TOK[eve]}" -a -n "${TOK[ap]}" -a -n "${TOK[amy]}" -a -n "${TOK[vi]}"
+
+# req WHO METHOD PATH [BODY] [IF-MATCH] [CONTENT-TYPE]: sets STATUS, ETAG
+# and LOCATION; the body in $T/body. WHO "-" is anonymous.
+req() {
+    local who=$1 method=$2 path=$3 body=${4-} match=${5-} ct=${6:-application/geo+json}
+    local args=(-s -o "$T/body" -D "$T/headers" -X "$method")
+    [ "$who" != - ] && args+=(-H "Authorization: Bearer ${TOK[$who]}")
+    [ -n "$match" ] && args+=(-H "If-Match: $match")
+    [ -n "$body" ] && args+=(-H "Content-Type: $ct" --data-binary "$body")
+    STATUS=$(curl "${args[@]}" -w '%{http_code}' "$URL$path")
+    ETAG=$(sed -n 's/^ETag: *\(.*\)\r$/\1/Ip' "$T/headers")
+    LOCATION=$(sed -n 's/^Location: *\(.*\)\r$/\1/Ip' "$T/headers")
+}
+same() { if [ "$2" = "$3" ]; then ok "$1"; else fail "$1 (got '$2', expected '$3')"; sed 's/^/     /' "$T/body" | head -3; fi; }
+prop() { json "$T/body" "d['properties']['$1']"; }
+rows() { sqlite3 "$DB" "SELECT count(*) FROM hazards WHERE state = '$1'"; }
+log_rows() { sqlite3 "$DB" "SELECT count(*) FROM demine_change_log"; }
+hazard_count() { "$DEMINE" stats "$DB" landrelease --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["hazard_count"])'; }
+
+square() { # square LON LAT [SIDE]: a polygon SIDE degrees (default 0.01) wide
+    awk -v x="$1" -v y="$2" -v d="${3:-0.01}" 'BEGIN { printf "{\"type\": \"Polygon\", \"coordinates\": [[[%s, %s], [%s, %s], [%s, %s], [%s, %s], [%s, %s]]]}\n", x, y, x + d, y, x + d, y + d, x, y + d, x, y }'
+}
+NEW="{\"type\": \"Feature\", \"properties\": {\"name\": \"East field\", \"status\": \"SHA\"}, \"geometry\": $(square 18.2 44.2)}"
+
+# ---- who may write
+req - POST /collections/hazards/items "$NEW"
+same "anonymous may not create (401)" "$STATUS" 401
+req vi POST /collections/hazards/items "$NEW"
+same "a viewer may not create (403)" "$STATUS" 403
+same "  nothing was stored" "$(sqlite3 "$DB" 'SELECT count(*) FROM hazards')" 2
+
+# ---- bad input: a clear 4xx, nothing changes
+BEFORE_LOG=$(log_rows)
+bad() { # bad NAME STATUS BODY [CONTENT-TYPE] [MESSAGE-PART]
+    req ed POST /collections/hazards/items "$3" "" "${4:-application/geo+json}"
+    same "$1 ($2)" "$STATUS" "$2"
+    if [ -n "${5-}" ]; then check "  says: $5" grep -q -- "$5" "$T/body"; fi
+}
+bad "not JSON" 400 '{"type": "Feature", ' application/geo+json "not JSON"
+bad "a wrong content type" 415 "$NEW" text/plain "application/geo+json"
+bad "not a Feature" 400 '{"type": "FeatureCollection", "features": []}' application/json "Feature"
+bad "an unknown property" 400 "{\"type\": \"Feature\", \"properties\": {\"nmae\": \"x\", \"status\": \"SHA\"}, \"geometry\": $(square 18.3 44.3)}" application/json "properties.nmae"
+bad "a value off the list" 400 "{\"type\": \"Feature\", \"properties\": {\"status\": \"MAYBE\"}, \"geometry\": $(square 18.3 44.3)}" application/json "properties.status"
+bad "a point for a hazard" 400 '{"type": "Feature", "properties": {"status": "SHA"}, "geometry": {"type": "Point", "coordinates": [18.3, 44.3]}}' application/json "geometry"
+bad "a self-intersecting polygon" 400 '{"type": "Feature", "properties": {"status": "SHA"}, "geometry": {"type": "Polygon", "coordinates": [[[18.0, 44.0], [18.1, 44.1], [18.1, 44.0], [18.0, 44.1], [18.0, 44.0]]]}}' application/json "geometry"
+bad "no geometry for a hazard" 400 '{"type": "Feature", "properties": {"status": "SHA"}, "geometry": null}' application/json "geometry"
+bad "coordinates out of range" 400 '{"type": "Feature", "properties": {"status": "SHA"}, "geometry": {"type": "Polygon", "coordinates": [[[190, 44], [191, 44], [191, 45], [190, 44]]]}}' application/json "geometry"
+bad "an unknown member" 400 "{\"type\": \"Feature\", \"propertes\": {}, \"geometry\": $(square 18.3 44.3)}" application/json "propertes"
+bad "text after the JSON" 400 "$NEW x" application/json "after the JSON"
+same "bad input changed nothing" "$(sqlite3 "$DB" 'SELECT count(*) FROM hazards'):$(log_rows)" "2:$BEFORE_LOG"
+check "problem details say no SQL" sh -c "! grep -qi 'sqlite\|select \|insert ' '$T/body'"
+
+# ---- create: enters as submitted, counted nowhere official
+HAZ_BEFORE=$(hazard_count)
+req ed POST /collections/hazards/items "$NEW"
+same "an editor creates a hazard (201)" "$STATUS" 201
+same "  its ETag is version 1" "$ETAG" '"1"'
+CODE=$(json "$T/body" "d['id']")
+same "  Location names it" "$LOCATION" "$URL/collections/hazards/items/$CODE"
+same "  it is submitted" "$(prop state)" submitted
+same "  stored as submitted, by ed" "$(sqlite3 "$DB" "SELECT state || ' ' || updated_by FROM hazards WHERE code = '$CODE'")" "submitted ed"
+same "  the change log names ed" "$(sqlite3 "$DB" "SELECT who || ' ' || action FROM demine_change_log WHERE code = '$CODE'")" "ed insert"
+same "  the statistics do not count it" "$(hazard_count)" "$HAZ_BEFORE"
+req - GET "/collections/hazards/items/$CODE"
+same "  the public does not see it (404)" "$STATUS" 404
+req vi GET "/collections/hazards/items/$CODE"
+same "  a viewer does not see it (404)" "$STATUS" 404
+req eve GET "/collections/hazards/items/$CODE"
+same "  another editor sees it" "$STATUS:$(prop state)" "200:submitted"
+req ed GET "/collections/hazards/items?state=submitted"
+same "  editors list what is submitted" "$(json "$T/body" "[f['id'] for f in d['features']]")" "['$CODE']"
+req vi GET "/collections/hazards/items?state=submitted"
+same "  viewers may not (403)" "$STATUS" 403
+req ed GET "/collections/hazards/items?state=maybe"
+same "  a bad state is 400" "$STATUS" 400
+req ap GET /review
+same "the review queue lists it" "$(json "$T/body" "[(c['code'], c['change'], c['by']) for c in d['changes']]")" "[('$CODE', 'create', 'ed')]"
+req vi GET /review
+same "  not for viewers (403)" "$STATUS" 403
+
+# ---- changes to a submitted record: If-Match, 428, 412
+req ed PATCH "/collections/hazards/items/$CODE" '{"properties": {"name": "East field, corrected"}}' "" application/merge-patch+json
+same "a change without If-Match is 428" "$STATUS" 428
+req ed PATCH "/collections/hazards/items/$CODE" '{"properties": {"name": "East field, corrected"}}' '"7"' application/merge-patch+json
+same "a change to a stale version is 412" "$STATUS" 412
+req ed PATCH "/collections/hazards/items/$CODE" '{"properties": {"name": "East field, corrected"}}' '"1"' application/merge-patch+json
+same "a merge patch to the submitted record is applied (200)" "$STATUS" 200
+same "  the new version" "$ETAG" '"2"'
+same "  the name changed, the status stayed" "$(prop name):$(prop status)" "East field, corrected:SHA"
+req eve PUT "/collections/hazards/items/$CODE" "$NEW" '"1"'
+same "a second editor with the old ETag gets 412" "$STATUS" 412
+same "  and the first editor's change stands" "$(sqlite3 "$DB" "SELECT name FROM hazards WHERE code = '$CODE'")" "East field, corrected"
+
+# ---- approval: four eyes, roles
+req ed POST "/collections/hazards/items/$CODE/approve"
+same "an editor may not approve (403)" "$STATUS" 403
+req ap POST "/collections/hazards/items/$CODE/approve" "" '"1"'
+same "approving a stale version is 412" "$STATUS" 412
+req ap POST "/collections/hazards/items/$CODE/approve" "" '"2"'
+same "an approver approves it (200)" "$STATUS" 200
+same "  approved" "$(prop state)" approved
+same "  the statistics count it now" "$(hazard_count)" "$((HAZ_BEFORE + 1))"
+req - GET "/collections/hazards/items/$CODE"
+same "  the public sees it" "$STATUS" 200
+req ap POST "/collections/hazards/items/$CODE/approve"
+same "  approving it again is 409" "$STATUS" 409
+
+# an approver's own record needs another approver
+req ap POST /collections/hazards/items "{\"type\": \"Feature\", \"properties\": {\"status\": \"CHA\"}, \"geometry\": $(square 18.4 44.4)}"
+OWN=$(json "$T/body" "d['id']")
+req ap POST "/collections/hazards/items/$OWN/approve"
+same "nobody approves their own record (403)" "$STATUS" 403
+check "  the answer says four eyes" grep -q "of their own" "$T/body"
+req amy POST "/collections/hazards/items/$OWN/approve"
+same "  another approver may (200)" "$STATUS" 200
+
+# ---- a change to an approved record waits; the approved version stays
+A=HA-0001
+req ed GET "/collections/hazards/items/$A"
+V=$ETAG
+AREA_BEFORE=$("$DEMINE" stats "$DB" landrelease --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["hazard_area_m2"])')
+req ed PUT "/collections/hazards/items/$A" "{\"type\": \"Feature\", \"properties\": {\"name\": \"North field, resurveyed\", \"status\": \"CHA\"}, \"geometry\": $(square 18.0 44.0 0.02)}" "$V"
+same "a replacement of an approved record waits (202)" "$STATUS" 202
+same "  the ETag stays the approved version" "$ETAG" "$V"
+req - GET "/collections/hazards/items/$A"
+same "  everyone still reads the approved version" "$(prop name):$(prop status)" "North field:SHA"
+same "  the statistics are unchanged" "$("$DEMINE" stats "$DB" landrelease --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["hazard_area_m2"])')" "$AREA_BEFORE"
+req ap GET "/collections/hazards/items/$A?version=pending"
+same "  the approver reads the proposed version" "$(prop name):$(prop status)" "North field, resurveyed:CHA"
+req vi GET "/collections/hazards/items/$A?version=pending"
+same "  a viewer may not (403)" "$STATUS" 403
+req eve PATCH "/collections/hazards/items/$A" '{"properties": {"name": "x"}}' "$V" application/merge-patch+json
+same "  a second change while one waits is 409" "$STATUS" 409
+req ap GET /review
+same "  the queue shows the replacement" "$(json "$T/body" "[(c['code'], c['change'], c['by']) for c in d['changes'] if c['code'] == '$A']")" "[('$A', 'replace', 'ed')]"
+req ed POST "/collections/hazards/items/$A/reject" '{"reason": "no"}' "" application/json
+same "  the author may not decide (403)" "$STATUS" 403
+req ap POST "/collections/hazards/items/$A/approve"
+same "  the approver applies it (200)" "$STATUS:$(prop name):$(prop status)" "200:North field, resurveyed:CHA"
+req - GET "/collections/hazards/items/$A"
+same "  everyone reads the new version" "$(prop name)" "North field, resurveyed"
+check "  the hazard area grew" "$PY" -c "import sys; sys.exit(not float(sys.argv[1]) > float(sys.argv[2]))" \
+    "$("$DEMINE" stats "$DB" landrelease --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["hazard_area_m2"])')" "$AREA_BEFORE"
+req ap GET "/collections/hazards/items/$A?version=pending"
+same "  nothing waits any more (404)" "$STATUS" 404
+
+# ---- rejecting a waiting change keeps the approved version
+req ed GET "/collections/hazards/items/$A"
+req ed PATCH "/collections/hazards/items/$A" '{"properties": {"name": "Wrong name"}}' "$ETAG" application/merge-patch+json
+same "another change waits (202)" "$STATUS" 202
+req ap POST "/collections/hazards/items/$A/reject" '{}' "" application/json
+same "  a rejection needs a reason (400)" "$STATUS" 400
+req ap POST "/collections/hazards/items/$A/reject" '{"reason": "the survey says otherwise"}' "" application/json
+same "  the approver rejects it (200)" "$STATUS:$(prop name)" "200:North field, resurveyed"
+same "  the record stays approved" "$(sqlite3 "$DB" "SELECT state FROM hazards WHERE code = '$A'")" approved
+
+# ---- deleting: an approved record once an approver agrees
+HAZ=$(hazard_count)
+req ed GET /collections/hazards/items/HA-0002
+req ed DELETE /collections/hazards/items/HA-0002 "" "$ETAG"
+same "deleting an approved record waits (202)" "$STATUS" 202
+same "  it is still counted" "$(hazard_count)" "$HAZ"
+req amy POST /collections/hazards/items/HA-0002/approve
+same "  an approver agrees (200)" "$STATUS" 200
+same "  it is no longer counted" "$(hazard_count)" "$((HAZ - 1))"
+req - GET /collections/hazards/items/HA-0002
+same "  nobody reads it (404)" "$STATUS" 404
+same "  but the row and its reason stay" "$(sqlite3 "$DB" "SELECT state || ': ' || state_reason FROM hazards WHERE code = 'HA-0002'")" "rejected: deleted by ed, approved by amy"
+# a record not yet approved is withdrawn at once
+req eve POST /collections/hazards/items "{\"type\": \"Feature\", \"properties\": {\"status\": \"SHA\"}, \"geometry\": $(square 18.5 44.5)}"
+W=$(json "$T/body" "d['id']")
+req eve DELETE "/collections/hazards/items/$W" "" '"1"'
+same "withdrawing a submitted record (204)" "$STATUS" 204
+same "  kept as rejected, withdrawn" "$(sqlite3 "$DB" "SELECT state || ': ' || state_reason FROM hazards WHERE code = '$W'")" "rejected: withdrawn by eve"
+
+# ---- history and the change log
+req ap GET "/collections/hazards/items/$A/history"
+same "the history of a record" "$(json "$T/body" "[(c['who'], c['action']) for c in d['changes']]")" \
+    "[('root', 'insert'), ('ed', 'propose'), ('ap', 'update'), ('ap', 'apply'), ('ed', 'propose'), ('ap', 'reject')]"
+same "  with the reason" "$(json "$T/body" "d['changes'][-1]['detail']")" "the survey says otherwise"
+req vi GET "/collections/hazards/items/$A/history"
+same "  not for viewers (403)" "$STATUS" 403
+req - GET "/collections/hazards/items/$A/history"
+same "  not for the public (401)" "$STATUS" 401
+
+# ---- victims: personal data, written only by those who may read it whole
+VICTIM='{"type": "Feature", "properties": {"status": "injured", "sex": "f", "age": 12}, "geometry": null}'
+req ed POST /collections/victims/items "$VICTIM"
+same "an editor may not write victims (403)" "$STATUS" 403
+req ap POST /collections/victims/items "$VICTIM"
+same "an approver may (201)" "$STATUS" 201
+same "  entered as submitted" "$(sqlite3 "$DB" "SELECT state FROM victims")" submitted
+
+# ---- who am I
+req ed GET /auth/me
+same "/auth/me names the user, the role and what it may do" \
+    "$(json "$T/body" "(d['user'], d['role'], 'write' in d['actions'], 'approve' in d['actions'])")" "('ed', 'editor', True, False)"
+req - GET /auth/me
+same "  anonymous" "$(json "$T/body" "(d['user'], d['role'])")" "(None, 'anonymous')"
+
+# ---- methods and paths
+req ed PUT /collections/hazards/items "$NEW"
+same "PUT on the collection is 405" "$STATUS" 405
+req ed POST "/collections/nothing/items" "$NEW"
+same "an unknown collection is 404" "$STATUS" 404
+req ed PATCH /collections/hazards/items/HA-9999 '{"properties": {}}' '"1"' application/merge-patch+json
+same "a missing record is 404" "$STATUS" 404
+req ed POST /collections/hazards/items "$NEW" "" application/geo+json
+check "the server log has the writes" grep -q "POST /collections/hazards/items 201" "$T/server.log"
+check "no password or token in the server log" sh -c "! grep -q 'password-77\|${TOK[ed]}' '$T/server.log'"
+
+finish
