@@ -330,6 +330,8 @@ static const char *const conformance[] = {
     "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
     NULL};
 
 static void landing(const dm_request *q, dm_response *r)
@@ -1034,10 +1036,22 @@ static void api_document(const dm_request *q, dm_response *r)
                    "\"schema\": {\"type\": \"string\"}}, {\"name\": \"filter-lang\", \"in\": "
                    "\"query\", \"schema\": {\"type\": \"string\", \"enum\": [\"cql2-text\"]}}, "
                    "{\"name\": \"filter-crs\", \"in\": \"query\", \"schema\": {\"type\": "
-                   "\"string\"}}], \"responses\": {\"200\": {\"description\": \"a "
+                   "\"string\"}}, {\"name\": \"state\", \"in\": \"query\", \"description\": "
+                   "\"records not approved yet (editors and approvers)\", \"schema\": "
+                   "{\"type\": \"string\", \"enum\": [\"approved\", \"submitted\", \"draft\", "
+                   "\"all\"]}}], \"responses\": {\"200\": {\"description\": \"a "
                    "page of features\", \"content\": {\"application/geo+json\": {}, "
                    "\"text/html\": {}}}, \"400\": {\"description\": \"a bad parameter\"}, "
-                   "\"404\": {\"description\": \"no such collection\"}}}}");
+                   "\"404\": {\"description\": \"no such collection\"}}}, \"post\": "
+                   "{\"summary\": \"create a record (it enters as submitted)\", \"security\": "
+                   "[{\"bearer\": []}], \"parameters\": [{\"$ref\": "
+                   "\"#/components/parameters/collectionId\"}], \"requestBody\": "
+                   "{\"required\": true, \"content\": {\"application/geo+json\": {}, "
+                   "\"application/json\": {}}}, \"responses\": {\"201\": {\"description\": "
+                   "\"created; Location and ETag name it\"}, \"400\": {\"description\": \"a bad "
+                   "feature\"}, \"401\": {\"description\": \"login needed\"}, \"403\": "
+                   "{\"description\": \"the role may not\"}, \"415\": {\"description\": \"not "
+                   "GeoJSON\"}}}}");
     dm_buf_puts(b, ", \"/collections/{collectionId}/queryables\": {\"get\": {\"summary\": "
                    "\"the properties a filter may name\", \"parameters\": [{\"$ref\": "
                    "\"#/components/parameters/collectionId\"}, {\"$ref\": "
@@ -1049,9 +1063,68 @@ static void api_document(const dm_request *q, dm_response *r)
                    "\"#/components/parameters/collectionId\"}, {\"name\": \"featureId\", \"in\": "
                    "\"path\", \"required\": true, \"schema\": {\"type\": \"string\"}}, "
                    "{\"$ref\": \"#/components/parameters/f\"}], \"responses\": {\"200\": "
-                   "{\"description\": \"the feature\", \"content\": {\"application/geo+json\": "
-                   "{}}}, \"404\": {\"description\": \"no such feature\"}}}}");
-    dm_buf_puts(b, "}, \"components\": {\"parameters\": {\"f\": {\"name\": \"f\", \"in\": "
+                   "{\"description\": \"the feature; its ETag is its version\", \"content\": "
+                   "{\"application/geo+json\": {}}}, \"404\": {\"description\": \"no such "
+                   "feature\"}}}");
+    static const char *const item_writes[][3] = {
+        {"put", "replace the record", "application/geo+json"},
+        {"patch", "update the record with a JSON merge patch", "application/merge-patch+json"},
+        {"delete", "delete the record (an approved one once an approver agrees)", NULL}};
+    for (size_t i = 0; i < 3; i++) {
+        dm_buf_printf(b,
+                      ", \"%s\": {\"summary\": \"%s\", \"security\": [{\"bearer\": []}], "
+                      "\"parameters\": [{\"$ref\": \"#/components/parameters/collectionId\"}, "
+                      "{\"$ref\": \"#/components/parameters/featureId\"}, {\"$ref\": "
+                      "\"#/components/parameters/ifMatch\"}], ",
+                      item_writes[i][0], item_writes[i][1]);
+        if (item_writes[i][2])
+            dm_buf_printf(b,
+                          "\"requestBody\": {\"required\": true, \"content\": {\"%s\": {}, "
+                          "\"application/json\": {}}}, ",
+                          item_writes[i][2]);
+        dm_buf_puts(b, "\"responses\": {\"200\": {\"description\": \"applied to a record not "
+                       "approved yet\"}, \"202\": {\"description\": \"waits for an approver; "
+                       "the approved version stays\"}, \"204\": {\"description\": \"withdrawn\"}, "
+                       "\"404\": {\"description\": \"no such feature\"}, \"409\": "
+                       "{\"description\": \"a change already waits\"}, \"412\": {\"description\": "
+                       "\"changed meanwhile\"}, \"428\": {\"description\": \"If-Match "
+                       "needed\"}}}");
+    }
+    dm_buf_puts(b, "}");
+    static const char *const workflow[][3] = {
+        {"/collections/{collectionId}/items/{featureId}/approve", "post",
+         "approve the record or the change waiting for it (not one's own)"},
+        {"/collections/{collectionId}/items/{featureId}/reject", "post",
+         "reject it, with a JSON object whose member reason says why (not one's own)"},
+        {"/collections/{collectionId}/items/{featureId}/history", "get", "the record's change log"},
+        {"/review", "get", "what waits for an approver"},
+        {"/auth/me", "get", "the caller's user, role and actions"}};
+    for (size_t i = 0; i < 5; i++)
+        dm_buf_printf(b,
+                      ", \"%s\": {\"%s\": {\"summary\": \"%s\", \"security\": "
+                      "[{\"bearer\": []}], \"parameters\": [%s], \"responses\": {\"200\": "
+                      "{\"description\": \"%s\", \"content\": {\"application/json\": {}}}, "
+                      "\"401\": {\"description\": \"login needed\"}, \"403\": "
+                      "{\"description\": \"the role may not\"}}}}",
+                      workflow[i][0], workflow[i][1], workflow[i][2],
+                      i < 3 ? "{\"$ref\": \"#/components/parameters/collectionId\"}, {\"$ref\": "
+                              "\"#/components/parameters/featureId\"}"
+                            : "",
+                      workflow[i][2]);
+    dm_buf_puts(b, ", \"/auth/token\": {\"post\": {\"summary\": \"log in: a bearer "
+                   "token\", \"requestBody\": {\"required\": true, \"content\": "
+                   "{\"application/x-www-form-urlencoded\": {\"schema\": {\"type\": \"object\", "
+                   "\"properties\": {\"user\": {\"type\": \"string\"}, \"password\": {\"type\": "
+                   "\"string\"}}}}}}, \"responses\": {\"200\": {\"description\": \"the "
+                   "token\"}, \"401\": {\"description\": \"login failed\"}}}, \"delete\": "
+                   "{\"summary\": \"log out\", \"security\": [{\"bearer\": []}], "
+                   "\"responses\": {\"204\": {\"description\": \"logged out\"}}}}");
+    dm_buf_puts(b, "}, \"components\": {\"securitySchemes\": {\"bearer\": {\"type\": "
+                   "\"http\", \"scheme\": \"bearer\"}}, \"parameters\": {\"featureId\": "
+                   "{\"name\": \"featureId\", \"in\": \"path\", \"required\": true, "
+                   "\"schema\": {\"type\": \"string\"}}, \"ifMatch\": {\"name\": \"If-Match\", "
+                   "\"in\": \"header\", \"required\": true, \"schema\": {\"type\": "
+                   "\"string\"}}, \"f\": {\"name\": \"f\", \"in\": "
                    "\"query\", \"schema\": {\"type\": \"string\", \"enum\": [\"json\", "
                    "\"html\"]}}, \"collectionId\": {\"name\": \"collectionId\", \"in\": "
                    "\"path\", \"required\": true, \"schema\": {\"type\": \"string\", \"enum\": [");

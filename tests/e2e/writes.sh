@@ -16,7 +16,7 @@ cat >"$T/hazards.geojson" <<'G'
   "geometry": {"type": "Polygon", "coordinates": [[[18.0, 43.9], [18.01, 43.9], [18.01, 43.91], [18.0, 43.91], [18.0, 43.9]]]}}]}
 G
 "$DEMINE" import "$DB" hazards "$T/hazards.geojson" -q >/dev/null 2>&1
-for u in ed:editor eve:editor ap:approver amy:approver vi:viewer; do
+for u in ed:editor eve:editor ap:approver amy:approver vi:viewer an:analyst ad:admin; do
     name=${u%%:*}
     printf '%s-password-77\n' "$name" >"$T/pw-$name"
     chmod 600 "$T/pw-$name"
@@ -35,7 +35,7 @@ done
 
 token() { curl -s -X POST --data-urlencode "user=$1" --data-urlencode "password=$1-password-77" "$URL/auth/token" | "$PY" -c 'import json,sys; print(json.load(sys.stdin).get("access_token", ""))'; }
 declare -A TOK
-for name in ed eve ap amy vi; do TOK[$name]=$(token "$name"); done
+for name in ed eve ap amy vi an ad; do TOK[$name]=$(token "$name"); done
 check "every user logs in" test -n "${TOK[ed]}" -a -n "${TOK[eve]}" -a -n "${TOK[ap]}" -a -n "${TOK[amy]}" -a -n "${TOK[vi]}"
 
 # req WHO METHOD PATH [BODY] [IF-MATCH] [CONTENT-TYPE]: sets STATUS, ETAG
@@ -236,6 +236,56 @@ same "/auth/me names the user, the role and what it may do" \
     "$(json "$T/body" "(d['user'], d['role'], 'write' in d['actions'], 'approve' in d['actions'])")" "('ed', 'editor', True, False)"
 req - GET /auth/me
 same "  anonymous" "$(json "$T/body" "(d['user'], d['role'])")" "(None, 'anonymous')"
+
+# ---- every role against every write action, from a table (expected
+# status: 2xx allowed, 401 anonymous refused, 403 role refused). Each
+# approve/reject acts on a record of its own that ed submitted.
+declare -A WHO=([anonymous]=- [viewer]=vi [analyst]=an [editor]=eve [approver]=ap [admin]=ad)
+fresh() { # a new hazard submitted by ed: its code
+    req ed POST /collections/hazards/items "{\"type\": \"Feature\", \"properties\": {\"status\": \"SHA\"}, \"geometry\": $(square 19.1 44.1)}"
+    json "$T/body" "d['id']"
+}
+while read -r action expect; do
+    i=0
+    for role in anonymous viewer analyst editor approver admin; do
+        want=$(echo "$expect" | cut -d, -f$((i + 1)))
+        who=${WHO[$role]}
+        case $action in
+        create-hazard) req "$who" POST /collections/hazards/items "{\"type\": \"Feature\", \"properties\": {\"status\": \"CHA\"}, \"geometry\": $(square 19.0 44.0)}" ;;
+        create-victim) req "$who" POST /collections/victims/items '{"type": "Feature", "properties": {"status": "killed"}, "geometry": null}' ;;
+        replace) c=$(fresh); req "$who" PUT "/collections/hazards/items/$c" "{\"type\": \"Feature\", \"properties\": {\"status\": \"CHA\"}, \"geometry\": $(square 19.1 44.1)}" '"1"' ;;
+        delete) c=$(fresh); req "$who" DELETE "/collections/hazards/items/$c" "" '"1"' ;;
+        approve) c=$(fresh); req "$who" POST "/collections/hazards/items/$c/approve" ;;
+        reject) c=$(fresh); req "$who" POST "/collections/hazards/items/$c/reject" '{"reason": "test"}' "" application/json ;;
+        read-submitted) req "$who" GET "/collections/hazards/items?state=submitted&limit=1" ;;
+        read-pending) req "$who" GET "/collections/hazards/items/$A?version=pending" ;;
+        review) req "$who" GET /review ;;
+        history) req "$who" GET "/collections/hazards/items/$A/history" ;;
+        esac
+        same "role $role: $action" "$STATUS" "$want"
+        i=$((i + 1))
+    done
+done <<'ROLES'
+create-hazard  401,403,403,201,201,201
+create-victim  401,403,403,403,201,201
+replace        401,403,403,200,200,200
+delete         401,403,403,204,204,204
+approve        401,403,403,403,200,200
+reject         401,403,403,403,200,200
+read-submitted 401,403,403,200,200,200
+read-pending   401,403,403,404,404,404
+review         401,403,403,200,200,200
+history        401,403,403,200,200,200
+ROLES
+same "the change log names each writer" "$(sqlite3 "$DB" "SELECT group_concat(DISTINCT who) FROM (SELECT who FROM demine_change_log WHERE action = 'insert' AND kind = 'hazards' AND who <> 'root' ORDER BY who)")" "ad,ap,ed,eve"
+
+# ---- the API document says what is served
+req - GET /api
+same "/api lists the write methods" "$(json "$T/body" "sorted(d['paths']['/collections/{collectionId}/items/{featureId}'])"):$(json "$T/body" "sorted(d['paths']['/collections/{collectionId}/items'])")" \
+    "['delete', 'get', 'patch', 'put']:['get', 'post']"
+same "  and the workflow" "$(json "$T/body" "[p for p in ('/review', '/auth/me', '/collections/{collectionId}/items/{featureId}/approve', '/collections/{collectionId}/items/{featureId}/reject', '/collections/{collectionId}/items/{featureId}/history') if p in d['paths']]" | tr -d "[]' " | tr ',' '\n' | grep -c .)" 5
+req - GET /conformance
+check "/conformance names Part 4" grep -q "ogcapi-features-4/1.0/conf/create-replace-delete" "$T/body"
 
 # ---- methods and paths
 req ed PUT /collections/hazards/items "$NEW"
