@@ -293,6 +293,11 @@ dm_status dm_auth_login(dm_store *store, const char *name, const char *password,
         memcpy(now.password_hash, rehash, sizeof rehash);
         st = dm_store_user_put(store, &now, DM_USER_REPLACE, now.name, err);
     }
+    /* the tokens that have run out go now, whoever's they were: the table
+       stays as small as the tokens in use */
+    int64_t gone;
+    if (!st)
+        st = dm_store_token_delete_expired(store, (int64_t)time(NULL), "demine", &gone, err);
     if (!st)
         st = put_new_token(store, &now, ttl_seconds, out_token, err);
     st = finish(store, st, err);

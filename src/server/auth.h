@@ -72,7 +72,8 @@ dm_status dm_auth_check_token(dm_store *store, const char *token, int64_t now,
  * dm_auth_issue_token). An unknown user is checked against a dummy hash, so
  * the answer takes as long whether or not the user exists; unknown, disabled
  * and wrong password are the same DM_EINVAL "wrong user name or password". A
- * hash made with older limits is replaced on success. */
+ * hash made with older limits is replaced on success, and the expired
+ * tokens of every user are deleted (logged as "expire" by "demine"). */
 dm_status dm_auth_login(dm_store *store, const char *name, const char *password,
                         int64_t ttl_seconds, char out_token[DM_AUTH_TOKEN_LEN + 1], dm_error *err);
 

@@ -403,6 +403,22 @@ TEST(login_gives_a_token_and_refuses_alike_whatever_is_wrong)
     CHECK(strstr(err.msg, "token lives") != NULL);
 }
 
+TEST(a_login_clears_the_expired_tokens_of_everyone)
+{
+    dm_error err;
+    char tok[DM_AUTH_TOKEN_LEN + 1];
+    CHECK(dm_auth_issue_token(s, "amina", 600, tok, &err) == DM_OK);
+    CHECK(raw_exec(fx_db, "UPDATE demine_tokens SET expires_at = 1") == SQLITE_OK);
+    int64_t before = scalar("SELECT count(*) FROM demine_tokens");
+    CHECK(before >= 1);
+    CHECK(dm_auth_login(s, "amina", pw_amina, 600, tok, &err) == DM_OK);
+    /* the token just issued is the only one left */
+    CHECK_EQ_INT(scalar("SELECT count(*) FROM demine_tokens"), 1);
+    /* logged once per user whose tokens went */
+    CHECK(scalar("SELECT count(*) FROM demine_change_log WHERE action = 'expire' AND"
+                 " who = 'demine' AND code = 'amina'") == 1);
+}
+
 TEST(login_replaces_a_weaker_hash)
 {
     dm_error err;
@@ -758,6 +774,7 @@ int main(void)
         T(disabling_a_user_or_a_new_password_ends_their_tokens),
         T(login_gives_a_token_and_refuses_alike_whatever_is_wrong),
         T(login_replaces_a_weaker_hash),
+        T(a_login_clears_the_expired_tokens_of_everyone),
         T(auth_starts_once_from_many_threads),
         T(every_role_against_every_action_and_kind),
         T(refusals_say_why_in_words),
