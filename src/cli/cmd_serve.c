@@ -5,10 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static const char usage[] =
     "demine serve DATABASE [--bind ADDRESS] [--port N] [--threads N] [--public LIST]\n"
-    "             [--quiet]";
+    "             [--request-time MS] [--ui DIR | --no-ui] [--basemap URL] [--quiet]";
 
 static volatile sig_atomic_t stop_requested;
 
@@ -16,6 +18,40 @@ static void on_signal(int sig)
 {
     (void)sig;
     stop_requested = 1;
+}
+
+/* True when dir holds a built UI (an index.html). */
+static bool ui_built(const char *dir)
+{
+    char path[4200];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/index.html", dir);
+    return !stat(path, &sb) && S_ISREG(sb.st_mode);
+}
+
+/* The built browser UI when --ui is not given: "ui" next to the executable
+ * (an installed copy), else the source tree's web/dist (make web). */
+static const char *default_ui_dir(void)
+{
+    static char dir[4200];
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = 0;
+            snprintf(dir, sizeof dir, "%s/ui", exe);
+            if (ui_built(dir))
+                return dir;
+        }
+    }
+#ifdef DM_DATA_DIR
+    snprintf(dir, sizeof dir, "%s/../web/dist", DM_DATA_DIR);
+    if (ui_built(dir))
+        return dir;
+#endif
+    return NULL;
 }
 
 static bool whole_number(const char *s, int lo, int hi, int *out)
@@ -31,6 +67,7 @@ static bool whole_number(const char *s, int lo, int hi, int *out)
 int cmd_serve(int argc, char **argv)
 {
     dm_server_opts o = {.bind = "127.0.0.1", .port = 8080, .log = stderr};
+    bool no_ui = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool has_next = i + 1 < argc;
@@ -44,7 +81,13 @@ int cmd_serve(int argc, char **argv)
                    "hazards; never victims or minefield records). Users (`demine user add`) log\n"
                    "in with POST /auth/token (user=NAME&password=PASSWORD) and send the token as\n"
                    "\"Authorization: Bearer TOKEN\"; their role decides what they read. SIGTERM\n"
-                   "or Ctrl-C stops it after the requests under way.\n",
+                   "or Ctrl-C stops it after the requests under way. A request that takes\n"
+                   "longer than --request-time (default 30000 ms) is answered 503.\n\n"
+                   "A browser opening http://ADDRESS:N/ gets the map and dashboard (the UI\n"
+                   "built from web/ by `make web`; --ui DIR serves another build, --no-ui\n"
+                   "none; by default the folder ui next to this program, else the source\n"
+                   "tree's web/dist). The UI fetches nothing from outside unless --basemap\n"
+                   "gives a raster tile URL such as https://tile.example.org/{z}/{x}/{y}.png.\n",
                    usage);
             return EXIT_DONE;
         } else if (!strcmp(a, "--bind") && has_next) {
@@ -55,8 +98,23 @@ int cmd_serve(int argc, char **argv)
         } else if (!strcmp(a, "--threads") && has_next) {
             if (!whole_number(argv[++i], 1, 256, &o.threads))
                 return cli_usage(usage, "--threads needs 1-256, not '%s'", argv[i]);
+        } else if (!strcmp(a, "--request-time") && has_next) {
+            if (!whole_number(argv[++i], 1, 3600000, &o.request_ms))
+                return cli_usage(usage, "--request-time needs 1-3600000 (ms), not '%s'",
+                                 argv[i]);
         } else if (!strcmp(a, "--public") && has_next) {
             o.public_collections = argv[++i];
+        } else if (!strcmp(a, "--ui") && has_next) {
+            o.ui_dir = argv[++i];
+            if (!ui_built(o.ui_dir))
+                return cli_usage(usage, "--ui %s: no index.html there (build the UI: make web)",
+                                 o.ui_dir);
+        } else if (!strcmp(a, "--no-ui")) {
+            no_ui = true;
+        } else if (!strcmp(a, "--basemap") && has_next) {
+            o.basemap = argv[++i];
+            if (strncmp(o.basemap, "http://", 7) && strncmp(o.basemap, "https://", 8))
+                return cli_usage(usage, "--basemap needs an http(s) URL, not '%s'", o.basemap);
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             o.log = NULL;
         } else if (a[0] == '-') {
@@ -69,6 +127,12 @@ int cmd_serve(int argc, char **argv)
     }
     if (!o.location)
         return cli_usage(usage, "serve needs a DATABASE");
+    if (no_ui)
+        o.ui_dir = NULL;
+    else if (!o.ui_dir)
+        o.ui_dir = default_ui_dir();
+    if (o.log && !o.ui_dir)
+        fprintf(o.log, "demine: no browser UI (build it with `make web`, or --ui DIR)\n");
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;

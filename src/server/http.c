@@ -148,6 +148,22 @@ static enum MHD_Result send_response(struct MHD_Connection *con, dm_response *r,
     return ret;
 }
 
+bool dm_request_late(const dm_request *q)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec > q->deadline.tv_sec ||
+           (now.tv_sec == q->deadline.tv_sec && now.tv_nsec > q->deadline.tv_nsec);
+}
+
+void dm_respond_late(const dm_request *q, dm_response *r)
+{
+    dm_respond_problem(r, 503, "Took too long",
+                       "the answer would take longer than %d ms: ask for less (a smaller bbox, "
+                       "a filter, a lower limit)",
+                       q->opts->request_ms > 0 ? q->opts->request_ms : 30000);
+}
+
 void dm_respond_denied(const dm_request *q, dm_response *r, const char *reason)
 {
     if (q->role == DM_ROLE_ANONYMOUS)
@@ -284,6 +300,13 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *con, const char 
     q.method = method;
     q.path = url;
     q.opts = s->o;
+    long ms = s->o->request_ms > 0 ? s->o->request_ms : 30000;
+    q.deadline.tv_sec = rs->start.tv_sec + ms / 1000;
+    q.deadline.tv_nsec = rs->start.tv_nsec + (ms % 1000) * 1000000L;
+    if (q.deadline.tv_nsec >= 1000000000L) {
+        q.deadline.tv_sec++;
+        q.deadline.tv_nsec -= 1000000000L;
+    }
     q.accept = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
     const char *host = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
     bool host_ok = host && *host && strlen(host) < 200 && !strpbrk(host, "\"<>\\ /\r\n");

@@ -10,6 +10,7 @@
 #include "store/store.h"
 
 #include <stdbool.h>
+#include <time.h>
 
 typedef struct dm_request {
     const char *method; /* "GET", "HEAD", ... */
@@ -26,14 +27,15 @@ typedef struct dm_request {
     size_t body_len;
     const char *content_type; /* the Content-Type header, or NULL */
     const char *if_match;     /* the If-Match header, or NULL */
+    struct timespec deadline; /* CLOCK_MONOTONIC time by which to answer */
 } dm_request;
 
 typedef struct dm_response {
     int status;               /* HTTP status */
     const char *content_type; /* static string */
     dm_buf body;
-    char etag[64]; /* "" = none */
-    char location[512]; /* Location header (a created record's URL); "" = none */
+    char etag[64];             /* "" = none */
+    char location[512];        /* Location header (a created record's URL); "" = none */
     const char *cache_control; /* static string; NULL = "no-store" */
 } dm_response;
 
@@ -51,6 +53,12 @@ bool dm_server_check_params(const dm_request *q, dm_response *r, const char *con
 /* The JSON API for statistics (stats.c): false when q->path is not one of
  * its paths (r untouched). */
 bool dm_stats_handle(const dm_request *q, dm_response *r);
+
+/* True when q has run past its deadline (the server's request time): a
+ * handler that loops over many records checks it now and then and answers
+ * 503 (dm_respond_late). */
+bool dm_request_late(const dm_request *q);
+void dm_respond_late(const dm_request *q, dm_response *r);
 
 /* Refuses a request the caller may not make: 401 (with WWW-Authenticate)
  * when anonymous, else 403, the reason in the detail. */

@@ -783,7 +783,12 @@ static void items_page(const dm_request *q, dm_response *r, const dm_kind *k)
             ? GEOSGeom_createRectangle_r(h, f.bbox[0], f.bbox[1], f.bbox[2], f.bbox[3])
             : NULL;
     const GEOSPreparedGeometry *pbox = box ? GEOSPrepare_r(h, box) : NULL;
-    for (;;) {
+    bool late = false;
+    for (long seen = 0;; seen++) {
+        if ((seen & 255) == 255 && dm_request_late(q)) {
+            late = true;
+            break;
+        }
         if (dm_cursor_next(cur, &rec, &has, &err)) {
             ok = false;
             break;
@@ -831,6 +836,11 @@ static void items_page(const dm_request *q, dm_response *r, const dm_kind *k)
     filter_free(&f);
     if (paged)
         matched = (long)total;
+    if (late) {
+        dm_buf_free(&feats);
+        dm_respond_late(q, r);
+        return;
+    }
     if (!ok || feats.status) {
         dm_buf_free(&feats);
         dm_respond_problem(r, 500, "Internal error", "the records could not be written");

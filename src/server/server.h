@@ -25,10 +25,17 @@ typedef struct dm_server_opts {
     int timeout_s;                  /* idle connection timeout, seconds; 0 = 30 */
     size_t max_body;                /* largest request body accepted, bytes; 0 = 8 MiB */
     int max_limit;                  /* largest page of items; 0 = 10000 */
+    int request_ms;                 /* time a request may take to answer, ms;
+                                       0 = 30000 (then 503) */
     FILE *log;                      /* one line per request, or NULL */
     const char *public_collections; /* "hazards,releases": what anyone may read;
                                        NULL = hazards (never victims or minefield
                                        records, see authz.h) */
+    const char *ui_dir;             /* the built browser UI (web/dist), served under
+                                       /ui/ and at "/" for browsers; NULL = none */
+    const char *basemap;            /* a raster tile URL template for the UI's map
+                                       ({z}/{x}/{y}), or NULL: no basemap, the UI
+                                       fetches nothing from outside */
 } dm_server_opts;
 
 /* Logins: POST /auth/token with a form body user=NAME&password=PASSWORD

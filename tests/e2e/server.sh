@@ -48,7 +48,7 @@ code=$(curl -s -o "$T/body" -w '%{content_type}' -H 'Accept: text/html' "$URL/")
 same "landing page is HTML for a browser" "$code" "text/html; charset=utf-8"
 get "landing page f=html" "/?f=html" 200 "text/html; charset=utf-8"
 get "conformance" /conformance 200 application/json
-same "conformance classes: Part 1 and Part 3" "$(json "$T/body" "len(d['conformsTo'])")" 11
+same "conformance classes: Parts 1, 3 and 4" "$(json "$T/body" "len(d['conformsTo'])")" 13
 get "OpenAPI document" /api 200 "application/vnd.oai.openapi+json;version=3.0"
 same "OpenAPI names the items path and the served collections" \
     "$(json "$T/body" "('/collections/{collectionId}/items' in d['paths'], d['components']['parameters']['collectionId']['schema']['enum'])")" \
@@ -238,5 +238,21 @@ check "requests are logged" grep -q "GET /collections/hazards/items" "$T/server.
 kill -TERM "$SERVER"
 wait "$SERVER"
 same "SIGTERM stops it cleanly" "$?" 0
+
+# a request that takes longer than --request-time is answered 503 (a
+# second server, with a 1 ms limit: reading the 7,971 BiH hazards through
+# a bbox takes longer)
+"$DEMINE" serve "$DB" --port "$PORT" --threads 1 --request-time 1 >"$T/server2.log" 2>&1 &
+SERVER=$!
+for _ in $(seq 1 100); do
+    curl -s -o /dev/null "$URL/health" && break
+    sleep 0.1
+done
+get "a request past --request-time is 503" "/collections/hazards/items?bbox=15,42,20,46&limit=5" 503 application/problem+json
+check "  and says to ask for less" grep -q "ask for less" "$T/body"
+get "  a quick one is answered" /collections/hazards/items/HA-0003 200 application/geo+json
+kill -TERM "$SERVER"
+wait "$SERVER"
+same "  the server stops cleanly" "$?" 0
 check "  and it says so" grep -q "stopped" "$T/server.log"
 finish
