@@ -69,9 +69,9 @@ void dm_respond_denied(const dm_request *q, dm_response *r, const char *reason);
 bool dm_server_sees_drafts(const dm_request *q, const dm_kind *k);
 
 /* Appends rec as a GeoJSON Feature (id = code; properties: code, the
- * kind's fields but personal ones, state, version, updated_at); false when
- * the geometry cannot be written. */
-bool dm_feature_json(dm_store *store, dm_buf *b, const dm_record *rec);
+ * kind's fields, state, version, updated_at; personal fields only
+ * with_personal); false when the geometry cannot be written. */
+bool dm_feature_json(dm_store *store, dm_buf *b, const dm_record *rec, bool with_personal);
 
 /* OGC API - Features Part 4 and the approval workflow (writes.c): creating,
  * replacing, updating and deleting records, approving and rejecting them,

@@ -20,15 +20,23 @@
 
 #define COORD_DECIMALS 7
 
-/* The feature collection called id (a kind with a geometry), or NULL. */
+/* The collection called id (a stored kind; one without geometry, such as
+ * victims, has features whose geometry is null), or NULL. */
 static const dm_kind *feature_kind(const char *id)
 {
     for (size_t i = 0; i < dm_kind_count(); i++) {
         const dm_kind *k = dm_kind_at(i);
-        if (!strcmp(k->name, id) && k->geom != DM_GEOM_NONE)
+        if (!strcmp(k->name, id) && k->table)
             return k;
     }
     return NULL;
+}
+
+/* Whether the caller reads k's personal fields (victims' names and
+ * addresses). */
+static bool personal(const dm_request *q, const dm_kind *k)
+{
+    return dm_authz_allowed(q->role, DM_ACT_READ_PERSONAL, k, q->pub, NULL);
 }
 
 /* True when the caller may read collection k (reason says why not). */
@@ -264,7 +272,7 @@ static void value_json(dm_buf *b, const dm_field *f, const char *v)
 }
 
 /* One feature: id is the record's code. Personal fields never go out. */
-bool dm_feature_json(dm_store *store, dm_buf *b, const dm_record *rec)
+bool dm_feature_json(dm_store *store, dm_buf *b, const dm_record *rec, bool with_personal)
 {
     const dm_kind *k = rec->kind;
     dm_buf_puts(b, "{\"type\": \"Feature\", \"id\": ");
@@ -275,7 +283,7 @@ bool dm_feature_json(dm_store *store, dm_buf *b, const dm_record *rec)
     dm_buf_puts(b, ", \"properties\": {\"code\": ");
     dm_buf_json_string(b, rec->code);
     for (size_t i = 0; i < k->nfields; i++) {
-        if (k->fields[i].flags & DM_FIELD_PERSONAL)
+        if ((k->fields[i].flags & DM_FIELD_PERSONAL) && !with_personal)
             continue;
         dm_buf_printf(b, ", \"%s\": ", k->fields[i].name);
         value_json(b, &k->fields[i], rec->values[i]);
@@ -401,7 +409,7 @@ static void collection_json(const dm_request *q, dm_buf *b, const dm_kind *k)
     double bb[4];
     bool has = false;
     dm_error err;
-    if (!dm_store_extent(q->store, k, false, bb, &has, &err) && has) {
+    if (k->geom != DM_GEOM_NONE && !dm_store_extent(q->store, k, false, bb, &has, &err) && has) {
         dm_buf_puts(b, ", \"extent\": {\"spatial\": {\"bbox\": [[");
         for (int i = 0; i < 4; i++) {
             if (i)
@@ -430,7 +438,7 @@ static void collections_page(const dm_request *q, dm_response *r)
     bool first = true;
     for (size_t i = 0; i < dm_kind_count(); i++) {
         const dm_kind *k = dm_kind_at(i);
-        if (k->geom == DM_GEOM_NONE || !readable(q, k, NULL))
+        if (!k->table || !readable(q, k, NULL))
             continue;
         if (html) {
             dm_buf_printf(&r->body, "<li><a href=\"/collections/%s/items?f=html\">", k->name);
@@ -798,7 +806,11 @@ static void items_page(const dm_request *q, dm_response *r, const dm_kind *k)
         if (want_state && *want_state && strcmp(rec.state, want_state))
             continue;
         bool failed = false;
-        if (!rec.geom || !matches(&f, &rec, dm_store_geo(q->store), &failed)) {
+        /* no geometry: a damaged one is not served (`demine check` lists
+           it); a record of a kind whose geometry may be missing is served
+           with a null one, unless a bbox asks for a place */
+        bool no_geom = !rec.geom && (rec.geom_damaged || k->geom_required || f.has_bbox);
+        if (no_geom || !matches(&f, &rec, dm_store_geo(q->store), &failed)) {
             if (failed) {
                 ok = false;
                 break;
@@ -806,7 +818,7 @@ static void items_page(const dm_request *q, dm_response *r, const dm_kind *k)
             continue;
         }
         /* the index gives envelopes: the geometry itself must meet the box */
-        if (pbox && GEOSPreparedIntersects_r(h, pbox, rec.geom) != 1)
+        if (pbox && rec.geom && GEOSPreparedIntersects_r(h, pbox, rec.geom) != 1)
             continue;
         if (matched++ < (paged ? 0 : offset) || returned >= limit)
             continue;
@@ -823,7 +835,7 @@ static void items_page(const dm_request *q, dm_response *r, const dm_kind *k)
         } else {
             if (returned)
                 dm_buf_puts(&feats, ",\n  ");
-            ok = dm_feature_json(q->store, &feats, &rec);
+            ok = dm_feature_json(q->store, &feats, &rec, personal(q, k));
         }
         returned++;
     }
@@ -929,7 +941,7 @@ static void item_page(const dm_request *q, dm_response *r, const dm_kind *k, con
     } else {
         r->content_type = "application/geo+json";
         snprintf(r->etag, sizeof r->etag, "\"%lld\"", (long long)rec.version);
-        if (!dm_feature_json(q->store, &r->body, &rec))
+        if (!dm_feature_json(q->store, &r->body, &rec, personal(q, k)))
             dm_respond_problem(r, 500, "Internal error", "the record could not be written");
         else
             dm_buf_puts(&r->body, "\n");
@@ -1140,7 +1152,7 @@ static void api_document(const dm_request *q, dm_response *r)
                    "\"path\", \"required\": true, \"schema\": {\"type\": \"string\", \"enum\": [");
     bool first = true;
     for (size_t i = 0; i < dm_kind_count(); i++)
-        if (dm_kind_at(i)->geom != DM_GEOM_NONE && readable(q, dm_kind_at(i), NULL)) {
+        if (dm_kind_at(i)->table && readable(q, dm_kind_at(i), NULL)) {
             dm_buf_printf(b, "%s\"%s\"", first ? "" : ", ", dm_kind_at(i)->name);
             first = false;
         }

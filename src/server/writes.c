@@ -13,6 +13,9 @@
  *   of a GET; 428 without, 412 when stale), so two editors never overwrite
  *   each other unseen.
  * - Nobody approves or rejects a change of their own (four eyes).
+ * - Whoever may write or approve records of a kind reads them whole
+ *   (authz.h: writing victims needs read_personal), so the answers here
+ *   carry the personal fields.
  * Each write opens a connection of its own for writing, in one transaction:
  * it all happens or nothing does.
  */
@@ -355,7 +358,7 @@ static dm_status answer_record(dm_response *r, writer *w, dm_record *rec, int st
     r->status = status;
     r->content_type = "application/geo+json";
     snprintf(r->etag, sizeof r->etag, "\"%lld\"", (long long)rec->version);
-    if (!dm_feature_json(w->store, &r->body, rec) || dm_buf_puts(&r->body, "\n"))
+    if (!dm_feature_json(w->store, &r->body, rec, true) || dm_buf_puts(&r->body, "\n"))
         return dm_error_set(&w->err, DM_ENOMEM, "the record could not be written");
     return DM_OK;
 }
@@ -458,7 +461,7 @@ static void change(const dm_request *q, dm_response *r, const dm_kind *k, const 
             r->content_type = "application/geo+json";
             snprintf(r->etag, sizeof r->etag, "\"%lld\"", (long long)base);
             snprintf(rec.state, sizeof rec.state, "submitted");
-            if (!dm_feature_json(w.store, &r->body, &rec) || dm_buf_puts(&r->body, "\n"))
+            if (!dm_feature_json(w.store, &r->body, &rec, true) || dm_buf_puts(&r->body, "\n"))
                 st = dm_error_set(&w.err, DM_ENOMEM, "out of memory");
         }
         writer_finish(r, &w, st);
@@ -821,7 +824,7 @@ static void pending_item(const dm_request *q, dm_response *r, const dm_kind *k, 
         snprintf(rec.state, sizeof rec.state, "submitted");
         snprintf(rec.updated_by, sizeof rec.updated_by, "%s", p.by);
         snprintf(rec.updated_at, sizeof rec.updated_at, "%s", p.at);
-        if (!dm_feature_json(q->store, &r->body, &rec))
+        if (!dm_feature_json(q->store, &r->body, &rec, true))
             dm_respond_problem(r, 500, "Internal error", "the change could not be written");
         else
             dm_buf_puts(&r->body, "\n");

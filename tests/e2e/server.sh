@@ -100,7 +100,7 @@ check "it has an ETag" grep -qi '^etag' <(curl -s -D - -o /dev/null "$URL/collec
 get "a missing item is 404" /collections/hazards/items/HA-9999999 404 application/problem+json
 get "an item awaiting review is not public" /collections/hazards/items/HA-PENDING 404 application/problem+json
 get "a missing collection is 404" /collections/nowhere/items 404 application/problem+json
-get "victims are never public" /collections/victims/items 404 application/problem+json
+get "victims are never public (401: log in)" /collections/victims/items 401 application/problem+json
 get "minefield records are never public (login needed)" /collections/minefield-records/items 401 application/problem+json
 check "  401 says how to log in" grep -qi '^www-authenticate: bearer' <(curl -s -D - -o /dev/null "$URL/collections/minefield-records/items")
 get "releases need a login" /collections/releases/items 401 application/problem+json
@@ -138,7 +138,7 @@ check "  with no token in the answer" sh -c "! grep -q access_token '$T/body'"
 authget() { curl -s -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $1" "$URL$2"; }
 same "the viewer reads releases" "$(authget "$VERA" /collections/releases/items?limit=1)" 200
 same "the viewer sees more collections" "$(curl -s -H "Authorization: Bearer $VERA" "$URL/collections" | "$PY" -c 'import json,sys; print(sorted(c["id"] for c in json.load(sys.stdin)["collections"]))')" \
-    "['accidents', 'activities', 'admin-areas', 'eo-items', 'hazards', 'infrastructure', 'releases', 'settlements']"
+    "['accidents', 'activities', 'admin-areas', 'eo-items', 'hazards', 'infrastructure', 'organisations', 'releases', 'settlements', 'victims']"
 same "the viewer may not read minefield records (403)" "$(authget "$VERA" /collections/minefield-records/items)" 403
 same "the analyst reads minefield records" "$(authget "$ANIL" /collections/minefield-records/items)" 200
 same "a bad token is 401" "$(authget "not-a-token" /collections/hazards/items)" 401
@@ -184,7 +184,7 @@ done <<'ROLES'
 /collections/accidents/items?limit=1 401,200,200,200,200,200
 /collections/minefield-records/items 401,403,200,403,200,200
 /stats/casualties 200,200,200,200,200,200
-/collections/victims/items 404,404,404,404,404,404
+/collections/victims/items 401,200,200,200,200,200
 ROLES
 
 code=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -H "Authorization: Bearer $VERA" "$URL/auth/token")

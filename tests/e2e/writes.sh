@@ -223,12 +223,29 @@ req - GET "/collections/hazards/items/$A/history"
 same "  not for the public (401)" "$STATUS" 401
 
 # ---- victims: personal data, written only by those who may read it whole
-VICTIM='{"type": "Feature", "properties": {"status": "injured", "sex": "f", "age": 12}, "geometry": null}'
+VICTIM='{"type": "Feature", "properties": {"status": "injured", "sex": "f", "age": 12, "name": "Amra Testic"}, "geometry": null}'
 req ed POST /collections/victims/items "$VICTIM"
 same "an editor may not write victims (403)" "$STATUS" 403
 req ap POST /collections/victims/items "$VICTIM"
 same "an approver may (201)" "$STATUS" 201
 same "  entered as submitted" "$(sqlite3 "$DB" "SELECT state FROM victims")" submitted
+VIC=$(json "$T/body" "d['id']")
+check "  the answer to its author holds the name" grep -q "Amra Testic" "$T/body"
+req amy POST "/collections/victims/items/$VIC/approve"
+same "  another approver approves it" "$STATUS" 200
+req vi GET /collections/victims/items
+same "a viewer reads victims" "$STATUS:$(json "$T/body" "[f['properties']['age'] for f in d['features']]")" "200:[12]"
+check "  without names or addresses" sh -c "! grep -q 'Amra\|\"name\"\|\"address\"' '$T/body'"
+req vi GET "/collections/victims/items/$VIC"
+check "  not even one by one" sh -c "! grep -q 'Amra\|\"name\"' '$T/body'"
+req vi GET "/collections/victims/items?name=Amra%20Testic"
+same "  nor by naming them as a parameter (400)" "$STATUS" 400
+req vi GET "/collections/victims/items?filter=name%20%3D%20%27Amra%20Testic%27"
+same "  nor in a filter (403)" "$STATUS" 403
+req amy GET "/collections/victims/items/$VIC"
+same "an approver reads the name" "$(prop name)" "Amra Testic"
+req - GET /collections/victims/items
+same "the public may not read victims (401)" "$STATUS" 401
 
 # ---- who am I
 req ed GET /auth/me
