@@ -10,7 +10,8 @@
 
 static const char usage[] =
     "demine serve DATABASE [--bind ADDRESS] [--port N] [--threads N] [--public LIST]\n"
-    "             [--request-time MS] [--ui DIR | --no-ui] [--basemap URL] [--quiet]";
+    "             [--request-time MS] [--cache-mb N] [--ui DIR | --no-ui] [--basemap URL] "
+    "[--quiet]";
 
 static volatile sig_atomic_t stop_requested;
 
@@ -66,7 +67,7 @@ static bool whole_number(const char *s, int lo, int hi, int *out)
 
 int cmd_serve(int argc, char **argv)
 {
-    dm_server_opts o = {.bind = "127.0.0.1", .port = 8080, .log = stderr};
+    dm_server_opts o = {.bind = "127.0.0.1", .port = 8080, .log = stderr, .cache_bytes = 64u << 20};
     bool no_ui = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -82,7 +83,9 @@ int cmd_serve(int argc, char **argv)
                    "in with POST /auth/token (user=NAME&password=PASSWORD) and send the token as\n"
                    "\"Authorization: Bearer TOKEN\"; their role decides what they read. SIGTERM\n"
                    "or Ctrl-C stops it after the requests under way. A request that takes\n"
-                   "longer than --request-time (default 30000 ms) is answered 503.\n\n"
+                   "longer than --request-time (default 30000 ms) is answered 503. Answers to\n"
+                   "item requests are kept (--cache-mb, default 64; 0: none) until the data\n"
+                   "behind them changes.\n\n"
                    "A browser opening http://ADDRESS:N/ gets the map and dashboard (the UI\n"
                    "built from web/ by `make web`; --ui DIR serves another build, --no-ui\n"
                    "none; by default the folder ui next to this program, else the source\n"
@@ -98,10 +101,14 @@ int cmd_serve(int argc, char **argv)
         } else if (!strcmp(a, "--threads") && has_next) {
             if (!whole_number(argv[++i], 1, 256, &o.threads))
                 return cli_usage(usage, "--threads needs 1-256, not '%s'", argv[i]);
+        } else if (!strcmp(a, "--cache-mb") && has_next) {
+            int mb;
+            if (!whole_number(argv[++i], 0, 65536, &mb))
+                return cli_usage(usage, "--cache-mb needs 0-65536, not '%s'", argv[i]);
+            o.cache_bytes = (size_t)mb << 20;
         } else if (!strcmp(a, "--request-time") && has_next) {
             if (!whole_number(argv[++i], 1, 3600000, &o.request_ms))
-                return cli_usage(usage, "--request-time needs 1-3600000 (ms), not '%s'",
-                                 argv[i]);
+                return cli_usage(usage, "--request-time needs 1-3600000 (ms), not '%s'", argv[i]);
         } else if (!strcmp(a, "--public") && has_next) {
             o.public_collections = argv[++i];
         } else if (!strcmp(a, "--ui") && has_next) {

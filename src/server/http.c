@@ -5,6 +5,7 @@
 #include "server/internal.h"
 
 #include "core/date.h"
+#include "server/answers.h"
 #include "server/auth.h"
 
 #include <arpa/inet.h>
@@ -38,6 +39,7 @@ typedef struct server {
     dm_authz_public pub;
     pthread_mutex_t login_lock; /* logins under way (Argon2id takes 64 MiB each) */
     int logins;
+    dm_answer_cache *answers; /* NULL when o->cache_bytes is 0 */
 } server;
 
 #define MAX_LOGINS 2
@@ -336,6 +338,8 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *con, const char 
         q.content_type =
             MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
         q.if_match = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MATCH);
+        q.uri = rs->uri;
+        q.answers = s->answers;
         const char *authz =
             MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
         if (!strcmp(url, "/auth/token"))
@@ -379,6 +383,7 @@ dm_status dm_server_run(const dm_server_opts *o, volatile sig_atomic_t *stop, dm
     pthread_mutex_init(&s.log_lock, NULL);
     pthread_mutex_init(&s.login_lock, NULL);
     dm_authz_public_default(&s.pub);
+    s.answers = dm_answer_cache_new(o->cache_bytes);
     if (o->public_collections && (st = dm_authz_public_parse(&s.pub, o->public_collections, err))) {
         pthread_key_delete(s.store_key);
         return st;
@@ -415,6 +420,14 @@ dm_status dm_server_run(const dm_server_opts *o, volatile sig_atomic_t *stop, dm
        (each closing its store) */
     MHD_quiesce_daemon(d);
     MHD_stop_daemon(d);
+    if (s.answers && o->log) {
+        uint64_t hits, misses;
+        size_t bytes;
+        dm_answer_cache_stats(s.answers, &hits, &misses, &bytes);
+        fprintf(o->log, "answer cache: %llu answered from it, %llu made, %zu bytes held\n",
+                (unsigned long long)hits, (unsigned long long)misses, bytes);
+    }
+    dm_answer_cache_free(s.answers);
     pthread_key_delete(s.store_key);
     pthread_mutex_destroy(&s.log_lock);
     pthread_mutex_destroy(&s.login_lock);

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <time.h>
 
+typedef struct dm_answer_cache dm_answer_cache; /* answers.h */
+
 typedef struct dm_request {
     const char *method; /* "GET", "HEAD", ... */
     const char *path;   /* "/collections/hazards/items" (no query) */
@@ -28,6 +30,8 @@ typedef struct dm_request {
     const char *content_type; /* the Content-Type header, or NULL */
     const char *if_match;     /* the If-Match header, or NULL */
     struct timespec deadline; /* CLOCK_MONOTONIC time by which to answer */
+    const char *uri;          /* the raw path and query, as sent (NULL: path) */
+    dm_answer_cache *answers; /* whole answers kept while the data stands, or NULL */
 } dm_request;
 
 typedef struct dm_response {

@@ -10,6 +10,7 @@
 #include "server/internal.h"
 
 #include "core/date.h"
+#include "server/answers.h"
 #include "server/cql2.h"
 
 #include <math.h>
@@ -126,15 +127,44 @@ static void add_link(dm_buf *b, bool first, const char *base, const char *href, 
 static void coord(dm_buf *b, double v)
 {
     char s[64];
-    snprintf(s, sizeof s, "%.*f", COORD_DECIMALS, v);
-    char *e = s + strlen(s) - 1;
-    while (e > s && *e == '0')
-        *e-- = 0;
-    if (*e == '.')
-        *e = 0;
-    if (!strcmp(s, "-0"))
-        snprintf(s, sizeof s, "0");
-    dm_buf_puts(b, s);
+    double t = fabs(v) * 1e7;
+    /* not a longitude or latitude, or (rarely) near a tie at the last
+       decimal, where only printf rounds the binary value exactly: the slow
+       way */
+    if (!(fabs(v) < 1e9) || fabs(t - floor(t) - 0.5) < 1e-5) {
+        snprintf(s, sizeof s, "%.*f", COORD_DECIMALS, v);
+        char *e = s + strlen(s) - 1;
+        while (e > s && *e == '0')
+            *e-- = 0;
+        if (*e == '.')
+            *e = 0;
+        dm_buf_puts(b, strcmp(s, "-0") ? s : "0");
+        return;
+    }
+    /* v in units of 1e-7, rounded to nearest, written from the right: this
+       is most of the time an items page takes, and printf is slow at it */
+    long long n = llround(v * 1e7);
+    unsigned long long u = n < 0 ? (unsigned long long)-n : (unsigned long long)n;
+    unsigned long long ip = u / 10000000ULL, fp = u % 10000000ULL;
+    char *p = s + sizeof s;
+    *--p = 0;
+    if (fp) {
+        int digits = COORD_DECIMALS;
+        while (fp % 10 == 0) { /* no trailing zeros */
+            fp /= 10;
+            digits--;
+        }
+        for (; digits > 0; digits--, fp /= 10)
+            *--p = (char)('0' + fp % 10);
+        *--p = '.';
+    }
+    do {
+        *--p = (char)('0' + ip % 10);
+        ip /= 10;
+    } while (ip);
+    if (n < 0)
+        *--p = '-';
+    dm_buf_puts(b, p);
 }
 
 static bool seq_json(GEOSContextHandle_t h, dm_buf *b, const GEOSCoordSequence *cs)
@@ -285,7 +315,9 @@ bool dm_feature_json(dm_store *store, dm_buf *b, const dm_record *rec, bool with
     for (size_t i = 0; i < k->nfields; i++) {
         if ((k->fields[i].flags & DM_FIELD_PERSONAL) && !with_personal)
             continue;
-        dm_buf_printf(b, ", \"%s\": ", k->fields[i].name);
+        dm_buf_puts(b, ", \""); /* field names need no escaping */
+        dm_buf_puts(b, k->fields[i].name);
+        dm_buf_puts(b, "\": ");
         value_json(b, &k->fields[i], rec->values[i]);
     }
     dm_buf_puts(b, ", \"state\": ");
@@ -518,7 +550,8 @@ static bool parse_bbox(const char *s, double bb[4], char *why, size_t whysz)
     int n = 0;
     char buf[512];
     snprintf(buf, sizeof buf, "%s", s);
-    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+    char *save = NULL; /* strtok_r: workers parse at the same time */
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         if (n == 6 || !parse_number(tok, &v[n++])) {
             snprintf(why, whysz, "bbox needs 4 numbers (minlon,minlat,maxlon,maxlat)");
             return false;
@@ -949,6 +982,41 @@ static void item_page(const dm_request *q, dm_response *r, const dm_kind *k, con
     dm_record_clear(&rec, dm_store_geo(q->store));
 }
 
+/* Answers an items page or an item from the answer cache when it holds one
+ * made from the data as it is now; else makes it with fn and keeps it. The
+ * key holds all an answer depends on: what the role may see (personal
+ * fields, records not approved yet), the host in the links and the raw
+ * path and query; the stamp is the kind's change counter. JSON only. */
+typedef void (*page_fn)(const dm_request *q, dm_response *r, const dm_kind *k, const char *id);
+
+static void answer_cached(const dm_request *q, dm_response *r, const dm_kind *k, const char *id,
+                          page_fn fn)
+{
+    char stamp[DM_STAMP_MAX] = "";
+    dm_error err;
+    if (!q->answers || wanted_format(q) != FMT_JSON ||
+        dm_store_stamp(q->store, &k, 1, stamp, &err)) {
+        fn(q, r, k, id);
+        return;
+    }
+    dm_buf key;
+    dm_buf_init(&key, 0);
+    dm_buf_printf(&key, "%c%c %s %s", personal(q, k) ? 'P' : '-',
+                  dm_server_sees_drafts(q, k) ? 'D' : '-', q->base, q->uri ? q->uri : q->path);
+    if (key.status || !dm_answer_cache_get(q->answers, key.data, stamp, r)) {
+        fn(q, r, k, id);
+        if (!key.status)
+            dm_answer_cache_put(q->answers, key.data, stamp, r);
+    }
+    dm_buf_free(&key);
+}
+
+static void items_page_fn(const dm_request *q, dm_response *r, const dm_kind *k, const char *id)
+{
+    (void)id;
+    items_page(q, r, k);
+}
+
 /* Part 3: the properties a filter may name, as JSON Schema. */
 static void queryables_page(const dm_request *q, dm_response *r, const dm_kind *k)
 {
@@ -1203,11 +1271,11 @@ void dm_ogcapi_handle(const dm_request *q, dm_response *r)
         if (!rest[0])
             collection_page(q, r, k);
         else if (!strcmp(rest, "/items"))
-            items_page(q, r, k);
+            answer_cached(q, r, k, NULL, items_page_fn);
         else if (!strcmp(rest, "/queryables"))
             queryables_page(q, r, k);
         else if (!strncmp(rest, "/items/", 7) && rest[7] && !strchr(rest + 7, '/'))
-            item_page(q, r, k, rest + 7);
+            answer_cached(q, r, k, rest + 7, item_page);
         else
             dm_respond_problem(r, 404, "Not found", "nothing at %s", p);
     } else {

@@ -25,6 +25,8 @@ typedef struct dm_server_opts {
     int timeout_s;                  /* idle connection timeout, seconds; 0 = 30 */
     size_t max_body;                /* largest request body accepted, bytes; 0 = 8 MiB */
     int max_limit;                  /* largest page of items; 0 = 10000 */
+    size_t cache_bytes;             /* answers kept while their data is unchanged
+                                       (items pages and items), bytes; 0 = none */
     int request_ms;                 /* time a request may take to answer, ms;
                                        0 = 30000 (then 503) */
     FILE *log;                      /* one line per request, or NULL */

@@ -255,4 +255,5 @@ kill -TERM "$SERVER"
 wait "$SERVER"
 same "  the server stops cleanly" "$?" 0
 check "  and it says so" grep -q "stopped" "$T/server.log"
+check "  repeated item pages came from the answer cache" grep -q "answer cache: [1-9][0-9]* answered" "$T/server.log"
 finish
