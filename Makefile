@@ -5,14 +5,19 @@ TSAN_BUILD ?= build-tsan
 JOBS       ?= 2
 DEMO_DB    ?= out/demo.gpkg
 
-.PHONY: all deps build lint test test-asan test-tsan demo fuzz fuzz-ci bench format clean
+.PHONY: all deps web build lint test test-asan test-tsan demo fuzz fuzz-ci bench format clean
 
 all: build
 
 deps:
 	@bash scripts/install-deps.sh
 
-build: deps
+# The browser UI (web/): `npm ci` from the lockfile and a vite build into
+# web/dist when it is missing or older than its sources; quiet otherwise.
+web: deps
+	@bash web/build.sh
+
+build: deps web
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
 
@@ -37,8 +42,10 @@ test-asan: deps
 fuzz-ci: deps
 	@cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DDM_FUZZ=ON >/dev/null
 	@cmake --build build-fuzz -j$(JOBS) --target dm_fuzz
-	@DM_FUZZ_TARGETS="fuzz_gpkg_blob fuzz_date fuzz_field fuzz_utf8 fuzz_cql2 fuzz_qs fuzz_request" \
+	@DM_FUZZ_TARGETS="fuzz_gpkg_blob fuzz_date fuzz_field fuzz_utf8 fuzz_cql2 fuzz_qs fuzz_minefield_record" \
 	  DM_FUZZ_ARGS="-seed=1 -runs=200000" bash tests/fuzz/run.sh build-fuzz 120
+	@DM_FUZZ_TARGETS="fuzz_request" DM_FUZZ_ARGS="-seed=1 -runs=30000" \
+	  bash tests/fuzz/run.sh build-fuzz 120
 	@DM_FUZZ_TARGETS="fuzz_casualty_summary" DM_FUZZ_ARGS="-seed=1 -runs=3000" \
 	  bash tests/fuzz/run.sh build-fuzz 120
 	@DM_FUZZ_TARGETS="fuzz_import fuzz_casualties" DM_FUZZ_ARGS="-seed=1 -runs=300" \

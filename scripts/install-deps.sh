@@ -12,7 +12,12 @@ PACKAGES=(
   postgresql postgresql-15-postgis-3
   libmicrohttpd-dev libsodium-dev libcairo2-dev libpq-dev libjson-c-dev
   hyperfine libjemalloc-dev
+  chromium fonts-dejavu-core
 )
+# Node.js and npm build the browser UI (web/); a newer Node.js already on the
+# machine (e.g. from NodeSource, which bundles npm) is kept as it is.
+if ! command -v node >/dev/null 2>&1; then PACKAGES+=(nodejs); fi
+if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(npm); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -54,8 +54,8 @@ typedef struct dm_mf_scattered {
 } dm_mf_scattered;
 
 typedef struct dm_mf_record {
-    char id[DM_MF_ID_MAX]; /* "MR-0001" */
-    char laid[16];         /* ISO date or "" */
+    char id[DM_MF_ID_MAX];   /* "MR-0001" */
+    char laid[16];           /* ISO date or "" */
     double ref_lon, ref_lat; /* degrees, WGS84 */
     dm_mf_bearing_ref bearing_ref;
     double declination_deg; /* added to magnetic bearings; 0 for grid */
@@ -127,11 +127,11 @@ typedef struct dm_mf_fit {
 } dm_mf_fit;
 
 typedef struct dm_mf_prediction {
-    double x, y;     /* local metres */
-    int row;         /* index into rec->rows; -1 scattered; for rows found
-                        from the mines alone, -(k+2) for detected row k */
-    int index;       /* as in dm_mf_mine */
-    double radius_m; /* 95% radius, metres */
+    double x, y;          /* local metres */
+    int row;              /* index into rec->rows; -1 scattered; for rows found
+                             from the mines alone, -(k+2) for detected row k */
+    int index;            /* as in dm_mf_mine */
+    double radius_m;      /* 95% radius, metres */
     bool from_found_rows; /* extends a row detected among found mines, not
                              one in the record */
 } dm_mf_prediction;
@@ -150,5 +150,77 @@ typedef struct dm_mf_prediction_set {
 dm_status dm_mf_predict(const dm_mf_record *rec, const double *found_xy, size_t n_found,
                         dm_mf_prediction_set *out, dm_error *err);
 void dm_mf_prediction_set_free(dm_mf_prediction_set *set);
+
+/* ---- checking, footprint and GeoJSON output (minefield.c) ----
+ * Limits of what dm_mf_record_parse accepts (larger is an error naming the
+ * field): no record has more, and they keep every later step bounded. */
+#define DM_MF_MAX_INPUT (16u << 20) /* bytes of JSON text */
+#define DM_MF_MAX_ROWS 1000         /* rows per record */
+#define DM_MF_MAX_LEGS 100          /* legs per row */
+#define DM_MF_MAX_ALL_LEGS 10000    /* legs per record */
+#define DM_MF_MAX_MINES 100000      /* mines per record (rows' and scattered) */
+#define DM_MF_MAX_DISTANCE 100000.0 /* any distance or spacing, record units */
+#define DM_MF_MAX_PACE_M 3.0        /* metres per pace */
+#define DM_MF_MAX_ABS_LAT 85.0      /* reference point latitude, degrees */
+#define DM_MF_DEFAULT_MARGIN_M 10.0 /* footprint margin, metres */
+
+#include "core/buf.h"
+#include "geo/geo.h"
+
+/* Called once per problem found, with a message like dm_mf_record_parse's. */
+typedef void (*dm_mf_problem_fn)(const char *msg, void *ctx);
+
+/* Like dm_mf_record_parse, but goes on after a problem and calls fn (may be
+ * NULL) for each one it finds (the first 100), in the order of the text;
+ * *n_problems (may be NULL) is how many there are in all; err gets the
+ * first. On success *out is owned by the caller (dm_mf_record_free); on
+ * failure it is left empty. */
+dm_status dm_mf_record_parse_all(const char *json, size_t len, dm_mf_record *out,
+                                 dm_mf_problem_fn fn, void *fn_ctx, size_t *n_problems,
+                                 dm_error *err);
+
+/* Metres per record unit: 1 for metres, pace_m for paces. */
+double dm_mf_unit_m(const dm_mf_record *rec);
+
+/* Length of row r in metres (the sum of its legs). */
+double dm_mf_row_length_m(const dm_mf_record *rec, size_t r);
+
+/* The footprint of a laid-out record: its rows (polylines) and scattered
+ * mines buffered by margin_m metres (> 0) in local metres, as a lon/lat
+ * (multi)polygon made with geo's handle; *out owned by the caller
+ * (GEOSGeom_destroy_r). */
+dm_status dm_mf_footprint(dm_geo *geo, const dm_mf_record *rec, const dm_mf_layout *lay,
+                          double margin_m, GEOSGeometry **out, dm_error *err);
+
+/* Figures of a record: rows, mines (rows' and scattered), scattered mines,
+ * total row length (m) and the geodesic area (m²) of its footprint with
+ * margin_m metres. */
+typedef struct dm_mf_summary {
+    size_t rows, mines, scattered;
+    double length_m;
+    double footprint_area_m2;
+    double margin_m;
+} dm_mf_summary;
+
+dm_status dm_mf_summarise(dm_geo *geo, const dm_mf_record *rec, double margin_m, dm_mf_summary *out,
+                          dm_error *err);
+
+/* Appends the record as drawn to out: a GeoJSON FeatureCollection (lon/lat,
+ * 7 decimals) of the reference point (kind "reference_point"), one Point per
+ * mine (kind "mine", row = the row's id or the scattered mine's id, index,
+ * category, model, scattered), one LineString per row (kind "row", row,
+ * mines, length_m, category, model) and the footprint (kind "footprint",
+ * margin_m, area_m2) with margin_m metres. */
+dm_status dm_mf_render_geojson(dm_geo *geo, const dm_mf_record *rec, double margin_m, dm_buf *out,
+                               dm_error *err);
+
+/* Appends a prediction as a GeoJSON FeatureCollection of Points (lon/lat of
+ * `frame`, 7 decimals) with properties row (the record row's id, the
+ * scattered mine's id, or "found-row-N" for the N-th row detected among
+ * the found mines, with "from_found_rows": true when the point extends such
+ * a row), index and radius_m, and the top-level member "fit" (DESIGN.md).
+ * rec may be NULL (rows from found mines alone). */
+dm_status dm_mf_prediction_geojson(const dm_mf_record *rec, const dm_mf_frame *frame,
+                                   const dm_mf_prediction_set *set, dm_buf *out, dm_error *err);
 
 #endif

@@ -27,6 +27,7 @@ int cmd_check(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_kinds(int argc, char **argv);
 int cmd_casualties(int argc, char **argv);
+int cmd_minefield(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 

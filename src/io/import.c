@@ -4,6 +4,7 @@
 #include "core/buf.h"
 #include "core/utf8.h"
 #include "io/gdal_util.h"
+#include "io/minefield_import.h"
 
 #include <errno.h>
 #include <math.h>
@@ -901,6 +902,9 @@ dm_status dm_import(dm_store *store, const dm_import_opts *o, dm_import_result *
     dm_status st = dm_import_check_options(o, err);
     if (st)
         return st;
+    /* a minefield record is a JSON file of its own format, not geodata */
+    if (o->kind == &dm_kind_minefield_records)
+        return dm_mf_import(store, o, res, err);
     dm_gdal_init();
     GDALDatasetH ds = NULL;
     OGRLayerH layer = NULL;

@@ -1,0 +1,2200 @@
+/* Fit of a minefield record to the mines clearance has found, and the
+ * prediction of the mines not yet found (minefield.h; the method is
+ * described in docs/ARCHITECTURE.md, "Fit and prediction").
+ *
+ * Model: found = t + A * recorded, A = [[a1, a2], [-a2, a1]] (a similarity:
+ * scale s = |a|, clockwise rotation atan2(a2, a1)), plus per-row offsets for
+ * rows that were moved, plus jitter. The priors are those of the error model
+ * of minefield_scenario.h: rotation near 0 (or near -declination for
+ * magnetic records), scale near 1 (or near the pace length / its inverse),
+ * translation of tens to hundreds of metres. */
+#include "analysis/minefield.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
+#define DEG (M_PI / 180.0)
+
+/* 95% radius of an isotropic 2-D Gaussian, in sigmas: sqrt(-2 ln 0.05) */
+#define K95 2.4477
+/* Radii are multiplied by this (calibrated on the scenario generator so
+ * that about 95% of true positions fall inside). */
+#define RADIUS_CAL 1.3
+#define MIN_RADIUS_M 0.75
+/* scoring: a found item is clutter with this probability, spread over this
+ * many square metres */
+#define P_CLUTTER 0.2
+#define CLUTTER_AREA 2500.0
+#define SCORE_SIGMA 0.5
+/* temperature of the posterior over distinct fits (calibrated: the scores
+ * are not exact log-likelihoods) */
+#define SCORE_TEMP 3.0
+#define CONF_POW 2.5
+#define ALT_SHARE 0.7      /* of the doubt, the share of the other fits tried */
+#define MISS_COST 0.7      /* nats per recorded mine in cleared ground */
+#define MISS_CAP 2.5       /* nats per row: log(1 / P(row never laid)) */
+#define MISS_COST_LAID 4.0 /* the same in a row with mines found */
+#define MISS_CAP_LAID 12.0
+#define NDIR 72 /* directions tried for the clearance front */
+#define MAX_HYP 48
+#define MAX_CAND 24 /* rotation/scale candidates */
+#define MAX_ICP 16  /* hypotheses refined */
+#define SUBSET 24   /* found items that vote for translations */
+
+typedef struct pt {
+    double x, y;
+} pt;
+
+/* ---------------------------------------------------------------- grid */
+
+typedef struct grid {
+    double x0, y0, cell;
+    long nx, ny;
+    size_t *start; /* nx*ny + 1 */
+    size_t *idx;
+    const pt *p;
+    size_t n;
+} grid;
+
+static void grid_free(grid *g)
+{
+    free(g->start);
+    free(g->idx);
+    memset(g, 0, sizeof *g);
+}
+
+static long clampl(long v, long lo, long hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+static int grid_build(grid *g, const pt *p, size_t n, double cell)
+{
+    memset(g, 0, sizeof *g);
+    g->p = p;
+    g->n = n;
+    double minx = INFINITY, miny = INFINITY, maxx = -INFINITY, maxy = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        minx = fmin(minx, p[i].x);
+        maxx = fmax(maxx, p[i].x);
+        miny = fmin(miny, p[i].y);
+        maxy = fmax(maxy, p[i].y);
+    }
+    if (!n) {
+        minx = miny = maxx = maxy = 0;
+    }
+    if (!(cell > 0))
+        cell = 1.0;
+    double w = maxx - minx, h = maxy - miny;
+    double maxcells = 4.0 * (double)n + 16.0;
+    while ((w / cell + 1) * (h / cell + 1) > maxcells)
+        cell *= 1.5;
+    g->cell = cell;
+    g->x0 = minx;
+    g->y0 = miny;
+    g->nx = (long)(w / cell) + 1;
+    g->ny = (long)(h / cell) + 1;
+    size_t nc = (size_t)(g->nx * g->ny);
+    g->start = calloc(nc + 1, sizeof *g->start);
+    g->idx = malloc((n ? n : 1) * sizeof *g->idx);
+    if (!g->start || !g->idx) {
+        grid_free(g);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        long cx = clampl((long)((p[i].x - minx) / cell), 0, g->nx - 1);
+        long cy = clampl((long)((p[i].y - miny) / cell), 0, g->ny - 1);
+        g->start[cy * g->nx + cx + 1]++;
+    }
+    for (size_t c = 0; c < nc; c++)
+        g->start[c + 1] += g->start[c];
+    size_t *fill = calloc(nc ? nc : 1, sizeof *fill);
+    if (!fill) {
+        grid_free(g);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        long cx = clampl((long)((p[i].x - minx) / cell), 0, g->nx - 1);
+        long cy = clampl((long)((p[i].y - miny) / cell), 0, g->ny - 1);
+        size_t c = (size_t)(cy * g->nx + cx);
+        g->idx[g->start[c] + fill[c]++] = i;
+    }
+    free(fill);
+    return 0;
+}
+
+/* Nearest point within rmax of (x, y) whose index passes skip (NULL: all),
+ * or -1. */
+static long grid_nearest(const grid *g, double x, double y, double rmax, const bool *skip,
+                         double *dist)
+{
+    if (!g->n || !(rmax > 0) || !isfinite(x) || !isfinite(y))
+        return -1;
+    double fx = (x - g->x0) / g->cell, fy = (y - g->y0) / g->cell;
+    double r = rmax / g->cell;
+    if (fx + r < 0 || fy + r < 0 || fx - r > (double)g->nx || fy - r > (double)g->ny)
+        return -1;
+    long x0 = clampl((long)floor(fx - r), 0, g->nx - 1),
+         x1 = clampl((long)floor(fx + r), 0, g->nx - 1);
+    long y0 = clampl((long)floor(fy - r), 0, g->ny - 1),
+         y1 = clampl((long)floor(fy + r), 0, g->ny - 1);
+    long best = -1;
+    double bd = rmax * rmax;
+    for (long cy = y0; cy <= y1; cy++)
+        for (long cx = x0; cx <= x1; cx++) {
+            size_t c = (size_t)(cy * g->nx + cx);
+            for (size_t k = g->start[c]; k < g->start[c + 1]; k++) {
+                size_t i = g->idx[k];
+                if (skip && skip[i])
+                    continue;
+                double dx = g->p[i].x - x, dy = g->p[i].y - y, d = dx * dx + dy * dy;
+                if (d <= bd) {
+                    bd = d;
+                    best = (long)i;
+                }
+            }
+        }
+    if (dist)
+        *dist = sqrt(bd);
+    return best;
+}
+
+/* ------------------------------------------------------------ transform */
+
+typedef struct xform {
+    double a1, a2, tx, ty;
+} xform;
+
+static void xf_apply(const xform *t, double x, double y, double *ox, double *oy)
+{
+    *ox = t->a1 * x + t->a2 * y + t->tx;
+    *oy = -t->a2 * x + t->a1 * y + t->ty;
+}
+
+static void xf_inverse(const xform *t, double x, double y, double *ox, double *oy)
+{
+    double s2 = t->a1 * t->a1 + t->a2 * t->a2;
+    double u = x - t->tx, v = y - t->ty;
+    *ox = (t->a1 * u - t->a2 * v) / s2;
+    *oy = (t->a2 * u + t->a1 * v) / s2;
+}
+
+static double xf_scale(const xform *t) { return hypot(t->a1, t->a2); }
+static double xf_rot(const xform *t) { return atan2(t->a2, t->a1) / DEG; }
+
+static xform xf_make(double rot_deg, double scale, double tx, double ty)
+{
+    xform t = {scale * cos(rot_deg * DEG), scale * sin(rot_deg * DEG), tx, ty};
+    return t;
+}
+
+static double wrap180(double a)
+{
+    a = fmod(a + 180.0, 360.0);
+    if (a < 0)
+        a += 360.0;
+    return a - 180.0;
+}
+
+/* ----------------------------------------------------------- 4x4 algebra */
+
+/* Inverts a symmetric positive definite 4x4 matrix by Cholesky; returns
+ * log det or NAN when not positive definite. */
+static double spd_inverse4(const double a[16], double inv[16])
+{
+    double l[16] = {0};
+    double logdet = 0.0;
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j <= i; j++) {
+            double s = a[i * 4 + j];
+            for (int k = 0; k < j; k++)
+                s -= l[i * 4 + k] * l[j * 4 + k];
+            if (i == j) {
+                if (!(s > 1e-300))
+                    return NAN;
+                l[i * 4 + i] = sqrt(s);
+                logdet += 2.0 * log(l[i * 4 + i]);
+            } else {
+                l[i * 4 + j] = s / l[j * 4 + j];
+            }
+        }
+    /* inverse of L, then inv = L^-T L^-1 */
+    double li[16] = {0};
+    for (int i = 0; i < 4; i++) {
+        li[i * 4 + i] = 1.0 / l[i * 4 + i];
+        for (int j = 0; j < i; j++) {
+            double s = 0.0;
+            for (int k = j; k < i; k++)
+                s -= l[i * 4 + k] * li[k * 4 + j];
+            li[i * 4 + j] = s / l[i * 4 + i];
+        }
+    }
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++) {
+            double s = 0.0;
+            for (int k = 0; k < 4; k++)
+                s += li[k * 4 + i] * li[k * 4 + j];
+            inv[i * 4 + j] = s;
+        }
+    return logdet;
+}
+
+/* ---------------------------------------------------------------- priors */
+
+typedef struct comp {
+    double mu[4];    /* prior mean of (a1, a2, tx, ty) */
+    double prec[16]; /* prior precision */
+    double logdet_prec;
+    double logw;
+    double rot0, s0, srot, ss, st;
+} comp;
+
+typedef struct priors {
+    comp c[32];
+    int n;
+    double rot_modes[2], rot_w[2];
+    int n_rot;
+    double s_modes[2], s_w[2];
+    int n_s;
+} priors;
+
+static const double ROT_SD[2] = {3.0, 10.0}, ROT_SDW[2] = {0.75, 0.25};
+static const double T_SD[3] = {15.0, 80.0, 250.0}, T_W[3] = {0.4, 0.4, 0.2};
+#define SCALE_SD 0.04
+
+static void priors_init(priors *p, const dm_mf_record *rec)
+{
+    memset(p, 0, sizeof *p);
+    p->rot_modes[0] = 0.0;
+    p->rot_w[0] = 1.0;
+    p->n_rot = 1;
+    if (rec && rec->bearing_ref == DM_MF_MAGNETIC && fabs(rec->declination_deg) > 0.5 &&
+        fabs(rec->declination_deg) < 90.0) {
+        p->rot_modes[1] = -rec->declination_deg;
+        p->rot_w[0] = 0.8;
+        p->rot_w[1] = 0.2;
+        p->n_rot = 2;
+    }
+    p->s_modes[0] = 1.0;
+    p->s_w[0] = 1.0;
+    p->n_s = 1;
+    if (rec && rec->pace_m > 0.3 && rec->pace_m < 3.0 && fabs(rec->pace_m - 1.0) > 0.05) {
+        p->s_modes[1] = rec->unit == DM_MF_PACES ? 1.0 / rec->pace_m : rec->pace_m;
+        p->s_w[0] = 0.85;
+        p->s_w[1] = 0.15;
+        p->n_s = 2;
+    }
+    for (int r = 0; r < p->n_rot; r++)
+        for (int rw = 0; rw < 2; rw++)
+            for (int s = 0; s < p->n_s; s++)
+                for (int tw = 0; tw < 3; tw++) {
+                    comp *c = &p->c[p->n++];
+                    c->rot0 = p->rot_modes[r];
+                    c->s0 = p->s_modes[s];
+                    c->srot = ROT_SD[rw];
+                    c->ss = SCALE_SD;
+                    c->st = T_SD[tw];
+                    c->logw = log(p->rot_w[r] * ROT_SDW[rw] * p->s_w[s] * T_W[tw]);
+                    double e1x = cos(c->rot0 * DEG), e1y = sin(c->rot0 * DEG);
+                    double v1 = 1.0 / pow(c->s0 * c->ss, 2);
+                    double v2 = 1.0 / pow(c->s0 * c->srot * DEG, 2);
+                    c->mu[0] = c->s0 * e1x;
+                    c->mu[1] = c->s0 * e1y;
+                    c->prec[0] = v1 * e1x * e1x + v2 * e1y * e1y;
+                    c->prec[1] = c->prec[4] = (v1 - v2) * e1x * e1y;
+                    c->prec[5] = v1 * e1y * e1y + v2 * e1x * e1x;
+                    c->prec[10] = c->prec[15] = 1.0 / (c->st * c->st);
+                    c->logdet_prec = log(v1) + log(v2) + 2.0 * log(c->prec[10]);
+                }
+}
+
+static double lognorm(double x, double sd) { return -0.5 * x * x / (sd * sd) - log(sd); }
+
+/* log prior density of a transform (rotation in degrees, scale, t in m) */
+static double log_prior(const priors *p, const xform *t)
+{
+    double rot = xf_rot(t), s = xf_scale(t), tr = hypot(t->tx, t->ty);
+    double pr = 0.0, ps = 0.0, pt_ = 0.0;
+    for (int r = 0; r < p->n_rot; r++)
+        for (int w = 0; w < 2; w++)
+            pr +=
+                p->rot_w[r] * ROT_SDW[w] * exp(lognorm(wrap180(rot - p->rot_modes[r]), ROT_SD[w]));
+    for (int k = 0; k < p->n_s; k++)
+        ps += p->s_w[k] * exp(lognorm(s / p->s_modes[k] - 1.0, SCALE_SD));
+    for (int w = 0; w < 3; w++)
+        pt_ += T_W[w] * exp(lognorm(tr, T_SD[w]) - log(T_SD[w]));
+    return log(pr + 1e-300) + log(ps + 1e-300) + log(pt_ + 1e-300);
+}
+
+/* Sufficient statistics of matched pairs: H = sum J^T J, b = sum J^T f,
+ * c = sum |f|^2 with J = [[mx, my, 1, 0], [my, -mx, 0, 1]]. */
+typedef struct stats {
+    double h[16], b[4], c;
+    size_t n;
+} stats;
+
+static void stats_add(stats *s, double mx, double my, double fx, double fy)
+{
+    double j0[4] = {mx, my, 1, 0}, j1[4] = {my, -mx, 0, 1};
+    for (int i = 0; i < 4; i++) {
+        for (int k = 0; k < 4; k++)
+            s->h[i * 4 + k] += j0[i] * j0[k] + j1[i] * j1[k];
+        s->b[i] += j0[i] * fx + j1[i] * fy;
+    }
+    s->c += fx * fx + fy * fy;
+    s->n++;
+}
+
+typedef struct solution {
+    xform t;
+    double cov[16]; /* posterior covariance of (a1, a2, tx, ty) */
+    double logz;
+    int comp;
+} solution;
+
+/* MAP fit under every prior component; keeps the one of highest evidence. */
+static void solve(const priors *p, const stats *s, double sigma, solution *best)
+{
+    double is2 = 1.0 / (sigma * sigma);
+    best->logz = -INFINITY;
+    best->comp = -1;
+    for (int k = 0; k < p->n; k++) {
+        const comp *c = &p->c[k];
+        double nm[16], rhs[4], inv[16], x[4];
+        for (int i = 0; i < 16; i++)
+            nm[i] = s->h[i] * is2 + c->prec[i];
+        for (int i = 0; i < 4; i++) {
+            rhs[i] = s->b[i] * is2;
+            for (int j = 0; j < 4; j++)
+                rhs[i] += c->prec[i * 4 + j] * c->mu[j];
+        }
+        double ld = spd_inverse4(nm, inv);
+        if (isnan(ld))
+            continue;
+        for (int i = 0; i < 4; i++) {
+            x[i] = 0;
+            for (int j = 0; j < 4; j++)
+                x[i] += inv[i * 4 + j] * rhs[j];
+        }
+        double xhx = 0, xb = 0, pp = 0;
+        for (int i = 0; i < 4; i++) {
+            xb += x[i] * s->b[i];
+            for (int j = 0; j < 4; j++) {
+                xhx += x[i] * s->h[i * 4 + j] * x[j];
+                pp += (x[i] - c->mu[i]) * c->prec[i * 4 + j] * (x[j] - c->mu[j]);
+            }
+        }
+        double chi = (s->c - 2 * xb + xhx) * is2;
+        double logz = -0.5 * (chi + pp) + 0.5 * c->logdet_prec - 0.5 * ld + c->logw;
+        if (logz > best->logz) {
+            best->logz = logz;
+            best->comp = k;
+            best->t = (xform){x[0], x[1], x[2], x[3]};
+            memcpy(best->cov, inv, sizeof inv);
+        }
+    }
+}
+
+/* ------------------------------------------------------------ the problem */
+
+typedef struct problem {
+    const dm_mf_record *rec;
+    dm_mf_layout lay;
+    pt *rp; /* record mines, local metres as written */
+    size_t nr;
+    grid rg;
+    const pt *fp; /* found items */
+    size_t nf;
+    grid fg;
+    priors pri;
+    double step_m; /* median spacing of the record's rows, metres */
+    size_t nrows;
+    int *row_of; /* per record mine: row, or nrows for scattered mines */
+    /* clearance fronts: per direction, record mines sorted by projection */
+    double *proj; /* NDIR * nr, sorted ascending per direction */
+    int *proj_row;
+    double *row_proj; /* per direction, per row: sorted projections (offsets below) */
+    size_t *row_off;  /* (nrows+1) offsets into each direction's block */
+    int *depth;       /* per record mine: min rank over directions */
+    double *fdist;    /* per found item: distance from the seed item, m */
+    size_t seed;      /* the found item nearest the centroid of them all */
+    double r0;        /* distance of the SUBSET-th nearest item from the seed */
+    double rmax;      /* of the farthest */
+} problem;
+
+static void problem_free(problem *pb)
+{
+    dm_mf_layout_free(&pb->lay);
+    free(pb->rp);
+    grid_free(&pb->rg);
+    grid_free(&pb->fg);
+    free(pb->row_of);
+    free(pb->proj);
+    free(pb->proj_row);
+    free(pb->row_proj);
+    free(pb->row_off);
+    free(pb->depth);
+    free(pb->fdist);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+typedef struct keyed {
+    double key;
+    size_t i;
+} keyed;
+
+static int cmp_keyed(const void *a, const void *b)
+{
+    double x = ((const keyed *)a)->key, y = ((const keyed *)b)->key;
+    return (x > y) - (x < y);
+}
+
+/* Sorted projections of the record's mines on NDIR directions, per row
+ * too, and each mine's depth (its smallest rank over the directions). */
+static int fronts_prepare(problem *pb)
+{
+    size_t nr = pb->nr, nrw = pb->nrows + 1;
+    pb->proj = malloc(NDIR * (nr ? nr : 1) * sizeof *pb->proj);
+    pb->row_proj = malloc(NDIR * (nr ? nr : 1) * sizeof *pb->row_proj);
+    pb->row_off = calloc(nrw + 1, sizeof *pb->row_off);
+    pb->depth = malloc((nr ? nr : 1) * sizeof *pb->depth);
+    keyed *k = malloc((nr ? nr : 1) * sizeof *k);
+    if (!pb->proj || !pb->row_proj || !pb->row_off || !pb->depth || !k) {
+        free(k);
+        return -1;
+    }
+    for (size_t i = 0; i < nr; i++) {
+        pb->depth[i] = (int)nr;
+        pb->row_off[pb->row_of[i] + 1]++;
+    }
+    for (size_t r = 0; r < nrw; r++)
+        pb->row_off[r + 1] += pb->row_off[r];
+    for (size_t i = 0; i < nr; i++)
+        k[i].i = i;
+    for (int d = 0; d < NDIR; d++) {
+        double a = 2.0 * M_PI * d / NDIR, ux = cos(a), uy = sin(a);
+        for (size_t i = 0; i < nr; i++)
+            k[i].key = ux * pb->rp[k[i].i].x + uy * pb->rp[k[i].i].y;
+        if (d == 0) {
+            qsort(k, nr, sizeof *k, cmp_keyed);
+        } else {
+            /* nearly sorted already (the previous direction's order) */
+            size_t moves = 0;
+            for (size_t i = 1; i < nr && moves <= 32 * nr; i++) {
+                keyed v = k[i];
+                size_t j = i;
+                while (j > 0 && k[j - 1].key > v.key) {
+                    k[j] = k[j - 1];
+                    j--;
+                    moves++;
+                }
+                k[j] = v;
+            }
+            if (moves > 32 * nr)
+                qsort(k, nr, sizeof *k, cmp_keyed);
+        }
+        double *pr = pb->proj + (size_t)d * nr, *rw = pb->row_proj + (size_t)d * nr;
+        size_t *fill = calloc(nrw, sizeof *fill);
+        if (!fill) {
+            free(k);
+            return -1;
+        }
+        for (size_t j = 0; j < nr; j++) {
+            pr[j] = k[j].key;
+            int row = pb->row_of[k[j].i];
+            rw[pb->row_off[row] + fill[row]++] = k[j].key;
+            if ((int)j < pb->depth[k[j].i])
+                pb->depth[k[j].i] = (int)j;
+        }
+        free(fill);
+    }
+    free(k);
+    return 0;
+}
+
+/* number of values < x in sorted a[0..n-1] */
+static size_t count_below(const double *a, size_t n, double x)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (a[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* ------------------------------------------------------------ cleared hull */
+
+typedef struct hull {
+    pt *v; /* counter-clockwise */
+    size_t n;
+} hull;
+
+static double cross3(pt o, pt a, pt b)
+{
+    return (a.x - o.x) * (b.y - o.y) - (a.y - o.y) * (b.x - o.x);
+}
+
+static int cmp_pt(const void *a, const void *b)
+{
+    const pt *p = a, *q = b;
+    if (p->x != q->x)
+        return (p->x > q->x) - (p->x < q->x);
+    return (p->y > q->y) - (p->y < q->y);
+}
+
+static int hull_build(hull *h, const pt *p, size_t n)
+{
+    memset(h, 0, sizeof *h);
+    pt *s = malloc((n ? n : 1) * sizeof *s);
+    h->v = malloc((2 * n + 1) * sizeof *h->v);
+    if (!s || !h->v) {
+        free(s);
+        free(h->v);
+        h->v = NULL;
+        return -1;
+    }
+    memcpy(s, p, n * sizeof *s);
+    qsort(s, n, sizeof *s, cmp_pt);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        while (k >= 2 && cross3(h->v[k - 2], h->v[k - 1], s[i]) <= 0)
+            k--;
+        h->v[k++] = s[i];
+    }
+    for (size_t i = n - 1, t = k + 1; n > 1 && i-- > 0;) {
+        while (k >= t && cross3(h->v[k - 2], h->v[k - 1], s[i]) <= 0)
+            k--;
+        h->v[k++] = s[i];
+    }
+    h->n = k > 1 ? k - 1 : k;
+    free(s);
+    return 0;
+}
+
+/* true when (x, y) is inside the hull by at least margin metres */
+static bool hull_inside(const hull *h, double x, double y, double margin)
+{
+    if (h->n < 3)
+        return false;
+    for (size_t i = 0; i < h->n; i++) {
+        pt a = h->v[i], b = h->v[(i + 1) % h->n];
+        double len = hypot(b.x - a.x, b.y - a.y);
+        if (len <= 0)
+            continue;
+        if (cross3(a, b, (pt){x, y}) / len < margin)
+            return false;
+    }
+    return true;
+}
+
+/* Cost (nats) of recorded mines left in ground the found mines show to be
+ * cleared: for the best clearance front (a half-plane holding all matched
+ * mines), each row pays per such mine, up to a cap. */
+static double miss_cost(const problem *pb, const long *match_rec, double margin_rec)
+{
+    size_t nr = pb->nr, nrw = pb->nrows + 1;
+    double best = INFINITY;
+    size_t *nmatched = calloc(nrw, sizeof *nmatched);
+    size_t *nbelow = calloc(nrw, sizeof *nbelow);
+    pt *mp = malloc((pb->nf ? pb->nf : 1) * sizeof *mp);
+    int *mrow = malloc((pb->nf ? pb->nf : 1) * sizeof *mrow);
+    hull h = {0};
+    size_t nm = 0;
+    if (!nmatched || !nbelow || !mp || !mrow)
+        goto done;
+    for (size_t f = 0; f < pb->nf; f++)
+        if (match_rec[f] >= 0) {
+            nmatched[pb->row_of[match_rec[f]]]++;
+            mrow[nm] = pb->row_of[match_rec[f]];
+            mp[nm++] = pb->rp[match_rec[f]];
+        }
+    if (!nm || hull_build(&h, mp, nm))
+        goto done;
+    size_t nv = h.n ? h.n : 1;
+    for (int d = 0; d < NDIR; d++) {
+        double a = 2.0 * M_PI * d / NDIR, ux = cos(a), uy = sin(a);
+        double c = -INFINITY;
+        for (size_t k = 0; k < nv; k++)
+            c = fmax(c, ux * h.v[k].x + uy * h.v[k].y);
+        double lim = c - margin_rec;
+        double cost = 0.0;
+        memset(nbelow, 0, nrw * sizeof *nbelow);
+        for (size_t k = 0; k < nm; k++)
+            nbelow[mrow[k]] += ux * mp[k].x + uy * mp[k].y < lim;
+        const double *rw = pb->row_proj + (size_t)d * nr;
+        for (size_t r = 0; r < nrw && cost < best; r++) {
+            size_t n = pb->row_off[r + 1] - pb->row_off[r];
+            size_t below = count_below(rw + pb->row_off[r], n, lim);
+            double miss = below > nbelow[r] ? (double)(below - nbelow[r]) : 0.0;
+            /* a row with none of its mines found may never have been laid;
+             * one with some found was laid, and its gaps are unlikely */
+            if (nmatched[r])
+                cost += fmin(MISS_COST_LAID * miss, MISS_CAP_LAID);
+            else
+                cost += fmin(MISS_COST * miss, MISS_CAP);
+        }
+        if (cost < best)
+            best = cost;
+    }
+done:
+    free(h.v);
+    free(nmatched);
+    free(nbelow);
+    free(mp);
+    free(mrow);
+    return isfinite(best) ? best : 0.0;
+}
+
+/* ------------------------------------------------------------ matching */
+
+typedef struct state {
+    xform t;
+    solution sol;
+    double sigma;
+    long *match_rec;   /* per found: record mine or -1 */
+    double *match_d;   /* per found: distance (m, true frame) */
+    long *rec_found;   /* per record mine: found item or -1 */
+    double *row_shift; /* per row (and scattered), x,y in metres */
+    bool *row_moved;
+    size_t matched;
+    double score;
+} state;
+
+static void state_free(state *s)
+{
+    free(s->match_rec);
+    free(s->match_d);
+    free(s->rec_found);
+    free(s->row_shift);
+    free(s->row_moved);
+    memset(s, 0, sizeof *s);
+}
+
+static int state_init(state *s, const problem *pb)
+{
+    memset(s, 0, sizeof *s);
+    size_t nf = pb->nf ? pb->nf : 1, nr = pb->nr ? pb->nr : 1, nrw = pb->nrows + 1;
+    s->match_rec = malloc(nf * sizeof *s->match_rec);
+    s->match_d = malloc(nf * sizeof *s->match_d);
+    s->rec_found = malloc(nr * sizeof *s->rec_found);
+    s->row_shift = calloc(2 * nrw, sizeof *s->row_shift);
+    s->row_moved = calloc(nrw, sizeof *s->row_moved);
+    if (!s->match_rec || !s->match_d || !s->rec_found || !s->row_shift || !s->row_moved) {
+        state_free(s);
+        return -1;
+    }
+    s->sigma = 0.4;
+    return 0;
+}
+
+/* Matches every found item to the nearest record mine (after transform and
+ * row shift) within gate metres, one found item per record mine. */
+static void match(const problem *pb, state *s, double gate, double rlim)
+{
+    double sc = xf_scale(&s->t);
+    for (size_t i = 0; i < pb->nr; i++)
+        s->rec_found[i] = -1;
+    s->matched = 0;
+    double maxshift = 0;
+    for (size_t r = 0; r <= pb->nrows; r++)
+        maxshift = fmax(maxshift, hypot(s->row_shift[2 * r], s->row_shift[2 * r + 1]));
+    for (size_t f = 0; f < pb->nf; f++) {
+        s->match_rec[f] = -1;
+        if (pb->fdist[f] > rlim)
+            continue;
+        double bx = pb->fp[f].x, by = pb->fp[f].y, mx, my;
+        double bestd = gate;
+        long best = -1;
+        /* candidates without row shift, then verify with the shift */
+        xf_inverse(&s->t, bx, by, &mx, &my);
+        double rq = (gate + maxshift) / sc;
+        if (maxshift == 0.0) {
+            double d;
+            long i = grid_nearest(&pb->rg, mx, my, gate / sc, NULL, &d);
+            if (i >= 0) {
+                best = i;
+                bestd = d * sc;
+            }
+        } else {
+            /* small search: scan the cells around for the best shifted match */
+            const grid *g = &pb->rg;
+            double fx = (mx - g->x0) / g->cell, fy = (my - g->y0) / g->cell, r = rq / g->cell;
+            long x0 = clampl((long)floor(fx - r), 0, g->nx - 1);
+            long x1 = clampl((long)floor(fx + r), 0, g->nx - 1);
+            long y0 = clampl((long)floor(fy - r), 0, g->ny - 1);
+            long y1 = clampl((long)floor(fy + r), 0, g->ny - 1);
+            if (fx + r >= 0 && fy + r >= 0 && fx - r <= (double)g->nx && fy - r <= (double)g->ny)
+                for (long cy = y0; cy <= y1; cy++)
+                    for (long cx = x0; cx <= x1; cx++) {
+                        size_t c = (size_t)(cy * g->nx + cx);
+                        for (size_t k = g->start[c]; k < g->start[c + 1]; k++) {
+                            size_t i = g->idx[k];
+                            int row = pb->row_of[i];
+                            double px, py;
+                            xf_apply(&s->t, pb->rp[i].x, pb->rp[i].y, &px, &py);
+                            px += s->row_shift[2 * row];
+                            py += s->row_shift[2 * row + 1];
+                            double d = hypot(px - bx, py - by);
+                            if (d < bestd) {
+                                bestd = d;
+                                best = (long)i;
+                            }
+                        }
+                    }
+        }
+        if (best < 0)
+            continue;
+        long prev = s->rec_found[best];
+        if (prev >= 0) {
+            if (s->match_d[prev] <= bestd)
+                continue;
+            s->match_rec[prev] = -1;
+            s->matched--;
+        }
+        s->rec_found[best] = (long)f;
+        s->match_rec[f] = best;
+        s->match_d[f] = bestd;
+        s->matched++;
+    }
+}
+
+/* Refits the transform to the current matches (row shifts removed). */
+static void refit(const problem *pb, state *s, bool update_sigma)
+{
+    stats st;
+    memset(&st, 0, sizeof st);
+    for (size_t f = 0; f < pb->nf; f++) {
+        long i = s->match_rec[f];
+        if (i < 0)
+            continue;
+        int row = pb->row_of[i];
+        stats_add(&st, pb->rp[i].x, pb->rp[i].y, pb->fp[f].x - s->row_shift[2 * row],
+                  pb->fp[f].y - s->row_shift[2 * row + 1]);
+    }
+    solve(&pb->pri, &st, s->sigma, &s->sol);
+    if (s->sol.comp >= 0)
+        s->t = s->sol.t;
+    if (update_sigma) {
+        double ss = 0;
+        for (size_t f = 0; f < pb->nf; f++) {
+            long i = s->match_rec[f];
+            if (i < 0)
+                continue;
+            int row = pb->row_of[i];
+            double px, py;
+            xf_apply(&s->t, pb->rp[i].x, pb->rp[i].y, &px, &py);
+            px += s->row_shift[2 * row];
+            py += s->row_shift[2 * row + 1];
+            ss += pow(px - pb->fp[f].x, 2) + pow(py - pb->fp[f].y, 2);
+        }
+        /* prior: 0.35 m with the weight of 3 mines */
+        double nu0 = 6.0;
+        double s2 = (ss + nu0 * 0.35 * 0.35) / (2.0 * (double)s->matched + nu0);
+        s->sigma = fmax(0.1, sqrt(s2));
+    }
+}
+
+static double gate_for(const problem *pb, const state *s)
+{
+    double sc = xf_scale(&s->t);
+    double g = fmin(3.5 * s->sigma + 0.3, 0.45 * pb->step_m * sc);
+    return fmax(g, 0.6);
+}
+
+/* Log score of a state: found items as mines or clutter, the prior of the
+ * transform, and the recorded mines left in cleared ground. */
+static double score(const problem *pb, const state *s)
+{
+    double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * SCORE_SIGMA * SCORE_SIGMA));
+    double lout = log(P_CLUTTER / CLUTTER_AREA);
+    double sum = 0;
+    for (size_t f = 0; f < pb->nf; f++) {
+        if (s->match_rec[f] < 0) {
+            sum += lout;
+            continue;
+        }
+        double d = s->match_d[f];
+        double li = lin - 0.5 * d * d / (SCORE_SIGMA * SCORE_SIGMA);
+        sum += fmax(li, lout) + log1p(exp(-fabs(li - lout)));
+    }
+    sum += log_prior(&pb->pri, &s->t);
+    double margin = (1.0 + 2.0 * s->sigma) / xf_scale(&s->t);
+    sum -= miss_cost(pb, s->match_rec, margin);
+    return sum;
+}
+
+/* ICP from a starting transform. */
+static void icp(const problem *pb, state *s, int iters)
+{
+    double sc = xf_scale(&s->t);
+    double gate = fmax(fmin(0.45 * pb->step_m * sc, 3.0), 0.8);
+    /* grow the region from the seed, so that a start that is right only
+     * near the seed is not pulled into a wrong fit by far items */
+    double rlim = pb->r0;
+    for (int stage = 0; stage < 12; stage++) {
+        bool last = rlim >= pb->rmax;
+        for (int it = 0; it < iters; it++) {
+            match(pb, s, gate, rlim);
+            if (!s->matched)
+                break;
+            xform before = s->t;
+            refit(pb, s, it >= 1 || stage > 0);
+            gate = gate_for(pb, s);
+            double moved = hypot(s->t.tx - before.tx, s->t.ty - before.ty) +
+                           100.0 * hypot(s->t.a1 - before.a1, s->t.a2 - before.a2);
+            if (it >= 1 && moved < 1e-3)
+                break;
+        }
+        if (last)
+            break;
+        rlim *= 2.0;
+    }
+    match(pb, s, gate_for(pb, s), INFINITY);
+}
+
+/* --------------------------------------------------------- hypotheses */
+
+typedef struct cand {
+    double rot, scale, votes;
+} cand;
+
+/* Rotation/scale candidates. Rows are straight: the directions between
+ * found items a few metres to a few tens of metres apart peak at the rows'
+ * direction, and each peak against each direction of the record's rows
+ * gives a rotation. Scales: the prior's modes and 5% either side. */
+static size_t rotscale_candidates(const problem *pb, cand *out, size_t max)
+{
+    double rots[16];
+    size_t nrot = 0;
+    if (pb->nf >= 3 && pb->lay.n_rows > 0) {
+        enum { NB = 360 }; /* half-degree bins over 0-180 */
+        double h[NB] = {0}, hs[NB];
+        const grid *g = &pb->fg;
+        const double rmin = 3.0, rmaxd = 30.0;
+        for (size_t f = 0; f < pb->nf; f++) {
+            double fx = (pb->fp[f].x - g->x0) / g->cell, fy = (pb->fp[f].y - g->y0) / g->cell;
+            double r = rmaxd / g->cell;
+            long x0 = clampl((long)floor(fx - r), 0, g->nx - 1);
+            long x1 = clampl((long)floor(fx + r), 0, g->nx - 1);
+            long y0 = clampl((long)floor(fy - r), 0, g->ny - 1);
+            long y1 = clampl((long)floor(fy + r), 0, g->ny - 1);
+            int taken = 0;
+            for (long cy = y0; cy <= y1 && taken < 40; cy++)
+                for (long cx = x0; cx <= x1 && taken < 40; cx++) {
+                    size_t c = (size_t)(cy * g->nx + cx);
+                    for (size_t k = g->start[c]; k < g->start[c + 1] && taken < 40; k++) {
+                        size_t j = g->idx[k];
+                        if (j <= f)
+                            continue;
+                        double dx = pb->fp[j].x - pb->fp[f].x, dy = pb->fp[j].y - pb->fp[f].y;
+                        double d = hypot(dx, dy);
+                        if (d < rmin || d > rmaxd)
+                            continue;
+                        double a = atan2(dx, dy) / DEG;
+                        a = fmod(a + 360.0, 180.0);
+                        int b = (int)(a * 2.0);
+                        if (b >= NB)
+                            b = NB - 1;
+                        /* longer baselines give sharper directions */
+                        h[b] += fmin(d, 15.0);
+                        taken++;
+                    }
+                }
+        }
+        static const double ker[5] = {1, 2, 3, 2, 1};
+        for (int b = 0; b < NB; b++) {
+            hs[b] = 0;
+            for (int k = -2; k <= 2; k++)
+                hs[b] += ker[k + 2] * h[(b + k + NB) % NB];
+        }
+        /* record row directions (mod 180), the longest legs first */
+        double rdir[8], rlen[8];
+        size_t nrd = 0;
+        for (size_t r = 0; r < pb->lay.n_rows; r++)
+            for (size_t v = pb->lay.row_first[r]; v + 1 < pb->lay.row_first[r + 1]; v++) {
+                double dx = pb->lay.verts[2 * v + 2] - pb->lay.verts[2 * v];
+                double dy = pb->lay.verts[2 * v + 3] - pb->lay.verts[2 * v + 1];
+                double len = hypot(dx, dy);
+                if (len < 1.0)
+                    continue;
+                double a = fmod(atan2(dx, dy) / DEG + 360.0, 180.0);
+                size_t k = 0;
+                for (; k < nrd; k++) {
+                    double da = fabs(fmod(a - rdir[k] + 270.0, 180.0) - 90.0);
+                    if (da < 1.0) {
+                        rlen[k] += len;
+                        break;
+                    }
+                }
+                if (k == nrd) {
+                    if (nrd < 8) {
+                        rdir[nrd] = a;
+                        rlen[nrd++] = len;
+                    } else {
+                        size_t w = 0;
+                        for (size_t q = 1; q < nrd; q++)
+                            if (rlen[q] < rlen[w])
+                                w = q;
+                        if (len > rlen[w]) {
+                            rdir[w] = a;
+                            rlen[w] = len;
+                        }
+                    }
+                }
+            }
+        /* two peaks of the found directions */
+        for (int pass = 0; pass < 2; pass++) {
+            int bi = 0;
+            for (int b = 1; b < NB; b++)
+                if (hs[b] > hs[bi])
+                    bi = b;
+            if (hs[bi] <= 0)
+                break;
+            /* sub-bin peak */
+            double l = hs[(bi + NB - 1) % NB], c0 = hs[bi], rr = hs[(bi + 1) % NB];
+            double den = l - 2 * c0 + rr;
+            double off = den < 0 ? 0.5 * (l - rr) / den : 0.0;
+            double fa = (bi + 0.5 + off) * 0.5;
+            for (int k = -10; k <= 10; k++)
+                hs[(bi + k + NB) % NB] = 0;
+            /* the three longest record directions */
+            size_t order[8];
+            for (size_t q = 0; q < nrd; q++)
+                order[q] = q;
+            for (size_t q = 1; q < nrd; q++)
+                for (size_t w = q; w > 0 && rlen[order[w]] > rlen[order[w - 1]]; w--) {
+                    size_t tmp = order[w];
+                    order[w] = order[w - 1];
+                    order[w - 1] = tmp;
+                }
+            for (size_t qq = 0; qq < nrd && qq < 3 && nrot < 16; qq++) {
+                size_t q = order[qq];
+                double rot = fmod(fa - rdir[q] + 270.0, 180.0) - 90.0; /* [-90, 90) */
+                bool ok = false;
+                for (int m = 0; m < pb->pri.n_rot; m++)
+                    ok = ok || fabs(wrap180(rot - pb->pri.rot_modes[m])) <= 25.0;
+                bool dup = false;
+                for (size_t k = 0; k < nrot; k++)
+                    dup = dup || fabs(rots[k] - rot) < 0.5;
+                if (ok && !dup)
+                    rots[nrot++] = rot;
+            }
+        }
+    }
+    /* the prior's modes after the directions the data give */
+    for (int r = 0; r < pb->pri.n_rot && nrot < 16; r++) {
+        bool dup = false;
+        for (size_t k = 0; k < nrot; k++)
+            dup = dup || fabs(rots[k] - pb->pri.rot_modes[r]) < 0.5;
+        if (!dup)
+            rots[nrot++] = pb->pri.rot_modes[r];
+    }
+    /* with many found items the directions they give are sharp: the three
+     * best are enough */
+    if (pb->nf >= 30 && nrot > 3)
+        nrot = 3;
+    /* the scale the found items show: the median distance to the nearest
+     * other found item (within a row) against the record's spacing */
+    double s_data = 0.0;
+    if (pb->nf >= 5) {
+        double *nn = malloc(pb->nf * sizeof *nn);
+        size_t nnn = 0;
+        for (size_t f = 0; nn && f < pb->nf; f++) {
+            const grid *g = &pb->fg;
+            double best = INFINITY;
+            double fx = (pb->fp[f].x - g->x0) / g->cell, fy = (pb->fp[f].y - g->y0) / g->cell;
+            double r = 15.0 / g->cell;
+            long x0 = clampl((long)floor(fx - r), 0, g->nx - 1);
+            long x1 = clampl((long)floor(fx + r), 0, g->nx - 1);
+            long y0 = clampl((long)floor(fy - r), 0, g->ny - 1);
+            long y1 = clampl((long)floor(fy + r), 0, g->ny - 1);
+            for (long cy = y0; cy <= y1; cy++)
+                for (long cx = x0; cx <= x1; cx++) {
+                    size_t c = (size_t)(cy * g->nx + cx);
+                    for (size_t k = g->start[c]; k < g->start[c + 1]; k++) {
+                        size_t j = g->idx[k];
+                        double d = hypot(pb->fp[j].x - pb->fp[f].x, pb->fp[j].y - pb->fp[f].y);
+                        if (j != f && d > 0.3 && d < best)
+                            best = d;
+                    }
+                }
+            if (best < 15.0)
+                nn[nnn++] = best;
+        }
+        if (nn && nnn >= 4) {
+            qsort(nn, nnn, sizeof *nn, cmp_double);
+            s_data = nn[nnn / 2] / pb->step_m;
+        }
+        free(nn);
+        if (!(s_data >= 0.5 && s_data <= 1.7))
+            s_data = 0.0;
+        for (int k = 0; k < pb->pri.n_s && s_data > 0; k++)
+            if (fabs(s_data / pb->pri.s_modes[k] - 1.0) < 0.03)
+                s_data = 0.0; /* a mode already */
+    }
+    size_t n = 0;
+    static const double sf[3] = {1.0, 0.95, 1.05};
+    for (size_t r = 0; r < nrot; r++) {
+        if (s_data > 0 && n < max)
+            out[n++] = (cand){rots[r], s_data, 0};
+        for (int k = 0; k < pb->pri.n_s; k++)
+            for (int q = 0; q < (k == 0 ? 3 : 1) && n < max; q++)
+                out[n++] = (cand){rots[r], pb->pri.s_modes[k] * sf[q], 0};
+    }
+    return n;
+}
+
+/* Translation candidates for a rotation/scale: the seed item (and the
+ * next most central one, in case the seed is clutter) as each recorded mine
+ * that could be among the first found, ranked by how many of the compact
+ * subset of found items then fall on a recorded mine, and by the prior. */
+static size_t translation_candidates(const problem *pb, const cand *c, xform *out, size_t max)
+{
+    xform base = xf_make(c->rot, c->scale, 0, 0);
+    size_t sub[SUBSET], nsub = 0;
+    for (size_t f = 0; f < pb->nf && nsub < SUBSET; f++)
+        if (pb->fdist[f] <= pb->r0)
+            sub[nsub++] = f;
+    double depth_lim = 1.3 * (double)pb->nf + 3.0;
+    double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * SCORE_SIGMA * SCORE_SIGMA)) -
+                 log(P_CLUTTER / CLUTTER_AREA);
+    /* seeds: the central item and the subset item nearest to it */
+    size_t seeds[2] = {pb->seed, pb->seed};
+    int nseeds = 1;
+    double bd = INFINITY;
+    for (size_t q = 0; q < nsub; q++)
+        if (sub[q] != pb->seed && pb->fdist[sub[q]] < bd) {
+            bd = pb->fdist[sub[q]];
+            seeds[1] = sub[q];
+            nseeds = 2;
+        }
+    keyed *rank = malloc(2 * (pb->nr ? pb->nr : 1) * sizeof *rank);
+    xform *tr = malloc(2 * (pb->nr ? pb->nr : 1) * sizeof *tr);
+    if (!rank || !tr) {
+        free(rank);
+        free(tr);
+        return 0;
+    }
+    size_t nt = 0;
+    double sc = c->scale;
+    int best_votes = 0;
+    double tol[SUBSET];
+    for (int k = 0; k < nseeds; k++) {
+        const pt *fs = &pb->fp[seeds[k]];
+        /* room for the rotation and scale of the candidate to be a little off */
+        for (size_t q = 0; q < nsub; q++)
+            tol[q] = (1.2 + 0.06 * hypot(pb->fp[sub[q]].x - fs->x, pb->fp[sub[q]].y - fs->y)) / sc;
+        if (k == 1 && best_votes * 2 > (int)nsub)
+            break; /* the first seed is a mine: no need for the second */
+        for (size_t i = 0; i < pb->nr; i++) {
+            if ((double)pb->depth[i] > depth_lim)
+                continue;
+            double px, py;
+            xf_apply(&base, pb->rp[i].x, pb->rp[i].y, &px, &py);
+            xform t = base;
+            t.tx = fs->x - px;
+            t.ty = fs->y - py;
+            int votes = 0;
+            bool pruned = false;
+            for (size_t q = 0; q < nsub; q++) {
+                const pt *f = &pb->fp[sub[q]];
+                double mx, my;
+                xf_inverse(&t, f->x, f->y, &mx, &my);
+                if (grid_nearest(&pb->rg, mx, my, tol[q], NULL, NULL) >= 0)
+                    votes++;
+                /* far behind the best so far: not worth finishing */
+                if (votes + (int)(nsub - q - 1) < best_votes - 4) {
+                    pruned = true;
+                    break;
+                }
+            }
+            if (pruned)
+                continue;
+            if (votes > best_votes)
+                best_votes = votes;
+            rank[nt].key = -(lin * votes + log_prior(&pb->pri, &t));
+            rank[nt].i = nt;
+            tr[nt++] = t;
+        }
+    }
+    qsort(rank, nt, sizeof *rank, cmp_keyed);
+    size_t n = 0;
+    for (size_t k = 0; k < nt && n < max; k++) {
+        const xform *t = &tr[rank[k].i];
+        bool near = false;
+        for (size_t q = 0; q < n && !near; q++)
+            near = hypot(out[q].tx - t->tx, out[q].ty - t->ty) < 1.0;
+        if (!near)
+            out[n++] = *t;
+    }
+    free(rank);
+    free(tr);
+    return n;
+}
+
+/* Quick rank of a starting transform: found items near the seed that fall
+ * on a recorded mine (1.5 m), each worth as much as in score(), plus the
+ * prior. */
+static double quick_score(const problem *pb, const xform *t, double lim)
+{
+    double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * SCORE_SIGMA * SCORE_SIGMA)) -
+                 log(P_CLUTTER / CLUTTER_AREA);
+    double sc = xf_scale(t);
+    size_t n = 0;
+    for (size_t f = 0; f < pb->nf; f++) {
+        if (pb->fdist[f] > lim)
+            continue;
+        double mx, my;
+        xf_inverse(t, pb->fp[f].x, pb->fp[f].y, &mx, &my);
+        if (grid_nearest(&pb->rg, mx, my, 1.5 / sc, NULL, NULL) >= 0)
+            n++;
+    }
+    return lin * (double)n + log_prior(&pb->pri, t);
+}
+
+/* ------------------------------------------------------------ output */
+
+static dm_status push(dm_mf_prediction_set *out, size_t *cap, const dm_mf_prediction *p,
+                      dm_error *err)
+{
+    if (out->n == *cap) {
+        size_t nc = *cap ? 2 * *cap : 64;
+        dm_mf_prediction *ni = realloc(out->items, nc * sizeof *ni);
+        if (!ni)
+            return dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
+        out->items = ni;
+        *cap = nc;
+    }
+    out->items[out->n++] = *p;
+    return DM_OK;
+}
+
+void dm_mf_prediction_set_free(dm_mf_prediction_set *set)
+{
+    if (!set)
+        return;
+    free(set->items);
+    memset(set, 0, sizeof *set);
+}
+
+/* 2x2 covariance of a predicted position from the transform's covariance */
+static void pos_cov(const double c[16], double x, double y, double out[3])
+{
+    double j0[4] = {x, y, 1, 0}, j1[4] = {y, -x, 0, 1};
+    double a = 0, b = 0, d = 0;
+    for (int i = 0; i < 4; i++)
+        for (int k = 0; k < 4; k++) {
+            a += j0[i] * c[i * 4 + k] * j0[k];
+            b += j0[i] * c[i * 4 + k] * j1[k];
+            d += j1[i] * c[i * 4 + k] * j1[k];
+        }
+    out[0] = a;
+    out[1] = b;
+    out[2] = d;
+}
+
+static double lambda_max(double a, double b, double d)
+{
+    double m = 0.5 * (a + d), q = sqrt(fmax(0.25 * (a - d) * (a - d) + b * b, 0));
+    return m + q;
+}
+
+/* 95% radius of the record as written, from the prior of the error model,
+ * for a mine d metres from the reference point: quantiles by a fixed
+ * Monte Carlo sample. */
+/* the quantile taken: a little over 95% for what the prior leaves out
+ * (moved rows, the clamp of rotations) */
+#define PRIOR_Q 0.96
+#define NPRIOR_D 16
+#define NPRIOR_S 1500
+static void prior_radii(const priors *p, double dmax, double *dtab, double *rtab)
+{
+    uint64_t st = 0x5EED5EEDull;
+    double *e = malloc(NPRIOR_S * sizeof *e);
+    for (int k = 0; k < NPRIOR_D; k++) {
+        dtab[k] = dmax * pow((double)k / (NPRIOR_D - 1), 2.0);
+        rtab[k] = 0;
+    }
+    if (!e) {
+        for (int k = 0; k < NPRIOR_D; k++)
+            rtab[k] = 600.0 + 0.5 * dtab[k];
+        return;
+    }
+    for (int k = 0; k < NPRIOR_D; k++) {
+        uint64_t s = st;
+        for (int i = 0; i < NPRIOR_S; i++) {
+            double u[6];
+            for (int q = 0; q < 6; q++) {
+                uint64_t z = (s += 0x9E3779B97F4A7C15ull);
+                z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+                z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+                z ^= z >> 31;
+                u[q] = ((double)(z >> 11) + 0.5) / 9007199254740992.0;
+            }
+            double g1 = sqrt(-2 * log(u[0])) * cos(2 * M_PI * u[1]);
+            double g2 = sqrt(-2 * log(u[0])) * sin(2 * M_PI * u[1]);
+            double g3 = sqrt(-2 * log(u[2])) * cos(2 * M_PI * u[3]);
+            double g4 = sqrt(-2 * log(u[2])) * sin(2 * M_PI * u[3]);
+            double rm = u[4] < p->rot_w[0] ? p->rot_modes[0] : p->rot_modes[p->n_rot - 1];
+            double sm = u[5] < p->s_w[0] ? p->s_modes[0] : p->s_modes[p->n_s - 1];
+            double frac = fmod(u[4] * 7.31, 1.0), frac2 = fmod(u[5] * 5.17, 1.0);
+            double rot = rm + g1 * (frac < ROT_SDW[0] ? ROT_SD[0] : ROT_SD[1]);
+            /* grid records: magnetic bearings written as grid (20%) */
+            double frac3 = fmod(u[4] * 13.7, 1.0);
+            if (p->n_rot == 1 && frac3 < 0.2)
+                rot += (2.0 + 10.0 * frac3 / 0.2) * (frac2 < 0.5 ? -1.0 : 1.0);
+            double sc = sm * (1 + SCALE_SD * g2);
+            double tsd = frac2 < T_W[0] ? T_SD[0] : frac2 < T_W[0] + T_W[1] ? T_SD[1] : T_SD[2];
+            double ex = sc * sin(rot * DEG) * dtab[k] + tsd * g3;
+            double ey = (sc * cos(rot * DEG) - 1.0) * dtab[k] + tsd * g4;
+            e[i] = hypot(ex, ey);
+        }
+        qsort(e, NPRIOR_S, sizeof *e, cmp_double);
+        rtab[k] = e[(int)(PRIOR_Q * NPRIOR_S)];
+    }
+    free(e);
+}
+
+static double interp(const double *xt, const double *yt, int n, double x)
+{
+    if (x <= xt[0])
+        return yt[0];
+    for (int k = 1; k < n; k++)
+        if (x <= xt[k]) {
+            double w = (x - xt[k - 1]) / fmax(xt[k] - xt[k - 1], 1e-12);
+            return yt[k - 1] + w * (yt[k] - yt[k - 1]);
+        }
+    return yt[n - 1] * x / fmax(xt[n - 1], 1e-12);
+}
+
+/* ------------------------------------------------- rows from found mines */
+
+/* Straight rows with regular spacing among the points p[i] with use[i]
+ * true; each row of at least 4 points is extended by up to 10 mines at
+ * each end that lies outside the cleared hull. */
+static dm_status found_rows(const pt *p, size_t n, bool *use, const hull *cleared, double jitter,
+                            dm_mf_prediction_set *out, size_t *cap, dm_error *err)
+{
+    size_t avail = 0;
+    for (size_t i = 0; i < n; i++)
+        avail += use[i];
+    /* the search is quadratic: beyond a few thousand unmatched items (no
+     * minefield has them) rows are not looked for */
+    if (avail < 4 || avail > 4000)
+        return DM_OK;
+    keyed *t = malloc(n * sizeof *t);
+    size_t *members = malloc(n * sizeof *members);
+    if (!t || !members) {
+        free(t);
+        free(members);
+        return dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
+    }
+    int k = 0;
+    dm_status st = DM_OK;
+    for (int pass = 0; pass < 50 && !st; pass++) {
+        size_t best_n = 0, best_i = 0, best_j = 0;
+        double best_base = 0, best_res = INFINITY;
+        for (size_t i = 0; i < n; i++) {
+            if (!use[i])
+                continue;
+            /* up to 3 nearest available neighbours within 15 m */
+            size_t nb[3];
+            double nd[3];
+            int nn = 0;
+            for (size_t j = 0; j < n; j++) {
+                if (j == i || !use[j])
+                    continue;
+                double d = hypot(p[j].x - p[i].x, p[j].y - p[i].y);
+                if (d < 1.0 || d > 15.0)
+                    continue;
+                int pos = nn < 3 ? nn++ : 3;
+                if (pos == 3 && d >= nd[2])
+                    continue;
+                if (pos == 3)
+                    pos = 2;
+                while (pos > 0 && nd[pos - 1] > d) {
+                    nd[pos] = nd[pos - 1];
+                    nb[pos] = nb[pos - 1];
+                    pos--;
+                }
+                nd[pos] = d;
+                nb[pos] = j;
+            }
+            for (int q = 0; q < nn; q++) {
+                size_t j = nb[q];
+                double ux = (p[j].x - p[i].x) / nd[q], uy = (p[j].y - p[i].y) / nd[q];
+                size_t m = 0;
+                for (size_t l = 0; l < n; l++) {
+                    if (!use[l])
+                        continue;
+                    double dx = p[l].x - p[i].x, dy = p[l].y - p[i].y;
+                    if (fabs(-uy * dx + ux * dy) > 0.8)
+                        continue;
+                    t[m].key = ux * dx + uy * dy;
+                    t[m++].i = l;
+                }
+                qsort(t, m, sizeof *t, cmp_keyed);
+                /* the run through i with gaps near multiples of the base */
+                double base = nd[q];
+                size_t lo = 0, hi = 0;
+                for (size_t l = 0; l < m; l++)
+                    if (t[l].i == i)
+                        lo = hi = l;
+                while (lo > 0) {
+                    double g = (t[lo].key - t[lo - 1].key) / base;
+                    if (g < 0.8 || g > 2.2 || fabs(g - round(g)) > 0.2)
+                        break;
+                    lo--;
+                }
+                while (hi + 1 < m) {
+                    double g = (t[hi + 1].key - t[hi].key) / base;
+                    if (g < 0.8 || g > 2.2 || fabs(g - round(g)) > 0.2)
+                        break;
+                    hi++;
+                }
+                size_t cnt = hi - lo + 1;
+                double res = 0;
+                for (size_t l = lo; l + 1 <= hi; l++) {
+                    double g = (t[l + 1].key - t[l].key) / base;
+                    res += fabs(g - round(g));
+                }
+                if (cnt > best_n || (cnt == best_n && res < best_res)) {
+                    best_n = cnt;
+                    best_res = res;
+                    best_i = i;
+                    best_j = j;
+                    best_base = base;
+                }
+            }
+        }
+        if (best_n < 4)
+            break;
+        /* collect the run again, then fit the line and the spacing */
+        double ux = p[best_j].x - p[best_i].x, uy = p[best_j].y - p[best_i].y;
+        double ul = hypot(ux, uy);
+        ux /= ul;
+        uy /= ul;
+        size_t m = 0;
+        for (size_t l = 0; l < n; l++) {
+            if (!use[l])
+                continue;
+            double dx = p[l].x - p[best_i].x, dy = p[l].y - p[best_i].y;
+            if (fabs(-uy * dx + ux * dy) > 0.8)
+                continue;
+            t[m].key = ux * dx + uy * dy;
+            t[m++].i = l;
+        }
+        qsort(t, m, sizeof *t, cmp_keyed);
+        size_t lo = 0, hi = 0;
+        for (size_t l = 0; l < m; l++)
+            if (t[l].i == best_i)
+                lo = hi = l;
+        while (lo > 0) {
+            double g = (t[lo].key - t[lo - 1].key) / best_base;
+            if (g < 0.8 || g > 2.2 || fabs(g - round(g)) > 0.2)
+                break;
+            lo--;
+        }
+        while (hi + 1 < m) {
+            double g = (t[hi + 1].key - t[hi].key) / best_base;
+            if (g < 0.8 || g > 2.2 || fabs(g - round(g)) > 0.2)
+                break;
+            hi++;
+        }
+        size_t cnt = 0;
+        for (size_t l = lo; l <= hi; l++) {
+            members[cnt++] = t[l].i;
+            use[t[l].i] = false;
+        }
+        /* centroid and principal direction */
+        double cx = 0, cy = 0;
+        for (size_t l = 0; l < cnt; l++) {
+            cx += p[members[l]].x;
+            cy += p[members[l]].y;
+        }
+        cx /= (double)cnt;
+        cy /= (double)cnt;
+        double sxx = 0, sxy = 0, syy = 0;
+        for (size_t l = 0; l < cnt; l++) {
+            double dx = p[members[l]].x - cx, dy = p[members[l]].y - cy;
+            sxx += dx * dx;
+            sxy += dx * dy;
+            syy += dy * dy;
+        }
+        double ang = 0.5 * atan2(2 * sxy, sxx - syy);
+        double dx_ = cos(ang), dy_ = sin(ang);
+        if (dx_ * ux + dy_ * uy < 0) {
+            dx_ = -dx_;
+            dy_ = -dy_;
+        }
+        /* steps k_l and LS spacing: s_l = s0 + k_l d */
+        double s0 = 0, first = INFINITY;
+        double sk = 0, ss_ = 0, skk = 0, sks = 0, perp = 0;
+        for (size_t l = 0; l < cnt; l++) {
+            double sl = (p[members[l]].x - cx) * dx_ + (p[members[l]].y - cy) * dy_;
+            first = fmin(first, sl);
+        }
+        for (size_t l = 0; l < cnt; l++) {
+            double sl = (p[members[l]].x - cx) * dx_ + (p[members[l]].y - cy) * dy_;
+            double kl = round((sl - first) / best_base);
+            sk += kl;
+            ss_ += sl;
+            skk += kl * kl;
+            sks += kl * sl;
+            double pp = -(p[members[l]].x - cx) * dy_ + (p[members[l]].y - cy) * dx_;
+            perp += pp * pp;
+        }
+        double nn_ = (double)cnt, den = nn_ * skk - sk * sk;
+        double d = den > 0 ? (nn_ * sks - sk * ss_) / den : best_base;
+        s0 = (ss_ - d * sk) / nn_;
+        double kmin_ = INFINITY, kmax_ = -INFINITY;
+        double resid = 0;
+        for (size_t l = 0; l < cnt; l++) {
+            double sl = (p[members[l]].x - cx) * dx_ + (p[members[l]].y - cy) * dy_;
+            double kl = round((sl - first) / best_base);
+            kmin_ = fmin(kmin_, kl);
+            kmax_ = fmax(kmax_, kl);
+            resid += pow(sl - s0 - kl * d, 2);
+        }
+        double sig = sqrt((perp + resid + 4 * jitter * jitter) / (2.0 * nn_ - 3.0 + 4.0));
+        double var_d = den > 0 ? sig * sig * nn_ / den : 1.0;
+        double kbar = sk / nn_;
+        double var_ang = sig * sig / fmax(sxx + syy, 1e-6);
+        int ext = (int)fmin(10.0, nn_);
+        int nrow_pred = 0;
+        for (int side = -1; side <= 1 && !st; side += 2) {
+            for (int e = 1; e <= ext && !st; e++) {
+                double kl = side < 0 ? kmin_ - e : kmax_ + e;
+                double sl = s0 + kl * d;
+                double x = cx + sl * dx_, y = cy + sl * dy_;
+                if (hull_inside(cleared, x, y, 0.5))
+                    break;
+                double var = sig * sig * (1.0 + 1.0 / nn_) + (kl - kbar) * (kl - kbar) * var_d +
+                             sl * sl * var_ang;
+                dm_mf_prediction pr = {x, y, -(k + 2), 0, 0, true};
+                pr.index = (int)kl;
+                pr.radius_m = fmax(MIN_RADIUS_M, RADIUS_CAL * K95 * sqrt(var));
+                st = push(out, cap, &pr, err);
+                nrow_pred++;
+            }
+        }
+        /* indices from 1 at the row's first point (found or predicted) */
+        if (nrow_pred) {
+            int kfirst = (int)kmin_;
+            for (size_t q = out->n - (size_t)nrow_pred; q < out->n; q++)
+                kfirst = out->items[q].index < kfirst ? out->items[q].index : kfirst;
+            for (size_t q = out->n - (size_t)nrow_pred; q < out->n; q++)
+                out->items[q].index = out->items[q].index - kfirst + 1;
+            k++;
+        }
+    }
+    free(t);
+    free(members);
+    return st;
+}
+
+/* ------------------------------------------------------------ predict */
+
+static dm_status problem_init(problem *pb, const dm_mf_record *rec, const pt *fp, size_t nf,
+                              dm_error *err)
+{
+    memset(pb, 0, sizeof *pb);
+    pb->rec = rec;
+    pb->fp = fp;
+    pb->nf = nf;
+    dm_status st = dm_mf_layout_compute(rec, &pb->lay, err);
+    if (st)
+        return st;
+    pb->nr = pb->lay.n_mines;
+    pb->nrows = rec->n_rows;
+    pb->rp = malloc((pb->nr ? pb->nr : 1) * sizeof *pb->rp);
+    pb->row_of = malloc((pb->nr ? pb->nr : 1) * sizeof *pb->row_of);
+    double *gaps = malloc((pb->nr ? pb->nr : 1) * sizeof *gaps);
+    if (!pb->rp || !pb->row_of || !gaps) {
+        free(gaps);
+        return dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
+    }
+    size_t ng = 0;
+    for (size_t i = 0; i < pb->nr; i++) {
+        const dm_mf_mine *m = &pb->lay.mines[i];
+        pb->rp[i] = (pt){m->x, m->y};
+        pb->row_of[i] = m->row >= 0 ? m->row : (int)pb->nrows;
+        if (i > 0 && m->row >= 0 && pb->lay.mines[i - 1].row == m->row) {
+            double g = hypot(m->x - pb->lay.mines[i - 1].x, m->y - pb->lay.mines[i - 1].y);
+            if (g > 0.05)
+                gaps[ng++] = g;
+        }
+    }
+    qsort(gaps, ng, sizeof *gaps, cmp_double);
+    pb->step_m = ng ? gaps[ng / 2] : 5.0;
+    free(gaps);
+    if (pb->step_m < 0.5)
+        pb->step_m = 0.5;
+    if (pb->step_m > 50.0)
+        pb->step_m = 50.0;
+    priors_init(&pb->pri, rec);
+    pb->fdist = malloc((nf ? nf : 1) * sizeof *pb->fdist);
+    if (!pb->fdist)
+        return dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
+    if (nf) {
+        double cx = 0, cy = 0, bd = INFINITY;
+        for (size_t f = 0; f < nf; f++) {
+            cx += fp[f].x / (double)nf;
+            cy += fp[f].y / (double)nf;
+        }
+        for (size_t f = 0; f < nf; f++) {
+            double d = hypot(fp[f].x - cx, fp[f].y - cy);
+            if (d < bd) {
+                bd = d;
+                pb->seed = f;
+            }
+        }
+        for (size_t f = 0; f < nf; f++)
+            pb->fdist[f] = hypot(fp[f].x - fp[pb->seed].x, fp[f].y - fp[pb->seed].y);
+        double *tmp = malloc(nf * sizeof *tmp);
+        if (!tmp)
+            return dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
+        memcpy(tmp, pb->fdist, nf * sizeof *tmp);
+        qsort(tmp, nf, sizeof *tmp, cmp_double);
+        pb->r0 = fmax(tmp[nf < SUBSET ? nf - 1 : SUBSET - 1], 3.0 * pb->step_m) + 1e-9;
+        pb->rmax = tmp[nf - 1];
+        free(tmp);
+    }
+    if (grid_build(&pb->rg, pb->rp, pb->nr, fmax(pb->step_m, 1.0)) ||
+        grid_build(&pb->fg, pb->fp, pb->nf, 5.0) || fronts_prepare(pb))
+        return dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
+    return DM_OK;
+}
+
+/* Per-row shifts of rows that were moved: found items near a row that the
+ * global fit leaves unmatched, all displaced by the same vector. */
+static void find_row_shifts(const problem *pb, state *s)
+{
+    double sc = xf_scale(&s->t);
+    bool *unm = calloc(pb->nf ? pb->nf : 1, sizeof *unm);
+    size_t *rowm = calloc(pb->nrows + 1, sizeof *rowm);
+    if (!unm || !rowm) {
+        free(unm);
+        free(rowm);
+        return;
+    }
+    for (size_t f = 0; f < pb->nf; f++) {
+        unm[f] = s->match_rec[f] < 0;
+        if (s->match_rec[f] >= 0)
+            rowm[pb->row_of[s->match_rec[f]]]++;
+    }
+    /* found items that are taken cannot vote: skip[] marks them */
+    bool *skip = malloc((pb->nf ? pb->nf : 1) * sizeof *skip);
+    if (!skip) {
+        free(unm);
+        free(rowm);
+        return;
+    }
+    for (size_t f = 0; f < pb->nf; f++)
+        skip[f] = !unm[f];
+    const double reach = 12.0;
+    for (size_t r = 0; r < pb->nrows; r++) {
+        if (s->row_moved[r])
+            continue;
+        size_t first = pb->lay.row_first ? 0 : 0;
+        (void)first;
+        /* candidate shifts: each unmatched found item near a mine of the row */
+        double bestx = 0, besty = 0;
+        size_t bestn = 0;
+        size_t tries = 0;
+        for (size_t i = 0; i < pb->nr && tries < 60; i++) {
+            if (pb->row_of[i] != (int)r)
+                continue;
+            double px, py, d;
+            xf_apply(&s->t, pb->rp[i].x, pb->rp[i].y, &px, &py);
+            long f = grid_nearest(&pb->fg, px, py, reach, skip, &d);
+            if (f < 0 || d < 1.5)
+                continue;
+            tries++;
+            double ox = pb->fp[f].x - px, oy = pb->fp[f].y - py;
+            size_t cnt = 0;
+            double sx = 0, sy = 0;
+            for (size_t j = 0; j < pb->nr; j++) {
+                if (pb->row_of[j] != (int)r)
+                    continue;
+                double qx, qy, e;
+                xf_apply(&s->t, pb->rp[j].x, pb->rp[j].y, &qx, &qy);
+                long g = grid_nearest(&pb->fg, qx + ox, qy + oy, 1.0 + s->sigma, skip, &e);
+                if (g >= 0) {
+                    cnt++;
+                    sx += pb->fp[g].x - qx;
+                    sy += pb->fp[g].y - qy;
+                }
+            }
+            if (cnt > bestn) {
+                bestn = cnt;
+                bestx = sx / (double)cnt;
+                besty = sy / (double)cnt;
+            }
+        }
+        if (bestn >= 3 && bestn > rowm[r] + 1) {
+            s->row_shift[2 * r] = bestx;
+            s->row_shift[2 * r + 1] = besty;
+            s->row_moved[r] = true;
+        }
+    }
+    (void)sc;
+    free(skip);
+    free(unm);
+    free(rowm);
+}
+
+/* Rows whose matched mines sit off the fit by the same vector. */
+static void row_residual_shifts(const problem *pb, state *s)
+{
+    size_t nrw = pb->nrows;
+    double *sx = calloc(2 * (nrw + 1), sizeof *sx);
+    size_t *cnt = calloc(nrw + 1, sizeof *cnt);
+    if (!sx || !cnt) {
+        free(sx);
+        free(cnt);
+        return;
+    }
+    for (size_t f = 0; f < pb->nf; f++) {
+        long i = s->match_rec[f];
+        if (i < 0)
+            continue;
+        int r = pb->row_of[i];
+        double px, py;
+        xf_apply(&s->t, pb->rp[i].x, pb->rp[i].y, &px, &py);
+        sx[2 * r] += pb->fp[f].x - px;
+        sx[2 * r + 1] += pb->fp[f].y - py;
+        cnt[r]++;
+    }
+    for (size_t r = 0; r < nrw; r++) {
+        if (cnt[r] < 3)
+            continue;
+        double mx = sx[2 * r] / (double)cnt[r], my = sx[2 * r + 1] / (double)cnt[r];
+        if (hypot(mx, my) > fmax(0.8, 3.0 * s->sigma / sqrt((double)cnt[r]))) {
+            s->row_shift[2 * r] = mx;
+            s->row_shift[2 * r + 1] = my;
+            s->row_moved[r] = true;
+        } else if (!s->row_moved[r]) {
+            s->row_shift[2 * r] = s->row_shift[2 * r + 1] = 0;
+        }
+    }
+    free(sx);
+    free(cnt);
+}
+
+static void state_copy(state *dst, const state *src, const problem *pb)
+{
+    dst->t = src->t;
+    dst->sol = src->sol;
+    dst->sigma = src->sigma;
+    dst->matched = src->matched;
+    dst->score = src->score;
+    memcpy(dst->match_rec, src->match_rec, pb->nf * sizeof *dst->match_rec);
+    memcpy(dst->match_d, src->match_d, pb->nf * sizeof *dst->match_d);
+    memcpy(dst->rec_found, src->rec_found, pb->nr * sizeof *dst->rec_found);
+    memcpy(dst->row_shift, src->row_shift, 2 * (pb->nrows + 1) * sizeof *dst->row_shift);
+    memcpy(dst->row_moved, src->row_moved, (pb->nrows + 1) * sizeof *dst->row_moved);
+}
+
+static void state_reset(state *s, const problem *pb, xform t)
+{
+    s->t = t;
+    s->sigma = 0.4;
+    memset(s->row_shift, 0, 2 * (pb->nrows + 1) * sizeof *s->row_shift);
+    memset(s->row_moved, 0, (pb->nrows + 1) * sizeof *s->row_moved);
+    memset(&s->sol, 0, sizeof s->sol);
+    s->sol.comp = -1;
+}
+
+/* The record as written, with the radii of the prior. */
+static dm_status predict_as_written(const problem *pb, dm_mf_prediction_set *out, size_t *cap,
+                                    dm_error *err)
+{
+    double dmax = 1.0;
+    for (size_t i = 0; i < pb->nr; i++)
+        dmax = fmax(dmax, hypot(pb->rp[i].x, pb->rp[i].y));
+    double dt[NPRIOR_D], rt[NPRIOR_D];
+    prior_radii(&pb->pri, dmax, dt, rt);
+    for (size_t i = 0; i < pb->nr; i++) {
+        const dm_mf_mine *m = &pb->lay.mines[i];
+        dm_mf_prediction p = {m->x, m->y, m->row, m->index, 0, false};
+        p.radius_m = interp(dt, rt, NPRIOR_D, hypot(m->x, m->y));
+        dm_status st = push(out, cap, &p, err);
+        if (st)
+            return st;
+    }
+    return DM_OK;
+}
+
+/* Moves a fit by lattice steps while its score improves: the matched item
+ * nearest the seed as every other recorded mine (all of them first, then
+ * those within 40 m). Every fit tried is added to hscore/hfinal. */
+static void explore(const problem *pb, state *bs, state *cur, double *hscore, xform *hfinal,
+                    size_t *nh)
+{
+    /* the periodic neighbours of the best fit: the seed item as another
+     * recorded mine nearby (rows are regular, so a fit one spacing or one
+     * row off matches almost as many items) */
+    for (int pass = 0; pass < 8 && isfinite(bs->score) && *nh < MAX_HYP; pass++) {
+        /* the anchor: the matched item nearest the seed (the seed itself
+         * may be clutter) */
+        size_t anchor = pb->seed;
+        double ad = INFINITY;
+        for (size_t f = 0; f < pb->nf; f++)
+            if (bs->match_rec[f] >= 0 && pb->fdist[f] < ad) {
+                ad = pb->fdist[f];
+                anchor = f;
+            }
+        double mx, my;
+        xf_inverse(&bs->t, pb->fp[anchor].x, pb->fp[anchor].y, &mx, &my);
+        long ms = bs->match_rec[anchor];
+        if (ms < 0)
+            ms = grid_nearest(&pb->rg, mx, my, INFINITY, NULL, NULL);
+        if (ms < 0)
+            break;
+        /* the first pass tries every recorded mine (a fit may be several
+         * rows or tens of spacings off), the later ones those nearby */
+        double sc = xf_scale(&bs->t), reach = pass == 0 ? INFINITY : 40.0 / sc;
+        double bq = -INFINITY, gate = gate_for(pb, bs);
+        double elim = fmax(3.0 * pb->r0, 40.0);
+        xform bt = bs->t;
+        size_t sub[SUBSET], nsub = 0;
+        for (size_t f = 0; f < pb->nf && nsub < SUBSET; f++)
+            if (pb->fdist[f] <= pb->r0)
+                sub[nsub++] = f;
+        int best_votes = 0;
+        for (size_t i = 0; i < pb->nr; i++) {
+            double dx = pb->rp[i].x - pb->rp[ms].x, dy = pb->rp[i].y - pb->rp[ms].y;
+            if ((long)i == ms || fabs(dx) > reach || fabs(dy) > reach || hypot(dx, dy) > reach)
+                continue;
+            if ((double)pb->depth[i] > 1.3 * (double)pb->nf + 3.0)
+                continue;
+            xform t = bs->t;
+            double px, py;
+            xf_apply(&bs->t, pb->rp[i].x, pb->rp[i].y, &px, &py);
+            t.tx += pb->fp[anchor].x - px;
+            t.ty += pb->fp[anchor].y - py;
+            /* cheap first: the compact subset must mostly fall on mines */
+            int votes = 0;
+            bool pruned = false;
+            for (size_t q = 0; q < nsub && !pruned; q++) {
+                double ux, uy;
+                xf_inverse(&t, pb->fp[sub[q]].x, pb->fp[sub[q]].y, &ux, &uy);
+                votes += grid_nearest(&pb->rg, ux, uy, gate / sc, NULL, NULL) >= 0;
+                pruned = votes + (int)(nsub - q - 1) < best_votes - 3;
+            }
+            if (pruned)
+                continue;
+            if (votes > best_votes)
+                best_votes = votes;
+            state_reset(cur, pb, t);
+            cur->sigma = bs->sigma;
+            /* ranked on the items near the seed (the same for all) */
+            match(pb, cur, gate, elim);
+            double q = score(pb, cur);
+            if (q > bq) {
+                bq = q;
+                bt = t;
+            }
+        }
+        if (!isfinite(bq))
+            break;
+        state_reset(cur, pb, bt);
+        icp(pb, cur, 8);
+        cur->score = score(pb, cur);
+        hscore[*nh] = cur->score;
+        hfinal[(*nh)++] = cur->t;
+        if (cur->score > bs->score + 1e-9)
+            state_copy(bs, cur, pb);
+        else
+            break;
+    }
+}
+
+static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *cap, hull *cleared,
+                                bool *unmatched_found, dm_error *err)
+{
+    state cur, best;
+    if (state_init(&cur, pb) || state_init(&best, pb)) {
+        state_free(&cur);
+        state_free(&best);
+        return dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
+    }
+    best.score = -INFINITY;
+    cand cands[MAX_CAND];
+    size_t nc = rotscale_candidates(pb, cands, MAX_CAND);
+    xform hyp[MAX_HYP];
+    double hscore[MAX_HYP];
+    xform hfinal[MAX_HYP];
+    size_t nh = 0;
+    /* per candidate, translations by votes, ranked on more found items */
+    keyed *pool = malloc(MAX_CAND * 2 * sizeof *pool);
+    xform *poolx = malloc(MAX_CAND * 2 * sizeof *poolx);
+    size_t np = 0;
+    if (!pool || !poolx) {
+        free(pool);
+        free(poolx);
+        state_free(&cur);
+        state_free(&best);
+        return dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
+    }
+    size_t per = pb->nf <= 3 ? 16 : pb->nf <= 10 ? 12 : 10;
+    for (size_t c = 0; c < nc; c++) {
+        xform tr[16];
+        size_t got = translation_candidates(pb, &cands[c], tr, per);
+        double q1 = -INFINITY, q2 = -INFINITY;
+        size_t i1 = 0, i2 = 0;
+        for (size_t g = 0; g < got; g++) {
+            double q = quick_score(pb, &tr[g], 2.0 * pb->r0);
+            if (q > q1) {
+                q2 = q1;
+                i2 = i1;
+                q1 = q;
+                i1 = g;
+            } else if (q > q2) {
+                q2 = q;
+                i2 = g;
+            }
+        }
+        if (got > 0) {
+            pool[np].key = -q1;
+            pool[np].i = np;
+            poolx[np++] = tr[i1];
+        }
+        if (got > 1 && (pb->nf <= 10 || q2 > q1 - 30.0)) {
+            pool[np].key = -q2;
+            pool[np].i = np;
+            poolx[np++] = tr[i2];
+        }
+    }
+    qsort(pool, np, sizeof *pool, cmp_keyed);
+    for (size_t k = 0; k < np && nh < MAX_ICP; k++)
+        hyp[nh++] = poolx[pool[k].i];
+    free(pool);
+    free(poolx);
+    for (size_t h = 0; h < nh; h++) {
+        state_reset(&cur, pb, hyp[h]);
+        icp(pb, &cur, 8);
+        cur.score = score(pb, &cur);
+        hscore[h] = cur.score;
+        hfinal[h] = cur.t;
+        if (cur.score > best.score)
+            state_copy(&best, &cur, pb);
+    }
+    /* the periodic neighbours of the best fit, and of the best fit with
+     * another rotation or scale (it may be the right one, a lattice step
+     * off) */
+    if (isfinite(best.score)) {
+        size_t second = nh;
+        double s2 = -INFINITY;
+        for (size_t h = 0; h < nh; h++) {
+            bool other = fabs(wrap180(xf_rot(&hfinal[h]) - xf_rot(&best.t))) > 1.0 ||
+                         fabs(xf_scale(&hfinal[h]) / xf_scale(&best.t) - 1.0) > 0.02;
+            if (other && hscore[h] > s2) {
+                s2 = hscore[h];
+                second = h;
+            }
+        }
+        xform t2 = second < nh ? hfinal[second] : best.t;
+        explore(pb, &best, &cur, hscore, hfinal, &nh);
+        if (second < nh && nh < MAX_HYP) {
+            state alt;
+            if (state_init(&alt, pb) == 0) {
+                state_reset(&alt, pb, t2);
+                icp(pb, &alt, 8);
+                alt.score = score(pb, &alt);
+                explore(pb, &alt, &cur, hscore, hfinal, &nh);
+                if (alt.score > best.score)
+                    state_copy(&best, &alt, pb);
+                state_free(&alt);
+            }
+        }
+    }
+    dm_status st = DM_OK;
+    if (!isfinite(best.score)) {
+        /* nothing to fit: the record as written */
+        state_free(&cur);
+        state_free(&best);
+        for (size_t f = 0; f < pb->nf; f++)
+            unmatched_found[f] = true;
+        return predict_as_written(pb, out, cap, err);
+    }
+    /* moved rows, then the final fit */
+    for (int pass = 0; pass < 3; pass++) {
+        find_row_shifts(pb, &best);
+        row_residual_shifts(pb, &best);
+        double gate = gate_for(pb, &best);
+        for (int it = 0; it < 4; it++) {
+            match(pb, &best, gate, INFINITY);
+            refit(pb, &best, true);
+            gate = gate_for(pb, &best);
+        }
+        match(pb, &best, gate, INFINITY);
+    }
+    /* posterior of the chosen hypothesis among the distinct ones */
+    double cxr = 0, cyr = 0, ext = 0;
+    for (size_t i = 0; i < pb->nr; i++) {
+        cxr += pb->rp[i].x;
+        cyr += pb->rp[i].y;
+    }
+    cxr /= (double)(pb->nr ? pb->nr : 1);
+    cyr /= (double)(pb->nr ? pb->nr : 1);
+    for (size_t i = 0; i < pb->nr; i++)
+        ext = fmax(ext, hypot(pb->rp[i].x - cxr, pb->rp[i].y - cyr));
+    double bs = -INFINITY;
+    for (size_t h = 0; h < nh; h++)
+        bs = fmax(bs, hscore[h]);
+    /* distinct alternatives, best first: a hypothesis within 1 m of one
+     * already kept (at the record's centre and edge) is the same one */
+    keyed ord[MAX_HYP] = {{0, 0}};
+    for (size_t h = 0; h < nh; h++) {
+        ord[h].key = -hscore[h];
+        ord[h].i = h;
+    }
+    qsort(ord, nh, sizeof *ord, cmp_keyed);
+    xform alt_t[MAX_HYP];
+    double alt_w[MAX_HYP];
+    size_t nalt = 0;
+    double zsum = 0;
+    for (size_t k = 0; k < nh; k++) {
+        const xform *th = &hfinal[ord[k].i];
+        bool same = false;
+        for (size_t q = 0; q <= nalt && !same; q++) {
+            const xform *o = q < nalt ? &alt_t[q] : &best.t;
+            double ax, ay, bx, by;
+            xf_apply(th, cxr, cyr, &ax, &ay);
+            xf_apply(o, cxr, cyr, &bx, &by);
+            double drot = fabs(wrap180(xf_rot(th) - xf_rot(o))) * DEG * ext;
+            double dsc = fabs(xf_scale(th) - xf_scale(o)) * ext;
+            same = hypot(ax - bx, ay - by) + drot + dsc < 1.0;
+        }
+        if (same)
+            continue;
+        alt_t[nalt] = *th;
+        alt_w[nalt] = exp((hscore[ord[k].i] - bs) / SCORE_TEMP);
+        zsum += alt_w[nalt++];
+    }
+    double p_best = 1.0 / (1.0 + zsum);
+    /* the chance that the best fit is the right one: its share among the
+     * fits tried, less when few mines are matched (the ones not tried could
+     * do as well); the alternatives tried share part of the rest, and the
+     * remainder is "somewhere the record allows" (the prior) */
+    double nmat = (double)best.matched;
+    double p_right = p_best * nmat / (nmat + 2.0);
+    for (size_t k = 0; k < nalt; k++)
+        alt_w[k] = zsum > 0 ? alt_w[k] / zsum * (1.0 - p_right) * ALT_SHARE : 0.0;
+    double dt[NPRIOR_D], rt[NPRIOR_D];
+    bool have_prior = false;
+
+    /* predictions */
+    size_t nrw = pb->nrows + 1;
+    size_t *row_match = calloc(nrw, sizeof *row_match);
+    size_t *row_miss = calloc(nrw, sizeof *row_miss);
+    if (!row_match || !row_miss) {
+        free(row_match);
+        free(row_miss);
+        state_free(&cur);
+        state_free(&best);
+        return dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
+    }
+    for (size_t i = 0; i < pb->nr; i++) {
+        int r = pb->row_of[i];
+        if (best.rec_found[i] >= 0) {
+            row_match[r]++;
+            continue;
+        }
+        double px, py;
+        xf_apply(&best.t, pb->rp[i].x, pb->rp[i].y, &px, &py);
+        px += best.row_shift[2 * r];
+        py += best.row_shift[2 * r + 1];
+        if (hull_inside(cleared, px, py, 1.0))
+            row_miss[r]++;
+    }
+    double sig = best.sigma;
+    double pin_sum = 0;
+    size_t npred = 0;
+    for (size_t i = 0; i < pb->nr && !st; i++) {
+        int r = pb->row_of[i];
+        if (best.rec_found[i] >= 0)
+            continue;
+        /* a row with mines in cleared ground and none found: never laid */
+        if (r < (int)pb->nrows && row_match[r] == 0 && row_miss[r] >= 3)
+            continue;
+        double px, py;
+        xf_apply(&best.t, pb->rp[i].x, pb->rp[i].y, &px, &py);
+        px += best.row_shift[2 * r];
+        py += best.row_shift[2 * r + 1];
+        if (hull_inside(cleared, px, py, 1.0))
+            continue;
+        double c[3];
+        pos_cov(best.sol.cov, pb->rp[i].x, pb->rp[i].y, c);
+        double extra = sig * sig;
+        if (best.row_moved[r])
+            extra += sig * sig / fmax((double)row_match[r], 1.0) + 0.25;
+        double lm = lambda_max(c[0] + extra, c[1], c[2] + extra);
+        const dm_mf_mine *m = &pb->lay.mines[i];
+        dm_mf_prediction p = {px, py, m->row, m->index, 0, false};
+        p.radius_m = fmax(MIN_RADIUS_M, RADIUS_CAL * K95 * sqrt(lm));
+        /* the 95% radius of the mixture with the alternative fits: grow it
+         * to the nearest alternatives until they hold 95% */
+        double wsum = p_right, r0_ = p.radius_m;
+        while (wsum < 0.95) {
+            double bd = INFINITY;
+            size_t bk = nalt;
+            for (size_t k = 0; k < nalt; k++) {
+                if (alt_w[k] < 0)
+                    continue;
+                double ax, ay;
+                xf_apply(&alt_t[k], pb->rp[i].x, pb->rp[i].y, &ax, &ay);
+                double d = hypot(ax - px, ay - py);
+                if (d < bd) {
+                    bd = d;
+                    bk = k;
+                }
+            }
+            if (bk == nalt)
+                break;
+            wsum += alt_w[bk];
+            alt_w[bk] = -alt_w[bk] - 1e-300; /* mark as used */
+            p.radius_m = fmax(p.radius_m, bd + r0_);
+        }
+        for (size_t k = 0; k < nalt; k++)
+            if (alt_w[k] < 0)
+                alt_w[k] = -alt_w[k] - 1e-300;
+        if (wsum < 0.95) {
+            /* not even the fits tried hold 95%: the record's own error */
+            if (!have_prior) {
+                double dmax = 1.0;
+                for (size_t q = 0; q < pb->nr; q++)
+                    dmax = fmax(dmax, hypot(pb->rp[q].x, pb->rp[q].y));
+                prior_radii(&pb->pri, dmax, dt, rt);
+                have_prior = true;
+            }
+            double rp = interp(dt, rt, NPRIOR_D, hypot(pb->rp[i].x, pb->rp[i].y));
+            p.radius_m = fmax(p.radius_m, rp * (0.95 - wsum) / 0.95 + (wsum / 0.95) * p.radius_m);
+        }
+        double var = 0.5 * (c[0] + c[2]) + extra;
+        pin_sum += 1.0 - exp(-2.0 / var);
+        npred++;
+        st = push(out, cap, &p, err);
+    }
+    for (size_t f = 0; f < pb->nf; f++)
+        unmatched_found[f] = best.match_rec[f] < 0;
+
+    /* the fit */
+    dm_mf_fit *fit = &out->fit;
+    fit->rotation_deg = xf_rot(&best.t);
+    fit->scale = xf_scale(&best.t);
+    fit->dx_m = best.t.tx;
+    fit->dy_m = best.t.ty;
+    fit->matched = best.matched;
+    double ss = 0;
+    for (size_t f = 0; f < pb->nf; f++)
+        if (best.match_rec[f] >= 0)
+            ss += best.match_d[f] * best.match_d[f];
+    fit->rmse_m = best.matched ? sqrt(ss / (double)best.matched) : 0.0;
+    /* confidence: the chance the hypothesis is the right one, times the
+     * expected share of predictions within 2 m, lowered when few found
+     * mines fit the record or the transform is implausible */
+    double frac = npred ? pin_sum / (double)npred : 0.0;
+    double mfrac = pb->nf ? (double)best.matched / (double)pb->nf : 0.0;
+    double fit_f = fmin(1.0, fmax(0.0, (mfrac - 0.15) / 0.35));
+    double n_f = (double)best.matched / ((double)best.matched + 2.0);
+    double plaus = 1.0;
+    double drot = INFINITY;
+    for (int k = 0; k < pb->pri.n_rot; k++)
+        drot = fmin(drot, fabs(wrap180(fit->rotation_deg - pb->pri.rot_modes[k])));
+    double dsc = INFINITY;
+    for (int k = 0; k < pb->pri.n_s; k++)
+        dsc = fmin(dsc, fabs(fit->scale / pb->pri.s_modes[k] - 1.0));
+    if (drot > 20.0 || dsc > 0.15)
+        plaus = 0.3;
+    double conf = p_right * frac * fit_f * plaus;
+    /* calibrated on the generator: raw values of 0.5-0.75 were right about
+     * half the time */
+    conf = pow(fmax(conf, 0.0), CONF_POW);
+    (void)n_f;
+    fit->confidence = fmin(1.0, fmax(0.0, conf));
+    if (!isfinite(fit->confidence))
+        fit->confidence = 0.0;
+    free(row_match);
+    free(row_miss);
+    state_free(&cur);
+    state_free(&best);
+    return st;
+}
+
+dm_status dm_mf_predict(const dm_mf_record *rec, const double *found_xy, size_t n_found,
+                        dm_mf_prediction_set *out, dm_error *err)
+{
+    if (!out)
+        return dm_error_set(err, DM_EINVAL, "minefield prediction: no output given");
+    memset(out, 0, sizeof *out);
+    out->fit.scale = 1.0;
+    if (n_found && !found_xy)
+        return dm_error_set(err, DM_EINVAL, "minefield prediction: found mines missing");
+    if (n_found > 10000000)
+        return dm_error_set(err, DM_EINVAL, "minefield prediction: %zu found mines is too many",
+                            n_found);
+    for (size_t i = 0; i < 2 * n_found; i++)
+        if (!isfinite(found_xy[i]) || fabs(found_xy[i]) > 1e7)
+            return dm_error_set(err, DM_EINVAL,
+                                "found mine %zu: %s coordinate is not a finite number of metres "
+                                "within 10,000 km of the reference point",
+                                i / 2 + 1, i % 2 ? "y" : "x");
+    const pt *fp = (const pt *)found_xy;
+    pt *fcopy = malloc((n_found ? n_found : 1) * sizeof *fcopy);
+    bool *unmatched = malloc((n_found ? n_found : 1) * sizeof *unmatched);
+    if (!fcopy || !unmatched) {
+        free(fcopy);
+        free(unmatched);
+        return dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
+    }
+    for (size_t i = 0; i < n_found; i++) {
+        fcopy[i] = (pt){found_xy[2 * i], found_xy[2 * i + 1]};
+        unmatched[i] = true;
+    }
+    (void)fp;
+    hull cleared;
+    if (hull_build(&cleared, fcopy, n_found)) {
+        free(fcopy);
+        free(unmatched);
+        return dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
+    }
+    size_t cap = 0;
+    dm_status st = DM_OK;
+    if (rec) {
+        problem pb;
+        st = problem_init(&pb, rec, fcopy, n_found, err);
+        if (!st) {
+            if (n_found == 0 || pb.nr == 0)
+                st = predict_as_written(&pb, out, &cap, err);
+            else
+                st = predict_fitted(&pb, out, &cap, &cleared, unmatched, err);
+        }
+        problem_free(&pb);
+    }
+    /* jitter of the found rows: the record fit's, or a typical 0.35 m */
+    if (!st)
+        st = found_rows(fcopy, n_found, unmatched, &cleared,
+                        out->fit.matched ? fmax(out->fit.rmse_m, 0.2) : 0.35, out, &cap, err);
+    free(cleared.v);
+    free(fcopy);
+    free(unmatched);
+    if (st)
+        dm_mf_prediction_set_free(out);
+    if (st)
+        out->fit.scale = 1.0;
+    return st;
+}

@@ -1,0 +1,425 @@
+/* Minefield records in and out of the store (minefield_import.h). */
+#include "io/minefield_import.h"
+
+#include "core/buf.h"
+#include "io/gdal_util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <gdal.h>
+#include <math.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* True when id is a code of the kind: "MR-" and digits, fitting a code. */
+static bool is_kind_code(const char *id)
+{
+    const char *prefix = dm_kind_minefield_records.prefix;
+    size_t n = strlen(prefix);
+    if (strncmp(id, prefix, n) || id[n] != '-' || !id[n + 1] || strlen(id) >= DM_CODE_MAX)
+        return false;
+    for (const char *p = id + n + 1; *p; p++)
+        if (!isdigit((unsigned char)*p))
+            return false;
+    return true;
+}
+
+/* Reads a whole text file (at most DM_MF_MAX_INPUT bytes) into b. */
+static dm_status read_text(const char *path, dm_buf *b, dm_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return dm_error_set(err, DM_EIO, "cannot read %s: %s", path, strerror(errno));
+    dm_buf_init(b, (size_t)DM_MF_MAX_INPUT + 1);
+    char chunk[8192];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && !b->status)
+        dm_buf_append(b, chunk, n);
+    bool bad = ferror(f) != 0;
+    fclose(f);
+    if (bad) {
+        dm_buf_free(b);
+        return dm_error_set(err, DM_EIO, "cannot read %s", path);
+    }
+    if (b->status) {
+        dm_buf_free(b);
+        return dm_error_set(err, DM_EINVAL, "%s: the record is larger than %u MiB", path,
+                            DM_MF_MAX_INPUT >> 20);
+    }
+    if (!b->data)
+        dm_buf_puts(b, "");
+    return b->status ? dm_error_set(err, DM_ENOMEM, "out of memory") : DM_OK;
+}
+
+/* The lon/lat footprint of rec with margin_m, made with geo's handle. */
+static dm_status footprint(dm_geo *geo, const dm_mf_record *rec, double margin_m,
+                           GEOSGeometry **out, dm_error *err)
+{
+    dm_mf_layout lay;
+    dm_status st = dm_mf_layout_compute(rec, &lay, err);
+    if (st)
+        return st;
+    st = dm_mf_footprint(geo, rec, &lay, margin_m, out, err);
+    dm_mf_layout_free(&lay);
+    return st;
+}
+
+/* The approved or submitted hazard overlapping fp most (geodesic m²). */
+static dm_status link_hazard(dm_store *store, const GEOSGeometry *fp, char code[DM_CODE_MAX],
+                             dm_error *err)
+{
+    code[0] = '\0';
+    dm_geo *geo = dm_store_geo(store);
+    GEOSContextHandle_t h = dm_geo_handle(geo);
+    double minx, miny, maxx, maxy;
+    if (!GEOSGeom_getXMin_r(h, fp, &minx) || !GEOSGeom_getYMin_r(h, fp, &miny) ||
+        !GEOSGeom_getXMax_r(h, fp, &maxx) || !GEOSGeom_getYMax_r(h, fp, &maxy))
+        return dm_error_set(err, DM_EGEOM, "the record's footprint has no extent");
+    dm_query q = {.kind = &dm_kind_hazards,
+                  .include_drafts = true,
+                  .with_geometry = true,
+                  .keep_damaged = true,
+                  .has_bbox = true,
+                  .bbox = {minx, miny, maxx, maxy}};
+    dm_cursor *cur;
+    dm_status st = dm_store_query(store, &q, &cur, err);
+    if (st)
+        return st;
+    dm_record rec;
+    dm_record_init(&rec, &dm_kind_hazards);
+    double best = 0;
+    bool has;
+    while (!(st = dm_cursor_next(cur, &rec, &has, err)) && has) {
+        if (!rec.geom || (strcmp(rec.state, "approved") && strcmp(rec.state, "submitted")))
+            continue;
+        GEOSGeometry *x = GEOSIntersection_r(h, rec.geom, fp);
+        if (!x) {
+            /* an invalid stored polygon: its repaired form */
+            GEOSGeometry *v = dm_geo_make_valid_polygonal(geo, rec.geom);
+            if (v) {
+                x = GEOSIntersection_r(h, v, fp);
+                GEOSGeom_destroy_r(h, v);
+            }
+        }
+        double a = x ? dm_geo_area_m2(geo, x) : 0;
+        if (x)
+            GEOSGeom_destroy_r(h, x);
+        if (a > best) {
+            best = a;
+            snprintf(code, DM_CODE_MAX, "%s", rec.code);
+        }
+    }
+    dm_record_clear(&rec, geo);
+    dm_cursor_close(cur);
+    return st;
+}
+
+dm_status dm_mf_import(dm_store *store, const dm_import_opts *o, dm_import_result *res,
+                       dm_error *err)
+{
+    memset(res, 0, sizeof *res);
+    if (o->nmap)
+        return dm_error_set(err, DM_EINVAL,
+                            "--map %s: a minefield record file has no columns to map", o->map[0]);
+    const char *set_hazard = NULL;
+    for (size_t i = 0; i < o->nset; i++) {
+        if (strncmp(o->set[i], "hazard_code=", 12))
+            return dm_error_set(err, DM_EINVAL,
+                                "--set %s: minefield records take only --set hazard_code=CODE; "
+                                "the rest comes from the record",
+                                o->set[i]);
+        set_hazard = o->set[i] + 12;
+    }
+    dm_buf text;
+    dm_status st = read_text(o->path, &text, err);
+    if (st)
+        return st;
+    dm_mf_record mf;
+    st = dm_mf_record_parse(text.data, text.len, &mf, err);
+    if (st) {
+        dm_error_prefix(err, "%s", o->path);
+        dm_buf_free(&text);
+        return st;
+    }
+    res->rows = 1;
+    dm_geo *geo = dm_store_geo(store);
+    GEOSContextHandle_t h = dm_geo_handle(geo);
+    dm_record rec;
+    dm_record_init(&rec, &dm_kind_minefield_records);
+    snprintf(rec.state, sizeof rec.state, "%s", o->state ? o->state : "approved");
+    if (is_kind_code(mf.id))
+        snprintf(rec.code, sizeof rec.code, "%s", mf.id);
+    char hazard[DM_CODE_MAX] = "";
+    GEOSGeometry *fp = NULL;
+    st = footprint(geo, &mf, DM_MF_DEFAULT_MARGIN_M, &fp, err);
+    if (!st && mf.laid[0])
+        st = dm_record_set(&rec, "laid", mf.laid, err);
+    if (!st)
+        st = dm_record_set(&rec, "record_json", text.data, err);
+    if (!st) {
+        rec.geom = GEOSGeom_createPointFromXY_r(h, mf.ref_lon, mf.ref_lat);
+        rec.origin = strdup(base_name(o->path));
+        if (!rec.geom || !rec.origin)
+            st = dm_error_set(err, DM_ENOMEM, "out of memory");
+    }
+    if (!st)
+        st = dm_store_begin(store, err);
+    bool in_tx = st == DM_OK;
+    if (!st && set_hazard && *set_hazard) {
+        dm_record hz;
+        dm_record_init(&hz, &dm_kind_hazards);
+        st = dm_store_get(store, &dm_kind_hazards, set_hazard, &hz, err);
+        if (st == DM_ENOTFOUND)
+            st = dm_error_set(err, DM_EINVAL, "--set hazard_code=%s: no such hazardous area",
+                              set_hazard);
+        dm_record_clear(&hz, geo);
+        snprintf(hazard, sizeof hazard, "%s", set_hazard);
+    } else if (!st) {
+        st = link_hazard(store, fp, hazard, err);
+        if (!st && !hazard[0] && o->warn) {
+            char msg[300];
+            snprintf(msg, sizeof msg,
+                     "%s: no hazardous area (approved or submitted) overlaps the record's "
+                     "footprint; hazard_code left empty",
+                     base_name(o->path));
+            o->warn(msg, o->ctx);
+        }
+    }
+    if (!st && hazard[0])
+        st = dm_record_set(&rec, "hazard_code", hazard, err);
+    if (!st) {
+        st = dm_store_insert(store, &rec, o->who, err);
+        if (st == DM_ECONFLICT)
+            dm_error_set(err, DM_ECONFLICT,
+                         "%s: a minefield record %s is already in the database; give the "
+                         "record another id (or none, to have one assigned)",
+                         o->path, rec.code);
+    }
+    if (!st)
+        st = dm_store_commit(store, err);
+    else if (in_tx)
+        dm_store_rollback(store);
+    if (!st)
+        res->imported = 1;
+    if (fp)
+        GEOSGeom_destroy_r(h, fp);
+    dm_record_clear(&rec, geo);
+    dm_mf_record_free(&mf);
+    dm_buf_free(&text);
+    return st;
+}
+
+dm_status dm_mf_stored_record(dm_store *store, const char *code, dm_mf_record *out, dm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    dm_record rec;
+    dm_record_init(&rec, &dm_kind_minefield_records);
+    dm_status st = dm_store_get(store, &dm_kind_minefield_records, code, &rec, err);
+    if (st == DM_ENOTFOUND)
+        st = dm_error_set(err, DM_ENOTFOUND, "no minefield record %s in the database", code);
+    if (!st) {
+        const char *json = dm_record_get(&rec, "record_json");
+        if (!json || !*json)
+            st = dm_error_set(err, DM_EINVAL, "minefield record %s has no record_json", code);
+        else if ((st = dm_mf_record_parse(json, strlen(json), out, err)))
+            dm_error_prefix(err, "minefield record %s", code);
+    }
+    dm_record_clear(&rec, dm_store_geo(store));
+    return st;
+}
+
+/* A growing list of lon/lat pairs. */
+typedef struct points {
+    double *xy;
+    size_t n, cap;
+} points;
+
+static bool points_add(points *p, double x, double y)
+{
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? 2 * p->cap : 64;
+        double *xy = realloc(p->xy, 2 * cap * sizeof *xy);
+        if (!xy)
+            return false;
+        p->xy = xy;
+        p->cap = cap;
+    }
+    p->xy[2 * p->n] = x;
+    p->xy[2 * p->n + 1] = y;
+    p->n++;
+    return true;
+}
+
+dm_status dm_mf_found_stored(dm_store *store, const dm_mf_record *rec, double within_m,
+                             double **lonlat, size_t *n, dm_error *err)
+{
+    *lonlat = NULL;
+    *n = 0;
+    if (!(within_m >= 0) || !isfinite(within_m))
+        return dm_error_set(err, DM_EINVAL, "the search distance must be 0 or more metres");
+    dm_geo *geo = dm_store_geo(store);
+    GEOSContextHandle_t h = dm_geo_handle(geo);
+    /* the footprint with margin + within in one buffer: the same shape */
+    GEOSGeometry *area = NULL;
+    dm_status st = footprint(geo, rec, DM_MF_DEFAULT_MARGIN_M + within_m, &area, err);
+    if (st)
+        return st;
+    double minx, miny, maxx, maxy;
+    GEOSGeom_getXMin_r(h, area, &minx);
+    GEOSGeom_getYMin_r(h, area, &miny);
+    GEOSGeom_getXMax_r(h, area, &maxx);
+    GEOSGeom_getYMax_r(h, area, &maxy);
+    const GEOSPreparedGeometry *pa = GEOSPrepare_r(h, area);
+    dm_query q = {.kind = &dm_kind_eo_items,
+                  .include_drafts = false,
+                  .with_geometry = true,
+                  .keep_damaged = true,
+                  .has_bbox = true,
+                  .bbox = {minx, miny, maxx, maxy}};
+    dm_cursor *cur = NULL;
+    if (!pa)
+        st = dm_error_set(err, DM_EGEOM, "%s", dm_geo_last_error(geo));
+    else
+        st = dm_store_query(store, &q, &cur, err);
+    points p = {0};
+    dm_record r;
+    dm_record_init(&r, &dm_kind_eo_items);
+    bool has = false;
+    while (!st && !(st = dm_cursor_next(cur, &r, &has, err)) && has) {
+        const char *cat = dm_record_get(&r, "category");
+        if (!r.geom || !cat || (strcmp(cat, "AP") && strcmp(cat, "AT")))
+            continue;
+        if (GEOSGeomTypeId_r(h, r.geom) != GEOS_POINT || GEOSisEmpty_r(h, r.geom))
+            continue;
+        if (GEOSPreparedIntersects_r(h, pa, r.geom) != 1)
+            continue;
+        double x, y;
+        if (!GEOSGeomGetX_r(h, r.geom, &x) || !GEOSGeomGetY_r(h, r.geom, &y))
+            continue;
+        if (!points_add(&p, x, y))
+            st = dm_error_set(err, DM_ENOMEM, "out of memory");
+    }
+    dm_record_clear(&r, geo);
+    if (cur)
+        dm_cursor_close(cur);
+    if (pa)
+        GEOSPreparedGeom_destroy_r(h, pa);
+    GEOSGeom_destroy_r(h, area);
+    if (st) {
+        free(p.xy);
+        return st;
+    }
+    *lonlat = p.xy;
+    *n = p.n;
+    return DM_OK;
+}
+
+/* The conversion of the layer's coordinates to WGS 84 lon/lat (NULL when
+ * they are that already or the layer says nothing). */
+static dm_status make_transform(OGRLayerH layer, OGRCoordinateTransformationH *ct, dm_error *err)
+{
+    *ct = NULL;
+    OGRSpatialReferenceH src = OGR_L_GetSpatialRef(layer);
+    if (!src)
+        return DM_OK;
+    const char *auth = OSRGetAuthorityName(src, NULL), *code = OSRGetAuthorityCode(src, NULL);
+    if (auth && code &&
+        ((!strcmp(auth, "EPSG") && !strcmp(code, "4326")) ||
+         (!strcmp(auth, "OGC") && !strcmp(code, "CRS84"))))
+        return DM_OK;
+    OGRSpatialReferenceH wgs84 = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(wgs84, 4326);
+    OSRSetAxisMappingStrategy(wgs84, OAMS_TRADITIONAL_GIS_ORDER);
+    dm_status st = DM_OK;
+    if (!OSRIsSame(src, wgs84)) {
+        OGRSpatialReferenceH s2 = OSRClone(src);
+        OSRSetAxisMappingStrategy(s2, OAMS_TRADITIONAL_GIS_ORDER);
+        dm_gdal_capture_push();
+        *ct = OCTNewCoordinateTransformation(s2, wgs84);
+        dm_gdal_capture_pop();
+        OSRDestroySpatialReference(s2);
+        if (!*ct)
+            st = dm_error_set(err, DM_EINVAL,
+                              "the file's coordinate system cannot be converted to WGS 84: %s",
+                              dm_gdal_last_error());
+    }
+    OSRDestroySpatialReference(wgs84);
+    return st;
+}
+
+dm_status dm_mf_found_read(const char *path, const char *layer_name, double **lonlat, size_t *n,
+                           dm_error *err)
+{
+    *lonlat = NULL;
+    *n = 0;
+    if (access(path, R_OK) != 0)
+        return dm_error_set(err, DM_EIO, "cannot read %s: %s", path, strerror(errno));
+    dm_gdal_init();
+    dm_gdal_capture_push();
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    dm_gdal_capture_pop();
+    if (!ds)
+        return dm_error_set(err, DM_EFORMAT, "%s could not be read as geodata%s%s", path,
+                            *dm_gdal_last_error() ? ": " : "", dm_gdal_last_error());
+    OGRLayerH layer = layer_name
+                          ? GDALDatasetGetLayerByName(ds, layer_name)
+                          : (GDALDatasetGetLayerCount(ds) ? GDALDatasetGetLayer(ds, 0) : NULL);
+    if (!layer) {
+        GDALClose(ds);
+        return layer_name
+                   ? dm_error_set(err, DM_ENOTFOUND, "%s has no layer '%s'", path, layer_name)
+                   : dm_error_set(err, DM_EFORMAT, "%s has no layers", path);
+    }
+    OGRCoordinateTransformationH ct = NULL;
+    dm_status st = make_transform(layer, &ct, err);
+    points p = {0};
+    OGR_L_ResetReading(layer);
+    OGRFeatureH f;
+    int64_t row = 0;
+    while (!st && (f = OGR_L_GetNextFeature(layer))) {
+        row++;
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        if (!g || OGR_G_IsEmpty(g)) {
+            st = dm_error_set(err, DM_EINVAL,
+                              "%s: feature %lld has no geometry; found mines are "
+                              "points",
+                              path, (long long)row);
+        } else if (wkbFlatten(OGR_G_GetGeometryType(g)) != wkbPoint) {
+            st = dm_error_set(err, DM_EINVAL, "%s: feature %lld is a %s, not a point", path,
+                              (long long)row, OGR_G_GetGeometryName(g));
+        } else {
+            double x = OGR_G_GetX(g, 0), y = OGR_G_GetY(g, 0), z = 0;
+            if (ct && !OCTTransform(ct, 1, &x, &y, &z))
+                st = dm_error_set(err, DM_EINVAL, "%s: feature %lld cannot be converted to WGS 84",
+                                  path, (long long)row);
+            else if (!isfinite(x) || !isfinite(y) || x < -180 || x > 180 || y < -90 || y > 90)
+                st = dm_error_set(err, DM_EINVAL,
+                                  "%s: feature %lld: %g, %g is not a longitude and latitude", path,
+                                  (long long)row, x, y);
+            else if (!points_add(&p, x, y))
+                st = dm_error_set(err, DM_ENOMEM, "out of memory");
+        }
+        OGR_F_Destroy(f);
+    }
+    if (ct)
+        OCTDestroyCoordinateTransformation(ct);
+    GDALClose(ds);
+    if (st) {
+        free(p.xy);
+        return st;
+    }
+    *lonlat = p.xy;
+    *n = p.n;
+    return DM_OK;
+}

@@ -1,0 +1,54 @@
+/* Minefield records in and out of the store (analysis/minefield.h for the
+ * record itself):
+ *
+ * - import of a record file (JSON, DESIGN.md "Minefield record v1") as one
+ *   minefield-records record: dm_import() hands records of that kind here.
+ *   The record is validated with dm_mf_record_parse; a bad record changes
+ *   nothing. Its code is the record's "id" when that is a code of the kind
+ *   (MR- and digits), else the store assigns one; record_json is the file's
+ *   text; laid is the record's date; the geometry is the reference point;
+ *   hazard_code is the hazardous area (approved or submitted; not draft or
+ *   rejected) whose polygon overlaps the record's footprint (rows and
+ *   scattered mines buffered by DM_MF_DEFAULT_MARGIN_M) most, by geodesic
+ *   area, ties to the one stored first; empty (with a warning) when none
+ *   overlaps. `--set hazard_code=HA-...` gives it instead.
+ * - the found mines around a stored record: EO items (approved) of category
+ *   AP or AT whose point lies in the record's footprint buffered by a
+ *   distance;
+ * - the found mines of a vector file (any format GDAL reads; points only).
+ *
+ * Positions are lon/lat degrees (WGS 84) as x,y pairs.
+ */
+#ifndef DM_IO_MINEFIELD_IMPORT_H
+#define DM_IO_MINEFIELD_IMPORT_H
+
+#include "analysis/minefield.h"
+#include "io/import.h"
+#include "store/store.h"
+
+/* Imports the record file o->path (o->kind is dm_kind_minefield_records)
+ * in one transaction: res->rows and res->imported are 1 on success; on
+ * failure nothing is stored. Honours o->state, o->who, o->warn and `--set
+ * hazard_code=`; other --set or --map targets are DM_EINVAL. */
+dm_status dm_mf_import(dm_store *store, const dm_import_opts *o, dm_import_result *res,
+                       dm_error *err);
+
+/* Reads the stored minefield record `code` and parses its record_json.
+ * *out owned by the caller (dm_mf_record_free). DM_ENOTFOUND when absent. */
+dm_status dm_mf_stored_record(dm_store *store, const char *code, dm_mf_record *out, dm_error *err);
+
+/* The found mines for rec: approved EO items of category AP or AT whose
+ * point is in rec's footprint (DM_MF_DEFAULT_MARGIN_M) buffered by
+ * within_m metres (>= 0). *lonlat (2 doubles per mine, malloc'd, the caller
+ * frees it; NULL when none) and *n. */
+dm_status dm_mf_found_stored(dm_store *store, const dm_mf_record *rec, double within_m,
+                             double **lonlat, size_t *n, dm_error *err);
+
+/* Reads the points of a vector file (layer NULL: the first layer),
+ * converted to WGS 84 lon/lat. A feature that is not a point (or has no
+ * geometry) is DM_EINVAL naming its 1-based feature number. *lonlat
+ * malloc'd (the caller frees it; NULL when none) and *n. */
+dm_status dm_mf_found_read(const char *path, const char *layer, double **lonlat, size_t *n,
+                           dm_error *err);
+
+#endif

@@ -1,0 +1,404 @@
+/* Minefield record layout, fit and prediction (analysis/minefield_fit.c,
+ * minefield_layout.c) and the scenario generator. Records are built in
+ * memory: no JSON parser needed. */
+#include "analysis/minefield.h"
+#include "analysis/minefield_scenario.h"
+#include "harness.h"
+
+#include <stdint.h>
+
+static dm_mf_leg legs_a[1] = {{90.0, 40.0}};
+static dm_mf_leg legs_b[2] = {{0.0, 10.0}, {90.0, 10.0}};
+
+/* one straight row of 5 mines east from (0, 100), one bent row of 5 mines
+ * (north then east) and one scattered mine */
+static void simple_record(dm_mf_record *rec, dm_mf_row rows[2], dm_mf_scattered *sc)
+{
+    memset(rec, 0, sizeof *rec);
+    memset(rows, 0, 2 * sizeof *rows);
+    memset(sc, 0, sizeof *sc);
+    snprintf(rec->id, sizeof rec->id, "MR-T");
+    rec->bearing_ref = DM_MF_GRID;
+    rec->unit = DM_MF_METRES;
+    rec->pace_m = 0.75;
+    snprintf(rows[0].id, sizeof rows[0].id, "A");
+    rows[0].count = 5;
+    rows[0].start = (dm_mf_leg){0.0, 100.0};
+    rows[0].legs = legs_a;
+    rows[0].n_legs = 1;
+    snprintf(rows[1].id, sizeof rows[1].id, "B");
+    rows[1].count = 5;
+    rows[1].start = (dm_mf_leg){180.0, 50.0};
+    rows[1].legs = legs_b;
+    rows[1].n_legs = 2;
+    snprintf(sc->id, sizeof sc->id, "S1");
+    sc->at = (dm_mf_leg){270.0, 20.0};
+    rec->rows = rows;
+    rec->n_rows = 2;
+    rec->mines = sc;
+    rec->n_mines = 1;
+}
+
+TEST(layout_geometry)
+{
+    dm_mf_record rec;
+    dm_mf_row rows[2];
+    dm_mf_scattered sc;
+    simple_record(&rec, rows, &sc);
+    dm_mf_layout lay;
+    dm_error err;
+    CHECK_EQ_INT(dm_mf_layout_compute(&rec, &lay, &err), DM_OK);
+    CHECK_EQ_INT(lay.n_mines, 11);
+    CHECK_EQ_INT(lay.n_rows, 2);
+    /* row A: (0,100) .. (40,100) every 10 m */
+    CHECK(fabs(lay.mines[0].x) < 1e-9 && fabs(lay.mines[0].y - 100.0) < 1e-9);
+    CHECK(fabs(lay.mines[4].x - 40.0) < 1e-9 && fabs(lay.mines[4].y - 100.0) < 1e-9);
+    CHECK(fabs(lay.mines[2].x - 20.0) < 1e-9);
+    CHECK_EQ_INT(lay.mines[4].row, 0);
+    CHECK_EQ_INT(lay.mines[4].index, 5);
+    /* row B: start (0,-50), turning point (0,-40), end (10,-40): 20 m, 5 m apart;
+     * the third mine sits on the turning point */
+    CHECK(fabs(lay.mines[5].y + 50.0) < 1e-9);
+    CHECK(fabs(lay.mines[7].x) < 1e-9 && fabs(lay.mines[7].y + 40.0) < 1e-9);
+    CHECK(fabs(lay.mines[8].x - 5.0) < 1e-9 && fabs(lay.mines[8].y + 40.0) < 1e-9);
+    CHECK(fabs(lay.mines[9].x - 10.0) < 1e-9);
+    CHECK_EQ_INT(lay.row_first[1] - lay.row_first[0], 2);
+    CHECK_EQ_INT(lay.row_first[2] - lay.row_first[1], 3);
+    CHECK(fabs(lay.verts[2 * lay.row_first[1] + 3] + 40.0) < 1e-9);
+    /* scattered: 20 m west */
+    CHECK(fabs(lay.mines[10].x + 20.0) < 1e-9 && fabs(lay.mines[10].y) < 1e-9);
+    CHECK_EQ_INT(lay.mines[10].row, -1);
+    CHECK_EQ_INT(lay.mines[10].index, 1);
+    dm_mf_layout_free(&lay);
+
+    /* spacing instead of count: every 15 m of 40, the last no further */
+    rows[0].count = 0;
+    rows[0].spacing = 15.0;
+    CHECK_EQ_INT(dm_mf_layout_compute(&rec, &lay, &err), DM_OK);
+    CHECK_EQ_INT(lay.n_mines, 3 + 5 + 1);
+    CHECK(fabs(lay.mines[2].x - 30.0) < 1e-9);
+    dm_mf_layout_free(&lay);
+
+    /* paces and magnetic bearings with declination */
+    rows[0].count = 5;
+    rows[0].spacing = 0;
+    rec.unit = DM_MF_PACES;
+    rec.pace_m = 0.8;
+    rec.bearing_ref = DM_MF_MAGNETIC;
+    rec.declination_deg = 10.0;
+    CHECK_EQ_INT(dm_mf_layout_compute(&rec, &lay, &err), DM_OK);
+    double b = 10.0 * M_PI / 180.0;
+    CHECK(fabs(lay.mines[0].x - 80.0 * sin(b)) < 1e-9);
+    CHECK(fabs(lay.mines[0].y - 80.0 * cos(b)) < 1e-9);
+    double len = hypot(lay.mines[4].x - lay.mines[0].x, lay.mines[4].y - lay.mines[0].y);
+    CHECK(fabs(len - 32.0) < 1e-9);
+    dm_mf_layout_free(&lay);
+
+    /* bad numbers */
+    rows[0].start.distance = NAN;
+    CHECK_EQ_INT(dm_mf_layout_compute(&rec, &lay, &err), DM_EINVAL);
+    CHECK(strstr(err.msg, "rows[0]") != NULL);
+    CHECK_EQ_INT(lay.n_mines, 0);
+    CHECK_EQ_INT(dm_mf_layout_compute(NULL, &lay, &err), DM_EINVAL);
+}
+
+TEST(record_as_written)
+{
+    dm_mf_record rec;
+    dm_mf_row rows[2];
+    dm_mf_scattered sc;
+    simple_record(&rec, rows, &sc);
+    dm_mf_prediction_set ps;
+    dm_error err;
+    CHECK_EQ_INT(dm_mf_predict(&rec, NULL, 0, &ps, &err), DM_OK);
+    CHECK_EQ_INT(ps.n, 11);
+    CHECK(ps.fit.confidence == 0.0);
+    CHECK(ps.fit.scale == 1.0);
+    CHECK_EQ_INT(ps.fit.matched, 0);
+    /* typical record errors are tens to hundreds of metres */
+    for (size_t i = 0; i < ps.n; i++)
+        CHECK(ps.items[i].radius_m > 20.0 && ps.items[i].radius_m < 2000.0);
+    CHECK(fabs(ps.items[0].y - 100.0) < 1e-9);
+    CHECK_EQ_INT(ps.items[10].row, -1);
+    dm_mf_prediction_set_free(&ps);
+}
+
+/* the noise-free scenario: jitter 0, no clutter, nothing moved or missing */
+TEST(exact_recovery)
+{
+    int good = 0, n = 0;
+    for (uint64_t seed = 1; seed <= 10; seed++) {
+        dm_mf_scenario sc;
+        dm_mf_scenario_opts o = {0.3, 0, true};
+        dm_error err;
+        CHECK_EQ_INT(dm_mf_scenario_generate(seed, &o, &sc, &err), DM_OK);
+        dm_mf_prediction_set ps;
+        CHECK_EQ_INT(dm_mf_predict(&sc.rec, sc.found_xy, sc.n_found, &ps, &err), DM_OK);
+        n++;
+        double worst = 0;
+        for (size_t i = 0; i < ps.n; i++) {
+            /* the same mine in the truth */
+            for (size_t t = 0; t < sc.n_truth; t++)
+                if (sc.truth[t].row == ps.items[i].row && sc.truth[t].index == ps.items[i].index)
+                    worst = fmax(
+                        worst, hypot(ps.items[i].x - sc.truth[t].x, ps.items[i].y - sc.truth[t].y));
+        }
+        if (worst < 0.05 && fabs(ps.fit.rotation_deg - sc.rotation_deg) < 0.01 &&
+            fabs(ps.fit.scale - sc.scale) < 1e-4 && ps.fit.matched == sc.n_found)
+            good++;
+        dm_mf_prediction_set_free(&ps);
+        dm_mf_scenario_free(&sc);
+    }
+    /* a regular field can be ambiguous by one spacing when no row end is
+     * found; most are recovered exactly */
+    CHECK(good >= 8);
+    if (good < 8)
+        fprintf(stderr, "  exact recovery in %d of %d\n", good, n);
+}
+
+/* A hand-made field: 4 rows of 30 mines 4 m apart, 12 m between rows,
+ * turned 5 degrees, scaled 0.97, shifted (37, -52) m; the first 8 mines of
+ * every row found, plus clutter. */
+static void grid_record(dm_mf_record *rec, dm_mf_row rows[4], dm_mf_leg legs[4])
+{
+    memset(rec, 0, sizeof *rec);
+    rec->bearing_ref = DM_MF_GRID;
+    rec->unit = DM_MF_METRES;
+    rec->pace_m = 0.75;
+    for (int r = 0; r < 4; r++) {
+        memset(&rows[r], 0, sizeof rows[r]);
+        snprintf(rows[r].id, sizeof rows[r].id, "%c", 'A' + r);
+        rows[r].count = 30;
+        double sx = 50.0, sy = 80.0 + 12.0 * r;
+        rows[r].start = (dm_mf_leg){atan2(sx, sy) * 180.0 / M_PI, hypot(sx, sy)};
+        legs[r] = (dm_mf_leg){90.0, 116.0};
+        rows[r].legs = &legs[r];
+        rows[r].n_legs = 1;
+    }
+    rec->rows = rows;
+    rec->n_rows = 4;
+}
+
+static void apply(double x, double y, double *ox, double *oy)
+{
+    double th = 5.0 * M_PI / 180.0, s = 0.97;
+    *ox = 37.0 + s * (cos(th) * x + sin(th) * y);
+    *oy = -52.0 + s * (-sin(th) * x + cos(th) * y);
+}
+
+TEST(clutter_and_found_not_predicted)
+{
+    dm_mf_record rec;
+    dm_mf_row rows[4];
+    dm_mf_leg legs[4];
+    grid_record(&rec, rows, legs);
+    dm_mf_layout lay;
+    dm_error err;
+    CHECK_EQ_INT(dm_mf_layout_compute(&rec, &lay, &err), DM_OK);
+    double found[2 * 60];
+    size_t nf = 0;
+    uint64_t z = 12345;
+    for (size_t i = 0; i < lay.n_mines; i++)
+        if (lay.mines[i].index <= 8) {
+            apply(lay.mines[i].x, lay.mines[i].y, &found[2 * nf], &found[2 * nf + 1]);
+            /* a little jitter, deterministic */
+            z = z * 6364136223846793005ull + 1442695040888963407ull;
+            found[2 * nf] += ((double)(z >> 40) / 16777216.0 - 0.5) * 0.4;
+            found[2 * nf + 1] += ((double)((z >> 16) & 0xFFFFFF) / 16777216.0 - 0.5) * 0.4;
+            nf++;
+        }
+    /* 10 clutter items in the cleared strip */
+    for (int k = 0; k < 10; k++) {
+        z = z * 6364136223846793005ull + 1442695040888963407ull;
+        double x = 50.0 + 28.0 * (double)(z >> 40) / 16777216.0;
+        double y = 78.0 + 40.0 * (double)((z >> 16) & 0xFFFFFF) / 16777216.0;
+        apply(x, y, &found[2 * nf], &found[2 * nf + 1]);
+        nf++;
+    }
+    dm_mf_prediction_set ps;
+    CHECK_EQ_INT(dm_mf_predict(&rec, found, nf, &ps, &err), DM_OK);
+    CHECK(fabs(ps.fit.rotation_deg - 5.0) < 0.5);
+    CHECK(fabs(ps.fit.scale - 0.97) < 0.01);
+    CHECK(ps.fit.matched >= 30);
+    CHECK(ps.fit.confidence > 0.3);
+    size_t from_record = 0, within = 0;
+    for (size_t i = 0; i < ps.n; i++) {
+        if (ps.items[i].from_found_rows)
+            continue;
+        from_record++;
+        CHECK(ps.items[i].index > 8); /* found mines are not predicted again */
+        CHECK(ps.items[i].row >= 0 && ps.items[i].row < 4);
+        long k = -1;
+        for (size_t j = 0; j < lay.n_mines; j++)
+            if (lay.mines[j].row == ps.items[i].row && lay.mines[j].index == ps.items[i].index)
+                k = (long)j;
+        CHECK(k >= 0);
+        if (k < 0)
+            continue;
+        double tx, ty;
+        apply(lay.mines[k].x, lay.mines[k].y, &tx, &ty);
+        within += hypot(tx - ps.items[i].x, ty - ps.items[i].y) <= ps.items[i].radius_m;
+    }
+    CHECK_EQ_INT(from_record, 4 * 22);
+    CHECK(within >= from_record * 9 / 10);
+    dm_mf_prediction_set_free(&ps);
+    dm_mf_layout_free(&lay);
+}
+
+TEST(rows_from_found)
+{
+    /* one straight row of 8 found mines 3 m apart, bearing 60 degrees, and
+     * scattered clutter: no record */
+    double found[2 * 12];
+    size_t nf = 0;
+    double b = 60.0 * M_PI / 180.0;
+    for (int k = 0; k < 8; k++) {
+        found[2 * nf] = 100.0 + 3.0 * k * sin(b) + (k % 2 ? 0.1 : -0.1);
+        found[2 * nf + 1] = 200.0 + 3.0 * k * cos(b);
+        nf++;
+    }
+    /* clutter on the cleared side, behind the row's start */
+    double clutter[8] = {92, 190, 85, 205, 95, 185, 80, 195};
+    for (int k = 0; k < 4; k++) {
+        found[2 * nf] = clutter[2 * k];
+        found[2 * nf + 1] = clutter[2 * k + 1];
+        nf++;
+    }
+    dm_mf_prediction_set ps;
+    dm_error err;
+    CHECK_EQ_INT(dm_mf_predict(NULL, found, nf, &ps, &err), DM_OK);
+    CHECK(ps.n >= 4);
+    size_t on_line = 0;
+    for (size_t i = 0; i < ps.n; i++) {
+        CHECK(ps.items[i].from_found_rows);
+        CHECK_EQ_INT(ps.items[i].row, -2);
+        CHECK(ps.items[i].index >= 1);
+        /* on the row's line, at a multiple of 3 m from its first mine */
+        double dx = ps.items[i].x - 100.0, dy = ps.items[i].y - 200.0;
+        double along = dx * sin(b) + dy * cos(b), across = -dx * cos(b) + dy * sin(b);
+        double k = along / 3.0;
+        if (fabs(across) < 0.5 && fabs(k - round(k)) < 0.1 && (k < -0.5 || k > 7.5))
+            on_line++;
+        CHECK(ps.items[i].radius_m > 0.5 && ps.items[i].radius_m < 20.0);
+    }
+    CHECK_EQ_INT(on_line, ps.n);
+    dm_mf_prediction_set_free(&ps);
+}
+
+/* About 95% of true positions within the radius, over seeded scenarios
+ * where the fit holds (confidence >= 0.5), and the record as written. */
+TEST(radius_coverage)
+{
+    long in = 0, total = 0, in0 = 0, total0 = 0;
+    for (uint64_t seed = 100; seed < 200; seed++) {
+        dm_mf_scenario sc;
+        dm_mf_scenario_opts o = {0.1 + 0.003 * (double)(seed - 100), 0, false};
+        dm_error err;
+        CHECK_EQ_INT(dm_mf_scenario_generate(seed, &o, &sc, &err), DM_OK);
+        dm_mf_prediction_set ps, p0;
+        CHECK_EQ_INT(dm_mf_predict(&sc.rec, sc.found_xy, sc.n_found, &ps, &err), DM_OK);
+        CHECK_EQ_INT(dm_mf_predict(&sc.rec, NULL, 0, &p0, &err), DM_OK);
+        for (int w = 0; w < 2; w++) {
+            const dm_mf_prediction_set *s = w ? &p0 : &ps;
+            if (!w && ps.fit.confidence < 0.5)
+                continue;
+            for (size_t i = 0; i < s->n; i++) {
+                if (s->items[i].from_found_rows)
+                    continue;
+                for (size_t t = 0; t < sc.n_truth; t++)
+                    if (!sc.truth[t].found && sc.truth[t].row == s->items[i].row &&
+                        sc.truth[t].index == s->items[i].index) {
+                        bool inside = hypot(s->items[i].x - sc.truth[t].x,
+                                            s->items[i].y - sc.truth[t].y) <= s->items[i].radius_m;
+                        if (w) {
+                            in0 += inside;
+                            total0++;
+                        } else {
+                            in += inside;
+                            total++;
+                        }
+                        break;
+                    }
+            }
+        }
+        dm_mf_prediction_set_free(&ps);
+        dm_mf_prediction_set_free(&p0);
+        dm_mf_scenario_free(&sc);
+    }
+    double cov = total ? (double)in / (double)total : 0, cov0 = (double)in0 / (double)total0;
+    printf("  coverage: fitted %.3f (%ld), as written %.3f (%ld)\n", cov, total, cov0, total0);
+    CHECK(total > 1000);
+    CHECK(cov >= 0.85 && cov <= 0.995);
+    CHECK(cov0 >= 0.85 && cov0 <= 0.995);
+}
+
+TEST(bad_input)
+{
+    dm_mf_record rec;
+    dm_mf_row rows[2];
+    dm_mf_scattered sc;
+    simple_record(&rec, rows, &sc);
+    dm_mf_prediction_set ps;
+    dm_error err;
+    double bad[4] = {1.0, NAN, 3.0, 4.0};
+    CHECK_EQ_INT(dm_mf_predict(&rec, bad, 2, &ps, &err), DM_EINVAL);
+    CHECK(strstr(err.msg, "found mine 1") != NULL);
+    CHECK_EQ_INT(ps.n, 0);
+    double inf[2] = {INFINITY, 0};
+    CHECK_EQ_INT(dm_mf_predict(&rec, inf, 1, &ps, &err), DM_EINVAL);
+    double huge[2] = {1e300, 0};
+    CHECK_EQ_INT(dm_mf_predict(&rec, huge, 1, &ps, &err), DM_EINVAL);
+    CHECK_EQ_INT(dm_mf_predict(&rec, NULL, 3, &ps, &err), DM_EINVAL);
+    CHECK_EQ_INT(dm_mf_predict(&rec, NULL, 0, NULL, &err), DM_EINVAL);
+    /* no record and nothing found: nothing to predict */
+    CHECK_EQ_INT(dm_mf_predict(NULL, NULL, 0, &ps, &err), DM_OK);
+    CHECK_EQ_INT(ps.n, 0);
+    dm_mf_prediction_set_free(&ps);
+    /* empty record, some found */
+    dm_mf_record empty;
+    memset(&empty, 0, sizeof empty);
+    empty.pace_m = 0.75;
+    double one[2] = {5, 5};
+    CHECK_EQ_INT(dm_mf_predict(&empty, one, 1, &ps, &err), DM_OK);
+    dm_mf_prediction_set_free(&ps);
+    /* all found at one point, and one found mine */
+    double same[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+    CHECK_EQ_INT(dm_mf_predict(&rec, same, 4, &ps, &err), DM_OK);
+    for (size_t i = 0; i < ps.n; i++)
+        CHECK(isfinite(ps.items[i].x) && isfinite(ps.items[i].radius_m));
+    CHECK(ps.fit.confidence >= 0 && ps.fit.confidence <= 1);
+    dm_mf_prediction_set_free(&ps);
+    CHECK_EQ_INT(dm_mf_predict(&rec, one, 1, &ps, &err), DM_OK);
+    CHECK(ps.fit.confidence < 0.5);
+    dm_mf_prediction_set_free(&ps);
+    /* a record with a NaN bearing */
+    rows[1].legs[0].bearing_deg = NAN;
+    CHECK_EQ_INT(dm_mf_predict(&rec, one, 1, &ps, &err), DM_EINVAL);
+    rows[1].legs[0].bearing_deg = 0.0;
+    /* the generator rejects nonsense */
+    dm_mf_scenario s;
+    dm_mf_scenario_opts o = {1.5, 0, false};
+    CHECK_EQ_INT(dm_mf_scenario_generate(1, &o, &s, &err), DM_EINVAL);
+}
+
+TEST(scenario_deterministic)
+{
+    dm_mf_scenario a, b;
+    dm_mf_scenario_opts o = {0.2, 0, false};
+    dm_error err;
+    CHECK_EQ_INT(dm_mf_scenario_generate(42, &o, &a, &err), DM_OK);
+    CHECK_EQ_INT(dm_mf_scenario_generate(42, &o, &b, &err), DM_OK);
+    CHECK_EQ_INT(a.n_found, b.n_found);
+    CHECK_EQ_INT(a.n_truth, b.n_truth);
+    CHECK(a.n_found > 0 && !memcmp(a.found_xy, b.found_xy, 2 * a.n_found * sizeof(double)));
+    CHECK(a.rotation_deg == b.rotation_deg && a.dx_m == b.dx_m);
+    /* found mines lie on the cleared side */
+    for (size_t f = 0; f < a.n_found; f++)
+        CHECK(a.clear_ux * a.found_xy[2 * f] + a.clear_uy * a.found_xy[2 * f + 1] <=
+              a.clear_c + 1e-9);
+    dm_mf_scenario_free(&a);
+    dm_mf_scenario_free(&b);
+}
+
+RUN(T(layout_geometry), T(record_as_written), T(exact_recovery), T(clutter_and_found_not_predicted),
+    T(rows_from_found), T(radius_coverage), T(bad_input), T(scenario_deterministic))

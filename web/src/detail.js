@@ -1,0 +1,157 @@
+// The side panel of the map: one record (its properties and its history),
+// with the editor's actions on it.
+
+import { request, get, session, can } from './api.js';
+import { h, clear, toast } from './dom.js';
+import { t, tOr } from './i18n.js';
+import { showSelected, zoomTo, layerTitle, refresh } from './map.js';
+import { openForm } from './form.js';
+
+let panel;
+
+export function initDetail(el) {
+  panel = el;
+}
+
+export function closePanel() {
+  panel.hidden = true;
+  clear(panel);
+  showSelected(null);
+  document.body.classList.remove('panel-open');
+}
+
+export function openPanel(...children) {
+  clear(panel).append(...children.filter((c) => c != null && c !== false));
+  panel.hidden = false;
+  document.body.classList.add('panel-open');
+  panel.scrollTop = 0;
+}
+
+function closeButton() {
+  return h('button', { type: 'button', class: 'btn-icon close', 'aria-label': t('common.close'), onclick: closePanel }, '×');
+}
+
+export function stateBadge(state) {
+  return state ? h('span', { class: `badge state-${state}` }, tOr(`state.${state}`, state)) : null;
+}
+
+export function fieldLabel(name) {
+  return tOr(`fields.${name}`, name.replace(/_/g, ' '));
+}
+
+export function propertyTable(props, changed) {
+  const skip = new Set(['code', 'state', 'version', 'updated_at']);
+  return h(
+    'table',
+    { class: 'props' },
+    h(
+      'tbody',
+      {},
+      Object.entries(props)
+        .filter(([k]) => !skip.has(k))
+        .map(([k, v]) =>
+          h(
+            'tr',
+            { class: changed?.has(k) ? 'changed' : '' },
+            h('th', { scope: 'row' }, fieldLabel(k)),
+            h('td', { class: v == null || v === '' ? 'empty' : '' }, v == null || v === '' ? '–' : typeof v === 'boolean' ? t(v ? 'common.yes' : 'common.no') : String(v)),
+          ),
+        ),
+    ),
+  );
+}
+
+// Shows the record `code` of `collection` with its history.
+export async function showRecord(collection, code) {
+  openPanel(h('div', { class: 'panel-head' }, h('h2', {}, code), closeButton()), h('p', { class: 'muted' }, t('map.loading')));
+  let feature;
+  let etag;
+  try {
+    const { data, res } = await request(`/collections/${collection}/items/${encodeURIComponent(code)}`, { accept: 'application/geo+json' });
+    feature = data;
+    etag = res.headers.get('ETag');
+  } catch (e) {
+    openPanel(h('div', { class: 'panel-head' }, h('h2', {}, code), closeButton()), h('p', { class: 'error' }, e.message));
+    return;
+  }
+  showSelected(feature);
+  const p = feature.properties || {};
+  const history = h('div', { class: 'history', id: 'record-history' }, h('p', { class: 'muted' }, t('map.loading')));
+  const actions = h(
+    'div',
+    { class: 'actions' },
+    h('button', { type: 'button', class: 'btn', onclick: () => zoomTo(feature.geometry) }, t('record.zoom')),
+    can('write') &&
+      h(
+        'button',
+        { type: 'button', class: 'btn btn-primary', id: 'record-edit', onclick: () => openForm({ collection, feature, etag }) },
+        t('record.edit'),
+      ),
+    can('write') &&
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'btn btn-danger',
+          onclick: async () => {
+            if (!confirm(t('record.confirmDelete', { code }))) return;
+            try {
+              const { res } = await request(`/collections/${collection}/items/${encodeURIComponent(code)}`, {
+                method: 'DELETE',
+                headers: { 'If-Match': etag || '*' },
+              });
+              toast(res.status === 202 ? t('record.deleteWaits') : t('record.deleted'));
+              closePanel();
+              refresh(true);
+            } catch (e) {
+              toast(e.message, 'error');
+            }
+          },
+        },
+        t('record.delete'),
+      ),
+  );
+  openPanel(
+    h(
+      'div',
+      { class: 'panel-head' },
+      h('div', {}, h('div', { class: 'eyebrow' }, layerTitle(collection)), h('h2', { id: 'record-code' }, p.code || code)),
+      closeButton(),
+    ),
+    h('div', { class: 'meta' }, stateBadge(p.state), p.version != null && h('span', { class: 'muted' }, t('record.version', { v: p.version })), p.updated_at && h('span', { class: 'muted' }, t('record.updated', { at: p.updated_at.slice(0, 16).replace('T', ' ') }))),
+    actions,
+    h('h3', {}, t('record.properties')),
+    propertyTable(p),
+    h('h3', {}, t('record.history')),
+    history,
+  );
+  loadHistory(collection, code, history);
+}
+
+async function loadHistory(collection, code, box) {
+  try {
+    const d = await get(`/collections/${collection}/items/${encodeURIComponent(code)}/history`);
+    const changes = d.changes || [];
+    clear(box).append(
+      changes.length
+        ? h(
+            'ol',
+            { class: 'timeline' },
+            changes.map((c) =>
+              h(
+                'li',
+                {},
+                h('div', { class: 'when' }, String(c.at || '').slice(0, 16).replace('T', ' ')),
+                h('div', {}, h('strong', {}, tOr(`actions.${c.action}`, c.action)), c.version != null && ` · v${c.version}`, c.who && ` · ${c.who}`),
+                c.detail && h('div', { class: 'muted' }, c.detail),
+              ),
+            ),
+          )
+        : h('p', { class: 'muted' }, t('record.noHistory')),
+    );
+  } catch (e) {
+    clear(box).append(h('p', { class: 'muted' }, e.status === 401 ? t('record.historyLogin') : e.status === 403 ? t('record.historyRole') : e.status === 404 ? t('record.historyMissing') : e.message));
+  }
+}
+
+export { session };

@@ -1,0 +1,306 @@
+// Forms for editors: create or change a record of a collection. The fields,
+// their types, lists of values and ranges come from the collection's
+// queryables (JSON Schema, /collections/{id}/queryables), so the form checks
+// what the library checks (src/core/kind.c); the server checks again and its
+// problem details are shown as they come. Geometries are drawn on the map
+// (terra-draw) or pasted (GeoJSON, or "lon lat" per line).
+
+import { TerraDraw, TerraDrawPolygonMode, TerraDrawPointMode, ValidateNotSelfIntersecting } from 'terra-draw';
+import { TerraDrawMapLibreGLAdapter } from 'terra-draw-maplibre-gl-adapter';
+import { request, get } from './api.js';
+import { h, toast } from './dom.js';
+import { t, tOr } from './i18n.js';
+import { map, refresh, showOverlay, showSelected, zoomTo, layerTitle } from './map.js';
+import { openPanel, closePanel, fieldLabel, showRecord } from './detail.js';
+import { parseCoordinates } from './geom.js';
+
+// What kind.c says and the queryables do not (yet) carry: required fields
+// and ranges. A schema's own "required", "minimum" and "maximum" win.
+const REQUIRED = { hazards: ['status'], releases: ['method'], 'eo-items': ['category'], 'admin-areas': ['name'], settlements: ['name'] };
+const RANGES = {
+  depth_m: [0, 20],
+  quantity: [1, 1000000],
+  age: [0, 110],
+  level: [0, 9],
+  population: [0, 100000000],
+  person_days: [0, 1e7],
+  cost: [0, 1e12],
+};
+export const EDITABLE = ['hazards', 'releases', 'eo-items', 'accidents', 'settlements'];
+const POINT_KINDS = new Set(['eo-items', 'accidents', 'settlements', 'minefield-records']);
+
+const schemas = {};
+async function schema(collection) {
+  if (!schemas[collection]) schemas[collection] = await get(`/collections/${collection}/queryables`, { accept: 'application/schema+json' });
+  return schemas[collection];
+}
+
+let draw;
+function stopDraw() {
+  document.body.classList.remove('drawing');
+  if (draw) {
+    try {
+      draw.stop();
+    } catch {
+      /* already stopped */
+    }
+    draw = null;
+  }
+}
+
+function startDraw(kind, geometry, onGeometry) {
+  stopDraw();
+  draw = new TerraDraw({
+    adapter: new TerraDrawMapLibreGLAdapter({ map }),
+    modes: [
+      new TerraDrawPolygonMode({
+        editable: true,
+        validation: (feature, { updateType }) => (updateType === 'finish' || updateType === 'commit' ? ValidateNotSelfIntersecting(feature) : { valid: true }),
+        styles: { fillColor: '#ff00aa', fillOpacity: 0.25, outlineColor: '#ff00aa', outlineWidth: 3, closingPointColor: '#ffffff', closingPointOutlineColor: '#ff00aa' },
+      }),
+      new TerraDrawPointMode({ editable: true, styles: { pointColor: '#ff00aa', pointWidth: 8, pointOutlineColor: '#ffffff', pointOutlineWidth: 2 } }),
+    ],
+  });
+  draw.start();
+  document.body.classList.add('drawing');
+  const mode = kind === 'point' ? 'point' : 'polygon';
+  draw.setMode(mode);
+  if (geometry && (geometry.type === 'Polygon' || geometry.type === 'Point')) {
+    draw.addFeatures([{ type: 'Feature', geometry, properties: { mode } }]);
+  }
+  const emit = () => {
+    const feats = draw.getSnapshot().filter((f) => f.geometry.type === (mode === 'point' ? 'Point' : 'Polygon'));
+    const last = feats[feats.length - 1];
+    if (!last) return;
+    // one geometry per record: keep the last one drawn
+    const old = feats.slice(0, -1).map((f) => f.id);
+    if (old.length) draw.removeFeatures(old);
+    onGeometry(last.geometry);
+  };
+  draw.on('finish', emit);
+  draw.on('change', (ids, type) => {
+    if (type === 'update') emit();
+  });
+}
+
+function input(name, prop, value, required) {
+  const id = `f-${name}`;
+  const common = { id, name, required: required || null, 'aria-describedby': `${id}-err` };
+  let el;
+  if (prop.enum) {
+    el = h('select', common, h('option', { value: '' }, required ? t('form.choose') : '–'), prop.enum.map((v) => h('option', { value: v, selected: v === value }, tOr(`values.${v}`, v))));
+  } else if (prop.type === 'boolean') {
+    el = h(
+      'select',
+      common,
+      h('option', { value: '' }, '–'),
+      h('option', { value: 'true', selected: value === true }, t('common.yes')),
+      h('option', { value: 'false', selected: value === false }, t('common.no')),
+    );
+  } else if (prop.format === 'date') {
+    el = h('input', { ...common, type: 'date', value: value || '' });
+  } else if (prop.type === 'integer' || prop.type === 'number') {
+    const [lo, hi] = [prop.minimum ?? RANGES[name]?.[0], prop.maximum ?? RANGES[name]?.[1]];
+    el = h('input', { ...common, type: 'number', inputmode: 'decimal', step: prop.type === 'integer' ? '1' : 'any', min: lo, max: hi, value: value ?? '' });
+  } else {
+    el = h(name === 'description' ? 'textarea' : 'input', { ...common, type: 'text', value: value ?? '', rows: 3 });
+    if (el.tagName === 'TEXTAREA') el.value = value ?? '';
+  }
+  return h(
+    'label',
+    { class: 'field', for: id },
+    h('span', { class: 'label' }, fieldLabel(name), required && h('span', { class: 'req', 'aria-hidden': 'true' }, ' *')),
+    el,
+    h('span', { class: 'field-error', id: `${id}-err`, role: 'alert' }),
+  );
+}
+
+// Checks one value as kind.c does; returns an error text or ''.
+export function checkValue(name, prop, raw, required) {
+  const v = raw.trim();
+  if (!v) return required ? t('form.required') : '';
+  if (prop.enum && !prop.enum.includes(v)) return t('form.notInList', { values: prop.enum.join(', ') });
+  if (prop.type === 'integer' || prop.type === 'number') {
+    const n = Number(v);
+    if (!Number.isFinite(n)) return t('form.notNumber');
+    if (prop.type === 'integer' && !Number.isInteger(n)) return t('form.notWhole');
+    const [lo, hi] = [prop.minimum ?? RANGES[name]?.[0], prop.maximum ?? RANGES[name]?.[1]];
+    if (lo != null && hi != null && (n < lo || n > hi)) return t('form.outOfRange', { lo, hi });
+  }
+  if (prop.format === 'date' && !/^\d{4}-\d{2}-\d{2}$/.test(v)) return t('form.notDate');
+  return '';
+}
+
+function valueOf(prop, raw) {
+  const v = raw.trim();
+  if (!v) return null;
+  if (prop.type === 'integer' || prop.type === 'number') return Number(v);
+  if (prop.type === 'boolean') return v === 'true';
+  return v;
+}
+
+// Opens the form: a new record of `collection`, or a change to `feature`
+// (with its ETag, sent as If-Match).
+export async function openForm({ collection, feature, etag }) {
+  let s;
+  try {
+    s = await schema(collection);
+  } catch (e) {
+    toast(e.message, 'error');
+    return;
+  }
+  const editing = Boolean(feature);
+  const props = feature?.properties || {};
+  const kind = POINT_KINDS.has(collection) ? 'point' : 'polygon';
+  const required = new Set(s.required || REQUIRED[collection] || []);
+  const names = Object.keys(s.properties).filter((n) => !['code', 'state', 'version', 'geometry'].includes(n));
+  let geometry = feature?.geometry || null;
+  const geomStatus = h('p', { class: 'geom-status', id: 'geom-status' });
+  const geomError = h('span', { class: 'field-error', role: 'alert' });
+  const setGeometry = (g) => {
+    geometry = g;
+    geomStatus.textContent = g ? t(g.type === 'Point' ? 'form.geomPoint' : 'form.geomPolygon', { n: g.type === 'Point' ? 1 : g.coordinates[0].length - 1 }) : t('form.geomNone');
+    geomError.textContent = '';
+    showOverlay(g ? [{ type: 'Feature', geometry: g, properties: {} }] : []);
+  };
+  const paste = h('textarea', { id: 'geom-paste', rows: 4, placeholder: t(kind === 'point' ? 'form.pastePointHint' : 'form.pastePolygonHint') });
+  const multi = geometry && geometry.type === 'MultiPolygon' && geometry.coordinates.length > 1;
+  const form = h(
+    'form',
+    {
+      class: 'record-form',
+      id: 'record-form',
+      novalidate: true,
+      oninput: (e) => {
+        // a corrected field loses its message
+        const err = e.target.id && form.querySelector(`#${CSS.escape(e.target.id)}-err`);
+        if (err) err.textContent = '';
+        e.target.removeAttribute('aria-invalid');
+        form.querySelector('#form-error').textContent = '';
+      },
+      onsubmit: async (e) => {
+        e.preventDefault();
+        await submit();
+      },
+    },
+    h('fieldset', {}, h('legend', {}, t('form.fields')), names.map((n) => input(n, s.properties[n], props[n], required.has(n)))),
+    h(
+      'fieldset',
+      {},
+      h('legend', {}, t(kind === 'point' ? 'form.position' : 'form.boundary')),
+      geomStatus,
+      multi && h('p', { class: 'muted' }, t('form.multiNote')),
+      h(
+        'div',
+        { class: 'actions' },
+        h('button', { type: 'button', class: 'btn', id: 'geom-draw', onclick: () => startDraw(kind, geometry && geometry.type !== 'MultiPolygon' ? geometry : geometry?.type === 'MultiPolygon' ? { type: 'Polygon', coordinates: geometry.coordinates[0] } : null, setGeometry) }, t(kind === 'point' ? 'form.place' : 'form.draw')),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'btn',
+            id: 'geom-paste-apply',
+            onclick: () => {
+              try {
+                setGeometry(parseCoordinates(paste.value, kind));
+                zoomTo(geometry);
+              } catch (err) {
+                geomError.textContent = t('form.badCoordinates', { why: err.message });
+              }
+            },
+          },
+          t('form.usePasted'),
+        ),
+      ),
+      h('label', { class: 'field', for: 'geom-paste' }, h('span', { class: 'label' }, t('form.paste')), paste),
+      geomError,
+    ),
+    h('p', { class: 'form-error', role: 'alert', id: 'form-error' }),
+    h(
+      'div',
+      { class: 'actions sticky' },
+      h('button', { type: 'submit', class: 'btn btn-primary', id: 'form-submit' }, t(editing ? 'form.saveChange' : 'form.submit')),
+      h('button', { type: 'button', class: 'btn btn-quiet', onclick: cancel }, t('common.cancel')),
+    ),
+  );
+  openPanel(
+    h(
+      'div',
+      { class: 'panel-head' },
+      h('div', {}, h('div', { class: 'eyebrow' }, layerTitle(collection)), h('h2', {}, editing ? t('form.editTitle', { code: props.code }) : t('form.newTitle'))),
+      h('button', { type: 'button', class: 'btn-icon close', 'aria-label': t('common.close'), onclick: cancel }, '×'),
+    ),
+    h('p', { class: 'muted' }, t(editing && props.state === 'approved' ? 'form.noteApproved' : 'form.noteSubmitted')),
+    form,
+  );
+  setGeometry(geometry);
+  showSelected(null);
+
+  function cancel() {
+    stopDraw();
+    showOverlay([]);
+    closePanel();
+  }
+
+  async function submit() {
+    let ok = true;
+    const out = {};
+    for (const n of names) {
+      const el = form.elements[n];
+      const err = checkValue(n, s.properties[n], el.value, required.has(n));
+      form.querySelector(`#f-${CSS.escape(n)}-err`).textContent = err;
+      el.setAttribute('aria-invalid', err ? 'true' : 'false');
+      if (err) ok = false;
+      out[n] = valueOf(s.properties[n], el.value);
+    }
+    if (!geometry) {
+      geomError.textContent = t('form.geomRequired');
+      ok = false;
+    }
+    const errBox = form.querySelector('#form-error');
+    errBox.textContent = '';
+    if (!ok) {
+      errBox.textContent = t('form.fixErrors');
+      form.querySelector('[aria-invalid="true"]')?.focus();
+      return;
+    }
+    const body = JSON.stringify({ type: 'Feature', geometry, properties: out });
+    const base = `/collections/${collection}/items`;
+    try {
+      const { res, data } = editing
+        ? await request(`${base}/${encodeURIComponent(props.code)}`, {
+            method: 'PUT',
+            body,
+            headers: { 'Content-Type': 'application/geo+json', 'If-Match': etag || `"${props.version}"` },
+          })
+        : await request(base, { method: 'POST', body, headers: { 'Content-Type': 'application/geo+json' } });
+      stopDraw();
+      showOverlay([]);
+      let code = props.code;
+      if (!editing) {
+        const loc = res.headers.get('Location') || '';
+        code = data?.id || data?.properties?.code || decodeURIComponent(loc.split('/').pop() || '');
+      }
+      toast(res.status === 202 ? t('form.waits') : editing ? t('form.saved') : t('form.created', { code }), 'ok');
+      document.dispatchEvent(new CustomEvent('demine:changed', { detail: { collection, code } }));
+      refresh(true);
+      if (code) showRecord(collection, code);
+      else closePanel();
+    } catch (e) {
+      errBox.textContent = e.status === 412 ? t('form.stale') : e.status === 409 ? t('form.conflict') : e.message;
+    }
+  }
+}
+
+// The "New record" chooser.
+export function openNew() {
+  openPanel(
+    h('div', { class: 'panel-head' }, h('h2', {}, t('form.newTitle')), h('button', { type: 'button', class: 'btn-icon close', 'aria-label': t('common.close'), onclick: closePanel }, '×')),
+    h('p', {}, t('form.chooseKind')),
+    h(
+      'div',
+      { class: 'choice-list' },
+      EDITABLE.map((c) => h('button', { type: 'button', class: 'btn choice', dataset: { new: c }, onclick: () => openForm({ collection: c }) }, layerTitle(c))),
+    ),
+  );
+}

@@ -1,0 +1,89 @@
+// Interface text from translation files: src/i18n/LANG.json, bundled at
+// build time. Adding a language is adding a file with the same keys (missing
+// keys fall back to English). Keys are dotted paths: t('map.layers').
+
+const files = import.meta.glob('./i18n/*.json', { eager: true, import: 'default' });
+const catalogs = {};
+for (const [path, data] of Object.entries(files)) {
+  catalogs[path.replace(/^.*\/(.*)\.json$/, '$1')] = data;
+}
+
+const LANG_KEY = 'demine.lang';
+let lang = pick();
+
+function pick() {
+  const saved = localStorage.getItem(LANG_KEY);
+  if (saved && catalogs[saved]) return saved;
+  for (const l of navigator.languages || [navigator.language || 'en']) {
+    const base = String(l).toLowerCase().split('-')[0];
+    if (catalogs[base]) return base;
+  }
+  return 'en';
+}
+
+export function languages() {
+  return Object.keys(catalogs)
+    .sort()
+    .map((code) => ({ code, name: catalogs[code]._language || code }));
+}
+
+export function language() {
+  return lang;
+}
+
+export function setLanguage(code) {
+  if (!catalogs[code]) return;
+  lang = code;
+  localStorage.setItem(LANG_KEY, code);
+  document.documentElement.lang = code;
+}
+
+function lookup(cat, key) {
+  let v = cat;
+  for (const part of key.split('.')) {
+    if (v == null || typeof v !== 'object') return undefined;
+    v = v[part];
+  }
+  return typeof v === 'string' ? v : undefined;
+}
+
+// t('dashboard.casualtiesIn', {year: 2001}) with {name} placeholders.
+export function t(key, vars) {
+  let s = lookup(catalogs[lang], key) ?? lookup(catalogs.en, key);
+  if (s === undefined) return key;
+  if (vars) s = s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
+  return s;
+}
+
+// t() when the key exists, else the fallback (field names, enum values).
+export function tOr(key, fallback) {
+  return lookup(catalogs[lang], key) ?? lookup(catalogs.en, key) ?? fallback;
+}
+
+// Fills [data-i18n] (text), [data-i18n-placeholder], [data-i18n-title] and
+// [data-i18n-aria-label] under root.
+export function translate(root = document) {
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll('[data-i18n-placeholder]'))
+    el.placeholder = t(el.dataset.i18nPlaceholder);
+  for (const el of root.querySelectorAll('[data-i18n-title]')) el.title = t(el.dataset.i18nTitle);
+  for (const el of root.querySelectorAll('[data-i18n-aria-label]'))
+    el.setAttribute('aria-label', t(el.dataset.i18nAriaLabel));
+}
+
+export function fmtNumber(v, digits = 0) {
+  if (v == null || Number.isNaN(v)) return '–';
+  return new Intl.NumberFormat(lang, {
+    maximumFractionDigits: digits,
+    minimumFractionDigits: digits,
+  }).format(v);
+}
+
+// Areas: m² in the data, shown in km² (or ha under 1 km²).
+export function fmtArea(m2) {
+  if (m2 == null) return '–';
+  if (Math.abs(m2) >= 1e6) return `${fmtNumber(m2 / 1e6, 2)} ${t('units.km2')}`;
+  return `${fmtNumber(m2 / 1e4, 2)} ${t('units.ha')}`;
+}
+
+document.documentElement.lang = lang;

@@ -1,0 +1,132 @@
+// The map's layers: one per OGC API collection, drawn in this order (first
+// is lowest). Colours are chosen for contrast on a light background in
+// bright light, and to stay apart for the common colour-vision deficiencies
+// (orange/red for hazards, blue/teal/green for the release methods, purple
+// and black for points).
+
+export const COLORS = {
+  SHA: '#f08a00',
+  CHA: '#c8102e',
+  cancelled: '#5ab4ac',
+  reduced: '#2166ac',
+  cleared: '#1a7a2e',
+  eo: '#6a1b9a',
+  accident: '#111111',
+  settlement: '#5d4037',
+  admin: '#3b3b3b',
+  highlight: '#00b7ff',
+  pending: '#ff00aa',
+};
+
+export const LAYERS = [
+  {
+    id: 'admin-areas',
+    kind: 'polygon',
+    date: null,
+    org: false,
+    visible: true,
+    fill: ['rgba(255,255,255,0.55)'],
+    line: COLORS.admin,
+    lineWidth: 1.2,
+    swatch: { fill: '#ffffff', line: COLORS.admin },
+  },
+  {
+    id: 'hazards',
+    kind: 'polygon',
+    date: 'date_recorded',
+    org: true,
+    visible: true,
+    fill: ['match', ['get', 'status'], 'CHA', COLORS.CHA, COLORS.SHA],
+    fillOpacity: ['interpolate', ['linear'], ['zoom'], 7, 0.9, 13, 0.55],
+    line: ['match', ['get', 'status'], 'CHA', '#7a0019', '#b45f00'],
+    lineWidth: ['interpolate', ['linear'], ['zoom'], 7, 0.4, 12, 1.2, 15, 2],
+    legend: [
+      ['SHA', COLORS.SHA],
+      ['CHA', COLORS.CHA],
+    ],
+  },
+  {
+    id: 'releases',
+    kind: 'polygon',
+    date: 'date',
+    org: true,
+    visible: true,
+    fill: [
+      'match',
+      ['get', 'method'],
+      'cleared',
+      COLORS.cleared,
+      'reduced',
+      COLORS.reduced,
+      COLORS.cancelled,
+    ],
+    fillOpacity: 0.7,
+    line: ['match', ['get', 'method'], 'cleared', '#0b3d17', 'reduced', '#0d2f5e', '#1f5f5a'],
+    lineWidth: ['interpolate', ['linear'], ['zoom'], 7, 0.3, 12, 1, 15, 1.6],
+    legend: [
+      ['cancelled', COLORS.cancelled],
+      ['reduced', COLORS.reduced],
+      ['cleared', COLORS.cleared],
+    ],
+  },
+  {
+    id: 'settlements',
+    kind: 'point',
+    date: null,
+    org: false,
+    visible: true,
+    color: COLORS.settlement,
+    radius: 5,
+  },
+  { id: 'eo-items', kind: 'point', date: 'date', org: true, visible: true, color: COLORS.eo, radius: 4.5 },
+  { id: 'accidents', kind: 'point', date: 'date', org: false, visible: true, color: COLORS.accident, radius: 4.5 },
+];
+
+export function layerById(id) {
+  return LAYERS.find((l) => l.id === id);
+}
+
+// The MapLibre style layers of one collection (ids "<id>-fill", "<id>-line",
+// "<id>-point").
+export function styleLayers(l) {
+  if (l.kind === 'polygon') {
+    return [
+      {
+        id: `${l.id}-fill`,
+        type: 'fill',
+        source: l.id,
+        paint: { 'fill-color': l.fill.length === 1 ? l.fill[0] : l.fill, 'fill-opacity': l.fillOpacity ?? 1 },
+      },
+      {
+        id: `${l.id}-line`,
+        type: 'line',
+        source: l.id,
+        // outlines from zoom 8, fading in as polygons grow: at a country's
+        // scale they would hide the fill colours (and cost the first paint)
+        minzoom: l.id === 'admin-areas' ? 0 : 8,
+        paint: {
+          'line-color': l.line,
+          'line-width': l.lineWidth,
+          'line-opacity': l.id === 'admin-areas' ? 1 : ['interpolate', ['linear'], ['zoom'], 8, 0.15, 11, 1],
+        },
+      },
+    ];
+  }
+  return [
+    {
+      id: `${l.id}-point`,
+      type: 'circle',
+      source: l.id,
+      paint: {
+        'circle-color': l.color,
+        'circle-radius': ['interpolate', ['linear'], ['zoom'], 6, l.radius * 0.7, 12, l.radius * 1.6],
+        'circle-stroke-color': '#ffffff',
+        'circle-stroke-width': 1.2,
+      },
+    },
+  ];
+}
+
+export function styleIds(l) {
+  return styleLayers(l).map((s) => s.id);
+}

@@ -1,0 +1,218 @@
+// demine's browser UI: a map, a dashboard and the review queue over the
+// server's OGC API - Features and /stats/* JSON API. Views are chosen by the
+// URL's hash (#/map, #/dashboard, #/review) so links and the back button work.
+
+import './style.css';
+import { session, login, logout, refreshMe, onSessionChange, can, get, forgetStats } from './api.js';
+import { h, clear, toast } from './dom.js';
+import { t, translate, languages, language, setLanguage } from './i18n.js';
+import { createMap, prefetch, sessionChanged, refresh, renderPanel, resize, zoomTo, onLayerLoaded } from './map.js';
+import { renderFilters, loadOptions, onFilterChange, optionsFromLayer, filter } from './filters.js';
+import { initDetail, showRecord, closePanel } from './detail.js';
+import { initRecords } from './records.js';
+import { initReview, renderReview } from './review.js';
+
+// the data starts loading before anything else
+const collections = prefetch();
+const config = get('/ui/config.json').catch(() => ({ basemap: null }));
+
+// the dashboard (and its chart library) is loaded when first opened
+let dashboard = null;
+async function renderDashboard() {
+  if (!dashboard) {
+    dashboard = await import('./dashboard.js');
+    dashboard.initDashboard(document.getElementById('dashboard'));
+  }
+  return dashboard.renderDashboard();
+}
+import { openNew } from './form.js';
+
+const app = document.getElementById('app');
+
+function layout() {
+  clear(app).append(
+    h('a', { class: 'skip', href: '#main' }, t('nav.skip')),
+    h(
+      'header',
+      { class: 'topbar' },
+      h('button', { type: 'button', class: 'btn-icon menu', id: 'menu-toggle', 'aria-controls': 'sidebar', 'aria-expanded': 'false', 'aria-label': t('nav.filters'), onclick: toggleSidebar }, '☰'),
+      h('a', { class: 'brand', href: '#/map' }, h('span', { class: 'brand-mark', 'aria-hidden': 'true' }), 'demine'),
+      h(
+        'nav',
+        { class: 'tabs', 'aria-label': t('nav.views') },
+        h('a', { href: '#/map', id: 'nav-map' }, t('nav.map')),
+        h('a', { href: '#/dashboard', id: 'nav-dashboard' }, t('nav.dashboard')),
+        h('a', { href: '#/review', id: 'nav-review', hidden: true }, t('nav.review')),
+      ),
+      h('div', { class: 'spacer' }),
+      h('button', { type: 'button', class: 'btn btn-primary', id: 'new-record', hidden: true, onclick: () => (go('map'), openNew()) }, t('nav.new')),
+      h('a', { class: 'api-link', href: '/?f=html', target: '_blank', rel: 'noopener' }, t('nav.api')),
+      languages().length > 1 &&
+        h(
+          'select',
+          { id: 'lang', 'aria-label': t('nav.language'), onchange: (e) => (setLanguage(e.target.value), location.reload()) },
+          languages().map((l) => h('option', { value: l.code, selected: l.code === language() }, l.name)),
+        ),
+      h('div', { id: 'account' }),
+    ),
+    h(
+      'div',
+      { class: 'body' },
+      h('aside', { id: 'sidebar', class: 'sidebar' }, h('div', { id: 'layers', class: 'panel map-only' }), h('div', { id: 'filters', class: 'panel' })),
+      h(
+        'main',
+        { id: 'main', tabindex: '-1' },
+        h('section', { id: 'view-map', class: 'view' }, h('div', { id: 'map', role: 'region', 'aria-label': t('nav.map') }), h('aside', { id: 'detail', class: 'detail', hidden: true, 'aria-live': 'polite' })),
+        h('section', { id: 'view-dashboard', class: 'view', hidden: true }, h('div', { id: 'dashboard' }), h('div', { id: 'records', class: 'records', hidden: true })),
+        h('section', { id: 'view-review', class: 'view', hidden: true }, h('div', { id: 'review' })),
+      ),
+    ),
+    h('div', { id: 'toast', class: 'toast', role: 'status', 'aria-live': 'polite' }),
+    loginDialog(),
+  );
+  translate(app);
+}
+
+function toggleSidebar() {
+  const open = document.body.classList.toggle('sidebar-open');
+  document.getElementById('menu-toggle').setAttribute('aria-expanded', String(open));
+  setTimeout(resize, 250);
+}
+
+function loginDialog() {
+  const err = h('p', { class: 'form-error', role: 'alert', id: 'login-error' });
+  const dlg = h(
+    'dialog',
+    { id: 'login-dialog', 'aria-labelledby': 'login-title' },
+    h(
+      'form',
+      {
+        method: 'dialog',
+        id: 'login-form',
+        onsubmit: async (e) => {
+          e.preventDefault();
+          const f = e.target;
+          err.textContent = '';
+          f.querySelector('button[type=submit]').disabled = true;
+          try {
+            await login(f.user.value.trim(), f.password.value);
+            f.password.value = '';
+            dlg.close();
+            toast(t('login.welcome', { user: session.user }), 'ok');
+          } catch (ex) {
+            err.textContent = ex.status === 401 ? t('login.failed') : ex.message;
+          }
+          f.querySelector('button[type=submit]').disabled = false;
+        },
+      },
+      h('h2', { id: 'login-title' }, t('login.title')),
+      h('label', { class: 'field', for: 'login-user' }, h('span', { class: 'label' }, t('login.user')), h('input', { id: 'login-user', name: 'user', autocomplete: 'username', required: true, autocapitalize: 'off', spellcheck: 'false' })),
+      h('label', { class: 'field', for: 'login-password' }, h('span', { class: 'label' }, t('login.password')), h('input', { id: 'login-password', name: 'password', type: 'password', autocomplete: 'current-password', required: true })),
+      err,
+      h('p', { class: 'muted small' }, t('login.note')),
+      h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn btn-primary', id: 'login-submit' }, t('login.submit')), h('button', { type: 'button', class: 'btn btn-quiet', onclick: () => dlg.close() }, t('common.cancel'))),
+    ),
+  );
+  return dlg;
+}
+
+function renderAccount() {
+  const box = document.getElementById('account');
+  if (!box) return;
+  if (session.token) {
+    clear(box).append(
+      h('span', { class: 'user', id: 'user-name' }, session.user || '?', h('span', { class: 'role' }, t(`roles.${session.role}`))),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'btn btn-quiet',
+          id: 'logout',
+          onclick: async () => {
+            await logout();
+            toast(t('login.bye'));
+          },
+        },
+        t('login.logout'),
+      ),
+    );
+  } else {
+    clear(box).append(h('button', { type: 'button', class: 'btn', id: 'login', onclick: () => document.getElementById('login-dialog').showModal() }, t('login.open')));
+  }
+  document.getElementById('nav-review').hidden = !(can('approve') || can('write'));
+  document.getElementById('new-record').hidden = !can('write');
+}
+
+let view = 'map';
+function go(name) {
+  if (location.hash !== `#/${name}`) location.hash = `#/${name}`;
+  else route();
+}
+
+function route() {
+  const name = (location.hash.match(/^#\/(\w+)/) || [])[1] || 'map';
+  view = ['map', 'dashboard', 'review'].includes(name) ? name : 'map';
+  for (const v of ['map', 'dashboard', 'review']) {
+    document.getElementById(`view-${v}`).hidden = v !== view;
+    const link = document.getElementById(`nav-${v}`);
+    if (v === view) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+  document.body.dataset.view = view;
+  if (view === 'map') setTimeout(resize, 0);
+  if (view === 'dashboard') renderDashboard();
+  if (view === 'review') renderReview();
+}
+
+async function main() {
+  layout();
+  initDetail(document.getElementById('detail'));
+  initRecords(document.getElementById('records'), (collection, code, geometry) => {
+    go('map');
+    setTimeout(() => {
+      zoomTo(geometry);
+      showRecord(collection, code);
+    }, 50);
+  });
+  initReview(document.getElementById('review'), () => go('map'));
+  renderFilters(document.getElementById('filters'));
+  let pending;
+  onFilterChange(() => {
+    refresh();
+    renderPanel();
+    // several changes in a row (both dates) make one dashboard
+    clearTimeout(pending);
+    if (view === 'dashboard') pending = setTimeout(renderDashboard, 150);
+  });
+  onSessionChange(() => {
+    renderAccount();
+    sessionChanged();
+    loadOptions();
+    if (view === 'dashboard') renderDashboard();
+    if (view === 'review') renderReview();
+  });
+  document.addEventListener('demine:changed', () => {
+    forgetStats();
+    if (view === 'dashboard') renderDashboard();
+  });
+  window.addEventListener('hashchange', route);
+  renderAccount();
+  route();
+  onLayerLoaded(optionsFromLayer);
+  const [bounds, cfg] = await Promise.all([collections, config]);
+  await createMap(document.getElementById('map'), document.getElementById('layers'), {
+    basemap: cfg.basemap,
+    bounds,
+    onFeature: (collection, code) => showRecord(collection, code),
+  });
+  if (session.token) await refreshMe();
+  // after the first paint: the lists of the filter's selects
+  setTimeout(loadOptions, 1500);
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && !document.querySelector('dialog[open]')) closePanel();
+  });
+}
+
+main();
+
+export { filter };

@@ -1,0 +1,373 @@
+// The map: MapLibre GL JS with no outside style, tiles or fonts (a plain
+// background and the admin areas as the base; a raster basemap only when the
+// server was started with --basemap). Each collection is a GeoJSON source
+// filled from /collections/{id}/items?bbox=... page by page through the
+// `next` links, requested again when the view leaves the area loaded or the
+// filter changes.
+
+import maplibregl from 'maplibre-gl';
+import 'maplibre-gl/dist/maplibre-gl.css';
+import { allFeatures, get, session } from './api.js';
+import { LAYERS, COLORS, styleLayers, styleIds, layerById } from './layers.js';
+import { filterKey, itemParams, layerShown, filter } from './filters.js';
+import { h, clear } from './dom.js';
+import { t, fmtNumber } from './i18n.js';
+import { bounds } from './geom.js';
+
+const DEFAULT_BOUNDS = [15.7, 42.5, 19.7, 45.3];
+const PAGE = 10000; // the server's largest page
+const EMPTY = { type: 'FeatureCollection', features: [] };
+
+export let map;
+let readable = new Set(); // collections this user may read
+const state = {}; // per layer: {controller, key, covered, matched, status}
+const enabled = {}; // per layer: the user's toggle
+let onSelect = () => {};
+let panel;
+let firstPaint = null;
+const started = 0; // first paint counts from the navigation's start
+
+// times in ms from the navigation's start: the hazards' data arrived, the
+// map was ready for it, its source was tiled, the map was drawn (first paint)
+export const metrics = { firstPaintMs: null, hazardsLoaded: 0, dataMs: null, mapMs: null, sourceMs: null };
+window.demine = metrics;
+
+for (const l of LAYERS) enabled[l.id] = l.visible;
+let extent = null; // of what this user may read
+const buffered = {}; // data that arrived before the map was ready
+
+function pad(b, f = 0.1) {
+  const px = (b[2] - b[0]) * f;
+  const py = (b[3] - b[1]) * f;
+  return [Math.max(-180, b[0] - px), Math.max(-90, b[1] - py), Math.min(180, b[2] + px), Math.min(90, b[3] + py)];
+}
+
+// Reads /collections (what this user may read and its extent) and starts
+// loading the shown layers for that extent before the map is even created,
+// so that the data and the map's start-up overlap.
+async function readCollections() {
+  try {
+    const c = await get('/collections');
+    readable = new Set(c.collections.map((x) => x.id));
+    const ext = c.collections
+      .filter((x) => x.id === 'hazards' || x.id === 'admin-areas')
+      .map((x) => x.extent?.spatial?.bbox?.[0])
+      .filter(Boolean);
+    extent = ext.length ? ext.reduce((a, e) => [Math.min(a[0], e[0]), Math.min(a[1], e[1]), Math.max(a[2], e[2]), Math.max(a[3], e[3])]) : null;
+  } catch {
+    readable = new Set(['hazards']);
+  }
+}
+
+export async function prefetch() {
+  await readCollections();
+  const want = pad(extent || DEFAULT_BOUNDS, 0.25);
+  for (const l of LAYERS) if (enabled[l.id] && readable.has(l.id) && layerShown(l.id)) load(l, filterKey(), want);
+  return extent;
+}
+
+function setSourceData(id, fc) {
+  const src = map && map.getSource(id);
+  if (src) src.setData(fc);
+  else buffered[id] = fc;
+}
+
+export async function createMap(container, layerPanel, { basemap, onFeature, bounds: initial }) {
+  onSelect = onFeature;
+  panel = layerPanel;
+  renderPanel();
+  const style = {
+    version: 8,
+    sources: {},
+    layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#e9e6df' } }],
+  };
+  if (basemap) {
+    style.sources.basemap = { type: 'raster', tiles: [basemap], tileSize: 256 };
+    style.layers.push({ id: 'basemap', type: 'raster', source: 'basemap', paint: { 'raster-saturation': -0.6 } });
+  }
+  map = new maplibregl.Map({
+    container,
+    style,
+    bounds: initial || DEFAULT_BOUNDS,
+    fitBoundsOptions: { padding: 20 },
+    attributionControl: false,
+    dragRotate: false,
+    pitchWithRotate: false,
+    touchPitch: false,
+    maxZoom: 19,
+  });
+  map.touchZoomRotate.disableRotation();
+  metrics.map = map; // for the browser tests
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+  map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
+  if (basemap) map.addControl(new maplibregl.AttributionControl({ customAttribution: t('map.basemapAttribution') }));
+  await new Promise((resolve) => map.on('load', resolve));
+
+  for (const l of LAYERS) {
+    // a coarser simplification and a smaller tile buffer than the defaults:
+    // less work in the worker and on the GPU for thousands of polygons
+    map.addSource(l.id, { type: 'geojson', data: buffered[l.id] || EMPTY, promoteId: 'code', tolerance: 0.6, buffer: 64 });
+    delete buffered[l.id];
+    for (const s of styleLayers(l)) map.addLayer(s);
+    for (const id of styleIds(l)) {
+      map.on('mouseenter', id, () => (map.getCanvas().style.cursor = 'pointer'));
+      map.on('mouseleave', id, () => (map.getCanvas().style.cursor = ''));
+    }
+  }
+  // the selected record and geometries being reviewed or drawn
+  map.addSource('selected', { type: 'geojson', data: EMPTY });
+  map.addLayer({
+    id: 'selected-line',
+    type: 'line',
+    source: 'selected',
+    paint: { 'line-color': COLORS.highlight, 'line-width': 4 },
+    filter: ['!=', ['geometry-type'], 'Point'],
+  });
+  map.addLayer({
+    id: 'selected-point',
+    type: 'circle',
+    source: 'selected',
+    paint: { 'circle-radius': 10, 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': COLORS.highlight, 'circle-stroke-width': 4 },
+    filter: ['==', ['geometry-type'], 'Point'],
+  });
+  map.addSource('overlay', { type: 'geojson', data: EMPTY });
+  map.addLayer({
+    id: 'overlay-fill',
+    type: 'fill',
+    source: 'overlay',
+    paint: { 'fill-color': ['coalesce', ['get', 'color'], COLORS.pending], 'fill-opacity': 0.25 },
+    filter: ['!=', ['geometry-type'], 'Point'],
+  });
+  map.addLayer({
+    id: 'overlay-line',
+    type: 'line',
+    source: 'overlay',
+    paint: { 'line-color': ['coalesce', ['get', 'color'], COLORS.pending], 'line-width': 3, 'line-dasharray': [2, 1] },
+    filter: ['!=', ['geometry-type'], 'Point'],
+  });
+  map.addLayer({
+    id: 'overlay-point',
+    type: 'circle',
+    source: 'overlay',
+    paint: { 'circle-radius': 8, 'circle-color': ['coalesce', ['get', 'color'], COLORS.pending], 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 },
+    filter: ['==', ['geometry-type'], 'Point'],
+  });
+
+  // a click opens the topmost record under it (admin areas only when
+  // nothing else is there); a few pixels of tolerance for fingers
+  const clickable = LAYERS.flatMap((l) => styleIds(l));
+  map.on('click', (e) => {
+    if (document.body.classList.contains('drawing')) return;
+    const r = 6;
+    const box = [
+      [e.point.x - r, e.point.y - r],
+      [e.point.x + r, e.point.y + r],
+    ];
+    const hits = map.queryRenderedFeatures(box, { layers: clickable.filter((id) => map.getLayer(id)) });
+    const f = hits.find((x) => x.source !== 'admin-areas') || hits[0];
+    if (f) onSelect(f.source, f.properties.code, e.lngLat);
+  });
+  map.on('moveend', () => refresh());
+  renderPanel();
+  refresh();
+  if (pendingFirstPaint) pendingFirstPaint();
+  return map;
+}
+
+let pendingFirstPaint = null;
+function firstPaintDone(n) {
+  const finish = () => {
+    const src = (e) => {
+      if (e.sourceId === 'hazards' && e.isSourceLoaded) {
+        metrics.sourceMs = Math.round(performance.now());
+        map.off('sourcedata', src);
+      }
+    };
+    map.on('sourcedata', src);
+    metrics.mapMs = Math.round(performance.now());
+    map.once('idle', () => {
+      metrics.firstPaintMs = Math.round(performance.now() - started);
+      metrics.hazardsLoaded = n;
+      document.body.dataset.firstPaint = String(metrics.firstPaintMs);
+    });
+  };
+  if (map && map.getSource('hazards')) finish();
+  else pendingFirstPaint = finish;
+}
+
+// Called when the login changes: other collections may be readable now.
+export async function sessionChanged() {
+  for (const l of LAYERS) {
+    state[l.id]?.controller?.abort();
+    delete state[l.id];
+  }
+  await readCollections();
+  for (const l of LAYERS) if (!readable.has(l.id)) map.getSource(l.id).setData(EMPTY);
+  renderPanel();
+  refresh();
+}
+
+export function isReadable(id) {
+  return readable.has(id);
+}
+
+function viewBbox() {
+  const b = map.getBounds();
+  const w = b.getWest();
+  const s = b.getSouth();
+  const e = b.getEast();
+  const n = b.getNorth();
+  const px = (e - w) * 0.25;
+  const py = (n - s) * 0.25;
+  return [Math.max(-180, w - px), Math.max(-90, s - py), Math.min(180, e + px), Math.min(90, n + py)];
+}
+
+function covers(outer, inner) {
+  return outer && outer[0] <= inner[0] && outer[1] <= inner[1] && outer[2] >= inner[2] && outer[3] >= inner[3];
+}
+
+// Loads what the view needs: every shown layer whose loaded area does not
+// cover the view, or whose filter changed. force: load again whatever.
+export function refresh(force = false) {
+  if (!map || !map.getSource('hazards')) return;
+  const key = filterKey();
+  const b = map.getBounds();
+  const view = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
+  for (const l of LAYERS) {
+    const shown = enabled[l.id] && readable.has(l.id) && layerShown(l.id);
+    for (const id of styleIds(l)) map.setLayoutProperty(id, 'visibility', shown ? 'visible' : 'none');
+    if (!shown) continue;
+    const st = state[l.id];
+    if (!force && st && st.key === key && (st.status === 'loading' ? covers(st.want, view) : covers(st.covered, view))) continue;
+    load(l, key);
+  }
+}
+
+async function load(l, key, bbox) {
+  const old = state[l.id];
+  if (old?.controller) old.controller.abort();
+  const want = bbox || viewBbox();
+  const st = { controller: new AbortController(), key, want, covered: null, matched: null, status: 'loading' };
+  state[l.id] = st;
+  updateCount(l.id);
+  const t0 = performance.now();
+  try {
+    const params = { ...itemParams(l), bbox: want.map((v) => v.toFixed(5)).join(',') };
+    const { features, matched } = await allFeatures(l.id, params, {
+      signal: st.controller.signal,
+      pageSize: PAGE,
+      onPage: (feats) => setSourceData(l.id, { type: 'FeatureCollection', features: feats }),
+    });
+    if (state[l.id] !== st) return;
+    st.covered = want;
+    st.matched = matched;
+    st.status = 'done';
+    st.ms = performance.now() - t0;
+    if (!features.length) setSourceData(l.id, EMPTY);
+    if (l.id === 'hazards' && firstPaint === null) {
+      firstPaint = 'waiting';
+      metrics.dataMs = Math.round(performance.now());
+      firstPaintDone(features.length);
+    }
+    for (const fn of loadListeners) fn(l.id, features);
+  } catch (e) {
+    if (e.name === 'AbortError') return;
+    if (state[l.id] === st) {
+      st.status = 'error';
+      st.error = e.message;
+    }
+  }
+  updateCount(l.id);
+}
+
+const loadListeners = new Set();
+// fn(layerId, features) after each layer has loaded (filter options use it)
+export function onLayerLoaded(fn) {
+  loadListeners.add(fn);
+}
+
+export function setEnabled(id, on) {
+  enabled[id] = on;
+  refresh();
+  renderPanel();
+}
+
+function updateCount(id) {
+  const el = panel?.querySelector(`[data-count="${id}"]`);
+  if (!el) return;
+  const st = state[id];
+  el.classList.remove('loading', 'error');
+  if (!readable.has(id)) el.textContent = t('map.loginNeeded');
+  else if (!enabled[id] || !layerShown(id)) el.textContent = '';
+  else if (!st || st.status === 'loading') {
+    el.textContent = t('map.loading');
+    el.classList.add('loading');
+  } else if (st.status === 'error') {
+    el.textContent = t('map.error');
+    el.title = st.error;
+    el.classList.add('error');
+  } else el.textContent = t('map.inView', { n: fmtNumber(st.matched) });
+}
+
+export function renderPanel() {
+  if (!panel) return;
+  clear(panel).append(
+    h('div', { class: 'panel-title-row' }, h('h2', { class: 'panel-title' }, t('map.layers')), h('span', { class: 'panel-title muted' }, t('map.inViewHead'))),
+    h(
+      'ul',
+      { class: 'layer-list' },
+      LAYERS.slice()
+        .reverse()
+        .map((l) => {
+          const can = readable.has(l.id);
+          const id = `layer-${l.id}`;
+          const legend = l.legend
+            ? h('span', { class: 'legend' }, l.legend.map(([k, c]) => h('span', { class: 'legend-item' }, h('i', { class: 'sw', style: `background:${c}` }), t(`status.${k}`))))
+            : h('i', {
+                class: `sw ${l.kind === 'point' ? 'dot' : ''}`,
+                style: l.kind === 'point' ? `background:${l.color}` : `background:${l.swatch?.fill || '#fff'};border-color:${l.swatch?.line || '#333'}`,
+              });
+          return h(
+            'li',
+            { class: `layer ${can ? '' : 'locked'}` },
+            h('input', {
+              type: 'checkbox',
+              id,
+              checked: enabled[l.id] && can,
+              disabled: !can,
+              dataset: { layer: l.id },
+              onchange: (e) => setEnabled(l.id, e.target.checked),
+            }),
+            h('label', { for: id }, h('span', { class: 'layer-name' }, t(`collections.${l.id}`)), legend),
+            h('span', { class: 'count', dataset: { count: l.id } }),
+          );
+        }),
+    ),
+  );
+  for (const l of LAYERS) updateCount(l.id);
+}
+
+export function showSelected(feature) {
+  map.getSource('selected').setData(feature ? { type: 'FeatureCollection', features: [feature] } : EMPTY);
+}
+
+export function showOverlay(features) {
+  map.getSource('overlay').setData({ type: 'FeatureCollection', features: features || [] });
+}
+
+export function zoomTo(geometry) {
+  if (!geometry) return;
+  const b = bounds(geometry);
+  if (geometry.type === 'Point') map.easeTo({ center: geometry.coordinates, zoom: Math.max(map.getZoom(), 14) });
+  else map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 80, maxZoom: 16 });
+}
+
+export function resize() {
+  map?.resize();
+}
+
+export function layerTitle(id) {
+  return layerById(id) ? t(`collections.${id}`) : id;
+}
+
+export { filter };

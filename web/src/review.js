@@ -1,0 +1,162 @@
+// The approval queue: GET /review lists the changes waiting; each one is
+// compared with the record as it stands (the proposed version from
+// ?version=pending), shown on the map, and approved or rejected with a
+// reason. Nobody approves their own change (the server refuses it).
+
+import { get, request, session, can } from './api.js';
+import { h, clear, toast } from './dom.js';
+import { t, tOr } from './i18n.js';
+import { propertyTable, fieldLabel } from './detail.js';
+import { layerTitle, showOverlay, zoomTo, refresh } from './map.js';
+import { COLORS } from './layers.js';
+
+let root;
+let goMap = () => {};
+
+export function initReview(el, toMap) {
+  root = el;
+  goMap = toMap;
+}
+
+export async function renderReview() {
+  if (!root) return;
+  clear(root).append(h('h1', {}, t('review.title')), h('p', { class: 'muted' }, t('map.loading')));
+  let changes;
+  try {
+    changes = (await get('/review')).changes || [];
+  } catch (e) {
+    clear(root).append(h('h1', {}, t('review.title')), h('p', { class: 'error' }, e.status === 401 || e.status === 403 ? t('review.notAllowed') : e.status === 404 ? t('review.missing') : e.message));
+    return;
+  }
+  const list = h('div', { class: 'review-detail', id: 'review-detail' }, h('p', { class: 'muted' }, t('review.pick')));
+  clear(root).append(
+    h('h1', {}, t('review.title')),
+    h('p', { class: 'muted', id: 'review-count', dataset: { n: String(changes.length) } }, t('review.count', { n: changes.length })),
+    h(
+      'div',
+      { class: 'review-layout' },
+      h(
+        'div',
+        { class: 'table-wrap' },
+        h(
+          'table',
+          { class: 'data', id: 'review-table' },
+          h('thead', {}, h('tr', {}, ['review.record', 'review.change', 'review.by', 'review.at'].map((k) => h('th', { scope: 'col' }, t(k))))),
+          h(
+            'tbody',
+            {},
+            changes.map((c) =>
+              h(
+                'tr',
+                { dataset: { code: c.code } },
+                h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => open(c, list) }, c.code), h('div', { class: 'muted small' }, layerTitle(c.collection))),
+                h('td', {}, h('span', { class: `badge change-${c.change}` }, tOr(`review.changes.${c.change}`, c.change))),
+                h('td', {}, c.by || ''),
+                h('td', {}, String(c.at || '').slice(0, 16).replace('T', ' ')),
+              ),
+            ),
+          ),
+        ),
+      ),
+      list,
+    ),
+  );
+}
+
+async function fetchFeature(path) {
+  try {
+    return (await request(path, { accept: 'application/geo+json' })).data;
+  } catch (e) {
+    if (e.status === 404) return null;
+    throw e;
+  }
+}
+
+async function open(c, box) {
+  clear(box).append(h('p', { class: 'muted' }, t('map.loading')));
+  const base = `/collections/${c.collection}/items/${encodeURIComponent(c.code)}`;
+  let current = null;
+  let proposed = null;
+  try {
+    [current, proposed] = await Promise.all([c.change === 'create' ? null : fetchFeature(base), c.change === 'delete' ? null : fetchFeature(`${base}?version=pending`)]);
+  } catch (e) {
+    clear(box).append(h('p', { class: 'error' }, e.message));
+    return;
+  }
+  if (!proposed && c.change === 'create') proposed = await fetchFeature(base).catch(() => null);
+  const cp = current?.properties || {};
+  const pp = proposed?.properties || {};
+  const changed = new Set(Object.keys({ ...cp, ...pp }).filter((k) => !['version', 'updated_at', 'state'].includes(k) && JSON.stringify(cp[k] ?? null) !== JSON.stringify(pp[k] ?? null)));
+  const geomChanged = JSON.stringify(current?.geometry || null) !== JSON.stringify(proposed?.geometry || null);
+  const reason = h('textarea', { id: 'reject-reason', rows: 2, maxlength: 250, placeholder: t('review.reasonHint') });
+  const err = h('p', { class: 'form-error', role: 'alert' });
+  const overlay = [];
+  if (current?.geometry) overlay.push({ type: 'Feature', geometry: current.geometry, properties: { color: '#333333' } });
+  if (proposed?.geometry) overlay.push({ type: 'Feature', geometry: proposed.geometry, properties: { color: COLORS.pending } });
+  const mine = c.by && c.by === session.user;
+  clear(box).append(
+    ...[
+    h('h2', {}, `${c.code} · ${tOr(`review.changes.${c.change}`, c.change)}`),
+    h('p', { class: 'muted' }, t('review.madeBy', { by: c.by || '?', at: String(c.at || '').slice(0, 16).replace('T', ' ') })),
+    h(
+      'div',
+      { class: 'compare' },
+      h('div', {}, h('h3', {}, t('review.current')), current ? propertyTable(current.properties, changed) : h('p', { class: 'muted' }, t('review.none'))),
+      h('div', {}, h('h3', {}, t('review.proposed')), proposed ? propertyTable(proposed.properties, changed) : h('p', { class: 'muted' }, c.change === 'delete' ? t('review.deleted') : t('review.none'))),
+    ),
+    h('p', {}, geomChanged ? t('review.geomChanged') : t('review.geomSame')),
+    overlay.length &&
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'btn',
+          onclick: () => {
+            goMap();
+            showOverlay(overlay);
+            zoomTo(overlay[overlay.length - 1].geometry);
+          },
+        },
+        t('review.showOnMap'),
+      ),
+    mine && h('p', { class: 'note' }, t('review.ownChange')),
+    can('approve') &&
+      h(
+        'div',
+        { class: 'decide' },
+        h('label', { class: 'field', for: 'reject-reason' }, h('span', { class: 'label' }, t('review.reason')), reason),
+        err,
+        h(
+          'div',
+          { class: 'actions' },
+          h('button', { type: 'button', class: 'btn btn-primary', id: 'review-approve', disabled: mine, onclick: () => decide('approve') }, t('review.approve')),
+          h('button', { type: 'button', class: 'btn btn-danger', id: 'review-reject', disabled: mine, onclick: () => decide('reject') }, t('review.reject')),
+        ),
+      ),
+    ].filter(Boolean),
+  );
+
+  async function decide(what) {
+    err.textContent = '';
+    if (what === 'reject' && !reason.value.trim()) {
+      err.textContent = t('review.reasonNeeded');
+      reason.focus();
+      return;
+    }
+    try {
+      await request(`${base}/${what}`, {
+        method: 'POST',
+        body: what === 'reject' ? JSON.stringify({ reason: reason.value.trim() }) : undefined,
+        headers: what === 'reject' ? { 'Content-Type': 'application/json' } : {},
+      });
+      toast(t(what === 'approve' ? 'review.approved' : 'review.rejected', { code: c.code }), 'ok');
+      document.dispatchEvent(new CustomEvent('demine:changed', { detail: { collection: c.collection, code: c.code } }));
+      refresh(true);
+      renderReview();
+    } catch (e) {
+      err.textContent = e.message;
+    }
+  }
+}
+
+export { fieldLabel };
