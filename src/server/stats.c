@@ -6,9 +6,12 @@
  *   GET /stats/casualties?by=DIM[,DIM]&since=DATE&until=DATE
  *
  * Published statistics are public: approved records only, without the
- * lists of record codes (those, and drafts, will need a login).
+ * lists of record codes (those, and drafts, will need a login). Answers are
+ * kept in the answer cache until the tables behind them change.
  */
 #include "server/internal.h"
+
+#include "server/answers.h"
 
 #include "analysis/casualties.h"
 #include "analysis/items.h"
@@ -128,14 +131,37 @@ static void casualties(const dm_request *q, dm_response *r)
     dm_casualties_free(&c);
 }
 
+/* Answers from the answer cache while the tables the figures are made from
+ * are unchanged (their stamp); else computes them with fn and keeps them.
+ * The figures are the same for every caller, so the key is the raw path and
+ * query alone. */
+static void cached(const dm_request *q, dm_response *r, const dm_kind *const *kinds, size_t n,
+                   void (*fn)(const dm_request *q, dm_response *r))
+{
+    char stamp[DM_STAMP_MAX] = "";
+    dm_error err;
+    const char *key = q->uri ? q->uri : q->path;
+    if (!q->answers || dm_store_stamp(q->store, kinds, n, stamp, &err)) {
+        fn(q, r);
+    } else if (!dm_answer_cache_get(q->answers, key, stamp, r)) {
+        fn(q, r);
+        dm_answer_cache_put(q->answers, key, stamp, r);
+    }
+}
+
 bool dm_stats_handle(const dm_request *q, dm_response *r)
 {
+    static const dm_kind *const land[] = {&dm_kind_hazards, &dm_kind_releases,
+                                          &dm_kind_admin_areas};
+    static const dm_kind *const eo[] = {&dm_kind_eo_items, &dm_kind_admin_areas};
+    static const dm_kind *const cas[] = {&dm_kind_accidents, &dm_kind_victims,
+                                         &dm_kind_admin_areas};
     if (!strcmp(q->path, "/stats/landrelease"))
-        landrelease(q, r);
+        cached(q, r, land, 3, landrelease);
     else if (!strcmp(q->path, "/stats/items"))
-        items(q, r);
+        cached(q, r, eo, 2, items);
     else if (!strcmp(q->path, "/stats/casualties"))
-        casualties(q, r);
+        cached(q, r, cas, 3, casualties);
     else
         return false;
     return true;

@@ -91,6 +91,8 @@ check "problem details say no SQL" sh -c "! grep -qi 'sqlite\|select \|insert ' 
 
 # ---- create: enters as submitted, counted nowhere official
 HAZ_BEFORE=$(hazard_count)
+api_hazards() { curl -s "$URL/stats/landrelease" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["hazard_count"])'; }
+same "/stats/landrelease counts the approved hazards" "$(api_hazards)" "$HAZ_BEFORE"
 req ed POST /collections/hazards/items "$NEW"
 same "an editor creates a hazard (201)" "$STATUS" 201
 same "  its ETag is version 1" "$ETAG" '"1"'
@@ -139,6 +141,7 @@ req ap POST "/collections/hazards/items/$CODE/approve" "" '"2"'
 same "an approver approves it (200)" "$STATUS" 200
 same "  approved" "$(prop state)" approved
 same "  the statistics count it now" "$(hazard_count)" "$((HAZ_BEFORE + 1))"
+same "  and so does /stats/landrelease (the cached answer is dropped)" "$(api_hazards)" "$((HAZ_BEFORE + 1))"
 req - GET "/collections/hazards/items/$CODE"
 same "  the public sees it" "$STATUS" 200
 req ap POST "/collections/hazards/items/$CODE/approve"
