@@ -1053,9 +1053,30 @@ static void queryables_page(const dm_request *q, dm_response *r, const dm_kind *
             break;
         case DM_FT_TEXT: dm_buf_puts(b, "\"type\": \"string\""); break;
         }
+        if ((f->type == DM_FT_INT || f->type == DM_FT_REAL) && f->min < f->max) {
+            dm_buf_puts(b, ", \"minimum\": ");
+            dm_buf_json_number(b, f->min);
+            dm_buf_puts(b, ", \"maximum\": ");
+            dm_buf_json_number(b, f->max);
+        }
+        if (f->unit) {
+            dm_buf_puts(b, ", \"x-unit\": ");
+            dm_buf_json_string(b, f->unit);
+        }
         dm_buf_puts(b, "}");
     }
-    dm_buf_puts(b, "}, \"additionalProperties\": false}\n");
+    /* what a record needs (the library's dm_record_check_complete): forms
+       check it before they send */
+    dm_buf_puts(b, "}, \"required\": [");
+    bool first = true;
+    for (size_t i = 0; i < k->nfields; i++)
+        if ((k->fields[i].flags & DM_FIELD_REQUIRED) && !(k->fields[i].flags & DM_FIELD_PERSONAL)) {
+            dm_buf_printf(b, "%s\"%s\"", first ? "" : ", ", k->fields[i].name);
+            first = false;
+        }
+    if (k->geom_required)
+        dm_buf_printf(b, "%s\"geometry\"", first ? "" : ", ");
+    dm_buf_puts(b, "], \"additionalProperties\": false}\n");
 }
 
 static void health(const dm_request *q, dm_response *r)

@@ -299,6 +299,13 @@ history        401,403,403,200,200,200
 ROLES
 same "the change log names each writer" "$(sqlite3 "$DB" "SELECT group_concat(DISTINCT who) FROM (SELECT who FROM demine_change_log WHERE action = 'insert' AND kind = 'hazards' AND who <> 'root' ORDER BY who)")" "ad,ap,ed,eve"
 
+# ---- queryables say what a form must check: required fields and ranges
+req ed GET /collections/hazards/queryables
+same "queryables name what a hazard needs" "$(json "$T/body" "d['required']")" "['status', 'geometry']"
+req ap GET /collections/victims/queryables
+same "  and the ranges of numbers" "$(json "$T/body" "(d['properties']['age']['minimum'], d['properties']['age']['maximum'])")" "(0, 110)"
+check "  but never a personal field" sh -c "! grep -q '\"name\"\|address' '$T/body'"
+
 # ---- the API document says what is served
 req - GET /api
 same "/api lists the write methods" "$(json "$T/body" "sorted(d['paths']['/collections/{collectionId}/items/{featureId}'])"):$(json "$T/body" "sorted(d['paths']['/collections/{collectionId}/items'])")" \
