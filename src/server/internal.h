@@ -77,6 +77,10 @@ bool dm_server_sees_drafts(const dm_request *q, const dm_kind *k);
  * with_personal); false when the geometry cannot be written. */
 bool dm_feature_json(dm_store *store, dm_buf *b, const dm_record *rec, bool with_personal);
 
+/* POST /import/{kind}: a file imported as `demine import` does, the records
+ * entering as submitted (imports.c). False when q is not for /import/. */
+bool dm_import_handle(const dm_request *q, dm_response *r);
+
 /* OGC API - Features Part 4 and the approval workflow (writes.c): creating,
  * replacing, updating and deleting records, approving and rejecting them,
  * the review queue, a record's history, the caller's role. False when q is

@@ -1222,6 +1222,22 @@ static void api_document(const dm_request *q, dm_response *r)
                               "\"#/components/parameters/featureId\"}"
                             : "",
                       workflow[i][2]);
+    dm_buf_puts(b, ", \"/import/{kind}\": {\"post\": {\"summary\": \"import a file as demine "
+                   "import does; the records enter as submitted\", \"security\": [{\"bearer\": "
+                   "[]}], \"parameters\": [{\"name\": \"kind\", \"in\": \"path\", "
+                   "\"required\": true, \"schema\": {\"type\": \"string\"}}, {\"name\": "
+                   "\"filename\", \"in\": \"query\", \"required\": true, \"schema\": "
+                   "{\"type\": \"string\"}}, {\"name\": \"map\", \"in\": \"query\", "
+                   "\"schema\": {\"type\": \"string\"}}, {\"name\": \"set\", \"in\": "
+                   "\"query\", \"schema\": {\"type\": \"string\"}}, {\"name\": \"layer\", "
+                   "\"in\": \"query\", \"schema\": {\"type\": \"string\"}}, {\"name\": "
+                   "\"strict\", \"in\": \"query\", \"schema\": {\"type\": \"boolean\"}}], "
+                   "\"requestBody\": {\"required\": true, \"content\": "
+                   "{\"application/octet-stream\": {}}}, \"responses\": {\"200\": "
+                   "{\"description\": \"counts and the rejected rows with their reasons\"}, "
+                   "\"400\": {\"description\": \"the file cannot be read; nothing imported\"}, "
+                   "\"401\": {\"description\": \"login needed\"}, \"403\": {\"description\": "
+                   "\"the role may not\"}}}}");
     dm_buf_puts(b, ", \"/auth/token\": {\"post\": {\"summary\": \"log in: a bearer "
                    "token\", \"requestBody\": {\"required\": true, \"content\": "
                    "{\"application/x-www-form-urlencoded\": {\"schema\": {\"type\": \"object\", "
@@ -1251,7 +1267,7 @@ static void api_document(const dm_request *q, dm_response *r)
 void dm_ogcapi_handle(const dm_request *q, dm_response *r)
 {
     const char *p = q->path;
-    if (dm_workflow_handle(q, r))
+    if (dm_import_handle(q, r) || dm_workflow_handle(q, r))
         ;
     else if (strcmp(q->method, "GET") && strcmp(q->method, "HEAD"))
         dm_respond_problem(r, 405, "Method not allowed", "%s reads only: use GET", p);

@@ -306,11 +306,60 @@ req ap GET /collections/victims/queryables
 same "  and the ranges of numbers" "$(json "$T/body" "(d['properties']['age']['minimum'], d['properties']['age']['maximum'])")" "(0, 110)"
 check "  but never a personal field" sh -c "! grep -q '\"name\"\|address' '$T/body'"
 
+# ---- imports over HTTP: the CLI's rules, records enter as submitted, the
+# rejects in the answer
+cat >"$T/import.geojson" <<G
+{"type": "FeatureCollection", "features": [
+ {"type": "Feature", "properties": {"name": "Imported field", "status": "SHA"}, "geometry": $(square 19.5 44.5)},
+ {"type": "Feature", "properties": {"name": "Bad status", "status": "PERHAPS"}, "geometry": $(square 19.6 44.6)},
+ {"type": "Feature", "properties": {"name": "No geometry", "status": "SHA"}, "geometry": null}]}
+G
+upload() { # upload WHO KIND QUERY FILE: like req, the file as the body
+    local args=(-s -o "$T/body" -X POST -H "Content-Type: application/octet-stream" --data-binary "@$4")
+    [ "$1" != - ] && args+=(-H "Authorization: Bearer ${TOK[$1]}")
+    STATUS=$(curl "${args[@]}" -w '%{http_code}' "$URL/import/$2?$3")
+}
+BEFORE=$(sqlite3 "$DB" "SELECT count(*) FROM hazards"):$(log_rows)
+upload - hazards filename=f.geojson "$T/import.geojson"
+same "anonymous may not import (401)" "$STATUS" 401
+upload vi hazards filename=f.geojson "$T/import.geojson"
+same "a viewer may not import (403)" "$STATUS" 403
+upload ed victims filename=f.geojson "$T/import.geojson"
+same "an editor may not import victims (403)" "$STATUS" 403
+upload ed casualties filename=f.csv "$T/import.geojson"
+same "  nor casualty rows (403)" "$STATUS" 403
+upload ed hazards "filename=../x.geojson" "$T/import.geojson"
+same "a file name with a path is 400" "$STATUS" 400
+upload ed hazards "filename=f.exe" "$T/import.geojson"
+same "an unknown extension is 400" "$STATUS" 400
+upload ed hazards "filename=f.geojson&map=nosuch=name" "$T/import.geojson"
+same "a bad map is 400" "$STATUS:$(json "$T/body" "'nosuch' in d['detail']")" "400:True"
+printf 'not a file GDAL reads' >"$T/junk.geojson"
+upload ed hazards filename=junk.geojson "$T/junk.geojson"
+same "an unreadable file is 400" "$STATUS:$(json "$T/body" "'nothing was imported' in d['detail']")" "400:True"
+upload ed nothing filename=f.geojson "$T/import.geojson"
+same "an unknown kind is 404" "$STATUS" 404
+same "  none of these changed anything" "$(sqlite3 "$DB" "SELECT count(*) FROM hazards"):$(log_rows)" "$BEFORE"
+upload ed hazards "filename=fields.geojson&set=organisation=OR-TEST" "$T/import.geojson"
+same "an editor imports a file (200)" "$STATUS" 200
+same "  one imported, two rejected, with their rows and reasons" \
+    "$(json "$T/body" "(d['rows'], d['imported'], d['rejected'], [r['row'] for r in d['rejects']], d['state'])")" \
+    "(3, 1, 2, [2, 3], 'submitted')"
+check "  the reason names the value" grep -q "PERHAPS" "$T/body"
+same "  stored as submitted by ed, with the constant set" \
+    "$(sqlite3 "$DB" "SELECT state || ' ' || updated_by || ' ' || organisation FROM hazards WHERE name = 'Imported field'")" "submitted ed OR-TEST"
+req ap GET /review
+check "  it waits in the review queue" "$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not any(c['change'] == 'create' and c['by'] == 'ed' for c in d['changes']))" "$T/body"
+printf 'incident_ref,date,lon,lat,status,sex,age\nX-1,2021-03-07,18.005,44.005,injured,f,9\nX-1,2021-03-07,18.005,44.005,maybe,m,40\n' >"$T/cas.csv"
+upload ap casualties filename=cas.csv "$T/cas.csv"
+same "an approver imports casualty rows" "$STATUS:$(json "$T/body" "(d['imported'], d['rejected'])")" "200:(1, 1)"
+same "  the victim and its incident are submitted" "$(sqlite3 "$DB" "SELECT count(*) FROM victims v JOIN accidents a ON v.accident_code = a.code WHERE a.incident_ref = 'X-1' AND v.state = 'submitted' AND a.state = 'submitted'")" 1
+
 # ---- the API document says what is served
 req - GET /api
 same "/api lists the write methods" "$(json "$T/body" "sorted(d['paths']['/collections/{collectionId}/items/{featureId}'])"):$(json "$T/body" "sorted(d['paths']['/collections/{collectionId}/items'])")" \
     "['delete', 'get', 'patch', 'put']:['get', 'post']"
-same "  and the workflow" "$(json "$T/body" "[p for p in ('/review', '/auth/me', '/collections/{collectionId}/items/{featureId}/approve', '/collections/{collectionId}/items/{featureId}/reject', '/collections/{collectionId}/items/{featureId}/history') if p in d['paths']]" | tr -d "[]' " | tr ',' '\n' | grep -c .)" 5
+same "  and the workflow" "$(json "$T/body" "[p for p in ('/import/{kind}', '/review', '/auth/me', '/collections/{collectionId}/items/{featureId}/approve', '/collections/{collectionId}/items/{featureId}/reject', '/collections/{collectionId}/items/{featureId}/history') if p in d['paths']]" | tr -d "[]' " | tr ',' '\n' | grep -c .)" 6
 req - GET /conformance
 check "/conformance names Part 4" grep -q "ogcapi-features-4/1.0/conf/create-replace-delete" "$T/body"
 
