@@ -302,29 +302,101 @@ static void value_json(dm_buf *b, const dm_field *f, const char *v)
 }
 
 /* One feature: id is the record's code. Personal fields never go out. */
-bool dm_feature_json(dm_store *store, dm_buf *b, const dm_record *rec, bool with_personal)
+/* Property selection (properties=a,b: OGC API - Features Part 6): which
+ * properties a feature carries. */
+typedef struct prop_select {
+    bool on; /* false: all */
+    bool field[DM_MAX_FIELDS];
+    bool code, state, version, updated_at;
+} prop_select;
+
+static bool feature_json_sel(dm_store *store, dm_buf *b, const dm_record *rec, bool with_personal,
+                             const prop_select *sel)
 {
     const dm_kind *k = rec->kind;
+    bool all = !sel || !sel->on;
     dm_buf_puts(b, "{\"type\": \"Feature\", \"id\": ");
     dm_buf_json_string(b, rec->code);
     dm_buf_puts(b, ", \"geometry\": ");
     if (!geometry_json(dm_geo_handle(dm_store_geo(store)), b, rec->geom))
         return false;
-    dm_buf_puts(b, ", \"properties\": {\"code\": ");
-    dm_buf_json_string(b, rec->code);
+    dm_buf_puts(b, ", \"properties\": {");
+    const char *sep = "";
+    if (all || sel->code) {
+        dm_buf_puts(b, "\"code\": ");
+        dm_buf_json_string(b, rec->code);
+        sep = ", ";
+    }
     for (size_t i = 0; i < k->nfields; i++) {
-        if ((k->fields[i].flags & DM_FIELD_PERSONAL) && !with_personal)
+        if (((k->fields[i].flags & DM_FIELD_PERSONAL) && !with_personal) ||
+            (!all && !sel->field[i]))
             continue;
-        dm_buf_puts(b, ", \""); /* field names need no escaping */
+        dm_buf_puts(b, sep); /* field names need no escaping */
+        dm_buf_puts(b, "\"");
         dm_buf_puts(b, k->fields[i].name);
         dm_buf_puts(b, "\": ");
         value_json(b, &k->fields[i], rec->values[i]);
+        sep = ", ";
     }
-    dm_buf_puts(b, ", \"state\": ");
-    dm_buf_json_string(b, rec->state);
-    dm_buf_printf(b, ", \"version\": %lld, \"updated_at\": ", (long long)rec->version);
-    dm_buf_json_string(b, rec->updated_at);
+    if (all || sel->state) {
+        dm_buf_printf(b, "%s\"state\": ", sep);
+        dm_buf_json_string(b, rec->state);
+        sep = ", ";
+    }
+    if (all || sel->version) {
+        dm_buf_printf(b, "%s\"version\": %lld", sep, (long long)rec->version);
+        sep = ", ";
+    }
+    if (all || sel->updated_at) {
+        dm_buf_printf(b, "%s\"updated_at\": ", sep);
+        dm_buf_json_string(b, rec->updated_at);
+    }
     dm_buf_puts(b, "}}");
+    return true;
+}
+
+bool dm_feature_json(dm_store *store, dm_buf *b, const dm_record *rec, bool with_personal)
+{
+    return feature_json_sel(store, b, rec, with_personal, NULL);
+}
+
+/* Reads properties=a,b into sel; false (r filled: 400) for a name that is
+ * not a property the caller may see. */
+static bool parse_properties(const dm_request *q, dm_response *r, const dm_kind *k,
+                             prop_select *sel)
+{
+    memset(sel, 0, sizeof *sel);
+    const char *list = dm_qs_get(q->qs, "properties");
+    if (!list)
+        return true;
+    sel->on = true;
+    char buf[1024];
+    if (strlen(list) >= sizeof buf) {
+        dm_respond_problem(r, 400, "Bad properties", "properties= is too long");
+        return false;
+    }
+    snprintf(buf, sizeof buf, "%s", list);
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        int i = dm_kind_field_index(k, t);
+        if (i >= 0 && !(k->fields[i].flags & DM_FIELD_PERSONAL))
+            sel->field[i] = true;
+        else if (!strcmp(t, "code"))
+            sel->code = true;
+        else if (!strcmp(t, "state"))
+            sel->state = true;
+        else if (!strcmp(t, "version"))
+            sel->version = true;
+        else if (!strcmp(t, "updated_at"))
+            sel->updated_at = true;
+        else {
+            dm_respond_problem(r, 400, "Bad properties",
+                               "properties=%s: %s is not a property of %s (see "
+                               "/collections/%s/queryables)",
+                               list, t, k->name, k->name);
+            return false;
+        }
+    }
     return true;
 }
 
@@ -739,9 +811,9 @@ static void page_link(const dm_request *q, dm_buf *b, const dm_kind *k, long off
 
 static void items_page(const dm_request *q, dm_response *r, const dm_kind *k)
 {
-    static const char *const allowed[] = {"f",          "limit",  "offset", "bbox",
-                                          "datetime",   "filter", "state",  "filter-lang",
-                                          "filter-crs", NULL};
+    static const char *const allowed[] = {"f",          "limit",      "offset", "bbox",
+                                          "datetime",   "filter",     "state",  "filter-lang",
+                                          "filter-crs", "properties", NULL};
     if (!check_params(q, r, allowed, k))
         return;
     /* state=submitted|draft|all: records not approved yet, for those who
@@ -761,6 +833,9 @@ static void items_page(const dm_request *q, dm_response *r, const dm_kind *k)
     }
     if (want_state && !strcmp(want_state, "all"))
         want_state = "";
+    prop_select sel;
+    if (!parse_properties(q, r, k, &sel))
+        return;
     long limit = 10, offset = 0;
     long max = q->opts->max_limit > 0 ? q->opts->max_limit : 10000;
     const char *ls = dm_qs_get(q->qs, "limit"), *os = dm_qs_get(q->qs, "offset");
@@ -868,7 +943,7 @@ static void items_page(const dm_request *q, dm_response *r, const dm_kind *k)
         } else {
             if (returned)
                 dm_buf_puts(&feats, ",\n  ");
-            ok = dm_feature_json(q->store, &feats, &rec, personal(q, k));
+            ok = feature_json_sel(q->store, &feats, &rec, personal(q, k), &sel);
         }
         returned++;
     }
@@ -1150,7 +1225,9 @@ static void api_document(const dm_request *q, dm_response *r)
                    "\"string\"}}, {\"name\": \"state\", \"in\": \"query\", \"description\": "
                    "\"records not approved yet (editors and approvers)\", \"schema\": "
                    "{\"type\": \"string\", \"enum\": [\"approved\", \"submitted\", \"draft\", "
-                   "\"all\"]}}], \"responses\": {\"200\": {\"description\": \"a "
+                   "\"all\"]}}, {\"name\": \"properties\", \"in\": \"query\", \"description\": "
+                   "\"the properties each feature carries (comma-separated)\", \"schema\": "
+                   "{\"type\": \"string\"}}], \"responses\": {\"200\": {\"description\": \"a "
                    "page of features\", \"content\": {\"application/geo+json\": {}, "
                    "\"text/html\": {}}}, \"400\": {\"description\": \"a bad parameter\"}, "
                    "\"404\": {\"description\": \"no such collection\"}}}, \"post\": "

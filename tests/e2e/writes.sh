@@ -299,6 +299,17 @@ history        401,403,403,200,200,200
 ROLES
 same "the change log names each writer" "$(sqlite3 "$DB" "SELECT group_concat(DISTINCT who) FROM (SELECT who FROM demine_change_log WHERE action = 'insert' AND kind = 'hazards' AND who <> 'root' ORDER BY who)")" "ad,ap,ed,eve"
 
+# ---- property selection (properties=, Part 6), kept in the next link
+req - GET "/collections/hazards/items?properties=status,name&limit=1"
+same "properties= selects what each feature carries" "$(json "$T/body" "sorted(d['features'][0]['properties'])")" "['name', 'status']"
+check "  and the next link keeps it" "$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not any(l['rel'] == 'next' and 'properties=status%2Cname' in l['href'] for l in d['links']))" "$T/body"
+req - GET "/collections/hazards/items?properties=status,nosuch"
+same "  an unknown one is 400" "$STATUS" 400
+req - GET "/collections/victims/items?properties=name"
+same "  a personal field is refused like the collection (401)" "$STATUS" 401
+req vi GET "/collections/victims/items?properties=name"
+same "  and for a viewer it is unknown (400)" "$STATUS" 400
+
 # ---- queryables say what a form must check: required fields and ranges
 req ed GET /collections/hazards/queryables
 same "queryables name what a hazard needs" "$(json "$T/body" "d['required']")" "['status', 'geometry']"

@@ -5,7 +5,7 @@ import { request, get, session, can } from './api.js';
 import { h, clear, toast } from './dom.js';
 import { t, tOr } from './i18n.js';
 import { showSelected, zoomTo, layerTitle, refresh } from './map.js';
-import { openForm } from './form.js';
+import { openForm, mayWrite } from './form.js';
 
 let panel;
 
@@ -61,8 +61,9 @@ export function propertyTable(props, changed) {
   );
 }
 
-// Shows the record `code` of `collection` with its history.
-export async function showRecord(collection, code) {
+// Shows the record `code` of `collection` with its history (and, for
+// editors and approvers, the change waiting for approval, if any).
+export async function showRecord(collection, code, { waits = false } = {}) {
   openPanel(h('div', { class: 'panel-head' }, h('h2', {}, code), closeButton()), h('p', { class: 'muted' }, t('map.loading')));
   let feature;
   let etag;
@@ -74,20 +75,29 @@ export async function showRecord(collection, code) {
     openPanel(h('div', { class: 'panel-head' }, h('h2', {}, code), closeButton()), h('p', { class: 'error' }, e.message));
     return;
   }
-  showSelected(feature);
+  showSelected(feature.geometry ? feature : null);
   const p = feature.properties || {};
   const history = h('div', { class: 'history', id: 'record-history' }, h('p', { class: 'muted' }, t('map.loading')));
+  const pending = h('div', { id: 'record-pending-box' }, waits && pendingNote(null, p));
+  const writable = mayWrite(collection);
   const actions = h(
     'div',
     { class: 'actions' },
-    h('button', { type: 'button', class: 'btn', onclick: () => zoomTo(feature.geometry) }, t('record.zoom')),
-    can('write') &&
+    feature.geometry && h('button', { type: 'button', class: 'btn', onclick: () => zoomTo(feature.geometry) }, t('record.zoom')),
+    writable &&
       h(
         'button',
         { type: 'button', class: 'btn btn-primary', id: 'record-edit', onclick: () => openForm({ collection, feature, etag }) },
         t('record.edit'),
       ),
-    can('write') &&
+    collection === 'accidents' &&
+      mayWrite('victims') &&
+      h(
+        'button',
+        { type: 'button', class: 'btn', id: 'record-add-victim', onclick: () => openForm({ collection: 'victims', preset: { accident_code: p.code || code, incident_ref: p.incident_ref ?? null } }) },
+        t('record.addVictim'),
+      ),
+    writable &&
       h(
         'button',
         {
@@ -119,6 +129,7 @@ export async function showRecord(collection, code) {
       closeButton(),
     ),
     h('div', { class: 'meta' }, stateBadge(p.state), p.version != null && h('span', { class: 'muted' }, t('record.version', { v: p.version })), p.updated_at && h('span', { class: 'muted' }, t('record.updated', { at: p.updated_at.slice(0, 16).replace('T', ' ') }))),
+    pending,
     actions,
     h('h3', {}, t('record.properties')),
     propertyTable(p),
@@ -126,6 +137,33 @@ export async function showRecord(collection, code) {
     history,
   );
   loadHistory(collection, code, history);
+  if (can('write') || can('approve')) loadPending(collection, code, p, pending);
+}
+
+// The change waiting for approval: what it would change.
+async function loadPending(collection, code, current, box) {
+  try {
+    const { data } = await request(`/collections/${collection}/items/${encodeURIComponent(code)}?version=pending`, { accept: 'application/geo+json' });
+    if (box.isConnected) clear(box).append(pendingNote(data, current));
+  } catch {
+    /* 404: nothing waits (or this server does not say) */
+  }
+}
+
+function pendingNote(proposed, current) {
+  const pp = proposed?.properties || {};
+  const changed = proposed
+    ? Object.keys({ ...current, ...pp }).filter((k) => !['version', 'updated_at', 'state', 'code'].includes(k) && JSON.stringify(current[k] ?? null) !== JSON.stringify(pp[k] ?? null))
+    : [];
+  const show = (v) => (v == null || v === '' ? '–' : String(v));
+  return h(
+    'div',
+    { class: 'note-box', id: 'record-pending', role: 'status' },
+    h('strong', {}, t('record.pendingTitle')),
+    h('div', {}, t('record.pendingNote')),
+    changed.length > 0 && h('ul', { class: 'pending-list' }, changed.map((k) => h('li', {}, h('span', { class: 'k' }, `${fieldLabel(k)}: `), h('del', {}, show(current[k])), ' → ', h('ins', {}, show(pp[k]))))),
+    can('approve') && h('a', { href: '#/review' }, t('record.pendingReview')),
+  );
 }
 
 async function loadHistory(collection, code, box) {

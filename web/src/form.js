@@ -3,12 +3,17 @@
 // queryables (JSON Schema, /collections/{id}/queryables), so the form checks
 // what the library checks (src/core/kind.c); the server checks again and its
 // problem details are shown as they come. Geometries are drawn on the map
-// (terra-draw) or pasted (GeoJSON, or "lon lat" per line).
+// (terra-draw) or pasted (GeoJSON, or "lon lat" per line); victims have no
+// geometry, and their personal fields (name, address: not in the queryables)
+// are offered only to roles that read personal data. A change to an existing
+// record is a PATCH with a JSON merge patch of the changed properties when
+// the geometry stays, a PUT of the whole feature when it changes; both carry
+// the ETag of the version read (If-Match).
 
 import { TerraDraw, TerraDrawPolygonMode, TerraDrawPointMode, ValidateNotSelfIntersecting } from 'terra-draw';
 import { TerraDrawMapLibreGLAdapter } from 'terra-draw-maplibre-gl-adapter';
-import { request, get } from './api.js';
-import { h, toast } from './dom.js';
+import { request, get, can } from './api.js';
+import { h, clear, toast } from './dom.js';
 import { t, tOr } from './i18n.js';
 import { map, refresh, showOverlay, showSelected, zoomTo, layerTitle } from './map.js';
 import { openPanel, closePanel, fieldLabel, showRecord } from './detail.js';
@@ -26,8 +31,16 @@ const RANGES = {
   person_days: [0, 1e7],
   cost: [0, 1e12],
 };
-export const EDITABLE = ['hazards', 'releases', 'eo-items', 'accidents', 'settlements'];
+export const EDITABLE = ['hazards', 'releases', 'eo-items', 'accidents', 'victims', 'settlements'];
 const POINT_KINDS = new Set(['eo-items', 'accidents', 'settlements', 'minefield-records']);
+const NO_GEOMETRY = new Set(['victims', 'organisations']);
+// fields the queryables leave out (personal data), shown to roles that read it
+const PERSONAL = { victims: ['name', 'address'] };
+// kinds only roles that read personal data may write
+const PERSONAL_KINDS = new Set(['victims']);
+export function mayWrite(collection) {
+  return can('write') && (!PERSONAL_KINDS.has(collection) || can('read_personal'));
+}
 
 const schemas = {};
 async function schema(collection) {
@@ -103,7 +116,7 @@ function input(name, prop, value, required) {
     const [lo, hi] = [prop.minimum ?? RANGES[name]?.[0], prop.maximum ?? RANGES[name]?.[1]];
     el = h('input', { ...common, type: 'number', inputmode: 'decimal', step: prop.type === 'integer' ? '1' : 'any', min: lo, max: hi, value: value ?? '' });
   } else {
-    el = h(name === 'description' ? 'textarea' : 'input', { ...common, type: 'text', value: value ?? '', rows: 3 });
+    el = h(['description', 'injuries', 'address'].includes(name) ? 'textarea' : 'input', { ...common, type: 'text', value: value ?? '', rows: 3, autocomplete: 'off' });
     if (el.tagName === 'TEXTAREA') el.value = value ?? '';
   }
   return h(
@@ -139,9 +152,9 @@ function valueOf(prop, raw) {
   return v;
 }
 
-// Opens the form: a new record of `collection`, or a change to `feature`
-// (with its ETag, sent as If-Match).
-export async function openForm({ collection, feature, etag }) {
+// Opens the form: a new record of `collection` (with the values of
+// `preset`), or a change to `feature` (with its ETag, sent as If-Match).
+export async function openForm({ collection, feature, etag, preset }) {
   let s;
   try {
     s = await schema(collection);
@@ -150,10 +163,16 @@ export async function openForm({ collection, feature, etag }) {
     return;
   }
   const editing = Boolean(feature);
-  const props = feature?.properties || {};
+  const props = feature?.properties || preset || {};
   const kind = POINT_KINDS.has(collection) ? 'point' : 'polygon';
+  const hasGeometry = !NO_GEOMETRY.has(collection);
   const required = new Set(s.required || REQUIRED[collection] || []);
-  const names = Object.keys(s.properties).filter((n) => !['code', 'state', 'version', 'geometry'].includes(n));
+  const geomRequired = hasGeometry && (s.required ? s.required.includes('geometry') : true);
+  const fields = { ...s.properties };
+  if (can('read_personal')) for (const n of PERSONAL[collection] || []) fields[n] = fields[n] || { type: 'string', personal: true };
+  const names = Object.keys(fields).filter((n) => !['code', 'state', 'version', 'geometry'].includes(n));
+  const personal = names.filter((n) => fields[n].personal);
+  const plain = names.filter((n) => !fields[n].personal);
   let geometry = feature?.geometry || null;
   const geomStatus = h('p', { class: 'geom-status', id: 'geom-status' });
   const geomError = h('span', { class: 'field-error', role: 'alert' });
@@ -183,7 +202,17 @@ export async function openForm({ collection, feature, etag }) {
         await submit();
       },
     },
-    h('fieldset', {}, h('legend', {}, t('form.fields')), names.map((n) => input(n, s.properties[n], props[n], required.has(n)))),
+    h('fieldset', {}, h('legend', {}, t('form.fields')), plain.map((n) => input(n, fields[n], props[n], required.has(n)))),
+    personal.length > 0 &&
+      h(
+        'fieldset',
+        { class: 'personal', id: 'form-personal' },
+        h('legend', {}, t('form.personal')),
+        h('p', { class: 'muted small' }, t('form.personalNote')),
+        personal.map((n) => input(n, fields[n], props[n], required.has(n))),
+      ),
+    !hasGeometry && h('p', { class: 'muted small', id: 'form-no-geometry' }, t(collection === 'victims' ? 'form.noGeometryVictim' : 'form.noGeometry')),
+    hasGeometry &&
     h(
       'fieldset',
       {},
@@ -233,7 +262,7 @@ export async function openForm({ collection, feature, etag }) {
     h('p', { class: 'muted' }, t(editing && props.state === 'approved' ? 'form.noteApproved' : 'form.noteSubmitted')),
     form,
   );
-  setGeometry(geometry);
+  if (hasGeometry) setGeometry(geometry);
   showSelected(null);
 
   function cancel() {
@@ -247,13 +276,13 @@ export async function openForm({ collection, feature, etag }) {
     const out = {};
     for (const n of names) {
       const el = form.elements[n];
-      const err = checkValue(n, s.properties[n], el.value, required.has(n));
+      const err = checkValue(n, fields[n], el.value, required.has(n));
       form.querySelector(`#f-${CSS.escape(n)}-err`).textContent = err;
       el.setAttribute('aria-invalid', err ? 'true' : 'false');
       if (err) ok = false;
-      out[n] = valueOf(s.properties[n], el.value);
+      out[n] = valueOf(fields[n], el.value);
     }
-    if (!geometry) {
+    if (!geometry && geomRequired) {
       geomError.textContent = t('form.geomRequired');
       ok = false;
     }
@@ -264,16 +293,36 @@ export async function openForm({ collection, feature, etag }) {
       form.querySelector('[aria-invalid="true"]')?.focus();
       return;
     }
-    const body = JSON.stringify({ type: 'Feature', geometry, properties: out });
     const base = `/collections/${collection}/items`;
+    let method = 'POST';
+    let body = JSON.stringify({ type: 'Feature', geometry: hasGeometry ? geometry : null, properties: out });
+    let type = 'application/geo+json';
+    if (editing) {
+      // only the properties changed: a merge patch of those; else the whole feature
+      const geomChanged = hasGeometry && JSON.stringify(geometry) !== JSON.stringify(feature.geometry || null);
+      const patch = {};
+      for (const n of names) if (JSON.stringify(out[n] ?? null) !== JSON.stringify(props[n] ?? null)) patch[n] = out[n];
+      if (!geomChanged && !Object.keys(patch).length) {
+        errBox.textContent = t('form.nothingChanged');
+        return;
+      }
+      if (geomChanged) method = 'PUT';
+      else {
+        method = 'PATCH';
+        body = JSON.stringify({ properties: patch });
+        type = 'application/merge-patch+json';
+      }
+    }
+    const submitBtn = form.querySelector('#form-submit');
+    submitBtn.disabled = true;
     try {
       const { res, data } = editing
         ? await request(`${base}/${encodeURIComponent(props.code)}`, {
-            method: 'PUT',
+            method,
             body,
-            headers: { 'Content-Type': 'application/geo+json', 'If-Match': etag || `"${props.version}"` },
+            headers: { 'Content-Type': type, 'If-Match': etag || `"${props.version}"` },
           })
-        : await request(base, { method: 'POST', body, headers: { 'Content-Type': 'application/geo+json' } });
+        : await request(base, { method: 'POST', body, headers: { 'Content-Type': type } });
       stopDraw();
       showOverlay([]);
       let code = props.code;
@@ -283,11 +332,18 @@ export async function openForm({ collection, feature, etag }) {
       }
       toast(res.status === 202 ? t('form.waits') : editing ? t('form.saved') : t('form.created', { code }), 'ok');
       document.dispatchEvent(new CustomEvent('demine:changed', { detail: { collection, code } }));
-      refresh(true);
-      if (code) showRecord(collection, code);
+      if (hasGeometry) refresh(true);
+      if (code) showRecord(collection, code, { waits: res.status === 202 });
       else closePanel();
     } catch (e) {
-      errBox.textContent = e.status === 412 ? t('form.stale') : e.status === 409 ? t('form.conflict') : e.message;
+      submitBtn.disabled = false;
+      const reload = h('button', { type: 'button', class: 'btn', id: 'form-reload', onclick: () => (cancel(), showRecord(collection, props.code)) }, t('form.reload'));
+      const review = h('a', { href: '#/review', id: 'form-review-link' }, t('form.seeReview'));
+      errBox.dataset.status = String(e.status || '');
+      if (e.status === 412) clear(errBox).append(h('span', {}, t('form.stale')), ' ', reload);
+      else if (e.status === 409 && editing) clear(errBox).append(h('span', {}, t('form.conflict')), ' ', review);
+      else if (e.status === 403) errBox.textContent = t('form.forbidden', { why: e.message });
+      else errBox.textContent = e.message;
     }
   }
 }
@@ -300,7 +356,7 @@ export function openNew() {
     h(
       'div',
       { class: 'choice-list' },
-      EDITABLE.map((c) => h('button', { type: 'button', class: 'btn choice', dataset: { new: c }, onclick: () => openForm({ collection: c }) }, layerTitle(c))),
+      EDITABLE.filter(mayWrite).map((c) => h('button', { type: 'button', class: 'btn choice', dataset: { new: c }, onclick: () => openForm({ collection: c }) }, layerTitle(c))),
     ),
   );
 }

@@ -1,6 +1,7 @@
 // demine's browser UI: a map, a dashboard and the review queue over the
 // server's OGC API - Features and /stats/* JSON API. Views are chosen by the
-// URL's hash (#/map, #/dashboard, #/review) so links and the back button work.
+// URL's hash (#/map, #/dashboard, #/review, #/import) so links and the back
+// button work.
 
 import './style.css';
 import { session, login, logout, refreshMe, onSessionChange, can, get, forgetStats } from './api.js';
@@ -11,6 +12,7 @@ import { renderFilters, loadOptions, onFilterChange, optionsFromLayer, filter } 
 import { initDetail, showRecord, closePanel } from './detail.js';
 import { initRecords } from './records.js';
 import { initReview, renderReview } from './review.js';
+import { initImport, renderImport } from './import.js';
 
 // the data starts loading before anything else
 const collections = prefetch();
@@ -36,13 +38,14 @@ function layout() {
       'header',
       { class: 'topbar' },
       h('button', { type: 'button', class: 'btn-icon menu', id: 'menu-toggle', 'aria-controls': 'sidebar', 'aria-expanded': 'false', 'aria-label': t('nav.filters'), onclick: toggleSidebar }, '☰'),
-      h('a', { class: 'brand', href: '#/map' }, h('span', { class: 'brand-mark', 'aria-hidden': 'true' }), 'demine'),
+      h('a', { class: 'brand', href: '#/map' }, h('span', { class: 'brand-mark', 'aria-hidden': 'true' }), h('span', { class: 'brand-name' }, 'demine')),
       h(
         'nav',
         { class: 'tabs', 'aria-label': t('nav.views') },
         h('a', { href: '#/map', id: 'nav-map' }, t('nav.map')),
         h('a', { href: '#/dashboard', id: 'nav-dashboard' }, t('nav.dashboard')),
         h('a', { href: '#/review', id: 'nav-review', hidden: true }, t('nav.review')),
+        h('a', { href: '#/import', id: 'nav-import', hidden: true }, t('nav.import')),
       ),
       h('div', { class: 'spacer' }),
       h('button', { type: 'button', class: 'btn btn-primary', id: 'new-record', hidden: true, onclick: () => (go('map'), openNew()) }, t('nav.new')),
@@ -65,6 +68,7 @@ function layout() {
         h('section', { id: 'view-map', class: 'view' }, h('div', { id: 'map', role: 'region', 'aria-label': t('nav.map') }), h('aside', { id: 'detail', class: 'detail', hidden: true, 'aria-live': 'polite' })),
         h('section', { id: 'view-dashboard', class: 'view', hidden: true }, h('div', { id: 'dashboard' }), h('div', { id: 'records', class: 'records', hidden: true })),
         h('section', { id: 'view-review', class: 'view', hidden: true }, h('div', { id: 'review' })),
+        h('section', { id: 'view-import', class: 'view', hidden: true }, h('div', { id: 'import' })),
       ),
     ),
     h('div', { id: 'toast', class: 'toast', role: 'status', 'aria-live': 'polite' }),
@@ -140,9 +144,12 @@ function renderAccount() {
     clear(box).append(h('button', { type: 'button', class: 'btn', id: 'login', onclick: () => document.getElementById('login-dialog').showModal() }, t('login.open')));
   }
   document.getElementById('nav-review').hidden = !(can('approve') || can('write'));
+  document.getElementById('nav-import').hidden = !can('write');
+  document.body.classList.toggle('editor', can('write'));
   document.getElementById('new-record').hidden = !can('write');
 }
 
+const VIEWS = ['map', 'dashboard', 'review', 'import'];
 let view = 'map';
 function go(name) {
   if (location.hash !== `#/${name}`) location.hash = `#/${name}`;
@@ -151,8 +158,8 @@ function go(name) {
 
 function route() {
   const name = (location.hash.match(/^#\/(\w+)/) || [])[1] || 'map';
-  view = ['map', 'dashboard', 'review'].includes(name) ? name : 'map';
-  for (const v of ['map', 'dashboard', 'review']) {
+  view = VIEWS.includes(name) ? name : 'map';
+  for (const v of VIEWS) {
     document.getElementById(`view-${v}`).hidden = v !== view;
     const link = document.getElementById(`nav-${v}`);
     if (v === view) link.setAttribute('aria-current', 'page');
@@ -162,6 +169,7 @@ function route() {
   if (view === 'map') setTimeout(resize, 0);
   if (view === 'dashboard') renderDashboard();
   if (view === 'review') renderReview();
+  if (view === 'import') renderImport();
 }
 
 async function main() {
@@ -175,6 +183,7 @@ async function main() {
     }, 50);
   });
   initReview(document.getElementById('review'), () => go('map'));
+  initImport(document.getElementById('import'));
   renderFilters(document.getElementById('filters'));
   let pending;
   onFilterChange(() => {
@@ -190,6 +199,7 @@ async function main() {
     loadOptions();
     if (view === 'dashboard') renderDashboard();
     if (view === 'review') renderReview();
+    if (view === 'import') renderImport();
   });
   document.addEventListener('demine:changed', () => {
     forgetStats();

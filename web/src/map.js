@@ -8,10 +8,10 @@
 import maplibregl from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import { allFeatures, get, session } from './api.js';
-import { LAYERS, COLORS, styleLayers, styleIds, layerById } from './layers.js';
+import { LAYERS, COLORS, styleLayers, styleIds } from './layers.js';
 import { filterKey, itemParams, layerShown, filter } from './filters.js';
 import { h, clear } from './dom.js';
-import { t, fmtNumber } from './i18n.js';
+import { t, tOr, fmtNumber } from './i18n.js';
 import { bounds } from './geom.js';
 
 const DEFAULT_BOUNDS = [15.7, 42.5, 19.7, 45.3];
@@ -367,7 +367,7 @@ export function resize() {
 }
 
 export function layerTitle(id) {
-  return layerById(id) ? t(`collections.${id}`) : id;
+  return tOr(`collections.${id}`, id);
 }
 
 export { filter };

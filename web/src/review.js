@@ -2,6 +2,8 @@
 // compared with the record as it stands (the proposed version from
 // ?version=pending), shown on the map, and approved or rejected with a
 // reason. Nobody approves their own change (the server refuses it).
+// #/review?collection=hazards&by=erin narrows the list (the import report
+// links there).
 
 import { get, request, session, can } from './api.js';
 import { h, clear, toast } from './dom.js';
@@ -22,16 +24,29 @@ export async function renderReview() {
   if (!root) return;
   clear(root).append(h('h1', {}, t('review.title')), h('p', { class: 'muted' }, t('map.loading')));
   let changes;
+  const only = new URLSearchParams((location.hash.split('?')[1] || ''));
+  const want = { collection: only.get('collection'), by: only.get('by') };
   try {
     changes = (await get('/review')).changes || [];
   } catch (e) {
     clear(root).append(h('h1', {}, t('review.title')), h('p', { class: 'error' }, e.status === 401 || e.status === 403 ? t('review.notAllowed') : e.status === 404 ? t('review.missing') : e.message));
     return;
   }
+  const all = changes.length;
+  changes = changes.filter((c) => (!want.collection || c.collection === want.collection) && (!want.by || c.by === want.by));
+  const narrowed = want.collection || want.by;
   const list = h('div', { class: 'review-detail', id: 'review-detail' }, h('p', { class: 'muted' }, t('review.pick')));
   clear(root).append(
     h('h1', {}, t('review.title')),
-    h('p', { class: 'muted', id: 'review-count', dataset: { n: String(changes.length) } }, t('review.count', { n: changes.length })),
+    h('p', { class: 'muted', id: 'review-count', dataset: { n: String(changes.length) } }, t(changes.length === 1 ? 'review.countOne' : 'review.count', { n: changes.length })),
+    narrowed &&
+      h(
+        'p',
+        { class: 'note-box', id: 'review-narrowed' },
+        t('review.only', { what: [want.collection && layerTitle(want.collection), want.by && t('review.byUser', { by: want.by })].filter(Boolean).join(' ') , all }),
+        ' ',
+        h('a', { href: '#/review' }, t('review.showAll')),
+      ),
     h(
       'div',
       { class: 'review-layout' },
