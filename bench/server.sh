@@ -66,7 +66,7 @@ umask 022 # nginx's workers (another user when started by root) read the files
 load_begin="$(cut -d' ' -f1-3 /proc/loadavg)"
 W="$(mktemp -d /tmp/demine-bench-server.XXXXXX)"
 chmod 755 "$W" # nginx's workers may run as another user
-DM_PID="" NGINX_PID="" WRK_PID=""
+DM_PID="" DC_PID="" NGINX_PID="" WRK_PID=""
 # shellcheck disable=SC2317,SC2013 # called from the EXIT trap; one pid a word
 stop_pids() { # PIDFILE: the FastCGI processes spawn-fcgi started; an idle
     # mapserv or qgis_mapserv.fcgi may wait for one more request after SIGTERM
@@ -85,6 +85,7 @@ cleanup() {
     set +e
     [ -n "$WRK_PID" ] && kill "$WRK_PID" 2>/dev/null
     [ -n "$DM_PID" ] && kill "$DM_PID" 2>/dev/null
+    [ -n "$DC_PID" ] && kill "$DC_PID" 2>/dev/null
     [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null
     stop_pids "$W/mapserv.pids"
     stop_pids "$W/qgis.pids"
@@ -108,9 +109,9 @@ nfeat="$(sqlite3 "$DB" "SELECT count(*) FROM $TABLE")"
 chmod 644 "$DB"
 
 # ---------------------------------------------------------------- servers
-read -r P_DM P_MS P_QG P_ST < <(python3 -c '
+read -r P_DM P_MS P_QG P_ST P_DC < <(python3 -c '
 import socket
-ss = [socket.socket() for _ in range(4)]
+ss = [socket.socket() for _ in range(5)]
 for s in ss: s.bind(("127.0.0.1", 0))
 print(*[s.getsockname()[1] for s in ss])')
 
@@ -122,6 +123,9 @@ fill() { # TEMPLATE OUT: replaces the @NAME@s
 
 "$DEMINE" serve "$DB" --port "$P_DM" --quiet 2>"$W/demine.log" &
 DM_PID=$!
+# the same without the answer cache: every page read and written afresh
+"$DEMINE" serve "$DB" --port "$P_DC" --quiet --cache-mb 0 2>"$W/demine-cold.log" &
+DC_PID=$!
 
 fill "$SRV/hazards.map.in" "$W/hazards.map"
 fill "$SRV/mapserver.conf.in" "$W/mapserver.conf"
@@ -151,10 +155,12 @@ while read -r b; do
     echo "/qgis/wfs3/collections/$TABLE/items.json?bbox=$b&limit=100" >&5
 done <"$W/bboxes.txt" 3>"$W/paths.demine" 4>"$W/paths.mapserver" 5>"$W/paths.qgis"
 cp "$W/paths.demine" "$W/paths.static"
+cp "$W/paths.demine" "$W/paths.democold"
 
 # name|label|port|path file
 SERVERS=(
     "demine|demine serve|$P_DM|$W/paths.demine"
+    "democold|demine serve --cache-mb 0|$P_DC|$W/paths.democold"
     "static|nginx, static files|$P_ST|$W/paths.static"
     "mapserver|MapServer|$P_MS|$W/paths.mapserver"
     "qgis|QGIS Server|$P_QG|$W/paths.qgis"
@@ -204,6 +210,7 @@ wrk_run() { # PORT PATHFILE SECONDS OUT
 server_pids() {
     case "$1" in
         demine) echo "$DM_PID" ;;
+        democold) echo "$DC_PID" ;;
         static) pgrep -P "$NGINX_PID" | tr '\n' ' ' ;;
         mapserver) tr '\n' ' ' <"$W/mapserv.pids" ;;
         qgis) tr '\n' ' ' <"$W/qgis.pids" ;;
@@ -283,6 +290,7 @@ check = load(os.path.join(w, "check.json")).get("servers", {})
 failed = dict(kv.split("=", 1) for kv in "$failed_txt".split(";") if kv)
 rows = [
     ("demine", "demine serve ($(nproc) threads)", "demine $dm_v"),
+    ("democold", "demine serve --cache-mb 0 (no answer cache)", "demine $dm_v"),
     ("static", "nginx, demine's bytes as static files", "nginx $nginx_v"),
     ("mapserver", "MapServer (mapserv FastCGI x $WORKERS, behind nginx)", "MapServer $ms_v"),
     ("qgis", "QGIS Server (qgis_mapserv.fcgi x $WORKERS, behind nginx)", "QGIS Server $qg_v"),
