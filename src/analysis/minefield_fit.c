@@ -40,11 +40,22 @@
 #define MISS_CAP 2.5       /* nats per row: log(1 / P(row never laid)) */
 #define MISS_COST_LAID 4.0 /* the same in a row with mines found */
 #define MISS_CAP_LAID 12.0
+/* an unrecorded row: its items are this far (m) beyond the recorded rows,
+ * with another such item about a spacing away, each with this log density, and
+ * the row costs this much (about log 0.25 and its position) */
+#define UROW_AWAY 3.0
+#define UROW_LOGP -4.4
+#define UROW_COST -3.0
 #define NDIR 72 /* directions tried for the clearance front */
-#define MAX_HYP 48
-#define MAX_CAND 24 /* rotation/scale candidates */
-#define MAX_ICP 16  /* hypotheses refined */
-#define SUBSET 24   /* found items that vote for translations */
+#define MAX_HYP 192
+#define NEXPLORE 3      /* other rotations/scales whose lattice moves are tried */
+#define EXPLORE_TOP 8   /* lattice moves refined per pass */
+#define MAX_CAND 24     /* rotation/scale candidates */
+#define MAX_ICP 16      /* hypotheses refined */
+#define SUBSET 24       /* found items that vote for translations */
+#define PAIR_PARTNERS 4 /* found items paired with the seed */
+#define PAIR_MAX_FOUND 40
+#define PAIR_HYP 8 /* hypotheses from pairs */
 
 typedef struct pt {
     double x, y;
@@ -399,6 +410,11 @@ static void solve(const priors *p, const stats *s, double sigma, solution *best)
 
 /* ------------------------------------------------------------ the problem */
 
+typedef struct hull {
+    pt *v; /* counter-clockwise */
+    size_t n;
+} hull;
+
 typedef struct problem {
     const dm_mf_record *rec;
     dm_mf_layout lay;
@@ -422,6 +438,10 @@ typedef struct problem {
     size_t seed;      /* the found item nearest the centroid of them all */
     double r0;        /* distance of the SUBSET-th nearest item from the seed */
     double rmax;      /* of the farthest */
+    double ux, uy;    /* direction of the record's longest leg (record frame) */
+    double nlo, nhi;  /* range of the row mines' offsets across it */
+    bool *uscr;       /* scratch for score(): nf flags */
+    hull fhull;       /* of the found items (cleared ground) */
 } problem;
 
 static void problem_free(problem *pb)
@@ -437,6 +457,8 @@ static void problem_free(problem *pb)
     free(pb->row_off);
     free(pb->depth);
     free(pb->fdist);
+    free(pb->uscr);
+    free(pb->fhull.v);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -535,11 +557,6 @@ static size_t count_below(const double *a, size_t n, double x)
 
 /* ------------------------------------------------------------ cleared hull */
 
-typedef struct hull {
-    pt *v; /* counter-clockwise */
-    size_t n;
-} hull;
-
 static double cross3(pt o, pt a, pt b)
 {
     return (a.x - o.x) * (b.y - o.y) - (a.y - o.y) * (b.x - o.x);
@@ -601,32 +618,56 @@ static bool hull_inside(const hull *h, double x, double y, double margin)
 /* Cost (nats) of recorded mines left in ground the found mines show to be
  * cleared: for the best clearance front (a half-plane holding all matched
  * mines), each row pays per such mine, up to a cap. */
-static double miss_cost(const problem *pb, const long *match_rec, double margin_rec)
+static double miss_cost(const problem *pb, const long *match_rec, double margin_rec, const xform *t)
 {
     size_t nr = pb->nr, nrw = pb->nrows + 1;
     double best = INFINITY;
     size_t *nmatched = calloc(nrw, sizeof *nmatched);
     size_t *nbelow = calloc(nrw, sizeof *nbelow);
+    /* per row: the lowest and highest matched index along it. A half-plane
+     * front clears a straight row from one end, so the row's found mines
+     * are its first or last ones, without gaps: whatever fit leaves out
+     * (gaps, and the shorter of the two unfound ends) was in cleared ground
+     * for any front not exactly along the row */
+    int *lo = malloc(nrw * sizeof *lo), *hi = malloc(nrw * sizeof *hi);
     pt *mp = malloc((pb->nf ? pb->nf : 1) * sizeof *mp);
     int *mrow = malloc((pb->nf ? pb->nf : 1) * sizeof *mrow);
     hull h = {0};
     size_t nm = 0;
-    if (!nmatched || !nbelow || !mp || !mrow)
+    if (!nmatched || !nbelow || !mp || !mrow || !lo || !hi)
         goto done;
+    for (size_t r = 0; r < nrw; r++) {
+        lo[r] = INT32_MAX;
+        hi[r] = -1;
+    }
     for (size_t f = 0; f < pb->nf; f++)
         if (match_rec[f] >= 0) {
+            int r = pb->row_of[match_rec[f]], ix = pb->lay.mines[match_rec[f]].index;
+            lo[r] = ix < lo[r] ? ix : lo[r];
+            hi[r] = ix > hi[r] ? ix : hi[r];
             nmatched[pb->row_of[match_rec[f]]]++;
             mrow[nm] = pb->row_of[match_rec[f]];
             mp[nm++] = pb->rp[match_rec[f]];
         }
-    if (!nm || hull_build(&h, mp, nm))
+    /* every found item, clutter too, lies on the cleared side: the front
+     * holds them all (the vertices of their hull, in the record's frame) */
+    if (!nm)
         goto done;
-    size_t nv = h.n ? h.n : 1;
+    h.v = malloc((pb->fhull.n + 1) * sizeof *h.v);
+    if (!h.v)
+        goto done;
+    for (size_t k = 0; k < pb->fhull.n && t; k++) {
+        double mx, my;
+        xf_inverse(t, pb->fhull.v[k].x, pb->fhull.v[k].y, &mx, &my);
+        h.v[h.n++] = (pt){mx, my};
+    }
     for (int d = 0; d < NDIR; d++) {
         double a = 2.0 * M_PI * d / NDIR, ux = cos(a), uy = sin(a);
         double c = -INFINITY;
-        for (size_t k = 0; k < nv; k++)
+        for (size_t k = 0; k < h.n; k++)
             c = fmax(c, ux * h.v[k].x + uy * h.v[k].y);
+        for (size_t k = 0; k < nm; k++)
+            c = fmax(c, ux * mp[k].x + uy * mp[k].y);
         double lim = c - margin_rec;
         double cost = 0.0;
         memset(nbelow, 0, nrw * sizeof *nbelow);
@@ -637,6 +678,12 @@ static double miss_cost(const problem *pb, const long *match_rec, double margin_
             size_t n = pb->row_off[r + 1] - pb->row_off[r];
             size_t below = count_below(rw + pb->row_off[r], n, lim);
             double miss = below > nbelow[r] ? (double)(below - nbelow[r]) : 0.0;
+            if (r < pb->nrows && nmatched[r] && hi[r] >= lo[r]) {
+                int nrm = (int)n, gaps = hi[r] - lo[r] + 1 - (int)nmatched[r];
+                int ends = lo[r] - 1 < nrm - hi[r] ? lo[r] - 1 : nrm - hi[r];
+                double sm = (double)(gaps > 0 ? gaps : 0) + (double)(ends > 0 ? ends : 0);
+                miss = fmax(miss, sm);
+            }
             /* a row with none of its mines found may never have been laid;
              * one with some found was laid, and its gaps are unlikely */
             if (nmatched[r])
@@ -651,6 +698,8 @@ done:
     free(h.v);
     free(nmatched);
     free(nbelow);
+    free(lo);
+    free(hi);
     free(mp);
     free(mrow);
     return isfinite(best) ? best : 0.0;
@@ -814,11 +863,42 @@ static double gate_for(const problem *pb, const state *s)
 
 /* Log score of a state: found items as mines or clutter, the prior of the
  * transform, and the recorded mines left in cleared ground. */
-static double score(const problem *pb, const state *s)
+static double score_of(const problem *pb, const state *s, bool full)
 {
     double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * SCORE_SIGMA * SCORE_SIGMA));
     double lout = log(P_CLUTTER / CLUTTER_AREA);
     double sum = 0;
+    /* an unrecorded row (laid beyond the recorded ones, parallel to them):
+     * unmatched items away from every recorded mine on one line along the
+     * rows are its mines, not clutter */
+    size_t ne = 0, nu = 0;
+    double sc = xf_scale(&s->t);
+    bool *away = full ? pb->uscr : NULL;
+    for (size_t f = 0; f < pb->nf && away; f++) {
+        away[f] = true; /* true: not a candidate (grid_nearest's skip) */
+        if (s->match_rec[f] >= 0)
+            continue;
+        double mx, my;
+        xf_inverse(&s->t, pb->fp[f].x, pb->fp[f].y, &mx, &my);
+        double off = -pb->uy * mx + pb->ux * my;
+        if (off > pb->nlo - UROW_AWAY / sc && off < pb->nhi + UROW_AWAY / sc)
+            continue;
+        away[f] = false;
+        ne++;
+    }
+    /* a candidate with another one about a spacing away is in a row */
+    double step = pb->step_m * sc;
+    for (size_t f = 0; f < pb->nf && ne >= 3; f++) {
+        if (away[f])
+            continue;
+        double d;
+        away[f] = true;
+        long g = grid_nearest(&pb->fg, pb->fp[f].x, pb->fp[f].y, 1.3 * step, away, &d);
+        away[f] = false;
+        nu += g >= 0 && d >= 0.7 * step;
+    }
+    if (nu >= 3)
+        sum += UROW_COST + (double)nu * (UROW_LOGP - lout);
     for (size_t f = 0; f < pb->nf; f++) {
         if (s->match_rec[f] < 0) {
             sum += lout;
@@ -830,18 +910,19 @@ static double score(const problem *pb, const state *s)
     }
     sum += log_prior(&pb->pri, &s->t);
     double margin = (1.0 + 2.0 * s->sigma) / xf_scale(&s->t);
-    sum -= miss_cost(pb, s->match_rec, margin);
+    if (full)
+        sum -= miss_cost(pb, s->match_rec, margin, &s->t);
     return sum;
 }
 
-/* ICP from a starting transform. */
-static void icp(const problem *pb, state *s, int iters)
+static double score(const problem *pb, const state *s) { return score_of(pb, s, true); }
+
+/* ICP from a starting transform, matching the items within rlim of the
+ * seed first and growing the region. */
+static void icp_from(const problem *pb, state *s, int iters, double rlim)
 {
     double sc = xf_scale(&s->t);
     double gate = fmax(fmin(0.45 * pb->step_m * sc, 3.0), 0.8);
-    /* grow the region from the seed, so that a start that is right only
-     * near the seed is not pulled into a wrong fit by far items */
-    double rlim = pb->r0;
     for (int stage = 0; stage < 12; stage++) {
         bool last = rlim >= pb->rmax;
         for (int it = 0; it < iters; it++) {
@@ -862,6 +943,11 @@ static void icp(const problem *pb, state *s, int iters)
     }
     match(pb, s, gate_for(pb, s), INFINITY);
 }
+
+/* ICP from a starting transform: the region grows from the seed, so that a
+ * start that is right only near the seed is not pulled into a wrong fit by
+ * far items. */
+static void icp(const problem *pb, state *s, int iters) { icp_from(pb, s, iters, pb->r0); }
 
 /* --------------------------------------------------------- hypotheses */
 
@@ -1135,6 +1221,127 @@ static size_t translation_candidates(const problem *pb, const cand *c, xform *ou
         bool near = false;
         for (size_t q = 0; q < n && !near; q++)
             near = hypot(out[q].tx - t->tx, out[q].ty - t->ty) < 1.0;
+        if (!near)
+            out[n++] = *t;
+    }
+    free(rank);
+    free(tr);
+    return n;
+}
+
+/* Transforms from pairs: the seed item and one of the found items nearest
+ * to it as two recorded mines at about the right distance, any direction
+ * (a pair across rows fixes the rotation where the rows' own direction
+ * may not), within the prior's rotations and scales; ranked like
+ * translation_candidates. For few found items only. */
+static size_t pair_candidates(const problem *pb, xform *out, size_t max)
+{
+    size_t sub[SUBSET], nsub = 0;
+    for (size_t f = 0; f < pb->nf && nsub < SUBSET; f++)
+        if (pb->fdist[f] <= pb->r0)
+            sub[nsub++] = f;
+    /* partners: the PAIR_PARTNERS items nearest the seed, 2.5-40 m off */
+    size_t part[PAIR_PARTNERS], npart = 0;
+    for (size_t q = 0; q < nsub; q++) {
+        size_t f = sub[q];
+        double d = pb->fdist[f];
+        if (f == pb->seed || d < 2.5 || d > 40.0)
+            continue;
+        size_t k = npart < PAIR_PARTNERS ? npart++ : PAIR_PARTNERS;
+        while (k > 0 && pb->fdist[part[k - 1]] > d) {
+            if (k < PAIR_PARTNERS)
+                part[k] = part[k - 1];
+            k--;
+        }
+        if (k < PAIR_PARTNERS)
+            part[k] = f;
+    }
+    double smin = INFINITY, smax = 0;
+    for (int k = 0; k < pb->pri.n_s; k++) {
+        smin = fmin(smin, pb->pri.s_modes[k] * 0.88);
+        smax = fmax(smax, pb->pri.s_modes[k] * 1.12);
+    }
+    double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * SCORE_SIGMA * SCORE_SIGMA)) -
+                 log(P_CLUTTER / CLUTTER_AREA);
+    double depth_lim = 1.3 * (double)pb->nf + 3.0;
+    size_t cap = 4096, nt = 0;
+    keyed *rank = malloc(cap * sizeof *rank);
+    xform *tr = malloc(cap * sizeof *tr);
+    if (!rank || !tr) {
+        free(rank);
+        free(tr);
+        return 0;
+    }
+    const pt *f1 = &pb->fp[pb->seed];
+    const grid *g = &pb->rg;
+    int best_votes = 0;
+    for (size_t p = 0; p < npart; p++) {
+        const pt *f2 = &pb->fp[part[p]];
+        double vfx = f2->x - f1->x, vfy = f2->y - f1->y, df = hypot(vfx, vfy);
+        double rlo = df / smax, rhi = df / smin;
+        for (size_t m1 = 0; m1 < pb->nr && nt < cap; m1++) {
+            if ((double)pb->depth[m1] > depth_lim)
+                continue;
+            double fx = (pb->rp[m1].x - g->x0) / g->cell, fy = (pb->rp[m1].y - g->y0) / g->cell;
+            double r = rhi / g->cell;
+            long x0 = clampl((long)floor(fx - r), 0, g->nx - 1);
+            long x1 = clampl((long)floor(fx + r), 0, g->nx - 1);
+            long y0 = clampl((long)floor(fy - r), 0, g->ny - 1);
+            long y1 = clampl((long)floor(fy + r), 0, g->ny - 1);
+            for (long cy = y0; cy <= y1 && nt < cap; cy++)
+                for (long cx = x0; cx <= x1 && nt < cap; cx++) {
+                    size_t c = (size_t)(cy * g->nx + cx);
+                    for (size_t k = g->start[c]; k < g->start[c + 1] && nt < cap; k++) {
+                        size_t m2 = g->idx[k];
+                        double vmx = pb->rp[m2].x - pb->rp[m1].x, vmy = pb->rp[m2].y - pb->rp[m1].y;
+                        double dm2 = vmx * vmx + vmy * vmy;
+                        if (m2 == m1 || dm2 < rlo * rlo || dm2 > rhi * rhi)
+                            continue;
+                        xform t;
+                        t.a1 = (vfx * vmx + vfy * vmy) / dm2;
+                        t.a2 = (vfx * vmy - vfy * vmx) / dm2;
+                        double rot = xf_rot(&t), sc = xf_scale(&t);
+                        bool ok = false;
+                        for (int m = 0; m < pb->pri.n_rot && !ok; m++)
+                            ok = fabs(wrap180(rot - pb->pri.rot_modes[m])) <= 25.0;
+                        if (!ok)
+                            continue;
+                        ok = false;
+                        for (int m = 0; m < pb->pri.n_s && !ok; m++)
+                            ok = fabs(sc / pb->pri.s_modes[m] - 1.0) <= 0.12;
+                        if (!ok)
+                            continue;
+                        t.tx = f1->x - (t.a1 * pb->rp[m1].x + t.a2 * pb->rp[m1].y);
+                        t.ty = f1->y - (-t.a2 * pb->rp[m1].x + t.a1 * pb->rp[m1].y);
+                        int votes = 0;
+                        bool pruned = false;
+                        for (size_t q = 0; q < nsub && !pruned; q++) {
+                            const pt *f = &pb->fp[sub[q]];
+                            double mx, my;
+                            xf_inverse(&t, f->x, f->y, &mx, &my);
+                            double tol = (0.8 + 0.03 * pb->fdist[sub[q]]) / sc;
+                            votes += grid_nearest(&pb->rg, mx, my, tol, NULL, NULL) >= 0;
+                            pruned = votes + (int)(nsub - q - 1) < best_votes - 2;
+                        }
+                        if (pruned || votes < 3)
+                            continue;
+                        if (votes > best_votes)
+                            best_votes = votes;
+                        rank[nt].key = -(lin * votes + log_prior(&pb->pri, &t));
+                        rank[nt].i = nt;
+                        tr[nt++] = t;
+                    }
+                }
+        }
+    }
+    qsort(rank, nt, sizeof *rank, cmp_keyed);
+    size_t n = 0;
+    for (size_t k = 0; k < nt && n < max; k++) {
+        const xform *t = &tr[rank[k].i];
+        bool near = false;
+        for (size_t q = 0; q < n && !near; q++)
+            near = hypot(out[q].tx - t->tx, out[q].ty - t->ty) < 1.0 &&
+                   fabs(wrap180(xf_rot(&out[q]) - xf_rot(t))) < 1.0;
         if (!near)
             out[n++] = *t;
     }
@@ -1544,8 +1751,31 @@ static dm_status problem_init(problem *pb, const dm_mf_record *rec, const pt *fp
     if (pb->step_m > 50.0)
         pb->step_m = 50.0;
     priors_init(&pb->pri, rec);
+    pb->ux = 0.0;
+    pb->uy = 1.0;
+    double blen = 0.0;
+    for (size_t r = 0; r < pb->lay.n_rows; r++)
+        for (size_t v = pb->lay.row_first[r]; v + 1 < pb->lay.row_first[r + 1]; v++) {
+            double dx = pb->lay.verts[2 * v + 2] - pb->lay.verts[2 * v];
+            double dy = pb->lay.verts[2 * v + 3] - pb->lay.verts[2 * v + 1];
+            double len = hypot(dx, dy);
+            if (len > blen) {
+                blen = len;
+                pb->ux = dx / len;
+                pb->uy = dy / len;
+            }
+        }
+    pb->nlo = INFINITY;
+    pb->nhi = -INFINITY;
+    for (size_t i = 0; i < pb->nr; i++)
+        if (pb->row_of[i] < (int)pb->nrows) {
+            double off = -pb->uy * pb->rp[i].x + pb->ux * pb->rp[i].y;
+            pb->nlo = fmin(pb->nlo, off);
+            pb->nhi = fmax(pb->nhi, off);
+        }
     pb->fdist = malloc((nf ? nf : 1) * sizeof *pb->fdist);
-    if (!pb->fdist)
+    pb->uscr = malloc((nf ? nf : 1) * sizeof *pb->uscr);
+    if (!pb->fdist || !pb->uscr)
         return dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
     if (nf) {
         double cx = 0, cy = 0, bd = INFINITY;
@@ -1571,7 +1801,8 @@ static dm_status problem_init(problem *pb, const dm_mf_record *rec, const pt *fp
         pb->rmax = tmp[nf - 1];
         free(tmp);
     }
-    if (grid_build(&pb->rg, pb->rp, pb->nr, fmax(pb->step_m, 1.0)) ||
+    if (hull_build(&pb->fhull, fp, nf) ||
+        grid_build(&pb->rg, pb->rp, pb->nr, fmax(pb->step_m, 1.0)) ||
         grid_build(&pb->fg, pb->fp, pb->nf, 5.0) || fronts_prepare(pb))
         return dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
     return DM_OK;
@@ -1767,7 +1998,11 @@ static void explore(const problem *pb, state *bs, state *cur, double *hscore, xf
          * rows or tens of spacings off), the later ones those nearby */
         double sc = xf_scale(&bs->t), reach = pass == 0 ? INFINITY : 40.0 / sc;
         double bq = -INFINITY, gate = gate_for(pb, bs);
-        double elim = fmax(3.0 * pb->r0, 40.0);
+        /* ranked on all items when they are few, else on those nearby */
+        double elim = pb->nf <= 150 ? INFINITY : fmax(3.0 * pb->r0, 40.0);
+        double topq[EXPLORE_TOP];
+        xform topt[EXPLORE_TOP];
+        size_t ntop = 0, ktop = pb->nf > 200 ? 1 : EXPLORE_TOP;
         xform bt = bs->t;
         size_t sub[SUBSET], nsub = 0;
         for (size_t f = 0; f < pb->nf && nsub < SUBSET; f++)
@@ -1800,9 +2035,23 @@ static void explore(const problem *pb, state *bs, state *cur, double *hscore, xf
                 best_votes = votes;
             state_reset(cur, pb, t);
             cur->sigma = bs->sigma;
-            /* ranked on the items near the seed (the same for all) */
+            /* ranked on the items near the seed (the same for all), with
+             * the cleared ground too when the items are few */
             match(pb, cur, gate, elim);
-            double q = score(pb, cur);
+            double q = score_of(pb, cur, pb->nf <= 150);
+            /* keep the EXPLORE_TOP best (insertion into a short list) */
+            size_t k = ntop < ktop ? ntop++ : ktop;
+            while (k > 0 && topq[k - 1] < q) {
+                if (k < ktop) {
+                    topq[k] = topq[k - 1];
+                    topt[k] = topt[k - 1];
+                }
+                k--;
+            }
+            if (k < ktop) {
+                topq[k] = q;
+                topt[k] = t;
+            }
             if (q > bq) {
                 bq = q;
                 bt = t;
@@ -1810,14 +2059,22 @@ static void explore(const problem *pb, state *bs, state *cur, double *hscore, xf
         }
         if (!isfinite(bq))
             break;
-        state_reset(cur, pb, bt);
-        icp(pb, cur, 8);
-        cur->score = score(pb, cur);
-        hscore[*nh] = cur->score;
-        hfinal[(*nh)++] = cur->t;
-        if (cur->score > bs->score + 1e-9)
-            state_copy(bs, cur, pb);
-        else
+        (void)bt;
+        bool improved = false;
+        for (size_t k = 0; k < ntop && *nh < MAX_HYP; k++) {
+            /* rotation and scale are those of a fit already: all items at
+             * once (a small region could let the prior turn the fit) */
+            state_reset(cur, pb, topt[k]);
+            icp_from(pb, cur, 8, INFINITY);
+            cur->score = score(pb, cur);
+            hscore[*nh] = cur->score;
+            hfinal[(*nh)++] = cur->t;
+            if (cur->score > bs->score + 1e-9) {
+                state_copy(bs, cur, pb);
+                improved = true;
+            }
+        }
+        if (!improved)
             break;
     }
 }
@@ -1881,6 +2138,8 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
     qsort(pool, np, sizeof *pool, cmp_keyed);
     for (size_t k = 0; k < np && nh < MAX_ICP; k++)
         hyp[nh++] = poolx[pool[k].i];
+    if (pb->nf <= PAIR_MAX_FOUND)
+        nh += pair_candidates(pb, hyp + nh, PAIR_HYP);
     free(pool);
     free(poolx);
     for (size_t h = 0; h < nh; h++) {
@@ -1896,29 +2155,37 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
      * another rotation or scale (it may be the right one, a lattice step
      * off) */
     if (isfinite(best.score)) {
-        size_t second = nh;
-        double s2 = -INFINITY;
-        for (size_t h = 0; h < nh; h++) {
-            bool other = fabs(wrap180(xf_rot(&hfinal[h]) - xf_rot(&best.t))) > 1.0 ||
-                         fabs(xf_scale(&hfinal[h]) / xf_scale(&best.t) - 1.0) > 0.02;
-            if (other && hscore[h] > s2) {
-                s2 = hscore[h];
-                second = h;
+        /* the best fits of other rotations or scales, best first */
+        xform others[NEXPLORE];
+        size_t nothers = 0, maxo = pb->nf <= 150 ? NEXPLORE : 1;
+        size_t nh0 = nh;
+        while (nothers < maxo) {
+            size_t pick = nh0;
+            for (size_t h = 0; h < nh0; h++) {
+                bool other = fabs(wrap180(xf_rot(&hfinal[h]) - xf_rot(&best.t))) > 1.0 ||
+                             fabs(xf_scale(&hfinal[h]) / xf_scale(&best.t) - 1.0) > 0.02;
+                for (size_t q = 0; q < nothers && other; q++)
+                    other = fabs(wrap180(xf_rot(&hfinal[h]) - xf_rot(&others[q]))) > 1.0 ||
+                            fabs(xf_scale(&hfinal[h]) / xf_scale(&others[q]) - 1.0) > 0.02;
+                if (other && (pick == nh0 || hscore[h] > hscore[pick]))
+                    pick = h;
             }
+            if (pick == nh0)
+                break;
+            others[nothers++] = hfinal[pick];
         }
-        xform t2 = second < nh ? hfinal[second] : best.t;
         explore(pb, &best, &cur, hscore, hfinal, &nh);
-        if (second < nh && nh < MAX_HYP) {
-            state alt;
-            if (state_init(&alt, pb) == 0) {
-                state_reset(&alt, pb, t2);
+        state alt;
+        if (nothers && state_init(&alt, pb) == 0) {
+            for (size_t q = 0; q < nothers && nh < MAX_HYP; q++) {
+                state_reset(&alt, pb, others[q]);
                 icp(pb, &alt, 8);
                 alt.score = score(pb, &alt);
                 explore(pb, &alt, &cur, hscore, hfinal, &nh);
                 if (alt.score > best.score)
                     state_copy(&best, &alt, pb);
-                state_free(&alt);
             }
+            state_free(&alt);
         }
     }
     dm_status st = DM_OK;
@@ -1991,7 +2258,7 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
      * do as well); the alternatives tried share part of the rest, and the
      * remainder is "somewhere the record allows" (the prior) */
     double nmat = (double)best.matched;
-    double p_right = p_best * nmat / (nmat + 2.0);
+    double p_right = p_best * nmat / (nmat + 1.0);
     for (size_t k = 0; k < nalt; k++)
         alt_w[k] = zsum > 0 ? alt_w[k] / zsum * (1.0 - p_right) * ALT_SHARE : 0.0;
     double dt[NPRIOR_D], rt[NPRIOR_D];
