@@ -1297,9 +1297,8 @@ static size_t pair_candidates(const problem *pb, xform *out, size_t max)
                         double dm2 = vmx * vmx + vmy * vmy;
                         if (m2 == m1 || dm2 < rlo * rlo || dm2 > rhi * rhi)
                             continue;
-                        xform t;
-                        t.a1 = (vfx * vmx + vfy * vmy) / dm2;
-                        t.a2 = (vfx * vmy - vfy * vmx) / dm2;
+                        xform t = {.a1 = (vfx * vmx + vfy * vmy) / dm2,
+                                   .a2 = (vfx * vmy - vfy * vmx) / dm2};
                         double rot = xf_rot(&t), sc = xf_scale(&t);
                         bool ok = false;
                         for (int m = 0; m < pb->pri.n_rot && !ok; m++)
