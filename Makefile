@@ -4,6 +4,8 @@ ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
 JOBS       ?= 2
 DEMO_DB    ?= out/demo.gpkg
+DEMO_PORT  ?= 8080
+DEMO_SERVE ?= 1
 
 .PHONY: all deps web build lint test test-asan test-tsan demo fuzz fuzz-ci bench format clean
 
@@ -59,11 +61,18 @@ test-tsan: deps
 	  DEMINE_THREADS=4 ctest --output-on-failure -L unit
 
 # The main job: a demo database from the BiH data plus synthetic records.
+# Then the server with its map on the demo database, in the foreground
+# (Ctrl-C stops it; DEMO_SERVE=0 skips it), with demo users whose passwords
+# are in out/demo.users.txt.
 demo: build
 	@mkdir -p $(dir $(DEMO_DB))
 	@$(BUILD)/demine demo --out $(DEMO_DB) --force
 	@$(BUILD)/demine stats $(DEMO_DB) landrelease --by admin | head -40
 	@$(BUILD)/demine stats $(DEMO_DB) casualties --by year
+	@bash scripts/demo-users.sh $(BUILD)/demine $(DEMO_DB) 2>/dev/null
+	@if [ "$(DEMO_SERVE)" != 0 ]; then \
+	  echo "demine: the map is on http://127.0.0.1:$(DEMO_PORT)/ (Ctrl-C stops the server)"; \
+	  $(BUILD)/demine serve $(DEMO_DB) --port $(DEMO_PORT) --quiet; fi
 
 FUZZ_SECONDS ?= 20
 
