@@ -16,6 +16,17 @@ import { bounds } from './geom.js';
 
 const DEFAULT_BOUNDS = [15.7, 42.5, 19.7, 45.3];
 const PAGE = 10000; // the server's largest page
+// The properties each layer's features carry on the map: the code (a click
+// opens the record), what the style reads, the organisation (the filter's
+// list) and the name (admin areas for the filter's list).
+const MAP_PROPERTIES = {
+  hazards: 'code,status,organisation',
+  releases: 'code,method,organisation',
+  'eo-items': 'code,organisation',
+  accidents: 'code',
+  settlements: 'code,name',
+  'admin-areas': 'code,name',
+};
 const EMPTY = { type: 'FeatureCollection', features: [] };
 
 export let map;
@@ -253,6 +264,9 @@ async function load(l, key, bbox) {
   const t0 = performance.now();
   try {
     const params = { ...itemParams(l), bbox: want.map((v) => v.toFixed(5)).join(',') };
+    // only what the map draws and the filters list (a record's panel reads
+    // the whole record): a third less to fetch and parse
+    if (MAP_PROPERTIES[l.id]) params.properties = MAP_PROPERTIES[l.id];
     const { features, matched } = await allFeatures(l.id, params, {
       signal: st.controller.signal,
       pageSize: PAGE,
