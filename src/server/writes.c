@@ -415,18 +415,20 @@ static void create(const dm_request *q, dm_response *r, const dm_kind *k)
     dm_record_clear(&rec, dm_store_geo(q->store));
 }
 
-static bool pending_exists(writer *w, const dm_kind *k, const char *code, dm_pending *p)
+/* Keeps `change` (rec for a replacement, NULL for a deletion) of the
+ * approved record `code` waiting for approval: the one place that refuses a
+ * second waiting change, naming the first and its author. */
+static dm_status propose(const dm_request *q, writer *w, const dm_kind *k, const char *code,
+                         const char *change, const dm_record *rec, int64_t base)
 {
+    dm_pending p;
     dm_error e;
-    return !dm_store_pending_get(w->store, k, code, p, NULL, &e);
-}
-
-static dm_status already_waiting(writer *w, const char *code, const dm_pending *p)
-{
-    return dm_error_set(&w->err, DM_ECONFLICT,
-                        "a change to %s (%s, by %s) already waits for approval: it must be "
-                        "approved or rejected first",
-                        code, p->change, p->by);
+    if (!dm_store_pending_get(w->store, k, code, &p, NULL, &e))
+        return dm_error_set(&w->err, DM_ECONFLICT,
+                            "a change to %s (%s, by %s) already waits for approval: it must be "
+                            "approved or rejected first",
+                            code, p.change, p.by);
+    return dm_store_pending_put(w->store, k, code, change, rec, base, q->user, &w->err);
 }
 
 /* PUT (replace) and PATCH (merge patch) of /collections/{c}/items/{code} */
@@ -444,7 +446,6 @@ static void change(const dm_request *q, dm_response *r, const dm_kind *k, const 
     dm_record rec;
     dm_record_init(&rec, k);
     int64_t base = 0;
-    dm_pending p;
     if (!load(r, &w, k, code, &rec)) {
         ;
     } else if (!(base = check_if_match(q, r, &rec)) ||
@@ -452,10 +453,7 @@ static void change(const dm_request *q, dm_response *r, const dm_kind *k, const 
         writer_abort(&w);
     } else if (!strcmp(rec.state, "approved")) {
         /* the approved version stays; the change waits beside it */
-        dm_status st =
-            pending_exists(&w, k, code, &p)
-                ? already_waiting(&w, code, &p)
-                : dm_store_pending_put(w.store, k, code, "replace", &rec, base, q->user, &w.err);
+        dm_status st = propose(q, &w, k, code, "replace", &rec, base);
         if (!st) {
             r->status = 202;
             r->content_type = "application/geo+json";
@@ -491,22 +489,16 @@ static void delete_record(const dm_request *q, dm_response *r, const dm_kind *k,
     dm_record rec;
     dm_record_init(&rec, k);
     int64_t base = 0;
-    dm_pending p;
     if (!load(r, &w, k, code, &rec)) {
         ;
     } else if (!(base = check_if_match(q, r, &rec))) {
         writer_abort(&w);
     } else if (!strcmp(rec.state, "rejected")) {
-        writer_finish(r, &w,
-                      dm_error_set(&w.err, DM_ECONFLICT,
-                                   "%s is rejected already: nothing to "
-                                   "delete",
-                                   code));
+        writer_finish(
+            r, &w,
+            dm_error_set(&w.err, DM_ECONFLICT, "%s is rejected already: nothing to delete", code));
     } else if (!strcmp(rec.state, "approved")) {
-        dm_status st =
-            pending_exists(&w, k, code, &p)
-                ? already_waiting(&w, code, &p)
-                : dm_store_pending_put(w.store, k, code, "delete", NULL, base, q->user, &w.err);
+        dm_status st = propose(q, &w, k, code, "delete", NULL, base);
         if (!st) {
             r->status = 202;
             snprintf(r->etag, sizeof r->etag, "\"%lld\"", (long long)base);
