@@ -11,6 +11,7 @@ PACKAGES=(
   libgdal-dev gdal-bin python3-gdal
   postgresql postgresql-15-postgis-3
   libmicrohttpd-dev libsodium-dev libcairo2-dev libpq-dev libjson-c-dev
+  libprotobuf-c-dev protobuf-c-compiler
   hyperfine libjemalloc-dev
   chromium fonts-dejavu-core
 )

@@ -12,7 +12,9 @@
 #include "core/date.h"
 #include "server/answers.h"
 #include "server/cql2.h"
+#include "server/mvt.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -444,6 +446,11 @@ static const char *const conformance[] = {
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
     NULL};
 
 static void landing(const dm_request *q, dm_response *r)
@@ -509,6 +516,11 @@ static void collection_json(const dm_request *q, dm_buf *b, const dm_kind *k)
     snprintf(href, sizeof href, "/collections/%s/queryables", k->name);
     add_link(b, false, q->base, href, "http://www.opengis.net/def/rel/ogc/1.0/queryables",
              "application/schema+json", "the properties a filter may name");
+    if (k->geom != DM_GEOM_NONE) {
+        snprintf(href, sizeof href, "/collections/%s/tiles", k->name);
+        add_link(b, false, q->base, href, "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
+                 "application/json", "vector tiles (Mapbox Vector Tiles, WebMercatorQuad)");
+    }
     dm_buf_puts(b, "]");
     double bb[4];
     bool has = false;
@@ -809,6 +821,143 @@ static void page_link(const dm_request *q, dm_buf *b, const dm_kind *k, long off
     dm_buf_free(&url);
 }
 
+/* state=submitted|draft|all: records not approved yet, for those who write
+ * or approve them. *out: NULL for approved records only, "" for all, else
+ * the state wanted. False when refused (r filled). */
+static bool parse_state(const dm_request *q, dm_response *r, const dm_kind *k, const char **out)
+{
+    const char *want_state = dm_qs_get(q->qs, "state");
+    *out = NULL;
+    if (want_state && strcmp(want_state, "approved") && strcmp(want_state, "submitted") &&
+        strcmp(want_state, "draft") && strcmp(want_state, "all")) {
+        dm_respond_problem(r, 400, "Bad state",
+                           "state=%s: approved (the default), submitted, draft or all", want_state);
+        return false;
+    }
+    if (want_state && !strcmp(want_state, "approved"))
+        want_state = NULL;
+    if (want_state && !dm_server_sees_drafts(q, k)) {
+        dm_respond_denied(q, r, "records not approved yet are for editors and approvers");
+        return false;
+    }
+    *out = want_state && !strcmp(want_state, "all") ? "" : want_state;
+    return true;
+}
+
+typedef enum { SCAN_DONE, SCAN_LATE, SCAN_FAILED } scan_end;
+
+/* Calls each(ctx, rec) for every record of k that f matches, in the store's
+ * order, with the state wanted (parse_state); each returns false to stop
+ * (SCAN_FAILED). With paged, the store skips `offset` records and reads
+ * `limit` (nothing to filter then). Stops with SCAN_LATE past the request's
+ * deadline. */
+static scan_end scan_matches(const dm_request *q, const dm_kind *k, const items_filter *f,
+                             const char *want_state, bool paged, long offset, long limit,
+                             bool (*each)(void *ctx, const dm_record *rec), void *ctx)
+{
+    dm_query qr = {.kind = k,
+                   .include_drafts = want_state != NULL,
+                   .with_geometry = true,
+                   .keep_damaged = true,
+                   .has_bbox = f->has_bbox};
+    memcpy(qr.bbox, f->bbox, sizeof qr.bbox);
+    if (paged) {
+        qr.offset = offset;
+        qr.limit = limit;
+    }
+    dm_cursor *cur;
+    dm_error err;
+    if (dm_store_query(q->store, &qr, &cur, &err))
+        return SCAN_FAILED;
+    dm_record rec;
+    dm_record_init(&rec, k);
+    bool has;
+    scan_end end = SCAN_DONE;
+    GEOSContextHandle_t h = dm_geo_handle(dm_store_geo(q->store));
+    GEOSGeometry *box =
+        f->has_bbox && !f->index_only
+            ? GEOSGeom_createRectangle_r(h, f->bbox[0], f->bbox[1], f->bbox[2], f->bbox[3])
+            : NULL;
+    const GEOSPreparedGeometry *pbox = box ? GEOSPrepare_r(h, box) : NULL;
+    for (long seen = 0;; seen++) {
+        if ((seen & 255) == 255 && dm_request_late(q)) {
+            end = SCAN_LATE;
+            break;
+        }
+        if (dm_cursor_next(cur, &rec, &has, &err)) {
+            end = SCAN_FAILED;
+            break;
+        }
+        if (!has)
+            break;
+        if (want_state && *want_state && strcmp(rec.state, want_state))
+            continue;
+        bool failed = false;
+        /* no geometry: a damaged one is not served (`demine check` lists
+           it); a record of a kind whose geometry may be missing is served
+           with a null one, unless a bbox asks for a place */
+        bool no_geom = !rec.geom && (rec.geom_damaged || k->geom_required || f->has_bbox);
+        if (no_geom || !matches(f, &rec, dm_store_geo(q->store), &failed)) {
+            if (failed) {
+                end = SCAN_FAILED;
+                break;
+            }
+            continue;
+        }
+        /* the index gives envelopes: the geometry itself must meet the box */
+        if (pbox && rec.geom && GEOSPreparedIntersects_r(h, pbox, rec.geom) != 1)
+            continue;
+        if (!each(ctx, &rec)) {
+            end = SCAN_FAILED;
+            break;
+        }
+    }
+    if (pbox)
+        GEOSPreparedGeom_destroy_r(h, pbox);
+    if (box)
+        GEOSGeom_destroy_r(h, box);
+    dm_record_clear(&rec, dm_store_geo(q->store));
+    dm_cursor_close(cur);
+    return end;
+}
+
+/* An items page being written: the matches counted, those of the page
+ * written into feats. */
+typedef struct page_writer {
+    const dm_request *q;
+    const dm_kind *k;
+    const prop_select *sel;
+    bool html, personal, paged;
+    long offset, limit, matched, returned;
+    dm_buf feats;
+} page_writer;
+
+static bool page_add(void *ctx, const dm_record *rec)
+{
+    page_writer *w = ctx;
+    const dm_kind *k = w->k;
+    if (w->matched++ < (w->paged ? 0 : w->offset) || w->returned >= w->limit)
+        return true;
+    bool ok = true;
+    if (w->html) {
+        dm_buf_puts(&w->feats, "<tr><td>");
+        html_escaped(&w->feats, rec->code);
+        for (size_t i = 0; i < k->nfields; i++) {
+            if (k->fields[i].flags & DM_FIELD_PERSONAL)
+                continue;
+            dm_buf_puts(&w->feats, "</td><td>");
+            html_escaped(&w->feats, rec->values[i] ? rec->values[i] : "");
+        }
+        dm_buf_puts(&w->feats, "</td></tr>\n");
+    } else {
+        if (w->returned)
+            dm_buf_puts(&w->feats, ",\n  ");
+        ok = feature_json_sel(w->q->store, &w->feats, rec, w->personal, w->sel);
+    }
+    w->returned++;
+    return ok;
+}
+
 static void items_page(const dm_request *q, dm_response *r, const dm_kind *k)
 {
     static const char *const allowed[] = {"f",          "limit",      "offset", "bbox",
@@ -816,23 +965,9 @@ static void items_page(const dm_request *q, dm_response *r, const dm_kind *k)
                                           "filter-crs", "properties", NULL};
     if (!check_params(q, r, allowed, k))
         return;
-    /* state=submitted|draft|all: records not approved yet, for those who
-       write or approve them */
-    const char *want_state = dm_qs_get(q->qs, "state");
-    if (want_state && strcmp(want_state, "approved") && strcmp(want_state, "submitted") &&
-        strcmp(want_state, "draft") && strcmp(want_state, "all")) {
-        dm_respond_problem(r, 400, "Bad state",
-                           "state=%s: approved (the default), submitted, draft or all", want_state);
+    const char *want_state;
+    if (!parse_state(q, r, k, &want_state))
         return;
-    }
-    if (want_state && !strcmp(want_state, "approved"))
-        want_state = NULL;
-    if (want_state && !dm_server_sees_drafts(q, k)) {
-        dm_respond_denied(q, r, "records not approved yet are for editors and approvers");
-        return;
-    }
-    if (want_state && !strcmp(want_state, "all"))
-        want_state = "";
     prop_select sel;
     if (!parse_properties(q, r, k, &sel))
         return;
@@ -861,14 +996,6 @@ static void items_page(const dm_request *q, dm_response *r, const dm_kind *k)
         filter_free(&f); /* what was built before the bad part */
         return;
     }
-    dm_query qr = {.kind = k,
-                   .include_drafts = want_state != NULL,
-                   .with_geometry = true,
-                   .keep_damaged = true,
-                   .has_bbox = f.has_bbox};
-    memcpy(qr.bbox, f.bbox, sizeof qr.bbox);
-    dm_cursor *cur;
-    dm_error err;
     /* nothing to filter and every record has a geometry: the store pages and
        counts, instead of reading every record up to the offset (a record
        whose stored geometry cannot be read is counted but not returned;
@@ -876,94 +1003,34 @@ static void items_page(const dm_request *q, dm_response *r, const dm_kind *k)
     bool paged =
         k->geom_required && !f.has_bbox && f.date_idx < 0 && !f.nprops && !f.cql2 && !want_state;
     int64_t total = 0;
-    if (paged) {
-        qr.offset = offset;
-        qr.limit = limit;
-    }
-    if ((paged && dm_store_count(q->store, k, false, &total, &err)) ||
-        dm_store_query(q->store, &qr, &cur, &err)) {
+    dm_error err;
+    if (paged && dm_store_count(q->store, k, false, &total, &err)) {
         filter_free(&f);
         dm_respond_problem(r, 500, "Internal error", "the records could not be read");
         return;
     }
-    bool html = wanted_format(q) == FMT_HTML;
-    dm_buf feats;
-    dm_buf_init(&feats, 0);
-    dm_record rec;
-    dm_record_init(&rec, k);
-    bool has, ok = true;
-    long matched = 0, returned = 0;
-    GEOSContextHandle_t h = dm_geo_handle(dm_store_geo(q->store));
-    GEOSGeometry *box =
-        f.has_bbox && !f.index_only
-            ? GEOSGeom_createRectangle_r(h, f.bbox[0], f.bbox[1], f.bbox[2], f.bbox[3])
-            : NULL;
-    const GEOSPreparedGeometry *pbox = box ? GEOSPrepare_r(h, box) : NULL;
-    bool late = false;
-    for (long seen = 0;; seen++) {
-        if ((seen & 255) == 255 && dm_request_late(q)) {
-            late = true;
-            break;
-        }
-        if (dm_cursor_next(cur, &rec, &has, &err)) {
-            ok = false;
-            break;
-        }
-        if (!has || !ok)
-            break;
-        if (want_state && *want_state && strcmp(rec.state, want_state))
-            continue;
-        bool failed = false;
-        /* no geometry: a damaged one is not served (`demine check` lists
-           it); a record of a kind whose geometry may be missing is served
-           with a null one, unless a bbox asks for a place */
-        bool no_geom = !rec.geom && (rec.geom_damaged || k->geom_required || f.has_bbox);
-        if (no_geom || !matches(&f, &rec, dm_store_geo(q->store), &failed)) {
-            if (failed) {
-                ok = false;
-                break;
-            }
-            continue;
-        }
-        /* the index gives envelopes: the geometry itself must meet the box */
-        if (pbox && rec.geom && GEOSPreparedIntersects_r(h, pbox, rec.geom) != 1)
-            continue;
-        if (matched++ < (paged ? 0 : offset) || returned >= limit)
-            continue;
-        if (html) {
-            dm_buf_puts(&feats, "<tr><td>");
-            html_escaped(&feats, rec.code);
-            for (size_t i = 0; i < k->nfields; i++) {
-                if (k->fields[i].flags & DM_FIELD_PERSONAL)
-                    continue;
-                dm_buf_puts(&feats, "</td><td>");
-                html_escaped(&feats, rec.values[i] ? rec.values[i] : "");
-            }
-            dm_buf_puts(&feats, "</td></tr>\n");
-        } else {
-            if (returned)
-                dm_buf_puts(&feats, ",\n  ");
-            ok = feature_json_sel(q->store, &feats, &rec, personal(q, k), &sel);
-        }
-        returned++;
-    }
-    if (pbox)
-        GEOSPreparedGeom_destroy_r(h, pbox);
-    if (box)
-        GEOSGeom_destroy_r(h, box);
-    dm_record_clear(&rec, dm_store_geo(q->store));
-    dm_cursor_close(cur);
+    page_writer w = {.q = q,
+                     .k = k,
+                     .sel = &sel,
+                     .html = wanted_format(q) == FMT_HTML,
+                     .personal = personal(q, k),
+                     .paged = paged,
+                     .offset = offset,
+                     .limit = limit};
+    dm_buf_init(&w.feats, 0);
+    scan_end se = scan_matches(q, k, &f, want_state, paged, offset, limit, page_add, &w);
     filter_free(&f);
-    if (paged)
-        matched = (long)total;
-    if (late) {
+    long matched = paged ? (long)total : w.matched, returned = w.returned;
+    bool html = w.html;
+    dm_buf feats = w.feats;
+    if (se == SCAN_LATE) {
         dm_buf_free(&feats);
         dm_respond_late(q, r);
         return;
     }
-    if (!ok || feats.status) {
+    if (se == SCAN_FAILED || feats.status) {
         dm_buf_free(&feats);
-        dm_respond_problem(r, 500, "Internal error", "the records could not be written");
+        dm_respond_problem(r, 500, "Internal error", "the records could not be read or written");
         return;
     }
     dm_buf *b = &r->body;
@@ -1011,6 +1078,157 @@ static void items_page(const dm_request *q, dm_response *r, const dm_kind *k)
         dm_buf_puts(b, feats.data);
     dm_buf_puts(b, "]}\n");
     dm_buf_free(&feats);
+}
+
+/* ---- OGC API - Tiles: Mapbox Vector Tiles in WebMercatorQuad ---- */
+
+#define TMS_URI "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
+#define MVT_TYPE "application/vnd.mapbox-vector-tile"
+
+typedef struct tile_writer {
+    const dm_kind *k;
+    const prop_select *sel;
+    dm_mvt_layer *layer;
+} tile_writer;
+
+static bool tile_add(void *ctx, const dm_record *rec)
+{
+    tile_writer *w = ctx;
+    const dm_kind *k = w->k;
+    bool all = !w->sel->on;
+    dm_mvt_prop props[DM_MAX_FIELDS + 2];
+    size_t n = 0;
+    if (all || w->sel->code)
+        props[n++] = (dm_mvt_prop){.key = "code", .type = DM_MVT_STRING, .s = rec->code};
+    for (size_t i = 0; i < k->nfields; i++) {
+        const dm_field *fd = &k->fields[i];
+        const char *v = rec->values[i];
+        /* personal fields never go into tiles, whoever asks */
+        if ((fd->flags & DM_FIELD_PERSONAL) || (!all && !w->sel->field[i]) || !v)
+            continue;
+        dm_mvt_prop p = {.key = fd->name, .type = DM_MVT_STRING, .s = v};
+        if (fd->type == DM_FT_INT) {
+            p.type = DM_MVT_INT;
+            p.i = strtoll(v, NULL, 10);
+        } else if (fd->type == DM_FT_REAL) {
+            p.type = DM_MVT_DOUBLE;
+            p.d = strtod(v, NULL);
+        } else if (fd->type == DM_FT_BOOL) {
+            p.type = DM_MVT_BOOL;
+            p.b = strcmp(v, "0") != 0;
+        }
+        props[n++] = p;
+    }
+    if (all || w->sel->state)
+        props[n++] = (dm_mvt_prop){.key = "state", .type = DM_MVT_STRING, .s = rec->state};
+    return dm_mvt_layer_add(w->layer, rec->geom, props, n);
+}
+
+/* Reads "{z}/{y}/{x}" (the tile matrix, row and column); false for
+ * anything else or a tile outside the matrix. */
+static bool parse_tile(const char *s, int *z, int *y, int *x)
+{
+    long v[3];
+    for (int i = 0; i < 3; i++) {
+        char *end;
+        if (!isdigit((unsigned char)*s))
+            return false;
+        v[i] = strtol(s, &end, 10);
+        if (end - s > 8 || (i < 2 ? *end != '/' : *end != 0))
+            return false;
+        s = end + (i < 2);
+    }
+    if (v[0] > DM_MVT_MAX_ZOOM || v[1] >= (1L << v[0]) || v[2] >= (1L << v[0]))
+        return false;
+    *z = (int)v[0];
+    *y = (int)v[1];
+    *x = (int)v[2];
+    return true;
+}
+
+/* GET /collections/{c}/tiles/WebMercatorQuad/{z}/{y}/{x}: the records of
+ * the tile (the items filters apply: datetime, filter, property filters,
+ * state, properties) as one MVT layer named after the collection. */
+static void tile_page(const dm_request *q, dm_response *r, const dm_kind *k, const char *zyx)
+{
+    static const char *const allowed[] = {"datetime",   "filter",     "state", "filter-lang",
+                                          "filter-crs", "properties", "f",     NULL};
+    int z, y, x;
+    if (!parse_tile(zyx, &z, &y, &x)) {
+        dm_respond_problem(r, 404, "Not found",
+                           "no tile %s in WebMercatorQuad (zoom 0-%d, row and column 0 to "
+                           "2^zoom - 1)",
+                           zyx, DM_MVT_MAX_ZOOM);
+        return;
+    }
+    if (!check_params(q, r, allowed, k))
+        return;
+    const char *f_param = dm_qs_get(q->qs, "f");
+    if (f_param && strcmp(f_param, "mvt")) {
+        dm_respond_problem(r, 400, "Bad format", "f=%s: tiles are only mvt", f_param);
+        return;
+    }
+    const char *want_state;
+    prop_select sel;
+    if (!parse_state(q, r, k, &want_state) || !parse_properties(q, r, k, &sel))
+        return;
+    items_filter f;
+    if (!build_filter(q, r, k, &f)) {
+        filter_free(&f);
+        return;
+    }
+    /* the tile and its margin, instead of any box of the filter's (which
+       still applies exactly through the filter itself) */
+    dm_mvt_tile_bounds(z, x, y, DM_MVT_BUFFER, f.bbox);
+    f.has_bbox = true;
+    f.index_only = false;
+    tile_writer w = {.k = k,
+                     .sel = &sel,
+                     .layer =
+                         dm_mvt_layer_new(dm_geo_handle(dm_store_geo(q->store)), k->name, z, x, y)};
+    scan_end se =
+        w.layer ? scan_matches(q, k, &f, want_state, false, 0, 0, tile_add, &w) : SCAN_FAILED;
+    filter_free(&f);
+    if (se == SCAN_LATE)
+        dm_respond_late(q, r);
+    else if (se == SCAN_FAILED || !dm_mvt_layer_encode(w.layer, &r->body) || r->body.status)
+        dm_respond_problem(r, 500, "Internal error", "the tile could not be made");
+    else
+        r->content_type = MVT_TYPE;
+    dm_mvt_layer_free(w.layer);
+}
+
+/* The collection's tilesets (one: WebMercatorQuad, vector tiles). */
+static void tilesets_page(const dm_request *q, dm_response *r, const dm_kind *k, bool one)
+{
+    static const char *const allowed[] = {"f", NULL};
+    if (!check_params(q, r, allowed, NULL))
+        return;
+    dm_buf *b = &r->body;
+    dm_buf set;
+    dm_buf_init(&set, 0);
+    dm_buf_printf(&set,
+                  "{\"title\": \"%s\", \"dataType\": \"vector\", \"crs\": "
+                  "\"http://www.opengis.net/def/crs/EPSG/0/3857\", \"tileMatrixSetURI\": "
+                  "\"" TMS_URI "\", \"minZoom\": 0, \"maxZoom\": %d, \"layers\": [{\"id\": "
+                  "\"%s\", \"dataType\": \"vector\"}], \"links\": [",
+                  k->title, DM_MVT_MAX_ZOOM, k->name);
+    dm_buf_printf(&set,
+                  "{\"href\": \"%s/collections/%s/tiles/WebMercatorQuad\", \"rel\": \"self\", "
+                  "\"type\": \"application/json\"}, {\"href\": \"" TMS_URI
+                  "\", \"rel\": \"http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme\"}, "
+                  "{\"href\": \"%s/collections/%s/tiles/WebMercatorQuad/{tileMatrix}/"
+                  "{tileRow}/{tileCol}\", \"rel\": \"item\", \"type\": \"" MVT_TYPE
+                  "\", \"templated\": true}]}",
+                  q->base, k->name, q->base, k->name);
+    if (one)
+        dm_buf_printf(b, "%s\n", set.data ? set.data : "{}");
+    else
+        dm_buf_printf(b,
+                      "{\"tilesets\": [%s], \"links\": [{\"href\": \"%s/collections/%s\", "
+                      "\"rel\": \"collection\", \"type\": \"application/json\"}]}\n",
+                      set.data ? set.data : "", q->base, k->name);
+    dm_buf_free(&set);
 }
 
 static void item_page(const dm_request *q, dm_response *r, const dm_kind *k, const char *id)
@@ -1061,7 +1279,8 @@ static void item_page(const dm_request *q, dm_response *r, const dm_kind *k, con
  * made from the data as it is now; else makes it with fn and keeps it. The
  * key holds all an answer depends on: what the role may see (personal
  * fields, records not approved yet), the host in the links and the raw
- * path and query; the stamp is the kind's change counter. JSON only. */
+ * path and query; the stamp is the kind's change counter. JSON and tiles
+ * only. */
 typedef void (*page_fn)(const dm_request *q, dm_response *r, const dm_kind *k, const char *id);
 
 static void answer_cached(const dm_request *q, dm_response *r, const dm_kind *k, const char *id,
@@ -1069,7 +1288,7 @@ static void answer_cached(const dm_request *q, dm_response *r, const dm_kind *k,
 {
     char stamp[DM_STAMP_MAX] = "";
     dm_error err;
-    if (!q->answers || wanted_format(q) != FMT_JSON ||
+    if (!q->answers || (wanted_format(q) != FMT_JSON && fn != tile_page) ||
         dm_store_stamp(q->store, &k, 1, stamp, &err)) {
         fn(q, r, k, id);
         return;
@@ -1279,6 +1498,27 @@ static void api_document(const dm_request *q, dm_response *r)
                        "needed\"}}}");
     }
     dm_buf_puts(b, "}");
+    dm_buf_puts(b, ", \"/collections/{collectionId}/tiles\": {\"get\": {\"summary\": \"the "
+                   "collection's tilesets (WebMercatorQuad vector tiles)\", \"parameters\": "
+                   "[{\"$ref\": \"#/components/parameters/collectionId\"}], \"responses\": "
+                   "{\"200\": {\"description\": \"the tilesets\", \"content\": "
+                   "{\"application/json\": {}}}}}}, \"/collections/{collectionId}/tiles/"
+                   "WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}\": {\"get\": {\"summary\": "
+                   "\"a vector tile of the features (the items filters apply)\", \"parameters\": "
+                   "[{\"$ref\": \"#/components/parameters/collectionId\"}, {\"name\": "
+                   "\"tileMatrix\", \"in\": \"path\", \"required\": true, \"schema\": "
+                   "{\"type\": \"integer\", \"minimum\": 0, \"maximum\": 22}}, {\"name\": "
+                   "\"tileRow\", \"in\": \"path\", \"required\": true, \"schema\": {\"type\": "
+                   "\"integer\", \"minimum\": 0}}, {\"name\": \"tileCol\", \"in\": \"path\", "
+                   "\"required\": true, \"schema\": {\"type\": \"integer\", \"minimum\": "
+                   "0}}, {\"name\": \"datetime\", \"in\": \"query\", \"schema\": {\"type\": "
+                   "\"string\"}}, {\"name\": \"filter\", \"in\": \"query\", \"schema\": "
+                   "{\"type\": \"string\"}}, {\"name\": \"state\", \"in\": \"query\", "
+                   "\"schema\": {\"type\": \"string\"}}, {\"name\": \"properties\", \"in\": "
+                   "\"query\", \"schema\": {\"type\": \"string\"}}], \"responses\": "
+                   "{\"200\": {\"description\": \"the tile (empty when nothing is in it)\", "
+                   "\"content\": {\"application/vnd.mapbox-vector-tile\": {}}}, \"404\": "
+                   "{\"description\": \"no such tile\"}}}}");
     static const char *const workflow[][3] = {
         {"/collections/{collectionId}/items/{featureId}/approve", "post",
          "approve the record or the change waiting for it (not one's own)"},
@@ -1390,6 +1630,10 @@ void dm_ogcapi_handle(const dm_request *q, dm_response *r)
             queryables_page(q, r, k);
         else if (!strncmp(rest, "/items/", 7) && rest[7] && !strchr(rest + 7, '/'))
             answer_cached(q, r, k, rest + 7, item_page);
+        else if (!strcmp(rest, "/tiles") || !strcmp(rest, "/tiles/WebMercatorQuad"))
+            tilesets_page(q, r, k, rest[6] != 0);
+        else if (!strncmp(rest, "/tiles/WebMercatorQuad/", 23))
+            answer_cached(q, r, k, rest + 23, tile_page);
         else
             dm_respond_problem(r, 404, "Not found", "nothing at %s", p);
     } else {

@@ -48,7 +48,7 @@ code=$(curl -s -o "$T/body" -w '%{content_type}' -H 'Accept: text/html' "$URL/")
 same "landing page is HTML for a browser" "$code" "text/html; charset=utf-8"
 get "landing page f=html" "/?f=html" 200 "text/html; charset=utf-8"
 get "conformance" /conformance 200 application/json
-same "conformance classes: Parts 1, 3 and 4" "$(json "$T/body" "len(d['conformsTo'])")" 13
+same "conformance classes: Features Parts 1, 3 and 4, Tiles" "$(json "$T/body" "len(d['conformsTo'])")" 18
 get "OpenAPI document" /api 200 "application/vnd.oai.openapi+json;version=3.0"
 same "OpenAPI names the items path and the served collections" \
     "$(json "$T/body" "('/collections/{collectionId}/items' in d['paths'], d['components']['parameters']['collectionId']['schema']['enum'])")" \
@@ -233,6 +233,50 @@ else
     fail "GDAL OAPIF could not read the server"
     head -5 "$T/ogr.log"
 fi
+
+# ---- vector tiles (OGC API - Tiles, Mapbox Vector Tiles) ----
+get "a collection's tilesets" /collections/hazards/tiles 200 application/json
+same "  WebMercatorQuad, with a tile URL template" \
+    "$(json "$T/body" "(len(d['tilesets']), d['tilesets'][0]['tileMatrixSetURI'].endswith('/WebMercatorQuad'), [l['href'].split('/tiles/')[1] for l in d['tilesets'][0]['links'] if l.get('templated')])")" \
+    "(1, True, ['WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}'])"
+get "  one tileset" /collections/hazards/tiles/WebMercatorQuad 200 application/json
+same "the collection links to its tiles" \
+    "$(curl -s "$URL/collections/hazards" | "$PY" -c 'import json,sys; print([l["href"].split("/collections/")[1] for l in json.load(sys.stdin)["links"] if l["rel"].endswith("tilesets-vector")])')" \
+    "['hazards/tiles']"
+# GDAL's MVT driver reads the tiles back: the same records as the items
+# endpoint for the tile's box, geometry within a grid step
+while IFS= read -r line; do
+    case "$line" in
+    "ok   "*) ok "${line#ok   }" ;;
+    "FAIL "*) fail "${line#FAIL }" ;;
+    *) fail "tile_check.py: $line" ;;
+    esac
+done < <("$PY" "$HERE/tile_check.py" "$URL" "$T" 2>&1)
+# the hazard awaiting review (18.0-18.01, 44.0-44.01) is in no public tile
+PENDING_TILE=/collections/hazards/tiles/WebMercatorQuad/14/5957/9011
+curl -s -o "$T/pending.pbf" "$URL$PENDING_TILE?properties=code"
+check "a record awaiting review is in no public tile" \
+    bash -c "! grep -q HA-PENDING '$T/pending.pbf'"
+get "  nor for anonymous callers with state=all" "$PENDING_TILE?state=all" 401 application/problem+json
+printf 'editor-password-3\n' >"$T/pw3"
+"$DEMINE" user add "$DB" eda --role editor --password-file "$T/pw3" >/dev/null 2>&1
+EDA=$(token eda editor-password-3)
+curl -s -o "$T/pending.pbf" -H "Authorization: Bearer $EDA" "$URL$PENDING_TILE?state=all&properties=code"
+check "  an editor sees it there with state=all" grep -q HA-PENDING "$T/pending.pbf"
+curl -s -o "$T/cha.pbf" "$URL/collections/hazards/tiles/WebMercatorQuad/7/46/70?status=CHA"
+same "a property filter applies: no approved CHA, an empty tile" "$(stat -c %s "$T/cha.pbf")" 0
+get "a tile past zoom 22 is not there" /collections/hazards/tiles/WebMercatorQuad/23/0/0 404 application/problem+json
+get "nor a row past 2^zoom - 1" /collections/hazards/tiles/WebMercatorQuad/7/128/0 404 application/problem+json
+get "nor a tile that is not numbers" /collections/hazards/tiles/WebMercatorQuad/7/1/x 404 application/problem+json
+get "nor another tile matrix set" /collections/hazards/tiles/WorldCRS84Quad/1/0/0 404 application/problem+json
+get "an unknown parameter is refused" "/collections/hazards/tiles/WebMercatorQuad/7/46/70?bbox=1,2,3,4" 400 application/problem+json
+get "a bad filter is refused" "/collections/hazards/tiles/WebMercatorQuad/7/46/70?filter=nonsense" 400 application/problem+json
+get "accidents' tiles need a login" /collections/accidents/tiles/WebMercatorQuad/7/46/70 401 application/problem+json
+code=$(curl -s -o "$T/acc.pbf" -w '%{http_code}' -H "Authorization: Bearer $EDA" "$URL/collections/accidents/tiles/WebMercatorQuad/7/46/70")
+same "  and an editor gets them" "$code $(test -s "$T/acc.pbf" && echo non-empty)" "200 non-empty"
+a=$(curl -s "$URL/collections/hazards/tiles/WebMercatorQuad/9/186/282" | md5sum)
+b=$(curl -s "$URL/collections/hazards/tiles/WebMercatorQuad/9/186/282" | md5sum)
+same "the same tile twice is the same bytes" "$a" "$b"
 check "requests are logged" grep -q "GET /collections/hazards/items" "$T/server.log"
 
 kill -TERM "$SERVER"

@@ -1,7 +1,11 @@
 /* Unit tests of the server's parts that work without sockets: the answer
- * cache (answers.c). */
+ * cache (answers.c) and vector tiles (mvt.c, decoded here with protobuf-c
+ * and the format's own rules). */
 #include "harness.h"
 #include "server/answers.h"
+#include "server/mvt.h"
+
+#include "vector_tile.pb-c.h"
 
 static dm_response answer(int status, const char *body)
 {
@@ -107,5 +111,197 @@ TEST(the_least_recently_used_go_when_full)
     dm_answer_cache_free(c);
 }
 
+/* ---- vector tiles ---- */
+
+TEST(tile_bounds_follow_web_mercator)
+{
+    double bb[4];
+    dm_mvt_tile_bounds(0, 0, 0, 0, bb);
+    CHECK_NEAR(bb[0], -180, 1e-12);
+    CHECK_NEAR(bb[2], 180, 1e-12);
+    CHECK_NEAR(bb[1], -85.0511287798, 1e-9);
+    CHECK_NEAR(bb[3], 85.0511287798, 1e-9);
+    dm_mvt_tile_bounds(1, 1, 0, 0, bb); /* the north-east quarter */
+    CHECK_NEAR(bb[0] + 1, 1, 1e-12);
+    CHECK_NEAR(bb[1] + 1, 1, 1e-12);
+    CHECK_NEAR(bb[2], 180, 1e-12);
+    /* a margin grows the box, but never past the world's edge */
+    dm_mvt_tile_bounds(1, 1, 0, 64, bb);
+    CHECK(bb[0] < 0 && bb[1] < 0);
+    CHECK_NEAR(bb[2], 180, 1e-12);
+    CHECK_NEAR(bb[3], 85.0511287798, 1e-9);
+}
+
+/* A decoded ring: its points (tile units) and its area by the surveyor's
+ * formula (y down: positive = an exterior ring for the format). */
+typedef struct ring {
+    long x[64], y[64];
+    int n;
+    double area;
+} ring;
+
+static int32_t unzig(uint32_t v) { return (int32_t)(v >> 1) ^ -(int32_t)(v & 1); }
+
+/* Decodes a polygon feature's commands into rings; -1 when malformed. */
+static int decode_rings(const VectorTile__Tile__Feature *f, ring *rings, int max)
+{
+    long cx = 0, cy = 0;
+    int nr = 0;
+    for (size_t i = 0; i < f->n_geometry;) {
+        uint32_t id = f->geometry[i] & 7, count = f->geometry[i] >> 3;
+        i++;
+        if (id == 1 || id == 2) {
+            if (id == 1) {
+                if (count != 1 || nr == max)
+                    return -1;
+                rings[nr++].n = 0;
+            }
+            for (uint32_t k = 0; k < count; k++, i += 2) {
+                if (i + 1 >= f->n_geometry + 1 || !nr || rings[nr - 1].n == 64)
+                    return -1;
+                cx += unzig(f->geometry[i]);
+                cy += unzig(f->geometry[i + 1]);
+                ring *r = &rings[nr - 1];
+                r->x[r->n] = cx;
+                r->y[r->n++] = cy;
+            }
+        } else if (id == 7 && count == 1 && nr) {
+            ring *r = &rings[nr - 1];
+            r->area = 0;
+            for (int k = 0; k < r->n; k++)
+                r->area +=
+                    (double)r->x[k] * r->y[(k + 1) % r->n] - (double)r->x[(k + 1) % r->n] * r->y[k];
+            r->area /= 2;
+        } else {
+            return -1;
+        }
+    }
+    return nr;
+}
+
+static const char *value_of(const VectorTile__Tile__Layer *l, const VectorTile__Tile__Feature *f,
+                            const char *key)
+{
+    for (size_t i = 0; i + 1 < f->n_tags; i += 2)
+        if (!strcmp(l->keys[f->tags[i]], key))
+            return l->values[f->tags[i + 1]]->string_value;
+    return NULL;
+}
+
+TEST(a_polygon_with_a_hole_is_encoded_as_the_format_says)
+{
+    dm_geo *geo;
+    dm_error err;
+    CHECK(!dm_geo_new(&geo, &err));
+    GEOSContextHandle_t h = dm_geo_handle(geo);
+    /* in the middle of a zoom-16 tile near Sarajevo: about 160 m x 110 m
+       with a hole, wound the "wrong" way round for the format
+       (counter-clockwise on the map) */
+    int z = 16, x = (int)((18.401 + 180) / 360 * 65536);
+    int y = (int)((1 - asinh(tan(43.8505 * M_PI / 180)) / M_PI) / 2 * 65536);
+    double bb[4];
+    dm_mvt_tile_bounds(z, x, y, 0, bb);
+    double cx = (bb[0] + bb[2]) / 2, cy = (bb[1] + bb[3]) / 2;
+    char wkt[512];
+    snprintf(wkt, sizeof wkt,
+             "POLYGON((%.7f %.7f, %.7f %.7f, %.7f %.7f, %.7f %.7f, %.7f %.7f),"
+             "(%.7f %.7f, %.7f %.7f, %.7f %.7f, %.7f %.7f, %.7f %.7f))",
+             cx - 0.001, cy - 0.0005, cx + 0.001, cy - 0.0005, cx + 0.001, cy + 0.0005, cx - 0.001,
+             cy + 0.0005, cx - 0.001, cy - 0.0005, cx - 0.0004, cy - 0.0002, cx - 0.0004,
+             cy + 0.0002, cx + 0.0004, cy + 0.0002, cx + 0.0004, cy - 0.0002, cx - 0.0004,
+             cy - 0.0002);
+    GEOSWKTReader *rd = GEOSWKTReader_create_r(h);
+    GEOSGeometry *g = GEOSWKTReader_read_r(h, rd, wkt);
+    snprintf(wkt, sizeof wkt, "POLYGON((%.7f %.7f, %.7f %.7f, %.7f %.7f, %.7f %.7f))", cx,
+             cy + 0.0008, cx + 0.00001, cy + 0.0008, cx + 0.00001, cy + 0.00081, cx, cy + 0.0008);
+    GEOSGeometry *tiny = GEOSWKTReader_read_r(h, rd, wkt);
+    GEOSGeometry *far = GEOSWKTReader_read_r(h, rd, "POINT(20 45)");
+    GEOSWKTReader_destroy_r(h, rd);
+    CHECK(g && tiny && far);
+    dm_mvt_layer *l = dm_mvt_layer_new(h, "hazards", z, x, y);
+    dm_mvt_prop p1[] = {{.key = "code", .s = "HA-1"},
+                        {.key = "status", .s = "SHA"},
+                        {.key = "area_m2", .type = DM_MVT_DOUBLE, .d = 17600.5},
+                        {.key = "rows", .type = DM_MVT_INT, .i = -3},
+                        {.key = "marked", .type = DM_MVT_BOOL, .b = true}};
+    dm_mvt_prop p2[] = {
+        {.key = "code", .s = "HA-2"}, {.key = "status", .s = "SHA"}, {.key = "note", .s = NULL}};
+    dm_mvt_prop p3[] = {{.key = "code", .s = "HA-3"}};
+    CHECK(dm_mvt_layer_add(l, g, p1, 5));
+    CHECK(dm_mvt_layer_add(l, tiny, p2, 3));
+    CHECK(dm_mvt_layer_add(l, far, p3, 1));
+    CHECK_EQ_INT(dm_mvt_layer_count(l), 2); /* the far point is in another tile */
+    dm_buf b;
+    dm_buf_init(&b, 0);
+    CHECK(dm_mvt_layer_encode(l, &b));
+    VectorTile__Tile *t = vector_tile__tile__unpack(NULL, b.len, (const uint8_t *)b.data);
+    CHECK(t != NULL);
+    if (t) {
+        CHECK_EQ_INT(t->n_layers, 1);
+        const VectorTile__Tile__Layer *ly = t->layers[0];
+        CHECK_STR(ly->name, "hazards");
+        CHECK_EQ_INT(ly->version, 2);
+        CHECK_EQ_INT(ly->extent, 4096);
+        CHECK_EQ_INT(ly->n_features, 2);
+        /* keys and values once each: "SHA" is shared, the empty note left out */
+        CHECK_EQ_INT(ly->n_keys, 5);
+        CHECK_EQ_INT(ly->n_values, 6);
+        const VectorTile__Tile__Feature *f = ly->features[0];
+        CHECK_EQ_INT(f->type, VECTOR_TILE__TILE__GEOM_TYPE__POLYGON);
+        CHECK_STR(value_of(ly, f, "code"), "HA-1");
+        CHECK_STR(value_of(ly, f, "status"), "SHA");
+        bool typed = false;
+        for (size_t i = 0; i + 1 < f->n_tags; i += 2) {
+            const VectorTile__Tile__Value *v = ly->values[f->tags[i + 1]];
+            const char *k = ly->keys[f->tags[i]];
+            if (!strcmp(k, "area_m2"))
+                typed = v->has_double_value && v->double_value == 17600.5;
+            if (!strcmp(k, "rows"))
+                typed = typed && v->has_sint_value && v->sint_value == -3;
+            if (!strcmp(k, "marked"))
+                typed = typed && v->has_bool_value && v->bool_value;
+        }
+        CHECK(typed);
+        ring rings[4];
+        int nr = decode_rings(f, rings, 4);
+        CHECK_EQ_INT(nr, 2);
+        if (nr == 2) {
+            CHECK(rings[0].area > 0); /* exterior: positive */
+            CHECK(rings[1].area < 0); /* hole: negative */
+            /* the exterior: 0.002 degrees wide at zoom 16, in tile units */
+            long minx = rings[0].x[0], maxx = minx;
+            for (int k = 0; k < rings[0].n; k++) {
+                CHECK(rings[0].x[k] % 4 == 0 && rings[0].y[k] % 4 == 0); /* on the grid */
+                minx = rings[0].x[k] < minx ? rings[0].x[k] : minx;
+                maxx = rings[0].x[k] > maxx ? rings[0].x[k] : maxx;
+            }
+            CHECK_NEAR((double)(maxx - minx), 0.002 / 360 * 65536 * 4096, 0.01);
+            CHECK_EQ_INT(rings[0].n, 4); /* closed by ClosePath, not repeated */
+        }
+        /* a polygon smaller than two pixels is a point on it */
+        const VectorTile__Tile__Feature *f2 = ly->features[1];
+        CHECK_EQ_INT(f2->type, VECTOR_TILE__TILE__GEOM_TYPE__POINT);
+        CHECK_EQ_INT(f2->n_geometry, 3);
+        CHECK_STR(value_of(ly, f2, "code"), "HA-2");
+        CHECK(value_of(ly, f2, "note") == NULL);
+        vector_tile__tile__free_unpacked(t, NULL);
+    }
+    dm_buf_free(&b);
+    dm_mvt_layer_free(l);
+    /* a layer with nothing in it is an empty tile */
+    l = dm_mvt_layer_new(h, "hazards", 3, 0, 0);
+    dm_buf_init(&b, 0);
+    CHECK(dm_mvt_layer_add(l, g, p1, 1));
+    CHECK(dm_mvt_layer_encode(l, &b));
+    CHECK_EQ_INT(b.len, 0);
+    dm_buf_free(&b);
+    dm_mvt_layer_free(l);
+    GEOSGeom_destroy_r(h, g);
+    GEOSGeom_destroy_r(h, tiny);
+    GEOSGeom_destroy_r(h, far);
+    dm_geo_free(geo);
+}
+
 RUN(T(an_answer_is_kept_for_its_key_and_stamp_only), T(only_whole_200_answers_are_kept),
-    T(the_least_recently_used_go_when_full))
+    T(the_least_recently_used_go_when_full), T(tile_bounds_follow_web_mercator),
+    T(a_polygon_with_a_hole_is_encoded_as_the_format_says))

@@ -10,8 +10,6 @@
 // the geometry stays, a PUT of the whole feature when it changes; both carry
 // the ETag of the version read (If-Match).
 
-import { TerraDraw, TerraDrawPolygonMode, TerraDrawPointMode, ValidateNotSelfIntersecting } from 'terra-draw';
-import { TerraDrawMapLibreGLAdapter } from 'terra-draw-maplibre-gl-adapter';
 import { request, get, can } from './api.js';
 import { h, clear, toast } from './dom.js';
 import { t, tOr } from './i18n.js';
@@ -49,7 +47,9 @@ async function schema(collection) {
 }
 
 let draw;
+let drawRequest = 0; // the latest startDraw; stopDraw cancels one loading
 function stopDraw() {
+  drawRequest++;
   document.body.classList.remove('drawing');
   if (draw) {
     try {
@@ -61,8 +61,16 @@ function stopDraw() {
   }
 }
 
-function startDraw(kind, geometry, onGeometry) {
+// The drawing library is loaded when first used: not part of the map's
+// first paint.
+async function startDraw(kind, geometry, onGeometry) {
   stopDraw();
+  const mine = ++drawRequest;
+  const [{ TerraDraw, TerraDrawPolygonMode, TerraDrawPointMode, ValidateNotSelfIntersecting }, { TerraDrawMapLibreGLAdapter }] = await Promise.all([
+    import('terra-draw'),
+    import('terra-draw-maplibre-gl-adapter'),
+  ]);
+  if (mine !== drawRequest) return; // stopped, or started again, meanwhile
   draw = new TerraDraw({
     adapter: new TerraDrawMapLibreGLAdapter({ map }),
     modes: [

@@ -33,6 +33,7 @@ export const LAYERS = [
   {
     id: 'hazards',
     kind: 'polygon',
+    tiled: true,
     date: 'date_recorded',
     org: true,
     visible: true,
@@ -48,6 +49,7 @@ export const LAYERS = [
   {
     id: 'releases',
     kind: 'polygon',
+    tiled: true,
     date: 'date',
     org: true,
     visible: true,
@@ -78,8 +80,8 @@ export const LAYERS = [
     color: COLORS.settlement,
     radius: 5,
   },
-  { id: 'eo-items', kind: 'point', date: 'date', org: true, visible: true, color: COLORS.eo, radius: 4.5 },
-  { id: 'accidents', kind: 'point', date: 'date', org: false, visible: true, color: COLORS.accident, radius: 4.5 },
+  { id: 'eo-items', kind: 'point', tiled: true, date: 'date', org: true, visible: true, color: COLORS.eo, radius: 4.5 },
+  { id: 'accidents', kind: 'point', tiled: true, date: 'date', org: false, visible: true, color: COLORS.accident, radius: 4.5 },
 ];
 
 export function layerById(id) {
@@ -87,20 +89,23 @@ export function layerById(id) {
 }
 
 // The MapLibre style layers of one collection (ids "<id>-fill", "<id>-line",
-// "<id>-point").
+// "<id>-point"). A tiled polygon layer also has "<id>-dot": the areas the
+// server sent as points because they are smaller than half a pixel at that
+// zoom, so that none disappears at a country's scale.
 export function styleLayers(l) {
+  const src = l.tiled ? { source: l.id, 'source-layer': l.id } : { source: l.id };
   if (l.kind === 'polygon') {
-    return [
+    const layers = [
       {
         id: `${l.id}-fill`,
         type: 'fill',
-        source: l.id,
+        ...src,
         paint: { 'fill-color': l.fill.length === 1 ? l.fill[0] : l.fill, 'fill-opacity': l.fillOpacity ?? 1 },
       },
       {
         id: `${l.id}-line`,
         type: 'line',
-        source: l.id,
+        ...src,
         // outlines from zoom 8, fading in as polygons grow: at a country's
         // scale they would hide the fill colours (and cost the first paint)
         minzoom: l.id === 'admin-areas' ? 0 : 8,
@@ -111,12 +116,21 @@ export function styleLayers(l) {
         },
       },
     ];
+    if (l.tiled)
+      layers.push({
+        id: `${l.id}-dot`,
+        type: 'circle',
+        ...src,
+        filter: ['==', ['geometry-type'], 'Point'],
+        paint: { 'circle-color': l.fill.length === 1 ? l.fill[0] : l.fill, 'circle-radius': 1.5 },
+      });
+    return layers;
   }
   return [
     {
       id: `${l.id}-point`,
       type: 'circle',
-      source: l.id,
+      ...src,
       paint: {
         'circle-color': l.color,
         'circle-radius': ['interpolate', ['linear'], ['zoom'], 6, l.radius * 0.7, 12, l.radius * 1.6],

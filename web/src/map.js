@@ -1,14 +1,19 @@
 // The map: MapLibre GL JS with no outside style, tiles or fonts (a plain
 // background and the admin areas as the base; a raster basemap only when the
-// server was started with --basemap). Each collection is a GeoJSON source
-// filled from /collections/{id}/items?bbox=... page by page through the
-// `next` links, requested again when the view leaves the area loaded or the
-// filter changes.
+// server was started with --basemap). The large layers (hazards, releases,
+// EO items, accidents: layers.js `tiled`) are vector tiles from the server
+// (/collections/{id}/tiles/WebMercatorQuad/{z}/{y}/{x}, with the filter's
+// parameters), so that only what the view needs is fetched, already cut,
+// snapped and binary; their "in view" counts are asked of the items endpoint
+// (numberMatched for the view's bbox). The small layers (admin areas,
+// settlements) are GeoJSON sources filled from /collections/{id}/items?bbox=
+// page by page through the `next` links: their features also fill the
+// filter's lists.
 
 import maplibregl from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import { allFeatures, get, session } from './api.js';
-import { LAYERS, COLORS, styleLayers, styleIds } from './layers.js';
+import { LAYERS, COLORS, styleLayers, styleIds, layerById } from './layers.js';
 import { filterKey, itemParams, layerShown, filter } from './filters.js';
 import { h, clear } from './dom.js';
 import { t, tOr, fmtNumber } from './i18n.js';
@@ -35,12 +40,12 @@ const state = {}; // per layer: {controller, key, covered, matched, status}
 const enabled = {}; // per layer: the user's toggle
 let onSelect = () => {};
 let panel;
-let firstPaint = null;
-const started = 0; // first paint counts from the navigation's start
 
-// times in ms from the navigation's start: the hazards' data arrived, the
-// map was ready for it, its source was tiled, the map was drawn (first paint)
-export const metrics = { firstPaintMs: null, hazardsLoaded: 0, dataMs: null, mapMs: null, sourceMs: null };
+// first paint: ms from the navigation's start until the map was first drawn
+// with the hazards' tiles in view loaded; hazardsLoaded: the hazardous areas
+// (distinct codes) in those tiles; tiles: the hazards' tiles loaded then;
+// marks: when each step of it happened
+export const metrics = { firstPaintMs: null, hazardsLoaded: 0, tiles: 0, marks: {} };
 window.demine = metrics;
 
 for (const l of LAYERS) enabled[l.id] = l.visible;
@@ -73,7 +78,7 @@ async function readCollections() {
 export async function prefetch() {
   await readCollections();
   const want = pad(extent || DEFAULT_BOUNDS, 0.25);
-  for (const l of LAYERS) if (enabled[l.id] && readable.has(l.id) && layerShown(l.id)) load(l, filterKey(), want);
+  for (const l of LAYERS) if (!l.tiled && shown(l)) load(l, filterKey(), want);
   return extent;
 }
 
@@ -82,6 +87,28 @@ function setSourceData(id, fc) {
   if (src) src.setData(fc);
   else buffered[id] = fc;
 }
+
+function shown(l) {
+  return enabled[l.id] && readable.has(l.id) && layerShown(l.id);
+}
+
+// The tile URL template of a tiled layer for the filter as it is now.
+function tileUrl(l) {
+  const params = new URLSearchParams(itemParams(l));
+  if (MAP_PROPERTIES[l.id]) params.set('properties', MAP_PROPERTIES[l.id]);
+  const qs = params.toString();
+  return `${location.origin}/collections/${l.id}/tiles/WebMercatorQuad/{z}/{y}/{x}${qs ? `?${qs}` : ''}`;
+}
+
+// Tiles ask with the login's token, as every other request does.
+function withToken(url) {
+  if (session.token && url.startsWith(location.origin)) return { url, headers: { Authorization: `Bearer ${session.token}` } };
+  return { url };
+}
+
+// tiles are parsed in one web worker: each worker compiles MapLibre's code
+// anew, which costs more at start-up than a second one saves
+maplibregl.setWorkerCount(1);
 
 export async function createMap(container, layerPanel, { basemap, onFeature, bounds: initial }) {
   onSelect = onFeature;
@@ -106,20 +133,32 @@ export async function createMap(container, layerPanel, { basemap, onFeature, bou
     pitchWithRotate: false,
     touchPitch: false,
     maxZoom: 19,
+    fadeDuration: 0, // no labels to fade in: no frames drawn for it
+    transformRequest: withToken,
   });
   map.touchZoomRotate.disableRotation();
   metrics.map = map; // for the browser tests
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
   if (basemap) map.addControl(new maplibregl.AttributionControl({ customAttribution: t('map.basemapAttribution') }));
+  metrics.marks.mapCreated = Math.round(performance.now());
   await new Promise((resolve) => map.on('load', resolve));
+  metrics.marks.mapLoaded = Math.round(performance.now());
 
   for (const l of LAYERS) {
-    // a coarser simplification and a smaller tile buffer than the defaults:
-    // less work in the worker and on the GPU for thousands of polygons
-    map.addSource(l.id, { type: 'geojson', data: buffered[l.id] || EMPTY, promoteId: 'code', tolerance: 0.6, buffer: 64 });
-    delete buffered[l.id];
-    for (const s of styleLayers(l)) map.addLayer(s);
+    if (l.tiled) {
+      // cut, snapped and encoded by the server; deeper than maxzoom the
+      // deepest tiles are drawn larger
+      map.addSource(l.id, { type: 'vector', tiles: [tileUrl(l)], minzoom: 0, maxzoom: 16, promoteId: { [l.id]: 'code' } });
+      state[l.id] = { key: filterKey(), status: 'loading' };
+    } else {
+      // a coarser simplification and a smaller tile buffer than the
+      // defaults: less work in the worker and on the GPU
+      map.addSource(l.id, { type: 'geojson', data: buffered[l.id] || EMPTY, promoteId: 'code', tolerance: 0.6, buffer: 64 });
+      delete buffered[l.id];
+    }
+    // hidden from the start when not shown: no tiles are asked for then
+    for (const s of styleLayers(l)) map.addLayer({ ...s, layout: { ...(s.layout || {}), visibility: shown(l) ? 'visible' : 'none' } });
     for (const id of styleIds(l)) {
       map.on('mouseenter', id, () => (map.getCanvas().style.cursor = 'pointer'));
       map.on('mouseleave', id, () => (map.getCanvas().style.cursor = ''));
@@ -179,31 +218,49 @@ export async function createMap(container, layerPanel, { basemap, onFeature, bou
     if (f) onSelect(f.source, f.properties.code, e.lngLat);
   });
   map.on('moveend', () => refresh());
+  // tiles that arrived: counted, and their values for the filter's lists
+  // once the map is idle
+  const arrived = new Set();
+  map.on('sourcedata', (e) => {
+    if (!e.tile || !layerById(e.sourceId)?.tiled) return;
+    if (e.sourceId === 'hazards' && metrics.firstPaintMs === null) {
+      metrics.marks.firstTile ??= Math.round(performance.now());
+      hazardTiles.add(e.tile.tileID?.key ?? e.tile);
+      if (map.isSourceLoaded('hazards')) metrics.marks.allTiles ??= Math.round(performance.now());
+    }
+    arrived.add(e.sourceId);
+  });
+  map.on('idle', () => {
+    for (const id of arrived) {
+      const feats = map.querySourceFeatures(id, { sourceLayer: id });
+      for (const fn of loadListeners) fn(id, feats);
+    }
+    arrived.clear();
+  });
+  watchFirstPaint();
   renderPanel();
   refresh();
-  if (pendingFirstPaint) pendingFirstPaint();
   return map;
 }
 
-let pendingFirstPaint = null;
-function firstPaintDone(n) {
-  const finish = () => {
-    const src = (e) => {
-      if (e.sourceId === 'hazards' && e.isSourceLoaded) {
-        metrics.sourceMs = Math.round(performance.now());
-        map.off('sourcedata', src);
-      }
-    };
-    map.on('sourcedata', src);
-    metrics.mapMs = Math.round(performance.now());
-    map.once('idle', () => {
-      metrics.firstPaintMs = Math.round(performance.now() - started);
-      metrics.hazardsLoaded = n;
-      document.body.dataset.firstPaint = String(metrics.firstPaintMs);
-    });
+const hazardTiles = new Set(); // loaded before the first paint
+
+// The first time the map is idle with the hazards' tiles loaded.
+function watchFirstPaint() {
+  map.once('render', () => (metrics.marks.firstFrame = Math.round(performance.now())));
+  map.on('dataloading', (e) => {
+    if (e.sourceId === 'hazards') metrics.marks.tilesAsked ??= Math.round(performance.now());
+  });
+  const check = () => {
+    if (!readable.has('hazards') || !map.isSourceLoaded('hazards')) return;
+    map.off('idle', check);
+    const codes = new Set(map.querySourceFeatures('hazards', { sourceLayer: 'hazards' }).map((f) => f.properties.code));
+    metrics.hazardsLoaded = codes.size;
+    metrics.tiles = hazardTiles.size;
+    metrics.firstPaintMs = Math.round(performance.now());
+    document.body.dataset.firstPaint = String(metrics.firstPaintMs);
   };
-  if (map && map.getSource('hazards')) finish();
-  else pendingFirstPaint = finish;
+  map.on('idle', check);
 }
 
 // Called when the login changes: other collections may be readable now.
@@ -213,9 +270,9 @@ export async function sessionChanged() {
     delete state[l.id];
   }
   await readCollections();
-  for (const l of LAYERS) if (!readable.has(l.id)) map.getSource(l.id).setData(EMPTY);
+  for (const l of LAYERS) if (!readable.has(l.id) && !l.tiled) map.getSource(l.id).setData(EMPTY);
   renderPanel();
-  refresh();
+  refresh(true);
 }
 
 export function isReadable(id) {
@@ -245,13 +302,43 @@ export function refresh(force = false) {
   const b = map.getBounds();
   const view = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
   for (const l of LAYERS) {
-    const shown = enabled[l.id] && readable.has(l.id) && layerShown(l.id);
-    for (const id of styleIds(l)) map.setLayoutProperty(id, 'visibility', shown ? 'visible' : 'none');
-    if (!shown) continue;
+    const on = shown(l);
+    for (const id of styleIds(l)) map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
+    if (!on) continue;
+    if (l.tiled) {
+      const st = state[l.id];
+      // new tiles for a new filter or a change made here (the same URL
+      // again reloads them: setTiles)
+      if (force || !st || st.key !== key) map.getSource(l.id).setTiles([tileUrl(l)]);
+      count(l, key, view);
+      continue;
+    }
     const st = state[l.id];
     if (!force && st && st.key === key && (st.status === 'loading' ? covers(st.want, view) : covers(st.covered, view))) continue;
     load(l, key);
   }
+}
+
+// How many records of a tiled layer the view holds: numberMatched of the
+// items endpoint for the view's bbox and the filter (one record returned).
+async function count(l, key, view) {
+  const old = state[l.id];
+  if (old?.controller) old.controller.abort();
+  const st = { controller: new AbortController(), key, want: view, covered: null, matched: null, status: 'loading' };
+  state[l.id] = st;
+  updateCount(l.id);
+  try {
+    const params = new URLSearchParams({ ...itemParams(l), bbox: view.map((v) => v.toFixed(5)).join(','), limit: '1', properties: 'code' });
+    const data = await get(`/collections/${l.id}/items?${params}`, { signal: st.controller.signal, accept: 'application/geo+json' });
+    if (state[l.id] !== st) return;
+    st.matched = data.numberMatched ?? data.features.length;
+    st.status = 'done';
+  } catch (e) {
+    if (e.name === 'AbortError' || state[l.id] !== st) return;
+    st.status = 'error';
+    st.error = e.message;
+  }
+  updateCount(l.id);
 }
 
 async function load(l, key, bbox) {
@@ -278,11 +365,6 @@ async function load(l, key, bbox) {
     st.status = 'done';
     st.ms = performance.now() - t0;
     if (!features.length) setSourceData(l.id, EMPTY);
-    if (l.id === 'hazards' && firstPaint === null) {
-      firstPaint = 'waiting';
-      metrics.dataMs = Math.round(performance.now());
-      firstPaintDone(features.length);
-    }
     for (const fn of loadListeners) fn(l.id, features);
   } catch (e) {
     if (e.name === 'AbortError') return;
