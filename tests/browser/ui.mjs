@@ -224,10 +224,11 @@ if (!quick) await step('the records behind a figure', async () => {
   await shot(page, '05-records.png');
 });
 
-// Clicks a hazardous area drawn near Sarajevo; returns its code.
-async function clickHazard() {
+// Clicks a hazardous area drawn near Sarajevo (or around `center`); returns
+// its code.
+async function clickHazard(center = [18.4, 43.85]) {
   await page.click('#nav-map');
-  await page.evaluate(() => window.demine.map.jumpTo({ center: [18.4, 43.85], zoom: 11 }));
+  await page.evaluate((c) => window.demine.map.jumpTo({ center: c, zoom: 11 }), center);
   await page.waitForFunction(() => !/Loading/.test(document.querySelector('[data-count="hazards"]').textContent));
   await page.waitForFunction(() => window.demine.map.loaded());
   const pt = await page.evaluate(() => {
@@ -391,6 +392,28 @@ if (!hasImport) {
     same('the imported area counts after approval (demine stats)', cli('landrelease').hazard_count, before + 1);
     await logOut();
   });
+
+  await step('an approver imports casualty rows (CSV) with the file picker', async () => {
+    await logIn('alma');
+    await page.click('#nav-import');
+    await page.waitForSelector('#import-drop');
+    check('casualty rows are offered to a role that reads personal data', Boolean(await page.$('#import-kind option[value="casualties"]')));
+    await page.selectOption('#import-kind', 'casualties');
+    const csv = 'incident_ref,date,lon,lat,status,sex,age\nUI-1,2021-03-07,18.405,43.855,injured,f,9\nUI-1,2021-03-07,18.405,43.855,killed,m,12y\nUI-2,2022-05-01,18.41,43.86,killed,m,40\n';
+    await page.setInputFiles('#import-file', { name: 'casualties.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    check('the chosen file is named', /casualties\.csv/.test(await page.textContent('#import-chosen')));
+    const sent = page.waitForRequest((r) => r.url().includes('/import/casualties?') && r.method() === 'POST');
+    check('no report of the last user\'s import is left', !(await page.$('#import-report')));
+    await page.click('#import-submit');
+    same('  sent with its name', new URL((await sent).url()).searchParams.get('filename'), 'casualties.csv');
+    await page.waitForSelector('#import-report', { timeout: 30000 });
+    same('two victims imported', await page.getAttribute('#import-report', 'data-imported'), '2');
+    same('one row rejected', await page.getAttribute('#import-report', 'data-rejected'), '1');
+    same('  row 2 (the age "12y")', (await page.textContent('#import-rejects tbody tr td:first-child')).trim(), '2');
+    check('  and why', /12y/.test(await page.textContent('#import-rejects tbody tr td:nth-child(2)')));
+    await shot(page, '18-import-casualties.png');
+    await logOut();
+  });
 }
 
 // ---- victims: no geometry; names only for roles that read personal data ----
@@ -427,6 +450,8 @@ if (hasWrites) {
     const code = await page.textContent('#record-code');
     check('the victim is recorded', /^VI-/.test(code), code);
     check('  with the name', (await page.textContent('#detail table.props')).includes('Amra Testić'));
+    const sex = await page.evaluate(() => [...document.querySelectorAll('#detail table.props tr')].map((r) => [r.querySelector('th').textContent, r.querySelector('td').textContent, r.querySelector('td').dataset.value]).find((r) => r[2] === 'f'));
+    check('  listed values by their names (sex "f" reads "female")', sex && sex[1] === 'female', JSON.stringify(sex));
     await shot(page, '15-victim.png');
     await logOut();
   });
@@ -462,6 +487,41 @@ if (hasWrites) {
     await page.waitForSelector('#form-error[data-status="409"]', { timeout: 10000 });
     check('a second change is refused: one already waits (409)', (await page.textContent('#form-error')).includes('already waiting'));
     await page.click('#record-form .btn-quiet');
+    await logOut();
+  });
+
+  // ---- changed meanwhile: 412, reload, change again ----
+  await step('a change to a record changed meanwhile is refused (412) and can be made again', async () => {
+    await logIn('erin');
+    const code = await clickHazard([18.9, 44.6]);
+    await page.waitForSelector('#record-edit');
+    await page.click('#record-edit');
+    await page.waitForSelector('#record-form');
+    // meanwhile another editor's change to it is approved: its version moves
+    const api = async (method, url, token, body, headers = {}) => {
+      const r = await fetch(`${origin}${url}`, { method, headers: { Authorization: `Bearer ${token}`, ...headers }, body });
+      return { status: r.status, etag: r.headers.get('etag'), body: await r.text() };
+    };
+    const token = async (user) => JSON.parse((await api('POST', '/auth/token', '', new URLSearchParams({ user, password: `${user}-password-1` }))).body).access_token;
+    const [erin, alma] = [await token('erin'), await token('alma')];
+    const cur = await api('GET', `/collections/hazards/items/${code}`, erin);
+    const patched = await api('PATCH', `/collections/hazards/items/${code}`, erin, JSON.stringify({ properties: { name: 'Changed meanwhile' } }), { 'Content-Type': 'application/merge-patch+json', 'If-Match': cur.etag });
+    const approved = await api('POST', `/collections/hazards/items/${code}/approve`, alma);
+    same('  (meanwhile: a change waits, then is approved)', `${patched.status} ${approved.status}`, '202 200');
+    await page.fill('#f-name', 'Too late');
+    await page.click('#form-submit');
+    await page.waitForSelector('#form-error[data-status="412"]', { timeout: 10000 });
+    check('the form says the record changed meanwhile', /changed this record in the meantime/.test(await page.textContent('#form-error')));
+    await shot(page, '19-stale-412.png');
+    await page.click('#form-reload');
+    await page.waitForFunction(() => /Changed meanwhile/.test(document.querySelector('#detail table.props')?.textContent || ''), null, { timeout: 15000 });
+    ok('reload shows the record as it is now');
+    await page.click('#record-edit');
+    await page.waitForSelector('#record-form');
+    await page.fill('#f-name', 'After the reload');
+    const sent = page.waitForResponse((r) => r.url().includes(`/collections/hazards/items/${code}`) && r.request().method() === 'PATCH', { timeout: 10000 });
+    await page.click('#form-submit');
+    same('  the change made again waits for approval (202)', (await sent).status(), 202);
     await logOut();
   });
 }
@@ -502,8 +562,9 @@ await step('usable on a tablet', async () => {
 
 same('no request left the server (offline)', outside.length, 0);
 if (outside.length) console.log(outside.slice(0, 5).join('\n'));
-// refusals the test asks for (a login needed, a role, nothing waiting, a change already waiting) are not errors
-const unexpected = errors.filter((e) => !/status of (401|403|404|409)\b/.test(e));
+// refusals the test asks for (a login needed, a role, nothing waiting, a change
+// already waiting, a change to an old version) are not errors
+const unexpected = errors.filter((e) => !/status of (401|403|404|409|412)\b/.test(e));
 check('no errors in the console', unexpected.length === 0, unexpected.slice(0, 3).join(' | '));
 await browser.close();
 console.log('browser: done');

@@ -51,6 +51,17 @@ export async function get(path, opts) {
   return (await request(path, opts)).data;
 }
 
+// A collection's queryables (JSON Schema of its properties: types, lists of
+// values, ranges), asked once.
+const schemas = {};
+export function queryables(collection) {
+  if (!schemas[collection]) {
+    schemas[collection] = get(`/collections/${collection}/queryables`, { accept: 'application/schema+json' });
+    schemas[collection].catch(() => delete schemas[collection]);
+  }
+  return schemas[collection];
+}
+
 // Figures (/stats/*) asked once per URL: the same URL gives the same answer
 // until the data changes (forgetStats, after every change made here).
 const statsCache = new Map();

@@ -1,7 +1,7 @@
 // The side panel of the map: one record (its properties and its history),
 // with the editor's actions on it.
 
-import { request, get, session, can } from './api.js';
+import { request, get, session, can, queryables } from './api.js';
 import { h, clear, toast } from './dom.js';
 import { t, tOr } from './i18n.js';
 import { showSelected, zoomTo, layerTitle, refresh } from './map.js';
@@ -39,7 +39,18 @@ export function fieldLabel(name) {
   return tOr(`fields.${name}`, name.replace(/_/g, ' '));
 }
 
-export function propertyTable(props, changed) {
+// A value as people read it: a value from a field's list by its name in the
+// interface's language (sex "f" is "female"), yes/no for booleans.
+function shown(key, v, schema) {
+  if (typeof v === 'boolean') return t(v ? 'common.yes' : 'common.no');
+  const list = schema?.properties?.[key]?.enum;
+  if (list && list.includes(v)) return tOr(`values.${v}`, tOr(`status.${v}`, String(v)));
+  return String(v);
+}
+
+// schema: the collection's queryables (for the names of listed values), or
+// nothing.
+export function propertyTable(props, changed, schema) {
   const skip = new Set(['code', 'state', 'version', 'updated_at']);
   return h(
     'table',
@@ -54,7 +65,7 @@ export function propertyTable(props, changed) {
             'tr',
             { class: changed?.has(k) ? 'changed' : '' },
             h('th', { scope: 'row' }, fieldLabel(k)),
-            h('td', { class: v == null || v === '' ? 'empty' : '' }, v == null || v === '' ? '–' : typeof v === 'boolean' ? t(v ? 'common.yes' : 'common.no') : String(v)),
+            h('td', { class: v == null || v === '' ? 'empty' : '', dataset: { value: v == null ? '' : String(v) } }, v == null || v === '' ? '–' : shown(k, v, schema)),
           ),
         ),
     ),
@@ -67,10 +78,14 @@ export async function showRecord(collection, code, { waits = false } = {}) {
   openPanel(h('div', { class: 'panel-head' }, h('h2', {}, code), closeButton()), h('p', { class: 'muted' }, t('map.loading')));
   let feature;
   let etag;
+  // the names of listed values (a schema that cannot be had: values as they are)
+  const schemaAsked = queryables(collection).catch(() => null);
+  let schema;
   try {
     const { data, res } = await request(`/collections/${collection}/items/${encodeURIComponent(code)}`, { accept: 'application/geo+json' });
     feature = data;
     etag = res.headers.get('ETag');
+    schema = await schemaAsked;
   } catch (e) {
     openPanel(h('div', { class: 'panel-head' }, h('h2', {}, code), closeButton()), h('p', { class: 'error' }, e.message));
     return;
@@ -132,7 +147,7 @@ export async function showRecord(collection, code, { waits = false } = {}) {
     pending,
     actions,
     h('h3', {}, t('record.properties')),
-    propertyTable(p),
+    propertyTable(p, null, schema),
     h('h3', {}, t('record.history')),
     history,
   );

@@ -10,7 +10,7 @@
 // the geometry stays, a PUT of the whole feature when it changes; both carry
 // the ETag of the version read (If-Match).
 
-import { request, get, can } from './api.js';
+import { request, get, can, queryables } from './api.js';
 import { h, clear, toast } from './dom.js';
 import { t, tOr } from './i18n.js';
 import { map, refresh, showOverlay, showSelected, zoomTo, layerTitle } from './map.js';
@@ -40,11 +40,7 @@ export function mayWrite(collection) {
   return can('write') && (!PERSONAL_KINDS.has(collection) || can('read_personal'));
 }
 
-const schemas = {};
-async function schema(collection) {
-  if (!schemas[collection]) schemas[collection] = await get(`/collections/${collection}/queryables`, { accept: 'application/schema+json' });
-  return schemas[collection];
-}
+const schema = queryables;
 
 let draw;
 let drawRequest = 0; // the latest startDraw; stopDraw cancels one loading
@@ -352,6 +348,8 @@ export async function openForm({ collection, feature, etag, preset }) {
       else if (e.status === 409 && editing) clear(errBox).append(h('span', {}, t('form.conflict')), ' ', review);
       else if (e.status === 403) errBox.textContent = t('form.forbidden', { why: e.message });
       else errBox.textContent = e.message;
+      // the answer is seen where the form was sent from, however long it is
+      errBox.scrollIntoView({ block: 'nearest' });
     }
   }
 }

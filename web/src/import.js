@@ -20,7 +20,7 @@ const PERSONAL_KINDS = ['victims', 'casualties'];
 
 let root;
 let file = null;
-let report = null; // the last answer, kept while the view is left and opened again
+let report = null; // the last answer, kept while the view is left and opened again (for its user only)
 
 export function initImport(el) {
   root = el;
@@ -78,6 +78,11 @@ export function pairs(text, what) {
 
 export function renderImport() {
   if (!root) return;
+  // another login: the last report and file were someone else's
+  if (report && report.user !== session.user) {
+    report = null;
+    file = null;
+  }
   if (!can('write')) {
     clear(root).append(h('h1', {}, t('import.title')), h('p', { class: 'error', id: 'import-denied' }, session.token ? t('import.notAllowed') : t('import.loginNeeded')));
     return;
@@ -280,7 +285,7 @@ export function renderImport() {
         /* not JSON: said below by the status */
       }
       if (xhr.status === 200 && data) {
-        report = { data, kind };
+        report = { data, kind, user: session.user };
         showReport(data, kind, out);
         toast(t(data.imported === 1 ? 'import.doneOne' : 'import.done', { n: fmtNumber(data.imported ?? 0) }), data.rejected ? 'info' : 'ok');
         if (data.imported) document.dispatchEvent(new CustomEvent('demine:changed', { detail: { collection: kind } }));

@@ -5,7 +5,7 @@
 // #/review?collection=hazards&by=erin narrows the list (the import report
 // links there).
 
-import { get, request, session, can } from './api.js';
+import { get, request, session, can, queryables } from './api.js';
 import { h, clear, toast } from './dom.js';
 import { t, tOr } from './i18n.js';
 import { propertyTable, fieldLabel } from './detail.js';
@@ -99,6 +99,7 @@ async function open(c, box) {
     return;
   }
   if (!proposed && c.change === 'create') proposed = await fetchFeature(base).catch(() => null);
+  const schema = await queryables(c.collection).catch(() => null);
   const cp = current?.properties || {};
   const pp = proposed?.properties || {};
   const changed = new Set(Object.keys({ ...cp, ...pp }).filter((k) => !['version', 'updated_at', 'state'].includes(k) && JSON.stringify(cp[k] ?? null) !== JSON.stringify(pp[k] ?? null)));
@@ -116,8 +117,8 @@ async function open(c, box) {
     h(
       'div',
       { class: 'compare' },
-      h('div', {}, h('h3', {}, t('review.current')), current ? propertyTable(current.properties, changed) : h('p', { class: 'muted' }, t('review.none'))),
-      h('div', {}, h('h3', {}, t('review.proposed')), proposed ? propertyTable(proposed.properties, changed) : h('p', { class: 'muted' }, c.change === 'delete' ? t('review.deleted') : t('review.none'))),
+      h('div', {}, h('h3', {}, t('review.current')), current ? propertyTable(current.properties, changed, schema) : h('p', { class: 'muted' }, t('review.none'))),
+      h('div', {}, h('h3', {}, t('review.proposed')), proposed ? propertyTable(proposed.properties, changed, schema) : h('p', { class: 'muted' }, c.change === 'delete' ? t('review.deleted') : t('review.none'))),
     ),
     h('p', {}, geomChanged ? t('review.geomChanged') : t('review.geomSame')),
     overlay.length &&
