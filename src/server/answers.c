@@ -191,3 +191,16 @@ void dm_answer_cache_stats(dm_answer_cache *c, uint64_t *hits, uint64_t *misses,
     *bytes = c->bytes;
     pthread_mutex_unlock(&c->lock);
 }
+
+void dm_answer_cached(const dm_request *q, dm_response *r, const dm_kind *const *kinds, size_t n,
+                      const char *key, dm_answer_make make, const void *ctx)
+{
+    char stamp[DM_STAMP_MAX] = "";
+    dm_error err;
+    if (!q->answers || dm_store_stamp(q->store, kinds, n, stamp, &err)) {
+        make(q, r, ctx);
+    } else if (!dm_answer_cache_get(q->answers, key, stamp, r)) {
+        make(q, r, ctx);
+        dm_answer_cache_put(q->answers, key, stamp, r);
+    }
+}

@@ -22,6 +22,15 @@ bool dm_answer_cache_get(dm_answer_cache *c, const char *key, const char *stamp,
 void dm_answer_cache_put(dm_answer_cache *c, const char *key, const char *stamp,
                          const dm_response *r);
 
+/* Answers q from q->answers when it holds an answer for `key` made while
+ * the tables of `kinds` (n of them) were as they are now (their stamp, read
+ * before anything else, so an answer is never older than its stamp); else
+ * makes it with make(q, r, ctx) and keeps it. With no cache, or a stamp that
+ * cannot be read, it only makes it. */
+typedef void (*dm_answer_make)(const dm_request *q, dm_response *r, const void *ctx);
+void dm_answer_cached(const dm_request *q, dm_response *r, const dm_kind *const *kinds, size_t n,
+                      const char *key, dm_answer_make make, const void *ctx);
+
 /* Lookups answered and not, and the bytes held, since the start. */
 void dm_answer_cache_stats(dm_answer_cache *c, uint64_t *hits, uint64_t *misses, size_t *bytes);
 

@@ -1283,25 +1283,34 @@ static void item_page(const dm_request *q, dm_response *r, const dm_kind *k, con
  * only. */
 typedef void (*page_fn)(const dm_request *q, dm_response *r, const dm_kind *k, const char *id);
 
+typedef struct page_call {
+    const dm_kind *k;
+    const char *id;
+    page_fn fn;
+} page_call;
+
+static void make_page(const dm_request *q, dm_response *r, const void *ctx)
+{
+    const page_call *c = ctx;
+    c->fn(q, r, c->k, c->id);
+}
+
 static void answer_cached(const dm_request *q, dm_response *r, const dm_kind *k, const char *id,
                           page_fn fn)
 {
-    char stamp[DM_STAMP_MAX] = "";
-    dm_error err;
-    if (!q->answers || (wanted_format(q) != FMT_JSON && fn != tile_page) ||
-        dm_store_stamp(q->store, &k, 1, stamp, &err)) {
-        fn(q, r, k, id);
+    page_call c = {k, id, fn};
+    if (wanted_format(q) != FMT_JSON && fn != tile_page) {
+        make_page(q, r, &c);
         return;
     }
     dm_buf key;
     dm_buf_init(&key, 0);
     dm_buf_printf(&key, "%c%c %s %s", personal(q, k) ? 'P' : '-',
                   dm_server_sees_drafts(q, k) ? 'D' : '-', q->base, q->uri ? q->uri : q->path);
-    if (key.status || !dm_answer_cache_get(q->answers, key.data, stamp, r)) {
-        fn(q, r, k, id);
-        if (!key.status)
-            dm_answer_cache_put(q->answers, key.data, stamp, r);
-    }
+    if (key.status)
+        make_page(q, r, &c);
+    else
+        dm_answer_cached(q, r, &k, 1, key.data, make_page, &c);
     dm_buf_free(&key);
 }
 

@@ -135,18 +135,17 @@ static void casualties(const dm_request *q, dm_response *r)
  * are unchanged (their stamp); else computes them with fn and keeps them.
  * The figures are the same for every caller, so the key is the raw path and
  * query alone. */
-static void cached(const dm_request *q, dm_response *r, const dm_kind *const *kinds, size_t n,
-                   void (*fn)(const dm_request *q, dm_response *r))
+typedef void (*stats_fn)(const dm_request *q, dm_response *r);
+
+static void make_stats(const dm_request *q, dm_response *r, const void *ctx)
 {
-    char stamp[DM_STAMP_MAX] = "";
-    dm_error err;
-    const char *key = q->uri ? q->uri : q->path;
-    if (!q->answers || dm_store_stamp(q->store, kinds, n, stamp, &err)) {
-        fn(q, r);
-    } else if (!dm_answer_cache_get(q->answers, key, stamp, r)) {
-        fn(q, r);
-        dm_answer_cache_put(q->answers, key, stamp, r);
-    }
+    (*(const stats_fn *)ctx)(q, r);
+}
+
+static void cached(const dm_request *q, dm_response *r, const dm_kind *const *kinds, size_t n,
+                   stats_fn fn)
+{
+    dm_answer_cached(q, r, kinds, n, q->uri ? q->uri : q->path, make_stats, &fn);
 }
 
 bool dm_stats_handle(const dm_request *q, dm_response *r)

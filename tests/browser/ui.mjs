@@ -348,6 +348,9 @@ if (!hasImport) {
     await page.setInputFiles('#import-file', { name: 'areas.zip', mimeType: 'application/zip', buffer: Buffer.from('PK\x03\x04') });
     check('a zipped Shapefile is refused before sending, with a way out', /GeoPackage/.test(await page.textContent('#import-file-error')));
     same('  and cannot be sent', await page.isDisabled('#import-submit'), true);
+    await page.setInputFiles('#import-file', { name: 'big.geojson', mimeType: 'application/geo+json', buffer: Buffer.alloc(9 * 1024 * 1024, 32) });
+    check('a file over the server\'s 8 MB limit is refused before sending', /8\.0 MB/.test(await page.textContent('#import-file-error')), await page.textContent('#import-file-error'));
+    same('  and cannot be sent', await page.isDisabled('#import-submit'), true);
     check('victims are not offered to an editor', !(await page.$('#import-kind option[value="victims"]')));
     await page.selectOption('#import-kind', 'hazards');
     const dt = await page.evaluateHandle((text) => {
