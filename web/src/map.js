@@ -109,6 +109,8 @@ function withToken(url) {
 // tiles are parsed in one web worker: each worker compiles MapLibre's code
 // anew, which costs more at start-up than a second one saves
 maplibregl.setWorkerCount(1);
+// the worker starts now, while /collections is asked, not when the map is made
+maplibregl.prewarm();
 
 export async function createMap(container, layerPanel, { basemap, onFeature, bounds: initial }) {
   onSelect = onFeature;
