@@ -61,7 +61,6 @@ typedef struct release_in {
     char code[DM_CODE_MAX];
     char key[DM_GROUP_KEY_MAX];
     int rank;
-    bool relevant; /* shares more than nothing with the hazard union */
 } release_in;
 
 typedef struct lr_state {
@@ -76,6 +75,11 @@ typedef struct lr_state {
        (borrowed from hazard_union), the released pieces by method (inside H,
        each m² once) and what remains */
     dm_poly_list layer[M_COUNT + 2];
+    /* per polygon of hazard_union: the releases that meet it (indexes into
+       releases, ascending) */
+    size_t **part_rel;
+    size_t *part_nrel;
+    size_t nparts;
 } lr_state;
 
 static void state_free(lr_state *s)
@@ -87,6 +91,10 @@ static void state_free(lr_state *s)
     dm_geo_destroy(s->geo, s->hazard_union);
     for (int l = 0; l < M_COUNT + 2; l++)
         dm_poly_list_free(s->geo, &s->layer[l]);
+    for (size_t i = 0; s->part_rel && i < s->nparts; i++)
+        free(s->part_rel[i]);
+    free(s->part_rel);
+    free(s->part_nrel);
 }
 
 static dm_status geos_fail(lr_state *s, const char *what, dm_error *err)
@@ -145,32 +153,12 @@ static dm_status read_releases(lr_state *s, const dm_lr_opts *o, dm_error *err)
         rec.geom = NULL;
         snprintf(r->code, sizeof r->code, "%s", rec.code);
         r->rank = method_rank(dm_record_get(&rec, "method"));
-        r->relevant = false;
         release_key(&rec, o->by, r->key, sizeof r->key);
     }
     dm_record_clear(&rec, s->geo);
     dm_cursor_close(cur);
     return st;
 }
-
-/* Union of the releases selected by `want` (NULL = all). Never NULL on success:
- * an empty MULTIPOLYGON when nothing is selected. */
-static GEOSGeometry *union_releases(lr_state *s, bool (*want)(const release_in *, const void *),
-                                    const void *ctx)
-{
-    GEOSGeometry **parts = malloc((s->nreleases ? s->nreleases : 1) * sizeof *parts);
-    if (!parts)
-        return NULL;
-    size_t n = 0;
-    for (size_t i = 0; i < s->nreleases; i++)
-        if (!want || want(&s->releases[i], ctx))
-            parts[n++] = (GEOSGeometry *)s->releases[i].geom;
-    GEOSGeometry *u = dm_spatial_union(s->geo, (const GEOSGeometry *const *)parts, n);
-    free(parts);
-    return u;
-}
-
-static double area(lr_state *s, const GEOSGeometry *g) { return dm_geo_area_m2(s->geo, g); }
 
 /* Union of a few geometries (borrowed); NULL when n == 0 or on failure. */
 static GEOSGeometry *local_union(dm_geo *geo, GEOSGeometry **gs, size_t n)
@@ -304,7 +292,10 @@ static dm_status compute_pieces(lr_state *s, dm_error *err)
         GEOSisEmpty_r(h, s->hazard_union) ? 0 : (size_t)GEOSGetNumGeometries_r(h, s->hazard_union);
     GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
     part_out *out = calloc(nparts ? nparts : 1, sizeof *out);
-    if (!tree || !out) {
+    s->part_rel = calloc(nparts ? nparts : 1, sizeof *s->part_rel);
+    s->part_nrel = calloc(nparts ? nparts : 1, sizeof *s->part_nrel);
+    s->nparts = nparts;
+    if (!tree || !out || !s->part_rel || !s->part_nrel) {
         if (tree)
             GEOSSTRtree_destroy_r(h, tree);
         free(out);
@@ -330,8 +321,10 @@ static dm_status compute_pieces(lr_state *s, dm_error *err)
             st = dm_poly_list_take(&s->layer[1 + m], &o->pieces[m]);
         if (!st)
             st = dm_poly_list_take(&s->layer[1 + M_COUNT], &o->remaining);
-        for (size_t k = 0; k < o->nrelevant; k++)
-            s->releases[o->relevant[k]].relevant = true;
+        /* kept for the groups by year, month or organisation */
+        s->part_rel[i] = o->relevant;
+        s->part_nrel[i] = o->nrelevant;
+        o->relevant = NULL;
         part_out_free(s->geo, o);
     }
     free(out);
@@ -464,20 +457,128 @@ static int cmp_key(const void *a, const void *b)
     return strcmp(x, y);
 }
 
-typedef struct key_rank {
-    const char *key;
-    int rank; /* -1: any rank */
-} key_rank;
+/* What one polygon of the hazard union gives a group (a key) its releases
+ * have: released m² by method, and the m² released by the end of that key
+ * (for periods: what no longer remains). */
+typedef struct attr_entry {
+    size_t key; /* index into the sorted keys */
+    double released[M_COUNT];
+    double lost;
+} attr_entry;
 
-static bool want_key_rank(const release_in *r, const void *ctx)
+typedef struct attr_part {
+    attr_entry *e; /* by key, ascending */
+    size_t n;
+} attr_part;
+
+typedef struct attr_job {
+    const lr_state *s;
+    const size_t *rkey; /* each release's key index */
+    bool timed;
+    attr_part *out;
+} attr_job;
+
+static int cmp_size(const void *a, const void *b)
 {
-    const key_rank *kr = ctx;
-    return r->relevant && !strcmp(r->key, kr->key) && (kr->rank < 0 || r->rank == kr->rank);
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Polygon i of the hazard union against the releases that meet it: each m²
+ * to one group, the highest method first, then the earliest key; and, for
+ * periods, what is released by the end of each key. Runs on any thread. */
+static dm_status attr_one(size_t i, dm_geo *geo, void *ctx, dm_error *err)
+{
+    attr_job *j = ctx;
+    const lr_state *s = j->s;
+    size_t nr = s->part_nrel[i];
+    if (!nr)
+        return DM_OK; /* untouched: nothing released, all of it remains */
+    const size_t *rel = s->part_rel[i];
+    GEOSContextHandle_t h = dm_geo_handle(geo);
+    const GEOSGeometry *p = GEOSGetGeometryN_r(h, s->hazard_union, (int)i);
+    size_t *ks = malloc(nr * sizeof *ks);
+    GEOSGeometry **gs = malloc(nr * sizeof *gs);
+    attr_entry *e = calloc(nr, sizeof *e);
+    if (!ks || !gs || !e) {
+        free(ks);
+        free(gs);
+        free(e);
+        return dm_error_set(err, DM_ENOMEM, "out of memory");
+    }
+    for (size_t r = 0; r < nr; r++)
+        ks[r] = j->rkey[rel[r]];
+    qsort(ks, nr, sizeof *ks, cmp_size);
+    size_t nk = 0;
+    for (size_t r = 0; r < nr; r++)
+        if (!nk || ks[nk - 1] != ks[r])
+            ks[nk++] = ks[r];
+    for (size_t x = 0; x < nk; x++)
+        e[x].key = ks[x];
+    dm_status st = DM_OK;
+    GEOSGeometry *covered = NULL; /* what higher ranks or earlier keys took */
+    for (int m = 0; !st && m < M_COUNT; m++)
+        for (size_t x = 0; !st && x < nk; x++) {
+            size_t ng = 0;
+            for (size_t r = 0; r < nr; r++)
+                if (s->releases[rel[r]].rank == m && j->rkey[rel[r]] == ks[x])
+                    gs[ng++] = s->releases[rel[r]].geom;
+            if (!ng)
+                continue;
+            GEOSGeometry *u = local_union(geo, gs, ng);
+            GEOSGeometry *inside = u ? GEOSIntersection_r(h, p, u) : NULL;
+            GEOSGeometry *piece = inside && covered ? GEOSDifference_r(h, inside, covered) : inside;
+            if (piece != inside)
+                dm_geo_destroy(geo, inside);
+            GEOSGeometry *next = u && covered ? GEOSUnion_r(h, covered, u) : u;
+            if (next != u)
+                dm_geo_destroy(geo, u);
+            if (next != covered)
+                dm_geo_destroy(geo, covered);
+            covered = next;
+            if (!piece || !covered)
+                st = DM_EGEOM;
+            else
+                e[x].released[m] = dm_geo_area_m2(geo, piece);
+            dm_geo_destroy(geo, piece);
+        }
+    dm_geo_destroy(geo, covered);
+    covered = NULL;
+    double whole = j->timed ? dm_geo_area_m2(geo, p) : 0;
+    for (size_t x = 0; !st && j->timed && x < nk; x++) {
+        size_t ng = 0;
+        for (size_t r = 0; r < nr; r++)
+            if (j->rkey[rel[r]] == ks[x])
+                gs[ng++] = s->releases[rel[r]].geom;
+        GEOSGeometry *u = local_union(geo, gs, ng);
+        GEOSGeometry *next = u && covered ? GEOSUnion_r(h, covered, u) : u;
+        if (next != u)
+            dm_geo_destroy(geo, u);
+        if (next != covered)
+            dm_geo_destroy(geo, covered);
+        covered = next;
+        GEOSGeometry *rem = covered ? GEOSDifference_r(h, p, covered) : NULL;
+        if (!rem)
+            st = DM_EGEOM;
+        else
+            e[x].lost = whole - dm_geo_area_m2(geo, rem);
+        dm_geo_destroy(geo, rem);
+    }
+    dm_geo_destroy(geo, covered);
+    free(ks);
+    free(gs);
+    if (st) {
+        free(e);
+        return dm_error_set(err, DM_EGEOM, "land release: release overlay failed: %s",
+                            dm_geo_last_error(geo));
+    }
+    j->out[i].e = e;
+    j->out[i].n = nk;
+    return DM_OK;
 }
 
 static dm_status by_attribute(lr_state *s, const dm_lr_opts *o, dm_landrelease *out, dm_error *err)
 {
-    GEOSContextHandle_t h = s->h;
     /* distinct keys in order */
     typedef char keybuf[DM_GROUP_KEY_MAX];
     keybuf *keys = calloc(s->nreleases ? s->nreleases : 1, sizeof *keys);
@@ -519,67 +620,46 @@ static dm_status by_attribute(lr_state *s, const dm_lr_opts *o, dm_landrelease *
                 return dm_error_set(err, DM_ENOMEM, "out of memory");
             }
     }
-    /* each m² to one group: method rank first, then key order */
-    dm_status st = DM_OK;
-    GEOSGeometry *covered = NULL;
-    for (int m = 0; !st && m < M_COUNT; m++) {
-        for (size_t k = 0; !st && k < nkeys; k++) {
-            key_rank kr = {keys[k], m};
-            GEOSGeometry *ub = union_releases(s, want_key_rank, &kr);
-            if (!ub) {
-                st = geos_fail(s, "union of releases", err);
-                break;
-            }
-            if (GEOSisEmpty_r(h, ub)) {
-                dm_geo_destroy(s->geo, ub);
-                continue;
-            }
-            GEOSGeometry *inside = GEOSIntersection_r(h, s->hazard_union, ub);
-            GEOSGeometry *piece = inside && covered ? GEOSDifference_r(h, inside, covered) : inside;
-            if (piece != inside)
-                dm_geo_destroy(s->geo, inside);
-            GEOSGeometry *next = covered ? GEOSUnion_r(h, covered, ub) : ub;
-            if (next != ub)
-                dm_geo_destroy(s->geo, ub);
-            dm_geo_destroy(s->geo, covered);
-            covered = next;
-            if (!piece || !covered) {
-                dm_geo_destroy(s->geo, piece);
-                st = geos_fail(s, "release overlay", err);
-                break;
-            }
-            double a = area(s, piece);
-            dm_geo_destroy(s->geo, piece);
-            dm_release_split *r = &out->groups[k].released;
-            if (m == M_CLEARED)
-                r->cleared += a;
-            else if (m == M_REDUCED)
-                r->reduced += a;
-            else
-                r->cancelled += a;
-            r->total += a;
+    /* each m² to one group: method rank first, then key order; worked out
+       polygon by polygon of the hazard union against the releases that
+       meet it (compute_pieces), in parallel */
+    size_t *rkey = malloc((s->nreleases ? s->nreleases : 1) * sizeof *rkey);
+    attr_part *parts = calloc(s->nparts ? s->nparts : 1, sizeof *parts);
+    double(*rel)[M_COUNT] = calloc(nkeys ? nkeys : 1, sizeof *rel);
+    double *dlost = calloc(nkeys ? nkeys : 1, sizeof *dlost);
+    dm_status st =
+        rkey && parts && rel && dlost ? DM_OK : dm_error_set(err, DM_ENOMEM, "out of memory");
+    for (size_t i = 0; !st && i < s->nreleases; i++) {
+        const keybuf *at = bsearch(s->releases[i].key, keys, nkeys, sizeof *keys, cmp_key);
+        rkey[i] = at ? (size_t)(at - keys) : 0;
+    }
+    attr_job job = {s, rkey, timed, parts};
+    if (!st)
+        st = dm_parallel_for(s->nparts, s->geo, attr_one, &job, err);
+    /* gathered in polygon order: the sums do not depend on the threads */
+    for (size_t i = 0; !st && i < s->nparts; i++) {
+        double prev = 0;
+        for (size_t x = 0; x < parts[i].n; x++) {
+            const attr_entry *e = &parts[i].e[x];
+            for (int m = 0; m < M_COUNT; m++)
+                rel[e->key][m] += e->released[m];
+            dlost[e->key] += e->lost - prev; /* lost for good from this key on */
+            prev = e->lost;
         }
     }
-    dm_geo_destroy(s->geo, covered);
-    /* remaining at the end of each period */
-    covered = NULL;
-    for (size_t k = 0; !st && timed && k < nkeys; k++) {
-        key_rank kr = {keys[k], -1};
-        GEOSGeometry *uk = union_releases(s, want_key_rank, &kr);
-        GEOSGeometry *next = uk && covered ? GEOSUnion_r(h, covered, uk) : uk;
-        if (next != uk)
-            dm_geo_destroy(s->geo, uk);
-        dm_geo_destroy(s->geo, covered);
-        covered = next;
-        GEOSGeometry *rem = covered ? GEOSDifference_r(h, s->hazard_union, covered) : NULL;
-        if (!rem) {
-            st = geos_fail(s, "remaining area", err);
-            break;
-        }
-        out->groups[k].remaining_area_m2 = area(s, rem);
-        dm_geo_destroy(s->geo, rem);
+    double lost = 0;
+    for (size_t k = 0; !st && k < nkeys; k++) {
+        set_split(&out->groups[k].released, rel[k]);
+        lost += dlost[k];
+        if (timed)
+            out->groups[k].remaining_area_m2 = hazard_area - lost;
     }
-    dm_geo_destroy(s->geo, covered);
+    for (size_t i = 0; parts && i < s->nparts; i++)
+        free(parts[i].e);
+    free(parts);
+    free(rel);
+    free(dlost);
+    free(rkey);
     free(keys);
     return st;
 }
