@@ -75,6 +75,7 @@ if node "$ROOT/tests/browser/ui.mjs" --url "$URL" --demine "$DEMINE" --db "$DB" 
     :
 fi
 cat "$T/browser.out"
+cp "$T/browser.out" "$ART/browser.log" # `make test` prints its first paint
 PASSED=$((PASSED + $(grep -c '^ok ' "$T/browser.out")))
 FAILED=$((FAILED + $(grep -c '^FAIL ' "$T/browser.out")))
 grep -q '^browser: done' "$T/browser.out" || fail "the browser test ran to its end"
