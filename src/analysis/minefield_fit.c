@@ -33,26 +33,33 @@
 #define SCORE_SIGMA 0.5
 /* temperature of the posterior over distinct fits (calibrated: the scores
  * are not exact log-likelihoods) */
-#define SCORE_TEMP 3.0
+#define SCORE_TEMP 2.0
 #define CONF_POW 2.5
 #define ALT_SHARE 0.7      /* of the doubt, the share of the other fits tried */
 #define MISS_COST 0.7      /* nats per recorded mine in cleared ground */
 #define MISS_CAP 2.5       /* nats per row: log(1 / P(row never laid)) */
 #define MISS_COST_LAID 4.0 /* the same in a row with mines found */
 #define MISS_CAP_LAID 12.0
-/* an unrecorded row: its items are this far (m) beyond the recorded rows,
- * with another such item about a spacing away, each with this log density, and
- * the row costs this much (about log 0.25 and its position) */
-#define UROW_AWAY 3.0
-#define UROW_LOGP -4.4
-#define UROW_COST -3.0
-#define NDIR 72 /* directions tried for the clearance front */
+/* an unrecorded row (extra_row) */
+#define EXTRA_COST -8.0 /* log(0.25), the side, the offset's prior against its fit */
+#define EXTRA_MIN 3     /* items on it, at least */
+#define EXTRA_ALONG 6.5 /* m (record frame): how far it may be shifted along */
+#define EXTRA_NEAR 0.55 /* row gaps beyond the outer row, at least */
+#define EXTRA_FAR 1.65  /* and at most */
+#define NDIR 72         /* directions tried for the clearance front */
 #define MAX_HYP 192
-#define NEXPLORE 3      /* other rotations/scales whose lattice moves are tried */
-#define EXPLORE_TOP 8   /* lattice moves refined per pass */
-#define MAX_CAND 24     /* rotation/scale candidates */
-#define MAX_ICP 16      /* hypotheses refined */
-#define SUBSET 24       /* found items that vote for translations */
+#define NEXPLORE 5     /* other rotations/scales whose lattice moves are tried */
+#define EXPLORE_TOP 8  /* lattice moves refined per pass */
+#define MAX_CAND 24    /* rotation/scale candidates */
+#define MAX_ICP 16     /* hypotheses refined */
+#define SUBSET 24      /* found items that vote for translations */
+#define REFINE_TOP 8   /* other fits refined with moved rows */
+#define MOVED_COST 6.0 /* nats per moved row */
+#define POOL_KEEP 2    /* starts per rotation/scale candidate refined, at most */
+#define NANCHOR 3      /* matched items moved onto other recorded mines in explore */
+#define NFAR 6         /* starts from seeds away from the centre */
+#define FAR_MIN_FOUND 20
+#define NSEED 3         /* found items tried as each recorded mine */
 #define PAIR_PARTNERS 4 /* found items paired with the seed */
 #define PAIR_MAX_FOUND 40
 #define PAIR_HYP 8 /* hypotheses from pairs */
@@ -440,8 +447,14 @@ typedef struct problem {
     double rmax;      /* of the farthest */
     double ux, uy;    /* direction of the record's longest leg (record frame) */
     double nlo, nhi;  /* range of the row mines' offsets across it */
-    bool *uscr;       /* scratch for score(): nf flags */
-    hull fhull;       /* of the found items (cleared ground) */
+    bool *nbr;        /* per found item: another one about a spacing away */
+    /* the outer rows (lowest and highest offset across), the first mine of
+     * each in rp, their mine counts, and the rows' spacing across (m) */
+    int outer_row[2];
+    size_t outer_first[2], outer_n[2];
+    double row_gap;
+    long *xscr; /* scratch for score(): nf entries */
+    hull fhull; /* of the found items (cleared ground) */
 } problem;
 
 static void problem_free(problem *pb)
@@ -457,7 +470,8 @@ static void problem_free(problem *pb)
     free(pb->row_off);
     free(pb->depth);
     free(pb->fdist);
-    free(pb->uscr);
+    free(pb->nbr);
+    free(pb->xscr);
     free(pb->fhull.v);
 }
 
@@ -716,6 +730,8 @@ typedef struct state {
     long *rec_found;   /* per record mine: found item or -1 */
     double *row_shift; /* per row (and scattered), x,y in metres */
     bool *row_moved;
+    long *xmatch;    /* per found: on the unrecorded row, copy of this mine; or -1 */
+    double xox, xoy; /* the unrecorded row's offset (record frame) */
     size_t matched;
     double score;
 } state;
@@ -727,6 +743,7 @@ static void state_free(state *s)
     free(s->rec_found);
     free(s->row_shift);
     free(s->row_moved);
+    free(s->xmatch);
     memset(s, 0, sizeof *s);
 }
 
@@ -739,11 +756,15 @@ static int state_init(state *s, const problem *pb)
     s->rec_found = malloc(nr * sizeof *s->rec_found);
     s->row_shift = calloc(2 * nrw, sizeof *s->row_shift);
     s->row_moved = calloc(nrw, sizeof *s->row_moved);
-    if (!s->match_rec || !s->match_d || !s->rec_found || !s->row_shift || !s->row_moved) {
+    s->xmatch = malloc(nf * sizeof *s->xmatch);
+    if (!s->match_rec || !s->match_d || !s->rec_found || !s->row_shift || !s->row_moved ||
+        !s->xmatch) {
         state_free(s);
         return -1;
     }
     s->sigma = 0.4;
+    for (size_t f = 0; f < nf; f++)
+        s->xmatch[f] = -1;
     return 0;
 }
 
@@ -831,6 +852,12 @@ static void refit(const problem *pb, state *s, bool update_sigma)
         stats_add(&st, pb->rp[i].x, pb->rp[i].y, pb->fp[f].x - s->row_shift[2 * row],
                   pb->fp[f].y - s->row_shift[2 * row + 1]);
     }
+    /* the unrecorded row's items: copies of an outer row's mines */
+    for (size_t f = 0; f < pb->nf; f++) {
+        long k = s->xmatch[f];
+        if (k >= 0 && s->match_rec[f] < 0)
+            stats_add(&st, pb->rp[k].x + s->xox, pb->rp[k].y + s->xoy, pb->fp[f].x, pb->fp[f].y);
+    }
     solve(&pb->pri, &st, s->sigma, &s->sol);
     if (s->sol.comp >= 0)
         s->t = s->sol.t;
@@ -861,6 +888,135 @@ static double gate_for(const problem *pb, const state *s)
     return fmax(g, 0.6);
 }
 
+/* An unrecorded row (the error model: one more row parallel to an outer
+ * one, a copy of it 0.6-1.6 row gaps beyond it and shifted along it by a few
+ * metres): unmatched found items beyond an outer row that fall on such a
+ * copy are its mines, not clutter. */
+typedef struct extra {
+    int side;      /* 0: beyond the low outer row, 1: the high one; -1: none */
+    double ox, oy; /* offset of the copy, record frame (m) */
+    size_t n;      /* items on it */
+    double sigma;  /* rms distance of its items (m, true frame) */
+} extra;
+
+/* Fills *ex and assign (per found item: the outer row's mine it is the copy
+ * of, or -1) and returns the log-likelihood gain over calling the items
+ * clutter, the cost of the row included; 0 when there is none. */
+static double extra_row(const problem *pb, const state *s, extra *ex, long *assign)
+{
+    enum { MAXC = 256, MAXSEED = 16 };
+    ex->side = -1;
+    ex->n = 0;
+    ex->sigma = ex->ox = ex->oy = 0;
+    for (size_t f = 0; f < pb->nf; f++)
+        assign[f] = -1;
+    double sc = xf_scale(&s->t);
+    /* beside recorded rows found too: else the record could be anywhere */
+    if (!(sc > 0) || pb->nf < EXTRA_MIN || s->matched < EXTRA_MIN)
+        return 0.0;
+    double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * SCORE_SIGMA * SCORE_SIGMA));
+    double lout = log(P_CLUTTER / CLUTTER_AREA);
+    double tol = (1.0 + 2.0 * s->sigma) / sc, gap = pb->row_gap;
+    double best_gain = 0.0;
+    pt cp[MAXC];
+    for (int side = 0; side < 2; side++) {
+        int orow = pb->outer_row[side];
+        if (orow < 0 || pb->outer_n[side] == 0)
+            continue;
+        double nx = side ? -pb->uy : pb->uy, ny = side ? pb->ux : -pb->ux; /* outward */
+        size_t nc = 0;
+        for (size_t f = 0; f < pb->nf && nc < MAXC; f++) {
+            if (s->match_rec[f] >= 0)
+                continue;
+            double mx, my;
+            xf_inverse(&s->t, pb->fp[f].x, pb->fp[f].y, &mx, &my);
+            cp[nc++] = (pt){mx, my};
+        }
+        if (nc < EXTRA_MIN)
+            continue;
+        size_t first = pb->outer_first[side], nrow = pb->outer_n[side];
+        size_t bestn = 0;
+        double bestd = INFINITY, box = 0, boy = 0;
+        for (size_t q = 0; q < nc && q < MAXSEED; q++)
+            for (size_t j = first; j < first + nrow; j++) {
+                double ox = cp[q].x - pb->rp[j].x, oy = cp[q].y - pb->rp[j].y;
+                double across = nx * ox + ny * oy, along = ny * ox - nx * oy;
+                if (across < EXTRA_NEAR * gap || across > EXTRA_FAR * gap ||
+                    fabs(along) > EXTRA_ALONG)
+                    continue;
+                size_t cnt = 0;
+                double dsum = 0;
+                for (size_t g = 0; g < nc; g++) {
+                    double d;
+                    long k = grid_nearest(&pb->rg, cp[g].x - ox, cp[g].y - oy, tol, NULL, &d);
+                    if (k >= 0 && pb->row_of[k] == orow) {
+                        cnt++;
+                        dsum += d;
+                    }
+                }
+                if (cnt > bestn || (cnt == bestn && dsum < bestd)) {
+                    bestn = cnt;
+                    bestd = dsum;
+                    box = ox;
+                    boy = oy;
+                }
+            }
+        if (bestn < EXTRA_MIN)
+            continue;
+        /* refine the offset on its items, then score them */
+        for (int it = 0; it < 2; it++) {
+            double sx = 0, sy = 0;
+            size_t cnt = 0;
+            for (size_t g = 0; g < nc; g++) {
+                long k = grid_nearest(&pb->rg, cp[g].x - box, cp[g].y - boy, tol, NULL, NULL);
+                if (k >= 0 && pb->row_of[k] == orow) {
+                    sx += cp[g].x - box - pb->rp[k].x;
+                    sy += cp[g].y - boy - pb->rp[k].y;
+                    cnt++;
+                }
+            }
+            if (!cnt)
+                break;
+            box += sx / (double)cnt;
+            boy += sy / (double)cnt;
+        }
+        double gain = EXTRA_COST, ss = 0;
+        size_t cnt = 0;
+        for (size_t g = 0; g < nc; g++) {
+            double d;
+            long k = grid_nearest(&pb->rg, cp[g].x - box, cp[g].y - boy, tol, NULL, &d);
+            if (k < 0 || pb->row_of[k] != orow)
+                continue;
+            d *= sc;
+            double li = lin - 0.5 * d * d / (SCORE_SIGMA * SCORE_SIGMA);
+            gain += fmax(li, lout) + log1p(exp(-fabs(li - lout))) - lout;
+            ss += d * d;
+            cnt++;
+        }
+        if (cnt >= EXTRA_MIN && gain > best_gain) {
+            best_gain = gain;
+            ex->side = side;
+            ex->ox = box;
+            ex->oy = boy;
+            ex->n = cnt;
+            ex->sigma = sqrt(ss / (double)cnt);
+        }
+    }
+    if (ex->side >= 0) {
+        int orow = pb->outer_row[ex->side];
+        for (size_t f = 0; f < pb->nf; f++) {
+            if (s->match_rec[f] >= 0)
+                continue;
+            double mx, my;
+            xf_inverse(&s->t, pb->fp[f].x, pb->fp[f].y, &mx, &my);
+            long k = grid_nearest(&pb->rg, mx - ex->ox, my - ex->oy, tol, NULL, NULL);
+            if (k >= 0 && pb->row_of[k] == orow)
+                assign[f] = k;
+        }
+    }
+    return best_gain;
+}
+
 /* Log score of a state: found items as mines or clutter, the prior of the
  * transform, and the recorded mines left in cleared ground. */
 static double score_of(const problem *pb, const state *s, bool full)
@@ -868,37 +1024,6 @@ static double score_of(const problem *pb, const state *s, bool full)
     double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * SCORE_SIGMA * SCORE_SIGMA));
     double lout = log(P_CLUTTER / CLUTTER_AREA);
     double sum = 0;
-    /* an unrecorded row (laid beyond the recorded ones, parallel to them):
-     * unmatched items away from every recorded mine on one line along the
-     * rows are its mines, not clutter */
-    size_t ne = 0, nu = 0;
-    double sc = xf_scale(&s->t);
-    bool *away = full ? pb->uscr : NULL;
-    for (size_t f = 0; f < pb->nf && away; f++) {
-        away[f] = true; /* true: not a candidate (grid_nearest's skip) */
-        if (s->match_rec[f] >= 0)
-            continue;
-        double mx, my;
-        xf_inverse(&s->t, pb->fp[f].x, pb->fp[f].y, &mx, &my);
-        double off = -pb->uy * mx + pb->ux * my;
-        if (off > pb->nlo - UROW_AWAY / sc && off < pb->nhi + UROW_AWAY / sc)
-            continue;
-        away[f] = false;
-        ne++;
-    }
-    /* a candidate with another one about a spacing away is in a row */
-    double step = pb->step_m * sc;
-    for (size_t f = 0; f < pb->nf && ne >= 3; f++) {
-        if (away[f])
-            continue;
-        double d;
-        away[f] = true;
-        long g = grid_nearest(&pb->fg, pb->fp[f].x, pb->fp[f].y, 1.3 * step, away, &d);
-        away[f] = false;
-        nu += g >= 0 && d >= 0.7 * step;
-    }
-    if (nu >= 3)
-        sum += UROW_COST + (double)nu * (UROW_LOGP - lout);
     for (size_t f = 0; f < pb->nf; f++) {
         if (s->match_rec[f] < 0) {
             sum += lout;
@@ -909,6 +1034,10 @@ static double score_of(const problem *pb, const state *s, bool full)
         sum += fmax(li, lout) + log1p(exp(-fabs(li - lout)));
     }
     sum += log_prior(&pb->pri, &s->t);
+    /* a moved row: about 1 in 20, its shift anywhere within 10 m */
+    for (size_t r = 0; r <= pb->nrows; r++)
+        if (s->row_moved[r])
+            sum -= MOVED_COST;
     double margin = (1.0 + 2.0 * s->sigma) / xf_scale(&s->t);
     if (full)
         sum -= miss_cost(pb, s->match_rec, margin, &s->t);
@@ -916,6 +1045,14 @@ static double score_of(const problem *pb, const state *s, bool full)
 }
 
 static double score(const problem *pb, const state *s) { return score_of(pb, s, true); }
+
+/* The score with an unrecorded row (items on a copy of an outer row
+ * beyond it), for the fits refined at the end. */
+static double score_x(const problem *pb, const state *s)
+{
+    extra ex;
+    return score_of(pb, s, true) + extra_row(pb, s, &ex, pb->xscr);
+}
 
 /* ICP from a starting transform, matching the items within rlim of the
  * seed first and growing the region. */
@@ -1155,18 +1292,27 @@ static size_t translation_candidates(const problem *pb, const cand *c, xform *ou
     double depth_lim = 1.3 * (double)pb->nf + 3.0;
     double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * SCORE_SIGMA * SCORE_SIGMA)) -
                  log(P_CLUTTER / CLUTTER_AREA);
-    /* seeds: the central item and the subset item nearest to it */
-    size_t seeds[2] = {pb->seed, pb->seed};
-    int nseeds = 1;
-    double bd = INFINITY;
-    for (size_t q = 0; q < nsub; q++)
-        if (sub[q] != pb->seed && pb->fdist[sub[q]] < bd) {
-            bd = pb->fdist[sub[q]];
-            seeds[1] = sub[q];
-            nseeds = 2;
-        }
-    keyed *rank = malloc(2 * (pb->nr ? pb->nr : 1) * sizeof *rank);
-    xform *tr = malloc(2 * (pb->nr ? pb->nr : 1) * sizeof *tr);
+    /* seeds: the central item and the subset items nearest to it that
+     * have a neighbour about a spacing away (likely mines, not clutter) */
+    size_t seeds[NSEED] = {pb->seed};
+    int nseeds = 1, maxseeds = pb->nf <= 150 ? NSEED : 2;
+    for (int k = 1; k < maxseeds; k++) {
+        double bd = INFINITY;
+        for (int pass = 0; pass < 2 && !isfinite(bd); pass++)
+            for (size_t q = 0; q < nsub; q++) {
+                bool taken = false;
+                for (int j = 0; j < nseeds; j++)
+                    taken = taken || seeds[j] == sub[q];
+                if (!taken && (pass || pb->nbr[sub[q]]) && pb->fdist[sub[q]] < bd) {
+                    bd = pb->fdist[sub[q]];
+                    seeds[nseeds] = sub[q];
+                }
+            }
+        if (isfinite(bd))
+            nseeds++;
+    }
+    keyed *rank = malloc(NSEED * (pb->nr ? pb->nr : 1) * sizeof *rank);
+    xform *tr = malloc(NSEED * (pb->nr ? pb->nr : 1) * sizeof *tr);
     if (!rank || !tr) {
         free(rank);
         free(tr);
@@ -1181,7 +1327,7 @@ static size_t translation_candidates(const problem *pb, const cand *c, xform *ou
         /* room for the rotation and scale of the candidate to be a little off */
         for (size_t q = 0; q < nsub; q++)
             tol[q] = (1.2 + 0.06 * hypot(pb->fp[sub[q]].x - fs->x, pb->fp[sub[q]].y - fs->y)) / sc;
-        if (k == 1 && best_votes * 2 > (int)nsub)
+        if (k >= 1 && best_votes * 2 > (int)nsub && pb->nf > 150)
             break; /* the first seed is a mine: no need for the second */
         for (size_t i = 0; i < pb->nr; i++) {
             if ((double)pb->depth[i] > depth_lim)
@@ -1226,6 +1372,87 @@ static size_t translation_candidates(const problem *pb, const cand *c, xform *ou
     }
     free(rank);
     free(tr);
+    return n;
+}
+
+/* Starts from seeds away from the central one (the centre of the found
+ * items may be clutter, an unrecorded row or a moved one): items with a
+ * neighbour a spacing away, each as far as can be from the seeds taken,
+ * voted on by the items nearest to each. The best start of each over all
+ * rotation/scale candidates; at most max. */
+static size_t far_candidates(const problem *pb, const cand *cands, size_t nc, xform *out,
+                             size_t max)
+{
+    size_t n = 0;
+    if (pb->nf < FAR_MIN_FOUND || pb->nf > 150)
+        return 0;
+    double *dmin = malloc(pb->nf * sizeof *dmin);
+    keyed *near = malloc(pb->nf * sizeof *near);
+    if (!dmin || !near) {
+        free(dmin);
+        free(near);
+        return 0;
+    }
+    for (size_t f = 0; f < pb->nf; f++)
+        dmin[f] = pb->fdist[f];
+    double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * SCORE_SIGMA * SCORE_SIGMA)) -
+                 log(P_CLUTTER / CLUTTER_AREA);
+    double depth_lim = 1.3 * (double)pb->nf + 3.0;
+    for (int k = 0; k < NFAR && n < max; k++) {
+        size_t fs = pb->nf;
+        for (size_t f = 0; f < pb->nf; f++)
+            if (pb->nbr[f] && (fs == pb->nf || dmin[f] > dmin[fs]))
+                fs = f;
+        if (fs == pb->nf || dmin[fs] < 2.0 * pb->step_m)
+            break;
+        for (size_t f = 0; f < pb->nf; f++) {
+            double d = hypot(pb->fp[f].x - pb->fp[fs].x, pb->fp[f].y - pb->fp[fs].y);
+            dmin[f] = fmin(dmin[f], d);
+            near[f].key = d;
+            near[f].i = f;
+        }
+        qsort(near, pb->nf, sizeof *near, cmp_keyed);
+        size_t nsub = pb->nf < SUBSET ? pb->nf : SUBSET;
+        double bestkey = -INFINITY;
+        xform bestt = {1, 0, 0, 0};
+        int best_votes = 0;
+        for (size_t c = 0; c < nc; c++) {
+            xform base = xf_make(cands[c].rot, cands[c].scale, 0, 0);
+            double sc = cands[c].scale;
+            for (size_t i = 0; i < pb->nr; i++) {
+                if ((double)pb->depth[i] > depth_lim)
+                    continue;
+                double px, py;
+                xf_apply(&base, pb->rp[i].x, pb->rp[i].y, &px, &py);
+                xform t = base;
+                t.tx = pb->fp[fs].x - px;
+                t.ty = pb->fp[fs].y - py;
+                int votes = 0;
+                bool pruned = false;
+                for (size_t q = 0; q < nsub && !pruned; q++) {
+                    const pt *f = &pb->fp[near[q].i];
+                    double mx, my;
+                    xf_inverse(&t, f->x, f->y, &mx, &my);
+                    double tol = (1.2 + 0.06 * near[q].key) / sc;
+                    votes += grid_nearest(&pb->rg, mx, my, tol, NULL, NULL) >= 0;
+                    pruned = votes + (int)(nsub - q - 1) < best_votes - 4;
+                }
+                if (pruned)
+                    continue;
+                if (votes > best_votes)
+                    best_votes = votes;
+                double key = lin * votes + log_prior(&pb->pri, &t);
+                if (key > bestkey) {
+                    bestkey = key;
+                    bestt = t;
+                }
+            }
+        }
+        if (isfinite(bestkey))
+            out[n++] = bestt;
+    }
+    free(dmin);
+    free(near);
     return n;
 }
 
@@ -1357,13 +1584,14 @@ static double quick_score(const problem *pb, const xform *t, double lim)
     double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * SCORE_SIGMA * SCORE_SIGMA)) -
                  log(P_CLUTTER / CLUTTER_AREA);
     double sc = xf_scale(t);
+    double tol = 1.5;
     size_t n = 0;
     for (size_t f = 0; f < pb->nf; f++) {
         if (pb->fdist[f] > lim)
             continue;
         double mx, my;
         xf_inverse(t, pb->fp[f].x, pb->fp[f].y, &mx, &my);
-        if (grid_nearest(&pb->rg, mx, my, 1.5 / sc, NULL, NULL) >= 0)
+        if (grid_nearest(&pb->rg, mx, my, tol / sc, NULL, NULL) >= 0)
             n++;
     }
     return lin * (double)n + log_prior(&pb->pri, t);
@@ -1490,7 +1718,7 @@ static double interp(const double *xt, const double *yt, int n, double x)
  * true; each row of at least 4 points is extended by up to 10 mines at
  * each end that lies outside the cleared hull. */
 static dm_status found_rows(const pt *p, size_t n, bool *use, const hull *cleared, double jitter,
-                            dm_mf_prediction_set *out, size_t *cap, dm_error *err)
+                            int k0, dm_mf_prediction_set *out, size_t *cap, dm_error *err)
 {
     size_t avail = 0;
     for (size_t i = 0; i < n; i++)
@@ -1506,7 +1734,7 @@ static dm_status found_rows(const pt *p, size_t n, bool *use, const hull *cleare
         free(members);
         return dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
     }
-    int k = 0;
+    int k = k0;
     dm_status st = DM_OK;
     for (int pass = 0; pass < 50 && !st; pass++) {
         size_t best_n = 0, best_i = 0, best_j = 0;
@@ -1773,16 +2001,96 @@ static dm_status problem_init(problem *pb, const dm_mf_record *rec, const pt *fp
             pb->nhi = fmax(pb->nhi, off);
         }
     pb->fdist = malloc((nf ? nf : 1) * sizeof *pb->fdist);
-    pb->uscr = malloc((nf ? nf : 1) * sizeof *pb->uscr);
-    if (!pb->fdist || !pb->uscr)
+    pb->nbr = calloc(nf ? nf : 1, sizeof *pb->nbr);
+    pb->xscr = malloc((nf ? nf : 1) * sizeof *pb->xscr);
+    if (!pb->fdist || !pb->nbr || !pb->xscr)
         return dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
+    /* the outer rows and the spacing of the rows across */
+    pb->outer_row[0] = pb->outer_row[1] = -1;
+    pb->row_gap = 15.0;
+    if (pb->nrows > 0) {
+        double *roff = calloc(pb->nrows, sizeof *roff), *sorted = calloc(pb->nrows, sizeof *sorted);
+        size_t *rcnt = calloc(pb->nrows, sizeof *rcnt);
+        if (!roff || !sorted || !rcnt) {
+            free(roff);
+            free(sorted);
+            free(rcnt);
+            return dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
+        }
+        for (size_t i = 0; i < pb->nr; i++) {
+            int r = pb->row_of[i];
+            if (r >= (int)pb->nrows)
+                continue;
+            roff[r] += -pb->uy * pb->rp[i].x + pb->ux * pb->rp[i].y;
+            rcnt[r]++;
+        }
+        size_t ns = 0;
+        for (size_t r = 0; r < pb->nrows; r++) {
+            if (!rcnt[r])
+                continue;
+            roff[r] /= (double)rcnt[r];
+            sorted[ns++] = roff[r];
+            if (pb->outer_row[0] < 0 || roff[r] < roff[pb->outer_row[0]])
+                pb->outer_row[0] = (int)r;
+            if (pb->outer_row[1] < 0 || roff[r] > roff[pb->outer_row[1]])
+                pb->outer_row[1] = (int)r;
+        }
+        qsort(sorted, ns, sizeof *sorted, cmp_double);
+        size_t ng2 = 0;
+        for (size_t k = 0; k + 1 < ns; k++)
+            if (sorted[k + 1] - sorted[k] > 1.0)
+                sorted[ng2++] = sorted[k + 1] - sorted[k];
+        if (ng2) {
+            qsort(sorted, ng2, sizeof *sorted, cmp_double);
+            pb->row_gap = sorted[ng2 / 2];
+        }
+        for (int side = 0; side < 2; side++) {
+            pb->outer_first[side] = pb->outer_n[side] = 0;
+            for (size_t i = 0; i < pb->nr && pb->outer_row[side] >= 0; i++)
+                if (pb->row_of[i] == pb->outer_row[side]) {
+                    if (!pb->outer_n[side])
+                        pb->outer_first[side] = i;
+                    pb->outer_n[side]++;
+                }
+        }
+        free(roff);
+        free(sorted);
+        free(rcnt);
+    }
     if (nf) {
         double cx = 0, cy = 0, bd = INFINITY;
         for (size_t f = 0; f < nf; f++) {
             cx += fp[f].x / (double)nf;
             cy += fp[f].y / (double)nf;
         }
+        /* the seed: the central item among those with another item about a
+         * spacing away (a mine in a row; clutter seldom has one), found by
+         * a sweep over the items sorted by x */
+        keyed *byx = malloc(nf * sizeof *byx);
+        if (!byx)
+            return dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
         for (size_t f = 0; f < nf; f++) {
+            byx[f].key = fp[f].x;
+            byx[f].i = f;
+        }
+        qsort(byx, nf, sizeof *byx, cmp_keyed);
+        double dlo = 0.35 * pb->step_m, dhi = 2.2 * pb->step_m;
+        for (size_t a = 0; a < nf; a++) {
+            size_t f = byx[a].i;
+            for (size_t b = a + 1; b < nf && byx[b].key - byx[a].key <= dhi; b++) {
+                size_t j = byx[b].i;
+                double dx = fp[j].x - fp[f].x, dy = fp[j].y - fp[f].y, d2 = dx * dx + dy * dy;
+                if (d2 >= dlo * dlo && d2 <= dhi * dhi)
+                    pb->nbr[f] = pb->nbr[j] = true;
+            }
+        }
+        free(byx);
+        bool any_nb = false;
+        for (size_t f = 0; f < nf; f++)
+            any_nb = any_nb || pb->nbr[f];
+        for (size_t f = 0; f < nf; f++) {
+            if (any_nb && !pb->nbr[f])
+                continue;
             double d = hypot(fp[f].x - cx, fp[f].y - cy);
             if (d < bd) {
                 bd = d;
@@ -1935,6 +2243,9 @@ static void state_copy(state *dst, const state *src, const problem *pb)
     memcpy(dst->rec_found, src->rec_found, pb->nr * sizeof *dst->rec_found);
     memcpy(dst->row_shift, src->row_shift, 2 * (pb->nrows + 1) * sizeof *dst->row_shift);
     memcpy(dst->row_moved, src->row_moved, (pb->nrows + 1) * sizeof *dst->row_moved);
+    memcpy(dst->xmatch, src->xmatch, pb->nf * sizeof *dst->xmatch);
+    dst->xox = src->xox;
+    dst->xoy = src->xoy;
 }
 
 static void state_reset(state *s, const problem *pb, xform t)
@@ -1943,6 +2254,8 @@ static void state_reset(state *s, const problem *pb, xform t)
     s->sigma = 0.4;
     memset(s->row_shift, 0, 2 * (pb->nrows + 1) * sizeof *s->row_shift);
     memset(s->row_moved, 0, (pb->nrows + 1) * sizeof *s->row_moved);
+    for (size_t f = 0; f < pb->nf; f++)
+        s->xmatch[f] = -1;
     memset(&s->sol, 0, sizeof s->sol);
     s->sol.comp = -1;
 }
@@ -1970,31 +2283,40 @@ static dm_status predict_as_written(const problem *pb, dm_mf_prediction_set *out
 /* Moves a fit by lattice steps while its score improves: the matched item
  * nearest the seed as every other recorded mine (all of them first, then
  * those within 40 m). Every fit tried is added to hscore/hfinal. */
+static void refine_rows(const problem *pb, state *s);
+
 static void explore(const problem *pb, state *bs, state *cur, double *hscore, xform *hfinal,
-                    size_t *nh)
+                    size_t *nh, bool fine, size_t nanchor)
 {
     /* the periodic neighbours of the best fit: the seed item as another
      * recorded mine nearby (rows are regular, so a fit one spacing or one
      * row off matches almost as many items) */
     for (int pass = 0; pass < 8 && isfinite(bs->score) && *nh < MAX_HYP; pass++) {
-        /* the anchor: the matched item nearest the seed (the seed itself
-         * may be clutter) */
-        size_t anchor = pb->seed;
-        double ad = INFINITY;
-        for (size_t f = 0; f < pb->nf; f++)
-            if (bs->match_rec[f] >= 0 && pb->fdist[f] < ad) {
-                ad = pb->fdist[f];
-                anchor = f;
+        /* the anchors: the matched items nearest the seed (the seed itself
+         * may be clutter; so may the nearest matched item: with few items,
+         * the next ones too, those with a neighbour a spacing away first) */
+        size_t anchors[NANCHOR], nanch = 0, maxanch = pb->nf <= 150 ? nanchor : 1;
+        for (int want = 1; want >= 0 && nanch < maxanch; want--)
+            while (nanch < maxanch) {
+                size_t a = pb->nf;
+                double ad = INFINITY;
+                for (size_t f = 0; f < pb->nf; f++) {
+                    if (bs->match_rec[f] < 0 || (want && !pb->nbr[f]) || pb->fdist[f] >= ad)
+                        continue;
+                    bool taken = false;
+                    for (size_t q = 0; q < nanch; q++)
+                        taken = taken || anchors[q] == f;
+                    if (!taken) {
+                        ad = pb->fdist[f];
+                        a = f;
+                    }
+                }
+                if (a == pb->nf)
+                    break;
+                anchors[nanch++] = a;
             }
-        double mx, my;
-        xf_inverse(&bs->t, pb->fp[anchor].x, pb->fp[anchor].y, &mx, &my);
-        long ms = bs->match_rec[anchor];
-        if (ms < 0)
-            ms = grid_nearest(&pb->rg, mx, my, INFINITY, NULL, NULL);
-        if (ms < 0)
-            break;
-        /* the first pass tries every recorded mine (a fit may be several
-         * rows or tens of spacings off), the later ones those nearby */
+        if (!nanch)
+            anchors[nanch++] = pb->seed;
         double sc = xf_scale(&bs->t), reach = pass == 0 ? INFINITY : 40.0 / sc;
         double bq = -INFINITY, gate = gate_for(pb, bs);
         /* ranked on all items when they are few, else on those nearby */
@@ -2008,52 +2330,64 @@ static void explore(const problem *pb, state *bs, state *cur, double *hscore, xf
             if (pb->fdist[f] <= pb->r0)
                 sub[nsub++] = f;
         int best_votes = 0;
-        for (size_t i = 0; i < pb->nr; i++) {
-            double dx = pb->rp[i].x - pb->rp[ms].x, dy = pb->rp[i].y - pb->rp[ms].y;
-            if ((long)i == ms || fabs(dx) > reach || fabs(dy) > reach || hypot(dx, dy) > reach)
+        for (size_t an = 0; an < nanch; an++) {
+            size_t anchor = anchors[an];
+            double mx, my;
+            xf_inverse(&bs->t, pb->fp[anchor].x, pb->fp[anchor].y, &mx, &my);
+            long ms = bs->match_rec[anchor];
+            if (ms < 0)
+                ms = grid_nearest(&pb->rg, mx, my, INFINITY, NULL, NULL);
+            if (ms < 0)
                 continue;
-            if ((double)pb->depth[i] > 1.3 * (double)pb->nf + 3.0)
-                continue;
-            xform t = bs->t;
-            double px, py;
-            xf_apply(&bs->t, pb->rp[i].x, pb->rp[i].y, &px, &py);
-            t.tx += pb->fp[anchor].x - px;
-            t.ty += pb->fp[anchor].y - py;
-            /* cheap first: the compact subset must mostly fall on mines */
-            int votes = 0;
-            bool pruned = false;
-            for (size_t q = 0; q < nsub && !pruned; q++) {
-                double ux, uy;
-                xf_inverse(&t, pb->fp[sub[q]].x, pb->fp[sub[q]].y, &ux, &uy);
-                votes += grid_nearest(&pb->rg, ux, uy, gate / sc, NULL, NULL) >= 0;
-                pruned = votes + (int)(nsub - q - 1) < best_votes - 3;
-            }
-            if (pruned)
-                continue;
-            if (votes > best_votes)
-                best_votes = votes;
-            state_reset(cur, pb, t);
-            cur->sigma = bs->sigma;
-            /* ranked on the items near the seed (the same for all), with
-             * the cleared ground too when the items are few */
-            match(pb, cur, gate, elim);
-            double q = score_of(pb, cur, pb->nf <= 150);
-            /* keep the EXPLORE_TOP best (insertion into a short list) */
-            size_t k = ntop < ktop ? ntop++ : ktop;
-            while (k > 0 && topq[k - 1] < q) {
-                if (k < ktop) {
-                    topq[k] = topq[k - 1];
-                    topt[k] = topt[k - 1];
+            /* the first pass tries every recorded mine (a fit may be several
+             * rows or tens of spacings off), the later ones those nearby */
+            for (size_t i = 0; i < pb->nr; i++) {
+                double dx = pb->rp[i].x - pb->rp[ms].x, dy = pb->rp[i].y - pb->rp[ms].y;
+                if ((long)i == ms || fabs(dx) > reach || fabs(dy) > reach || hypot(dx, dy) > reach)
+                    continue;
+                if ((double)pb->depth[i] > 1.3 * (double)pb->nf + 3.0)
+                    continue;
+                xform t = bs->t;
+                double px, py;
+                xf_apply(&bs->t, pb->rp[i].x, pb->rp[i].y, &px, &py);
+                t.tx += pb->fp[anchor].x - px;
+                t.ty += pb->fp[anchor].y - py;
+                /* cheap first: the compact subset must mostly fall on mines */
+                int votes = 0;
+                bool pruned = false;
+                for (size_t q = 0; q < nsub && !pruned; q++) {
+                    double ux, uy;
+                    xf_inverse(&t, pb->fp[sub[q]].x, pb->fp[sub[q]].y, &ux, &uy);
+                    votes += grid_nearest(&pb->rg, ux, uy, gate / sc, NULL, NULL) >= 0;
+                    pruned = votes + (int)(nsub - q - 1) < best_votes - 3;
                 }
-                k--;
-            }
-            if (k < ktop) {
-                topq[k] = q;
-                topt[k] = t;
-            }
-            if (q > bq) {
-                bq = q;
-                bt = t;
+                if (pruned)
+                    continue;
+                if (votes > best_votes)
+                    best_votes = votes;
+                state_reset(cur, pb, t);
+                cur->sigma = bs->sigma;
+                /* ranked on the items near the seed (the same for all), with
+                 * the cleared ground too when the items are few */
+                match(pb, cur, gate, elim);
+                double q = score_of(pb, cur, pb->nf <= 150);
+                /* keep the EXPLORE_TOP best (insertion into a short list) */
+                size_t k = ntop < ktop ? ntop++ : ktop;
+                while (k > 0 && topq[k - 1] < q) {
+                    if (k < ktop) {
+                        topq[k] = topq[k - 1];
+                        topt[k] = topt[k - 1];
+                    }
+                    k--;
+                }
+                if (k < ktop) {
+                    topq[k] = q;
+                    topt[k] = t;
+                }
+                if (q > bq) {
+                    bq = q;
+                    bt = t;
+                }
             }
         }
         if (!isfinite(bq))
@@ -2065,7 +2399,9 @@ static void explore(const problem *pb, state *bs, state *cur, double *hscore, xf
              * once (a small region could let the prior turn the fit) */
             state_reset(cur, pb, topt[k]);
             icp_from(pb, cur, 8, INFINITY);
-            cur->score = score(pb, cur);
+            if (fine)
+                refine_rows(pb, cur);
+            cur->score = fine ? score_x(pb, cur) : score(pb, cur);
             hscore[*nh] = cur->score;
             hfinal[(*nh)++] = cur->t;
             if (cur->score > bs->score + 1e-9) {
@@ -2075,6 +2411,119 @@ static void explore(const problem *pb, state *bs, state *cur, double *hscore, xf
         }
         if (!improved)
             break;
+    }
+}
+
+/* Fits in which the found items that a fit puts on an outer row are an
+ * unrecorded row beyond it instead: the fit moved back by the row's offset
+ * (record frame, on a grid over the offsets the error model allows), kept
+ * when the other items then fall on recorded mines. Fills t (at most max)
+ * and returns how many. */
+static size_t extra_alternatives(const problem *pb, const state *s, xform *t, size_t max)
+{
+    size_t n = 0;
+    double sc = xf_scale(&s->t), gap = pb->row_gap;
+    if (!(sc > 0) || pb->nf > 300)
+        return 0;
+    for (int side = 0; side < 2 && n < max; side++) {
+        int orow = pb->outer_row[side];
+        if (orow < 0)
+            continue;
+        size_t ne = 0, no = 0;
+        for (size_t f = 0; f < pb->nf; f++) {
+            if (s->match_rec[f] >= 0 && pb->row_of[s->match_rec[f]] == orow)
+                ne++;
+            else
+                no++;
+        }
+        if (ne < EXTRA_MIN || no == 0)
+            continue;
+        double nx = side ? -pb->uy : pb->uy, ny = side ? pb->ux : -pb->ux; /* outward */
+        size_t bestc[2] = {0, 0};
+        xform bestt[2];
+        for (double a = EXTRA_NEAR * gap; a <= EXTRA_FAR * gap; a += 0.5) {
+            for (double b = -EXTRA_ALONG; b <= EXTRA_ALONG; b += 0.5) {
+                double ox = a * nx + b * ny, oy = a * ny - b * nx;
+                xform c = s->t;
+                c.tx -= s->t.a1 * ox + s->t.a2 * oy;
+                c.ty -= -s->t.a2 * ox + s->t.a1 * oy;
+                size_t cnt = 0;
+                for (size_t f = 0; f < pb->nf; f++) {
+                    if (s->match_rec[f] >= 0 && pb->row_of[s->match_rec[f]] == orow)
+                        continue;
+                    double mx, my;
+                    xf_inverse(&c, pb->fp[f].x, pb->fp[f].y, &mx, &my);
+                    cnt += grid_nearest(&pb->rg, mx, my, 0.8 / sc, NULL, NULL) >= 0;
+                }
+                if (cnt > bestc[0]) {
+                    bestc[1] = bestc[0];
+                    bestt[1] = bestt[0];
+                    bestc[0] = cnt;
+                    bestt[0] = c;
+                } else if (cnt > bestc[1]) {
+                    bestc[1] = cnt;
+                    bestt[1] = c;
+                }
+            }
+        }
+        for (int k = 0; k < 2 && n < max; k++)
+            if (bestc[k] >= 1)
+                t[n++] = bestt[k];
+    }
+    return n;
+}
+
+/* Moved rows, then the final fit of a state. */
+static void refine_rows(const problem *pb, state *s)
+{
+    for (int pass = 0; pass < 3; pass++) {
+        find_row_shifts(pb, s);
+        row_residual_shifts(pb, s);
+        extra ex;
+        extra_row(pb, s, &ex, s->xmatch);
+        s->xox = ex.ox;
+        s->xoy = ex.oy;
+        double gate = gate_for(pb, s);
+        for (int it = 0; it < 4; it++) {
+            match(pb, s, gate, INFINITY);
+            refit(pb, s, true);
+            gate = gate_for(pb, s);
+        }
+        match(pb, s, gate, INFINITY);
+    }
+}
+
+/* Two fits are the same when they put the record's centre within 1 m,
+ * counting the difference of rotation and scale at its edge. */
+static bool same_fit(const xform *a, const xform *b, double cxr, double cyr, double ext)
+{
+    double ax, ay, bx, by;
+    xf_apply(a, cxr, cyr, &ax, &ay);
+    xf_apply(b, cxr, cyr, &bx, &by);
+    double drot = fabs(wrap180(xf_rot(a) - xf_rot(b))) * DEG * ext;
+    double dsc = fabs(xf_scale(a) - xf_scale(b)) * ext;
+    return hypot(ax - bx, ay - by) + drot + dsc < 1.0;
+}
+
+/* Refines the fits in which the items that the best fit puts on an outer
+ * row are an unrecorded row beyond it (extra_alternatives), keeping the
+ * best. */
+static void try_extra(const problem *pb, state *best, state *cur, double *hscore, xform *hfinal,
+                      size_t *nh)
+{
+    xform xt[4];
+    size_t nx = extra_alternatives(pb, best, xt, 4);
+    for (size_t k = 0; k < nx; k++) {
+        state_reset(cur, pb, xt[k]);
+        icp_from(pb, cur, 8, INFINITY);
+        refine_rows(pb, cur);
+        cur->score = score_x(pb, cur);
+        if (*nh < MAX_HYP) {
+            hscore[*nh] = cur->score;
+            hfinal[(*nh)++] = cur->t;
+        }
+        if (cur->score > best->score)
+            state_copy(best, cur, pb);
     }
 }
 
@@ -2095,8 +2544,10 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
     xform hfinal[MAX_HYP];
     size_t nh = 0;
     /* per candidate, translations by votes, ranked on more found items */
-    keyed *pool = malloc(MAX_CAND * 2 * sizeof *pool);
-    xform *poolx = malloc(MAX_CAND * 2 * sizeof *poolx);
+    /* the best POOL_KEEP starts of each rotation/scale candidate */
+    size_t keep = POOL_KEEP, max_icp = MAX_ICP;
+    keyed *pool = malloc(MAX_CAND * POOL_KEEP * sizeof *pool);
+    xform *poolx = malloc(MAX_CAND * POOL_KEEP * sizeof *poolx);
     size_t np = 0;
     if (!pool || !poolx) {
         free(pool);
@@ -2109,41 +2560,37 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
     for (size_t c = 0; c < nc; c++) {
         xform tr[16];
         size_t got = translation_candidates(pb, &cands[c], tr, per);
-        double q1 = -INFINITY, q2 = -INFINITY;
-        size_t i1 = 0, i2 = 0;
+        /* the best few by the quick score (the first, and the others
+         * unless far behind it) */
+        keyed qk[16] = {{0, 0}};
         for (size_t g = 0; g < got; g++) {
-            double q = quick_score(pb, &tr[g], 2.0 * pb->r0);
-            if (q > q1) {
-                q2 = q1;
-                i2 = i1;
-                q1 = q;
-                i1 = g;
-            } else if (q > q2) {
-                q2 = q;
-                i2 = g;
-            }
+            qk[g].key = -quick_score(pb, &tr[g], 2.0 * pb->r0);
+            qk[g].i = g;
         }
-        if (got > 0) {
-            pool[np].key = -q1;
+        qsort(qk, got, sizeof *qk, cmp_keyed);
+        for (size_t g = 0; g < got && g < keep; g++) {
+            if (g > 0 && !(pb->nf <= 10 || qk[g].key < qk[0].key + 30.0))
+                break;
+            pool[np].key = qk[g].key;
             pool[np].i = np;
-            poolx[np++] = tr[i1];
-        }
-        if (got > 1 && (pb->nf <= 10 || q2 > q1 - 30.0)) {
-            pool[np].key = -q2;
-            pool[np].i = np;
-            poolx[np++] = tr[i2];
+            poolx[np++] = tr[qk[g].i];
         }
     }
     qsort(pool, np, sizeof *pool, cmp_keyed);
-    for (size_t k = 0; k < np && nh < MAX_ICP; k++)
+    for (size_t k = 0; k < np && nh < max_icp; k++)
         hyp[nh++] = poolx[pool[k].i];
     if (pb->nf <= PAIR_MAX_FOUND)
         nh += pair_candidates(pb, hyp + nh, PAIR_HYP);
+    size_t nfar0 = nh;
+    nh += far_candidates(pb, cands, nc, hyp + nh, NFAR);
     free(pool);
     free(poolx);
     for (size_t h = 0; h < nh; h++) {
         state_reset(&cur, pb, hyp[h]);
-        icp(pb, &cur, 8);
+        if (h >= nfar0) /* away from the central seed: all items at once */
+            icp_from(pb, &cur, 8, INFINITY);
+        else
+            icp(pb, &cur, 8);
         cur.score = score(pb, &cur);
         hscore[h] = cur.score;
         hfinal[h] = cur.t;
@@ -2173,14 +2620,14 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
                 break;
             others[nothers++] = hfinal[pick];
         }
-        explore(pb, &best, &cur, hscore, hfinal, &nh);
+        explore(pb, &best, &cur, hscore, hfinal, &nh, false, NANCHOR);
         state alt;
         if (nothers && state_init(&alt, pb) == 0) {
             for (size_t q = 0; q < nothers && nh < MAX_HYP; q++) {
                 state_reset(&alt, pb, others[q]);
                 icp(pb, &alt, 8);
                 alt.score = score(pb, &alt);
-                explore(pb, &alt, &cur, hscore, hfinal, &nh);
+                explore(pb, &alt, &cur, hscore, hfinal, &nh, false, 1);
                 if (alt.score > best.score)
                     state_copy(&best, &alt, pb);
             }
@@ -2196,19 +2643,7 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
             unmatched_found[f] = true;
         return predict_as_written(pb, out, cap, err);
     }
-    /* moved rows, then the final fit */
-    for (int pass = 0; pass < 3; pass++) {
-        find_row_shifts(pb, &best);
-        row_residual_shifts(pb, &best);
-        double gate = gate_for(pb, &best);
-        for (int it = 0; it < 4; it++) {
-            match(pb, &best, gate, INFINITY);
-            refit(pb, &best, true);
-            gate = gate_for(pb, &best);
-        }
-        match(pb, &best, gate, INFINITY);
-    }
-    /* posterior of the chosen hypothesis among the distinct ones */
+    /* extent of the record, for telling fits apart */
     double cxr = 0, cyr = 0, ext = 0;
     for (size_t i = 0; i < pb->nr; i++) {
         cxr += pb->rp[i].x;
@@ -2218,6 +2653,87 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
     cyr /= (double)(pb->nr ? pb->nr : 1);
     for (size_t i = 0; i < pb->nr; i++)
         ext = fmax(ext, hypot(pb->rp[i].x - cxr, pb->rp[i].y - cyr));
+    /* moved rows, then the final fit; the next best distinct fits too (a
+     * fit that needs a moved row scores low before the row's shift is
+     * found), keeping the best */
+    {
+        size_t hb = nh;
+        for (size_t h = 0; h < nh; h++)
+            if (hb == nh || hscore[h] > hscore[hb])
+                hb = h;
+        xform tried[REFINE_TOP + 1];
+        size_t ntried = 0;
+        tried[ntried++] = best.t;
+        refine_rows(pb, &best);
+        best.score = score_x(pb, &best);
+        if (hb < nh) {
+            hscore[hb] = best.score;
+            hfinal[hb] = best.t;
+        }
+        /* a row the best fit moves may be where the record puts it, the
+         * others moved: the fit shifted by that row's shift */
+        size_t nh_ref = nh;
+        state base;
+        if (pb->nf <= 150 && state_init(&base, pb) == 0) {
+            state_copy(&base, &best, pb);
+            for (size_t r = 0; r <= pb->nrows; r++) {
+                if (!base.row_moved[r])
+                    continue;
+                xform t = base.t;
+                t.tx += base.row_shift[2 * r];
+                t.ty += base.row_shift[2 * r + 1];
+                state_reset(&cur, pb, t);
+                icp_from(pb, &cur, 8, INFINITY);
+                refine_rows(pb, &cur);
+                cur.score = score_x(pb, &cur);
+                if (nh < MAX_HYP) {
+                    hscore[nh] = cur.score;
+                    hfinal[nh++] = cur.t;
+                }
+                if (cur.score > best.score)
+                    state_copy(&best, &cur, pb);
+            }
+            state_free(&base);
+        }
+        /* the items on an outer row may be an unrecorded row beyond it */
+        try_extra(pb, &best, &cur, hscore, hfinal, &nh);
+        size_t kmax = pb->nf <= 150 ? REFINE_TOP : 0;
+        keyed ordr[MAX_HYP] = {{0, 0}};
+        for (size_t h = 0; h < nh; h++) {
+            ordr[h].key = -hscore[h];
+            ordr[h].i = h;
+        }
+        qsort(ordr, nh, sizeof *ordr, cmp_keyed);
+        for (size_t k = 0; k < nh && ntried < kmax + 1; k++) {
+            size_t h = ordr[k].i;
+            if (h == hb || h >= nh_ref)
+                continue;
+            bool same = false;
+            for (size_t q = 0; q < ntried && !same; q++)
+                same = same_fit(&hfinal[h], &tried[q], cxr, cyr, ext);
+            if (same)
+                continue;
+            tried[ntried++] = hfinal[h];
+            state_reset(&cur, pb, hfinal[h]);
+            icp_from(pb, &cur, 8, INFINITY);
+            refine_rows(pb, &cur);
+            cur.score = score_x(pb, &cur);
+            if (cur.score > hscore[h]) {
+                hscore[h] = cur.score;
+                hfinal[h] = cur.t;
+            }
+            if (cur.score > best.score)
+                state_copy(&best, &cur, pb);
+        }
+    }
+    /* the items on an outer row may be an unrecorded row beyond it */
+    try_extra(pb, &best, &cur, hscore, hfinal, &nh);
+    /* the periodic neighbours of the final fit, each refined likewise */
+    if (pb->nf <= 150) {
+        explore(pb, &best, &cur, hscore, hfinal, &nh, true, NANCHOR);
+        try_extra(pb, &best, &cur, hscore, hfinal, &nh);
+    }
+    /* posterior of the chosen hypothesis among the distinct ones */
     double bs = -INFINITY;
     for (size_t h = 0; h < nh; h++)
         bs = fmax(bs, hscore[h]);
@@ -2236,15 +2752,8 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
     for (size_t k = 0; k < nh; k++) {
         const xform *th = &hfinal[ord[k].i];
         bool same = false;
-        for (size_t q = 0; q <= nalt && !same; q++) {
-            const xform *o = q < nalt ? &alt_t[q] : &best.t;
-            double ax, ay, bx, by;
-            xf_apply(th, cxr, cyr, &ax, &ay);
-            xf_apply(o, cxr, cyr, &bx, &by);
-            double drot = fabs(wrap180(xf_rot(th) - xf_rot(o))) * DEG * ext;
-            double dsc = fabs(xf_scale(th) - xf_scale(o)) * ext;
-            same = hypot(ax - bx, ay - by) + drot + dsc < 1.0;
-        }
+        for (size_t q = 0; q <= nalt && !same; q++)
+            same = same_fit(th, q < nalt ? &alt_t[q] : &best.t, cxr, cyr, ext);
         if (same)
             continue;
         alt_t[nalt] = *th;
@@ -2305,10 +2814,10 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
             continue;
         double c[3];
         pos_cov(best.sol.cov, pb->rp[i].x, pb->rp[i].y, c);
-        double extra = sig * sig;
+        double xvar = sig * sig;
         if (best.row_moved[r])
-            extra += sig * sig / fmax((double)row_match[r], 1.0) + 0.25;
-        double lm = lambda_max(c[0] + extra, c[1], c[2] + extra);
+            xvar += sig * sig / fmax((double)row_match[r], 1.0) + 0.25;
+        double lm = lambda_max(c[0] + xvar, c[1], c[2] + xvar);
         const dm_mf_mine *m = &pb->lay.mines[i];
         dm_mf_prediction p = {px, py, m->row, m->index, 0, false};
         p.radius_m = fmax(MIN_RADIUS_M, RADIUS_CAL * K95 * sqrt(lm));
@@ -2350,13 +2859,44 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
             double rp = interp(dt, rt, NPRIOR_D, hypot(pb->rp[i].x, pb->rp[i].y));
             p.radius_m = fmax(p.radius_m, rp * (0.95 - wsum) / 0.95 + (wsum / 0.95) * p.radius_m);
         }
-        double var = 0.5 * (c[0] + c[2]) + extra;
+        double var = 0.5 * (c[0] + c[2]) + xvar;
         pin_sum += 1.0 - exp(-2.0 / var);
         npred++;
         st = push(out, cap, &p, err);
     }
+    /* the unrecorded row: the rest of the copy of the outer row */
+    extra ex;
+    extra_row(pb, &best, &ex, best.xmatch);
+    if (ex.side >= 0 && !st) {
+        int orow = pb->outer_row[ex.side];
+        bool *got = calloc(pb->nr ? pb->nr : 1, sizeof *got);
+        if (!got) {
+            st = dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
+        } else {
+            for (size_t f = 0; f < pb->nf; f++)
+                if (best.xmatch[f] >= 0 && best.match_rec[f] < 0)
+                    got[best.xmatch[f]] = true;
+            size_t first = pb->outer_first[ex.side];
+            for (size_t k = first; k < first + pb->outer_n[ex.side] && !st; k++) {
+                if (got[k] || pb->row_of[k] != orow)
+                    continue;
+                double rx = pb->rp[k].x + ex.ox, ry = pb->rp[k].y + ex.oy, px, py;
+                xf_apply(&best.t, rx, ry, &px, &py);
+                if (hull_inside(cleared, px, py, 1.0))
+                    continue;
+                double c[3];
+                pos_cov(best.sol.cov, rx, ry, c);
+                double xv = sig * sig * (1.0 + 1.0 / (double)ex.n);
+                double lm = lambda_max(c[0] + xv, c[1], c[2] + xv);
+                dm_mf_prediction p = {px, py, -2, pb->lay.mines[k].index, 0, true};
+                p.radius_m = fmax(MIN_RADIUS_M, RADIUS_CAL * K95 * sqrt(lm));
+                st = push(out, cap, &p, err);
+            }
+            free(got);
+        }
+    }
     for (size_t f = 0; f < pb->nf; f++)
-        unmatched_found[f] = best.match_rec[f] < 0;
+        unmatched_found[f] = best.match_rec[f] < 0 && best.xmatch[f] < 0;
 
     /* the fit */
     dm_mf_fit *fit = &out->fit;
@@ -2452,9 +2992,14 @@ dm_status dm_mf_predict(const dm_mf_record *rec, const double *found_xy, size_t 
         problem_free(&pb);
     }
     /* jitter of the found rows: the record fit's, or a typical 0.35 m */
+    /* rows found among the items left over, numbered after the
+     * unrecorded row the fit found (row -2), if any */
+    int k0 = 0;
+    for (size_t i = 0; i < out->n && !st; i++)
+        k0 = out->items[i].row == -2 ? 1 : k0;
     if (!st)
         st = found_rows(fcopy, n_found, unmatched, &cleared,
-                        out->fit.matched ? fmax(out->fit.rmse_m, 0.2) : 0.35, out, &cap, err);
+                        out->fit.matched ? fmax(out->fit.rmse_m, 0.2) : 0.35, k0, out, &cap, err);
     free(cleared.v);
     free(fcopy);
     free(unmatched);
