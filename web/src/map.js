@@ -76,14 +76,17 @@ async function readCollections() {
 }
 
 export async function prefetch() {
+  metrics.marks.scriptRun = Math.round(performance.now());
   await readCollections();
+  metrics.marks.collections = Math.round(performance.now());
   const want = pad(extent || DEFAULT_BOUNDS, 0.25);
   for (const l of LAYERS) if (!l.tiled && shown(l)) load(l, filterKey(), want);
   return extent;
 }
 
+let mapReady = false; // the map's 'load' has come: its sources take data
 function setSourceData(id, fc) {
-  const src = map && map.getSource(id);
+  const src = mapReady && map.getSource(id);
   if (src) src.setData(fc);
   else buffered[id] = fc;
 }
@@ -125,6 +128,58 @@ export async function createMap(container, layerPanel, { basemap, onFeature, bou
     style.sources.basemap = { type: 'raster', tiles: [basemap], tileSize: 256 };
     style.layers.push({ id: 'basemap', type: 'raster', source: 'basemap', paint: { 'raster-saturation': -0.6 } });
   }
+  // every source and layer is in the style the map starts with: the first
+  // tiles are asked for as soon as the style is read, while the map is
+  // still setting itself up
+  for (const l of LAYERS) {
+    if (l.tiled) {
+      // cut, snapped and encoded by the server; deeper than maxzoom the
+      // deepest tiles are drawn larger
+      style.sources[l.id] = { type: 'vector', tiles: [tileUrl(l)], minzoom: 0, maxzoom: 16, promoteId: { [l.id]: 'code' } };
+      state[l.id] = { key: filterKey(), status: 'loading' };
+    } else {
+      // a coarser simplification and a smaller tile buffer than the
+      // defaults: less work in the worker and on the GPU
+      style.sources[l.id] = { type: 'geojson', data: buffered[l.id] || EMPTY, promoteId: 'code', tolerance: 0.6, buffer: 64 };
+      delete buffered[l.id];
+    }
+    // hidden from the start when not shown: no tiles are asked for then
+    for (const sl of styleLayers(l)) style.layers.push({ ...sl, layout: { ...(sl.layout || {}), visibility: shown(l) ? 'visible' : 'none' } });
+  }
+  // the selected record and geometries being reviewed or drawn
+  style.sources.selected = { type: 'geojson', data: EMPTY };
+  style.sources.overlay = { type: 'geojson', data: EMPTY };
+  style.layers.push(
+    { id: 'selected-line', type: 'line', source: 'selected', paint: { 'line-color': COLORS.highlight, 'line-width': 4 }, filter: ['!=', ['geometry-type'], 'Point'] },
+    {
+      id: 'selected-point',
+      type: 'circle',
+      source: 'selected',
+      paint: { 'circle-radius': 10, 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': COLORS.highlight, 'circle-stroke-width': 4 },
+      filter: ['==', ['geometry-type'], 'Point'],
+    },
+    {
+      id: 'overlay-fill',
+      type: 'fill',
+      source: 'overlay',
+      paint: { 'fill-color': ['coalesce', ['get', 'color'], COLORS.pending], 'fill-opacity': 0.25 },
+      filter: ['!=', ['geometry-type'], 'Point'],
+    },
+    {
+      id: 'overlay-line',
+      type: 'line',
+      source: 'overlay',
+      paint: { 'line-color': ['coalesce', ['get', 'color'], COLORS.pending], 'line-width': 3, 'line-dasharray': [2, 1] },
+      filter: ['!=', ['geometry-type'], 'Point'],
+    },
+    {
+      id: 'overlay-point',
+      type: 'circle',
+      source: 'overlay',
+      paint: { 'circle-radius': 8, 'circle-color': ['coalesce', ['get', 'color'], COLORS.pending], 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 },
+      filter: ['==', ['geometry-type'], 'Point'],
+    },
+  );
   map = new maplibregl.Map({
     container,
     style,
@@ -140,86 +195,7 @@ export async function createMap(container, layerPanel, { basemap, onFeature, bou
   });
   map.touchZoomRotate.disableRotation();
   metrics.map = map; // for the browser tests
-  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
-  map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
-  if (basemap) map.addControl(new maplibregl.AttributionControl({ customAttribution: t('map.basemapAttribution') }));
-  metrics.marks.mapCreated = Math.round(performance.now());
-  await new Promise((resolve) => map.on('load', resolve));
-  metrics.marks.mapLoaded = Math.round(performance.now());
-
-  for (const l of LAYERS) {
-    if (l.tiled) {
-      // cut, snapped and encoded by the server; deeper than maxzoom the
-      // deepest tiles are drawn larger
-      map.addSource(l.id, { type: 'vector', tiles: [tileUrl(l)], minzoom: 0, maxzoom: 16, promoteId: { [l.id]: 'code' } });
-      state[l.id] = { key: filterKey(), status: 'loading' };
-    } else {
-      // a coarser simplification and a smaller tile buffer than the
-      // defaults: less work in the worker and on the GPU
-      map.addSource(l.id, { type: 'geojson', data: buffered[l.id] || EMPTY, promoteId: 'code', tolerance: 0.6, buffer: 64 });
-      delete buffered[l.id];
-    }
-    // hidden from the start when not shown: no tiles are asked for then
-    for (const s of styleLayers(l)) map.addLayer({ ...s, layout: { ...(s.layout || {}), visibility: shown(l) ? 'visible' : 'none' } });
-    for (const id of styleIds(l)) {
-      map.on('mouseenter', id, () => (map.getCanvas().style.cursor = 'pointer'));
-      map.on('mouseleave', id, () => (map.getCanvas().style.cursor = ''));
-    }
-  }
-  // the selected record and geometries being reviewed or drawn
-  map.addSource('selected', { type: 'geojson', data: EMPTY });
-  map.addLayer({
-    id: 'selected-line',
-    type: 'line',
-    source: 'selected',
-    paint: { 'line-color': COLORS.highlight, 'line-width': 4 },
-    filter: ['!=', ['geometry-type'], 'Point'],
-  });
-  map.addLayer({
-    id: 'selected-point',
-    type: 'circle',
-    source: 'selected',
-    paint: { 'circle-radius': 10, 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': COLORS.highlight, 'circle-stroke-width': 4 },
-    filter: ['==', ['geometry-type'], 'Point'],
-  });
-  map.addSource('overlay', { type: 'geojson', data: EMPTY });
-  map.addLayer({
-    id: 'overlay-fill',
-    type: 'fill',
-    source: 'overlay',
-    paint: { 'fill-color': ['coalesce', ['get', 'color'], COLORS.pending], 'fill-opacity': 0.25 },
-    filter: ['!=', ['geometry-type'], 'Point'],
-  });
-  map.addLayer({
-    id: 'overlay-line',
-    type: 'line',
-    source: 'overlay',
-    paint: { 'line-color': ['coalesce', ['get', 'color'], COLORS.pending], 'line-width': 3, 'line-dasharray': [2, 1] },
-    filter: ['!=', ['geometry-type'], 'Point'],
-  });
-  map.addLayer({
-    id: 'overlay-point',
-    type: 'circle',
-    source: 'overlay',
-    paint: { 'circle-radius': 8, 'circle-color': ['coalesce', ['get', 'color'], COLORS.pending], 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 },
-    filter: ['==', ['geometry-type'], 'Point'],
-  });
-
-  // a click opens the topmost record under it (admin areas only when
-  // nothing else is there); a few pixels of tolerance for fingers
-  const clickable = LAYERS.flatMap((l) => styleIds(l));
-  map.on('click', (e) => {
-    if (document.body.classList.contains('drawing')) return;
-    const r = 6;
-    const box = [
-      [e.point.x - r, e.point.y - r],
-      [e.point.x + r, e.point.y + r],
-    ];
-    const hits = map.queryRenderedFeatures(box, { layers: clickable.filter((id) => map.getLayer(id)) });
-    const f = hits.find((x) => x.source !== 'admin-areas') || hits[0];
-    if (f) onSelect(f.source, f.properties.code, e.lngLat);
-  });
-  map.on('moveend', () => refresh());
+  watchFirstPaint();
   // tiles that arrived: counted, and their values for the filter's lists
   // once the map is idle
   const arrived = new Set();
@@ -239,7 +215,37 @@ export async function createMap(container, layerPanel, { basemap, onFeature, bou
     }
     arrived.clear();
   });
-  watchFirstPaint();
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+  map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
+  if (basemap) map.addControl(new maplibregl.AttributionControl({ customAttribution: t('map.basemapAttribution') }));
+  metrics.marks.mapCreated = Math.round(performance.now());
+  await new Promise((resolve) => map.on('load', resolve));
+  metrics.marks.mapLoaded = Math.round(performance.now());
+  mapReady = true;
+  // data that arrived while the map was starting
+  for (const [id, fc] of Object.entries(buffered)) map.getSource(id)?.setData(fc);
+  for (const id of Object.keys(buffered)) delete buffered[id];
+  for (const l of LAYERS)
+    for (const id of styleIds(l)) {
+      map.on('mouseenter', id, () => (map.getCanvas().style.cursor = 'pointer'));
+      map.on('mouseleave', id, () => (map.getCanvas().style.cursor = ''));
+    }
+
+  // a click opens the topmost record under it (admin areas only when
+  // nothing else is there); a few pixels of tolerance for fingers
+  const clickable = LAYERS.flatMap((l) => styleIds(l));
+  map.on('click', (e) => {
+    if (document.body.classList.contains('drawing')) return;
+    const r = 6;
+    const box = [
+      [e.point.x - r, e.point.y - r],
+      [e.point.x + r, e.point.y + r],
+    ];
+    const hits = map.queryRenderedFeatures(box, { layers: clickable.filter((id) => map.getLayer(id)) });
+    const f = hits.find((x) => x.source !== 'admin-areas') || hits[0];
+    if (f) onSelect(f.source, f.properties.code, e.lngLat);
+  });
+  map.on('moveend', () => refresh());
   renderPanel();
   refresh();
   return map;
@@ -299,7 +305,7 @@ function covers(outer, inner) {
 // Loads what the view needs: every shown layer whose loaded area does not
 // cover the view, or whose filter changed. force: load again whatever.
 export function refresh(force = false) {
-  if (!map || !map.getSource('hazards')) return;
+  if (!map || !mapReady) return;
   const key = filterKey();
   const b = map.getBounds();
   const view = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
