@@ -173,6 +173,7 @@ function route() {
 }
 
 async function main() {
+  window.demine.marks.mainStart = Math.round(performance.now());
   layout();
   initDetail(document.getElementById('detail'));
   initRecords(document.getElementById('records'), (collection, code, geometry) => {
@@ -209,6 +210,7 @@ async function main() {
   renderAccount();
   route();
   onLayerLoaded(optionsFromLayer);
+  window.demine.marks.mainReady = Math.round(performance.now());
   const [bounds, cfg] = await Promise.all([collections, config]);
   await createMap(document.getElementById('map'), document.getElementById('layers'), {
     basemap: cfg.basemap,
