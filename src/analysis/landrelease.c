@@ -170,6 +170,31 @@ static GEOSGeometry *local_union(dm_geo *geo, GEOSGeometry **gs, size_t n)
     return dm_spatial_union(geo, (const GEOSGeometry *const *)gs, n);
 }
 
+/* *covered becomes *covered ∪ u (u taken; NULL when GEOS fails). */
+static void cover(dm_geo *geo, GEOSGeometry **covered, GEOSGeometry *u)
+{
+    GEOSGeometry *next = u && *covered ? GEOSUnion_r(dm_geo_handle(geo), *covered, u) : u;
+    if (next != u)
+        dm_geo_destroy(geo, u);
+    if (next != *covered)
+        dm_geo_destroy(geo, *covered);
+    *covered = next;
+}
+
+/* What u (taken) releases of p that *covered did not: (p ∩ u) − *covered,
+ * or NULL when GEOS fails; then *covered grows by u (cover). */
+static GEOSGeometry *take_piece(dm_geo *geo, const GEOSGeometry *p, GEOSGeometry *u,
+                                GEOSGeometry **covered)
+{
+    GEOSContextHandle_t h = dm_geo_handle(geo);
+    GEOSGeometry *inside = u ? GEOSIntersection_r(h, p, u) : NULL;
+    GEOSGeometry *piece = inside && *covered ? GEOSDifference_r(h, inside, *covered) : inside;
+    if (piece != inside)
+        dm_geo_destroy(geo, inside);
+    cover(geo, covered, u);
+    return piece;
+}
+
 /* What one polygon of the hazard union splits into. */
 typedef struct part_out {
     double area_m2;               /* of the polygon */
@@ -222,17 +247,7 @@ static dm_status split_part(const lr_state *s, dm_geo *geo, const GEOSGeometry *
     for (int m = 0; !st && m < M_COUNT; m++) {
         if (!nrank[m])
             continue;
-        GEOSGeometry *um = local_union(geo, by_rank[m], nrank[m]);
-        GEOSGeometry *inside = um ? GEOSIntersection_r(h, p, um) : NULL;
-        GEOSGeometry *piece = inside && covered ? GEOSDifference_r(h, inside, covered) : inside;
-        if (piece != inside)
-            dm_geo_destroy(geo, inside);
-        GEOSGeometry *next = um && covered ? GEOSUnion_r(h, covered, um) : um;
-        if (next != um)
-            dm_geo_destroy(geo, um);
-        if (next != covered)
-            dm_geo_destroy(geo, covered);
-        covered = next;
+        GEOSGeometry *piece = take_piece(geo, p, local_union(geo, by_rank[m], nrank[m]), &covered);
         if (!covered)
             st = DM_EGEOM;
         if (!st)
@@ -525,17 +540,7 @@ static dm_status attr_one(size_t i, dm_geo *geo, void *ctx, dm_error *err)
                     gs[ng++] = s->releases[rel[r]].geom;
             if (!ng)
                 continue;
-            GEOSGeometry *u = local_union(geo, gs, ng);
-            GEOSGeometry *inside = u ? GEOSIntersection_r(h, p, u) : NULL;
-            GEOSGeometry *piece = inside && covered ? GEOSDifference_r(h, inside, covered) : inside;
-            if (piece != inside)
-                dm_geo_destroy(geo, inside);
-            GEOSGeometry *next = u && covered ? GEOSUnion_r(h, covered, u) : u;
-            if (next != u)
-                dm_geo_destroy(geo, u);
-            if (next != covered)
-                dm_geo_destroy(geo, covered);
-            covered = next;
+            GEOSGeometry *piece = take_piece(geo, p, local_union(geo, gs, ng), &covered);
             if (!piece || !covered)
                 st = DM_EGEOM;
             else
@@ -550,13 +555,7 @@ static dm_status attr_one(size_t i, dm_geo *geo, void *ctx, dm_error *err)
         for (size_t r = 0; r < nr; r++)
             if (j->rkey[rel[r]] == ks[x])
                 gs[ng++] = s->releases[rel[r]].geom;
-        GEOSGeometry *u = local_union(geo, gs, ng);
-        GEOSGeometry *next = u && covered ? GEOSUnion_r(h, covered, u) : u;
-        if (next != u)
-            dm_geo_destroy(geo, u);
-        if (next != covered)
-            dm_geo_destroy(geo, covered);
-        covered = next;
+        cover(geo, &covered, local_union(geo, gs, ng));
         GEOSGeometry *rem = covered ? GEOSDifference_r(h, p, covered) : NULL;
         if (!rem)
             st = DM_EGEOM;

@@ -252,27 +252,10 @@ await step('logged in, more layers and a record with its history', async () => {
   await page.click('#nav-map');
   await page.waitForFunction(() => /\d/.test(document.querySelector('[data-count="accidents"]').textContent), null, { timeout: 30000 });
   ok('accidents readable after the login');
-  // click a hazard where it is drawn
-  await page.evaluate(() => window.demine.map.jumpTo({ center: [18.4, 43.85], zoom: 11 }));
-  await page.waitForFunction(() => !/Loading/.test(document.querySelector('[data-count="hazards"]').textContent));
-  await page.waitForFunction(() => window.demine.map.loaded());
-  const pt = await page.evaluate(() => {
-    const m = window.demine.map;
-    const fs = m.queryRenderedFeatures({ layers: ['hazards-fill'] });
-    if (!fs.length) return null;
-    const c = m.getCanvas().getBoundingClientRect();
-    // probe the canvas for a pixel that hits the feature
-    for (let y = 20; y < c.height; y += 12)
-      for (let x = 20; x < c.width - 440; x += 12) {
-        const hit = m.queryRenderedFeatures([x, y], { layers: ['hazards-fill'] });
-        if (hit.length) return { x: c.left + x, y: c.top + y, code: hit[0].properties.code };
-      }
-    return null;
-  });
-  check('a hazard is drawn in view', Boolean(pt));
-  await page.mouse.click(pt.x, pt.y);
-  await page.waitForSelector('#record-code', { timeout: 15000 });
-  same('clicking it opens its record', await page.textContent('#record-code'), pt.code);
+  // click a hazard where it is drawn (clickHazard fails the step when none is)
+  const code = await clickHazard();
+  ok('a hazard is drawn in view');
+  same('clicking it opens its record', await page.textContent('#record-code'), code);
   await page.waitForFunction(() => !/Loading/.test(document.getElementById('record-history').textContent));
   await shot(page, '06-record.png');
 });
