@@ -1717,6 +1717,42 @@ static double interp(const double *xt, const double *yt, int n, double x)
 /* Straight rows with regular spacing among the points p[i] with use[i]
  * true; each row of at least 4 points is extended by up to 10 mines at
  * each end that lies outside the cleared hull. */
+/* The items in use within 0.8 m of the line through p[i] along the unit
+ * vector (ux, uy), sorted along it into t (their number returned); *lo..*hi
+ * is the run through i whose gaps are near 1 or 2 times base. */
+static size_t run_along(const pt *p, const bool *use, size_t n, size_t i, double ux, double uy,
+                        double base, keyed *t, size_t *lo, size_t *hi)
+{
+    size_t m = 0;
+    for (size_t l = 0; l < n; l++) {
+        if (!use[l])
+            continue;
+        double dx = p[l].x - p[i].x, dy = p[l].y - p[i].y;
+        if (fabs(-uy * dx + ux * dy) > 0.8)
+            continue;
+        t[m].key = ux * dx + uy * dy;
+        t[m++].i = l;
+    }
+    qsort(t, m, sizeof *t, cmp_keyed);
+    *lo = *hi = 0;
+    for (size_t l = 0; l < m; l++)
+        if (t[l].i == i)
+            *lo = *hi = l;
+    while (*lo > 0) {
+        double g = (t[*lo].key - t[*lo - 1].key) / base;
+        if (g < 0.8 || g > 2.2 || fabs(g - round(g)) > 0.2)
+            break;
+        (*lo)--;
+    }
+    while (*hi + 1 < m) {
+        double g = (t[*hi + 1].key - t[*hi].key) / base;
+        if (g < 0.8 || g > 2.2 || fabs(g - round(g)) > 0.2)
+            break;
+        (*hi)++;
+    }
+    return m;
+}
+
 static dm_status found_rows(const pt *p, size_t n, bool *use, const hull *cleared, double jitter,
                             int k0, dm_mf_prediction_set *out, size_t *cap, dm_error *err)
 {
@@ -1768,35 +1804,10 @@ static dm_status found_rows(const pt *p, size_t n, bool *use, const hull *cleare
             for (int q = 0; q < nn; q++) {
                 size_t j = nb[q];
                 double ux = (p[j].x - p[i].x) / nd[q], uy = (p[j].y - p[i].y) / nd[q];
-                size_t m = 0;
-                for (size_t l = 0; l < n; l++) {
-                    if (!use[l])
-                        continue;
-                    double dx = p[l].x - p[i].x, dy = p[l].y - p[i].y;
-                    if (fabs(-uy * dx + ux * dy) > 0.8)
-                        continue;
-                    t[m].key = ux * dx + uy * dy;
-                    t[m++].i = l;
-                }
-                qsort(t, m, sizeof *t, cmp_keyed);
                 /* the run through i with gaps near multiples of the base */
                 double base = nd[q];
-                size_t lo = 0, hi = 0;
-                for (size_t l = 0; l < m; l++)
-                    if (t[l].i == i)
-                        lo = hi = l;
-                while (lo > 0) {
-                    double g = (t[lo].key - t[lo - 1].key) / base;
-                    if (g < 0.8 || g > 2.2 || fabs(g - round(g)) > 0.2)
-                        break;
-                    lo--;
-                }
-                while (hi + 1 < m) {
-                    double g = (t[hi + 1].key - t[hi].key) / base;
-                    if (g < 0.8 || g > 2.2 || fabs(g - round(g)) > 0.2)
-                        break;
-                    hi++;
-                }
+                size_t lo, hi;
+                run_along(p, use, n, i, ux, uy, base, t, &lo, &hi);
                 size_t cnt = hi - lo + 1;
                 double res = 0;
                 for (size_t l = lo; l + 1 <= hi; l++) {
@@ -1819,33 +1830,8 @@ static dm_status found_rows(const pt *p, size_t n, bool *use, const hull *cleare
         double ul = hypot(ux, uy);
         ux /= ul;
         uy /= ul;
-        size_t m = 0;
-        for (size_t l = 0; l < n; l++) {
-            if (!use[l])
-                continue;
-            double dx = p[l].x - p[best_i].x, dy = p[l].y - p[best_i].y;
-            if (fabs(-uy * dx + ux * dy) > 0.8)
-                continue;
-            t[m].key = ux * dx + uy * dy;
-            t[m++].i = l;
-        }
-        qsort(t, m, sizeof *t, cmp_keyed);
-        size_t lo = 0, hi = 0;
-        for (size_t l = 0; l < m; l++)
-            if (t[l].i == best_i)
-                lo = hi = l;
-        while (lo > 0) {
-            double g = (t[lo].key - t[lo - 1].key) / best_base;
-            if (g < 0.8 || g > 2.2 || fabs(g - round(g)) > 0.2)
-                break;
-            lo--;
-        }
-        while (hi + 1 < m) {
-            double g = (t[hi + 1].key - t[hi].key) / best_base;
-            if (g < 0.8 || g > 2.2 || fabs(g - round(g)) > 0.2)
-                break;
-            hi++;
-        }
+        size_t lo, hi;
+        run_along(p, use, n, best_i, ux, uy, best_base, t, &lo, &hi);
         size_t cnt = 0;
         for (size_t l = lo; l <= hi; l++) {
             members[cnt++] = t[l].i;
