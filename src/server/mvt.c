@@ -6,6 +6,7 @@
 
 #include "vector_tile.pb-c.h"
 
+#include <json-c/json.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,7 +52,14 @@ struct dm_mvt_layer {
     ipt *pts; /* one ring or line, in whole tile units */
     size_t npts, cappts;
     int32_t cx, cy; /* the command cursor */
+    bool dot;       /* the feature being written is an area sent as a dot */
     bool nomem;
+    /* dm_mvt_layer_merge_dots: NULL keys = every record its own feature */
+    char *id_key, *list_key;
+    json_object **ids; /* per feature: the ids of the dots merged into it, or NULL */
+    size_t capids;
+    uint32_t *dotslots; /* open addressing over the dot features: index + 1 */
+    size_t ndots, ndotslots;
 };
 
 static bool grow(void **p, size_t *cap, size_t need, size_t size)
@@ -108,7 +116,23 @@ void dm_mvt_layer_free(dm_mvt_layer *l)
     free(l->cmd);
     free(l->pts);
     free(l->name);
+    if (l->ids)
+        for (size_t i = 0; i < l->nfeat; i++)
+            json_object_put(l->ids[i]);
+    free(l->ids);
+    free(l->dotslots);
+    free(l->id_key);
+    free(l->list_key);
     free(l);
+}
+
+bool dm_mvt_layer_merge_dots(dm_mvt_layer *l, const char *id_key, const char *list_key)
+{
+    free(l->id_key);
+    free(l->list_key);
+    l->id_key = strdup(id_key);
+    l->list_key = strdup(list_key);
+    return l->id_key && l->list_key;
 }
 
 size_t dm_mvt_layer_count(const dm_mvt_layer *l) { return l->nfeat; }
@@ -406,6 +430,7 @@ static VectorTile__Tile__GeomType put_geometry(dm_mvt_layer *l, const GEOSGeomet
                         : VECTOR_TILE__TILE__GEOM_TYPE__LINESTRING;
     /* smaller than the grid at this zoom: a point on it instead */
 dot:;
+    l->dot = true;
     GEOSGeometry *p = GEOSPointOnSurface_r(l->h, clipped);
     VectorTile__Tile__GeomType t = VECTOR_TILE__TILE__GEOM_TYPE__UNKNOWN;
     if (p && put_points(l, p))
@@ -413,6 +438,150 @@ dot:;
     if (p)
         GEOSGeom_destroy_r(l->h, p);
     return t;
+}
+
+/* ---- dots in one cell, sent once ---- */
+
+static int32_t unzigzag(uint32_t v) { return (int32_t)(v >> 1) ^ -(int32_t)(v & 1u); }
+
+/* The id's key index in this layer, or -1 when no feature has one yet. */
+static int id_index(const dm_mvt_layer *l)
+{
+    for (size_t i = 0; i < l->nkeys; i++)
+        if (!strcmp(l->keys[i], l->id_key))
+            return (int)i;
+    return -1;
+}
+
+/* The cell of DM_MVT_DOT tile units a dot feature lies in (a single MoveTo
+ * from the cursor's start, so its deltas are its position), and a hash of
+ * it with the feature's values but its id. */
+static uint64_t dot_hash(const VectorTile__Tile__Feature *f, int idk)
+{
+    int64_t cx = (int64_t)floor((unzigzag(f->geometry[1]) + DM_MVT_BUFFER) / DM_MVT_DOT);
+    int64_t cy = (int64_t)floor((unzigzag(f->geometry[2]) + DM_MVT_BUFFER) / DM_MVT_DOT);
+    uint64_t v = 1469598103934665603ull;
+    uint64_t parts[2] = {(uint64_t)cx, (uint64_t)cy};
+    for (int i = 0; i < 2; i++)
+        v = (v ^ parts[i]) * 1099511628211ull;
+    for (size_t i = 0; i + 1 < f->n_tags; i += 2)
+        if ((int)f->tags[i] != idk)
+            v = ((v ^ f->tags[i]) * 1099511628211ull ^ f->tags[i + 1]) * 1099511628211ull;
+    return v;
+}
+
+/* Same cell and the same values but the id. */
+static bool same_dot(const VectorTile__Tile__Feature *a, const VectorTile__Tile__Feature *b,
+                     int idk)
+{
+    if (a->n_tags != b->n_tags)
+        return false;
+    for (size_t i = 0; i + 1 < a->n_tags; i += 2)
+        if (a->tags[i] != b->tags[i] ||
+            ((int)a->tags[i] != idk && a->tags[i + 1] != b->tags[i + 1]))
+            return false;
+    for (int i = 1; i <= 2; i++)
+        if (floor((unzigzag(a->geometry[i]) + DM_MVT_BUFFER) / DM_MVT_DOT) !=
+            floor((unzigzag(b->geometry[i]) + DM_MVT_BUFFER) / DM_MVT_DOT))
+            return false;
+    return true;
+}
+
+/* The id value of a feature (a string), or NULL. */
+static const char *feature_id(const dm_mvt_layer *l, const VectorTile__Tile__Feature *f, int idk)
+{
+    for (size_t i = 0; i + 1 < f->n_tags; i += 2)
+        if ((int)f->tags[i] == idk)
+            return l->vals[f->tags[i + 1]].string_value;
+    return NULL;
+}
+
+static bool push_id(json_object *arr, const char *id)
+{
+    json_object *s = json_object_new_string(id);
+    if (!s || json_object_array_add(arr, s)) {
+        json_object_put(s);
+        return false;
+    }
+    return true;
+}
+
+/* A dot like one already in the layer joins it: its id is added to that
+ * feature's list. 1 when joined, 0 when it is the first of its kind, -1 when
+ * out of memory. */
+static int merge_dot(dm_mvt_layer *l, const VectorTile__Tile__Feature *f)
+{
+    if (!l->ndotslots)
+        return 0;
+    int idk = id_index(l);
+    size_t j = dot_hash(f, idk) & (l->ndotslots - 1);
+    for (; l->dotslots[j]; j = (j + 1) & (l->ndotslots - 1)) {
+        size_t i = l->dotslots[j] - 1;
+        if (!same_dot(&l->feats[i], f, idk))
+            continue;
+        const char *first = feature_id(l, &l->feats[i], idk), *id = feature_id(l, f, idk);
+        if (!first || !id)
+            return 1; /* no ids asked for: the one feature stands for both */
+        if (!l->ids[i] && (!(l->ids[i] = json_object_new_array()) || !push_id(l->ids[i], first)))
+            return -1;
+        return push_id(l->ids[i], id) ? 1 : -1;
+    }
+    return 0;
+}
+
+/* Feature i is a dot others may join. False when out of memory. */
+static bool remember_dot(dm_mvt_layer *l, size_t i)
+{
+    if ((l->ndots + 1) * 2 > l->ndotslots) {
+        size_t n = l->ndotslots ? l->ndotslots * 2 : 64;
+        uint32_t *s = calloc(n, sizeof *s);
+        if (!s)
+            return false;
+        int idk = id_index(l);
+        for (size_t k = 0; k < l->ndotslots; k++) {
+            if (!l->dotslots[k])
+                continue;
+            size_t j = dot_hash(&l->feats[l->dotslots[k] - 1], idk) & (n - 1);
+            while (s[j])
+                j = (j + 1) & (n - 1);
+            s[j] = l->dotslots[k];
+        }
+        free(l->dotslots);
+        l->dotslots = s;
+        l->ndotslots = n;
+    }
+    size_t j = dot_hash(&l->feats[i], id_index(l)) & (l->ndotslots - 1);
+    while (l->dotslots[j])
+        j = (j + 1) & (l->ndotslots - 1);
+    l->dotslots[j] = (uint32_t)i + 1;
+    l->ndots++;
+    return true;
+}
+
+/* The list of merged ids as one more property of each feature that has one. */
+static bool add_id_lists(dm_mvt_layer *l)
+{
+    if (!l->ids)
+        return true;
+    for (size_t i = 0; i < l->nfeat; i++) {
+        if (!l->ids[i])
+            continue;
+        VectorTile__Tile__Feature *f = &l->feats[i];
+        dm_mvt_prop p = {.key = l->list_key,
+                         .type = DM_MVT_STRING,
+                         .s = json_object_to_json_string_ext(
+                             l->ids[i], JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)};
+        int k = key_index(l, p.key), v = k < 0 || !p.s ? -1 : value_index(l, &p);
+        uint32_t *tags = v < 0 ? NULL : realloc(f->tags, (f->n_tags + 2) * sizeof *tags);
+        if (!tags)
+            return false;
+        tags[f->n_tags++] = (uint32_t)k;
+        tags[f->n_tags++] = (uint32_t)v;
+        f->tags = tags;
+        json_object_put(l->ids[i]);
+        l->ids[i] = NULL;
+    }
+    return true;
 }
 
 bool dm_mvt_layer_add(dm_mvt_layer *l, const GEOSGeometry *g, const dm_mvt_prop *props,
@@ -446,6 +615,7 @@ bool dm_mvt_layer_add(dm_mvt_layer *l, const GEOSGeometry *g, const dm_mvt_prop 
     const GEOSGeometry *use = c ? c : t;
     l->ncmd = 0;
     l->cx = l->cy = 0;
+    l->dot = false;
     VectorTile__Tile__GeomType type =
         GEOSisEmpty_r(l->h, use) ? VECTOR_TILE__TILE__GEOM_TYPE__UNKNOWN : put_geometry(l, use);
     if (c)
@@ -482,14 +652,30 @@ bool dm_mvt_layer_add(dm_mvt_layer *l, const GEOSGeometry *g, const dm_mvt_prop 
         ft.tags[ft.n_tags++] = (uint32_t)k;
         ft.tags[ft.n_tags++] = (uint32_t)v;
     }
+    if (l->id_key && l->dot) {
+        int merged = merge_dot(l, &ft);
+        if (merged) {
+            free(ft.geometry);
+            free(ft.tags);
+            return merged > 0;
+        }
+    }
+    if (!grow((void **)&l->ids, &l->capids, l->nfeat + 1, sizeof *l->ids)) {
+        free(ft.geometry);
+        free(ft.tags);
+        return false;
+    }
+    l->ids[l->nfeat] = NULL;
     l->feats[l->nfeat++] = ft;
-    return true;
+    return !(l->id_key && l->dot) || remember_dot(l, l->nfeat - 1);
 }
 
 bool dm_mvt_layer_encode(dm_mvt_layer *l, dm_buf *out)
 {
     if (!l->nfeat)
         return true;
+    if (!add_id_lists(l))
+        return false;
     VectorTile__Tile__Feature **fp = malloc(l->nfeat * sizeof *fp);
     VectorTile__Tile__Value **vp = malloc((l->nval ? l->nval : 1) * sizeof *vp);
     bool ok = fp && vp;

@@ -59,6 +59,16 @@ void dm_mvt_layer_free(dm_mvt_layer *l);
 bool dm_mvt_layer_add(dm_mvt_layer *l, const GEOSGeometry *g, const dm_mvt_prop *props,
                       size_t nprops);
 
+/* From now on, areas sent as dots (see dm_mvt_layer_add) that lie in the
+ * same cell of DM_MVT_DOT tile units and have the same properties but
+ * `id_key` are sent as one feature, the first one's: a country's thousands
+ * of small areas cost a map the dots it can show, not one per record. That
+ * feature's `list_key` is a JSON array (as a string) of every merged one's
+ * id_key value, its own first, in the order added; a lone dot has none.
+ * Points given as points (items, accidents) are never merged. The keys are
+ * copied. False when out of memory. */
+bool dm_mvt_layer_merge_dots(dm_mvt_layer *l, const char *id_key, const char *list_key);
+
 /* Features added so far. */
 size_t dm_mvt_layer_count(const dm_mvt_layer *l);
 

@@ -1084,6 +1084,9 @@ static void items_page(const dm_request *q, dm_response *r, const dm_kind *k)
 
 #define TMS_URI "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
 #define MVT_TYPE "application/vnd.mapbox-vector-tile"
+/* The property of a tile's dot that stands for several small areas: their
+   codes as a JSON array (mvt.h, dm_mvt_layer_merge_dots). */
+#define TILE_CODES "codes"
 
 typedef struct tile_writer {
     const dm_kind *k;
@@ -1186,8 +1189,11 @@ static void tile_page(const dm_request *q, dm_response *r, const dm_kind *k, con
                      .sel = &sel,
                      .layer =
                          dm_mvt_layer_new(dm_geo_handle(dm_store_geo(q->store)), k->name, z, x, y)};
-    scan_end se =
-        w.layer ? scan_matches(q, k, &f, want_state, false, 0, 0, tile_add, &w) : SCAN_FAILED;
+    /* small areas in one place are one dot at this zoom, listing their codes
+       (unless the kind has a field of that name) */
+    bool ok = w.layer && (dm_kind_field_index(k, TILE_CODES) >= 0 ||
+                          dm_mvt_layer_merge_dots(w.layer, "code", TILE_CODES));
+    scan_end se = ok ? scan_matches(q, k, &f, want_state, false, 0, 0, tile_add, &w) : SCAN_FAILED;
     filter_free(&f);
     if (se == SCAN_LATE)
         dm_respond_late(q, r);

@@ -89,6 +89,34 @@ await step('the map loads', async () => {
   await shot(page, '01-map.png');
 });
 
+await step('a dot of small areas lists them all', async () => {
+  // at the country's scale the server sends small areas in one place as one
+  // dot listing their codes: a click opens the first and lists the others
+  const pt = await page.evaluate(() => {
+    const m = window.demine.map;
+    const c = m.getCanvas().getBoundingClientRect();
+    for (let y = 10; y < c.height; y += 3)
+      for (let x = 10; x < c.width - 440; x += 3) {
+        const hit = m.queryRenderedFeatures([x, y], { layers: ['hazards-dot'] });
+        const f = hit.find((h) => h.properties.codes);
+        // alone under a click's reach, so that the click hits this one
+        if (f && m.queryRenderedFeatures([[x - 6, y - 6], [x + 6, y + 6]], { layers: ['hazards-dot', 'hazards-fill'] })[0]?.properties.code === f.properties.code)
+          return { x: c.left + x, y: c.top + y, code: f.properties.code, codes: JSON.parse(f.properties.codes) };
+      }
+    return null;
+  });
+  if (!pt) throw new Error('no dot listing several areas on the first map');
+  await page.mouse.click(pt.x, pt.y);
+  await page.waitForFunction((c) => document.getElementById('record-code')?.textContent === c, pt.code, { timeout: 15000 });
+  same('clicking the dot opens its first record', await page.textContent('#record-code'), pt.codes[0]);
+  const listed = await page.$$eval('#record-here a, #record-here strong', (els) => els.map((e) => e.textContent));
+  same('the panel lists every record of the dot', listed.join(' '), pt.codes.join(' '));
+  await page.click(`#record-here a >> text="${pt.codes[1]}"`);
+  await page.waitForFunction((c) => document.getElementById('record-code')?.textContent === c, pt.codes[1], { timeout: 15000 });
+  ok('a listed code opens its record');
+  await page.click('#detail button.close');
+});
+
 await step('layers toggle', async () => {
   const vis = () => page.evaluate(() => window.demine.map.getLayoutProperty('hazards-fill', 'visibility'));
   same('hazards shown', await vis(), 'visible');

@@ -2,11 +2,14 @@
 and compared with the records the items endpoint gives for the same place.
 
 For each tile: the tile holds exactly the records whose geometry meets the
-tile and its margin (the same codes as /items?bbox= for that box); each
+tile and its margin (the same codes as /items?bbox= for that box), each
+once: as its own feature, or listed in the "codes" of a dot that stands for
+the small areas in one cell of 16 tile units with the same properties; each
 decoded geometry lies within the grid's tolerance of the record's own (points
-sent for areas too small to draw lie on or next to their area; polygons
-are never drawn further than a grid step from their record, and drawn
-whole but for a grid step along their edges).
+sent for areas too small to draw lie on or next to their area, and the
+areas a dot lists within a cell of it; polygons are never drawn further
+than a grid step from their record, and drawn whole but for a grid step
+along their edges).
 
 usage: tile_check.py URL WORKDIR
 Prints "ok NAME" or "FAIL NAME (why)" per check (tests/e2e/server.sh counts
@@ -23,7 +26,7 @@ from osgeo import gdal, ogr, osr
 
 gdal.UseExceptions()
 URL, WORK = sys.argv[1], sys.argv[2]
-EXTENT, MARGIN, GRID = 4096, 64, 4  # tile units, as the server's mvt.h says
+EXTENT, MARGIN, GRID, DOT = 4096, 64, 4, 16  # tile units, as the server's mvt.h says
 WORLD = 2 * math.pi * 6378137.0  # Web Mercator's width, m
 
 WGS84 = osr.SpatialReference()
@@ -68,8 +71,11 @@ def fetch_tile(coll, z, x, y, query=""):
         # z/x/y from the path; features in the margin kept (CLIP=NO)
         ds = gdal.OpenEx(name, gdal.OF_VECTOR, open_options=["CLIP=NO"])
         lyr = ds.GetLayerByName(coll)
+        listed = lyr.GetLayerDefn().GetFieldIndex("codes") >= 0
         for f in lyr:
-            feats.append((f.GetField("code"), f.GetGeometryRef().Clone()))
+            codes = json.loads(f.GetField("codes")) if listed and f.IsFieldSet("codes") else None
+            props = {k: f.GetField(k) for k in f.keys() if k != "codes"}
+            feats.append((f.GetField("code"), codes, f.GetGeometryRef().Clone(), props))
     return ctype, feats
 
 
@@ -79,7 +85,7 @@ def items(coll, box, extra=None):
     with urllib.request.urlopen(f"{URL}/collections/{coll}/items?{urllib.parse.urlencode(q)}") as r:
         d = json.load(r)
     assert d["numberMatched"] == d["numberReturned"], "more than one page"
-    return {f["properties"]["code"]: f["geometry"] for f in d["features"]}
+    return {f["properties"]["code"]: f for f in d["features"]}
 
 
 def merc(geojson):
@@ -105,23 +111,48 @@ def check_tile(coll, z, lon, lat, geometry=True, query="", extra=None):
     ctype, feats = fetch_tile(coll, z, x, y, query)
     report(f"{name}: served as {ctype}", ctype == "application/vnd.mapbox-vector-tile", ctype)
     box = bounds(z, x, y, MARGIN)
-    want = items(coll, box, extra)
-    got = {}
-    for code, g in feats:  # a record is one feature (a multi-part one at most)
+    wanted = items(coll, box, extra)
+    want = {c: f["geometry"] for c, f in wanted.items()}
+    got, dots = {}, []
+    for code, codes, g, props in feats:  # a multi-part feature at most per record
         got.setdefault(code, []).append(g)
+        if codes:
+            dots.append((code, codes, g, props))
+            for c in codes[1:]:
+                got.setdefault(c, []).append(None)
     report(f"{name}: GDAL reads {len(feats)} features", len(feats) > 0, "empty")
-    report(f"{name}: one feature per record", all(len(v) == 1 for v in got.values()),
+    report(f"{name}: every record in one feature", all(len(v) == 1 for v in got.values()),
            [c for c, v in got.items() if len(v) > 1][:5])
     report(f"{name}: the same records as items?bbox= for the tile and its margin "
            f"({len(want)})", set(got) == set(want),
            f"only in the tile {sorted(set(got) - set(want))[:5]}, "
            f"only in items {sorted(set(want) - set(got))[:5]}")
+    # a dot listing several areas: its own code first; each listed area has
+    # the dot's properties and lies within a cell (diagonal) of the dot
+    cell = DOT * math.sqrt(2) * WORLD / 2**z / EXTENT + GRID * WORLD / 2**z / EXTENT
+    wrong = []
+    for code, codes, g, props in dots:
+        if codes[0] != code or ogr.GT_Flatten(g.GetGeometryType()) != ogr.wkbPoint:
+            wrong.append((code, "not its own point first"))
+            continue
+        for c in codes:
+            f = wanted.get(c)
+            if not f:
+                continue
+            if any(str(f["properties"].get(k)) != str(v) for k, v in props.items()
+                   if k != "code" and v is not None):
+                wrong.append((c, "other properties"))
+            elif merc(f["geometry"]).Distance(g) > cell:
+                wrong.append((c, round(merc(f["geometry"]).Distance(g), 1)))
+    if query or dots:
+        report(f"{name}: {len(dots)} dots stand for {sum(len(d[1]) for d in dots)} small areas "
+               f"with the same properties within {cell:.0f} m", not wrong, wrong[:5])
     if not geometry:
         return got
     tol = GRID * WORLD / 2**z / EXTENT  # one grid step, m
     clip = box_merc(box)
     outside, lost, bad_point, polys, big, points = [], [], [], 0, 0, 0
-    for code, (g,) in ((c, v) for c, v in got.items() if c in want and len(v) == 1):
+    for code, (g,) in ((c, v) for c, v in got.items() if c in want and len(v) == 1 and v[0]):
         orig = merc(want[code])
         kind = ogr.GT_Flatten(g.GetGeometryType())
         if kind in (ogr.wkbPoint, ogr.wkbMultiPoint):
@@ -150,8 +181,10 @@ def check_tile(coll, z, lon, lat, geometry=True, query="", extra=None):
     return got
 
 
-# a country's scale: every record there, codes only (thousands of features)
+# a country's scale: every record there, codes only (thousands of features);
+# with the map's properties, small areas in one place are sent as one dot
 check_tile("hazards", 7, 17.8, 44.2, geometry=False)
+check_tile("hazards", 7, 17.8, 44.2, geometry=False, query="?properties=code,status,organisation")
 # a region's scale, geometry too
 got = check_tile("hazards", 9, 18.4, 43.85)
 # a town's and a village's scale, at the largest of those areas

@@ -302,6 +302,80 @@ TEST(a_polygon_with_a_hole_is_encoded_as_the_format_says)
     dm_geo_free(geo);
 }
 
+/* A square 3 tile units across with its corner at (ux, uy), tile units of
+   the tile with bounds bb (small enough that degrees are linear in it). */
+static GEOSGeometry *tiny_square(GEOSContextHandle_t h, const double bb[4], double ux, double uy)
+{
+    double w = (bb[2] - bb[0]) / 4096, d = (bb[3] - bb[1]) / 4096;
+    double x0 = bb[0] + ux * w, y0 = bb[3] - uy * d, x1 = x0 + 3 * w, y1 = y0 - 3 * d;
+    GEOSCoordSequence *cs = GEOSCoordSeq_create_r(h, 5, 2);
+    double xy[5][2] = {{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}};
+    for (unsigned i = 0; i < 5; i++)
+        GEOSCoordSeq_setXY_r(h, cs, i, xy[i][0], xy[i][1]);
+    return GEOSGeom_createPolygon_r(h, GEOSGeom_createLinearRing_r(h, cs), NULL, 0);
+}
+
+TEST(small_areas_in_one_place_are_one_dot_listing_their_codes)
+{
+    dm_geo *geo;
+    dm_error err;
+    CHECK(!dm_geo_new(&geo, &err));
+    GEOSContextHandle_t h = dm_geo_handle(geo);
+    int z = 16, x = 36118, y = 23744;
+    double bb[4];
+    dm_mvt_tile_bounds(z, x, y, 0, bb);
+    /* cells of 16 units start at -64: 2048..2063 is one; 2100 another */
+    GEOSGeometry *g[5] = {tiny_square(h, bb, 2050, 2050), tiny_square(h, bb, 2056, 2054),
+                          tiny_square(h, bb, 2052, 2058), tiny_square(h, bb, 2100, 2050), NULL};
+    GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, (bb[0] + bb[2]) / 2, (bb[1] + bb[3]) / 2);
+    g[4] = GEOSGeom_createPointFromXY_r(h, (bb[0] + bb[2]) / 2, (bb[1] + bb[3]) / 2);
+    dm_mvt_layer *l = dm_mvt_layer_new(h, "hazards", z, x, y);
+    CHECK(dm_mvt_layer_merge_dots(l, "code", "codes"));
+    const char *codes[] = {"HA-1", "HA-\"2\"", "HA-3", "HA-4", "HA-5", "EO-6"};
+    const char *status[] = {"SHA", "SHA", "CHA", "SHA", "SHA", "SHA"};
+    for (int i = 0; i < 6; i++) {
+        dm_mvt_prop p[] = {{.key = "code", .s = codes[i]}, {.key = "status", .s = status[i]}};
+        /* HA-5 and EO-6: points given as points, never merged */
+        CHECK(dm_mvt_layer_add(l, i < 4 ? g[i] : i == 4 ? g[4] : pt, p, 2));
+    }
+    /* HA-1 and HA-"2" are one dot; HA-3 has another status, HA-4 another
+       cell */
+    CHECK_EQ_INT(dm_mvt_layer_count(l), 5);
+    dm_buf b;
+    dm_buf_init(&b, 0);
+    CHECK(dm_mvt_layer_encode(l, &b));
+    VectorTile__Tile *t = vector_tile__tile__unpack(NULL, b.len, (const uint8_t *)b.data);
+    CHECK(t != NULL);
+    if (t) {
+        const VectorTile__Tile__Layer *ly = t->layers[0];
+        CHECK_EQ_INT(ly->n_features, 5);
+        CHECK_STR(value_of(ly, ly->features[0], "code"), "HA-1");
+        CHECK_STR(value_of(ly, ly->features[0], "codes"), "[\"HA-1\",\"HA-\\\"2\\\"\"]");
+        CHECK_EQ_INT(ly->features[0]->type, VECTOR_TILE__TILE__GEOM_TYPE__POINT);
+        for (size_t i = 1; i < ly->n_features; i++)
+            CHECK(value_of(ly, ly->features[i], "codes") == NULL);
+        CHECK_STR(value_of(ly, ly->features[1], "code"), "HA-3");
+        CHECK_STR(value_of(ly, ly->features[2], "code"), "HA-4");
+        CHECK_STR(value_of(ly, ly->features[4], "code"), "EO-6");
+        vector_tile__tile__free_unpacked(t, NULL);
+    }
+    dm_buf_free(&b);
+    dm_mvt_layer_free(l);
+    /* without dm_mvt_layer_merge_dots every record is its own feature */
+    l = dm_mvt_layer_new(h, "hazards", z, x, y);
+    for (int i = 0; i < 2; i++) {
+        dm_mvt_prop p[] = {{.key = "code", .s = codes[i]}, {.key = "status", .s = status[i]}};
+        CHECK(dm_mvt_layer_add(l, g[i], p, 2));
+    }
+    CHECK_EQ_INT(dm_mvt_layer_count(l), 2);
+    dm_mvt_layer_free(l);
+    for (int i = 0; i < 5; i++)
+        GEOSGeom_destroy_r(h, g[i]);
+    GEOSGeom_destroy_r(h, pt);
+    dm_geo_free(geo);
+}
+
 RUN(T(an_answer_is_kept_for_its_key_and_stamp_only), T(only_whole_200_answers_are_kept),
     T(the_least_recently_used_go_when_full), T(tile_bounds_follow_web_mercator),
-    T(a_polygon_with_a_hole_is_encoded_as_the_format_says))
+    T(a_polygon_with_a_hole_is_encoded_as_the_format_says),
+    T(small_areas_in_one_place_are_one_dot_listing_their_codes))

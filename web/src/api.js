@@ -29,11 +29,21 @@ export class ApiError extends Error {
   }
 }
 
+// A GET that index.html started before this script ran (window.demineEarly,
+// keyed by path), taken once: later asks of the same path fetch anew.
+function early(path, method) {
+  const started = window.demineEarly;
+  if (method !== 'GET' || !started || !(path in started)) return null;
+  const res = started[path];
+  delete started[path];
+  return res;
+}
+
 // fetch with the token; returns {data, res}. Throws ApiError on HTTP errors.
 export async function request(path, { method = 'GET', body, headers = {}, signal, accept } = {}) {
   const h = { Accept: accept || 'application/json, application/geo+json;q=0.9', ...headers };
   if (session.token) h.Authorization = `Bearer ${session.token}`;
-  const res = await fetch(path, { method, body, headers: h, signal, cache: 'no-store' });
+  const res = await (early(path, method) || fetch(path, { method, body, headers: h, signal, cache: 'no-store' }));
   const type = res.headers.get('content-type') || '';
   let data = null;
   if (res.status !== 204 && method !== 'HEAD') {

@@ -3,7 +3,7 @@
 
 import { request, get, session, can, queryables } from './api.js';
 import { h, clear, toast } from './dom.js';
-import { t, tOr } from './i18n.js';
+import { t, tOr, fmtNumber } from './i18n.js';
 import { showSelected, zoomTo, layerTitle, refresh } from './map.js';
 import { openForm, mayWrite } from './form.js';
 
@@ -74,7 +74,9 @@ export function propertyTable(props, changed, schema) {
 
 // Shows the record `code` of `collection` with its history (and, for
 // editors and approvers, the change waiting for approval, if any).
-export async function showRecord(collection, code, { waits = false } = {}) {
+// here: the codes of the records a clicked dot stands for (the map's small
+// areas in one place), listed so that each can be opened.
+export async function showRecord(collection, code, { waits = false, here = null } = {}) {
   openPanel(h('div', { class: 'panel-head' }, h('h2', {}, code), closeButton()), h('p', { class: 'muted' }, t('map.loading')));
   let feature;
   let etag;
@@ -146,6 +148,17 @@ export async function showRecord(collection, code, { waits = false } = {}) {
     h('div', { class: 'meta' }, stateBadge(p.state), p.version != null && h('span', { class: 'muted' }, t('record.version', { v: p.version })), p.updated_at && h('span', { class: 'muted' }, t('record.updated', { at: p.updated_at.slice(0, 16).replace('T', ' ') }))),
     pending,
     actions,
+    here?.length > 1 &&
+      h(
+        'div',
+        { class: 'here', id: 'record-here' },
+        h('p', { class: 'muted small' }, t('record.here', { n: fmtNumber(here.length) })),
+        h(
+          'p',
+          { class: 'small' },
+          here.flatMap((c, i) => [i ? ', ' : '', c === (p.code || code) ? h('strong', {}, c) : h('a', { href: '#', onclick: (e) => (e.preventDefault(), showRecord(collection, c, { here })) }, c)]),
+        ),
+      ),
     h('h3', {}, t('record.properties')),
     propertyTable(p, null, schema),
     h('h3', {}, t('record.history')),

@@ -100,7 +100,8 @@ export function styleLayers(l) {
         id: `${l.id}-fill`,
         type: 'fill',
         ...src,
-        paint: { 'fill-color': l.fill.length === 1 ? l.fill[0] : l.fill, 'fill-opacity': l.fillOpacity ?? 1 },
+        ...(l.tiled ? { filter: ['!=', ['geometry-type'], 'Point'] } : {}),
+        paint: { 'fill-color': l.fill.length === 1 ? l.fill[0] : l.fill, 'fill-opacity': l.fillOpacity ?? 1, 'fill-antialias': false },
       },
       {
         id: `${l.id}-line`,

@@ -215,7 +215,7 @@ async function main() {
   await createMap(document.getElementById('map'), document.getElementById('layers'), {
     basemap: cfg.basemap,
     bounds,
-    onFeature: (collection, code) => showRecord(collection, code),
+    onFeature: (collection, code, opts) => showRecord(collection, code, opts),
   });
   if (session.token) await refreshMe();
   // after the first paint: the lists of the filter's selects

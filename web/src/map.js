@@ -243,7 +243,7 @@ export async function createMap(container, layerPanel, { basemap, onFeature, bou
     ];
     const hits = map.queryRenderedFeatures(box, { layers: clickable.filter((id) => map.getLayer(id)) });
     const f = hits.find((x) => x.source !== 'admin-areas') || hits[0];
-    if (f) onSelect(f.source, f.properties.code, e.lngLat);
+    if (f) onSelect(f.source, f.properties.code, { here: tileCodes(f) });
   });
   map.on('moveend', () => refresh());
   renderPanel();
@@ -252,6 +252,17 @@ export async function createMap(container, layerPanel, { basemap, onFeature, bou
 }
 
 const hazardTiles = new Set(); // loaded before the first paint
+
+// The records a tile's feature stands for: its code, or for a dot of small
+// areas in one place, the codes it lists (the server's "codes").
+function tileCodes(f) {
+  try {
+    if (f.properties.codes) return JSON.parse(f.properties.codes);
+  } catch {
+    /* not a list: the feature's own code */
+  }
+  return [f.properties.code];
+}
 
 // The first time the map is idle with the hazards' tiles loaded.
 function watchFirstPaint() {
@@ -262,7 +273,7 @@ function watchFirstPaint() {
   const check = () => {
     if (!readable.has('hazards') || !map.isSourceLoaded('hazards')) return;
     map.off('idle', check);
-    const codes = new Set(map.querySourceFeatures('hazards', { sourceLayer: 'hazards' }).map((f) => f.properties.code));
+    const codes = new Set(map.querySourceFeatures('hazards', { sourceLayer: 'hazards' }).flatMap(tileCodes));
     metrics.hazardsLoaded = codes.size;
     metrics.tiles = hazardTiles.size;
     metrics.firstPaintMs = Math.round(performance.now());
