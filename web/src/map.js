@@ -44,8 +44,8 @@ let panel;
 // first paint: ms from the navigation's start until the map was first drawn
 // with the hazards' tiles in view loaded; hazardsLoaded: the hazardous areas
 // (distinct codes) in those tiles; tiles: the hazards' tiles loaded then;
-// marks: when each step of it happened
-export const metrics = { firstPaintMs: null, hazardsLoaded: 0, tiles: 0, marks: {} };
+// frames: the map's frames drawn until then; marks: when each step happened
+export const metrics = { firstPaintMs: null, hazardsLoaded: 0, tiles: 0, frames: 0, marks: {} };
 window.demine = metrics;
 
 for (const l of LAYERS) enabled[l.id] = l.visible;
@@ -267,6 +267,7 @@ function tileCodes(f) {
 // The first time the map is idle with the hazards' tiles loaded.
 function watchFirstPaint() {
   map.once('render', () => (metrics.marks.firstFrame = Math.round(performance.now())));
+  map.on('render', () => metrics.firstPaintMs === null && metrics.frames++);
   map.on('dataloading', (e) => {
     if (e.sourceId === 'hazards') metrics.marks.tilesAsked ??= Math.round(performance.now());
   });
