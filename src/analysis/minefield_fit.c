@@ -63,9 +63,6 @@
 #define PAIR_PARTNERS 4 /* found items paired with the seed */
 #define PAIR_MAX_FOUND 40
 #define PAIR_HYP 8 /* hypotheses from pairs */
-#ifndef FREE_GATE
-#define FREE_GATE 0.8
-#endif
 
 typedef struct pt {
     double x, y;
@@ -731,7 +728,6 @@ typedef struct state {
     long *match_rec;   /* per found: record mine or -1 */
     double *match_d;   /* per found: distance (m, true frame) */
     long *rec_found;   /* per record mine: found item or -1 */
-    bool *taken;       /* per record mine: scratch for match() */
     double *row_shift; /* per row (and scattered), x,y in metres */
     bool *row_moved;
     long *xmatch;    /* per found: on the unrecorded row, copy of this mine; or -1 */
@@ -745,7 +741,6 @@ static void state_free(state *s)
     free(s->match_rec);
     free(s->match_d);
     free(s->rec_found);
-    free(s->taken);
     free(s->row_shift);
     free(s->row_moved);
     free(s->xmatch);
@@ -759,12 +754,11 @@ static int state_init(state *s, const problem *pb)
     s->match_rec = malloc(nf * sizeof *s->match_rec);
     s->match_d = malloc(nf * sizeof *s->match_d);
     s->rec_found = malloc(nr * sizeof *s->rec_found);
-    s->taken = malloc(nr * sizeof *s->taken);
     s->row_shift = calloc(2 * nrw, sizeof *s->row_shift);
     s->row_moved = calloc(nrw, sizeof *s->row_moved);
     s->xmatch = malloc(nf * sizeof *s->xmatch);
-    if (!s->match_rec || !s->match_d || !s->rec_found || !s->taken || !s->row_shift ||
-        !s->row_moved || !s->xmatch) {
+    if (!s->match_rec || !s->match_d || !s->rec_found || !s->row_shift || !s->row_moved ||
+        !s->xmatch) {
         state_free(s);
         return -1;
     }
@@ -774,66 +768,11 @@ static int state_init(state *s, const problem *pb)
     return 0;
 }
 
-/* The recorded mine nearest the found item f (after transform and row
- * shift) within gate metres, skipping those marked in skip (NULL: none),
- * or -1; *dist its distance (m, true frame). */
-static long nearest_mine(const problem *pb, const state *s, size_t f, double gate, double maxshift,
-                         const bool *skip, double *dist)
-{
-    double sc = xf_scale(&s->t);
-    double bx = pb->fp[f].x, by = pb->fp[f].y, mx, my;
-    double bestd = gate;
-    long best = -1;
-    xf_inverse(&s->t, bx, by, &mx, &my);
-    if (maxshift == 0.0) {
-        double d;
-        long i = grid_nearest(&pb->rg, mx, my, gate / sc, skip, &d);
-        if (i >= 0) {
-            best = i;
-            bestd = d * sc;
-        }
-    } else {
-        /* candidates without row shift, then verified with the shift: scan
-         * the cells around for the best shifted match */
-        double rq = (gate + maxshift) / sc;
-        const grid *g = &pb->rg;
-        double fx = (mx - g->x0) / g->cell, fy = (my - g->y0) / g->cell, r = rq / g->cell;
-        long x0 = clampl((long)floor(fx - r), 0, g->nx - 1);
-        long x1 = clampl((long)floor(fx + r), 0, g->nx - 1);
-        long y0 = clampl((long)floor(fy - r), 0, g->ny - 1);
-        long y1 = clampl((long)floor(fy + r), 0, g->ny - 1);
-        if (fx + r >= 0 && fy + r >= 0 && fx - r <= (double)g->nx && fy - r <= (double)g->ny)
-            for (long cy = y0; cy <= y1; cy++)
-                for (long cx = x0; cx <= x1; cx++) {
-                    size_t c = (size_t)(cy * g->nx + cx);
-                    for (size_t k = g->start[c]; k < g->start[c + 1]; k++) {
-                        size_t i = g->idx[k];
-                        if (skip && skip[i])
-                            continue;
-                        int row = pb->row_of[i];
-                        double px, py;
-                        xf_apply(&s->t, pb->rp[i].x, pb->rp[i].y, &px, &py);
-                        px += s->row_shift[2 * row];
-                        py += s->row_shift[2 * row + 1];
-                        double d = hypot(px - bx, py - by);
-                        if (d < bestd) {
-                            bestd = d;
-                            best = (long)i;
-                        }
-                    }
-                }
-    }
-    *dist = bestd;
-    return best;
-}
-
 /* Matches every found item to the nearest record mine (after transform and
- * row shift) within gate metres, one found item per record mine; an item
- * that loses its nearest mine to a nearer item then takes the nearest free
- * one within the gate (mines a spacing apart with jitter of a good part of
- * it: the neighbour is the item's own mine as often as not). */
+ * row shift) within gate metres, one found item per record mine. */
 static void match(const problem *pb, state *s, double gate, double rlim)
 {
+    double sc = xf_scale(&s->t);
     for (size_t i = 0; i < pb->nr; i++)
         s->rec_found[i] = -1;
     s->matched = 0;
@@ -844,8 +783,46 @@ static void match(const problem *pb, state *s, double gate, double rlim)
         s->match_rec[f] = -1;
         if (pb->fdist[f] > rlim)
             continue;
-        double bestd;
-        long best = nearest_mine(pb, s, f, gate, maxshift, NULL, &bestd);
+        double bx = pb->fp[f].x, by = pb->fp[f].y, mx, my;
+        double bestd = gate;
+        long best = -1;
+        /* candidates without row shift, then verify with the shift */
+        xf_inverse(&s->t, bx, by, &mx, &my);
+        double rq = (gate + maxshift) / sc;
+        if (maxshift == 0.0) {
+            double d;
+            long i = grid_nearest(&pb->rg, mx, my, gate / sc, NULL, &d);
+            if (i >= 0) {
+                best = i;
+                bestd = d * sc;
+            }
+        } else {
+            /* small search: scan the cells around for the best shifted match */
+            const grid *g = &pb->rg;
+            double fx = (mx - g->x0) / g->cell, fy = (my - g->y0) / g->cell, r = rq / g->cell;
+            long x0 = clampl((long)floor(fx - r), 0, g->nx - 1);
+            long x1 = clampl((long)floor(fx + r), 0, g->nx - 1);
+            long y0 = clampl((long)floor(fy - r), 0, g->ny - 1);
+            long y1 = clampl((long)floor(fy + r), 0, g->ny - 1);
+            if (fx + r >= 0 && fy + r >= 0 && fx - r <= (double)g->nx && fy - r <= (double)g->ny)
+                for (long cy = y0; cy <= y1; cy++)
+                    for (long cx = x0; cx <= x1; cx++) {
+                        size_t c = (size_t)(cy * g->nx + cx);
+                        for (size_t k = g->start[c]; k < g->start[c + 1]; k++) {
+                            size_t i = g->idx[k];
+                            int row = pb->row_of[i];
+                            double px, py;
+                            xf_apply(&s->t, pb->rp[i].x, pb->rp[i].y, &px, &py);
+                            px += s->row_shift[2 * row];
+                            py += s->row_shift[2 * row + 1];
+                            double d = hypot(px - bx, py - by);
+                            if (d < bestd) {
+                                bestd = d;
+                                best = (long)i;
+                            }
+                        }
+                    }
+        }
         if (best < 0)
             continue;
         long prev = s->rec_found[best];
@@ -858,24 +835,6 @@ static void match(const problem *pb, state *s, double gate, double rlim)
         s->rec_found[best] = (long)f;
         s->match_rec[f] = best;
         s->match_d[f] = bestd;
-        s->matched++;
-    }
-    if (s->matched == 0 || s->matched == pb->nf)
-        return;
-    for (size_t i = 0; i < pb->nr; i++)
-        s->taken[i] = s->rec_found[i] >= 0;
-    double gate2 = fmax(gate, fmin(3.5 * s->sigma + 0.3, FREE_GATE * pb->step_m * xf_scale(&s->t)));
-    for (size_t f = 0; f < pb->nf; f++) {
-        if (s->match_rec[f] >= 0 || pb->fdist[f] > rlim)
-            continue;
-        double d;
-        long i = nearest_mine(pb, s, f, gate2, maxshift, s->taken, &d);
-        if (i < 0)
-            continue;
-        s->taken[i] = true;
-        s->rec_found[i] = (long)f;
-        s->match_rec[f] = i;
-        s->match_d[f] = d;
         s->matched++;
     }
 }
@@ -1065,28 +1024,6 @@ static double score_of(const problem *pb, const state *s, bool full)
     double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * SCORE_SIGMA * SCORE_SIGMA));
     double lout = log(P_CLUTTER / CLUTTER_AREA);
     double sum = 0;
-#ifdef EVSCORE
-    {
-        stats st;
-        memset(&st, 0, sizeof st);
-        size_t n = 0;
-        for (size_t f = 0; f < pb->nf; f++) {
-            long i = s->match_rec[f];
-            if (i < 0) {
-                sum += lout;
-                continue;
-            }
-            int row = pb->row_of[i];
-            stats_add(&st, pb->rp[i].x, pb->rp[i].y, pb->fp[f].x - s->row_shift[2 * row],
-                      pb->fp[f].y - s->row_shift[2 * row + 1]);
-            n++;
-        }
-        solution sol;
-        solve(&pb->pri, &st, EV_SIGMA, &sol);
-        sum += sol.logz + (double)n * (log(1.0 - P_CLUTTER) - log(2.0 * M_PI * EV_SIGMA * EV_SIGMA));
-        (void)lin;
-    }
-#else
     for (size_t f = 0; f < pb->nf; f++) {
         if (s->match_rec[f] < 0) {
             sum += lout;
@@ -1097,7 +1034,6 @@ static double score_of(const problem *pb, const state *s, bool full)
         sum += fmax(li, lout) + log1p(exp(-fabs(li - lout)));
     }
     sum += log_prior(&pb->pri, &s->t);
-#endif
     /* a moved row: about 1 in 20, its shift anywhere within 10 m */
     for (size_t r = 0; r <= pb->nrows; r++)
         if (s->row_moved[r])
@@ -2811,17 +2747,6 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
         zsum += alt_w[nalt++];
     }
     double p_best = 1.0 / (1.0 + zsum);
-    double alt_raw[MAX_HYP];
-#ifdef BAYES
-    double bz = 1.0;
-    for (size_t k = 0; k < nalt; k++) {
-        alt_raw[k] = pow(alt_w[k], SCORE_TEMP / BAYES_TEMP);
-        bz += alt_raw[k];
-    }
-    double pb_best = 1.0 / bz;
-    for (size_t k = 0; k < nalt; k++)
-        alt_raw[k] /= bz;
-#endif
     /* the chance that the best fit is the right one: its share among the
      * fits tried, less when few mines are matched (the ones not tried could
      * do as well); the alternatives tried share part of the rest, and the
@@ -2873,35 +2798,6 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
         py += best.row_shift[2 * r + 1];
         if (hull_inside(cleared, px, py, 1.0))
             continue;
-        double bpx = px, bpy = py;
-#ifdef BAYES
-        {
-            double bm = -1;
-            for (size_t h = 0; h <= nalt; h++) {
-                double cx, cy;
-                if (h == 0) {
-                    cx = bpx;
-                    cy = bpy;
-                } else {
-                    if (alt_raw[h - 1] < BAYES_MIN)
-                        continue;
-                    xf_apply(&alt_t[h - 1], pb->rp[i].x, pb->rp[i].y, &cx, &cy);
-                }
-                double mass = hypot(cx - bpx, cy - bpy) <= 2.0 ? pb_best : 0.0;
-                for (size_t k = 0; k < nalt; k++) {
-                    double ax, ay;
-                    xf_apply(&alt_t[k], pb->rp[i].x, pb->rp[i].y, &ax, &ay);
-                    if (hypot(ax - cx, ay - cy) <= 2.0)
-                        mass += alt_raw[k];
-                }
-                if (mass > bm + 1e-12) {
-                    bm = mass;
-                    px = cx;
-                    py = cy;
-                }
-            }
-        }
-#endif
         double c[3];
         pos_cov(best.sol.cov, pb->rp[i].x, pb->rp[i].y, c);
         double xvar = sig * sig;
@@ -2914,7 +2810,6 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
         /* the 95% radius of the mixture with the alternative fits: grow it
          * to the nearest alternatives until they hold 95% */
         double wsum = p_right, r0_ = p.radius_m;
-        p.radius_m = fmax(p.radius_m, hypot(px - bpx, py - bpy) + r0_);
         while (wsum < 0.95) {
             double bd = INFINITY;
             size_t bk = nalt;
