@@ -63,6 +63,14 @@
 #define PAIR_PARTNERS 4 /* found items paired with the seed */
 #define PAIR_MAX_FOUND 40
 #define PAIR_HYP 8 /* hypotheses from pairs */
+/* the score's evidence term (score_of): up to this many found items, with
+ * this jitter (m, per axis; the generator draws 0.15-0.5) */
+#define EV_MAX_FOUND 150
+#define EV_SIGMA 0.35
+/* match(): an item that loses its nearest mine takes the nearest free one
+ * within this share of the spacing, up to this many found items */
+#define FREE_GATE 0.8
+#define FREE_MAX_FOUND 150
 
 typedef struct pt {
     double x, y;
@@ -728,6 +736,7 @@ typedef struct state {
     long *match_rec;   /* per found: record mine or -1 */
     double *match_d;   /* per found: distance (m, true frame) */
     long *rec_found;   /* per record mine: found item or -1 */
+    bool *taken;       /* per record mine: scratch for match() */
     double *row_shift; /* per row (and scattered), x,y in metres */
     bool *row_moved;
     long *xmatch;    /* per found: on the unrecorded row, copy of this mine; or -1 */
@@ -741,6 +750,7 @@ static void state_free(state *s)
     free(s->match_rec);
     free(s->match_d);
     free(s->rec_found);
+    free(s->taken);
     free(s->row_shift);
     free(s->row_moved);
     free(s->xmatch);
@@ -754,11 +764,12 @@ static int state_init(state *s, const problem *pb)
     s->match_rec = malloc(nf * sizeof *s->match_rec);
     s->match_d = malloc(nf * sizeof *s->match_d);
     s->rec_found = malloc(nr * sizeof *s->rec_found);
+    s->taken = malloc(nr * sizeof *s->taken);
     s->row_shift = calloc(2 * nrw, sizeof *s->row_shift);
     s->row_moved = calloc(nrw, sizeof *s->row_moved);
     s->xmatch = malloc(nf * sizeof *s->xmatch);
-    if (!s->match_rec || !s->match_d || !s->rec_found || !s->row_shift || !s->row_moved ||
-        !s->xmatch) {
+    if (!s->match_rec || !s->match_d || !s->rec_found || !s->taken || !s->row_shift ||
+        !s->row_moved || !s->xmatch) {
         state_free(s);
         return -1;
     }
@@ -768,60 +779,85 @@ static int state_init(state *s, const problem *pb)
     return 0;
 }
 
+/* The recorded mine nearest the found item f (after transform, of scale
+ * sc, and row shift) within gate metres, skipping those marked in skip (NULL: none),
+ * or -1; *dist its distance (m, true frame). */
+static long nearest_mine(const problem *pb, const state *s, size_t f, double sc, double gate,
+                         double maxshift, const bool *skip, double *dist)
+{
+    double bx = pb->fp[f].x, by = pb->fp[f].y, mx, my;
+    double bestd = gate;
+    long best = -1;
+    xf_inverse(&s->t, bx, by, &mx, &my);
+    if (maxshift == 0.0) {
+        double d;
+        long i = grid_nearest(&pb->rg, mx, my, gate / sc, skip, &d);
+        if (i >= 0) {
+            best = i;
+            bestd = d * sc;
+        }
+    } else {
+        /* candidates without row shift, then verified with the shift: scan
+         * the cells around for the best shifted match */
+        double rq = (gate + maxshift) / sc;
+        const grid *g = &pb->rg;
+        double fx = (mx - g->x0) / g->cell, fy = (my - g->y0) / g->cell, r = rq / g->cell;
+        long x0 = clampl((long)floor(fx - r), 0, g->nx - 1);
+        long x1 = clampl((long)floor(fx + r), 0, g->nx - 1);
+        long y0 = clampl((long)floor(fy - r), 0, g->ny - 1);
+        long y1 = clampl((long)floor(fy + r), 0, g->ny - 1);
+        if (fx + r >= 0 && fy + r >= 0 && fx - r <= (double)g->nx && fy - r <= (double)g->ny)
+            for (long cy = y0; cy <= y1; cy++)
+                for (long cx = x0; cx <= x1; cx++) {
+                    size_t c = (size_t)(cy * g->nx + cx);
+                    for (size_t k = g->start[c]; k < g->start[c + 1]; k++) {
+                        size_t i = g->idx[k];
+                        if (skip && skip[i])
+                            continue;
+                        int row = pb->row_of[i];
+                        double px, py;
+                        xf_apply(&s->t, pb->rp[i].x, pb->rp[i].y, &px, &py);
+                        px += s->row_shift[2 * row];
+                        py += s->row_shift[2 * row + 1];
+                        double d = hypot(px - bx, py - by);
+                        if (d < bestd) {
+                            bestd = d;
+                            best = (long)i;
+                        }
+                    }
+                }
+    }
+    *dist = bestd;
+    return best;
+}
+
 /* Matches every found item to the nearest record mine (after transform and
- * row shift) within gate metres, one found item per record mine. */
+ * row shift) within gate metres, one found item per record mine; an item
+ * that loses its nearest mine to a nearer item then takes the nearest free
+ * one within the gate (mines a spacing apart with jitter of a good part of
+ * it: the neighbour is the item's own mine as often as not). */
 static void match(const problem *pb, state *s, double gate, double rlim)
 {
-    double sc = xf_scale(&s->t);
     for (size_t i = 0; i < pb->nr; i++)
         s->rec_found[i] = -1;
     s->matched = 0;
-    double maxshift = 0;
+    double sc = xf_scale(&s->t), maxshift = 0;
     for (size_t r = 0; r <= pb->nrows; r++)
         maxshift = fmax(maxshift, hypot(s->row_shift[2 * r], s->row_shift[2 * r + 1]));
     for (size_t f = 0; f < pb->nf; f++) {
         s->match_rec[f] = -1;
         if (pb->fdist[f] > rlim)
             continue;
-        double bx = pb->fp[f].x, by = pb->fp[f].y, mx, my;
         double bestd = gate;
         long best = -1;
-        /* candidates without row shift, then verify with the shift */
-        xf_inverse(&s->t, bx, by, &mx, &my);
-        double rq = (gate + maxshift) / sc;
-        if (maxshift == 0.0) {
-            double d;
-            long i = grid_nearest(&pb->rg, mx, my, gate / sc, NULL, &d);
-            if (i >= 0) {
-                best = i;
+        if (maxshift == 0.0) { /* the common case, inline */
+            double mx, my, d;
+            xf_inverse(&s->t, pb->fp[f].x, pb->fp[f].y, &mx, &my);
+            best = grid_nearest(&pb->rg, mx, my, gate / sc, NULL, &d);
+            if (best >= 0)
                 bestd = d * sc;
-            }
         } else {
-            /* small search: scan the cells around for the best shifted match */
-            const grid *g = &pb->rg;
-            double fx = (mx - g->x0) / g->cell, fy = (my - g->y0) / g->cell, r = rq / g->cell;
-            long x0 = clampl((long)floor(fx - r), 0, g->nx - 1);
-            long x1 = clampl((long)floor(fx + r), 0, g->nx - 1);
-            long y0 = clampl((long)floor(fy - r), 0, g->ny - 1);
-            long y1 = clampl((long)floor(fy + r), 0, g->ny - 1);
-            if (fx + r >= 0 && fy + r >= 0 && fx - r <= (double)g->nx && fy - r <= (double)g->ny)
-                for (long cy = y0; cy <= y1; cy++)
-                    for (long cx = x0; cx <= x1; cx++) {
-                        size_t c = (size_t)(cy * g->nx + cx);
-                        for (size_t k = g->start[c]; k < g->start[c + 1]; k++) {
-                            size_t i = g->idx[k];
-                            int row = pb->row_of[i];
-                            double px, py;
-                            xf_apply(&s->t, pb->rp[i].x, pb->rp[i].y, &px, &py);
-                            px += s->row_shift[2 * row];
-                            py += s->row_shift[2 * row + 1];
-                            double d = hypot(px - bx, py - by);
-                            if (d < bestd) {
-                                bestd = d;
-                                best = (long)i;
-                            }
-                        }
-                    }
+            best = nearest_mine(pb, s, f, sc, gate, maxshift, NULL, &bestd);
         }
         if (best < 0)
             continue;
@@ -835,6 +871,24 @@ static void match(const problem *pb, state *s, double gate, double rlim)
         s->rec_found[best] = (long)f;
         s->match_rec[f] = best;
         s->match_d[f] = bestd;
+        s->matched++;
+    }
+    if (s->matched == 0 || s->matched == pb->nf || pb->nf > FREE_MAX_FOUND)
+        return;
+    for (size_t i = 0; i < pb->nr; i++)
+        s->taken[i] = s->rec_found[i] >= 0;
+    double gate2 = fmax(gate, fmin(3.5 * s->sigma + 0.3, FREE_GATE * pb->step_m * sc));
+    for (size_t f = 0; f < pb->nf; f++) {
+        if (s->match_rec[f] >= 0 || pb->fdist[f] > rlim)
+            continue;
+        double d;
+        long i = nearest_mine(pb, s, f, sc, gate2, maxshift, s->taken, &d);
+        if (i < 0)
+            continue;
+        s->taken[i] = true;
+        s->rec_found[i] = (long)f;
+        s->match_rec[f] = i;
+        s->match_d[f] = d;
         s->matched++;
     }
 }
@@ -1017,23 +1071,56 @@ static double extra_row(const problem *pb, const state *s, extra *ex, long *assi
     return best_gain;
 }
 
+/* Log evidence of the matched items as mines (jitter EV_SIGMA): the fit
+ * under the prior integrated over the transform (solve()), so that a fit
+ * that needs a transform pinned to an unlikely value to match one more item
+ * (clutter, found mines of another row) pays for it in full, not only by
+ * the prior's density at its best transform. The unmatched items are
+ * clutter. */
+static double match_evidence(const problem *pb, const state *s)
+{
+    double lout = log(P_CLUTTER / CLUTTER_AREA), sum = 0.0;
+    stats st;
+    memset(&st, 0, sizeof st);
+    for (size_t f = 0; f < pb->nf; f++) {
+        long i = s->match_rec[f];
+        if (i < 0) {
+            sum += lout;
+            continue;
+        }
+        int row = pb->row_of[i];
+        stats_add(&st, pb->rp[i].x, pb->rp[i].y, pb->fp[f].x - s->row_shift[2 * row],
+                  pb->fp[f].y - s->row_shift[2 * row + 1]);
+    }
+    solution sol;
+    solve(&pb->pri, &st, EV_SIGMA, &sol);
+    return sum + sol.logz +
+           (double)st.n * (log(1.0 - P_CLUTTER) - log(2.0 * M_PI * EV_SIGMA * EV_SIGMA));
+}
+
 /* Log score of a state: found items as mines or clutter, the prior of the
- * transform, and the recorded mines left in cleared ground. */
+ * transform (both as the evidence up to EV_MAX_FOUND found items; above,
+ * the items at the fit and the prior's density there, which is cheaper),
+ * and the recorded mines left in cleared ground. */
 static double score_of(const problem *pb, const state *s, bool full)
 {
     double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * SCORE_SIGMA * SCORE_SIGMA));
     double lout = log(P_CLUTTER / CLUTTER_AREA);
     double sum = 0;
-    for (size_t f = 0; f < pb->nf; f++) {
-        if (s->match_rec[f] < 0) {
-            sum += lout;
-            continue;
+    if (pb->nf <= EV_MAX_FOUND) {
+        sum = match_evidence(pb, s);
+    } else {
+        for (size_t f = 0; f < pb->nf; f++) {
+            if (s->match_rec[f] < 0) {
+                sum += lout;
+                continue;
+            }
+            double d = s->match_d[f];
+            double li = lin - 0.5 * d * d / (SCORE_SIGMA * SCORE_SIGMA);
+            sum += fmax(li, lout) + log1p(exp(-fabs(li - lout)));
         }
-        double d = s->match_d[f];
-        double li = lin - 0.5 * d * d / (SCORE_SIGMA * SCORE_SIGMA);
-        sum += fmax(li, lout) + log1p(exp(-fabs(li - lout)));
+        sum += log_prior(&pb->pri, &s->t);
     }
-    sum += log_prior(&pb->pri, &s->t);
     /* a moved row: about 1 in 20, its shift anywhere within 10 m */
     for (size_t r = 0; r <= pb->nrows; r++)
         if (s->row_moved[r])
