@@ -151,12 +151,26 @@ static int key_index(dm_mvt_layer *l, const char *key)
     return (int)l->nkeys++;
 }
 
+/* FNV-1a: the start, and one step taking in x */
+#define FNV_START 1469598103934665603ull
+static uint64_t fnv(uint64_t v, uint64_t x) { return (v ^ x) * 1099511628211ull; }
+
 static uint64_t hash(const char *s)
 {
-    uint64_t v = 1469598103934665603ull; /* FNV-1a */
+    uint64_t v = FNV_START;
     for (; *s; s++)
-        v = (v ^ (unsigned char)*s) * 1099511628211ull;
+        v = fnv(v, (unsigned char)*s);
     return v;
+}
+
+/* Puts v (an index + 1) in the first free slot of an open-addressed table of
+   n slots (a power of two) from h on. */
+static void slot_put(uint32_t *slots, size_t n, uint64_t h, uint32_t v)
+{
+    size_t j = h & (n - 1);
+    while (slots[j])
+        j = (j + 1) & (n - 1);
+    slots[j] = v;
 }
 
 static bool rehash(dm_mvt_layer *l)
@@ -165,12 +179,8 @@ static bool rehash(dm_mvt_layer *l)
     uint32_t *s = calloc(n, sizeof *s);
     if (!s)
         return false;
-    for (size_t i = 0; i < l->nval; i++) {
-        size_t j = hash(l->vkeys[i]) & (n - 1);
-        while (s[j])
-            j = (j + 1) & (n - 1);
-        s[j] = (uint32_t)i + 1;
-    }
+    for (size_t i = 0; i < l->nval; i++)
+        slot_put(s, n, hash(l->vkeys[i]), (uint32_t)i + 1);
     free(l->slots);
     l->slots = s;
     l->nslots = n;
@@ -456,17 +466,17 @@ static int id_index(const dm_mvt_layer *l)
 /* The cell of DM_MVT_DOT tile units a dot feature lies in (a single MoveTo
  * from the cursor's start, so its deltas are its position), and a hash of
  * it with the feature's values but its id. */
+static int64_t dot_cell(const VectorTile__Tile__Feature *f, int axis /* 0 x, 1 y */)
+{
+    return (int64_t)floor((unzigzag(f->geometry[1 + axis]) + DM_MVT_BUFFER) / DM_MVT_DOT);
+}
+
 static uint64_t dot_hash(const VectorTile__Tile__Feature *f, int idk)
 {
-    int64_t cx = (int64_t)floor((unzigzag(f->geometry[1]) + DM_MVT_BUFFER) / DM_MVT_DOT);
-    int64_t cy = (int64_t)floor((unzigzag(f->geometry[2]) + DM_MVT_BUFFER) / DM_MVT_DOT);
-    uint64_t v = 1469598103934665603ull;
-    uint64_t parts[2] = {(uint64_t)cx, (uint64_t)cy};
-    for (int i = 0; i < 2; i++)
-        v = (v ^ parts[i]) * 1099511628211ull;
+    uint64_t v = fnv(fnv(FNV_START, (uint64_t)dot_cell(f, 0)), (uint64_t)dot_cell(f, 1));
     for (size_t i = 0; i + 1 < f->n_tags; i += 2)
         if ((int)f->tags[i] != idk)
-            v = ((v ^ f->tags[i]) * 1099511628211ull ^ f->tags[i + 1]) * 1099511628211ull;
+            v = fnv(fnv(v, f->tags[i]), f->tags[i + 1]);
     return v;
 }
 
@@ -480,11 +490,7 @@ static bool same_dot(const VectorTile__Tile__Feature *a, const VectorTile__Tile_
         if (a->tags[i] != b->tags[i] ||
             ((int)a->tags[i] != idk && a->tags[i + 1] != b->tags[i + 1]))
             return false;
-    for (int i = 1; i <= 2; i++)
-        if (floor((unzigzag(a->geometry[i]) + DM_MVT_BUFFER) / DM_MVT_DOT) !=
-            floor((unzigzag(b->geometry[i]) + DM_MVT_BUFFER) / DM_MVT_DOT))
-            return false;
-    return true;
+    return dot_cell(a, 0) == dot_cell(b, 0) && dot_cell(a, 1) == dot_cell(b, 1);
 }
 
 /* The id value of a feature (a string), or NULL. */
@@ -538,22 +544,14 @@ static bool remember_dot(dm_mvt_layer *l, size_t i)
         if (!s)
             return false;
         int idk = id_index(l);
-        for (size_t k = 0; k < l->ndotslots; k++) {
-            if (!l->dotslots[k])
-                continue;
-            size_t j = dot_hash(&l->feats[l->dotslots[k] - 1], idk) & (n - 1);
-            while (s[j])
-                j = (j + 1) & (n - 1);
-            s[j] = l->dotslots[k];
-        }
+        for (size_t k = 0; k < l->ndotslots; k++)
+            if (l->dotslots[k])
+                slot_put(s, n, dot_hash(&l->feats[l->dotslots[k] - 1], idk), l->dotslots[k]);
         free(l->dotslots);
         l->dotslots = s;
         l->ndotslots = n;
     }
-    size_t j = dot_hash(&l->feats[i], id_index(l)) & (l->ndotslots - 1);
-    while (l->dotslots[j])
-        j = (j + 1) & (l->ndotslots - 1);
-    l->dotslots[j] = (uint32_t)i + 1;
+    slot_put(l->dotslots, l->ndotslots, dot_hash(&l->feats[i], id_index(l)), (uint32_t)i + 1);
     l->ndots++;
     return true;
 }

@@ -179,6 +179,19 @@ static int decode_rings(const VectorTile__Tile__Feature *f, ring *rings, int max
     return nr;
 }
 
+/* The layer encoded and decoded again with protobuf-c (NULL when either
+   fails); owned by the caller: vector_tile__tile__free_unpacked(). */
+static VectorTile__Tile *encoded(dm_mvt_layer *l)
+{
+    dm_buf b;
+    dm_buf_init(&b, 0);
+    VectorTile__Tile *t = dm_mvt_layer_encode(l, &b)
+                              ? vector_tile__tile__unpack(NULL, b.len, (const uint8_t *)b.data)
+                              : NULL;
+    dm_buf_free(&b);
+    return t;
+}
+
 static const char *value_of(const VectorTile__Tile__Layer *l, const VectorTile__Tile__Feature *f,
                             const char *key)
 {
@@ -231,10 +244,7 @@ TEST(a_polygon_with_a_hole_is_encoded_as_the_format_says)
     CHECK(dm_mvt_layer_add(l, tiny, p2, 3));
     CHECK(dm_mvt_layer_add(l, far, p3, 1));
     CHECK_EQ_INT(dm_mvt_layer_count(l), 2); /* the far point is in another tile */
-    dm_buf b;
-    dm_buf_init(&b, 0);
-    CHECK(dm_mvt_layer_encode(l, &b));
-    VectorTile__Tile *t = vector_tile__tile__unpack(NULL, b.len, (const uint8_t *)b.data);
+    VectorTile__Tile *t = encoded(l);
     CHECK(t != NULL);
     if (t) {
         CHECK_EQ_INT(t->n_layers, 1);
@@ -286,10 +296,10 @@ TEST(a_polygon_with_a_hole_is_encoded_as_the_format_says)
         CHECK(value_of(ly, f2, "note") == NULL);
         vector_tile__tile__free_unpacked(t, NULL);
     }
-    dm_buf_free(&b);
     dm_mvt_layer_free(l);
     /* a layer with nothing in it is an empty tile */
     l = dm_mvt_layer_new(h, "hazards", 3, 0, 0);
+    dm_buf b;
     dm_buf_init(&b, 0);
     CHECK(dm_mvt_layer_add(l, g, p1, 1));
     CHECK(dm_mvt_layer_encode(l, &b));
@@ -341,10 +351,7 @@ TEST(small_areas_in_one_place_are_one_dot_listing_their_codes)
     /* HA-1 and HA-"2" are one dot; HA-3 has another status, HA-4 another
        cell */
     CHECK_EQ_INT(dm_mvt_layer_count(l), 5);
-    dm_buf b;
-    dm_buf_init(&b, 0);
-    CHECK(dm_mvt_layer_encode(l, &b));
-    VectorTile__Tile *t = vector_tile__tile__unpack(NULL, b.len, (const uint8_t *)b.data);
+    VectorTile__Tile *t = encoded(l);
     CHECK(t != NULL);
     if (t) {
         const VectorTile__Tile__Layer *ly = t->layers[0];
@@ -359,7 +366,6 @@ TEST(small_areas_in_one_place_are_one_dot_listing_their_codes)
         CHECK_STR(value_of(ly, ly->features[4], "code"), "EO-6");
         vector_tile__tile__free_unpacked(t, NULL);
     }
-    dm_buf_free(&b);
     dm_mvt_layer_free(l);
     /* without dm_mvt_layer_merge_dots every record is its own feature */
     l = dm_mvt_layer_new(h, "hazards", z, x, y);
