@@ -151,6 +151,23 @@ static int grid_build(grid *g, const pt *p, size_t n, double cell)
     return 0;
 }
 
+/* The cells (ranges inclusive, clamped to the grid) that a disc of radius
+ * r (m) around (x, y) may touch; false when the disc lies wholly off the
+ * grid. */
+typedef struct cell_window {
+    long x0, x1, y0, y1;
+} cell_window;
+
+static bool grid_window(const grid *g, double x, double y, double r, cell_window *w)
+{
+    double fx = (x - g->x0) / g->cell, fy = (y - g->y0) / g->cell, rc = r / g->cell;
+    w->x0 = clampl((long)floor(fx - rc), 0, g->nx - 1);
+    w->x1 = clampl((long)floor(fx + rc), 0, g->nx - 1);
+    w->y0 = clampl((long)floor(fy - rc), 0, g->ny - 1);
+    w->y1 = clampl((long)floor(fy + rc), 0, g->ny - 1);
+    return !(fx + rc < 0 || fy + rc < 0 || fx - rc > (double)g->nx || fy - rc > (double)g->ny);
+}
+
 /* Nearest point within rmax of (x, y) whose index passes skip (NULL: all),
  * or -1. */
 static long grid_nearest(const grid *g, double x, double y, double rmax, const bool *skip,
@@ -158,18 +175,13 @@ static long grid_nearest(const grid *g, double x, double y, double rmax, const b
 {
     if (!g->n || !(rmax > 0) || !isfinite(x) || !isfinite(y))
         return -1;
-    double fx = (x - g->x0) / g->cell, fy = (y - g->y0) / g->cell;
-    double r = rmax / g->cell;
-    if (fx + r < 0 || fy + r < 0 || fx - r > (double)g->nx || fy - r > (double)g->ny)
+    cell_window w;
+    if (!grid_window(g, x, y, rmax, &w))
         return -1;
-    long x0 = clampl((long)floor(fx - r), 0, g->nx - 1),
-         x1 = clampl((long)floor(fx + r), 0, g->nx - 1);
-    long y0 = clampl((long)floor(fy - r), 0, g->ny - 1),
-         y1 = clampl((long)floor(fy + r), 0, g->ny - 1);
     long best = -1;
     double bd = rmax * rmax;
-    for (long cy = y0; cy <= y1; cy++)
-        for (long cx = x0; cx <= x1; cx++) {
+    for (long cy = w.y0; cy <= w.y1; cy++)
+        for (long cx = w.x0; cx <= w.x1; cx++) {
             size_t c = (size_t)(cy * g->nx + cx);
             for (size_t k = g->start[c]; k < g->start[c + 1]; k++) {
                 size_t i = g->idx[k];
@@ -799,16 +811,11 @@ static long nearest_mine(const problem *pb, const state *s, size_t f, double sc,
     } else {
         /* candidates without row shift, then verified with the shift: scan
          * the cells around for the best shifted match */
-        double rq = (gate + maxshift) / sc;
         const grid *g = &pb->rg;
-        double fx = (mx - g->x0) / g->cell, fy = (my - g->y0) / g->cell, r = rq / g->cell;
-        long x0 = clampl((long)floor(fx - r), 0, g->nx - 1);
-        long x1 = clampl((long)floor(fx + r), 0, g->nx - 1);
-        long y0 = clampl((long)floor(fy - r), 0, g->ny - 1);
-        long y1 = clampl((long)floor(fy + r), 0, g->ny - 1);
-        if (fx + r >= 0 && fy + r >= 0 && fx - r <= (double)g->nx && fy - r <= (double)g->ny)
-            for (long cy = y0; cy <= y1; cy++)
-                for (long cx = x0; cx <= x1; cx++) {
+        cell_window w;
+        if (grid_window(g, mx, my, (gate + maxshift) / sc, &w))
+            for (long cy = w.y0; cy <= w.y1; cy++)
+                for (long cx = w.x0; cx <= w.x1; cx++) {
                     size_t c = (size_t)(cy * g->nx + cx);
                     for (size_t k = g->start[c]; k < g->start[c + 1]; k++) {
                         size_t i = g->idx[k];
@@ -1193,15 +1200,11 @@ static size_t rotscale_candidates(const problem *pb, cand *out, size_t max)
         const grid *g = &pb->fg;
         const double rmin = 3.0, rmaxd = 30.0;
         for (size_t f = 0; f < pb->nf; f++) {
-            double fx = (pb->fp[f].x - g->x0) / g->cell, fy = (pb->fp[f].y - g->y0) / g->cell;
-            double r = rmaxd / g->cell;
-            long x0 = clampl((long)floor(fx - r), 0, g->nx - 1);
-            long x1 = clampl((long)floor(fx + r), 0, g->nx - 1);
-            long y0 = clampl((long)floor(fy - r), 0, g->ny - 1);
-            long y1 = clampl((long)floor(fy + r), 0, g->ny - 1);
+            cell_window w;
+            grid_window(g, pb->fp[f].x, pb->fp[f].y, rmaxd, &w);
             int taken = 0;
-            for (long cy = y0; cy <= y1 && taken < 40; cy++)
-                for (long cx = x0; cx <= x1 && taken < 40; cx++) {
+            for (long cy = w.y0; cy <= w.y1 && taken < 40; cy++)
+                for (long cx = w.x0; cx <= w.x1 && taken < 40; cx++) {
                     size_t c = (size_t)(cy * g->nx + cx);
                     for (size_t k = g->start[c]; k < g->start[c + 1] && taken < 40; k++) {
                         size_t j = g->idx[k];
@@ -1323,14 +1326,10 @@ static size_t rotscale_candidates(const problem *pb, cand *out, size_t max)
         for (size_t f = 0; nn && f < pb->nf; f++) {
             const grid *g = &pb->fg;
             double best = INFINITY;
-            double fx = (pb->fp[f].x - g->x0) / g->cell, fy = (pb->fp[f].y - g->y0) / g->cell;
-            double r = 15.0 / g->cell;
-            long x0 = clampl((long)floor(fx - r), 0, g->nx - 1);
-            long x1 = clampl((long)floor(fx + r), 0, g->nx - 1);
-            long y0 = clampl((long)floor(fy - r), 0, g->ny - 1);
-            long y1 = clampl((long)floor(fy + r), 0, g->ny - 1);
-            for (long cy = y0; cy <= y1; cy++)
-                for (long cx = x0; cx <= x1; cx++) {
+            cell_window w;
+            grid_window(g, pb->fp[f].x, pb->fp[f].y, 15.0, &w);
+            for (long cy = w.y0; cy <= w.y1; cy++)
+                for (long cx = w.x0; cx <= w.x1; cx++) {
                     size_t c = (size_t)(cy * g->nx + cx);
                     for (size_t k = g->start[c]; k < g->start[c + 1]; k++) {
                         size_t j = g->idx[k];
@@ -1596,14 +1595,10 @@ static size_t pair_candidates(const problem *pb, xform *out, size_t max)
         for (size_t m1 = 0; m1 < pb->nr && nt < cap; m1++) {
             if ((double)pb->depth[m1] > depth_lim)
                 continue;
-            double fx = (pb->rp[m1].x - g->x0) / g->cell, fy = (pb->rp[m1].y - g->y0) / g->cell;
-            double r = rhi / g->cell;
-            long x0 = clampl((long)floor(fx - r), 0, g->nx - 1);
-            long x1 = clampl((long)floor(fx + r), 0, g->nx - 1);
-            long y0 = clampl((long)floor(fy - r), 0, g->ny - 1);
-            long y1 = clampl((long)floor(fy + r), 0, g->ny - 1);
-            for (long cy = y0; cy <= y1 && nt < cap; cy++)
-                for (long cx = x0; cx <= x1 && nt < cap; cx++) {
+            cell_window w;
+            grid_window(g, pb->rp[m1].x, pb->rp[m1].y, rhi, &w);
+            for (long cy = w.y0; cy <= w.y1 && nt < cap; cy++)
+                for (long cx = w.x0; cx <= w.x1 && nt < cap; cx++) {
                     size_t c = (size_t)(cy * g->nx + cx);
                     for (size_t k = g->start[c]; k < g->start[c + 1] && nt < cap; k++) {
                         size_t m2 = g->idx[k];
