@@ -2,7 +2,7 @@
 // kept in sessionStorage (gone when the tab closes), problem details
 // (RFC 9457) turned into errors a user can read.
 
-const TOKEN_KEY = 'demine.token';
+const TOKEN_KEY = 'demine.token'; // index.html's early requests read it too
 
 export const session = {
   token: sessionStorage.getItem(TOKEN_KEY),

@@ -266,14 +266,18 @@ function tileCodes(f) {
 
 // The first time the map is idle with the hazards' tiles loaded.
 function watchFirstPaint() {
-  map.once('render', () => (metrics.marks.firstFrame = Math.round(performance.now())));
-  map.on('render', () => metrics.firstPaintMs === null && metrics.frames++);
+  const frame = () => {
+    metrics.marks.firstFrame ??= Math.round(performance.now());
+    metrics.frames++;
+  };
+  map.on('render', frame);
   map.on('dataloading', (e) => {
     if (e.sourceId === 'hazards') metrics.marks.tilesAsked ??= Math.round(performance.now());
   });
   const check = () => {
     if (!readable.has('hazards') || !map.isSourceLoaded('hazards')) return;
     map.off('idle', check);
+    map.off('render', frame);
     const codes = new Set(map.querySourceFeatures('hazards', { sourceLayer: 'hazards' }).flatMap(tileCodes));
     metrics.hazardsLoaded = codes.size;
     metrics.tiles = hazardTiles.size;
