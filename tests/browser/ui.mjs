@@ -160,6 +160,14 @@ await step('a dot of small areas lists them all', async () => {
   await page.click(`#record-here a >> text="${pt.codes[1]}"`);
   await page.waitForFunction((c) => document.getElementById('record-code')?.textContent === c, pt.codes[1], { timeout: 15000 });
   ok('a listed code opens its record');
+  // the open record is outlined on the map (the outline's layers are hidden
+  // until a record is first opened)
+  await page.waitForFunction(() => window.demine.map.querySourceFeatures('selected').length > 0, null, { timeout: 15000 });
+  const outlined = await page.evaluate(() => {
+    const m = window.demine.map;
+    return { shown: ['selected-line', 'selected-point'].every((id) => m.getLayoutProperty(id, 'visibility') === 'visible'), code: m.querySourceFeatures('selected')[0].properties.code };
+  });
+  check('the open record is outlined on the map', outlined.shown && outlined.code === pt.codes[1], JSON.stringify(outlined));
   await page.click('#detail button.close');
 });
 

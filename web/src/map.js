@@ -146,10 +146,13 @@ export async function createMap(container, layerPanel, { basemap, onFeature, bou
     // hidden from the start when not shown: no tiles are asked for then
     for (const sl of styleLayers(l)) style.layers.push({ ...sl, layout: { ...(sl.layout || {}), visibility: shown(l) ? 'visible' : 'none' } });
   }
-  // the selected record and geometries being reviewed or drawn
+  // the selected record and geometries being reviewed or drawn: hidden until
+  // first given data (a shown layer has its source's tiles made in the
+  // worker, empty or not, ahead of the hazards' tiles)
   style.sources.selected = { type: 'geojson', data: EMPTY };
   style.sources.overlay = { type: 'geojson', data: EMPTY };
-  style.layers.push(
+  const hidden = [];
+  hidden.push(
     { id: 'selected-line', type: 'line', source: 'selected', paint: { 'line-color': COLORS.highlight, 'line-width': 4 }, filter: ['!=', ['geometry-type'], 'Point'] },
     {
       id: 'selected-point',
@@ -180,6 +183,7 @@ export async function createMap(container, layerPanel, { basemap, onFeature, bou
       filter: ['==', ['geometry-type'], 'Point'],
     },
   );
+  for (const sl of hidden) style.layers.push({ ...sl, layout: { visibility: 'none' } });
   map = new maplibregl.Map({
     container,
     style,
@@ -467,12 +471,20 @@ export function renderPanel() {
   for (const l of LAYERS) updateCount(l.id);
 }
 
+// Gives a source of the map's own (selected, overlay) its data, and shows its
+// layers the first time.
+function setOwnData(source, features) {
+  map.getSource(source).setData({ type: 'FeatureCollection', features });
+  for (const l of map.getStyle().layers)
+    if (l.source === source && map.getLayoutProperty(l.id, 'visibility') === 'none') map.setLayoutProperty(l.id, 'visibility', 'visible');
+}
+
 export function showSelected(feature) {
-  map.getSource('selected').setData(feature ? { type: 'FeatureCollection', features: [feature] } : EMPTY);
+  setOwnData('selected', feature ? [feature] : []);
 }
 
 export function showOverlay(features) {
-  map.getSource('overlay').setData({ type: 'FeatureCollection', features: features || [] });
+  setOwnData('overlay', features || []);
 }
 
 export function zoomTo(geometry) {
