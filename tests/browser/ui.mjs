@@ -125,6 +125,7 @@ await step('the map loads', async () => {
   console.log(`first paint: ${m.ms} ms for ${m.n} hazardous areas in ${m.tiles} vector tiles, ${m.frames} frames drawn (${Date.now() - t0} ms wall clock)`);
   console.log(`  the browser settled first: ${settle.settled ? 'idle' : 'still busy'} after ${settle.ms} ms, using ${settle.cpuMs} CPU-ms meanwhile`);
   console.log(`  ms from the navigation's start: ${Object.entries(m.marks || {}).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  check("the map's worker is the one the page started before its script ran", await page.evaluate(() => window.demine.earlyWorker === true));
   const all = cli('landrelease').hazard_count;
   same('every BiH suspected area is on the first map', m.n, all);
   const canvas = await page.$('#map canvas');

@@ -11,6 +11,7 @@
 // filter's lists.
 
 import maplibregl from 'maplibre-gl';
+import workerUrl from 'maplibre-gl/dist/maplibre-gl-csp-worker.js?url';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import { allFeatures, get, session } from './api.js';
 import { LAYERS, COLORS, styleLayers, styleIds, layerById } from './layers.js';
@@ -44,8 +45,9 @@ let panel;
 // first paint: ms from the navigation's start until the map was first drawn
 // with the hazards' tiles in view loaded; hazardsLoaded: the hazardous areas
 // (distinct codes) in those tiles; tiles: the hazards' tiles loaded then;
-// frames: the map's frames drawn until then; marks: when each step happened
-export const metrics = { firstPaintMs: null, hazardsLoaded: 0, tiles: 0, frames: 0, marks: {} };
+// frames: the map's frames drawn until then; marks: when each step happened;
+// earlyWorker: the map's worker is the one index.html started
+export const metrics = { firstPaintMs: null, hazardsLoaded: 0, tiles: 0, frames: 0, marks: {}, earlyWorker: false };
 window.demine = metrics;
 
 for (const l of LAYERS) enabled[l.id] = l.visible;
@@ -111,9 +113,36 @@ function withToken(url) {
 
 // tiles are parsed in one web worker: each worker compiles MapLibre's code
 // anew, which costs more at start-up than a second one saves
+maplibregl.setWorkerUrl(workerUrl);
 maplibregl.setWorkerCount(1);
-// the worker starts now, while /collections is asked, not when the map is made
-maplibregl.prewarm();
+startWorker();
+
+// The worker is started before the map is made: by index.html's inline
+// script, while this script still loads, when it could (the main thread is
+// then free to start it, and its code compiles on another core); else now.
+// MapLibre's pool makes its workers with `new Worker(url)`: for the time of
+// prewarm(), that gives the worker already started for the same file.
+function startWorker() {
+  const early = window.demineEarly?.worker;
+  const same = early && new URL(early.url, location.href).href === new URL(workerUrl, location.href).href;
+  if (!same) return maplibregl.prewarm();
+  const Native = window.Worker;
+  let given = false;
+  window.Worker = function Worker(url, options) {
+    if (!given && new URL(String(url), location.href).href === new URL(workerUrl, location.href).href) {
+      given = true;
+      return early.worker;
+    }
+    return new Native(url, options);
+  };
+  try {
+    maplibregl.prewarm();
+  } finally {
+    window.Worker = Native;
+  }
+  if (!given) early.worker.terminate(); // the pool had its workers already
+  metrics.earlyWorker = given;
+}
 
 export async function createMap(container, layerPanel, { basemap, onFeature, bounds: initial }) {
   onSelect = onFeature;
