@@ -29,7 +29,7 @@ build: deps web
 # analyses, under ThreadSanitizer, then each fuzz target (fuzz-ci).
 test: build lint
 	@cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
-	@grep -h -A1 '^first paint' $(BUILD)/tests/ui-artifacts/browser.log 2>/dev/null || true
+	@grep -h -A2 '^first paint' $(BUILD)/tests/ui-artifacts/browser.log 2>/dev/null || true
 	@$(MAKE) --no-print-directory test-asan
 	@$(MAKE) --no-print-directory test-tsan
 	@$(MAKE) --no-print-directory fuzz-ci
