@@ -18,10 +18,11 @@
 /* Geometries are snapped to a grid of this many tile units: half a pixel
  * where a tile is drawn 512 pixels across (MapLibre's default). */
 #define DM_MVT_GRID 4.0
-/* An area or line smaller than this many tile units both ways (two pixels
- * on a tile drawn 512 pixels across) is sent as a point on it: drawn as a
- * dot, it costs a fraction of a polygon to send, parse and draw. */
-#define DM_MVT_DOT 16.0
+/* An area or line smaller than this many tile units both ways (three pixels
+ * on a tile drawn 512 pixels across, the size of the dot the map draws) is
+ * sent as a point on it: drawn as a dot, it costs a fraction of a polygon to
+ * make, send, parse and draw. */
+#define DM_MVT_DOT 24.0
 /* The deepest zoom level served (a tile ~10 m across at the equator). */
 #define DM_MVT_MAX_ZOOM 22
 

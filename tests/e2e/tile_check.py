@@ -4,7 +4,7 @@ and compared with the records the items endpoint gives for the same place.
 For each tile: the tile holds exactly the records whose geometry meets the
 tile and its margin (the same codes as /items?bbox= for that box), each
 once: as its own feature, or listed in the "codes" of a dot that stands for
-the small areas in one cell of 16 tile units with the same properties; each
+the small areas in one cell of 24 tile units with the same properties; each
 decoded geometry lies within the grid's tolerance of the record's own (points
 sent for areas too small to draw lie on or next to their area, and the
 areas a dot lists within a cell of it; polygons are never drawn further
@@ -26,7 +26,7 @@ from osgeo import gdal, ogr, osr
 
 gdal.UseExceptions()
 URL, WORK = sys.argv[1], sys.argv[2]
-EXTENT, MARGIN, GRID, DOT = 4096, 64, 4, 16  # tile units, as the server's mvt.h says
+EXTENT, MARGIN, GRID, DOT = 4096, 64, 4, 24  # tile units, as the server's mvt.h says
 WORLD = 2 * math.pi * 6378137.0  # Web Mercator's width, m
 
 WGS84 = osr.SpatialReference()

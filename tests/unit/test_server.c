@@ -288,7 +288,7 @@ TEST(a_polygon_with_a_hole_is_encoded_as_the_format_says)
             CHECK_NEAR((double)(maxx - minx), 0.002 / 360 * 65536 * 4096, 0.01);
             CHECK_EQ_INT(rings[0].n, 4); /* closed by ClosePath, not repeated */
         }
-        /* a polygon smaller than two pixels is a point on it */
+        /* a polygon smaller than DM_MVT_DOT (three pixels) is a point on it */
         const VectorTile__Tile__Feature *f2 = ly->features[1];
         CHECK_EQ_INT(f2->type, VECTOR_TILE__TILE__GEOM_TYPE__POINT);
         CHECK_EQ_INT(f2->n_geometry, 3);
@@ -334,7 +334,8 @@ TEST(small_areas_in_one_place_are_one_dot_listing_their_codes)
     int z = 16, x = 36118, y = 23744;
     double bb[4];
     dm_mvt_tile_bounds(z, x, y, 0, bb);
-    /* cells of 16 units start at -64: 2048..2063 is one; 2100 another */
+    /* cells of DM_MVT_DOT (24) units start at -64: 2048..2071 is one; 2100
+       another */
     GEOSGeometry *g[5] = {tiny_square(h, bb, 2050, 2050), tiny_square(h, bb, 2056, 2054),
                           tiny_square(h, bb, 2052, 2058), tiny_square(h, bb, 2100, 2050), NULL};
     GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, (bb[0] + bb[2]) / 2, (bb[1] + bb[3]) / 2);

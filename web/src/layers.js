@@ -90,7 +90,7 @@ export function layerById(id) {
 
 // The MapLibre style layers of one collection (ids "<id>-fill", "<id>-line",
 // "<id>-point"). A tiled polygon layer also has "<id>-dot": the areas the
-// server sent as points because they are smaller than half a pixel at that
+// server sent as points because they are smaller than the dot (3 px) at that
 // zoom, so that none disappears at a country's scale.
 export function styleLayers(l) {
   const src = l.tiled ? { source: l.id, 'source-layer': l.id } : { source: l.id };
