@@ -168,6 +168,46 @@ static bool grid_window(const grid *g, double x, double y, double r, cell_window
     return !(fx + rc < 0 || fy + rc < 0 || fx - rc > (double)g->nx || fy - rc > (double)g->ny);
 }
 
+/* The points in the cells a disc may touch (grid_window), one by one: cell
+ * by cell, rows of cells from the lowest, each cell's points in the grid's
+ * order. */
+typedef struct grid_walk {
+    const grid *g;
+    cell_window w;
+    long cx, cy;
+    size_t k, end;
+} grid_walk;
+
+/* Starts a walk over the cells of the disc of radius r (m) around (x, y);
+ * false when the disc lies wholly off the grid (the walk then covers the
+ * clamped cells nearest to it, as grid_window says). */
+static bool walk_start(grid_walk *it, const grid *g, double x, double y, double r)
+{
+    bool on = grid_window(g, x, y, r, &it->w);
+    it->g = g;
+    it->cy = it->w.y0;
+    it->cx = it->w.x0 - 1;
+    it->k = it->end = 0;
+    return on;
+}
+
+/* The next point's index in *i; false when the walk is done. */
+static bool walk_next(grid_walk *it, size_t *i)
+{
+    while (it->k == it->end) {
+        if (++it->cx > it->w.x1) {
+            it->cx = it->w.x0;
+            if (++it->cy > it->w.y1)
+                return false;
+        }
+        size_t c = (size_t)(it->cy * it->g->nx + it->cx);
+        it->k = it->g->start[c];
+        it->end = it->g->start[c + 1];
+    }
+    *i = it->g->idx[it->k++];
+    return true;
+}
+
 /* Nearest point within rmax of (x, y) whose index passes skip (NULL: all),
  * or -1. */
 static long grid_nearest(const grid *g, double x, double y, double rmax, const bool *skip,
@@ -175,25 +215,20 @@ static long grid_nearest(const grid *g, double x, double y, double rmax, const b
 {
     if (!g->n || !(rmax > 0) || !isfinite(x) || !isfinite(y))
         return -1;
-    cell_window w;
-    if (!grid_window(g, x, y, rmax, &w))
+    grid_walk it;
+    if (!walk_start(&it, g, x, y, rmax))
         return -1;
     long best = -1;
     double bd = rmax * rmax;
-    for (long cy = w.y0; cy <= w.y1; cy++)
-        for (long cx = w.x0; cx <= w.x1; cx++) {
-            size_t c = (size_t)(cy * g->nx + cx);
-            for (size_t k = g->start[c]; k < g->start[c + 1]; k++) {
-                size_t i = g->idx[k];
-                if (skip && skip[i])
-                    continue;
-                double dx = g->p[i].x - x, dy = g->p[i].y - y, d = dx * dx + dy * dy;
-                if (d <= bd) {
-                    bd = d;
-                    best = (long)i;
-                }
-            }
+    for (size_t i; walk_next(&it, &i);) {
+        if (skip && skip[i])
+            continue;
+        double dx = g->p[i].x - x, dy = g->p[i].y - y, d = dx * dx + dy * dy;
+        if (d <= bd) {
+            bd = d;
+            best = (long)i;
         }
+    }
     if (dist)
         *dist = sqrt(bd);
     return best;
@@ -811,28 +846,22 @@ static long nearest_mine(const problem *pb, const state *s, size_t f, double sc,
     } else {
         /* candidates without row shift, then verified with the shift: scan
          * the cells around for the best shifted match */
-        const grid *g = &pb->rg;
-        cell_window w;
-        if (grid_window(g, mx, my, (gate + maxshift) / sc, &w))
-            for (long cy = w.y0; cy <= w.y1; cy++)
-                for (long cx = w.x0; cx <= w.x1; cx++) {
-                    size_t c = (size_t)(cy * g->nx + cx);
-                    for (size_t k = g->start[c]; k < g->start[c + 1]; k++) {
-                        size_t i = g->idx[k];
-                        if (skip && skip[i])
-                            continue;
-                        int row = pb->row_of[i];
-                        double px, py;
-                        xf_apply(&s->t, pb->rp[i].x, pb->rp[i].y, &px, &py);
-                        px += s->row_shift[2 * row];
-                        py += s->row_shift[2 * row + 1];
-                        double d = hypot(px - bx, py - by);
-                        if (d < bestd) {
-                            bestd = d;
-                            best = (long)i;
-                        }
-                    }
+        grid_walk it;
+        if (walk_start(&it, &pb->rg, mx, my, (gate + maxshift) / sc))
+            for (size_t i; walk_next(&it, &i);) {
+                if (skip && skip[i])
+                    continue;
+                int row = pb->row_of[i];
+                double px, py;
+                xf_apply(&s->t, pb->rp[i].x, pb->rp[i].y, &px, &py);
+                px += s->row_shift[2 * row];
+                py += s->row_shift[2 * row + 1];
+                double d = hypot(px - bx, py - by);
+                if (d < bestd) {
+                    bestd = d;
+                    best = (long)i;
                 }
+            }
     }
     *dist = bestd;
     return best;
@@ -1197,33 +1226,27 @@ static size_t rotscale_candidates(const problem *pb, cand *out, size_t max)
     if (pb->nf >= 3 && pb->lay.n_rows > 0) {
         enum { NB = 360 }; /* half-degree bins over 0-180 */
         double h[NB] = {0}, hs[NB];
-        const grid *g = &pb->fg;
         const double rmin = 3.0, rmaxd = 30.0;
         for (size_t f = 0; f < pb->nf; f++) {
-            cell_window w;
-            grid_window(g, pb->fp[f].x, pb->fp[f].y, rmaxd, &w);
+            grid_walk it;
+            walk_start(&it, &pb->fg, pb->fp[f].x, pb->fp[f].y, rmaxd);
             int taken = 0;
-            for (long cy = w.y0; cy <= w.y1 && taken < 40; cy++)
-                for (long cx = w.x0; cx <= w.x1 && taken < 40; cx++) {
-                    size_t c = (size_t)(cy * g->nx + cx);
-                    for (size_t k = g->start[c]; k < g->start[c + 1] && taken < 40; k++) {
-                        size_t j = g->idx[k];
-                        if (j <= f)
-                            continue;
-                        double dx = pb->fp[j].x - pb->fp[f].x, dy = pb->fp[j].y - pb->fp[f].y;
-                        double d = hypot(dx, dy);
-                        if (d < rmin || d > rmaxd)
-                            continue;
-                        double a = atan2(dx, dy) / DEG;
-                        a = fmod(a + 360.0, 180.0);
-                        int b = (int)(a * 2.0);
-                        if (b >= NB)
-                            b = NB - 1;
-                        /* longer baselines give sharper directions */
-                        h[b] += fmin(d, 15.0);
-                        taken++;
-                    }
-                }
+            for (size_t j; taken < 40 && walk_next(&it, &j);) {
+                if (j <= f)
+                    continue;
+                double dx = pb->fp[j].x - pb->fp[f].x, dy = pb->fp[j].y - pb->fp[f].y;
+                double d = hypot(dx, dy);
+                if (d < rmin || d > rmaxd)
+                    continue;
+                double a = atan2(dx, dy) / DEG;
+                a = fmod(a + 360.0, 180.0);
+                int b = (int)(a * 2.0);
+                if (b >= NB)
+                    b = NB - 1;
+                /* longer baselines give sharper directions */
+                h[b] += fmin(d, 15.0);
+                taken++;
+            }
         }
         static const double ker[5] = {1, 2, 3, 2, 1};
         for (int b = 0; b < NB; b++) {
@@ -1324,20 +1347,14 @@ static size_t rotscale_candidates(const problem *pb, cand *out, size_t max)
         double *nn = malloc(pb->nf * sizeof *nn);
         size_t nnn = 0;
         for (size_t f = 0; nn && f < pb->nf; f++) {
-            const grid *g = &pb->fg;
             double best = INFINITY;
-            cell_window w;
-            grid_window(g, pb->fp[f].x, pb->fp[f].y, 15.0, &w);
-            for (long cy = w.y0; cy <= w.y1; cy++)
-                for (long cx = w.x0; cx <= w.x1; cx++) {
-                    size_t c = (size_t)(cy * g->nx + cx);
-                    for (size_t k = g->start[c]; k < g->start[c + 1]; k++) {
-                        size_t j = g->idx[k];
-                        double d = hypot(pb->fp[j].x - pb->fp[f].x, pb->fp[j].y - pb->fp[f].y);
-                        if (j != f && d > 0.3 && d < best)
-                            best = d;
-                    }
-                }
+            grid_walk it;
+            walk_start(&it, &pb->fg, pb->fp[f].x, pb->fp[f].y, 15.0);
+            for (size_t j; walk_next(&it, &j);) {
+                double d = hypot(pb->fp[j].x - pb->fp[f].x, pb->fp[j].y - pb->fp[f].y);
+                if (j != f && d > 0.3 && d < best)
+                    best = d;
+            }
             if (best < 15.0)
                 nn[nnn++] = best;
         }
@@ -1595,51 +1612,46 @@ static size_t pair_candidates(const problem *pb, xform *out, size_t max)
         for (size_t m1 = 0; m1 < pb->nr && nt < cap; m1++) {
             if ((double)pb->depth[m1] > depth_lim)
                 continue;
-            cell_window w;
-            grid_window(g, pb->rp[m1].x, pb->rp[m1].y, rhi, &w);
-            for (long cy = w.y0; cy <= w.y1 && nt < cap; cy++)
-                for (long cx = w.x0; cx <= w.x1 && nt < cap; cx++) {
-                    size_t c = (size_t)(cy * g->nx + cx);
-                    for (size_t k = g->start[c]; k < g->start[c + 1] && nt < cap; k++) {
-                        size_t m2 = g->idx[k];
-                        double vmx = pb->rp[m2].x - pb->rp[m1].x, vmy = pb->rp[m2].y - pb->rp[m1].y;
-                        double dm2 = vmx * vmx + vmy * vmy;
-                        if (m2 == m1 || dm2 < rlo * rlo || dm2 > rhi * rhi)
-                            continue;
-                        xform t = {.a1 = (vfx * vmx + vfy * vmy) / dm2,
-                                   .a2 = (vfx * vmy - vfy * vmx) / dm2};
-                        double rot = xf_rot(&t), sc = xf_scale(&t);
-                        bool ok = false;
-                        for (int m = 0; m < pb->pri.n_rot && !ok; m++)
-                            ok = fabs(wrap180(rot - pb->pri.rot_modes[m])) <= 25.0;
-                        if (!ok)
-                            continue;
-                        ok = false;
-                        for (int m = 0; m < pb->pri.n_s && !ok; m++)
-                            ok = fabs(sc / pb->pri.s_modes[m] - 1.0) <= 0.12;
-                        if (!ok)
-                            continue;
-                        t.tx = f1->x - (t.a1 * pb->rp[m1].x + t.a2 * pb->rp[m1].y);
-                        t.ty = f1->y - (-t.a2 * pb->rp[m1].x + t.a1 * pb->rp[m1].y);
-                        int votes = 0;
-                        bool pruned = false;
-                        for (size_t q = 0; q < nsub && !pruned; q++) {
-                            const pt *f = &pb->fp[sub[q]];
-                            double mx, my;
-                            xf_inverse(&t, f->x, f->y, &mx, &my);
-                            double tol = (0.8 + 0.03 * pb->fdist[sub[q]]) / sc;
-                            votes += grid_nearest(&pb->rg, mx, my, tol, NULL, NULL) >= 0;
-                            pruned = votes + (int)(nsub - q - 1) < best_votes - 2;
-                        }
-                        if (pruned || votes < 3)
-                            continue;
-                        if (votes > best_votes)
-                            best_votes = votes;
-                        rank[nt].key = -(lin * votes + log_prior(&pb->pri, &t));
-                        rank[nt].i = nt;
-                        tr[nt++] = t;
-                    }
+            grid_walk it;
+            walk_start(&it, g, pb->rp[m1].x, pb->rp[m1].y, rhi);
+            for (size_t m2; nt < cap && walk_next(&it, &m2);) {
+                double vmx = pb->rp[m2].x - pb->rp[m1].x, vmy = pb->rp[m2].y - pb->rp[m1].y;
+                double dm2 = vmx * vmx + vmy * vmy;
+                if (m2 == m1 || dm2 < rlo * rlo || dm2 > rhi * rhi)
+                    continue;
+                xform t = {.a1 = (vfx * vmx + vfy * vmy) / dm2,
+                           .a2 = (vfx * vmy - vfy * vmx) / dm2};
+                double rot = xf_rot(&t), sc = xf_scale(&t);
+                bool ok = false;
+                for (int m = 0; m < pb->pri.n_rot && !ok; m++)
+                    ok = fabs(wrap180(rot - pb->pri.rot_modes[m])) <= 25.0;
+                if (!ok)
+                    continue;
+                ok = false;
+                for (int m = 0; m < pb->pri.n_s && !ok; m++)
+                    ok = fabs(sc / pb->pri.s_modes[m] - 1.0) <= 0.12;
+                if (!ok)
+                    continue;
+                t.tx = f1->x - (t.a1 * pb->rp[m1].x + t.a2 * pb->rp[m1].y);
+                t.ty = f1->y - (-t.a2 * pb->rp[m1].x + t.a1 * pb->rp[m1].y);
+                int votes = 0;
+                bool pruned = false;
+                for (size_t q = 0; q < nsub && !pruned; q++) {
+                    const pt *f = &pb->fp[sub[q]];
+                    double mx, my;
+                    xf_inverse(&t, f->x, f->y, &mx, &my);
+                    double tol = (0.8 + 0.03 * pb->fdist[sub[q]]) / sc;
+                    votes += grid_nearest(&pb->rg, mx, my, tol, NULL, NULL) >= 0;
+                    pruned = votes + (int)(nsub - q - 1) < best_votes - 2;
                 }
+                if (pruned || votes < 3)
+                    continue;
+                if (votes > best_votes)
+                    best_votes = votes;
+                rank[nt].key = -(lin * votes + log_prior(&pb->pri, &t));
+                rank[nt].i = nt;
+                tr[nt++] = t;
+            }
         }
     }
     qsort(rank, nt, sizeof *rank, cmp_keyed);
