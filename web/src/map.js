@@ -124,12 +124,13 @@ startWorker();
 // prewarm(), that gives the worker already started for the same file.
 function startWorker() {
   const early = window.demineEarly?.worker;
-  const same = early && new URL(early.url, location.href).href === new URL(workerUrl, location.href).href;
-  if (!same) return maplibregl.prewarm();
+  const file = (url) => new URL(String(url), location.href).href;
+  const ours = file(workerUrl);
+  if (!early || file(early.url) !== ours) return maplibregl.prewarm();
   const Native = window.Worker;
   let given = false;
   window.Worker = function Worker(url, options) {
-    if (!given && new URL(String(url), location.href).href === new URL(workerUrl, location.href).href) {
+    if (!given && file(url) === ours) {
       given = true;
       return early.worker;
     }
