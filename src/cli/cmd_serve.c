@@ -10,8 +10,9 @@
 
 static const char usage[] =
     "demine serve DATABASE [--bind ADDRESS] [--port N] [--threads N] [--public LIST]\n"
-    "             [--request-time MS] [--cache-mb N] [--ui DIR | --no-ui] [--basemap URL] "
-    "[--quiet]";
+    "             [--request-time MS] [--cache-mb N] [--ui DIR | --no-ui] [--basemap URL]\n"
+    "             [--max-connections N] [--max-connections-per-client N] [--head-timeout S]\n"
+    "             [--quiet]";
 
 static volatile sig_atomic_t stop_requested;
 
@@ -90,7 +91,15 @@ int cmd_serve(int argc, char **argv)
                    "built from web/ by `make web`; --ui DIR serves another build, --no-ui\n"
                    "none; by default the folder ui next to this program, else the source\n"
                    "tree's web/dist). The UI fetches nothing from outside unless --basemap\n"
-                   "gives a raster tile URL such as https://tile.example.org/{z}/{x}/{y}.png.\n",
+                   "gives a raster tile URL such as https://tile.example.org/{z}/{x}/{y}.png.\n\n"
+                   "Limits: --threads N request workers (default one per core, plus one; no\n"
+                   "class of request - anonymous reads, logged-in reads, writes - may hold\n"
+                   "them all); --max-connections N open connections (default 1024);\n"
+                   "--max-connections-per-client N per client address (default 32; 0: no\n"
+                   "limit, for a server behind a proxy, where every client is the proxy);\n"
+                   "--head-timeout S: a request's head must arrive within S seconds of the\n"
+                   "connection opening or of its last answer (default 15), and a body at 1\n"
+                   "KiB/s or more after 10 s, else the connection is closed.\n",
                    usage);
             return EXIT_DONE;
         } else if (!strcmp(a, "--bind") && has_next) {
@@ -101,6 +110,18 @@ int cmd_serve(int argc, char **argv)
         } else if (!strcmp(a, "--threads") && has_next) {
             if (!whole_number(argv[++i], 1, 256, &o.threads))
                 return cli_usage(usage, "--threads needs 1-256, not '%s'", argv[i]);
+        } else if (!strcmp(a, "--max-connections") && has_next) {
+            if (!whole_number(argv[++i], 16, 100000, &o.max_connections))
+                return cli_usage(usage, "--max-connections needs 16-100000, not '%s'", argv[i]);
+        } else if (!strcmp(a, "--max-connections-per-client") && has_next) {
+            if (!whole_number(argv[++i], 0, 100000, &o.max_per_client))
+                return cli_usage(usage, "--max-connections-per-client needs 0-100000, not '%s'",
+                                 argv[i]);
+            if (!o.max_per_client)
+                o.max_per_client = -1; /* no limit */
+        } else if (!strcmp(a, "--head-timeout") && has_next) {
+            if (!whole_number(argv[++i], 1, 3600, &o.head_timeout_s))
+                return cli_usage(usage, "--head-timeout needs 1-3600 (s), not '%s'", argv[i]);
         } else if (!strcmp(a, "--cache-mb") && has_next) {
             int mb;
             if (!whole_number(argv[++i], 0, 65536, &mb))

@@ -41,7 +41,43 @@ typedef struct dm_response {
     char etag[64];             /* "" = none */
     char location[512];        /* Location header (a created record's URL); "" = none */
     const char *cache_control; /* static string; NULL = "no-store" */
+    char csp[1024];            /* Content-Security-Policy of an HTML page; "" = the
+                                  default for data ("default-src 'none'") */
+    bool close;                /* close the connection after this answer */
+    int retry_after;           /* Retry-After header, seconds; 0 = none */
 } dm_response;
+
+/* The limits of a request's head (checked by dm_http_check_head; the
+ * connection's memory, DM_HTTP_CONNECTION_MEMORY, holds a head a little
+ * over them, so that a head too large is answered by these checks). */
+#define DM_HTTP_MAX_URI 8192    /* bytes of the request target */
+#define DM_HTTP_MAX_HEAD 32768  /* bytes of target and header fields */
+#define DM_HTTP_MAX_HEADERS 100 /* header fields */
+#define DM_HTTP_CONNECTION_MEMORY (128u << 10)
+
+typedef struct dm_http_header {
+    const char *name, *value;
+} dm_http_header;
+
+/* A request's head as libmicrohttpd parsed it; nothing is owned. */
+typedef struct dm_http_head {
+    const char *method;  /* "GET" ... */
+    const char *version; /* "HTTP/1.1" */
+    const char *uri;     /* the raw target, with its query */
+    const dm_http_header *headers;
+    size_t nheaders;
+} dm_http_head;
+
+/* The head's checks (head.c): the target's length (414) and the head's
+ * size (431); a path that encodes a control byte (400: "/a%00.js" is not
+ * "/a"); header names that are not tokens ("Transfer-Encoding :");
+ * HTTP/1.1 without exactly one Host; Content-Length that is not one
+ * number, or two different ones; Content-Length with Transfer-Encoding,
+ * and any Transfer-Encoding but one "chunked" (RFC 9112 6.3). False with r
+ * filled (a problem) and *close_after set when the head is refused: the
+ * connection is closed after the answer, since where the request ends is
+ * not known. */
+bool dm_http_check_head(const dm_http_head *h, dm_response *r, bool *close_after);
 
 /* Makes r an RFC 9457 problem (application/problem+json): status, a short
  * title and a detail a client can act on. Never a stack trace or SQL. */

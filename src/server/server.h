@@ -1,9 +1,12 @@
 /* The demine server: OGC API - Features and a JSON API over one database,
  * on libmicrohttpd.
  *
- * A pool of worker threads answers requests; each worker opens its own
- * connection to the store on its first request (WAL lets readers run while
- * one writer writes) and closes it when the server stops. dm_server_run
+ * One thread does the network side; a pool of request workers answers
+ * the requests, with a queue per class of request (anonymous reads, reads
+ * by logged-in users, writes) so that none starves the others; each worker
+ * opens its own connection to the store on its first request (WAL lets
+ * readers run while one writer writes) and closes it when the server
+ * stops. dm_server_run
  * returns when *stop becomes non-zero (a signal handler sets it): the server
  * stops taking connections, lets the requests under way finish, and closes.
  */
@@ -20,9 +23,15 @@ typedef struct dm_server_opts {
     const char *location;           /* the database */
     const char *bind;               /* address to listen on, "127.0.0.1" */
     int port;                       /* 1..65535 */
-    int threads;                    /* worker threads; 0 = one per core */
-    int max_connections;            /* 0 = 256 */
+    int threads;                    /* request workers; 0 = one per core, plus one */
+    int max_connections;            /* open connections; 0 = 1024 (less when the
+                                       process may not open that many files) */
+    int max_per_client;             /* open connections per client address; 0 = 32,
+                                       -1 = no limit (behind a proxy) */
     int timeout_s;                  /* idle connection timeout, seconds; 0 = 30 */
+    int head_timeout_s;             /* a request head must arrive whole within this
+                                       many seconds of the connection opening or of
+                                       its last answer; 0 = 15 */
     size_t max_body;                /* largest request body accepted, bytes; 0 = 8 MiB */
     int max_limit;                  /* largest page of items; 0 = 10000 */
     size_t cache_bytes;             /* answers kept while their data is unchanged

@@ -18,6 +18,7 @@
 #include "server/internal.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -95,6 +96,43 @@ static bool safe_name(const char *s)
     return !seg_start;
 }
 
+/* The hashes of a page's inline scripts (<script> without src), as a
+ * Content-Security-Policy source list ("'sha256-...' ...") in r->csp: the
+ * page's own inline code runs, nothing injected does. */
+static void inline_script_hashes(dm_response *r)
+{
+    const char *p = r->body.data, *end = p + r->body.len;
+    size_t used = 0;
+    r->csp[0] = 0;
+    while (p && p < end) {
+        const char *tag = strstr(p, "<script");
+        if (!tag)
+            break;
+        const char *gt = strchr(tag, '>');
+        if (!gt)
+            break;
+        const char *close = strstr(gt, "</script>");
+        if (!close)
+            break;
+        bool has_src = false;
+        for (const char *a = tag; a < gt; a++)
+            if (!strncmp(a, " src=", 5))
+                has_src = true;
+        if (!has_src) {
+            unsigned char h[crypto_hash_sha256_BYTES];
+            crypto_hash_sha256(h, (const unsigned char *)gt + 1, (size_t)(close - gt - 1));
+            char b64[sodium_base64_ENCODED_LEN(crypto_hash_sha256_BYTES,
+                                               sodium_base64_VARIANT_ORIGINAL)];
+            sodium_bin2base64(b64, sizeof b64, h, sizeof h, sodium_base64_VARIANT_ORIGINAL);
+            int w = snprintf(r->csp + used, sizeof r->csp - used, "%s'sha256-%s'", used ? " " : "",
+                             b64);
+            if (w > 0 && (size_t)w < sizeof r->csp - used)
+                used += (size_t)w;
+        }
+        p = close + 9;
+    }
+}
+
 /* Reads ui_dir/name into r (200), or answers 404; false when the UI folder
  * itself cannot be read (r untouched), so that "/" falls back to the OGC
  * landing page. */
@@ -135,6 +173,8 @@ static bool send_file(const dm_request *q, dm_response *r, const char *name, boo
     r->status = 200;
     r->content_type = content_type(name);
     r->etag[0] = 0;
+    if (!strncmp(r->content_type, "text/html", 9))
+        inline_script_hashes(r);
     /* vite puts a hash of the content in the names under assets/ */
     r->cache_control =
         !strncmp(name, "assets/", 7) ? "public, max-age=31536000, immutable" : "no-cache";
