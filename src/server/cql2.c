@@ -587,7 +587,11 @@ void dm_cql2_queryables(const dm_kind *kind, char *out, size_t outsz)
                                                                 "geometry"}[i - kind->nfields];
         if (i == kind->nfields + 3 && kind->geom == DM_GEOM_NONE)
             break;
-        int w = snprintf(out + used, outsz - used, "%s%s", i ? ", " : "", name);
+        /* personal fields are never filtered on (refused for every role), so
+           they are not named to anyone */
+        if (i < kind->nfields && (kind->fields[i].flags & DM_FIELD_PERSONAL))
+            continue;
+        int w = snprintf(out + used, outsz - used, "%s%s", used ? ", " : "", name);
         if (w < 0)
             break;
         used += (size_t)w;

@@ -103,7 +103,8 @@ bool dm_cql2_uses_personal(const dm_cql2 *f);
 const dm_kind *dm_cql2_kind(const dm_cql2 *f);
 
 /* Writes the queryable names of kind ("name, status, ..., code, state,
- * version, geometry") into out. */
+ * version, geometry") into out: never a personal-data field, which no
+ * filter may read. */
 void dm_cql2_queryables(const dm_kind *kind, char *out, size_t outsz);
 
 /* Frees f (NULL allowed), its geometries with the dm_geo given at parse. */

@@ -347,7 +347,9 @@ static enum MHD_Result send_response(server *s, struct MHD_Connection *con, req_
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-    if (!strncmp(r->content_type, "text/html", 9)) {
+    /* a worker's policy is its script's: the map's worker fetches tiles */
+    if (!strncmp(r->content_type, "text/html", 9) ||
+        !strncmp(r->content_type, "text/javascript", 15)) {
         char policy[2048];
         page_policy(s, r, policy, sizeof policy);
         MHD_add_response_header(resp, "Content-Security-Policy", policy);
