@@ -59,6 +59,8 @@ def read_all(s):
             data += chunk
     except socket.timeout:
         return data, False
+    except ConnectionResetError:
+        return data, True
 
 
 def raw(request):
