@@ -394,8 +394,8 @@ dm_status dm_auth_password_attempt(dm_store *store, const char *name, const char
     int64_t until = uf.locked_until > af.locked_until ? uf.locked_until : af.locked_until;
     if (until > now) {
         oc->retry_after = until - now;
-        return dm_error_set(err, DM_EINVAL, "too many failed logins: try again in %lld seconds",
-                            (long long)oc->retry_after);
+        return dm_error_set(err, DM_EINVAL, "too many failed logins: try again in %lld second%s",
+                            (long long)oc->retry_after, oc->retry_after == 1 ? "" : "s");
     }
     dm_user u;
     st = dm_store_user_get(store, name, &u, err);
