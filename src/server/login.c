@@ -19,6 +19,7 @@
 
 #define MAX_CHECKS 2      /* password checks at once: Argon2id takes 64 MiB each */
 #define BASIC_ENTRIES 256 /* verified Basic credentials remembered */
+#define SLOT_WAIT 5       /* seconds a check waits for its turn before 503 */
 
 /* ---- what every server in this process shares ---- */
 
@@ -30,7 +31,8 @@ typedef struct basic_entry {
 } basic_entry;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static int checks; /* password checks under way */
+static pthread_cond_t freed = PTHREAD_COND_INITIALIZER; /* a check ended */
+static int checks;                                      /* password checks under way */
 static basic_entry basic[BASIC_ENTRIES];
 static unsigned char basic_secret[crypto_generichash_KEYBYTES];
 static pthread_once_t secret_once = PTHREAD_ONCE_INIT;
@@ -48,10 +50,18 @@ static int64_t mono_seconds(void)
     return (int64_t)t.tv_sec + 1; /* never 0, the mark of a free entry */
 }
 
-/* Takes one of the MAX_CHECKS slots; false when all are taken. */
+/* Takes one of the MAX_CHECKS slots, waiting up to SLOT_WAIT seconds for
+ * one (a desktop GIS sends its first requests together, each with the same
+ * Basic credentials); false when none came free. */
 static bool check_start(void)
 {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += SLOT_WAIT;
     pthread_mutex_lock(&lock);
+    int rc = 0;
+    while (checks >= MAX_CHECKS && rc == 0)
+        rc = pthread_cond_timedwait(&freed, &lock, &until);
     bool room = checks < MAX_CHECKS;
     if (room)
         checks++;
@@ -63,6 +73,7 @@ static void check_end(void)
 {
     pthread_mutex_lock(&lock);
     checks--;
+    pthread_cond_signal(&freed);
     pthread_mutex_unlock(&lock);
 }
 
@@ -331,6 +342,33 @@ static void basic_keep(const unsigned char *key, const char *user, int64_t versi
     pthread_mutex_unlock(&lock);
 }
 
+/* True (q's user and role set) when key was verified lately and its user
+ * is still as it was then: the same version (no new password, role or
+ * disabling since), read as a token's user is. An entry that no longer
+ * holds is forgotten. *st is a store failure (else DM_OK). */
+static bool remembered(dm_request *q, const unsigned char *key, dm_status *st, dm_error *err)
+{
+    char known[DM_USER_NAME_MAX];
+    int64_t version = 0;
+    *st = DM_OK;
+    if (!basic_find(key, known, &version))
+        return false;
+    dm_user u;
+    dm_role role;
+    *st = dm_store_user_get(q->store, known, &u, err);
+    if (!*st && u.version == version && !u.disabled && dm_role_parse(u.role, &role) &&
+        dm_role_assignable(role)) {
+        snprintf(q->user, sizeof q->user, "%s", u.name);
+        q->role = role;
+        return true;
+    }
+    if (!*st || *st == DM_ENOTFOUND) {
+        basic_keep(key, NULL, 0);
+        *st = DM_OK;
+    }
+    return false;
+}
+
 static void bad_basic(dm_response *r)
 {
     dm_respond_problem(r, 401, "Bad credentials",
@@ -371,27 +409,9 @@ static bool basic_request(dm_request *q, const char *b64, dm_response *r)
     const char *name = raw, *password = colon + 1;
     unsigned char key[crypto_generichash_BYTES];
     basic_key(q, name, password, key);
-    char known[DM_USER_NAME_MAX];
-    int64_t version = 0;
     dm_error err;
     dm_status st = DM_OK;
-    bool ok = false;
-    if (basic_find(key, known, &version)) {
-        /* verified lately: still the same user (no new password, role or
-           disabling since), read as a token's user is */
-        dm_user u;
-        dm_role role;
-        st = dm_store_user_get(q->store, known, &u, &err);
-        if (!st && u.version == version && !u.disabled && dm_role_parse(u.role, &role) &&
-            dm_role_assignable(role)) {
-            snprintf(q->user, sizeof q->user, "%s", u.name);
-            q->role = role;
-            ok = true;
-        } else if (!st || st == DM_ENOTFOUND) {
-            basic_keep(key, NULL, 0);
-            st = DM_OK;
-        }
-    }
+    bool ok = remembered(q, key, &st, &err);
     if (!ok && !st) {
         if (!check_start()) {
             sodium_memzero(raw, sizeof raw);
@@ -400,32 +420,36 @@ static bool basic_request(dm_request *q, const char *b64, dm_response *r)
             r->retry_after = 1;
             return false;
         }
-        dm_store *w = NULL;
-        dm_auth_limits lim;
-        limits_of(q->opts, &lim);
-        dm_auth_outcome oc;
-        memset(&oc, 0, sizeof oc);
-        dm_user u;
-        st = dm_store_open(q->opts->location, DM_STORE_WRITE, &w, &err);
-        if (!st)
-            st = dm_auth_password_attempt(w, name, password, q->client, &lim, (int64_t)time(NULL),
-                                          &u, &oc, &err);
-        if (w)
-            dm_store_close(w);
-        check_end();
-        log_login(q, "basic", name, st, &oc);
-        dm_role role;
-        if (!st && dm_role_parse(u.role, &role)) {
-            basic_keep(key, u.name, u.version);
-            snprintf(q->user, sizeof q->user, "%s", u.name);
-            q->role = role;
-            ok = true;
-        } else if (st == DM_EINVAL && oc.retry_after) {
-            dm_respond_problem(r, 429, "Too many failed logins", "%s", err.msg);
-            r->retry_after = oc.retry_after > 86400 ? 86400 : (int)oc.retry_after;
-        } else if (st == DM_EINVAL) {
-            dm_respond_problem(r, 401, "Login failed", "%s", err.msg);
+        /* another request with the same credentials may have just checked them */
+        ok = remembered(q, key, &st, &err);
+        if (!ok && !st) {
+            dm_store *w = NULL;
+            dm_auth_limits lim;
+            limits_of(q->opts, &lim);
+            dm_auth_outcome oc;
+            memset(&oc, 0, sizeof oc);
+            dm_user u;
+            st = dm_store_open(q->opts->location, DM_STORE_WRITE, &w, &err);
+            if (!st)
+                st = dm_auth_password_attempt(w, name, password, q->client, &lim,
+                                              (int64_t)time(NULL), &u, &oc, &err);
+            if (w)
+                dm_store_close(w);
+            log_login(q, "basic", name, st, &oc);
+            dm_role role;
+            if (!st && dm_role_parse(u.role, &role)) {
+                basic_keep(key, u.name, u.version);
+                snprintf(q->user, sizeof q->user, "%s", u.name);
+                q->role = role;
+                ok = true;
+            } else if (st == DM_EINVAL && oc.retry_after) {
+                dm_respond_problem(r, 429, "Too many failed logins", "%s", err.msg);
+                r->retry_after = oc.retry_after > 86400 ? 86400 : (int)oc.retry_after;
+            } else if (st == DM_EINVAL) {
+                dm_respond_problem(r, 401, "Login failed", "%s", err.msg);
+            }
         }
+        check_end();
     }
     sodium_memzero(raw, sizeof raw);
     if (!ok && st && st != DM_EINVAL)

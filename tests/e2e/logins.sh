@@ -173,6 +173,13 @@ check "  with Retry-After" grep -qi '^retry-after: [0-9]' "$T/head"
 same "  not counted" "$(failures user amina)" 3
 "$DEMINE" user unlock "$DB" amina >/dev/null 2>&1
 "$DEMINE" user unlock "$DB" 127.0.0.1 >/dev/null 2>&1
+BURST=()
+for i in 1 2 3 4 5 6; do
+    curl -s -o /dev/null -w '%{http_code}\n' -u "carl:$PW_C" "$URL/collections/accidents/items?limit=1" >"$T/burst.$i" &
+    BURST+=($!)
+done
+wait "${BURST[@]}"
+same "6 requests at once with new Basic credentials: all 200 (checked once or twice, not refused busy)" "$(cat "$T"/burst.* | sort | uniq -c | tr -s ' ')" " 6 200"
 same "a disabled user's remembered Basic is refused at once" \
     "$(basic "carl:$PW_C" /collections/accidents/items?limit=1)/$("$DEMINE" user disable "$DB" carl >/dev/null 2>&1; basic "carl:$PW_C" /collections/accidents/items?limit=1)" 200/401
 "$DEMINE" user enable "$DB" carl >/dev/null 2>&1
