@@ -1,4 +1,5 @@
 #include "cli/cli.h"
+#include "server/auth.h"
 #include "server/server.h"
 
 #include <signal.h>
@@ -12,7 +13,7 @@ static const char usage[] =
     "demine serve DATABASE [--bind ADDRESS] [--port N] [--threads N] [--public LIST]\n"
     "             [--request-time MS] [--cache-mb N] [--ui DIR | --no-ui] [--basemap URL]\n"
     "             [--max-connections N] [--max-connections-per-client N] [--head-timeout S]\n"
-    "             [--quiet]";
+    "             [--behind-tls] [--lockout USER,ADDRESS,FIRST,MAX] [--quiet]";
 
 static volatile sig_atomic_t stop_requested;
 
@@ -99,7 +100,18 @@ int cmd_serve(int argc, char **argv)
                    "limit, for a server behind a proxy, where every client is the proxy);\n"
                    "--head-timeout S: a request's head must arrive within S seconds of the\n"
                    "connection opening or of its last answer (default 15), and a body at 1\n"
-                   "KiB/s or more after 10 s, else the connection is closed.\n",
+                   "KiB/s or more after 10 s, else the connection is closed.\n\n"
+                   "Desktop GIS (QGIS, GDAL) may also log in with the OAuth2 password grant at\n"
+                   "/auth/token, or send \"Authorization: Basic\" with every request. Basic is\n"
+                   "accepted only when the server listens on a loopback address (127.0.0.0/8)\n"
+                   "or --behind-tls says that clients reach it through a TLS proxy; otherwise\n"
+                   "it is refused (401), as a password would cross the network readable.\n"
+                   "Failed logins make later ones wait: after USER failures of one user name\n"
+                   "or ADDRESS failures from one client address, each login waits FIRST\n"
+                   "seconds, doubled at each further failure, at most MAX seconds (--lockout,\n"
+                   "default 5,20,1,900); a login during a wait is answered 429 with\n"
+                   "Retry-After. `demine user lockouts` lists the counts, `demine user unlock`\n"
+                   "clears them.\n",
                    usage);
             return EXIT_DONE;
         } else if (!strcmp(a, "--bind") && has_next) {
@@ -143,6 +155,24 @@ int cmd_serve(int argc, char **argv)
             o.basemap = argv[++i];
             if (strncmp(o.basemap, "http://", 7) && strncmp(o.basemap, "https://", 8))
                 return cli_usage(usage, "--basemap needs an http(s) URL, not '%s'", o.basemap);
+        } else if (!strcmp(a, "--behind-tls")) {
+            o.behind_tls = true;
+        } else if (!strcmp(a, "--lockout") && has_next) {
+            dm_auth_limits l;
+            char extra;
+            dm_error lerr;
+            if (sscanf(argv[++i], "%d,%d,%d,%d%c", &l.user_failures, &l.address_failures,
+                       &l.first_wait, &l.max_wait, &extra) != 4 ||
+                dm_auth_limits_check(&l, &lerr))
+                return cli_usage(usage,
+                                 "--lockout needs USER,ADDRESS,FIRST,MAX: failures of a user name "
+                                 "and of an address before logins wait (at least 1), and the "
+                                 "first and longest wait in seconds (1 to 86400), not '%s'",
+                                 argv[i]);
+            o.login_user_failures = l.user_failures;
+            o.login_address_failures = l.address_failures;
+            o.login_first_wait = l.first_wait;
+            o.login_max_wait = l.max_wait;
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             o.log = NULL;
         } else if (a[0] == '-') {

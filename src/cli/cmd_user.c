@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char usage[] = "demine user add DATABASE NAME --role ROLE [--password-file FILE]\n"
@@ -20,6 +21,8 @@ static const char usage[] = "demine user add DATABASE NAME --role ROLE [--passwo
                             "       demine user role DATABASE NAME ROLE\n"
                             "       demine user disable|enable DATABASE NAME\n"
                             "       demine user list DATABASE [--json]\n"
+                            "       demine user lockouts DATABASE [--json]\n"
+                            "       demine user unlock DATABASE NAME|ADDRESS\n"
                             "       demine user roles";
 
 static void help(void)
@@ -37,7 +40,14 @@ static void help(void)
            "--password-file FILE, or from standard input when that is not a terminal. It needs\n"
            "at least %d characters and must not be the user name. Passwords are kept only as\n"
            "Argon2id hashes; a new password or disabling a user ends their logins (tokens).\n"
-           "Every change is in the change log with who made it, never a password or hash.\n",
+           "Every change is in the change log with who made it, never a password or hash.\n\n"
+           "Failed logins are counted per user name and per client address (an IPv6\n"
+           "address by its /64); past a few (`demine serve --lockout`, default 5 per name\n"
+           "and 20 per address) each login waits, longer after each further failure (at\n"
+           "most 15 minutes by default). `lockouts` lists the counts: user or address,\n"
+           "failures, the last failure and the end of the wait. `unlock` clears the\n"
+           "count of a user name or an address at once (logged); a successful login\n"
+           "clears the user's, and a day without failures forgets any.\n",
            usage, DM_AUTH_PASSWORD_MIN);
 }
 
@@ -437,6 +447,139 @@ static int run_list(const args *a)
     return ok ? EXIT_DONE : EXIT_ERROR;
 }
 
+typedef struct lockout_rows {
+    dm_login_failures *f;
+    size_t n, cap;
+    bool oom;
+    int64_t now;
+} lockout_rows;
+
+static int keep_lockout(const dm_login_failures *f, void *ctx)
+{
+    lockout_rows *r = ctx;
+    /* forgotten already: not counted by any server */
+    if (f->last_at < r->now - DM_AUTH_FORGET && f->locked_until <= r->now)
+        return 0;
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 16;
+        dm_login_failures *grown = realloc(r->f, cap * sizeof *grown);
+        if (!grown) {
+            r->oom = true;
+            return 1;
+        }
+        r->f = grown;
+        r->cap = cap;
+    }
+    r->f[r->n++] = *f;
+    return 0;
+}
+
+/* Unix seconds as "YYYY-MM-DDTHH:MM:SSZ". */
+static void iso_utc(int64_t t, char out[32])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        snprintf(out, 32, "%lld", (long long)t);
+}
+
+static int run_lockouts(const args *a)
+{
+    int rc = expect(a, 1, "user lockouts needs a DATABASE");
+    if (rc)
+        return rc;
+    dm_error err;
+    dm_error_clear(&err);
+    dm_store *store;
+    if (dm_store_open(a->pos[0], DM_STORE_READ, &store, &err))
+        return cli_fail(&err);
+    lockout_rows rows = {.now = (int64_t)time(NULL)};
+    dm_status st = dm_store_login_failures_list(store, keep_lockout, &rows, &err);
+    dm_store_close(store);
+    if (st || rows.oom) {
+        free(rows.f);
+        if (rows.oom)
+            fprintf(stderr, "demine: out of memory listing failed logins\n");
+        return st ? cli_fail(&err) : EXIT_ERROR;
+    }
+    dm_buf b;
+    dm_buf_init(&b, 0);
+    if (a->json) {
+        dm_buf_puts(&b, "{\"lockouts\": [");
+        for (size_t i = 0; i < rows.n; i++) {
+            const dm_login_failures *f = &rows.f[i];
+            char last[32], until[32];
+            iso_utc(f->last_at, last);
+            iso_utc(f->locked_until, until);
+            dm_buf_puts(&b, i ? ",\n  {\"scope\": " : "\n  {\"scope\": ");
+            dm_buf_json_string(&b, f->scope);
+            dm_buf_puts(&b, ", \"key\": ");
+            dm_buf_json_string(&b, f->key);
+            dm_buf_printf(&b, ", \"failures\": %lld, \"last_failure\": \"%s\", \"locked_until\": ",
+                          (long long)f->failures, last);
+            if (f->locked_until > rows.now)
+                dm_buf_printf(&b, "\"%s\"}", until);
+            else
+                dm_buf_puts(&b, "null}");
+        }
+        dm_buf_puts(&b, rows.n ? "\n]}\n" : "]}\n");
+    } else if (rows.n) {
+        int w = 15;
+        for (size_t i = 0; i < rows.n; i++)
+            if ((int)strlen(rows.f[i].key) > w)
+                w = (int)strlen(rows.f[i].key);
+        dm_buf_printf(&b, "%-7s  %-*s  %8s  %-20s  %s\n", "scope", w, "user or address", "failures",
+                      "last failure", "locked until");
+        for (size_t i = 0; i < rows.n; i++) {
+            const dm_login_failures *f = &rows.f[i];
+            char last[32], until[32];
+            iso_utc(f->last_at, last);
+            iso_utc(f->locked_until, until);
+            dm_buf_printf(&b, "%-7s  %-*s  %8lld  %-20s  %s\n", f->scope, w, f->key,
+                          (long long)f->failures, last, f->locked_until > rows.now ? until : "-");
+        }
+    }
+    bool ok = !b.status && cli_write_stdout(b.data);
+    if (!rows.n && !a->json)
+        fprintf(stderr, "no failed logins are counted in %s\n", a->pos[0]);
+    dm_buf_free(&b);
+    free(rows.f);
+    return ok ? EXIT_DONE : EXIT_ERROR;
+}
+
+static int run_unlock(const args *a)
+{
+    int rc = expect(a, 2, "user unlock needs a DATABASE and a user NAME or client ADDRESS");
+    if (rc)
+        return rc;
+    const char *db = a->pos[0], *what = a->pos[1];
+    char key[DM_LOGIN_KEY_MAX];
+    /* an address as the server counts it (an IPv6 address by its /64) */
+    if (!dm_auth_address_key(what, key))
+        snprintf(key, sizeof key, "%s", what);
+    if (!dm_store_login_key_valid(key))
+        return cli_usage(usage, "'%s' is neither a user name nor an IP address", what);
+    dm_error err;
+    dm_error_clear(&err);
+    dm_store *store;
+    if (dm_store_open(db, DM_STORE_WRITE, &store, &err))
+        return cli_fail(&err);
+    int64_t n = 0;
+    dm_status st = dm_auth_unlock(store, key, cli_user(), &n, &err);
+    dm_store_close(store);
+    if (st)
+        return cli_fail(&err);
+    if (!n) {
+        fprintf(stderr,
+                "demine: no failed logins are counted for %s in %s; nothing was changed (see "
+                "`demine user lockouts %s`)\n",
+                key, db, db);
+        return EXIT_ERROR;
+    }
+    fprintf(stderr, "cleared the failed logins of %s in %s; it may log in at once\n", key, db);
+    return EXIT_DONE;
+}
+
 static int run_roles(const args *a)
 {
     if (a->npos)
@@ -452,7 +595,7 @@ int cmd_user(int argc, char **argv)
 {
     if (argc < 2)
         return cli_usage(usage, "user needs a subcommand: add, passwd, role, disable, enable, "
-                                "list or roles");
+                                "list, lockouts, unlock or roles");
     const char *sub = argv[1];
     if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
         help();
@@ -472,8 +615,8 @@ int cmd_user(int argc, char **argv)
         return cli_usage(usage, "--password-file is for add and passwd");
     if (a.role && strcmp(sub, "add"))
         return cli_usage(usage, "--role is for add (use `demine user role DB NAME ROLE`)");
-    if (a.json && strcmp(sub, "list"))
-        return cli_usage(usage, "--json is for list");
+    if (a.json && strcmp(sub, "list") && strcmp(sub, "lockouts"))
+        return cli_usage(usage, "--json is for list and lockouts");
     if (!strcmp(sub, "add"))
         return run_add(&a);
     if (!strcmp(sub, "passwd"))
@@ -486,8 +629,12 @@ int cmd_user(int argc, char **argv)
         return run_list(&a);
     if (!strcmp(sub, "roles"))
         return run_roles(&a);
+    if (!strcmp(sub, "lockouts"))
+        return run_lockouts(&a);
+    if (!strcmp(sub, "unlock"))
+        return run_unlock(&a);
     return cli_usage(usage,
-                     "unknown subcommand '%s': add, passwd, role, disable, enable, list or "
-                     "roles",
+                     "unknown subcommand '%s': add, passwd, role, disable, enable, list, "
+                     "lockouts, unlock or roles",
                      sub);
 }

@@ -3,6 +3,7 @@
 
 #include "core/utf8.h"
 
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -254,18 +255,148 @@ dm_status dm_auth_check_token(dm_store *store, const char *token, int64_t now,
     return DM_OK;
 }
 
-dm_status dm_auth_login(dm_store *store, const char *name, const char *password,
-                        int64_t ttl_seconds, char out_token[DM_AUTH_TOKEN_LEN + 1], dm_error *err)
+/* ---- failed logins: back-off ---- */
+
+void dm_auth_limits_default(dm_auth_limits *l)
 {
-    out_token[0] = 0;
+    l->user_failures = 5;
+    l->address_failures = 20;
+    l->first_wait = 1;
+    l->max_wait = 900;
+}
+
+dm_status dm_auth_limits_check(const dm_auth_limits *l, dm_error *err)
+{
+    if (l->user_failures < 1 || l->address_failures < 1)
+        return dm_error_set(err, DM_EINVAL, "logins wait after at least 1 failure");
+    if (l->first_wait < 1 || l->max_wait < l->first_wait || l->max_wait > 86400)
+        return dm_error_set(err, DM_EINVAL,
+                            "the first wait must be at least 1 second and the longest wait "
+                            "from the first to 86400 seconds");
+    return DM_OK;
+}
+
+bool dm_auth_address_key(const char *address, char out[DM_LOGIN_KEY_MAX])
+{
+    out[0] = 0;
+    unsigned char a[16];
+    if (!address)
+        return false;
+    if (inet_pton(AF_INET, address, a) == 1)
+        return inet_ntop(AF_INET, a, out, DM_LOGIN_KEY_MAX) != NULL;
+    if (inet_pton(AF_INET6, address, a) != 1)
+        return false;
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (!memcmp(a, mapped, sizeof mapped))
+        return inet_ntop(AF_INET, a + 12, out, DM_LOGIN_KEY_MAX) != NULL;
+    /* one subscriber usually holds a whole /64: count it as one address */
+    memset(a + 8, 0, 8);
+    char text[INET6_ADDRSTRLEN];
+    if (!inet_ntop(AF_INET6, a, text, sizeof text) ||
+        snprintf(out, DM_LOGIN_KEY_MAX, "%s/64", text) >= DM_LOGIN_KEY_MAX) {
+        out[0] = 0;
+        return false;
+    }
+    return true;
+}
+
+/* The wait after `failures` failures when waits start at `threshold`: 0
+ * below it, then first_wait doubled per failure, at most max_wait. */
+static int64_t wait_after(int64_t failures, int threshold, const dm_auth_limits *l)
+{
+    if (failures < threshold)
+        return 0;
+    int64_t w = l->first_wait;
+    for (int64_t i = threshold; i < failures && w < l->max_wait; i++)
+        w *= 2;
+    return w < l->max_wait ? w : l->max_wait;
+}
+
+/* The failures of (scope, key) as they count at `now`: none when none are
+ * kept or they are forgotten. */
+static dm_status failures_now(dm_store *store, const char *scope, const char *key, int64_t now,
+                              dm_login_failures *f, dm_error *err)
+{
+    dm_status st = dm_store_login_failures_get(store, scope, key, f, err);
+    if (st == DM_ENOTFOUND ||
+        (!st && f->last_at < now - DM_AUTH_FORGET && f->locked_until <= now)) {
+        memset(f, 0, sizeof *f);
+        snprintf(f->scope, sizeof f->scope, "%s", scope);
+        snprintf(f->key, sizeof f->key, "%s", key);
+        st = DM_OK;
+    }
+    return st;
+}
+
+/* Counts one failure of the name (when it can be one) and of the address
+ * key (when there is one), in one transaction; a count that reaches its
+ * threshold starts a wait, logged as a lock-out. */
+static dm_status count_failure(dm_store *store, const char *name, const char *akey,
+                               const dm_auth_limits *l, int64_t now, dm_auth_outcome *oc,
+                               dm_error *err)
+{
+    dm_status st = dm_store_begin(store, err);
+    if (st)
+        return st;
+    const char *scopes[2] = {"user", "address"}, *keys[2] = {name, akey};
+    int thresholds[2] = {l->user_failures, l->address_failures};
+    int64_t *counts[2] = {&oc->user_failures, &oc->address_failures};
+    for (int i = 0; !st && i < 2; i++) {
+        if (!keys[i] || !keys[i][0])
+            continue;
+        dm_login_failures f;
+        st = failures_now(store, scopes[i], keys[i], now, &f, err);
+        if (st)
+            break;
+        f.failures++;
+        f.last_at = now;
+        int64_t w = wait_after(f.failures, thresholds[i], l);
+        char detail[128];
+        if (w) {
+            if (now + w > f.locked_until)
+                f.locked_until = now + w;
+            if (f.locked_until > oc->locked_until)
+                oc->locked_until = f.locked_until;
+            snprintf(detail, sizeof detail, "%lld failed logins: logins wait %lld s",
+                     (long long)f.failures, (long long)w);
+        }
+        *counts[i] = f.failures;
+        st = dm_store_login_failures_put(store, &f, now - DM_AUTH_FORGET, w ? detail : NULL, err);
+    }
+    return finish(store, st, err);
+}
+
+dm_status dm_auth_password_attempt(dm_store *store, const char *name, const char *password,
+                                   const char *address, const dm_auth_limits *lim, int64_t now,
+                                   dm_user *out, dm_auth_outcome *oc, dm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    memset(oc, 0, sizeof *oc);
     dm_status st = dm_auth_init(err);
-    if (!st)
-        st = check_ttl(ttl_seconds, err);
     if (st)
         return st;
     pthread_once(&dummy_once, dummy_start);
     if (!dummy_hash[0])
         return dm_error_set(err, DM_ENOMEM, "not enough memory to check passwords");
+    /* the name as counted: any name that can be one, whether or not it is */
+    const char *nkey = lim && dm_store_user_name_valid(name) ? name : NULL;
+    if (lim && address)
+        dm_auth_address_key(address, oc->address_key);
+    dm_login_failures uf, af;
+    memset(&uf, 0, sizeof uf);
+    memset(&af, 0, sizeof af);
+    if (nkey)
+        st = failures_now(store, "user", nkey, now, &uf, err);
+    if (!st && oc->address_key[0])
+        st = failures_now(store, "address", oc->address_key, now, &af, err);
+    if (st)
+        return st;
+    int64_t until = uf.locked_until > af.locked_until ? uf.locked_until : af.locked_until;
+    if (until > now) {
+        oc->retry_after = until - now;
+        return dm_error_set(err, DM_EINVAL, "too many failed logins: try again in %lld second%s",
+                            (long long)oc->retry_after, oc->retry_after == 1 ? "" : "s");
+    }
     dm_user u;
     st = dm_store_user_get(store, name, &u, err);
     /* an impossible name (DM_EINVAL) is an unknown user like any other */
@@ -275,8 +406,66 @@ dm_status dm_auth_login(dm_store *store, const char *name, const char *password,
     /* the slow part, outside any transaction: one Argon2id check either way */
     bool ok = dm_auth_verify_password(known ? u.password_hash : dummy_hash, password);
     ok = ok && known && may_log_in(&u, NULL);
-    if (!ok)
+    if (!ok) {
+        if (lim && (st = count_failure(store, nkey, oc->address_key, lim, now, oc, err)))
+            return st;
         return dm_error_set(err, DM_EINVAL, "%s", refused_login);
+    }
+    if (uf.failures) {
+        st = dm_store_begin(store, err);
+        if (!st)
+            st = finish(store, dm_store_login_failures_delete(store, "user", nkey, NULL, NULL, err),
+                        err);
+        if (st)
+            return st;
+    }
+    *out = u;
+    return DM_OK;
+}
+
+dm_status dm_auth_unlock(dm_store *store, const char *key, const char *who, int64_t *n,
+                         dm_error *err)
+{
+    int64_t dummy;
+    if (!n)
+        n = &dummy;
+    *n = 0;
+    if (!who || !*who)
+        return dm_error_set(err, DM_EINVAL, "an unlock needs to say who makes it");
+    dm_status st = dm_store_begin(store, err);
+    if (st)
+        return st;
+    return finish(store, dm_store_login_failures_delete(store, NULL, key, who, n, err), err);
+}
+
+/* ---- logging in ---- */
+
+dm_status dm_auth_login(dm_store *store, const char *name, const char *password,
+                        int64_t ttl_seconds, char out_token[DM_AUTH_TOKEN_LEN + 1], dm_error *err)
+{
+    return dm_auth_login_attempt(store, name, password, NULL, NULL, (int64_t)time(NULL),
+                                 ttl_seconds, out_token, NULL, err);
+}
+
+dm_status dm_auth_login_attempt(dm_store *store, const char *name, const char *password,
+                                const char *address, const dm_auth_limits *lim, int64_t now,
+                                int64_t ttl_seconds, char out_token[DM_AUTH_TOKEN_LEN + 1],
+                                dm_auth_outcome *oc, dm_error *err)
+{
+    out_token[0] = 0;
+    dm_auth_outcome ignored;
+    if (!oc)
+        oc = &ignored;
+    memset(oc, 0, sizeof *oc);
+    dm_status st = dm_auth_init(err);
+    if (!st)
+        st = check_ttl(ttl_seconds, err);
+    if (st)
+        return st;
+    dm_user u;
+    st = dm_auth_password_attempt(store, name, password, address, lim, now, &u, oc, err);
+    if (st)
+        return st;
     char rehash[DM_PASSWORD_HASH_MAX] = "";
     if (dm_auth_needs_rehash(u.password_hash) && dm_auth_hash_password(password, rehash, NULL))
         rehash[0] = 0; /* no memory now: next time */
@@ -284,14 +473,14 @@ dm_status dm_auth_login(dm_store *store, const char *name, const char *password,
     if (st)
         return st;
     /* the user as it is now: the same password, still allowed in */
-    dm_user now;
-    st = dm_store_user_get(store, u.name, &now, err);
+    dm_user cur;
+    st = dm_store_user_get(store, u.name, &cur, err);
     if (st == DM_ENOTFOUND ||
-        (!st && (strcmp(now.password_hash, u.password_hash) || !may_log_in(&now, NULL))))
+        (!st && (strcmp(cur.password_hash, u.password_hash) || !may_log_in(&cur, NULL))))
         st = dm_error_set(err, DM_EINVAL, "%s", refused_login);
     if (!st && rehash[0]) {
-        memcpy(now.password_hash, rehash, sizeof rehash);
-        st = dm_store_user_put(store, &now, DM_USER_REPLACE, now.name, err);
+        memcpy(cur.password_hash, rehash, sizeof rehash);
+        st = dm_store_user_put(store, &cur, DM_USER_REPLACE, cur.name, err);
     }
     /* the tokens that have run out go now, whoever's they were: the table
        stays as small as the tokens in use */
@@ -299,7 +488,7 @@ dm_status dm_auth_login(dm_store *store, const char *name, const char *password,
     if (!st)
         st = dm_store_token_delete_expired(store, (int64_t)time(NULL), "demine", &gone, err);
     if (!st)
-        st = put_new_token(store, &now, ttl_seconds, out_token, err);
+        st = put_new_token(store, &cur, ttl_seconds, out_token, err);
     st = finish(store, st, err);
     if (st)
         sodium_memzero(out_token, DM_AUTH_TOKEN_LEN + 1);

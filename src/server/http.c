@@ -30,7 +30,6 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
-#include <sodium.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -82,6 +81,7 @@ typedef struct req_state {
     struct MHD_Connection *con;
     enum req_class cls;
     const char *method, *url, *accept, *host, *content_type, *if_match, *authz;
+    char client[64]; /* the client's address (dm_client_address) */
     bool done; /* the worker's answer is in resp */
     dm_response resp;
 } req_state;
@@ -102,8 +102,6 @@ typedef struct server {
     pthread_key_t store_key;
     pthread_mutex_t log_lock;
     dm_authz_public pub;
-    pthread_mutex_t login_lock; /* logins under way (Argon2id takes 64 MiB each) */
-    int logins;
     dm_answer_cache *answers; /* NULL when o->cache_bytes is 0 */
     pool pool;
     pthread_mutex_t conn_lock; /* the connections list */
@@ -113,8 +111,6 @@ typedef struct server {
     struct MHD_Daemon *daemon;
     char csp_extra[300]; /* the basemap's origin, for the UI's policy */
 } server;
-
-#define MAX_LOGINS 2
 
 void dm_respond_problem(dm_response *r, int status, const char *title, const char *fmt, ...)
 {
@@ -387,102 +383,6 @@ void dm_respond_denied(const dm_request *q, dm_response *r, const char *reason)
         dm_respond_problem(r, 403, "Forbidden", "%s", reason);
 }
 
-/* The token of an "Authorization: Bearer TOKEN" header, or NULL. */
-static const char *bearer_token(const char *header)
-{
-    if (!header || strncasecmp(header, "Bearer ", 7))
-        return NULL;
-    header += 7;
-    while (*header == ' ')
-        header++;
-    return *header ? header : NULL;
-}
-
-/* Sets q's user and role from a bearer token; false (r filled) when the
- * token is not good. */
-static bool bearer(dm_request *q, const char *header, dm_response *r)
-{
-    const char *token = bearer_token(header);
-    dm_error err;
-    dm_role role;
-    if (!token || dm_auth_check_token(q->store, token, (int64_t)time(NULL), q->user, &role, &err)) {
-        dm_respond_problem(r, 401, "Invalid token",
-                           "the bearer token is unknown, expired or malformed: log in again with "
-                           "POST /auth/token");
-        q->user[0] = 0;
-        return false;
-    }
-    q->role = role;
-    return true;
-}
-
-/* POST /auth/token (log in) and DELETE /auth/token (log out). */
-static void login(server *s, const dm_request *q, const req_state *rs, const char *authz,
-                  dm_response *r)
-{
-    bool post = !strcmp(q->method, "POST"), del = !strcmp(q->method, "DELETE");
-    if (!post && !del) {
-        dm_respond_problem(r, 405, "Method not allowed", "POST logs in, DELETE logs out");
-        return;
-    }
-    dm_qs form;
-    memset(&form, 0, sizeof form);
-    dm_error err;
-    if (post && dm_qs_parse(rs->body.data ? rs->body.data : "", rs->body.len, &form, &err)) {
-        dm_respond_problem(r, 400, "Bad form", "%s", err.msg);
-        return;
-    }
-    const char *name = dm_qs_get(&form, "user"), *password = dm_qs_get(&form, "password");
-    if (post && (!name || !password)) {
-        dm_qs_free(&form);
-        dm_respond_problem(r, 400, "Bad form",
-                           "send user=NAME&password=PASSWORD as application/x-www-form-urlencoded");
-        return;
-    }
-    pthread_mutex_lock(&s->login_lock);
-    bool room = s->logins < MAX_LOGINS;
-    if (room)
-        s->logins++;
-    pthread_mutex_unlock(&s->login_lock);
-    if (!room) {
-        dm_qs_free(&form);
-        dm_respond_problem(r, 503, "Busy", "too many logins at once: try again in a second");
-        return;
-    }
-    /* logins write (the token): a connection of their own */
-    dm_store *w = NULL;
-    char token[DM_AUTH_TOKEN_LEN + 1];
-    dm_status st = dm_store_open(s->o->location, DM_STORE_WRITE, &w, &err);
-    if (!st && post)
-        st = dm_auth_login(w, name, password, DM_AUTH_TTL_DEFAULT, token, &err);
-    else if (!st)
-        st = bearer_token(authz) ? dm_auth_logout(w, bearer_token(authz), &err)
-                                 : dm_error_set(&err, DM_EINVAL, "no bearer token");
-    if (w)
-        dm_store_close(w);
-    pthread_mutex_lock(&s->login_lock);
-    s->logins--;
-    pthread_mutex_unlock(&s->login_lock);
-    dm_qs_free(&form);
-    if (st == DM_EINVAL) {
-        dm_respond_problem(r, 401, post ? "Login failed" : "Invalid token", "%s", err.msg);
-        return;
-    }
-    if (st) {
-        dm_respond_problem(r, 503, "Database unavailable", "the login could not be recorded");
-        return;
-    }
-    if (del) {
-        r->status = 204;
-        return;
-    }
-    dm_buf_puts(&r->body, "{\"access_token\": \"");
-    dm_buf_puts(&r->body, token);
-    dm_buf_printf(&r->body, "\", \"token_type\": \"Bearer\", \"expires_in\": %d}\n",
-                  (int)DM_AUTH_TTL_DEFAULT);
-    sodium_memzero(token, sizeof token);
-}
-
 /* Counts a body's bytes for the watcher (the phase and its start stay). */
 static void conn_bytes(server *s, conn *c, size_t bytes)
 {
@@ -502,6 +402,7 @@ static void handle(server *s, req_state *rs, dm_response *r)
     q.method = rs->method;
     q.path = rs->url;
     q.opts = s->o;
+    memcpy(q.client, rs->client, sizeof q.client);
     long ms = s->o->request_ms > 0 ? s->o->request_ms : 30000;
     q.deadline.tv_sec = rs->start.tv_sec + ms / 1000;
     q.deadline.tv_nsec = rs->start.tv_nsec + (ms % 1000) * 1000000L;
@@ -541,8 +442,8 @@ static void handle(server *s, req_state *rs, dm_response *r)
         q.uri = rs->uri;
         q.answers = s->answers;
         if (!strcmp(rs->url, "/auth/token"))
-            login(s, &q, rs, rs->authz, r);
-        else if (rs->authz && !bearer(&q, rs->authz, r))
+            dm_login_handle(&q, rs->authz, r);
+        else if (!dm_auth_request(&q, rs->authz, r))
             ; /* refused: r says why */
         else if (!dm_ui_handle(&q, r))
             dm_ogcapi_handle(&q, r);
@@ -721,6 +622,9 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *con, const char 
         MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     rs->if_match = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MATCH);
     rs->authz = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    dm_client_address(ci ? ci->client_addr : NULL, rs->client);
     if (cheap(method, url)) {
         rs->authz = NULL; /* the same for everyone */
         handle(s, rs, r);
@@ -808,7 +712,6 @@ static void server_free(server *s)
     dm_answer_cache_free(s->answers);
     pthread_key_delete(s->store_key);
     pthread_mutex_destroy(&s->log_lock);
-    pthread_mutex_destroy(&s->login_lock);
     pthread_mutex_destroy(&s->conn_lock);
     pthread_mutex_destroy(&s->pool.lock);
     pthread_cond_destroy(&s->pool.work);
@@ -836,7 +739,6 @@ dm_status dm_server_run(const dm_server_opts *o, volatile sig_atomic_t *stop, dm
     if (pthread_key_create(&s.store_key, close_store))
         return dm_error_set(err, DM_ENOMEM, "cannot set up the workers");
     pthread_mutex_init(&s.log_lock, NULL);
-    pthread_mutex_init(&s.login_lock, NULL);
     pthread_mutex_init(&s.conn_lock, NULL);
     pthread_mutex_init(&s.pool.lock, NULL);
     pthread_cond_init(&s.pool.work, NULL);

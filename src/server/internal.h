@@ -32,6 +32,7 @@ typedef struct dm_request {
     struct timespec deadline; /* CLOCK_MONOTONIC time by which to answer */
     const char *uri;          /* the raw path and query, as sent (NULL: path) */
     dm_answer_cache *answers; /* whole answers kept while the data stands, or NULL */
+    char client[64];          /* the client's IP address as text ("" when unknown) */
 } dm_request;
 
 typedef struct dm_response {
@@ -122,6 +123,33 @@ bool dm_import_handle(const dm_request *q, dm_response *r);
  * the review queue, a record's history, the caller's role. False when q is
  * not one of its requests (r untouched). */
 bool dm_workflow_handle(const dm_request *q, dm_response *r);
+
+/* ---- logins (login.c) ---- */
+
+/* The text of a client's address (IPv4 or IPv6) into out; "" when sa is
+ * NULL or of another family. */
+struct sockaddr;
+void dm_client_address(const struct sockaddr *sa, char out[64]);
+
+/* /auth/token: POST logs in with a form, either user=NAME&password=PW or
+ * the OAuth2 password grant (RFC 6749 4.3: grant_type=password&username=
+ * NAME&password=PW, errors as in its 5.2); both answer {"access_token",
+ * "token_type": "Bearer", "expires_in"}. DELETE with a bearer token in
+ * `authorization` (the Authorization header, or NULL) logs out. Failed
+ * logins are counted (auth.h back-off): during a wait the answer is 429
+ * with Retry-After and the password is not checked. */
+void dm_login_handle(const dm_request *q, const char *authorization, dm_response *r);
+
+/* Sets q->user and q->role from `authorization` (the Authorization header,
+ * or NULL: anonymous, true): "Bearer TOKEN", or "Basic" user:password where
+ * Basic is allowed (q->opts->behind_tls, or a bind address in 127.0.0.0/8),
+ * checked as a login (back-off included) unless the same credentials were
+ * verified less than DM_BASIC_TTL seconds ago and the user has not changed
+ * since. False with r filled when refused: 401 (bad credentials, Basic not
+ * allowed here), 429 with Retry-After (a wait), 503 (the database failed). */
+bool dm_auth_request(dm_request *q, const char *authorization, dm_response *r);
+
+#define DM_BASIC_TTL 60 /* seconds a verified Basic credential is remembered */
 
 /* The OGC API - Features and JSON API handlers: fills r for q. */
 /* Serves the browser UI's static files (static.c). Returns true when it

@@ -16,6 +16,7 @@
 #include "core/error.h"
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -47,12 +48,23 @@ typedef struct dm_server_opts {
     const char *basemap;            /* a raster tile URL template for the UI's map
                                        ({z}/{x}/{y}), or NULL: no basemap, the UI
                                        fetches nothing from outside */
+    bool behind_tls;                /* clients reach the server through a TLS proxy:
+                                       HTTP Basic is accepted whatever the bind
+                                       address (else only on 127.0.0.0/8) */
+    int login_user_failures;        /* failed logins of one user name before logins
+                                       wait; 0 = 5 (server/auth.h) */
+    int login_address_failures;     /* ... from one client address; 0 = 20 */
+    int login_first_wait;           /* the first wait, seconds; 0 = 1 */
+    int login_max_wait;             /* the longest wait, seconds; 0 = 900 */
 } dm_server_opts;
 
-/* Logins: POST /auth/token with a form body user=NAME&password=PASSWORD
- * answers {"access_token", "token_type": "Bearer", "expires_in"}; requests
- * then send "Authorization: Bearer TOKEN". DELETE /auth/token with the
- * header logs out. */
+/* Logins: POST /auth/token with a form body user=NAME&password=PASSWORD or
+ * grant_type=password&username=NAME&password=PASSWORD (OAuth2) answers
+ * {"access_token", "token_type": "Bearer", "expires_in"}; requests then send
+ * "Authorization: Bearer TOKEN". DELETE /auth/token with the header logs
+ * out. "Authorization: Basic" is accepted on every request when the server
+ * is behind TLS (behind_tls) or bound to a loopback address. Failed logins
+ * make later ones wait (server/auth.h). */
 
 /* Serves until *stop is set. DM_EIO when the address cannot be bound (in
  * use, not an address of this machine), with a message saying so. */

@@ -23,7 +23,8 @@ typedef struct gpkg {
     sqlite3 *db;
     bool writable;
     bool in_tx;
-    /* 1: no stamps, no users; 2: no users (old databases opened read-only); 3 */
+    /* 1: no stamps, no users; 2: no users; 3: no pending changes; 4: no failed
+       logins (old databases opened read-only); 5 */
     int schema_version;
     sqlite3_stmt *insert[NKINDS_MAX];
     sqlite3_stmt *exists[NKINDS_MAX];
@@ -363,10 +364,11 @@ static dm_status read_meta(dm_store *s, dm_error *err)
     return DM_OK;
 }
 
-/* Brings a version 1, 2 or 3 database to the current version in one
+/* Brings a version 1 to 4 database to the current version in one
  * transaction: version 2 added the stamps and the cache, version 3 the users
- * and tokens, version 4 the changes waiting for approval. Another program may have done it
- * meanwhile: the version is read again inside the transaction. */
+ * and tokens, version 4 the changes waiting for approval, version 5 the
+ * failed logins. Another program may have done it meanwhile: the version is
+ * read again inside the transaction. */
 static dm_status upgrade(dm_store *s, dm_error *err)
 {
     char doing[80];
@@ -396,6 +398,8 @@ static dm_status upgrade(dm_store *s, dm_error *err)
             dm_gpkg_v3_sql(&sql);
         if (version < 4)
             dm_gpkg_v4_sql(&sql);
+        if (version < 5)
+            dm_gpkg_v5_sql(&sql);
         dm_buf_printf(&sql, "UPDATE demine_meta SET value = '%d' WHERE key = 'schema_version';",
                       DM_GPKG_SCHEMA_VERSION);
         st = sql.status ? dm_error_set(err, DM_ENOMEM, "out of memory %s", doing)
@@ -2172,6 +2176,162 @@ static dm_status gpkg_token_delete_expired(dm_store *s, int64_t now, const char 
     return st;
 }
 
+/* ---- failed logins (schema version 5) ---- */
+
+static void login_row(sqlite3_stmt *q, dm_login_failures *f)
+{
+    memset(f, 0, sizeof *f);
+    column_copy(f->scope, sizeof f->scope, q, 0);
+    column_copy(f->key, sizeof f->key, q, 1);
+    f->failures = sqlite3_column_int64(q, 2);
+    f->last_at = sqlite3_column_int64(q, 3);
+    f->locked_until = sqlite3_column_int64(q, 4);
+}
+
+static dm_status gpkg_login_get(dm_store *s, const char *scope, const char *key,
+                                dm_login_failures *out, dm_error *err)
+{
+    if (G(s)->schema_version < 5)
+        return dm_error_set(err, DM_ENOTFOUND, "no failed logins kept");
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(G(s)->db,
+                                "SELECT scope, key, failures, last_at, locked_until FROM"
+                                " demine_login_failures WHERE scope = ?1 AND key = ?2",
+                                -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return sql_error(s, rc, "reading failed logins", err);
+    sqlite3_bind_text(q, 1, scope, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
+    dm_status st = DM_OK;
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        login_row(q, out);
+    else if (rc == SQLITE_DONE)
+        st = dm_error_set(err, DM_ENOTFOUND, "no failed logins of %s %s", scope, key);
+    else
+        st = sql_error(s, rc, "reading failed logins", err);
+    sqlite3_finalize(q);
+    return st;
+}
+
+static dm_status logins_writable(dm_store *s, dm_error *err)
+{
+    if (G(s)->schema_version < 5)
+        return dm_error_set(err, DM_EREADONLY,
+                            "%s is from an older demine: open it for writing once to upgrade it",
+                            s->location);
+    if (!G(s)->in_tx)
+        return dm_error_set(err, DM_EINTERNAL, "a change to failed logins outside a transaction");
+    return DM_OK;
+}
+
+static dm_status gpkg_login_put(dm_store *s, const dm_login_failures *f, int64_t forget_before,
+                                const char *lockout_detail, dm_error *err)
+{
+    dm_status st = logins_writable(s, err);
+    if (st)
+        return st;
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(G(s)->db,
+                                "DELETE FROM demine_login_failures WHERE last_at < ?1 AND"
+                                " locked_until < ?1",
+                                -1, &q, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(q, 1, forget_before);
+        rc = sqlite3_step(q);
+        sqlite3_finalize(q);
+        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+    }
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(G(s)->db,
+                                "INSERT INTO demine_login_failures (scope, key, failures, last_at,"
+                                " locked_until) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (scope,"
+                                " key) DO UPDATE SET failures = excluded.failures, last_at ="
+                                " excluded.last_at, locked_until = excluded.locked_until",
+                                -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return sql_error(s, rc, "keeping a failed login", err);
+    sqlite3_bind_text(q, 1, f->scope, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, f->key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, f->failures);
+    sqlite3_bind_int64(q, 4, f->last_at);
+    sqlite3_bind_int64(q, 5, f->locked_until);
+    rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return sql_error(s, rc, "keeping a failed login", err);
+    if (!lockout_detail)
+        return DM_OK;
+    char now[DM_TIME_ISO_LEN], detail[200];
+    dm_time_now_iso(now);
+    snprintf(detail, sizeof detail, "%s: %s", f->scope, lockout_detail);
+    return log_change(s, now, "demine", "lockout", "login", f->key, f->failures, detail, err);
+}
+
+static dm_status gpkg_login_delete(dm_store *s, const char *scope, const char *key, const char *who,
+                                   int64_t *n, dm_error *err)
+{
+    dm_status st = logins_writable(s, err);
+    if (st)
+        return st;
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(G(s)->db,
+                                "DELETE FROM demine_login_failures WHERE key = ?1 AND (?2 IS NULL"
+                                " OR scope = ?2) RETURNING scope, failures",
+                                -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return sql_error(s, rc, "clearing failed logins", err);
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    if (scope)
+        sqlite3_bind_text(q, 2, scope, -1, SQLITE_STATIC);
+    /* at most two rows: one per scope */
+    char scopes[2][8];
+    int64_t counts[2];
+    int rows = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        if (rows < 2) {
+            column_copy(scopes[rows], sizeof scopes[rows], q, 0);
+            counts[rows++] = sqlite3_column_int64(q, 1);
+        }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return sql_error(s, rc, "clearing failed logins", err);
+    *n = rows;
+    char now[DM_TIME_ISO_LEN];
+    dm_time_now_iso(now);
+    for (int i = 0; !st && who && i < rows; i++) {
+        char detail[80];
+        snprintf(detail, sizeof detail, "%s: %lld failed login%s cleared", scopes[i],
+                 (long long)counts[i], counts[i] == 1 ? "" : "s");
+        st = log_change(s, now, who, "unlock", "login", key, counts[i], detail, err);
+    }
+    return st;
+}
+
+static dm_status gpkg_login_list(dm_store *s, int (*fn)(const dm_login_failures *f, void *ctx),
+                                 void *ctx, dm_error *err)
+{
+    if (G(s)->schema_version < 5)
+        return DM_OK;
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(G(s)->db,
+                                "SELECT scope, key, failures, last_at, locked_until FROM"
+                                " demine_login_failures ORDER BY scope DESC, key",
+                                -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return sql_error(s, rc, "reading failed logins", err);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        dm_login_failures f;
+        login_row(q, &f);
+        if (fn(&f, ctx)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? DM_OK : sql_error(s, rc, "reading failed logins", err);
+}
+
 /* ---- integrity ---- */
 
 static void finding(void (*fn)(const dm_finding *, void *), void *ctx, const char *severity,
@@ -2247,6 +2407,14 @@ static dm_status gpkg_check_integrity(dm_store *s, void (*fn)(const dm_finding *
         if (orphans)
             finding(fn, ctx, "warning", "token-orphan",
                     "%lld tokens belong to no user: they are refused", (long long)orphans);
+    }
+    /* failed logins (schema version 5) */
+    if (G(s)->schema_version >= 5) {
+        scalar(db, "SELECT count(*) FROM demine_login_failures", &ok);
+        if (!ok)
+            finding(fn, ctx, "error", "login-failures-missing",
+                    "the demine_login_failures table is missing or unreadable: a server on "
+                    "this database refuses every login");
     }
     for (size_t i = 0; i < dm_kind_count(); i++) {
         const dm_kind *k = dm_kind_at(i);
@@ -2382,4 +2550,8 @@ const dm_store_backend dm_store_backend_gpkg = {
     .token_delete = gpkg_token_delete,
     .token_delete_user = gpkg_token_delete_user,
     .token_delete_expired = gpkg_token_delete_expired,
+    .login_get = gpkg_login_get,
+    .login_put = gpkg_login_put,
+    .login_delete = gpkg_login_delete,
+    .login_list = gpkg_login_list,
 };

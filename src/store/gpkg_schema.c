@@ -206,6 +206,18 @@ dm_status dm_gpkg_v4_sql(dm_buf *b)
                           " UNIQUE (kind, code));");
 }
 
+/* Failed logins per user name and per client address (store.h), times in
+ * Unix seconds like the tokens'. */
+dm_status dm_gpkg_v5_sql(dm_buf *b)
+{
+    return dm_buf_puts(b, "CREATE TABLE demine_login_failures (fid INTEGER PRIMARY KEY"
+                          " AUTOINCREMENT, scope TEXT NOT NULL, key TEXT NOT NULL,"
+                          " failures INTEGER NOT NULL, last_at INTEGER NOT NULL,"
+                          " locked_until INTEGER NOT NULL DEFAULT 0, UNIQUE (scope, key));"
+                          "CREATE INDEX demine_login_failures_last ON demine_login_failures"
+                          " (last_at);");
+}
+
 dm_status dm_gpkg_schema_sql(const char *owner, dm_buf *out)
 {
     dm_status st = dm_buf_puts(out, core_sql);
@@ -217,6 +229,8 @@ dm_status dm_gpkg_schema_sql(const char *owner, dm_buf *out)
         st = dm_gpkg_v3_sql(out);
     if (!st)
         st = dm_gpkg_v4_sql(out);
+    if (!st)
+        st = dm_gpkg_v5_sql(out);
     if (!st)
         st = dm_buf_printf(out,
                            "INSERT INTO demine_meta (key, value) VALUES ('schema_version', '%d');"

@@ -435,6 +435,81 @@ dm_status dm_store_token_delete_expired(dm_store *s, int64_t now, const char *wh
     return st ? st : s->be->token_delete_expired(s, now, who, n, err);
 }
 
+/* ---- failed logins ---- */
+
+bool dm_store_login_key_valid(const char *key)
+{
+    size_t n = key ? strlen(key) : 0;
+    if (n == 0 || n >= DM_LOGIN_KEY_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = key[i];
+        bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        if (!alnum && !strchr("._@-:/", c))
+            return false;
+    }
+    return true;
+}
+
+static bool login_scope_valid(const char *scope)
+{
+    return scope && (!strcmp(scope, "user") || !strcmp(scope, "address"));
+}
+
+static dm_status check_login(const char *scope, const char *key, dm_error *err)
+{
+    if (!login_scope_valid(scope))
+        return dm_error_set(err, DM_EINVAL,
+                            "failed logins are counted per user or address, not "
+                            "per '%.20s'",
+                            scope ? scope : "");
+    if (!dm_store_login_key_valid(key))
+        return dm_error_set(err, DM_EINVAL, "'%.40s' is neither a user name nor a client address",
+                            key ? key : "");
+    return DM_OK;
+}
+
+dm_status dm_store_login_failures_get(dm_store *s, const char *scope, const char *key,
+                                      dm_login_failures *out, dm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    dm_status st = check_login(scope, key, err);
+    return st ? st : s->be->login_get(s, scope, key, out, err);
+}
+
+dm_status dm_store_login_failures_put(dm_store *s, const dm_login_failures *f,
+                                      int64_t forget_before, const char *lockout_detail,
+                                      dm_error *err)
+{
+    dm_status st = check_login(f->scope, f->key, err);
+    if (!st && (f->failures < 1 || f->last_at < 0 || f->locked_until < 0))
+        st = dm_error_set(err, DM_EINVAL, "%s %s: a failed login needs a count and a time",
+                          f->scope, f->key);
+    return st ? st : s->be->login_put(s, f, forget_before, lockout_detail, err);
+}
+
+dm_status dm_store_login_failures_delete(dm_store *s, const char *scope, const char *key,
+                                         const char *who, int64_t *n, dm_error *err)
+{
+    int64_t dummy;
+    if (!n)
+        n = &dummy;
+    *n = 0;
+    dm_status st = check_login(scope ? scope : "user", key, err);
+    if (!st && who && !*who)
+        st = check_who(NULL, err);
+    return st ? st : s->be->login_delete(s, scope, key, who, n, err);
+}
+
+dm_status dm_store_login_failures_list(dm_store *s,
+                                       int (*fn)(const dm_login_failures *f, void *ctx), void *ctx,
+                                       dm_error *err)
+{
+    if (!fn)
+        return dm_error_set(err, DM_EINVAL, "listing failed logins: no function given");
+    return s->be->login_list(s, fn, ctx, err);
+}
+
 dm_status dm_store_extent(dm_store *s, const dm_kind *kind, bool include_drafts, double bbox[4],
                           bool *has, dm_error *err)
 {

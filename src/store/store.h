@@ -331,6 +331,60 @@ dm_status dm_store_token_delete_user(dm_store *store, const char *name, const ch
 dm_status dm_store_token_delete_expired(dm_store *store, int64_t now, const char *who, int64_t *n,
                                         dm_error *err);
 
+/* ---- failed logins (schema version 5) ----
+ * How many logins failed lately, per user name and per client address, and
+ * until when further logins are refused: kept in the database, so that every
+ * server on it and `demine user lockouts` see the same. The policy (how many
+ * failures, how long a wait) lives above the store (server/auth.h). A user
+ * name is counted whether or not such a user exists. Writes happen inside the
+ * caller's dm_store_begin/commit; a lock-out and an unlock are logged in the
+ * change log with kind "login" and code = the user name or the address,
+ * never a password.
+ *
+ * A database from before (version 4 or older) opened read-only has none:
+ * get is DM_ENOTFOUND and list calls nothing. */
+
+#define DM_LOGIN_KEY_MAX 32 /* with the NUL */
+
+typedef struct dm_login_failures {
+    char scope[8];              /* "user" | "address" */
+    char key[DM_LOGIN_KEY_MAX]; /* a user name, or a client address ("192.0.2.7",
+                                   "2001:db8:1:2::/64") */
+    int64_t failures;           /* failed logins since the last success or unlock */
+    int64_t last_at;            /* the last failure, Unix seconds */
+    int64_t locked_until;       /* logins refused until then, Unix seconds; 0 = none */
+} dm_login_failures;
+
+/* True when key can be a login key: 1 to DM_LOGIN_KEY_MAX - 1 of A-Z a-z
+ * 0-9 . _ @ - : / (user names and IP addresses). */
+bool dm_store_login_key_valid(const char *key);
+
+/* Reads the failures of (scope, key) into *out. DM_ENOTFOUND when none are
+ * kept. */
+dm_status dm_store_login_failures_get(dm_store *store, const char *scope, const char *key,
+                                      dm_login_failures *out, dm_error *err);
+
+/* Keeps *f (replacing what was kept for its scope and key) and drops every
+ * other row whose last failure and lock both ended before forget_before
+ * (Unix seconds). With lockout_detail (e.g. "5 failed logins: wait 60 s"),
+ * logs "lockout" by "demine". Inside a transaction. */
+dm_status dm_store_login_failures_put(dm_store *store, const dm_login_failures *f,
+                                      int64_t forget_before, const char *lockout_detail,
+                                      dm_error *err);
+
+/* Clears the failures of `key` in `scope` ("user", "address", or NULL for
+ * both); *n (may be NULL) is how many rows went. With who, each is logged as
+ * "unlock" by who; without (a successful login) nothing is logged. Inside a
+ * transaction. */
+dm_status dm_store_login_failures_delete(dm_store *store, const char *scope, const char *key,
+                                         const char *who, int64_t *n, dm_error *err);
+
+/* Calls fn for every row kept, scope then key order; fn returns non-zero to
+ * stop. */
+dm_status dm_store_login_failures_list(dm_store *store,
+                                       int (*fn)(const dm_login_failures *f, void *ctx), void *ctx,
+                                       dm_error *err);
+
 /* ---- integrity ---- */
 
 /* One finding of dm_store_check_integrity. */

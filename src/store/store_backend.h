@@ -72,6 +72,15 @@ typedef struct dm_store_backend {
                                    dm_error *err);
     dm_status (*token_delete_expired)(dm_store *s, int64_t now, const char *who, int64_t *n,
                                       dm_error *err);
+    /* failed logins: store.c has checked scopes and keys */
+    dm_status (*login_get)(dm_store *s, const char *scope, const char *key, dm_login_failures *out,
+                           dm_error *err);
+    dm_status (*login_put)(dm_store *s, const dm_login_failures *f, int64_t forget_before,
+                           const char *lockout_detail, dm_error *err);
+    dm_status (*login_delete)(dm_store *s, const char *scope, const char *key, const char *who,
+                              int64_t *n, dm_error *err);
+    dm_status (*login_list)(dm_store *s, int (*fn)(const dm_login_failures *f, void *ctx),
+                            void *ctx, dm_error *err);
     dm_status (*check_integrity)(dm_store *s, void (*fn)(const dm_finding *f, void *ctx), void *ctx,
                                  dm_error *err);
 } dm_store_backend;

@@ -5,6 +5,7 @@
 
 #include "server/auth.h"
 #include "server/authz.h"
+#include "server/internal.h"
 
 #include <pthread.h>
 #include <sodium.h>
@@ -677,7 +678,7 @@ static int make_v2(const char *path)
         return 1;
     dm_store_close(o);
     return raw_exec(path, "BEGIN; DROP TABLE demine_users; DROP TABLE demine_tokens;"
-                          " DROP TABLE demine_pending;"
+                          " DROP TABLE demine_pending; DROP TABLE demine_login_failures;"
                           " UPDATE demine_meta SET value = '2' WHERE key = 'schema_version';"
                           " COMMIT;") != SQLITE_OK;
 }
@@ -723,9 +724,9 @@ TEST(a_version_2_database_has_no_users_read_only_and_is_upgraded_for_writing)
     CHECK_EQ_INT(findings, 0);
     dm_store_close(o);
     CHECK_EQ_INT(scalar_at(path, "SELECT value FROM demine_meta WHERE key = 'schema_version'"), 2);
-    /* for writing: upgraded in place (to version 4), and users work */
+    /* for writing: upgraded in place (to version 5), and users work */
     CHECK(dm_store_open(path, DM_STORE_WRITE, &o, &err) == DM_OK);
-    CHECK_EQ_INT(scalar_at(path, "SELECT value FROM demine_meta WHERE key = 'schema_version'"), 4);
+    CHECK_EQ_INT(scalar_at(path, "SELECT value FROM demine_meta WHERE key = 'schema_version'"), 5);
     CHECK_EQ_INT(scalar_at(path, "SELECT count(*) FROM sqlite_master WHERE name IN"
                                  " ('demine_users', 'demine_tokens')"),
                  2);
@@ -757,6 +758,227 @@ TEST(a_version_2_database_has_no_users_read_only_and_is_upgraded_for_writing)
     dm_store_close(o);
 }
 
+/* ---- failed logins: back-off ---- */
+
+static const char pw_lena[] = "lena has a long password";
+
+static int64_t failures_of(const char *scope, const char *key)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT coalesce((SELECT failures FROM demine_login_failures WHERE scope = '%s' AND"
+             " key = '%s'), 0)",
+             scope, key);
+    return scalar(sql);
+}
+
+/* One attempt at time now with limits l: the status, and *oc. */
+static dm_status attempt(const char *name, const char *pw, const char *addr,
+                         const dm_auth_limits *l, int64_t now, dm_auth_outcome *oc)
+{
+    dm_error err;
+    dm_user u;
+    return dm_auth_password_attempt(s, name, pw, addr, l, now, &u, oc, &err);
+}
+
+TEST(failed_logins_make_later_ones_wait_longer_and_longer)
+{
+    dm_error err;
+    CHECK(dm_auth_user_add(s, "lena", "viewer", pw_lena, "admin", &err) == DM_OK);
+    dm_auth_limits l = {
+        .user_failures = 3, .address_failures = 100, .first_wait = 10, .max_wait = 35};
+    CHECK(dm_auth_limits_check(&l, &err) == DM_OK);
+    int64_t t = 1000000;
+    dm_auth_outcome oc;
+    CHECK(attempt("lena", "wrong password 1", "192.0.2.7", &l, t, &oc) == DM_EINVAL);
+    CHECK(oc.retry_after == 0 && oc.user_failures == 1 && oc.address_failures == 1);
+    CHECK(attempt("lena", "wrong password 2", "192.0.2.7", &l, t, &oc) == DM_EINVAL);
+    CHECK(oc.locked_until == 0);
+    CHECK(attempt("lena", "wrong password 3", "192.0.2.7", &l, t, &oc) == DM_EINVAL);
+    CHECK_EQ_INT(oc.locked_until, t + 10); /* the third failure: the first wait */
+    /* during the wait, even the right password is refused, unchecked and uncounted */
+    CHECK(attempt("lena", pw_lena, "192.0.2.8", &l, t + 9, &oc) == DM_EINVAL);
+    CHECK_EQ_INT(oc.retry_after, 1);
+    CHECK_EQ_INT(oc.user_failures, 0);
+    CHECK_EQ_INT(failures_of("user", "lena"), 3);
+    CHECK(dm_auth_password_attempt(s, "lena", pw_lena, NULL, &l, t + 9, &(dm_user){0}, &oc, &err) ==
+          DM_EINVAL);
+    CHECK(strstr(err.msg, "too many failed logins: try again in 1 second") != NULL);
+    /* each failure after a wait doubles the next, up to the longest */
+    CHECK(attempt("lena", "wrong password 4", "192.0.2.7", &l, t + 10, &oc) == DM_EINVAL);
+    CHECK_EQ_INT(oc.locked_until, t + 30);
+    CHECK(attempt("lena", "wrong password 5", "192.0.2.7", &l, t + 30, &oc) == DM_EINVAL);
+    CHECK_EQ_INT(oc.locked_until, t + 65); /* 40, at most 35 */
+    CHECK_EQ_INT(scalar("SELECT count(*) FROM demine_change_log WHERE kind = 'login' AND"
+                        " action = 'lockout' AND code = 'lena'"),
+                 3);
+    /* after it, the right password: in, and the name's count is cleared */
+    CHECK(attempt("lena", pw_lena, "192.0.2.7", &l, t + 65, &oc) == DM_OK);
+    CHECK_EQ_INT(failures_of("user", "lena"), 0);
+    CHECK_EQ_INT(failures_of("address", "192.0.2.7"), 5); /* not the address's */
+    CHECK(stored_anywhere(pw_lena) == 0);
+    CHECK(stored_anywhere("wrong password") == 0);
+}
+
+TEST(a_user_who_does_not_exist_is_answered_alike)
+{
+    dm_auth_limits l = {2, 100, 60, 60};
+    int64_t t = 2000000;
+    const char *names[2] = {"lena", "nobody.here"};
+    dm_status st[2][4];
+    int64_t retry[2][4];
+    char msg[2][4][DM_ERROR_MSG_MAX];
+    for (int n = 0; n < 2; n++)
+        for (int i = 0; i < 4; i++) {
+            dm_error err;
+            dm_user u;
+            dm_auth_outcome oc;
+            st[n][i] = dm_auth_password_attempt(s, names[n], i == 3 && n == 0 ? pw_lena : "wrong!",
+                                                "192.0.2.9", &l, t, &u, &oc, &err);
+            retry[n][i] = oc.retry_after;
+            snprintf(msg[n][i], sizeof msg[n][i], "%s", err.msg);
+        }
+    for (int i = 0; i < 4; i++) {
+        CHECK(st[0][i] == DM_EINVAL && st[1][i] == DM_EINVAL);
+        CHECK_EQ_INT(retry[0][i], retry[1][i]);
+        CHECK_STR(msg[0][i], msg[1][i]);
+    }
+    CHECK_EQ_INT(retry[0][2], 60);
+    CHECK_EQ_INT(failures_of("user", "nobody.here"), 2);
+    /* a name that cannot be a user name counts against the address only */
+    dm_auth_outcome oc;
+    CHECK(attempt("no such; name", "wrong!", "192.0.2.10", &l, t, &oc) == DM_EINVAL);
+    CHECK(oc.user_failures == 0 && oc.address_failures == 1);
+    dm_error err;
+    CHECK(dm_auth_unlock(s, "lena", "admin", NULL, &err) == DM_OK);
+}
+
+TEST(failures_count_per_address_across_users_and_an_ipv6_subscriber_as_one)
+{
+    dm_auth_limits l = {100, 3, 5, 5};
+    int64_t t = 3000000;
+    dm_auth_outcome oc;
+    CHECK(attempt("anna", "wrong!", "2001:db8:1:2::10", &l, t, &oc) == DM_EINVAL);
+    CHECK_STR(oc.address_key, "2001:db8:1:2::/64");
+    CHECK(attempt("bert", "wrong!", "2001:db8:1:2:ffff::1", &l, t, &oc) == DM_EINVAL);
+    CHECK(attempt("cleo", "wrong!", "2001:db8:1:2::99", &l, t, &oc) == DM_EINVAL);
+    CHECK_EQ_INT(oc.address_failures, 3);
+    CHECK_EQ_INT(oc.locked_until, t + 5);
+    /* another user's right password from that /64 waits too; from elsewhere it does not */
+    CHECK(attempt("lena", pw_lena, "2001:db8:1:2::77", &l, t + 1, &oc) == DM_EINVAL);
+    CHECK_EQ_INT(oc.retry_after, 4);
+    CHECK(attempt("lena", pw_lena, "2001:db8:1:3::77", &l, t + 1, &oc) == DM_OK);
+    CHECK(attempt("lena", pw_lena, "::ffff:192.0.2.44", &l, t + 1, &oc) == DM_OK);
+    CHECK_STR(oc.address_key, "192.0.2.44");
+    char key[DM_LOGIN_KEY_MAX];
+    CHECK(!dm_auth_address_key("not an address", key) && key[0] == 0);
+    /* the admin clears it; the unlock is logged with who */
+    int64_t n = 0;
+    dm_error err;
+    CHECK(dm_auth_unlock(s, "2001:db8:1:2::/64", "admin", &n, &err) == DM_OK);
+    CHECK_EQ_INT(n, 1);
+    CHECK(attempt("lena", pw_lena, "2001:db8:1:2::77", &l, t + 1, &oc) == DM_OK);
+    CHECK_EQ_INT(scalar("SELECT count(*) FROM demine_change_log WHERE kind = 'login' AND"
+                        " action = 'unlock' AND who = 'admin' AND code = '2001:db8:1:2::/64'"),
+                 1);
+}
+
+TEST(failures_are_shared_by_every_connection_and_forgotten_after_a_day)
+{
+    dm_auth_limits l = {2, 100, 100, 100};
+    int64_t t = 4000000;
+    dm_store *other;
+    dm_error err;
+    CHECK(dm_store_open(fx_db, DM_STORE_WRITE, &other, &err) == DM_OK);
+    dm_auth_outcome oc;
+    dm_user u;
+    CHECK(attempt("lena", "wrong!", NULL, &l, t, &oc) == DM_EINVAL);
+    CHECK(dm_auth_password_attempt(other, "lena", "wrong!", NULL, &l, t, &u, &oc, &err) ==
+          DM_EINVAL);
+    CHECK_EQ_INT(oc.user_failures, 2); /* the other connection counted on */
+    CHECK(attempt("lena", pw_lena, NULL, &l, t + 1, &oc) == DM_EINVAL);
+    CHECK_EQ_INT(oc.retry_after, 99);
+    dm_store_close(other);
+    /* a day after the last failure (and the wait) a count is forgotten */
+    CHECK(attempt("lena", "wrong!", NULL, &l, t + 100 + DM_AUTH_FORGET, &oc) == DM_EINVAL);
+    CHECK_EQ_INT(oc.user_failures, 1);
+    CHECK(attempt("lena", pw_lena, NULL, &l, t + 100 + DM_AUTH_FORGET, &oc) == DM_OK);
+    /* without limits (a library call) nothing is counted */
+    CHECK(attempt("lena", "wrong!", "192.0.2.1", NULL, t, &oc) == DM_EINVAL);
+    CHECK_EQ_INT(failures_of("address", "192.0.2.1"), 0);
+    dm_auth_limits bad = {0, 1, 1, 1};
+    CHECK(dm_auth_limits_check(&bad, &err) == DM_EINVAL);
+    bad = (dm_auth_limits){1, 1, 10, 5};
+    CHECK(dm_auth_limits_check(&bad, &err) == DM_EINVAL);
+}
+
+/* ---- the Authorization header (login.c) ---- */
+
+static dm_response fresh(void)
+{
+    dm_response r = {.status = 200, .content_type = "application/json"};
+    dm_buf_init(&r.body, 0);
+    return r;
+}
+
+TEST(basic_is_taken_on_loopback_or_behind_tls_only)
+{
+    dm_server_opts o = {.location = fx_db, .bind = "127.0.0.1"};
+    dm_store *rd;
+    dm_error err;
+    CHECK(dm_store_open(fx_db, DM_STORE_READ, &rd, &err) == DM_OK);
+    dm_request q = {.method = "GET", .path = "/collections", .store = rd, .opts = &o};
+    snprintf(q.client, sizeof q.client, "127.0.0.1");
+    char header[200], b64[160], cred[100];
+    snprintf(cred, sizeof cred, "lena:%s", pw_lena);
+    sodium_bin2base64(b64, sizeof b64, (const unsigned char *)cred, strlen(cred),
+                      sodium_base64_VARIANT_ORIGINAL);
+    snprintf(header, sizeof header, "Basic %s", b64);
+    dm_response r = fresh();
+    CHECK(dm_auth_request(&q, header, &r));
+    CHECK_STR(q.user, "lena");
+    CHECK(q.role == DM_ROLE_VIEWER);
+    CHECK(dm_auth_request(&q, header, &r)); /* remembered */
+    CHECK(dm_auth_request(&q, NULL, &r) && q.role == DM_ROLE_ANONYMOUS && !q.user[0]);
+    o.bind = "0.0.0.0";
+    CHECK(!dm_auth_request(&q, header, &r));
+    CHECK_EQ_INT(r.status, 401);
+    CHECK(strstr(r.body.data, "--behind-tls") != NULL);
+    o.behind_tls = true;
+    dm_buf_free(&r.body);
+    r = fresh();
+    CHECK(dm_auth_request(&q, header, &r));
+    CHECK(!dm_auth_request(&q, "Digest x", &r));
+    CHECK_EQ_INT(r.status, 401);
+    dm_buf_free(&r.body);
+    dm_store_close(rd);
+}
+
+TEST(a_store_that_fails_during_a_token_check_is_503_not_401)
+{
+    dm_error err;
+    char tok[DM_AUTH_TOKEN_LEN + 1], header[80];
+    CHECK(dm_auth_issue_token(s, "lena", 60, tok, &err) == DM_OK);
+    snprintf(header, sizeof header, "Bearer %s", tok);
+    dm_server_opts o = {.location = fx_db};
+    dm_store *rd;
+    CHECK(dm_store_open(fx_db, DM_STORE_READ, &rd, &err) == DM_OK);
+    dm_request q = {.method = "GET", .path = "/collections", .store = rd, .opts = &o};
+    dm_response r = fresh();
+    CHECK(dm_auth_request(&q, header, &r) && q.role == DM_ROLE_VIEWER);
+    CHECK_EQ_INT(raw_exec(fx_db, "ALTER TABLE demine_tokens RENAME TO tokens_away"), SQLITE_OK);
+    CHECK(!dm_auth_request(&q, header, &r));
+    CHECK_EQ_INT(r.status, 503);
+    CHECK(q.role == DM_ROLE_ANONYMOUS);
+    CHECK_EQ_INT(raw_exec(fx_db, "ALTER TABLE tokens_away RENAME TO demine_tokens"), SQLITE_OK);
+    dm_buf_free(&r.body);
+    r = fresh();
+    CHECK(!dm_auth_request(&q, "Bearer AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", &r));
+    CHECK_EQ_INT(r.status, 401);
+    dm_buf_free(&r.body);
+    dm_store_close(rd);
+}
+
 int main(void)
 {
     s = fx_new_store();
@@ -782,6 +1004,12 @@ int main(void)
         T(role_names_round_trip),
         T(the_matrix_in_the_docs_is_the_matrix_in_the_code),
         T(a_version_2_database_has_no_users_read_only_and_is_upgraded_for_writing),
+        T(failed_logins_make_later_ones_wait_longer_and_longer),
+        T(a_user_who_does_not_exist_is_answered_alike),
+        T(failures_count_per_address_across_users_and_an_ipv6_subscriber_as_one),
+        T(failures_are_shared_by_every_connection_and_forgotten_after_a_day),
+        T(basic_is_taken_on_loopback_or_behind_tls_only),
+        T(a_store_that_fails_during_a_token_check_is_503_not_401),
     };
     int rc = t_run(cases, sizeof cases / sizeof cases[0]);
     fx_done(s);

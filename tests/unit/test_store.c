@@ -766,11 +766,13 @@ static int make_v1(const char *path)
                  t);
     }
     size_t used = strlen(sql);
-    snprintf(sql + used, sizeof sql - used,
-             "DROP TABLE demine_stamp; DROP TABLE demine_cache; DROP TABLE demine_users;"
-             " DROP TABLE demine_tokens; DROP TABLE demine_pending; UPDATE demine_meta SET value = "
-             "'1' WHERE key ="
-             " 'schema_version'; COMMIT;");
+    snprintf(
+        sql + used, sizeof sql - used,
+        "DROP TABLE demine_stamp; DROP TABLE demine_cache; DROP TABLE demine_users;"
+        " DROP TABLE demine_tokens; DROP TABLE demine_pending; DROP TABLE demine_login_failures;"
+        " UPDATE demine_meta SET value = "
+        "'1' WHERE key ="
+        " 'schema_version'; COMMIT;");
     return raw_exec(path, sql) != SQLITE_OK;
 }
 
@@ -819,13 +821,14 @@ TEST(a_version_1_database_is_read_as_it_is_and_upgraded_for_writing)
     CHECK_EQ_INT(fd.n, 0);
     dm_store_close(o);
     CHECK_EQ_INT(scalar_at(path, "SELECT value FROM demine_meta WHERE key = 'schema_version'"), 1);
-    /* for writing: upgraded in place, through versions 2 and 3 (users) to
-       version 4 (changes waiting for approval) */
+    /* for writing: upgraded in place, through versions 2, 3 (users) and 4
+       (changes waiting for approval) to version 5 (failed logins) */
     CHECK(dm_store_open(path, DM_STORE_WRITE, &o, &err) == DM_OK);
-    CHECK_EQ_INT(scalar_at(path, "SELECT value FROM demine_meta WHERE key = 'schema_version'"), 4);
+    CHECK_EQ_INT(scalar_at(path, "SELECT value FROM demine_meta WHERE key = 'schema_version'"), 5);
     CHECK_EQ_INT(scalar_at(path, "SELECT count(*) FROM sqlite_master WHERE name IN"
-                                 " ('demine_users', 'demine_tokens', 'demine_pending')"),
-                 3);
+                                 " ('demine_users', 'demine_tokens', 'demine_pending',"
+                                 " 'demine_login_failures')"),
+                 4);
     CHECK_EQ_INT(scalar_at(path, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND"
                                  " name LIKE 'demine_stamp_%'"),
                  3 * (int64_t)dm_kind_count());
@@ -856,11 +859,11 @@ TEST(a_version_1_database_is_read_as_it_is_and_upgraded_for_writing)
     CHECK_STR(st, "accidents:0;victims:1");
     dm_store_close(o);
     /* a version this demine does not know is refused */
-    CHECK_EQ_INT(raw_exec(path, "UPDATE demine_meta SET value = '5' WHERE key ="
+    CHECK_EQ_INT(raw_exec(path, "UPDATE demine_meta SET value = '6' WHERE key ="
                                 " 'schema_version'"),
                  SQLITE_OK);
     CHECK(dm_store_open(path, DM_STORE_READ, &o, &err) == DM_EFORMAT);
-    CHECK(strstr(err.msg, "version 5") != NULL);
+    CHECK(strstr(err.msg, "version 6") != NULL);
     CHECK(dm_store_open(path, DM_STORE_WRITE, &o, &err) == DM_EFORMAT);
 }
 
