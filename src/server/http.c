@@ -82,7 +82,7 @@ typedef struct req_state {
     enum req_class cls;
     const char *method, *url, *accept, *host, *content_type, *if_match, *authz;
     char client[64]; /* the client's address (dm_client_address) */
-    bool done; /* the worker's answer is in resp */
+    bool done;       /* the worker's answer is in resp */
     dm_response resp;
 } req_state;
 
