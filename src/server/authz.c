@@ -10,15 +10,21 @@ static const char *const role_names[DM_ROLE_COUNT] = {
 };
 
 static const char *const action_names[DM_ACT_COUNT] = {
-    "read_public",     "read",  "read_personal", "read_minefield_records",
-    "read_statistics", "write", "approve",       "manage_users",
-    "read_audit",
+    "read_public", "read",         "read_personal", "read_minefield_records", "read_statistics",
+    "write",       "write_others", "approve",       "manage_users",           "read_audit",
 };
 
 /* How an action reads in a sentence: "the viewer role may not <phrase>". */
 static const char *const action_phrases[DM_ACT_COUNT] = {
-    "read the public data", "read",   "read personal data", "read minefield records",
-    "read statistics",      "change", "approve or reject",  "manage users",
+    "read the public data",
+    "read",
+    "read personal data",
+    "read minefield records",
+    "read statistics",
+    "change",
+    "change or withdraw what others wrote",
+    "approve or reject",
+    "manage users",
     "read the change log",
 };
 
@@ -28,26 +34,28 @@ static const char *const action_phrases[DM_ACT_COUNT] = {
 /* The role matrix. Each row is a role, each column an action, in the order
  * of dm_action:
  *   read_public, read, read_personal, read_minefield_records,
- *   read_statistics, write, approve, manage_users, read_audit.
+ *   read_statistics, write, write_others, approve, manage_users, read_audit.
  * Why these (docs/ARCHITECTURE.md, "Users and roles"):
  *   - analysts plan clearance and fit minefield records to finds, so they
  *     read minefield records; they get no personal data and no change log,
  *     which is about staff, not land;
- *   - editors are operators' staff: they write (records enter as submitted)
- *     but do not read minefield records or personal data, which the centre
- *     hands out per task;
+ *   - editors are operators' staff: they write (records enter as submitted),
+ *     changing or withdrawing only what they wrote themselves, but do not
+ *     read minefield records or personal data, which the centre hands out
+ *     per task;
  *   - approvers are the centre's information officers: every read, writes,
- *     approval, and the change log to review who changed what;
+ *     changes to what others wrote, approval (never of what they wrote
+ *     themselves: writes.c), and the change log to review who changed what;
  *   - only admins manage users. */
 /* clang-format off */
 static const bool matrix[DM_ROLE_COUNT][DM_ACT_COUNT] = {
-    /*                    public read personal minefield stats write approve users audit */
-    [DM_ROLE_ANONYMOUS] = {Y,     N,   N,       N,        N,    N,    N,      N,    N},
-    [DM_ROLE_VIEWER]    = {Y,     Y,   N,       N,        Y,    N,    N,      N,    N},
-    [DM_ROLE_ANALYST]   = {Y,     Y,   N,       Y,        Y,    N,    N,      N,    N},
-    [DM_ROLE_EDITOR]    = {Y,     Y,   N,       N,        Y,    Y,    N,      N,    N},
-    [DM_ROLE_APPROVER]  = {Y,     Y,   Y,       Y,        Y,    Y,    Y,      N,    Y},
-    [DM_ROLE_ADMIN]     = {Y,     Y,   Y,       Y,        Y,    Y,    Y,      Y,    Y},
+    /*                    public read personal minefield stats write others approve users audit */
+    [DM_ROLE_ANONYMOUS] = {Y,     N,   N,       N,        N,    N,    N,     N,      N,    N},
+    [DM_ROLE_VIEWER]    = {Y,     Y,   N,       N,        Y,    N,    N,     N,      N,    N},
+    [DM_ROLE_ANALYST]   = {Y,     Y,   N,       Y,        Y,    N,    N,     N,      N,    N},
+    [DM_ROLE_EDITOR]    = {Y,     Y,   N,       N,        Y,    Y,    N,     N,      N,    N},
+    [DM_ROLE_APPROVER]  = {Y,     Y,   Y,       Y,        Y,    Y,    Y,     Y,      N,    Y},
+    [DM_ROLE_ADMIN]     = {Y,     Y,   Y,       Y,        Y,    Y,    Y,     Y,      Y,    Y},
 };
 /* clang-format on */
 
@@ -258,11 +266,11 @@ bool dm_authz_allowed(dm_role role, dm_action action, const dm_kind *kind,
         return deny_role(reason, role, action, action, kind, pub);
     /* nobody reads or changes what they may not see whole */
     dm_action also = DM_ACT_COUNT;
-    if (kind == &dm_kind_minefield_records &&
-        (action == DM_ACT_READ || action == DM_ACT_WRITE || action == DM_ACT_APPROVE))
+    bool changes =
+        action == DM_ACT_WRITE || action == DM_ACT_WRITE_OTHERS || action == DM_ACT_APPROVE;
+    if (kind == &dm_kind_minefield_records && (action == DM_ACT_READ || changes))
         also = DM_ACT_READ_MINEFIELD_RECORDS;
-    else if (kind && has_personal_fields(kind) &&
-             (action == DM_ACT_WRITE || action == DM_ACT_APPROVE))
+    else if (kind && has_personal_fields(kind) && changes)
         also = DM_ACT_READ_PERSONAL;
     if (also != DM_ACT_COUNT && !matrix[role][also])
         return deny_role(reason, role, action, also, kind, pub);

@@ -5,9 +5,11 @@
  *   anonymous  the public: the public collections and published statistics
  *   viewer     partners, donors: reads every collection but restricted ones
  *   analyst    operations planners: + minefield records (fits, predictions)
- *   editor     operators' field and QA staff: + writes (entered as submitted)
- *   approver   information management officers: + approve/reject, personal
- *              data, minefield records, the change log
+ *   editor     operators' field and QA staff: + writes (entered as submitted;
+ *              what others wrote stays theirs)
+ *   approver   information management officers: + changes to what others
+ *              wrote, approve/reject, personal data, minefield records, the
+ *              change log
  *   admin      everything, users included
  *
  * Actions:
@@ -18,9 +20,17 @@
  *   read_personal           victims' names and addresses (DM_FIELD_PERSONAL)
  *   read_minefield_records  the laying party's minefield records
  *   read_statistics         every statistics endpoint, drafts included
- *   write                   create, replace, update, delete (records enter as
+ *   write                   create; replace, update or withdraw a record not
+ *                           yet approved that one wrote (created or changed
+ *                           since it was last approved), or the change one
+ *                           proposed to an approved record; propose a change
+ *                           to an approved record (records enter as
  *                           submitted); a kind must be readable whole too
- *   approve                 approve or reject submitted records (same rule)
+ *   write_others            the same on records and waiting changes others
+ *                           wrote (same rule)
+ *   approve                 approve or reject a submitted record or a waiting
+ *                           change (same rule), never one that the approver
+ *                           wrote any part of (server/writes.c)
  *   manage_users            add users, change roles and passwords, disable
  *   read_audit              the change log
  *
@@ -53,6 +63,7 @@ typedef enum dm_action {
     DM_ACT_READ_MINEFIELD_RECORDS,
     DM_ACT_READ_STATISTICS,
     DM_ACT_WRITE,
+    DM_ACT_WRITE_OTHERS,
     DM_ACT_APPROVE,
     DM_ACT_MANAGE_USERS,
     DM_ACT_READ_AUDIT,
@@ -105,10 +116,10 @@ bool dm_authz_matrix(dm_role role, dm_action action);
  *     kind it means the published statistics;
  *   - read of a kind in the public subset is read_public (so anonymous may
  *     read the public collections through the same call as everyone);
- *   - read, write and approve of minefield records also need
- *     read_minefield_records; write and approve of a kind with personal
- *     fields (victims) also need read_personal: nobody changes what they may
- *     not see whole;
+ *   - read, write, write_others and approve of minefield records also need
+ *     read_minefield_records; write, write_others and approve of a kind with
+ *     personal fields (victims) also need read_personal: nobody changes what
+ *     they may not see whole;
  *   - a kind that is not a stored collection is refused.
  * On false, reason (DM_AUTHZ_REASON_MAX bytes, may be NULL) says why, in
  * words fit for a 401/403 body: never more than the role, the action and

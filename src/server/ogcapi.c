@@ -1507,6 +1507,8 @@ static void api_document(const dm_request *q, dm_response *r)
         dm_buf_puts(b, "\"responses\": {\"200\": {\"description\": \"applied to a record not "
                        "approved yet\"}, \"202\": {\"description\": \"waits for an approver; "
                        "the approved version stays\"}, \"204\": {\"description\": \"withdrawn\"}, "
+                       "\"403\": {\"description\": \"the role may not, or it is another "
+                       "editor's submission or waiting change\"}, "
                        "\"404\": {\"description\": \"no such feature\"}, \"409\": "
                        "{\"description\": \"a change already waits\"}, \"412\": {\"description\": "
                        "\"changed meanwhile\"}, \"428\": {\"description\": \"If-Match "
@@ -1536,9 +1538,11 @@ static void api_document(const dm_request *q, dm_response *r)
                    "{\"description\": \"no such tile\"}}}}");
     static const char *const workflow[][3] = {
         {"/collections/{collectionId}/items/{featureId}/approve", "post",
-         "approve the record or the change waiting for it (not one's own)"},
+         "approve the record or the change waiting for it, as If-Match names it (never by "
+         "anyone who wrote part of it)"},
         {"/collections/{collectionId}/items/{featureId}/reject", "post",
-         "reject it, with a JSON object whose member reason says why (not one's own)"},
+         "reject it, as If-Match names it, with a JSON object whose member reason says why "
+         "(never by anyone who wrote part of it)"},
         {"/collections/{collectionId}/items/{featureId}/history", "get", "the record's change log"},
         {"/review", "get", "what waits for an approver"},
         {"/auth/me", "get", "the caller's user, role and actions"}};
@@ -1550,9 +1554,12 @@ static void api_document(const dm_request *q, dm_response *r)
                       "\"401\": {\"description\": \"login needed\"}, \"403\": "
                       "{\"description\": \"the role may not\"}}}}",
                       workflow[i][0], workflow[i][1], workflow[i][2],
-                      i < 3 ? "{\"$ref\": \"#/components/parameters/collectionId\"}, {\"$ref\": "
-                              "\"#/components/parameters/featureId\"}"
-                            : "",
+                      i < 2   ? "{\"$ref\": \"#/components/parameters/collectionId\"}, {\"$ref\": "
+                                "\"#/components/parameters/featureId\"}, {\"$ref\": "
+                                "\"#/components/parameters/ifMatch\"}"
+                      : i < 3 ? "{\"$ref\": \"#/components/parameters/collectionId\"}, {\"$ref\": "
+                                "\"#/components/parameters/featureId\"}"
+                              : "",
                       workflow[i][2]);
     dm_buf_puts(b, ", \"/import/{kind}\": {\"post\": {\"summary\": \"import a file as demine "
                    "import does; the records enter as submitted\", \"security\": [{\"bearer\": "

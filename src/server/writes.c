@@ -11,8 +11,15 @@
  *   record at a time (409 for a second one).
  * - Every change names the version it was made to (If-Match with the ETag
  *   of a GET; 428 without, 412 when stale), so two editors never overwrite
- *   each other unseen.
- * - Nobody approves or rejects a change of their own (four eyes).
+ *   each other unseen. A waiting change has an ETag of its own, "BASE+ID";
+ *   naming it amends (PUT, PATCH) or withdraws (DELETE) the waiting change.
+ * - An editor changes or withdraws only what they wrote: a record not yet
+ *   approved that they created or changed since it was last approved, a
+ *   waiting change they proposed or amended (the change log says who);
+ *   roles with write_others (approvers, admins) act on anyone's.
+ * - An approval or a rejection names what was reviewed (If-Match: 428
+ *   without, 412 stale), and nobody decides on what they wrote any part of
+ *   (four eyes): 403 naming who wrote what.
  * - Whoever may write or approve records of a kind reads them whole
  *   (authz.h: writing victims needs read_personal), so the answers here
  *   carry the personal fields.
@@ -23,6 +30,7 @@
 
 #include <geos_c.h>
 #include <json-c/json.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,13 +253,46 @@ static bool feature_to_record(dm_response *r, dm_geo *geo, json_object *o, dm_re
     return true;
 }
 
-/* ---- versions ---- */
+/* ---- versions ----
+ * A record's ETag is its version ("3"). The ETag of a change waiting beside
+ * an approved record is "BASE+ID" ("3+17"): the approved version it was made
+ * to and the waiting change's id, which is new whenever the change is
+ * proposed or amended (store.h), so it names exactly what waits. */
 
-/* The version an If-Match names ("3", W/"3" or 3); 0 when none or bad. */
-static int64_t if_match_version(const char *h)
+static void record_etag(char *out, size_t n, int64_t version)
 {
+    snprintf(out, n, "\"%lld\"", (long long)version);
+}
+
+static void pending_etag(char *out, size_t n, const dm_pending *p)
+{
+    snprintf(out, n, "\"%lld+%lld\"", (long long)p->base_version, (long long)p->id);
+}
+
+/* A positive decimal number at *s (digits only); *s moves past it. */
+static bool digits(const char **s, int64_t *out)
+{
+    const char *p = *s;
+    int64_t v = 0;
+    if (*p < '0' || *p > '9')
+        return false;
+    while (*p >= '0' && *p <= '9') {
+        if (v > (INT64_MAX - 9) / 10)
+            return false;
+        v = 10 * v + (*p++ - '0');
+    }
+    *s = p;
+    *out = v;
+    return v > 0;
+}
+
+/* What an If-Match names: a record's version ("3", W/"3" or 3; *id 0) or a
+ * waiting change ("3+17"); false when it is none of these. */
+static bool parse_if_match(const char *h, int64_t *version, int64_t *id)
+{
+    *version = *id = 0;
     if (!h)
-        return 0;
+        return false;
     while (*h == ' ')
         h++;
     if (!strncmp(h, "W/", 2))
@@ -259,35 +300,200 @@ static int64_t if_match_version(const char *h)
     bool quoted = *h == '"';
     if (quoted)
         h++;
-    char *end;
-    long long v = strtoll(h, &end, 10);
-    if (end == h || v < 1 || (quoted && *end++ != '"'))
-        return 0;
-    while (*end == ' ')
-        end++;
-    return *end ? 0 : (int64_t)v;
+    if (!digits(&h, version))
+        return false;
+    if (*h == '+' && (h++, !digits(&h, id)))
+        return false;
+    if (quoted && *h++ != '"')
+        return false;
+    while (*h == ' ')
+        h++;
+    return !*h;
 }
 
-/* The version the client's If-Match names; 0 with r filled when it has
- * none (428) or names a version the record is not at (412). */
-static int64_t check_if_match(const dm_request *q, dm_response *r, const dm_record *stored)
+/* What the client's If-Match names, compared with what is stored. */
+typedef enum match { MATCH_NONE, MATCH_STALE, MATCH_RECORD, MATCH_PENDING } match;
+
+static match if_match(const dm_request *q, const dm_record *rec, const dm_pending *waiting)
 {
-    if (!q->if_match) {
+    int64_t version, id;
+    if (!q->if_match)
+        return MATCH_NONE;
+    if (!parse_if_match(q->if_match, &version, &id))
+        return MATCH_STALE;
+    if (!id)
+        return version == rec->version ? MATCH_RECORD : MATCH_STALE;
+    return waiting && version == waiting->base_version && id == waiting->id ? MATCH_PENDING
+                                                                            : MATCH_STALE;
+}
+
+/* "HA-0001 is at "3"" and, when a change waits, "; the change waiting for
+ * it is "3+17" (?version=pending)". */
+static void versions_text(char *out, size_t n, const dm_record *rec, const dm_pending *waiting)
+{
+    char re[32], pe[48] = "";
+    record_etag(re, sizeof re, rec->version);
+    if (waiting)
+        pending_etag(pe, sizeof pe, waiting);
+    snprintf(out, n, "%s is at %s%s%s%s", rec->code, re,
+             waiting ? "; the change waiting for it is " : "", pe,
+             waiting ? " (GET it with ?version=pending)" : "");
+}
+
+/* 428 (no If-Match) or 412 (a version that is not the one stored): `what`
+ * is what the client must name ("the version you changed"). */
+static void respond_precondition(const dm_request *q, dm_response *r, match m, const dm_record *rec,
+                                 const dm_pending *waiting, const char *what)
+{
+    char now[200];
+    versions_text(now, sizeof now, rec, waiting);
+    if (m == MATCH_NONE)
         dm_respond_problem(r, 428, "If-Match needed",
-                           "send If-Match with the ETag of the version you changed (GET the "
-                           "record first): %s is at \"%lld\"",
-                           stored->code, (long long)stored->version);
-        return 0;
-    }
-    int64_t v = if_match_version(q->if_match);
-    if (v != stored->version) {
+                           "send If-Match with the ETag of %s (GET it first): %s", what, now);
+    else
         dm_respond_problem(r, 412, "Changed meanwhile",
-                           "%s is at version \"%lld\", not %s: someone changed it since you read "
-                           "it; reload it and apply your change again",
-                           stored->code, (long long)stored->version, q->if_match);
-        return 0;
+                           "%s, not %s: it changed since you read it; look at it again", now,
+                           q->if_match);
+}
+
+/* ---- who wrote what ----
+ * Read from the change log (store.h): the people who wrote any part of a
+ * record since it was last approved (created it: "insert", changed it:
+ * "update"; an approval or an applied change starts afresh), and of the
+ * change waiting for it (proposed it: "propose", changed it: "amend"). */
+
+enum { WROTE_CREATE = 1, WROTE_CHANGE = 2, WROTE_PROPOSE = 4, WROTE_AMEND = 8 };
+
+typedef struct author {
+    char who[64];
+    unsigned what; /* WROTE_* */
+} author;
+
+typedef struct authors {
+    author *a;
+    size_t n, cap;
+    bool oom;
+} authors;
+
+static void authors_add(authors *s, const char *who, unsigned what)
+{
+    if (!who[0])
+        return;
+    for (size_t i = 0; i < s->n; i++)
+        if (!strcmp(s->a[i].who, who)) {
+            s->a[i].what |= what;
+            return;
+        }
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 8;
+        author *p = realloc(s->a, cap * sizeof *p);
+        if (!p) {
+            s->oom = true;
+            return;
+        }
+        s->a = p;
+        s->cap = cap;
     }
-    return v;
+    snprintf(s->a[s->n].who, sizeof s->a[s->n].who, "%s", who);
+    s->a[s->n++].what = what;
+}
+
+static bool authors_has(const authors *s, const char *who)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (!strcmp(s->a[i].who, who))
+            return true;
+    return false;
+}
+
+/* "ed created it, ap changed it" (or "proposed it" for a waiting change). */
+static void authors_text(const authors *s, char *out, size_t n)
+{
+    size_t used = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < s->n && used < n; i++) {
+        unsigned w = s->a[i].what;
+        const char *first = w & WROTE_CREATE ? "created" : w & WROTE_PROPOSE ? "proposed" : "";
+        bool changed = w & (WROTE_CHANGE | WROTE_AMEND);
+        used +=
+            (size_t)snprintf(out + used, n - used, "%s%s %s%s%s it", i ? ", " : "", s->a[i].who,
+                             first, first[0] && changed ? " and " : "", changed ? "changed" : "");
+    }
+}
+
+typedef struct wrote {
+    authors rec;    /* the record since it was last approved */
+    authors pend;   /* the change waiting for it */
+    size_t entries; /* in the log about the record */
+} wrote;
+
+static int wrote_entry(const dm_change *c, void *ctx)
+{
+    wrote *w = ctx;
+    const char *a = c->action;
+    w->entries++;
+    if (!strcmp(a, "insert"))
+        authors_add(&w->rec, c->who, WROTE_CREATE);
+    else if (!strcmp(a, "update"))
+        authors_add(&w->rec, c->who, WROTE_CHANGE);
+    else if (!strcmp(a, "state") && !strncmp(c->detail, "approved", 8) &&
+             (!c->detail[8] || c->detail[8] == ':'))
+        w->rec.n = 0;
+    else if (!strcmp(a, "propose")) {
+        w->pend.n = 0;
+        authors_add(&w->pend, c->who, WROTE_PROPOSE);
+    } else if (!strcmp(a, "amend"))
+        authors_add(&w->pend, c->who, WROTE_AMEND);
+    else if (!strcmp(a, "apply"))
+        w->rec.n = w->pend.n = 0;
+    else if (!strcmp(a, "reject") || !strcmp(a, "withdraw"))
+        w->pend.n = 0;
+    return 0;
+}
+
+static void wrote_free(wrote *w)
+{
+    free(w->rec.a);
+    free(w->pend.a);
+    memset(w, 0, sizeof *w);
+}
+
+/* Who wrote record `code` (rec as stored) and the change waiting for it
+ * (waiting, or NULL). The proposer of a waiting change counts, and so does
+ * the last writer of a record not approved that the log knows nothing of
+ * (another program wrote the database). */
+static dm_status wrote_read(dm_store *store, const dm_kind *k, const dm_record *rec,
+                            const dm_pending *waiting, wrote *w, dm_error *err)
+{
+    memset(w, 0, sizeof *w);
+    dm_status st = dm_store_history(store, k, rec->code, wrote_entry, w, err);
+    if (!st && !w->entries && strcmp(rec->state, "approved"))
+        authors_add(&w->rec, rec->updated_by, WROTE_CHANGE);
+    if (!st && waiting)
+        authors_add(&w->pend, waiting->by, WROTE_PROPOSE);
+    if (!st && (w->rec.oom || w->pend.oom))
+        st = dm_error_set(err, DM_ENOMEM, "out of memory reading who wrote %s", rec->code);
+    if (st)
+        wrote_free(w);
+    return st;
+}
+
+/* May the caller change or withdraw what `by` wrote? Whoever wrote part of
+ * it may, and roles with write_others; otherwise r is a 403 that says who
+ * wrote what. Nobody has written a record that was deleted after its
+ * approval (rejected, by = empty): it is anyone's to submit again. */
+static bool may_act_on(const dm_request *q, dm_response *r, const dm_kind *k, const authors *by,
+                       const char *what)
+{
+    char reason[DM_AUTHZ_REASON_MAX];
+    if (!by->n || authors_has(by, q->user) ||
+        dm_authz_allowed(q->role, DM_ACT_WRITE_OTHERS, k, q->pub, reason))
+        return true;
+    char names[400];
+    authors_text(by, names, sizeof names);
+    dm_respond_problem(r, 403, "Not yours", "%s is not %s's (%s): %s", what, q->user, names,
+                       reason);
+    return false;
 }
 
 /* ---- the write connection ---- */
@@ -426,9 +632,96 @@ static dm_status propose(const dm_request *q, writer *w, const dm_kind *k, const
     if (!dm_store_pending_get(w->store, k, code, &p, NULL, &e))
         return dm_error_set(&w->err, DM_ECONFLICT,
                             "a change to %s (%s, by %s) already waits for approval: it must be "
-                            "approved or rejected first",
+                            "approved or rejected first, or changed or withdrawn by its author "
+                            "or an approver naming its ETag (from ?version=pending) in If-Match",
                             code, p.change, p.by);
     return dm_store_pending_put(w->store, k, code, change, rec, base, q->user, &w->err);
+}
+
+/* What a write or a decision acts on, read in its transaction: the stored
+ * record, the change waiting beside it, who wrote them and what the
+ * client's If-Match names. False with r filled when the record is missing
+ * or the log cannot be read. */
+typedef struct subject {
+    dm_record rec;
+    bool waiting;
+    dm_pending p;
+    wrote by;
+    match m;
+} subject;
+
+static bool subject_load(const dm_request *q, dm_response *r, writer *w, const dm_kind *k,
+                         const char *code, subject *s)
+{
+    dm_record_init(&s->rec, k);
+    memset(&s->by, 0, sizeof s->by);
+    if (!load(r, w, k, code, &s->rec))
+        return false;
+    dm_error e;
+    s->waiting = !dm_store_pending_get(w->store, k, code, &s->p, NULL, &e);
+    dm_status st = wrote_read(w->store, k, &s->rec, s->waiting ? &s->p : NULL, &s->by, &w->err);
+    if (st) {
+        writer_finish(r, w, st);
+        return false;
+    }
+    s->m = if_match(q, &s->rec, s->waiting ? &s->p : NULL);
+    return true;
+}
+
+static void subject_clear(const dm_request *q, subject *s)
+{
+    dm_record_clear(&s->rec, dm_store_geo(q->store));
+    wrote_free(&s->by);
+}
+
+/* The 202 answer to a change that waits: the proposed record as it will be
+ * (state submitted), with the approved version's ETag. */
+static dm_status answer_waiting(dm_response *r, writer *w, dm_record *proposed, int64_t base)
+{
+    r->status = 202;
+    r->content_type = "application/geo+json";
+    record_etag(r->etag, sizeof r->etag, base);
+    snprintf(proposed->state, sizeof proposed->state, "submitted");
+    if (!dm_feature_json(w->store, &r->body, proposed, true) || dm_buf_puts(&r->body, "\n"))
+        return dm_error_set(&w->err, DM_ENOMEM, "out of memory");
+    return DM_OK;
+}
+
+/* PUT/PATCH naming the change waiting beside an approved record
+ * (If-Match "BASE+ID"): that change is replaced, by its author or a role
+ * with write_others. */
+static void amend(const dm_request *q, dm_response *r, writer *w, const dm_kind *k, subject *s,
+                  json_object *o, bool patch)
+{
+    if (!may_act_on(q, r, k, &s->by.pend, "the change waiting for this record")) {
+        writer_abort(w);
+        return;
+    }
+    if (!strcmp(s->p.change, "delete")) {
+        writer_finish(r, w,
+                      dm_error_set(&w->err, DM_ECONFLICT,
+                                   "the change waiting for %s is its deletion: withdraw it "
+                                   "first (DELETE with the same If-Match), then propose the "
+                                   "change",
+                                   s->rec.code));
+        return;
+    }
+    dm_record proposed;
+    dm_record_init(&proposed, k);
+    dm_pending p;
+    dm_status st = dm_store_pending_get(w->store, k, s->rec.code, &p, &proposed, &w->err);
+    if (st) {
+        writer_finish(r, w, st);
+    } else if (!feature_to_record(r, w->geo, o, &proposed, s->rec.code, patch)) {
+        writer_abort(w);
+    } else {
+        st = dm_store_pending_amend(w->store, k, s->rec.code, s->p.id, "replace", &proposed,
+                                    q->user, &w->err);
+        if (!st)
+            st = answer_waiting(r, w, &proposed, s->p.base_version);
+        writer_finish(r, w, st);
+    }
+    dm_record_clear(&proposed, dm_store_geo(q->store));
 }
 
 /* PUT (replace) and PATCH (merge patch) of /collections/{c}/items/{code} */
@@ -443,42 +736,44 @@ static void change(const dm_request *q, dm_response *r, const dm_kind *k, const 
         json_object_put(o);
         return;
     }
-    dm_record rec;
-    dm_record_init(&rec, k);
-    int64_t base = 0;
-    if (!load(r, &w, k, code, &rec)) {
+    subject s;
+    bool approved = false;
+    if (!subject_load(q, r, &w, k, code, &s)) {
         ;
-    } else if (!(base = check_if_match(q, r, &rec)) ||
-               !feature_to_record(r, w.geo, o, &rec, code, patch)) {
+    } else if (!(approved = !strcmp(s.rec.state, "approved")) &&
+               !may_act_on(q, r, k, &s.by.rec, code)) {
         writer_abort(&w);
-    } else if (!strcmp(rec.state, "approved")) {
+    } else if (approved && s.m == MATCH_PENDING) {
+        amend(q, r, &w, k, &s, o, patch);
+    } else if (s.m != MATCH_RECORD) {
+        respond_precondition(q, r, s.m, &s.rec, s.waiting ? &s.p : NULL, "the version you changed");
+        writer_abort(&w);
+    } else if (!feature_to_record(r, w.geo, o, &s.rec, code, patch)) {
+        writer_abort(&w);
+    } else if (approved) {
         /* the approved version stays; the change waits beside it */
-        dm_status st = propose(q, &w, k, code, "replace", &rec, base);
-        if (!st) {
-            r->status = 202;
-            r->content_type = "application/geo+json";
-            snprintf(r->etag, sizeof r->etag, "\"%lld\"", (long long)base);
-            snprintf(rec.state, sizeof rec.state, "submitted");
-            if (!dm_feature_json(w.store, &r->body, &rec, true) || dm_buf_puts(&r->body, "\n"))
-                st = dm_error_set(&w.err, DM_ENOMEM, "out of memory");
-        }
+        int64_t base = s.rec.version;
+        dm_status st = propose(q, &w, k, code, "replace", &s.rec, base);
+        if (!st)
+            st = answer_waiting(r, &w, &s.rec, base);
         writer_finish(r, &w, st);
     } else {
-        bool resubmit = strcmp(rec.state, "submitted") != 0;
-        dm_status st = dm_store_update(w.store, &rec, base, q->user, &w.err);
+        bool resubmit = strcmp(s.rec.state, "submitted") != 0;
+        dm_status st = dm_store_update(w.store, &s.rec, s.rec.version, q->user, &w.err);
         if (!st && resubmit)
             st = dm_store_set_state(w.store, k, code, "submitted", NULL, q->user, &w.err);
         if (!st)
-            st = answer_record(r, &w, &rec, 200);
+            st = answer_record(r, &w, &s.rec, 200);
         writer_finish(r, &w, st);
     }
     json_object_put(o);
-    dm_record_clear(&rec, dm_store_geo(q->store));
+    subject_clear(q, &s);
 }
 
 /* DELETE /collections/{c}/items/{code}: an approved record is deleted once
  * an approver agrees (it is then kept as rejected, "deleted", so that its
- * history stays); a record not yet approved is withdrawn at once. */
+ * history stays); a record not yet approved is withdrawn at once, and so is
+ * the change waiting beside an approved record when If-Match names it. */
 static void delete_record(const dm_request *q, dm_response *r, const dm_kind *k, const char *code)
 {
     if (!allowed(q, r, DM_ACT_WRITE, k))
@@ -486,26 +781,42 @@ static void delete_record(const dm_request *q, dm_response *r, const dm_kind *k,
     writer w;
     if (!writer_open(q, r, &w))
         return;
-    dm_record rec;
-    dm_record_init(&rec, k);
-    int64_t base = 0;
-    if (!load(r, &w, k, code, &rec)) {
+    subject s;
+    bool approved = false;
+    if (!subject_load(q, r, &w, k, code, &s)) {
         ;
-    } else if (!(base = check_if_match(q, r, &rec))) {
+    } else if (!(approved = !strcmp(s.rec.state, "approved")) &&
+               !may_act_on(q, r, k, &s.by.rec, code)) {
         writer_abort(&w);
-    } else if (!strcmp(rec.state, "rejected")) {
+    } else if (approved && s.m == MATCH_PENDING) {
+        if (!may_act_on(q, r, k, &s.by.pend, "the change waiting for this record")) {
+            writer_abort(&w);
+        } else {
+            char detail[160];
+            snprintf(detail, sizeof detail, "%s by %s withdrawn by %s", s.p.change, s.p.by,
+                     q->user);
+            dm_status st =
+                dm_store_pending_delete(w.store, k, code, "withdraw", detail, q->user, &w.err);
+            if (!st)
+                r->status = 204;
+            writer_finish(r, &w, st);
+        }
+    } else if (s.m != MATCH_RECORD) {
+        respond_precondition(q, r, s.m, &s.rec, s.waiting ? &s.p : NULL, "the version you deleted");
+        writer_abort(&w);
+    } else if (!strcmp(s.rec.state, "rejected")) {
         writer_finish(
             r, &w,
             dm_error_set(&w.err, DM_ECONFLICT, "%s is rejected already: nothing to delete", code));
-    } else if (!strcmp(rec.state, "approved")) {
-        dm_status st = propose(q, &w, k, code, "delete", NULL, base);
+    } else if (approved) {
+        dm_status st = propose(q, &w, k, code, "delete", NULL, s.rec.version);
         if (!st) {
             r->status = 202;
-            snprintf(r->etag, sizeof r->etag, "\"%lld\"", (long long)base);
+            record_etag(r->etag, sizeof r->etag, s.rec.version);
             dm_buf_printf(&r->body,
                           "{\"code\": \"%s\", \"change\": \"delete\", \"state\": \"waiting for "
                           "approval\"}\n",
-                          rec.code);
+                          s.rec.code);
         }
         writer_finish(r, &w, st);
     } else {
@@ -516,7 +827,7 @@ static void delete_record(const dm_request *q, dm_response *r, const dm_kind *k,
             r->status = 204;
         writer_finish(r, &w, st);
     }
-    dm_record_clear(&rec, dm_store_geo(q->store));
+    subject_clear(q, &s);
 }
 
 /* The reason of a reject body {"reason": "..."}; NULL with r filled. */
@@ -539,7 +850,9 @@ static char *reject_reason(const dm_request *q, dm_response *r)
     return reason;
 }
 
-/* POST /collections/{c}/items/{code}/approve and .../reject */
+/* POST /collections/{c}/items/{code}/approve and .../reject: a decision on
+ * the version the approver reviewed (If-Match), never by anyone who wrote
+ * any part of what is decided (four eyes). */
 static void decide(const dm_request *q, dm_response *r, const dm_kind *k, const char *code,
                    bool approve)
 {
@@ -553,42 +866,54 @@ static void decide(const dm_request *q, dm_response *r, const dm_kind *k, const 
         free(reason);
         return;
     }
-    dm_record rec, proposed;
-    dm_record_init(&rec, k);
+    subject s;
+    dm_record proposed;
     dm_record_init(&proposed, k);
-    dm_pending p;
     dm_status st = DM_OK;
-    if (!load(r, &w, k, code, &rec))
+    if (!subject_load(q, r, &w, k, code, &s))
         goto done;
-    bool waiting = !dm_store_pending_get(w.store, k, code, &p, &proposed, &w.err);
-    const char *author = waiting ? p.by : rec.updated_by;
-    if (!waiting && strcmp(rec.state, "submitted") && strcmp(rec.state, "draft")) {
+    const dm_pending *p = s.waiting ? &s.p : NULL;
+    const authors *by = p ? &s.by.pend : &s.by.rec;
+    const char *verb = approve ? "approve" : "reject";
+    if (!p && strcmp(s.rec.state, "submitted") && strcmp(s.rec.state, "draft")) {
         st = dm_error_set(&w.err, DM_ECONFLICT, "%s is %s and no change to it waits: nothing to %s",
-                          code, rec.state, approve ? "approve" : "reject");
-    } else if (!strcmp(author, q->user)) {
-        dm_respond_problem(r, 403, "Four eyes",
-                           "%s cannot %s a change of their own: another approver must", q->user,
-                           approve ? "approve" : "reject");
+                          code, s.rec.state, verb);
+    } else if (authors_has(by, q->user)) {
+        char names[400];
+        authors_text(by, names, sizeof names);
+        if (p)
+            dm_respond_problem(r, 403, "Four eyes",
+                               "%s cannot %s the change waiting for %s: %s; nobody decides on "
+                               "a change they wrote any part of, so another approver must",
+                               q->user, verb, code, names);
+        else
+            dm_respond_problem(r, 403, "Four eyes",
+                               "%s cannot %s %s: %s (since it was last approved, if ever); "
+                               "nobody decides on a record they wrote any part of, so another "
+                               "approver must",
+                               q->user, verb, code, names);
         writer_abort(&w);
         goto done;
-    } else if (q->if_match && if_match_version(q->if_match) != rec.version) {
-        dm_respond_problem(r, 412, "Changed meanwhile",
-                           "%s is at version \"%lld\", not %s: look at it again", code,
-                           (long long)rec.version, q->if_match);
+    } else if (s.m != (p ? MATCH_PENDING : MATCH_RECORD)) {
+        respond_precondition(q, r, s.m == MATCH_NONE ? MATCH_NONE : MATCH_STALE, &s.rec, p,
+                             p ? "the waiting change you reviewed" : "the version you reviewed");
         writer_abort(&w);
         goto done;
-    } else if (waiting && !approve) {
+    } else if (p && !approve) {
         st = dm_store_pending_delete(w.store, k, code, "reject", reason, q->user, &w.err);
-    } else if (waiting && !strcmp(p.change, "replace")) {
-        st = dm_store_update(w.store, &proposed, p.base_version, q->user, &w.err);
+    } else if (p && !strcmp(p->change, "replace")) {
+        dm_pending now;
+        st = dm_store_pending_get(w.store, k, code, &now, &proposed, &w.err);
+        if (!st)
+            st = dm_store_update(w.store, &proposed, p->base_version, q->user, &w.err);
         if (!st) {
             char detail[128];
-            snprintf(detail, sizeof detail, "replace by %s approved", p.by);
+            snprintf(detail, sizeof detail, "replace by %s approved", p->by);
             st = dm_store_pending_delete(w.store, k, code, "apply", detail, q->user, &w.err);
         }
-    } else if (waiting) { /* an approved deletion */
+    } else if (p) { /* an approved deletion */
         char detail[160];
-        snprintf(detail, sizeof detail, "deleted by %s, approved by %s", p.by, q->user);
+        snprintf(detail, sizeof detail, "deleted by %s, approved by %s", p->by, q->user);
         st = dm_store_set_state(w.store, k, code, "rejected", detail, q->user, &w.err);
         if (!st)
             st = dm_store_pending_delete(w.store, k, code, "apply", detail, q->user, &w.err);
@@ -597,11 +922,11 @@ static void decide(const dm_request *q, dm_response *r, const dm_kind *k, const 
                                 q->user, &w.err);
     }
     if (!st)
-        st = answer_record(r, &w, &rec, 200);
+        st = answer_record(r, &w, &s.rec, 200);
     writer_finish(r, &w, st);
 done:
     free(reason);
-    dm_record_clear(&rec, dm_store_geo(q->store));
+    subject_clear(q, &s);
     dm_record_clear(&proposed, dm_store_geo(q->store));
 }
 
@@ -637,31 +962,60 @@ typedef struct review_ctx {
     const dm_kind *kind;
     char (*codes)[DM_CODE_MAX];
     size_t n, cap;
+    dm_error err;
+    bool failed; /* a waiting change could not be listed */
 } review_ctx;
 
-static void review_entry(review_ctx *c, const dm_kind *k, const char *code, const char *change,
-                         int64_t version, const char *by, const char *at)
+/* One entry of /review: what waits, its ETag (what If-Match names to
+ * approve or reject it), who proposed it and everyone who wrote part of
+ * it (none of them may decide on it). */
+static bool review_entry(review_ctx *c, const dm_kind *k, const dm_record *rec, const dm_pending *p)
 {
+    wrote by;
+    if (wrote_read(c->q->store, k, rec, p, &by, &c->err))
+        return false;
+    const authors *a = p ? &by.pend : &by.rec;
+    char etag[48];
+    if (p)
+        pending_etag(etag, sizeof etag, p);
+    else
+        record_etag(etag, sizeof etag, rec->version);
     dm_buf_puts(c->b, c->first ? "\n  " : ",\n  ");
     c->first = false;
     dm_buf_puts(c->b, "{\"collection\": ");
     dm_buf_json_string(c->b, k->name);
     dm_buf_puts(c->b, ", \"code\": ");
-    dm_buf_json_string(c->b, code);
-    dm_buf_printf(c->b, ", \"change\": \"%s\", \"version\": %lld, \"by\": ", change,
-                  (long long)version);
-    dm_buf_json_string(c->b, by);
-    dm_buf_puts(c->b, ", \"at\": ");
-    dm_buf_json_string(c->b, at);
+    dm_buf_json_string(c->b, rec->code);
+    dm_buf_printf(c->b,
+                  ", \"change\": \"%s\", \"version\": %lld, \"etag\": ", p ? p->change : "create",
+                  (long long)(p ? p->base_version : rec->version));
+    dm_buf_json_string(c->b, etag);
+    dm_buf_puts(c->b, ", \"by\": ");
+    dm_buf_json_string(c->b, p ? p->by : rec->updated_by);
+    dm_buf_puts(c->b, ", \"authors\": [");
+    for (size_t i = 0; i < a->n; i++) {
+        dm_buf_puts(c->b, i ? ", " : "");
+        dm_buf_json_string(c->b, a->a[i].who);
+    }
+    dm_buf_puts(c->b, "], \"at\": ");
+    dm_buf_json_string(c->b, p ? p->at : rec->updated_at);
     dm_buf_puts(c->b, "}");
+    wrote_free(&by);
+    return true;
 }
 
 static int review_pending(const dm_pending *p, void *ctx)
 {
     review_ctx *c = ctx;
-    if (dm_server_sees_drafts(c->q, p->kind))
-        review_entry(c, p->kind, p->code, p->change, p->base_version, p->by, p->at);
-    return 0;
+    if (!dm_server_sees_drafts(c->q, p->kind))
+        return 0;
+    dm_record rec;
+    dm_record_init(&rec, p->kind);
+    bool ok = !dm_store_get(c->q->store, p->kind, p->code, &rec, &c->err) &&
+              review_entry(c, p->kind, &rec, p);
+    dm_record_clear(&rec, dm_store_geo(c->q->store));
+    c->failed |= !ok;
+    return ok ? 0 : 1;
 }
 
 static int collect_submitted(const char *code, const char *state, const char *const *values,
@@ -710,16 +1064,12 @@ static void review(const dm_request *q, dm_response *r)
         }
         dm_record rec;
         dm_record_init(&rec, k);
-        for (size_t j = 0; ok && j < c.n; j++) {
-            if (dm_store_get(q->store, k, c.codes[j], &rec, &err)) {
-                ok = false;
-                break;
-            }
-            review_entry(&c, k, rec.code, "create", rec.version, rec.updated_by, rec.updated_at);
-        }
+        for (size_t j = 0; ok && j < c.n; j++)
+            ok = !dm_store_get(q->store, k, c.codes[j], &rec, &err) &&
+                 review_entry(&c, k, &rec, NULL);
         dm_record_clear(&rec, dm_store_geo(q->store));
     }
-    if (ok && dm_store_pending_list(q->store, review_pending, &c, &err))
+    if (ok && (dm_store_pending_list(q->store, review_pending, &c, &err) || c.failed))
         ok = false;
     free(c.codes);
     if (!ok) {
@@ -803,6 +1153,12 @@ static void pending_item(const dm_request *q, dm_response *r, const dm_kind *k, 
                            code);
     } else if (st) {
         dm_respond_problem(r, 500, "Internal error", "the change could not be read");
+        st = DM_EINTERNAL;
+    }
+    if (!st) /* what If-Match names to approve, reject, amend or withdraw it */
+        pending_etag(r->etag, sizeof r->etag, &p);
+    if (st) {
+        ;
     } else if (!strcmp(p.change, "delete")) {
         dm_buf_printf(&r->body, "{\"code\": \"%s\", \"change\": \"delete\", \"version\": %lld, ",
                       code, (long long)p.base_version);

@@ -1223,6 +1223,67 @@ static dm_status pending_ready(dm_store *s, bool write, dm_error *err)
     return DM_OK;
 }
 
+/* Writes a waiting change row (the values as a JSON object of canonical
+ * texts, the geometry as a GeoPackage blob); DM_ECONFLICT when one waits. */
+static dm_status pending_insert(dm_store *s, const dm_kind *k, const char *code, const char *change,
+                                const dm_record *rec, int64_t base_version, const char *at,
+                                const char *by, dm_error *err)
+{
+    dm_status st = DM_OK;
+    dm_buf values;
+    dm_buf_init(&values, 0);
+    unsigned char *blob = NULL;
+    size_t blob_len = 0;
+    if (rec) {
+        dm_buf_puts(&values, "{");
+        bool first = true;
+        for (size_t f = 0; f < k->nfields; f++) {
+            if (!rec->values[f])
+                continue;
+            dm_buf_puts(&values, first ? "" : ", ");
+            first = false;
+            dm_buf_json_string(&values, k->fields[f].name);
+            dm_buf_puts(&values, ": ");
+            dm_buf_json_string(&values, rec->values[f]);
+        }
+        dm_buf_puts(&values, "}");
+        if (values.status)
+            st = dm_error_set(err, DM_ENOMEM, "out of memory keeping a change");
+        if (!st && rec->geom)
+            st = dm_gpkg_blob_write(s->geo, rec->geom, 4326, &blob, &blob_len, err);
+    }
+    sqlite3_stmt *q = NULL;
+    if (!st)
+        st = prepare(s,
+                     "INSERT INTO demine_pending (kind, code, change, base_version, record_values,"
+                     " geom, proposed_at, proposed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     &q, err);
+    if (!st) {
+        sqlite3_bind_text(q, 1, k->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, code, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 3, change, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 4, base_version);
+        if (rec)
+            sqlite3_bind_text(q, 5, values.data, -1, SQLITE_STATIC);
+        if (blob)
+            sqlite3_bind_blob(q, 6, blob, (int)blob_len, SQLITE_STATIC);
+        sqlite3_bind_text(q, 7, at, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 8, by, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(q);
+        sqlite3_finalize(q);
+        if (rc == SQLITE_CONSTRAINT)
+            st = dm_error_set(err, DM_ECONFLICT,
+                              "a change to %s %s already waits for approval: it must be approved "
+                              "or rejected first",
+                              k->name, code);
+        else if (rc != SQLITE_DONE)
+            st = sql_error(s, rc, "keeping a change for approval", err);
+    }
+    dm_buf_free(&values);
+    free(blob);
+    return st;
+}
+
 static dm_status gpkg_pending_put(dm_store *s, const dm_kind *k, const char *code,
                                   const char *change, const dm_record *rec, int64_t base_version,
                                   const char *who, dm_error *err)
@@ -1249,60 +1310,64 @@ static dm_status gpkg_pending_put(dm_store *s, const dm_kind *k, const char *cod
                             "%s %s was changed by someone else (it is no longer version %lld): "
                             "reload it and apply your change again",
                             k->name, code, (long long)base_version);
-    dm_buf values;
-    dm_buf_init(&values, 0);
-    unsigned char *blob = NULL;
-    size_t blob_len = 0;
-    if (rec) {
-        dm_buf_puts(&values, "{");
-        bool first = true;
-        for (size_t f = 0; f < k->nfields; f++) {
-            if (!rec->values[f])
-                continue;
-            dm_buf_puts(&values, first ? "" : ", ");
-            first = false;
-            dm_buf_json_string(&values, k->fields[f].name);
-            dm_buf_puts(&values, ": ");
-            dm_buf_json_string(&values, rec->values[f]);
-        }
-        dm_buf_puts(&values, "}");
-        if (values.status)
-            st = dm_error_set(err, DM_ENOMEM, "out of memory keeping a change");
-        if (!st && rec->geom)
-            st = dm_gpkg_blob_write(s->geo, rec->geom, 4326, &blob, &blob_len, err);
+    char now[DM_TIME_ISO_LEN];
+    dm_time_now_iso(now);
+    st = pending_insert(s, k, code, change, rec, base_version, now, who, err);
+    if (!st)
+        st = log_change(s, now, who, "propose", k->name, code, base_version, change, err);
+    return st;
+}
+
+static dm_status gpkg_pending_amend(dm_store *s, const dm_kind *k, const char *code,
+                                    int64_t expected_id, const char *change, const dm_record *rec,
+                                    const char *who, dm_error *err)
+{
+    dm_status st = pending_ready(s, true, err);
+    if (st)
+        return st;
+    sqlite3_stmt *q;
+    if ((st = prepare(s,
+                      "SELECT fid, base_version, proposed_at, proposed_by FROM demine_pending"
+                      " WHERE kind = ? AND code = ?",
+                      &q, err)))
+        return st;
+    sqlite3_bind_text(q, 1, k->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, code, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    int64_t id = 0, base = 0;
+    char at[32] = "", by[64] = "";
+    if (rc == SQLITE_ROW) {
+        id = sqlite3_column_int64(q, 0);
+        base = sqlite3_column_int64(q, 1);
+        column_copy(at, sizeof at, q, 2);
+        column_copy(by, sizeof by, q, 3);
+        rc = sqlite3_step(q);
     }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return sql_error(s, rc, "reading a waiting change", err);
+    if (!id)
+        return dm_error_set(err, DM_ENOTFOUND, "no change to %s %s waits for approval", k->name,
+                            code);
+    if (id != expected_id)
+        return dm_error_set(err, DM_ECONFLICT,
+                            "the change waiting for %s %s was changed by someone else: look at "
+                            "it again",
+                            k->name, code);
+    /* the row goes and comes back with a new fid (AUTOINCREMENT: never one
+       used before), so the id names what waits */
+    if ((st = prepare(s, "DELETE FROM demine_pending WHERE fid = ?", &q, err)))
+        return st;
+    sqlite3_bind_int64(q, 1, id);
+    rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return sql_error(s, rc, "changing a waiting change", err);
+    st = pending_insert(s, k, code, change, rec, base, at, by, err);
     char now[DM_TIME_ISO_LEN];
     dm_time_now_iso(now);
     if (!st)
-        st = prepare(s,
-                     "INSERT INTO demine_pending (kind, code, change, base_version, record_values,"
-                     " geom, proposed_at, proposed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                     &q, err);
-    if (!st) {
-        sqlite3_bind_text(q, 1, k->name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 2, code, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 3, change, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(q, 4, base_version);
-        if (rec)
-            sqlite3_bind_text(q, 5, values.data, -1, SQLITE_STATIC);
-        if (blob)
-            sqlite3_bind_blob(q, 6, blob, (int)blob_len, SQLITE_STATIC);
-        sqlite3_bind_text(q, 7, now, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 8, who, -1, SQLITE_STATIC);
-        rc = sqlite3_step(q);
-        sqlite3_finalize(q);
-        if (rc == SQLITE_CONSTRAINT)
-            st = dm_error_set(err, DM_ECONFLICT,
-                              "a change to %s %s already waits for approval: it must be approved "
-                              "or rejected first",
-                              k->name, code);
-        else if (rc != SQLITE_DONE)
-            st = sql_error(s, rc, "keeping a change for approval", err);
-    }
-    dm_buf_free(&values);
-    free(blob);
-    if (!st)
-        st = log_change(s, now, who, "propose", k->name, code, base_version, change, err);
+        st = log_change(s, now, who, "amend", k->name, code, base, change, err);
     return st;
 }
 
@@ -1337,11 +1402,11 @@ static dm_status gpkg_pending_get(dm_store *s, const dm_kind *k, const char *cod
     if (st)
         return st;
     sqlite3_stmt *q;
-    int rc =
-        sqlite3_prepare_v2(G(s)->db,
-                           "SELECT change, base_version, proposed_at, proposed_by,"
-                           " record_values, geom FROM demine_pending WHERE kind = ? AND code = ?",
-                           -1, &q, NULL);
+    int rc = sqlite3_prepare_v2(G(s)->db,
+                                "SELECT change, base_version, proposed_at, proposed_by,"
+                                " record_values, geom, fid FROM demine_pending WHERE kind = ? AND"
+                                " code = ?",
+                                -1, &q, NULL);
     if (rc != SQLITE_OK)
         return sql_error(s, rc, "reading a waiting change", err);
     sqlite3_bind_text(q, 1, k->name, -1, SQLITE_STATIC);
@@ -1360,6 +1425,7 @@ static dm_status gpkg_pending_get(dm_store *s, const dm_kind *k, const char *cod
         info->base_version = sqlite3_column_int64(q, 1);
         column_copy(info->at, sizeof info->at, q, 2);
         column_copy(info->by, sizeof info->by, q, 3);
+        info->id = sqlite3_column_int64(q, 6);
     }
     if (!st && rec && !strcmp(info->change, "replace")) {
         /* the stored record, then the proposed values and geometry over it */
@@ -1391,8 +1457,8 @@ static dm_status gpkg_pending_list(dm_store *s, int (*fn)(const dm_pending *p, v
         return DM_OK; /* none can wait in an older database */
     sqlite3_stmt *q;
     int rc = sqlite3_prepare_v2(G(s)->db,
-                                "SELECT kind, code, change, base_version, proposed_at, proposed_by"
-                                " FROM demine_pending ORDER BY fid",
+                                "SELECT kind, code, change, base_version, proposed_at, proposed_by,"
+                                " fid FROM demine_pending ORDER BY fid",
                                 -1, &q, NULL);
     if (rc != SQLITE_OK)
         return sql_error(s, rc, "reading the waiting changes", err);
@@ -1408,6 +1474,7 @@ static dm_status gpkg_pending_list(dm_store *s, int (*fn)(const dm_pending *p, v
         p.base_version = sqlite3_column_int64(q, 3);
         column_copy(p.at, sizeof p.at, q, 4);
         column_copy(p.by, sizeof p.by, q, 5);
+        p.id = sqlite3_column_int64(q, 6);
         if (fn(&p, ctx))
             break;
     }
@@ -2538,6 +2605,7 @@ const dm_store_backend dm_store_backend_gpkg = {
     .cache_put = gpkg_cache_put,
     .history = gpkg_history,
     .pending_put = gpkg_pending_put,
+    .pending_amend = gpkg_pending_amend,
     .pending_get = gpkg_pending_get,
     .pending_list = gpkg_pending_list,
     .pending_delete = gpkg_pending_delete,

@@ -234,6 +234,18 @@ dm_status dm_store_pending_put(dm_store *s, const dm_kind *kind, const char *cod
     return s->be->pending_put(s, kind, code, change, rec, base_version, who, err);
 }
 
+dm_status dm_store_pending_amend(dm_store *s, const dm_kind *kind, const char *code,
+                                 int64_t expected_id, const char *change, const dm_record *rec,
+                                 const char *who, dm_error *err)
+{
+    if (strcmp(change, "replace") && strcmp(change, "delete"))
+        return dm_error_set(err, DM_EINVAL, "a waiting change is replace or delete, not %s",
+                            change);
+    if (!strcmp(change, "replace") && (!rec || rec->kind != kind))
+        return dm_error_set(err, DM_EINVAL, "a replacement needs the new record");
+    return s->be->pending_amend(s, kind, code, expected_id, change, rec, who, err);
+}
+
 dm_status dm_store_pending_get(dm_store *s, const dm_kind *kind, const char *code, dm_pending *info,
                                dm_record *rec, dm_error *err)
 {

@@ -208,13 +208,19 @@ dm_status dm_store_history(dm_store *store, const dm_kind *kind, const char *cod
  * applies the change (dm_store_update + dm_store_pending_delete in one
  * transaction) or rejects it (dm_store_pending_delete). At most one change
  * waits per record. Writes happen inside the caller's dm_store_begin/commit
- * and are logged in the change log against the record ("propose",
- * "withdraw"). */
+ * and are logged in the change log against the record ("propose", "amend",
+ * and the action given to dm_store_pending_delete: "apply", "reject",
+ * "withdraw"), so the log names everyone who wrote any part of a waiting
+ * change. */
 typedef struct dm_pending {
     const dm_kind *kind;
     char code[DM_CODE_MAX];
     char change[16];      /* "replace" | "delete" */
     int64_t base_version; /* the approved version the change was made to */
+    int64_t id;           /* this waiting change: a change proposed or amended
+                             gets a new id, never one used before in the
+                             database, so (base_version, id) names exactly
+                             what waits (the server's ETag of it) */
     char at[32];          /* when it was proposed (ISO 8601 UTC) */
     char by[64];          /* who proposed it */
 } dm_pending;
@@ -226,6 +232,16 @@ typedef struct dm_pending {
 dm_status dm_store_pending_put(dm_store *store, const dm_kind *kind, const char *code,
                                const char *change, const dm_record *rec, int64_t base_version,
                                const char *who, dm_error *err);
+
+/* Replaces the change waiting for record `code`, which must still be the one
+ * with id expected_id, by `change` ("replace" with the whole new record rec,
+ * or "delete" with rec NULL): the base version, who proposed it and when
+ * stay; it gets a new id (info->id after dm_store_pending_get). Logs
+ * "amend" by `who` with the change. DM_ENOTFOUND when none waits;
+ * DM_ECONFLICT when the one waiting is no longer expected_id. */
+dm_status dm_store_pending_amend(dm_store *store, const dm_kind *kind, const char *code,
+                                 int64_t expected_id, const char *change, const dm_record *rec,
+                                 const char *who, dm_error *err);
 
 /* The change waiting for record `code`: *info, and for a "replace" the
  * proposed record into rec (may be NULL; code, state and version are the

@@ -53,6 +53,9 @@ typedef struct dm_store_backend {
     dm_status (*pending_put)(dm_store *s, const dm_kind *kind, const char *code, const char *change,
                              const dm_record *rec, int64_t base_version, const char *who,
                              dm_error *err);
+    dm_status (*pending_amend)(dm_store *s, const dm_kind *kind, const char *code,
+                               int64_t expected_id, const char *change, const dm_record *rec,
+                               const char *who, dm_error *err);
     dm_status (*pending_get)(dm_store *s, const dm_kind *kind, const char *code, dm_pending *info,
                              dm_record *rec, dm_error *err);
     dm_status (*pending_list)(dm_store *s, int (*fn)(const dm_pending *p, void *ctx), void *ctx,

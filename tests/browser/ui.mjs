@@ -349,6 +349,12 @@ await step('log out', async () => {
 });
 
 // ---- writes: create, approve, the figures change ----
+// the API as another user would use it meanwhile (from here, not the page)
+const api = async (method, url, token, body, headers = {}) => {
+  const r = await fetch(`${origin}${url}`, { method, headers: { Authorization: `Bearer ${token}`, ...headers }, body });
+  return { status: r.status, etag: r.headers.get('etag'), body: await r.text() };
+};
+const token = async (user) => JSON.parse((await api('POST', '/auth/token', '', new URLSearchParams({ user, password: `${user}-password-1` }))).body).access_token;
 const hasWrites = await page.evaluate(async () => (await fetch('/auth/me')).status !== 404);
 if (!hasWrites) {
   console.log('skip create/approve: this server has no write API yet (/auth/me is 404)');
@@ -380,7 +386,18 @@ if (!hasWrites) {
     await page.click(`#review-table tr[data-code="${code}"] button`);
     await page.waitForSelector('#review-approve');
     await shot(page, '08-review.png');
+    // meanwhile its author changes it: the approval of what was shown is refused
+    const changed = await api('PATCH', `/collections/hazards/items/${code}`, await token('erin'), JSON.stringify({ properties: { name: 'UI test minefield, changed' } }), { 'Content-Type': 'application/merge-patch+json', 'If-Match': '"1"' });
+    same('  (meanwhile its author changes it)', changed.status, 200);
+    let decided = page.waitForRequest((r) => r.url().endsWith(`/collections/hazards/items/${code}/approve`), { timeout: 10000 });
     await page.click('#review-approve');
+    same('the approval names the version shown (If-Match)', (await decided).headers()['if-match'], '"1"');
+    await page.waitForSelector('#review-changed', { timeout: 10000 });
+    check('  a change made since is not approved unseen: shown again', (await page.textContent('#review-detail')).includes('UI test minefield, changed'));
+    same('  still submitted', JSON.parse((await api('GET', `/collections/hazards/items/${code}`, await token('alma'))).body).properties.state, 'submitted');
+    decided = page.waitForRequest((r) => r.url().endsWith(`/collections/hazards/items/${code}/approve`), { timeout: 10000 });
+    await page.click('#review-approve');
+    same('  approved as shown now', (await decided).headers()['if-match'], '"2"');
     await page.waitForFunction((c) => !document.querySelector(`#review-table tr[data-code="${c}"]`), code, { timeout: 20000 });
     ok('approved: gone from the queue');
     same('counted after approval (demine stats)', cli('landrelease').hazard_count, before + 1);
@@ -567,15 +584,11 @@ if (hasWrites) {
     await page.click('#record-edit');
     await page.waitForSelector('#record-form');
     // meanwhile another editor's change to it is approved: its version moves
-    const api = async (method, url, token, body, headers = {}) => {
-      const r = await fetch(`${origin}${url}`, { method, headers: { Authorization: `Bearer ${token}`, ...headers }, body });
-      return { status: r.status, etag: r.headers.get('etag'), body: await r.text() };
-    };
-    const token = async (user) => JSON.parse((await api('POST', '/auth/token', '', new URLSearchParams({ user, password: `${user}-password-1` }))).body).access_token;
     const [erin, alma] = [await token('erin'), await token('alma')];
     const cur = await api('GET', `/collections/hazards/items/${code}`, erin);
     const patched = await api('PATCH', `/collections/hazards/items/${code}`, erin, JSON.stringify({ properties: { name: 'Changed meanwhile' } }), { 'Content-Type': 'application/merge-patch+json', 'If-Match': cur.etag });
-    const approved = await api('POST', `/collections/hazards/items/${code}/approve`, alma);
+    const waiting = await api('GET', `/collections/hazards/items/${code}?version=pending`, alma);
+    const approved = await api('POST', `/collections/hazards/items/${code}/approve`, alma, undefined, { 'If-Match': waiting.etag });
     same('  (meanwhile: a change waits, then is approved)', `${patched.status} ${approved.status}`, '202 200');
     await page.fill('#f-name', 'Too late');
     await page.click('#form-submit');

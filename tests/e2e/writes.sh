@@ -128,9 +128,9 @@ req ed PATCH "/collections/hazards/items/$CODE" '{"properties": {"name": "East f
 same "a merge patch to the submitted record is applied (200)" "$STATUS" 200
 same "  the new version" "$ETAG" '"2"'
 same "  the name changed, the status stayed" "$(prop name):$(prop status)" "East field, corrected:SHA"
-req eve PUT "/collections/hazards/items/$CODE" "$NEW" '"1"'
-same "a second editor with the old ETag gets 412" "$STATUS" 412
-same "  and the first editor's change stands" "$(sqlite3 "$DB" "SELECT name FROM hazards WHERE code = '$CODE'")" "East field, corrected"
+req amy PUT "/collections/hazards/items/$CODE" "$NEW" '"1"'
+same "an approver with the old ETag gets 412" "$STATUS" 412
+same "  and the editor's change stands" "$(sqlite3 "$DB" "SELECT name FROM hazards WHERE code = '$CODE'")" "East field, corrected"
 
 # ---- approval: four eyes, roles
 req ed POST "/collections/hazards/items/$CODE/approve"
@@ -150,10 +150,10 @@ same "  approving it again is 409" "$STATUS" 409
 # an approver's own record needs another approver
 req ap POST /collections/hazards/items "{\"type\": \"Feature\", \"properties\": {\"status\": \"CHA\"}, \"geometry\": $(square 18.4 44.4)}"
 OWN=$(json "$T/body" "d['id']")
-req ap POST "/collections/hazards/items/$OWN/approve"
+req ap POST "/collections/hazards/items/$OWN/approve" "" '"1"'
 same "nobody approves their own record (403)" "$STATUS" 403
-check "  the answer says four eyes" grep -q "of their own" "$T/body"
-req amy POST "/collections/hazards/items/$OWN/approve"
+check "  the answer says four eyes and who wrote it" grep -q "ap created it.*another approver must" "$T/body"
+req amy POST "/collections/hazards/items/$OWN/approve" "" '"1"'
 same "  another approver may (200)" "$STATUS" 200
 
 # ---- a change to an approved record waits; the approved version stays
@@ -177,7 +177,8 @@ req ap GET /review
 same "  the queue shows the replacement" "$(json "$T/body" "[(c['code'], c['change'], c['by']) for c in d['changes'] if c['code'] == '$A']")" "[('$A', 'replace', 'ed')]"
 req ed POST "/collections/hazards/items/$A/reject" '{"reason": "no"}' "" application/json
 same "  the author may not decide (403)" "$STATUS" 403
-req ap POST "/collections/hazards/items/$A/approve"
+req ap GET "/collections/hazards/items/$A?version=pending"
+req ap POST "/collections/hazards/items/$A/approve" "" "$ETAG"
 same "  the approver applies it (200)" "$STATUS:$(prop name):$(prop status)" "200:North field, resurveyed:CHA"
 req - GET "/collections/hazards/items/$A"
 same "  everyone reads the new version" "$(prop name)" "North field, resurveyed"
@@ -192,7 +193,8 @@ req ed PATCH "/collections/hazards/items/$A" '{"properties": {"name": "Wrong nam
 same "another change waits (202)" "$STATUS" 202
 req ap POST "/collections/hazards/items/$A/reject" '{}' "" application/json
 same "  a rejection needs a reason (400)" "$STATUS" 400
-req ap POST "/collections/hazards/items/$A/reject" '{"reason": "the survey says otherwise"}' "" application/json
+req ap GET "/collections/hazards/items/$A?version=pending"
+req ap POST "/collections/hazards/items/$A/reject" '{"reason": "the survey says otherwise"}' "$ETAG" application/json
 same "  the approver rejects it (200)" "$STATUS:$(prop name)" "200:North field, resurveyed"
 same "  the record stays approved" "$(sqlite3 "$DB" "SELECT state FROM hazards WHERE code = '$A'")" approved
 
@@ -202,7 +204,8 @@ req ed GET /collections/hazards/items/HA-0002
 req ed DELETE /collections/hazards/items/HA-0002 "" "$ETAG"
 same "deleting an approved record waits (202)" "$STATUS" 202
 same "  it is still counted" "$(hazard_count)" "$HAZ"
-req amy POST /collections/hazards/items/HA-0002/approve
+req amy GET /collections/hazards/items/HA-0002?version=pending
+req amy POST /collections/hazards/items/HA-0002/approve "" "$ETAG"
 same "  an approver agrees (200)" "$STATUS" 200
 same "  it is no longer counted" "$(hazard_count)" "$((HAZ - 1))"
 req - GET /collections/hazards/items/HA-0002
@@ -234,7 +237,7 @@ same "an approver may (201)" "$STATUS" 201
 same "  entered as submitted" "$(sqlite3 "$DB" "SELECT state FROM victims")" submitted
 VIC=$(json "$T/body" "d['id']")
 check "  the answer to its author holds the name" grep -q "Amra Testic" "$T/body"
-req amy POST "/collections/victims/items/$VIC/approve"
+req amy POST "/collections/victims/items/$VIC/approve" "" '"1"'
 same "  another approver approves it" "$STATUS" 200
 req vi GET /collections/victims/items
 same "a viewer reads victims" "$STATUS:$(json "$T/body" "[f['properties']['age'] for f in d['features']]")" "200:[12]"
@@ -275,8 +278,8 @@ while read -r action expect; do
         create-victim) req "$who" POST /collections/victims/items '{"type": "Feature", "properties": {"status": "killed"}, "geometry": null}' ;;
         replace) c=$(fresh); req "$who" PUT "/collections/hazards/items/$c" "{\"type\": \"Feature\", \"properties\": {\"status\": \"CHA\"}, \"geometry\": $(square 19.1 44.1)}" '"1"' ;;
         delete) c=$(fresh); req "$who" DELETE "/collections/hazards/items/$c" "" '"1"' ;;
-        approve) c=$(fresh); req "$who" POST "/collections/hazards/items/$c/approve" ;;
-        reject) c=$(fresh); req "$who" POST "/collections/hazards/items/$c/reject" '{"reason": "test"}' "" application/json ;;
+        approve) c=$(fresh); req "$who" POST "/collections/hazards/items/$c/approve" "" '"1"' ;;
+        reject) c=$(fresh); req "$who" POST "/collections/hazards/items/$c/reject" '{"reason": "test"}' '"1"' application/json ;;
         read-submitted) req "$who" GET "/collections/hazards/items?state=submitted&limit=1" ;;
         read-pending) req "$who" GET "/collections/hazards/items/$A?version=pending" ;;
         review) req "$who" GET /review ;;
@@ -288,8 +291,8 @@ while read -r action expect; do
 done <<'ROLES'
 create-hazard  401,403,403,201,201,201
 create-victim  401,403,403,403,201,201
-replace        401,403,403,200,200,200
-delete         401,403,403,204,204,204
+replace        401,403,403,403,200,200
+delete         401,403,403,403,204,204
 approve        401,403,403,403,200,200
 reject         401,403,403,403,200,200
 read-submitted 401,403,403,200,200,200
@@ -298,6 +301,143 @@ review         401,403,403,200,200,200
 history        401,403,403,200,200,200
 ROLES
 same "the change log names each writer" "$(sqlite3 "$DB" "SELECT group_concat(DISTINCT who) FROM (SELECT who FROM demine_change_log WHERE action = 'insert' AND kind = 'hazards' AND who <> 'root' ORDER BY who)")" "ad,ap,ed,eve"
+
+# ---- four eyes: nobody decides on what they wrote any part of
+H=/collections/hazards/items
+feature() { echo "{\"type\": \"Feature\", \"properties\": {\"name\": \"$1\", \"status\": \"SHA\"}, \"geometry\": $(square "$2" "$3" "${4:-0.01}")}"; }
+state_of() { sqlite3 "$DB" "SELECT state || ' ' || version FROM hazards WHERE code = '$1'"; }
+req ap POST $H "$(feature "By ap" 20.0 44.0)"
+FE=$(json "$T/body" "d['id']")
+req amy PATCH "$H/$FE" '{"properties": {"name": "By ap, touched by amy"}}' '"1"' application/merge-patch+json
+same "an approver changes another approver's submission (200)" "$STATUS" 200
+req ap POST "$H/$FE/approve" "" '"2"'
+same "  its creator may not approve it after someone else's change (403)" "$STATUS" 403
+check "  the answer names who wrote what" grep -q "ap created it, amy changed it" "$T/body"
+req amy POST "$H/$FE/reject" '{"reason": "no"}' '"2"' application/json
+same "  nor may the approver who changed it reject it (403)" "$STATUS" 403
+same "  it is still submitted" "$(state_of "$FE")" "submitted 2"
+req ad POST "$H/$FE/approve" "" '"2"'
+same "  someone who wrote none of it may (200)" "$STATUS:$(prop state)" "200:approved"
+
+# ---- a decision names the version reviewed (If-Match)
+req ed POST $H "$(feature "Reviewed" 20.1 44.1)"
+RV=$(json "$T/body" "d['id']")
+req ap POST "$H/$RV/approve"
+same "approval without If-Match is 428" "$STATUS" 428
+check "  the answer names the ETag to send" grep -q 'is at \\"1\\"' "$T/body"
+req ed PUT "$H/$RV" "$(feature "Reviewed" 20.1 44.1 0.5)" '"1"'
+same "  meanwhile its author makes it a 0.5 degree square (200)" "$STATUS" 200
+req ap POST "$H/$RV/approve" "" '"1"'
+same "  approving the version reviewed before that is 412" "$STATUS" 412
+same "  and it stays submitted" "$(state_of "$RV")" "submitted 2"
+req ap POST "$H/$RV/approve" "" '"2"'
+same "  approving the version as it is (200)" "$STATUS:$(prop state)" "200:approved"
+req ed POST $H "$(feature "To reject" 20.2 44.2)"
+RJ=$(json "$T/body" "d['id']")
+req ap POST "$H/$RJ/reject" '{"reason": "not surveyed"}' "" application/json
+same "rejection without If-Match is 428" "$STATUS" 428
+req ed PATCH "$H/$RJ" '{"properties": {"name": "Renamed meanwhile"}}' '"1"' application/merge-patch+json
+req ap POST "$H/$RJ/reject" '{"reason": "not surveyed"}' '"1"' application/json
+same "  rejecting a stale version is 412" "$STATUS:$(state_of "$RJ")" "412:submitted 2"
+req ap POST "$H/$RJ/reject" '{"reason": "not surveyed"}' '"2"' application/json
+same "  rejecting the version as it is (200)" "$STATUS:$(prop state)" "200:rejected"
+
+# ---- a waiting change: its ETag, who may change it, who may decide on it
+req ed POST $H "$(feature "Waits" 20.3 44.3)"
+WC=$(json "$T/body" "d['id']")
+req ap POST "$H/$WC/approve" "" '"1"'
+req ed GET "$H/$WC"
+V=$ETAG
+req ed PATCH "$H/$WC" '{"properties": {"name": "Proposed by ed"}}' "$V" application/merge-patch+json
+same "ed proposes a change to an approved record (202)" "$STATUS" 202
+req ap GET "$H/$WC?version=pending"
+P1=$ETAG
+check "  ?version=pending gives its ETag, \"BASE+ID\"" sh -c "echo '$P1' | grep -qx '\"2+[0-9]*\"'"
+req ap GET /review
+same "  so does /review, with who wrote it" "$(json "$T/body" "[(c['etag'], c['authors']) for c in d['changes'] if c['code'] == '$WC']")" "[('$P1', ['ed'])]"
+req ap POST "$H/$WC/approve" "" "$V"
+same "  approving with the record's ETag is 412 (the change was not named)" "$STATUS" 412
+req ap POST "$H/$WC/approve"
+same "  approving without If-Match is 428" "$STATUS" 428
+req eve PATCH "$H/$WC" '{"properties": {"name": "eve was here"}}' "$P1" application/merge-patch+json
+same "another editor may not change ed's waiting change (403)" "$STATUS" 403
+req eve DELETE "$H/$WC" "" "$P1"
+same "  nor withdraw it (403)" "$STATUS" 403
+req ed PATCH "$H/$WC" '{"properties": {"status": "CHA"}}' "$P1" application/merge-patch+json
+same "its author changes it, naming it (202)" "$STATUS" 202
+req ap GET "$H/$WC?version=pending"
+P2=$ETAG
+check "  its ETag changed" test "$P2" != "$P1" -a -n "$P2"
+same "  the merge patch went onto the waiting change" "$(prop name):$(prop status)" "Proposed by ed:CHA"
+req ap POST "$H/$WC/approve" "" "$P1"
+same "  approving the change as it was is 412" "$STATUS" 412
+req amy PUT "$H/$WC" "$(feature "Proposed by ed" 20.3 44.3 0.5)" "$P2"
+same "an approver changes ed's waiting change (202)" "$STATUS" 202
+req ap GET "$H/$WC?version=pending"
+P3=$ETAG
+req amy POST "$H/$WC/approve" "" "$P3"
+same "  and then may not approve it (403)" "$STATUS" 403
+check "  the answer names who wrote what" grep -q "ed proposed and changed it, amy changed it" "$T/body"
+req ed POST "$H/$WC/approve" "" "$P3"
+same "  (an editor never may: 403)" "$STATUS" 403
+req ap POST "$H/$WC/approve" "" "$P3"
+same "  another approver approves what was reviewed (200)" "$STATUS:$(prop name):$(prop status)" "200:Proposed by ed:SHA"
+same "  with amy's geometry (0.5 degrees wide)" "$(json "$T/body" "round(max(p[0] for p in d['geometry']['coordinates'][0][0]) - min(p[0] for p in d['geometry']['coordinates'][0][0]), 2)")" 0.5
+# withdrawing a waiting change
+req ed GET "$H/$WC"
+V=$ETAG
+req ed DELETE "$H/$WC" "" "$V"
+same "ed proposes to delete it (202)" "$STATUS" 202
+req ed GET "$H/$WC?version=pending"
+PD=$ETAG
+req ed PATCH "$H/$WC" '{"properties": {"name": "x"}}' "$PD" application/merge-patch+json
+same "  a waiting deletion is not changed into a replacement (409)" "$STATUS" 409
+req eve DELETE "$H/$WC" "" "$PD"
+same "  another editor may not withdraw it (403)" "$STATUS" 403
+req ed DELETE "$H/$WC" "" "$PD"
+same "  its author withdraws it (204)" "$STATUS" 204
+req ap GET "$H/$WC?version=pending"
+same "  nothing waits (404) and the record stays approved" "$STATUS:$(state_of "$WC" | cut -d' ' -f1)" "404:approved"
+req ed PATCH "$H/$WC" '{"properties": {"name": "Again"}}' "$V" application/merge-patch+json
+req amy GET "$H/$WC?version=pending"
+req amy DELETE "$H/$WC" "" "$ETAG"
+same "an approver withdraws an editor's waiting change (204)" "$STATUS" 204
+req ap GET "$H/$WC/history"
+same "  the log names every step" "$(json "$T/body" "[(c['who'], c['action']) for c in d['changes']][-9:]")" \
+    "[('ed', 'propose'), ('ed', 'amend'), ('amy', 'amend'), ('ap', 'update'), ('ap', 'apply'), ('ed', 'propose'), ('ed', 'withdraw'), ('ed', 'propose'), ('amy', 'withdraw')]"
+
+# ---- whose submission: an editor changes or withdraws only what they wrote
+req ed POST $H "$(feature "Eds field" 20.4 44.4)"
+S=$(json "$T/body" "d['id']")
+req eve PUT "$H/$S" "$(feature "Eves now" 20.4 44.4)" '"1"'
+same "another editor may not replace ed's submission (403)" "$STATUS" 403
+check "  the answer says whose it is" grep -q "not eve's (ed created it)" "$T/body"
+req eve PATCH "$H/$S" '{"properties": {"name": "Eve"}}' '"1"' application/merge-patch+json
+same "  nor update it (403)" "$STATUS" 403
+req eve DELETE "$H/$S" "" '"1"'
+same "  nor withdraw it (403)" "$STATUS" 403
+req eve PATCH "$H/$S" '{"properties": {"name": "Eve"}}' "" application/merge-patch+json
+same "  (403 before any If-Match)" "$STATUS" 403
+same "  none of it changed anything" "$(state_of "$S"):$(sqlite3 "$DB" "SELECT name FROM hazards WHERE code = '$S'")" "submitted 1:Eds field"
+req ed PATCH "$H/$S" '{"properties": {"name": "Eds field, corrected"}}' '"1"' application/merge-patch+json
+same "ed changes his own (200)" "$STATUS" 200
+req amy PATCH "$H/$S" '{"properties": {"status": "CHA"}}' '"2"' application/merge-patch+json
+same "an approver changes it too (200)" "$STATUS" 200
+req ed PATCH "$H/$S" '{"properties": {"name": "Eds field, again"}}' '"3"' application/merge-patch+json
+same "  it is still ed's to change (200)" "$STATUS" 200
+req amy POST "$H/$S/approve" "" '"4"'
+same "  the approver who changed it may not approve it (403)" "$STATUS" 403
+req ap DELETE "$H/$S" "" '"4"'
+same "another approver withdraws it (204)" "$STATUS:$(state_of "$S")" "204:rejected 5"
+req ap POST "$H/$S/approve" "" '"5"'
+same "  then there is nothing to approve (409)" "$STATUS" 409
+req ed POST $H "$(feature "Eds to withdraw" 20.5 44.5)"
+req ed DELETE "$H/$(json "$T/body" "d['id']")" "" '"1"'
+same "ed withdraws his own (204)" "$STATUS" 204
+req ed GET /auth/me
+same "/auth/me: an editor may not act on what others wrote" "$(json "$T/body" "'write_others' in d['actions']")" False
+req amy GET /auth/me
+same "  an approver may" "$(json "$T/body" "'write_others' in d['actions']")" True
 
 # ---- property selection (properties=, Part 6), kept in the next link
 req - GET "/collections/hazards/items?properties=status,name&limit=1"

@@ -905,6 +905,59 @@ TEST(extent_comes_from_the_index_of_the_states_asked_for)
     dm_store_close(e);
 }
 
+static int last_change(const dm_change *c, void *ctx)
+{
+    *(dm_change *)ctx = *c;
+    return 0;
+}
+
+TEST(a_waiting_change_gets_a_new_id_whenever_it_is_proposed_or_amended)
+{
+    dm_error err;
+    CHECK(dm_store_begin(s, &err) == DM_OK);
+    CHECK(insert_hazard("HA-0700", "SHA", "approved", &err) == DM_OK);
+    dm_record r;
+    dm_record_init(&r, &dm_kind_hazards);
+    CHECK(dm_store_get(s, &dm_kind_hazards, "HA-0700", &r, &err) == DM_OK);
+    dm_record_set(&r, "name", "First proposal", NULL);
+    CHECK(dm_store_pending_put(s, &dm_kind_hazards, "HA-0700", "replace", &r, 1, "erin", &err) ==
+          DM_OK);
+    dm_pending p1, p2;
+    CHECK(dm_store_pending_get(s, &dm_kind_hazards, "HA-0700", &p1, NULL, &err) == DM_OK);
+    CHECK(p1.id > 0);
+    /* amending names the change it amends */
+    dm_record_set(&r, "name", "Amended", NULL);
+    CHECK(dm_store_pending_amend(s, &dm_kind_hazards, "HA-0700", p1.id + 1000, "replace", &r,
+                                 "alma", &err) == DM_ECONFLICT);
+    CHECK(dm_store_pending_amend(s, &dm_kind_hazards, "HA-0700", p1.id, "replace", &r, "alma",
+                                 &err) == DM_OK);
+    dm_record got;
+    dm_record_init(&got, &dm_kind_hazards);
+    CHECK(dm_store_pending_get(s, &dm_kind_hazards, "HA-0700", &p2, &got, &err) == DM_OK);
+    CHECK(p2.id > p1.id);
+    CHECK_STR(p2.by, "erin"); /* who proposed it and when stay */
+    CHECK_STR(p2.at, p1.at);
+    CHECK_EQ_INT(p2.base_version, 1);
+    CHECK_STR(dm_record_get(&got, "name"), "Amended");
+    dm_change last;
+    CHECK(dm_store_history(s, &dm_kind_hazards, "HA-0700", last_change, &last, &err) == DM_OK);
+    CHECK_STR(last.action, "amend");
+    CHECK_STR(last.who, "alma");
+    /* withdrawn, then proposed again: never an id used before */
+    CHECK(dm_store_pending_delete(s, &dm_kind_hazards, "HA-0700", "withdraw", NULL, "erin", &err) ==
+          DM_OK);
+    CHECK(dm_store_pending_amend(s, &dm_kind_hazards, "HA-0700", p2.id, "delete", NULL, "erin",
+                                 &err) == DM_ENOTFOUND);
+    CHECK(dm_store_pending_put(s, &dm_kind_hazards, "HA-0700", "delete", NULL, 1, "erin", &err) ==
+          DM_OK);
+    dm_pending p3;
+    CHECK(dm_store_pending_get(s, &dm_kind_hazards, "HA-0700", &p3, NULL, &err) == DM_OK);
+    CHECK(p3.id > p2.id);
+    CHECK(dm_store_commit(s, &err) == DM_OK);
+    dm_record_clear(&r, dm_store_geo(s));
+    dm_record_clear(&got, dm_store_geo(s));
+}
+
 int main(void)
 {
     s = fx_new_store();
@@ -935,6 +988,7 @@ int main(void)
         T(a_busy_database_keeps_no_cache_and_does_not_wait_long),
         T(a_version_1_database_is_read_as_it_is_and_upgraded_for_writing),
         T(extent_comes_from_the_index_of_the_states_asked_for),
+        T(a_waiting_change_gets_a_new_id_whenever_it_is_proposed_or_amended),
     };
     int rc = t_run(cases, sizeof cases / sizeof cases[0]);
     fx_done(s);

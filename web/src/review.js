@@ -1,7 +1,10 @@
 // The approval queue: GET /review lists the changes waiting; each one is
 // compared with the record as it stands (the proposed version from
 // ?version=pending), shown on the map, and approved or rejected with a
-// reason. Nobody approves their own change (the server refuses it).
+// reason. The decision names the version shown (If-Match with its ETag), so
+// nothing changed since is approved unseen (412: shown again). Nobody
+// decides on a change they wrote any part of (the server refuses it; the
+// list's `authors` says who did).
 // #/review?collection=hazards&by=erin narrows the list (the import report
 // links there).
 
@@ -78,27 +81,33 @@ export async function renderReview() {
   );
 }
 
+// {data, etag} of a record or a waiting change; null when there is none.
 async function fetchFeature(path) {
   try {
-    return (await request(path, { accept: 'application/geo+json' })).data;
+    const { data, res } = await request(path, { accept: 'application/geo+json' });
+    return { data, etag: res.headers.get('ETag') };
   } catch (e) {
     if (e.status === 404) return null;
     throw e;
   }
 }
 
-async function open(c, box) {
+async function open(c, box, note = '') {
   clear(box).append(h('p', { class: 'muted' }, t('map.loading')));
   const base = `/collections/${c.collection}/items/${encodeURIComponent(c.code)}`;
   let current = null;
   let proposed = null;
+  // what is decided on: a new record as it stands, or the waiting change
+  let shown = null;
   try {
-    [current, proposed] = await Promise.all([c.change === 'create' ? null : fetchFeature(base), c.change === 'delete' ? null : fetchFeature(`${base}?version=pending`)]);
+    [current, shown] = await Promise.all([c.change === 'create' ? null : fetchFeature(base), fetchFeature(c.change === 'create' ? base : `${base}?version=pending`)]);
   } catch (e) {
     clear(box).append(h('p', { class: 'error' }, e.message));
     return;
   }
-  if (!proposed && c.change === 'create') proposed = await fetchFeature(base).catch(() => null);
+  current = current?.data || null;
+  if (c.change !== 'delete') proposed = shown?.data || null;
+  const etag = shown?.etag || c.etag;
   const schema = await queryables(c.collection).catch(() => null);
   const cp = current?.properties || {};
   const pp = proposed?.properties || {};
@@ -109,11 +118,13 @@ async function open(c, box) {
   const overlay = [];
   if (current?.geometry) overlay.push({ type: 'Feature', geometry: current.geometry, properties: { color: '#333333' } });
   if (proposed?.geometry) overlay.push({ type: 'Feature', geometry: proposed.geometry, properties: { color: COLORS.pending } });
-  const mine = c.by && c.by === session.user;
+  const mine = (c.authors || [c.by]).includes(session.user);
   clear(box).append(
     ...[
     h('h2', {}, `${c.code} · ${tOr(`review.changes.${c.change}`, c.change)}`),
     h('p', { class: 'muted' }, t('review.madeBy', { by: c.by || '?', at: String(c.at || '').slice(0, 16).replace('T', ' ') })),
+    c.authors?.length > 1 && h('p', { class: 'muted', id: 'review-authors' }, t('review.authors', { who: c.authors.join(', ') })),
+    note && h('p', { class: 'note-box', id: 'review-changed', role: 'status' }, note),
     h(
       'div',
       { class: 'compare' },
@@ -163,13 +174,21 @@ async function open(c, box) {
       await request(`${base}/${what}`, {
         method: 'POST',
         body: what === 'reject' ? JSON.stringify({ reason: reason.value.trim() }) : undefined,
-        headers: what === 'reject' ? { 'Content-Type': 'application/json' } : {},
+        // the version shown: a change made since is not decided on unseen
+        headers: { ...(what === 'reject' ? { 'Content-Type': 'application/json' } : {}), ...(etag ? { 'If-Match': etag } : {}) },
       });
       toast(t(what === 'approve' ? 'review.approved' : 'review.rejected', { code: c.code }), 'ok');
       document.dispatchEvent(new CustomEvent('demine:changed', { detail: { collection: c.collection, code: c.code } }));
       refresh(true);
       renderReview();
     } catch (e) {
+      if (e.status === 412) {
+        // changed since it was shown: show it as it is now
+        const fresh = ((await get('/review').catch(() => null))?.changes || []).find((x) => x.collection === c.collection && x.code === c.code);
+        if (fresh) return open(fresh, box, t('review.changedMeanwhile'));
+        clear(box).append(h('p', { class: 'note-box' }, t('review.goneMeanwhile')));
+        return;
+      }
       err.textContent = e.message;
     }
   }
