@@ -392,7 +392,7 @@ static dm_status normalise_short(const dm_field *f, const char *v, char *out, si
 static void code_shown(char *out, size_t outsz, const char *code)
 {
     size_t n = 0;
-    for (; code[n] && n < 40 && n + 1 < outsz; n++)
+    for (; n < 40 && n + 1 < outsz && code[n]; n++)
         out[n] = (unsigned char)code[n] < 0x20 || (unsigned char)code[n] >= 0x7f ? '?' : code[n];
     out[n] = 0;
     if (code[n] && n + 4 < outsz)

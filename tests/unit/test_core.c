@@ -130,7 +130,9 @@ TEST(codes_and_text_fields_follow_the_rules)
     CHECK(dm_code_check("-1", &err) == DM_EINVAL);
     CHECK(dm_code_check(".1", &err) == DM_EINVAL);
     CHECK(dm_code_check("a b", &err) == DM_EINVAL);
-    CHECK(dm_code_check("\xc5\xbe" "epce", &err) == DM_EINVAL); /* past ASCII */
+    CHECK(dm_code_check("\xc5\xbe"
+                        "epce",
+                        &err) == DM_EINVAL); /* past ASCII */
     CHECK(dm_code_check("abcdefghijabcdefghijabcdefghij1", &err) == DM_OK);
     CHECK(dm_code_check("abcdefghijabcdefghijabcdefghij12", &err) == DM_EINVAL);
     long long n;
