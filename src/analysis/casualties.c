@@ -61,6 +61,19 @@ static const char *const dim_names[DM_CAS_NDIMS] = {
     "total",     "year",  "month",    "admin",  "settlement", "sex",
     "age-group", "group", "activity", "device", "status",     "demining"};
 
+dm_status dm_cas_min_cell_parse(const char *s, int *out, dm_error *err)
+{
+    char *end;
+    long n = s ? strtol(s, &end, 10) : 0;
+    if (!s || !*s || *end || n < 1 || n > 1000)
+        return dm_error_set(err, DM_EINVAL,
+                            "--min-cell '%.40s' is not a whole number from 1 to 1000 (the "
+                            "smallest number of casualties a figure may show; 1 shows all)",
+                            s ? s : "");
+    *out = (int)n;
+    return DM_OK;
+}
+
 const char *dm_cas_dim_name(dm_cas_dim d) { return d < DM_CAS_NDIMS ? dim_names[d] : "?"; }
 
 static dm_status parse_dim(const char *s, size_t len, dm_cas_dim *out, dm_error *err)
@@ -1014,8 +1027,8 @@ static dm_status count_from_summary(dm_store *store, const dm_cas_opts *o, const
     return st;
 }
 
-dm_status dm_casualties_compute(dm_store *store, const dm_cas_opts *o, dm_casualties *out,
-                                dm_error *err)
+static dm_status compute_exact(dm_store *store, const dm_cas_opts *o, dm_casualties *out,
+                               dm_error *err)
 {
     memset(out, 0, sizeof *out);
     out->opts = *o;
@@ -1058,6 +1071,136 @@ dm_status dm_casualties_compute(dm_store *store, const dm_cas_opts *o, dm_casual
     counter_free(&c);
     facts_free(&fx);
     if (st)
+        dm_casualties_free(out);
+    return st;
+}
+
+/* ---- small cells (see casualties.h) ---- */
+
+#define MAX_LINES 5 /* all, row, row by year, column, column by year */
+
+/* The year of a month key ("2021" of "2021-03"; "unknown" stays). */
+static void year_of(const char *month, char *out, size_t outsz)
+{
+    snprintf(out, outsz, "%.*s", strcmp(month, "unknown") ? 4 : 7, month);
+}
+
+/* The lines group g belongs to, as keys interned in `lines`; -1 unused. */
+static dm_status lines_of(const dm_cas_opts *o, const dm_cas_group *g, dm_strmap *lines,
+                          long out[MAX_LINES])
+{
+    char key[2 * DM_GROUP_KEY_MAX + 16], year[8];
+    int n = 0, added;
+    dm_status st = dm_strmap_intern(lines, "all", &out[n++], &added);
+    bool two = o->by[1] != DM_CAS_NONE;
+    for (int k = 0; !st && k < 2; k++) {
+        /* k = 0: the row (first key fixed); k = 1: the column */
+        dm_cas_dim other = o->by[two ? 1 - k : k];
+        const char *fixed = two ? g->keys[k] : "";
+        const char *moving = two ? g->keys[1 - k] : g->keys[0];
+        if (two) {
+            snprintf(key, sizeof key, "%c\x1f%s", k ? 'c' : 'r', fixed);
+            st = dm_strmap_intern(lines, key, &out[n++], &added);
+        }
+        if (!st && other == DM_CAS_MONTH) {
+            year_of(moving, year, sizeof year);
+            snprintf(key, sizeof key, "%c\x1f%s\x1f%s", k ? 'C' : 'R', fixed, year);
+            st = dm_strmap_intern(lines, key, &out[n++], &added);
+        }
+        if (!two)
+            break;
+    }
+    while (n < MAX_LINES)
+        out[n++] = -1;
+    return st;
+}
+
+static void suppress_group(dm_casualties *c, dm_cas_group *g)
+{
+    if (!g->suppressed)
+        c->nsuppressed++;
+    g->suppressed = true;
+    dm_code_list_free(&g->victims);
+    dm_code_list_free(&g->incidents);
+}
+
+dm_status dm_casualties_protect(dm_casualties *c, int min_cell, dm_error *err)
+{
+    c->opts.min_cell = min_cell;
+    if (min_cell <= 1)
+        return DM_OK;
+    if (c->total.casualties > 0 && c->total.casualties < min_cell) {
+        c->total_suppressed = true;
+        dm_code_list_free(&c->victims);
+        dm_code_list_free(&c->incidents);
+    }
+    size_t n = c->ngroups;
+    for (size_t i = 0; i < n; i++)
+        if (c->groups[i].c.casualties > 0 && c->groups[i].c.casualties < min_cell)
+            suppress_group(c, &c->groups[i]);
+    if (!c->nsuppressed)
+        return DM_OK;
+    /* the lines, and their members (in group order) */
+    dm_strmap lines;
+    dm_strmap_init(&lines);
+    long(*line)[MAX_LINES] = malloc(n * sizeof *line);
+    size_t *start = NULL, *members = NULL;
+    dm_status st = line ? DM_OK : DM_ENOMEM;
+    for (size_t i = 0; !st && i < n; i++)
+        st = lines_of(&c->opts, &c->groups[i], &lines, line[i]);
+    size_t nlines = lines.n;
+    if (!st) {
+        start = calloc(nlines + 1, sizeof *start);
+        members = malloc((n * MAX_LINES + 1) * sizeof *members);
+        st = start && members ? DM_OK : DM_ENOMEM;
+    }
+    if (!st) {
+        for (size_t i = 0; i < n; i++)
+            for (int k = 0; k < MAX_LINES && line[i][k] >= 0; k++)
+                start[line[i][k] + 1]++;
+        for (size_t l = 0; l < nlines; l++)
+            start[l + 1] += start[l];
+        size_t *fill = calloc(nlines + 1, sizeof *fill);
+        if (!fill)
+            st = DM_ENOMEM;
+        for (size_t i = 0; fill && i < n; i++)
+            for (int k = 0; k < MAX_LINES && line[i][k] >= 0; k++) {
+                size_t l = (size_t)line[i][k];
+                members[start[l] + fill[l]++] = i;
+            }
+        free(fill);
+    }
+    /* secondary suppression until every line is safe */
+    for (bool changed = true; !st && changed;) {
+        changed = false;
+        for (size_t l = 0; l < nlines; l++) {
+            int64_t k = 0, sum = 0;
+            size_t pick = n;
+            for (size_t m = start[l]; m < start[l + 1]; m++) {
+                const dm_cas_group *g = &c->groups[members[m]];
+                if (g->suppressed)
+                    k++, sum += g->c.casualties;
+                else if (pick == n || g->c.casualties < c->groups[pick].c.casualties)
+                    pick = members[m];
+            }
+            if (k && (k == 1 || sum < min_cell || sum == k) && pick < n) {
+                suppress_group(c, &c->groups[pick]);
+                changed = true;
+            }
+        }
+    }
+    dm_strmap_free(&lines);
+    free(line);
+    free(start);
+    free(members);
+    return st ? dm_error_set(err, st, "out of memory suppressing small cells") : DM_OK;
+}
+
+dm_status dm_casualties_compute(dm_store *store, const dm_cas_opts *o, dm_casualties *out,
+                                dm_error *err)
+{
+    dm_status st = compute_exact(store, o, out, err);
+    if (!st && o->min_cell > 1 && (st = dm_casualties_protect(out, o->min_cell, err)))
         dm_casualties_free(out);
     return st;
 }
@@ -1109,6 +1252,17 @@ static void json_counts(dm_buf *b, const dm_cas_counts *c)
                   (long long)c->settlements, (long long)c->drafts);
 }
 
+/* The counts of a suppressed figure: every one unknown. */
+static void json_null_counts(dm_buf *b)
+{
+    dm_buf_puts(b, "\"casualties\": null, \"killed\": null, \"injured\": null, "
+                   "\"unknown_status\": null, \"incidents\": null, \"children\": null, "
+                   "\"adults\": null, \"unknown_age\": null, \"female\": null, \"male\": null, "
+                   "\"unknown_sex\": null, \"civilian\": null, \"deminer\": null, "
+                   "\"military\": null, \"unknown_group\": null, \"settlements\": null, "
+                   "\"drafts\": null");
+}
+
 static void json_date(dm_buf *b, const char *name, const char *d)
 {
     dm_buf_printf(b, "\"%s\": ", name);
@@ -1129,8 +1283,13 @@ dm_status dm_casualties_json(const dm_casualties *c, dm_buf *b)
     dm_buf_puts(b, "\"by\": [");
     for (int k = 0; k < 2 && o->by[k] != DM_CAS_NONE; k++)
         dm_buf_printf(b, "%s\"%s\"", k ? ", " : "", dim_names[o->by[k]]);
-    dm_buf_puts(b, "], ");
-    json_counts(b, &c->total);
+    dm_buf_printf(b, "], \"min_cell\": %d, \"suppressed\": %s, \"suppressed_groups\": %zu, ",
+                  o->min_cell > 1 ? o->min_cell : 0, c->total_suppressed ? "true" : "false",
+                  c->nsuppressed);
+    if (c->total_suppressed)
+        json_null_counts(b);
+    else
+        json_counts(b, &c->total);
     dm_buf_printf(b, ", \"undated_excluded\": %lld", (long long)c->undated_excluded);
     if (o->list) {
         dm_json_codes(b, "victim_codes", &c->victims);
@@ -1147,8 +1306,11 @@ dm_status dm_casualties_json(const dm_casualties *c, dm_buf *b)
                 dm_buf_puts(b, ", ");
             dm_buf_json_string(b, g->keys[k]);
         }
-        dm_buf_puts(b, "], ");
-        json_counts(b, &g->c);
+        dm_buf_printf(b, "], \"suppressed\": %s, ", g->suppressed ? "true" : "false");
+        if (g->suppressed)
+            json_null_counts(b);
+        else
+            json_counts(b, &g->c);
         if (o->list) {
             dm_json_codes(b, "victim_codes", &g->victims);
             dm_json_codes(b, "incident_codes", &g->incidents);
@@ -1165,6 +1327,15 @@ static void text_row(dm_buf *b, const char *label, const dm_cas_counts *c)
                   (long long)c->casualties, (long long)c->killed, (long long)c->injured,
                   (long long)c->unknown_status, (long long)c->incidents, (long long)c->children,
                   (long long)c->female, (long long)c->civilian, (long long)c->deminer);
+}
+
+/* A suppressed figure's row: no count, the reason. */
+static void text_suppressed(dm_buf *b, const char *label, int min_cell)
+{
+    dm_buf_printf(b,
+                  "  %-30.30s %9s  (not shown: fewer than %d casualties, or a group that would "
+                  "give one away)\n",
+                  label, "-", min_cell);
 }
 
 static void text_codes(dm_buf *b, const char *label, const dm_code_list *l)
@@ -1190,18 +1361,31 @@ dm_status dm_casualties_text(const dm_casualties *c, dm_buf *b)
         const dm_cas_group *g = &c->groups[i];
         char label[300];
         snprintf(label, sizeof label, "%s%s%s", g->key, g->name[0] ? " " : "", g->name);
+        if (g->suppressed) {
+            text_suppressed(b, label, o->min_cell);
+            continue;
+        }
         text_row(b, label, &g->c);
         if (o->list) {
             text_codes(b, "victims", &g->victims);
             text_codes(b, "incidents", &g->incidents);
         }
     }
-    text_row(b, "total", &c->total);
-    if (o->list) {
+    if (c->total_suppressed)
+        text_suppressed(b, "total", o->min_cell);
+    else
+        text_row(b, "total", &c->total);
+    if (c->nsuppressed)
+        dm_buf_printf(b,
+                      "  %zu groups not shown: fewer than %d casualties, or one that would give "
+                      "such a group away%s\n",
+                      c->nsuppressed, o->min_cell,
+                      c->total_suppressed ? "" : "; the total is exact");
+    if (o->list && !c->total_suppressed) {
         text_codes(b, "victims", &c->victims);
         text_codes(b, "incidents", &c->incidents);
     }
-    if (c->total.drafts)
+    if (c->total.drafts && !c->total_suppressed)
         dm_buf_printf(b, "  %lld of these victims are in records not yet approved\n",
                       (long long)c->total.drafts);
     if (c->undated_excluded)

@@ -114,6 +114,86 @@ static dm_status check_records(dm_store *store, const dm_kind *k, dm_check_repor
     return st;
 }
 
+/* Codes and text fields that break the rules of core/kind.h: records made
+ * by another program (QGIS, the sqlite3 shell) or an older demine. */
+typedef struct rules_ctx {
+    const dm_kind *k;
+    const dm_field *text[DM_MAX_FIELDS];
+    size_t ntext;
+    dm_check_report *r;
+    size_t icode, itext;
+    char first_text[200]; /* the first text problem, as an example */
+    bool oom;
+} rules_ctx;
+
+/* A code as listed in a finding: one line of text. */
+static void listed_code(char *out, size_t outsz, const char *code)
+{
+    if (!code || !*code) {
+        snprintf(out, outsz, "(no code)");
+        return;
+    }
+    size_t n = 0;
+    for (; code[n] && n + 1 < outsz; n++)
+        out[n] = (unsigned char)code[n] < 0x20 || code[n] == 0x7f ? '?' : code[n];
+    out[n] = 0;
+}
+
+static int scan_rules(const char *code, const char *state, const char *const *v, void *vctx)
+{
+    (void)state;
+    rules_ctx *c = vctx;
+    char shown[DM_CODE_MAX];
+    listed_code(shown, sizeof shown, code);
+    dm_error err;
+    if (dm_code_check(code, &err) && dm_code_list_add(&c->r->items[c->icode].codes, shown))
+        c->oom = true;
+    for (size_t i = 0; i < c->ntext; i++) {
+        if (!v[i] || !dm_text_check(c->text[i], v[i], strlen(v[i]), &err))
+            continue;
+        if (!c->first_text[0])
+            snprintf(c->first_text, sizeof c->first_text, "%s: %s", shown, err.msg);
+        if (dm_code_list_add(&c->r->items[c->itext].codes, shown))
+            c->oom = true;
+        break;
+    }
+    return c->oom;
+}
+
+static dm_status check_rules(dm_store *store, const dm_kind *k, dm_check_report *r, dm_error *err)
+{
+    rules_ctx c;
+    memset(&c, 0, sizeof c);
+    c.k = k;
+    c.r = r;
+    const char *names[DM_MAX_FIELDS];
+    for (size_t i = 0; i < k->nfields; i++)
+        if (k->fields[i].type == DM_FT_TEXT) {
+            names[c.ntext] = k->fields[i].name;
+            c.text[c.ntext++] = &k->fields[i];
+        }
+    if (!dm_check_add(r, "error", "bad-code") || !dm_check_add(r, "error", "bad-text"))
+        return dm_error_set(err, DM_ENOMEM, "out of memory");
+    c.icode = r->n - 2;
+    c.itext = r->n - 1;
+    snprintf(r->items[c.icode].detail, sizeof r->items[c.icode].detail,
+             "%s whose code breaks the rules (1-%d letters, digits, '-', '_' or '.', starting "
+             "with a letter or digit): such a record cannot be named in a URL, so it cannot be "
+             "approved or deleted over HTTP; give it a new code",
+             k->name, DM_CODE_LEN_MAX);
+    dm_status st = dm_store_scan(store, k, names, c.ntext, true, scan_rules, &c, err);
+    if (!st && c.oom)
+        st = dm_error_set(err, DM_ENOMEM, "out of memory");
+    if (!st)
+        snprintf(r->items[c.itext].detail, sizeof r->items[c.itext].detail,
+                 "%s with a text field too long or holding control characters (short fields: "
+                 "%d characters, one line; free text: %d, tabs and line ends), e.g. %s",
+                 k->name, DM_SHORT_TEXT_MAX, DM_FREE_TEXT_MAX, c.first_text);
+    dm_check_drop_if_empty(r, c.itext);
+    dm_check_drop_if_empty(r, c.icode);
+    return st;
+}
+
 /* Adds a finding for the geometries of `set` that share area with none
  * (want_alone) or with at least one other (!want_alone) geometry of the
  * indexed set `idx` (when set is idx's own set, a geometry does not count
@@ -187,8 +267,11 @@ dm_status dm_check_run(dm_store *store, dm_check_report *out, dm_error *err)
 {
     memset(out, 0, sizeof *out);
     dm_status st = dm_store_check_integrity(store, on_integrity, out, err);
-    for (size_t i = 0; !st && i < dm_kind_count(); i++)
+    for (size_t i = 0; !st && i < dm_kind_count(); i++) {
         st = check_records(store, dm_kind_at(i), out, err);
+        if (!st)
+            st = check_rules(store, dm_kind_at(i), out, err);
+    }
     if (!st)
         st = check_hazards(store, out, err);
     if (st)

@@ -4,7 +4,9 @@
  * on top of it, checks on the data: invalid stored geometries, dates in the
  * future or before 1900, releases outside every hazardous area, overlapping
  * hazardous areas, accidents and items outside every admin area, records
- * waiting for review. Every finding names the records behind it.
+ * waiting for review, codes and text fields that break the rules of
+ * core/kind.h (made by another program or an older version). Every finding
+ * names the records behind it.
  */
 #ifndef DM_ANALYSIS_CHECK_H
 #define DM_ANALYSIS_CHECK_H

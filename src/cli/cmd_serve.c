@@ -1,3 +1,4 @@
+#include "analysis/casualties.h"
 #include "cli/cli.h"
 #include "server/auth.h"
 #include "server/server.h"
@@ -11,7 +12,7 @@
 
 static const char usage[] =
     "demine serve DATABASE [--bind ADDRESS] [--port N] [--threads N] [--public LIST]\n"
-    "             [--request-time MS] [--cache-mb N] [--ui DIR | --no-ui] [--basemap URL]\n"
+    "             [--request-time MS] [--cache-mb N] [--min-cell N] [--ui DIR | --no-ui] [--basemap URL]\n"
     "             [--max-connections N] [--max-connections-per-client N] [--head-timeout S]\n"
     "             [--behind-tls] [--lockout USER,ADDRESS,FIRST,MAX] [--quiet]";
 
@@ -87,7 +88,11 @@ int cmd_serve(int argc, char **argv)
                    "or Ctrl-C stops it after the requests under way. A request that takes\n"
                    "longer than --request-time (default 30000 ms) is answered 503. Answers to\n"
                    "item requests are kept (--cache-mb, default 64; 0: none) until the data\n"
-                   "behind them changes.\n\n"
+                   "behind them changes. Anyone reads the statistics; casualty figures for\n"
+                   "roles without the right to personal data (anonymous, viewer, analyst,\n"
+                   "editor) leave out groups of fewer than --min-cell casualties (default 3;\n"
+                   "1: none) and the groups that would give them away, and take whole years\n"
+                   "as date limits.\n\n"
                    "A browser opening http://ADDRESS:N/ gets the map and dashboard (the UI\n"
                    "built from web/ by `make web`; --ui DIR serves another build, --no-ui\n"
                    "none; by default the folder ui next to this program, else the source\n"
@@ -142,6 +147,10 @@ int cmd_serve(int argc, char **argv)
         } else if (!strcmp(a, "--request-time") && has_next) {
             if (!whole_number(argv[++i], 1, 3600000, &o.request_ms))
                 return cli_usage(usage, "--request-time needs 1-3600000 (ms), not '%s'", argv[i]);
+        } else if (!strcmp(a, "--min-cell") && has_next) {
+            dm_error err;
+            if (dm_cas_min_cell_parse(argv[++i], &o.min_cell, &err))
+                return cli_usage(usage, "%s", err.msg);
         } else if (!strcmp(a, "--public") && has_next) {
             o.public_collections = argv[++i];
         } else if (!strcmp(a, "--ui") && has_next) {

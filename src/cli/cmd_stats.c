@@ -19,6 +19,7 @@ static const char usage[] =
     "                                  [--include-drafts]\n"
     "       demine stats DATABASE casualties [--by DIM[,DIM]] [--since DATE] [--until DATE]\n"
     "                                  [--json] [--list] [--include-drafts] [--timing]\n"
+    "                                  [--min-cell N]\n"
     "         DIM: year month admin settlement sex age-group group activity device status\n"
     "              demining";
 
@@ -37,7 +38,10 @@ static void help(void)
            "dimension or two crossed (year,sex); --since/--until limit the incident date,\n"
            "both inclusive (YYYY-MM-DD or DD.MM.YYYY). The figures come from a summary kept in\n"
            "the database and rebuilt from the records after any change (--no-cache: from the\n"
-           "records now); --timing says how long they took.\n"
+           "records now); --timing says how long they took. --min-cell N shows figures as\n"
+           "published for readers without the right to personal data: groups of 1..N-1\n"
+           "casualties, and the groups that would give them away, are not shown (the total\n"
+           "stays exact), nor are the records behind them (`demine serve` does this with 3).\n"
            "Official figures count approved records only; --include-drafts adds the rest and\n"
            "says so. --list adds the codes of the records behind each figure.\n",
            usage);
@@ -194,6 +198,9 @@ static int casualties(dm_store *store, int argc, char **argv)
                 return cli_usage(usage, "%s: %s", argv[i], err.msg);
             dm_date_format(d, dst);
             i++;
+        } else if (!strcmp(argv[i], "--min-cell") && i + 1 < argc) {
+            if (dm_cas_min_cell_parse(argv[++i], &o.min_cell, &err))
+                return cli_usage(usage, "%s", err.msg);
         } else if (!strcmp(argv[i], "--no-cache"))
             o.no_cache = true;
         else if (!strcmp(argv[i], "--timing"))

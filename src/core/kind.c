@@ -1,9 +1,11 @@
 #include "core/kind.h"
 
 #include "core/date.h"
+#include "core/utf8.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +88,10 @@ static const char *const infra_type[] = {"road",
     {                                                                                              \
         n, DM_FT_TEXT, NULL, DM_FIELD_PERSONAL, 0, 0, NULL                                         \
     }
+#define FREE_TEXT(n)                                                                               \
+    {                                                                                              \
+        n, DM_FT_TEXT, NULL, DM_FIELD_FREE_TEXT, 0, 0, NULL                                        \
+    }
 
 static const dm_field hazard_fields[] = {
     TEXT("name"),
@@ -95,7 +101,7 @@ static const dm_field hazard_fields[] = {
     TEXT("organisation"),
     DATE("date_recorded"),
     TEXT("admin_code"),
-    TEXT("description"),
+    FREE_TEXT("description"),
 };
 static const dm_field release_fields[] = {
     ENUM_REQ("method", release_method), DATE("date"),        TEXT("organisation"),
@@ -126,16 +132,29 @@ static const dm_field eo_item_fields[] = {
     TEXT("hazard_code"),
 };
 static const dm_field accident_fields[] = {
-    TEXT("incident_ref"), DATE("date"),        ENUM("device_category", device_category),
-    TEXT("device_model"), TEXT("activity"),    {"demining", DM_FT_BOOL, NULL, 0, 0, 0, NULL},
-    TEXT("hazard_code"),  TEXT("admin_code"),  TEXT("settlement_code"),
-    TEXT("source"),       TEXT("description"),
+    TEXT("incident_ref"),
+    DATE("date"),
+    ENUM("device_category", device_category),
+    TEXT("device_model"),
+    TEXT("activity"),
+    {"demining", DM_FT_BOOL, NULL, 0, 0, 0, NULL},
+    TEXT("hazard_code"),
+    TEXT("admin_code"),
+    TEXT("settlement_code"),
+    FREE_TEXT("source"),
+    FREE_TEXT("description"),
 };
 static const dm_field victim_fields[] = {
-    TEXT("accident_code"),       TEXT("incident_ref"), ENUM("status", victim_status),
-    ENUM("sex", victim_sex),     INT("age", 0, 110),   ENUM("age_group", victim_age_group),
-    ENUM("group", victim_group), TEXT("injuries"),     PERSONAL("name"),
-    PERSONAL("address"),
+    TEXT("accident_code"),
+    TEXT("incident_ref"),
+    ENUM("status", victim_status),
+    ENUM("sex", victim_sex),
+    INT("age", 0, 110),
+    ENUM("age_group", victim_age_group),
+    ENUM("group", victim_group),
+    FREE_TEXT("injuries"),
+    PERSONAL("name"),
+    {"address", DM_FT_TEXT, NULL, DM_FIELD_PERSONAL | DM_FIELD_FREE_TEXT, 0, 0, NULL},
 };
 /* One row per victim with the columns of its incident (DESIGN.md, casualty
  * rows): the accident fields, then the victim fields. */
@@ -149,16 +168,16 @@ static const dm_field casualty_row_fields[] = {
     TEXT("hazard_code"),
     TEXT("admin_code"),
     TEXT("settlement_code"),
-    TEXT("source"),
-    TEXT("description"),
+    FREE_TEXT("source"),
+    FREE_TEXT("description"),
     ENUM("status", victim_status),
     ENUM("sex", victim_sex),
     INT("age", 0, 110),
     ENUM("age_group", victim_age_group),
     ENUM("group", victim_group),
-    TEXT("injuries"),
+    FREE_TEXT("injuries"),
     PERSONAL("name"),
-    PERSONAL("address"),
+    {"address", DM_FT_TEXT, NULL, DM_FIELD_PERSONAL | DM_FIELD_FREE_TEXT, 0, 0, NULL},
 };
 static const dm_field organisation_fields[] = {
     {"name", DM_FT_TEXT, NULL, DM_FIELD_REQUIRED, 0, 0, NULL},
@@ -182,7 +201,7 @@ static const dm_field infrastructure_fields[] = {
 };
 static const dm_field minefield_record_fields[] = {
     DATE("laid"),
-    TEXT("record_json"),
+    {"record_json", DM_FT_TEXT, NULL, DM_FIELD_DOCUMENT, 0, 0, NULL},
     TEXT("hazard_code"),
 };
 
@@ -368,6 +387,119 @@ static dm_status normalise_short(const dm_field *f, const char *v, char *out, si
     return dm_error_set(err, DM_EINTERNAL, "%s: unknown field type", f->name);
 }
 
+/* code shown in a message: at most 40 characters, control characters and
+ * bytes past ASCII as '?' (a message is one line of plain text) */
+static void code_shown(char *out, size_t outsz, const char *code)
+{
+    size_t n = 0;
+    for (; n < 40 && n + 1 < outsz && code[n]; n++)
+        out[n] = (unsigned char)code[n] < 0x20 || (unsigned char)code[n] >= 0x7f ? '?' : code[n];
+    out[n] = 0;
+    if (code[n] && n + 4 < outsz)
+        strcat(out, "...");
+}
+
+static bool code_char(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.';
+}
+
+dm_status dm_code_check(const char *code, dm_error *err)
+{
+    static const char rule[] = "codes are 1-31 letters (A-Z, a-z), digits, '-', '_' or '.', "
+                               "starting with a letter or digit";
+    char shown[48];
+    if (!code || !*code)
+        return dm_error_set(err, DM_EINVAL, "code is empty: %s", rule);
+    code_shown(shown, sizeof shown, code);
+    size_t n = strlen(code);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)code[i];
+        if (code_char((char)c))
+            continue;
+        char what[32];
+        if (c < 0x20 || c == 0x7f)
+            snprintf(what, sizeof what, "a control character (0x%02X)", c);
+        else if (c >= 0x80)
+            snprintf(what, sizeof what, "a character past ASCII");
+        else if (c == ' ')
+            snprintf(what, sizeof what, "a space");
+        else
+            snprintf(what, sizeof what, "'%c'", c);
+        return dm_error_set(err, DM_EINVAL, "code '%s' has %s: %s", shown, what, rule);
+    }
+    if (n > DM_CODE_LEN_MAX)
+        return dm_error_set(err, DM_EINVAL, "code '%s' is %zu characters long: %s", shown, n, rule);
+    if (code[0] == '-' || code[0] == '.' || code[0] == '_')
+        return dm_error_set(err, DM_EINVAL, "code '%s' starts with '%c': %s", shown, code[0], rule);
+    return DM_OK;
+}
+
+bool dm_kind_code_number(const dm_kind *kind, const char *code, long long *number)
+{
+    if (!kind->prefix)
+        return false;
+    size_t p = strlen(kind->prefix);
+    if (strncmp(code, kind->prefix, p) || code[p] != '-' || !code[p + 1])
+        return false;
+    const char *digits = code + p + 1;
+    if (strspn(digits, "0123456789") != strlen(digits))
+        return false;
+    errno = 0;
+    long long n = strtoll(digits, NULL, 10);
+    *number = errno ? LLONG_MAX : n;
+    return true;
+}
+
+dm_status dm_text_check(const dm_field *f, const char *text, size_t len, dm_error *err)
+{
+    size_t bad;
+    if (!dm_utf8_valid(text, len, &bad))
+        return dm_error_set(err, DM_EINVAL, "%s is not valid UTF-8 text (byte %zu)", f->name,
+                            bad + 1);
+    bool doc = f->flags & DM_FIELD_DOCUMENT, free_text = f->flags & DM_FIELD_FREE_TEXT;
+    if (doc) {
+        if (len > DM_DOCUMENT_MAX)
+            return dm_error_set(err, DM_EINVAL, "%s is %zu bytes: at most %u", f->name, len,
+                                DM_DOCUMENT_MAX);
+    } else {
+        size_t chars = 0;
+        for (size_t i = 0; i < len; i++)
+            chars += ((unsigned char)text[i] & 0xC0) != 0x80;
+        size_t max = free_text ? DM_FREE_TEXT_MAX : DM_SHORT_TEXT_MAX;
+        if (chars > max)
+            return dm_error_set(err, DM_EINVAL, "%s is %zu characters long: at most %zu%s", f->name,
+                                chars, max,
+                                free_text ? "" : " (a short field; descriptions take more)");
+    }
+    size_t chars = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        unsigned cp = c;
+        if (c == 0xC2 && i + 1 < len && (unsigned char)text[i + 1] < 0xA0)
+            cp = 0x80; /* U+0080-U+009F */
+        chars += (c & 0xC0) != 0x80;
+        bool control = cp < 0x20 || cp == 0x7f || cp == 0x80;
+        if (!control)
+            continue;
+        if ((doc || free_text) && (c == '\t' || c == '\n'))
+            continue;
+        if ((doc || free_text) && c == '\r' && (doc || (i + 1 < len && text[i + 1] == '\n')))
+            continue;
+        return dm_error_set(err, DM_EINVAL, "%s has a control character (%s) at character %zu: %s",
+                            f->name,
+                            c == '\n'   ? "a line feed"
+                            : c == '\r' ? "a carriage return"
+                            : c == '\t' ? "a tab"
+                                        : "an invisible one",
+                            chars,
+                            free_text || doc ? "free text takes tabs and line ends only"
+                                             : "this field is one line of text");
+    }
+    return DM_OK;
+}
+
 dm_status dm_field_normalise(const dm_field *f, const char *in, char **out, dm_error *err)
 {
     *out = NULL;
@@ -381,8 +513,21 @@ dm_status dm_field_normalise(const dm_field *f, const char *in, char **out, dm_e
     if (n == 0)
         return DM_OK;
     if (f->type == DM_FT_TEXT) {
-        *out = strndup(in, n);
-        return *out ? DM_OK : dm_error_set(err, DM_ENOMEM, "out of memory");
+        dm_status st = dm_text_check(f, in, n, err);
+        if (st)
+            return st;
+        char *v = strndup(in, n);
+        if (!v)
+            return dm_error_set(err, DM_ENOMEM, "out of memory");
+        if (f->flags & DM_FIELD_FREE_TEXT) { /* CR LF -> LF */
+            size_t w = 0;
+            for (size_t r = 0; v[r]; r++)
+                if (!(v[r] == '\r' && v[r + 1] == '\n'))
+                    v[w++] = v[r];
+            v[w] = 0;
+        }
+        *out = v;
+        return DM_OK;
     }
     char v[128], canon[128];
     if (n >= sizeof v)

@@ -24,9 +24,30 @@ typedef enum dm_field_type {
 } dm_field_type;
 
 enum {
-    DM_FIELD_REQUIRED = 1u << 0, /* a record without it is rejected */
-    DM_FIELD_PERSONAL = 1u << 1  /* personal data: never printed or exported without the right */
+    DM_FIELD_REQUIRED = 1u << 0,  /* a record without it is rejected */
+    DM_FIELD_PERSONAL = 1u << 1,  /* personal data: never printed or exported without the right */
+    DM_FIELD_FREE_TEXT = 1u << 2, /* text: up to DM_FREE_TEXT_MAX characters, lines allowed */
+    DM_FIELD_DOCUMENT = 1u << 3   /* text: a document checked by its own parser (record_json) */
 };
+
+/* Text fields (dm_field_normalise): valid UTF-8, and
+ *   - short fields (names, references, codes of other records): at most
+ *     DM_SHORT_TEXT_MAX characters (code points), no control character at
+ *     all (U+0000-U+001F, U+007F-U+009F): one line of text;
+ *   - free text (DM_FIELD_FREE_TEXT: descriptions, injuries, sources,
+ *     addresses): at most DM_FREE_TEXT_MAX characters, tab and line feed
+ *     allowed (a CR LF line end is kept as LF), no other control character;
+ *   - documents (DM_FIELD_DOCUMENT): at most DM_DOCUMENT_MAX bytes, tab, CR
+ *     and LF allowed. */
+#define DM_SHORT_TEXT_MAX 200
+#define DM_FREE_TEXT_MAX 10000
+#define DM_DOCUMENT_MAX (16u << 20)
+
+/* A record's code: 1 to DM_CODE_LEN_MAX characters, each an ASCII letter,
+ * digit, '-', '_' or '.', the first a letter or digit. Such a code is one
+ * path segment of a URL as it is, one cell of any file, and one word of a
+ * message. */
+#define DM_CODE_LEN_MAX 31
 
 typedef struct dm_field {
     const char *name; /* target name: --map/--set name, column name */
@@ -73,12 +94,28 @@ int dm_kind_field_index(const dm_kind *kind, const char *name);
 void dm_kind_list_names(char *out, size_t outsz);
 
 /* Checks a text value against the field's type and sets *out to its
- * canonical form, trimmed of blanks: enum values get their canonical spelling,
+ * canonical form, trimmed of blanks: text is checked by dm_text_check,
+ * enum values get their canonical spelling,
  * dates become YYYY-MM-DD, booleans 0/1, numbers are checked for range.
  * NULL, empty or all-blank input means "unknown": DM_OK with *out = NULL.
  * *out is malloc'd; the caller frees it. On a bad value returns DM_EINVAL
  * with a message naming the field and listing what is allowed. */
 dm_status dm_field_normalise(const dm_field *f, const char *in, char **out, dm_error *err);
+
+/* Checks a code against the rule above. DM_EINVAL with a message that
+ * names the code (control characters shown as '?', cut to 40 characters)
+ * and the rule. */
+dm_status dm_code_check(const char *code, dm_error *err);
+
+/* True when code has the form the store numbers records of kind with
+ * (PREFIX-digits: HA-0042); *number is its number (LLONG_MAX when it has
+ * too many digits). */
+bool dm_kind_code_number(const dm_kind *kind, const char *code, long long *number);
+
+/* Checks len bytes of text (no NUL inside) against the rules for text
+ * field f above, without changing it. DM_EINVAL naming the field and what
+ * is wrong. */
+dm_status dm_text_check(const dm_field *f, const char *text, size_t len, dm_error *err);
 
 /* Index in f->values of the canonical spelling v (exact, as stored), or -1
  * when v is not one (an alias, another value, NULL, or f is not an enum). */

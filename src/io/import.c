@@ -446,14 +446,9 @@ static dm_status extract_row(const dm_import_opts *o, OGRFeatureH f, const mappi
     if (m->code_src >= 0) {
         const char *code = field_text(f, m->code_src, tmp, sizeof tmp);
         if (code && *code) {
-            if (!dm_utf8_valid(code, strlen(code), NULL))
-                return raw_reject(r, "code is not UTF-8 text");
-            if (strlen(code) >= DM_CODE_MAX) {
-                char shown[40];
-                dm_utf8_copy(shown, sizeof shown, code);
-                return raw_reject(r, "code '%s...' is too long (at most %d bytes)", shown,
-                                  DM_CODE_MAX - 1);
-            }
+            dm_error cerr;
+            if (dm_code_check(code, &cerr))
+                return raw_reject(r, "%s", cerr.msg);
             if (!(r->code = strdup(code)))
                 return DM_ENOMEM;
         }
@@ -502,8 +497,8 @@ static dm_status build_record(const dm_import_opts *o, dm_geo *geo, raw_row *r, 
     warning[0] = '\0';
     if (r->reject)
         return dm_error_set(err, DM_EINVAL, "%s", r->reject);
-    if (r->code)
-        snprintf(rec->code, sizeof rec->code, "%s", r->code);
+    if (r->code && (st = dm_record_set_code(rec, r->code, err)))
+        return st;
     for (size_t i = 0; i < k->nfields; i++) {
         const char *v = m->constant[i] ? m->constant[i] : r->vals[i];
         if (v && (st = dm_record_set(rec, k->fields[i].name, v, err)))

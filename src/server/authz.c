@@ -36,6 +36,9 @@ static const char *const action_phrases[DM_ACT_COUNT] = {
  *   read_public, read, read_personal, read_minefield_records,
  *   read_statistics, write, write_others, approve, manage_users, read_audit.
  * Why these (docs/ARCHITECTURE.md, "Users and roles"):
+ *   - everyone, anonymous included, reads the published statistics: the
+ *     public and the press need them; casualty figures come with small
+ *     cells suppressed to every role without read_personal (stats.c);
  *   - analysts plan clearance and fit minefield records to finds, so they
  *     read minefield records; they get no personal data and no change log,
  *     which is about staff, not land;
@@ -50,7 +53,7 @@ static const char *const action_phrases[DM_ACT_COUNT] = {
 /* clang-format off */
 static const bool matrix[DM_ROLE_COUNT][DM_ACT_COUNT] = {
     /*                    public read personal minefield stats write others approve users audit */
-    [DM_ROLE_ANONYMOUS] = {Y,     N,   N,       N,        N,    N,    N,     N,      N,    N},
+    [DM_ROLE_ANONYMOUS] = {Y,     N,   N,       N,        Y,    N,    N,     N,      N,    N},
     [DM_ROLE_VIEWER]    = {Y,     Y,   N,       N,        Y,    N,    N,     N,      N,    N},
     [DM_ROLE_ANALYST]   = {Y,     Y,   N,       Y,        Y,    N,    N,     N,      N,    N},
     [DM_ROLE_EDITOR]    = {Y,     Y,   N,       N,        Y,    Y,    N,     N,      N,    N},

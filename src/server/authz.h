@@ -14,12 +14,16 @@
  *
  * Actions:
  *   read_public             a collection of the public subset (default:
- *                           hazards), or with no kind the published statistics
+ *                           hazards)
  *   read                    any collection, without victims' personal fields;
  *                           minefield records need read_minefield_records too
- *   read_personal           victims' names and addresses (DM_FIELD_PERSONAL)
+ *   read_personal           victims' names and addresses (DM_FIELD_PERSONAL),
+ *                           and casualty figures with every group exact
  *   read_minefield_records  the laying party's minefield records
- *   read_statistics         every statistics endpoint, drafts included
+ *   read_statistics         the published statistics under /stats/ (approved
+ *                           records); casualty figures with groups of fewer
+ *                           than --min-cell people suppressed unless the role
+ *                           also holds read_personal
  *   write                   create; replace, update or withdraw a record not
  *                           yet approved that one wrote (created or changed
  *                           since it was last approved), or the change one
@@ -112,8 +116,7 @@ bool dm_authz_matrix(dm_role role, dm_action action);
 /* The one authorisation decision. `kind` is the collection the request is
  * about, or NULL when it is about none (statistics, the change log, users).
  * pub NULL means the default public subset. Rules on top of the matrix:
- *   - read_public of a kind: the kind must be in the public subset; with no
- *     kind it means the published statistics;
+ *   - read_public of a kind: the kind must be in the public subset;
  *   - read of a kind in the public subset is read_public (so anonymous may
  *     read the public collections through the same call as everyone);
  *   - read, write, write_others and approve of minefield records also need

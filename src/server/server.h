@@ -45,6 +45,9 @@ typedef struct dm_server_opts {
                                        records, see authz.h) */
     const char *ui_dir;             /* the built browser UI (web/dist), served under
                                        /ui/ and at "/" for browsers; NULL = none */
+    int min_cell;                   /* casualty figures for roles without read_personal:
+                                       groups of fewer casualties are suppressed
+                                       (analysis/casualties.h); 0 = 3, 1 = none */
     const char *basemap;            /* a raster tile URL template for the UI's map
                                        ({z}/{x}/{y}), or NULL: no basemap, the UI
                                        fetches nothing from outside */

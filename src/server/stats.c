@@ -5,9 +5,15 @@
  *   GET /stats/items?by=category|year|admin
  *   GET /stats/casualties?by=DIM[,DIM]&since=DATE&until=DATE
  *
- * Published statistics are public: approved records only, without the
- * lists of record codes (those, and drafts, will need a login). Answers are
- * kept in the answer cache until the tables behind them change.
+ * Published statistics are for every role, anonymous included
+ * (read_statistics): approved records only, without the lists of record
+ * codes. Casualty figures count people: for roles without read_personal,
+ * groups of fewer than --min-cell casualties (default 3) and the groups
+ * that would give them away are suppressed (analysis/casualties.h), and
+ * date limits are whole years, since two exact totals a day apart would
+ * give that day's casualties. Land release and EO items are not about
+ * people and stay exact. Answers are kept in the answer cache until the
+ * tables behind them change.
  */
 #include "server/internal.h"
 
@@ -103,6 +109,28 @@ static bool date_param(const dm_request *q, dm_response *r, const char *name, ch
     return true;
 }
 
+/* The smallest group of casualties q's caller may see: 0 (exact) for roles
+ * that read personal data, else the server's --min-cell. */
+static int min_cell_for(const dm_request *q)
+{
+    if (dm_authz_allowed(q->role, DM_ACT_READ_PERSONAL, NULL, q->pub, NULL))
+        return 0;
+    return q->opts && q->opts->min_cell > 0 ? q->opts->min_cell : 3;
+}
+
+/* Without the right to personal data, date limits are whole years. */
+static bool whole_year(dm_response *r, const char *name, const char *date, const char *day)
+{
+    if (!date[0] || !strcmp(date + 4, day))
+        return true;
+    dm_respond_problem(r, 400, "Bad date",
+                       "%s=%s: casualty figures without the right to personal data take whole "
+                       "years (since=YYYY-01-01, until=YYYY-12-31), so that no two answers "
+                       "differ by a few days' casualties",
+                       name, date);
+    return false;
+}
+
 static void casualties(const dm_request *q, dm_response *r)
 {
     static const char *const allowed[] = {"by", "since", "until", "f", NULL};
@@ -122,6 +150,10 @@ static void casualties(const dm_request *q, dm_response *r)
         dm_respond_problem(r, 400, "Bad dates", "since %s is after until %s", o.since, o.until);
         return;
     }
+    o.min_cell = min_cell_for(q);
+    if (o.min_cell > 1 &&
+        (!whole_year(r, "since", o.since, "-01-01") || !whole_year(r, "until", o.until, "-12-31")))
+        return;
     dm_casualties c;
     if (dm_casualties_compute(q->store, &o, &c, &err)) {
         dm_respond_problem(r, 500, "Internal error", "the figures could not be computed");
@@ -133,8 +165,8 @@ static void casualties(const dm_request *q, dm_response *r)
 
 /* Answers from the answer cache while the tables the figures are made from
  * are unchanged (their stamp); else computes them with fn and keeps them.
- * The figures are the same for every caller, so the key is the raw path and
- * query alone. */
+ * The key is the raw path and query, and for casualties the smallest group
+ * the caller may see. */
 typedef void (*stats_fn)(const dm_request *q, dm_response *r);
 
 static void make_stats(const dm_request *q, dm_response *r, const void *ctx)
@@ -143,24 +175,33 @@ static void make_stats(const dm_request *q, dm_response *r, const void *ctx)
 }
 
 static void cached(const dm_request *q, dm_response *r, const dm_kind *const *kinds, size_t n,
-                   stats_fn fn)
+                   int min_cell, stats_fn fn)
 {
-    dm_answer_cached(q, r, kinds, n, q->uri ? q->uri : q->path, make_stats, &fn);
+    char key[4200];
+    snprintf(key, sizeof key, "%d %s", min_cell, q->uri ? q->uri : q->path);
+    dm_answer_cached(q, r, kinds, n, key, make_stats, &fn);
 }
 
 bool dm_stats_handle(const dm_request *q, dm_response *r)
 {
+    if (strncmp(q->path, "/stats/", 7))
+        return false;
+    char reason[DM_AUTHZ_REASON_MAX];
+    if (!dm_authz_allowed(q->role, DM_ACT_READ_STATISTICS, NULL, q->pub, reason)) {
+        dm_respond_denied(q, r, reason);
+        return true;
+    }
     static const dm_kind *const land[] = {&dm_kind_hazards, &dm_kind_releases,
                                           &dm_kind_admin_areas};
     static const dm_kind *const eo[] = {&dm_kind_eo_items, &dm_kind_admin_areas};
     static const dm_kind *const cas[] = {&dm_kind_accidents, &dm_kind_victims,
                                          &dm_kind_admin_areas};
     if (!strcmp(q->path, "/stats/landrelease"))
-        cached(q, r, land, 3, landrelease);
+        cached(q, r, land, 3, 0, landrelease);
     else if (!strcmp(q->path, "/stats/items"))
-        cached(q, r, eo, 2, items);
+        cached(q, r, eo, 2, 0, items);
     else if (!strcmp(q->path, "/stats/casualties"))
-        cached(q, r, cas, 3, casualties);
+        cached(q, r, cas, 3, min_cell_for(q), casualties);
     else
         return false;
     return true;

@@ -596,12 +596,19 @@ static void create(const dm_request *q, dm_response *r, const dm_kind *k)
     dm_record rec;
     dm_record_init(&rec, k);
     json_object *props = NULL, *code = NULL;
+    dm_error cerr;
+    /* a code the client chose: the library's rules, and not past the numbering */
+    rec.code_within_numbering = true;
     if (json_object_object_get_ex(o, "properties", &props) &&
         json_object_is_type(props, json_type_object) &&
-        json_object_object_get_ex(props, "code", &code) &&
-        json_object_is_type(code, json_type_string))
-        snprintf(rec.code, sizeof rec.code, "%s", json_object_get_string(code));
-    if (!feature_to_record(r, w.geo, o, &rec, NULL, false)) {
+        json_object_object_get_ex(props, "code", &code) && code &&
+        (!json_object_is_type(code, json_type_string) ||
+         dm_record_set_code(&rec, json_object_get_string(code), &cerr))) {
+        dm_respond_problem(r, 400, "Bad feature", "properties.code: %s",
+                           json_object_is_type(code, json_type_string) ? cerr.msg
+                                                                       : "a code is text");
+        writer_abort(&w);
+    } else if (!feature_to_record(r, w.geo, o, &rec, NULL, false)) {
         writer_abort(&w);
     } else {
         snprintf(rec.state, sizeof rec.state, "submitted");

@@ -765,6 +765,21 @@ static dm_status gpkg_insert(dm_store *s, dm_record *rec, const char *who, dm_er
             return st;
         if (exists)
             return dm_error_set(err, DM_ECONFLICT, "%s %s already exists", k->name, rec->code);
+        long long number;
+        if (rec->code_within_numbering && dm_kind_code_number(k, rec->code, &number)) {
+            /* the next number, given back at once */
+            char next[DM_CODE_MAX];
+            st = next_code(s, k, next, err);
+            if (st)
+                return st;
+            g->next_number[slot]--;
+            if (number > g->next_number[slot])
+                return dm_error_set(err, DM_EINVAL,
+                                    "code %s is of the form the store numbers %s with, past the "
+                                    "next number (%s): leave the code out and the store gives "
+                                    "that one, or choose a code of another form",
+                                    rec->code, k->name, next);
+        }
         forget_numbers(g);
     } else {
         /* the next number; a source's own code may already hold it (one

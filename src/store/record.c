@@ -1,5 +1,6 @@
 #include "store/record.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +35,19 @@ dm_status dm_record_set(dm_record *rec, const char *name, const char *text, dm_e
         return st;
     free(rec->values[i]);
     rec->values[i] = v;
+    return DM_OK;
+}
+
+dm_status dm_record_set_code(dm_record *rec, const char *code, dm_error *err)
+{
+    if (!code || !*code) {
+        rec->code[0] = 0;
+        return DM_OK;
+    }
+    dm_status st = dm_code_check(code, err);
+    if (st)
+        return st;
+    snprintf(rec->code, sizeof rec->code, "%s", code);
     return DM_OK;
 }
 

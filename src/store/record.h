@@ -32,6 +32,9 @@ typedef struct dm_record {
     int64_t version;             /* 1 on insert, +1 on each change */
     char updated_at[32];         /* ISO 8601 UTC of the last change */
     char updated_by[64];
+    bool code_within_numbering; /* for dm_store_insert: a code of the kind's numbered
+                                   form (HA-0042) may not be past the next number the
+                                   store would give (a client's chosen code) */
 } dm_record;
 
 /* Sets up an empty record of `kind`. */
@@ -44,6 +47,11 @@ void dm_record_clear(dm_record *rec, dm_geo *geo);
 /* Validates and sets field `name` from text (takes a copy). Unknown field
  * names are DM_ENOTFOUND; bad values DM_EINVAL, message names the field. */
 dm_status dm_record_set(dm_record *rec, const char *name, const char *text, dm_error *err);
+
+/* Sets rec->code from a code chosen outside the store (a file, a client),
+ * after dm_code_check (core/kind.h): DM_EINVAL naming what is wrong; the
+ * code is unchanged then. NULL or "" clears it (the store numbers it). */
+dm_status dm_record_set_code(dm_record *rec, const char *code, dm_error *err);
 
 /* Value of field `name` or NULL (unknown or no such field). Owned by rec. */
 const char *dm_record_get(const dm_record *rec, const char *name);

@@ -103,6 +103,8 @@ dm_status dm_store_insert(dm_store *s, dm_record *rec, const char *who, dm_error
                             "state '%s' is not one of: draft, submitted, approved, rejected",
                             rec->state);
     dm_status st = dm_record_check_complete(rec, err);
+    if (!st && rec->code[0])
+        st = dm_code_check(rec->code, err);
     if (st)
         return st;
     return s->be->insert(s, rec, who, err);

@@ -99,6 +99,23 @@ fc "$T/two.geojson" "$point" "$point"
 expect_exit "numbering goes on after it" 0 "$DEMINE" import "$DB" accidents "$T/two.geojson"
 check "with ordinary codes" test "$(sqlite3 "$DB" "SELECT count(*) FROM accidents WHERE length(code) = 7")" -ge 2
 
+# a source's codes follow the rules for codes; a bad one rejects its row
+printf 'code,lon,lat,category,model\nEO-0700,17,44,AP,PMN-2\na/b,17,44,AP,PMN-2\n-x,17,44,AP,PMN-2\n"EO-1<script>",17,44,AP,PMN-2\nEO-0701,17,44,AP,%s\n' \
+    "$("$PY" -c 'print("m" * 201)')" >"$T/codes.csv"
+expect_exit "bad codes in a file are rejected, row by row" 3 "$DEMINE" import "$DB" eo-items "$T/codes.csv" --rejects "$T/rej-codes.csv"
+check "  the good row is imported" test "$(sqlite3 "$DB" "SELECT count(*) FROM eo_items WHERE code = 'EO-0700'")" -eq 1
+check "  row 2: the code with '/', and why" grep -q "^2,\"code 'a/b' has '/': codes are" "$T/rej-codes.csv"
+check "  row 3: the code starting with '-'" grep -q "^3,\"code '-x' starts with '-'" "$T/rej-codes.csv"
+check "  row 4: the code with <script>" grep -q "^4,\"code 'EO-1<script>' has '<'" "$T/rej-codes.csv"
+check "  row 5: a model of 201 characters" grep -q "^5,\"model is 201 characters long: at most 200" "$T/rej-codes.csv"
+
+# demine check reports records that break the rules, made by another program
+sqlite3 "$DB" "INSERT INTO organisations (code, name) VALUES ('OR/1', 'Slash'), ('OR-9001', 'two' || char(10) || 'lines')"
+expect_exit "demine check finds codes and text that break the rules" 3 "$DEMINE" check "$DB" --json
+check "  bad-code lists OR/1" test "$(json "$T/out" "[f['records'] for f in d['findings'] if f['what'] == 'bad-code']")" = "[['OR/1']]"
+check "  bad-text lists OR-9001" test "$(json "$T/out" "[f['records'] for f in d['findings'] if f['what'] == 'bad-text']")" = "[['OR-9001']]"
+sqlite3 "$DB" "DELETE FROM organisations WHERE code IN ('OR/1', 'OR-9001')"
+
 # databases that are not demine databases
 ogr2ogr -f GPKG "$T/plain.gpkg" "$T/mixed.geojson" 2>/dev/null
 expect_exit "a GeoPackage that is not a demine database" 1 "$DEMINE" stats "$T/plain.gpkg" landrelease

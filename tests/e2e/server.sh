@@ -211,14 +211,105 @@ get "another filter language is 400" "/collections/hazards/items?filter=x&filter
 
 # the JSON API gives the CLI's figures, byte for byte
 "$DEMINE" generate "$DB" casualties --victims 300 --seed 7 >/dev/null 2>&1
-for pair in "landrelease|by=year|--by year" "items||" "casualties|by=year,sex&since=2010-01-01|--by year,sex --since 2010-01-01" \
-    "casualties||"; do
+for pair in "landrelease|by=year|--by year" "items||" "casualties|by=year,sex&since=2010-01-01|--by year,sex --since 2010-01-01 --min-cell 3" \
+    "casualties||--min-cell 3"; do
     IFS='|' read -r what query opts <<<"$pair"
     curl -s "$URL/stats/$what?$query" >"$T/api.json"
     # shellcheck disable=SC2086
     "$DEMINE" stats "$DB" "$what" $opts --json >"$T/cli.json" 2>/dev/null
     check "/stats/$what?$query equals demine stats $what $opts --json" cmp -s "$T/api.json" "$T/cli.json"
 done
+# small cells: casualty figures count people; roles without the right to
+# personal data get groups of 1-2 casualties (and those that would give them
+# away) suppressed, the total exact; those with it get every figure exact
+"$DEMINE" generate "$DB" casualties --victims 1500 --seed 11 >/dev/null 2>&1
+"$DEMINE" stats "$DB" casualties --by month,admin --json >"$T/exact.json" 2>/dev/null
+curl -s "$URL/stats/casualties?by=month,admin" >"$T/anon.json"
+cat >"$T/cells.py" <<'PY'
+# usage: cells.py EXACT.json PROTECTED.json N: checks the suppression rule
+import json, sys
+from collections import defaultdict
+e, p, n = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), int(sys.argv[3])
+exact = {g["key"]: g for g in e["groups"]}
+small = [g["key"] for g in p["groups"] if not g["suppressed"] and g["casualties"] < n]
+changed = [g["key"] for g in p["groups"] if not g["suppressed"] and g != dict(exact[g["key"]], suppressed=False)]
+nulls = all(g["casualties"] is None and g["killed"] is None and g["female"] is None
+            for g in p["groups"] if g["suppressed"])
+year = lambda k: k[:4] if k != "unknown" else k
+lines = defaultdict(list)
+for g in p["groups"]:
+    ks = g["keys"]
+    names = ["all"]
+    if len(ks) == 2:
+        names += ["r" + ks[0], "c" + ks[1]]
+        if p["by"][0] == "month":
+            names.append("C%s|%s" % (ks[1], year(ks[0])))
+        if p["by"][1] == "month":
+            names.append("R%s|%s" % (ks[0], year(ks[1])))
+    elif p["by"][0] == "month":
+        names.append("y" + year(ks[0]))
+    for l in names:
+        lines[l].append(g)
+weak = 0
+for l, gs in lines.items():
+    hid = [exact[g["key"]]["casualties"] for g in gs if g["suppressed"]]
+    shown = [g for g in gs if not g["suppressed"]]
+    if hid and shown and (len(hid) == 1 or sum(hid) < n or sum(hid) == len(hid)):
+        weak += 1
+total = all(p[k] == e[k] for k in ("casualties", "killed", "injured", "children", "female", "incidents"))
+print(len(e["groups"]), sum(1 for g in e["groups"] if g["casualties"] < n), len(small), len(changed),
+      nulls, weak, total, p["suppressed"], p["min_cell"], len(p["groups"]) == len(e["groups"]))
+PY
+read -r ncells nsmall shown_small changed nulls weak total tsup mincell samegroups <<<"$("$PY" "$T/cells.py" "$T/exact.json" "$T/anon.json" 3)"
+check "by=month,admin has small cells to hide ($nsmall of $ncells under 3)" test "$nsmall" -gt 100
+same "anonymous by=month,admin: no group of 1 or 2 casualties is shown" "$shown_small" 0
+same "  every group shown is exact" "$changed" 0
+same "  suppressed groups have no counts (null)" "$nulls" True
+same "  no row, column or month-of-a-year line gives one away by subtraction" "$weak" 0
+same "  the total is exact and says so" "$total $tsup $mincell" "True False 3"
+same "  and every group is listed, suppressed or not" "$samegroups" True
+for pair in "by=admin|admin" "by=year,sex|year,sex" "by=month|month" "by=settlement,status|settlement,status"; do
+    IFS='|' read -r query by <<<"$pair"
+    "$DEMINE" stats "$DB" casualties --by "$by" --json >"$T/e1.json" 2>/dev/null
+    curl -s "$URL/stats/casualties?$query" >"$T/a1.json"
+    read -r _ _ shown_small changed _ weak total _ _ _ <<<"$("$PY" "$T/cells.py" "$T/e1.json" "$T/a1.json" 3)"
+    same "anonymous $query: none under 3, shown ones exact, lines safe, total exact" "$shown_small $changed $weak $total" "0 0 0 True"
+done
+curl -s -H "Authorization: Bearer ${TOK[approver]}" "$URL/stats/casualties?by=month,admin" >"$T/appr.json"
+check "an approver (personal data) gets every figure exact: demine stats --json, byte for byte" cmp -s "$T/appr.json" "$T/exact.json"
+curl -s "$URL/stats/casualties?by=month,admin" >"$T/anon2.json"
+check "  and anonymous still gets its own answer (the cache keeps them apart)" cmp -s "$T/anon2.json" "$T/anon.json"
+"$DEMINE" stats "$DB" casualties --by month,admin --json --min-cell 3 >"$T/cli3.json" 2>/dev/null
+check "anonymous equals demine stats --min-cell 3 --json" cmp -s "$T/anon.json" "$T/cli3.json"
+"$DEMINE" stats "$DB" casualties --by month,admin --min-cell 3 --list --json >"$T/list3.json" 2>/dev/null
+same "demine stats --min-cell 3 --list lists no record behind a suppressed group" \
+    "$(json "$T/list3.json" "sum(len(g['victim_codes']) + len(g['incident_codes']) for g in d['groups'] if g['suppressed'])")" 0
+# the role matrix `demine user roles` prints is what the server does
+"$DEMINE" user roles >"$T/roles.md"
+TOK[viewer]=$(token vera viewer-password-1) # the first token was logged out above
+col() { "$PY" -c 'import sys
+rows = [l.strip().strip("|").split("|") for l in open(sys.argv[1]) if l.startswith("|")]
+head = [c.strip() for c in rows[0]]
+for r in rows[2:]:
+    if r[0].strip() == sys.argv[2]:
+        print(r[head.index(sys.argv[3])].strip())' "$T/roles.md" "$1" "$2"; }
+for role in anonymous viewer analyst editor approver admin; do
+    if [ -n "${TOK[$role]}" ]; then auth=(-H "Authorization: Bearer ${TOK[$role]}"); else auth=(); fi
+    code=$(curl -s -o "$T/r.json" -w '%{http_code}' "${auth[@]}" "$URL/stats/casualties?by=month,admin")
+    want_code=$([ "$(col read_statistics "$role")" = yes ] && echo 200 || echo 40x)
+    want_cell=$([ "$(col read_personal "$role")" = yes ] && echo 0 || echo 3)
+    got_cell=$([ "$code" = 200 ] && json "$T/r.json" "d['min_cell']")
+    same "role matrix and server agree for $role: read_statistics $(col read_statistics "$role"), read_personal $(col read_personal "$role")" \
+        "$code ${got_cell:-}" "$want_code $want_cell"
+done
+get "anonymous: date limits must be whole years" "/stats/casualties?since=2010-03-01" 400 application/problem+json
+check "  and the problem says so" grep -q "whole years" "$T/body"
+get "  a whole year is fine" "/stats/casualties?since=2010-01-01&until=2012-12-31&by=month" 200 application/json
+same "an approver may use any date" "$(authget "${TOK[approver]}" "/stats/casualties?since=2010-03-01")" 200
+get "land release stays exact for anonymous" "/stats/landrelease?by=year" 200 application/json
+"$DEMINE" stats "$DB" landrelease --by year --json >"$T/lr.json" 2>/dev/null
+check "  byte for byte demine stats" cmp -s "$T/body" "$T/lr.json"
+
 get "statistics: unknown parameter is 400" "/stats/casualties?list=1" 400 application/problem+json
 get "statistics: bad dimension is 400" "/stats/casualties?by=colour" 400 application/problem+json
 get "statistics: since after until is 400" "/stats/casualties?since=2020-01-01&until=2019-01-01" 400 application/problem+json
@@ -300,4 +391,20 @@ wait "$SERVER"
 same "  the server stops cleanly" "$?" 0
 check "  and it says so" grep -q "stopped" "$T/server.log"
 check "  repeated item pages came from the answer cache" grep -q "answer cache: [1-9][0-9]* answered" "$T/server.log"
+
+# --min-cell sets the threshold
+"$DEMINE" serve "$DB" --port "$PORT" --threads 1 --min-cell 5 >"$T/server3.log" 2>&1 &
+SERVER=$!
+for _ in $(seq 1 100); do
+    curl -s -o /dev/null "$URL/health" && break
+    sleep 0.1
+done
+curl -s "$URL/stats/casualties?by=year,admin" >"$T/anon5.json"
+"$DEMINE" stats "$DB" casualties --by year,admin --json >"$T/exact5.json" 2>/dev/null
+read -r _ nsmall shown_small changed _ weak total _ mincell _ <<<"$("$PY" "$T/cells.py" "$T/exact5.json" "$T/anon5.json" 5)"
+same "--min-cell 5: no group under 5 shown ($nsmall hidden), lines safe, total exact" "$shown_small $changed $weak $total $mincell" "0 0 0 True 5"
+expect_exit "--min-cell 0 is refused" 2 "$DEMINE" serve "$DB" --port "$PORT" --min-cell 0
+check "  with a message" err_has "min-cell"
+kill -TERM "$SERVER"
+wait "$SERVER"
 finish

@@ -86,6 +86,17 @@ bad "no geometry for a hazard" 400 '{"type": "Feature", "properties": {"status":
 bad "coordinates out of range" 400 '{"type": "Feature", "properties": {"status": "SHA"}, "geometry": {"type": "Polygon", "coordinates": [[[190, 44], [191, 44], [191, 45], [190, 44]]]}}' application/json "geometry"
 bad "an unknown member" 400 "{\"type\": \"Feature\", \"propertes\": {}, \"geometry\": $(square 18.3 44.3)}" application/json "propertes"
 bad "text after the JSON" 400 "$NEW x" application/json "after the JSON"
+# codes and text fields: the library's rules, as on import
+coded() { printf '{"type": "Feature", "properties": {"code": %s, "status": "SHA"}, "geometry": %s}' "$1" "$(square 18.3 44.3)"; }
+bad "a code with '/' (never approvable, never deletable)" 400 "$(coded '"HA/1"')" application/json "code 'HA/1' has '/'"
+bad "a code with CR LF" 400 "$(coded '"HA-1\r\nSet-Cookie: x"')" application/json "control character"
+bad "a code with <script>" 400 "$(coded '"<script>alert(1)</script>"')" application/json "code '<script>"
+bad "a code of 40 characters" 400 "$(coded '"HA-0123456789012345678901234567890123456"')" application/json "characters long"
+bad "a code that is not text" 400 "$(coded 17)" application/json "a code is text"
+bad "a code of the numbered form past the numbering" 400 "$(coded '"HA-99999"')" application/json "past the next number (HA-0003)"
+bad "a name with a line feed" 400 "{\"type\": \"Feature\", \"properties\": {\"name\": \"a\\nb\", \"status\": \"SHA\"}, \"geometry\": $(square 18.3 44.3)}" application/json "one line of text"
+"$PY" -c 'import json,sys; print(json.dumps({"type": "Feature", "properties": {"name": "x" * (1 << 20), "status": "SHA"}, "geometry": json.loads(sys.argv[1])}))' "$(square 18.3 44.3)" >"$T/big.json"
+bad "a name of 1 MiB" 400 "@$T/big.json" application/json "name is 1048576 characters long: at most 200"
 same "bad input changed nothing" "$(sqlite3 "$DB" 'SELECT count(*) FROM hazards'):$(log_rows)" "2:$BEFORE_LOG"
 check "problem details say no SQL" sh -c "! grep -qi 'sqlite\|select \|insert ' '$T/body'"
 
@@ -97,6 +108,7 @@ req ed POST /collections/hazards/items "$NEW"
 same "an editor creates a hazard (201)" "$STATUS" 201
 same "  its ETag is version 1" "$ETAG" '"1"'
 CODE=$(json "$T/body" "d['id']")
+same "  the next number: HA-99999 refused above did not move the numbering" "$CODE" HA-0003
 same "  Location names it" "$LOCATION" "$URL/collections/hazards/items/$CODE"
 same "  it is submitted" "$(prop state)" submitted
 same "  stored as submitted, by ed" "$(sqlite3 "$DB" "SELECT state || ' ' || updated_by FROM hazards WHERE code = '$CODE'")" "submitted ed"
@@ -124,6 +136,11 @@ req ed PATCH "/collections/hazards/items/$CODE" '{"properties": {"name": "East f
 same "a change without If-Match is 428" "$STATUS" 428
 req ed PATCH "/collections/hazards/items/$CODE" '{"properties": {"name": "East field, corrected"}}' '"7"' application/merge-patch+json
 same "a change to a stale version is 412" "$STATUS" 412
+req ed PATCH "/collections/hazards/items/$CODE" '{"properties": {"name": "East\r\nfield"}}' '"1"' application/merge-patch+json
+same "a merge patch with CR LF in a name is 400" "$STATUS" 400
+check "  and says why" grep -q "control character" "$T/body"
+req ed PATCH "/collections/hazards/items/$CODE" "{\"properties\": {\"description\": \"$(printf 'y%.0s' $(seq 1 10001))\"}}" '"1"' application/merge-patch+json
+same "a description of 10,001 characters is 400" "$STATUS" 400
 req ed PATCH "/collections/hazards/items/$CODE" '{"properties": {"name": "East field, corrected"}}' '"1"' application/merge-patch+json
 same "a merge patch to the submitted record is applied (200)" "$STATUS" 200
 same "  the new version" "$ETAG" '"2"'

@@ -385,6 +385,162 @@ TEST(bad_limits_are_refused)
     fx_done(s);
 }
 
+/* ---- small cells ---- */
+
+/* A hand-made answer by=(A, B) from a table of counts (0 = no group). */
+static void make_table(dm_casualties *c, dm_cas_dim a, dm_cas_dim b, const char *const *ka,
+                       size_t na, const char *const *kb, size_t nb, const int *counts)
+{
+    memset(c, 0, sizeof *c);
+    c->opts.by[0] = a;
+    c->opts.by[1] = b;
+    c->groups = calloc(na * nb, sizeof *c->groups);
+    for (size_t i = 0; i < na; i++)
+        for (size_t j = 0; j < nb; j++) {
+            int n = counts[i * nb + j];
+            c->total.casualties += n;
+            if (!n)
+                continue;
+            dm_cas_group *g = &c->groups[c->ngroups++];
+            snprintf(g->keys[0], sizeof g->keys[0], "%s", ka[i]);
+            snprintf(g->keys[1], sizeof g->keys[1], "%s", b ? kb[j] : "");
+            snprintf(g->key, sizeof g->key, "%s%s%s", ka[i], b ? "|" : "", b ? kb[j] : "");
+            g->c.casualties = n;
+        }
+}
+
+static bool hidden(const dm_casualties *c, const char *key)
+{
+    for (size_t i = 0; i < c->ngroups; i++)
+        if (!strcmp(c->groups[i].key, key))
+            return c->groups[i].suppressed;
+    return false;
+}
+
+TEST(small_cells_are_suppressed_with_a_partner)
+{
+    dm_error err;
+    dm_casualties c;
+    /* one dimension: 1 is hidden, and the smallest other group (5) with it,
+       or 1 = total - the rest; 9 and 12 stay; the total stays */
+    static const char *const adm[] = {"A", "B", "C", "D"};
+    static const int one[] = {1, 9, 5, 12};
+    make_table(&c, DM_CAS_ADMIN, DM_CAS_NONE, adm, 4, NULL, 1, one);
+    CHECK(dm_casualties_protect(&c, 3, &err) == DM_OK);
+    CHECK(hidden(&c, "A") && hidden(&c, "C") && !hidden(&c, "B") && !hidden(&c, "D"));
+    CHECK_EQ_INT(c.nsuppressed, 2);
+    CHECK(!c.total_suppressed);
+    dm_casualties_free(&c);
+    /* two groups of 1: together 2 < 3 and one each, so a third goes too */
+    static const int ones[] = {1, 1, 7, 4};
+    make_table(&c, DM_CAS_ADMIN, DM_CAS_NONE, adm, 4, NULL, 1, ones);
+    CHECK(dm_casualties_protect(&c, 3, &err) == DM_OK);
+    CHECK(hidden(&c, "A") && hidden(&c, "B") && hidden(&c, "D") && !hidden(&c, "C"));
+    dm_casualties_free(&c);
+    /* min_cell 1: nothing */
+    make_table(&c, DM_CAS_ADMIN, DM_CAS_NONE, adm, 4, NULL, 1, ones);
+    CHECK(dm_casualties_protect(&c, 1, &err) == DM_OK);
+    CHECK_EQ_INT(c.nsuppressed, 0);
+    dm_casualties_free(&c);
+    /* a total of 2 is itself a small cell */
+    static const int tiny[] = {2, 0, 0, 0};
+    make_table(&c, DM_CAS_ADMIN, DM_CAS_NONE, adm, 4, NULL, 1, tiny);
+    CHECK(dm_casualties_protect(&c, 3, &err) == DM_OK);
+    CHECK(c.total_suppressed && hidden(&c, "A"));
+    dm_buf b;
+    dm_buf_init(&b, 0);
+    CHECK(dm_casualties_json(&c, &b) == DM_OK);
+    CHECK(strstr(b.data, "\"min_cell\": 3, \"suppressed\": true") != NULL);
+    CHECK(strstr(b.data, "\"suppressed\": true, \"casualties\": null") != NULL);
+    dm_buf_free(&b);
+    dm_casualties_free(&c);
+    /* two dimensions, month by admin: every row, column and month-of-a-year
+       column with a hidden group has at least two, not all ones, at least 3 */
+    static const char *const months[] = {"2020-01", "2020-02", "2021-01", "2021-02"};
+    static const char *const adm3[] = {"A", "B", "C"};
+    static const int cross[] = {
+        1, 6, 8, /* 2020-01 */
+        4, 7, 9, /* 2020-02 */
+        5, 2, 6, /* 2021-01 */
+        9, 8, 3, /* 2021-02 */
+    };
+    make_table(&c, DM_CAS_MONTH, DM_CAS_ADMIN, months, 4, adm3, 3, cross);
+    CHECK(dm_casualties_protect(&c, 3, &err) == DM_OK);
+    for (size_t i = 0; i < c.ngroups; i++)
+        CHECK(c.groups[i].suppressed || c.groups[i].c.casualties >= 3);
+    /* the lines: rows (a month), columns (an admin area), columns within a year */
+    for (int kind = 0; kind < 3; kind++)
+        for (size_t l = 0; l < 4; l++) {
+            int k = 0, sum = 0, shown = 0;
+            for (size_t i = 0; i < c.ngroups; i++) {
+                const dm_cas_group *g = &c.groups[i];
+                bool in = kind == 0   ? !strcmp(g->keys[0], months[l])
+                          : kind == 1 ? l < 3 && !strcmp(g->keys[1], adm3[l])
+                                      : l < 3 && !strcmp(g->keys[1], adm3[l]) &&
+                                            !strncmp(g->keys[0], "2020", 4);
+                if (!in)
+                    continue;
+                if (g->suppressed)
+                    k++, sum += (int)g->c.casualties;
+                else
+                    shown++;
+            }
+            if (k && shown)
+                CHECK(k >= 2 && sum >= 3 && sum > k);
+        }
+    CHECK(hidden(&c, "2020-01|A") && hidden(&c, "2021-01|B"));
+    /* A in 2020 is 1 + 4: 2020-02|A goes with 2020-01|A */
+    CHECK(hidden(&c, "2020-02|A"));
+    dm_casualties_free(&c);
+}
+
+TEST(small_cells_list_no_records)
+{
+    dm_store *s = fx_new_store();
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    fill_store(s);
+    dm_cas_opts o;
+    memset(&o, 0, sizeof o);
+    o.by[0] = DM_CAS_ADMIN;
+    o.by[1] = DM_CAS_SEX;
+    o.list = true;
+    dm_casualties c, e;
+    dm_error err;
+    CHECK(dm_casualties_compute(s, &o, &e, &err) == DM_OK);
+    /* a threshold just above the smallest group */
+    int64_t least = INT64_MAX;
+    for (size_t g = 0; g < e.ngroups; g++)
+        if (e.groups[g].c.casualties < least)
+            least = e.groups[g].c.casualties;
+    int min_cell = (int)least + 1;
+    o.min_cell = min_cell;
+    CHECK(dm_casualties_compute(s, &o, &c, &err) == DM_OK);
+    CHECK_EQ_INT(c.total.casualties, e.total.casualties);
+    CHECK_EQ_INT(c.ngroups, e.ngroups);
+    size_t small = 0;
+    for (size_t g = 0; g < c.ngroups; g++) {
+        small += e.groups[g].c.casualties < min_cell;
+        if (c.groups[g].suppressed) {
+            CHECK_EQ_INT(c.groups[g].victims.n, 0);
+            CHECK_EQ_INT(c.groups[g].incidents.n, 0);
+        } else {
+            CHECK(c.groups[g].c.casualties >= min_cell);
+            CHECK_EQ_INT(c.groups[g].victims.n, e.groups[g].victims.n);
+        }
+    }
+    CHECK(small > 0);
+    CHECK(c.nsuppressed >= small);
+    int n;
+    CHECK(dm_cas_min_cell_parse("5", &n, &err) == DM_OK && n == 5);
+    CHECK(dm_cas_min_cell_parse("0", &n, &err) == DM_EINVAL);
+    CHECK(dm_cas_min_cell_parse("3x", &n, &err) == DM_EINVAL);
+    dm_casualties_free(&c);
+    dm_casualties_free(&e);
+    fx_done(s);
+}
+
 /* ---- the locator ---- */
 
 static void insert_geom(dm_store *s, const dm_kind *k, const char *wkt, const char *name)
@@ -465,4 +621,6 @@ RUN({"strmap_interns_and_finds", strmap_interns_and_finds},
     {"crossed_groups_add_up_and_list_their_records", crossed_groups_add_up_and_list_their_records},
     {"a_change_makes_the_stored_summary_stale", a_change_makes_the_stored_summary_stale},
     {"bad_limits_are_refused", bad_limits_are_refused},
+    {"small_cells_are_suppressed_with_a_partner", small_cells_are_suppressed_with_a_partner},
+    {"small_cells_list_no_records", small_cells_list_no_records},
     {"locator_finds_area_settlement_and_hazard", locator_finds_area_settlement_and_hazard})

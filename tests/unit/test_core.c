@@ -116,8 +116,77 @@ TEST(kinds_are_found_by_cli_and_table_names)
         CHECK(dm_kind_at(i)->nfields <= DM_MAX_FIELDS);
 }
 
+TEST(codes_and_text_fields_follow_the_rules)
+{
+    dm_error err;
+    CHECK(dm_code_check("HA-0001", &err) == DM_OK);
+    CHECK(dm_code_check("2585-III.b_1", &err) == DM_OK);
+    CHECK(dm_code_check("", &err) == DM_EINVAL);
+    CHECK(dm_code_check("a/b", &err) == DM_EINVAL);
+    CHECK(strstr(err.msg, "code 'a/b' has '/'") != NULL);
+    CHECK(dm_code_check("HA-1\nX", &err) == DM_EINVAL);
+    CHECK(strstr(err.msg, "'HA-1?X' has a control character (0x0A)") != NULL);
+    CHECK(dm_code_check("<script>", &err) == DM_EINVAL);
+    CHECK(dm_code_check("-1", &err) == DM_EINVAL);
+    CHECK(dm_code_check(".1", &err) == DM_EINVAL);
+    CHECK(dm_code_check("a b", &err) == DM_EINVAL);
+    CHECK(dm_code_check("\xc5\xbe"
+                        "epce",
+                        &err) == DM_EINVAL); /* past ASCII */
+    CHECK(dm_code_check("abcdefghijabcdefghijabcdefghij1", &err) == DM_OK);
+    CHECK(dm_code_check("abcdefghijabcdefghijabcdefghij12", &err) == DM_EINVAL);
+    long long n;
+    CHECK(dm_kind_code_number(&dm_kind_hazards, "HA-0042", &n) && n == 42);
+    CHECK(!dm_kind_code_number(&dm_kind_hazards, "HA-42a", &n));
+    CHECK(!dm_kind_code_number(&dm_kind_hazards, "EO-42", &n));
+    CHECK(!dm_kind_code_number(&dm_kind_hazards, "HA-", &n));
+    /* short text: 200 characters (not bytes), one line */
+    const dm_field *name = &dm_kind_hazards.fields[dm_kind_field_index(&dm_kind_hazards, "name")];
+    const dm_field *desc =
+        &dm_kind_hazards.fields[dm_kind_field_index(&dm_kind_hazards, "description")];
+    char *v = NULL;
+    char big[20001];
+    memset(big, 'x', 201);
+    big[201] = 0;
+    CHECK(dm_field_normalise(name, big, &v, &err) == DM_EINVAL);
+    CHECK(strstr(err.msg, "name is 201 characters long: at most 200") != NULL);
+    big[200] = 0;
+    CHECK(dm_field_normalise(name, big, &v, &err) == DM_OK);
+    free(v);
+    /* 150 two-byte characters are 150 characters */
+    for (int i = 0; i < 150; i++)
+        memcpy(big + 2 * i, "\xc5\xbe", 2);
+    big[300] = 0;
+    CHECK(dm_field_normalise(name, big, &v, &err) == DM_OK);
+    free(v);
+    CHECK(dm_field_normalise(name, "two\nlines", &v, &err) == DM_EINVAL);
+    CHECK(strstr(err.msg, "one line") != NULL);
+    CHECK(dm_field_normalise(name, "a\tb", &v, &err) == DM_EINVAL);
+    CHECK(dm_field_normalise(name,
+                             "a\xc2\x85"
+                             "b",
+                             &v, &err) == DM_EINVAL); /* U+0085 */
+    CHECK(dm_field_normalise(name, "\xff", &v, &err) == DM_EINVAL);
+    CHECK(dm_field_normalise(name, "  blanks around  \n", &v, &err) == DM_OK);
+    CHECK_STR(v, "blanks around");
+    free(v);
+    /* free text: lines and tabs, CR LF kept as LF, 10,000 characters */
+    CHECK(dm_field_normalise(desc, "line 1\r\nline\t2", &v, &err) == DM_OK);
+    CHECK_STR(v, "line 1\nline\t2");
+    free(v);
+    CHECK(dm_field_normalise(desc, "bell\a", &v, &err) == DM_EINVAL);
+    CHECK(dm_field_normalise(desc, "lone\rCR", &v, &err) == DM_EINVAL);
+    memset(big, 'y', 10001);
+    big[10001] = 0;
+    CHECK(dm_field_normalise(desc, big, &v, &err) == DM_EINVAL);
+    CHECK(strstr(err.msg, "at most 10000") != NULL);
+    big[10000] = 0;
+    CHECK(dm_field_normalise(desc, big, &v, &err) == DM_OK);
+    free(v);
+}
+
 RUN(T(date_iso_and_dotted_forms_parse), T(date_other_forms_are_rejected_with_a_message),
     T(enum_fields_take_aliases_and_reject_unknown_values),
     T(int_fields_reject_units_and_out_of_range), T(utf8_validation),
     T(utf8_copy_never_cuts_a_character), T(buf_caps_growth_and_writes_json),
-    T(kinds_are_found_by_cli_and_table_names))
+    T(kinds_are_found_by_cli_and_table_names), T(codes_and_text_fields_follow_the_rules))

@@ -958,6 +958,59 @@ TEST(a_waiting_change_gets_a_new_id_whenever_it_is_proposed_or_amended)
     dm_record_clear(&got, dm_store_geo(s));
 }
 
+static dm_status insert_org(const char *code, bool client, char *got, dm_error *err)
+{
+    dm_record r;
+    dm_record_init(&r, &dm_kind_organisations);
+    dm_record_set(&r, "name", "Demining team", NULL);
+    if (code)
+        snprintf(r.code, sizeof r.code, "%s", code);
+    r.code_within_numbering = client;
+    dm_status st = dm_store_insert(s, &r, "amina", err);
+    if (got)
+        snprintf(got, DM_CODE_MAX, "%s", r.code);
+    dm_record_clear(&r, dm_store_geo(s));
+    return st;
+}
+
+TEST(codes_follow_the_rules_and_a_client_code_does_not_move_the_numbering)
+{
+    dm_error err;
+    char got[DM_CODE_MAX];
+    CHECK(dm_store_begin(s, &err) == DM_OK);
+    CHECK(insert_org(NULL, false, got, &err) == DM_OK);
+    CHECK_STR(got, "OR-0001");
+    /* a client's code of the numbered form past the next number: refused */
+    CHECK(insert_org("OR-99999", true, NULL, &err) == DM_EINVAL);
+    CHECK(strstr(err.msg, "past the next number (OR-0002)") != NULL);
+    CHECK(insert_org("OR-99999999999999999999", true, NULL, &err) == DM_EINVAL);
+    /* the next number itself, or a code of another form: fine */
+    CHECK(insert_org("OR-0002", true, NULL, &err) == DM_OK);
+    CHECK(insert_org("OR-TUZLA-1", true, NULL, &err) == DM_OK);
+    CHECK(insert_org(NULL, false, got, &err) == DM_OK);
+    CHECK_STR(got, "OR-0003");
+    /* codes that break the rules, whoever inserts them */
+    CHECK(insert_org("a/b", false, NULL, &err) == DM_EINVAL);
+    CHECK(strstr(err.msg, "'/'") != NULL);
+    CHECK(insert_org(".hidden", false, NULL, &err) == DM_EINVAL);
+    CHECK(insert_org("x<script>", false, NULL, &err) == DM_EINVAL);
+    dm_record r;
+    dm_record_init(&r, &dm_kind_organisations);
+    CHECK(dm_record_set_code(&r, "OR-1\r\n", &err) == DM_EINVAL);
+    CHECK(strstr(err.msg, "control character (0x0D)") != NULL);
+    CHECK(strstr(err.msg, "OR-1??") != NULL);
+    CHECK(dm_record_set_code(&r, "OR-123456789012345678901234567890", &err) == DM_EINVAL);
+    CHECK_STR(r.code, "");
+    CHECK(dm_record_set_code(&r, "OR-2024_a.1", &err) == DM_OK);
+    CHECK_STR(r.code, "OR-2024_a.1");
+    dm_record_clear(&r, dm_store_geo(s));
+    /* an import keeps a source's code and numbers after it, as before */
+    CHECK(insert_org("OR-0500", false, NULL, &err) == DM_OK);
+    CHECK(insert_org(NULL, false, got, &err) == DM_OK);
+    CHECK_STR(got, "OR-0501");
+    dm_store_rollback(s);
+}
+
 int main(void)
 {
     s = fx_new_store();
@@ -989,6 +1042,7 @@ int main(void)
         T(a_version_1_database_is_read_as_it_is_and_upgraded_for_writing),
         T(extent_comes_from_the_index_of_the_states_asked_for),
         T(a_waiting_change_gets_a_new_id_whenever_it_is_proposed_or_amended),
+        T(codes_follow_the_rules_and_a_client_code_does_not_move_the_numbering),
     };
     int rc = t_run(cases, sizeof cases / sizeof cases[0]);
     fx_done(s);

@@ -17,7 +17,7 @@ import {
   Legend,
   Tooltip,
 } from 'chart.js';
-import { getStats as get } from './api.js';
+import { getStats as get, can } from './api.js';
 import { h, clear } from './dom.js';
 import { t, fmtNumber, fmtArea } from './i18n.js';
 import { filter, isFiltered } from './filters.js';
@@ -198,17 +198,26 @@ function progressChart(byYear, lp) {
 
 // ---- casualties ----
 
+// A count, or "fewer than N" where the server left a small group out (null).
+const shown = (v, n) => (v == null ? t('dashboard.suppressed', { n }) : fmtNumber(v));
+
 async function casualties(gen) {
   const el = root.querySelector('#dash-casualties');
   const qs = new URLSearchParams();
   const years = filter.from && filter.to && filter.to.slice(0, 4) - filter.from.slice(0, 4) < 3;
   const dim = years ? 'month' : 'year';
   qs.set('by', filter.admin ? `${dim},admin` : dim);
-  if (filter.from) qs.set('since', filter.from);
-  if (filter.to) qs.set('until', filter.to);
-  let d;
+  // published figures (no right to personal data): whole years, small groups hidden
+  const exact = can('read_personal');
+  const since = filter.from && !exact ? `${filter.from.slice(0, 4)}-01-01` : filter.from;
+  const until = filter.to && !exact ? `${filter.to.slice(0, 4)}-12-31` : filter.to;
+  if (since) qs.set('since', since);
+  if (until) qs.set('until', until);
+  let d, byAdmin;
   try {
-    d = await get(`/stats/casualties?${qs}`);
+    const one = new URLSearchParams(qs);
+    one.set('by', 'admin');
+    [d, byAdmin] = await Promise.all([get(`/stats/casualties?${qs}`), filter.admin ? get(`/stats/casualties?${one}`) : null]);
   } catch (e) {
     if (gen === generation) fail(el, e);
     return;
@@ -218,16 +227,12 @@ async function casualties(gen) {
   let tot = d;
   if (filter.admin) {
     groups = groups.filter((g) => g.keys[1] === filter.admin).map((g) => ({ ...g, key: g.keys[0] }));
-    tot = groups.reduce(
-      (a, g) => {
-        for (const k of ['casualties', 'killed', 'injured', 'children', 'incidents', 'unknown_status']) a[k] += g[k];
-        return a;
-      },
-      { casualties: 0, killed: 0, injured: 0, children: 0, incidents: 0, unknown_status: 0 },
-    );
+    // the area's own figure, not a sum of its months or years (some may be hidden)
+    tot = byAdmin.groups.find((g) => g.key === filter.admin) || { casualties: 0, killed: 0, injured: 0, children: 0, incidents: 0, unknown_status: 0 };
   }
   const accp = { ...(filter.admin ? { admin_code: filter.admin } : {}), ...dateParam() };
   const note = [t('dashboard.casFollows')];
+  if (!exact) note.push(t('dashboard.casPublished', { n: d.min_cell }));
   if (filter.org) note.push(t('dashboard.casNoOrg'));
   clear(el).append(
     section(
@@ -236,10 +241,10 @@ async function casualties(gen) {
       h(
         'div',
         { class: 'kpis' },
-        card({ id: 'kpi-casualties', label: t('dashboard.casualtyCount'), value: tot.casualties, display: fmtNumber(tot.casualties), sub: t('dashboard.incidents', { n: fmtNumber(tot.incidents) }), onclick: () => showRecords({ collection: 'accidents', params: accp, title: t('dashboard.casualtyCount') }) }),
-        card({ id: 'kpi-killed', label: t('dashboard.killed'), value: tot.killed, display: fmtNumber(tot.killed) }),
-        card({ id: 'kpi-injured', label: t('dashboard.injured'), value: tot.injured, display: fmtNumber(tot.injured) }),
-        card({ id: 'kpi-children', label: t('dashboard.children'), value: tot.children, display: fmtNumber(tot.children), sub: tot.casualties ? t('dashboard.share', { pct: fmtNumber((100 * tot.children) / tot.casualties, 1) }) : null }),
+        card({ id: 'kpi-casualties', label: t('dashboard.casualtyCount'), value: tot.casualties, display: shown(tot.casualties, d.min_cell), sub: tot.suppressed ? null : t('dashboard.incidents', { n: fmtNumber(tot.incidents) }), onclick: () => showRecords({ collection: 'accidents', params: accp, title: t('dashboard.casualtyCount') }) }),
+        card({ id: 'kpi-killed', label: t('dashboard.killed'), value: tot.killed, display: shown(tot.killed, d.min_cell) }),
+        card({ id: 'kpi-injured', label: t('dashboard.injured'), value: tot.injured, display: shown(tot.injured, d.min_cell) }),
+        card({ id: 'kpi-children', label: t('dashboard.children'), value: tot.children, display: shown(tot.children, d.min_cell), sub: tot.casualties ? t('dashboard.share', { pct: fmtNumber((100 * tot.children) / tot.casualties, 1) }) : null }),
       ),
       h('h3', {}, t(dim === 'year' ? 'dashboard.casualtiesByYear' : 'dashboard.casualtiesByMonth')),
       chartBox('chart-casualties', t('dashboard.casualties')),
