@@ -33,13 +33,13 @@ static const dm_upload_format fmt_kml = {"KML", "KML", kml_ext};
 static const dm_upload_format fmt_gpx = {"GPX", "GPX", gpx_ext};
 static const dm_upload_format fmt_xlsx = {"XLSX", "XLSX", xlsx_ext};
 
-const char *dm_upload_formats(void) { return "GeoJSON, GeoPackage, CSV, KML, GPX and XLSX"; }
+const char *dm_upload_formats(void) { return "GeoJSON, GeoPackage, CSV, KML, GPX or XLSX"; }
 
 static dm_status refuse(dm_error *err, const char *what)
 {
     return dm_error_set(err, DM_EFORMAT,
-                        "the file is %s; an upload is taken as %s only, decided from its content",
-                        what, dm_upload_formats());
+                        "the file is %s; an upload must be %s, as its content shows", what,
+                        dm_upload_formats());
 }
 
 static bool starts(const unsigned char *p, size_t n, const char *magic, size_t m)

@@ -33,7 +33,7 @@ typedef struct dm_upload_format {
 } dm_upload_format;
 
 /* The formats an upload may be in, as one line: "GeoJSON, GeoPackage, CSV,
- * KML, GPX and XLSX". Static. */
+ * KML, GPX or XLSX". Static. */
 const char *dm_upload_formats(void);
 
 /* Decides from len bytes of data what format an upload is in. DM_OK and
