@@ -366,8 +366,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         die("dm_upload_sniff failed otherwise than refusing", serr.msg);
     if ((sniffed == DM_OK) != (fmt != NULL))
         die("dm_upload_sniff's status and format disagree", NULL);
-    if (fmt && !dm_upload_name_fits(fmt, fmt->exts[0]))
-        die("a format's own extension does not fit it", fmt->name);
+    if (fmt) {
+        char named[64];
+        snprintf(named, sizeof named, "in%s", fmt->exts[0]);
+        if (!dm_upload_name_fits(fmt, named))
+            die("a format's own extension does not fit it", fmt->name);
+    }
     if (!fmt && (!serr.msg[0] || !strstr(serr.msg, dm_upload_formats())))
         die("a refusal does not name the formats taken", serr.msg);
     {
