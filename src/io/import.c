@@ -840,6 +840,8 @@ static const char *const *open_options(bool csv)
 static dm_status open_upload(const dm_import_opts *o, GDALDatasetH *ds, dm_error *err)
 {
     struct stat sb;
+    if (!strncmp(o->path, "/vsi", 4)) /* GDAL's virtual file systems: URLs, archives */
+        return dm_error_set(err, DM_EFORMAT, "%s is not a plain file", o->path);
     if (lstat(o->path, &sb) != 0)
         return dm_error_set(err, DM_EIO, "cannot read %s: %s", o->path, strerror(errno));
     if (!S_ISREG(sb.st_mode))
