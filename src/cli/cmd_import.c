@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "io/casualties.h"
 #include "io/import.h"
+#include "io/upload.h"
 #include "store/store.h"
 
 #include <stdio.h>
@@ -173,6 +174,13 @@ int cmd_import(int argc, char **argv)
     o.who = "owner";
     if (dm_import_check_options(&o, &err)) {
         rc = cli_usage(usage, "%s", err.msg);
+        goto out;
+    }
+    /* before anything opens either: GDAL reading the database through a
+       second file descriptor would drop this process's SQLite locks on it */
+    if (dm_import_check_not_database(pos[0], o.path, &err)) {
+        fprintf(stderr, "demine: %s\nnothing was imported.\n", err.msg);
+        rc = EXIT_ERROR;
         goto out;
     }
     dm_store *store;

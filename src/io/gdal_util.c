@@ -2,6 +2,7 @@
 
 #include <cpl_conv.h>
 #include <cpl_error.h>
+#include <cpl_http.h>
 #include <gdal.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -19,6 +20,38 @@ static void register_all(void)
 }
 
 void dm_gdal_init(void) { pthread_once(&once, register_all); }
+
+static pthread_once_t locked_once = PTHREAD_ONCE_INIT;
+
+/* Every HTTP request GDAL would make fails, without touching the network. */
+static CPLHTTPResult *no_network(const char *url, CSLConstList options, GDALProgressFunc progress,
+                                 void *progress_arg, CPLHTTPFetchWriteFunc write, void *write_arg,
+                                 void *user)
+{
+    (void)url;
+    (void)options;
+    (void)progress;
+    (void)progress_arg;
+    (void)write;
+    (void)write_arg;
+    (void)user;
+    CPLHTTPResult *r = CPLCalloc(1, sizeof *r);
+    r->nStatus = 1;
+    r->pszErrBuf = CPLStrdup("demine reads no URL while it imports a file sent to it");
+    return r;
+}
+
+static void lock_down(void)
+{
+    CPLHTTPSetFetchCallback(no_network, NULL);
+    CPLSetConfigOption("OGR_SQLITE_ALLOW_EXTERNAL_ACCESS", "NO");
+}
+
+void dm_gdal_lock_down(void)
+{
+    dm_gdal_init();
+    pthread_once(&locked_once, lock_down);
+}
 
 static void CPL_STDCALL capture(CPLErr cls, CPLErrorNum num, const char *msg)
 {

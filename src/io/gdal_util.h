@@ -7,6 +7,13 @@
 /* Registers GDAL's drivers once (thread-safe). */
 void dm_gdal_init(void);
 
+/* For files from others (uploads): from the first call on, GDAL makes no
+ * HTTP request in this process (CPLHTTPFetch, which a GeoJSON's "crs" link
+ * would use, answers every URL with an error) and its SQLite SQL functions
+ * that read other files stay off (OGR_SQLITE_ALLOW_EXTERNAL_ACCESS=NO).
+ * Thread-safe; the process keeps it. */
+void dm_gdal_lock_down(void);
+
 /* Captures GDAL's error messages instead of printing them: push before a
  * GDAL call, pop after; dm_gdal_last_error() is the last failure message of
  * this thread ("" if none). */

@@ -5,6 +5,7 @@
 #include "core/utf8.h"
 #include "io/gdal_util.h"
 #include "io/minefield_import.h"
+#include "io/upload.h"
 
 #include <errno.h>
 #include <math.h>
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define CODE_TARGET "code"
@@ -818,13 +820,39 @@ static bool has_extension(const char *path, const char *ext)
 /* Open options by format: CSV columns stay text (values are checked here);
  * its points come from lon/lat columns (coordinate_name()) like a
  * spreadsheet's. (Spreadsheets: see dm_gdal_init.) */
-static const char *const *open_options(const char *path)
+static const char *const *open_options(bool csv)
 {
     /* no X_/Y_POSSIBLE_NAMES: GDAL 3.6 crashes on a header with two
        longitude-like columns before the latitude (x,lon,lat); the points
        come from build_mapping's lon/lat columns instead, as for spreadsheets */
-    static const char *const csv[] = {"AUTODETECT_TYPE=NO", NULL};
-    return has_extension(path, ".csv") ? csv : NULL;
+    static const char *const options[] = {"AUTODETECT_TYPE=NO", NULL};
+    return csv ? options : NULL;
+}
+
+/* An upload (dm_import_opts.upload): a regular file of one of the upload
+ * formats, opened by that format's driver alone and with no file beside
+ * it (GDAL would otherwise look for .csvt, .prj and the like). */
+static dm_status open_upload(const dm_import_opts *o, GDALDatasetH *ds, dm_error *err)
+{
+    struct stat sb;
+    if (!strncmp(o->path, "/vsi", 4)) /* GDAL's virtual file systems: URLs, archives */
+        return dm_error_set(err, DM_EFORMAT, "%s is not a plain file", o->path);
+    if (lstat(o->path, &sb) != 0)
+        return dm_error_set(err, DM_EIO, "cannot read %s: %s", o->path, strerror(errno));
+    if (!S_ISREG(sb.st_mode))
+        return dm_error_set(err, DM_EFORMAT, "%s is not a plain file", o->path);
+    const dm_upload_format *fmt;
+    dm_status st = dm_upload_sniff_file(o->path, &fmt, err);
+    if (!st && !strcmp(fmt->driver, "GPKG"))
+        st = dm_upload_check_gpkg(o->path, err);
+    if (st)
+        return st;
+    dm_gdal_lock_down();
+    const char *const drivers[] = {fmt->driver, NULL};
+    const char *const no_siblings[] = {NULL};
+    *ds = GDALOpenEx(o->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers,
+                     open_options(!strcmp(fmt->driver, "CSV")), no_siblings);
+    return DM_OK;
 }
 
 static dm_status open_source(const dm_import_opts *o, GDALDatasetH *ds, OGRLayerH *layer,
@@ -832,9 +860,17 @@ static dm_status open_source(const dm_import_opts *o, GDALDatasetH *ds, OGRLayer
 {
     if (access(o->path, R_OK) != 0)
         return dm_error_set(err, DM_EIO, "cannot read %s: %s", o->path, strerror(errno));
+    *ds = NULL;
     dm_gdal_capture_push();
-    *ds = GDALOpenEx(o->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, open_options(o->path), NULL);
+    dm_status st = DM_OK;
+    if (o->upload)
+        st = open_upload(o, ds, err);
+    else
+        *ds = GDALOpenEx(o->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL,
+                         open_options(has_extension(o->path, ".csv")), NULL);
     dm_gdal_capture_pop();
+    if (st)
+        return st;
     if (!*ds) {
         const char *why = dm_gdal_last_error();
         if (*why)

@@ -31,7 +31,15 @@ typedef struct dm_import_opts {
     size_t nmap;
     const char *const *set; /* "target=value" pairs: constant values */
     size_t nset;
-    bool strict;              /* reject invalid polygons instead of repairing them */
+    bool strict; /* reject invalid polygons instead of repairing them */
+    /* The file was sent by someone who may not read every file this process
+     * can (the server's imports). Its format is decided from its bytes
+     * (io/upload.h: GeoJSON, GeoPackage, CSV, KML, GPX or XLSX, anything
+     * else is DM_EFORMAT); only that format's GDAL driver may open it, with
+     * no file beside it; a GeoPackage is checked for SQL first
+     * (dm_upload_check_gpkg); path must be a regular file, not a link; and
+     * GDAL makes no network request (dm_gdal_lock_down, for the process). */
+    bool upload;
     const char *state;        /* state of new records; NULL = "approved" */
     const char *who;          /* who imports (change log) */
     const char *rejects_path; /* where rejected rows go (required); written only when

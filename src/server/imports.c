@@ -7,16 +7,22 @@
  *    "state": "submitted", "rejects": [{"row", "reason"}], "rejects_total",
  *    "warnings": [...]}
  *
- * Parameters: filename (its extension tells GDAL the format: geojson, json,
- * gpkg, csv, kml, gpx, xlsx), map and set (comma-separated target=source /
- * target=value pairs, as --map and --set), layer, strict. The body is written
- * to a private temporary folder, read, and removed with it.
+ * Parameters: filename (a label: the records' origin), map and set
+ * (comma-separated target=source / target=value pairs, as --map and --set),
+ * layer, strict. The format is decided from the body's bytes (io/upload.h):
+ * GeoJSON, GeoPackage, CSV, KML, GPX or XLSX, each opened by its own GDAL
+ * driver alone; anything else (an OGR VRT, which would read other files, a
+ * zip that is not a workbook, binary data), a GeoPackage with SQL in it, or a
+ * file name whose extension says another format is 415 and nothing is read.
+ * The body is written to a private temporary folder, read, and removed with
+ * it.
  */
 #include "server/internal.h"
 
 #include "analysis/casualties.h"
 #include "io/casualties.h"
 #include "io/import.h"
+#include "io/upload.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -41,7 +47,8 @@ static void on_warn(const char *msg, void *ctx)
     dm_buf_json_string(w->b, msg);
 }
 
-/* A file name a client may give: a plain name with a known extension. */
+/* A file name a client may give: a plain name with a known extension (which
+ * must agree with the content: see import_file). */
 static bool good_filename(const char *name)
 {
     static const char *const ext[] = {".geojson", ".json", ".gpkg", ".csv",
@@ -133,6 +140,20 @@ static void import_file(const dm_request *q, dm_response *r, const dm_kind *kind
         dm_respond_problem(r, 400, "No file", "send the file's bytes as the request body");
         return;
     }
+    /* the bytes say what the file is; its name must say the same */
+    const dm_upload_format *fmt = NULL;
+    dm_error serr;
+    if (dm_upload_sniff(q->body, q->body_len, &fmt, &serr)) {
+        dm_respond_problem(r, 415, "Unsupported file format", "%s; nothing was imported", serr.msg);
+        return;
+    }
+    if (!dm_upload_name_fits(fmt, filename)) {
+        dm_respond_problem(r, 415, "Unsupported file format",
+                           "the file is %s but its name %s says another format: name it %s or "
+                           "send the file its name says; nothing was imported",
+                           fmt->name, filename, fmt->exts[0]);
+        return;
+    }
     const char *strict = dm_qs_get(q->qs, "strict");
     char *mapbuf = NULL, *setbuf = NULL;
     const char *maps[MAX_PAIRS], *sets[MAX_PAIRS];
@@ -150,6 +171,7 @@ static void import_file(const dm_request *q, dm_response *r, const dm_kind *kind
     o.set = sets;
     o.layer = dm_qs_get(q->qs, "layer");
     o.strict = strict && strcmp(strict, "false") && strcmp(strict, "0");
+    o.upload = true;
     o.state = "submitted";
     o.who = q->user;
     dm_error err;
@@ -190,6 +212,12 @@ static void import_file(const dm_request *q, dm_response *r, const dm_kind *kind
     dm_import_result res;
     memset(&res, 0, sizeof res);
     dm_status st = written ? DM_OK : dm_error_set(&err, DM_EIO, "the file could not be kept");
+    /* SQL in a GeoPackage would run as GDAL reads it: refused before */
+    bool refused = false;
+    if (!st && !strcmp(fmt->driver, "GPKG")) {
+        st = dm_upload_check_gpkg(path, &err);
+        refused = st == DM_EFORMAT;
+    }
     if (!st)
         st = dm_store_open(q->opts->location, DM_STORE_WRITE, &store, &err);
     if (!st)
@@ -213,6 +241,8 @@ static void import_file(const dm_request *q, dm_response *r, const dm_kind *kind
     free(setbuf);
     if (st == DM_EIO && !written)
         dm_respond_problem(r, 503, "Busy", "no room for the file now: try again");
+    else if (refused)
+        dm_respond_problem(r, 415, "Unsupported file format", "%s; nothing was imported", err.msg);
     else if (st == DM_EINVAL || st == DM_EFORMAT || st == DM_ENOTFOUND || st == DM_EIO)
         dm_respond_problem(r, 400, "Import failed", "%s; nothing was imported", err.msg);
     else if (st == DM_ECONFLICT)

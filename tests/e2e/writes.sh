@@ -502,9 +502,12 @@ upload ed hazards "filename=f.exe" "$T/import.geojson"
 same "an unknown extension is 400" "$STATUS" 400
 upload ed hazards "filename=f.geojson&map=nosuch=name" "$T/import.geojson"
 same "a bad map is 400" "$STATUS:$(json "$T/body" "'nosuch' in d['detail']")" "400:True"
-printf 'not a file GDAL reads' >"$T/junk.geojson"
+printf '{"type": "FeatureCollection", "features": [' >"$T/junk.geojson"
 upload ed hazards filename=junk.geojson "$T/junk.geojson"
 same "an unreadable file is 400" "$STATUS:$(json "$T/body" "'nothing was imported' in d['detail']")" "400:True"
+printf 'not a file GDAL reads' >"$T/junk.geojson"
+upload ed hazards filename=junk.geojson "$T/junk.geojson"
+same "text named .geojson is 415 (the content decides)" "$STATUS:$(json "$T/body" "'nothing was imported' in d['detail']")" "415:True"
 upload ed nothing filename=f.geojson "$T/import.geojson"
 same "an unknown kind is 404" "$STATUS" 404
 same "  none of these changed anything" "$(sqlite3 "$DB" "SELECT count(*) FROM hazards"):$(log_rows)" "$BEFORE"

@@ -1,9 +1,15 @@
-/* fuzz_import: dm_import of an arbitrary .geojson file into a fresh database.
+/* fuzz_import: an arbitrary file imported the way the server imports an
+ * upload, into a fresh database.
  *
- * Per input: a new temporary folder with the input as in.geojson, a new
- * demine database (dm_store_create), then
- *   demine import hazards in.geojson --set status=SHA   (who "fuzz")
+ * Per input: the format is decided from the bytes (dm_upload_sniff: GeoJSON,
+ * GeoPackage, CSV, KML, GPX or XLSX, anything else refused with a message
+ * naming the formats); the input is written as in.EXT (the format's
+ * extension, or in.geojson when refused) in a new temporary folder, a new
+ * demine database is made (dm_store_create), then
+ *   dm_import hazards in.EXT --set status=SHA, upload=true   (who "fuzz")
  * and the invariants of import.h:
+ *   - a refused input is refused by dm_import too (DM_EFORMAT), an OGR VRT
+ *     always is;
  *   - DM_OK:  imported + rejected == rows; the store holds exactly `imported`
  *             hazards (drafts included); the rejects file exists iff
  *             rejected > 0 and has a header plus one line per reject;
@@ -14,12 +20,15 @@
  *     (spatial index, change log, states).
  * Everything is removed after each input.
  *
- * GDAL is kept quiet, and only its GeoJSON-family drivers stay registered so
- * that the fuzzer explores demine's import rather than every format GDAL can
- * sniff. Set DM_FUZZ_ALL_DRIVERS=1 to keep all of them.
+ * GDAL is kept quiet, and only the drivers of the text formats an upload
+ * may be in stay registered (GeoJSON, CSV, KML, GPX), so that the fuzzer
+ * explores demine's sniffing and import rather than every format GDAL can
+ * read; a GeoPackage input still goes through dm_upload_check_gpkg. Set
+ * DM_FUZZ_ALL_DRIVERS=1 to keep all of them.
  */
 #include "io/gdal_util.h"
 #include "io/import.h"
+#include "io/upload.h"
 #include "core/utf8.h"
 #include "store/store.h"
 
@@ -44,9 +53,9 @@ static void die(const char *what, const char *detail)
     abort();
 }
 
-static void keep_geojson_drivers(void)
+static void keep_upload_text_drivers(void)
 {
-    static const char *const keep[] = {"GeoJSON", "GeoJSONSeq", "ESRIJSON", "TopoJSON", NULL};
+    static const char *const keep[] = {"GeoJSON", "CSV", "KML", "GPX", NULL};
     for (int i = GDALGetDriverCount() - 1; i >= 0; i--) {
         GDALDriverH d = GDALGetDriver(i);
         const char *name = GDALGetDriverShortName(d);
@@ -71,7 +80,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     dm_gdal_init();
     const char *all = getenv("DM_FUZZ_ALL_DRIVERS");
     if (!all || strcmp(all, "1"))
-        keep_geojson_drivers();
+        keep_upload_text_drivers();
     const char *t = getenv("TMPDIR");
     snprintf(tmp_root, sizeof tmp_root, "%s", t && *t ? t : "/tmp");
     return 0;
@@ -348,7 +357,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     snprintf(dir, sizeof dir, "%s/dm_fuzz_import.XXXXXX", tmp_root);
     if (!mkdtemp(dir))
         die("cannot create a temporary folder", dir);
-    snprintf(src, sizeof src, "%s/in.geojson", dir);
+    /* what the bytes are, as the server decides it */
+    const dm_upload_format *fmt = NULL;
+    dm_error serr;
+    dm_error_clear(&serr);
+    dm_status sniffed = dm_upload_sniff(data, size, &fmt, &serr);
+    if (sniffed != DM_OK && sniffed != DM_EFORMAT)
+        die("dm_upload_sniff failed otherwise than refusing", serr.msg);
+    if ((sniffed == DM_OK) != (fmt != NULL))
+        die("dm_upload_sniff's status and format disagree", NULL);
+    if (fmt) {
+        char named[64];
+        snprintf(named, sizeof named, "in%s", fmt->exts[0]);
+        if (!dm_upload_name_fits(fmt, named))
+            die("a format's own extension does not fit it", fmt->name);
+    }
+    if (!fmt && (!serr.msg[0] || !strstr(serr.msg, dm_upload_formats())))
+        die("a refusal does not name the formats taken", serr.msg);
+    {
+        size_t i = size >= 3 && !memcmp(data, "\xef\xbb\xbf", 3) ? 3 : 0;
+        while (i < size && strchr(" \t\r\n", data[i]))
+            i++;
+        if (fmt && size - i >= 17 && !memcmp(data + i, "<OGRVRTDataSource", 17))
+            die("an OGR VRT was taken as an upload", fmt->name);
+    }
+    snprintf(src, sizeof src, "%s/in%s", dir, fmt ? fmt->exts[0] : ".geojson");
     snprintf(db, sizeof db, "%s/fuzz.gpkg", dir);
     snprintf(rejects, sizeof rejects, "%s/rejects.csv", dir);
     snprintf(part, sizeof part, "%s.part", rejects);
@@ -372,9 +405,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.nset = 1;
     o.who = "fuzz";
     o.rejects_path = rejects;
+    o.upload = true;
     dm_import_result res;
     memset(&res, 0xA5, sizeof res);
     dm_status st = dm_import(store, &o, &res, &err);
+    if (!fmt && st != DM_EFORMAT)
+        die("dm_import took an upload dm_upload_sniff refuses", dm_status_name(st));
 
     int64_t stored = hazards(store, "counting hazards after the import");
     char msg[1400];
@@ -406,8 +442,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (err.code != st || !err.msg[0])
             die("import failed without a message", dm_status_name(st));
         if (stored != 0) {
-            snprintf(msg, sizeof msg, "%lld hazards stored after: %s", (long long)stored,
-                     err.msg);
+            snprintf(msg, sizeof msg, "%lld hazards stored after: %s", (long long)stored, err.msg);
             die("import failed but left records behind", msg);
         }
         if (res.imported != 0)

@@ -3,8 +3,10 @@
 #include "fixture.h"
 #include "harness.h"
 #include "io/import.h"
+#include "io/upload.h"
 
 #include <sqlite3.h>
+#include <unistd.h>
 
 static dm_store *s;
 
@@ -196,15 +198,232 @@ TEST(options_are_checked_before_anything_is_opened)
     CHECK(dm_import_check_options(&o2, &err) == DM_EINVAL);
 }
 
+/* What an upload is comes from its bytes: the six formats, and what is
+ * refused named. */
+TEST(uploads_are_sniffed_from_their_bytes)
+{
+    static const struct {
+        const char *bytes;
+        size_t len;         /* 0: strlen */
+        const char *format; /* NULL: refused */
+        const char *says;   /* part of the refusal */
+    } cases[] = {
+        {"{\"type\": \"FeatureCollection\"}", 0, "GeoJSON", NULL},
+        {"\xef\xbb\xbf \n{}", 0, "GeoJSON", NULL},
+        {"SQLite format 3\0\x10\0", 19, "GeoPackage", NULL},
+        {"PK\x03\x04....xl/workbook.xml....", 0, "XLSX", NULL},
+        {"<?xml version=\"1.0\"?>\n<!-- c -->\n<kml xmlns=\"http://www.opengis.net/kml/2.2\">", 0,
+         "KML", NULL},
+        {"<kml:kml xmlns:kml=\"http://www.opengis.net/kml/2.2\">", 0, "KML", NULL},
+        {"<gpx version=\"1.1\">", 0, "GPX", NULL},
+        {"lon,lat,category\n18,44,AP\n", 0, "CSV", NULL},
+        {"\xef\xbb\xbfname;x;y\r\n", 0, "CSV", NULL},
+        {"<OGRVRTDataSource><OGRVRTLayer name=\"x\"/></OGRVRTDataSource>", 0, NULL, "OGR VRT"},
+        {"\xef\xbb\xbf<?xml version=\"1.0\"?><OGRVRTDataSource>", 0, NULL, "OGR VRT"},
+        {"<VRTDataset rasterXSize=\"1\">", 0, NULL, "raster VRT"},
+        {"<!DOCTYPE kml [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><kml>", 0, NULL, "DOCTYPE"},
+        {"<GMLFeatureClassList>", 0, NULL, "<GMLFeatureClassList>"},
+        {"<?xml version=\"1.0\"?>", 0, NULL, "without a root"},
+        {"[{\"type\": \"Feature\"}]", 0, NULL, "JSON array"},
+        {"PK\x03\x04....hazards.shp....", 0, NULL, "zip archive that is not an XLSX"},
+        {"\x1f\x8b\x08\0", 4, NULL, "gzip"},
+        {"\0\0\x27\x0a\0\0", 6, NULL, "Shapefile"},
+        {"\xff\xfel\0o\0n\0", 8, NULL, "UTF-16"},
+        {"lon,lat\n\x01\x02", 0, NULL, "binary data"},
+        {" \n\t", 0, NULL, "blank"},
+        {"", 0, NULL, "empty"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const dm_upload_format *fmt = NULL;
+        dm_error err;
+        size_t len = cases[i].len ? cases[i].len : strlen(cases[i].bytes);
+        dm_status st = dm_upload_sniff(cases[i].bytes, len, &fmt, &err);
+        if (cases[i].format) {
+            CHECK_EQ_INT(st, DM_OK);
+            CHECK_STR(fmt ? fmt->name : NULL, cases[i].format);
+        } else {
+            CHECK_EQ_INT(st, DM_EFORMAT);
+            CHECK(fmt == NULL);
+            if (!strstr(err.msg, cases[i].says) || !strstr(err.msg, dm_upload_formats()))
+                fprintf(stderr, "  case %zu: %s\n", i, err.msg);
+            CHECK(strstr(err.msg, cases[i].says) != NULL);
+            CHECK(strstr(err.msg, dm_upload_formats()) != NULL);
+        }
+    }
+    const dm_upload_format *fmt;
+    CHECK(dm_upload_sniff("{}", 2, &fmt, NULL) == DM_OK);
+    CHECK(dm_upload_name_fits(fmt, "a.geojson") && dm_upload_name_fits(fmt, "A.JSON"));
+    CHECK(!dm_upload_name_fits(fmt, "a.csv") && !dm_upload_name_fits(fmt, ".json") &&
+          !dm_upload_name_fits(fmt, "json"));
+}
+
+static void sql_file(const char *name, const char *sql, char *path, size_t pathsz)
+{
+    snprintf(path, pathsz, "%s/%s", fx_dir, name);
+    unlink(path);
+    sqlite3 *db;
+    CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+        fprintf(stderr, "  %s: %s\n", name, msg);
+    sqlite3_free(msg);
+    sqlite3_close(db);
+}
+
+/* A GeoPackage upload holds no SQL that would run as it is read. */
+TEST(gpkg_uploads_hold_no_sql)
+{
+    char path[512];
+    dm_error err;
+    const char *base = "CREATE TABLE t (fid INTEGER PRIMARY KEY, name TEXT, geom BLOB);"
+                       "CREATE VIRTUAL TABLE \"rtree_t_geom\" USING rtree(id, minx, maxx, miny, "
+                       "maxy);"
+                       "CREATE TRIGGER rtree_t_geom_insert AFTER INSERT ON t BEGIN "
+                       "SELECT 1; END;"
+                       "CREATE INDEX t_name ON t (upper(name));";
+    sql_file("ok.gpkg", base, path, sizeof path);
+    CHECK_EQ_INT(dm_upload_check_gpkg(path, &err), DM_OK);
+
+    static const struct {
+        const char *sql, *says;
+    } bad[] = {
+        {"CREATE VIEW v AS SELECT name FROM t", "a view 'v'"},
+        {"CREATE VIRTUAL TABLE notes USING fts5(body)", "module fts5"},
+        {"CREATE VIRTUAL TABLE IF NOT EXISTS main.[notes] USING fts4(body)", "module fts4"},
+        {"CREATE VIRTUAL TABLE \"x USING rtree(\" /* USING rtree( */ USING fts5(a)", "module fts5"},
+        {"CREATE VIRTUAL TABLE sneaky USING\n-- rtree\nfts5(a)", "module fts5"},
+        {"ALTER TABLE t ADD COLUMN shout TEXT GENERATED ALWAYS AS (upper(name)) VIRTUAL",
+         "generated column (t.shout)"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char sql[2048];
+        snprintf(sql, sizeof sql, "%s%s;", base, bad[i].sql);
+        sql_file("bad.gpkg", sql, path, sizeof path);
+        CHECK_EQ_INT(dm_upload_check_gpkg(path, &err), DM_EFORMAT);
+        if (!strstr(err.msg, bad[i].says) || !strstr(err.msg, "no SQL in an upload"))
+            fprintf(stderr, "  case %zu: %s\n", i, err.msg);
+        CHECK(strstr(err.msg, bad[i].says) != NULL);
+        CHECK(strstr(err.msg, "no SQL in an upload") != NULL);
+    }
+    snprintf(path, sizeof path, "%s/not-there.gpkg", fx_dir);
+    CHECK(dm_upload_check_gpkg(path, &err) != DM_OK);
+}
+
+/* dm_import of an upload: the bytes decide, whatever the name says. */
+TEST(an_upload_is_opened_by_its_format_alone)
+{
+    char path[512], rej[512];
+    snprintf(rej, sizeof rej, "%s/up.rej.csv", fx_dir);
+    /* a VRT dressed as GeoJSON, pointing at this very database */
+    char vrt[1024];
+    snprintf(vrt, sizeof vrt,
+             "<OGRVRTDataSource><OGRVRTLayer name=\"x\"><SrcDataSource>%s</SrcDataSource>"
+             "<SrcLayer>hazards</SrcLayer></OGRVRTLayer></OGRVRTDataSource>\n",
+             fx_db);
+    write_file("vrt.geojson", vrt, path, sizeof path);
+    const char *sets[] = {"status=SHA"};
+    dm_import_opts o = {.kind = &dm_kind_hazards,
+                        .path = path,
+                        .set = sets,
+                        .nset = 1,
+                        .who = "tester",
+                        .rejects_path = rej,
+                        .upload = true};
+    int64_t before, after;
+    dm_store_count(s, &dm_kind_hazards, true, &before, NULL);
+    dm_import_result res;
+    dm_error err;
+    CHECK_EQ_INT(dm_import(s, &o, &res, &err), DM_EFORMAT);
+    CHECK(strstr(err.msg, "OGR VRT") != NULL);
+    dm_store_count(s, &dm_kind_hazards, true, &after, NULL);
+    CHECK_EQ_INT(after, before);
+    /* a symbolic link is not an upload */
+    char link[600];
+    write_file("real.geojson",
+               "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\","
+               "\"properties\":{\"name\":\"Up\"},\"geometry\":{\"type\":\"Polygon\","
+               "\"coordinates\":[[[17,44],[17.01,44],[17.01,44.01],[17,44]]]}}]}",
+               path, sizeof path);
+    snprintf(link, sizeof link, "%s/link.geojson", fx_dir);
+    CHECK(symlink(path, link) == 0);
+    o.path = link;
+    CHECK_EQ_INT(dm_import(s, &o, &res, &err), DM_EFORMAT);
+    /* real GeoJSON is read, by the GeoJSON driver */
+    o.path = path;
+    CHECK_EQ_INT(dm_import(s, &o, &res, &err), DM_OK);
+    CHECK_EQ_INT(res.imported, 1);
+}
+
+/* The command line never reads the database it imports into. */
+TEST(the_database_is_never_its_own_source)
+{
+    char path[512], other[512];
+    dm_error err;
+    CHECK_EQ_INT(dm_import_check_not_database(fx_db, fx_db, &err), DM_EINVAL);
+    CHECK(strstr(err.msg, "is the database") != NULL);
+    char link[600];
+    snprintf(link, sizeof link, "%s/alias.gpkg", fx_dir);
+    CHECK(symlink(fx_db, link) == 0);
+    CHECK_EQ_INT(dm_import_check_not_database(fx_db, link, &err), DM_EINVAL);
+    CHECK_EQ_INT(dm_import_check_not_database(link, fx_db, &err), DM_EINVAL);
+
+    char vrt[2048];
+    snprintf(vrt, sizeof vrt,
+             "<OGRVRTDataSource><OGRVRTLayer name=\"x\"><SrcDataSource>%s</SrcDataSource>"
+             "</OGRVRTLayer></OGRVRTDataSource>\n",
+             fx_db);
+    write_file("abs.vrt", vrt, path, sizeof path);
+    CHECK_EQ_INT(dm_import_check_not_database(fx_db, path, &err), DM_EINVAL);
+    CHECK(strstr(err.msg, "abs.vrt") && strstr(err.msg, "SrcDataSource"));
+    /* relative to the VRT's folder, from elsewhere */
+    write_file("rel.vrt",
+               "<OGRVRTDataSource><OGRVRTUnionLayer name=\"u\"><OGRVRTLayer name=\"x\">"
+               "<SrcDataSource relativeToVRT=\"1\">t.gpkg</SrcDataSource></OGRVRTLayer>"
+               "</OGRVRTUnionLayer></OGRVRTDataSource>\n",
+               path, sizeof path);
+    CHECK_EQ_INT(dm_import_check_not_database(fx_db, path, &err), DM_EINVAL);
+    /* a VRT named anything, within a VRT written inline */
+    snprintf(vrt, sizeof vrt,
+             "<OGRVRTDataSource><OGRVRTLayer name=\"y\"><SrcDataSource>"
+             "&lt;OGRVRTDataSource&gt;&lt;OGRVRTLayer name=\"z\"&gt;&lt;SrcDataSource&gt;%s"
+             "&lt;/SrcDataSource&gt;&lt;/OGRVRTLayer&gt;&lt;/OGRVRTDataSource&gt;"
+             "</SrcDataSource></OGRVRTLayer></OGRVRTDataSource>\n",
+             path);
+    write_file("outer.txt", vrt, other, sizeof other);
+    CHECK_EQ_INT(dm_import_check_not_database(fx_db, other, &err), DM_EINVAL);
+    /* a layer's SRS read from the database file */
+    snprintf(vrt, sizeof vrt,
+             "<OGRVRTDataSource><OGRVRTLayer name=\"x\"><SrcDataSource>elsewhere.geojson"
+             "</SrcDataSource><LayerSRS>%s</LayerSRS></OGRVRTLayer></OGRVRTDataSource>\n",
+             fx_db);
+    write_file("srs.vrt", vrt, path, sizeof path);
+    CHECK_EQ_INT(dm_import_check_not_database(fx_db, path, &err), DM_EINVAL);
+    CHECK(strstr(err.msg, "<LayerSRS>") != NULL);
+    /* other files, and a database not made yet, are fine */
+    write_file("fine.vrt",
+               "<OGRVRTDataSource><OGRVRTLayer name=\"x\"><SrcDataSource relativeToVRT=\"1\">"
+               "h.geojson</SrcDataSource></OGRVRTLayer></OGRVRTDataSource>\n",
+               path, sizeof path);
+    CHECK_EQ_INT(dm_import_check_not_database(fx_db, path, &err), DM_OK);
+    snprintf(other, sizeof other, "%s/new.gpkg", fx_dir);
+    CHECK_EQ_INT(dm_import_check_not_database(other, path, &err), DM_OK);
+}
+
 int main(void)
 {
     s = fx_new_store();
     if (!s)
         return 1;
     static const t_case cases[] = {
-        T(csv_with_lon_lat_columns_fields_by_name_and_dates), T(map_and_set_with_set_winning),
-        T(projected_coordinates_are_converted_to_lon_lat),    T(an_error_midway_leaves_nothing),
+        T(csv_with_lon_lat_columns_fields_by_name_and_dates),
+        T(map_and_set_with_set_winning),
+        T(projected_coordinates_are_converted_to_lon_lat),
+        T(an_error_midway_leaves_nothing),
         T(options_are_checked_before_anything_is_opened),
+        T(uploads_are_sniffed_from_their_bytes),
+        T(gpkg_uploads_hold_no_sql),
+        T(an_upload_is_opened_by_its_format_alone),
+        T(the_database_is_never_its_own_source),
     };
     int rc = t_run(cases, sizeof cases / sizeof cases[0]);
     fx_done(s);
