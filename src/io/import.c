@@ -782,6 +782,8 @@ static dm_status store_row(dm_store *store, const dm_import_opts *o, checked_row
         c->rec.origin = strdup(origin);
         if (!c->rec.origin)
             rst = dm_error_set(&c->err, DM_ENOMEM, "out of memory");
+        /* an upload's codes are a client's: they may not move the numbering */
+        c->rec.code_within_numbering = o->upload;
         if (!rst && o->link)
             rst = o->link(store, &c->rec, c->row, o->hook_ctx, &c->err);
         if (!rst && o->take) {

@@ -203,10 +203,12 @@ static void import_file(const dm_request *q, dm_response *r, const dm_kind *kind
     warnings w = {&warn, 0};
     o.warn = on_warn;
     o.ctx = &w;
+    errno = 0;
     FILE *fp = fopen(path, "wb");
     bool written = fp && fwrite(q->body, 1, q->body_len, fp) == q->body_len;
     if (fp && fclose(fp))
         written = false;
+    bool no_room = !written && (errno == ENOSPC || errno == EDQUOT);
     dm_store *store = NULL;
     dm_casualty_import *links = NULL;
     dm_import_result res;
@@ -239,8 +241,16 @@ static void import_file(const dm_request *q, dm_response *r, const dm_kind *kind
     rmdir(dir);
     free(mapbuf);
     free(setbuf);
-    if (st == DM_EIO && !written)
-        dm_respond_problem(r, 503, "Busy", "no room for the file now: try again");
+    if (no_room)
+        dm_respond_problem(r, 507, "Insufficient storage",
+                           "the server's disk has no room for the file (%zu bytes); nothing was "
+                           "imported",
+                           q->body_len);
+    else if (st == DM_EIO && !written)
+        dm_respond_problem(r, 503, "Busy", "the file could not be kept now: try again");
+    else if (st == DM_EFULL)
+        dm_respond_problem(r, 507, "Insufficient storage",
+                           "the database's disk is full; nothing was imported");
     else if (refused)
         dm_respond_problem(r, 415, "Unsupported file format", "%s; nothing was imported", err.msg);
     else if (st == DM_EINVAL || st == DM_EFORMAT || st == DM_ENOTFOUND || st == DM_EIO)

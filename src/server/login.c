@@ -252,6 +252,9 @@ void dm_login_handle(const dm_request *q, const char *authorization, dm_response
                 oauth_error(r, 400, "invalid_grant", err.msg);
             else
                 dm_respond_problem(r, 401, "Login failed", "%s", err.msg);
+        } else if (st == DM_EFULL) {
+            dm_respond_problem(r, 507, "Insufficient storage",
+                               "the database's disk is full: the login cannot be recorded");
         } else if (st) {
             dm_respond_problem(r, 503, "Database unavailable", "the login could not be checked");
         } else {

@@ -129,12 +129,24 @@ G
 upload ed hazards filename=crslink.geojson "$T/crslink.geojson"
 same "a GeoJSON with a crs link imports (200)" "$STATUS" 200
 
+# an upload's codes are a client's: one far past the numbering is rejected
+cat >"$T/farcode.geojson" <<G
+{"type": "FeatureCollection", "features": [
+ {"type": "Feature", "properties": {"code": "HA-99999", "name": "Far field", "status": "SHA"}, "geometry": $(square 18.4 44.4)},
+ {"type": "Feature", "properties": {"code": "HA-KOTOR-7", "name": "Named field", "status": "SHA"}, "geometry": $(square 18.5 44.5)}]}
+G
+upload ed hazards filename=farcode.geojson "$T/farcode.geojson"
+same "an upload with a code past the numbering: that row rejected, the other imported" \
+    "$STATUS:$(json "$T/body" "(d['imported'], d['rejected'], 'past the next number' in d['rejects'][0]['reason'])")" \
+    "200:(1, 1, True)"
+same "  and not stored" "$(sqlite3 "$DB" "SELECT count(*) FROM hazards WHERE code = 'HA-99999'")" 0
+
 curl -s -o /dev/null "http://127.0.0.1:$HPORT/canary"
 same "the HTTP server was asked for nothing but the test's own request" \
     "$(grep -c 'GET /' "$T/http.log"):$(grep -c 'GET /canary' "$T/http.log")" "1:1"
 STATUS=$(curl -s -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer ${TOK[ed]}" "$URL/collections/hazards/items?state=all&limit=1000")
 same "the editor reads the hazards, those waiting included" "$STATUS:$(json "$T/body" "sorted(f['properties']['name'] for f in d['features'])")" \
-    "200:['Linked field', 'North field']"
+    "200:['Linked field', 'Named field', 'North field']"
 check "  no victim's name or address is among them" sh -c "! grep -q 'Zora\|Hidden Street\|topsecret' '$T/body'"
 same "  nor in the database's hazards" "$(sqlite3 "$DB" "SELECT count(*) FROM hazards WHERE name LIKE '%Zora%' OR description LIKE '%Hidden%' OR name LIKE '%topsecret%'")" 0
 check "  nor in the server's log" sh -c "! grep -q 'Zora\|Hidden Street\|topsecret' '$T/server.log'"
@@ -194,5 +206,36 @@ expect_exit "  and one through another VRT" 1 "$DEMINE" import "$DB" hazards "$T
 same "  the database is unchanged" "$(sum)" "$SUM"
 printf '<OGRVRTDataSource><OGRVRTLayer name="f"><SrcDataSource relativeToVRT="1">../hazards.geojson</SrcDataSource></OGRVRTLayer></OGRVRTDataSource>\n' >"$T/sub/ok.vrt"
 expect_exit "a VRT of another file still imports" 0 "$DEMINE" import "$DB" hazards "$T/sub/ok.vrt" -q
+
+# ---- a full disk is 507, not "try again": small tmpfs mounts (only where
+# this test may mount; skipped otherwise)
+FULL="$T/full"
+mkdir -p "$FULL/tmp" "$FULL/db"
+if mount -t tmpfs -o size=256k tmpfs "$FULL/tmp" 2>/dev/null; then
+    trap 'kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null; umount "$FULL/tmp" "$FULL/db" 2>/dev/null; rm -rf "$T"' EXIT
+    DBSIZE=$(( $(stat -c %s "$DB") / 1024 + 512 ))
+    mount -t tmpfs -o size=${DBSIZE}k tmpfs "$FULL/db"
+    cp "$DB" "$FULL/db/atlas.gpkg"
+    DB="$FULL/db/atlas.gpkg"
+    PORT=$(free_port)
+    URL="http://127.0.0.1:$PORT"
+    TMPDIR="$FULL/tmp" "$DEMINE" serve "$DB" --port "$PORT" >"$T/server2.log" 2>&1 &
+    SERVER=$!
+    for _ in $(seq 1 100); do curl -s -o /dev/null "$URL/health" && break; sleep 0.1; done
+    for u in ed; do TOK[$u]=$(token "$u"); done
+    "$PY" -c "
+import json
+fs=[{'type':'Feature','properties':{'name':'Field %d'%i,'status':'SHA'},'geometry':{'type':'Polygon','coordinates':[[[18+i*1e-3,44],[18.0005+i*1e-3,44],[18.0005+i*1e-3,44.0005],[18+i*1e-3,44]]]}} for i in range(4000)]
+json.dump({'type':'FeatureCollection','features':fs}, open('$T/big.geojson','w'))"
+    upload ed hazards filename=big.geojson "$T/big.geojson"
+    same "an upload larger than the free room of the temporary folder: 507" "$STATUS" 507
+    dd if=/dev/zero of="$FULL/db/filler" bs=4k 2>/dev/null
+    rm -f "$FULL/tmp/"* 2>/dev/null
+    upload ed hazards filename=hazards.geojson "$T/hazards.geojson"
+    same "an import into a database whose disk is full: 507" "$STATUS" 507
+    check "  the server still answers" curl -sf -o /dev/null "$URL/health"
+else
+    echo "skip the full-disk checks: this user may not mount a tmpfs"
+fi
 
 finish
