@@ -12,9 +12,10 @@
 
 static const char usage[] =
     "demine serve DATABASE [--bind ADDRESS] [--port N] [--threads N] [--public LIST]\n"
-    "             [--request-time MS] [--cache-mb N] [--min-cell N] [--ui DIR | --no-ui] [--basemap URL]\n"
-    "             [--max-connections N] [--max-connections-per-client N] [--head-timeout S]\n"
-    "             [--behind-tls] [--lockout USER,ADDRESS,FIRST,MAX] [--quiet]";
+    "             [--request-time MS] [--cache-mb N] [--min-cell N] [--ui DIR | --no-ui]\n"
+    "             [--basemap URL] [--max-connections N] [--max-connections-per-client N]\n"
+    "             [--head-timeout S] [--behind-tls] [--lockout USER,ADDRESS,FIRST,MAX]\n"
+    "             [--quiet]";
 
 static volatile sig_atomic_t stop_requested;
 
