@@ -373,18 +373,30 @@ typedef struct user_rows {
     bool oom;
 } user_rows;
 
+/* Room for one more item of `size` bytes in *items (n used of *cap),
+ * doubling it; false when out of memory (*items is kept). */
+static bool room_for_one(void **items, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+        return true;
+    size_t grown_cap = *cap ? *cap * 2 : 16;
+    void *grown = realloc(*items, grown_cap * size);
+    if (!grown)
+        return false;
+    *items = grown;
+    *cap = grown_cap;
+    return true;
+}
+
 static int keep_user(const dm_user *u, void *ctx)
 {
     user_rows *r = ctx;
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 16;
-        dm_user *grown = realloc(r->u, cap * sizeof *grown);
-        if (!grown) {
-            r->oom = true;
-            return 1;
-        }
-        r->u = grown;
-        r->cap = cap;
+    void *items = r->u;
+    bool room = room_for_one(&items, r->n, &r->cap, sizeof *r->u);
+    r->u = items;
+    if (!room) {
+        r->oom = true;
+        return 1;
     }
     r->u[r->n++] = *u;
     return 0;
@@ -462,15 +474,12 @@ static int keep_lockout(const dm_login_failures *f, void *ctx)
     /* forgotten already: not counted by any server */
     if (f->last_at < r->now - DM_AUTH_FORGET && f->locked_until <= r->now)
         return 0;
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 16;
-        dm_login_failures *grown = realloc(r->f, cap * sizeof *grown);
-        if (!grown) {
-            r->oom = true;
-            return 1;
-        }
-        r->f = grown;
-        r->cap = cap;
+    void *items = r->f;
+    bool room = room_for_one(&items, r->n, &r->cap, sizeof *r->f);
+    r->f = items;
+    if (!room) {
+        r->oom = true;
+        return 1;
     }
     r->f[r->n++] = *f;
     return 0;

@@ -224,15 +224,25 @@ dm_status dm_store_cache_put(dm_store *s, const char *name, const char *stamp, c
     return s->be->cache_put ? s->be->cache_put(s, name, stamp ? stamp : "", data, len, err) : DM_OK;
 }
 
-dm_status dm_store_pending_put(dm_store *s, const dm_kind *kind, const char *code,
-                               const char *change, const dm_record *rec, int64_t base_version,
-                               const char *who, dm_error *err)
+/* A waiting change is a replacement (with its new record) or a deletion. */
+static dm_status check_change(const dm_kind *kind, const char *change, const dm_record *rec,
+                              dm_error *err)
 {
     if (strcmp(change, "replace") && strcmp(change, "delete"))
         return dm_error_set(err, DM_EINVAL, "a waiting change is replace or delete, not %s",
                             change);
     if (!strcmp(change, "replace") && (!rec || rec->kind != kind))
         return dm_error_set(err, DM_EINVAL, "a replacement needs the new record");
+    return DM_OK;
+}
+
+dm_status dm_store_pending_put(dm_store *s, const dm_kind *kind, const char *code,
+                               const char *change, const dm_record *rec, int64_t base_version,
+                               const char *who, dm_error *err)
+{
+    dm_status st = check_change(kind, change, rec, err);
+    if (st)
+        return st;
     return s->be->pending_put(s, kind, code, change, rec, base_version, who, err);
 }
 
@@ -240,11 +250,9 @@ dm_status dm_store_pending_amend(dm_store *s, const dm_kind *kind, const char *c
                                  int64_t expected_id, const char *change, const dm_record *rec,
                                  const char *who, dm_error *err)
 {
-    if (strcmp(change, "replace") && strcmp(change, "delete"))
-        return dm_error_set(err, DM_EINVAL, "a waiting change is replace or delete, not %s",
-                            change);
-    if (!strcmp(change, "replace") && (!rec || rec->kind != kind))
-        return dm_error_set(err, DM_EINVAL, "a replacement needs the new record");
+    dm_status st = check_change(kind, change, rec, err);
+    if (st)
+        return st;
     return s->be->pending_amend(s, kind, code, expected_id, change, rec, who, err);
 }
 

@@ -11,15 +11,7 @@ DB="$T/atlas.gpkg"
 "$DEMINE" init "$DB" >/dev/null 2>&1
 "$DEMINE" import "$DB" hazards "$BIH/suspected_areas.geojson" --set status=SHA -q >/dev/null 2>&1
 
-PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-URL="http://127.0.0.1:$PORT"
-"$DEMINE" serve "$DB" --port "$PORT" --head-timeout 3 --cache-mb 0 >"$T/server.log" 2>&1 &
-SERVER=$!
-trap 'kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null; rm -rf "$T"' EXIT
-for _ in $(seq 1 100); do
-    curl -s -o /dev/null "$URL/health" && break
-    sleep 0.1
-done
+start_server "$DB" --head-timeout 3 --cache-mb 0
 
 if "$PY" "$HERE/http_abuse.py" "$PORT" --slow 300 --head-timeout 3; then
     ok "hostile HTTP (http_abuse.py)"

@@ -36,6 +36,22 @@ json() { # json FILE PYTHON-EXPR  (d is the parsed JSON)
 count_rows() { # count_rows DB TABLE
     sqlite3 "$1" "SELECT count(*) FROM \"$2\""
 }
+# start_server DB [SERVE OPTIONS...]: `demine serve` on a free loopback
+# port, its log in $T/server.log; sets PORT, URL and SERVER, stops it on exit
+# whatever happens, and waits until /health answers.
+start_server() {
+    local db=$1
+    shift
+    PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    URL="http://127.0.0.1:$PORT"
+    "$DEMINE" serve "$db" --port "$PORT" "$@" >"$T/server.log" 2>&1 &
+    SERVER=$!
+    trap 'kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null; rm -rf "$T"' EXIT
+    for _ in $(seq 1 100); do
+        curl -s -o /dev/null "$URL/health" && break
+        sleep 0.1
+    done
+}
 finish() {
     echo "$PASSED passed, $FAILED failed"
     [ "$FAILED" -eq 0 ]
