@@ -13,13 +13,18 @@
 static const char usage[] =
     "demine import DATABASE KIND FILE [--map FIELD=COLUMN]... [--set FIELD=VALUE]...\n"
     "              [--layer NAME] [--strict] [--state approved|submitted|draft]\n"
-    "              [--rejects FILE.csv] [--quiet]\n"
+    "              [--rejects FILE.csv] [--warnings FILE.csv] [--verbose | --quiet]\n"
     "              [--settlement-within M] [--hazard-within M]   (accidents, casualties)";
 
 typedef struct progress_ctx {
     bool bar;
     bool quiet;
+    bool verbose; /* print each warning too */
     int64_t warnings;
+    FILE *wfp;         /* the warnings file being written (.part), or NULL */
+    const char *wpath; /* where it goes */
+    char wpart[1300];  /* wpath + ".part" */
+    bool wfailed;      /* it could not be written */
 } progress_ctx;
 
 static void on_progress(int64_t done, int64_t total, void *ctx)
@@ -38,15 +43,65 @@ static void on_progress(int64_t done, int64_t total, void *ctx)
         fputs("\n", stderr);
 }
 
+/* Appends s as one CSV field (quoted, quotes doubled). */
+static void csv_field(FILE *fp, const char *s)
+{
+    fputc('"', fp);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', fp);
+        fputc(*s, fp);
+    }
+    fputc('"', fp);
+}
+
+/* A warning about an imported row goes to the warnings file (row,warning:
+ * the row number a message starts with, "row N ...", and the rest), and to
+ * the terminal only with --verbose; the terminal gets their count. */
 static void on_warn(const char *msg, void *ctx)
 {
     progress_ctx *p = ctx;
     p->warnings++;
-    if (p->quiet)
+    if (!p->wfp && !p->wfailed) {
+        snprintf(p->wpart, sizeof p->wpart, "%s.part", p->wpath);
+        p->wfp = fopen(p->wpart, "w");
+        if (!p->wfp || fputs("row,warning\n", p->wfp) < 0)
+            p->wfailed = true;
+    }
+    if (p->wfp) {
+        long long row = 0;
+        int used = 0;
+        if (sscanf(msg, "row %lld%n", &row, &used) == 1 && used > 0) {
+            const char *rest = msg + used;
+            rest += strspn(rest, " :");
+            fprintf(p->wfp, "%lld,", row);
+            csv_field(p->wfp, rest);
+        } else {
+            fputs(",", p->wfp);
+            csv_field(p->wfp, msg);
+        }
+        if (fputc('\n', p->wfp) == EOF)
+            p->wfailed = true;
+    }
+    if (p->quiet || !p->verbose)
         return;
     if (p->bar)
         fputs("\r\033[K", stderr);
     fprintf(stderr, "warning: %s\n", msg);
+}
+
+/* Puts the warnings file in place (done) or removes it. False when it could
+ * not be written whole. */
+static bool warnings_finish(progress_ctx *p, bool done)
+{
+    if (!p->wfp)
+        return !p->wfailed;
+    bool ok = fclose(p->wfp) == 0 && !p->wfailed;
+    p->wfp = NULL;
+    if (done && ok && rename(p->wpart, p->wpath) == 0)
+        return true;
+    unlink(p->wpart);
+    return !done;
 }
 
 static void help(void)
@@ -65,7 +120,11 @@ static void help(void)
            "mapped are kept in the record's attributes. Rows that cannot be imported go to the\n"
            "rejects file (default DATABASE-without-.gpkg.KIND.rejects.csv) with their row number\n"
            "and the reason; the rest is imported in one transaction. Invalid polygons are\n"
-           "repaired with a warning, or rejected with --strict. Records enter as approved,\n"
+           "repaired, or rejected with --strict. Warnings about rows that were imported (a\n"
+           "polygon repaired, say) go to the warnings file (default\n"
+           "DATABASE-without-.gpkg.KIND.warnings.csv: row,warning) and their count to the\n"
+           "terminal; --verbose prints them too. An import that imports no row changes\n"
+           "nothing in the database. Records enter as approved,\n"
            "made by the database owner, unless --state submitted stages them for review.\n\n"
            "Accidents (and casualty rows) without admin_code, settlement_code or hazard_code\n"
            "get them from their position: the admin area containing it, the nearest\n"
@@ -114,6 +173,10 @@ int cmd_import(int argc, char **argv)
             o.state = argv[++i];
         } else if (!strcmp(a, "--rejects") && has_next) {
             rejects = argv[++i];
+        } else if (!strcmp(a, "--warnings") && has_next) {
+            pc.wpath = argv[++i];
+        } else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
+            pc.verbose = true;
         } else if ((!strcmp(a, "--settlement-within") || !strcmp(a, "--hazard-within")) &&
                    has_next) {
             char *end;
@@ -155,14 +218,19 @@ int cmd_import(int argc, char **argv)
         goto out;
     }
     o.path = pos[2];
-    char default_rejects[1200];
+    char default_rejects[1200], default_warnings[1200];
+    size_t stem = strlen(pos[0]);
+    if (stem > 5 && !strcmp(pos[0] + stem - 5, ".gpkg"))
+        stem -= 5;
     if (!rejects) {
-        size_t n = strlen(pos[0]);
-        if (n > 5 && !strcmp(pos[0] + n - 5, ".gpkg"))
-            n -= 5;
-        snprintf(default_rejects, sizeof default_rejects, "%.*s.%s.rejects.csv", (int)n, pos[0],
+        snprintf(default_rejects, sizeof default_rejects, "%.*s.%s.rejects.csv", (int)stem, pos[0],
                  o.kind->name);
         rejects = default_rejects;
+    }
+    if (!pc.wpath) {
+        snprintf(default_warnings, sizeof default_warnings, "%.*s.%s.warnings.csv", (int)stem,
+                 pos[0], o.kind->name);
+        pc.wpath = default_warnings;
     }
     o.rejects_path = rejects;
     o.progress = pc.bar ? on_progress : NULL;
@@ -204,6 +272,7 @@ int cmd_import(int argc, char **argv)
     dm_casualty_import_free(links);
     links = NULL;
     dm_store_close(store);
+    bool warned = warnings_finish(&pc, !st);
     if (st) {
         if (pc.bar)
             fputs("\n", stderr);
@@ -221,9 +290,15 @@ int cmd_import(int argc, char **argv)
         fprintf(stderr, " (%lld with repaired polygons)", (long long)res.repaired);
     if (res.rejected)
         fprintf(stderr, ", %lld rejected: see %s", (long long)res.rejected, rejects);
+    if (!res.imported)
+        fputs("; nothing was changed", stderr);
     fputs("\n", stderr);
+    if (pc.warnings)
+        fprintf(stderr, "%lld warning%s: %s\n", (long long)pc.warnings, pc.warnings == 1 ? "" : "s",
+                warned ? pc.wpath : "the warnings file could not be written");
     rc = res.rejected ? EXIT_PARTIAL : EXIT_DONE;
 out:
+    warnings_finish(&pc, false);
     dm_casualty_import_free(links);
     free(maps);
     free(sets);

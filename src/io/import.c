@@ -1027,7 +1027,13 @@ dm_status dm_import(dm_store *store, const dm_import_opts *o, dm_import_result *
     if (!st && in_tx && o->finish)
         st = o->finish(store, &rj, res, o->hook_ctx, err);
     res->rejected = rj.count;
-    if (!st && in_tx) {
+    if (!st && in_tx && res->imported == 0) {
+        /* nothing imported: nothing changes, not even the bookkeeping (the
+           stamps, the sequences); the rejects say why */
+        dm_store_rollback(store);
+        in_tx = false;
+        st = rejects_finish(&rj, true, err);
+    } else if (!st && in_tx) {
         /* the rejects file goes into place first: a failed commit removes it */
         st = rejects_finish(&rj, true, err);
         if (!st) {

@@ -411,7 +411,10 @@ static void handle(server *s, req_state *rs, dm_response *r)
         q.deadline.tv_nsec -= 1000000000L;
     }
     if (dm_request_late(&q)) { /* it waited in the queue past its time */
-        dm_respond_problem(r, 503, "Busy", "the server is busy: try again");
+        dm_respond_problem(r, 503, "Took too long",
+                           "the answer would take longer than %ld ms: the request waited %.0f ms "
+                           "for a worker; try again, or ask for less",
+                           ms, seconds_since(&rs->start) * 1e3);
         r->retry_after = 1;
         return;
     }

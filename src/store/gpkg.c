@@ -445,9 +445,12 @@ static dm_status gpkg_open(dm_store *s, const char *location, dm_store_mode mode
         st = exec(s,
                   "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-262144;"
                   " PRAGMA temp_store=MEMORY;"
-                  /* databases made before pseudonyms get their secret (export.h) */
-                  " INSERT OR IGNORE INTO demine_meta (key, value) VALUES"
-                  " ('pseudonym_key', lower(hex(randomblob(32))));",
+                  /* databases made before pseudonyms get their secret (export.h);
+                     only then: an ignored insert would still move the table's
+                     sequence, and opening must change nothing */
+                  " INSERT INTO demine_meta (key, value) SELECT 'pseudonym_key',"
+                  " lower(hex(randomblob(32))) WHERE NOT EXISTS"
+                  " (SELECT 1 FROM demine_meta WHERE key = 'pseudonym_key');",
                   "opening", err);
     else
         /* reading: pages come straight from the file's mapping, not copied

@@ -22,7 +22,10 @@ far='{"type":"Feature","properties":{"name":"far"},"geometry":{"type":"Polygon",
 fc "$T/mixed.geojson" "$poly" "$null" "$empty" "$bowtie" "$unclosed" "$point" "$far"
 expect_exit "mixed file: good rows in, bad rows rejected" 3 "$DEMINE" import "$DB" hazards "$T/mixed.geojson" --set status=SHA --rejects "$T/rej.csv"
 check "two rows imported (the good one and the repaired bowtie)" test "$(count_rows "$DB" hazards)" -eq 2
-check "repair warning names the row" err_has "row 4 .*Self-intersection"
+WARN="${DB%.gpkg}.hazards.warnings.csv"
+check "repair warning names the row, in the warnings file" grep -q '^4,".*Self-intersection' "$WARN"
+check "  the terminal gives their count and the file" err_has "^1 warning: $WARN"
+check "  and not the warning itself (--verbose does)" bash -c "! grep -q '^warning:' '$T/err'"
 check "null geometry rejected with its row" grep -q '^2,"no geometry (null)"' "$T/rej.csv"
 check "empty geometry rejected" grep -q '^3,"\(empty geometry\|no geometry (null)\)"' "$T/rej.csv"
 check "unclosed ring rejected" grep -q '^5,"polygon ring not closed' "$T/rej.csv"

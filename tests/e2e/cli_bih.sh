@@ -20,7 +20,11 @@ import json,sys
 d=json.load(open(sys.argv[1]))["features"]
 print(len(d), sum(1 for f in d if f["geometry"] is None))' "$BIH/cleared_areas.geojson")"
 
-expect_exit "import hazards: some rows rejected" 3 "$DEMINE" import "$DB" hazards "$BIH/suspected_areas.geojson" --set status=SHA --quiet
+expect_exit "import hazards: some rows rejected" 3 "$DEMINE" import "$DB" hazards "$BIH/suspected_areas.geojson" --set status=SHA
+check "the repairs are in the warnings file, one row each" \
+    test "$(grep -c 'repaired' "$T/atlas.hazards.warnings.csv")" -gt 100
+check "  and not on the terminal: the summary and one count line" \
+    test "$(grep -c '^warning:' "$T/err"):$(grep -c "^$(($(wc -l <"$T/atlas.hazards.warnings.csv") - 1)) warnings: $T/atlas.hazards.warnings.csv" "$T/err")" = "0:1"
 check "hazards rejects file lists every null-geometry row" \
     test "$(grep -c 'no geometry (null)' "$T/atlas.hazards.rejects.csv")" -eq "$H_NULL"
 check "hazards rejects file lists every empty geometry" \
@@ -30,6 +34,13 @@ HAZ=$(count_rows "$DB" hazards)
 check "no hazard row lost: imported + rejected = rows in the file ($HAZ + $REJ = $H_ALL)" test $((HAZ + REJ)) -eq "$H_ALL"
 check "summary on stderr" err_has "rows read"
 check "repairs are reported" err_has "repaired"
+# an import whose every row is rejected changes nothing, bookkeeping included
+state() { sqlite3 "$DB" "SELECT * FROM sqlite_sequence; SELECT count(*) FROM demine_change_log; SELECT * FROM demine_stamp"; }
+BEFORE=$(state)
+printf '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": null}]}\n' >"$T/none.geojson"
+expect_exit "an import whose every row is rejected" 3 "$DEMINE" import "$DB" hazards "$T/none.geojson" --set status=SHA --rejects "$T/none.rej.csv"
+check "  says nothing was changed" err_has "nothing was changed"
+check "  and changes nothing: sequences, change log, stamps" test "$(state)" = "$BEFORE"
 check "rejects row numbers are the file's features" \
     "$PY" -c '
 import csv,json,sys

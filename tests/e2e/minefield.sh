@@ -104,7 +104,7 @@ before=$(db_state)
 expect_exit "import the same id again" 1 "$DEMINE" import "$DB" minefield-records "$M/good.json"
 check "import again: message" err_has "MR-0001 is already in the database"
 same "import again: database unchanged" "$(db_state)" "$before"
-expect_exit "import record without a code id" 0 "$DEMINE" import "$DB" minefield-records "$M/paces.json" --state submitted
+expect_exit "import record without a code id" 0 "$DEMINE" import "$DB" minefield-records "$M/paces.json" --state submitted --verbose
 same "import paces: assigned code, no hazard" "$(q "SELECT code, coalesce(hazard_code, '-'), state FROM minefield_records WHERE code <> 'MR-0001'")" \
     "MR-0002|-|submitted"
 check "import paces: warning about no hazard" err_has "no hazardous area"
