@@ -528,7 +528,7 @@ typedef struct attr_part {
 
 typedef struct attr_job {
     const lr_state *s;
-    const lr_base *b; /* &s->rb or &s->hb */
+    const lr_base *b;   /* &s->rb or &s->hb */
     const size_t *rkey; /* each release's key index */
     bool timed;         /* track what is lost by the end of each key (H only) */
     attr_part *out;
@@ -682,9 +682,8 @@ static dm_status by_attribute(lr_state *s, const dm_lr_opts *o, dm_landrelease *
     double(*rel)[M_COUNT] = calloc(nkeys ? nkeys : 1, sizeof *rel);
     double *inside = calloc(nkeys ? nkeys : 1, sizeof *inside);
     double *dlost = calloc(nkeys ? nkeys : 1, sizeof *dlost);
-    dm_status st = rkey && rel && inside && dlost
-                       ? DM_OK
-                       : dm_error_set(err, DM_ENOMEM, "out of memory");
+    dm_status st =
+        rkey && rel && inside && dlost ? DM_OK : dm_error_set(err, DM_ENOMEM, "out of memory");
     for (size_t i = 0; !st && i < s->nreleases; i++) {
         const keybuf *at = bsearch(s->releases[i].key, keys, nkeys, sizeof *keys, cmp_key);
         rkey[i] = at ? (size_t)(at - keys) : 0;

@@ -50,14 +50,14 @@ typedef struct dm_lr_figures {
     char name[256];             /* admin name or organisation; "" otherwise */
     double hazard_area_m2;      /* NaN when it does not apply */
     dm_release_split released;
-    double remaining_area_m2; /* NaN when it does not apply */
-    double recorded_area_m2;  /* area(H ∪ R); NaN when it does not apply */
+    double remaining_area_m2;          /* NaN when it does not apply */
+    double recorded_area_m2;           /* area(H ∪ R); NaN when it does not apply */
     double released_inside_hazards_m2; /* area(R ∩ H) */
-    int64_t hazard_count;     /* hazards in scope (for an admin area: those inside it or
-                                 crossing its edge, not merely touching); -1 when it does
-                                 not apply */
-    dm_code_list hazards;     /* hazards behind the figures */
-    dm_code_list releases;    /* releases behind the figures */
+    int64_t hazard_count;              /* hazards in scope (for an admin area: those inside it or
+                                          crossing its edge, not merely touching); -1 when it does
+                                          not apply */
+    dm_code_list hazards;              /* hazards behind the figures */
+    dm_code_list releases;             /* releases behind the figures */
 } dm_lr_figures;
 
 typedef struct dm_landrelease {
@@ -83,8 +83,9 @@ void dm_landrelease_free(dm_landrelease *lr);
 
 /* Writes the figures as JSON with the stable keys hazard_area_m2,
  * released_area_m2 {cancelled, reduced, cleared, total}, remaining_area_m2,
- * recorded_area_m2, released_inside_hazards_m2, hazard_count, release_count, groups[] (key, name and the same keys). With `list`, each
- * figure set also carries "hazards" and "releases": the codes behind it. */
+ * recorded_area_m2, released_inside_hazards_m2, hazard_count, release_count, groups[] (key, name
+ * and the same keys). With `list`, each figure set also carries "hazards" and "releases": the codes
+ * behind it. */
 dm_status dm_landrelease_json(const dm_landrelease *lr, bool list, dm_buf *out);
 
 /* Parses "admin", "year", "month", "organisation" (or "org"). */
