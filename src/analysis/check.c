@@ -248,10 +248,12 @@ static dm_status check_hazards(dm_store *store, dm_check_report *r, dm_error *er
     dm_spatial_index idx = {0};
     st = dm_spatial_index_build(geo, &hz, &idx, err);
     if (!st)
-        st = sharing_finding(geo, r, &rel, &idx, true, "release-outside-hazards",
-                             "approved releases that share no area with an approved hazardous "
-                             "area (they count for nothing in land release figures)",
-                             err);
+        st = sharing_finding(
+            geo, r, &rel, &idx, true, "release-outside-hazards",
+            "approved releases that share no area with an approved hazardous "
+            "area (their land counts as released, but no hazard record shows what was "
+            "suspected there: the hazard may have been trimmed or closed)",
+            err);
     if (!st)
         st = sharing_finding(geo, r, &hz, &idx, false, "overlapping-hazards",
                              "approved hazardous areas that overlap another one (the union "

@@ -13,6 +13,11 @@
 
 enum { M_CLEARED, M_REDUCED, M_CANCELLED, M_COUNT }; /* rank order: first wins */
 
+/* The figures' polygon layers: the hazard union's polygons, the released
+ * pieces by method (R, each m² once), what remains of H and the part of R
+ * inside H. */
+enum { L_HAZARD, L_RELEASED, L_REMAINING = L_RELEASED + M_COUNT, L_INSIDE, L_COUNT };
+
 static void figures_free(dm_lr_figures *f)
 {
     dm_code_list_free(&f->hazards);
@@ -63,6 +68,16 @@ typedef struct release_in {
     int rank;
 } release_in;
 
+/* A union (H or R) split into its polygons, each with its geodesic area and
+ * the releases that meet it (indexes into releases, ascending). */
+typedef struct lr_base {
+    GEOSGeometry *u;
+    double *area;
+    size_t **rel;
+    size_t *nrel;
+    size_t n;
+} lr_base;
+
 typedef struct lr_state {
     dm_store *store;
     dm_geo *geo;
@@ -70,17 +85,20 @@ typedef struct lr_state {
     dm_spatial_set hazards; /* hazard geometries and codes */
     release_in *releases;
     size_t nreleases, cap;
-    GEOSGeometry *hazard_union;
-    /* the figures' polygons with their areas: the hazard union's polygons
-       (borrowed from hazard_union), the released pieces by method (inside H,
-       each m² once) and what remains */
-    dm_poly_list layer[M_COUNT + 2];
-    /* per polygon of hazard_union: the releases that meet it (indexes into
-       releases, ascending) */
-    size_t **part_rel;
-    size_t *part_nrel;
-    size_t nparts;
+    lr_base hb, rb; /* the hazard union H and the release union R */
+    /* the figures' polygons with their areas (L_HAZARD borrowed from hb.u) */
+    dm_poly_list layer[L_COUNT];
 } lr_state;
+
+static void base_free(dm_geo *geo, lr_base *b)
+{
+    dm_geo_destroy(geo, b->u);
+    for (size_t i = 0; b->rel && i < b->n; i++)
+        free(b->rel[i]);
+    free(b->rel);
+    free(b->nrel);
+    free(b->area);
+}
 
 static void state_free(lr_state *s)
 {
@@ -88,13 +106,10 @@ static void state_free(lr_state *s)
     for (size_t i = 0; i < s->nreleases; i++)
         dm_geo_destroy(s->geo, s->releases[i].geom);
     free(s->releases);
-    dm_geo_destroy(s->geo, s->hazard_union);
-    for (int l = 0; l < M_COUNT + 2; l++)
+    base_free(s->geo, &s->hb);
+    base_free(s->geo, &s->rb);
+    for (int l = 0; l < L_COUNT; l++)
         dm_poly_list_free(s->geo, &s->layer[l]);
-    for (size_t i = 0; s->part_rel && i < s->nparts; i++)
-        free(s->part_rel[i]);
-    free(s->part_rel);
-    free(s->part_nrel);
 }
 
 static dm_status geos_fail(lr_state *s, const char *what, dm_error *err)
@@ -212,10 +227,12 @@ static void part_out_free(dm_geo *geo, part_out *o)
     free(o->relevant);
 }
 
-/* Splits one polygon p of the hazard union into its released pieces (by
- * method, each m² once) and what remains, given the releases whose envelopes
- * meet it. Runs on any thread: uses geo, reads s only. */
-static dm_status split_part(const lr_state *s, dm_geo *geo, const GEOSGeometry *p,
+/* Splits one polygon p of a union into its released pieces (by method,
+ * each m² once) and, for a polygon of H, what remains, given the releases
+ * whose envelopes meet it. A polygon of R whose releases all have one method
+ * is released whole by that method (p lies inside the releases that meet
+ * it). Runs on any thread: uses geo, reads s only. */
+static dm_status split_part(const lr_state *s, dm_geo *geo, const GEOSGeometry *p, bool of_r,
                             const size_t *cand, size_t ncand, part_out *o)
 {
     GEOSContextHandle_t h = dm_geo_handle(geo);
@@ -243,6 +260,18 @@ static dm_status split_part(const lr_state *s, dm_geo *geo, const GEOSGeometry *
     }
     if (pp)
         GEOSPreparedGeom_destroy_r(h, pp);
+    int nmethods = 0, only = 0;
+    for (int m = 0; m < M_COUNT; m++)
+        if (nrank[m]) {
+            nmethods++;
+            only = m;
+        }
+    if (!st && of_r && nmethods == 1) {
+        st = dm_poly_list_add_known(geo, &o->pieces[only], GEOSGeom_clone_r(h, p), o->area_m2);
+        for (int m = 0; m < M_COUNT; m++)
+            free(by_rank[m]);
+        return st;
+    }
     GEOSGeometry *covered = NULL; /* union of higher-ranked releases */
     for (int m = 0; !st && m < M_COUNT; m++) {
         if (!nrank[m])
@@ -255,7 +284,9 @@ static dm_status split_part(const lr_state *s, dm_geo *geo, const GEOSGeometry *
         else
             dm_geo_destroy(geo, piece);
     }
-    if (!st && covered)
+    if (of_r)
+        ; /* R has nothing remaining */
+    else if (!st && covered)
         st = dm_poly_list_add(geo, &o->remaining, GEOSDifference_r(h, p, covered));
     else if (!st) /* untouched: all of p remains, and its area is known */
         st = dm_poly_list_add_known(geo, &o->remaining, GEOSGeom_clone_r(h, p), o->area_m2);
@@ -267,6 +298,8 @@ static dm_status split_part(const lr_state *s, dm_geo *geo, const GEOSGeometry *
 
 typedef struct pieces_job {
     const lr_state *s;
+    const lr_base *b;
+    bool of_r;
     GEOSSTRtree *tree; /* releases */
     part_out *out;
 } pieces_job;
@@ -275,13 +308,13 @@ static dm_status split_one(size_t i, dm_geo *geo, void *ctx, dm_error *err)
 {
     pieces_job *j = ctx;
     GEOSContextHandle_t h = dm_geo_handle(geo);
-    const GEOSGeometry *p = GEOSGetGeometryN_r(h, j->s->hazard_union, (int)i);
+    const GEOSGeometry *p = GEOSGetGeometryN_r(h, j->b->u, (int)i);
     dm_index_hits hits = {0};
     GEOSSTRtree_query_r(h, j->tree, p, dm_index_hits_collect, &hits);
     dm_status st = hits.oom ? DM_ENOMEM : DM_OK;
     dm_index_hits_sort(&hits);
     if (!st)
-        st = split_part(j->s, geo, p, hits.items, hits.n, &j->out[i]);
+        st = split_part(j->s, geo, p, j->of_r, hits.items, hits.n, &j->out[i]);
     free(hits.items);
     if (st == DM_ENOMEM)
         return dm_error_set(err, DM_ENOMEM, "out of memory");
@@ -291,26 +324,28 @@ static dm_status split_one(size_t i, dm_geo *geo, void *ctx, dm_error *err)
     return DM_OK;
 }
 
-/* The pieces of the hazard union: released by method (each m² once) and
- * remaining. Each polygon of the union is split on its own, against only the
- * releases whose envelopes meet it: most releases and most hazards never
- * meet, so no overlay of everything against everything is needed, and the
- * polygons are spread over the cores. */
-static dm_status compute_pieces(lr_state *s, dm_error *err)
+/* Splits a union (H or R) of the geometries gs into its polygons and each
+ * polygon into its pieces: for H, the part released (by method: the part of R
+ * inside H) and what remains; for R, the released pieces by method. Each
+ * polygon is split on its own, against only the releases whose envelopes meet
+ * it: most releases and most hazards never meet, so no overlay of everything
+ * against everything is needed, and the polygons are spread over the cores. */
+static dm_status compute_pieces(lr_state *s, GEOSGeometry *const *gs, size_t ngs, bool of_r,
+                                dm_error *err)
 {
     GEOSContextHandle_t h = s->h;
-    s->hazard_union = dm_spatial_union_parallel(
-        s->geo, (const GEOSGeometry *const *)s->hazards.geoms, s->hazards.n);
-    if (!s->hazard_union)
-        return geos_fail(s, "union of hazards", err);
-    size_t nparts =
-        GEOSisEmpty_r(h, s->hazard_union) ? 0 : (size_t)GEOSGetNumGeometries_r(h, s->hazard_union);
+    lr_base *b = of_r ? &s->rb : &s->hb;
+    b->u = dm_spatial_union_parallel(s->geo, (const GEOSGeometry *const *)gs, ngs);
+    if (!b->u)
+        return geos_fail(s, of_r ? "union of releases" : "union of hazards", err);
+    size_t nparts = GEOSisEmpty_r(h, b->u) ? 0 : (size_t)GEOSGetNumGeometries_r(h, b->u);
     GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
     part_out *out = calloc(nparts ? nparts : 1, sizeof *out);
-    s->part_rel = calloc(nparts ? nparts : 1, sizeof *s->part_rel);
-    s->part_nrel = calloc(nparts ? nparts : 1, sizeof *s->part_nrel);
-    s->nparts = nparts;
-    if (!tree || !out || !s->part_rel || !s->part_nrel) {
+    b->rel = calloc(nparts ? nparts : 1, sizeof *b->rel);
+    b->nrel = calloc(nparts ? nparts : 1, sizeof *b->nrel);
+    b->area = calloc(nparts ? nparts : 1, sizeof *b->area);
+    b->n = nparts;
+    if (!tree || !out || !b->rel || !b->nrel || !b->area) {
         if (tree)
             GEOSSTRtree_destroy_r(h, tree);
         free(out);
@@ -320,25 +355,26 @@ static dm_status compute_pieces(lr_state *s, dm_error *err)
         GEOSSTRtree_insert_r(h, tree, s->releases[i].geom, (void *)(uintptr_t)(i + 1));
     /* the tree is built by its first query: do that here, not in the threads */
     dm_index_hits warmup = {0};
-    GEOSSTRtree_query_r(h, tree, s->hazard_union, dm_index_hits_collect, &warmup);
+    GEOSSTRtree_query_r(h, tree, b->u, dm_index_hits_collect, &warmup);
     free(warmup.items);
-    pieces_job job = {s, tree, out};
+    pieces_job job = {s, b, of_r, tree, out};
     dm_status st = dm_parallel_for(nparts, s->geo, split_one, &job, err);
     GEOSSTRtree_destroy_r(h, tree);
     /* gather in polygon order: the sums do not depend on the threads */
     for (size_t i = 0; i < nparts; i++) {
         part_out *o = &out[i];
-        if (!st)
-            st = dm_poly_list_add_known(
-                s->geo, &s->layer[0],
-                (GEOSGeometry *)GEOSGetGeometryN_r(h, s->hazard_union, (int)i), o->area_m2);
+        b->area[i] = o->area_m2;
+        if (!st && !of_r)
+            st = dm_poly_list_add_known(s->geo, &s->layer[L_HAZARD],
+                                        (GEOSGeometry *)GEOSGetGeometryN_r(h, b->u, (int)i),
+                                        o->area_m2);
         for (int m = 0; !st && m < M_COUNT; m++)
-            st = dm_poly_list_take(&s->layer[1 + m], &o->pieces[m]);
-        if (!st)
-            st = dm_poly_list_take(&s->layer[1 + M_COUNT], &o->remaining);
+            st = dm_poly_list_take(&s->layer[of_r ? L_RELEASED + m : L_INSIDE], &o->pieces[m]);
+        if (!st && !of_r)
+            st = dm_poly_list_take(&s->layer[L_REMAINING], &o->remaining);
         /* kept for the groups by year, month or organisation */
-        s->part_rel[i] = o->relevant;
-        s->part_nrel[i] = o->nrelevant;
+        b->rel[i] = o->relevant;
+        b->nrel[i] = o->nrelevant;
         o->relevant = NULL;
         part_out_free(s->geo, o);
     }
@@ -360,12 +396,14 @@ static dm_status fill_total(lr_state *s, dm_landrelease *out)
 {
     dm_lr_figures *t = &out->total;
     snprintf(t->key, sizeof t->key, "total");
-    t->hazard_area_m2 = dm_poly_list_total_area(s->geo, &s->layer[0]);
+    t->hazard_area_m2 = dm_poly_list_total_area(s->geo, &s->layer[L_HAZARD]);
     double a[M_COUNT];
     for (int m = 0; m < M_COUNT; m++)
-        a[m] = dm_poly_list_total_area(s->geo, &s->layer[1 + m]);
+        a[m] = dm_poly_list_total_area(s->geo, &s->layer[L_RELEASED + m]);
     set_split(&t->released, a);
-    t->remaining_area_m2 = dm_poly_list_total_area(s->geo, &s->layer[1 + M_COUNT]);
+    t->remaining_area_m2 = dm_poly_list_total_area(s->geo, &s->layer[L_REMAINING]);
+    t->recorded_area_m2 = t->released.total + t->remaining_area_m2;
+    t->released_inside_hazards_m2 = dm_poly_list_total_area(s->geo, &s->layer[L_INSIDE]);
     t->hazard_count = (int64_t)s->hazards.n;
     for (size_t i = 0; i < s->hazards.n; i++)
         if (dm_code_list_add(&t->hazards, s->hazards.codes[i]))
@@ -380,7 +418,7 @@ static dm_status fill_total(lr_state *s, dm_landrelease *out)
 
 typedef struct admin_job {
     const dm_spatial_set *admins;
-    const dm_part_index *idx; /* M_COUNT + 2 layers */
+    const dm_part_index *idx; /* L_COUNT layers */
     const dm_spatial_index *hazards, *releases;
     dm_lr_figures *groups;
 } admin_job;
@@ -398,15 +436,16 @@ static dm_status admin_one(size_t a, dm_geo *geo, void *ctx, dm_error *err)
     if (!pa)
         return dm_error_set(err, DM_EGEOM, "preparing admin area %s failed: %s", g->key,
                             dm_geo_last_error(geo));
-    double v[M_COUNT + 2];
+    double v[L_COUNT];
     dm_status st = DM_OK;
-    for (int l = 0; !st && l < M_COUNT + 2; l++)
+    for (int l = 0; !st && l < L_COUNT; l++)
         st = dm_part_index_clip_area(geo, &j->idx[l], area, pa, &v[l], err);
     if (!st) {
-        g->hazard_area_m2 = v[0];
-        double r[M_COUNT] = {v[1], v[2], v[3]};
-        set_split(&g->released, r);
-        g->remaining_area_m2 = v[4];
+        g->hazard_area_m2 = v[L_HAZARD];
+        set_split(&g->released, &v[L_RELEASED]);
+        g->remaining_area_m2 = v[L_REMAINING];
+        g->recorded_area_m2 = g->released.total + g->remaining_area_m2;
+        g->released_inside_hazards_m2 = v[L_INSIDE];
         st = dm_spatial_index_intersecting(geo, j->hazards, area, pa, &g->hazards, err);
     }
     if (!st)
@@ -424,11 +463,11 @@ static dm_status by_admin(lr_state *s, const dm_lr_opts *o, dm_landrelease *out,
     if (st)
         return st;
     /* split every figure's geometry into parts in a tree, once */
-    dm_part_index idx[M_COUNT + 2];
+    dm_part_index idx[L_COUNT];
     memset(idx, 0, sizeof idx);
     dm_spatial_set rel;
     memset(&rel, 0, sizeof rel);
-    for (int l = 0; !st && l < M_COUNT + 2; l++)
+    for (int l = 0; !st && l < L_COUNT; l++)
         st = dm_part_index_build(s->geo, &s->layer[l], &idx[l], err);
     dm_spatial_index hz_idx, rel_idx;
     memset(&hz_idx, 0, sizeof hz_idx);
@@ -452,7 +491,7 @@ static dm_status by_admin(lr_state *s, const dm_lr_opts *o, dm_landrelease *out,
     admin_job job = {&admins, idx, &hz_idx, &rel_idx, out->groups};
     if (!st)
         st = dm_parallel_for(admins.n, s->geo, admin_one, &job, err);
-    for (int l = 0; l < M_COUNT + 2; l++)
+    for (int l = 0; l < L_COUNT; l++)
         dm_part_index_free(s->geo, &idx[l]);
     dm_spatial_index_free(s->geo, &hz_idx);
     dm_spatial_index_free(s->geo, &rel_idx);
@@ -472,9 +511,10 @@ static int cmp_key(const void *a, const void *b)
     return strcmp(x, y);
 }
 
-/* What one polygon of the hazard union gives a group (a key) its releases
- * have: released m² by method, and the m² released by the end of that key
- * (for periods: what no longer remains). */
+/* What one polygon of R (or of H) gives a group (a key) its releases have:
+ * released m² by method (inside H for a polygon of H), and, for a polygon of
+ * H, the m² released by the end of that key (for periods: what no longer
+ * remains). */
 typedef struct attr_entry {
     size_t key; /* index into the sorted keys */
     double released[M_COUNT];
@@ -488,8 +528,9 @@ typedef struct attr_part {
 
 typedef struct attr_job {
     const lr_state *s;
+    const lr_base *b;   /* &s->rb or &s->hb */
     const size_t *rkey; /* each release's key index */
-    bool timed;
+    bool timed;         /* track what is lost by the end of each key (H only) */
     attr_part *out;
 } attr_job;
 
@@ -499,19 +540,20 @@ static int cmp_size(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Polygon i of the hazard union against the releases that meet it: each m²
- * to one group, the highest method first, then the earliest key; and, for
- * periods, what is released by the end of each key. Runs on any thread. */
+/* Polygon i of R (or H) against the releases that meet it: each m² to one
+ * group, the highest method first, then the earliest key; and, for periods
+ * over H, what is released by the end of each key. Runs on any thread. */
 static dm_status attr_one(size_t i, dm_geo *geo, void *ctx, dm_error *err)
 {
     attr_job *j = ctx;
     const lr_state *s = j->s;
-    size_t nr = s->part_nrel[i];
+    const lr_base *b = j->b;
+    size_t nr = b->nrel[i];
     if (!nr)
         return DM_OK; /* untouched: nothing released, all of it remains */
-    const size_t *rel = s->part_rel[i];
+    const size_t *rel = b->rel[i];
     GEOSContextHandle_t h = dm_geo_handle(geo);
-    const GEOSGeometry *p = GEOSGetGeometryN_r(h, s->hazard_union, (int)i);
+    const GEOSGeometry *p = GEOSGetGeometryN_r(h, b->u, (int)i);
     size_t *ks = malloc(nr * sizeof *ks);
     GEOSGeometry **gs = malloc(nr * sizeof *gs);
     attr_entry *e = calloc(nr, sizeof *e);
@@ -530,6 +572,18 @@ static dm_status attr_one(size_t i, dm_geo *geo, void *ctx, dm_error *err)
             ks[nk++] = ks[r];
     for (size_t x = 0; x < nk; x++)
         e[x].key = ks[x];
+    bool one_method = true;
+    for (size_t r = 1; r < nr; r++)
+        one_method = one_method && s->releases[rel[r]].rank == s->releases[rel[0]].rank;
+    if (b == &s->rb && nk == 1 && one_method) {
+        /* a polygon of R lies inside the releases that meet it: all theirs */
+        e[0].released[s->releases[rel[0]].rank] = b->area[i];
+        free(ks);
+        free(gs);
+        j->out[i].e = e;
+        j->out[i].n = 1;
+        return DM_OK;
+    }
     dm_status st = DM_OK;
     GEOSGeometry *covered = NULL; /* what higher ranks or earlier keys took */
     for (int m = 0; !st && m < M_COUNT; m++)
@@ -549,7 +603,7 @@ static dm_status attr_one(size_t i, dm_geo *geo, void *ctx, dm_error *err)
         }
     dm_geo_destroy(geo, covered);
     covered = NULL;
-    double whole = j->timed ? dm_geo_area_m2(geo, p) : 0;
+    double whole = b->area[i];
     for (size_t x = 0; !st && j->timed && x < nk; x++) {
         size_t ng = 0;
         for (size_t r = 0; r < nr; r++)
@@ -611,6 +665,7 @@ static dm_status by_attribute(lr_state *s, const dm_lr_opts *o, dm_landrelease *
         }
         g->hazard_area_m2 = timed ? hazard_area : NAN;
         g->remaining_area_m2 = NAN;
+        g->recorded_area_m2 = timed ? out->total.recorded_area_m2 : NAN;
         g->hazard_count = timed ? (int64_t)s->hazards.n : -1;
         for (size_t i = 0; i < s->nreleases; i++)
             if (!strcmp(s->releases[i].key, keys[k]) &&
@@ -620,43 +675,54 @@ static dm_status by_attribute(lr_state *s, const dm_lr_opts *o, dm_landrelease *
             }
     }
     /* each m² to one group: method rank first, then key order; worked out
-       polygon by polygon of the hazard union against the releases that
+       polygon by polygon of R (released) and of H (released inside H, and
+       what remains at the end of each period) against the releases that
        meet it (compute_pieces), in parallel */
     size_t *rkey = malloc((s->nreleases ? s->nreleases : 1) * sizeof *rkey);
-    attr_part *parts = calloc(s->nparts ? s->nparts : 1, sizeof *parts);
     double(*rel)[M_COUNT] = calloc(nkeys ? nkeys : 1, sizeof *rel);
+    double *inside = calloc(nkeys ? nkeys : 1, sizeof *inside);
     double *dlost = calloc(nkeys ? nkeys : 1, sizeof *dlost);
     dm_status st =
-        rkey && parts && rel && dlost ? DM_OK : dm_error_set(err, DM_ENOMEM, "out of memory");
+        rkey && rel && inside && dlost ? DM_OK : dm_error_set(err, DM_ENOMEM, "out of memory");
     for (size_t i = 0; !st && i < s->nreleases; i++) {
         const keybuf *at = bsearch(s->releases[i].key, keys, nkeys, sizeof *keys, cmp_key);
         rkey[i] = at ? (size_t)(at - keys) : 0;
     }
-    attr_job job = {s, rkey, timed, parts};
-    if (!st)
-        st = dm_parallel_for(s->nparts, s->geo, attr_one, &job, err);
-    /* gathered in polygon order: the sums do not depend on the threads */
-    for (size_t i = 0; !st && i < s->nparts; i++) {
-        double prev = 0;
-        for (size_t x = 0; x < parts[i].n; x++) {
-            const attr_entry *e = &parts[i].e[x];
-            for (int m = 0; m < M_COUNT; m++)
-                rel[e->key][m] += e->released[m];
-            dlost[e->key] += e->lost - prev; /* lost for good from this key on */
-            prev = e->lost;
+    for (int pass = 0; !st && pass < 2; pass++) {
+        const lr_base *b = pass == 0 ? &s->rb : &s->hb;
+        attr_part *parts = calloc(b->n ? b->n : 1, sizeof *parts);
+        attr_job job = {s, b, rkey, timed && pass == 1, parts};
+        st = parts ? dm_parallel_for(b->n, s->geo, attr_one, &job, err)
+                   : dm_error_set(err, DM_ENOMEM, "out of memory");
+        /* gathered in polygon order: the sums do not depend on the threads */
+        for (size_t i = 0; !st && i < b->n; i++) {
+            double prev = 0;
+            for (size_t x = 0; x < parts[i].n; x++) {
+                const attr_entry *e = &parts[i].e[x];
+                for (int m = 0; m < M_COUNT; m++) {
+                    if (pass == 0)
+                        rel[e->key][m] += e->released[m];
+                    else
+                        inside[e->key] += e->released[m];
+                }
+                dlost[e->key] += e->lost - prev; /* lost for good from this key on */
+                prev = e->lost;
+            }
         }
+        for (size_t i = 0; parts && i < b->n; i++)
+            free(parts[i].e);
+        free(parts);
     }
     double lost = 0;
     for (size_t k = 0; !st && k < nkeys; k++) {
         set_split(&out->groups[k].released, rel[k]);
+        out->groups[k].released_inside_hazards_m2 = inside[k];
         lost += dlost[k];
         if (timed)
             out->groups[k].remaining_area_m2 = hazard_area - lost;
     }
-    for (size_t i = 0; parts && i < s->nparts; i++)
-        free(parts[i].e);
-    free(parts);
     free(rel);
+    free(inside);
     free(dlost);
     free(rkey);
     free(keys);
@@ -674,13 +740,21 @@ dm_status dm_landrelease_compute(dm_store *store, const dm_lr_opts *o, dm_landre
     s.store = store;
     s.geo = dm_store_geo(store);
     s.h = dm_geo_handle(s.geo);
-    s.layer[0].borrowed = true; /* the polygons of hazard_union */
+    s.layer[L_HAZARD].borrowed = true; /* the polygons of s.hb.u */
     dm_status st =
         dm_spatial_read(store, &dm_kind_hazards, o->include_drafts, false, &s.hazards, err);
     if (!st)
         st = read_releases(&s, o, err);
     if (!st)
-        st = compute_pieces(&s, err);
+        st = compute_pieces(&s, s.hazards.geoms, s.hazards.n, false, err);
+    GEOSGeometry **rg = st ? NULL : malloc((s.nreleases ? s.nreleases : 1) * sizeof *rg);
+    if (!st && !rg)
+        st = dm_error_set(err, DM_ENOMEM, "out of memory");
+    for (size_t i = 0; !st && i < s.nreleases; i++)
+        rg[i] = s.releases[i].geom;
+    if (!st)
+        st = compute_pieces(&s, rg, s.nreleases, true, err);
+    free(rg);
     if (!st && fill_total(&s, out))
         st = dm_error_set(err, DM_ENOMEM, "out of memory");
     if (!st && o->by == DM_LR_BY_ADMIN)
@@ -711,6 +785,10 @@ static void json_figures(dm_buf *b, const dm_lr_figures *f, bool group, bool lis
     dm_buf_json_number(b, f->released.total);
     dm_buf_puts(b, "}, \"remaining_area_m2\": ");
     dm_buf_json_number(b, f->remaining_area_m2);
+    dm_buf_puts(b, ", \"recorded_area_m2\": ");
+    dm_buf_json_number(b, f->recorded_area_m2);
+    dm_buf_puts(b, ", \"released_inside_hazards_m2\": ");
+    dm_buf_json_number(b, f->released_inside_hazards_m2);
     if (f->hazard_count < 0)
         dm_buf_puts(b, ", \"hazard_count\": null");
     else

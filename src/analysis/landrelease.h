@@ -1,16 +1,22 @@
-/* Land release accounting, as DESIGN.md defines it.
+/* Land release accounting, as DESIGN.md defines it. With H = union of the
+ * hazard polygons in scope and R = union of the release polygons in scope:
  *
- *   hazard area    = geodesic area of the union of the hazard polygons in scope;
- *   released area  = area of (union of release polygons ∩ hazard union), split
- *                    by method, each m² counted once: cleared over reduced over
- *                    cancelled;
- *   remaining area = hazard union − release union.
+ *   hazard area    = area(H);
+ *   released area  = area(R), split by method, each m² counted once: cleared
+ *                    over reduced over cancelled (whether or not a hazard
+ *                    polygon still covers it: centres trim or close hazards
+ *                    as their land is released);
+ *   remaining area = area(H − R);
+ *   recorded area  = area(H ∪ R) = released + remaining;
+ *   released inside hazards = area(R ∩ H), a data-quality figure (land
+ *                    released but still drawn as hazardous).
  * Grouping by admin area clips every figure to the admin polygon. Grouping by
  * year, month or organisation attributes each released m² to one group: the
  * highest method first, then the earliest period (or the organisation first
- * in alphabetical order); for year/month groups remaining_area_m2 is what
- * remained at the end of that period. Organisation groups have no hazard or
- * remaining area (NaN, printed as null).
+ * in alphabetical order), and the part of it inside H likewise; for
+ * year/month groups remaining_area_m2 is what remained at the end of that
+ * period, and hazard and recorded area are the totals. Organisation groups
+ * have no hazard, remaining or recorded area (NaN, printed as null).
  *
  * Official figures use approved records only; include_drafts adds the rest.
  * All areas are geodesic m² on WGS84.
@@ -44,12 +50,14 @@ typedef struct dm_lr_figures {
     char name[256];             /* admin name or organisation; "" otherwise */
     double hazard_area_m2;      /* NaN when it does not apply */
     dm_release_split released;
-    double remaining_area_m2; /* NaN when it does not apply */
-    int64_t hazard_count;     /* hazards in scope (for an admin area: those inside it or
-                                 crossing its edge, not merely touching); -1 when it does
-                                 not apply */
-    dm_code_list hazards;     /* hazards behind the figures */
-    dm_code_list releases;    /* releases behind the figures */
+    double remaining_area_m2;          /* NaN when it does not apply */
+    double recorded_area_m2;           /* area(H ∪ R); NaN when it does not apply */
+    double released_inside_hazards_m2; /* area(R ∩ H) */
+    int64_t hazard_count;              /* hazards in scope (for an admin area: those inside it or
+                                          crossing its edge, not merely touching); -1 when it does
+                                          not apply */
+    dm_code_list hazards;              /* hazards behind the figures */
+    dm_code_list releases;             /* releases behind the figures */
 } dm_lr_figures;
 
 typedef struct dm_landrelease {
@@ -75,8 +83,9 @@ void dm_landrelease_free(dm_landrelease *lr);
 
 /* Writes the figures as JSON with the stable keys hazard_area_m2,
  * released_area_m2 {cancelled, reduced, cleared, total}, remaining_area_m2,
- * hazard_count, groups[] (key, name and the same keys). With `list`, each
- * figure set also carries "hazards" and "releases": the codes behind it. */
+ * recorded_area_m2, released_inside_hazards_m2, hazard_count, release_count, groups[] (key, name
+ * and the same keys). With `list`, each figure set also carries "hazards" and "releases": the codes
+ * behind it. */
 dm_status dm_landrelease_json(const dm_landrelease *lr, bool list, dm_buf *out);
 
 /* Parses "admin", "year", "month", "organisation" (or "org"). */

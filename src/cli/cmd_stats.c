@@ -26,10 +26,12 @@ static const char usage[] =
 static void help(void)
 {
     printf("usage: %s\n\n"
-           "landrelease: hazard area (union of hazard polygons), released area (release union\n"
-           "inside the hazard union, each m² once: cleared over reduced over cancelled) and\n"
-           "remaining area, geodesic m² on WGS84. --by admin clips to the admin areas of the\n"
-           "finest level (or --level N).\n"
+           "landrelease: hazard area (union H of hazard polygons), released area (union R of\n"
+           "release polygons, whether or not a hazard still covers it; each m² once: cleared\n"
+           "over reduced over cancelled), remaining area (H − R), recorded area (H ∪ R =\n"
+           "released + remaining) and released inside today's hazards (R ∩ H, a data-quality\n"
+           "figure), geodesic m² on WGS84. --by admin clips to the admin areas of the finest\n"
+           "level (or --level N).\n"
            "items: EO items found (records and quantity) and destroyed, by category, year or\n"
            "admin area.\n"
            "casualties: people killed or injured (Landmine Monitor definitions): killed,\n"
@@ -63,6 +65,8 @@ static void print_lr_figures(const dm_lr_figures *f)
     print_area("released: cleared", f->released.cleared);
     print_area("released: total", f->released.total);
     print_area("remaining area", f->remaining_area_m2);
+    print_area("recorded area", f->recorded_area_m2);
+    print_area("released in hazards", f->released_inside_hazards_m2);
     if (f->hazard_count >= 0)
         printf("  %-22s %18lld\n", "hazards", (long long)f->hazard_count);
     printf("  %-22s %18zu\n", "releases", f->releases.n);

@@ -230,6 +230,9 @@ else await step('dashboard figures equal demine stats --json', async () => {
   same('released m²', await value('#kpi-released'), lr.released_area_m2.total);
   same('cleared m²', await value('#kpi-cleared'), lr.released_area_m2.cleared);
   same('remaining m²', await value('#kpi-remaining'), lr.remaining_area_m2);
+  // released is all released land (area of the release union), not only the part inside today's hazards
+  same('recorded m²', await value('#kpi-recorded'), lr.recorded_area_m2);
+  same('released inside hazards m²', await value('#kpi-released-inside'), lr.released_inside_hazards_m2);
   const cas = cli('casualties');
   same('casualties', await value('#kpi-casualties'), cas.casualties);
   same('killed', await value('#kpi-killed'), cas.killed);

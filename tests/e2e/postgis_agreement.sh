@@ -6,7 +6,8 @@
 # Starts a throwaway PostgreSQL/PostGIS server on a free loopback port,
 # computes the reference with tests/support/postgis_landrelease.sh, builds a
 # demine GeoPackage from the same files, and compares:
-#   totals (hazard, released total and cleared, remaining) within 0.1%;
+#   totals (hazard, released total and cleared, remaining, recorded, released
+#   inside hazards) within 0.1%;
 #   per municipality the same figures within 0.1% or 1 m2; hazard counts equal;
 #   rejects files list exactly the rows PostGIS cannot use (null geometry, empty
 #   geometry, no polygonal part after ST_MakeValid), with 3094 / 108 rows of

@@ -9,7 +9,8 @@ REF.json is the output of tests/support/postgis_landrelease.sh; the demine
 files are `stats landrelease --json` and `stats landrelease --by admin --json`.
 Keys other than the compared ones are ignored.
 
-Totals (hazard, released total and cleared, remaining) must agree within 0.1%
+Totals (hazard, released total and cleared, remaining, recorded, released
+inside hazards) must agree within 0.1%
 relative; per admin group (matched by key) the same figures within 0.1%
 relative or 1 m2, whichever is larger. Hazard counts must be equal.
 
@@ -33,6 +34,8 @@ FIGURES = (
     ("released.total", ("released_area_m2", "total")),
     ("released.cleared", ("released_area_m2", "cleared")),
     ("remaining_area_m2", ("remaining_area_m2",)),
+    ("recorded_area_m2", ("recorded_area_m2",)),
+    ("released_inside", ("released_inside_hazards_m2",)),
 )
 
 
@@ -205,11 +208,15 @@ def main():
 
     print(f"PostGIS: hazard {ref['hazard_area_m2']:.1f} m2, released "
           f"{ref['released_area_m2']['total']:.1f} m2, remaining {ref['remaining_area_m2']:.1f} m2, "
+          f"recorded {ref['recorded_area_m2']:.1f} m2, "
+          f"inside hazards {ref['released_inside_hazards_m2']:.1f} m2, "
           f"{ref['hazard_count']} hazards, {len(ref['groups'])} admin groups")
     try:
         print(f"demine:  hazard {dig(tot, ('hazard_area_m2',), 'demine'):.1f} m2, released "
               f"{dig(tot, ('released_area_m2', 'total'), 'demine'):.1f} m2, remaining "
-              f"{dig(tot, ('remaining_area_m2',), 'demine'):.1f} m2, "
+              f"{dig(tot, ('remaining_area_m2',), 'demine'):.1f} m2, recorded "
+              f"{dig(tot, ('recorded_area_m2',), 'demine'):.1f} m2, inside hazards "
+              f"{dig(tot, ('released_inside_hazards_m2',), 'demine'):.1f} m2, "
               f"{tot.get('hazard_count')} hazards, "
               f"{len(grp.get('groups') or [])} admin groups")
     except Missing:

@@ -12,11 +12,13 @@
 #
 #   repair     ST_CollectionExtract(ST_MakeValid(geom), 3) of every polygon,
 #              empty results dropped; GiST indexes
-#   union      ST_Union of each layer (hazards, releases), computed per cluster
-#              of touching polygons (ST_ClusterDBSCAN eps 0) and dumped to
-#              disjoint polygons, which together are the layer's union
-#   overlay    released = hazard union ∩ release union,
-#              remaining = hazard union − release union
+#   union      ST_Union of each layer (hazards H, releases R) and of both
+#              (H ∪ R), computed per cluster of touching polygons
+#              (ST_ClusterDBSCAN eps 0) and dumped to disjoint polygons, which
+#              together are the union
+#   overlay    released = R (whether or not a hazard covers it),
+#              remaining = H − R, recorded = H ∪ R,
+#              released inside hazards = H ∩ R
 #   totals     ST_Area(geography) (spheroid) of each
 #   per_admin  the same figures clipped to each admin polygon (GiST index,
 #              ST_Intersects prefilter; pieces the admin polygon covers are
@@ -25,7 +27,8 @@
 #
 # Prints demine's `stats landrelease --by admin --json` layout on stdout:
 #   {"hazard_area_m2", "released_area_m2": {"cancelled", "reduced", "cleared",
-#    "total"}, "remaining_area_m2", "hazard_count", "groups": [{"key": "AD-0001",
+#    "total"}, "remaining_area_m2", "recorded_area_m2",
+#    "released_inside_hazards_m2", "hazard_count", "groups": [{"key": "AD-0001",
 #    "name", ...same figures...}]}
 # All releases are counted as cleared. Timing of each step goes to stderr.
 #
@@ -141,8 +144,13 @@ CREATE UNLOGGED TABLE lr.ru AS
   WITH c AS (SELECT geom, ST_ClusterDBSCAN(geom, 0, 1) OVER () AS cid FROM lr.r)
   SELECT (ST_Dump(ST_Union(geom))).geom AS geom FROM c GROUP BY cid;
 CREATE INDEX ON lr.ru USING gist (geom);
+CREATE UNLOGGED TABLE lr.au AS
+  WITH a AS (SELECT geom FROM lr.h UNION ALL SELECT geom FROM lr.r),
+       c AS (SELECT geom, ST_ClusterDBSCAN(geom, 0, 1) OVER () AS cid FROM a)
+  SELECT (ST_Dump(ST_Union(geom))).geom AS geom FROM c GROUP BY cid;
 ANALYZE lr.hu;
 ANALYZE lr.ru;
+ANALYZE lr.au;
 
 \echo @step overlay
 -- For each polygon of the hazard union, the polygons of the release union it
@@ -156,7 +164,11 @@ CREATE UNLOGGED TABLE lr.pieces AS
   SELECT kind, geom, ST_Area(geom::geography) AS area FROM (
     SELECT 'hazard'::text AS kind, hg AS geom FROM lr.ov
     UNION ALL
-    SELECT 'released', (ST_Dump(ST_CollectionExtract(ST_Intersection(hg, rg), 3))).geom
+    SELECT 'released', geom FROM lr.ru
+    UNION ALL
+    SELECT 'recorded', geom FROM lr.au
+    UNION ALL
+    SELECT 'inside', (ST_Dump(ST_CollectionExtract(ST_Intersection(hg, rg), 3))).geom
     FROM lr.ov WHERE rg IS NOT NULL
     UNION ALL
     SELECT 'remaining', (ST_Dump(ST_CollectionExtract(
@@ -170,6 +182,8 @@ CREATE UNLOGGED TABLE lr.totals AS
   SELECT coalesce(sum(area) FILTER (WHERE kind = 'hazard'), 0) AS hazard,
          coalesce(sum(area) FILTER (WHERE kind = 'released'), 0) AS released,
          coalesce(sum(area) FILTER (WHERE kind = 'remaining'), 0) AS remaining,
+         coalesce(sum(area) FILTER (WHERE kind = 'recorded'), 0) AS recorded,
+         coalesce(sum(area) FILTER (WHERE kind = 'inside'), 0) AS inside,
          (SELECT count(*) FROM lr.h) AS hazard_count
   FROM lr.pieces;
 
@@ -181,12 +195,16 @@ CREATE UNLOGGED TABLE lr.groups AS
          coalesce(x.hazard, 0) AS hazard,
          coalesce(x.released, 0) AS released,
          coalesce(x.remaining, 0) AS remaining,
+         coalesce(x.recorded, 0) AS recorded,
+         coalesce(x.inside, 0) AS inside,
          n.hazard_count
   FROM lr.a a
   CROSS JOIN LATERAL (
     SELECT sum(s) FILTER (WHERE kind = 'hazard') AS hazard,
            sum(s) FILTER (WHERE kind = 'released') AS released,
-           sum(s) FILTER (WHERE kind = 'remaining') AS remaining
+           sum(s) FILTER (WHERE kind = 'remaining') AS remaining,
+           sum(s) FILTER (WHERE kind = 'recorded') AS recorded,
+           sum(s) FILTER (WHERE kind = 'inside') AS inside
     FROM (SELECT p.kind,
                  CASE WHEN ST_Covers(a.geom, p.geom) THEN p.area
                       ELSE ST_Area(ST_Intersection(a.geom, p.geom)::geography) END AS s
@@ -201,6 +219,8 @@ SELECT json_build_object(
   'released_area_m2', json_build_object('cancelled', 0, 'reduced', 0,
                                         'cleared', t.released, 'total', t.released),
   'remaining_area_m2', t.remaining,
+  'recorded_area_m2', t.recorded,
+  'released_inside_hazards_m2', t.inside,
   'hazard_count', t.hazard_count,
   'groups', (SELECT coalesce(json_agg(json_build_object(
                 'key', 'AD-' || to_char(g.ogc_fid, 'FM0000'),
@@ -209,6 +229,8 @@ SELECT json_build_object(
                 'released_area_m2', json_build_object('cancelled', 0, 'reduced', 0,
                                                       'cleared', g.released, 'total', g.released),
                 'remaining_area_m2', g.remaining,
+                'recorded_area_m2', g.recorded,
+                'released_inside_hazards_m2', g.inside,
                 'hazard_count', g.hazard_count) ORDER BY g.ogc_fid), '[]'::json)
              FROM lr.groups g))
 FROM lr.totals t;

@@ -65,8 +65,12 @@ TEST(totals_follow_the_definitions)
     CHECK_NEAR(lr.total.hazard_area_m2, box_area(17.00, 17.03), 1e-6);
     CHECK_NEAR(lr.total.released.cleared, box_area(17.00, 17.01), 1e-6);
     CHECK_NEAR(lr.total.released.reduced, box_area(17.01, 17.015), 1e-6);
-    CHECK_NEAR(lr.total.released.cancelled, box_area(17.025, 17.03), 1e-6);
+    /* released land counts whether or not a hazard still covers it */
+    CHECK_NEAR(lr.total.released.cancelled, box_area(17.025, 17.04), 1e-6);
     CHECK_NEAR(lr.total.remaining_area_m2, box_area(17.015, 17.025), 1e-6);
+    CHECK_NEAR(lr.total.recorded_area_m2, box_area(17.00, 17.04), 1e-6);
+    CHECK_NEAR(lr.total.released_inside_hazards_m2,
+               box_area(17.00, 17.015) + box_area(17.025, 17.03), 1e-6);
     CHECK_EQ_INT(lr.total.hazard_count, 2);
     CHECK_EQ_INT(lr.total.releases.n, 3);
     dm_landrelease_free(&lr);
@@ -98,8 +102,11 @@ TEST(grouping_by_admin_clips_every_figure)
     CHECK_NEAR(w->remaining_area_m2, box_area(17.015, 17.02), 1e-6);
     CHECK_EQ_INT(w->hazard_count, 2);
     CHECK_NEAR(e->hazard_area_m2, box_area(17.02, 17.03), 1e-6);
-    CHECK_NEAR(e->released.cancelled, box_area(17.025, 17.03), 1e-6);
+    CHECK_NEAR(e->released.cancelled, box_area(17.025, 17.04), 1e-6);
     CHECK_NEAR(e->remaining_area_m2, box_area(17.02, 17.025), 1e-6);
+    CHECK_NEAR(e->recorded_area_m2, box_area(17.02, 17.04), 1e-6);
+    CHECK_NEAR(e->released_inside_hazards_m2, box_area(17.025, 17.03), 1e-6);
+    CHECK_NEAR(w->released_inside_hazards_m2, box_area(17.00, 17.015), 1e-6);
     /* HA-0001 only touches East at 17.02: it does not count there */
     CHECK_EQ_INT(e->hazard_count, 1);
     dm_landrelease_free(&lr);
@@ -114,7 +121,11 @@ TEST(grouping_by_year_counts_each_m2_once_and_tracks_what_remains)
     CHECK_STR(lr.groups[0].key, "2019");
     CHECK_NEAR(lr.groups[0].released.reduced, box_area(17.01, 17.015), 1e-6);
     CHECK_NEAR(lr.groups[1].released.cleared, box_area(17.00, 17.01), 1e-6);
-    CHECK_NEAR(lr.groups[2].released.cancelled, box_area(17.025, 17.03), 1e-6);
+    CHECK_NEAR(lr.groups[2].released.cancelled, box_area(17.025, 17.04), 1e-6);
+    CHECK_NEAR(lr.groups[2].released_inside_hazards_m2, box_area(17.025, 17.03), 1e-6);
+    /* 2020's clearance took 17.005..17.01 from 2019's reduction (cleared first) */
+    CHECK_NEAR(lr.groups[1].released_inside_hazards_m2, box_area(17.00, 17.01), 1e-6);
+    CHECK_NEAR(lr.groups[0].recorded_area_m2, lr.total.recorded_area_m2, 1e-9);
     /* end of 2019: H minus the reduced strip 17.005..17.015 */
     CHECK_NEAR(lr.groups[0].remaining_area_m2, box_area(17.00, 17.005) + box_area(17.015, 17.03),
                1e-6);
@@ -133,10 +144,13 @@ TEST(json_has_the_stable_keys)
     CHECK(dm_landrelease_json(&lr, true, &b) == DM_OK);
     CHECK(strstr(b.data, "\"hazard_area_m2\"") && strstr(b.data, "\"released_area_m2\": {") &&
           strstr(b.data, "\"cancelled\"") && strstr(b.data, "\"remaining_area_m2\"") &&
-          strstr(b.data, "\"hazard_count\"") && strstr(b.data, "\"groups\""));
+          strstr(b.data, "\"hazard_count\"") && strstr(b.data, "\"groups\"") &&
+          strstr(b.data, "\"recorded_area_m2\"") &&
+          strstr(b.data, "\"released_inside_hazards_m2\""));
     /* releases have no organisation: one "unknown" group without hazard area */
     CHECK(strstr(b.data,
                  "{\"key\": \"unknown\", \"name\": \"unknown\", \"hazard_area_m2\": null") != NULL);
+    CHECK(strstr(b.data, "\"recorded_area_m2\": null") != NULL);
     dm_buf_free(&b);
     dm_landrelease_free(&lr);
 }

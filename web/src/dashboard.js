@@ -120,7 +120,7 @@ async function landRelease(gen) {
     total = group;
     if (filter.admin || filter.org) {
       const key = filter.admin || filter.org;
-      total = group.groups.find((g) => g.key === key) || { hazard_area_m2: 0, released_area_m2: { cancelled: 0, reduced: 0, cleared: 0, total: 0 }, remaining_area_m2: 0, hazard_count: 0, release_count: 0 };
+      total = group.groups.find((g) => g.key === key) || { hazard_area_m2: 0, released_area_m2: { cancelled: 0, reduced: 0, cleared: 0, total: 0 }, remaining_area_m2: 0, recorded_area_m2: 0, released_inside_hazards_m2: 0, hazard_count: 0, release_count: 0 };
       scope = filter.admin ? filter.adminName || filter.admin : filter.org;
     }
   } catch (e) {
@@ -128,8 +128,11 @@ async function landRelease(gen) {
     return;
   }
   const rel = total.released_area_m2;
-  const hazardArea = total.hazard_area_m2 ?? rel.total + (total.remaining_area_m2 || 0);
-  const pct = hazardArea ? (100 * rel.total) / hazardArea : 0;
+  const hazardArea = total.hazard_area_m2;
+  // released counts all released land, inside today's hazards or not (the
+  // server's figures): per cent of the recorded area, released + remaining
+  const recorded = total.recorded_area_m2 ?? rel.total + (total.remaining_area_m2 || 0);
+  const pct = recorded ? (100 * rel.total) / recorded : 0;
   const lp = { ...adminFilterParam() };
   const orgp = filter.org ? { organisation: filter.org } : {};
   const noteParts = [t('dashboard.lrFollows')];
@@ -142,14 +145,16 @@ async function landRelease(gen) {
       h(
         'div',
         { class: 'kpis' },
-        card({ id: 'kpi-hazard-count', label: t('dashboard.hazardCount'), value: total.hazard_count, display: fmtNumber(total.hazard_count), sub: fmtArea(hazardArea), onclick: () => showRecords({ collection: 'hazards', params: { ...lp, ...orgp }, title: t('dashboard.hazardCount') }) }),
-        card({ id: 'kpi-remaining', label: t('dashboard.remaining'), value: total.remaining_area_m2, display: fmtArea(total.remaining_area_m2), sub: t('dashboard.ofHazardArea', { pct: fmtNumber(100 - pct, 1) }) }),
+        card({ id: 'kpi-hazard-count', label: t('dashboard.hazardCount'), value: total.hazard_count, display: fmtNumber(total.hazard_count), sub: hazardArea == null ? null : fmtArea(hazardArea), onclick: () => showRecords({ collection: 'hazards', params: { ...lp, ...orgp }, title: t('dashboard.hazardCount') }) }),
+        total.recorded_area_m2 != null && card({ id: 'kpi-recorded', label: t('dashboard.recorded'), value: recorded, display: fmtArea(recorded), sub: t('dashboard.recordedSub') }),
+        card({ id: 'kpi-remaining', label: t('dashboard.remaining'), value: total.remaining_area_m2, display: fmtArea(total.remaining_area_m2), sub: t('dashboard.ofRecordedArea', { pct: fmtNumber(100 - pct, 1) }) }),
         card({ id: 'kpi-released', label: t('dashboard.released'), value: rel.total, display: fmtArea(rel.total), sub: t('dashboard.releasedCount', { n: fmtNumber(total.release_count) }), onclick: () => showRecords({ collection: 'releases', params: { ...lp, ...orgp }, title: t('dashboard.released') }) }),
         ['cancelled', 'reduced', 'cleared'].map((m) =>
           card({ id: `kpi-${m}`, label: t(`status.${m}`), value: rel[m], display: fmtArea(rel[m]), onclick: () => showRecords({ collection: 'releases', params: { ...lp, ...orgp, method: m }, title: t(`status.${m}`) }) }),
         ),
+        total.released_inside_hazards_m2 != null && card({ id: 'kpi-released-inside', label: t('dashboard.releasedInside'), value: total.released_inside_hazards_m2, display: fmtArea(total.released_inside_hazards_m2), sub: t('dashboard.releasedInsideSub') }),
       ),
-      h('div', { class: 'progress', role: 'img', 'aria-label': t('dashboard.progressBar', { pct: fmtNumber(pct, 1) }) }, ['cleared', 'reduced', 'cancelled'].map((m) => h('span', { class: `bar-${m}`, style: `width:${hazardArea ? (100 * rel[m]) / hazardArea : 0}%` })), h('span', { class: 'progress-label' }, t('dashboard.progressBar', { pct: fmtNumber(pct, 1) }))),
+      h('div', { class: 'progress', role: 'img', 'aria-label': t('dashboard.progressBar', { pct: fmtNumber(pct, 1) }) }, ['cleared', 'reduced', 'cancelled'].map((m) => h('span', { class: `bar-${m}`, style: `width:${recorded ? (100 * rel[m]) / recorded : 0}%` })), h('span', { class: 'progress-label' }, t('dashboard.progressBar', { pct: fmtNumber(pct, 1) }))),
       h('h3', {}, t('dashboard.progressByYear')),
       h('p', { class: 'muted', id: 'lr-chart-wait' }, t('dashboard.computing')),
       chartBox('chart-landrelease', t('dashboard.progressByYear')),
