@@ -286,8 +286,10 @@ static bool digits(const char **s, int64_t *out)
     return v > 0;
 }
 
-/* What an If-Match names: a record's version ("3", W/"3" or 3; *id 0) or a
- * waiting change ("3+17"); false when it is none of these. */
+/* What an If-Match names: a record's version ("3" or 3; *id 0) or a
+ * waiting change ("3+17"); false when it is none of these. A weak ETag
+ * (W/"3") is none: If-Match compares strongly (RFC 9110 13.1.1), so a weak
+ * one never matches and the change is 412. */
 static bool parse_if_match(const char *h, int64_t *version, int64_t *id)
 {
     *version = *id = 0;
@@ -296,7 +298,7 @@ static bool parse_if_match(const char *h, int64_t *version, int64_t *id)
     while (*h == ' ')
         h++;
     if (!strncmp(h, "W/", 2))
-        h += 2;
+        return false;
     bool quoted = *h == '"';
     if (quoted)
         h++;

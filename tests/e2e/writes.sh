@@ -136,6 +136,8 @@ req ed PATCH "/collections/hazards/items/$CODE" '{"properties": {"name": "East f
 same "a change without If-Match is 428" "$STATUS" 428
 req ed PATCH "/collections/hazards/items/$CODE" '{"properties": {"name": "East field, corrected"}}' '"7"' application/merge-patch+json
 same "a change to a stale version is 412" "$STATUS" 412
+req ed PATCH "/collections/hazards/items/$CODE" '{"properties": {"name": "East field, weak"}}' 'W/"1"' application/merge-patch+json
+same "a weak ETag never matches a change (RFC 9110 13.1.1): 412" "$STATUS" 412
 req ed PATCH "/collections/hazards/items/$CODE" '{"properties": {"name": "East\r\nfield"}}' '"1"' application/merge-patch+json
 same "a merge patch with CR LF in a name is 400" "$STATUS" 400
 check "  and says why" grep -q "control character" "$T/body"
