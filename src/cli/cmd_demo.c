@@ -119,10 +119,12 @@ int cmd_demo(int argc, char **argv)
         } else {
             printf("demo database: %s\n", out);
             printf("  hazard area    %14.0f m²\n  released       %14.0f m² (cancelled %.0f, "
-                   "reduced %.0f, cleared %.0f)\n  remaining      %14.0f m²\n",
+                   "reduced %.0f, cleared %.0f)\n  remaining      %14.0f m²\n"
+                   "  recorded       %14.0f m² (released + remaining)\n"
+                   "  released inside today's hazards %.0f m² (a data-quality figure)\n",
                    lr.total.hazard_area_m2, lr.total.released.total, lr.total.released.cancelled,
-                   lr.total.released.reduced, lr.total.released.cleared,
-                   lr.total.remaining_area_m2);
+                   lr.total.released.reduced, lr.total.released.cleared, lr.total.remaining_area_m2,
+                   lr.total.recorded_area_m2, lr.total.released_inside_hazards_m2);
             dm_landrelease_free(&lr);
         }
     }
