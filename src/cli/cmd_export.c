@@ -44,8 +44,13 @@ int cmd_export(int argc, char **argv)
         return cli_usage(usage, "unknown kind '%s'; kinds are: %s", pos[1], kinds);
     }
     o.path = pos[2];
-    if (!dm_export_driver_for(o.path))
+    const char *driver = dm_export_driver_for(o.path);
+    if (!driver)
         return cli_usage(usage, "%s: use .geojson, .gpkg, .csv, .shp or .kml", o.path);
+    if (o.kind->geom == DM_GEOM_NONE &&
+        (!strcmp(driver, "ESRI Shapefile") || !strcmp(driver, "KML")))
+        return cli_usage(usage, "%s have no geometry: export them to .csv, .gpkg or .geojson",
+                         o.kind->name);
     dm_error err;
     dm_error_clear(&err);
     dm_store *store;

@@ -318,6 +318,13 @@ dm_status dm_export(dm_store *store, const dm_export_opts *o, int64_t *written, 
         return dm_error_set(err, DM_EINVAL,
                             "%s: unknown output format; use .geojson, .gpkg, .csv, .shp or .kml",
                             o->path);
+    if (o->kind->geom == DM_GEOM_NONE &&
+        (!strcmp(driver, "ESRI Shapefile") || !strcmp(driver, "KML")))
+        return dm_error_set(err, DM_EINVAL,
+                            "%s: %s have no geometry, and a %s holds places (a Shapefile would "
+                            "be a lone .dbf); export them to .csv, .gpkg or .geojson",
+                            o->path, o->kind->name,
+                            strcmp(driver, "KML") ? "Shapefile" : "KML file");
     struct stat sb;
     if (!o->overwrite && stat(o->path, &sb) == 0)
         return dm_error_set(err, DM_ECONFLICT, "%s exists: choose another name or use --force",

@@ -632,6 +632,9 @@ check "casualties check prints no name or address" test -z "$(grep -F -f "$T/per
 "$DEMINE" casualties check "$CK" --json >"$T/same_name.json" 2>/dev/null
 same "  (the same-name pair is found all the same)" \
     "$(json "$T/same_name.json" "[sorted(f['records']) for f in d['findings'] if f['what']=='probable-duplicate' and 'VI-0031' in f['records']]")" "[['VI-0013', 'VI-0031']]"
+expect_exit "export victims to a Shapefile is refused (no geometry: a lone .dbf)" 2 "$DEMINE" export "$DB" victims "$T/victims.shp"
+check "  says why, and writes nothing" test "$(grep -c 'no geometry' "$T/err"):$(ls "$T" | grep -c '^victims\.')" = "1:0"
+expect_exit "  so is KML" 2 "$DEMINE" export "$DB" victims "$T/victims.kml"
 expect_exit "export victims" 0 "$DEMINE" export "$DB" victims "$T/victims.csv"
 same "export has no name or address column" "$(head -1 "$T/victims.csv" | tr ',' '\n' | tr -d '"\r' | grep -cx 'name\|address')" 0
 check "export has no name or address anywhere" test -z "$(grep -F -f "$T/personal" "$T/victims.csv")"
