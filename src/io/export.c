@@ -157,6 +157,11 @@ static dm_status create_layer(GDALDatasetH ds, const char *driver, const dm_expo
         e = OGR_L_CreateField(*out, fd, TRUE);
         OGR_Fld_Destroy(fd);
     }
+    if (e == OGRERR_NONE && k->geom == DM_GEOM_POLYGON) { /* geodesic, on WGS84 */
+        fd = OGR_Fld_Create("area_m2", OFTReal);
+        e = OGR_L_CreateField(*out, fd, TRUE);
+        OGR_Fld_Destroy(fd);
+    }
     for (size_t i = 0; e == OGRERR_NONE && i < k->nfields; i++) {
         if (!exported(&k->fields[i], o->personal_data))
             continue;
@@ -188,6 +193,13 @@ static dm_status write_feature(dm_store *store, OGRLayerH layer, const dm_export
         person_id(key, rec, pid);
         if (pid[0])
             OGR_F_SetFieldString(f, idx, pid);
+        else
+            OGR_F_SetFieldNull(f, idx);
+        idx++;
+    }
+    if (k->geom == DM_GEOM_POLYGON) {
+        if (rec->geom)
+            OGR_F_SetFieldDouble(f, idx, dm_geo_area_m2(dm_store_geo(store), rec->geom));
         else
             OGR_F_SetFieldNull(f, idx);
         idx++;

@@ -126,6 +126,11 @@ for ext in geojson gpkg csv shp kml; do
         n=$(ogrinfo -ro -al -so "$T/out_h.$ext" 2>/dev/null | awk -F': ' '/Feature Count/{print $2}'); fi
     check "export .$ext has every approved hazard ($n)" test "$n" -eq "$HAZ"
 done
+check "hazard exports carry each area's geodesic m² (all > 0; their sum at least the union's)" \
+    "$PY" -c 'import json,sys
+a=[f["properties"]["area_m2"] for f in json.load(open(sys.argv[1]))["features"]]
+u=json.load(open(sys.argv[2]))["hazard_area_m2"]
+sys.exit(0 if all(x > 0 for x in a) and u * 0.999 <= sum(a) <= u * 1.2 else 1)' "$T/out_h.geojson" "$T/lr.json"
 expect_exit "export refuses to overwrite" 1 "$DEMINE" export "$DB" hazards "$T/out_h.geojson"
 expect_exit "export to an unknown format is a usage error" 2 "$DEMINE" export "$DB" hazards "$T/out.xyz"
 check "no temporary export folders left" test -z "$(ls -A "$T" | grep demine-export || true)"
