@@ -108,7 +108,6 @@ typedef struct server {
     conn *conns;
     pthread_t watcher;
     atomic_int watching;
-    struct MHD_Daemon *daemon;
     char csp_extra[300]; /* the basemap's origin, for the UI's policy */
 } server;
 
@@ -784,7 +783,6 @@ dm_status dm_server_run(const dm_server_opts *o, volatile sig_atomic_t *stop, dm
                             o->bind ? o->bind : "127.0.0.1", o->port,
                             e ? strerror(e) : "the address is in use or not this machine's");
     }
-    s.daemon = d;
     s.watching = 1;
     bool watcher = !pthread_create(&s.watcher, NULL, watch, &s);
     if (o->log) {
