@@ -50,7 +50,8 @@ dm_status dm_upload_sniff_file(const char *path, const dm_upload_format **fmt, d
 bool dm_upload_name_fits(const dm_upload_format *fmt, const char *name);
 
 /* Checks a GeoPackage upload with SQLite, read-only, before GDAL opens it:
- * DM_EFORMAT when it holds a view, a virtual table other than the spatial
+ * DM_EFORMAT when it holds a view (other than a demine database's own
+ * approved-only views, plain SELECTs), a virtual table other than the spatial
  * index's rtree (a module such as GDAL's VirtualOGR reads other files), a
  * generated column, or fails SQLite's quick check; DM_EIO when it cannot be
  * opened. Triggers are left: they run only on writes, and the upload is

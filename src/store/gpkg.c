@@ -4,6 +4,7 @@
 #include "core/date.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <stdarg.h>
 #include <libgen.h>
@@ -24,7 +25,8 @@ typedef struct gpkg {
     bool writable;
     bool in_tx;
     /* 1: no stamps, no users; 2: no users; 3: no pending changes; 4: no failed
-       logins (old databases opened read-only); 5 */
+       logins; 5: edits made outside demine not logged, no approved-only views
+       (old databases opened read-only); 6 */
     int schema_version;
     sqlite3_stmt *insert[NKINDS_MAX];
     sqlite3_stmt *exists[NKINDS_MAX];
@@ -289,7 +291,19 @@ static dm_status gpkg_create(dm_store *s, const char *location, dm_error *err)
     if (!folder_writable(location))
         return dm_error_set(err, DM_EREADONLY, "cannot create %s: its folder is not writable",
                             location);
-    dm_status st = connect(s, location, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err);
+    /* readable by its owner only (victims' names are in it); SQLite gives
+       the -wal and -shm files the mode of the database file */
+    int fd = open(location, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return errno == EEXIST
+                   ? dm_error_set(err, DM_ECONFLICT,
+                                  "%s already exists: demine init makes a new "
+                                  "database and never overwrites a file",
+                                  location)
+                   : dm_error_set(err, errno == EACCES || errno == EROFS ? DM_EREADONLY : DM_EIO,
+                                  "cannot create %s: %s", location, strerror(errno));
+    close(fd);
+    dm_status st = connect(s, location, SQLITE_OPEN_READWRITE, err);
     if (st) {
         gpkg_close(s);
         unlink(location);
@@ -364,11 +378,12 @@ static dm_status read_meta(dm_store *s, dm_error *err)
     return DM_OK;
 }
 
-/* Brings a version 1 to 4 database to the current version in one
- * transaction: version 2 added the stamps and the cache, version 3 the users
- * and tokens, version 4 the changes waiting for approval, version 5 the
- * failed logins. Another program may have done it meanwhile: the version is
- * read again inside the transaction. */
+/* Brings an older database to the current version in one transaction:
+ * version 2 added the stamps and the cache, version 3 the users and tokens,
+ * version 4 the changes waiting for approval, version 5 the failed logins,
+ * version 6 the triggers that log edits made outside demine and the
+ * approved-only views. Another program may have done it meanwhile: the
+ * version is read again inside the transaction. */
 static dm_status upgrade(dm_store *s, dm_error *err)
 {
     char doing[80];
@@ -400,6 +415,8 @@ static dm_status upgrade(dm_store *s, dm_error *err)
             dm_gpkg_v4_sql(&sql);
         if (version < 5)
             dm_gpkg_v5_sql(&sql);
+        if (version < 6)
+            dm_gpkg_v6_sql(&sql);
         dm_buf_printf(&sql, "UPDATE demine_meta SET value = '%d' WHERE key = 'schema_version';",
                       DM_GPKG_SCHEMA_VERSION);
         st = sql.status ? dm_error_set(err, DM_ENOMEM, "out of memory %s", doing)
@@ -492,9 +509,11 @@ static void finalize_statements(gpkg *g)
 /* A bulk import drops the rtree insert trigger of its table for the length of
  * its transaction and fills the index in one statement at commit: the same
  * index, a fifth less work per row. It drops the table's stamp insert trigger
- * too and bumps the stamp once at commit instead of once per row. The DROPs
- * are part of the transaction, so a rollback brings the triggers back, and
- * readers never see them missing. */
+ * too and bumps the stamp once at commit instead of once per row, and the
+ * trigger that logs inserts made outside demine, which has nothing to do
+ * while the transaction holds the file's write lock (every insert in it is
+ * demine's). The DROPs are part of the transaction, so a rollback brings the
+ * triggers back, and readers never see them missing. */
 static dm_status gpkg_begin_bulk(dm_store *s, const dm_kind *k, dm_error *err)
 {
     dm_status st = gpkg_begin(s, err);
@@ -504,7 +523,10 @@ static dm_status gpkg_begin_bulk(dm_store *s, const dm_kind *k, dm_error *err)
     char sql[256];
     finalize_statements(g); /* the schema changes under them */
     /* IF EXISTS: a trigger another program dropped comes back at commit */
-    snprintf(sql, sizeof sql, "DROP TRIGGER IF EXISTS \"demine_stamp_%s_insert\"", k->table);
+    snprintf(sql, sizeof sql,
+             "DROP TRIGGER IF EXISTS \"demine_stamp_%1$s_insert\";"
+             " DROP TRIGGER IF EXISTS \"demine_outside_%1$s_insert\"",
+             k->table);
     st = exec(s, sql, "starting an import", err);
     if (st) {
         gpkg_rollback(s);
@@ -575,6 +597,7 @@ static dm_status finish_bulk(dm_store *s, dm_error *err)
     if (!st) {
         dm_buf_printf(&b, "UPDATE demine_stamp SET n = n + 1 WHERE tbl = '%s';", k->table);
         dm_gpkg_stamp_insert_trigger_sql(k->table, &b);
+        dm_gpkg_outside_insert_trigger_sql(k, &b);
     }
     if (!st && b.status)
         st = dm_error_set(err, DM_ENOMEM, "out of memory");
@@ -684,6 +707,19 @@ static dm_status log_change(dm_store *s, const char *at, const char *who, const 
     sqlite3_reset(g->log);
     sqlite3_clear_bindings(g->log);
     return rc == SQLITE_DONE ? DM_OK : sql_error(s, rc, "writing the change log", err);
+}
+
+/* Takes back change log entry `fid`, written for a change that then failed
+ * (demine logs a change before making it: dm_gpkg_v6_sql). */
+static void unlog(dm_store *s, int64_t fid)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(G(s)->db, "DELETE FROM demine_change_log WHERE fid = ?", -1, &q, NULL) ==
+        SQLITE_OK) {
+        sqlite3_bind_int64(q, 1, fid);
+        sqlite3_step(q);
+    }
+    sqlite3_finalize(q);
 }
 
 static dm_status next_code(dm_store *s, const dm_kind *k, char *code, dm_error *err)
@@ -840,18 +876,25 @@ static dm_status gpkg_insert(dm_store *s, dm_record *rec, const char *who, dm_er
             sqlite3_bind_null(q, i++);
         }
     }
+    /* the change log entry first: the triggers of edits made outside demine
+       know the insert for demine's own by it (dm_gpkg_v6_sql) */
+    st = log_change(s, now, who, "insert", k->name, rec->code, 1, rec->origin, err);
+    if (st)
+        goto done;
+    int64_t logged = sqlite3_last_insert_rowid(g->db);
     int rc = sqlite3_step(q);
     if (rc != SQLITE_DONE) {
         st = sql_error(s, rc, "inserting a record", err);
         if (st == DM_ECONFLICT) /* codes are checked first: this is not a bad row */
             st = dm_error_set(err, DM_ESTORE, "%s", err->msg);
+        sqlite3_reset(q);
+        unlog(s, logged);
         goto done;
     }
     rec->fid = sqlite3_last_insert_rowid(g->db);
     rec->version = 1;
     snprintf(rec->updated_at, sizeof rec->updated_at, "%s", now);
     snprintf(rec->updated_by, sizeof rec->updated_by, "%s", who);
-    st = log_change(s, now, who, "insert", k->name, rec->code, 1, rec->origin, err);
 done:
     sqlite3_reset(q);
     sqlite3_clear_bindings(q);
@@ -859,23 +902,77 @@ done:
     return st;
 }
 
+/* The stored version of record `code` of k into *version; *found is false
+ * without the record. */
+static dm_status record_version(dm_store *s, const dm_kind *k, const char *code, int64_t *version,
+                                bool *found, dm_error *err)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT version FROM \"%s\" WHERE code = ?", k->table);
+    sqlite3_stmt *q;
+    dm_status st = prepare(s, sql, &q, err);
+    if (st)
+        return st;
+    sqlite3_bind_text(q, 1, code, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    *found = rc == SQLITE_ROW;
+    *version = *found ? sqlite3_column_int64(q, 0) : 0;
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE
+               ? DM_OK
+               : sql_error(s, rc, "reading a record's version", err);
+}
+
+/* Runs q, the UPDATE of one record from version `from` (bound already),
+ * after writing its change log entry: the entry comes first, so that the
+ * triggers of edits made outside demine know the change for demine's own
+ * (dm_gpkg_v6_sql). Takes the entry back when the record was not changed. */
+static dm_status logged_update(dm_store *s, sqlite3_stmt *q, const char *now, const char *who,
+                               const char *action, const dm_kind *k, const char *code,
+                               int64_t version, const char *detail, dm_error *err)
+{
+    dm_status st = log_change(s, now, who, action, k->name, code, version, detail, err);
+    if (st)
+        return st;
+    int64_t logged = sqlite3_last_insert_rowid(G(s)->db);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_DONE && sqlite3_changes(G(s)->db) == 1)
+        return DM_OK;
+    st = rc != SQLITE_DONE
+             ? sql_error(s, rc, "changing a record", err)
+             : dm_error_set(err, DM_ESTORE, "%s %s changed while it was written", k->name, code);
+    unlog(s, logged);
+    return st;
+}
+
 static dm_status gpkg_update(dm_store *s, dm_record *rec, int64_t expected_version, const char *who,
                              dm_error *err)
 {
     const dm_kind *k = rec->kind;
-    dm_status st = DM_OK;
+    int64_t current;
+    bool found;
+    dm_status st = record_version(s, k, rec->code, &current, &found, err);
+    if (st)
+        return st;
+    if (!found)
+        return dm_error_set(err, DM_ENOTFOUND, "no %s record %s", k->name, rec->code);
+    if (expected_version > 0 && current != expected_version)
+        return dm_error_set(err, DM_ECONFLICT,
+                            "%s %s was changed by someone else (it is no longer version %lld): "
+                            "reload it and apply your change again",
+                            k->name, rec->code, (long long)expected_version);
     dm_buf sql;
     dm_buf_init(&sql, 0);
     st = dm_buf_printf(&sql,
-                       "UPDATE \"%s\" SET version = version + 1, updated_at = ?,"
-                       " updated_by = ?, attributes = ?",
+                       "UPDATE \"%s\" SET version = ?, updated_at = ?, updated_by = ?,"
+                       " attributes = ?",
                        k->table);
     for (size_t i = 0; !st && i < k->nfields; i++)
         st = dm_buf_printf(&sql, ", \"%s\" = ?", k->fields[i].name);
     if (!st && k->geom != DM_GEOM_NONE)
         st = dm_buf_puts(&sql, ", geom = ?");
     if (!st)
-        st = dm_buf_puts(&sql, " WHERE code = ? AND (? <= 0 OR version = ?) RETURNING version");
+        st = dm_buf_puts(&sql, " WHERE code = ? AND version = ?");
     sqlite3_stmt *q = NULL;
     if (!st)
         st = prepare(s, sql.data, &q, err);
@@ -887,6 +984,7 @@ static dm_status gpkg_update(dm_store *s, dm_record *rec, int64_t expected_versi
     unsigned char *blob = NULL;
     size_t blob_len = 0;
     int i = 1;
+    sqlite3_bind_int64(q, i++, current + 1);
     sqlite3_bind_text(q, i++, now, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, i++, who, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, i++, rec->attributes, -1, SQLITE_STATIC);
@@ -903,64 +1001,49 @@ static dm_status gpkg_update(dm_store *s, dm_record *rec, int64_t expected_versi
     }
     if (!st) {
         sqlite3_bind_text(q, i++, rec->code, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(q, i++, expected_version);
-        sqlite3_bind_int64(q, i++, expected_version);
-        int rc = sqlite3_step(q);
-        if (rc == SQLITE_ROW) {
-            rec->version = sqlite3_column_int64(q, 0);
-            sqlite3_step(q);
-        } else if (rc == SQLITE_DONE) {
-            bool exists = false;
-            st = code_exists(s, k, rec->code, &exists, err);
-            if (!st)
-                st = exists
-                         ? dm_error_set(err, DM_ECONFLICT,
-                                        "%s %s was changed by someone else (it is no longer "
-                                        "version %lld): reload it and apply your change again",
-                                        k->name, rec->code, (long long)expected_version)
-                         : dm_error_set(err, DM_ENOTFOUND, "no %s record %s", k->name, rec->code);
-        } else {
-            st = sql_error(s, rc, "updating a record", err);
-        }
+        sqlite3_bind_int64(q, i++, current);
+        st = logged_update(s, q, now, who, "update", k, rec->code, current + 1, NULL, err);
     }
     sqlite3_finalize(q);
     free(blob);
     if (!st)
-        st = log_change(s, now, who, "update", k->name, rec->code, rec->version, NULL, err);
+        rec->version = current + 1;
     return st;
 }
 
 static dm_status gpkg_set_state(dm_store *s, const dm_kind *k, const char *code, const char *state,
                                 const char *reason, const char *who, dm_error *err)
 {
+    int64_t current;
+    bool found;
+    dm_status st = record_version(s, k, code, &current, &found, err);
+    if (st)
+        return st;
+    if (!found)
+        return dm_error_set(err, DM_ENOTFOUND, "no %s record %s", k->name, code);
     char sql[256];
     snprintf(sql, sizeof sql,
-             "UPDATE \"%s\" SET state = ?, state_reason = ?, version = version + 1,"
-             " updated_at = ?, updated_by = ? WHERE code = ? RETURNING version",
+             "UPDATE \"%s\" SET state = ?, state_reason = ?, version = ?, updated_at = ?,"
+             " updated_by = ? WHERE code = ? AND version = ?",
              k->table);
     sqlite3_stmt *q;
-    dm_status st = prepare(s, sql, &q, err);
+    st = prepare(s, sql, &q, err);
     if (st)
         return st;
     char now[DM_TIME_ISO_LEN];
     dm_time_now_iso(now);
     sqlite3_bind_text(q, 1, state, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, reason, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 3, now, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 4, who, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 5, code, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q);
-    int64_t version = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
-    if (rc == SQLITE_ROW)
-        rc = sqlite3_step(q);
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE)
-        return sql_error(s, rc, "changing a record's state", err);
-    if (!version)
-        return dm_error_set(err, DM_ENOTFOUND, "no %s record %s", k->name, code);
+    sqlite3_bind_int64(q, 3, current + 1);
+    sqlite3_bind_text(q, 4, now, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 5, who, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 6, code, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 7, current);
     char detail[300];
     snprintf(detail, sizeof detail, "%s%s%s", state, reason ? ": " : "", reason ? reason : "");
-    return log_change(s, now, who, "state", k->name, code, version, detail, err);
+    st = logged_update(s, q, now, who, "state", k, code, current + 1, detail, err);
+    sqlite3_finalize(q);
+    return st;
 }
 
 /* ---- reading ---- */
@@ -2567,6 +2650,29 @@ static dm_status gpkg_check_integrity(dm_store *s, void (*fn)(const dm_finding *
                 finding(fn, ctx, "error", "stamp-missing",
                         "%s has no row in demine_stamp: statistics over it cannot be kept",
                         k->table);
+        }
+        /* edits made outside demine are logged (schema version 6) */
+        if (G(s)->schema_version >= 6) {
+            snprintf(sql, sizeof sql,
+                     "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN"
+                     " ('demine_outside_%1$s_insert', 'demine_outside_%1$s_update',"
+                     " 'demine_outside_%1$s_delete')",
+                     k->table);
+            int64_t triggers = scalar(db, sql, &ok);
+            if (ok && triggers != 3)
+                finding(fn, ctx, "error", "outside-triggers",
+                        "%s: %lld of the 3 triggers that log edits made outside demine are "
+                        "missing: another program's changes to it go unlogged and keep the "
+                        "record's version",
+                        k->table, (long long)(3 - triggers));
+            snprintf(sql, sizeof sql,
+                     "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name ="
+                     " '%s_approved'",
+                     k->table);
+            if (!scalar(db, sql, &ok) && ok)
+                finding(fn, ctx, "warning", "approved-view-missing",
+                        "%s_approved, the layer of approved %s for desktop GIS, is missing",
+                        k->table, k->name);
         }
         /* every record has a change log entry for its current version */
         snprintf(sql, sizeof sql,

@@ -1,7 +1,9 @@
 /* The GeoPackage 1.3 schema demine writes: the gpkg_* core tables, one
  * feature or attribute table per kind, the change log and demine_meta; since
  * schema version 2, the change stamps (demine_stamp and its triggers) and
- * demine_cache; since version 3, the users and their tokens. */
+ * demine_cache; since version 3, the users and their tokens; since version 6,
+ * the triggers that log edits made outside demine and the approved-only
+ * views. */
 #include "store/gpkg_internal.h"
 
 #include <stdio.h>
@@ -218,6 +220,174 @@ dm_status dm_gpkg_v5_sql(dm_buf *b)
                           " (last_at);");
 }
 
+/* ---- schema version 6: edits made outside demine, approved-only layers ---- */
+
+/* The columns of a kind table, in table order. */
+static size_t columns(const dm_kind *k, const char **out)
+{
+    static const char *const tail[] = {"attributes",   "origin",     "state",
+                                       "state_reason", "version",    "created_at",
+                                       "created_by",   "updated_at", "updated_by"};
+    size_t n = 0;
+    out[n++] = "fid";
+    out[n++] = "code";
+    for (size_t i = 0; i < k->nfields; i++)
+        out[n++] = k->fields[i].name;
+    for (size_t i = 0; i < sizeof tail / sizeof *tail; i++)
+        out[n++] = tail[i];
+    if (k->geom != DM_GEOM_NONE)
+        out[n++] = "geom";
+    return n;
+}
+
+#define NOW_SQL "strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ','now')"
+/* The newest change log entry, which demine writes just before each change
+ * of its own. */
+#define NEWEST_SQL                                                                                 \
+    "SELECT 1 FROM demine_change_log WHERE fid = (SELECT max(fid) FROM demine_change_log)"
+
+dm_status dm_gpkg_outside_insert_trigger_sql(const dm_kind *k, dm_buf *b)
+{
+    const char *insver = "CASE WHEN typeof(NEW.version) = 'integer' AND NEW.version > 0 THEN"
+                         " NEW.version ELSE 1 END";
+    return dm_buf_printf(
+        b,
+        "CREATE TRIGGER \"demine_outside_%1$s_insert\" AFTER INSERT ON \"%1$s\""
+        " WHEN NOT EXISTS (" NEWEST_SQL " AND action = 'insert' AND kind = '%2$s' AND"
+        " code = NEW.code AND version = NEW.version AND at IS NEW.updated_at AND"
+        " who IS NEW.updated_by) BEGIN"
+        " INSERT INTO demine_change_log (at, who, action, kind, code, version, detail)"
+        " VALUES (" NOW_SQL ", '" DM_STORE_WHO_OUTSIDE "', 'insert', '%2$s', NEW.code,"
+        " %3$s, 'made outside demine');"
+        " UPDATE \"%1$s\" SET version = %3$s, created_at = coalesce(NEW.created_at, " NOW_SQL
+        "), created_by = coalesce(NEW.created_by, '" DM_STORE_WHO_OUTSIDE "'),"
+        " updated_at = " NOW_SQL ", updated_by = '" DM_STORE_WHO_OUTSIDE "'"
+        " WHERE fid = NEW.fid; END;",
+        k->table, k->name, insver);
+}
+
+/* The three triggers that log what another program (QGIS, GDAL, the sqlite3
+ * shell) does to the kind table of k, as DM_STORE_WHO_OUTSIDE. demine writes
+ * its change log entry first, then the record, in one transaction: a change
+ * is demine's own when the newest entry of the log is exactly it (same kind,
+ * code and new version, at = the record's updated_at, who = its updated_by)
+ * and, for an update, the version went up or updated_at moved. Another
+ * program changes a record without such an entry: the trigger writes one,
+ * then bumps the version. Plain SQL, core functions only: every client runs
+ * them. With recursive triggers on, the trigger's own UPDATE finds its own
+ * entry newest and does nothing. */
+static dm_status outside_triggers_sql(const dm_kind *k, dm_buf *b)
+{
+    const char *t = k->table, *n = k->name;
+    /* the version an outside update gets: its own if it raised it, else one up */
+    const char *upver = "CASE WHEN typeof(NEW.version) = 'integer' AND NEW.version > OLD.version"
+                        " THEN NEW.version ELSE coalesce(CAST(OLD.version AS INTEGER), 0) + 1 END";
+    dm_gpkg_outside_insert_trigger_sql(k, b);
+    const char *cols[DM_MAX_FIELDS + 12];
+    size_t ncols = columns(k, cols);
+    dm_buf_printf(b,
+                  "CREATE TRIGGER \"demine_outside_%1$s_update\" AFTER UPDATE ON \"%1$s\""
+                  " WHEN NOT (EXISTS (" NEWEST_SQL " AND kind = '%2$s' AND code = NEW.code AND"
+                  " version = NEW.version AND at IS NEW.updated_at AND who IS NEW.updated_by)"
+                  " AND (NEW.version > OLD.version OR NEW.updated_at IS NOT OLD.updated_at))"
+                  " AND (",
+                  t, n);
+    for (size_t i = 0; i < ncols; i++)
+        dm_buf_printf(b, "%sNEW.\"%s\" IS NOT OLD.\"%s\"", i ? " OR " : "", cols[i], cols[i]);
+    dm_buf_printf(b,
+                  ") BEGIN"
+                  " INSERT INTO demine_change_log (at, who, action, kind, code, version, detail)"
+                  " VALUES (" NOW_SQL ", '" DM_STORE_WHO_OUTSIDE "', 'update', '%s', NEW.code, %s,"
+                  " 'made outside demine: ' || substr(''",
+                  n, upver);
+    for (size_t i = 0; i < ncols; i++)
+        dm_buf_printf(b, " || CASE WHEN NEW.\"%1$s\" IS NOT OLD.\"%1$s\" THEN ', %1$s' ELSE '' END",
+                      cols[i]);
+    dm_buf_printf(b,
+                  ", 3)); UPDATE \"%s\" SET version = %s, updated_at = " NOW_SQL ","
+                  " updated_by = '" DM_STORE_WHO_OUTSIDE "' WHERE fid = NEW.fid; END;",
+                  t, upver);
+    dm_buf_printf(b,
+                  "CREATE TRIGGER \"demine_outside_%1$s_delete\" AFTER DELETE ON \"%1$s\""
+                  " WHEN NOT EXISTS (" NEWEST_SQL " AND action = 'delete' AND kind = '%2$s' AND"
+                  " code = OLD.code AND version = coalesce(CAST(OLD.version AS INTEGER), 0) + 1)"
+                  " BEGIN INSERT INTO demine_change_log (at, who, action, kind, code, version,"
+                  " detail) VALUES (" NOW_SQL ", '" DM_STORE_WHO_OUTSIDE "', 'delete', '%2$s',"
+                  " OLD.code, coalesce(CAST(OLD.version AS INTEGER), 0) + 1,"
+                  " 'made outside demine'); END;",
+                  t, n);
+    return b->status;
+}
+
+/* Whether a field of k is left out of its approved layer: personal data,
+ * documents (minefield records' JSON), and the attributes (a source's
+ * unmapped columns) of a kind with personal data, which may hold more of
+ * it. */
+static bool has_personal(const dm_kind *k)
+{
+    for (size_t i = 0; i < k->nfields; i++)
+        if (k->fields[i].flags & DM_FIELD_PERSONAL)
+            return true;
+    return false;
+}
+
+dm_status dm_gpkg_approved_view_sql(const dm_kind *k, dm_buf *b)
+{
+    dm_buf_printf(b, "CREATE VIEW \"%s_approved\" AS SELECT fid, code", k->table);
+    for (size_t i = 0; i < k->nfields; i++)
+        if (!(k->fields[i].flags & (DM_FIELD_PERSONAL | DM_FIELD_DOCUMENT)))
+            dm_buf_printf(b, ", \"%s\"", k->fields[i].name);
+    if (!has_personal(k))
+        dm_buf_puts(b, ", attributes");
+    dm_buf_puts(b, ", version, updated_at");
+    if (k->geom != DM_GEOM_NONE)
+        dm_buf_puts(b, ", geom");
+    return dm_buf_printf(b, " FROM \"%s\" WHERE state = 'approved'", k->table);
+}
+
+bool dm_gpkg_view_is_ours(const char *name, const char *sql)
+{
+    for (size_t i = 0; name && sql && i < dm_kind_count(); i++) {
+        const dm_kind *k = dm_kind_at(i);
+        size_t n = strlen(k->table);
+        if (strncmp(name, k->table, n) || strcmp(name + n, "_approved"))
+            continue;
+        dm_buf b;
+        dm_buf_init(&b, 0);
+        bool same = !dm_gpkg_approved_view_sql(k, &b) && !strcmp(b.data, sql);
+        dm_buf_free(&b);
+        return same;
+    }
+    return false;
+}
+
+dm_status dm_gpkg_v6_sql(dm_buf *b)
+{
+    for (size_t i = 0; i < dm_kind_count(); i++) {
+        const dm_kind *k = dm_kind_at(i);
+        const char *t = k->table;
+        outside_triggers_sql(k, b);
+        dm_gpkg_approved_view_sql(k, b);
+        dm_buf_puts(b, ";");
+        if (k->geom == DM_GEOM_NONE) {
+            dm_buf_printf(b,
+                          "INSERT INTO gpkg_contents (table_name, data_type, identifier,"
+                          " description) VALUES ('%1$s_approved', 'attributes', '%1$s_approved',"
+                          " '%2$s, approved records only (read-only)');",
+                          t, k->title);
+            continue;
+        }
+        dm_buf_printf(b,
+                      "INSERT INTO gpkg_contents (table_name, data_type, identifier, description,"
+                      " srs_id) VALUES ('%1$s_approved', 'features', '%1$s_approved',"
+                      " '%2$s, approved records only (read-only)', 4326);"
+                      "INSERT INTO gpkg_geometry_columns VALUES ('%1$s_approved', 'geom', '%3$s',"
+                      " 4326, 0, 0);",
+                      t, k->title, dm_geo_gpkg_type_name(k->geom));
+    }
+    return b->status;
+}
+
 dm_status dm_gpkg_schema_sql(const char *owner, dm_buf *out)
 {
     dm_status st = dm_buf_puts(out, core_sql);
@@ -231,6 +401,8 @@ dm_status dm_gpkg_schema_sql(const char *owner, dm_buf *out)
         st = dm_gpkg_v4_sql(out);
     if (!st)
         st = dm_gpkg_v5_sql(out);
+    if (!st)
+        st = dm_gpkg_v6_sql(out);
     if (!st)
         st = dm_buf_printf(out,
                            "INSERT INTO demine_meta (key, value) VALUES ('schema_version', '%d');"

@@ -186,11 +186,19 @@ dm_status dm_cache_read(dm_cache_reader *r, void *buf, size_t len, uint64_t offs
 void dm_cache_close(dm_cache_reader *r);
 
 /* ---- change log ---- */
+
+/* Who made a change that another program (QGIS, GDAL, the sqlite3 shell)
+ * made to the database directly: the GeoPackage logs such changes with
+ * this name (schema version 6). A user name has no space, so it is never a
+ * user's. */
+#define DM_STORE_WHO_OUTSIDE "outside demine"
+
 typedef struct dm_change {
     int64_t id;
     char at[32];
     char who[64];
-    char action[16]; /* insert | update | state; for users also token | revoke | expire */
+    char action[16]; /* insert | update | state | delete (outside demine only); for users also
+                        token | revoke | expire */
     char kind[32];   /* a kind's name, or "user" */
     char code[DM_CODE_MAX];
     int64_t version;

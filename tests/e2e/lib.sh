@@ -36,6 +36,17 @@ json() { # json FILE PYTHON-EXPR  (d is the parsed JSON)
 count_rows() { # count_rows DB TABLE
     sqlite3 "$1" "SELECT count(*) FROM \"$2\""
 }
+# strip_v6 DB: takes away what demine schema version 6 added (the triggers
+# that log edits made outside demine, the approved-only views and their
+# layers), as an older demine wrote the file; set its schema_version after.
+strip_v6() {
+    sqlite3 "$1" "SELECT 'DROP TRIGGER \"' || name || '\";' FROM sqlite_master WHERE type = 'trigger'
+                  AND name LIKE 'demine\_outside\_%' ESCAPE '\' UNION ALL SELECT 'DROP VIEW \"' || name
+                  || '\";' FROM sqlite_master WHERE type = 'view' AND name LIKE '%\_approved' ESCAPE '\'" |
+        { echo "BEGIN;"; cat; echo "DELETE FROM gpkg_geometry_columns WHERE table_name LIKE '%\\_approved' ESCAPE '\\';
+              DELETE FROM gpkg_contents WHERE table_name LIKE '%\\_approved' ESCAPE '\\'; COMMIT;"; } |
+        sqlite3 "$1"
+}
 # start_server DB [SERVE OPTIONS...]: `demine serve` on a free loopback
 # port, its log in $T/server.log; sets PORT, URL and SERVER, stops it on exit
 # whatever happens, and waits until /health answers.

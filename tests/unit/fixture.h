@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 static char fx_dir[256];
@@ -62,6 +63,26 @@ static inline const char *fx_box(double x0, double x1, double y0, double y1)
     snprintf(buf[k], sizeof buf[k], "POLYGON((%.6f %.6f,%.6f %.6f,%.6f %.6f,%.6f %.6f,%.6f %.6f))",
              x0, y0, x1, y0, x1, y1, x0, y1, x0, y0);
     return buf[k];
+}
+
+/* Appends to sql (n bytes) the SQL that takes away what schema version 6
+ * added (the triggers that log edits made outside demine, the approved-only
+ * views and their layers): with a schema_version below 6, what an older
+ * demine wrote. */
+static inline void fx_strip_v6(char *sql, size_t n)
+{
+    for (size_t i = 0; i < dm_kind_count(); i++) {
+        size_t used = strlen(sql);
+        snprintf(
+            sql + used, n - used,
+            " DROP TRIGGER demine_outside_%1$s_insert; DROP TRIGGER demine_outside_%1$s_update;"
+            " DROP TRIGGER demine_outside_%1$s_delete; DROP VIEW %1$s_approved;",
+            dm_kind_at(i)->table);
+    }
+    size_t used = strlen(sql);
+    snprintf(sql + used, n - used,
+             " DELETE FROM gpkg_geometry_columns WHERE table_name LIKE '%%\\_approved' ESCAPE '\\';"
+             " DELETE FROM gpkg_contents WHERE table_name LIKE '%%\\_approved' ESCAPE '\\';");
 }
 
 #endif

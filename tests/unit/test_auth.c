@@ -6,6 +6,7 @@
 #include "server/auth.h"
 #include "server/authz.h"
 #include "server/internal.h"
+#include "store/gpkg_internal.h"
 
 #include <pthread.h>
 #include <sodium.h>
@@ -684,10 +685,13 @@ static int make_v2(const char *path)
     if (dm_store_create(path, "old", &o, NULL))
         return 1;
     dm_store_close(o);
-    return raw_exec(path, "BEGIN; DROP TABLE demine_users; DROP TABLE demine_tokens;"
-                          " DROP TABLE demine_pending; DROP TABLE demine_login_failures;"
-                          " UPDATE demine_meta SET value = '2' WHERE key = 'schema_version';"
-                          " COMMIT;") != SQLITE_OK;
+    char sql[8192] = "BEGIN; DROP TABLE demine_users; DROP TABLE demine_tokens;"
+                     " DROP TABLE demine_pending; DROP TABLE demine_login_failures;";
+    fx_strip_v6(sql, sizeof sql);
+    size_t used = strlen(sql);
+    snprintf(sql + used, sizeof sql - used,
+             " UPDATE demine_meta SET value = '2' WHERE key = 'schema_version'; COMMIT;");
+    return raw_exec(path, sql) != SQLITE_OK;
 }
 
 static int count_user(const dm_user *u, void *ctx)
@@ -731,9 +735,10 @@ TEST(a_version_2_database_has_no_users_read_only_and_is_upgraded_for_writing)
     CHECK_EQ_INT(findings, 0);
     dm_store_close(o);
     CHECK_EQ_INT(scalar_at(path, "SELECT value FROM demine_meta WHERE key = 'schema_version'"), 2);
-    /* for writing: upgraded in place (to version 5), and users work */
+    /* for writing: upgraded in place (to the current version), and users work */
     CHECK(dm_store_open(path, DM_STORE_WRITE, &o, &err) == DM_OK);
-    CHECK_EQ_INT(scalar_at(path, "SELECT value FROM demine_meta WHERE key = 'schema_version'"), 5);
+    CHECK_EQ_INT(scalar_at(path, "SELECT value FROM demine_meta WHERE key = 'schema_version'"),
+                 DM_GPKG_SCHEMA_VERSION);
     CHECK_EQ_INT(scalar_at(path, "SELECT count(*) FROM sqlite_master WHERE name IN"
                                  " ('demine_users', 'demine_tokens')"),
                  2);
