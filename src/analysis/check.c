@@ -2,15 +2,39 @@
 
 #include "analysis/spatial.h"
 #include "core/date.h"
+#include "core/strmap.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+static void item_free(dm_check_item *it)
+{
+    dm_code_list_free(&it->codes);
+    for (size_t i = 0; i < it->nlines; i++)
+        free(it->lines[i]);
+    free(it->lines);
+    it->lines = NULL;
+    it->nlines = 0;
+}
+
+dm_status dm_check_add_line(dm_check_item *it, const char *line)
+{
+    char *copy = strdup(line);
+    char **p = copy ? realloc(it->lines, (it->nlines + 1) * sizeof *p) : NULL;
+    if (!p) {
+        free(copy);
+        return DM_ENOMEM;
+    }
+    it->lines = p;
+    it->lines[it->nlines++] = copy;
+    return DM_OK;
+}
+
 void dm_check_report_free(dm_check_report *r)
 {
     for (size_t i = 0; i < r->n; i++)
-        dm_code_list_free(&r->items[i].codes);
+        item_free(&r->items[i]);
     free(r->items);
     memset(r, 0, sizeof *r);
 }
@@ -49,7 +73,7 @@ void dm_check_drop_if_empty(dm_check_report *r, size_t i)
         r->errors--;
     else if (!strcmp(it->severity, "warning"))
         r->warnings--;
-    dm_code_list_free(&it->codes);
+    item_free(it);
     memmove(it, it + 1, (r->n - i - 1) * sizeof *it);
     r->n--;
 }
@@ -265,10 +289,84 @@ static dm_status check_hazards(dm_store *store, dm_check_report *r, dm_error *er
     return st;
 }
 
+/* Changes another program made to records (QGIS, GDAL, the sqlite3 shell),
+ * which the store logs as DM_STORE_WHO_OUTSIDE: no approver reviewed them.
+ * One finding per kind; each change is a line (when, code, version, what,
+ * the columns it changed). */
+#define OUTSIDE_KINDS 32
+
+typedef struct outside_ctx {
+    dm_check_report *r;
+    size_t item[OUTSIDE_KINDS]; /* finding of each kind + 1; 0 = none yet */
+    dm_strmap seen[OUTSIDE_KINDS];
+    bool oom;
+} outside_ctx;
+
+static int outside_entry(const dm_change *c, void *vctx)
+{
+    outside_ctx *o = vctx;
+    if (strcmp(c->who, DM_STORE_WHO_OUTSIDE))
+        return 0;
+    const dm_kind *k = dm_kind_find(c->kind);
+    size_t ki = 0;
+    while (k && ki < dm_kind_count() && dm_kind_at(ki) != k)
+        ki++;
+    if (!k || ki >= OUTSIDE_KINDS || ki >= dm_kind_count())
+        return 0;
+    if (!o->item[ki]) {
+        dm_check_item *it = dm_check_add(o->r, "warning", "changed-outside-demine");
+        if (!it) {
+            o->oom = true;
+            return 1;
+        }
+        snprintf(it->detail, sizeof it->detail,
+                 "%s changed by another program (QGIS, GDAL, the sqlite3 shell), not through "
+                 "demine: no approver reviewed these changes; check each one",
+                 k->name);
+        o->item[ki] = o->r->n;
+    }
+    dm_check_item *it = &o->r->items[o->item[ki] - 1];
+    char shown[DM_CODE_MAX];
+    listed_code(shown, sizeof shown, c->code);
+    /* the detail is "made outside demine[: columns]" */
+    static const char made[] = "made outside demine";
+    const char *cols = !strncmp(c->detail, made, sizeof made - 1) ? c->detail + sizeof made - 1
+                       : c->detail[0]                             ? c->detail
+                                                                  : "";
+    char line[400];
+    snprintf(line, sizeof line, "%s %s v%lld %s%s%s", c->at, shown, (long long)c->version,
+             c->action, cols[0] && cols[0] != ':' ? ": " : "", cols);
+    long idx;
+    int added = 0;
+    if (dm_strmap_intern(&o->seen[ki], shown, &idx, &added) ||
+        (added && dm_code_list_add(&it->codes, shown)) || dm_check_add_line(it, line)) {
+        o->oom = true;
+        return 1;
+    }
+    return 0;
+}
+
+static dm_status check_outside(dm_store *store, dm_check_report *r, dm_error *err)
+{
+    outside_ctx o;
+    memset(&o, 0, sizeof o);
+    o.r = r;
+    for (size_t i = 0; i < OUTSIDE_KINDS; i++)
+        dm_strmap_init(&o.seen[i]);
+    dm_status st = dm_store_history(store, NULL, NULL, outside_entry, &o, err);
+    for (size_t i = 0; i < OUTSIDE_KINDS; i++)
+        dm_strmap_free(&o.seen[i]);
+    if (!st && o.oom)
+        st = dm_error_set(err, DM_ENOMEM, "out of memory");
+    return st;
+}
+
 dm_status dm_check_run(dm_store *store, dm_check_report *out, dm_error *err)
 {
     memset(out, 0, sizeof *out);
     dm_status st = dm_store_check_integrity(store, on_integrity, out, err);
+    if (!st)
+        st = check_outside(store, out, err);
     for (size_t i = 0; !st && i < dm_kind_count(); i++) {
         st = check_records(store, dm_kind_at(i), out, err);
         if (!st)
@@ -292,6 +390,14 @@ dm_status dm_check_json(const dm_check_report *r, dm_buf *b)
         dm_buf_json_string(b, it->detail);
         dm_buf_printf(b, ", \"count\": %zu", it->codes.n);
         dm_json_codes(b, "records", &it->codes);
+        if (it->nlines) {
+            dm_buf_puts(b, ", \"lines\": [");
+            for (size_t k = 0; k < it->nlines; k++) {
+                dm_buf_puts(b, k ? ", " : "");
+                dm_buf_json_string(b, it->lines[k]);
+            }
+            dm_buf_puts(b, "]");
+        }
         dm_buf_puts(b, "}");
     }
     dm_buf_puts(b, "]}\n");
@@ -303,7 +409,15 @@ dm_status dm_check_text(const dm_check_report *r, bool all, dm_buf *b)
     for (size_t i = 0; i < r->n; i++) {
         const dm_check_item *it = &r->items[i];
         dm_buf_printf(b, "%-7s %-24s %s", it->severity, it->what, it->detail);
-        if (it->codes.n) {
+        if (it->nlines) {
+            dm_buf_printf(b, ": %zu", it->codes.n);
+            size_t show = all || it->nlines <= 10 ? it->nlines : 10;
+            for (size_t k = 0; k < show; k++)
+                dm_buf_printf(b, "\n        %s", it->lines[k]);
+            if (show < it->nlines)
+                dm_buf_printf(b, "\n        ... and %zu more (--all lists them)",
+                              it->nlines - show);
+        } else if (it->codes.n) {
             dm_buf_printf(b, ": %zu\n       ", it->codes.n);
             size_t show = all || it->codes.n <= 10 ? it->codes.n : 10;
             for (size_t k = 0; k < show; k++)

@@ -5,8 +5,9 @@
  * future or before 1900, releases outside every hazardous area, overlapping
  * hazardous areas, accidents and items outside every admin area, records
  * waiting for review, codes and text fields that break the rules of
- * core/kind.h (made by another program or an older version). Every finding
- * names the records behind it.
+ * core/kind.h (made by another program or an older version), and the
+ * changes another program made to records (QGIS, GDAL, the sqlite3 shell),
+ * which no approver reviewed. Every finding names the records behind it.
  */
 #ifndef DM_ANALYSIS_CHECK_H
 #define DM_ANALYSIS_CHECK_H
@@ -19,6 +20,10 @@ typedef struct dm_check_item {
     char what[64];        /* stable key: "future-date", "release-outside-hazards" ... */
     char detail[512];
     dm_code_list codes; /* records behind it (may be empty) */
+    /* one line per case behind it where a code alone says too little (may
+       be empty): "2025-05-01T10:00:00.000Z HA-0001 v3 update: status" */
+    char **lines;
+    size_t nlines;
 } dm_check_item;
 
 typedef struct dm_check_report {
@@ -36,14 +41,19 @@ void dm_check_report_free(dm_check_report *r);
  * keep the index (r->n - 1) across adds. */
 dm_check_item *dm_check_add(dm_check_report *r, const char *severity, const char *what);
 
+/* Adds a copy of line to it->lines. DM_ENOMEM on failure. */
+dm_status dm_check_add_line(dm_check_item *it, const char *line);
+
 /* Removes finding i again when it has no records behind it. */
 void dm_check_drop_if_empty(dm_check_report *r, size_t i);
 
 /* One finding per line: severity, key, detail and its records (the first
- * 10 unless all). */
+ * 10 unless all); a finding with lines has them below it instead of its
+ * records, one per line (the first 10 unless all). */
 dm_status dm_check_text(const dm_check_report *r, bool all, dm_buf *out);
 
-/* JSON: {"errors": n, "warnings": n, "findings": [{severity, what, detail, records[]}]} */
+/* JSON: {"errors": n, "warnings": n, "findings": [{severity, what, detail, count,
+ * records[], and lines[] when it has lines}]} */
 dm_status dm_check_json(const dm_check_report *r, dm_buf *out);
 
 #endif
