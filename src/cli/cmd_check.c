@@ -15,7 +15,9 @@ int cmd_check(int argc, char **argv)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             printf("usage: %s\n\nChecks the file, the spatial indexes and the change log, then "
                    "the data: invalid\ngeometries, impossible dates, releases outside every "
-                   "hazardous area, overlapping\nhazardous areas, records waiting for review. "
+                   "hazardous area, overlapping\nhazardous areas, records waiting for review, "
+                   "changes other programs (QGIS,\n"
+                   "GDAL, the sqlite3 shell) made around the review. "
                    "Each finding lists its records\n(the first 10 unless --all).\n"
                    "Exit status: 0 no errors (warnings may remain), 3 errors found, 1 the check "
                    "could not run.\n",
