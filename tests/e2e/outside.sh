@@ -21,7 +21,6 @@ outside() { q "SELECT count(*) FROM demine_change_log WHERE who = 'outside demin
 umask 022
 expect_exit "demo builds the demo database" 0 "$DEMINE" demo --out "$DB" --data "$ROOT/data"
 same "a new database is readable by its owner only (600)" "$(stat -c %a "$DB")" 600
-same "  and so is its WAL (600)" "$(stat -c %a "$DB-wal" 2>/dev/null || echo 600)" 600
 "$DEMINE" init "$T/empty.gpkg" >/dev/null 2>&1
 same "demine init makes it 600 too" "$(stat -c %a "$T/empty.gpkg")" 600
 
@@ -43,6 +42,7 @@ token() { curl -s -X POST --data-urlencode "user=$1" --data-urlencode "password=
 declare -A TOK
 for name in ed ap amy; do TOK[$name]=$(token "$name"); done
 check "the users log in" test -n "${TOK[ed]}" -a -n "${TOK[ap]}" -a -n "${TOK[amy]}"
+same "the server's -wal and -shm files follow the database's mode (600)" "$(stat -c %a "$DB-wal" "$DB-shm" | sort -u)" 600
 # req WHO METHOD PATH [BODY] [IF-MATCH] [CONTENT-TYPE]: sets STATUS and ETAG;
 # the body in $T/body. WHO "-" is anonymous.
 req() {
