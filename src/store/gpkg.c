@@ -923,10 +923,11 @@ static dm_status record_version(dm_store *s, const dm_kind *k, const char *code,
                : sql_error(s, rc, "reading a record's version", err);
 }
 
-/* Runs q, the UPDATE of one record from version `from` (bound already),
- * after writing its change log entry: the entry comes first, so that the
- * triggers of edits made outside demine know the change for demine's own
- * (dm_gpkg_v6_sql). Takes the entry back when the record was not changed. */
+/* Runs q, the UPDATE of record `code` to `version` (its values bound
+ * already), after writing its change log entry: the entry comes first, so
+ * that the triggers of edits made outside demine know the change for
+ * demine's own (dm_gpkg_v6_sql). Takes the entry back when the record was
+ * not changed. */
 static dm_status logged_update(dm_store *s, sqlite3_stmt *q, const char *now, const char *who,
                                const char *action, const dm_kind *k, const char *code,
                                int64_t version, const char *detail, dm_error *err)
