@@ -7,11 +7,12 @@
 
 /* Version 2 added demine_stamp (a change counter per kind table, kept by
  * triggers) and demine_cache; version 3 demine_users and demine_tokens;
- * version 4 demine_pending; version 5 demine_login_failures. Older databases
+ * version 4 demine_pending; version 5 demine_login_failures; version 7
+ * demine_imports and demine_import_keys. Older databases
  * still open: writable ones are upgraded (dm_gpkg_v2_sql ... dm_gpkg_v5_sql),
  * read-only ones work without stamps (version 1), without users (versions 1
  * and 2) and without failed logins kept (versions 1 to 4). */
-#define DM_GPKG_SCHEMA_VERSION 5
+#define DM_GPKG_SCHEMA_VERSION 7
 
 /* Appends the whole schema of a new demine GeoPackage as SQL. */
 dm_status dm_gpkg_schema_sql(const char *owner, dm_buf *out);
@@ -35,6 +36,11 @@ dm_status dm_gpkg_v4_sql(dm_buf *b);
  * internal (not in gpkg_contents). It does not set demine_meta's
  * schema_version. */
 dm_status dm_gpkg_v5_sql(dm_buf *b);
+
+/* Appends what schema version 7 adds: demine_imports (the import log) and
+ * demine_import_keys (the identities of imported rows), internal (not in
+ * gpkg_contents). It does not set demine_meta's schema_version. */
+dm_status dm_gpkg_v7_sql(dm_buf *b);
 
 /* Appends the CREATE TRIGGER of the stamp insert trigger of `table`
  * ("demine_stamp_<table>_insert"). */

@@ -540,3 +540,63 @@ dm_status dm_store_extent(dm_store *s, const dm_kind *kind, bool include_drafts,
         return DM_OK;
     return s->be->extent(s, kind, include_drafts, bbox, has, err);
 }
+
+/* ---- imports ---- */
+
+dm_status dm_store_import_begin(dm_store *s, dm_import_entry *e, dm_error *err)
+{
+    if (!e->who[0] || !e->kind[0] || !e->file[0] || strlen(e->sha256) != 64)
+        return dm_error_set(err, DM_EINVAL, "an import log entry needs who, kind, file and hash");
+    return s->be->import_begin(s, e, err);
+}
+
+dm_status dm_store_import_end(dm_store *s, const dm_import_entry *e, dm_error *err)
+{
+    return s->be->import_end(s, e, err);
+}
+
+dm_status dm_store_import_find(dm_store *s, const char *kind, const char *sha256,
+                               dm_import_entry *out, bool *found, dm_error *err)
+{
+    *found = false;
+    memset(out, 0, sizeof *out);
+    return s->be->import_find(s, kind, sha256, out, found, err);
+}
+
+dm_status dm_store_import_list(dm_store *s, int (*fn)(const dm_import_entry *e, void *ctx),
+                               void *ctx, dm_error *err)
+{
+    if (!fn)
+        return dm_error_set(err, DM_EINVAL, "listing imports: no function given");
+    return s->be->import_list(s, fn, ctx, err);
+}
+
+static dm_status check_identity(const char *identity, dm_error *err)
+{
+    size_t n = identity ? strlen(identity) : 0;
+    if (n == 0 || n >= DM_IMPORT_IDENTITY_MAX)
+        return dm_error_set(err, DM_EINVAL, "a row identity has 1 to %d bytes",
+                            DM_IMPORT_IDENTITY_MAX - 1);
+    return DM_OK;
+}
+
+dm_status dm_store_import_key_get(dm_store *s, const dm_kind *kind, const char *identity,
+                                  char content[DM_CONTENT_HASH_MAX], char code[DM_CODE_MAX],
+                                  bool *found, dm_error *err)
+{
+    *found = false;
+    content[0] = code[0] = '\0';
+    dm_status st = check_identity(identity, err);
+    return st ? st : s->be->import_key_get(s, kind, identity, content, code, found, err);
+}
+
+dm_status dm_store_import_key_put(dm_store *s, const dm_kind *kind, const char *identity,
+                                  const char *content, const char *code, int64_t import_id,
+                                  dm_error *err)
+{
+    dm_status st = check_identity(identity, err);
+    if (!st && (!content || !*content || strlen(content) >= DM_CONTENT_HASH_MAX || !code ||
+                !*code || strlen(code) >= DM_CODE_MAX))
+        st = dm_error_set(err, DM_EINVAL, "a row identity needs a content hash and a code");
+    return st ? st : s->be->import_key_put(s, kind, identity, content, code, import_id, err);
+}

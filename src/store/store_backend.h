@@ -84,6 +84,19 @@ typedef struct dm_store_backend {
                               int64_t *n, dm_error *err);
     dm_status (*login_list)(dm_store *s, int (*fn)(const dm_login_failures *f, void *ctx),
                             void *ctx, dm_error *err);
+    /* imports: store.c has checked lengths */
+    dm_status (*import_begin)(dm_store *s, dm_import_entry *e, dm_error *err);
+    dm_status (*import_end)(dm_store *s, const dm_import_entry *e, dm_error *err);
+    dm_status (*import_find)(dm_store *s, const char *kind, const char *sha256,
+                             dm_import_entry *out, bool *found, dm_error *err);
+    dm_status (*import_list)(dm_store *s, int (*fn)(const dm_import_entry *e, void *ctx), void *ctx,
+                             dm_error *err);
+    dm_status (*import_key_get)(dm_store *s, const dm_kind *kind, const char *identity,
+                                char content[DM_CONTENT_HASH_MAX], char code[DM_CODE_MAX],
+                                bool *found, dm_error *err);
+    dm_status (*import_key_put)(dm_store *s, const dm_kind *kind, const char *identity,
+                                const char *content, const char *code, int64_t import_id,
+                                dm_error *err);
     dm_status (*check_integrity)(dm_store *s, void (*fn)(const dm_finding *f, void *ctx), void *ctx,
                                  dm_error *err);
 } dm_store_backend;

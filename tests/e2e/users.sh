@@ -123,7 +123,7 @@ run "check is clean" 0 "$DEMINE" check "$DB"
 # ---- a database from before users ----
 OLD="$T/old.gpkg"
 expect_exit "init old" 0 "$DEMINE" init "$OLD"
-sqlite3 "$OLD" "DROP TABLE demine_users; DROP TABLE demine_tokens; DROP TABLE demine_pending; DROP TABLE demine_login_failures; UPDATE demine_meta SET value = '2' WHERE key = 'schema_version'"
+sqlite3 "$OLD" "DROP TABLE demine_users; DROP TABLE demine_tokens; DROP TABLE demine_pending; DROP TABLE demine_login_failures; DROP TABLE demine_imports; DROP TABLE demine_import_keys; UPDATE demine_meta SET value = '2' WHERE key = 'schema_version'"
 chmod 444 "$OLD"
 run "list on a read-only version 2 database" 0 "$DEMINE" user list "$OLD"
 check "it has no users yet" err_has "no users yet: run \`demine user add"
@@ -133,7 +133,7 @@ if [ "$(id -u)" -ne 0 ]; then # root writes read-only files anyway
 fi
 chmod 644 "$OLD"
 run "add upgrades a version 2 database" 0 "$DEMINE" user add "$OLD" amina --role admin --password-file "$T/pw1"
-check "it is version 5" [ "$(sqlite3 "$OLD" "SELECT value FROM demine_meta WHERE key = 'schema_version'")" = 5 ]
+check "it is version 7" [ "$(sqlite3 "$OLD" "SELECT value FROM demine_meta WHERE key = 'schema_version'")" = 7 ]
 check "it keeps failed logins" [ "$(sqlite3 "$OLD" "SELECT count(*) FROM sqlite_master WHERE name = 'demine_login_failures'")" = 1 ]
 check "the upgraded file is a valid GeoPackage" "$PY" /usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py "$OLD"
 

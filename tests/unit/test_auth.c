@@ -686,6 +686,7 @@ static int make_v2(const char *path)
     dm_store_close(o);
     return raw_exec(path, "BEGIN; DROP TABLE demine_users; DROP TABLE demine_tokens;"
                           " DROP TABLE demine_pending; DROP TABLE demine_login_failures;"
+                          " DROP TABLE demine_imports; DROP TABLE demine_import_keys;"
                           " UPDATE demine_meta SET value = '2' WHERE key = 'schema_version';"
                           " COMMIT;") != SQLITE_OK;
 }
@@ -733,7 +734,7 @@ TEST(a_version_2_database_has_no_users_read_only_and_is_upgraded_for_writing)
     CHECK_EQ_INT(scalar_at(path, "SELECT value FROM demine_meta WHERE key = 'schema_version'"), 2);
     /* for writing: upgraded in place (to version 5), and users work */
     CHECK(dm_store_open(path, DM_STORE_WRITE, &o, &err) == DM_OK);
-    CHECK_EQ_INT(scalar_at(path, "SELECT value FROM demine_meta WHERE key = 'schema_version'"), 5);
+    CHECK_EQ_INT(scalar_at(path, "SELECT value FROM demine_meta WHERE key = 'schema_version'"), 7);
     CHECK_EQ_INT(scalar_at(path, "SELECT count(*) FROM sqlite_master WHERE name IN"
                                  " ('demine_users', 'demine_tokens')"),
                  2);

@@ -770,6 +770,7 @@ static int make_v1(const char *path)
         sql + used, sizeof sql - used,
         "DROP TABLE demine_stamp; DROP TABLE demine_cache; DROP TABLE demine_users;"
         " DROP TABLE demine_tokens; DROP TABLE demine_pending; DROP TABLE demine_login_failures;"
+        " DROP TABLE demine_imports; DROP TABLE demine_import_keys;"
         " UPDATE demine_meta SET value = "
         "'1' WHERE key ="
         " 'schema_version'; COMMIT;");
@@ -822,9 +823,17 @@ TEST(a_version_1_database_is_read_as_it_is_and_upgraded_for_writing)
     dm_store_close(o);
     CHECK_EQ_INT(scalar_at(path, "SELECT value FROM demine_meta WHERE key = 'schema_version'"), 1);
     /* for writing: upgraded in place, through versions 2, 3 (users) and 4
-       (changes waiting for approval) to version 5 (failed logins) */
-    CHECK(dm_store_open(path, DM_STORE_WRITE, &o, &err) == DM_OK);
-    CHECK_EQ_INT(scalar_at(path, "SELECT value FROM demine_meta WHERE key = 'schema_version'"), 5);
+       (changes waiting for approval), 5 (failed logins) to version 7 (the
+       import log) */
+    if (dm_store_open(path, DM_STORE_WRITE, &o, &err) != DM_OK) {
+        fprintf(stderr, "    %s\n", err.msg);
+        CHECK(false);
+        return;
+    }
+    CHECK_EQ_INT(scalar_at(path, "SELECT value FROM demine_meta WHERE key = 'schema_version'"), 7);
+    CHECK_EQ_INT(scalar_at(path, "SELECT count(*) FROM sqlite_master WHERE name IN"
+                                 " ('demine_imports', 'demine_import_keys')"),
+                 2);
     CHECK_EQ_INT(scalar_at(path, "SELECT count(*) FROM sqlite_master WHERE name IN"
                                  " ('demine_users', 'demine_tokens', 'demine_pending',"
                                  " 'demine_login_failures')"),
@@ -859,11 +868,11 @@ TEST(a_version_1_database_is_read_as_it_is_and_upgraded_for_writing)
     CHECK_STR(st, "accidents:0;victims:1");
     dm_store_close(o);
     /* a version this demine does not know is refused */
-    CHECK_EQ_INT(raw_exec(path, "UPDATE demine_meta SET value = '6' WHERE key ="
+    CHECK_EQ_INT(raw_exec(path, "UPDATE demine_meta SET value = '99' WHERE key ="
                                 " 'schema_version'"),
                  SQLITE_OK);
     CHECK(dm_store_open(path, DM_STORE_READ, &o, &err) == DM_EFORMAT);
-    CHECK(strstr(err.msg, "version 6") != NULL);
+    CHECK(strstr(err.msg, "version 99") != NULL);
     CHECK(dm_store_open(path, DM_STORE_WRITE, &o, &err) == DM_EFORMAT);
 }
 
