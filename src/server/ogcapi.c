@@ -1489,8 +1489,11 @@ static void api_document(const dm_request *q, dm_response *r)
                    "{\"application/geo+json\": {}}}, \"404\": {\"description\": \"no such "
                    "feature\"}}}");
     static const char *const item_writes[][3] = {
-        {"put", "replace the record", "application/geo+json"},
-        {"patch", "update the record with a JSON merge patch", "application/merge-patch+json"},
+        {"put", "replace the record (its history says replace)", "application/geo+json"},
+        {"patch",
+         "update the record with a JSON merge patch (its history says patch and the fields it "
+         "changed, e.g. patch: name, geometry)",
+         "application/merge-patch+json"},
         {"delete", "delete the record (an approved one once an approver agrees)", NULL}};
     for (size_t i = 0; i < 3; i++) {
         dm_buf_printf(b,
@@ -1543,8 +1546,12 @@ static void api_document(const dm_request *q, dm_response *r)
         {"/collections/{collectionId}/items/{featureId}/reject", "post",
          "reject it, as If-Match names it, with a JSON object whose member reason says why "
          "(never by anyone who wrote part of it)"},
-        {"/collections/{collectionId}/items/{featureId}/history", "get", "the record's change log"},
-        {"/review", "get", "what waits for an approver"},
+        {"/collections/{collectionId}/items/{featureId}/history", "get",
+         "the record's change log: who did what and when (a PATCH's detail is patch: and the "
+         "fields it changed, a PUT's replace)"},
+        {"/review", "get",
+         "what waits for an approver: each change a create, replace, patch (with the fields it "
+         "changed) or delete"},
         {"/auth/me", "get", "the caller's user, role and actions"}};
     for (size_t i = 0; i < 5; i++)
         dm_buf_printf(b,

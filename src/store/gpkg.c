@@ -860,7 +860,7 @@ done:
 }
 
 static dm_status gpkg_update(dm_store *s, dm_record *rec, int64_t expected_version, const char *who,
-                             dm_error *err)
+                             const char *detail, dm_error *err)
 {
     const dm_kind *k = rec->kind;
     dm_status st = DM_OK;
@@ -926,7 +926,7 @@ static dm_status gpkg_update(dm_store *s, dm_record *rec, int64_t expected_versi
     sqlite3_finalize(q);
     free(blob);
     if (!st)
-        st = log_change(s, now, who, "update", k->name, rec->code, rec->version, NULL, err);
+        st = log_change(s, now, who, "update", k->name, rec->code, rec->version, detail, err);
     return st;
 }
 
@@ -1304,7 +1304,7 @@ static dm_status pending_insert(dm_store *s, const dm_kind *k, const char *code,
 
 static dm_status gpkg_pending_put(dm_store *s, const dm_kind *k, const char *code,
                                   const char *change, const dm_record *rec, int64_t base_version,
-                                  const char *who, dm_error *err)
+                                  const char *who, const char *detail, dm_error *err)
 {
     dm_status st = pending_ready(s, true, err);
     if (st)
@@ -1332,13 +1332,14 @@ static dm_status gpkg_pending_put(dm_store *s, const dm_kind *k, const char *cod
     dm_time_now_iso(now);
     st = pending_insert(s, k, code, change, rec, base_version, now, who, err);
     if (!st)
-        st = log_change(s, now, who, "propose", k->name, code, base_version, change, err);
+        st = log_change(s, now, who, "propose", k->name, code, base_version,
+                        detail ? detail : change, err);
     return st;
 }
 
 static dm_status gpkg_pending_amend(dm_store *s, const dm_kind *k, const char *code,
                                     int64_t expected_id, const char *change, const dm_record *rec,
-                                    const char *who, dm_error *err)
+                                    const char *who, const char *detail, dm_error *err)
 {
     dm_status st = pending_ready(s, true, err);
     if (st)
@@ -1385,7 +1386,7 @@ static dm_status gpkg_pending_amend(dm_store *s, const dm_kind *k, const char *c
     char now[DM_TIME_ISO_LEN];
     dm_time_now_iso(now);
     if (!st)
-        st = log_change(s, now, who, "amend", k->name, code, base, change, err);
+        st = log_change(s, now, who, "amend", k->name, code, base, detail ? detail : change, err);
     return st;
 }
 
