@@ -1188,6 +1188,32 @@ static dm_status gpkg_extent(dm_store *s, const dm_kind *k, bool include_drafts,
     return rc == SQLITE_ROW ? DM_OK : sql_error(s, rc, "reading the extent", err);
 }
 
+/* Values another program wrote that are not dates (or are date-times) do
+ * not count beyond their first ten characters, and only when those are
+ * YYYY-MM-DD. */
+static dm_status gpkg_date_range(dm_store *s, const dm_kind *k, const char *field,
+                                 bool include_drafts, char first[11], char last[11], dm_error *err)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT min(substr(\"%s\", 1, 10)), max(substr(\"%s\", 1, 10)) FROM \"%s\" WHERE %s"
+             " AND typeof(\"%s\") = 'text' AND \"%s\" GLOB"
+             " '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]*'",
+             field, field, k->table, state_filter(include_drafts), field, field);
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(G(s)->db, sql, -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return sql_error(s, rc, "reading the dates' range", err);
+    rc = sqlite3_step(q);
+    first[0] = last[0] = 0;
+    if (rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL) {
+        snprintf(first, 11, "%s", (const char *)sqlite3_column_text(q, 0));
+        snprintf(last, 11, "%s", (const char *)sqlite3_column_text(q, 1));
+    }
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW ? DM_OK : sql_error(s, rc, "reading the dates' range", err);
+}
+
 static dm_status gpkg_history(dm_store *s, const dm_kind *k, const char *code,
                               int (*fn)(const dm_change *c, void *ctx), void *ctx, dm_error *err)
 {
@@ -2616,6 +2642,7 @@ const dm_store_backend dm_store_backend_gpkg = {
     .get = gpkg_get,
     .count = gpkg_count,
     .extent = gpkg_extent,
+    .date_range = gpkg_date_range,
     .scan = gpkg_scan,
     .stamp = gpkg_stamp,
     .meta = gpkg_meta,

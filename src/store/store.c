@@ -532,6 +532,17 @@ dm_status dm_store_login_failures_list(dm_store *s,
     return s->be->login_list(s, fn, ctx, err);
 }
 
+dm_status dm_store_date_range(dm_store *s, const dm_kind *kind, const char *field,
+                              bool include_drafts, char first[11], char last[11], dm_error *err)
+{
+    first[0] = last[0] = 0;
+    int i = field && kind->table ? dm_kind_field_index(kind, field) : -1;
+    if (i < 0 || kind->fields[i].type != DM_FT_DATE)
+        return dm_error_set(err, DM_EINVAL, "%s have no date field %s", kind->name,
+                            field ? field : "(none)");
+    return s->be->date_range(s, kind, field, include_drafts, first, last, err);
+}
+
 dm_status dm_store_extent(dm_store *s, const dm_kind *kind, bool include_drafts, double bbox[4],
                           bool *has, dm_error *err)
 {

@@ -123,6 +123,13 @@ dm_status dm_store_get(dm_store *store, const dm_kind *kind, const char *code, d
 dm_status dm_store_extent(dm_store *store, const dm_kind *kind, bool include_drafts, double bbox[4],
                           bool *has, dm_error *err);
 
+/* The earliest and latest value of date field `field` (a DM_FT_DATE field
+ * of kind, else DM_EINVAL) over a kind's records, approved only unless
+ * include_drafts: "YYYY-MM-DD" into first and last, both "" when no record
+ * has one. */
+dm_status dm_store_date_range(dm_store *store, const dm_kind *kind, const char *field,
+                              bool include_drafts, char first[11], char last[11], dm_error *err);
+
 /* Number of records of a kind; approved only unless include_drafts (then
  * every record but the rejected ones). */
 dm_status dm_store_count(dm_store *store, const dm_kind *kind, bool include_drafts, int64_t *n,

@@ -33,6 +33,9 @@ typedef struct dm_store_backend {
                        dm_error *err);
     dm_status (*extent)(dm_store *s, const dm_kind *kind, bool include_drafts, double bbox[4],
                         bool *has, dm_error *err);
+    /* field is a date field of kind (store.c has checked) */
+    dm_status (*date_range)(dm_store *s, const dm_kind *kind, const char *field,
+                            bool include_drafts, char first[11], char last[11], dm_error *err);
     /* fields are checked against kind->fields by store.c before the call */
     dm_status (*scan)(dm_store *s, const dm_kind *kind, const char *const *fields, size_t nfields,
                       bool include_drafts, dm_scan_fn fn, void *ctx, dm_error *err);

@@ -905,6 +905,43 @@ TEST(extent_comes_from_the_index_of_the_states_asked_for)
     dm_store_close(e);
 }
 
+TEST(date_range_is_the_first_and_last_date_of_the_states_asked_for)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s/dates.gpkg", fx_dir);
+    dm_store *e;
+    dm_error err;
+    CHECK(dm_store_create(path, "tester", &e, &err) == DM_OK);
+    char first[11] = "x", last[11] = "x";
+    CHECK(dm_store_date_range(e, &dm_kind_accidents, "date", false, first, last, &err) == DM_OK);
+    CHECK_STR(first, ""); /* no accidents yet */
+    CHECK_STR(last, "");
+    CHECK(dm_store_begin(e, &err) == DM_OK);
+    const char *dates[] = {"2003-05-01", "1998-11-30", NULL, "1990-01-01"};
+    const char *states[] = {"approved", "approved", "approved", "draft"};
+    for (int i = 0; i < 4; i++) {
+        dm_record r;
+        dm_record_init(&r, &dm_kind_accidents);
+        if (dates[i])
+            dm_record_set(&r, "date", dates[i], NULL);
+        snprintf(r.state, sizeof r.state, "%s", states[i]);
+        GEOSContextHandle_t h = dm_geo_handle(dm_store_geo(e));
+        r.geom = GEOSGeom_createPointFromXY_r(h, 18, 44);
+        CHECK(dm_store_insert(e, &r, "tester", &err) == DM_OK);
+        dm_record_clear(&r, dm_store_geo(e));
+    }
+    CHECK(dm_store_commit(e, &err) == DM_OK);
+    CHECK(dm_store_date_range(e, &dm_kind_accidents, "date", false, first, last, &err) == DM_OK);
+    CHECK_STR(first, "1998-11-30");
+    CHECK_STR(last, "2003-05-01");
+    CHECK(dm_store_date_range(e, &dm_kind_accidents, "date", true, first, last, &err) == DM_OK);
+    CHECK_STR(first, "1990-01-01");
+    CHECK(dm_store_date_range(e, &dm_kind_accidents, "device_model", false, first, last, &err) ==
+          DM_EINVAL);
+    CHECK(dm_store_date_range(e, &dm_kind_victims, "date", false, first, last, &err) == DM_EINVAL);
+    dm_store_close(e);
+}
+
 static int last_change(const dm_change *c, void *ctx)
 {
     *(dm_change *)ctx = *c;
@@ -1048,6 +1085,7 @@ int main(void)
         T(a_busy_database_keeps_no_cache_and_does_not_wait_long),
         T(a_version_1_database_is_read_as_it_is_and_upgraded_for_writing),
         T(extent_comes_from_the_index_of_the_states_asked_for),
+        T(date_range_is_the_first_and_last_date_of_the_states_asked_for),
         T(a_waiting_change_gets_a_new_id_whenever_it_is_proposed_or_amended),
         T(codes_follow_the_rules_and_a_client_code_does_not_move_the_numbering),
     };
