@@ -865,7 +865,7 @@ done:
 }
 
 static dm_status gpkg_update(dm_store *s, dm_record *rec, int64_t expected_version, const char *who,
-                             dm_error *err)
+                             const char *detail, dm_error *err)
 {
     const dm_kind *k = rec->kind;
     dm_status st = DM_OK;
@@ -931,7 +931,7 @@ static dm_status gpkg_update(dm_store *s, dm_record *rec, int64_t expected_versi
     sqlite3_finalize(q);
     free(blob);
     if (!st)
-        st = log_change(s, now, who, "update", k->name, rec->code, rec->version, NULL, err);
+        st = log_change(s, now, who, "update", k->name, rec->code, rec->version, detail, err);
     return st;
 }
 
@@ -1193,6 +1193,32 @@ static dm_status gpkg_extent(dm_store *s, const dm_kind *k, bool include_drafts,
     return rc == SQLITE_ROW ? DM_OK : sql_error(s, rc, "reading the extent", err);
 }
 
+/* Values another program wrote that are not dates (or are date-times) do
+ * not count beyond their first ten characters, and only when those are
+ * YYYY-MM-DD. */
+static dm_status gpkg_date_range(dm_store *s, const dm_kind *k, const char *field,
+                                 bool include_drafts, char first[11], char last[11], dm_error *err)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT min(substr(\"%s\", 1, 10)), max(substr(\"%s\", 1, 10)) FROM \"%s\" WHERE %s"
+             " AND typeof(\"%s\") = 'text' AND \"%s\" GLOB"
+             " '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]*'",
+             field, field, k->table, state_filter(include_drafts), field, field);
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(G(s)->db, sql, -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return sql_error(s, rc, "reading the dates' range", err);
+    rc = sqlite3_step(q);
+    first[0] = last[0] = 0;
+    if (rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL) {
+        snprintf(first, 11, "%s", (const char *)sqlite3_column_text(q, 0));
+        snprintf(last, 11, "%s", (const char *)sqlite3_column_text(q, 1));
+    }
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW ? DM_OK : sql_error(s, rc, "reading the dates' range", err);
+}
+
 static dm_status gpkg_history(dm_store *s, const dm_kind *k, const char *code,
                               int (*fn)(const dm_change *c, void *ctx), void *ctx, dm_error *err)
 {
@@ -1309,7 +1335,7 @@ static dm_status pending_insert(dm_store *s, const dm_kind *k, const char *code,
 
 static dm_status gpkg_pending_put(dm_store *s, const dm_kind *k, const char *code,
                                   const char *change, const dm_record *rec, int64_t base_version,
-                                  const char *who, dm_error *err)
+                                  const char *who, const char *detail, dm_error *err)
 {
     dm_status st = pending_ready(s, true, err);
     if (st)
@@ -1337,13 +1363,14 @@ static dm_status gpkg_pending_put(dm_store *s, const dm_kind *k, const char *cod
     dm_time_now_iso(now);
     st = pending_insert(s, k, code, change, rec, base_version, now, who, err);
     if (!st)
-        st = log_change(s, now, who, "propose", k->name, code, base_version, change, err);
+        st = log_change(s, now, who, "propose", k->name, code, base_version,
+                        detail ? detail : change, err);
     return st;
 }
 
 static dm_status gpkg_pending_amend(dm_store *s, const dm_kind *k, const char *code,
                                     int64_t expected_id, const char *change, const dm_record *rec,
-                                    const char *who, dm_error *err)
+                                    const char *who, const char *detail, dm_error *err)
 {
     dm_status st = pending_ready(s, true, err);
     if (st)
@@ -1390,7 +1417,7 @@ static dm_status gpkg_pending_amend(dm_store *s, const dm_kind *k, const char *c
     char now[DM_TIME_ISO_LEN];
     dm_time_now_iso(now);
     if (!st)
-        st = log_change(s, now, who, "amend", k->name, code, base, change, err);
+        st = log_change(s, now, who, "amend", k->name, code, base, detail ? detail : change, err);
     return st;
 }
 
@@ -2803,6 +2830,7 @@ const dm_store_backend dm_store_backend_gpkg = {
     .get = gpkg_get,
     .count = gpkg_count,
     .extent = gpkg_extent,
+    .date_range = gpkg_date_range,
     .scan = gpkg_scan,
     .stamp = gpkg_stamp,
     .meta = gpkg_meta,

@@ -111,12 +111,12 @@ dm_status dm_store_insert(dm_store *s, dm_record *rec, const char *who, dm_error
 }
 
 dm_status dm_store_update(dm_store *s, dm_record *rec, int64_t expected_version, const char *who,
-                          dm_error *err)
+                          const char *detail, dm_error *err)
 {
     dm_status st = dm_record_check_complete(rec, err);
     if (st)
         return st;
-    return s->be->update(s, rec, expected_version, who, err);
+    return s->be->update(s, rec, expected_version, who, detail, err);
 }
 
 dm_status dm_store_set_state(dm_store *s, const dm_kind *kind, const char *code, const char *state,
@@ -238,22 +238,22 @@ static dm_status check_change(const dm_kind *kind, const char *change, const dm_
 
 dm_status dm_store_pending_put(dm_store *s, const dm_kind *kind, const char *code,
                                const char *change, const dm_record *rec, int64_t base_version,
-                               const char *who, dm_error *err)
+                               const char *who, const char *detail, dm_error *err)
 {
     dm_status st = check_change(kind, change, rec, err);
     if (st)
         return st;
-    return s->be->pending_put(s, kind, code, change, rec, base_version, who, err);
+    return s->be->pending_put(s, kind, code, change, rec, base_version, who, detail, err);
 }
 
 dm_status dm_store_pending_amend(dm_store *s, const dm_kind *kind, const char *code,
                                  int64_t expected_id, const char *change, const dm_record *rec,
-                                 const char *who, dm_error *err)
+                                 const char *who, const char *detail, dm_error *err)
 {
     dm_status st = check_change(kind, change, rec, err);
     if (st)
         return st;
-    return s->be->pending_amend(s, kind, code, expected_id, change, rec, who, err);
+    return s->be->pending_amend(s, kind, code, expected_id, change, rec, who, detail, err);
 }
 
 dm_status dm_store_pending_get(dm_store *s, const dm_kind *kind, const char *code, dm_pending *info,
@@ -530,6 +530,17 @@ dm_status dm_store_login_failures_list(dm_store *s,
     if (!fn)
         return dm_error_set(err, DM_EINVAL, "listing failed logins: no function given");
     return s->be->login_list(s, fn, ctx, err);
+}
+
+dm_status dm_store_date_range(dm_store *s, const dm_kind *kind, const char *field,
+                              bool include_drafts, char first[11], char last[11], dm_error *err)
+{
+    first[0] = last[0] = 0;
+    int i = field && kind->table ? dm_kind_field_index(kind, field) : -1;
+    if (i < 0 || kind->fields[i].type != DM_FT_DATE)
+        return dm_error_set(err, DM_EINVAL, "%s have no date field %s", kind->name,
+                            field ? field : "(none)");
+    return s->be->date_range(s, kind, field, include_drafts, first, last, err);
 }
 
 dm_status dm_store_extent(dm_store *s, const dm_kind *kind, bool include_drafts, double bbox[4],

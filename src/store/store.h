@@ -77,9 +77,10 @@ dm_status dm_store_insert(dm_store *store, dm_record *rec, const char *who, dm_e
 
 /* Replaces the fields and geometry of the stored record with rec->code.
  * When expected_version > 0 and differs from the stored version: DM_ECONFLICT.
- * Bumps the version and logs the change. */
+ * Bumps the version and logs the change with `detail` (what was done, e.g.
+ * "patch: name, status" or "replace"; may be NULL). */
 dm_status dm_store_update(dm_store *store, dm_record *rec, int64_t expected_version,
-                          const char *who, dm_error *err);
+                          const char *who, const char *detail, dm_error *err);
 
 /* Moves a record to `state` (submitted/approved/rejected/draft) with an
  * optional reason; bumps the version and logs it. */
@@ -121,6 +122,13 @@ dm_status dm_store_get(dm_store *store, const dm_kind *kind, const char *code, d
  * none. */
 dm_status dm_store_extent(dm_store *store, const dm_kind *kind, bool include_drafts, double bbox[4],
                           bool *has, dm_error *err);
+
+/* The earliest and latest value of date field `field` (a DM_FT_DATE field
+ * of kind, else DM_EINVAL) over a kind's records, approved only unless
+ * include_drafts: "YYYY-MM-DD" into first and last, both "" when no record
+ * has one. */
+dm_status dm_store_date_range(dm_store *store, const dm_kind *kind, const char *field,
+                              bool include_drafts, char first[11], char last[11], dm_error *err);
 
 /* Number of records of a kind; approved only unless include_drafts (then
  * every record but the rejected ones). */
@@ -227,21 +235,24 @@ typedef struct dm_pending {
 
 /* Records that `who` proposes `change` ("replace" with the whole new record
  * rec, or "delete" with rec NULL) to record `code` of kind, made to version
- * base_version. DM_ECONFLICT when a change already waits for the record or
+ * base_version, logged with `detail` (what the writer did, e.g. "patch:
+ * name, status" for a partial update kept as a whole record; NULL: the
+ * change). DM_ECONFLICT when a change already waits for the record or
  * the record is no longer base_version; DM_ENOTFOUND without the record. */
 dm_status dm_store_pending_put(dm_store *store, const dm_kind *kind, const char *code,
                                const char *change, const dm_record *rec, int64_t base_version,
-                               const char *who, dm_error *err);
+                               const char *who, const char *detail, dm_error *err);
 
 /* Replaces the change waiting for record `code`, which must still be the one
  * with id expected_id, by `change` ("replace" with the whole new record rec,
  * or "delete" with rec NULL): the base version, who proposed it and when
  * stay; it gets a new id (info->id after dm_store_pending_get). Logs
- * "amend" by `who` with the change. DM_ENOTFOUND when none waits;
- * DM_ECONFLICT when the one waiting is no longer expected_id. */
+ * "amend" by `who` with `detail` (as for dm_store_pending_put; NULL: the
+ * change). DM_ENOTFOUND when none waits; DM_ECONFLICT when the one waiting
+ * is no longer expected_id. */
 dm_status dm_store_pending_amend(dm_store *store, const dm_kind *kind, const char *code,
                                  int64_t expected_id, const char *change, const dm_record *rec,
-                                 const char *who, dm_error *err);
+                                 const char *who, const char *detail, dm_error *err);
 
 /* The change waiting for record `code`: *info, and for a "replace" the
  * proposed record into rec (may be NULL; code, state and version are the

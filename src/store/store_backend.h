@@ -21,7 +21,7 @@ typedef struct dm_store_backend {
     void (*rollback)(dm_store *s);
     dm_status (*insert)(dm_store *s, dm_record *rec, const char *who, dm_error *err);
     dm_status (*update)(dm_store *s, dm_record *rec, int64_t expected_version, const char *who,
-                        dm_error *err);
+                        const char *detail, dm_error *err);
     dm_status (*set_state)(dm_store *s, const dm_kind *kind, const char *code, const char *state,
                            const char *reason, const char *who, dm_error *err);
     dm_status (*query)(dm_store *s, const dm_query *q, dm_cursor **out, dm_error *err);
@@ -33,6 +33,9 @@ typedef struct dm_store_backend {
                        dm_error *err);
     dm_status (*extent)(dm_store *s, const dm_kind *kind, bool include_drafts, double bbox[4],
                         bool *has, dm_error *err);
+    /* field is a date field of kind (store.c has checked) */
+    dm_status (*date_range)(dm_store *s, const dm_kind *kind, const char *field,
+                            bool include_drafts, char first[11], char last[11], dm_error *err);
     /* fields are checked against kind->fields by store.c before the call */
     dm_status (*scan)(dm_store *s, const dm_kind *kind, const char *const *fields, size_t nfields,
                       bool include_drafts, dm_scan_fn fn, void *ctx, dm_error *err);
@@ -52,10 +55,10 @@ typedef struct dm_store_backend {
     /* users and tokens: store.c has checked names, roles, hashes and modes */
     dm_status (*pending_put)(dm_store *s, const dm_kind *kind, const char *code, const char *change,
                              const dm_record *rec, int64_t base_version, const char *who,
-                             dm_error *err);
+                             const char *detail, dm_error *err);
     dm_status (*pending_amend)(dm_store *s, const dm_kind *kind, const char *code,
                                int64_t expected_id, const char *change, const dm_record *rec,
-                               const char *who, dm_error *err);
+                               const char *who, const char *detail, dm_error *err);
     dm_status (*pending_get)(dm_store *s, const dm_kind *kind, const char *code, dm_pending *info,
                              dm_record *rec, dm_error *err);
     dm_status (*pending_list)(dm_store *s, int (*fn)(const dm_pending *p, void *ctx), void *ctx,
