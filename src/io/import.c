@@ -277,7 +277,7 @@ static dm_status resolve_key(const dm_import_opts *o, OGRLayerH layer, OGRFeatur
     int s = column_named(defn, "id");
     if (s >= 0 && !m->mapped[s]) {
         m->key_src = s;
-        snprintf(m->key_label, sizeof m->key_label, "id:%s:", base_name(o->path));
+        snprintf(m->key_label, sizeof m->key_label, "key:id=");
     } else if (has_fid_col) {
         m->key_src = KEY_FID;
         snprintf(m->key_label, sizeof m->key_label, "id:%s:", base_name(o->path));
@@ -1135,6 +1135,8 @@ static dm_status change_record(dm_store *store, const dm_import_opts *o, checked
                           "its record %s was rejected: a changed row does not bring it back; "
                           "change it in demine",
                           code);
+    char detail[400];
+    snprintf(detail, sizeof detail, "import: %s row %lld", base_name(o->path), (long long)c->row);
     if (!st) {
         snprintf(c->rec.code, sizeof c->rec.code, "%s", code);
         if (!strcmp(stored.state, "approved")) {
@@ -1149,10 +1151,10 @@ static dm_status change_record(dm_store *store, const dm_import_opts *o, checked
                 st = pst;
             else
                 st = dm_store_pending_put(store, o->kind, code, "replace", &c->rec, stored.version,
-                                          o->who, err);
+                                          o->who, detail, err);
         } else {
             snprintf(c->rec.state, sizeof c->rec.state, "%s", stored.state);
-            st = dm_store_update(store, &c->rec, stored.version, o->who, err);
+            st = dm_store_update(store, &c->rec, stored.version, o->who, detail, err);
         }
     }
     bool approved = !strcmp(stored.state, "approved");

@@ -11,10 +11,11 @@
  * row of a place kind (everything but victims and casualty rows) has an
  * identity:
  * - its key, when the file has one: the column given as `key`; by default
- *   a `code` column (the record's code), else a column named `id`, else the
- *   file's own feature id column (a GeoPackage's fid). Keys from an `id`
- *   column or a feature id are the file's (scoped by its name); codes and
- *   a named key column are database-wide;
+ *   a `code` column (the record's code), else a column named `id` (a
+ *   GeoJSON feature's string id), else the file's own feature id column (a
+ *   GeoPackage's fid). A code or a key column names one record of the kind
+ *   in the whole database, whichever file it comes in; feature ids (row
+ *   numbers of one file) are the file's, told apart by its name;
  * - otherwise its content: the hash of its values, attributes and geometry.
  * A row whose identity was imported before with the same content is
  * "already present" and changes nothing; a keyed row whose content changed

@@ -197,6 +197,40 @@ sqlite3 "$DB" "UPDATE demine_change_log SET version = 99 WHERE code = 'HA-0001'"
 expect_exit "check finds a change made outside demine" 3 "$DEMINE" check "$DB" --json
 check "it names the table" grep -q "change-log-gap" "$T/out"
 
+# keyed rows: BiH areas given ids (GeoJSON "id" members) and names
+KDB="$T/keyed.gpkg"
+"$DEMINE" init "$KDB" 2>/dev/null
+keyed() { # keyed OUT NAME_OF_K2 [EXTRA_CLAIM]: the first three areas with geometry as K-1..K-3
+    "$PY" -c '
+import json,sys
+fs=[f for f in json.load(open(sys.argv[1]))["features"] if f["geometry"] and f["geometry"]["coordinates"]][:3]
+out=[]
+for i,f in enumerate(fs):
+    out.append({"type":"Feature","id":"K-%d"%(i+1),"geometry":f["geometry"],
+                "properties":{"name":sys.argv[3] if i==1 else "Keyed field %d"%(i+1)}})
+if len(sys.argv) > 4:  # a fourth row claiming K-1 with another name
+    out.append({"type":"Feature","id":"K-1","geometry":fs[0]["geometry"],"properties":{"name":"Another field"}})
+json.dump({"type":"FeatureCollection","features":out}, open(sys.argv[2],"w"))' "$BIH/suspected_areas.geojson" "$@"
+}
+keyed "$T/k1.geojson" "Keyed field 2" claim
+expect_exit "keyed rows, one id claimed twice" 3 "$DEMINE" import "$KDB" hazards "$T/k1.geojson" --set status=SHA
+check "  three records, the later claim rejected naming both rows" test "$(count_rows "$KDB" hazards):$(grep -c '^4,"row 4 claims the key .*K-1 of row 1 with different content' "$T/keyed.hazards.rejects.csv")" = "3:1"
+expect_exit "the same file again" 3 "$DEMINE" import "$KDB" hazards "$T/k1.geojson" --set status=SHA
+check "  three present, nothing changed" err_has "0 imported, 3 already present"
+keyed "$T/k2.geojson" "Keyed field 2, north part"
+K2=$(sqlite3 "$KDB" "SELECT code FROM hazards WHERE name = 'Keyed field 2'")
+V2=$(sqlite3 "$KDB" "SELECT version FROM hazards WHERE code = '$K2'")
+expect_exit "K-2 renamed in the source" 0 "$DEMINE" import "$KDB" hazards "$T/k2.geojson" --set status=SHA
+check "  is one changed record, proposed for review" err_has "0 imported, 2 already present, 1 changed records"
+check "  never a second record; the approved one unchanged" test "$(count_rows "$KDB" hazards):$(sqlite3 "$KDB" "SELECT version || name FROM hazards WHERE code = '$K2'")" = "3:${V2}Keyed field 2"
+check "  the change waits for review with the new name" test "$(sqlite3 "$KDB" "SELECT code || ' ' || json_extract(record_values, '\$.name') FROM demine_pending")" = "$K2 Keyed field 2, north part"
+check "  the warnings name the record" grep -q "$K2 differs from what was imported before" "$T/keyed.hazards.warnings.csv"
+keyed "$T/k3.geojson" "Keyed field 2, south part"
+expect_exit "changed again while the change waits" 3 "$DEMINE" import "$KDB" hazards "$T/k3.geojson" --set status=SHA
+check "  is rejected: review the waiting change first" grep -q "which has a change waiting for review" "$T/keyed.hazards.rejects.csv"
+expect_exit "--key a column that is not there" 1 "$DEMINE" import "$KDB" hazards "$T/k3.geojson" --set status=SHA --key GUID
+check "  names the columns there are" err_has "has no column 'GUID'; its columns are: id, name"
+
 # the data model as the user sees it
 expect_exit "kinds lists every kind" 0 "$DEMINE" kinds
 check "kinds names the personal-data fields" grep -q "name  *text (personal data)" "$T/out"
