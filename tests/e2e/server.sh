@@ -403,7 +403,7 @@ wait "$SERVER"
 same "SIGTERM stops it cleanly" "$?" 0
 
 # a request that takes longer than --request-time is answered 503 (a
-# second server, with a 1 ms limit: reading the 7,971 BiH hazards through
+# second server, with a 1 ms limit: reading the 7,967 BiH hazards through
 # a bbox takes longer)
 "$DEMINE" serve "$DB" --port "$PORT" --threads 1 --request-time 1 >"$T/server2.log" 2>&1 &
 SERVER=$!
