@@ -21,6 +21,7 @@ typedef struct dm_command {
 
 int cmd_init(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_imports(int argc, char **argv); /* cmd_import.c */
 int cmd_stats(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_check(int argc, char **argv);

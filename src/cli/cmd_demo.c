@@ -88,9 +88,11 @@ int cmd_demo(int argc, char **argv)
             rc = cli_fail(&err);
             break;
         }
-        fprintf(stderr, "%-12s %6lld imported, %5lld repaired, %5lld rejected (%s)\n",
+        fprintf(stderr,
+                "%-12s %6lld imported, %5lld repaired, %5lld rejected, %4lld copies left out "
+                "(%s)\n",
                 layers[i].kind->name, (long long)res.imported, (long long)res.repaired,
-                (long long)res.rejected, layers[i].file);
+                (long long)res.rejected, (long long)res.duplicates, layers[i].file);
     }
     dm_synthetic_counts sc;
     if (rc == EXIT_DONE &&

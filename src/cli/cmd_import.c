@@ -1,4 +1,5 @@
 #include "analysis/casualties.h"
+#include "core/buf.h"
 #include "cli/cli.h"
 #include "io/casualties.h"
 #include "io/import.h"
@@ -14,6 +15,7 @@ static const char usage[] =
     "demine import DATABASE KIND FILE [--map FIELD=COLUMN]... [--set FIELD=VALUE]...\n"
     "              [--layer NAME] [--strict] [--state approved|submitted|draft]\n"
     "              [--rejects FILE.csv] [--warnings FILE.csv] [--verbose | --quiet]\n"
+    "              [--key COLUMN] [--keep-duplicates] [--again]\n"
     "              [--settlement-within M] [--hazard-within M]   (accidents, casualties)";
 
 typedef struct progress_ctx {
@@ -126,6 +128,20 @@ static void help(void)
            "terminal; --verbose prints them too. An import that imports no row changes\n"
            "nothing in the database. Records enter as approved,\n"
            "made by the database owner, unless --state submitted stages them for review.\n\n"
+           "Importing the same records again changes nothing. A row is known by its key:\n"
+           "the column --key COLUMN names, by default a code column (the record's code)\n"
+           "or an id column (one record of the kind per value, whatever the file), else the\n"
+           "file's feature ids (a GeoPackage's fid: keys of that file, by its name);\n"
+           "without a key, by its content (values, attributes and geometry). A row imported\n"
+           "before is \"already present\"; a keyed row whose content changed becomes a\n"
+           "change of its record (proposed for review when the record is approved), never\n"
+           "a second record. A copy of an earlier row of the file is imported once and\n"
+           "listed in the warnings (--keep-duplicates imports every copy of rows without a\n"
+           "key); of two rows claiming one key with different content, the later is\n"
+           "rejected. Victims are people: identical rows are two victims; a victims or\n"
+           "casualty file imported before, or rows of an incident that has its victims\n"
+           "already, are not imported again unless --again. Each import is entered in the\n"
+           "import log with the file's SHA-256 (`demine imports DATABASE`).\n\n"
            "Accidents (and casualty rows) without admin_code, settlement_code or hazard_code\n"
            "get them from their position: the admin area containing it, the nearest\n"
            "settlement within --settlement-within metres (default 5000) and the hazardous\n"
@@ -191,6 +207,12 @@ int cmd_import(int argc, char **argv)
             else
                 hazard_within = m;
             i++;
+        } else if (!strcmp(a, "--key") && has_next) {
+            o.key = argv[++i];
+        } else if (!strcmp(a, "--keep-duplicates")) {
+            o.keep_duplicates = true;
+        } else if (!strcmp(a, "--again")) {
+            o.again = true;
         } else if (!strcmp(a, "--strict")) {
             o.strict = true;
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
@@ -280,6 +302,20 @@ int cmd_import(int argc, char **argv)
         rc = EXIT_ERROR;
         goto out;
     }
+    if (res.refused_again) {
+        fprintf(stderr,
+                "%s: %s was imported before, on %.10s at %.5s (import %lld: %lld record%s): "
+                "its people are in the database already; nothing was imported (--again "
+                "imports them once more)\n",
+                o.kind->name, res.before.file, res.before.at, res.before.at + 11,
+                (long long)res.before.id, (long long)res.before.imported,
+                res.before.imported == 1 ? "" : "s");
+        rc = EXIT_DONE;
+        goto out;
+    }
+    if (res.before_found)
+        fprintf(stderr, "%s: this file was imported before, on %.10s at %.5s (import %lld)\n",
+                o.kind->name, res.before.at, res.before.at + 11, (long long)res.before.id);
     fprintf(stderr, "%s: %lld rows read, %lld imported", o.kind->name, (long long)res.rows,
             (long long)res.imported);
     if (o.kind == &dm_kind_casualty_rows) {
@@ -288,10 +324,18 @@ int cmd_import(int argc, char **argv)
     }
     if (res.repaired)
         fprintf(stderr, " (%lld with repaired polygons)", (long long)res.repaired);
+    if (res.present)
+        fprintf(stderr, ", %lld already present", (long long)res.present);
+    if (res.changed)
+        fprintf(stderr, ", %lld changed records (see the warnings)", (long long)res.changed);
+    if (res.duplicates)
+        fprintf(stderr, ", %lld copies of earlier rows left out", (long long)res.duplicates);
     if (res.rejected)
         fprintf(stderr, ", %lld rejected: see %s", (long long)res.rejected, rejects);
-    if (!res.imported)
+    if (!res.imported && !res.changed)
         fputs("; nothing was changed", stderr);
+    else if (res.log_id)
+        fprintf(stderr, " (import %lld)", (long long)res.log_id);
     fputs("\n", stderr);
     if (pc.warnings)
         fprintf(stderr, "%lld warning%s: %s\n", (long long)pc.warnings, pc.warnings == 1 ? "" : "s",
@@ -303,4 +347,89 @@ out:
     free(maps);
     free(sets);
     return rc;
+}
+
+/* ---- demine imports: the import log ---- */
+
+typedef struct log_ctx {
+    dm_buf *b;
+    bool json;
+    int64_t n;
+} log_ctx;
+
+static int print_entry(const dm_import_entry *e, void *ctx)
+{
+    log_ctx *c = ctx;
+    if (c->json) {
+        dm_buf_printf(c->b, "%s\n  {\"id\": %lld, \"at\": ", c->n ? "," : "", (long long)e->id);
+        dm_buf_json_string(c->b, e->at);
+        const char *names[] = {"who", "kind", "file", "sha256"};
+        const char *vals[] = {e->who, e->kind, e->file, e->sha256};
+        for (int i = 0; i < 4; i++) {
+            dm_buf_printf(c->b, ", \"%s\": ", names[i]);
+            dm_buf_json_string(c->b, vals[i]);
+        }
+        dm_buf_printf(c->b,
+                      ", \"rows\": %lld, \"imported\": %lld, \"changed\": %lld, \"present\": "
+                      "%lld, \"duplicates\": %lld, \"rejected\": %lld}",
+                      (long long)e->rows, (long long)e->imported, (long long)e->changed,
+                      (long long)e->present, (long long)e->duplicates, (long long)e->rejected);
+    } else {
+        dm_buf_printf(c->b,
+                      "%-6lld %.10s %.5s  %-12s %-24s %-12s rows %lld: %lld new, %lld changed, "
+                      "%lld present, %lld copies, %lld rejected\n       sha256 %s\n",
+                      (long long)e->id, e->at, e->at + 11, e->kind, e->file, e->who,
+                      (long long)e->rows, (long long)e->imported, (long long)e->changed,
+                      (long long)e->present, (long long)e->duplicates, (long long)e->rejected,
+                      e->sha256);
+    }
+    c->n++;
+    return 0;
+}
+
+int cmd_imports(int argc, char **argv)
+{
+    static const char imports_usage[] = "demine imports DATABASE [--json]";
+    const char *db = NULL;
+    bool json = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("usage: %s\n\nLists the import log, oldest first: every import that changed "
+                   "the database, when,\nby whom, the file's name and SHA-256 (compare it with "
+                   "`sha256sum FILE`), and\nwhat came of its rows.\n",
+                   imports_usage);
+            return EXIT_DONE;
+        } else if (!strcmp(argv[i], "--json")) {
+            json = true;
+        } else if (argv[i][0] == '-') {
+            return cli_usage(imports_usage, "unknown option: %s", argv[i]);
+        } else if (!db) {
+            db = argv[i];
+        } else {
+            return cli_usage(imports_usage, "too many arguments: %s", argv[i]);
+        }
+    }
+    if (!db)
+        return cli_usage(imports_usage, "imports needs a DATABASE");
+    dm_error err;
+    dm_error_clear(&err);
+    dm_store *store;
+    if (dm_store_open(db, DM_STORE_READ, &store, &err))
+        return cli_fail(&err);
+    dm_buf b;
+    dm_buf_init(&b, 0);
+    log_ctx c = {&b, json, 0};
+    if (json)
+        dm_buf_puts(&b, "[");
+    dm_status st = dm_store_import_list(store, print_entry, &c, &err);
+    dm_store_close(store);
+    if (json)
+        dm_buf_puts(&b, c.n ? "\n]\n" : "]\n");
+    else if (!c.n)
+        dm_buf_puts(&b, "no imports yet\n");
+    bool ok = !st && !b.status && cli_write_stdout(b.data);
+    dm_buf_free(&b);
+    if (st)
+        return cli_fail(&err);
+    return ok ? EXIT_DONE : EXIT_ERROR;
 }

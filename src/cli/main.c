@@ -13,6 +13,7 @@ int cmd_generate(int argc, char **argv); /* cmd_generate.c */
 static const dm_command commands[] = {
     {"init", "create a new, empty demine database (GeoPackage)", cmd_init},
     {"import", "import records from any vector file GDAL reads", cmd_import},
+    {"imports", "the import log: each file imported, its SHA-256 and what came of it", cmd_imports},
     {"stats", "land release, EO item and casualty figures", cmd_stats},
     {"export", "export records to GeoJSON, GeoPackage, CSV, Shapefile or KML", cmd_export},
     {"check", "integrity and consistency report of a database", cmd_check},

@@ -1,6 +1,7 @@
 #include "io/casualties.h"
 
 #include "analysis/incidents.h"
+#include "core/buf.h"
 #include "core/strmap.h"
 #include "core/utf8.h"
 
@@ -24,6 +25,11 @@ struct dm_casualty_import {
        what holds it ("IN-0003", or "row 5" for one earlier in this file) */
     dm_strmap codes;
     dm_strmap refs;
+    /* the victims in the database before this import, by accident and
+       values (victim_key), each with how many are not yet matched by a row */
+    dm_strmap stored_victims;
+    int64_t *unmatched; /* by index in stored_victims */
+    size_t cap_victims;
     char **ref_holder; /* by index in refs */
     size_t cap_holder;
     held_row *rows;
@@ -99,14 +105,98 @@ static int scan_accident(const char *code, const char *state, const char *const 
     return 0;
 }
 
+static const char *const victim_fields[] = {"status", "sex",      "age",  "age_group",
+                                            "group",  "injuries", "name", "address"};
+#define NVICTIM_FIELDS (sizeof victim_fields / sizeof victim_fields[0])
+
+/* What matches a row to a stored victim: the accident and the victim's
+ * values, in a buffer of the caller. */
+static void victim_key(const char *accident_code, const char *const *values, dm_buf *b)
+{
+    dm_buf_reset(b);
+    dm_buf_puts(b, accident_code);
+    for (size_t i = 0; i < NVICTIM_FIELDS; i++) {
+        dm_buf_puts(b, values[i] ? "\x1e" : "\x1f");
+        if (values[i])
+            dm_buf_puts(b, values[i]);
+    }
+}
+
+typedef struct victim_scan {
+    dm_casualty_import *s;
+    dm_buf key;
+    dm_status st;
+} victim_scan;
+
+static int scan_victim(const char *code, const char *state, const char *const *v, void *ctx)
+{
+    (void)code;
+    (void)state;
+    victim_scan *c = ctx;
+    dm_casualty_import *s = c->s;
+    long idx;
+    int added;
+    if (!v[0] || !*v[0])
+        return 0;
+    victim_key(v[0], v + 1, &c->key);
+    if (c->key.status || dm_strmap_intern(&s->stored_victims, c->key.data, &idx, &added)) {
+        c->st = DM_ENOMEM;
+        return 1;
+    }
+    if ((size_t)idx >= s->cap_victims) {
+        size_t cap = s->cap_victims ? s->cap_victims * 2 : 256;
+        int64_t *n = realloc(s->unmatched, cap * sizeof *n);
+        if (!n) {
+            c->st = DM_ENOMEM;
+            return 1;
+        }
+        s->unmatched = n;
+        s->cap_victims = cap;
+    }
+    s->unmatched[idx] = added ? 1 : s->unmatched[idx] + 1;
+    return 0;
+}
+
+/* True when rec (a victim or a casualty row) of accident `code` is one of
+ * the accident's stored victims not matched yet; it is matched now. */
+static bool victim_present(dm_casualty_import *s, const char *code, const dm_record *rec)
+{
+    if (s->o->again || !s->stored_victims.n)
+        return false;
+    const char *values[NVICTIM_FIELDS];
+    for (size_t i = 0; i < NVICTIM_FIELDS; i++)
+        values[i] = dm_record_get(rec, victim_fields[i]);
+    dm_buf key;
+    dm_buf_init(&key, 0);
+    victim_key(code, values, &key);
+    long idx = key.status ? -1 : dm_strmap_find(&s->stored_victims, key.data);
+    dm_buf_free(&key);
+    if (idx < 0 || s->unmatched[idx] == 0)
+        return false;
+    s->unmatched[idx]--;
+    return true;
+}
+
 /* Reads what the hooks need from the store, once. */
 static dm_status load(dm_casualty_import *s, dm_store *store, bool locate, dm_error *err)
 {
     if (!s->loaded) {
         static const char *const fields[] = {"incident_ref"};
+        static const char *const vfields[] = {"accident_code", "status",    "sex",
+                                              "age",           "age_group", "group",
+                                              "injuries",      "name",      "address"};
         scan_ctx c = {s, DM_OK};
         dm_status st =
             dm_store_scan(store, &dm_kind_accidents, fields, 1, true, scan_accident, &c, err);
+        if (!st && !c.st && s->o->kind != &dm_kind_accidents) {
+            victim_scan vs = {s, {0}, DM_OK};
+            dm_buf_init(&vs.key, 0);
+            st = dm_store_scan(store, &dm_kind_victims, vfields, 1 + NVICTIM_FIELDS, true,
+                               scan_victim, &vs, err);
+            dm_buf_free(&vs.key);
+            if (!st && vs.st)
+                st = dm_error_set(err, vs.st, "out of memory reading the victims");
+        }
         if (!st && c.st)
             st = dm_error_set(err, c.st, "out of memory reading the accidents");
         if (st)
@@ -135,8 +225,9 @@ static dm_status check_age(const dm_record *rec, dm_error *err)
 }
 
 static dm_status link_accident(dm_store *store, dm_record *rec, int64_t row, void *ctx,
-                               dm_error *err)
+                               bool *present, dm_error *err)
 {
+    (void)present;
     dm_casualty_import *s = ctx;
     dm_status st = load(s, store, true, err);
     if (st)
@@ -156,7 +247,8 @@ static dm_status link_accident(dm_store *store, dm_record *rec, int64_t row, voi
     return st;
 }
 
-static dm_status link_victim(dm_store *store, dm_record *rec, int64_t row, void *ctx, dm_error *err)
+static dm_status link_victim(dm_store *store, dm_record *rec, int64_t row, void *ctx, bool *present,
+                             dm_error *err)
 {
     (void)row;
     dm_casualty_import *s = ctx;
@@ -180,13 +272,24 @@ static dm_status link_victim(dm_store *store, dm_record *rec, int64_t row, void 
             return dm_error_set(err, DM_EINVAL,
                                 "incident_ref '%s' is accident %s but accident_code says %s",
                                 show(ref).s, holder, show(code).s);
-        if (!code)
-            return dm_record_set(rec, "accident_code", holder, err);
-        return DM_OK;
+        if (!code && (st = dm_record_set(rec, "accident_code", holder, err)))
+            return st;
+        code = holder;
     }
     if (!code)
         return dm_error_set(err, DM_EINVAL,
                             "a victim needs its incident: incident_ref or accident_code");
+    if (victim_present(s, code, rec)) {
+        *present = true;
+        if (s->o->warn) {
+            char msg[300];
+            snprintf(msg, sizeof msg,
+                     "row %lld: a victim of %s with these values is in the database already: "
+                     "left alone (--again imports it)",
+                     (long long)row, code);
+            s->o->warn(msg, s->o->ctx);
+        }
+    }
     return DM_OK;
 }
 
@@ -346,9 +449,6 @@ static dm_status make_accident(dm_casualty_import *s, dm_store *store, const hel
     return st;
 }
 
-static const char *const victim_fields[] = {"status", "sex",      "age",  "age_group",
-                                            "group",  "injuries", "name", "address"};
-
 static dm_status store_victim(dm_casualty_import *s, dm_store *store, held_row *h,
                               const char *accident_code, dm_error *err)
 {
@@ -501,6 +601,17 @@ static dm_status store_kept(dm_casualty_import *s, dm_store *store, dm_import_re
     }
     for (size_t k = 0; !st && k < n; k++) {
         held_row *h = &rows[members[k]];
+        if (holder && victim_present(s, code, &h->rec)) {
+            res->present++;
+            if (s->o->warn) {
+                snprintf(why, sizeof why,
+                         "row %lld: a victim of %s (incident_ref '%s') with these values is in "
+                         "the database already: left alone (--again imports it)",
+                         (long long)h->row, code, show(ref).s);
+                s->o->warn(why, s->o->ctx);
+            }
+            continue;
+        }
         st = store_victim(s, store, h, code, err);
         if (st == DM_ECONFLICT) {
             /* the source's victim code is taken: that row only */
@@ -587,6 +698,7 @@ dm_status dm_casualty_import_hooks(dm_import_opts *o, double settlement_within_m
     s->hazard_within_m = hazard_within_m;
     dm_strmap_init(&s->codes);
     dm_strmap_init(&s->refs);
+    dm_strmap_init(&s->stored_victims);
     o->hook_ctx = s;
     if (o->kind == &dm_kind_accidents) {
         o->link = link_accident;
@@ -626,5 +738,7 @@ void dm_casualty_import_free(dm_casualty_import *s)
     free(s->ref_holder);
     dm_strmap_free(&s->codes);
     dm_strmap_free(&s->refs);
+    dm_strmap_free(&s->stored_victims);
+    free(s->unmatched);
     free(s);
 }

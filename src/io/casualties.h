@@ -18,6 +18,12 @@
  *   its stored values must agree in the same way.
  * For victims and casualty rows, an age and an age group that disagree
  * (age 12, age group adult) are a reject.
+ * Imported before: a victim row of an incident in the database whose values
+ * (status, sex, age, age group, group, injuries, name, address) are those
+ * of one of the incident's victims there is already present, unless
+ * opts.again; each stored victim answers for one row only, so that two
+ * identical rows (two injured men of 34) stay two victims when only one of
+ * them was in the database.
  */
 #ifndef DM_IO_CASUALTIES_H
 #define DM_IO_CASUALTIES_H

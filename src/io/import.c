@@ -2,6 +2,7 @@
 #include "io/import.h"
 
 #include "core/buf.h"
+#include "core/strmap.h"
 #include "core/utf8.h"
 #include "io/gdal_util.h"
 #include "io/minefield_import.h"
@@ -14,6 +15,7 @@
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,7 +109,12 @@ typedef struct mapping {
     int lon_src, lat_src; /* lon/lat columns of a table without geometry, or -1 */
     bool *mapped;         /* per source field: used by a target */
     int nsrc;
+    int key_src;         /* the column of a row's key, KEY_FID, or KEY_NONE */
+    char key_label[400]; /* what a key value is prefixed with in its identity */
 } mapping;
+
+#define KEY_NONE (-1)
+#define KEY_FID (-2)
 
 /* True when name is one of the spellings of a longitude (or latitude) column. */
 static bool coordinate_name(const char *name, bool lon)
@@ -195,6 +202,85 @@ static dm_status build_mapping(const dm_import_opts *o, OGRFeatureDefnH defn, ma
         if (m->src[f] >= 0)
             m->mapped[m->src[f]] = false; /* the column is kept as an attribute */
         m->src[f] = -1;
+    }
+    return DM_OK;
+}
+
+/* The kinds whose rows are places, identified by key or content; victims
+ * and casualty rows are people (import.h). */
+static bool has_identity(const dm_kind *k)
+{
+    return k != &dm_kind_victims && k != &dm_kind_casualty_rows;
+}
+
+static int column_named(OGRFeatureDefnH defn, const char *name)
+{
+    int n = OGR_FD_GetFieldCount(defn);
+    for (int s = 0; s < n; s++)
+        if (!strcmp(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, s)), name))
+            return s;
+    for (int s = 0; s < n; s++)
+        if (!strcasecmp(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, s)), name))
+            return s;
+    return -1;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* Which column identifies a row (import.h), into m->key_src and
+ * m->key_label. */
+static dm_status resolve_key(const dm_import_opts *o, OGRLayerH layer, OGRFeatureDefnH defn,
+                             mapping *m, dm_error *err)
+{
+    m->key_src = KEY_NONE;
+    if (!has_identity(o->kind))
+        return o->key ? dm_error_set(err, DM_EINVAL,
+                                     "--key: %s are people, identified by their incident, "
+                                     "not by a key",
+                                     o->kind->name)
+                      : DM_OK;
+    const char *fid_col = OGR_L_GetFIDColumn(layer);
+    bool has_fid_col = fid_col && *fid_col;
+    if (o->key) {
+        int s = column_named(defn, o->key);
+        if (s >= 0) {
+            m->key_src = s;
+            snprintf(m->key_label, sizeof m->key_label, "key:%s=", o->key);
+            return DM_OK;
+        }
+        if (!strcasecmp(o->key, "id") || !strcasecmp(o->key, "fid") ||
+            (has_fid_col && !strcasecmp(o->key, fid_col))) {
+            m->key_src = KEY_FID;
+            snprintf(m->key_label, sizeof m->key_label, "id:%s:", base_name(o->path));
+            return DM_OK;
+        }
+        dm_buf names;
+        dm_buf_init(&names, 4096);
+        for (int j = 0; j < m->nsrc; j++)
+            dm_buf_printf(&names, "%s%s", j ? ", " : "",
+                          OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, j)));
+        dm_status st =
+            dm_error_set(err, DM_EINVAL, "--key %s: %s has no column '%s'; its columns are: %s",
+                         o->key, o->path, o->key, names.data ? names.data : "(none)");
+        dm_buf_free(&names);
+        return st;
+    }
+    if (m->code_src >= 0) {
+        m->key_src = m->code_src;
+        snprintf(m->key_label, sizeof m->key_label, "code:");
+        return DM_OK;
+    }
+    int s = column_named(defn, "id");
+    if (s >= 0 && !m->mapped[s]) {
+        m->key_src = s;
+        snprintf(m->key_label, sizeof m->key_label, "key:id=");
+    } else if (has_fid_col) {
+        m->key_src = KEY_FID;
+        snprintf(m->key_label, sizeof m->key_label, "id:%s:", base_name(o->path));
     }
     return DM_OK;
 }
@@ -329,7 +415,8 @@ typedef struct raw_row {
     char *attrs;               /* JSON of unmapped columns or NULL */
     unsigned char *wkb;        /* 2D ISO WKB in EPSG:4326, or NULL (null geometry) */
     size_t wkb_len;
-    char *reject; /* set when the row is already known to be bad */
+    char *reject;   /* set when the row is already known to be bad */
+    char *identity; /* its key's identity (import.h), NULL: none (its content) */
 } raw_row;
 
 static void raw_free(raw_row *r)
@@ -342,6 +429,7 @@ static void raw_free(raw_row *r)
     free(r->attrs);
     free(r->wkb);
     free(r->reject);
+    free(r->identity);
     free(r);
 }
 
@@ -445,6 +533,28 @@ static dm_status extract_row(const dm_import_opts *o, OGRFeatureH f, const mappi
 {
     const dm_kind *k = o->kind;
     char tmp[64];
+    if (m->key_src != KEY_NONE) {
+        char fid[32];
+        const char *v = NULL;
+        if (m->key_src == KEY_FID) {
+            snprintf(fid, sizeof fid, "%lld", (long long)OGR_F_GetFID(f));
+            v = fid;
+        } else {
+            v = field_text(f, m->key_src, tmp, sizeof tmp);
+        }
+        if (v && *v) {
+            size_t bad;
+            if (!dm_utf8_valid(v, strlen(v), &bad))
+                return raw_reject(r, "its key is not valid UTF-8 text (byte %zu)", bad + 1);
+            if (strlen(m->key_label) + strlen(v) >= DM_IMPORT_IDENTITY_MAX)
+                return raw_reject(r, "its key is longer than %d bytes",
+                                  DM_IMPORT_IDENTITY_MAX - 1 - (int)strlen(m->key_label));
+            size_t n = strlen(m->key_label) + strlen(v) + 1;
+            if (!(r->identity = malloc(n)))
+                return DM_ENOMEM;
+            snprintf(r->identity, n, "%s%s", m->key_label, v);
+        }
+    }
     if (m->code_src >= 0) {
         const char *code = field_text(f, m->code_src, tmp, sizeof tmp);
         if (code && *code) {
@@ -617,14 +727,51 @@ static void queue_cancel(queue *q)
     pthread_mutex_unlock(&q->lock);
 }
 
+/* The hash of what a record says (its values, attributes and geometry, not
+ * its code or state) in lower-case hex: the content of a row's identity. */
+static dm_status content_hash(dm_geo *geo, const dm_record *rec, char out[DM_CONTENT_HASH_MAX],
+                              dm_error *err)
+{
+    crypto_generichash_state h;
+    enum { BYTES = 16 };
+    crypto_generichash_init(&h, NULL, 0, BYTES);
+    const dm_kind *k = rec->kind;
+    for (size_t i = 0; i <= k->nfields; i++) {
+        /* each value with a tag (absent, or present and NUL-ended), so that no
+           two records hash the same bytes */
+        const char *v = i < k->nfields ? rec->values[i] : rec->attributes;
+        unsigned char tag = v ? 1 : 0;
+        crypto_generichash_update(&h, &tag, 1);
+        if (v)
+            crypto_generichash_update(&h, (const unsigned char *)v, strlen(v) + 1);
+    }
+    if (rec->geom) {
+        unsigned char *wkb;
+        size_t len;
+        dm_status st = dm_geo_to_wkb(geo, rec->geom, &wkb, &len, err);
+        if (st)
+            return st;
+        crypto_generichash_update(&h, wkb, len);
+        free(wkb);
+    }
+    unsigned char bin[BYTES];
+    crypto_generichash_final(&h, bin, BYTES);
+    sodium_bin2hex(out, DM_CONTENT_HASH_MAX, bin, BYTES);
+    return DM_OK;
+}
+
 /* A row after the checker: a record ready to store, or why it is not. */
 typedef struct checked_row {
     int64_t row;
+    char *identity;                 /* from its key, or NULL (see raw_row) */
+    char hash[DM_CONTENT_HASH_MAX]; /* content_hash of rec, "" without identity */
     dm_record rec;
     dm_status st; /* DM_OK, DM_EINVAL & co. (a reject), or a failure */
     dm_error err;
     char warning[600];
 } checked_row;
+
+static void checked_free(checked_row *c, dm_geo *geo);
 
 typedef struct pipeline {
     const dm_import_opts *o;
@@ -723,6 +870,10 @@ static void *checker_main(void *arg)
             snprintf(c->rec.state, sizeof c->rec.state, "%s", state);
             c->st = build_record(p->o, p->checker_geo, r, p->m, &c->rec, c->warning,
                                  sizeof c->warning, &c->err);
+            c->identity = r->identity;
+            r->identity = NULL;
+            if (!c->st && has_identity(p->o->kind))
+                c->st = content_hash(p->checker_geo, &c->rec, c->hash, &c->err);
             out->rows[out->n++] = c;
         }
         bool complete = out && out->n == in->n;
@@ -733,9 +884,7 @@ static void *checker_main(void *arg)
             p->checker_st = DM_ENOMEM; /* read by the writer after the joins */
         if (!complete || !queue_push(&p->checked, out)) {
             for (size_t i = 0; out && i < out->n; i++) {
-                checked_row *c = out->rows[i];
-                dm_record_clear(&c->rec, p->checker_geo);
-                free(c);
+                checked_free(out->rows[i], p->checker_geo);
             }
             free(out);
             queue_cancel(&p->raw);
@@ -746,6 +895,13 @@ static void *checker_main(void *arg)
     return NULL;
 }
 
+static void checked_free(checked_row *c, dm_geo *geo)
+{
+    dm_record_clear(&c->rec, geo);
+    free(c->identity);
+    free(c);
+}
+
 /* Frees what is left in a queue of batches (after the producer stopped). */
 static void drain(queue *q, bool checked, dm_geo *geo)
 {
@@ -753,9 +909,7 @@ static void drain(queue *q, bool checked, dm_geo *geo)
     while ((b = queue_pop(q))) {
         for (size_t i = 0; i < b->n; i++) {
             if (checked) {
-                checked_row *c = b->rows[i];
-                dm_record_clear(&c->rec, geo);
-                free(c);
+                checked_free(b->rows[i], geo);
             } else {
                 raw_free(b->rows[i]);
             }
@@ -764,18 +918,283 @@ static void drain(queue *q, bool checked, dm_geo *geo)
     }
 }
 
-static const char *base_name(const char *path)
+/* The identities met in this import: identity -> the first row with it and
+ * that row's content hash. */
+typedef struct identities {
+    dm_strmap seen;
+    int64_t *first_row;
+    char (*first_hash)[DM_CONTENT_HASH_MAX];
+    bool *first_present; /* the first row was in the database already */
+    size_t cap;
+    int64_t log_id; /* this import's entry in the import log */
+} identities;
+
+static void identities_free(identities *ids)
 {
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
+    dm_strmap_free(&ids->seen);
+    free(ids->first_row);
+    free(ids->first_hash);
+    free(ids->first_present);
+}
+
+/* Remembers identity for row c (when it is new in the file: *first = 0),
+ * or gives the first row that had it (*first, and its hash in first_hash). */
+static dm_status identity_meet(identities *ids, const char *identity, const checked_row *c,
+                               long *idx_out, int64_t *first, const char **first_hash)
+{
+    long idx;
+    int added;
+    if (dm_strmap_intern(&ids->seen, identity, &idx, &added))
+        return DM_ENOMEM;
+    *idx_out = idx;
+    if (!added) {
+        *first = ids->first_row[idx];
+        *first_hash = ids->first_hash[idx];
+        return DM_OK;
+    }
+    if ((size_t)idx >= ids->cap) {
+        size_t cap = ids->cap ? ids->cap * 2 : 1024;
+        int64_t *r = realloc(ids->first_row, cap * sizeof *r);
+        if (r)
+            ids->first_row = r;
+        char(*h)[DM_CONTENT_HASH_MAX] = realloc(ids->first_hash, cap * sizeof *h);
+        if (h)
+            ids->first_hash = h;
+        bool *pr = realloc(ids->first_present, cap * sizeof *pr);
+        if (pr)
+            ids->first_present = pr;
+        if (!r || !h || !pr)
+            return DM_ENOMEM;
+        ids->cap = cap;
+    }
+    ids->first_row[idx] = c->row;
+    ids->first_present[idx] = false;
+    snprintf(ids->first_hash[idx], DM_CONTENT_HASH_MAX, "%s", c->hash);
+    *first = 0;
+    return DM_OK;
+}
+
+static void warn_row(const dm_import_opts *o, int64_t row, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void warn_row(const dm_import_opts *o, int64_t row, const char *fmt, ...)
+{
+    if (!o->warn)
+        return;
+    char msg[900];
+    int n = snprintf(msg, sizeof msg, "row %lld: ", (long long)row);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
+    va_end(ap);
+    o->warn(msg, o->ctx);
+}
+
+/* What becomes of a row with an identity. */
+typedef enum row_fate {
+    ROW_NEW,     /* store it as a new record */
+    ROW_SKIP,    /* present, or a copy: nothing to do (counted) */
+    ROW_CHANGE,  /* a changed version of record `code` */
+    ROW_REJECTED /* written to the rejects file */
+} row_fate;
+
+/* A keyed row with the code of a record that was not imported through that
+ * key (made in demine, or imported before identities were kept): the same
+ * content is present, another is a change. */
+static dm_status compare_stored(dm_store *store, const dm_kind *k, const checked_row *c,
+                                bool *exists, bool *same, dm_error *err)
+{
+    dm_record stored;
+    dm_record_init(&stored, k);
+    dm_status st = dm_store_get(store, k, c->rec.code, &stored, err);
+    *exists = st == DM_OK;
+    *same = false;
+    if (st == DM_ENOTFOUND)
+        st = DM_OK;
+    char hash[DM_CONTENT_HASH_MAX];
+    if (!st && *exists && !(st = content_hash(dm_store_geo(store), &stored, hash, err)))
+        *same = !strcmp(hash, c->hash);
+    dm_record_clear(&stored, dm_store_geo(store));
+    return st;
+}
+
+/* Decides a row's fate from its identity (import.h); code gets the record
+ * a change is for. */
+static dm_status identify_row(dm_store *store, const dm_import_opts *o, identities *ids,
+                              checked_row *c, rejects *rj, dm_import_result *res,
+                              const char **identity_out, char *identity_buf, row_fate *fate,
+                              char code[DM_CODE_MAX], dm_error *err)
+{
+    const char *identity = c->identity;
+    if (!identity) {
+        snprintf(identity_buf, DM_IMPORT_IDENTITY_MAX, "content:%s", c->hash);
+        identity = identity_buf;
+    }
+    *identity_out = identity;
+    *fate = ROW_NEW;
+    int64_t first;
+    const char *first_hash;
+    long idx;
+    if (identity_meet(ids, identity, c, &idx, &first, &first_hash))
+        return dm_error_set(err, DM_ENOMEM, "out of memory");
+    if (first && ids->first_present[idx] && !strcmp(first_hash, c->hash)) {
+        /* a copy of a row that was in the database already: so is the copy
+           (with --keep-duplicates, each copy was imported the first time) */
+        res->present++;
+        *fate = ROW_SKIP;
+        return DM_OK;
+    }
+    if (first) {
+        if (strcmp(first_hash, c->hash)) {
+            char why[700];
+            snprintf(why, sizeof why,
+                     "row %lld claims the key %s of row %lld with different content: only row "
+                     "%lld is taken",
+                     (long long)c->row, strchr(identity, ':') + 1, (long long)first,
+                     (long long)first);
+            *fate = ROW_REJECTED;
+            return reject(rj, c->row, why, err);
+        }
+        if (!c->identity && o->keep_duplicates)
+            return DM_OK; /* a copy, imported as asked */
+        warn_row(o, c->row,
+                 "a copy of row %lld (same %s, attributes and geometry): imported once%s",
+                 (long long)first, c->identity ? "key" : "values",
+                 c->identity ? "" : "; --keep-duplicates imports every copy");
+        res->duplicates++;
+        *fate = ROW_SKIP;
+        return DM_OK;
+    }
+    char content[DM_CONTENT_HASH_MAX];
+    bool found;
+    dm_status st = dm_store_import_key_get(store, o->kind, identity, content, code, &found, err);
+    if (st)
+        return st;
+    if (found) {
+        if (!strcmp(content, c->hash)) {
+            res->present++;
+            ids->first_present[idx] = true;
+            *fate = ROW_SKIP;
+            return DM_OK;
+        }
+        if (!c->identity) /* content identities never differ in content */
+            return DM_OK;
+        *fate = ROW_CHANGE;
+        return DM_OK;
+    }
+    if (!strncmp(identity, "code:", 5)) {
+        bool exists, same;
+        if ((st = compare_stored(store, o->kind, c, &exists, &same, err)))
+            return st;
+        if (exists) {
+            snprintf(code, DM_CODE_MAX, "%s", c->rec.code);
+            if (same) {
+                res->present++;
+                ids->first_present[idx] = true;
+                *fate = ROW_SKIP;
+                return dm_store_import_key_put(store, o->kind, identity, c->hash, code, ids->log_id,
+                                               err);
+            }
+            *fate = ROW_CHANGE;
+            return DM_OK;
+        }
+    }
+    if (c->identity) {
+        /* a key not met before, on a row whose content was imported before
+           (the same records from a file of another name or format): present */
+        char content_identity[DM_IMPORT_IDENTITY_MAX];
+        snprintf(content_identity, sizeof content_identity, "content:%s", c->hash);
+        if ((st = dm_store_import_key_get(store, o->kind, content_identity, content, code, &found,
+                                          err)))
+            return st;
+        if (found) {
+            res->present++;
+            ids->first_present[idx] = true;
+            *fate = ROW_SKIP;
+            return dm_store_import_key_put(store, o->kind, identity, c->hash, code, ids->log_id,
+                                           err);
+        }
+    }
+    return DM_OK;
+}
+
+/* A keyed row whose content changed: a change of record `code` through the
+ * workflow. A refusal (rejected record, a change already waiting) is
+ * DM_ECONFLICT with the reason. */
+static dm_status change_record(dm_store *store, const dm_import_opts *o, checked_row *c,
+                               const char *code, dm_error *err)
+{
+    dm_record stored;
+    dm_record_init(&stored, o->kind);
+    dm_status st = dm_store_get(store, o->kind, code, &stored, err);
+    if (st == DM_ENOTFOUND) {
+        dm_record_clear(&stored, dm_store_geo(store));
+        return st;
+    }
+    if (!st && !strcmp(stored.state, "rejected"))
+        st = dm_error_set(err, DM_ECONFLICT,
+                          "its record %s was rejected: a changed row does not bring it back; "
+                          "change it in demine",
+                          code);
+    char detail[400];
+    snprintf(detail, sizeof detail, "import: %s row %lld", base_name(o->path), (long long)c->row);
+    if (!st) {
+        snprintf(c->rec.code, sizeof c->rec.code, "%s", code);
+        if (!strcmp(stored.state, "approved")) {
+            dm_pending info;
+            dm_status pst = dm_store_pending_get(store, o->kind, code, &info, NULL, err);
+            if (pst == DM_OK)
+                st = dm_error_set(err, DM_ECONFLICT,
+                                  "it changes %s, which has a change waiting for review "
+                                  "(proposed by %s at %s): review that first",
+                                  code, info.by, info.at);
+            else if (pst != DM_ENOTFOUND)
+                st = pst;
+            else
+                st = dm_store_pending_put(store, o->kind, code, "replace", &c->rec, stored.version,
+                                          o->who, detail, err);
+        } else {
+            snprintf(c->rec.state, sizeof c->rec.state, "%s", stored.state);
+            st = dm_store_update(store, &c->rec, stored.version, o->who, detail, err);
+        }
+    }
+    bool approved = !strcmp(stored.state, "approved");
+    dm_record_clear(&stored, dm_store_geo(store));
+    if (!st)
+        warn_row(o, c->row, "%s differs from what was imported before: %s", code,
+                 approved ? "the change is proposed for review" : "the record was changed");
+    return st;
 }
 
 /* Stores one checked row or writes it to the rejects file. Returns a failure
  * of the import (not of the row). */
-static dm_status store_row(dm_store *store, const dm_import_opts *o, checked_row *c, rejects *rj,
-                           dm_import_result *res, dm_error *err)
+static dm_status store_row(dm_store *store, const dm_import_opts *o, identities *ids,
+                           checked_row *c, rejects *rj, dm_import_result *res, dm_error *err)
 {
     dm_status rst = c->st;
+    const char *identity = NULL;
+    char identity_buf[DM_IMPORT_IDENTITY_MAX];
+    char code[DM_CODE_MAX] = "";
+    row_fate fate = ROW_NEW;
+    if (!rst && c->hash[0]) {
+        dm_status st =
+            identify_row(store, o, ids, c, rj, res, &identity, identity_buf, &fate, code, err);
+        if (st || fate == ROW_SKIP || fate == ROW_REJECTED)
+            return st;
+    }
+    if (!rst && fate == ROW_CHANGE) {
+        rst = change_record(store, o, c, code, &c->err);
+        if (!rst) {
+            res->changed++;
+            snprintf(identity_buf, sizeof identity_buf, "content:%s", c->hash);
+            dm_status st =
+                dm_store_import_key_put(store, o->kind, identity, c->hash, code, ids->log_id, err);
+            return st ? st
+                      : dm_store_import_key_put(store, o->kind, identity_buf, c->hash, code,
+                                                ids->log_id, err);
+        }
+        if (rst == DM_ENOTFOUND) /* its record is gone: a new one */
+            rst = DM_OK;
+    }
     if (!rst) {
         char origin[400];
         snprintf(origin, sizeof origin, "%s row %lld", base_name(o->path), (long long)c->row);
@@ -784,8 +1203,13 @@ static dm_status store_row(dm_store *store, const dm_import_opts *o, checked_row
             rst = dm_error_set(&c->err, DM_ENOMEM, "out of memory");
         /* an upload's codes are a client's: they may not move the numbering */
         c->rec.code_within_numbering = o->upload;
+        bool present = false;
         if (!rst && o->link)
-            rst = o->link(store, &c->rec, c->row, o->hook_ctx, &c->err);
+            rst = o->link(store, &c->rec, c->row, o->hook_ctx, &present, &c->err);
+        if (!rst && present) {
+            res->present++;
+            return DM_OK;
+        }
         if (!rst && o->take) {
             rst = o->take(&c->rec, c->row, o->hook_ctx, &c->err);
             if (!rst) {
@@ -794,6 +1218,14 @@ static dm_status store_row(dm_store *store, const dm_import_opts *o, checked_row
             }
         } else if (!rst) {
             rst = dm_store_insert(store, &c->rec, o->who, &c->err);
+        }
+        if (!rst && identity)
+            rst = dm_store_import_key_put(store, o->kind, identity, c->hash, c->rec.code,
+                                          ids->log_id, &c->err);
+        if (!rst && c->identity) { /* its content too (identify_row) */
+            snprintf(identity_buf, sizeof identity_buf, "content:%s", c->hash);
+            rst = dm_store_import_key_put(store, o->kind, identity_buf, c->hash, c->rec.code,
+                                          ids->log_id, &c->err);
         }
     }
     if (rst == DM_EINVAL || rst == DM_ECONFLICT || rst == DM_ENOTFOUND)
@@ -929,6 +1361,32 @@ static dm_status make_transform(OGRLayerH layer, OGRCoordinateTransformationH *c
     return DM_OK;
 }
 
+/* The SHA-256 of the file's bytes in lower-case hex (of the path's text
+ * when it is not a file one can read through, like a folder of shapefiles). */
+static dm_status file_sha256(const char *path, char out[DM_CONTENT_HASH_MAX], dm_error *err)
+{
+    crypto_hash_sha256_state h;
+    crypto_hash_sha256_init(&h);
+    struct stat sb;
+    FILE *fp = stat(path, &sb) == 0 && S_ISREG(sb.st_mode) ? fopen(path, "rb") : NULL;
+    if (fp) {
+        unsigned char buf[1 << 16];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
+            crypto_hash_sha256_update(&h, buf, n);
+        bool bad = ferror(fp) != 0;
+        fclose(fp);
+        if (bad)
+            return dm_error_set(err, DM_EIO, "cannot read %s: %s", path, strerror(errno));
+    } else {
+        crypto_hash_sha256_update(&h, (const unsigned char *)path, strlen(path));
+    }
+    unsigned char bin[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final(&h, bin);
+    sodium_bin2hex(out, DM_CONTENT_HASH_MAX, bin, sizeof bin);
+    return DM_OK;
+}
+
 dm_status dm_import(dm_store *store, const dm_import_opts *o, dm_import_result *res, dm_error *err)
 {
     memset(res, 0, sizeof *res);
@@ -938,6 +1396,17 @@ dm_status dm_import(dm_store *store, const dm_import_opts *o, dm_import_result *
     /* a minefield record is a JSON file of its own format, not geodata */
     if (o->kind == &dm_kind_minefield_records)
         return dm_mf_import(store, o, res, err);
+    dm_import_entry entry;
+    memset(&entry, 0, sizeof entry);
+    snprintf(entry.who, sizeof entry.who, "%s", o->who ? o->who : "");
+    snprintf(entry.kind, sizeof entry.kind, "%s", o->kind->name);
+    dm_utf8_copy(entry.file, sizeof entry.file, base_name(o->path));
+    st = file_sha256(o->path, entry.sha256, err);
+    if (!st)
+        st = dm_store_import_find(store, o->kind->name, entry.sha256, &res->before,
+                                  &res->before_found, err);
+    if (st)
+        return st;
     dm_gdal_init();
     GDALDatasetH ds = NULL;
     OGRLayerH layer = NULL;
@@ -953,12 +1422,24 @@ dm_status dm_import(dm_store *store, const dm_import_opts *o, dm_import_result *
     snprintf(rj.path, sizeof rj.path, "%s", o->rejects_path);
     bool in_tx = false;
 
+    identities ids;
+    memset(&ids, 0, sizeof ids);
+    dm_strmap_init(&ids.seen);
     st = build_mapping(o, OGR_L_GetLayerDefn(layer), &m, err);
     if (!st)
-        st = make_transform(layer, &ct, &wgs84, err);
+        st = resolve_key(o, layer, OGR_L_GetLayerDefn(layer), &m, err);
     if (!st)
+        st = make_transform(layer, &ct, &wgs84, err);
+    bool refuse = !st && res->before_found && !has_identity(o->kind) && !o->again;
+    if (refuse) /* people: the same file again would be the same people twice */
+        res->refused_again = true;
+    if (!st && !refuse)
         st = o->kind->table ? dm_store_begin_bulk(store, o->kind, err) : dm_store_begin(store, err);
-    in_tx = st == DM_OK;
+    in_tx = !st && !refuse;
+    if (in_tx) {
+        st = dm_store_import_begin(store, &entry, err);
+        ids.log_id = entry.id;
+    }
     /* counting may cost a whole extra pass over the file (GeoJSON): only when
        someone shows progress */
     dm_gdal_capture_push();
@@ -975,7 +1456,7 @@ dm_status dm_import(dm_store *store, const dm_import_opts *o, dm_import_result *
     queue_init(&p.checked);
     pthread_t reader, checker;
     bool running = false;
-    if (!st) {
+    if (!st && in_tx) {
         st = dm_geo_new(&p.checker_geo, err);
         if (!st && pthread_create(&reader, NULL, reader_main, &p) != 0)
             st = dm_error_set(err, DM_ENOMEM, "cannot start the reader thread");
@@ -994,10 +1475,9 @@ dm_status dm_import(dm_store *store, const dm_import_opts *o, dm_import_result *
         for (size_t i = 0; i < b->n; i++) {
             checked_row *c = b->rows[i];
             if (!st)
-                st = store_row(store, o, c, &rj, res, err);
+                st = store_row(store, o, &ids, c, &rj, res, err);
             row = c->row;
-            dm_record_clear(&c->rec, dm_store_geo(store));
-            free(c);
+            checked_free(c, dm_store_geo(store));
             if (o->progress && (row % 256 == 0))
                 o->progress(row, total, o->ctx);
         }
@@ -1027,7 +1507,17 @@ dm_status dm_import(dm_store *store, const dm_import_opts *o, dm_import_result *
     if (!st && in_tx && o->finish)
         st = o->finish(store, &rj, res, o->hook_ctx, err);
     res->rejected = rj.count;
-    if (!st && in_tx && res->imported == 0) {
+    if (!st && in_tx && (res->imported || res->changed)) {
+        entry.rows = res->rows;
+        entry.imported = res->imported;
+        entry.changed = res->changed;
+        entry.present = res->present;
+        entry.duplicates = res->duplicates;
+        entry.rejected = res->rejected;
+        st = dm_store_import_end(store, &entry, err);
+        res->log_id = entry.id;
+    }
+    if (!st && in_tx && res->imported == 0 && res->changed == 0) {
         /* nothing imported: nothing changes, not even the bookkeeping (the
            stamps, the sequences); the rejects say why */
         dm_store_rollback(store);
@@ -1052,7 +1542,10 @@ dm_status dm_import(dm_store *store, const dm_import_opts *o, dm_import_result *
     if (st) {
         res->imported = 0;
         res->repaired = 0;
+        res->changed = 0;
+        res->log_id = 0;
     }
+    identities_free(&ids);
     free(m.mapped);
     if (ct)
         OCTDestroyCoordinateTransformation(ct);

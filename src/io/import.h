@@ -6,6 +6,33 @@
  * with its 1-based row number in the source and the reason. Invalid polygons
  * are repaired (GEOS MakeValid, polygonal parts kept) with a warning, unless
  * `strict`, where they are rejects.
+ *
+ * Import identity: importing the same records twice changes nothing. Each
+ * row of a place kind (everything but victims and casualty rows) has an
+ * identity:
+ * - its key, when the file has one: the column given as `key`; by default
+ *   a `code` column (the record's code), else a column named `id` (a
+ *   GeoJSON feature's string id), else the file's own feature id column (a
+ *   GeoPackage's fid). A code or a key column names one record of the kind
+ *   in the whole database, whichever file it comes in; feature ids (row
+ *   numbers of one file) are the file's, told apart by its name;
+ * - otherwise its content: the hash of its values, attributes and geometry.
+ * A row whose identity was imported before with the same content is
+ * "already present" and changes nothing; a keyed row whose content changed
+ * becomes a change of its record (proposed for review when the record is
+ * approved, applied to a draft or submitted record), never a second record.
+ * Within one file, a copy of an earlier row (same identity and content) is
+ * left out with a warning (keep_duplicates imports copies of rows without a
+ * key); two rows claiming one key with different content: the later is a
+ * reject naming both.
+ * Victims are people, not places: two identical rows of a file are two
+ * victims. A victims or casualty file whose bytes were imported before is
+ * not imported again (unless `again`); in another file, the rows of an
+ * incident in the database that match its victims there (the same values,
+ * each stored victim matched once: io/casualties.h) are already present
+ * (unless `again`).
+ * Every import that changes something is entered in the import log with the
+ * file's SHA-256 (store.h: dm_store_import_*).
  */
 #ifndef DM_IO_IMPORT_H
 #define DM_IO_IMPORT_H
@@ -32,6 +59,13 @@ typedef struct dm_import_opts {
     const char *const *set; /* "target=value" pairs: constant values */
     size_t nset;
     bool strict; /* reject invalid polygons instead of repairing them */
+    /* the source column that identifies a row (see above); NULL = the
+       default. "id" or "fid" name the feature id when no column has that
+       name. */
+    const char *key;
+    bool keep_duplicates; /* import every copy of a row without a key */
+    bool again;           /* victims, casualty rows: import a file (or
+                             incidents) imported before once more */
     /* The file was sent by someone who may not read every file this process
      * can (the server's imports). Its format is decided from its bytes
      * (io/upload.h: GeoJSON, GeoPackage, CSV, KML, GPX or XLSX, anything
@@ -57,13 +91,15 @@ typedef struct dm_import_opts {
      *   stored; it may complete rec from other records, or refuse the row
      *   by returning DM_EINVAL (or DM_ENOTFOUND, DM_ECONFLICT) with the
      *   reason in err: the row goes to the rejects file. Other failures
-     *   stop the import.
+     *   stop the import. Setting *present says the row is in the database
+     *   already: it is counted as present and not stored.
      * - take: instead of storing a checked row, the import hands it over:
      *   take owns rec's contents afterwards (it copies the struct and the
      *   import forgets it). Refusals as for link.
      * - finish: called after the last row, before the commit; it may store
      *   records, reject rows (dm_import_reject) and set res->imported. */
-    dm_status (*link)(dm_store *store, dm_record *rec, int64_t row, void *hook_ctx, dm_error *err);
+    dm_status (*link)(dm_store *store, dm_record *rec, int64_t row, void *hook_ctx, bool *present,
+                      dm_error *err);
     dm_status (*take)(dm_record *rec, int64_t row, void *hook_ctx, dm_error *err);
     dm_status (*finish)(dm_store *store, dm_import_rejects *rj, dm_import_result *res,
                         void *hook_ctx, dm_error *err);
@@ -71,10 +107,20 @@ typedef struct dm_import_opts {
 } dm_import_opts;
 
 struct dm_import_result {
-    int64_t rows;     /* rows read from the source */
-    int64_t imported; /* records stored */
-    int64_t rejected; /* rows written to the rejects file */
-    int64_t repaired; /* imported after a geometry repair */
+    int64_t rows;       /* rows read from the source */
+    int64_t imported;   /* records stored */
+    int64_t rejected;   /* rows written to the rejects file */
+    int64_t repaired;   /* imported after a geometry repair */
+    int64_t changed;    /* records changed, or changes proposed for review */
+    int64_t present;    /* rows imported before, unchanged: left alone */
+    int64_t duplicates; /* copies of an earlier row of the file, left out */
+    /* the file was imported before as this kind: the latest such import */
+    bool before_found;
+    dm_import_entry before;
+    /* a victims or casualty file imported before: nothing was done (unless
+       opts.again) */
+    bool refused_again;
+    int64_t log_id; /* this import's entry in the import log; 0 = none (nothing changed) */
 };
 
 /* Writes a row to the rejects file of the import in progress (for the

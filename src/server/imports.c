@@ -3,19 +3,22 @@
  * checks, repairs, hooks and one transaction), except that the records
  * enter as submitted and the rejects come back in the answer:
  *
- *   {"kind", "file", "rows", "imported", "rejected", "repaired",
- *    "state": "submitted", "rejects": [{"row", "reason"}], "rejects_total",
- *    "warnings": [...]}
+ *   {"kind", "file", "rows", "imported", "changed", "present", "duplicates",
+ *    "rejected", "repaired", "state": "submitted", "import": N or null,
+ *    "imported_before": {"import", "at", "who"} or null,
+ *    "rejects": [{"row", "reason"}], "rejects_total", "warnings": [...]}
  *
- * Parameters: filename (a label: the records' origin), map and set
- * (comma-separated target=source / target=value pairs, as --map and --set),
- * layer, strict. The format is decided from the body's bytes (io/upload.h):
- * GeoJSON, GeoPackage, CSV, KML, GPX or XLSX, each opened by its own GDAL
- * driver alone; anything else (an OGR VRT, which would read other files, a
- * zip that is not a workbook, binary data), a GeoPackage with SQL in it, or a
- * file name whose extension says another format is 415 and nothing is read.
- * The body is written to a private temporary folder, read, and removed with
- * it.
+ * Parameters: filename (a label: the records' origin and the name in the
+ * import log), map and set (comma-separated target=source / target=value
+ * pairs, as --map and --set), layer, strict, key, keep_duplicates, again
+ * (as `demine import`: a row imported before changes nothing, a changed
+ * keyed row becomes a change for review; a victims or casualty file
+ * imported before is 409 unless again=true). The format is decided from the body's bytes
+ * (io/upload.h): GeoJSON, GeoPackage, CSV, KML, GPX or XLSX, each opened by its own GDAL driver
+ * alone; anything else (an OGR VRT, which would read other files, a zip that is not a workbook,
+ * binary data), a GeoPackage with SQL in it, or a file name whose extension says another format is
+ * 415 and nothing is read. The body is written to a private temporary folder, read, and removed
+ * with it.
  */
 #include "server/internal.h"
 
@@ -171,6 +174,10 @@ static void import_file(const dm_request *q, dm_response *r, const dm_kind *kind
     o.set = sets;
     o.layer = dm_qs_get(q->qs, "layer");
     o.strict = strict && strcmp(strict, "false") && strcmp(strict, "0");
+    const char *keep = dm_qs_get(q->qs, "keep_duplicates"), *again = dm_qs_get(q->qs, "again");
+    o.keep_duplicates = keep && strcmp(keep, "false") && strcmp(keep, "0");
+    o.again = again && strcmp(again, "false") && strcmp(again, "0");
+    o.key = dm_qs_get(q->qs, "key");
     o.upload = true;
     o.state = "submitted";
     o.who = q->user;
@@ -260,6 +267,13 @@ static void import_file(const dm_request *q, dm_response *r, const dm_kind *kind
     else if (st)
         dm_respond_problem(r, 503, "Database unavailable",
                            "the import could not be stored; nothing was imported");
+    else if (res.refused_again)
+        dm_respond_problem(r, 409, "Imported before",
+                           "this file was imported before, on %.10s at %.5s by %s (import %lld): "
+                           "its people are in the database already; nothing was imported "
+                           "(again=true imports them once more)",
+                           res.before.at, res.before.at + 11, res.before.who,
+                           (long long)res.before.id);
     else {
         dm_buf *b = &r->body;
         dm_buf_puts(b, "{\"kind\": ");
@@ -267,10 +281,27 @@ static void import_file(const dm_request *q, dm_response *r, const dm_kind *kind
         dm_buf_puts(b, ", \"file\": ");
         dm_buf_json_string(b, filename);
         dm_buf_printf(b,
-                      ", \"rows\": %lld, \"imported\": %lld, \"rejected\": %lld, \"repaired\": "
-                      "%lld, \"state\": \"submitted\", \"rejects\": [",
-                      (long long)res.rows, (long long)res.imported, (long long)res.rejected,
+                      ", \"rows\": %lld, \"imported\": %lld, \"changed\": %lld, \"present\": "
+                      "%lld, \"duplicates\": %lld, \"rejected\": %lld, \"repaired\": %lld,"
+                      " \"state\": \"submitted\", \"import\": ",
+                      (long long)res.rows, (long long)res.imported, (long long)res.changed,
+                      (long long)res.present, (long long)res.duplicates, (long long)res.rejected,
                       (long long)res.repaired);
+        if (res.log_id)
+            dm_buf_printf(b, "%lld", (long long)res.log_id);
+        else
+            dm_buf_puts(b, "null");
+        dm_buf_puts(b, ", \"imported_before\": ");
+        if (res.before_found) {
+            dm_buf_printf(b, "{\"import\": %lld, \"at\": ", (long long)res.before.id);
+            dm_buf_json_string(b, res.before.at);
+            dm_buf_puts(b, ", \"who\": ");
+            dm_buf_json_string(b, res.before.who);
+            dm_buf_puts(b, "}");
+        } else {
+            dm_buf_puts(b, "null");
+        }
+        dm_buf_puts(b, ", \"rejects\": [");
         if (rj.data)
             dm_buf_puts(b, rj.data);
         dm_buf_printf(b, "], \"rejects_total\": %lld, \"warnings\": [", (long long)listed);

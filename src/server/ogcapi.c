@@ -500,6 +500,63 @@ static void conformance_page(const dm_request *q, dm_response *r)
     dm_buf_puts(&r->body, "]}\n");
 }
 
+/* The date fields that say when a kind's records happened, for the
+ * collection's temporal extent: an activity's start and end, else the
+ * kind's date (an accident's, a release's, when a hazard was recorded, when
+ * a minefield was laid); none for kinds without a date (0 returned). */
+static size_t temporal_fields(const dm_kind *k, const char *names[2])
+{
+    if (dm_kind_field_index(k, "start_date") >= 0 && dm_kind_field_index(k, "end_date") >= 0) {
+        names[0] = "start_date";
+        names[1] = "end_date";
+        return 2;
+    }
+    for (size_t i = 0; i < k->nfields; i++)
+        if (k->fields[i].type == DM_FT_DATE) {
+            names[0] = k->fields[i].name;
+            return 1;
+        }
+    return 0;
+}
+
+/* "temporal": {...} of a kind with a date (*any), from the earliest to the
+ * latest date of its approved records (as the spatial extent is made from
+ * approved records), null at both ends when none has one. Roles without
+ * read_personal get whole years (their casualty figures take whole years,
+ * stats.c), so the first day of the first year and the last of the last.
+ * False when the dates cannot be read. */
+static bool temporal_extent(const dm_request *q, dm_buf *b, const dm_kind *k, bool *any)
+{
+    const char *names[2];
+    size_t n = temporal_fields(k, names);
+    *any = false;
+    if (!n)
+        return true;
+    char first[11] = "", last[11] = "";
+    for (size_t i = 0; i < n; i++) {
+        char f[11], l[11];
+        dm_error err;
+        if (dm_store_date_range(q->store, k, names[i], false, f, l, &err))
+            return false;
+        if (f[0] && (!first[0] || strcmp(f, first) < 0))
+            memcpy(first, f, sizeof first);
+        if (l[0] && (!last[0] || strcmp(l, last) > 0))
+            memcpy(last, l, sizeof last);
+    }
+    if (first[0] && !dm_authz_allowed(q->role, DM_ACT_READ_PERSONAL, NULL, q->pub, NULL)) {
+        memcpy(first + 4, "-01-01", 7);
+        memcpy(last + 4, "-12-31", 7);
+    }
+    *any = true;
+    dm_buf_puts(b, "\"temporal\": {\"interval\": [[");
+    if (first[0])
+        dm_buf_printf(b, "\"%sT00:00:00Z\", \"%sT23:59:59Z\"", first, last);
+    else
+        dm_buf_puts(b, "null, null");
+    dm_buf_puts(b, "]], \"trs\": \"http://www.opengis.net/def/uri/ISO-8601/0/Gregorian\"}");
+    return true;
+}
+
 static void collection_json(const dm_request *q, dm_buf *b, const dm_kind *k)
 {
     char href[200];
@@ -525,15 +582,26 @@ static void collection_json(const dm_request *q, dm_buf *b, const dm_kind *k)
     double bb[4];
     bool has = false;
     dm_error err;
+    dm_buf ext;
+    dm_buf_init(&ext, 0);
     if (k->geom != DM_GEOM_NONE && !dm_store_extent(q->store, k, false, bb, &has, &err) && has) {
-        dm_buf_puts(b, ", \"extent\": {\"spatial\": {\"bbox\": [[");
+        dm_buf_puts(&ext, "\"spatial\": {\"bbox\": [[");
         for (int i = 0; i < 4; i++) {
             if (i)
-                dm_buf_puts(b, ", ");
-            coord(b, bb[i]);
+                dm_buf_puts(&ext, ", ");
+            coord(&ext, bb[i]);
         }
-        dm_buf_puts(b, "]], \"crs\": \"http://www.opengis.net/def/crs/OGC/1.3/CRS84\"}}");
+        dm_buf_puts(&ext, "]], \"crs\": \"http://www.opengis.net/def/crs/OGC/1.3/CRS84\"}");
     }
+    dm_buf when;
+    dm_buf_init(&when, 0);
+    bool timed = false;
+    if (temporal_extent(q, &when, k, &timed) && timed && !when.status)
+        dm_buf_printf(&ext, "%s%s", has ? ", " : "", when.data);
+    if (ext.len && !ext.status)
+        dm_buf_printf(b, ", \"extent\": {%s}", ext.data);
+    dm_buf_free(&when);
+    dm_buf_free(&ext);
     dm_buf_puts(b, "}");
 }
 
@@ -1489,8 +1557,11 @@ static void api_document(const dm_request *q, dm_response *r)
                    "{\"application/geo+json\": {}}}, \"404\": {\"description\": \"no such "
                    "feature\"}}}");
     static const char *const item_writes[][3] = {
-        {"put", "replace the record", "application/geo+json"},
-        {"patch", "update the record with a JSON merge patch", "application/merge-patch+json"},
+        {"put", "replace the record (its history says replace)", "application/geo+json"},
+        {"patch",
+         "update the record with a JSON merge patch (its history says patch and the fields it "
+         "changed, e.g. patch: name, geometry)",
+         "application/merge-patch+json"},
         {"delete", "delete the record (an approved one once an approver agrees)", NULL}};
     for (size_t i = 0; i < 3; i++) {
         dm_buf_printf(b,
@@ -1543,8 +1614,12 @@ static void api_document(const dm_request *q, dm_response *r)
         {"/collections/{collectionId}/items/{featureId}/reject", "post",
          "reject it, as If-Match names it, with a JSON object whose member reason says why "
          "(never by anyone who wrote part of it)"},
-        {"/collections/{collectionId}/items/{featureId}/history", "get", "the record's change log"},
-        {"/review", "get", "what waits for an approver"},
+        {"/collections/{collectionId}/items/{featureId}/history", "get",
+         "the record's change log: who did what and when (a PATCH's detail is patch: and the "
+         "fields it changed, a PUT's replace)"},
+        {"/review", "get",
+         "what waits for an approver: each change a create, replace, patch (with the fields it "
+         "changed) or delete"},
         {"/auth/me", "get", "the caller's user, role and actions"}};
     for (size_t i = 0; i < 5; i++)
         dm_buf_printf(b,

@@ -253,6 +253,108 @@ static bool feature_to_record(dm_response *r, dm_geo *geo, json_object *o, dm_re
     return true;
 }
 
+/* ---- what a write did, for the change log ----
+ * A PATCH is logged as "patch: name, status, geometry", naming the fields
+ * (and the geometry) whose values it changed; a PUT as "replace". Either way
+ * the store keeps the whole record it results in. */
+
+#define DETAIL_MAX 256 /* what the change log hands back of a detail (dm_change) */
+
+/* A record's values and geometry before a merge patch. */
+typedef struct snapshot {
+    char *values[DM_MAX_FIELDS];
+    GEOSGeometry *geom;
+} snapshot;
+
+static void snapshot_free(snapshot *s, dm_geo *geo)
+{
+    for (size_t i = 0; i < DM_MAX_FIELDS; i++)
+        free(s->values[i]);
+    if (s->geom)
+        dm_geo_destroy(geo, s->geom);
+    memset(s, 0, sizeof *s);
+}
+
+static bool snapshot_take(snapshot *s, dm_geo *geo, const dm_record *rec)
+{
+    memset(s, 0, sizeof *s);
+    bool ok = true;
+    for (size_t i = 0; ok && i < rec->kind->nfields; i++)
+        ok = !rec->values[i] || (s->values[i] = strdup(rec->values[i]));
+    if (ok && rec->geom)
+        ok = (s->geom = GEOSGeom_clone_r(dm_geo_handle(geo), rec->geom)) != NULL;
+    if (!ok)
+        snapshot_free(s, geo);
+    return ok;
+}
+
+/* Appends name to the list "a, b" in out (n bytes); ", ..." once full. */
+static void list_add(char *out, size_t n, const char *name)
+{
+    size_t used = strlen(out);
+    if (used >= 3 && !strcmp(out + used - 3, "..."))
+        return;
+    size_t need = (used ? 2 : 0) + strlen(name);
+    if (used + need + 5 < n)
+        snprintf(out + used, n - used, "%s%s", used ? ", " : "", name);
+    else if (used + 5 < n)
+        snprintf(out + used, n - used, "%s...", used ? ", " : "");
+}
+
+/* True when the comma-separated list holds name. */
+static bool list_has(const char *list, const char *name)
+{
+    size_t len = strlen(name);
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ",");
+        if (n == len && !strncmp(p, name, len))
+            return true;
+        p += n;
+        p += strspn(p, ", ");
+    }
+    return false;
+}
+
+/* "patch: name, geometry": what a merge patch changed from before to after
+ * ("patch: nothing changed" when it changed nothing). */
+static void patch_detail(const snapshot *before, dm_geo *geo, const dm_record *after, char *out,
+                         size_t n)
+{
+    char fields[DETAIL_MAX - 8] = "";
+    const dm_kind *k = after->kind;
+    for (size_t i = 0; i < k->nfields; i++) {
+        const char *a = before->values[i], *b = after->values[i];
+        if ((a == NULL) != (b == NULL) || (a && strcmp(a, b)))
+            list_add(fields, sizeof fields, k->fields[i].name);
+    }
+    const GEOSGeometry *ga = before->geom, *gb = after->geom;
+    if ((ga == NULL) != (gb == NULL) ||
+        (ga && GEOSEqualsExact_r(dm_geo_handle(geo), ga, gb, 0.0) != 1))
+        list_add(fields, sizeof fields, "geometry");
+    snprintf(out, n, "patch: %s", fields[0] ? fields : "nothing changed");
+}
+
+/* rec changed by the Feature or merge patch in o (feature_to_record), with
+ * what was done for the change log in detail (DETAIL_MAX bytes). */
+static bool change_record(dm_response *r, dm_geo *geo, json_object *o, dm_record *rec,
+                          const char *code, bool patch, char *detail)
+{
+    if (!patch) {
+        snprintf(detail, DETAIL_MAX, "replace");
+        return feature_to_record(r, geo, o, rec, code, false);
+    }
+    snapshot before;
+    if (!snapshot_take(&before, geo, rec)) {
+        dm_respond_problem(r, 503, "Busy", "out of memory");
+        return false;
+    }
+    bool ok = feature_to_record(r, geo, o, rec, code, true);
+    if (ok)
+        patch_detail(&before, geo, rec, detail, DETAIL_MAX);
+    snapshot_free(&before, geo);
+    return ok;
+}
+
 /* ---- versions ----
  * A record's ETag is its version ("3"). The ETag of a change waiting beside
  * an approved record is "BASE+ID" ("3+17"): the approved version it was made
@@ -427,7 +529,40 @@ typedef struct wrote {
     authors rec;    /* the record since it was last approved */
     authors pend;   /* the change waiting for it */
     size_t entries; /* in the log about the record */
+    /* the change waiting: made by merge patches only (each "propose" and
+       "amend" logged "patch: ..."), and the fields they changed */
+    bool pend_patch;
+    char pend_fields[DETAIL_MAX];
 } wrote;
+
+/* Follows what the waiting change is from a "propose" (first) or "amend"
+ * entry's detail: a patch while every step is one. */
+static void wrote_pending_detail(wrote *w, const char *detail, bool first)
+{
+    bool patch = !strncmp(detail, "patch: ", 7);
+    if (first) {
+        w->pend_patch = patch;
+        w->pend_fields[0] = 0;
+    } else if (!patch) {
+        w->pend_patch = false;
+    }
+    if (!w->pend_patch) {
+        w->pend_fields[0] = 0;
+        return;
+    }
+    const char *p = detail + 7;
+    if (!strcmp(p, "nothing changed"))
+        return;
+    while (*p) {
+        char name[DETAIL_MAX];
+        size_t n = strcspn(p, ",");
+        snprintf(name, sizeof name, "%.*s", (int)n, p);
+        if (!list_has(w->pend_fields, name))
+            list_add(w->pend_fields, sizeof w->pend_fields, name);
+        p += n;
+        p += strspn(p, ", ");
+    }
+}
 
 static int wrote_entry(const dm_change *c, void *ctx)
 {
@@ -444,9 +579,11 @@ static int wrote_entry(const dm_change *c, void *ctx)
     else if (!strcmp(a, "propose")) {
         w->pend.n = 0;
         authors_add(&w->pend, c->who, WROTE_PROPOSE);
-    } else if (!strcmp(a, "amend"))
+        wrote_pending_detail(w, c->detail, true);
+    } else if (!strcmp(a, "amend")) {
         authors_add(&w->pend, c->who, WROTE_AMEND);
-    else if (!strcmp(a, "apply"))
+        wrote_pending_detail(w, c->detail, false);
+    } else if (!strcmp(a, "apply"))
         w->rec.n = w->pend.n = 0;
     else if (!strcmp(a, "reject") || !strcmp(a, "withdraw"))
         w->pend.n = 0;
@@ -478,6 +615,20 @@ static dm_status wrote_read(dm_store *store, const dm_kind *k, const dm_record *
     if (st)
         wrote_free(w);
     return st;
+}
+
+/* What waits (p, with who wrote it): "patch", "replace" or "delete" into
+ * change (16 bytes), and for the log "patch (name, status)", "replace" or
+ * "delete" into what (DETAIL_MAX bytes). */
+static void pending_what(const dm_pending *p, const wrote *by, char *change, char *what)
+{
+    bool patch = !strcmp(p->change, "replace") && by->pend_patch;
+    snprintf(change, 16, "%s", patch ? "patch" : p->change);
+    if (patch)
+        snprintf(what, DETAIL_MAX, "patch (%s)",
+                 by->pend_fields[0] ? by->pend_fields : "nothing changed");
+    else
+        snprintf(what, DETAIL_MAX, "%s", p->change);
 }
 
 /* May the caller change or withdraw what `by` wrote? Whoever wrote part of
@@ -634,7 +785,7 @@ static void create(const dm_request *q, dm_response *r, const dm_kind *k)
  * approved record `code` waiting for approval: the one place that refuses a
  * second waiting change, naming the first and its author. */
 static dm_status propose(const dm_request *q, writer *w, const dm_kind *k, const char *code,
-                         const char *change, const dm_record *rec, int64_t base)
+                         const char *change, const dm_record *rec, int64_t base, const char *detail)
 {
     dm_pending p;
     dm_error e;
@@ -644,7 +795,7 @@ static dm_status propose(const dm_request *q, writer *w, const dm_kind *k, const
                             "approved or rejected first, or changed or withdrawn by its author "
                             "or an approver naming its ETag (from ?version=pending) in If-Match",
                             code, p.change, p.by);
-    return dm_store_pending_put(w->store, k, code, change, rec, base, q->user, &w->err);
+    return dm_store_pending_put(w->store, k, code, change, rec, base, q->user, detail, &w->err);
 }
 
 /* What a write or a decision acts on, read in its transaction: the stored
@@ -718,14 +869,15 @@ static void amend(const dm_request *q, dm_response *r, writer *w, const dm_kind 
     dm_record proposed;
     dm_record_init(&proposed, k);
     dm_pending p;
+    char detail[DETAIL_MAX];
     dm_status st = dm_store_pending_get(w->store, k, s->rec.code, &p, &proposed, &w->err);
     if (st) {
         writer_finish(r, w, st);
-    } else if (!feature_to_record(r, w->geo, o, &proposed, s->rec.code, patch)) {
+    } else if (!change_record(r, w->geo, o, &proposed, s->rec.code, patch, detail)) {
         writer_abort(w);
     } else {
         st = dm_store_pending_amend(w->store, k, s->rec.code, s->p.id, "replace", &proposed,
-                                    q->user, &w->err);
+                                    q->user, detail, &w->err);
         if (!st)
             st = answer_waiting(r, w, &proposed, s->p.base_version);
         writer_finish(r, w, st);
@@ -747,6 +899,7 @@ static void change(const dm_request *q, dm_response *r, const dm_kind *k, const 
     }
     subject s;
     bool approved = false;
+    char detail[DETAIL_MAX];
     if (!subject_load(q, r, &w, k, code, &s)) {
         ;
     } else if (!(approved = !strcmp(s.rec.state, "approved")) &&
@@ -757,18 +910,18 @@ static void change(const dm_request *q, dm_response *r, const dm_kind *k, const 
     } else if (s.m != MATCH_RECORD) {
         respond_precondition(q, r, s.m, &s.rec, s.waiting ? &s.p : NULL, "the version you changed");
         writer_abort(&w);
-    } else if (!feature_to_record(r, w.geo, o, &s.rec, code, patch)) {
+    } else if (!change_record(r, w.geo, o, &s.rec, code, patch, detail)) {
         writer_abort(&w);
     } else if (approved) {
         /* the approved version stays; the change waits beside it */
         int64_t base = s.rec.version;
-        dm_status st = propose(q, &w, k, code, "replace", &s.rec, base);
+        dm_status st = propose(q, &w, k, code, "replace", &s.rec, base, detail);
         if (!st)
             st = answer_waiting(r, &w, &s.rec, base);
         writer_finish(r, &w, st);
     } else {
         bool resubmit = strcmp(s.rec.state, "submitted") != 0;
-        dm_status st = dm_store_update(w.store, &s.rec, s.rec.version, q->user, &w.err);
+        dm_status st = dm_store_update(w.store, &s.rec, s.rec.version, q->user, detail, &w.err);
         if (!st && resubmit)
             st = dm_store_set_state(w.store, k, code, "submitted", NULL, q->user, &w.err);
         if (!st)
@@ -801,9 +954,9 @@ static void delete_record(const dm_request *q, dm_response *r, const dm_kind *k,
         if (!may_act_on(q, r, k, &s.by.pend, "the change waiting for this record")) {
             writer_abort(&w);
         } else {
-            char detail[160];
-            snprintf(detail, sizeof detail, "%s by %s withdrawn by %s", s.p.change, s.p.by,
-                     q->user);
+            char change[16], what[DETAIL_MAX], detail[DETAIL_MAX + 160];
+            pending_what(&s.p, &s.by, change, what);
+            snprintf(detail, sizeof detail, "%s by %s withdrawn by %s", what, s.p.by, q->user);
             dm_status st =
                 dm_store_pending_delete(w.store, k, code, "withdraw", detail, q->user, &w.err);
             if (!st)
@@ -818,7 +971,7 @@ static void delete_record(const dm_request *q, dm_response *r, const dm_kind *k,
             r, &w,
             dm_error_set(&w.err, DM_ECONFLICT, "%s is rejected already: nothing to delete", code));
     } else if (approved) {
-        dm_status st = propose(q, &w, k, code, "delete", NULL, s.rec.version);
+        dm_status st = propose(q, &w, k, code, "delete", NULL, s.rec.version, NULL);
         if (!st) {
             r->status = 202;
             record_etag(r->etag, sizeof r->etag, s.rec.version);
@@ -913,11 +1066,12 @@ static void decide(const dm_request *q, dm_response *r, const dm_kind *k, const 
     } else if (p && !strcmp(p->change, "replace")) {
         dm_pending now;
         st = dm_store_pending_get(w.store, k, code, &now, &proposed, &w.err);
+        char change[16], what[DETAIL_MAX], detail[DETAIL_MAX + 80];
+        pending_what(p, &s.by, change, what);
         if (!st)
-            st = dm_store_update(w.store, &proposed, p->base_version, q->user, &w.err);
+            st = dm_store_update(w.store, &proposed, p->base_version, q->user, NULL, &w.err);
         if (!st) {
-            char detail[128];
-            snprintf(detail, sizeof detail, "replace by %s approved", p->by);
+            snprintf(detail, sizeof detail, "%s by %s approved", what, p->by);
             st = dm_store_pending_delete(w.store, k, code, "apply", detail, q->user, &w.err);
         }
     } else if (p) { /* an approved deletion */
@@ -995,9 +1149,24 @@ static bool review_entry(review_ctx *c, const dm_kind *k, const dm_record *rec, 
     dm_buf_json_string(c->b, k->name);
     dm_buf_puts(c->b, ", \"code\": ");
     dm_buf_json_string(c->b, rec->code);
+    char change[16] = "create", what[DETAIL_MAX];
+    if (p)
+        pending_what(p, &by, change, what);
+    dm_buf_printf(c->b, ", \"change\": \"%s\", ", change);
+    if (!strcmp(change, "patch")) { /* the fields the patches changed */
+        dm_buf_puts(c->b, "\"fields\": [");
+        bool first = true;
+        for (const char *f = by.pend_fields; *f;) {
+            size_t n = strcspn(f, ",");
+            dm_buf_printf(c->b, "%s\"%.*s\"", first ? "" : ", ", (int)n, f);
+            first = false;
+            f += n;
+            f += strspn(f, ", ");
+        }
+        dm_buf_puts(c->b, "], ");
+    }
     dm_buf_printf(c->b,
-                  ", \"change\": \"%s\", \"version\": %lld, \"etag\": ", p ? p->change : "create",
-                  (long long)(p ? p->base_version : rec->version));
+                  "\"version\": %lld, \"etag\": ", (long long)(p ? p->base_version : rec->version));
     dm_buf_json_string(c->b, etag);
     dm_buf_puts(c->b, ", \"by\": ");
     dm_buf_json_string(c->b, p ? p->by : rec->updated_by);
@@ -1048,7 +1217,8 @@ static int collect_submitted(const char *code, const char *state, const char *co
 
 /* GET /review: what waits for an approver, oldest change first per kind:
  * records submitted and not yet approved ("create"), then changes to
- * approved records ("replace", "delete"). */
+ * approved records ("replace", "patch": a replacement made by merge patches
+ * only, with the fields they changed, "delete"). */
 static void review(const dm_request *q, dm_response *r)
 {
     bool any = false;

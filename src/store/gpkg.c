@@ -31,6 +31,7 @@ typedef struct gpkg {
     sqlite3_stmt *insert[NKINDS_MAX];
     sqlite3_stmt *exists[NKINDS_MAX];
     sqlite3_stmt *log;
+    sqlite3_stmt *key_get, *key_put; /* import identities */
     int64_t next_number[NKINDS_MAX]; /* next code number per kind; 0 = look it up */
     const dm_kind *bulk_kind;        /* bulk transaction: rtree filled at commit */
     int64_t bulk_after_fid;          /* rows after this fid are new in it */
@@ -243,6 +244,8 @@ static void gpkg_close(dm_store *s)
         sqlite3_finalize(g->exists[i]);
     }
     sqlite3_finalize(g->log);
+    sqlite3_finalize(g->key_get);
+    sqlite3_finalize(g->key_put);
     if (g->db) {
         if (g->in_tx)
             sqlite3_exec(g->db, "ROLLBACK", NULL, NULL, NULL);
@@ -417,6 +420,8 @@ static dm_status upgrade(dm_store *s, dm_error *err)
             dm_gpkg_v5_sql(&sql);
         if (version < 6)
             dm_gpkg_v6_sql(&sql);
+        if (version < 7)
+            dm_gpkg_v7_sql(&sql);
         dm_buf_printf(&sql, "UPDATE demine_meta SET value = '%d' WHERE key = 'schema_version';",
                       DM_GPKG_SCHEMA_VERSION);
         st = sql.status ? dm_error_set(err, DM_ENOMEM, "out of memory %s", doing)
@@ -947,7 +952,7 @@ static dm_status logged_update(dm_store *s, sqlite3_stmt *q, const char *now, co
 }
 
 static dm_status gpkg_update(dm_store *s, dm_record *rec, int64_t expected_version, const char *who,
-                             dm_error *err)
+                             const char *detail, dm_error *err)
 {
     const dm_kind *k = rec->kind;
     int64_t current;
@@ -1003,7 +1008,7 @@ static dm_status gpkg_update(dm_store *s, dm_record *rec, int64_t expected_versi
     if (!st) {
         sqlite3_bind_text(q, i++, rec->code, -1, SQLITE_STATIC);
         sqlite3_bind_int64(q, i++, current);
-        st = logged_update(s, q, now, who, "update", k, rec->code, current + 1, NULL, err);
+        st = logged_update(s, q, now, who, "update", k, rec->code, current + 1, detail, err);
     }
     sqlite3_finalize(q);
     free(blob);
@@ -1272,6 +1277,32 @@ static dm_status gpkg_extent(dm_store *s, const dm_kind *k, bool include_drafts,
     return rc == SQLITE_ROW ? DM_OK : sql_error(s, rc, "reading the extent", err);
 }
 
+/* Values another program wrote that are not dates (or are date-times) do
+ * not count beyond their first ten characters, and only when those are
+ * YYYY-MM-DD. */
+static dm_status gpkg_date_range(dm_store *s, const dm_kind *k, const char *field,
+                                 bool include_drafts, char first[11], char last[11], dm_error *err)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT min(substr(\"%s\", 1, 10)), max(substr(\"%s\", 1, 10)) FROM \"%s\" WHERE %s"
+             " AND typeof(\"%s\") = 'text' AND \"%s\" GLOB"
+             " '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]*'",
+             field, field, k->table, state_filter(include_drafts), field, field);
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(G(s)->db, sql, -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return sql_error(s, rc, "reading the dates' range", err);
+    rc = sqlite3_step(q);
+    first[0] = last[0] = 0;
+    if (rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL) {
+        snprintf(first, 11, "%s", (const char *)sqlite3_column_text(q, 0));
+        snprintf(last, 11, "%s", (const char *)sqlite3_column_text(q, 1));
+    }
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW ? DM_OK : sql_error(s, rc, "reading the dates' range", err);
+}
+
 static dm_status gpkg_history(dm_store *s, const dm_kind *k, const char *code,
                               int (*fn)(const dm_change *c, void *ctx), void *ctx, dm_error *err)
 {
@@ -1388,7 +1419,7 @@ static dm_status pending_insert(dm_store *s, const dm_kind *k, const char *code,
 
 static dm_status gpkg_pending_put(dm_store *s, const dm_kind *k, const char *code,
                                   const char *change, const dm_record *rec, int64_t base_version,
-                                  const char *who, dm_error *err)
+                                  const char *who, const char *detail, dm_error *err)
 {
     dm_status st = pending_ready(s, true, err);
     if (st)
@@ -1416,13 +1447,14 @@ static dm_status gpkg_pending_put(dm_store *s, const dm_kind *k, const char *cod
     dm_time_now_iso(now);
     st = pending_insert(s, k, code, change, rec, base_version, now, who, err);
     if (!st)
-        st = log_change(s, now, who, "propose", k->name, code, base_version, change, err);
+        st = log_change(s, now, who, "propose", k->name, code, base_version,
+                        detail ? detail : change, err);
     return st;
 }
 
 static dm_status gpkg_pending_amend(dm_store *s, const dm_kind *k, const char *code,
                                     int64_t expected_id, const char *change, const dm_record *rec,
-                                    const char *who, dm_error *err)
+                                    const char *who, const char *detail, dm_error *err)
 {
     dm_status st = pending_ready(s, true, err);
     if (st)
@@ -1469,7 +1501,7 @@ static dm_status gpkg_pending_amend(dm_store *s, const dm_kind *k, const char *c
     char now[DM_TIME_ISO_LEN];
     dm_time_now_iso(now);
     if (!st)
-        st = log_change(s, now, who, "amend", k->name, code, base, change, err);
+        st = log_change(s, now, who, "amend", k->name, code, base, detail ? detail : change, err);
     return st;
 }
 
@@ -2501,6 +2533,189 @@ static dm_status gpkg_login_list(dm_store *s, int (*fn)(const dm_login_failures 
     return rc == SQLITE_DONE ? DM_OK : sql_error(s, rc, "reading failed logins", err);
 }
 
+/* ---- imports ---- */
+
+static dm_status imports_writable(dm_store *s, dm_error *err)
+{
+    if (G(s)->schema_version < 7)
+        return dm_error_set(err, DM_EREADONLY,
+                            "%s is from an older demine: open it for writing once to upgrade it",
+                            s->location);
+    if (!G(s)->in_tx)
+        return dm_error_set(err, DM_EINTERNAL, "an import log write outside a transaction");
+    return DM_OK;
+}
+
+static void copy_column(sqlite3_stmt *q, int col, char *out, size_t outsz)
+{
+    const char *v = (const char *)sqlite3_column_text(q, col);
+    snprintf(out, outsz, "%s", v ? v : "");
+}
+
+#define IMPORT_COLUMNS                                                                             \
+    "fid, at, who, kind, file, sha256, rows, imported, changed, present, duplicates, rejected"
+
+static void import_row(sqlite3_stmt *q, dm_import_entry *e)
+{
+    e->id = sqlite3_column_int64(q, 0);
+    copy_column(q, 1, e->at, sizeof e->at);
+    copy_column(q, 2, e->who, sizeof e->who);
+    copy_column(q, 3, e->kind, sizeof e->kind);
+    copy_column(q, 4, e->file, sizeof e->file);
+    copy_column(q, 5, e->sha256, sizeof e->sha256);
+    int64_t *counts[] = {&e->rows,    &e->imported,   &e->changed,
+                         &e->present, &e->duplicates, &e->rejected};
+    for (int i = 0; i < 6; i++)
+        *counts[i] = sqlite3_column_int64(q, 6 + i);
+}
+
+static dm_status gpkg_import_end(dm_store *s, const dm_import_entry *e, dm_error *err);
+
+static dm_status gpkg_import_begin(dm_store *s, dm_import_entry *e, dm_error *err)
+{
+    dm_status st = imports_writable(s, err);
+    if (st)
+        return st;
+    char now[DM_TIME_ISO_LEN];
+    dm_time_now_iso(now);
+    snprintf(e->at, sizeof e->at, "%s", now);
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(G(s)->db,
+                                "INSERT INTO demine_imports (at, who, kind, file, sha256)"
+                                " VALUES (?1, ?2, ?3, ?4, ?5)",
+                                -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return sql_error(s, rc, "writing the import log", err);
+    const char *v[] = {e->at, e->who, e->kind, e->file, e->sha256};
+    for (int i = 0; i < 5; i++)
+        sqlite3_bind_text(q, i + 1, v[i], -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return sql_error(s, rc, "writing the import log", err);
+    e->id = sqlite3_last_insert_rowid(G(s)->db);
+    return gpkg_import_end(s, e, err);
+}
+
+static dm_status gpkg_import_end(dm_store *s, const dm_import_entry *e, dm_error *err)
+{
+    dm_status st = imports_writable(s, err);
+    if (st)
+        return st;
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(G(s)->db,
+                                "UPDATE demine_imports SET rows = ?2, imported = ?3, changed = ?4,"
+                                " present = ?5, duplicates = ?6, rejected = ?7 WHERE fid = ?1",
+                                -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return sql_error(s, rc, "writing the import log", err);
+    const int64_t v[] = {e->id,      e->rows,       e->imported, e->changed,
+                         e->present, e->duplicates, e->rejected};
+    for (int i = 0; i < 7; i++)
+        sqlite3_bind_int64(q, i + 1, v[i]);
+    rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? DM_OK : sql_error(s, rc, "writing the import log", err);
+}
+
+static dm_status gpkg_import_find(dm_store *s, const char *kind, const char *sha256,
+                                  dm_import_entry *out, bool *found, dm_error *err)
+{
+    if (G(s)->schema_version < 7)
+        return DM_OK;
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(G(s)->db,
+                                "SELECT " IMPORT_COLUMNS " FROM demine_imports WHERE kind = ?1"
+                                " AND sha256 = ?2 ORDER BY fid DESC LIMIT 1",
+                                -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return sql_error(s, rc, "reading the import log", err);
+    sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, sha256, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        import_row(q, out);
+        *found = true;
+        rc = SQLITE_DONE;
+    }
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? DM_OK : sql_error(s, rc, "reading the import log", err);
+}
+
+static dm_status gpkg_import_list(dm_store *s, int (*fn)(const dm_import_entry *e, void *ctx),
+                                  void *ctx, dm_error *err)
+{
+    if (G(s)->schema_version < 7)
+        return DM_OK;
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(
+        G(s)->db, "SELECT " IMPORT_COLUMNS " FROM demine_imports ORDER BY fid", -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return sql_error(s, rc, "reading the import log", err);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        dm_import_entry e;
+        import_row(q, &e);
+        if (fn(&e, ctx)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? DM_OK : sql_error(s, rc, "reading the import log", err);
+}
+
+static dm_status gpkg_import_key_get(dm_store *s, const dm_kind *kind, const char *identity,
+                                     char content[DM_CONTENT_HASH_MAX], char code[DM_CODE_MAX],
+                                     bool *found, dm_error *err)
+{
+    gpkg *g = G(s);
+    if (g->schema_version < 7)
+        return DM_OK;
+    dm_status st = g->key_get ? DM_OK
+                              : prepare(s,
+                                        "SELECT content, code FROM demine_import_keys"
+                                        " WHERE kind = ?1 AND identity = ?2",
+                                        &g->key_get, err);
+    if (st)
+        return st;
+    sqlite3_bind_text(g->key_get, 1, kind->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(g->key_get, 2, identity, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(g->key_get);
+    if (rc == SQLITE_ROW) {
+        copy_column(g->key_get, 0, content, DM_CONTENT_HASH_MAX);
+        copy_column(g->key_get, 1, code, DM_CODE_MAX);
+        *found = true;
+        rc = SQLITE_DONE;
+    }
+    sqlite3_reset(g->key_get);
+    sqlite3_clear_bindings(g->key_get);
+    return rc == SQLITE_DONE ? DM_OK : sql_error(s, rc, "reading the import keys", err);
+}
+
+static dm_status gpkg_import_key_put(dm_store *s, const dm_kind *kind, const char *identity,
+                                     const char *content, const char *code, int64_t import_id,
+                                     dm_error *err)
+{
+    gpkg *g = G(s);
+    dm_status st = imports_writable(s, err);
+    if (!st && !g->key_put)
+        st = prepare(s,
+                     "INSERT OR REPLACE INTO demine_import_keys (kind, identity, content, code,"
+                     " import_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+                     &g->key_put, err);
+    if (st)
+        return st;
+    sqlite3_bind_text(g->key_put, 1, kind->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(g->key_put, 2, identity, -1, SQLITE_STATIC);
+    sqlite3_bind_text(g->key_put, 3, content, -1, SQLITE_STATIC);
+    sqlite3_bind_text(g->key_put, 4, code, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(g->key_put, 5, import_id);
+    int rc = sqlite3_step(g->key_put);
+    sqlite3_reset(g->key_put);
+    sqlite3_clear_bindings(g->key_put);
+    return rc == SQLITE_DONE ? DM_OK : sql_error(s, rc, "writing the import keys", err);
+}
+
 /* ---- integrity ---- */
 
 static void finding(void (*fn)(const dm_finding *, void *), void *ctx, const char *severity,
@@ -2722,6 +2937,7 @@ const dm_store_backend dm_store_backend_gpkg = {
     .get = gpkg_get,
     .count = gpkg_count,
     .extent = gpkg_extent,
+    .date_range = gpkg_date_range,
     .scan = gpkg_scan,
     .stamp = gpkg_stamp,
     .meta = gpkg_meta,
@@ -2734,6 +2950,12 @@ const dm_store_backend dm_store_backend_gpkg = {
     .pending_get = gpkg_pending_get,
     .pending_list = gpkg_pending_list,
     .pending_delete = gpkg_pending_delete,
+    .import_begin = gpkg_import_begin,
+    .import_end = gpkg_import_end,
+    .import_find = gpkg_import_find,
+    .import_list = gpkg_import_list,
+    .import_key_get = gpkg_import_key_get,
+    .import_key_put = gpkg_import_key_put,
     .check_integrity = gpkg_check_integrity,
     .user_put = gpkg_user_put,
     .user_get = gpkg_user_get,

@@ -8,12 +8,13 @@
 /* Version 2 added demine_stamp (a change counter per kind table, kept by
  * triggers) and demine_cache; version 3 demine_users and demine_tokens;
  * version 4 demine_pending; version 5 demine_login_failures; version 6 the
- * triggers that log edits made outside demine and the approved-only views.
+ * triggers that log edits made outside demine and the approved-only views;
+ * version 7 demine_imports and demine_import_keys (the import log).
  * Older databases still open: writable ones are upgraded (dm_gpkg_v2_sql ...
- * dm_gpkg_v6_sql),
+ * dm_gpkg_v7_sql),
  * read-only ones work without stamps (version 1), without users (versions 1
  * and 2) and without failed logins kept (versions 1 to 4). */
-#define DM_GPKG_SCHEMA_VERSION 6
+#define DM_GPKG_SCHEMA_VERSION 7
 
 /* Appends the whole schema of a new demine GeoPackage as SQL. */
 dm_status dm_gpkg_schema_sql(const char *owner, dm_buf *out);
@@ -65,6 +66,11 @@ dm_status dm_gpkg_approved_view_sql(const dm_kind *k, dm_buf *b);
  * is exactly one of demine's approved-only views: a plain SELECT of a kind
  * table's columns (io/upload.c lets such a view into an upload). */
 bool dm_gpkg_view_is_ours(const char *name, const char *sql);
+
+/* Appends what schema version 7 adds: demine_imports (the import log) and
+ * demine_import_keys (the identities of imported rows), internal (not in
+ * gpkg_contents). It does not set demine_meta's schema_version. */
+dm_status dm_gpkg_v7_sql(dm_buf *b);
 
 /* Appends the CREATE TRIGGER of the stamp insert trigger of `table`
  * ("demine_stamp_<table>_insert"). */

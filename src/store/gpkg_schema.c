@@ -388,6 +388,23 @@ dm_status dm_gpkg_v6_sql(dm_buf *b)
     return b->status;
 }
 
+/* The import log and the identities of imported rows (store.h). */
+dm_status dm_gpkg_v7_sql(dm_buf *b)
+{
+    return dm_buf_puts(b, "CREATE TABLE demine_imports (fid INTEGER PRIMARY KEY AUTOINCREMENT,"
+                          " at DATETIME NOT NULL, who TEXT NOT NULL, kind TEXT NOT NULL,"
+                          " file TEXT NOT NULL, sha256 TEXT NOT NULL,"
+                          " rows INTEGER NOT NULL DEFAULT 0, imported INTEGER NOT NULL DEFAULT 0,"
+                          " changed INTEGER NOT NULL DEFAULT 0, present INTEGER NOT NULL DEFAULT 0,"
+                          " duplicates INTEGER NOT NULL DEFAULT 0,"
+                          " rejected INTEGER NOT NULL DEFAULT 0);"
+                          "CREATE INDEX demine_imports_file ON demine_imports (kind, sha256);"
+                          "CREATE TABLE demine_import_keys (kind TEXT NOT NULL,"
+                          " identity TEXT NOT NULL, content TEXT NOT NULL, code TEXT NOT NULL,"
+                          " import_id INTEGER NOT NULL, PRIMARY KEY (kind, identity))"
+                          " WITHOUT ROWID;");
+}
+
 dm_status dm_gpkg_schema_sql(const char *owner, dm_buf *out)
 {
     dm_status st = dm_buf_puts(out, core_sql);
@@ -403,6 +420,8 @@ dm_status dm_gpkg_schema_sql(const char *owner, dm_buf *out)
         st = dm_gpkg_v5_sql(out);
     if (!st)
         st = dm_gpkg_v6_sql(out);
+    if (!st)
+        st = dm_gpkg_v7_sql(out);
     if (!st)
         st = dm_buf_printf(out,
                            "INSERT INTO demine_meta (key, value) VALUES ('schema_version', '%d');"

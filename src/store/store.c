@@ -111,12 +111,12 @@ dm_status dm_store_insert(dm_store *s, dm_record *rec, const char *who, dm_error
 }
 
 dm_status dm_store_update(dm_store *s, dm_record *rec, int64_t expected_version, const char *who,
-                          dm_error *err)
+                          const char *detail, dm_error *err)
 {
     dm_status st = dm_record_check_complete(rec, err);
     if (st)
         return st;
-    return s->be->update(s, rec, expected_version, who, err);
+    return s->be->update(s, rec, expected_version, who, detail, err);
 }
 
 dm_status dm_store_set_state(dm_store *s, const dm_kind *kind, const char *code, const char *state,
@@ -238,22 +238,22 @@ static dm_status check_change(const dm_kind *kind, const char *change, const dm_
 
 dm_status dm_store_pending_put(dm_store *s, const dm_kind *kind, const char *code,
                                const char *change, const dm_record *rec, int64_t base_version,
-                               const char *who, dm_error *err)
+                               const char *who, const char *detail, dm_error *err)
 {
     dm_status st = check_change(kind, change, rec, err);
     if (st)
         return st;
-    return s->be->pending_put(s, kind, code, change, rec, base_version, who, err);
+    return s->be->pending_put(s, kind, code, change, rec, base_version, who, detail, err);
 }
 
 dm_status dm_store_pending_amend(dm_store *s, const dm_kind *kind, const char *code,
                                  int64_t expected_id, const char *change, const dm_record *rec,
-                                 const char *who, dm_error *err)
+                                 const char *who, const char *detail, dm_error *err)
 {
     dm_status st = check_change(kind, change, rec, err);
     if (st)
         return st;
-    return s->be->pending_amend(s, kind, code, expected_id, change, rec, who, err);
+    return s->be->pending_amend(s, kind, code, expected_id, change, rec, who, detail, err);
 }
 
 dm_status dm_store_pending_get(dm_store *s, const dm_kind *kind, const char *code, dm_pending *info,
@@ -532,6 +532,17 @@ dm_status dm_store_login_failures_list(dm_store *s,
     return s->be->login_list(s, fn, ctx, err);
 }
 
+dm_status dm_store_date_range(dm_store *s, const dm_kind *kind, const char *field,
+                              bool include_drafts, char first[11], char last[11], dm_error *err)
+{
+    first[0] = last[0] = 0;
+    int i = field && kind->table ? dm_kind_field_index(kind, field) : -1;
+    if (i < 0 || kind->fields[i].type != DM_FT_DATE)
+        return dm_error_set(err, DM_EINVAL, "%s have no date field %s", kind->name,
+                            field ? field : "(none)");
+    return s->be->date_range(s, kind, field, include_drafts, first, last, err);
+}
+
 dm_status dm_store_extent(dm_store *s, const dm_kind *kind, bool include_drafts, double bbox[4],
                           bool *has, dm_error *err)
 {
@@ -539,4 +550,64 @@ dm_status dm_store_extent(dm_store *s, const dm_kind *kind, bool include_drafts,
     if (kind->geom == DM_GEOM_NONE)
         return DM_OK;
     return s->be->extent(s, kind, include_drafts, bbox, has, err);
+}
+
+/* ---- imports ---- */
+
+dm_status dm_store_import_begin(dm_store *s, dm_import_entry *e, dm_error *err)
+{
+    if (!e->who[0] || !e->kind[0] || !e->file[0] || strlen(e->sha256) != 64)
+        return dm_error_set(err, DM_EINVAL, "an import log entry needs who, kind, file and hash");
+    return s->be->import_begin(s, e, err);
+}
+
+dm_status dm_store_import_end(dm_store *s, const dm_import_entry *e, dm_error *err)
+{
+    return s->be->import_end(s, e, err);
+}
+
+dm_status dm_store_import_find(dm_store *s, const char *kind, const char *sha256,
+                               dm_import_entry *out, bool *found, dm_error *err)
+{
+    *found = false;
+    memset(out, 0, sizeof *out);
+    return s->be->import_find(s, kind, sha256, out, found, err);
+}
+
+dm_status dm_store_import_list(dm_store *s, int (*fn)(const dm_import_entry *e, void *ctx),
+                               void *ctx, dm_error *err)
+{
+    if (!fn)
+        return dm_error_set(err, DM_EINVAL, "listing imports: no function given");
+    return s->be->import_list(s, fn, ctx, err);
+}
+
+static dm_status check_identity(const char *identity, dm_error *err)
+{
+    size_t n = identity ? strlen(identity) : 0;
+    if (n == 0 || n >= DM_IMPORT_IDENTITY_MAX)
+        return dm_error_set(err, DM_EINVAL, "a row identity has 1 to %d bytes",
+                            DM_IMPORT_IDENTITY_MAX - 1);
+    return DM_OK;
+}
+
+dm_status dm_store_import_key_get(dm_store *s, const dm_kind *kind, const char *identity,
+                                  char content[DM_CONTENT_HASH_MAX], char code[DM_CODE_MAX],
+                                  bool *found, dm_error *err)
+{
+    *found = false;
+    content[0] = code[0] = '\0';
+    dm_status st = check_identity(identity, err);
+    return st ? st : s->be->import_key_get(s, kind, identity, content, code, found, err);
+}
+
+dm_status dm_store_import_key_put(dm_store *s, const dm_kind *kind, const char *identity,
+                                  const char *content, const char *code, int64_t import_id,
+                                  dm_error *err)
+{
+    dm_status st = check_identity(identity, err);
+    if (!st && (!content || !*content || strlen(content) >= DM_CONTENT_HASH_MAX || !code ||
+                !*code || strlen(code) >= DM_CODE_MAX))
+        st = dm_error_set(err, DM_EINVAL, "a row identity needs a content hash and a code");
+    return st ? st : s->be->import_key_put(s, kind, identity, content, code, import_id, err);
 }

@@ -77,9 +77,10 @@ dm_status dm_store_insert(dm_store *store, dm_record *rec, const char *who, dm_e
 
 /* Replaces the fields and geometry of the stored record with rec->code.
  * When expected_version > 0 and differs from the stored version: DM_ECONFLICT.
- * Bumps the version and logs the change. */
+ * Bumps the version and logs the change with `detail` (what was done, e.g.
+ * "patch: name, status" or "replace"; may be NULL). */
 dm_status dm_store_update(dm_store *store, dm_record *rec, int64_t expected_version,
-                          const char *who, dm_error *err);
+                          const char *who, const char *detail, dm_error *err);
 
 /* Moves a record to `state` (submitted/approved/rejected/draft) with an
  * optional reason; bumps the version and logs it. */
@@ -121,6 +122,13 @@ dm_status dm_store_get(dm_store *store, const dm_kind *kind, const char *code, d
  * none. */
 dm_status dm_store_extent(dm_store *store, const dm_kind *kind, bool include_drafts, double bbox[4],
                           bool *has, dm_error *err);
+
+/* The earliest and latest value of date field `field` (a DM_FT_DATE field
+ * of kind, else DM_EINVAL) over a kind's records, approved only unless
+ * include_drafts: "YYYY-MM-DD" into first and last, both "" when no record
+ * has one. */
+dm_status dm_store_date_range(dm_store *store, const dm_kind *kind, const char *field,
+                              bool include_drafts, char first[11], char last[11], dm_error *err);
 
 /* Number of records of a kind; approved only unless include_drafts (then
  * every record but the rejected ones). */
@@ -235,21 +243,24 @@ typedef struct dm_pending {
 
 /* Records that `who` proposes `change` ("replace" with the whole new record
  * rec, or "delete" with rec NULL) to record `code` of kind, made to version
- * base_version. DM_ECONFLICT when a change already waits for the record or
+ * base_version, logged with `detail` (what the writer did, e.g. "patch:
+ * name, status" for a partial update kept as a whole record; NULL: the
+ * change). DM_ECONFLICT when a change already waits for the record or
  * the record is no longer base_version; DM_ENOTFOUND without the record. */
 dm_status dm_store_pending_put(dm_store *store, const dm_kind *kind, const char *code,
                                const char *change, const dm_record *rec, int64_t base_version,
-                               const char *who, dm_error *err);
+                               const char *who, const char *detail, dm_error *err);
 
 /* Replaces the change waiting for record `code`, which must still be the one
  * with id expected_id, by `change` ("replace" with the whole new record rec,
  * or "delete" with rec NULL): the base version, who proposed it and when
  * stay; it gets a new id (info->id after dm_store_pending_get). Logs
- * "amend" by `who` with the change. DM_ENOTFOUND when none waits;
- * DM_ECONFLICT when the one waiting is no longer expected_id. */
+ * "amend" by `who` with `detail` (as for dm_store_pending_put; NULL: the
+ * change). DM_ENOTFOUND when none waits; DM_ECONFLICT when the one waiting
+ * is no longer expected_id. */
 dm_status dm_store_pending_amend(dm_store *store, const dm_kind *kind, const char *code,
                                  int64_t expected_id, const char *change, const dm_record *rec,
-                                 const char *who, dm_error *err);
+                                 const char *who, const char *detail, dm_error *err);
 
 /* The change waiting for record `code`: *info, and for a "replace" the
  * proposed record into rec (may be NULL; code, state and version are the
@@ -408,6 +419,66 @@ dm_status dm_store_login_failures_delete(dm_store *store, const char *scope, con
 dm_status dm_store_login_failures_list(dm_store *store,
                                        int (*fn)(const dm_login_failures *f, void *ctx), void *ctx,
                                        dm_error *err);
+
+/* ---- imports (schema version 7) ----
+ * The import log: one entry per import that changed the database, with the
+ * file's SHA-256, so that a file imported before is recognised; and the
+ * identities of the rows imported, so that a row imported before is not
+ * imported again. An identity is a text the importer makes (io/import.h:
+ * "code:HA-0001", "key:GUID=...", "id:hazards.geojson:17", or
+ * "content:<hash>" for a row without a key); per kind, one identity names
+ * one record, with the content hash of the row as last imported. Writes
+ * happen inside the caller's dm_store_begin/commit. A database from before
+ * (version 6 or older) opened read-only has none: find and key_get find
+ * nothing and list calls nothing. */
+
+#define DM_IMPORT_IDENTITY_MAX 512 /* with the NUL */
+#define DM_CONTENT_HASH_MAX 65     /* with the NUL: a hash in lower-case hex */
+
+typedef struct dm_import_entry {
+    int64_t id;     /* set by dm_store_import_begin */
+    char at[32];    /* when it started (ISO 8601 UTC), set by dm_store_import_begin */
+    char who[64];   /* who imported */
+    char kind[32];  /* the kind's name ("casualties" for casualty rows) */
+    char file[256]; /* the file's name, without its folder */
+    char sha256[DM_CONTENT_HASH_MAX]; /* of the file's bytes */
+    int64_t rows;                     /* rows read */
+    int64_t imported;                 /* records stored (new) */
+    int64_t changed;                  /* records changed or changes proposed for review */
+    int64_t present;                  /* rows already in the database */
+    int64_t duplicates;               /* copies of an earlier row of the same file, left out */
+    int64_t rejected;                 /* rows in the rejects file */
+} dm_import_entry;
+
+/* Starts an entry of the import log from e (who, kind, file, sha256 and the
+ * counts so far); sets e->id and e->at. Inside a transaction. */
+dm_status dm_store_import_begin(dm_store *store, dm_import_entry *e, dm_error *err);
+
+/* Writes e's counts into its entry (e->id). Inside a transaction. */
+dm_status dm_store_import_end(dm_store *store, const dm_import_entry *e, dm_error *err);
+
+/* The latest import of a file with this SHA-256 as records of `kind` (a
+ * kind's name) into *out; *found is false when there was none. */
+dm_status dm_store_import_find(dm_store *store, const char *kind, const char *sha256,
+                               dm_import_entry *out, bool *found, dm_error *err);
+
+/* Calls fn for every entry of the import log, oldest first; fn returns
+ * non-zero to stop. */
+dm_status dm_store_import_list(dm_store *store, int (*fn)(const dm_import_entry *e, void *ctx),
+                               void *ctx, dm_error *err);
+
+/* The record and content hash a row identity of `kind` was imported as:
+ * *found false when none. content and code are copied (DM_CONTENT_HASH_MAX
+ * and DM_CODE_MAX bytes). */
+dm_status dm_store_import_key_get(dm_store *store, const dm_kind *kind, const char *identity,
+                                  char content[DM_CONTENT_HASH_MAX], char code[DM_CODE_MAX],
+                                  bool *found, dm_error *err);
+
+/* Keeps (or replaces) identity -> (content, code) for `kind`, made by import
+ * import_id. Inside a transaction. */
+dm_status dm_store_import_key_put(dm_store *store, const dm_kind *kind, const char *identity,
+                                  const char *content, const char *code, int64_t import_id,
+                                  dm_error *err);
 
 /* ---- integrity ---- */
 

@@ -21,7 +21,7 @@ typedef struct dm_store_backend {
     void (*rollback)(dm_store *s);
     dm_status (*insert)(dm_store *s, dm_record *rec, const char *who, dm_error *err);
     dm_status (*update)(dm_store *s, dm_record *rec, int64_t expected_version, const char *who,
-                        dm_error *err);
+                        const char *detail, dm_error *err);
     dm_status (*set_state)(dm_store *s, const dm_kind *kind, const char *code, const char *state,
                            const char *reason, const char *who, dm_error *err);
     dm_status (*query)(dm_store *s, const dm_query *q, dm_cursor **out, dm_error *err);
@@ -33,6 +33,9 @@ typedef struct dm_store_backend {
                        dm_error *err);
     dm_status (*extent)(dm_store *s, const dm_kind *kind, bool include_drafts, double bbox[4],
                         bool *has, dm_error *err);
+    /* field is a date field of kind (store.c has checked) */
+    dm_status (*date_range)(dm_store *s, const dm_kind *kind, const char *field,
+                            bool include_drafts, char first[11], char last[11], dm_error *err);
     /* fields are checked against kind->fields by store.c before the call */
     dm_status (*scan)(dm_store *s, const dm_kind *kind, const char *const *fields, size_t nfields,
                       bool include_drafts, dm_scan_fn fn, void *ctx, dm_error *err);
@@ -52,10 +55,10 @@ typedef struct dm_store_backend {
     /* users and tokens: store.c has checked names, roles, hashes and modes */
     dm_status (*pending_put)(dm_store *s, const dm_kind *kind, const char *code, const char *change,
                              const dm_record *rec, int64_t base_version, const char *who,
-                             dm_error *err);
+                             const char *detail, dm_error *err);
     dm_status (*pending_amend)(dm_store *s, const dm_kind *kind, const char *code,
                                int64_t expected_id, const char *change, const dm_record *rec,
-                               const char *who, dm_error *err);
+                               const char *who, const char *detail, dm_error *err);
     dm_status (*pending_get)(dm_store *s, const dm_kind *kind, const char *code, dm_pending *info,
                              dm_record *rec, dm_error *err);
     dm_status (*pending_list)(dm_store *s, int (*fn)(const dm_pending *p, void *ctx), void *ctx,
@@ -84,6 +87,19 @@ typedef struct dm_store_backend {
                               int64_t *n, dm_error *err);
     dm_status (*login_list)(dm_store *s, int (*fn)(const dm_login_failures *f, void *ctx),
                             void *ctx, dm_error *err);
+    /* imports: store.c has checked lengths */
+    dm_status (*import_begin)(dm_store *s, dm_import_entry *e, dm_error *err);
+    dm_status (*import_end)(dm_store *s, const dm_import_entry *e, dm_error *err);
+    dm_status (*import_find)(dm_store *s, const char *kind, const char *sha256,
+                             dm_import_entry *out, bool *found, dm_error *err);
+    dm_status (*import_list)(dm_store *s, int (*fn)(const dm_import_entry *e, void *ctx), void *ctx,
+                             dm_error *err);
+    dm_status (*import_key_get)(dm_store *s, const dm_kind *kind, const char *identity,
+                                char content[DM_CONTENT_HASH_MAX], char code[DM_CODE_MAX],
+                                bool *found, dm_error *err);
+    dm_status (*import_key_put)(dm_store *s, const dm_kind *kind, const char *identity,
+                                const char *content, const char *code, int64_t import_id,
+                                dm_error *err);
     dm_status (*check_integrity)(dm_store *s, void (*fn)(const dm_finding *f, void *ctx), void *ctx,
                                  dm_error *err);
 } dm_store_backend;

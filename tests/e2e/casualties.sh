@@ -486,13 +486,15 @@ before=$(count_rows "$BAD" accidents)
 expect_exit "accidents with bad rows" 3 "$DEMINE" import "$BAD" accidents "$C/accidents_bad.geojson"
 R="$T/bad.accidents.rejects.csv"
 same "bad accident rows rejected" "$(rej_rows "$R")" "1 2 3 5 7"
-same "imported + rejected = features in the file" "$(($(count_rows "$BAD" accidents) - before + $(rows_in "$R")))" \
+W="$T/bad.accidents.warnings.csv"
+same "an exact copy of a row is imported once, named in the warnings" "$(rows_in "$W"):$(grep -c '^8,"a copy of row 6' "$W")" "1:1"
+same "imported + rejected + copies = features in the file" "$(($(count_rows "$BAD" accidents) - before + $(rows_in "$R") + 1))" \
     "$("$PY" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["features"]))' "$C/accidents_bad.geojson")"
 check "an incident_ref already in the database" rej_has "$R" 1 BA-2019-001 IN-0001
 check "date 2021/03/07" rej_has "$R" 2 date 2021/03/07
 check "date 03-07-2021" rej_has "$R" 3 date 03-07-2021
 check "unknown device_category" rej_has "$R" 5 device_category landmine
-check "an incident_ref twice in the file" rej_has "$R" 7 KB-05
+check "an incident_ref twice in the file, with other values" rej_has "$R" 7 KB-05
 same "the good ones in, DD.MM.YYYY as ISO" "$(q "$BAD" "SELECT group_concat(incident_ref || '=' || date, ' ') FROM accidents WHERE fid > $before")" "KB-03=2021-03-07 KB-05=2021-03-08"
 
 # casualty rows
@@ -543,7 +545,29 @@ UPDATE victims SET status = 'Killed' WHERE code = 'VI-0020'; -- value-not-in-lis
 "
 # imported-twice: the same file row imported twice
 "$DEMINE" import "$CK" victims "$C/victims_twice.csv" --quiet 2>/dev/null
-"$DEMINE" import "$CK" victims "$C/victims_twice.csv" --quiet 2>/dev/null
+SNAP=$(q "$CK" "SELECT (SELECT count(*) FROM victims), (SELECT count(*) FROM demine_change_log), (SELECT count(*) FROM demine_imports)")
+expect_exit "the same victims file again" 0 "$DEMINE" import "$CK" victims "$C/victims_twice.csv"
+check "  says it was imported before, with the date" err_has "was imported before, on $(date -u +%Y-%m-%d)"
+same "  and imports nobody twice" "$(q "$CK" "SELECT (SELECT count(*) FROM victims), (SELECT count(*) FROM demine_change_log), (SELECT count(*) FROM demine_imports)")" "$SNAP"
+tr -d '\r' <"$C/victims_twice.csv" >"$T/victims_twice_resaved.csv"
+printf '\n' >>"$T/victims_twice_resaved.csv"
+expect_exit "a re-saved copy of it (another hash): its victims are recognised by incident and values" 0 "$DEMINE" import "$CK" victims "$T/victims_twice_resaved.csv"
+check "  all already present" err_has "already present"
+same "  and nobody is added" "$(q "$CK" "SELECT count(*) FROM victims")" "$(cut -d' ' -f1 <<<"${SNAP//|/ }")"
+# people, not places: identical rows are different victims (on a copy, so
+# that the check below sees only its own cases)
+MEN="$T/men.gpkg"
+sqlite3 "$CK" ".backup '$MEN'"
+REF=$(q "$MEN" "SELECT incident_ref FROM accidents WHERE code = 'IN-0011'")
+printf 'incident_ref,status,sex,age,group\n%s,injured,m,34,civilian\n%s,injured,m,34,civilian\n' "$REF" "$REF" >"$T/two_men.csv"
+N0=$(q "$MEN" "SELECT count(*) FROM victims")
+expect_exit "two identical rows of one incident (two injured men of 34)" 0 "$DEMINE" import "$MEN" victims "$T/two_men.csv"
+same "  are two victims" "$(($(q "$MEN" "SELECT count(*) FROM victims") - N0))" 2
+printf '%s,injured,m,34,civilian\n' "$REF" >>"$T/two_men.csv"
+expect_exit "the file again with a third such man" 0 "$DEMINE" import "$MEN" victims "$T/two_men.csv"
+same "  adds the third only: each stored victim answers for one row" "$(($(q "$MEN" "SELECT count(*) FROM victims") - N0)):$(grep -c '2 already present' "$T/err")" "3:1"
+same "  the two rows matched are named in the warnings" "$(grep -c 'in the database already' "$T/men.victims.warnings.csv")" 2
+expect_exit "--again imports it once more (a file really meant twice)" 0 "$DEMINE" import "$CK" victims "$C/victims_twice.csv" --again --quiet
 TWICE=$(q "$CK" "SELECT group_concat(code, ' ') FROM (SELECT code FROM victims WHERE accident_code = 'IN-0011' AND age = 44 ORDER BY code)")
 same "the file row imported twice made two victims" "$(wc -w <<<"$TWICE")" 2
 # already in the data: BA-2021-003 (IN-0008) is outside every admin area;

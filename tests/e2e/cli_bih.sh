@@ -19,6 +19,20 @@ read -r R_ALL R_NULL <<<"$("$PY" -c '
 import json,sys
 d=json.load(open(sys.argv[1]))["features"]
 print(len(d), sum(1 for f in d if f["geometry"] is None))' "$BIH/cleared_areas.geojson")"
+# exact copies (same geometry and properties as an earlier feature with a
+# geometry), counted from the files
+copies() { "$PY" -c '
+import json,sys
+seen=set(); n=0
+for f in json.load(open(sys.argv[1]))["features"]:
+    if not f["geometry"] or not f["geometry"]["coordinates"]: continue
+    k=json.dumps([f["geometry"], f["properties"]], sort_keys=True)
+    n+=k in seen; seen.add(k)
+print(n)' "$1"; }
+H_COPIES=$(copies "$BIH/suspected_areas.geojson")
+R_COPIES=$(copies "$BIH/cleared_areas.geojson")
+I_ALL=$("$PY" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["features"]))' "$BIH/incidents.geojson")
+I_COPIES=$(copies "$BIH/incidents.geojson")
 
 expect_exit "import hazards: some rows rejected" 3 "$DEMINE" import "$DB" hazards "$BIH/suspected_areas.geojson" --set status=SHA
 check "the repairs are in the warnings file, one row each" \
@@ -31,7 +45,16 @@ check "hazards rejects file lists every empty geometry" \
     test "$(grep -c 'empty geometry' "$T/atlas.hazards.rejects.csv")" -eq "$H_EMPTY"
 REJ=$(($(wc -l <"$T/atlas.hazards.rejects.csv") - 1))
 HAZ=$(count_rows "$DB" hazards)
-check "no hazard row lost: imported + rejected = rows in the file ($HAZ + $REJ = $H_ALL)" test $((HAZ + REJ)) -eq "$H_ALL"
+check "no hazard row lost: imported + rejected + copies = rows in the file ($HAZ + $REJ + $H_COPIES = $H_ALL)" test $((HAZ + REJ + H_COPIES)) -eq "$H_ALL"
+check "  each copy is in the warnings file with the row it copies" test "$(grep -c '"a copy of row' "$T/atlas.hazards.warnings.csv")" -eq "$H_COPIES"
+check "  and the rows it names are the same features" "$PY" -c '
+import csv,json,re,sys
+d=json.load(open(sys.argv[1]))["features"]
+rows=[r for r in csv.DictReader(open(sys.argv[2])) if r["warning"].startswith("a copy of row")]
+ok=all(json.dumps([d[int(r["row"])-1]["geometry"], d[int(r["row"])-1]["properties"]], sort_keys=True)
+       == json.dumps([d[int(re.match(r"a copy of row (\d+)", r["warning"]).group(1))-1]["geometry"],
+                      d[int(re.match(r"a copy of row (\d+)", r["warning"]).group(1))-1]["properties"]], sort_keys=True) for r in rows)
+sys.exit(0 if ok and rows else 1)' "$BIH/suspected_areas.geojson" "$T/atlas.hazards.warnings.csv"
 check "summary on stderr" err_has "rows read"
 check "repairs are reported" err_has "repaired"
 # an import whose every row is rejected changes nothing, bookkeeping included
@@ -52,11 +75,33 @@ sys.exit(0 if all(d[int(r["row"])-1]["geometry"] is None for r in rows if "null"
 expect_exit "import releases" 3 "$DEMINE" import "$DB" releases "$BIH/cleared_areas.geojson" --set method=cleared --quiet
 check "releases rejects list the null rows" test "$(grep -c 'no geometry (null)' "$T/atlas.releases.rejects.csv")" -eq "$R_NULL"
 REJ=$(($(wc -l <"$T/atlas.releases.rejects.csv") - 1))
-check "no release row lost" test $(($(count_rows "$DB" releases) + REJ)) -eq "$R_ALL"
+check "no release row lost (imported + rejected + copies)" test $(($(count_rows "$DB" releases) + REJ + R_COPIES)) -eq "$R_ALL"
 expect_exit "import accidents" 0 "$DEMINE" import "$DB" accidents "$BIH/incidents.geojson"
-check "all 1442 incidents in" test "$(count_rows "$DB" accidents)" -eq 1442
+check "the $I_ALL incidents are in once each: $I_COPIES exact copies left out" test "$(count_rows "$DB" accidents):$(($(wc -l <"$T/atlas.accidents.warnings.csv") - 1))" = "$((I_ALL - I_COPIES)):$I_COPIES"
+check "  (the file has copies: 202 of 1442)" test "$I_COPIES:$I_ALL" = "202:1442"
 expect_exit "import admin areas" 0 "$DEMINE" import "$DB" admin-areas "$BIH/municipalities.geojson" --map name=shapeName --set level=3
 check "admin names mapped" test "$(sqlite3 "$DB" "SELECT count(*) FROM admin_areas WHERE name IS NOT NULL AND level = 3")" -eq 142
+# a re-import of every BiH file changes nothing
+reimport_state() { sqlite3 "$DB" "SELECT * FROM sqlite_sequence; SELECT count(*) FROM demine_change_log; SELECT * FROM demine_stamp; SELECT count(*), sum(version) FROM hazards; SELECT count(*) FROM demine_imports; SELECT count(*) FROM demine_import_keys"; }
+BEFORE=$(reimport_state)
+expect_exit "re-import the suspected areas" 3 "$DEMINE" import "$DB" hazards "$BIH/suspected_areas.geojson" --set status=SHA
+check "  every row imported before is already present" err_has "0 imported, $((HAZ + H_COPIES)) already present"
+check "  it says the file was imported before, with the date" err_has "this file was imported before, on $(date -u +%Y-%m-%d)"
+expect_exit "re-import the cleared areas" 3 "$DEMINE" import "$DB" releases "$BIH/cleared_areas.geojson" --set method=cleared
+check "  already present" err_has " 0 imported, .* already present"
+expect_exit "re-import the incidents" 0 "$DEMINE" import "$DB" accidents "$BIH/incidents.geojson"
+check "  all $I_ALL already present (none doubled)" err_has "0 imported, $I_ALL already present"
+expect_exit "re-import the municipalities" 0 "$DEMINE" import "$DB" admin-areas "$BIH/municipalities.geojson" --map name=shapeName --set level=3
+check "  already present" err_has "0 imported, 142 already present"
+jq_less=$(mktemp -p "$T" XXXX.geojson)
+"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); d["features"]=d["features"][::-1]; json.dump(d, open(sys.argv[2], "w"))' "$BIH/incidents.geojson" "$jq_less"
+expect_exit "the incidents in another order, saved anew (another file)" 0 "$DEMINE" import "$DB" accidents "$jq_less"
+check "  are still known by their content" err_has "0 imported, $I_ALL already present"
+check "the database is as it was: sequences, change log, stamps, versions, import log" test "$(reimport_state)" = "$BEFORE"
+expect_exit "the import log" 0 "$DEMINE" imports "$DB" --json
+check "  has each file once, with its SHA-256" test "$(json "$T/out" "[(e['file'], e['sha256']) for e in d]")" = "$("$PY" -c '
+import hashlib,sys
+print([(p.split("/")[-1], hashlib.sha256(open(p,"rb").read()).hexdigest()) for p in sys.argv[1:]])' "$BIH/suspected_areas.geojson" "$BIH/cleared_areas.geojson" "$BIH/incidents.geojson" "$BIH/municipalities.geojson")"
 check "unmapped columns kept as attributes" test "$(sqlite3 "$DB" "SELECT json_extract(attributes, '\$.fileId') FROM hazards WHERE code = 'HA-0001'")" = "2585-III"
 check "every change is in the change log" test "$(sqlite3 "$DB" "SELECT count(*) FROM demine_change_log")" -eq \
     "$(sqlite3 "$DB" "SELECT (SELECT count(*) FROM hazards)+(SELECT count(*) FROM releases)+(SELECT count(*) FROM accidents)+(SELECT count(*) FROM admin_areas)")"
@@ -151,6 +196,40 @@ check "check lists the record waiting for review" review_listed
 sqlite3 "$DB" "UPDATE demine_change_log SET version = 99 WHERE code = 'HA-0001'"
 expect_exit "check finds a change made outside demine" 3 "$DEMINE" check "$DB" --json
 check "it names the table" grep -q "change-log-gap" "$T/out"
+
+# keyed rows: BiH areas given ids (GeoJSON "id" members) and names
+KDB="$T/keyed.gpkg"
+"$DEMINE" init "$KDB" 2>/dev/null
+keyed() { # keyed OUT NAME_OF_K2 [EXTRA_CLAIM]: the first three areas with geometry as K-1..K-3
+    "$PY" -c '
+import json,sys
+fs=[f for f in json.load(open(sys.argv[1]))["features"] if f["geometry"] and f["geometry"]["coordinates"]][:3]
+out=[]
+for i,f in enumerate(fs):
+    out.append({"type":"Feature","id":"K-%d"%(i+1),"geometry":f["geometry"],
+                "properties":{"name":sys.argv[3] if i==1 else "Keyed field %d"%(i+1)}})
+if len(sys.argv) > 4:  # a fourth row claiming K-1 with another name
+    out.append({"type":"Feature","id":"K-1","geometry":fs[0]["geometry"],"properties":{"name":"Another field"}})
+json.dump({"type":"FeatureCollection","features":out}, open(sys.argv[2],"w"))' "$BIH/suspected_areas.geojson" "$@"
+}
+keyed "$T/k1.geojson" "Keyed field 2" claim
+expect_exit "keyed rows, one id claimed twice" 3 "$DEMINE" import "$KDB" hazards "$T/k1.geojson" --set status=SHA
+check "  three records, the later claim rejected naming both rows" test "$(count_rows "$KDB" hazards):$(grep -c '^4,"row 4 claims the key .*K-1 of row 1 with different content' "$T/keyed.hazards.rejects.csv")" = "3:1"
+expect_exit "the same file again" 3 "$DEMINE" import "$KDB" hazards "$T/k1.geojson" --set status=SHA
+check "  three present, nothing changed" err_has "0 imported, 3 already present"
+keyed "$T/k2.geojson" "Keyed field 2, north part"
+K2=$(sqlite3 "$KDB" "SELECT code FROM hazards WHERE name = 'Keyed field 2'")
+V2=$(sqlite3 "$KDB" "SELECT version FROM hazards WHERE code = '$K2'")
+expect_exit "K-2 renamed in the source" 0 "$DEMINE" import "$KDB" hazards "$T/k2.geojson" --set status=SHA
+check "  is one changed record, proposed for review" err_has "0 imported, 2 already present, 1 changed records"
+check "  never a second record; the approved one unchanged" test "$(count_rows "$KDB" hazards):$(sqlite3 "$KDB" "SELECT version || name FROM hazards WHERE code = '$K2'")" = "3:${V2}Keyed field 2"
+check "  the change waits for review with the new name" test "$(sqlite3 "$KDB" "SELECT code || ' ' || json_extract(record_values, '\$.name') FROM demine_pending")" = "$K2 Keyed field 2, north part"
+check "  the warnings name the record" grep -q "$K2 differs from what was imported before" "$T/keyed.hazards.warnings.csv"
+keyed "$T/k3.geojson" "Keyed field 2, south part"
+expect_exit "changed again while the change waits" 3 "$DEMINE" import "$KDB" hazards "$T/k3.geojson" --set status=SHA
+check "  is rejected: review the waiting change first" grep -q "which has a change waiting for review" "$T/keyed.hazards.rejects.csv"
+expect_exit "--key a column that is not there" 1 "$DEMINE" import "$KDB" hazards "$T/k3.geojson" --set status=SHA --key GUID
+check "  names the columns there are" err_has "has no column 'GUID'; its columns are: id, name"
 
 # the data model as the user sees it
 expect_exit "kinds lists every kind" 0 "$DEMINE" kinds

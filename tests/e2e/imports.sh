@@ -162,10 +162,12 @@ same "  and a read (200)" "$STATUS" 200
 
 # ---- every format the import takes still imports
 upload ed hazards "filename=good.gpkg" "$T/good.gpkg"
-same "GeoPackage imports (200)" "$STATUS:$(json "$T/body" "d['imported']")" "200:1"
+same "GeoPackage reads (200): its row (same content, its own fid) is present, not doubled" \
+    "$STATUS:$(json "$T/body" "(d['imported'], d['present'])")" "200:(0, 1)"
 cp "$T/hazards.geojson" "$T/h.json"
 upload ed hazards "filename=h.json" "$T/h.json"
-same "GeoJSON (.json) imports (200)" "$STATUS:$(json "$T/body" "d['imported']")" "200:1"
+same "GeoJSON (.json) reads (200): its row was imported before (as .geojson), present, not doubled" \
+    "$STATUS:$(json "$T/body" "(d['imported'], d['present'], d['imported_before']['import'] >= 1)")" "200:(0, 1, True)"
 ogr2ogr -f KML "$T/h.kml" "$T/hazards.geojson" 2>/dev/null
 upload ed hazards "filename=h.kml&set=status=CHA" "$T/h.kml"
 same "KML imports (200)" "$STATUS:$(json "$T/body" "d['imported']")" "200:1"
@@ -174,7 +176,8 @@ upload ed eo-items "filename=items.csv" "$T/items.csv"
 same "CSV imports (200)" "$STATUS:$(json "$T/body" "d['imported']")" "200:2"
 ogr2ogr -f XLSX "$T/items.xlsx" "$T/items.csv" 2>/dev/null
 upload ed eo-items "filename=items.xlsx" "$T/items.xlsx"
-same "XLSX imports (200)" "$STATUS:$(json "$T/body" "d['imported']")" "200:2"
+same "XLSX reads (200): the same rows as the CSV are present, not doubled" \
+    "$STATUS:$(json "$T/body" "(d['imported'], d['present'])")" "200:(0, 2)"
 cat >"$T/wpt.gpx" <<'X'
 <?xml version="1.0" encoding="UTF-8"?>
 <gpx version="1.1" creator="demine test" xmlns="http://www.topografix.com/GPX/1/1">
@@ -231,7 +234,8 @@ json.dump({'type':'FeatureCollection','features':fs}, open('$T/big.geojson','w')
     same "an upload larger than the free room of the temporary folder: 507" "$STATUS" 507
     dd if=/dev/zero of="$FULL/db/filler" bs=4k 2>/dev/null
     rm -f "$FULL/tmp/"* 2>/dev/null
-    upload ed hazards filename=hazards.geojson "$T/hazards.geojson"
+    sed 's/18\./19./g' "$T/hazards.geojson" >"$T/moved.geojson"
+    upload ed hazards filename=moved.geojson "$T/moved.geojson"
     same "an import into a database whose disk is full: 507" "$STATUS" 507
     check "  the server still answers" curl -sf -o /dev/null "$URL/health"
 else

@@ -302,6 +302,34 @@ for role in anonymous viewer analyst editor approver admin; do
     same "role matrix and server agree for $role: read_statistics $(col read_statistics "$role"), read_personal $(col read_personal "$role")" \
         "$code ${got_cell:-}" "$want_code $want_cell"
 done
+# temporal extents: from the earliest to the latest date of the approved
+# records (computed here with sqlite3), in whole years for roles without
+# read_personal; none for a kind without a date
+cat >"$T/early.geojson" <<'G'
+{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "IN-EARLY", "date": "1901-02-03"},
+ "geometry": {"type": "Point", "coordinates": [18.0, 44.0]}}]}
+G
+"$DEMINE" import "$DB" accidents "$T/early.geojson" --state submitted -q >/dev/null 2>&1
+same "  (an accident awaiting review, of 1901)" "$(sqlite3 "$DB" "SELECT state FROM accidents WHERE code = 'IN-EARLY'")" submitted
+read -r FIRST LAST <<<"$(sqlite3 -separator ' ' "$DB" "SELECT min(date), max(date) FROM accidents WHERE state = 'approved' AND date IS NOT NULL")"
+check "the accidents have dates ($FIRST to $LAST)" test -n "$FIRST" -a -n "$LAST" -a "$FIRST" != "$LAST"
+# temporal TOKEN COLLECTION: the interval and the trs, or None without one
+temporal() {
+    curl -s ${1:+-H "Authorization: Bearer $1"} "$URL/collections/$2" |
+        "$PY" -c 'import json,sys; t = json.load(sys.stdin).get("extent", {}).get("temporal"); print(t and (t["interval"], t["trs"]))'
+}
+TRS=http://www.opengis.net/def/uri/ISO-8601/0/Gregorian
+same "an approver gets the accidents' temporal extent: the first and last date of the approved ones" \
+    "$(temporal "${TOK[approver]}" accidents)" "([['${FIRST}T00:00:00Z', '${LAST}T23:59:59Z']], '$TRS')"
+same "  so does /collections" \
+    "$(curl -s -H "Authorization: Bearer ${TOK[approver]}" "$URL/collections" | "$PY" -c 'import json,sys; print([c["extent"]["temporal"]["interval"] for c in json.load(sys.stdin)["collections"] if c["id"] == "accidents"])')" \
+    "[[['${FIRST}T00:00:00Z', '${LAST}T23:59:59Z']]]"
+same "  a viewer (no personal data) gets whole years" \
+    "$(temporal "${TOK[viewer]}" accidents)" "([['${FIRST:0:4}-01-01T00:00:00Z', '${LAST:0:4}-12-31T23:59:59Z']], '$TRS')"
+same "  hazards have a date field but no dates here: open at both ends" "$(temporal "" hazards)" "([[None, None]], '$TRS')"
+same "  admin areas have no date: a spatial extent only" \
+    "$(curl -s -H "Authorization: Bearer ${TOK[viewer]}" "$URL/collections/admin-areas" | "$PY" -c 'import json,sys; print(sorted(json.load(sys.stdin)["extent"]))')" "['spatial']"
+same "  victims have neither" "$(curl -s -H "Authorization: Bearer ${TOK[viewer]}" "$URL/collections/victims" | "$PY" -c 'import json,sys; print("extent" in json.load(sys.stdin))')" False
 get "anonymous: date limits must be whole years" "/stats/casualties?since=2010-03-01" 400 application/problem+json
 check "  and the problem says so" grep -q "whole years" "$T/body"
 get "  a whole year is fine" "/stats/casualties?since=2010-01-01&until=2012-12-31&by=month" 200 application/json
@@ -375,7 +403,7 @@ wait "$SERVER"
 same "SIGTERM stops it cleanly" "$?" 0
 
 # a request that takes longer than --request-time is answered 503 (a
-# second server, with a 1 ms limit: reading the 7,971 BiH hazards through
+# second server, with a 1 ms limit: reading the 7,967 BiH hazards through
 # a bbox takes longer)
 "$DEMINE" serve "$DB" --port "$PORT" --threads 1 --request-time 1 >"$T/server2.log" 2>&1 &
 SERVER=$!

@@ -194,6 +194,8 @@ req eve PATCH "/collections/hazards/items/$A" '{"properties": {"name": "x"}}' "$
 same "  a second change while one waits is 409" "$STATUS" 409
 req ap GET /review
 same "  the queue shows the replacement" "$(json "$T/body" "[(c['code'], c['change'], c['by']) for c in d['changes'] if c['code'] == '$A']")" "[('$A', 'replace', 'ed')]"
+req ap GET "/collections/hazards/items/$A/history"
+same "  the history says a replacement was proposed" "$(json "$T/body" "[(c['action'], c['detail']) for c in d['changes']][-1]")" "('propose', 'replace')"
 req ed POST "/collections/hazards/items/$A/reject" '{"reason": "no"}' "" application/json
 same "  the author may not decide (403)" "$STATUS" 403
 req ap GET "/collections/hazards/items/$A?version=pending"
@@ -208,8 +210,14 @@ same "  nothing waits any more (404)" "$STATUS" 404
 
 # ---- rejecting a waiting change keeps the approved version
 req ed GET "/collections/hazards/items/$A"
-req ed PATCH "/collections/hazards/items/$A" '{"properties": {"name": "Wrong name"}}' "$ETAG" application/merge-patch+json
+# a merge patch naming status as it is, a new name and a new geometry
+req ed PATCH "/collections/hazards/items/$A" "{\"properties\": {\"name\": \"Wrong name\", \"status\": \"CHA\"}, \"geometry\": $(square 18.0 44.0 0.03)}" "$ETAG" application/merge-patch+json
 same "another change waits (202)" "$STATUS" 202
+req ap GET "/collections/hazards/items/$A/history"
+same "  the history says a patch of what it changed (not status, which it left as it was)" "$(json "$T/body" "[(c['action'], c['detail']) for c in d['changes']][-1]")" "('propose', 'patch: name, geometry')"
+req ap GET /review
+same "  so does the queue" "$(json "$T/body" "[(c['change'], c['fields']) for c in d['changes'] if c['code'] == '$A']")" "[('patch', ['name', 'geometry'])]"
+same "  the waiting change is kept whole" "$(sqlite3 "$DB" "SELECT change || ' ' || (record_values LIKE '%\"status\": \"CHA\"%') FROM demine_pending WHERE code = '$A'")" "replace 1"
 req ap POST "/collections/hazards/items/$A/reject" '{}' "" application/json
 same "  a rejection needs a reason (400)" "$STATUS" 400
 req ap GET "/collections/hazards/items/$A?version=pending"
@@ -424,6 +432,9 @@ same "an approver withdraws an editor's waiting change (204)" "$STATUS" 204
 req ap GET "$H/$WC/history"
 same "  the log names every step" "$(json "$T/body" "[(c['who'], c['action']) for c in d['changes']][-9:]")" \
     "[('ed', 'propose'), ('ed', 'amend'), ('amy', 'amend'), ('ap', 'update'), ('ap', 'apply'), ('ed', 'propose'), ('ed', 'withdraw'), ('ed', 'propose'), ('amy', 'withdraw')]"
+same "  and what each did: a PATCH is a patch of the fields it changed, a PUT a replacement" \
+    "$(json "$T/body" "[c['detail'] for c in d['changes']][-9:]")" \
+    "['patch: name', 'patch: status', 'replace', None, 'replace by ed approved', 'delete', 'delete by ed withdrawn by ed', 'patch: name', 'patch (name) by ed withdrawn by amy']"
 
 # ---- whose submission: an editor changes or withdraws only what they wrote
 req ed POST $H "$(feature "Eds field" 20.4 44.4)"
@@ -444,6 +455,9 @@ req amy PATCH "$H/$S" '{"properties": {"status": "CHA"}}' '"2"' application/merg
 same "an approver changes it too (200)" "$STATUS" 200
 req ed PATCH "$H/$S" '{"properties": {"name": "Eds field, again"}}' '"3"' application/merge-patch+json
 same "  it is still ed's to change (200)" "$STATUS" 200
+req ap GET "$H/$S/history"
+same "  each update logged as what it did" "$(json "$T/body" "[(c['who'], c['action'], c['detail']) for c in d['changes']][1:]")" \
+    "[('ed', 'update', 'patch: name'), ('amy', 'update', 'patch: status'), ('ed', 'update', 'patch: name')]"
 req amy POST "$H/$S/approve" "" '"4"'
 same "  the approver who changed it may not approve it (403)" "$STATUS" 403
 req ap DELETE "$H/$S" "" '"4"'

@@ -130,6 +130,18 @@ CREATE UNLOGGED TABLE lr.a AS
 DELETE FROM lr.h WHERE ST_IsEmpty(geom);
 DELETE FROM lr.r WHERE ST_IsEmpty(geom);
 DELETE FROM lr.a WHERE ST_IsEmpty(geom);
+-- exact copies (the same geometry and attributes as an earlier feature of
+-- the file that is kept) are one record, as demine imports them once
+CREATE UNLOGGED TABLE lr.h_copies AS
+  SELECT DISTINCT a.ogc_fid FROM lr_hazards_raw a JOIN lr_hazards_raw b
+    ON b.ogc_fid < a.ogc_fid AND (to_jsonb(a) - 'ogc_fid') = (to_jsonb(b) - 'ogc_fid')
+  WHERE a.ogc_fid IN (SELECT ogc_fid FROM lr.h) AND b.ogc_fid IN (SELECT ogc_fid FROM lr.h);
+CREATE UNLOGGED TABLE lr.r_copies AS
+  SELECT DISTINCT a.ogc_fid FROM lr_releases_raw a JOIN lr_releases_raw b
+    ON b.ogc_fid < a.ogc_fid AND (to_jsonb(a) - 'ogc_fid') = (to_jsonb(b) - 'ogc_fid')
+  WHERE a.ogc_fid IN (SELECT ogc_fid FROM lr.r) AND b.ogc_fid IN (SELECT ogc_fid FROM lr.r);
+DELETE FROM lr.h WHERE ogc_fid IN (SELECT ogc_fid FROM lr.h_copies);
+DELETE FROM lr.r WHERE ogc_fid IN (SELECT ogc_fid FROM lr.r_copies);
 CREATE INDEX ON lr.h USING gist (geom);
 CREATE INDEX ON lr.a USING gist (geom);
 ANALYZE lr.h;

@@ -686,7 +686,8 @@ static int make_v2(const char *path)
         return 1;
     dm_store_close(o);
     char sql[8192] = "BEGIN; DROP TABLE demine_users; DROP TABLE demine_tokens;"
-                     " DROP TABLE demine_pending; DROP TABLE demine_login_failures;";
+                     " DROP TABLE demine_pending; DROP TABLE demine_login_failures;"
+                     " DROP TABLE demine_imports; DROP TABLE demine_import_keys;";
     fx_strip_v6(sql, sizeof sql);
     size_t used = strlen(sql);
     snprintf(sql + used, sizeof sql - used,

@@ -46,6 +46,11 @@ static const char *get(const dm_kind *k, const char *code, const char *field)
         return r.origin;
     if (!strcmp(field, "state"))
         return r.state;
+    static char version[24];
+    if (!strcmp(field, "version")) {
+        snprintf(version, sizeof version, "%lld", (long long)r.version);
+        return version;
+    }
     return dm_record_get(&r, field);
 }
 
@@ -108,10 +113,30 @@ TEST(map_and_set_with_set_winning)
     CHECK_STR(get(&dm_kind_hazards, "H-17", "status"), "SHA");
     CHECK_STR(get(&dm_kind_hazards, "H-17", "lifecycle"), "handed_over");
     CHECK_STR(get(&dm_kind_hazards, "H-17", "state"), "submitted");
-    /* the same code again: a reject, not a crash or an overwrite */
+    /* the same row again is already present: nothing changes */
     CHECK(dm_import(s, &o, &res, &err) == DM_OK);
-    CHECK_EQ_INT(res.rejected, 1);
-    CHECK(strstr(read_file(rej), "H-17 already exists") != NULL);
+    CHECK_EQ_INT(res.present, 1);
+    CHECK_EQ_INT(res.imported + res.changed + res.rejected, 0);
+    CHECK_STR(get(&dm_kind_hazards, "H-17", "version"), "1");
+    CHECK(res.before_found);
+    /* the same code with other content is a change of H-17 (submitted: in
+       place), never a second record */
+    write_file(
+        "sites.geojson",
+        "{\"type\":\"FeatureCollection\",\"features\":["
+        "{\"type\":\"Feature\",\"properties\":{\"NAME\":\"Bare hill\",\"kind\":\"CHA\",\"id\":"
+        "\"H-17\"},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[17,44],[17.01,44],[17.01,"
+        "44.01],[17,44]]]}}]}",
+        path, sizeof path);
+    CHECK(dm_import(s, &o, &res, &err) == DM_OK);
+    CHECK_EQ_INT(res.changed, 1);
+    CHECK_EQ_INT(res.imported + res.present + res.rejected, 0);
+    CHECK(!res.before_found);
+    CHECK_STR(get(&dm_kind_hazards, "H-17", "name"), "Bare hill");
+    CHECK_STR(get(&dm_kind_hazards, "H-17", "version"), "2");
+    int64_t n = 0;
+    CHECK(dm_store_count(s, &dm_kind_hazards, true, &n, &err) == DM_OK);
+    CHECK_EQ_INT(n, 1);
 }
 
 TEST(projected_coordinates_are_converted_to_lon_lat)

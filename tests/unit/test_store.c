@@ -100,16 +100,16 @@ TEST(update_checks_the_version_and_bumps_it)
     CHECK_EQ_INT(r.version, 1);
     dm_record_set(&r, "name", "Canal bank", NULL);
     dm_store_begin(s, NULL);
-    CHECK(dm_store_update(s, &r, 1, "amina", &err) == DM_OK);
+    CHECK(dm_store_update(s, &r, 1, "amina", "patch: name", &err) == DM_OK);
     CHECK_EQ_INT(r.version, 2);
-    CHECK(dm_store_update(s, &r, 1, "boris", &err) == DM_ECONFLICT);
+    CHECK(dm_store_update(s, &r, 1, "boris", NULL, &err) == DM_ECONFLICT);
     CHECK(strstr(err.msg, "changed by someone else") != NULL);
     dm_store_commit(s, NULL);
     CHECK_EQ_INT(scalar("SELECT version FROM hazards WHERE code='HA-0002' AND name='Canal bank'"),
                  2);
     snprintf(r.code, sizeof r.code, "HA-9999");
     dm_store_begin(s, NULL);
-    CHECK(dm_store_update(s, &r, 0, "amina", &err) == DM_ENOTFOUND);
+    CHECK(dm_store_update(s, &r, 0, "amina", NULL, &err) == DM_ENOTFOUND);
     dm_store_rollback(s);
     dm_record_clear(&r, dm_store_geo(s));
 }
@@ -480,7 +480,7 @@ TEST(the_stamp_changes_with_every_write_by_any_program)
     CHECK(dm_store_get(s, &dm_kind_victims, "VI-0006", &r, &err) == DM_OK);
     dm_record_set(&r, "age", "21", NULL);
     dm_store_begin(s, NULL);
-    CHECK(dm_store_update(s, &r, 0, "amina", &err) == DM_OK);
+    CHECK(dm_store_update(s, &r, 0, "amina", NULL, &err) == DM_OK);
     dm_store_commit(s, NULL);
     dm_record_clear(&r, dm_store_geo(s));
     stamp_of(s, b);
@@ -774,6 +774,7 @@ static int make_v1(const char *path)
         sql + used, sizeof sql - used,
         "DROP TABLE demine_stamp; DROP TABLE demine_cache; DROP TABLE demine_users;"
         " DROP TABLE demine_tokens; DROP TABLE demine_pending; DROP TABLE demine_login_failures;"
+        " DROP TABLE demine_imports; DROP TABLE demine_import_keys;"
         " UPDATE demine_meta SET value = "
         "'1' WHERE key ="
         " 'schema_version'; COMMIT;");
@@ -826,8 +827,9 @@ TEST(a_version_1_database_is_read_as_it_is_and_upgraded_for_writing)
     dm_store_close(o);
     CHECK_EQ_INT(scalar_at(path, "SELECT value FROM demine_meta WHERE key = 'schema_version'"), 1);
     /* for writing: upgraded in place, through versions 2, 3 (users), 4
-       (changes waiting for approval) and 5 (failed logins) to version 6
-       (edits made outside demine logged, approved-only views) */
+       (changes waiting for approval), 5 (failed logins) and 6 (edits made
+       outside demine logged, approved-only views) to version 7 (the import
+       log) */
     CHECK(dm_store_open(path, DM_STORE_WRITE, &o, &err) == DM_OK);
     CHECK_EQ_INT(scalar_at(path, "SELECT value FROM demine_meta WHERE key = 'schema_version'"),
                  DM_GPKG_SCHEMA_VERSION);
@@ -838,6 +840,9 @@ TEST(a_version_1_database_is_read_as_it_is_and_upgraded_for_writing)
                                  " c.table_name = s.name WHERE s.type = 'view' AND s.name LIKE"
                                  " '%_approved'"),
                  (int64_t)dm_kind_count());
+    CHECK_EQ_INT(scalar_at(path, "SELECT count(*) FROM sqlite_master WHERE name IN"
+                                 " ('demine_imports', 'demine_import_keys')"),
+                 2);
     CHECK_EQ_INT(scalar_at(path, "SELECT count(*) FROM sqlite_master WHERE name IN"
                                  " ('demine_users', 'demine_tokens', 'demine_pending',"
                                  " 'demine_login_failures')"),
@@ -920,6 +925,43 @@ TEST(extent_comes_from_the_index_of_the_states_asked_for)
     dm_store_close(e);
 }
 
+TEST(date_range_is_the_first_and_last_date_of_the_states_asked_for)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s/dates.gpkg", fx_dir);
+    dm_store *e;
+    dm_error err;
+    CHECK(dm_store_create(path, "tester", &e, &err) == DM_OK);
+    char first[11] = "x", last[11] = "x";
+    CHECK(dm_store_date_range(e, &dm_kind_accidents, "date", false, first, last, &err) == DM_OK);
+    CHECK_STR(first, ""); /* no accidents yet */
+    CHECK_STR(last, "");
+    CHECK(dm_store_begin(e, &err) == DM_OK);
+    const char *dates[] = {"2003-05-01", "1998-11-30", NULL, "1990-01-01"};
+    const char *states[] = {"approved", "approved", "approved", "draft"};
+    for (int i = 0; i < 4; i++) {
+        dm_record r;
+        dm_record_init(&r, &dm_kind_accidents);
+        if (dates[i])
+            dm_record_set(&r, "date", dates[i], NULL);
+        snprintf(r.state, sizeof r.state, "%s", states[i]);
+        GEOSContextHandle_t h = dm_geo_handle(dm_store_geo(e));
+        r.geom = GEOSGeom_createPointFromXY_r(h, 18, 44);
+        CHECK(dm_store_insert(e, &r, "tester", &err) == DM_OK);
+        dm_record_clear(&r, dm_store_geo(e));
+    }
+    CHECK(dm_store_commit(e, &err) == DM_OK);
+    CHECK(dm_store_date_range(e, &dm_kind_accidents, "date", false, first, last, &err) == DM_OK);
+    CHECK_STR(first, "1998-11-30");
+    CHECK_STR(last, "2003-05-01");
+    CHECK(dm_store_date_range(e, &dm_kind_accidents, "date", true, first, last, &err) == DM_OK);
+    CHECK_STR(first, "1990-01-01");
+    CHECK(dm_store_date_range(e, &dm_kind_accidents, "device_model", false, first, last, &err) ==
+          DM_EINVAL);
+    CHECK(dm_store_date_range(e, &dm_kind_victims, "date", false, first, last, &err) == DM_EINVAL);
+    dm_store_close(e);
+}
+
 static int last_change(const dm_change *c, void *ctx)
 {
     *(dm_change *)ctx = *c;
@@ -935,16 +977,22 @@ TEST(a_waiting_change_gets_a_new_id_whenever_it_is_proposed_or_amended)
     dm_record_init(&r, &dm_kind_hazards);
     CHECK(dm_store_get(s, &dm_kind_hazards, "HA-0700", &r, &err) == DM_OK);
     dm_record_set(&r, "name", "First proposal", NULL);
-    CHECK(dm_store_pending_put(s, &dm_kind_hazards, "HA-0700", "replace", &r, 1, "erin", &err) ==
-          DM_OK);
+    CHECK(dm_store_pending_put(s, &dm_kind_hazards, "HA-0700", "replace", &r, 1, "erin",
+                               "patch: name", &err) == DM_OK);
     dm_pending p1, p2;
     CHECK(dm_store_pending_get(s, &dm_kind_hazards, "HA-0700", &p1, NULL, &err) == DM_OK);
     CHECK(p1.id > 0);
+    /* a partial update waits as the whole record; the log says what was done */
+    CHECK_STR(p1.change, "replace");
+    dm_change proposed;
+    CHECK(dm_store_history(s, &dm_kind_hazards, "HA-0700", last_change, &proposed, &err) == DM_OK);
+    CHECK_STR(proposed.action, "propose");
+    CHECK_STR(proposed.detail, "patch: name");
     /* amending names the change it amends */
     dm_record_set(&r, "name", "Amended", NULL);
     CHECK(dm_store_pending_amend(s, &dm_kind_hazards, "HA-0700", p1.id + 1000, "replace", &r,
-                                 "alma", &err) == DM_ECONFLICT);
-    CHECK(dm_store_pending_amend(s, &dm_kind_hazards, "HA-0700", p1.id, "replace", &r, "alma",
+                                 "alma", NULL, &err) == DM_ECONFLICT);
+    CHECK(dm_store_pending_amend(s, &dm_kind_hazards, "HA-0700", p1.id, "replace", &r, "alma", NULL,
                                  &err) == DM_OK);
     dm_record got;
     dm_record_init(&got, &dm_kind_hazards);
@@ -958,13 +1006,14 @@ TEST(a_waiting_change_gets_a_new_id_whenever_it_is_proposed_or_amended)
     CHECK(dm_store_history(s, &dm_kind_hazards, "HA-0700", last_change, &last, &err) == DM_OK);
     CHECK_STR(last.action, "amend");
     CHECK_STR(last.who, "alma");
+    CHECK_STR(last.detail, "replace"); /* no detail given: the change */
     /* withdrawn, then proposed again: never an id used before */
     CHECK(dm_store_pending_delete(s, &dm_kind_hazards, "HA-0700", "withdraw", NULL, "erin", &err) ==
           DM_OK);
     CHECK(dm_store_pending_amend(s, &dm_kind_hazards, "HA-0700", p2.id, "delete", NULL, "erin",
-                                 &err) == DM_ENOTFOUND);
-    CHECK(dm_store_pending_put(s, &dm_kind_hazards, "HA-0700", "delete", NULL, 1, "erin", &err) ==
-          DM_OK);
+                                 NULL, &err) == DM_ENOTFOUND);
+    CHECK(dm_store_pending_put(s, &dm_kind_hazards, "HA-0700", "delete", NULL, 1, "erin", NULL,
+                               &err) == DM_OK);
     dm_pending p3;
     CHECK(dm_store_pending_get(s, &dm_kind_hazards, "HA-0700", &p3, NULL, &err) == DM_OK);
     CHECK(p3.id > p2.id);
@@ -1056,6 +1105,7 @@ int main(void)
         T(a_busy_database_keeps_no_cache_and_does_not_wait_long),
         T(a_version_1_database_is_read_as_it_is_and_upgraded_for_writing),
         T(extent_comes_from_the_index_of_the_states_asked_for),
+        T(date_range_is_the_first_and_last_date_of_the_states_asked_for),
         T(a_waiting_change_gets_a_new_id_whenever_it_is_proposed_or_amended),
         T(codes_follow_the_rules_and_a_client_code_does_not_move_the_numbering),
     };

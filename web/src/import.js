@@ -333,8 +333,13 @@ function showReport(d, kind, box) {
         count('import-imported', t('import.imported'), d.imported, 'good'),
         count('import-rejected', t('import.rejected'), d.rejected, d.rejected ? 'bad' : ''),
         count('import-repaired', t('import.repaired'), d.repaired),
+        d.present ? count('import-present', t('import.present'), d.present) : null,
+        d.changed ? count('import-changed', t('import.changed'), d.changed, 'good') : null,
+        d.duplicates ? count('import-duplicates', t('import.duplicates'), d.duplicates) : null,
       ),
-      d.imported
+      d.imported_before &&
+        h('p', { class: 'note-box', id: 'import-before' }, t('import.importedBefore', { date: String(d.imported_before.at || '').slice(0, 10), who: d.imported_before.who || '', n: fmtNumber(d.imported_before.import) })),
+      d.imported || d.changed
         ? h('p', { class: 'note-box' }, t(d.imported === 1 ? 'import.waitingOne' : 'import.waiting', { n: fmtNumber(d.imported) }), ' ', h('a', { href: reviewHash, id: 'import-review-link' }, t('import.reviewLink')))
         : h('p', { class: 'note-box warn' }, t('import.noneImported')),
       rejects.length > 0 &&

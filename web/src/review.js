@@ -68,7 +68,7 @@ export async function renderReview() {
                 'tr',
                 { dataset: { code: c.code } },
                 h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => open(c, list) }, c.code), h('div', { class: 'muted small' }, layerTitle(c.collection))),
-                h('td', {}, h('span', { class: `badge change-${c.change}` }, tOr(`review.changes.${c.change}`, c.change))),
+                h('td', {}, h('span', { class: `badge change-${c.change}` }, tOr(`review.changes.${c.change}`, c.change)), c.fields?.length > 0 && h('div', { class: 'muted small' }, fieldList(c.fields))),
                 h('td', {}, c.by || ''),
                 h('td', {}, String(c.at || '').slice(0, 16).replace('T', ' ')),
               ),
@@ -79,6 +79,11 @@ export async function renderReview() {
       list,
     ),
   );
+}
+
+// The fields a patch changed, as the form labels them.
+function fieldList(fields) {
+  return fields.map((f) => (f === 'geometry' ? t('review.geometry') : f === '...' ? '…' : fieldLabel(f))).join(', ');
 }
 
 // {data, etag} of a record or a waiting change; null when there is none.
@@ -122,6 +127,7 @@ async function open(c, box, note = '') {
   clear(box).append(
     ...[
     h('h2', {}, `${c.code} · ${tOr(`review.changes.${c.change}`, c.change)}`),
+    c.fields?.length > 0 && h('p', { class: 'muted', id: 'review-fields' }, t('review.fields', { fields: fieldList(c.fields) })),
     h('p', { class: 'muted' }, t('review.madeBy', { by: c.by || '?', at: String(c.at || '').slice(0, 16).replace('T', ' ') })),
     c.authors?.length > 1 && h('p', { class: 'muted', id: 'review-authors' }, t('review.authors', { who: c.authors.join(', ') })),
     note && h('p', { class: 'note-box', id: 'review-changed', role: 'status' }, note),
