@@ -102,6 +102,12 @@ expect_exit "the import log" 0 "$DEMINE" imports "$DB" --json
 check "  has each file once, with its SHA-256" test "$(json "$T/out" "[(e['file'], e['sha256']) for e in d]")" = "$("$PY" -c '
 import hashlib,sys
 print([(p.split("/")[-1], hashlib.sha256(open(p,"rb").read()).hexdigest()) for p in sys.argv[1:]])' "$BIH/suspected_areas.geojson" "$BIH/cleared_areas.geojson" "$BIH/incidents.geojson" "$BIH/municipalities.geojson")"
+# the sixth file, the entities (admin level 1), in a database of its own
+"$DEMINE" init "$T/ent.gpkg" 2>/dev/null
+expect_exit "import the entities" 0 "$DEMINE" import "$T/ent.gpkg" admin-areas "$BIH/entities.geojson" --map name=shapeName --set level=1
+ENT_STATE=$(sqlite3 "$T/ent.gpkg" "SELECT count(*) FROM admin_areas; SELECT count(*) FROM demine_change_log; SELECT * FROM sqlite_sequence")
+expect_exit "  and again" 0 "$DEMINE" import "$T/ent.gpkg" admin-areas "$BIH/entities.geojson" --map name=shapeName --set level=1
+check "  already present, nothing changed" test "$(grep -c "0 imported, $("$PY" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["features"]))' "$BIH/entities.geojson") already present" "$T/err"):$(sqlite3 "$T/ent.gpkg" "SELECT count(*) FROM admin_areas; SELECT count(*) FROM demine_change_log; SELECT * FROM sqlite_sequence")" = "1:$ENT_STATE"
 check "unmapped columns kept as attributes" test "$(sqlite3 "$DB" "SELECT json_extract(attributes, '\$.fileId') FROM hazards WHERE code = 'HA-0001'")" = "2585-III"
 check "every change is in the change log" test "$(sqlite3 "$DB" "SELECT count(*) FROM demine_change_log")" -eq \
     "$(sqlite3 "$DB" "SELECT (SELECT count(*) FROM hazards)+(SELECT count(*) FROM releases)+(SELECT count(*) FROM accidents)+(SELECT count(*) FROM admin_areas)")"
