@@ -129,7 +129,8 @@ static int64_t list_rejects(const char *path, dm_buf *b)
 
 static void import_file(const dm_request *q, dm_response *r, const dm_kind *kind)
 {
-    static const char *const allowed[] = {"filename", "map", "set", "layer", "strict", NULL};
+    static const char *const allowed[] = {
+        "filename", "map", "set", "layer", "strict", "key", "keep_duplicates", "again", NULL};
     if (!dm_server_check_params(q, r, allowed, NULL))
         return;
     const char *filename = dm_qs_get(q->qs, "filename");

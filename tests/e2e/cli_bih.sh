@@ -102,6 +102,12 @@ expect_exit "the import log" 0 "$DEMINE" imports "$DB" --json
 check "  has each file once, with its SHA-256" test "$(json "$T/out" "[(e['file'], e['sha256']) for e in d]")" = "$("$PY" -c '
 import hashlib,sys
 print([(p.split("/")[-1], hashlib.sha256(open(p,"rb").read()).hexdigest()) for p in sys.argv[1:]])' "$BIH/suspected_areas.geojson" "$BIH/cleared_areas.geojson" "$BIH/incidents.geojson" "$BIH/municipalities.geojson")"
+# --keep-duplicates: every copy, for the rare file whose copies are real
+"$DEMINE" init "$T/dup.gpkg" 2>/dev/null
+expect_exit "incidents --keep-duplicates" 0 "$DEMINE" import "$T/dup.gpkg" accidents "$BIH/incidents.geojson" --keep-duplicates
+check "  imports all $I_ALL rows" test "$(count_rows "$T/dup.gpkg" accidents)" -eq "$I_ALL"
+expect_exit "  and again" 0 "$DEMINE" import "$T/dup.gpkg" accidents "$BIH/incidents.geojson" --keep-duplicates
+check "  changes nothing: all present" test "$(count_rows "$T/dup.gpkg" accidents):$(grep -c "0 imported, $I_ALL already present" "$T/err")" = "$I_ALL:1"
 # the sixth file, the entities (admin level 1), in a database of its own
 "$DEMINE" init "$T/ent.gpkg" 2>/dev/null
 expect_exit "import the entities" 0 "$DEMINE" import "$T/ent.gpkg" admin-areas "$BIH/entities.geojson" --map name=shapeName --set level=1

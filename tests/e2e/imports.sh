@@ -178,6 +178,13 @@ ogr2ogr -f XLSX "$T/items.xlsx" "$T/items.csv" 2>/dev/null
 upload ed eo-items "filename=items.xlsx" "$T/items.xlsx"
 same "XLSX reads (200): the same rows as the CSV are present, not doubled" \
     "$STATUS:$(json "$T/body" "(d['imported'], d['present'])")" "200:(0, 2)"
+# people, not places: the casualty file imported from the command line, sent again
+cp "$T/cas.csv" "$T/cas_again.csv"
+upload ap casualties "filename=cas_again.csv" "$T/cas_again.csv"
+same "a casualty file imported before is 409" "$STATUS" 409
+check "  saying when it was" detail_has "imported before, on $(date -u +%Y-%m-%d)"
+upload ap casualties "filename=cas_again.csv&again=true" "$T/cas_again.csv"
+same "  again=true imports it once more" "$STATUS:$(json "$T/body" "d['imported']")" "200:1"
 cat >"$T/wpt.gpx" <<'X'
 <?xml version="1.0" encoding="UTF-8"?>
 <gpx version="1.1" creator="demine test" xmlns="http://www.topografix.com/GPX/1/1">
