@@ -174,9 +174,9 @@ dm_status dm_backtest_run(const dm_history *h, int max_horizon, int runs, uint64
 void dm_backtest_free(dm_backtest *b);
 
 /* JSON of the history's use (series, rejects) and the backtest. */
-dm_status dm_backtest_json(const dm_history *h, const dm_backtest *b, dm_buf *out);
+dm_status dm_backtest_json(const dm_history *h, const dm_backtest *bt, dm_buf *b);
 
 /* JSON of the history's use (series, rejects). */
-dm_status dm_history_json(const dm_history *h, dm_buf *out);
+dm_status dm_history_json(const dm_history *h, dm_buf *b);
 
 #endif
