@@ -22,6 +22,7 @@ static const dm_command commands[] = {
     {"serve", "serve a database as OGC API - Features over HTTP", cmd_serve},
     {"user", "add users, set their passwords and roles, disable them", cmd_user},
     {"demo", "build a demo database from the BiH data plus synthetic records", cmd_demo},
+    {"forecast", "forecast released area (P10/P50/P90) and backtest it on a series", cmd_forecast},
     {"kinds", "the kinds of record and their fields (what import can fill)", cmd_kinds},
     {"generate", "add labelled synthetic casualties for tests and benchmarks", cmd_generate},
 };
