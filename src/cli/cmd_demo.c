@@ -33,7 +33,9 @@ int cmd_demo(int argc, char **argv)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             printf("usage: %s\n\nBuilds a demo database (default demo.gpkg) from the real BiH "
                    "minefield maps in\nDIR/bih (hazards, cleared areas, incidents, "
-                   "municipalities) plus synthetic\nreleases, organisations and EO items, and "
+                   "municipalities) plus synthetic\nreleases, organisations and EO items, the "
+                   "completed activities behind the\nsynthetic releases (io/synthetic.h gives "
+                   "their model), and "
                    "2,500 synthetic victims with their\nincidents (on and near the hazards, "
                    "1996-2025; `demine generate` adds more), each\nlabelled \"synthetic demo "
                    "data\". The real incidents have no date and no victims.\n",
@@ -103,6 +105,15 @@ int cmd_demo(int argc, char **argv)
                 "synthetic    %lld organisations, %lld releases, %lld EO items (labelled "
                 "\"synthetic demo data\")\n",
                 (long long)sc.organisations, (long long)sc.releases, (long long)sc.items);
+    int64_t nact = 0;
+    if (rc == EXIT_DONE &&
+        dm_synthetic_activities(store, 20201111, dm_store_owner(store), &nact, &err))
+        rc = cli_fail(&err);
+    if (rc == EXIT_DONE)
+        fprintf(stderr,
+                "synthetic    %lld completed activities, one per synthetic release, with known "
+                "true productivity (labelled \"synthetic demo data\")\n",
+                (long long)nact);
     dm_synthetic_casualty_counts cc;
     if (rc == EXIT_DONE &&
         dm_synthetic_casualties(store, 19960101, 2500, dm_store_owner(store), &cc, &err))

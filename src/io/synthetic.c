@@ -91,7 +91,8 @@ dm_status dm_synthetic_generate(dm_store *store, uint64_t seed, int nreleases, c
     static const char *const models[] = {"PMA-2", "PROM-1", "PMA-3",  "TMM-1",
                                          "M-75",  "KB-1",   "unknown"};
     for (int n = 0; !st && n < nreleases; n++) {
-        const GEOSGeometry *g = hz.geoms[pick(&rng, (int)hz.n)];
+        int hi = pick(&rng, (int)hz.n);
+        const GEOSGeometry *g = hz.geoms[hi];
         const char *method = methods[pick(&rng, 3)];
         GEOSGeometry *part = strip(geo, g, 0.3 + 0.6 * uniform(&rng));
         if (!part || GEOSisEmpty_r(h, part)) {
@@ -112,6 +113,8 @@ dm_status dm_synthetic_generate(dm_store *store, uint64_t seed, int nreleases, c
             st = dm_record_set(&rec, "organisation", org, err);
         if (!st && !strcmp(method, "cleared"))
             st = dm_record_set(&rec, "depth_m", "0.2", err);
+        if (!st)
+            st = dm_record_set(&rec, "hazard_code", hz.codes[hi], err);
         rec.geom = part;
         if (!st)
             st = put(store, &rec, who, err);
@@ -161,6 +164,155 @@ dm_status dm_synthetic_generate(dm_store *store, uint64_t seed, int nreleases, c
         st = dm_store_commit(store, err);
     else
         dm_store_rollback(store);
+    return st;
+}
+
+/* ---- activities ---- */
+
+/* The true productivity (m² per team-day) of the synthetic teams: lognormal
+ * with these medians and DM_SYNTHETIC_PROD_SIGMA; technical survey three
+ * times as fast as clearance. Rows: manual, mechanical, mdd; columns:
+ * technical survey, clearance. */
+static const double prod_median[3][2] = {{750, 250}, {9000, 3000}, {2100, 700}};
+static const double asset_w[3] = {0.5, 0.2, 0.3};
+static int pick_weighted(uint64_t *s, const double *w, int n);
+static const char *const asset_names[3] = {"manual", "mechanical", "MDD"};
+
+double dm_synthetic_true_rate(int asset, int op)
+{
+    double s = DM_SYNTHETIC_PROD_SIGMA;
+    return prod_median[asset][op] * exp(-s * s / 2);
+}
+
+static double normal(uint64_t *s)
+{
+    double u1 = ((next_u64(s) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+    double u2 = uniform(s);
+    return sqrt(-2 * log(u1)) * cos(2 * 3.14159265358979323846 * u2);
+}
+
+void dm_synthetic_activity_draw(uint64_t *state, int op, double area_m2, int *asset, double *days)
+{
+    *asset = pick_weighted(state, asset_w, 3);
+    double p = prod_median[*asset][op] * exp(DM_SYNTHETIC_PROD_SIGMA * normal(state));
+    double d = round(area_m2 / p);
+    *days = d < 1 ? 1 : d;
+}
+
+static int civil_day(int y, int m, int d)
+{
+    y -= m <= 2;
+    int era = (y >= 0 ? y : y - 399) / 400;
+    int yoe = y - era * 400;
+    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+}
+
+static void day_civil(int z, char out[16])
+{
+    z += 719468;
+    int era = (z >= 0 ? z : z - 146096) / 146097;
+    int doe = z - era * 146097;
+    int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1, m = mp + (mp < 10 ? 3 : -9);
+    snprintf(out, 16, "%04d-%02d-%02d", y + (m <= 2), m, d);
+}
+
+dm_status dm_synthetic_activities(dm_store *store, uint64_t seed, const char *who, int64_t *added,
+                                  dm_error *err)
+{
+    *added = 0;
+    dm_geo *geo = dm_store_geo(store);
+    GEOSContextHandle_t h = dm_geo_handle(geo);
+    uint64_t rng = seed ^ 0xAC71F17E5ull; /* not the streams above */
+    /* the synthetic releases first (the store cannot read and write at once) */
+    typedef struct rel {
+        GEOSGeometry *g;
+        char method[16], date[16], org[64], hazard[32];
+        double area;
+    } rel;
+    rel *rels = NULL;
+    size_t n = 0, cap = 0;
+    dm_query q = {.kind = &dm_kind_releases, .include_drafts = true, .with_geometry = true};
+    dm_cursor *cur;
+    dm_status st = dm_store_query(store, &q, &cur, err);
+    if (st)
+        return st;
+    dm_record rec;
+    dm_record_init(&rec, &dm_kind_releases);
+    bool has;
+    while (!(st = dm_cursor_next(cur, &rec, &has, err)) && has) {
+        const char *hz = dm_record_get(&rec, "hazard_code"), *date = dm_record_get(&rec, "date");
+        if (!rec.origin || strcmp(rec.origin, ORIGIN) || !rec.geom || !hz || !date)
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 256;
+            rel *nr = realloc(rels, cap * sizeof *nr);
+            if (!nr) {
+                st = dm_error_set(err, DM_ENOMEM, "out of memory");
+                break;
+            }
+            rels = nr;
+        }
+        rel *r = &rels[n++];
+        r->g = rec.geom;
+        rec.geom = NULL;
+        r->area = dm_geo_area_m2(geo, r->g);
+        snprintf(r->method, sizeof r->method, "%s", dm_record_get(&rec, "method"));
+        snprintf(r->date, sizeof r->date, "%s", date);
+        const char *org = dm_record_get(&rec, "organisation");
+        snprintf(r->org, sizeof r->org, "%s", org ? org : "");
+        snprintf(r->hazard, sizeof r->hazard, "%s", hz);
+    }
+    dm_cursor_close(cur);
+    dm_record_clear(&rec, geo);
+    if (!st)
+        st = dm_store_begin(store, err);
+    dm_record_init(&rec, &dm_kind_activities);
+    for (size_t i = 0; !st && i < n; i++) {
+        rel *r = &rels[i];
+        bool nts = !strcmp(r->method, "cancelled");
+        int op = !strcmp(r->method, "reduced") ? 0 : 1, asset = -1;
+        double days = 1 + pick(&rng, 5); /* non-technical survey: 1-5 days */
+        if (!nts)
+            dm_synthetic_activity_draw(&rng, op, r->area, &asset, &days);
+        int y, m, d;
+        if (sscanf(r->date, "%d-%d-%d", &y, &m, &d) != 3)
+            continue;
+        char start[16];
+        day_civil(civil_day(y, m, d) - (int)days + 1, start);
+        dm_record_clear(&rec, geo);
+        st = dm_record_set(&rec, "type", nts ? "NTS" : op == 0 ? "TS" : "clearance", err);
+        if (!st && !nts)
+            st = dm_record_set(&rec, "asset", asset_names[asset], err);
+        if (!st)
+            st = dm_record_set(&rec, "start_date", start, err);
+        if (!st)
+            st = dm_record_set(&rec, "end_date", r->date, err);
+        if (!st)
+            st = dm_record_set(&rec, "status", "completed", err);
+        if (!st && r->org[0])
+            st = dm_record_set(&rec, "organisation", r->org, err);
+        if (!st)
+            st = dm_record_set(&rec, "hazard_code", r->hazard, err);
+        rec.geom = GEOSGeom_clone_r(h, r->g);
+        if (!st && !rec.geom)
+            st = dm_error_set(err, DM_EGEOM, "cannot copy a geometry");
+        if (!st)
+            st = put(store, &rec, who, err);
+        *added += !st;
+    }
+    dm_record_clear(&rec, geo);
+    for (size_t i = 0; i < n; i++)
+        dm_geo_destroy(geo, rels[i].g);
+    free(rels);
+    if (!st)
+        st = dm_store_commit(store, err);
+    else {
+        dm_store_rollback(store);
+        *added = 0;
+    }
     return st;
 }
 

@@ -16,10 +16,37 @@ typedef struct dm_synthetic_counts {
 } dm_synthetic_counts;
 
 /* Adds organisations, land releases (cancelled, reduced and cleared parts of
- * existing hazards, dated 2015-2025) and EO items found in the cleared parts.
+ * existing hazards, dated 2015-2025, each naming its hazard in hazard_code)
+ * and EO items found in the cleared parts.
  * Deterministic for a given seed. Runs in one transaction. */
 dm_status dm_synthetic_generate(dm_store *store, uint64_t seed, int nreleases, const char *who,
                                 dm_synthetic_counts *out, dm_error *err);
+
+/* The synthetic activity history: one completed activity for each synthetic
+ * release (those of dm_synthetic_generate, which name their hazard), on the
+ * release's polygon, ending on the release's date, with its organisation and
+ * hazard_code, labelled like every synthetic record. The model:
+ * - a cancelled release comes from a non-technical survey (type NTS, no
+ *   asset) of 1-5 days;
+ * - a reduced release from a technical survey (TS), a cleared one from a
+ *   clearance; the asset is manual (50%), mechanical (20%) or MDD (30%);
+ * - the team's productivity p (m² per team-day) is lognormal, its median
+ *   manual 250, mechanical 3000, MDD 700 for clearance and three times that
+ *   for technical survey, σ of log p DM_SYNTHETIC_PROD_SIGMA; the activity
+ *   lasts round(area / p) days (at least 1): start_date = date − days + 1.
+ * So the true average productivity, Σ area / Σ days over many activities, is
+ * dm_synthetic_true_rate() (median·e^(−σ²/2)). Deterministic for a seed.
+ * *added is the number of activities added (all in one transaction). */
+dm_status dm_synthetic_activities(dm_store *store, uint64_t seed, const char *who, int64_t *added,
+                                  dm_error *err);
+
+#define DM_SYNTHETIC_PROD_SIGMA 0.5
+
+/* asset: 0 manual, 1 mechanical, 2 MDD; op: 0 technical survey, 1 clearance */
+double dm_synthetic_true_rate(int asset, int op);
+
+/* Draws one activity of the model for an area: its asset and its days. */
+void dm_synthetic_activity_draw(uint64_t *state, int op, double area_m2, int *asset, double *days);
 
 /* What dm_synthetic_casualties added. */
 typedef struct dm_synthetic_casualty_counts {
