@@ -1,0 +1,159 @@
+/* Forecast of a database's remaining hazard area for a team configuration:
+ * completion dates and costs as P10/P50/P90 (`demine forecast DATABASE`).
+ *
+ * The model, for a remaining area A (area(H − R), landrelease.h):
+ *  - A ends up cancelled, reduced or cleared in the shares c, r, l (the
+ *    release mix). Cancellation is non-technical survey: it takes no time of
+ *    the asset teams (survey teams are not part of the configuration).
+ *    Reduction is technical survey and clearance is clearance, both done by
+ *    the asset teams.
+ *  - Asset a (manual, mechanical, mdd) releases P[a][op] m² per team-day in
+ *    operation op (technical survey, clearance). The teams of all assets work
+ *    side by side: the capacity of an operation is C[op] = Σa n[a]·P[a][op]
+ *    m²/day, and the duration is A·(r / C[ts] + l / C[clearance]) days.
+ *  - Cost = A·l·k, k in USD per m² cleared (only clearance is costed: the
+ *    published figures are per m² cleared).
+ * Each Monte Carlo run draws the mix, every P and k:
+ *  - P learned from the database (at least DM_FA_MIN_ACTIVITIES completed
+ *    activities of that asset and operation, each giving its polygon's area
+ *    over its days, end − start + 1): a bootstrap resample of those
+ *    activities, P = Σ area / Σ days of the resample; else the published
+ *    default, uniform between its low and high figure; technical survey
+ *    without enough activities of its own takes the asset's clearance draw;
+ *  - the mix learned from the database (at least DM_FA_MIN_HAZARDS hazards
+ *    with releases that name them): a bootstrap resample of those hazards,
+ *    the shares of their released m² by method; else the default shares of
+ *    the Landmine Monitor 2023 (fixed);
+ *  - k uniform between the published low and high cost per m².
+ * As the draws are common to all areas, a group's quantiles are its area
+ * times the quantiles per m². Days are calendar days from the start date.
+ */
+#ifndef DM_ANALYSIS_FORECAST_AREA_H
+#define DM_ANALYSIS_FORECAST_AREA_H
+
+#include "core/buf.h"
+#include "core/error.h"
+#include "store/store.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum { DM_FA_MANUAL, DM_FA_MECHANICAL, DM_FA_MDD, DM_FA_NASSETS };
+enum { DM_FA_TS, DM_FA_CLEARANCE, DM_FA_NOPS };
+enum { DM_FA_CANCELLED, DM_FA_REDUCED, DM_FA_CLEARED };
+
+#define DM_FA_MIN_ACTIVITIES 10
+#define DM_FA_MIN_HAZARDS 10
+/* A manual team for the published per-deminer rate: an assumption, no source. */
+#define DM_FA_MANUAL_TEAM_DEMINERS 10
+
+extern const char *const dm_fa_asset_names[DM_FA_NASSETS]; /* manual, mechanical, mdd */
+extern const char *const dm_fa_op_names[DM_FA_NOPS];       /* technical survey, clearance */
+
+typedef struct dm_fa_teams {
+    int n[DM_FA_NASSETS];
+} dm_fa_teams;
+
+/* Parses "manual=12,mechanical=3,mdd=4" (dog and dogs for mdd; an asset not
+ * named has no teams). DM_EINVAL naming the item for an unknown asset, a
+ * count that is negative or not a whole number, an item named twice, and
+ * for zero teams in all. */
+dm_status dm_fa_teams_parse(const char *s, dm_fa_teams *t, dm_error *err);
+
+/* One published figure of data/aze/productivity_and_cost.csv. */
+typedef struct dm_fa_figure {
+    bool found;
+    double low, high;
+    char quantity[160], unit[80], url[300];
+} dm_fa_figure;
+
+typedef struct dm_fa_defaults {
+    bool read;                        /* the file was read */
+    char path[512];                   /* the file */
+    char why[300];                    /* why it was not read */
+    dm_fa_figure prod[DM_FA_NASSETS]; /* clearance per team-day (manual: per deminer) */
+    dm_fa_figure cost;                /* USD per m² cleared */
+    dm_fa_figure mix;                 /* the Landmine Monitor 2023 shares (row of the
+                                         cancellation share) */
+} dm_fa_defaults;
+
+/* Parses the CSV text (quantity,value_low,value_high,unit,context,
+ * source_url,note). DM_EINVAL when the header is not that. */
+dm_status dm_fa_defaults_parse(const char *text, size_t len, dm_fa_defaults *d, dm_error *err);
+
+/* Reads the file; a file that cannot be read is not an error: d->read is
+ * false and d->why says why. */
+void dm_fa_defaults_read(const char *path, dm_fa_defaults *d);
+
+/* The Landmine Monitor 2023 shares of land released in 2022 by States
+ * Parties (cancelled 156.92, reduced 121.11, cleared 219.31 of 497.34 km²). */
+extern const double dm_fa_default_mix[3];
+
+typedef struct dm_fa_activity { /* one completed activity */
+    int asset, op;
+    double area_m2, days;
+} dm_fa_activity;
+
+typedef struct dm_fa_hazard_mix { /* m² released from one hazard, by method */
+    double m2[3];
+} dm_fa_hazard_mix;
+
+typedef struct dm_fa_history {
+    dm_fa_activity *acts;
+    size_t nacts;
+    dm_fa_hazard_mix *hazards;
+    size_t nhazards;
+    size_t skipped; /* completed activities not usable (no asset or a mixed one, no
+                       polygon, no dates, another type) */
+} dm_fa_history;
+
+/* Reads the completed activities and the releases that name their hazard
+ * (approved only unless include_drafts). Owned by the caller:
+ * dm_fa_history_free(). */
+dm_status dm_fa_history_read(dm_store *store, bool include_drafts, dm_fa_history *h, dm_error *err);
+void dm_fa_history_free(dm_fa_history *h);
+
+enum { DM_FA_SRC_NONE, DM_FA_SRC_DATABASE, DM_FA_SRC_DEFAULT, DM_FA_SRC_AS_CLEARANCE };
+
+typedef struct dm_fa_prod {
+    int source;
+    int n;            /* activities learned from */
+    double mean;      /* Σ area / Σ days of them (m²/team-day) */
+    double p10, p90;  /* of the single activities' rates */
+    double low, high; /* the default's range, per team-day */
+} dm_fa_prod;
+
+typedef struct dm_fa_model {
+    dm_fa_teams teams;
+    dm_fa_prod prod[DM_FA_NASSETS][DM_FA_NOPS];
+    int mix_source; /* DM_FA_SRC_DATABASE or DM_FA_SRC_DEFAULT */
+    int mix_hazards;
+    double mix[3]; /* the shares learned (or the default) */
+    bool cost_known;
+    char cost_why[300];
+    int runs;
+    double *days_per_m2;       /* per run, sorted */
+    double *cost_per_m2;       /* per run, sorted; NULL unless cost_known */
+    double mix_q[3][3];        /* P10, P50, P90 of each share over the runs */
+    char assumptions[12][480]; /* what the forecast assumes, one sentence each */
+    int nassumptions;
+} dm_fa_model;
+
+/* Builds the model and runs it (runs >= 1, seed for repeatability). DM_EINVAL
+ * when the teams are zero in all or an asset with teams has neither enough
+ * activities nor a default (naming it). *m is owned by the caller:
+ * dm_fa_model_free(). */
+dm_status dm_fa_model_run(const dm_fa_history *h, const dm_fa_defaults *d, const dm_fa_teams *teams,
+                          int runs, uint64_t seed, dm_fa_model *m, dm_error *err);
+void dm_fa_model_free(dm_fa_model *m);
+
+typedef struct dm_fa_q {
+    double p10, p50, p90;
+} dm_fa_q;
+
+/* Days (calendar) and cost (USD; NaN unless cost_known) for area_m2. */
+void dm_fa_days(const dm_fa_model *m, double area_m2, dm_fa_q *q);
+void dm_fa_cost(const dm_fa_model *m, double area_m2, dm_fa_q *q);
+
+#endif
