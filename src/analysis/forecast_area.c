@@ -452,20 +452,24 @@ dm_status dm_fa_model_run(const dm_fa_history *h, const dm_fa_defaults *d, const
                             "zero teams in all: the remaining area would never be done");
     if (runs < 1)
         return dm_error_set(err, DM_EINVAL, "runs must be 1 or more");
-    /* the activities of each asset and operation */
+    /* the activities of each asset and operation; each weighs by its area up
+       to the median area of its group */
     size_t *idx[DM_FA_NASSETS][DM_FA_NOPS] = {{NULL}};
+    double wcap[DM_FA_NASSETS][DM_FA_NOPS] = {{0}};
     dm_status st = DM_OK;
+    double *hw = NULL; /* hazards' weights */
     for (int a = 0; a < DM_FA_NASSETS; a++)
         for (int o = 0; o < DM_FA_NOPS; o++) {
             dm_fa_prod *p = &m->prod[a][o];
-            double sa = 0, sd = 0;
             for (size_t i = 0; i < h->nacts; i++)
                 p->n += h->acts[i].asset == a && h->acts[i].op == o;
             if (p->n >= DM_FA_MIN_ACTIVITIES) {
                 idx[a][o] = malloc((size_t)p->n * sizeof(size_t));
                 double *rates = malloc((size_t)p->n * sizeof(double));
-                if (!idx[a][o] || !rates) {
+                double *areas = malloc((size_t)p->n * sizeof(double));
+                if (!idx[a][o] || !rates || !areas) {
                     free(rates);
+                    free(areas);
                     st = dm_error_set(err, DM_ENOMEM, "out of memory");
                     goto done;
                 }
@@ -473,16 +477,25 @@ dm_status dm_fa_model_run(const dm_fa_history *h, const dm_fa_defaults *d, const
                 for (size_t i = 0; i < h->nacts; i++)
                     if (h->acts[i].asset == a && h->acts[i].op == o) {
                         idx[a][o][k] = i;
+                        areas[k] = h->acts[i].area_m2;
                         rates[k++] = h->acts[i].area_m2 / h->acts[i].days;
-                        sa += h->acts[i].area_m2;
-                        sd += h->acts[i].days;
                     }
                 qsort(rates, (size_t)p->n, sizeof *rates, cmp_double);
+                qsort(areas, (size_t)p->n, sizeof *areas, cmp_double);
+                wcap[a][o] = quantile(areas, p->n, 0.5);
+                double sw = 0, swy = 0;
+                for (int j = 0; j < p->n; j++) {
+                    const dm_fa_activity *x = &h->acts[idx[a][o][j]];
+                    double w = fmin(x->area_m2, wcap[a][o]);
+                    sw += w;
+                    swy += w * x->days / x->area_m2;
+                }
                 p->source = DM_FA_SRC_DATABASE;
-                p->mean = sa / sd;
+                p->mean = sw / swy;
                 p->p10 = quantile(rates, p->n, 0.1);
                 p->p90 = quantile(rates, p->n, 0.9);
                 free(rates);
+                free(areas);
             }
         }
     for (int a = 0; a < DM_FA_NASSETS; a++) {
@@ -516,11 +529,25 @@ dm_status dm_fa_model_run(const dm_fa_history *h, const dm_fa_defaults *d, const
         nmix += h->hazards[i].m2[0] + h->hazards[i].m2[1] + h->hazards[i].m2[2] > 0;
     m->mix_hazards = (int)nmix;
     if (nmix >= DM_FA_MIN_HAZARDS) {
+        /* each hazard weighs by its released area up to the median */
         m->mix_source = DM_FA_SRC_DATABASE;
+        hw = malloc(h->nhazards * sizeof *hw);
+        if (!hw) {
+            st = dm_error_set(err, DM_ENOMEM, "out of memory");
+            goto done;
+        }
+        for (size_t i = 0; i < h->nhazards; i++)
+            hw[i] = h->hazards[i].m2[0] + h->hazards[i].m2[1] + h->hazards[i].m2[2];
+        qsort(hw, h->nhazards, sizeof *hw, cmp_double);
+        double cap = quantile(hw, (int)h->nhazards, 0.5);
+        for (size_t i = 0; i < h->nhazards; i++) {
+            double t = h->hazards[i].m2[0] + h->hazards[i].m2[1] + h->hazards[i].m2[2];
+            hw[i] = t > 0 ? fmin(t, cap) / t : 0; /* per m² of the hazard */
+        }
         double s[3] = {0, 0, 0};
         for (size_t i = 0; i < h->nhazards; i++)
             for (int k = 0; k < 3; k++)
-                s[k] += h->hazards[i].m2[k];
+                s[k] += hw[i] * h->hazards[i].m2[k];
         for (int k = 0; k < 3; k++)
             m->mix[k] = s[k] / (s[0] + s[1] + s[2]);
     } else {
@@ -553,9 +580,9 @@ dm_status dm_fa_model_run(const dm_fa_history *h, const dm_fa_defaults *d, const
         if (m->mix_source == DM_FA_SRC_DATABASE) {
             double s[3] = {0, 0, 0};
             for (size_t i = 0; i < h->nhazards; i++) {
-                const dm_fa_hazard_mix *x = &h->hazards[rng_index(&rng, h->nhazards)];
+                size_t j = rng_index(&rng, h->nhazards);
                 for (int k = 0; k < 3; k++)
-                    s[k] += x->m2[k];
+                    s[k] += hw[j] * h->hazards[j].m2[k];
             }
             double t = s[0] + s[1] + s[2];
             for (int k = 0; k < 3; k++)
@@ -570,13 +597,15 @@ dm_status dm_fa_model_run(const dm_fa_history *h, const dm_fa_defaults *d, const
             for (int o = DM_FA_NOPS - 1; o >= 0; o--) { /* clearance first */
                 const dm_fa_prod *pr = &m->prod[a][o];
                 if (pr->source == DM_FA_SRC_DATABASE) {
-                    double sa = 0, sd = 0;
+                    double sw = 0, swy = 0;
                     for (int i = 0; i < pr->n; i++) {
-                        const dm_fa_activity *x = &h->acts[idx[a][o][rng_index(&rng, pr->n)]];
-                        sa += x->area_m2;
-                        sd += x->days;
+                        const dm_fa_activity *x =
+                            &h->acts[idx[a][o][rng_index(&rng, (size_t)pr->n)]];
+                        double w = fmin(x->area_m2, wcap[a][o]);
+                        sw += w;
+                        swy += w * x->days / x->area_m2;
                     }
-                    p[o] = sa / sd;
+                    p[o] = sw / swy;
                 } else if (pr->source == DM_FA_SRC_AS_CLEARANCE)
                     p[o] = p[DM_FA_CLEARANCE];
                 else
@@ -654,6 +683,7 @@ dm_status dm_fa_model_run(const dm_fa_history *h, const dm_fa_defaults *d, const
     else
         assume(m, "Cost: not computed (%s).", m->cost_why);
 done:
+    free(hw);
     for (int a = 0; a < DM_FA_NASSETS; a++)
         for (int o = 0; o < DM_FA_NOPS; o++)
             free(idx[a][o]);

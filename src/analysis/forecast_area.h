@@ -15,15 +15,20 @@
  *    published figures are per m² cleared).
  * Each Monte Carlo run draws the mix, every P and k:
  *  - P learned from the database (at least DM_FA_MIN_ACTIVITIES completed
- *    activities of that asset and operation, each giving its polygon's area
- *    over its days, end − start + 1): a bootstrap resample of those
- *    activities, P = Σ area / Σ days of the resample; else the published
+ *    activities of that asset and operation, each with its polygon's area a
+ *    and its days d = end − start + 1): a bootstrap resample of those
+ *    activities, P = Σ w / Σ w·(d/a) with w = min(a, the median a of the
+ *    group), i.e. the days per m² averaged with each activity weighing by
+ *    its area up to the median area (the future is area-weighted; the cap
+ *    keeps a few very large activities from deciding alone, and small ones,
+ *    whose whole days round coarsely, weigh less); else the published
  *    default, uniform between its low and high figure; technical survey
  *    without enough activities of its own takes the asset's clearance draw;
  *  - the mix learned from the database (at least DM_FA_MIN_HAZARDS hazards
  *    with releases that name them): a bootstrap resample of those hazards,
- *    the shares of their released m² by method; else the default shares of
- *    the Landmine Monitor 2023 (fixed);
+ *    the shares of their released m² by method, each hazard weighing by its
+ *    released m² up to the median; else the default shares of the Landmine
+ *    Monitor 2023 (fixed);
  *  - k uniform between the published low and high cost per m².
  * As the draws are common to all areas, a group's quantiles are its area
  * times the quantiles per m². Days are calendar days from the start date.
@@ -119,7 +124,7 @@ enum { DM_FA_SRC_NONE, DM_FA_SRC_DATABASE, DM_FA_SRC_DEFAULT, DM_FA_SRC_AS_CLEAR
 typedef struct dm_fa_prod {
     int source;
     int n;            /* activities learned from */
-    double mean;      /* Σ area / Σ days of them (m²/team-day) */
+    double mean;      /* the estimate from all of them (m²/team-day; see above) */
     double p10, p90;  /* of the single activities' rates */
     double low, high; /* the default's range, per team-day */
 } dm_fa_prod;
