@@ -36,7 +36,8 @@ static void help(void)
            "name their hazard (at least 10 hazards), else the Landmine Monitor 2023 shares.\n"
            "Cost per m2 cleared comes from the published figures, or is not computed.\n"
            "Every run prints what the forecast assumes. With --by admin an admin area's\n"
-           "figures are those of all the teams working there alone. The model is in\n"
+           "figures are those of all the teams working there alone; the remaining area\n"
+           "outside every admin polygon is a group of its own. The model is in\n"
            "docs/ARCHITECTURE.md (Forecast).\n\n"
            "With --history: forecasts the cumulative released area (hectares) of a published "
            "series as\n"
@@ -315,6 +316,11 @@ static int forecast_db(const char *path, const dm_fa_teams *teams, bool by_admin
     dm_fc_day_format(from, fromd);
     fa_row total = {.key = "all", .name = ""};
     fa_fill(&m, from, lr.total.remaining_area_m2, &total);
+    /* the remaining area outside every admin polygon (borders, gaps) */
+    double outside = lr.total.remaining_area_m2;
+    for (size_t i = 0; i < lr.ngroups; i++)
+        if (isfinite(lr.groups[i].remaining_area_m2))
+            outside -= lr.groups[i].remaining_area_m2;
     dm_buf b;
     dm_buf_init(&b, 0);
     if (json) {
@@ -407,6 +413,16 @@ static int forecast_db(const char *path, const dm_fa_teams *teams, bool by_admin
                 json_row(&b, &r);
                 dm_buf_puts(&b, "}");
             }
+            if (outside > 1) {
+                fa_row r = {.key = "outside", .name = "outside every admin area"};
+                fa_fill(&m, from, outside, &r);
+                dm_buf_printf(&b,
+                              "%s{\"key\":\"outside\",\"name\":\"outside every admin "
+                              "area\",",
+                              lr.ngroups ? "," : "");
+                json_row(&b, &r);
+                dm_buf_puts(&b, "}");
+            }
             dm_buf_puts(&b, "]");
         }
         dm_buf_puts(&b, ",\"assumptions\":[");
@@ -472,6 +488,11 @@ static int forecast_db(const char *path, const dm_fa_teams *teams, bool by_admin
             snprintf(key, sizeof key, "%s %s", lr.groups[i].key, lr.groups[i].name);
             fa_row r = {.key = key, .name = lr.groups[i].name};
             fa_fill(&m, from, lr.groups[i].remaining_area_m2, &r);
+            text_row(&r);
+        }
+        if (by_admin && outside > 1) {
+            fa_row r = {.key = "outside every admin area", .name = ""};
+            fa_fill(&m, from, outside, &r);
             text_row(&r);
         }
         printf("\nAssumptions:\n");

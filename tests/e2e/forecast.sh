@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # demine forecast --history: the backtest on the Azerbaijan clearance figures
 # (data/aze), a forecast ahead, and bad histories (an error naming the row and
-# column, exit 1).
+# column, exit 1). demine forecast DATABASE: the remaining area of the demo
+# database for a team configuration (dates and costs P10/P50/P90, by admin
+# area), its citations and assumptions, and bad --teams (exit 2).
 . "$(dirname "$0")/lib.sh"
 DEMINE=$1
 AZE="$ROOT/data/aze/aze_clearance_reports.csv"
@@ -44,6 +46,60 @@ check "bad date named" err_has "row 2, column period_end"
 expect_exit "no such file" 1 "$DEMINE" forecast --history "$T/none.csv"
 expect_exit "no --history" 2 "$DEMINE" forecast --backtest
 expect_exit "bad horizon" 2 "$DEMINE" forecast --history "$AZE" --horizon 0
+
+# ---- the remaining area of a database ----
+expect_exit "demo builds" 0 "$DEMINE" demo --out "$T/demo.gpkg"
+check "synthetic activities are labelled" test "$(sqlite3 "$T/demo.gpkg" "SELECT count(*) FROM activities WHERE origin <> 'synthetic demo data'")" -eq 0
+check "one synthetic activity per synthetic release" test "$(sqlite3 "$T/demo.gpkg" "SELECT count(*) FROM activities")" -eq "$(sqlite3 "$T/demo.gpkg" "SELECT count(*) FROM releases WHERE origin = 'synthetic demo data'")"
+expect_exit "forecast the demo by admin" 0 "$DEMINE" forecast "$T/demo.gpkg" --teams manual=12,mechanical=3,mdd=4 --by admin --json --runs 2000 --from 2027-01-01
+cp "$T/out" "$T/fa.json"
+check "--json parses, teams echoed" [ "$(json "$T/fa.json" "d['teams']")" = "{'manual': 12, 'mechanical': 3, 'mdd': 4}" ]
+check "P10 <= P50 <= P90 for days, dates and costs, in all and per group" \
+    [ "$(json "$T/fa.json" "all(r['days']['p10'] <= r['days']['p50'] <= r['days']['p90'] and r['completion_date']['p10'] <= r['completion_date']['p50'] <= r['completion_date']['p90'] and r['cost_usd']['p10'] <= r['cost_usd']['p50'] <= r['cost_usd']['p90'] for r in [d['total']] + d['groups'])")" = True ]
+check "the total takes time and money" [ "$(json "$T/fa.json" "d['total']['days']['p10'] > 0 and d['total']['cost_usd']['p10'] > 0")" = True ]
+check "a group for the remaining area outside every municipality" [ "$(json "$T/fa.json" "d['groups'][-1]['key']")" = outside ]
+check "groups' remaining areas add up to the total within 0.1%" \
+    [ "$(json "$T/fa.json" "abs(sum(g['remaining_area_m2'] for g in d['groups']) - d['total']['remaining_area_m2']) <= 0.001 * d['total']['remaining_area_m2']")" = True ]
+check "the total's remaining area is landrelease's" \
+    [ "$(json "$T/fa.json" "round(d['total']['remaining_area_m2'])")" = "$("$DEMINE" stats "$T/demo.gpkg" landrelease --json | "$PY" -c 'import json,sys; print(round(json.load(sys.stdin)["remaining_area_m2"]))')" ]
+check "productivity learned from the synthetic activities" \
+    [ "$(json "$T/fa.json" "all(p['source'] == 'database' and p['activities'] >= 10 for p in d['productivity'])")" = True ]
+check "the release mix learned from the database" [ "$(json "$T/fa.json" "d['release_mix']['source']")" = database ]
+check "the mix shares add up to 1" [ "$(json "$T/fa.json" "abs(sum(d['release_mix'][k]['share'] for k in ('cancelled','reduced','cleared')) - 1) < 1e-9")" = True ]
+check "the cost is cited" [ "$(json "$T/fa.json" "d['cost']['known'] and d['cost']['citation']['source_url'].startswith('http')")" = True ]
+check "assumptions listed" [ "$(json "$T/fa.json" "len(d['assumptions']) >= 5")" = True ]
+check "dates from --from" [ "$(json "$T/fa.json" "d['from'] == '2027-01-01' and d['total']['completion_date']['p10'] > '2027-01-01'")" = True ]
+expect_exit "twice the teams" 0 "$DEMINE" forecast "$T/demo.gpkg" --teams manual=24,mechanical=6,mdd=8 --json --runs 2000 --from 2027-01-01
+check "twice the teams, half the days" [ "$(json "$T/out" "abs(d['total']['days']['p50'] / $(json "$T/fa.json" "d['total']['days']['p50']") - 0.5) < 0.01")" = True ]
+expect_exit "forecast as text" 0 "$DEMINE" forecast "$T/demo.gpkg" --runs 500
+check "text prints the assumptions" grep -q "^Assumptions:" "$T/out"
+check "text cites the cost" grep -q "epsjournal" "$T/out"
+
+# a database without activities or linked releases: every default cited
+"$DEMINE" init "$T/empty.gpkg" >/dev/null 2>&1
+"$DEMINE" import "$T/empty.gpkg" hazards "$ROOT/data/bih/suspected_areas.geojson" --set status=SHA --quiet >/dev/null 2>&1
+expect_exit "forecast with defaults" 0 "$DEMINE" forecast "$T/empty.gpkg" --json --runs 1000
+check "every productivity a cited default" \
+    [ "$(json "$T/out" "all(p['source'] in ('default', 'as clearance') and (p['source'] != 'default' or p['citation']['source_url'].startswith('http')) for p in d['productivity'])")" = True ]
+check "the default mix cited" [ "$(json "$T/out" "d['release_mix']['source'] == 'default' and 'the-monitor.org' in d['release_mix']['citation']['source_url']")" = True ]
+printf 'quantity,value_low,value_high,unit,context,source_url,note\nmanual clearance rate per deminer,10,50,m2,x,https://example.org,\n' >"$T/nocost.csv"
+expect_exit "no cost figure" 0 "$DEMINE" forecast "$T/empty.gpkg" --teams manual=5 --figures "$T/nocost.csv" --json --runs 200
+check "cost not computed, and why" [ "$(json "$T/out" "not d['cost']['known'] and 'no cost figure' in d['cost']['why'] and d['total']['cost_usd'] is None")" = True ]
+expect_exit "an asset without figures" 1 "$DEMINE" forecast "$T/empty.gpkg" --teams mdd=2 --figures "$T/nocost.csv"
+check "the asset named" err_has "mdd: 2 teams"
+
+# bad --teams: usage errors naming the item, nothing done
+expect_exit "unknown asset" 2 "$DEMINE" forecast "$T/demo.gpkg" --teams manual=2,robots=1
+check "unknown asset named" err_has 'unknown asset "robots"'
+check "nothing on stdout" [ ! -s "$T/out" ]
+expect_exit "negative count" 2 "$DEMINE" forecast "$T/demo.gpkg" --teams mdd=-3
+check "negative count named" err_has "mdd=-3: a negative count"
+expect_exit "zero teams" 2 "$DEMINE" forecast "$T/demo.gpkg" --teams manual=0
+check "zero teams said" err_has "zero teams in all"
+expect_exit "bad teams before the database is opened" 2 "$DEMINE" forecast "$T/none.gpkg" --teams manual=x
+check "the count named" err_has "manual=x"
+expect_exit "--by year is not for this" 2 "$DEMINE" forecast "$T/demo.gpkg" --by year
+expect_exit "no such database" 1 "$DEMINE" forecast "$T/none.gpkg"
 
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]
