@@ -510,7 +510,7 @@ int cmd_forecast(int argc, char **argv)
 {
     const char *history = NULL, *db = NULL, *teams_arg = NULL, *by = NULL, *from_arg = NULL;
     const char *figures = NULL;
-    bool bt = false, json = false, drafts = false;
+    bool bt = false, json = false, drafts = false, horizon_set = false;
     long horizon = 12, runs = 10000, seed = 1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -537,6 +537,7 @@ int cmd_forecast(int argc, char **argv)
         else if (!strcmp(argv[i], "--horizon") && i + 1 < argc) {
             if (!parse_int(argv[++i], 1, 120, &horizon))
                 return cli_usage(usage, "--horizon takes months, 1 to 120");
+            horizon_set = true;
         } else if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
             if (!parse_int(argv[++i], 1, 10000000, &runs))
                 return cli_usage(usage, "--runs takes a whole number, 1 to 10000000");
@@ -549,8 +550,8 @@ int cmd_forecast(int argc, char **argv)
     if (db && history)
         return cli_usage(usage, "either DATABASE or --history SERIES.csv, not both");
     if (db) {
-        if (bt)
-            return cli_usage(usage, "--backtest goes with --history SERIES.csv");
+        if (bt || horizon_set)
+            return cli_usage(usage, "--backtest and --horizon go with --history SERIES.csv");
         if (by && strcmp(by, "admin"))
             return cli_usage(usage, "--by takes admin");
         dm_fa_teams teams;

@@ -99,6 +99,7 @@ check "zero teams said" err_has "zero teams in all"
 expect_exit "bad teams before the database is opened" 2 "$DEMINE" forecast "$T/none.gpkg" --teams manual=x
 check "the count named" err_has "manual=x"
 expect_exit "--by year is not for this" 2 "$DEMINE" forecast "$T/demo.gpkg" --by year
+expect_exit "--horizon is for a series" 2 "$DEMINE" forecast "$T/demo.gpkg" --horizon 6
 expect_exit "no such database" 1 "$DEMINE" forecast "$T/none.gpkg"
 
 echo "$PASSED passed, $FAILED failed"
