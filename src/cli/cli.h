@@ -31,6 +31,7 @@ int cmd_casualties(int argc, char **argv);
 int cmd_minefield(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_user(int argc, char **argv);
+int cmd_priority(int argc, char **argv);
 
 /* Prints "demine: <msg>" to stderr and returns the exit status for err. */
 int cli_fail(const dm_error *err);
