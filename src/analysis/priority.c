@@ -242,6 +242,12 @@ typedef struct layer {
     GEOSGeometry **g;
     char (*code)[DM_CODE_MAX];
     double *a, *b; /* per kind: see read_layer's callers */
+    /* a point's or a line's lon/lat pairs: ncoord[i] pairs from xy + 2 *
+       coff[i]; ncoord[i] == 0 for other geometries (measured by GEOS) */
+    size_t *coff;
+    int *ncoord;
+    double *xy;
+    size_t nxy, capxy;
     size_t n, cap;
     GEOSSTRtree *tree;
 } layer;
@@ -257,6 +263,9 @@ static void layer_free(dm_geo *geo, layer *l)
     free(l->code);
     free(l->a);
     free(l->b);
+    free(l->coff);
+    free(l->ncoord);
+    free(l->xy);
     memset(l, 0, sizeof *l);
 }
 
@@ -277,9 +286,47 @@ static bool layer_grow(layer *l)
     double *b = realloc(l->b, cap * sizeof *b);
     if (b)
         l->b = b;
-    if (!g || !c || !a || !b)
+    size_t *co = realloc(l->coff, cap * sizeof *co);
+    if (co)
+        l->coff = co;
+    int *nc = realloc(l->ncoord, cap * sizeof *nc);
+    if (nc)
+        l->ncoord = nc;
+    if (!g || !c || !a || !b || !co || !nc)
         return false;
     l->cap = cap;
+    return true;
+}
+
+/* Keeps the coordinates of a point or a line (up to 4096 vertices) as
+ * plain numbers: their distances are measured without GEOS (see
+ * own_distance). false when out of memory. */
+static bool keep_coords(GEOSContextHandle_t h, layer *l, const GEOSGeometry *g)
+{
+    l->ncoord[l->n] = 0;
+    l->coff[l->n] = l->nxy;
+    int t = GEOSGeomTypeId_r(h, g);
+    if (t != GEOS_POINT && t != GEOS_LINESTRING)
+        return true;
+    const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(h, g);
+    unsigned int k;
+    if (!cs || !GEOSCoordSeq_getSize_r(h, cs, &k) || k == 0 || k > 4096)
+        return true;
+    if (l->nxy + k > l->capxy) {
+        size_t cap = l->capxy ? l->capxy * 2 : 1024;
+        while (cap < l->nxy + k)
+            cap *= 2;
+        double *xy = realloc(l->xy, cap * 2 * sizeof *xy);
+        if (!xy)
+            return false;
+        l->xy = xy;
+        l->capxy = cap;
+    }
+    for (unsigned int i = 0; i < k; i++)
+        if (!GEOSCoordSeq_getXY_r(h, cs, i, &l->xy[2 * (l->nxy + i)], &l->xy[2 * (l->nxy + i) + 1]))
+            return true;
+    l->ncoord[l->n] = (int)k;
+    l->nxy += k;
     return true;
 }
 
@@ -313,6 +360,10 @@ static dm_status read_layer(dm_store *store, const dm_kind *kind, layer_fn fn, v
         snprintf(l->code[l->n], DM_CODE_MAX, "%s", rec.code);
         l->a[l->n] = a;
         l->b[l->n] = b;
+        if (!keep_coords(h, l, l->g[l->n])) {
+            st = dm_error_set(err, DM_ENOMEM, "out of memory");
+            break;
+        }
         l->n++;
     }
     dm_record_clear(&rec, dm_store_geo(store));
@@ -456,7 +507,125 @@ typedef struct near_ctx {
     const GEOSPreparedGeometry *prep;
     const GEOSPreparedGeometry *prep_deg; /* the hazard in degrees */
     double env[4];                        /* the hazard's envelope, degrees */
+    /* the hazard's rings in the local frame: ring r is the vertices
+       ring_start[r] .. ring_start[r + 1] - 1 of hx, hy (closed) */
+    double *hx, *hy;
+    size_t *ring_start, nrings;
 } near_ctx;
+
+/* Keeps the local hazard's rings as plain numbers. */
+static bool keep_rings(GEOSContextHandle_t h, near_ctx *nc)
+{
+    size_t nv = 0, cap = 0, rcap = 0;
+    int np = GEOSGetNumGeometries_r(h, nc->local);
+    for (int p = 0; p < np; p++) {
+        const GEOSGeometry *poly = GEOSGetGeometryN_r(h, nc->local, p);
+        int nh = poly ? GEOSGetNumInteriorRings_r(h, poly) : -1;
+        for (int r = -1; r < nh; r++) {
+            const GEOSGeometry *ring =
+                r < 0 ? GEOSGetExteriorRing_r(h, poly) : GEOSGetInteriorRingN_r(h, poly, r);
+            const GEOSCoordSequence *cs = ring ? GEOSGeom_getCoordSeq_r(h, ring) : NULL;
+            unsigned int k;
+            if (!cs || !GEOSCoordSeq_getSize_r(h, cs, &k))
+                return false;
+            if (nc->nrings + 2 > rcap) {
+                rcap = rcap ? rcap * 2 : 8;
+                size_t *rs = realloc(nc->ring_start, rcap * sizeof *rs);
+                if (!rs)
+                    return false;
+                nc->ring_start = rs;
+            }
+            if (nv + k > cap) {
+                cap = (nv + k) * 2;
+                double *x = realloc(nc->hx, cap * sizeof *x);
+                if (x)
+                    nc->hx = x;
+                double *y = realloc(nc->hy, cap * sizeof *y);
+                if (y)
+                    nc->hy = y;
+                if (!x || !y)
+                    return false;
+            }
+            nc->ring_start[nc->nrings++] = nv;
+            for (unsigned int i = 0; i < k; i++, nv++)
+                if (!GEOSCoordSeq_getXY_r(h, cs, i, &nc->hx[nv], &nc->hy[nv]))
+                    return false;
+        }
+    }
+    if (!nc->ring_start)
+        return false;
+    nc->ring_start[nc->nrings] = nv;
+    return true;
+}
+
+/* Inside the hazard (even-odd over every ring; on the edge is found by the
+ * distance being 0). */
+static bool inside_hazard(const near_ctx *nc, double x, double y)
+{
+    bool in = false;
+    for (size_t r = 0; r < nc->nrings; r++)
+        for (size_t i = nc->ring_start[r] + 1; i < nc->ring_start[r + 1]; i++) {
+            double x1 = nc->hx[i - 1], y1 = nc->hy[i - 1], x2 = nc->hx[i], y2 = nc->hy[i];
+            if ((y1 > y) != (y2 > y) && x < x1 + (y - y1) * (x2 - x1) / (y2 - y1))
+                in = !in;
+        }
+    return in;
+}
+
+/* Squared distance from a point to a segment. */
+static double point_segment(double px, double py, double ax, double ay, double bx, double by)
+{
+    double dx = bx - ax, dy = by - ay, len2 = dx * dx + dy * dy;
+    double u = len2 > 0 ? ((px - ax) * dx + (py - ay) * dy) / len2 : 0;
+    u = u < 0 ? 0 : u > 1 ? 1 : u;
+    double ex = px - (ax + u * dx), ey = py - (ay + u * dy);
+    return ex * ex + ey * ey;
+}
+
+static double cross(double ax, double ay, double bx, double by, double cx, double cy)
+{
+    return (bx - ax) * (cy - ay) - (by - ay) * (cx - ax);
+}
+
+/* Squared distance between two segments. */
+static double segment_segment(double ax, double ay, double bx, double by, double cx, double cy,
+                              double dx, double dy)
+{
+    double d1 = cross(ax, ay, bx, by, cx, cy), d2 = cross(ax, ay, bx, by, dx, dy);
+    double d3 = cross(cx, cy, dx, dy, ax, ay), d4 = cross(cx, cy, dx, dy, bx, by);
+    if (((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0)))
+        return 0; /* they cross */
+    return fmin(fmin(point_segment(ax, ay, cx, cy, dx, dy), point_segment(bx, by, cx, cy, dx, dy)),
+                fmin(point_segment(cx, cy, ax, ay, bx, by), point_segment(dx, dy, ax, ay, bx, by)));
+}
+
+/* Distance in metres from the hazard to a point (k == 1) or a line of k
+ * lon/lat pairs, in the hazard's local frame: 0 when a vertex lies inside
+ * or the line crosses an edge, else the least vertex-to-edge or
+ * edge-to-edge distance (what GEOS gives, without making geometries). */
+static double own_distance(const near_ctx *nc, const double *lonlat, int k)
+{
+    double best = INFINITY;
+    double px = 0, py = 0;
+    for (int j = 0; j < k; j++) {
+        double x = (lonlat[2 * j] - nc->fr.lon0) * nc->fr.kx;
+        double y = (lonlat[2 * j + 1] - nc->fr.lat0) * nc->fr.ky;
+        if (inside_hazard(nc, x, y))
+            return 0;
+        for (size_t r = 0; r < nc->nrings; r++)
+            for (size_t i = nc->ring_start[r] + 1; i < nc->ring_start[r + 1]; i++) {
+                double d =
+                    j == 0 ? point_segment(x, y, nc->hx[i - 1], nc->hy[i - 1], nc->hx[i], nc->hy[i])
+                           : segment_segment(px, py, x, y, nc->hx[i - 1], nc->hy[i - 1], nc->hx[i],
+                                             nc->hy[i]);
+                if (d < best)
+                    best = d;
+            }
+        px = x;
+        py = y;
+    }
+    return sqrt(best);
+}
 
 /* Adds the records of l within m metres of the hazard to term (value +=
  * amount(i, d)). */
@@ -498,6 +667,10 @@ static dm_status add_near(near_ctx *nc, const layer *l, double m, bool inside_on
             if (!in)
                 continue;
             d = 0;
+        } else if (l->ncoord[i] > 0) {
+            d = own_distance(nc, &l->xy[2 * l->coff[i]], l->ncoord[i]);
+            if (d > m)
+                continue;
         } else {
             GEOSGeometry *loc = GEOSGeom_transformXY_r(h, l->g[i], to_local, &nc->fr);
             if (!loc || !GEOSPreparedDistance_r(h, nc->prep, loc, &d)) {
@@ -588,6 +761,8 @@ static dm_status score_hazard(dm_geo *geo, const GEOSGeometry *g, const dm_prior
     dm_status st = DM_OK;
     if (!nc.prep || !nc.prep_deg)
         st = dm_error_set(err, DM_EGEOM, "hazard %s: %s", it->code, dm_geo_last_error(geo));
+    else if (!keep_rings(h, &nc))
+        st = dm_error_set(err, DM_EGEOM, "hazard %s: cannot read its rings", it->code);
     for (int f = 0; f < DM_PF_COUNT; f++)
         it->f[f].weight = w->w[f];
     if (!st)
@@ -614,6 +789,9 @@ static dm_status score_hazard(dm_geo *geo, const GEOSGeometry *g, const dm_prior
         GEOSPreparedGeom_destroy_r(h, nc.prep_deg);
     if (nc.local)
         GEOSGeom_destroy_r(h, nc.local);
+    free(nc.hx);
+    free(nc.hy);
+    free(nc.ring_start);
     return st;
 }
 

@@ -208,6 +208,20 @@ TEST(items_and_infrastructure)
     add(&dm_kind_infrastructure, "IF-ROAD", road, "type", "road", NULL, NULL, NULL);
     add(&dm_kind_infrastructure, "IF-SCHOOL", east_of(18.001, 44.0005, 600), "type", "school", NULL,
         NULL, NULL);
+    /* a field (a polygon: measured by GEOS) 100 m west, a canal 50 m south
+       (a line of several parts), no type (other) inside */
+    char field[300], canal[300];
+    double w = 18.0 - 100 / kx;
+    snprintf(field, sizeof field,
+             "POLYGON((%.9f 44.0, %.9f 44.0, %.9f 44.001, %.9f 44.001, %.9f 44.0))", w - 0.001, w,
+             w, w - 0.001, w - 0.001);
+    add(&dm_kind_infrastructure, "IF-FIELD", field, "type", "farmland", NULL, NULL, NULL);
+    double ky = dm_geo_distance_m(18.0005, 44.0, 18.0005, 44.001) / 0.001;
+    snprintf(canal, sizeof canal, "MULTILINESTRING((17.99 %.9f, 18.01 %.9f))", 44.0 - 50 / ky,
+             44.0 - 50 / ky);
+    add(&dm_kind_infrastructure, "IF-CANAL", canal, "type", "canal", NULL, NULL, NULL);
+    add(&dm_kind_infrastructure, "IF-PIPE", "LINESTRING(18.0002 44.0002, 18.0003 44.0003)", NULL,
+        NULL, NULL, NULL, NULL);
     dm_priority p;
     CHECK(run(&p, NULL));
     const dm_priority_item *it = find(&p, "HA-1", NULL);
@@ -215,13 +229,17 @@ TEST(items_and_infrastructure)
     if (it) {
         CHECK(it->f[DM_PF_ITEMS].value == 4); /* 3 + 1, the one outside left out */
         CHECK_EQ_INT(it->f[DM_PF_ITEMS].nrefs, 2);
-        CHECK(it->f[DM_PF_INFRASTRUCTURE].value == 2); /* a road weighs 2 */
-        CHECK_EQ_INT(it->f[DM_PF_INFRASTRUCTURE].nrefs, 1);
-        if (it->f[DM_PF_INFRASTRUCTURE].nrefs) {
-            CHECK_STR(it->f[DM_PF_INFRASTRUCTURE].refs[0].code, "IF-ROAD");
-            CHECK_NEAR(it->f[DM_PF_INFRASTRUCTURE].refs[0].distance_m, 200, 1e-3);
+        /* road 2 + farmland 1 + canal 1.5 + other 1 */
+        CHECK_NEAR(it->f[DM_PF_INFRASTRUCTURE].value, 5.5, 1e-12);
+        CHECK_EQ_INT(it->f[DM_PF_INFRASTRUCTURE].nrefs, 4);
+        static const char *const want[] = {"IF-ROAD", "IF-FIELD", "IF-CANAL", "IF-PIPE"};
+        static const double dist[] = {200, 100, 50, 0};
+        for (size_t i = 0; i < it->f[DM_PF_INFRASTRUCTURE].nrefs && i < 4; i++) {
+            CHECK_STR(it->f[DM_PF_INFRASTRUCTURE].refs[i].code, want[i]);
+            CHECK(fabs(it->f[DM_PF_INFRASTRUCTURE].refs[i].distance_m - dist[i]) <=
+                  1e-3 * dist[i] + 1e-9);
         }
-        CHECK_NEAR(it->benefit, 0.5 * 4 + 2 * 2, 1e-12);
+        CHECK_NEAR(it->benefit, 0.5 * 4 + 2 * 5.5, 1e-12);
     }
     dm_priority_free(&p);
     fx_done(s);
