@@ -1,5 +1,6 @@
 #include "analysis/priority.h"
 
+#include "analysis/parallel.h"
 #include "analysis/spatial.h"
 #include "core/strmap.h"
 
@@ -374,6 +375,15 @@ static dm_status read_layer(dm_store *store, const dm_kind *kind, layer_fn fn, v
             return dm_error_set(err, DM_EGEOM, "cannot create a spatial index");
         for (size_t i = 0; i < l->n; i++)
             GEOSSTRtree_insert_r(h, l->tree, l->g[i], (void *)(uintptr_t)(i + 1));
+        /* GEOS builds the tree on its first query: done here, the later
+           queries only read it, from every thread */
+        GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, 0, 0);
+        dm_index_hits hs = {0};
+        if (pt)
+            GEOSSTRtree_query_r(h, l->tree, pt, dm_index_hits_collect, &hs);
+        free(hs.items);
+        if (pt)
+            GEOSGeom_destroy_r(h, pt);
     }
     return st;
 }
@@ -795,6 +805,23 @@ static dm_status score_hazard(dm_geo *geo, const GEOSGeometry *g, const dm_prior
     return st;
 }
 
+typedef struct score_job {
+    dm_priority *out;
+    GEOSGeometry **hg;
+    const dm_priority_weights *w;
+    const layer *acc, *stl, *inf, *items;
+    bool with_refs;
+} score_job;
+
+static dm_status score_one(size_t i, dm_geo *geo, void *ctx, dm_error *err)
+{
+    score_job *j = ctx;
+    dm_priority_item *it = &j->out->items[i];
+    it->area_m2 = dm_geo_area_m2(geo, j->hg[i]);
+    return score_hazard(geo, j->hg[i], j->w, j->acc, j->stl, j->inf, j->items, j->with_refs, it,
+                        err);
+}
+
 dm_status dm_priority_compute(dm_store *store, const dm_priority_weights *w, const char *as_of,
                               bool with_refs, dm_priority *out, dm_error *err)
 {
@@ -840,6 +867,7 @@ dm_status dm_priority_compute(dm_store *store, const dm_priority_weights *w, con
     dm_record rec;
     dm_record_init(&rec, &dm_kind_hazards);
     size_t cap = 0;
+    GEOSGeometry **hg = NULL; /* the hazards' geometries, as items */
     bool has;
     while (!st && !(st = dm_cursor_next(cur, &rec, &has, err)) && has) {
         const char *lc = dm_record_get(&rec, "lifecycle");
@@ -850,25 +878,36 @@ dm_status dm_priority_compute(dm_store *store, const dm_priority_weights *w, con
         if (out->n == cap) {
             size_t nc = cap ? cap * 2 : 256;
             dm_priority_item *p = realloc(out->items, nc * sizeof *p);
-            if (!p) {
+            if (p)
+                out->items = p;
+            GEOSGeometry **g = realloc(hg, nc * sizeof *g);
+            if (g)
+                hg = g;
+            if (!p || !g) {
                 st = dm_error_set(err, DM_ENOMEM, "out of memory");
                 break;
             }
-            out->items = p;
             cap = nc;
         }
         dm_priority_item *it = &out->items[out->n];
         memset(it, 0, sizeof *it);
+        hg[out->n] = rec.geom;
+        rec.geom = NULL;
         out->n++;
         snprintf(it->code, DM_CODE_MAX, "%s", rec.code);
         const char *s = dm_record_get(&rec, "status");
         snprintf(it->status, sizeof it->status, "%s", s ? s : "SHA");
-        it->area_m2 = dm_geo_area_m2(geo, rec.geom);
-        st = score_hazard(geo, rec.geom, w, &acc, &stl, &inf, &items, with_refs, it, err);
     }
     dm_record_clear(&rec, geo);
     if (cur)
         dm_cursor_close(cur);
+    /* the hazards are independent: scored on every core */
+    score_job job = {out, hg, w, &acc, &stl, &inf, &items, with_refs};
+    if (!st && out->n)
+        st = dm_parallel_for(out->n, geo, score_one, &job, err);
+    for (size_t i = 0; hg && i < out->n; i++)
+        GEOSGeom_destroy_r(h, hg[i]);
+    free(hg);
     layer_free(geo, &acc);
     layer_free(geo, &stl);
     layer_free(geo, &inf);
