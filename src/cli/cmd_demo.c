@@ -20,7 +20,7 @@ static const char usage[] = "demine demo [--out DATABASE] [--data DIR] [--force]
 typedef struct layer {
     const dm_kind *kind;
     const char *file;
-    const char *map;
+    const char *map[2];
     const char *set[2];
 } layer;
 
@@ -33,9 +33,10 @@ int cmd_demo(int argc, char **argv)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             printf("usage: %s\n\nBuilds a demo database (default demo.gpkg) from the real BiH "
                    "minefield maps in\nDIR/bih (hazards, cleared areas, incidents, "
-                   "municipalities) plus synthetic\nreleases, organisations and EO items, the "
-                   "completed activities behind the\nsynthetic releases (io/synthetic.h gives "
-                   "their model), and "
+                   "municipalities) and the GeoNames\nsettlements of BiH in DIR/settlements (code "
+                   "= GeoNames id; CC BY 4.0, see\nDIR/settlements/README.md) plus synthetic\n"
+                   "releases, organisations and EO items, the completed activities behind the\n"
+                   "synthetic releases (io/synthetic.h gives their model), and "
                    "2,500 synthetic victims with their\nincidents (on and near the hazards, "
                    "1996-2025; `demine generate` adds more), each\nlabelled \"synthetic demo "
                    "data\". The real incidents have no date and no victims.\n",
@@ -62,10 +63,18 @@ int cmd_demo(int argc, char **argv)
             return cli_fail(&err);
     }
     const layer layers[] = {
-        {&dm_kind_admin_areas, "municipalities.geojson", "name=shapeName", {"level=3", NULL}},
-        {&dm_kind_hazards, "suspected_areas.geojson", NULL, {"status=SHA", NULL}},
-        {&dm_kind_releases, "cleared_areas.geojson", NULL, {"method=cleared", NULL}},
-        {&dm_kind_accidents, "incidents.geojson", NULL, {NULL, NULL}},
+        {&dm_kind_admin_areas,
+         "bih/municipalities.geojson",
+         {"name=shapeName", NULL},
+         {"level=3", NULL}},
+        {&dm_kind_hazards, "bih/suspected_areas.geojson", {NULL, NULL}, {"status=SHA", NULL}},
+        {&dm_kind_releases, "bih/cleared_areas.geojson", {NULL, NULL}, {"method=cleared", NULL}},
+        {&dm_kind_accidents, "bih/incidents.geojson", {NULL, NULL}, {NULL, NULL}},
+        /* GeoNames places (name, population): the GeoNames id is the code */
+        {&dm_kind_settlements,
+         "settlements/settlements_bih.geojson",
+         {"code=geonameid", NULL},
+         {NULL, NULL}},
     };
     dm_store *store;
     if (dm_store_create(out, cli_user(), &store, &err))
@@ -73,14 +82,15 @@ int cmd_demo(int argc, char **argv)
     int rc = EXIT_DONE;
     for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++) {
         char path[1100], rejects[1200];
-        snprintf(path, sizeof path, "%s/bih/%s", data, layers[i].file);
+        snprintf(path, sizeof path, "%s/%s", data, layers[i].file);
         snprintf(rejects, sizeof rejects, "%.*s.%s.rejects.csv",
                  (int)(strlen(out) > 5 ? strlen(out) - 5 : strlen(out)), out, layers[i].kind->name);
-        const char *maps[1] = {layers[i].map};
         dm_import_opts o = {.kind = layers[i].kind,
                             .path = path,
-                            .map = maps,
-                            .nmap = layers[i].map ? 1 : 0,
+                            .map = layers[i].map,
+                            .nmap = layers[i].map[1]   ? 2
+                                    : layers[i].map[0] ? 1
+                                                       : 0,
                             .set = layers[i].set,
                             .nset = layers[i].set[0] ? 1 : 0,
                             .who = dm_store_owner(store),

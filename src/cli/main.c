@@ -19,6 +19,8 @@ static const dm_command commands[] = {
     {"check", "integrity and consistency report of a database", cmd_check},
     {"casualties", "data-quality report of the casualty registry", cmd_casualties},
     {"minefield", "check, draw and predict from minefield records", cmd_minefield},
+    {"priority", "rank the open hazards for clearance, with the factors behind each score",
+     cmd_priority},
     {"serve", "serve a database as OGC API - Features over HTTP", cmd_serve},
     {"user", "add users, set their passwords and roles, disable them", cmd_user},
     {"demo", "build a demo database from the BiH data plus synthetic records", cmd_demo},

@@ -1,0 +1,306 @@
+/* Priority on hand-made stores whose answers are worked out here: pairs of
+ * identical hazards that differ in one thing, and the values of each factor
+ * from the formula in analysis/priority.h. */
+#include "analysis/priority.h"
+#include "fixture.h"
+#include "harness.h"
+
+#define Y0 44.000
+#define Y1 44.001 /* boxes about 80 m x 111 m */
+
+static dm_store *s;
+
+static void add(const dm_kind *k, const char *code, const char *wkt, const char *f1, const char *v1,
+                const char *f2, const char *v2, const char *state)
+{
+    dm_record r;
+    dm_record_init(&r, k);
+    if (code)
+        dm_record_set_code(&r, code, NULL);
+    if (f1)
+        dm_record_set(&r, f1, v1, NULL);
+    if (f2)
+        dm_record_set(&r, f2, v2, NULL);
+    snprintf(r.state, sizeof r.state, "%s", state ? state : "approved");
+    if (wkt)
+        r.geom = k->geom == DM_GEOM_POLYGON ? fx_multi(s, wkt) : fx_wkt(s, wkt);
+    dm_error err;
+    if (dm_store_begin(s, &err) || dm_store_insert(s, &r, "tester", &err) ||
+        dm_store_commit(s, &err))
+        fprintf(stderr, "insert %s: %s\n", code ? code : "", err.msg);
+    dm_record_clear(&r, dm_store_geo(s));
+}
+
+static void hazard(const char *code, double x0, const char *status)
+{
+    add(&dm_kind_hazards, code, fx_box(x0, x0 + 0.001, Y0, Y1), "status", status, NULL, NULL, NULL);
+}
+
+/* A point m metres east of (lon, lat). */
+static const char *east_of(double lon, double lat, double m)
+{
+    static char buf[2][96];
+    static int k;
+    k = !k;
+    double kx = dm_geo_distance_m(lon, lat, lon + 0.001, lat) / 0.001;
+    snprintf(buf[k], sizeof buf[k], "POINT(%.9f %.9f)", lon + m / kx, lat);
+    return buf[k];
+}
+
+static const dm_priority_item *find(const dm_priority *p, const char *code, size_t *rank)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (!strcmp(p->items[i].code, code)) {
+            if (rank)
+                *rank = i + 1;
+            return &p->items[i];
+        }
+    return NULL;
+}
+
+static bool run(dm_priority *p, const dm_priority_weights *w_in)
+{
+    dm_priority_weights w;
+    if (w_in)
+        w = *w_in;
+    else
+        dm_priority_weights_default(&w);
+    dm_error err;
+    if (dm_priority_compute(s, &w, "2025-06-01", true, p, &err)) {
+        fprintf(stderr, "priority: %s\n", err.msg);
+        return false;
+    }
+    return true;
+}
+
+TEST(settlement_near_outranks_far)
+{
+    s = fx_new_store();
+    hazard("HA-NEAR", 18.000, "SHA");
+    hazard("HA-FAR", 18.500, "SHA");
+    /* 300 m east of the near one's east edge, 2000 people */
+    add(&dm_kind_settlements, "3190000", east_of(18.001, 44.0005, 300), "name", "Selo",
+        "population", "2000", NULL);
+    /* a place of unknown population 1000 m east of the far one: counts as 500 */
+    add(&dm_kind_settlements, "3190001", east_of(18.501, 44.0005, 1000), "name", "Zaselak", NULL,
+        NULL, NULL);
+    dm_priority p;
+    CHECK(run(&p, NULL));
+    size_t rn = 0, rf = 0;
+    const dm_priority_item *near = find(&p, "HA-NEAR", &rn), *far = find(&p, "HA-FAR", &rf);
+    CHECK(near && far);
+    if (near && far) {
+        CHECK(rn < rf);
+        CHECK(near->score > far->score);
+        /* 2000 / 1000 x (1 - 300 / 5000) */
+        CHECK_NEAR(near->f[DM_PF_SETTLEMENTS].value, 2.0 * (1 - 300.0 / 5000), 1e-3);
+        CHECK_NEAR(far->f[DM_PF_SETTLEMENTS].value, 0.5 * (1 - 1000.0 / 5000), 1e-3);
+        CHECK_EQ_INT(near->f[DM_PF_SETTLEMENTS].nrefs, 1);
+        if (near->f[DM_PF_SETTLEMENTS].nrefs) {
+            CHECK_STR(near->f[DM_PF_SETTLEMENTS].refs[0].code, "3190000");
+            CHECK_NEAR(near->f[DM_PF_SETTLEMENTS].refs[0].distance_m, 300, 1e-3);
+        }
+        /* score = 1 x settlements / (1 + 0.05 x hectares) */
+        CHECK_NEAR(near->score,
+                   near->f[DM_PF_SETTLEMENTS].value / (1 + 0.05 * near->area_m2 / 10000), 1e-9);
+    }
+    /* beyond 5000 m: nothing */
+    dm_priority_free(&p);
+    dm_priority_weights w;
+    dm_priority_weights_default(&w);
+    w.settlement_distance_m = 250;
+    CHECK(run(&p, &w));
+    near = find(&p, "HA-NEAR", NULL);
+    CHECK(near && near->f[DM_PF_SETTLEMENTS].value == 0 && near->f[DM_PF_SETTLEMENTS].nrefs == 0);
+    dm_priority_free(&p);
+    fx_done(s);
+}
+
+TEST(recent_casualties_outrank_old)
+{
+    s = fx_new_store();
+    hazard("HA-RECENT", 18.000, "SHA");
+    hazard("HA-OLD", 18.500, "SHA");
+    hazard("HA-NONE", 19.000, "SHA");
+    /* inside the first, a year before the as-of date, two victims */
+    add(&dm_kind_accidents, "IN-1", "POINT(18.0005 44.0005)", "date", "2024-06-01", NULL, NULL,
+        NULL);
+    add(&dm_kind_victims, NULL, NULL, "accident_code", "IN-1", "status", "killed", NULL);
+    add(&dm_kind_victims, NULL, NULL, "accident_code", "IN-1", "status", "injured", NULL);
+    /* a rejected victim does not count */
+    add(&dm_kind_victims, NULL, NULL, "accident_code", "IN-1", "status", "injured", "rejected");
+    /* 500 m east of the second, 21 years before, two victims */
+    add(&dm_kind_accidents, "IN-2", east_of(18.501, 44.0005, 500), "date", "2004-06-01", NULL, NULL,
+        NULL);
+    add(&dm_kind_victims, NULL, NULL, "accident_code", "IN-2", "status", "killed", NULL);
+    add(&dm_kind_victims, NULL, NULL, "accident_code", "IN-2", "status", "killed", NULL);
+    /* 1200 m east of the third: too far (1000 m) */
+    add(&dm_kind_accidents, "IN-3", east_of(19.001, 44.0005, 1200), "date", "2024-06-01", NULL,
+        NULL, NULL);
+    dm_priority p;
+    CHECK(run(&p, NULL));
+    size_t rr = 0, ro = 0, rn = 0;
+    const dm_priority_item *recent = find(&p, "HA-RECENT", &rr), *old = find(&p, "HA-OLD", &ro),
+                           *none = find(&p, "HA-NONE", &rn);
+    CHECK(recent && old && none);
+    if (recent && old && none) {
+        CHECK(rr < ro && ro < rn);
+        CHECK_NEAR(recent->f[DM_PF_CASUALTIES].value, 2 * pow(0.5, 365 / 365.25 / 5), 1e-9);
+        CHECK_NEAR(old->f[DM_PF_CASUALTIES].value, 2 * pow(0.5, 7670 / 365.25 / 5), 1e-9);
+        CHECK(none->f[DM_PF_CASUALTIES].value == 0);
+        CHECK_EQ_INT(old->f[DM_PF_CASUALTIES].nrefs, 1);
+        if (old->f[DM_PF_CASUALTIES].nrefs)
+            CHECK_NEAR(old->f[DM_PF_CASUALTIES].refs[0].distance_m, 500, 1e-3);
+        if (recent->f[DM_PF_CASUALTIES].nrefs)
+            CHECK(recent->f[DM_PF_CASUALTIES].refs[0].distance_m == 0);
+    }
+    dm_priority_free(&p);
+    fx_done(s);
+}
+
+TEST(cha_outranks_sha_and_small_outranks_large)
+{
+    s = fx_new_store();
+    hazard("HA-SHA", 18.000, "SHA");
+    hazard("HA-CHA", 18.500, "CHA");
+    /* a CHA four times as large */
+    add(&dm_kind_hazards, "HA-BIG", fx_box(19.0, 19.002, Y0, Y0 + 0.002), "status", "CHA", NULL,
+        NULL, NULL);
+    /* closed and draft hazards are not ranked */
+    add(&dm_kind_hazards, "HA-CLOSED", fx_box(19.5, 19.501, Y0, Y1), "status", "CHA", "lifecycle",
+        "closed", NULL);
+    add(&dm_kind_hazards, "HA-DRAFT", fx_box(19.6, 19.601, Y0, Y1), "status", "CHA", NULL, NULL,
+        "draft");
+    dm_priority p;
+    CHECK(run(&p, NULL));
+    CHECK_EQ_INT(p.n, 3);
+    CHECK(!find(&p, "HA-CLOSED", NULL) && !find(&p, "HA-DRAFT", NULL));
+    size_t rs = 0, rc = 0, rb = 0;
+    const dm_priority_item *sha = find(&p, "HA-SHA", &rs), *cha = find(&p, "HA-CHA", &rc),
+                           *big = find(&p, "HA-BIG", &rb);
+    CHECK(sha && cha && big);
+    if (sha && cha && big) {
+        CHECK(rc < rb && rb < rs);
+        CHECK(cha->f[DM_PF_EVIDENCE].value == 1 && sha->f[DM_PF_EVIDENCE].value == 0);
+        double ha = cha->area_m2 / 10000;
+        CHECK_NEAR(cha->score, 5 / (1 + 0.05 * ha), 1e-12);
+        CHECK_NEAR(big->area_m2, 4 * cha->area_m2, 1e-3);
+        CHECK_NEAR(cha->f[DM_PF_EFFORT].value, ha, 1e-12);
+    }
+    dm_priority_free(&p);
+    fx_done(s);
+}
+
+TEST(items_and_infrastructure)
+{
+    s = fx_new_store();
+    hazard("HA-1", 18.000, "SHA");
+    add(&dm_kind_eo_items, "EO-1", "POINT(18.0002 44.0002)", "category", "AP", "quantity", "3",
+        NULL);
+    add(&dm_kind_eo_items, "EO-2", "POINT(18.0008 44.0008)", "category", "AT", NULL, NULL, NULL);
+    add(&dm_kind_eo_items, "EO-3", east_of(18.001, 44.0005, 20), "category", "AT", NULL, NULL,
+        NULL);
+    /* a road 200 m east (north-south), a school 600 m east (too far) */
+    char road[200];
+    double kx = dm_geo_distance_m(18.001, 44.0005, 18.002, 44.0005) / 0.001;
+    snprintf(road, sizeof road, "LINESTRING(%.9f 43.99, %.9f 44.01)", 18.001 + 200 / kx,
+             18.001 + 200 / kx);
+    add(&dm_kind_infrastructure, "IF-ROAD", road, "type", "road", NULL, NULL, NULL);
+    add(&dm_kind_infrastructure, "IF-SCHOOL", east_of(18.001, 44.0005, 600), "type", "school", NULL,
+        NULL, NULL);
+    /* a field (a polygon: measured by GEOS) 100 m west, a canal 50 m south
+       (a line of several parts), no type (other) inside */
+    char field[300], canal[300];
+    double w = 18.0 - 100 / kx;
+    snprintf(field, sizeof field,
+             "POLYGON((%.9f 44.0, %.9f 44.0, %.9f 44.001, %.9f 44.001, %.9f 44.0))", w - 0.001, w,
+             w, w - 0.001, w - 0.001);
+    add(&dm_kind_infrastructure, "IF-FIELD", field, "type", "farmland", NULL, NULL, NULL);
+    double ky = dm_geo_distance_m(18.0005, 44.0, 18.0005, 44.001) / 0.001;
+    snprintf(canal, sizeof canal, "MULTILINESTRING((17.99 %.9f, 18.01 %.9f))", 44.0 - 50 / ky,
+             44.0 - 50 / ky);
+    add(&dm_kind_infrastructure, "IF-CANAL", canal, "type", "canal", NULL, NULL, NULL);
+    add(&dm_kind_infrastructure, "IF-PIPE", "LINESTRING(18.0002 44.0002, 18.0003 44.0003)", NULL,
+        NULL, NULL, NULL, NULL);
+    dm_priority p;
+    CHECK(run(&p, NULL));
+    const dm_priority_item *it = find(&p, "HA-1", NULL);
+    CHECK(it);
+    if (it) {
+        CHECK(it->f[DM_PF_ITEMS].value == 4); /* 3 + 1, the one outside left out */
+        CHECK_EQ_INT(it->f[DM_PF_ITEMS].nrefs, 2);
+        /* road 2 + farmland 1 + canal 1.5 + other 1 */
+        CHECK_NEAR(it->f[DM_PF_INFRASTRUCTURE].value, 5.5, 1e-12);
+        CHECK_EQ_INT(it->f[DM_PF_INFRASTRUCTURE].nrefs, 4);
+        static const char *const want[] = {"IF-ROAD", "IF-FIELD", "IF-CANAL", "IF-PIPE"};
+        static const double dist[] = {200, 100, 50, 0};
+        for (size_t i = 0; i < it->f[DM_PF_INFRASTRUCTURE].nrefs && i < 4; i++) {
+            CHECK_STR(it->f[DM_PF_INFRASTRUCTURE].refs[i].code, want[i]);
+            CHECK(fabs(it->f[DM_PF_INFRASTRUCTURE].refs[i].distance_m - dist[i]) <=
+                  1e-3 * dist[i] + 1e-9);
+        }
+        CHECK_NEAR(it->benefit, 0.5 * 4 + 2 * 5.5, 1e-12);
+    }
+    dm_priority_free(&p);
+    fx_done(s);
+}
+
+static dm_status parse(const char *text, dm_priority_weights *w, dm_error *err)
+{
+    dm_error_clear(err);
+    return dm_priority_weights_parse(text, strlen(text), w, err);
+}
+
+TEST(weights_files)
+{
+    dm_priority_weights w, d;
+    dm_priority_weights_default(&d);
+    dm_error err;
+    CHECK(parse("{\"casualties\": 20, \"casualty_half_life_years\": 2.5, "
+                "\"infrastructure_types\": {\"school\": 7}}",
+                &w, &err) == DM_OK);
+    CHECK(w.w[DM_PF_CASUALTIES] == 20 && w.casualty_half_life_years == 2.5);
+    CHECK(w.w[DM_PF_SETTLEMENTS] == d.w[DM_PF_SETTLEMENTS]);
+    int school = dm_field_value_index(
+        &dm_kind_infrastructure.fields[dm_kind_field_index(&dm_kind_infrastructure, "type")],
+        "school");
+    CHECK(school >= 0 && w.infra_type[school] == 7);
+    CHECK(parse(" {} \n", &w, &err) == DM_OK);
+
+    static const struct {
+        const char *text, *named;
+    } bad[] = {
+        {"{\"casualty\": 1}", "'casualty'"},
+        {"{\"settlements\": -1}", "'settlements'"},
+        {"{\"evidence\": \"high\"}", "'evidence'"},
+        {"{\"items\": null}", "'items'"},
+        {"{\"effort\": [1]}", "'effort'"},
+        {"{\"casualty_half_life_years\": 0}", "'casualty_half_life_years'"},
+        {"{\"infrastructure_types\": {\"road\": -2}}", "'infrastructure_types.road'"},
+        {"{\"infrastructure_types\": {\"railway\": 1}}", "'infrastructure_types.railway'"},
+        {"{\"infrastructure_types\": 3}", "'infrastructure_types'"},
+        {"[1, 2]", "not a JSON object"},
+        {"{\"casualties\": 1", "not JSON"},
+        {"{\"casualties\": 1} x", "more after"},
+        {"", "not JSON"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        w.w[DM_PF_CASUALTIES] = -5;
+        dm_status st = parse(bad[i].text, &w, &err);
+        CHECK(st == DM_EINVAL);
+        if (!strstr(err.msg, bad[i].named))
+            fprintf(stderr, "  %s: message '%s' does not name %s\n", bad[i].text, err.msg,
+                    bad[i].named);
+        CHECK(strstr(err.msg, bad[i].named) != NULL);
+        CHECK(w.w[DM_PF_CASUALTIES] == d.w[DM_PF_CASUALTIES]); /* back to the defaults */
+    }
+    /* the JSON of the weights reads back as the same weights */
+    dm_buf b;
+    dm_buf_init(&b, 0);
+    dm_priority_weights_json(&d, &b);
+    CHECK(b.data && parse(b.data, &w, &err) == DM_OK && !memcmp(&w, &d, sizeof w));
+    dm_buf_free(&b);
+}
+
+RUN(T(settlement_near_outranks_far), T(recent_casualties_outrank_old),
+    T(cha_outranks_sha_and_small_outranks_large), T(items_and_infrastructure), T(weights_files))
