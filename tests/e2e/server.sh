@@ -413,7 +413,14 @@ for _ in $(seq 1 100); do
 done
 get "a request past --request-time is 503" "/collections/hazards/items?bbox=15,42,20,46&limit=5" 503 application/problem+json
 check "  and says to ask for less" grep -q "ask for less" "$T/body"
-get "  a quick one is answered" /collections/hazards/items/HA-0003 200 application/geo+json
+# (a 1 ms budget counts from the request's arrival: on a busy machine the
+# one worker may still be finishing the request before, so a few tries)
+for _ in 1 2 3 4 5; do
+    quick=$(curl -s -o "$T/body" -w '%{http_code} %{content_type}' "$URL/collections/hazards/items/HA-0003")
+    [ "$quick" = "200 application/geo+json" ] && break
+    sleep 0.2
+done
+same "  a quick one is answered" "$quick" "200 application/geo+json"
 kill -TERM "$SERVER"
 wait "$SERVER"
 same "  the server stops cleanly" "$?" 0
