@@ -33,6 +33,7 @@ int cmd_serve(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_forecast(int argc, char **argv);
 int cmd_priority(int argc, char **argv);
+int cmd_settlement(int argc, char **argv);
 
 /* Prints "demine: <msg>" to stderr and returns the exit status for err. */
 int cli_fail(const dm_error *err);

@@ -21,6 +21,8 @@ static const dm_command commands[] = {
     {"minefield", "check, draw and predict from minefield records", cmd_minefield},
     {"priority", "rank the open hazards for clearance, with the factors behind each score",
      cmd_priority},
+    {"settlement", "plan a settlement: the hazards in and on the way in, time and cost",
+     cmd_settlement},
     {"serve", "serve a database as OGC API - Features over HTTP", cmd_serve},
     {"user", "add users, set their passwords and roles, disable them", cmd_user},
     {"demo", "build a demo database from the BiH data plus synthetic records", cmd_demo},
