@@ -2,10 +2,11 @@
 # demine settlement plan: on the demo database, a settlement by code and by
 # name gives the same plan; every listed hazard is within the buffer (one
 # distance checked independently, Vincenty on WGS84 from the exported
-# polygon); the total remaining area is the sum of the listed ones; doubling
-# the teams about halves the P50 days; a road into the buffer brings in a
-# hazard beyond it; several matches, no match, a negative buffer and bad
-# --teams are errors with nothing on stdout.
+# polygon; one remaining area against SpatiaLite); the total remaining area
+# is the sum of the listed ones; doubling the teams about halves the P50
+# days; a road into the buffer brings in a hazard beyond it; several
+# matches, no match, a negative buffer and bad --teams are errors with
+# nothing on stdout.
 . "$(dirname "$0")/lib.sh"
 DEMINE=$1
 DB="$T/demo.gpkg"
@@ -98,6 +99,13 @@ check "text has the assumptions" grep -q "^Assumptions:" "$T/out"
 
 # a road into the buffer brings in a hazard beyond it (within 100 m of it)
 expect_exit "wider look" 0 "$DEMINE" settlement plan "$DB" "$CODE" --json --buffer 3000 --runs 10
+# one remaining area, independently: SpatiaLite (GDAL's SQLite dialect),
+# the hazard less the union of the approved releases on it, geodesic
+cp "$T/out" "$T/wide.json"
+CUT=$(json "$T/wide.json" "min((h for h in d['hazards'] if h['remaining_area_m2'] < h['area_m2'] - 1), key=lambda h: h['distance_m'])['code']")
+REM=$(ogrinfo -q "$DB" -dialect SQLite -sql "SELECT ST_Area(ST_Difference(h.geom, (SELECT ST_Union(r.geom) FROM releases r WHERE r.state = 'approved' AND ST_Intersects(r.geom, h.geom))), 1) AS rem FROM hazards h WHERE h.code = '$CUT'" 2>/dev/null | sed -n 's/.*rem (Real) = //p')
+check "a hazard's remaining area agrees with SpatiaLite (0.1%)" \
+    $PY -c "import json,sys; d=json.load(open('$T/wide.json')); m=[h for h in d['hazards'] if h['code']=='$CUT'][0]['remaining_area_m2']; r=float('$REM'); print(m, r, file=sys.stderr); sys.exit(0 if abs(m - r) <= 0.001 * r else 1)"
 BEYOND=$(json "$T/out" "min((h for h in d['hazards'] if 1100 < h['distance_m'] < 2900), key=lambda h: h['distance_m'])['code']")
 ogr2ogr -f GeoJSON "$T/beyond.geojson" "$DB" hazards -where "code = '$BEYOND'" 2>/dev/null
 $PY - "$T/code.json" "$T/beyond.geojson" "$T/road.geojson" <<'PY'
