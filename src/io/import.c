@@ -997,6 +997,21 @@ typedef enum row_fate {
     ROW_REJECTED /* written to the rejects file */
 } row_fate;
 
+/* The identity of a row by its content alone (import.h). */
+static void content_identity(const checked_row *c, char out[DM_IMPORT_IDENTITY_MAX])
+{
+    snprintf(out, DM_IMPORT_IDENTITY_MAX, "content:%s", c->hash);
+}
+
+/* A row found in the database already: counted, and its first meeting in
+ * this file remembered as present (its copies are present too). */
+static void mark_present(identities *ids, long idx, dm_import_result *res, row_fate *fate)
+{
+    res->present++;
+    ids->first_present[idx] = true;
+    *fate = ROW_SKIP;
+}
+
 /* A keyed row with the code of a record that was not imported through that
  * key (made in demine, or imported before identities were kept): the same
  * content is present, another is a change. */
@@ -1026,7 +1041,7 @@ static dm_status identify_row(dm_store *store, const dm_import_opts *o, identiti
 {
     const char *identity = c->identity;
     if (!identity) {
-        snprintf(identity_buf, DM_IMPORT_IDENTITY_MAX, "content:%s", c->hash);
+        content_identity(c, identity_buf);
         identity = identity_buf;
     }
     *identity_out = identity;
@@ -1071,9 +1086,7 @@ static dm_status identify_row(dm_store *store, const dm_import_opts *o, identiti
         return st;
     if (found) {
         if (!strcmp(content, c->hash)) {
-            res->present++;
-            ids->first_present[idx] = true;
-            *fate = ROW_SKIP;
+            mark_present(ids, idx, res, fate);
             return DM_OK;
         }
         if (!c->identity) /* content identities never differ in content */
@@ -1088,9 +1101,7 @@ static dm_status identify_row(dm_store *store, const dm_import_opts *o, identiti
         if (exists) {
             snprintf(code, DM_CODE_MAX, "%s", c->rec.code);
             if (same) {
-                res->present++;
-                ids->first_present[idx] = true;
-                *fate = ROW_SKIP;
+                mark_present(ids, idx, res, fate);
                 return dm_store_import_key_put(store, o->kind, identity, c->hash, code, ids->log_id,
                                                err);
             }
@@ -1101,15 +1112,12 @@ static dm_status identify_row(dm_store *store, const dm_import_opts *o, identiti
     if (c->identity) {
         /* a key not met before, on a row whose content was imported before
            (the same records from a file of another name or format): present */
-        char content_identity[DM_IMPORT_IDENTITY_MAX];
-        snprintf(content_identity, sizeof content_identity, "content:%s", c->hash);
-        if ((st = dm_store_import_key_get(store, o->kind, content_identity, content, code, &found,
-                                          err)))
+        char by_content[DM_IMPORT_IDENTITY_MAX];
+        content_identity(c, by_content);
+        if ((st = dm_store_import_key_get(store, o->kind, by_content, content, code, &found, err)))
             return st;
         if (found) {
-            res->present++;
-            ids->first_present[idx] = true;
-            *fate = ROW_SKIP;
+            mark_present(ids, idx, res, fate);
             return dm_store_import_key_put(store, o->kind, identity, c->hash, code, ids->log_id,
                                            err);
         }
@@ -1185,7 +1193,7 @@ static dm_status store_row(dm_store *store, const dm_import_opts *o, identities 
         rst = change_record(store, o, c, code, &c->err);
         if (!rst) {
             res->changed++;
-            snprintf(identity_buf, sizeof identity_buf, "content:%s", c->hash);
+            content_identity(c, identity_buf);
             dm_status st =
                 dm_store_import_key_put(store, o->kind, identity, c->hash, code, ids->log_id, err);
             return st ? st
@@ -1223,7 +1231,7 @@ static dm_status store_row(dm_store *store, const dm_import_opts *o, identities 
             rst = dm_store_import_key_put(store, o->kind, identity, c->hash, c->rec.code,
                                           ids->log_id, &c->err);
         if (!rst && c->identity) { /* its content too (identify_row) */
-            snprintf(identity_buf, sizeof identity_buf, "content:%s", c->hash);
+            content_identity(c, identity_buf);
             rst = dm_store_import_key_put(store, o->kind, identity_buf, c->hash, c->rec.code,
                                           ids->log_id, &c->err);
         }
