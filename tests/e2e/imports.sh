@@ -49,7 +49,6 @@ for _ in $(seq 1 100); do
 done
 : >"$T/http.log" # the readiness probe's line
 
-token() { curl -s -X POST --data-urlencode "user=$1" --data-urlencode "password=$1-password-77" "$URL/auth/token" | "$PY" -c 'import json,sys; print(json.load(sys.stdin).get("access_token", ""))'; }
 declare -A TOK
 for name in ed ap; do TOK[$name]=$(token "$name"); done
 check "the users log in" test -n "${TOK[ed]}" -a -n "${TOK[ap]}"

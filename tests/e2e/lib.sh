@@ -63,6 +63,20 @@ start_server() {
         sleep 0.1
     done
 }
+# token USER: a bearer token for a test user whose password is USER-password-77
+token() { curl -s -X POST --data-urlencode "user=$1" --data-urlencode "password=$1-password-77" "$URL/auth/token" | "$PY" -c 'import json,sys; print(json.load(sys.stdin).get("access_token", ""))'; }
+# req WHO METHOD PATH [BODY] [IF-MATCH] [CONTENT-TYPE]: sets STATUS, ETAG
+# and LOCATION; the body in $T/body. WHO "-" is anonymous.
+req() {
+    local who=$1 method=$2 path=$3 body=${4-} match=${5-} ct=${6:-application/geo+json}
+    local args=(-s -o "$T/body" -D "$T/headers" -X "$method")
+    [ "$who" != - ] && args+=(-H "Authorization: Bearer ${TOK[$who]}")
+    [ -n "$match" ] && args+=(-H "If-Match: $match")
+    [ -n "$body" ] && args+=(-H "Content-Type: $ct" --data-binary "$body")
+    STATUS=$(curl "${args[@]}" -w '%{http_code}' "$URL$path")
+    ETAG=$(sed -n 's/^ETag: *\(.*\)\r$/\1/Ip' "$T/headers")
+    LOCATION=$(sed -n 's/^Location: *\(.*\)\r$/\1/Ip' "$T/headers")
+}
 finish() {
     echo "$PASSED passed, $FAILED failed"
     [ "$FAILED" -eq 0 ]

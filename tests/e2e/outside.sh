@@ -38,22 +38,10 @@ for u in ed:editor ap:approver amy:approver; do
     "$DEMINE" user add "$DB" "$name" --role "${u##*:}" --password-file "$T/pw-$name" >/dev/null 2>&1
 done
 start_server "$DB" --threads 2
-token() { curl -s -X POST --data-urlencode "user=$1" --data-urlencode "password=$1-password-77" "$URL/auth/token" | "$PY" -c 'import json,sys; print(json.load(sys.stdin).get("access_token", ""))'; }
 declare -A TOK
 for name in ed ap amy; do TOK[$name]=$(token "$name"); done
 check "the users log in" test -n "${TOK[ed]}" -a -n "${TOK[ap]}" -a -n "${TOK[amy]}"
 same "the server's -wal and -shm files follow the database's mode (600)" "$(stat -c %a "$DB-wal" "$DB-shm" | sort -u)" 600
-# req WHO METHOD PATH [BODY] [IF-MATCH] [CONTENT-TYPE]: sets STATUS and ETAG;
-# the body in $T/body. WHO "-" is anonymous.
-req() {
-    local who=$1 method=$2 path=$3 body=${4-} match=${5-} ct=${6:-application/geo+json}
-    local args=(-s -o "$T/body" -D "$T/headers" -X "$method")
-    [ "$who" != - ] && args+=(-H "Authorization: Bearer ${TOK[$who]}")
-    [ -n "$match" ] && args+=(-H "If-Match: $match")
-    [ -n "$body" ] && args+=(-H "Content-Type: $ct" --data-binary "$body")
-    STATUS=$(curl "${args[@]}" -w '%{http_code}' "$URL$path")
-    ETAG=$(sed -n 's/^ETag: *\(.*\)\r$/\1/Ip' "$T/headers")
-}
 square() { # square LON LAT: a polygon 0.01 degrees wide
     awk -v x="$1" -v y="$2" 'BEGIN { d = 0.01; printf "{\"type\": \"Polygon\", \"coordinates\": [[[%s, %s], [%s, %s], [%s, %s], [%s, %s], [%s, %s]]]}\n", x, y, x + d, y, x + d, y + d, x, y + d, x, y }'
 }

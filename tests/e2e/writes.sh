@@ -33,23 +33,10 @@ for _ in $(seq 1 100); do
     sleep 0.1
 done
 
-token() { curl -s -X POST --data-urlencode "user=$1" --data-urlencode "password=$1-password-77" "$URL/auth/token" | "$PY" -c 'import json,sys; print(json.load(sys.stdin).get("access_token", ""))'; }
 declare -A TOK
 for name in ed eve ap amy vi an ad; do TOK[$name]=$(token "$name"); done
 check "every user logs in" test -n "${TOK[ed]}" -a -n "${TOK[eve]}" -a -n "${TOK[ap]}" -a -n "${TOK[amy]}" -a -n "${TOK[vi]}"
 
-# req WHO METHOD PATH [BODY] [IF-MATCH] [CONTENT-TYPE]: sets STATUS, ETAG
-# and LOCATION; the body in $T/body. WHO "-" is anonymous.
-req() {
-    local who=$1 method=$2 path=$3 body=${4-} match=${5-} ct=${6:-application/geo+json}
-    local args=(-s -o "$T/body" -D "$T/headers" -X "$method")
-    [ "$who" != - ] && args+=(-H "Authorization: Bearer ${TOK[$who]}")
-    [ -n "$match" ] && args+=(-H "If-Match: $match")
-    [ -n "$body" ] && args+=(-H "Content-Type: $ct" --data-binary "$body")
-    STATUS=$(curl "${args[@]}" -w '%{http_code}' "$URL$path")
-    ETAG=$(sed -n 's/^ETag: *\(.*\)\r$/\1/Ip' "$T/headers")
-    LOCATION=$(sed -n 's/^Location: *\(.*\)\r$/\1/Ip' "$T/headers")
-}
 same() { if [ "$2" = "$3" ]; then ok "$1"; else fail "$1 (got '$2', expected '$3')"; sed 's/^/     /' "$T/body" | head -3; fi; }
 prop() { json "$T/body" "d['properties']['$1']"; }
 rows() { sqlite3 "$DB" "SELECT count(*) FROM hazards WHERE state = '$1'"; }
