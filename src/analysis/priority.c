@@ -102,7 +102,7 @@ static dm_status number(json_object *v, const char *key, bool positive, double *
                             x);
     if (positive && x <= 0)
         return dm_error_set(err, DM_EINVAL, "weights: '%.60s' must be more than 0", key);
-    *out = x;
+    *out = x + 0.0; /* -0 is 0: a weight written out and read back stays the same */
     return DM_OK;
 }
 
