@@ -28,7 +28,7 @@ typedef struct param {
 static const param params[] = {
     {"casualty_distance_m", false},       {"casualty_half_life_years", true},
     {"settlement_distance_m", false},     {"settlement_unknown_population", false},
-    {"infrastructure_distance_m", false},
+    {"infrastructure_distance_m", false}, {"settlement_population_power", false},
 };
 
 static double *param_ptr(dm_priority_weights *w, size_t p)
@@ -38,7 +38,8 @@ static double *param_ptr(dm_priority_weights *w, size_t p)
     case 1: return &w->casualty_half_life_years;
     case 2: return &w->settlement_distance_m;
     case 3: return &w->settlement_unknown_population;
-    default: return &w->infrastructure_distance_m;
+    case 4: return &w->infrastructure_distance_m;
+    default: return &w->settlement_population_power;
     }
 }
 #define NPARAMS (sizeof params / sizeof params[0])
@@ -79,6 +80,7 @@ void dm_priority_weights_default(dm_priority_weights *w)
     w->casualty_half_life_years = 5;
     w->settlement_distance_m = 5000;
     w->settlement_unknown_population = 500;
+    w->settlement_population_power = 0.5;
     w->infrastructure_distance_m = 500;
     static const double by_type[] = {
         /* road */ 2,     /* power_line */ 1,  /* canal */ 1.5,
@@ -157,6 +159,12 @@ static dm_status parse_object(json_object *root, dm_priority_weights *w, dm_erro
             if (!strcmp(key, params[p].name)) {
                 known = true;
                 st = number(val, key, params[p].positive, param_ptr(w, p), err);
+                if (!st && !strcmp(key, "settlement_population_power") &&
+                    w->settlement_population_power > 2)
+                    st = dm_error_set(err, DM_EINVAL,
+                                      "weights: 'settlement_population_power' is %g: use 0 "
+                                      "(every settlement the same) to 2",
+                                      w->settlement_population_power);
             }
         if (!known && !strcmp(key, "infrastructure_types")) {
             known = true;
@@ -723,8 +731,8 @@ static double amount_plain(const layer *l, size_t i, double d, double m, const v
 
 static double amount_settlement(const layer *l, size_t i, double d, double m, const void *ctx)
 {
-    (void)ctx;
-    return l->a[i] / 1000.0 * (m > 0 ? 1 - d / m : 1);
+    const dm_priority_weights *w = ctx;
+    return pow(l->a[i] / 1000.0, w->settlement_population_power) * (m > 0 ? 1 - d / m : 1);
 }
 
 static int by_score(const void *pa, const void *pb)
@@ -779,7 +787,7 @@ static dm_status score_hazard(dm_geo *geo, const GEOSGeometry *g, const dm_prior
         st = add_near(&nc, acc, w->casualty_distance_m, false, amount_plain, NULL, with_refs,
                       &it->f[DM_PF_CASUALTIES], err);
     if (!st)
-        st = add_near(&nc, stl, w->settlement_distance_m, false, amount_settlement, NULL, with_refs,
+        st = add_near(&nc, stl, w->settlement_distance_m, false, amount_settlement, w, with_refs,
                       &it->f[DM_PF_SETTLEMENTS], err);
     if (!st)
         st = add_near(&nc, inf, w->infrastructure_distance_m, false, amount_plain, NULL, with_refs,

@@ -9,8 +9,9 @@
  *   date (a date after it counts as age 0; an undated accident as one
  *   half-life old);
  * - settlements: settlements within settlement_distance_m, each
- *   population / 1000 (a population of 0 or unknown counts as
- *   settlement_unknown_population) times (1 - distance / settlement_distance_m);
+ *   (population / 1000)^settlement_population_power (a population of 0 or
+ *   unknown counts as settlement_unknown_population) times
+ *   (1 - distance / settlement_distance_m);
  * - infrastructure: infrastructure records within infrastructure_distance_m,
  *   each the weight of its type (infrastructure_types; no type: "other");
  * - evidence: 1 for a CHA, 0 for an SHA;
@@ -54,6 +55,8 @@ typedef struct dm_priority_weights {
     double settlement_distance_m;
     double settlement_unknown_population;
     double infrastructure_distance_m;
+    double settlement_population_power; /* 0.5: a town of 100,000 counts 10 times
+                                           a village of 1,000, not 100 times */
     /* per value of the infrastructure kind's type field, in its order */
     double infra_type[DM_PRIORITY_INFRA_TYPES];
 } dm_priority_weights;

@@ -84,6 +84,8 @@ t = sys.argv[1]
 d = json.load(open(t + "/p.json"))
 D = d["weights"]["settlement_distance_m"]
 unknown = d["weights"]["settlement_unknown_population"]
+power = d["weights"]["settlement_population_power"]
+assert power == 0.5, power
 A, E2 = 6378137.0, 0.00669437999014
 def frame(lat):  # metres per degree (meridional and prime vertical radii)
     s = math.sin(math.radians(lat))
@@ -131,7 +133,7 @@ for h in d["hazards"]:
         r = got[code]
         assert abs(r["distance_m"] - dd) <= 1 + 0.002 * dd, (h["code"], code, r["distance_m"], dd)
         p = pop if pop and pop > 0 else unknown
-        assert math.isclose(r["amount"], p / 1000 * (1 - r["distance_m"] / D), rel_tol=1e-9, abs_tol=1e-12)
+        assert math.isclose(r["amount"], (p / 1000) ** power * (1 - r["distance_m"] / D), rel_tol=1e-9, abs_tol=1e-12)
         worst = max(worst, abs(r["distance_m"] - dd) / max(dd, 1))
         pairs += 1
 assert pairs > 100, pairs

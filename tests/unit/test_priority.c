@@ -92,9 +92,9 @@ TEST(settlement_near_outranks_far)
     if (near && far) {
         CHECK(rn < rf);
         CHECK(near->score > far->score);
-        /* 2000 / 1000 x (1 - 300 / 5000) */
-        CHECK_NEAR(near->f[DM_PF_SETTLEMENTS].value, 2.0 * (1 - 300.0 / 5000), 1e-3);
-        CHECK_NEAR(far->f[DM_PF_SETTLEMENTS].value, 0.5 * (1 - 1000.0 / 5000), 1e-3);
+        /* (2000 / 1000)^0.5 x (1 - 300 / 5000) */
+        CHECK_NEAR(near->f[DM_PF_SETTLEMENTS].value, sqrt(2.0) * (1 - 300.0 / 5000), 1e-3);
+        CHECK_NEAR(far->f[DM_PF_SETTLEMENTS].value, sqrt(0.5) * (1 - 1000.0 / 5000), 1e-3);
         CHECK_EQ_INT(near->f[DM_PF_SETTLEMENTS].nrefs, 1);
         if (near->f[DM_PF_SETTLEMENTS].nrefs) {
             CHECK_STR(near->f[DM_PF_SETTLEMENTS].refs[0].code, "3190000");
@@ -104,9 +104,16 @@ TEST(settlement_near_outranks_far)
         CHECK_NEAR(near->score,
                    near->f[DM_PF_SETTLEMENTS].value / (1 + 0.05 * near->area_m2 / 10000), 1e-9);
     }
-    /* beyond 5000 m: nothing */
+    /* a linear population term (power 1): 2000 / 1000 x (1 - 300 / 5000) */
     dm_priority_free(&p);
     dm_priority_weights w;
+    dm_priority_weights_default(&w);
+    w.settlement_population_power = 1;
+    CHECK(run(&p, &w));
+    near = find(&p, "HA-NEAR", NULL);
+    CHECK(near && fabs(near->f[DM_PF_SETTLEMENTS].value - 2.0 * (1 - 300.0 / 5000)) < 1e-3);
+    dm_priority_free(&p);
+    /* beyond 5000 m: nothing */
     dm_priority_weights_default(&w);
     w.settlement_distance_m = 250;
     CHECK(run(&p, &w));
@@ -276,6 +283,7 @@ TEST(weights_files)
         {"{\"items\": null}", "'items'"},
         {"{\"effort\": [1]}", "'effort'"},
         {"{\"casualty_half_life_years\": 0}", "'casualty_half_life_years'"},
+        {"{\"settlement_population_power\": 2.5}", "'settlement_population_power'"},
         {"{\"infrastructure_types\": {\"road\": -2}}", "'infrastructure_types.road'"},
         {"{\"infrastructure_types\": {\"railway\": 1}}", "'infrastructure_types.railway'"},
         {"{\"infrastructure_types\": 3}", "'infrastructure_types'"},
