@@ -703,6 +703,11 @@ static dm_status add_near(near_ctx *nc, const layer *l, double m, bool inside_on
                 continue;
         }
         double amount = fn(l, i, d, m, ctx);
+        if (isnan(amount)) {
+            st = dm_error_set(err, DM_EGEOM, "%s: cannot measure its part inside the hazard: %s",
+                              l->code[i], dm_geo_last_error(nc->geo));
+            break;
+        }
         term->value += amount;
         if (with_refs) {
             dm_priority_ref *r = realloc(term->refs, (term->nrefs + 1) * sizeof *r);
@@ -733,6 +738,32 @@ static double amount_settlement(const layer *l, size_t i, double d, double m, co
 {
     const dm_priority_weights *w = ctx;
     return pow(l->a[i] / 1000.0, w->settlement_population_power) * (m > 0 ? 1 - d / m : 1);
+}
+
+/* An infrastructure record: the weight of its type, times 1 + the km of a
+ * line or the hectares of a polygon inside the hazard (what it blocks);
+ * ctx is the near_ctx. NaN when GEOS fails. */
+static double amount_infra(const layer *l, size_t i, double d, double m, const void *ctx)
+{
+    (void)m;
+    const near_ctx *nc = ctx;
+    if (d > 0)
+        return l->a[i];
+    GEOSContextHandle_t h = dm_geo_handle(nc->geo);
+    int dim = GEOSGeom_getDimensions_r(h, l->g[i]);
+    if (dim < 1)
+        return l->a[i];
+    GEOSGeometry *loc = GEOSGeom_transformXY_r(h, l->g[i], to_local, (void *)&nc->fr);
+    GEOSGeometry *in = loc ? GEOSIntersection_r(h, nc->local, loc) : NULL;
+    double x = 0;
+    int ok = in ? (dim == 1 ? GEOSLength_r(h, in, &x) : GEOSArea_r(h, in, &x)) : 0;
+    if (in)
+        GEOSGeom_destroy_r(h, in);
+    if (loc)
+        GEOSGeom_destroy_r(h, loc);
+    if (!ok)
+        return NAN;
+    return l->a[i] * (1 + (dim == 1 ? x / 1000.0 : x / 10000.0));
 }
 
 static int by_score(const void *pa, const void *pb)
@@ -790,7 +821,7 @@ static dm_status score_hazard(dm_geo *geo, const GEOSGeometry *g, const dm_prior
         st = add_near(&nc, stl, w->settlement_distance_m, false, amount_settlement, w, with_refs,
                       &it->f[DM_PF_SETTLEMENTS], err);
     if (!st)
-        st = add_near(&nc, inf, w->infrastructure_distance_m, false, amount_plain, NULL, with_refs,
+        st = add_near(&nc, inf, w->infrastructure_distance_m, false, amount_infra, &nc, with_refs,
                       &it->f[DM_PF_INFRASTRUCTURE], err);
     if (!st)
         st = add_near(&nc, items, 0, true, amount_plain, NULL, with_refs, &it->f[DM_PF_ITEMS], err);

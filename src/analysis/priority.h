@@ -13,7 +13,9 @@
  *   unknown counts as settlement_unknown_population) times
  *   (1 - distance / settlement_distance_m);
  * - infrastructure: infrastructure records within infrastructure_distance_m,
- *   each the weight of its type (infrastructure_types; no type: "other");
+ *   each the weight of its type (infrastructure_types; no type: "other")
+ *   times 1 + what the hazard blocks of it: the km of a line or the
+ *   hectares of a polygon inside the hazard;
  * - evidence: 1 for a CHA, 0 for an SHA;
  * - items: EO items inside the hazard (on its edge counts), their quantity
  *   (1 when unknown);

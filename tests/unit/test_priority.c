@@ -236,8 +236,11 @@ TEST(items_and_infrastructure)
     if (it) {
         CHECK(it->f[DM_PF_ITEMS].value == 4); /* 3 + 1, the one outside left out */
         CHECK_EQ_INT(it->f[DM_PF_ITEMS].nrefs, 2);
-        /* road 2 + farmland 1 + canal 1.5 + other 1 */
-        CHECK_NEAR(it->f[DM_PF_INFRASTRUCTURE].value, 5.5, 1e-12);
+        /* road 2 + farmland 1 + canal 1.5 + other 1 x (1 + the pipe's km inside) */
+        double cx = dm_geo_distance_m(18.0, 44.0005, 18.001, 44.0005) / 0.001;
+        double cy = dm_geo_distance_m(18.0005, 44.0, 18.0005, 44.001) / 0.001;
+        double pipe_km = hypot(0.0001 * cx, 0.0001 * cy) / 1000;
+        CHECK_NEAR(it->f[DM_PF_INFRASTRUCTURE].value, 5.5 + pipe_km, 1e-5);
         CHECK_EQ_INT(it->f[DM_PF_INFRASTRUCTURE].nrefs, 4);
         static const char *const want[] = {"IF-ROAD", "IF-FIELD", "IF-CANAL", "IF-PIPE"};
         static const double dist[] = {200, 100, 50, 0};
@@ -246,7 +249,51 @@ TEST(items_and_infrastructure)
             CHECK(fabs(it->f[DM_PF_INFRASTRUCTURE].refs[i].distance_m - dist[i]) <=
                   1e-3 * dist[i] + 1e-9);
         }
-        CHECK_NEAR(it->benefit, 0.5 * 4 + 2 * 5.5, 1e-12);
+        CHECK_NEAR(it->benefit, 0.5 * 4 + 2 * it->f[DM_PF_INFRASTRUCTURE].value, 1e-12);
+    }
+    dm_priority_free(&p);
+    fx_done(s);
+}
+
+/* What a hazard blocks: a road through it counts its km inside, farmland
+ * its hectares inside, on top of the type's weight. */
+TEST(infrastructure_inside_counts_its_length_and_area)
+{
+    s = fx_new_store();
+    hazard("HA-CROSSED", 18.000, "SHA");
+    hazard("HA-BESIDE", 18.500, "SHA");
+    /* a road north-south through the middle of the first: 0.001 degrees of
+       latitude inside; one the same 100 m east of the second */
+    add(&dm_kind_infrastructure, "IF-R1", "LINESTRING(18.0005 43.99, 18.0005 44.01)", "type",
+        "road", NULL, NULL, NULL);
+    char road[200];
+    double kx = dm_geo_distance_m(18.501, 44.0005, 18.502, 44.0005) / 0.001;
+    snprintf(road, sizeof road, "LINESTRING(%.9f 43.99, %.9f 44.01)", 18.501 + 100 / kx,
+             18.501 + 100 / kx);
+    add(&dm_kind_infrastructure, "IF-R2", road, "type", "road", NULL, NULL, NULL);
+    /* farmland over the western half of the first */
+    add(&dm_kind_infrastructure, "IF-F1", fx_box(17.99, 18.0005, 43.99, 44.01), "type", "farmland",
+        NULL, NULL, NULL);
+    dm_priority p;
+    CHECK(run(&p, NULL));
+    size_t rc = 0, rb = 0;
+    const dm_priority_item *c = find(&p, "HA-CROSSED", &rc), *b = find(&p, "HA-BESIDE", &rb);
+    CHECK(c && b);
+    if (c && b) {
+        CHECK(rc < rb);
+        double cx = dm_geo_distance_m(18.0, 44.0005, 18.001, 44.0005) / 0.001;
+        double cy = dm_geo_distance_m(18.0005, 44.0, 18.0005, 44.001) / 0.001;
+        double road_km = 0.001 * cy / 1000, field_ha = 0.0005 * cx * 0.001 * cy / 10000;
+        /* road 2 x (1 + km) + farmland 1 x (1 + ha) */
+        CHECK_NEAR(c->f[DM_PF_INFRASTRUCTURE].value, 2 * (1 + road_km) + (1 + field_ha), 1e-6);
+        CHECK_NEAR(b->f[DM_PF_INFRASTRUCTURE].value, 2, 1e-12);
+        CHECK_EQ_INT(c->f[DM_PF_INFRASTRUCTURE].nrefs, 2);
+        for (size_t i = 0; i < c->f[DM_PF_INFRASTRUCTURE].nrefs; i++) {
+            const dm_priority_ref *r = &c->f[DM_PF_INFRASTRUCTURE].refs[i];
+            CHECK(r->distance_m == 0);
+            CHECK_NEAR(r->amount, !strcmp(r->code, "IF-R1") ? 2 * (1 + road_km) : 1 + field_ha,
+                       1e-6);
+        }
     }
     dm_priority_free(&p);
     fx_done(s);
@@ -311,4 +358,5 @@ TEST(weights_files)
 }
 
 RUN(T(settlement_near_outranks_far), T(recent_casualties_outrank_old),
-    T(cha_outranks_sha_and_small_outranks_large), T(items_and_infrastructure), T(weights_files))
+    T(cha_outranks_sha_and_small_outranks_large), T(items_and_infrastructure),
+    T(infrastructure_inside_counts_its_length_and_area), T(weights_files))
