@@ -39,14 +39,6 @@ static bool content_length(const char *v, unsigned long long *out)
     return true;
 }
 
-static int hex(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = (char)(c | 0x20);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* False when the raw path (up to '?' or the end) encodes a control byte
  * (%00-%1F, %7F) or holds a raw one: "/ui/index.html%00.js" must not be
  * read as "/ui/index.html". */
@@ -57,7 +49,8 @@ static bool clean_path(const char *uri)
         if (c < 0x20 || c == 0x7f)
             return false;
         if (c == '%') {
-            int hi = hex(p[1]), lo = hi < 0 ? -1 : hex(p[2]);
+            int hi = dm_qs_hex_digit((unsigned char)p[1]),
+                lo = hi < 0 ? -1 : dm_qs_hex_digit((unsigned char)p[2]);
             if (hi < 0 || lo < 0)
                 return false;
             int v = hi * 16 + lo;

@@ -26,7 +26,7 @@ static void show(char *out, size_t outsz, const char *s, size_t len)
         snprintf(out + used, outsz - used, "...");
 }
 
-static int hexval(unsigned char c)
+int dm_qs_hex_digit(unsigned char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -48,8 +48,8 @@ static dec_result decode(const char *s, size_t len, bool plus, char *out, size_t
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '%') {
-            int hi = i + 1 < len ? hexval((unsigned char)s[i + 1]) : -1;
-            int lo = i + 2 < len ? hexval((unsigned char)s[i + 2]) : -1;
+            int hi = i + 1 < len ? dm_qs_hex_digit((unsigned char)s[i + 1]) : -1;
+            int lo = i + 2 < len ? dm_qs_hex_digit((unsigned char)s[i + 2]) : -1;
             if (hi < 0 || lo < 0) {
                 *bad = i;
                 return DEC_ESCAPE;

@@ -70,4 +70,7 @@ const dm_qs_param *dm_qs_at(const dm_qs *qs, size_t i);
  * each when parsed again. Works for names too. Returns out's status. */
 dm_status dm_qs_encode_value(dm_buf *out, const char *value, size_t len);
 
+/* The value of a hex digit (0-9 a-f A-F), or -1. */
+int dm_qs_hex_digit(unsigned char c);
+
 #endif
