@@ -64,7 +64,8 @@ start_server() {
     done
 }
 # token USER: a bearer token for a test user whose password is USER-password-77
-token() { curl -s -X POST --data-urlencode "user=$1" --data-urlencode "password=$1-password-77" "$URL/auth/token" | "$PY" -c 'import json,sys; print(json.load(sys.stdin).get("access_token", ""))'; }
+# token USER [PASSWORD]: a bearer token (the password defaults to USER-password-77)
+token() { curl -s -X POST --data-urlencode "user=$1" --data-urlencode "password=${2:-$1-password-77}" "$URL/auth/token" | "$PY" -c 'import json,sys; print(json.load(sys.stdin).get("access_token", ""))'; }
 # req WHO METHOD PATH [BODY] [IF-MATCH] [CONTENT-TYPE]: sets STATUS, ETAG
 # and LOCATION; the body in $T/body. WHO "-" is anonymous.
 req() {

@@ -128,7 +128,6 @@ printf 'viewer-password-1\n' >"$T/pw1"
 printf 'analyst-password-2\n' >"$T/pw2"
 "$DEMINE" user add "$DB" vera --role viewer --password-file "$T/pw1" >/dev/null 2>&1
 "$DEMINE" user add "$DB" anil --role analyst --password-file "$T/pw2" >/dev/null 2>&1
-token() { curl -s -X POST --data-urlencode "user=$1" --data-urlencode "password=$2" "$URL/auth/token" | "$PY" -c 'import json,sys; print(json.load(sys.stdin).get("access_token", ""))'; }
 VERA=$(token vera viewer-password-1)
 ANIL=$(token anil analyst-password-2)
 check "a viewer logs in" test -n "$VERA"
