@@ -32,17 +32,16 @@
 #include "core/utf8.h"
 #include "store/store.h"
 
+#include "fuzz_files.h"
+
 #include <cpl_conv.h>
 #include <cpl_error.h>
-#include <ctype.h>
-#include <dirent.h>
 #include <math.h>
 #include <gdal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 static char tmp_root[512];
@@ -86,30 +85,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-/* Removes every file in dir, then dir itself (the folder holds no subfolders). */
-static void remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (d) {
-        struct dirent *e;
-        char p[1200];
-        while ((e = readdir(d))) {
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-                continue;
-            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-            unlink(p);
-        }
-        closedir(d);
-    }
-    rmdir(dir);
-}
-
-static int exists(const char *path)
-{
-    struct stat sb;
-    return stat(path, &sb) == 0;
-}
-
 static long count_lines(const char *path)
 {
     FILE *fp = fopen(path, "rb");
@@ -130,120 +105,6 @@ static int64_t hazards(dm_store *store, const char *when)
     if (dm_store_count(store, &dm_kind_hazards, true, &n, &err) != DM_OK)
         die(when, err.msg);
     return n;
-}
-
-/* ---- a strict JSON (RFC 8259) checker for the attributes column ---- */
-
-static const char *json_value(const char *p, int depth);
-
-static const char *json_ws(const char *p)
-{
-    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-        p++;
-    return p;
-}
-
-static const char *json_string(const char *p)
-{
-    if (*p++ != '"')
-        return NULL;
-    for (;;) {
-        unsigned char c = (unsigned char)*p++;
-        if (c == '"')
-            return p;
-        if (c < 0x20)
-            return NULL; /* also the end of the text */
-        if (c == '\\') {
-            c = (unsigned char)*p++;
-            if (c == 'u') {
-                for (int i = 0; i < 4; i++)
-                    if (!isxdigit((unsigned char)*p++))
-                        return NULL;
-            } else if (!c || !strchr("\"\\/bfnrt", c)) {
-                return NULL;
-            }
-        }
-    }
-}
-
-static const char *json_number(const char *p)
-{
-    if (*p == '-')
-        p++;
-    if (*p == '0')
-        p++;
-    else if (*p >= '1' && *p <= '9')
-        while (isdigit((unsigned char)*p))
-            p++;
-    else
-        return NULL;
-    if (*p == '.') {
-        p++;
-        if (!isdigit((unsigned char)*p))
-            return NULL;
-        while (isdigit((unsigned char)*p))
-            p++;
-    }
-    if (*p == 'e' || *p == 'E') {
-        p++;
-        if (*p == '+' || *p == '-')
-            p++;
-        if (!isdigit((unsigned char)*p))
-            return NULL;
-        while (isdigit((unsigned char)*p))
-            p++;
-    }
-    return p;
-}
-
-static const char *json_container(const char *p, int depth, char close, int object)
-{
-    p = json_ws(p + 1);
-    if (*p == close)
-        return p + 1;
-    for (;;) {
-        if (object) {
-            p = json_string(p);
-            if (!p)
-                return NULL;
-            p = json_ws(p);
-            if (*p++ != ':')
-                return NULL;
-        }
-        p = json_value(p, depth + 1);
-        if (!p)
-            return NULL;
-        p = json_ws(p);
-        if (*p == close)
-            return p + 1;
-        if (*p++ != ',')
-            return NULL;
-        p = json_ws(p);
-    }
-}
-
-static const char *json_value(const char *p, int depth)
-{
-    if (depth > 64)
-        return NULL;
-    p = json_ws(p);
-    switch (*p) {
-    case '{': return json_container(p, depth, '}', 1);
-    case '[': return json_container(p, depth, ']', 0);
-    case '"': return json_string(p);
-    case 't': return strncmp(p, "true", 4) ? NULL : p + 4;
-    case 'f': return strncmp(p, "false", 5) ? NULL : p + 5;
-    case 'n': return strncmp(p, "null", 4) ? NULL : p + 4;
-    default: return json_number(p);
-    }
-}
-
-static int json_object_ok(const char *s)
-{
-    if (*json_ws(s) != '{')
-        return 0;
-    const char *end = json_value(s, 0);
-    return end && *json_ws(end) == '\0';
 }
 
 /* ---- what every stored hazard must look like ---- */
@@ -290,7 +151,7 @@ static void check_record(dm_store *store, const dm_record *rec)
     if (rec->attributes) {
         if (!dm_utf8_valid(rec->attributes, strlen(rec->attributes), NULL))
             die("stored attributes are not UTF-8", code);
-        if (!json_object_ok(rec->attributes)) {
+        if (!fz_json_object_ok(rec->attributes)) {
             char msg[400];
             snprintf(msg, sizeof msg, "%s: %.300s", code, rec->attributes);
             die("stored attributes are not a JSON object", msg);
@@ -435,7 +296,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                          (long long)res.rejected);
                 die("rejects file does not list every reject", msg);
             }
-        } else if (exists(rejects)) {
+        } else if (fz_exists(rejects)) {
             die("rejects file written although nothing was rejected", NULL);
         }
     } else {
@@ -447,10 +308,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         if (res.imported != 0)
             die("import failed but reports imported records", err.msg);
-        if (exists(rejects))
+        if (fz_exists(rejects))
             die("import failed but left a rejects file", err.msg);
     }
-    if (exists(part))
+    if (fz_exists(part))
         die("a rejects .part file was left behind", part);
 
     if (check_records(store) != stored)
@@ -471,6 +332,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         die("the count changes after closing and reopening the database", NULL);
     dm_store_close(store);
 
-    remove_dir(dir);
+    fz_remove_dir(dir);
     return 0;
 }
