@@ -49,13 +49,16 @@ void dm_fc_day_format(int day, char out[11])
     dm_date_format(dt, out);
 }
 
+/* The same day `months` later (earlier when negative), clamped to the month's
+ * last day. */
 static int add_months(int day, int months)
 {
     int y, m, d;
     day_civil(day, &y, &m, &d);
-    m += months;
-    y += (m - 1) / 12;
-    m = (m - 1) % 12 + 1;
+    long idx = (long)y * 12 + (m - 1) + months; /* months since year 0 */
+    long yy = idx >= 0 ? idx / 12 : -((-idx + 11) / 12);
+    y = (int)yy;
+    m = (int)(idx - yy * 12) + 1;
     int dim = dm_date_days_in_month(y, m);
     return dm_fc_day(y, m, d > dim ? dim : d);
 }
