@@ -425,9 +425,13 @@ static dm_status parse_reports(const csv *c, hist_build *b, dm_error *err)
                                 "report_date, period_start, period_end, scope, hectares_cleared)",
                                 need[i]);
     cand *cs = calloc(c->n, sizeof *cs);
-    if (!cs)
+    dm_fc_period *shorts = calloc(c->n, sizeof *shorts);
+    if (!cs || !shorts) {
+        free(cs);
+        free(shorts);
         return dm_error_set(err, DM_ENOMEM, "out of memory");
-    size_t nc = 0;
+    }
+    size_t nc = 0, nshort = 0;
     dm_status st = DM_OK;
     for (size_t r = 1; r < c->n; r++) {
         const csv_rec *rec = &c->recs[r];
@@ -493,12 +497,8 @@ static dm_status parse_reports(const csv *c, hist_build *b, dm_error *err)
                     goto out;
                 continue;
             }
-            if (e - s + 1 < 28) {
-                if ((st = add_reject(b, row, err,
-                                     "a period of %d days: too short for a monthly rate (28 days "
-                                     "or more)",
-                                     e - s + 1)))
-                    goto out;
+            if (e - s + 1 < 28) { /* rejected below, beside the month that holds it */
+                shorts[nshort++] = (dm_fc_period){s, e, pub, ha, row};
                 continue;
             }
         }
@@ -560,8 +560,42 @@ static dm_status parse_reports(const csv *c, hist_build *b, dm_error *err)
             goto out;
         i = j;
     }
+    /* periods under 28 days (weeks): not used; compared with the month that
+     * holds them, when there is one (the periods are in start order here) */
+    for (size_t i = 0; i < nshort; i++) {
+        const dm_fc_period *w = &shorts[i];
+        const dm_fc_period *ps = b->h->periods, *month = NULL;
+        size_t lo = 0, hi = b->h->nperiods;
+        while (lo < hi) { /* the first period starting 35 days or less before the week */
+            size_t mid = (lo + hi) / 2;
+            if (ps[mid].start < w->start - 35)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (size_t k = lo; k < b->h->nperiods && ps[k].start <= w->start; k++) {
+            int len = ps[k].end - ps[k].start + 1;
+            if (len >= 28 && len <= 35 && ps[k].end >= w->end && ps[k].ha > 0)
+                month = &ps[k];
+        }
+        int days = w->end - w->start + 1;
+        if (month)
+            st = add_reject(b, w->row, err,
+                            "a period of %d days: too short for a monthly rate (28 days or more); "
+                            "its rate is %.0f%% of that of the month holding it (row %zu)",
+                            days,
+                            100 * (w->ha / days) / (month->ha / (month->end - month->start + 1)),
+                            month->row);
+        else
+            st = add_reject(b, w->row, err,
+                            "a period of %d days: too short for a monthly rate (28 days or more)",
+                            days);
+        if (st)
+            goto out;
+    }
 out:
     free(cs);
+    free(shorts);
     return st;
 }
 

@@ -19,7 +19,10 @@
  *         used); in date order, a figure lower than one accepted at an
  *         earlier or the same date is rejected;
  *      5. period rows (any other scope) need both a start and an end; a
- *         period shorter than 28 days (weeks) is too short for a monthly rate;
+ *         period shorter than 28 days (weeks) is too short for a monthly rate
+ *         and is not used; its reason gives its rate as a share of that of the
+ *         period of 28 to 35 days holding it, when there is one (weekly
+ *         reports may cover part of the work: docs/ARCHITECTURE.md);
  *         for the same start and end, the figure with a report date wins over
  *         one without, then the more precise figure (more digits), then the
  *         first in the file; the others are rejected;
