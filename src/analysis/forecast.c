@@ -1350,7 +1350,8 @@ static dm_status summarise(const dm_backtest *b, int horizon, int set, dm_bt_sum
     for (size_t i = 0; i < b->ncases; i++) {
         const dm_bt_case *c = &b->cases[i];
         if ((horizon != -1 && c->horizon != horizon) || (set == DM_BT_TUNING && !c->tuning) ||
-            (set == DM_BT_HELD_OUT && c->tuning))
+            (set == DM_BT_HELD_OUT && c->tuning) ||
+            (set == DM_BT_LATER_CUTS && (c->tuning || c->cut < b->split)))
             continue;
         e1[n] = fabs(c->q.p50 - c->actual);
         e2[n] = fabs(c->naive_last12 - c->actual);
@@ -1444,15 +1445,17 @@ dm_status dm_backtest_run(const dm_history *h, int max_horizon, int runs, uint64
     }
     int hs[5], nh = horizon_list(max_horizon, hs);
     out->nsummary = (size_t)nh + 2;
-    out->summary = calloc(3 * out->nsummary, sizeof *out->summary);
+    out->summary = calloc(4 * out->nsummary, sizeof *out->summary);
     if (!out->summary) {
         st = dm_error_set(err, DM_ENOMEM, "out of memory");
         goto fail;
     }
     out->summary_tuning = out->summary + out->nsummary;
     out->summary_held_out = out->summary_tuning + out->nsummary;
-    dm_bt_summary *sets[3] = {out->summary, out->summary_tuning, out->summary_held_out};
-    for (int s = 0; s < 3; s++) {
+    out->summary_later = out->summary_held_out + out->nsummary;
+    dm_bt_summary *sets[4] = {out->summary, out->summary_tuning, out->summary_held_out,
+                              out->summary_later};
+    for (int s = 0; s < 4; s++) {
         for (int k = 0; k < nh; k++)
             if ((st = summarise(out, hs[k], s, &sets[s][k], err)))
                 goto fail;
@@ -1609,6 +1612,7 @@ dm_status dm_backtest_json(const dm_history *h, const dm_backtest *bt, dm_buf *b
     json_summary(b, "summary", bt->summary, bt->nsummary);
     json_summary(b, "summary_tuning", bt->summary_tuning, bt->nsummary);
     json_summary(b, "summary_held_out", bt->summary_held_out, bt->nsummary);
+    json_summary(b, "summary_held_out_later_cuts", bt->summary_later, bt->nsummary);
     dm_buf_puts(b, ",\"cases\":[");
     for (size_t i = 0; i < bt->ncases; i++) {
         const dm_bt_case *c = &bt->cases[i];

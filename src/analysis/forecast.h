@@ -250,7 +250,7 @@ typedef struct dm_bt_case {
     size_t nerrs;  /* errors of the record behind the interval (0: none) */
 } dm_bt_case;
 
-enum { DM_BT_ALL, DM_BT_TUNING, DM_BT_HELD_OUT };
+enum { DM_BT_ALL, DM_BT_TUNING, DM_BT_HELD_OUT, DM_BT_LATER_CUTS };
 
 typedef struct dm_bt_summary {
     int horizon; /* months; 0 = calendar year; -1 = all horizons together */
@@ -265,7 +265,8 @@ typedef struct dm_backtest {
     dm_bt_summary *summary; /* all cases: one per horizon, then all together */
     size_t nsummary;
     dm_bt_summary *summary_tuning, *summary_held_out; /* the same, nsummary each */
-    int *cuts;                                        /* the cut dates used (at least one case) */
+    dm_bt_summary *summary_later; /* held-out cases cut on or after the split, nsummary */
+    int *cuts;                    /* the cut dates used (at least one case) */
     size_t ncuts;
     int split;           /* cases whose target was published before it are the tuning set */
     dm_fc_choice choice; /* the model, chosen on the tuning set */

@@ -273,6 +273,12 @@ static int backtest(const dm_history *h, int horizon, int runs, unsigned long lo
         print_summary("All cases", bt.summary, bt.nsummary);
         print_summary("Tuning set (the model was chosen on these)", bt.summary_tuning, bt.nsummary);
         print_summary("Held-out set (not used for any choice)", bt.summary_held_out, bt.nsummary);
+        char later[96];
+        snprintf(later, sizeof later,
+                 "Held-out set, cuts from %s on (forecasts made after the "
+                 "split)",
+                 d);
+        print_summary(later, bt.summary_later, bt.nsummary);
         if (bt.choice.ncases) {
             size_t order[64], nc = dm_fc_ncandidates < 64 ? dm_fc_ncandidates : 64;
             for (size_t k = 0; k < nc; k++)

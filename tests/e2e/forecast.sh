@@ -35,6 +35,8 @@ check "every case in one set, by its publication date" \
     [ "$(json "$T/bt.json" "all((c['set'] == 'tuning') == (c['published'] < d['split_date']) for c in d['cases'])")" = True ]
 check "tuning and held-out sets add up to all, horizon by horizon" \
     [ "$(json "$T/bt.json" "all(a['horizon'] == t['horizon'] == o['horizon'] and a['n'] == t['n'] + o['n'] for a, t, o in zip(d['summary'], d['summary_tuning'], d['summary_held_out']))")" = True ]
+check "the held-out cases cut after the split, apart" \
+    [ "$(json "$T/bt.json" "d['summary_held_out_later_cuts'][-1]['n'] == sum(1 for c in d['cases'] if c['cut'] >= d['split_date']) < d['summary_held_out'][-1]['n']")" = True ]
 check "held-out coverage and errors reported for the 12 months" \
     [ "$(json "$T/bt.json" "[s for s in d['summary_held_out'] if s['horizon'] == '12 months'][0]['n'] > 0 and 0 <= [s for s in d['summary_held_out'] if s['horizon'] == '12 months'][0]['coverage_p10_p90'] <= 1")" = True ]
 check "intervals from past errors once there are 4" \

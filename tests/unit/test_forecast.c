@@ -90,8 +90,13 @@ TEST(constant_rate_backtest)
     CHECK_EQ_INT(bt.split, bt.cuts[bt.ncuts / 2]);
     CHECK_EQ_INT(bt.summary_tuning[bt.nsummary - 1].n + bt.summary_held_out[bt.nsummary - 1].n,
                  all->n);
-    for (size_t i = 0; i < bt.ncases; i++)
+    int later = 0;
+    for (size_t i = 0; i < bt.ncases; i++) {
         CHECK(bt.cases[i].tuning == (bt.cases[i].published < bt.split));
+        later += bt.cases[i].cut >= bt.split;
+    }
+    CHECK_EQ_INT(bt.summary_later[bt.nsummary - 1].n, later);
+    CHECK(later <= bt.summary_held_out[bt.nsummary - 1].n);
     dm_backtest_free(&bt);
     dm_history_free(&h);
 }
