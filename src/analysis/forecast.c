@@ -219,6 +219,8 @@ static dm_status cell_date(char *s, size_t row, const char *col, int *day, dm_er
     return DM_OK;
 }
 
+#define MAX_HA 1.5e10 /* the land area of the Earth: no figure is larger */
+
 /* An empty cell gives NaN. */
 static dm_status cell_ha(char *s, size_t row, const char *col, double *v, int *digits,
                          dm_error *err)
@@ -246,6 +248,11 @@ static dm_status cell_ha(char *s, size_t row, const char *col, double *v, int *d
     if (x < 0)
         return dm_error_set(err, DM_EINVAL, "row %zu, column %s: negative hectares (%g)", row, col,
                             x);
+    if (x > MAX_HA)
+        return dm_error_set(err, DM_EINVAL,
+                            "row %zu, column %s: %g ha is more than the land area of the Earth "
+                            "(1.5e10 ha)",
+                            row, col, x);
     *v = x;
     return DM_OK;
 }
@@ -1004,7 +1011,7 @@ dm_status dm_fc_track_build(const dm_history *h, const dm_fc_spec *spec, int unt
             if (q->day < from || q->day <= m.anchor_day || q->published >= until)
                 continue;
             double f = cum_area(&m, &p, q->day), a = q->ha - m.anchor_ha;
-            if (f > 0 && a > 0 &&
+            if (f > 0 && a > 0 && isfinite(log(a / f)) &&
                 track_add(t, &cap,
                           (dm_fc_err){from, q->published, log(a / f),
                                       (q->day - m.anchor_day) / DM_FC_MONTH_DAYS},
@@ -1016,7 +1023,7 @@ dm_status dm_fc_track_build(const dm_history *h, const dm_fc_spec *spec, int unt
             if (q->start < from || q->published >= until)
                 continue;
             double f = path_area(&m, &p, q->start, q->end + 1);
-            if (f > 0 && q->ha > 0 &&
+            if (f > 0 && q->ha > 0 && isfinite(log(q->ha / f)) &&
                 track_add(t, &cap,
                           (dm_fc_err){from, q->published, log(q->ha / f),
                                       (q->end + 1 - q->start) / DM_FC_MONTH_DAYS},
@@ -1106,7 +1113,8 @@ dm_status dm_fc_simulate(const dm_fc_model *m, const dm_fc_track *t, int from_da
         if (nz) {
             uint64_t u = rng_next(&s);
             double e = z[(u >> 1) % nz];
-            inc = path_area(m, &p, start, target) * exp(u & 1 ? e : -e);
+            double area = path_area(m, &p, start, target);
+            inc = area > 0 ? area * exp(u & 1 ? e : -e) : 0;
         } else
             for (double d = start; d < target; d += DM_FC_MONTH_DAYS) {
                 double step = fmin(DM_FC_MONTH_DAYS, target - d);

@@ -36,8 +36,9 @@
  *    in order, hectares not negative. The cumulative figure at each end is
  *    the running sum; a calendar year covered by whole periods gives a total.
  *
- * In both layouts an unparseable date or number, a negative figure, an end
- * before its start or a row with the wrong number of cells is an error naming
+ * In both layouts an unparseable date or number, a negative figure or one
+ * above 1.5e10 ha (the Earth's land area), an end before its start or a row
+ * with the wrong number of cells is an error naming
  * the row (the header is row 1) and the column, and nothing is returned.
  *
  * The model (dm_fc_fit): rate observations in ha per month (a month being

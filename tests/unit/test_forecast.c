@@ -272,6 +272,8 @@ TEST(bad_rows_named)
     expect_error(t, "row 3", "unordered");
     snprintf(t, sizeof t, "%s2021-01-01,2021-01-31,-5\n", hdr);
     expect_error(t, "row 2, column hectares", "negative");
+    snprintf(t, sizeof t, "%s2021-01-01,2021-01-31,10\n2021-02-01,2021-02-28,2e10\n", hdr);
+    expect_error(t, "row 3, column hectares", "land area of the Earth");
     snprintf(t, sizeof t, "%s2021-01-01,2021-01-31,1 000\n", hdr);
     expect_error(t, "row 2, column hectares", "not a number");
     snprintf(t, sizeof t, "%s2021-01-01,2021-13-31,10\n", hdr);
