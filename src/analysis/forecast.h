@@ -38,8 +38,8 @@
  *
  * In both layouts an unparseable date or number, a negative figure or one
  * above 1.5e10 ha (the Earth's land area), an end before its start or a row
- * with the wrong number of cells is an error naming
- * the row (the header is row 1) and the column, and nothing is returned.
+ * with the wrong number of cells is an error naming the row (the header is
+ * row 1) and the column, and nothing is returned.
  *
  * The model (dm_fc_fit): rate observations in ha per month (a month being
  * 30.4375 days) from the period figures (28 days or more) and, in the reports
@@ -69,8 +69,8 @@
  * that day; each forecast gives an error e = ln(actual/forecast) over a length
  * of L months (the months forecast; a figure or forecast of 0 is left out).
  *
- * The interval (dm_fc_simulate): with 4 or more errors of the record whose
- * figure was published before the cut, each Monte Carlo run draws a and b
+ * The interval (dm_fc_simulate): with 4 or more errors of the record made
+ * and published before the cut, each Monte Carlo run draws a and b
  * from their sampling distribution (normal, with the covariance above) and
  * multiplies the area forecast by exp(±e), e a past error drawn at random
  * with a random sign and brought to the forecast's length L* by the
