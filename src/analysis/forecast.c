@@ -49,13 +49,16 @@ void dm_fc_day_format(int day, char out[11])
     dm_date_format(dt, out);
 }
 
+/* The same day `months` later (earlier when negative), clamped to the month's
+ * last day. */
 static int add_months(int day, int months)
 {
     int y, m, d;
     day_civil(day, &y, &m, &d);
-    m += months;
-    y += (m - 1) / 12;
-    m = (m - 1) % 12 + 1;
+    long idx = (long)y * 12 + (m - 1) + months; /* months since year 0 */
+    long yy = idx >= 0 ? idx / 12 : -((-idx + 11) / 12);
+    y = (int)yy;
+    m = (int)(idx - yy * 12) + 1;
     int dim = dm_date_days_in_month(y, m);
     return dm_fc_day(y, m, d > dim ? dim : d);
 }
@@ -216,6 +219,8 @@ static dm_status cell_date(char *s, size_t row, const char *col, int *day, dm_er
     return DM_OK;
 }
 
+#define MAX_HA 1.5e10 /* the land area of the Earth: no figure is larger */
+
 /* An empty cell gives NaN. */
 static dm_status cell_ha(char *s, size_t row, const char *col, double *v, int *digits,
                          dm_error *err)
@@ -243,6 +248,11 @@ static dm_status cell_ha(char *s, size_t row, const char *col, double *v, int *d
     if (x < 0)
         return dm_error_set(err, DM_EINVAL, "row %zu, column %s: negative hectares (%g)", row, col,
                             x);
+    if (x > MAX_HA)
+        return dm_error_set(err, DM_EINVAL,
+                            "row %zu, column %s: %g ha is more than the land area of the Earth "
+                            "(1.5e10 ha)",
+                            row, col, x);
     *v = x;
     return DM_OK;
 }
@@ -422,9 +432,13 @@ static dm_status parse_reports(const csv *c, hist_build *b, dm_error *err)
                                 "report_date, period_start, period_end, scope, hectares_cleared)",
                                 need[i]);
     cand *cs = calloc(c->n, sizeof *cs);
-    if (!cs)
+    dm_fc_period *shorts = calloc(c->n, sizeof *shorts);
+    if (!cs || !shorts) {
+        free(cs);
+        free(shorts);
         return dm_error_set(err, DM_ENOMEM, "out of memory");
-    size_t nc = 0;
+    }
+    size_t nc = 0, nshort = 0;
     dm_status st = DM_OK;
     for (size_t r = 1; r < c->n; r++) {
         const csv_rec *rec = &c->recs[r];
@@ -490,12 +504,8 @@ static dm_status parse_reports(const csv *c, hist_build *b, dm_error *err)
                     goto out;
                 continue;
             }
-            if (e - s + 1 < 28) {
-                if ((st = add_reject(b, row, err,
-                                     "a period of %d days: too short for a monthly rate (28 days "
-                                     "or more)",
-                                     e - s + 1)))
-                    goto out;
+            if (e - s + 1 < 28) { /* rejected below, beside the month that holds it */
+                shorts[nshort++] = (dm_fc_period){s, e, pub, ha, row};
                 continue;
             }
         }
@@ -557,8 +567,42 @@ static dm_status parse_reports(const csv *c, hist_build *b, dm_error *err)
             goto out;
         i = j;
     }
+    /* periods under 28 days (weeks): not used; compared with the month that
+     * holds them, when there is one (the periods are in start order here) */
+    for (size_t i = 0; i < nshort; i++) {
+        const dm_fc_period *w = &shorts[i];
+        const dm_fc_period *ps = b->h->periods, *month = NULL;
+        size_t lo = 0, hi = b->h->nperiods;
+        while (lo < hi) { /* the first period starting 35 days or less before the week */
+            size_t mid = (lo + hi) / 2;
+            if (ps[mid].start < w->start - 35)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (size_t k = lo; k < b->h->nperiods && ps[k].start <= w->start; k++) {
+            int len = ps[k].end - ps[k].start + 1;
+            if (len >= 28 && len <= 35 && ps[k].end >= w->end && ps[k].ha > 0)
+                month = &ps[k];
+        }
+        int days = w->end - w->start + 1;
+        if (month)
+            st = add_reject(b, w->row, err,
+                            "a period of %d days: too short for a monthly rate (28 days or more); "
+                            "its rate is %.0f%% of that of the month holding it (row %zu)",
+                            days,
+                            100 * (w->ha / days) / (month->ha / (month->end - month->start + 1)),
+                            month->row);
+        else
+            st = add_reject(b, w->row, err,
+                            "a period of %d days: too short for a monthly rate (28 days or more)",
+                            days);
+        if (st)
+            goto out;
+    }
 out:
     free(cs);
+    free(shorts);
     return st;
 }
 
@@ -694,14 +738,90 @@ dm_status dm_history_read(const char *path, dm_history *out, dm_error *err)
 /* ---- model ---- */
 
 typedef struct obs {
-    double t, y, w; /* middle day, ha/month, months */
+    double t, y, len; /* middle day, ha/month, months */
 } obs;
 
-#define FIT_WINDOW_MONTHS 24
+/* The rate observations published before `cut` and ending before it; o has
+ * room for h->nperiods + h->npoints. */
+static size_t rate_obs(const dm_history *h, int cut, obs *o)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < h->nperiods; i++) {
+        const dm_fc_period *p = &h->periods[i];
+        double len = (p->end - p->start + 1) / DM_FC_MONTH_DAYS;
+        if (p->published < cut && p->end < cut)
+            o[n++] = (obs){(p->start + p->end + 1) / 2.0, p->ha / len, len};
+    }
+    if (!h->reports) /* the running sums of the periods: nothing new */
+        return n;
+    const dm_fc_point *prev = NULL;
+    for (size_t i = 0; i < h->npoints; i++) {
+        const dm_fc_point *p = &h->points[i];
+        if (p->published >= cut || p->day >= cut)
+            continue;
+        if (prev && p->day - prev->day >= 28) {
+            double len = (p->day - prev->day) / DM_FC_MONTH_DAYS;
+            o[n++] = (obs){(p->day + prev->day) / 2.0 + 1, (p->ha - prev->ha) / len, len};
+        }
+        if (!prev || p->day - prev->day >= 28)
+            prev = p;
+    }
+    return n;
+}
 
-dm_status dm_fc_fit(const dm_history *h, int cut, dm_fc_model *m, dm_error *err)
+const dm_fc_spec dm_fc_candidates[] = {
+    {DM_FC_LEVEL, 0, 0},    {DM_FC_LEVEL, 24, 0},   {DM_FC_LEVEL, 12, 0},   {DM_FC_LEVEL, 6, 0},
+    {DM_FC_LEVEL, 3, 0},    {DM_FC_TREND, 0, 0},    {DM_FC_TREND, 0, 0.5},  {DM_FC_TREND, 0, 0.8},
+    {DM_FC_TREND, 0, 0.9},  {DM_FC_TREND, 0, 1},    {DM_FC_TREND, 24, 0},   {DM_FC_TREND, 24, 0.5},
+    {DM_FC_TREND, 24, 0.8}, {DM_FC_TREND, 24, 0.9}, {DM_FC_TREND, 24, 1},   {DM_FC_TREND, 12, 0},
+    {DM_FC_TREND, 12, 0.5}, {DM_FC_TREND, 12, 0.8}, {DM_FC_TREND, 12, 0.9}, {DM_FC_TREND, 12, 1},
+    {DM_FC_TREND, 6, 0},    {DM_FC_TREND, 6, 0.5},  {DM_FC_TREND, 6, 0.8},  {DM_FC_TREND, 6, 0.9},
+    {DM_FC_TREND, 6, 1},    {DM_FC_TREND, 3, 0},    {DM_FC_TREND, 3, 0.5},  {DM_FC_TREND, 3, 0.8},
+    {DM_FC_TREND, 3, 0.9},  {DM_FC_TREND, 3, 1},
+};
+const size_t dm_fc_ncandidates = sizeof dm_fc_candidates / sizeof dm_fc_candidates[0];
+
+void dm_fc_spec_describe(const dm_fc_spec *s, char *out, size_t size)
+{
+    char hl[48];
+    if (s->half_life > 0)
+        snprintf(hl, sizeof hl, "half-life %g months", s->half_life);
+    else
+        snprintf(hl, sizeof hl, "no half-life (all observations)");
+    if (s->kind == DM_FC_LEVEL)
+        snprintf(out, size, "level, %s", hl);
+    else
+        snprintf(out, size, "damped trend, %s, damping %g per month", hl, s->phi);
+}
+
+const char *const dm_fc_assumptions[] = {
+    "the published figures are true once the reading rules have chosen among them; a row "
+    "without a report date counts as published at its period's end",
+    "the monthly rate changes smoothly: no seasons and no breaks are modelled; the chosen "
+    "model's level (and damped slope) at the cut carries on",
+    "rate observations that overlap (a month inside a year, the interval between two "
+    "cumulative figures) are taken as independent, so the spread of the parameters is too "
+    "small; the interval leans on the record of past errors instead",
+    "the model errs after the cut as it erred before it: a past error, the log ratio e of "
+    "actual to forecast over L months, stands for one of e*sqrt(L/L*) over L* months, with "
+    "either sign; with fewer than 4 past errors the months are drawn independently about the "
+    "fit",
+    "the parameters' own uncertainty is drawn on top of the past errors, which already hold "
+    "that of the past fits: the intervals err on the wide side",
+    NULL,
+};
+
+static double decay(const dm_fc_spec *s, double tmax, double t)
+{
+    return s->half_life > 0 ? exp2(-(tmax - t) / DM_FC_MONTH_DAYS / s->half_life) : 1;
+}
+
+dm_status dm_fc_fit(const dm_history *h, int cut, const dm_fc_spec *spec, dm_fc_model *m,
+                    dm_error *err)
 {
     memset(m, 0, sizeof *m);
+    m->spec = *spec;
+    m->cut = cut;
     m->anchor_day = INT32_MIN;
     for (size_t i = 0; i < h->npoints; i++)
         if (h->points[i].published < cut && h->points[i].day < cut &&
@@ -711,67 +831,221 @@ dm_status dm_fc_fit(const dm_history *h, int cut, dm_fc_model *m, dm_error *err)
         }
     if (m->anchor_day == INT32_MIN)
         return dm_error_set(err, DM_EINVAL, "no cumulative figure published before the cut");
-    size_t cap = h->nperiods + h->npoints + 1;
-    obs *o = calloc(cap, sizeof *o);
+    obs *o = malloc((h->nperiods + h->npoints + 1) * sizeof *o);
     if (!o)
         return dm_error_set(err, DM_ENOMEM, "out of memory");
-    size_t n = 0;
-    double from = cut - FIT_WINDOW_MONTHS * DM_FC_MONTH_DAYS;
-    for (size_t i = 0; i < h->nperiods; i++) {
-        const dm_fc_period *p = &h->periods[i];
-        double mid = (p->start + p->end + 1) / 2.0,
-               len = (p->end - p->start + 1) / DM_FC_MONTH_DAYS;
-        if (p->published < cut && p->end < cut && mid >= from)
-            o[n++] = (obs){mid, p->ha / len, len};
-    }
-    const dm_fc_point *prev = NULL;
-    for (size_t i = 0; i < h->npoints; i++) {
-        const dm_fc_point *p = &h->points[i];
-        if (p->published >= cut || p->day >= cut)
-            continue;
-        if (prev && p->day - prev->day >= 28) {
-            double len = (p->day - prev->day) / DM_FC_MONTH_DAYS, mid = (p->day + prev->day) / 2.0;
-            if (mid >= from)
-                o[n++] = (obs){mid, (p->ha - prev->ha) / len, len};
-        }
-        if (!prev || p->day - prev->day >= 28)
-            prev = p;
-    }
+    size_t n = rate_obs(h, cut, o);
     if (n < 3) {
         free(o);
         return dm_error_set(err, DM_EINVAL,
                             "%zu rate observations before the cut; the fit needs 3 or more", n);
     }
-    double sw = 0, st = 0, sy = 0;
+    double tmax = o[0].t;
+    for (size_t i = 1; i < n; i++)
+        tmax = fmax(tmax, o[i].t);
+    double sd = 0, sd2 = 0, sw = 0, st = 0, sy = 0;
     for (size_t i = 0; i < n; i++) {
-        sw += o[i].w;
-        st += o[i].w * o[i].t;
-        sy += o[i].w * o[i].y;
+        double d = decay(spec, tmax, o[i].t), w = d * o[i].len;
+        sd += d;
+        sd2 += d * d;
+        sw += w;
+        st += w * o[i].t;
+        sy += w * o[i].y;
     }
     double tb = st / sw, yb = sy / sw, stt = 0, sty = 0;
     for (size_t i = 0; i < n; i++) {
-        stt += o[i].w * (o[i].t - tb) * (o[i].t - tb);
-        sty += o[i].w * (o[i].t - tb) * (o[i].y - yb);
+        double w = decay(spec, tmax, o[i].t) * o[i].len, x = (o[i].t - tb) / DM_FC_MONTH_DAYS;
+        stt += w * x * x;
+        sty += w * x * (o[i].y - yb);
     }
-    stt /= DM_FC_MONTH_DAYS * DM_FC_MONTH_DAYS; /* in months² */
-    sty /= DM_FC_MONTH_DAYS;
-    double bb = stt > 1e-9 ? sty / stt : 0;
-    double ss = 0;
+    bool slope = spec->kind == DM_FC_TREND && stt > 1e-9 * sw;
+    double bb = slope ? sty / stt : 0;
+    double ss = 0, s_a = 0, s_b = 0, s_ab = 0;
     for (size_t i = 0; i < n; i++) {
-        double e = o[i].y - (yb + bb * (o[i].t - tb) / DM_FC_MONTH_DAYS);
-        ss += o[i].w * e * e;
+        double d = decay(spec, tmax, o[i].t), x = (o[i].t - tb) / DM_FC_MONTH_DAYS;
+        double e = o[i].y - (yb + bb * x);
+        ss += d * o[i].len * e * e;
+        s_a += d * d * o[i].len; /* w² · (variance σ²/L) / σ² */
+        s_b += d * d * o[i].len * x * x;
+        s_ab += d * d * o[i].len * x;
     }
     free(o);
-    double sigma2 = ss / (double)(n - 2) * (double)n / sw; /* per month of weight */
+    double neff = sd * sd / sd2, k = spec->kind == DM_FC_TREND ? 2 : 1;
+    double sigma2 = ss / sd * neff / fmax(neff - k, 1);
     m->a = yb;
     m->b = bb;
     m->t0 = tb;
     m->sigma = sqrt(sigma2);
-    m->se_a = sqrt(sigma2 / sw);
-    m->se_b = stt > 1e-9 ? sqrt(sigma2 / stt) : 0;
+    m->var_a = sigma2 * s_a / (sw * sw);
+    m->var_b = slope ? sigma2 * s_b / (stt * stt) : 0;
+    m->cov_ab = slope ? sigma2 * s_ab / (sw * stt) : 0;
     m->nobs = (int)n;
     return DM_OK;
 }
+
+/* The rate path of a model with a, b: the line up to the cut (τ <= 0, months
+ * from the cut), then rate(τ) = l + b·g(τ), g(τ) = (1 - φ^τ)/k, k = -ln φ. */
+typedef struct path {
+    double l, b, k; /* k: 0 = undamped, INFINITY = flat */
+} path;
+
+static path make_path(const dm_fc_model *m, double a, double b)
+{
+    path p = {a + b * (m->cut - m->t0) / DM_FC_MONTH_DAYS, b, 0};
+    if (m->spec.kind != DM_FC_TREND || m->spec.phi <= 0)
+        p.k = INFINITY;
+    else if (m->spec.phi < 1)
+        p.k = -log(m->spec.phi);
+    if (p.k > 0 && p.k < 1e-9)
+        p.k = 0;
+    return p;
+}
+
+static double path_rate(const path *p, double tau)
+{
+    if (tau <= 0 || p->k == 0)
+        return p->l + p->b * tau;
+    if (isinf(p->k))
+        return p->l;
+    return p->l + p->b * -expm1(-p->k * tau) / p->k;
+}
+
+/* ∫ rate from 0 to τ (either side of the cut, not both). */
+static double path_prim(const path *p, double tau)
+{
+    if (tau <= 0 || p->k == 0)
+        return p->l * tau + p->b * tau * tau / 2;
+    if (isinf(p->k))
+        return p->l * tau;
+    return (p->l + p->b / p->k) * tau + p->b / (p->k * p->k) * expm1(-p->k * tau);
+}
+
+/* ∫ max(0, rate) over [u, v], on one side of the cut (the rate is monotone
+ * there, so it crosses 0 at most once). */
+static double path_pos(const path *p, double u, double v)
+{
+    if (v <= u)
+        return 0;
+    double ru = path_rate(p, u), rv = path_rate(p, v);
+    if (ru >= 0 && rv >= 0)
+        return path_prim(p, v) - path_prim(p, u);
+    if (ru <= 0 && rv <= 0)
+        return 0;
+    double z; /* where the rate is 0 */
+    if (v <= 0 || p->k == 0)
+        z = -p->l / p->b;
+    else { /* l + b(1 - e^-kτ)/k = 0 */
+        double arg = 1 + p->l * p->k / p->b;
+        z = arg > 0 ? -log(arg) / p->k : v;
+    }
+    z = fmin(fmax(z, u), v);
+    return ru > 0 ? path_prim(p, z) - path_prim(p, u) : path_prim(p, v) - path_prim(p, z);
+}
+
+/* ∫ max(0, rate) from day d0 to day d1, in ha. */
+static double path_area(const dm_fc_model *m, const path *p, double d0, double d1)
+{
+    if (d1 <= d0)
+        return 0;
+    double u = (d0 - m->cut) / DM_FC_MONTH_DAYS, v = (d1 - m->cut) / DM_FC_MONTH_DAYS;
+    return path_pos(p, u, fmin(v, 0)) + path_pos(p, fmax(u, 0), v);
+}
+
+double dm_fc_rate_at_cut(const dm_fc_model *m)
+{
+    return m->a + m->b * (m->cut - m->t0) / DM_FC_MONTH_DAYS;
+}
+
+double dm_fc_area(const dm_fc_model *m, int from_day, int to_day)
+{
+    path p = make_path(m, m->a, m->b);
+    return path_area(m, &p, from_day, to_day);
+}
+
+/* The forecast area from the anchor to the cumulative figure of day `day`
+ * (both at the end of their day). */
+static double cum_area(const dm_fc_model *m, const path *p, int day)
+{
+    return path_area(m, p, m->anchor_day + 1, day + 1);
+}
+
+/* ---- the model's record ---- */
+
+void dm_fc_track_free(dm_fc_track *t)
+{
+    if (!t)
+        return;
+    free(t->errs);
+    memset(t, 0, sizeof *t);
+}
+
+static dm_status track_add(dm_fc_track *t, size_t *cap, dm_fc_err e, dm_error *err)
+{
+    if (grow((void **)&t->errs, t->n, cap, sizeof e, err))
+        return DM_ENOMEM;
+    t->errs[t->n++] = e;
+    return DM_OK;
+}
+
+dm_status dm_fc_track_build(const dm_history *h, const dm_fc_spec *spec, int until, dm_fc_track *t,
+                            dm_error *err)
+{
+    memset(t, 0, sizeof *t);
+    if (!h->npoints)
+        return DM_OK;
+    size_t cap = 0;
+    int y, mo, d;
+    day_civil(add_months(h->points[0].day, 12), &y, &mo, &d);
+    int from = dm_fc_day(y, mo, 1);
+    if (d > 1)
+        from = add_months(from, 1);
+    for (; from < until; from = add_months(from, 1)) {
+        dm_fc_model m;
+        dm_error e;
+        dm_error_clear(&e);
+        if (dm_fc_fit(h, from, spec, &m, &e))
+            continue;
+        path p = make_path(&m, m.a, m.b);
+        for (size_t i = 0; i < h->npoints; i++) {
+            const dm_fc_point *q = &h->points[i];
+            if (q->day < from || q->day <= m.anchor_day || q->published >= until)
+                continue;
+            double f = cum_area(&m, &p, q->day), a = q->ha - m.anchor_ha;
+            if (f > 0 && a > 0 && isfinite(log(a / f)) &&
+                track_add(t, &cap,
+                          (dm_fc_err){from, q->published, log(a / f),
+                                      (q->day - m.anchor_day) / DM_FC_MONTH_DAYS},
+                          err))
+                goto fail;
+        }
+        for (size_t i = 0; i < h->nperiods; i++) {
+            const dm_fc_period *q = &h->periods[i];
+            if (q->start < from || q->published >= until)
+                continue;
+            double f = path_area(&m, &p, q->start, q->end + 1);
+            if (f > 0 && q->ha > 0 && isfinite(log(q->ha / f)) &&
+                track_add(t, &cap,
+                          (dm_fc_err){from, q->published, log(q->ha / f),
+                                      (q->end + 1 - q->start) / DM_FC_MONTH_DAYS},
+                          err))
+                goto fail;
+        }
+    }
+    return DM_OK;
+fail:
+    dm_fc_track_free(t);
+    return DM_ENOMEM;
+}
+
+size_t dm_fc_track_known(const dm_fc_track *t, int cut)
+{
+    size_t n = 0;
+    for (size_t i = 0; t && i < t->n; i++)
+        n += t->errs[i].from < cut && t->errs[i].published < cut;
+    return n;
+}
+
+/* ---- Monte Carlo ---- */
 
 /* splitmix64 and Box-Muller */
 static uint64_t rng_next(uint64_t *s)
@@ -804,33 +1078,59 @@ static double quantile_sorted(const double *v, int n, double q)
     return v[i] + (pos - i) * (v[i + 1] - v[i]);
 }
 
-dm_status dm_fc_simulate(const dm_fc_model *m, int from_day, int target, int runs, uint64_t seed,
-                         dm_fc_quantiles *q, dm_error *err)
+#define TRACK_MIN 4 /* the fewest past errors for an 80% interval from them (conformal) */
+
+dm_status dm_fc_simulate(const dm_fc_model *m, const dm_fc_track *t, int from_day, int target,
+                         int runs, uint64_t seed, dm_fc_quantiles *q, size_t *nerrs, dm_error *err)
 {
+    if (nerrs)
+        *nerrs = 0;
     if (runs < 1)
         return dm_error_set(err, DM_EINVAL, "the number of runs must be 1 or more");
-    int start = from_day >= 0 ? from_day : m->anchor_day;
+    int start = from_day >= 0 ? from_day : m->anchor_day + 1; /* a figure: at its day's end */
     double base = from_day >= 0 ? 0 : m->anchor_ha;
-    double *v = malloc((size_t)runs * sizeof *v);
+    if (from_day < 0)
+        target++;
+    double months = (target - start) / DM_FC_MONTH_DAYS;
+    size_t nz = months > 0 ? dm_fc_track_known(t, m->cut) : 0;
+    if (nz < TRACK_MIN)
+        nz = 0;
+    double *v = malloc((size_t)runs * sizeof *v + nz * sizeof(double));
     if (!v)
         return dm_error_set(err, DM_ENOMEM, "out of memory");
+    double *z = v + runs;
+    for (size_t i = 0, k = 0; nz && i < t->n; i++)
+        if (t->errs[i].from < m->cut && t->errs[i].published < m->cut)
+            z[k++] = t->errs[i].log_ratio * sqrt(t->errs[i].months / months);
+    /* a = m->a + l11·z1, b = m->b + l21·z1 + l22·z2 */
+    double l11 = sqrt(fmax(m->var_a, 0)), l21 = l11 > 0 ? m->cov_ab / l11 : 0;
+    double l22 = sqrt(fmax(m->var_b - l21 * l21, 0));
     uint64_t s = seed ^ 0x5DEECE66Dull;
     for (int r = 0; r < runs; r++) {
-        double a = m->a + m->se_a * rng_normal(&s), b = m->b + m->se_b * rng_normal(&s);
-        double tot = base;
-        for (double d = start; d < target; d += DM_FC_MONTH_DAYS) {
-            double step = fmin(DM_FC_MONTH_DAYS, target - d) / DM_FC_MONTH_DAYS;
-            double mid = d + step * DM_FC_MONTH_DAYS / 2;
-            double rate = a + b * (mid - m->t0) / DM_FC_MONTH_DAYS + m->sigma * rng_normal(&s);
-            tot += fmax(0, rate) * step;
-        }
-        v[r] = tot;
+        double z1 = rng_normal(&s), z2 = rng_normal(&s);
+        path p = make_path(m, m->a + l11 * z1, m->b + l21 * z1 + l22 * z2);
+        double inc = 0;
+        if (nz) {
+            uint64_t u = rng_next(&s);
+            double e = z[(u >> 1) % nz];
+            double area = path_area(m, &p, start, target);
+            inc = area > 0 ? area * exp(u & 1 ? e : -e) : 0;
+        } else
+            for (double d = start; d < target; d += DM_FC_MONTH_DAYS) {
+                double step = fmin(DM_FC_MONTH_DAYS, target - d);
+                double rate = path_area(m, &p, d, d + step) / (step / DM_FC_MONTH_DAYS) +
+                              m->sigma * rng_normal(&s);
+                inc += fmax(0, rate) * step / DM_FC_MONTH_DAYS;
+            }
+        v[r] = base + inc;
     }
     qsort(v, (size_t)runs, sizeof *v, cmp_double);
     q->p10 = quantile_sorted(v, runs, 0.1);
     q->p50 = quantile_sorted(v, runs, 0.5);
     q->p90 = quantile_sorted(v, runs, 0.9);
     free(v);
+    if (nerrs)
+        *nerrs = nz;
     return DM_OK;
 }
 
@@ -860,107 +1160,72 @@ void dm_fc_naive_rates(const dm_history *h, const dm_fc_model *m, double *last12
 
 /* ---- backtest ---- */
 
-void dm_backtest_free(dm_backtest *b)
+typedef struct bt_target {
+    int cut, horizon, target, published;
+    double actual;
+    size_t row;
+} bt_target;
+
+static int first_cut(const dm_history *h)
 {
-    if (!b)
-        return;
-    free(b->cases);
-    free(b->summary);
-    free(b->cuts);
-    memset(b, 0, sizeof *b);
+    int y0, m0, d0;
+    day_civil(add_months(h->points[0].day, 12), &y0, &m0, &d0);
+    int cut = dm_fc_day(y0, ((m0 - 1) / 3) * 3 + 1, 1);
+    if (d0 > 1 || (m0 - 1) % 3)
+        cut = add_months(cut, 3);
+    return cut;
 }
 
-static double median(double *v, int n)
+static int horizon_list(int max_horizon, int hs[5])
 {
-    if (n == 0)
-        return NAN;
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return quantile_sorted(v, n, 0.5);
+    int nh = 0;
+    const int std_h[] = {3, 6, 12};
+    for (int i = 0; i < 3; i++)
+        if (std_h[i] <= max_horizon)
+            hs[nh++] = std_h[i];
+    if (max_horizon != 3 && max_horizon != 6 && max_horizon != 12)
+        hs[nh++] = max_horizon;
+    return nh;
 }
 
-static dm_status summarise(dm_backtest *b, int horizon, dm_error *err)
+/* The backtest's cases (model-free: where a fit is possible and a figure
+ * checks it), in cut order. */
+static dm_status bt_targets(const dm_history *h, int max_horizon, bt_target **out, size_t *n,
+                            dm_error *err)
 {
-    double *e1 = malloc((b->ncases + 1) * 3 * sizeof *e1);
-    if (!e1)
-        return dm_error_set(err, DM_ENOMEM, "out of memory");
-    double *e2 = e1 + b->ncases + 1, *e3 = e2 + b->ncases + 1;
-    int n = 0, covered = 0;
-    for (size_t i = 0; i < b->ncases; i++) {
-        const dm_bt_case *c = &b->cases[i];
-        if (horizon != -1 && c->horizon != horizon)
-            continue;
-        e1[n] = fabs(c->q.p50 - c->actual);
-        e2[n] = fabs(c->naive_last12 - c->actual);
-        e3[n] = fabs(c->naive_mean - c->actual);
-        covered += c->q.p10 <= c->actual && c->actual <= c->q.p90;
-        n++;
-    }
-    dm_bt_summary *s = &b->summary[b->nsummary++];
-    s->horizon = horizon;
-    s->n = n;
-    s->coverage = n ? (double)covered / n : NAN;
-    s->mae_model = median(e1, n);
-    s->mae_last12 = median(e2, n);
-    s->mae_mean = median(e3, n);
-    free(e1);
-    return DM_OK;
-}
-
-dm_status dm_backtest_run(const dm_history *h, int max_horizon, int runs, uint64_t seed,
-                          dm_backtest *out, dm_error *err)
-{
-    memset(out, 0, sizeof *out);
+    *out = NULL;
+    *n = 0;
     if (max_horizon < 1 || max_horizon > 120)
         return dm_error_set(err, DM_EINVAL, "the horizon must be 1 to 120 months");
     if (h->npoints < 2)
         return dm_error_set(err, DM_EINVAL,
                             "the history has %zu cumulative figures; a backtest needs 2 or more",
                             h->npoints);
-    int horizons[5], nh = 0;
-    const int std_h[] = {3, 6, 12};
-    for (int i = 0; i < 3; i++)
-        if (std_h[i] <= max_horizon)
-            horizons[nh++] = std_h[i];
-    if (max_horizon != 3 && max_horizon != 6 && max_horizon != 12)
-        horizons[nh++] = max_horizon;
-    int first = h->points[0].day, last = h->points[h->npoints - 1].day;
-    int y0, m0, d0;
-    day_civil(add_months(first, 12), &y0, &m0, &d0);
-    int cut = dm_fc_day(y0, ((m0 - 1) / 3) * 3 + 1, 1);
-    if (d0 > 1 || (m0 - 1) % 3)
-        cut = add_months(cut, 3);
-    size_t cap = 0, cut_cap = 0;
-    dm_status st = DM_OK;
-    for (; cut <= last; cut = add_months(cut, 3)) {
+    int hs[5], nh = horizon_list(max_horizon, hs);
+    int last = h->points[h->npoints - 1].day;
+    size_t cap = 0;
+    static const dm_fc_spec probe = {DM_FC_LEVEL, 0, 0};
+    for (int cut = first_cut(h); cut <= last; cut = add_months(cut, 3)) {
         dm_fc_model m;
         dm_error e;
         dm_error_clear(&e);
-        if (dm_fc_fit(h, cut, &m, &e))
+        if (dm_fc_fit(h, cut, &probe, &m, &e))
             continue;
-        double l12, mean;
-        dm_fc_naive_rates(h, &m, &l12, &mean);
-        bool used = false;
         for (int k = 0; k <= nh; k++) {
-            dm_bt_case c = {0};
-            c.cut = cut;
+            bt_target c = {.cut = cut};
             if (k < nh) {
-                int lo = add_months(cut, horizons[k]), hi = add_months(cut, horizons[k] + 3);
+                int lo = add_months(cut, hs[k]), hi = add_months(cut, hs[k] + 3);
                 const dm_fc_point *t = NULL;
                 for (size_t i = 0; i < h->npoints && !t; i++)
                     if (h->points[i].day >= lo && h->points[i].day < hi)
                         t = &h->points[i];
                 if (!t)
                     continue;
-                c.horizon = horizons[k];
+                c.horizon = hs[k];
                 c.target = t->day;
+                c.published = t->published;
                 c.actual = t->ha;
-                c.target_row = t->row;
-                if ((st = dm_fc_simulate(&m, -1, t->day, runs, seed + (uint64_t)cut * 31 + k, &c.q,
-                                         err)))
-                    goto fail;
-                double months = (t->day - m.anchor_day) / DM_FC_MONTH_DAYS;
-                c.naive_last12 = m.anchor_ha + l12 * months;
-                c.naive_mean = m.anchor_ha + mean * months;
+                c.row = t->row;
             } else {
                 if (!is_jan1(cut))
                     continue;
@@ -972,44 +1237,246 @@ dm_status dm_backtest_run(const dm_history *h, int max_horizon, int runs, uint64
                     continue;
                 c.horizon = 0;
                 c.target = a->end + 1;
+                c.published = a->published;
                 c.actual = a->ha;
-                c.target_row = a->row;
-                if ((st = dm_fc_simulate(&m, cut, a->end + 1, runs, seed + (uint64_t)cut * 31 + k,
-                                         &c.q, err)))
-                    goto fail;
-                double months = (a->end + 1 - cut) / DM_FC_MONTH_DAYS;
-                c.naive_last12 = l12 * months;
-                c.naive_mean = mean * months;
+                c.row = a->row;
             }
-            if ((st = grow((void **)&out->cases, out->ncases, &cap, sizeof c, err)))
-                goto fail;
-            out->cases[out->ncases++] = c;
-            used = true;
-        }
-        if (used) {
-            if ((st = grow((void **)&out->cuts, out->ncuts, &cut_cap, sizeof(int), err)))
-                goto fail;
-            out->cuts[out->ncuts++] = cut;
+            if (grow((void **)out, *n, &cap, sizeof c, err)) {
+                free(*out);
+                *out = NULL;
+                *n = 0;
+                return DM_ENOMEM;
+            }
+            (*out)[(*n)++] = c;
         }
     }
-    if (!out->ncases) {
-        st = dm_error_set(err, DM_EINVAL,
-                          "no cut date has both a fit (3 rate observations and a cumulative "
-                          "figure before it) and a figure to check it against");
+    return DM_OK;
+}
+
+/* The forecast area of a case (from the anchor, or the year's) and the actual. */
+static void case_area(const dm_fc_model *m, const bt_target *c, double *f, double *a)
+{
+    if (c->horizon) {
+        *f = dm_fc_area(m, m->anchor_day + 1, c->target + 1);
+        *a = c->actual - m->anchor_ha;
+    } else {
+        *f = dm_fc_area(m, c->cut, c->target);
+        *a = c->actual;
+    }
+}
+
+void dm_fc_choice_free(dm_fc_choice *c)
+{
+    if (!c)
+        return;
+    free(c->scores);
+    memset(c, 0, sizeof *c);
+}
+
+static dm_status choose(const dm_history *h, const bt_target *cs, size_t n, int split,
+                        dm_fc_choice *out, dm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->spec = dm_fc_candidates[0];
+    out->scores = malloc(dm_fc_ncandidates * sizeof *out->scores);
+    if (!out->scores)
+        return dm_error_set(err, DM_ENOMEM, "out of memory");
+    for (size_t k = 0; k < dm_fc_ncandidates; k++) {
+        double sum = 0;
+        int used = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (cs[i].published >= split)
+                continue;
+            dm_fc_model m;
+            dm_error e;
+            dm_error_clear(&e);
+            if (dm_fc_fit(h, cs[i].cut, &dm_fc_candidates[k], &m, &e))
+                continue;
+            double f, a;
+            case_area(&m, &cs[i], &f, &a);
+            double den = (fabs(f) + fabs(a)) / 2;
+            sum += den > 0 ? fabs(f - a) / den : 0;
+            used++;
+        }
+        out->scores[k] = used ? sum / used : NAN;
+        out->ncases = used;
+    }
+    if (!out->ncases)
+        return DM_OK;
+    double best = INFINITY;
+    for (size_t k = 0; k < dm_fc_ncandidates; k++)
+        best = fmin(best, out->scores[k]);
+    for (size_t k = 0; k < dm_fc_ncandidates; k++)
+        if (out->scores[k] <= best + 1e-9 * (1 + best)) { /* the first of equals */
+            out->index = k;
+            out->spec = dm_fc_candidates[k];
+            break;
+        }
+    return DM_OK;
+}
+
+dm_status dm_fc_choose(const dm_history *h, int max_horizon, int split, dm_fc_choice *out,
+                       dm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    bt_target *cs;
+    size_t n;
+    dm_status st = bt_targets(h, max_horizon, &cs, &n, err);
+    if (!st)
+        st = choose(h, cs, n, split, out, err);
+    free(cs);
+    return st;
+}
+
+void dm_backtest_free(dm_backtest *b)
+{
+    if (!b)
+        return;
+    free(b->cases);
+    free(b->summary);
+    free(b->cuts);
+    dm_fc_choice_free(&b->choice);
+    memset(b, 0, sizeof *b);
+}
+
+static double median(double *v, int n)
+{
+    if (n == 0)
+        return NAN;
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return quantile_sorted(v, n, 0.5);
+}
+
+static dm_status summarise(const dm_backtest *b, int horizon, int set, dm_bt_summary *s,
+                           dm_error *err)
+{
+    double *e1 = malloc((b->ncases + 1) * 3 * sizeof *e1);
+    if (!e1)
+        return dm_error_set(err, DM_ENOMEM, "out of memory");
+    double *e2 = e1 + b->ncases + 1, *e3 = e2 + b->ncases + 1;
+    int n = 0, covered = 0;
+    for (size_t i = 0; i < b->ncases; i++) {
+        const dm_bt_case *c = &b->cases[i];
+        if ((horizon != -1 && c->horizon != horizon) || (set == DM_BT_TUNING && !c->tuning) ||
+            (set == DM_BT_HELD_OUT && c->tuning) ||
+            (set == DM_BT_LATER_CUTS && (c->tuning || c->cut < b->split)))
+            continue;
+        e1[n] = fabs(c->q.p50 - c->actual);
+        e2[n] = fabs(c->naive_last12 - c->actual);
+        e3[n] = fabs(c->naive_mean - c->actual);
+        covered += c->q.p10 <= c->actual && c->actual <= c->q.p90;
+        n++;
+    }
+    s->horizon = horizon;
+    s->n = n;
+    s->coverage = n ? (double)covered / n : NAN;
+    s->mae_model = median(e1, n);
+    s->mae_last12 = median(e2, n);
+    s->mae_mean = median(e3, n);
+    free(e1);
+    return DM_OK;
+}
+
+dm_status dm_backtest_run(const dm_history *h, int max_horizon, int runs, uint64_t seed, int split,
+                          dm_backtest *out, dm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    bt_target *ts = NULL;
+    size_t nt = 0, cut_cap = 0;
+    dm_fc_track track = {0};
+    dm_status st = bt_targets(h, max_horizon, &ts, &nt, err);
+    if (st)
+        return st;
+    if (!nt) {
+        free(ts);
+        return dm_error_set(err, DM_EINVAL,
+                            "no cut date has both a fit (3 rate observations and a cumulative "
+                            "figure before it) and a figure to check it against");
+    }
+    if (split == INT32_MIN) { /* the middle one of the cut dates (with a case) */
+        size_t ncut = 0, k = 0;
+        for (size_t i = 0; i < nt; i++)
+            ncut += !i || ts[i].cut != ts[i - 1].cut;
+        for (size_t i = 0; i < nt; i++)
+            if ((!i || ts[i].cut != ts[i - 1].cut) && k++ == ncut / 2)
+                split = ts[i].cut;
+    }
+    out->split = split;
+    if ((st = choose(h, ts, nt, split, &out->choice, err)))
+        goto fail;
+    const dm_fc_spec *spec = &out->choice.spec;
+    int last_cut = ts[nt - 1].cut;
+    if ((st = dm_fc_track_build(h, spec, last_cut, &track, err)))
+        goto fail;
+    out->cases = calloc(nt, sizeof *out->cases);
+    if (!out->cases) {
+        st = dm_error_set(err, DM_ENOMEM, "out of memory");
         goto fail;
     }
-    out->summary = calloc((size_t)nh + 2, sizeof *out->summary);
+    for (size_t i = 0; i < nt; i++) {
+        const bt_target *t = &ts[i];
+        dm_fc_model m;
+        if ((st = dm_fc_fit(h, t->cut, spec, &m, err)))
+            goto fail;
+        double l12, mean;
+        dm_fc_naive_rates(h, &m, &l12, &mean);
+        dm_bt_case *c = &out->cases[out->ncases++];
+        c->cut = t->cut;
+        c->target = t->target;
+        c->horizon = t->horizon;
+        c->actual = t->actual;
+        c->target_row = t->row;
+        c->published = t->published;
+        c->tuning = t->published < split;
+        int k = c->horizon ? c->horizon : 99; /* the seed as before: cut and horizon */
+        uint64_t sd = seed + (uint64_t)t->cut * 31 + (uint64_t)k;
+        if (c->horizon) {
+            double months = (t->target - m.anchor_day) / DM_FC_MONTH_DAYS;
+            c->point = m.anchor_ha + dm_fc_area(&m, m.anchor_day + 1, t->target + 1);
+            st = dm_fc_simulate(&m, &track, -1, t->target, runs, sd, &c->q, &c->nerrs, err);
+            c->naive_last12 = m.anchor_ha + l12 * months;
+            c->naive_mean = m.anchor_ha + mean * months;
+        } else {
+            double months = (t->target - t->cut) / DM_FC_MONTH_DAYS;
+            c->point = dm_fc_area(&m, t->cut, t->target);
+            st = dm_fc_simulate(&m, &track, t->cut, t->target, runs, sd, &c->q, &c->nerrs, err);
+            c->naive_last12 = l12 * months;
+            c->naive_mean = mean * months;
+        }
+        if (st)
+            goto fail;
+        if (!out->ncuts || out->cuts[out->ncuts - 1] != t->cut) {
+            if ((st = grow((void **)&out->cuts, out->ncuts, &cut_cap, sizeof(int), err)))
+                goto fail;
+            out->cuts[out->ncuts++] = t->cut;
+        }
+    }
+    int hs[5], nh = horizon_list(max_horizon, hs);
+    out->nsummary = (size_t)nh + 2;
+    out->summary = calloc(4 * out->nsummary, sizeof *out->summary);
     if (!out->summary) {
         st = dm_error_set(err, DM_ENOMEM, "out of memory");
         goto fail;
     }
-    for (int k = 0; k < nh; k++)
-        if ((st = summarise(out, horizons[k], err)))
+    out->summary_tuning = out->summary + out->nsummary;
+    out->summary_held_out = out->summary_tuning + out->nsummary;
+    out->summary_later = out->summary_held_out + out->nsummary;
+    dm_bt_summary *sets[4] = {out->summary, out->summary_tuning, out->summary_held_out,
+                              out->summary_later};
+    for (int s = 0; s < 4; s++) {
+        for (int k = 0; k < nh; k++)
+            if ((st = summarise(out, hs[k], s, &sets[s][k], err)))
+                goto fail;
+        if ((st = summarise(out, 0, s, &sets[s][nh], err)) ||
+            (st = summarise(out, -1, s, &sets[s][nh + 1], err)))
             goto fail;
-    if ((st = summarise(out, 0, err)) || (st = summarise(out, -1, err)))
-        goto fail;
+    }
+    free(ts);
+    dm_fc_track_free(&track);
     return DM_OK;
 fail:
+    free(ts);
+    dm_fc_track_free(&track);
     dm_backtest_free(out);
     return st;
 }
@@ -1065,19 +1532,32 @@ static void json_num(dm_buf *b, const char *key, double v, bool comma)
     dm_buf_json_number(b, v);
 }
 
-dm_status dm_backtest_json(const dm_history *h, const dm_backtest *bt, dm_buf *b)
+static void json_spec(dm_buf *b, const dm_fc_spec *s)
 {
-    dm_buf_puts(b, "{\"history\":{");
-    history_members(h, b);
-    dm_buf_puts(b, "},\"cut_dates\":[");
-    for (size_t i = 0; i < bt->ncuts; i++) {
-        if (i)
-            dm_buf_puts(b, ",");
-        json_day(b, bt->cuts[i]);
-    }
-    dm_buf_puts(b, "],\"methods\":[\"model\",\"naive_last12\",\"naive_mean\"],\"summary\":[");
-    for (size_t i = 0; i < bt->nsummary; i++) {
-        const dm_bt_summary *s = &bt->summary[i];
+    char d[160];
+    dm_fc_spec_describe(s, d, sizeof d);
+    dm_buf_puts(b, "{\"kind\":");
+    dm_buf_json_string(b, s->kind == DM_FC_LEVEL ? "level" : "damped trend");
+    dm_buf_puts(b, ",\"half_life_months\":");
+    if (s->half_life > 0)
+        dm_buf_json_number(b, s->half_life);
+    else
+        dm_buf_puts(b, "null");
+    dm_buf_puts(b, ",\"damping_per_month\":");
+    if (s->kind == DM_FC_TREND)
+        dm_buf_json_number(b, s->phi);
+    else
+        dm_buf_puts(b, "null");
+    dm_buf_puts(b, ",\"description\":");
+    dm_buf_json_string(b, d);
+    dm_buf_puts(b, "}");
+}
+
+static void json_summary(dm_buf *b, const char *key, const dm_bt_summary *sum, size_t n)
+{
+    dm_buf_printf(b, ",\"%s\":[", key);
+    for (size_t i = 0; i < n; i++) {
+        const dm_bt_summary *s = &sum[i];
         dm_buf_puts(b, i ? ",{\"horizon\":" : "{\"horizon\":");
         if (s->horizon > 0)
             dm_buf_printf(b, "\"%d months\"", s->horizon);
@@ -1091,7 +1571,57 @@ dm_status dm_backtest_json(const dm_history *h, const dm_backtest *bt, dm_buf *b
         json_num(b, "naive_mean", s->mae_mean, true);
         dm_buf_puts(b, "}}");
     }
-    dm_buf_puts(b, "],\"cases\":[");
+    dm_buf_puts(b, "]");
+}
+
+void dm_fc_json_model(dm_buf *b, const dm_fc_choice *c, int split)
+{
+    dm_buf_puts(b, "{\"chosen\":");
+    json_spec(b, &c->spec);
+    dm_buf_printf(b, ",\"chosen_on\":{\"cases\":%d,\"published_before\":", c->ncases);
+    if (split == INT32_MAX)
+        dm_buf_puts(b, "null");
+    else
+        json_day(b, split);
+    dm_buf_puts(b, ",\"score\":");
+    dm_buf_json_number(b, c->ncases ? c->scores[c->index] : NAN);
+    dm_buf_puts(b, ",\"score_is\":\"mean of |forecast - actual| / ((forecast + actual) / 2) of "
+                   "the area forecast\"},\"candidates\":[");
+    for (size_t k = 0; k < dm_fc_ncandidates; k++) {
+        dm_buf_puts(b, k ? ",{\"model\":" : "{\"model\":");
+        json_spec(b, &dm_fc_candidates[k]);
+        json_num(b, "score", c->scores ? c->scores[k] : NAN, true);
+        dm_buf_puts(b, "}");
+    }
+    dm_buf_puts(b, "],\"assumptions\":[");
+    for (int i = 0; dm_fc_assumptions[i]; i++) {
+        if (i)
+            dm_buf_puts(b, ",");
+        dm_buf_json_string(b, dm_fc_assumptions[i]);
+    }
+    dm_buf_puts(b, "]}");
+}
+
+dm_status dm_backtest_json(const dm_history *h, const dm_backtest *bt, dm_buf *b)
+{
+    dm_buf_puts(b, "{\"history\":{");
+    history_members(h, b);
+    dm_buf_puts(b, "},\"cut_dates\":[");
+    for (size_t i = 0; i < bt->ncuts; i++) {
+        if (i)
+            dm_buf_puts(b, ",");
+        json_day(b, bt->cuts[i]);
+    }
+    dm_buf_puts(b, "],\"split_date\":");
+    json_day(b, bt->split);
+    dm_buf_puts(b, ",\"model\":");
+    dm_fc_json_model(b, &bt->choice, bt->split);
+    dm_buf_puts(b, ",\"methods\":[\"model\",\"naive_last12\",\"naive_mean\"]");
+    json_summary(b, "summary", bt->summary, bt->nsummary);
+    json_summary(b, "summary_tuning", bt->summary_tuning, bt->nsummary);
+    json_summary(b, "summary_held_out", bt->summary_held_out, bt->nsummary);
+    json_summary(b, "summary_held_out_later_cuts", bt->summary_later, bt->nsummary);
+    dm_buf_puts(b, ",\"cases\":[");
     for (size_t i = 0; i < bt->ncases; i++) {
         const dm_bt_case *c = &bt->cases[i];
         dm_buf_puts(b, i ? ",{\"cut\":" : "{\"cut\":");
@@ -1102,13 +1632,18 @@ dm_status dm_backtest_json(const dm_history *h, const dm_backtest *bt, dm_buf *b
             dm_buf_printf(
                 b, ",\"horizon\":\"calendar year\",\"year\":%d,\"target_date\":", year_of(c->cut));
         json_day(b, c->horizon ? c->target : c->target - 1);
-        dm_buf_printf(b, ",\"target_row\":%zu", c->target_row);
+        dm_buf_printf(b, ",\"target_row\":%zu,\"published\":", c->target_row);
+        json_day(b, c->published);
+        dm_buf_printf(b, ",\"set\":\"%s\"", c->tuning ? "tuning" : "held-out");
         json_num(b, "actual_ha", c->actual, true);
         json_num(b, "p10", c->q.p10, true);
         json_num(b, "p50", c->q.p50, true);
         json_num(b, "p90", c->q.p90, true);
+        json_num(b, "point", c->point, true);
         dm_buf_printf(b, ",\"covered\":%s",
                       c->q.p10 <= c->actual && c->actual <= c->q.p90 ? "true" : "false");
+        dm_buf_printf(b, ",\"interval_from\":\"%s\",\"past_errors\":%zu",
+                      c->nerrs ? "past errors" : "spread about the fit", c->nerrs);
         json_num(b, "naive_last12", c->naive_last12, true);
         json_num(b, "naive_mean", c->naive_mean, true);
         dm_buf_puts(b, "}");

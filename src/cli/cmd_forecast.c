@@ -18,8 +18,8 @@
 static const char usage[] =
     "demine forecast DATABASE [--teams manual=12,mechanical=3,mdd=4] [--by admin] [--json]\n"
     "                [--from DATE] [--figures FILE.csv] [--drafts] [--runs N] [--seed S]\n"
-    "demine forecast --history SERIES.csv [--backtest] [--horizon MONTHS] [--json]\n"
-    "                [--runs N] [--seed S]";
+    "demine forecast --history SERIES.csv [--backtest [--split DATE]] [--horizon MONTHS]\n"
+    "                [--json] [--runs N] [--seed S]";
 
 static void help(void)
 {
@@ -47,15 +47,21 @@ static void help(void)
            "period_start,period_end,scope,hectares_cleared,...: data/aze/\n"
            "aze_clearance_reports.csv); the rules that settle contradictions between reports\n"
            "are in docs/ARCHITECTURE.md, and every row not used is listed with its reason.\n"
-           "The model: a straight-line trend of the monthly rate fitted on the 24 months\n"
-           "before the cut, its spread from the data, Monte Carlo over --runs (10000) runs\n"
-           "from --seed (1). Without --backtest: the forecast 3, 6 and 12 months (up to\n"
-           "--horizon, 12) after the last cumulative figure.\n"
+           "The model: the monthly rate as a level or a damped trend, observations weighted\n"
+           "by length and age (a half-life); the kind, half-life and damping are chosen among\n"
+           "30 candidates on backtest cases. P10/P90 come from the model's own past errors\n"
+           "(forecasts made at the first of each month on what was published then), with the\n"
+           "fit's parameter uncertainty, Monte Carlo over --runs (10000) runs from --seed (1).\n"
+           "Without --backtest: the model is chosen on all the backtest's cases and forecasts\n"
+           "3, 6 and 12 months (up to --horizon, 12) after the last cumulative figure.\n"
            "--backtest: cut dates on the first day of each quarter; at each, a fit on what\n"
            "was published before it forecasts the cumulative figures published 3, 6 and 12\n"
            "months on and, from 1 January, that year's total; coverage of P10-P90 and the\n"
            "median absolute errors beside two naive forecasts (the last 12 months' rate\n"
-           "repeated; the mean monthly rate to date).\n",
+           "repeated; the mean monthly rate to date). The model is chosen on the tuning set,\n"
+           "the cases whose target was published before --split (default: the middle cut\n"
+           "date), and the held-out set (the rest) is reported apart. The model and its\n"
+           "assumptions are in docs/ARCHITECTURE.md (Forecast, released-area series).\n",
            usage);
 }
 
@@ -76,6 +82,13 @@ static void print_rejects(const dm_history *h)
         printf("  row %-4zu %s\n", h->rejects[i].row, h->rejects[i].reason);
 }
 
+static void print_assumptions(void)
+{
+    printf("\nAssumptions:\n");
+    for (int i = 0; dm_fc_assumptions[i]; i++)
+        printf("  - %s\n", dm_fc_assumptions[i]);
+}
+
 static int forecast_ahead(const dm_history *h, int horizon, int runs, unsigned long long seed,
                           bool json)
 {
@@ -85,11 +98,25 @@ static int forecast_ahead(const dm_history *h, int horizon, int runs, unsigned l
     for (size_t i = 0; i < h->npoints; i++)
         if (h->points[i].published >= cut)
             cut = h->points[i].published + 1;
+    /* the model: chosen on every case the backtest can make */
+    dm_fc_choice ch;
+    dm_error cerr;
+    dm_error_clear(&cerr);
+    if (dm_fc_choose(h, horizon, INT32_MAX, &ch, &cerr)) {
+        if (cerr.code == DM_ENOMEM)
+            return cli_fail(&cerr);
+        memset(&ch, 0, sizeof ch); /* no backtest: the first candidate */
+        ch.spec = dm_fc_candidates[0];
+    }
     dm_fc_model m;
-    if (dm_fc_fit(h, cut, &m, &err))
+    dm_fc_track track = {0};
+    if (dm_fc_fit(h, cut, &ch.spec, &m, &err) ||
+        dm_fc_track_build(h, &ch.spec, cut, &track, &err)) {
+        dm_fc_choice_free(&ch);
         return cli_fail(&err);
-    int hs[4] = {3, 6, 12, horizon}, nh = 0;
-    int list[4];
+    }
+    int list[4], nh = 0;
+    const int hs[3] = {3, 6, 12};
     for (int i = 0; i < 3; i++)
         if (hs[i] <= horizon)
             list[nh++] = hs[i];
@@ -97,32 +124,41 @@ static int forecast_ahead(const dm_history *h, int horizon, int runs, unsigned l
         list[nh++] = horizon;
     dm_buf b;
     dm_buf_init(&b, 0);
-    char d[11];
+    char d[11], desc[160];
     dm_fc_day_format(m.anchor_day, d);
+    dm_fc_spec_describe(&ch.spec, desc, sizeof desc);
+    size_t nerrs = dm_fc_track_known(&track, cut);
     if (json) {
         dm_buf_puts(&b, "{\"history\":");
         dm_history_json(h, &b);
         dm_buf_printf(&b,
                       ",\"model\":{\"rate_ha_per_month\":%.3f,\"trend_ha_per_month2\":%.3f,"
-                      "\"sigma_ha_per_month\":%.3f,\"observations\":%d},\"from\":{\"date\":\"%s\","
-                      "\"cumulative_ha\":",
-                      m.a, m.b, m.sigma, m.nobs, d);
+                      "\"sigma_ha_per_month\":%.3f,\"observations\":%d,\"past_errors\":%zu,"
+                      "\"choice\":",
+                      dm_fc_rate_at_cut(&m), m.b, m.sigma, m.nobs, nerrs);
+        dm_fc_json_model(&b, &ch, INT32_MAX);
+        dm_buf_printf(&b, "},\"from\":{\"date\":\"%s\",\"cumulative_ha\":", d);
         dm_buf_json_number(&b, m.anchor_ha);
         dm_buf_puts(&b, "},\"forecast\":[");
-    } else
-        printf("From %.1f ha at %s; monthly rate %.1f ha (trend %+.1f ha/month per month, spread "
-               "%.1f), %d observations\n\n%-12s %12s %12s %12s\n",
-               m.anchor_ha, d, m.a, m.b, m.sigma, m.nobs, "date", "P10 ha", "P50 ha", "P90 ha");
+    } else {
+        printf("Model: %s; chosen on %d backtest cases", desc, ch.ncases);
+        if (ch.ncases)
+            printf(" (mean symmetric error of the area %.3f)", ch.scores[ch.index]);
+        printf("\nFrom %.1f ha at %s; monthly rate at the cut %.1f ha (trend %+.1f ha/month per "
+               "month, spread %.1f), %d observations; interval from %s\n\n%-12s %12s %12s %12s\n",
+               m.anchor_ha, d, dm_fc_rate_at_cut(&m), m.b, m.sigma, m.nobs,
+               nerrs >= 4 ? "the model's past errors"
+                          : "the spread about the fit (too few past "
+                            "errors)",
+               "date", "P10 ha", "P50 ha", "P90 ha");
+    }
+    int rc = EXIT_DONE;
     for (int k = 0; k < nh; k++) {
-        int y, mo, dd;
-        (void)y;
-        (void)mo;
-        (void)dd;
         int target = m.anchor_day + (int)lround(list[k] * DM_FC_MONTH_DAYS);
         dm_fc_quantiles q;
-        if (dm_fc_simulate(&m, -1, target, runs, seed, &q, &err)) {
-            dm_buf_free(&b);
-            return cli_fail(&err);
+        if (dm_fc_simulate(&m, &track, -1, target, runs, seed, &q, NULL, &err)) {
+            rc = cli_fail(&err);
+            goto done;
         }
         dm_fc_day_format(target, d);
         if (json) {
@@ -137,23 +173,67 @@ static int forecast_ahead(const dm_history *h, int horizon, int runs, unsigned l
         } else
             printf("%-12s %12.1f %12.1f %12.1f\n", d, q.p10, q.p50, q.p90);
     }
-    int rc = EXIT_DONE;
     if (json) {
         dm_buf_puts(&b, "]}\n");
         if (b.status || !cli_write_stdout(b.data))
             rc = EXIT_ERROR;
-    } else
+    } else {
+        print_assumptions();
         print_rejects(h);
+    }
+done:
     dm_buf_free(&b);
+    dm_fc_track_free(&track);
+    dm_fc_choice_free(&ch);
     return rc;
 }
 
-static int backtest(const dm_history *h, int horizon, int runs, unsigned long long seed, bool json)
+static void print_summary(const char *title, const dm_bt_summary *sum, size_t n)
+{
+    printf("\n%s\n%-14s %4s %9s %14s %14s %14s\n", title, "horizon", "n", "P10-P90", "model",
+           "last 12 mo.", "mean to date");
+    printf("%-14s %4s %9s %14s %14s %14s\n", "", "", "coverage", "median |err|", "median |err|",
+           "median |err|");
+    for (size_t i = 0; i < n; i++) {
+        const dm_bt_summary *s = &sum[i];
+        char hz[32];
+        if (s->horizon > 0)
+            snprintf(hz, sizeof hz, "%d months", s->horizon);
+        else
+            snprintf(hz, sizeof hz, "%s", s->horizon == 0 ? "calendar year" : "all");
+        if (!s->n) {
+            printf("%-14s %4d %9s %14s %14s %14s\n", hz, 0, "-", "-", "-", "-");
+            continue;
+        }
+        printf("%-14s %4d %8.0f%% %11.0f ha %11.0f ha %11.0f ha\n", hz, s->n, 100 * s->coverage,
+               s->mae_model, s->mae_last12, s->mae_mean);
+    }
+}
+
+/* The first and last cut of the cases of one set. */
+static void set_cuts(const dm_backtest *bt, bool tuning, char first[11], char last[11])
+{
+    int lo = INT32_MAX, hi = INT32_MIN;
+    for (size_t i = 0; i < bt->ncases; i++)
+        if (bt->cases[i].tuning == tuning) {
+            lo = bt->cases[i].cut < lo ? bt->cases[i].cut : lo;
+            hi = bt->cases[i].cut > hi ? bt->cases[i].cut : hi;
+        }
+    snprintf(first, 11, "-");
+    snprintf(last, 11, "-");
+    if (lo <= hi) {
+        dm_fc_day_format(lo, first);
+        dm_fc_day_format(hi, last);
+    }
+}
+
+static int backtest(const dm_history *h, int horizon, int runs, unsigned long long seed, int split,
+                    bool json)
 {
     dm_error err;
     dm_error_clear(&err);
     dm_backtest bt;
-    if (dm_backtest_run(h, horizon, runs, seed, &bt, &err))
+    if (dm_backtest_run(h, horizon, runs, seed, split, &bt, &err))
         return cli_fail(&err);
     int rc = EXIT_DONE;
     if (json) {
@@ -163,7 +243,7 @@ static int backtest(const dm_history *h, int horizon, int runs, unsigned long lo
             rc = EXIT_ERROR;
         dm_buf_free(&b);
     } else {
-        char d[11];
+        char d[11], desc[160], f1[11], l1[11], f2[11], l2[11];
         printf("Backtest: %zu cumulative figures, %zu period figures, %zu annual totals used; "
                "%zu rows not used\nCut dates:",
                h->npoints, h->nperiods, h->nannual, h->nrejects);
@@ -171,22 +251,56 @@ static int backtest(const dm_history *h, int horizon, int runs, unsigned long lo
             dm_fc_day_format(bt.cuts[i], d);
             printf(" %s", d);
         }
-        printf("\n\n%-14s %4s %9s %14s %14s %14s\n", "horizon", "n", "P10-P90", "model",
-               "last 12 mo.", "mean to date");
-        printf("%-14s %4s %9s %14s %14s %14s\n", "", "", "coverage", "median |err|", "median |err|",
-               "median |err|");
-        for (size_t i = 0; i < bt.nsummary; i++) {
-            const dm_bt_summary *s = &bt.summary[i];
-            char hz[32];
-            if (s->horizon > 0)
-                snprintf(hz, sizeof hz, "%d months", s->horizon);
-            else
-                snprintf(hz, sizeof hz, "%s", s->horizon == 0 ? "calendar year" : "all");
-            printf("%-14s %4d %8.0f%% %11.0f ha %11.0f ha %11.0f ha\n", hz, s->n, 100 * s->coverage,
-                   s->mae_model, s->mae_last12, s->mae_mean);
+        int ntune = bt.summary_tuning[bt.nsummary - 1].n,
+            nheld = bt.summary_held_out[bt.nsummary - 1].n;
+        dm_fc_day_format(bt.split, d);
+        dm_fc_spec_describe(&bt.choice.spec, desc, sizeof desc);
+        set_cuts(&bt, true, f1, l1);
+        set_cuts(&bt, false, f2, l2);
+        printf("\nModel: %s", desc);
+        if (bt.choice.ncases)
+            printf(", chosen among %zu candidates on the tuning set (mean symmetric error of the "
+                   "area %.3f)\n",
+                   dm_fc_ncandidates, bt.choice.scores[bt.choice.index]);
+        else
+            printf(" (no tuning case: the first candidate)\n");
+        printf("Tuning set: the %d cases whose target was published before %s (cuts %s to %s); "
+               "the model and its parameters are chosen on these only\n"
+               "Held-out set: the %d cases published from %s on (cuts %s to %s), not used for any "
+               "choice\nIntervals: the model's own past errors, as known at each cut (\"errors\" "
+               "below; 0: too few, the spread about the fit)\n",
+               ntune, d, f1, l1, nheld, d, f2, l2);
+        print_summary("All cases", bt.summary, bt.nsummary);
+        print_summary("Tuning set (the model was chosen on these)", bt.summary_tuning, bt.nsummary);
+        print_summary("Held-out set (not used for any choice)", bt.summary_held_out, bt.nsummary);
+        char later[96];
+        snprintf(later, sizeof later,
+                 "Held-out set, cuts from %s on (forecasts made after the "
+                 "split)",
+                 d);
+        print_summary(later, bt.summary_later, bt.nsummary);
+        if (bt.choice.ncases) {
+            size_t order[64], nc = dm_fc_ncandidates < 64 ? dm_fc_ncandidates : 64;
+            for (size_t k = 0; k < nc; k++)
+                order[k] = k;
+            for (size_t k = 1; k < nc; k++) /* by score, stable */
+                for (size_t j = k;
+                     j > 0 && bt.choice.scores[order[j]] < bt.choice.scores[order[j - 1]] - 1e-12;
+                     j--) {
+                    size_t t = order[j];
+                    order[j] = order[j - 1];
+                    order[j - 1] = t;
+                }
+            printf("\nCandidates on the tuning set (mean symmetric error of the area; the 5 "
+                   "best of %zu, all in --json):\n",
+                   dm_fc_ncandidates);
+            for (size_t k = 0; k < 5 && k < nc; k++) {
+                dm_fc_spec_describe(&dm_fc_candidates[order[k]], desc, sizeof desc);
+                printf("  %.3f  %s\n", bt.choice.scores[order[k]], desc);
+            }
         }
-        printf("\n%-11s %-8s %-11s %10s %10s %10s %10s %10s %10s\n", "cut", "horizon", "target",
-               "actual", "P10", "P50", "P90", "last12", "mean");
+        printf("\n%-11s %-8s %-11s %10s %10s %10s %10s %10s %10s %-8s %6s\n", "cut", "horizon",
+               "target", "actual", "P10", "P50", "P90", "last12", "mean", "set", "errors");
         for (size_t i = 0; i < bt.ncases; i++) {
             const dm_bt_case *c = &bt.cases[i];
             char cd[11], td[11], hz[16];
@@ -196,10 +310,12 @@ static int backtest(const dm_history *h, int horizon, int runs, unsigned long lo
                 snprintf(hz, sizeof hz, "%d mo", c->horizon);
             else
                 snprintf(hz, sizeof hz, "year");
-            printf("%-11s %-8s %-11s %10.0f %10.0f %10.0f %10.0f %10.0f %10.0f%s\n", cd, hz, td,
-                   c->actual, c->q.p10, c->q.p50, c->q.p90, c->naive_last12, c->naive_mean,
+            printf("%-11s %-8s %-11s %10.0f %10.0f %10.0f %10.0f %10.0f %10.0f %-8s %6zu%s\n", cd,
+                   hz, td, c->actual, c->q.p10, c->q.p50, c->q.p90, c->naive_last12, c->naive_mean,
+                   c->tuning ? "tuning" : "held-out", c->nerrs,
                    c->q.p10 <= c->actual && c->actual <= c->q.p90 ? "" : "  (outside)");
         }
+        print_assumptions();
         print_rejects(h);
     }
     dm_backtest_free(&bt);
@@ -509,7 +625,7 @@ static int forecast_db(const char *path, const dm_fa_teams *teams, bool by_admin
 int cmd_forecast(int argc, char **argv)
 {
     const char *history = NULL, *db = NULL, *teams_arg = NULL, *by = NULL, *from_arg = NULL;
-    const char *figures = NULL;
+    const char *figures = NULL, *split_arg = NULL;
     bool bt = false, json = false, drafts = false, horizon_set = false;
     long horizon = 12, runs = 10000, seed = 1;
     for (int i = 1; i < argc; i++) {
@@ -526,6 +642,8 @@ int cmd_forecast(int argc, char **argv)
             from_arg = argv[++i];
         else if (!strcmp(argv[i], "--figures") && i + 1 < argc)
             figures = argv[++i];
+        else if (!strcmp(argv[i], "--split") && i + 1 < argc)
+            split_arg = argv[++i];
         else if (!strcmp(argv[i], "--drafts"))
             drafts = true;
         else if (argv[i][0] != '-' && !db)
@@ -550,8 +668,9 @@ int cmd_forecast(int argc, char **argv)
     if (db && history)
         return cli_usage(usage, "either DATABASE or --history SERIES.csv, not both");
     if (db) {
-        if (bt || horizon_set)
-            return cli_usage(usage, "--backtest and --horizon go with --history SERIES.csv");
+        if (bt || horizon_set || split_arg)
+            return cli_usage(usage,
+                             "--backtest, --horizon and --split go with --history SERIES.csv");
         if (by && strcmp(by, "admin"))
             return cli_usage(usage, "--by takes admin");
         dm_fa_teams teams;
@@ -582,6 +701,17 @@ int cmd_forecast(int argc, char **argv)
         return cli_usage(usage, "--teams, --by, --from, --figures and --drafts go with DATABASE");
     if (!history)
         return cli_usage(usage, "DATABASE or --history SERIES.csv is needed");
+    int split = INT32_MIN;
+    if (split_arg) {
+        dm_date sd;
+        dm_error serr;
+        dm_error_clear(&serr);
+        if (!bt)
+            return cli_usage(usage, "--split goes with --backtest");
+        if (dm_date_parse(split_arg, &sd, &serr))
+            return cli_usage(usage, "--split: %s", serr.msg);
+        split = dm_fc_day(sd.year, sd.month, sd.day);
+    }
     dm_history h;
     dm_error err;
     dm_error_clear(&err);
@@ -592,7 +722,7 @@ int cmd_forecast(int argc, char **argv)
         dm_error_set(&err, DM_EINVAL, "%s: no cumulative figure could be used", history);
         rc = cli_fail(&err);
     } else if (bt)
-        rc = backtest(&h, (int)horizon, (int)runs, (unsigned long long)seed, json);
+        rc = backtest(&h, (int)horizon, (int)runs, (unsigned long long)seed, split, json);
     else
         rc = forecast_ahead(&h, (int)horizon, (int)runs, (unsigned long long)seed, json);
     dm_history_free(&h);

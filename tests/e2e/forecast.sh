@@ -24,13 +24,61 @@ check "every row is used or rejected" \
     [ "$(json "$T/bt.json" "len(d['history']['rejected']) + len(d['history']['series']) + d['history']['periods_used'] == d['history']['rows']")" = True ]
 check "P10 <= P50 <= P90 in every case" \
     [ "$(json "$T/bt.json" "all(c['p10'] <= c['p50'] <= c['p90'] for c in d['cases'])")" = True ]
+# the model: chosen on the tuning set (targets published before the split), reported apart
+check "the split is the middle cut date" \
+    [ "$(json "$T/bt.json" "d['split_date'] == d['cut_dates'][len(d['cut_dates']) // 2] == '2024-01-01'")" = True ]
+check "the chosen model is named, chosen on the tuning cases" \
+    [ "$(json "$T/bt.json" "d['model']['chosen']['kind'] in ('level', 'damped trend') and d['model']['chosen']['description'] != '' and d['model']['chosen_on']['published_before'] == d['split_date'] and d['model']['chosen_on']['cases'] == d['summary_tuning'][-1]['n'] > 0")" = True ]
+check "the chosen model has the lowest tuning score of the 30 candidates" \
+    [ "$(json "$T/bt.json" "len(d['model']['candidates']) == 30 and d['model']['chosen_on']['score'] == min(c['score'] for c in d['model']['candidates'])")" = True ]
+check "every case in one set, by its publication date" \
+    [ "$(json "$T/bt.json" "all((c['set'] == 'tuning') == (c['published'] < d['split_date']) for c in d['cases'])")" = True ]
+check "tuning and held-out sets add up to all, horizon by horizon" \
+    [ "$(json "$T/bt.json" "all(a['horizon'] == t['horizon'] == o['horizon'] and a['n'] == t['n'] + o['n'] for a, t, o in zip(d['summary'], d['summary_tuning'], d['summary_held_out']))")" = True ]
+check "the held-out cases cut after the split, apart" \
+    [ "$(json "$T/bt.json" "d['summary_held_out_later_cuts'][-1]['n'] == sum(1 for c in d['cases'] if c['cut'] >= d['split_date']) < d['summary_held_out'][-1]['n']")" = True ]
+check "held-out coverage and errors reported for the 12 months" \
+    [ "$(json "$T/bt.json" "[s for s in d['summary_held_out'] if s['horizon'] == '12 months'][0]['n'] > 0 and 0 <= [s for s in d['summary_held_out'] if s['horizon'] == '12 months'][0]['coverage_p10_p90'] <= 1")" = True ]
+check "intervals from past errors once there are 4" \
+    [ "$(json "$T/bt.json" "all((c['past_errors'] >= 4) == (c['interval_from'] == 'past errors') for c in d['cases']) and d['cases'][-1]['past_errors'] >= 4")" = True ]
+check "assumptions listed" [ "$(json "$T/bt.json" "len(d['model']['assumptions']) >= 4")" = True ]
+check "weeks not used, compared with the month holding them" \
+    [ "$(json "$T/bt.json" "[r['reason'].endswith('38% of that of the month holding it (row 68)') for r in d['history']['rejected'] if r['row'] == 65]")" = "[True]" ]
+expect_exit "a later split" 0 "$DEMINE" forecast --history "$AZE" --backtest --split 2025-01-01 --json --runs 200
+check "a later split, more tuning cases" \
+    [ "$(json "$T/out" "d['split_date'] == '2025-01-01' and d['summary_tuning'][-1]['n'] > $(json "$T/bt.json" "d['summary_tuning'][-1]['n']")")" = True ]
+expect_exit "--split without --backtest" 2 "$DEMINE" forecast --history "$AZE" --split 2024-01-01
+expect_exit "a bad --split" 2 "$DEMINE" forecast --history "$AZE" --backtest --split 2024-02-30
+
 expect_exit "backtest as text" 0 "$DEMINE" forecast --history "$AZE" --backtest --runs 500
 check "text names the naive forecasts" grep -q "last 12 mo" "$T/out"
+check "text names the chosen model" grep -q "^Model: .*chosen among 30 candidates on the tuning set" "$T/out"
+check "text gives the tuning set" grep -q "^Tuning set: the [0-9]* cases whose target was published before 2024-01-01" "$T/out"
+check "text gives the held-out coverage" grep -q "^Held-out set (not used for any choice)" "$T/out"
+check "text marks each case's set" grep -q "^2025-07-01 .* held-out " "$T/out"
+check "text lists the assumptions" grep -q "^Assumptions:" "$T/out"
 check "text lists rows not used" grep -q "^Rows not used" "$T/out"
 
 expect_exit "forecast ahead" 0 "$DEMINE" forecast --history "$AZE" --json --runs 2000
 check "ahead: ordered quantiles" \
     [ "$(json "$T/out" "len(d['forecast']) == 3 and all(f['p10'] <= f['p50'] <= f['p90'] for f in d['forecast'])")" = True ]
+check "ahead: the model chosen on every backtest case, intervals from past errors" \
+    [ "$(json "$T/out" "d['model']['choice']['chosen_on']['cases'] == 26 and d['model']['choice']['chosen_on']['published_before'] is None and d['model']['past_errors'] >= 4")" = True ]
+
+# a constant rate: 1000 ha every 30 days; the P50 is the extrapolation
+"$PY" -c '
+import datetime
+d = datetime.date(2021, 1, 1)
+print("period_start,period_end,hectares")
+for i in range(36):
+    print("%s,%s,1000" % (d, d + datetime.timedelta(29)))
+    d += datetime.timedelta(30)' >"$T/const.csv"
+expect_exit "a constant rate ahead" 0 "$DEMINE" forecast --history "$T/const.csv" --json --runs 500
+check "P50 = 36000 + 1000 ha x 91/30 at 3 months, no spread" \
+    [ "$(json "$T/out" "abs(d['forecast'][0]['p50'] - (36000 + 1000 * 91 / 30)) < 1e-6 and d['forecast'][0]['p90'] - d['forecast'][0]['p10'] < 1e-6")" = True ]
+expect_exit "a constant rate backtested" 0 "$DEMINE" forecast --history "$T/const.csv" --backtest --json --runs 500
+check "every 3- to 12-month case exact" \
+    [ "$(json "$T/out" "all(abs(c['p50'] - c['actual_ha']) < 1e-6 for c in d['cases'] if c['horizon'] != 'calendar year')")" = True ]
 
 # bad histories: an error naming row and column, nothing printed on stdout
 printf 'period_start,period_end,hectares\n2021-01-01,2021-01-31,10\n2021-02-05,2021-02-28,10\n' >"$T/gap.csv"

@@ -61,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fail("a reject without row or reason");
     dm_backtest bt;
     if (h.npoints >= 2 && h.points[h.npoints - 1].day - h.points[0].day < 20 * 366 &&
-        dm_backtest_run(&h, 12, 20, 1, &bt, &err) == DM_OK) {
+        dm_backtest_run(&h, 12, 20, 1, INT32_MIN, &bt, &err) == DM_OK) {
         for (size_t i = 0; i < bt.ncases; i++)
             if (!(bt.cases[i].q.p10 <= bt.cases[i].q.p50 && bt.cases[i].q.p50 <= bt.cases[i].q.p90))
                 fail("quantiles out of order");
