@@ -61,6 +61,9 @@ typedef struct dm_fa_teams {
     int n[DM_FA_NASSETS];
 } dm_fa_teams;
 
+/* The teams when none are given. */
+#define DM_FA_TEAMS_DEFAULT "manual=12,mechanical=3,mdd=4"
+
 /* Parses "manual=12,mechanical=3,mdd=4" (dog and dogs for mdd; an asset not
  * named has no teams). DM_EINVAL naming the item for an unknown asset, a
  * count that is negative or not a whole number, an item named twice, and
@@ -91,6 +94,10 @@ dm_status dm_fa_defaults_parse(const char *text, size_t len, dm_fa_defaults *d, 
 /* Reads the file; a file that cannot be read is not an error: d->read is
  * false and d->why says why. */
 void dm_fa_defaults_read(const char *path, dm_fa_defaults *d);
+
+/* The same, the file called `name` (NULL: its path) in d->path and in every
+ * message, so that a server need not tell its paths. path NULL: no file. */
+void dm_fa_defaults_read_as(const char *path, const char *name, dm_fa_defaults *d);
 
 /* The Landmine Monitor 2023 shares of land released in 2022 by States
  * Parties (cancelled 156.92, reduced 121.11, cleared 219.31 of 497.34 km²). */
@@ -188,13 +195,14 @@ dm_status dm_fa_assumptions_json(dm_buf *b, const dm_fa_model *m);
  * `demine settlement plan` and the server's /plan/ answers alike. */
 
 typedef struct dm_fa_request {
-    dm_fa_teams teams;   /* from dm_fa_teams_parse */
-    int runs;            /* >= 1 */
-    uint64_t seed;       /* the same seed gives the same figures */
-    int from;            /* the start day (dm_fc_day) */
-    bool by_admin;       /* dm_fa_forecast_compute: per admin area too */
-    bool include_drafts; /* records not approved yet count too */
-    const char *figures; /* the published figures file (dm_fa_defaults_read) */
+    dm_fa_teams teams;        /* from dm_fa_teams_parse */
+    int runs;                 /* >= 1 */
+    uint64_t seed;            /* the same seed gives the same figures */
+    int from;                 /* the start day (dm_fc_day) */
+    bool by_admin;            /* dm_fa_forecast_compute: per admin area too */
+    bool include_drafts;      /* records not approved yet count too */
+    const char *figures;      /* the published figures file (dm_fa_defaults_read) */
+    const char *figures_name; /* what to call it (NULL: its path) */
 } dm_fa_request;
 
 /* Reads the published figures (rq->figures) into *d and the store's
@@ -224,10 +232,9 @@ dm_status dm_fa_forecast_compute(dm_store *store, const dm_fa_request *rq, dm_fa
 void dm_fa_forecast_free(dm_fa_forecast *f);
 
 /* Appends the JSON of `demine forecast DATABASE --json` (docs/ARCHITECTURE.md,
- * Forecast). database: the "database" member, or NULL to leave it out;
- * figures_name: what the "file" members say of the published figures file
- * (NULL: its path as given), so that a server need not tell its paths. */
-dm_status dm_fa_forecast_json(const dm_fa_forecast *f, const char *database,
-                              const char *figures_name, dm_buf *b);
+ * Forecast). database: the "database" member, or NULL to leave it out (a
+ * server need not tell its paths; the figures file is called by
+ * rq.figures_name). */
+dm_status dm_fa_forecast_json(const dm_fa_forecast *f, const char *database, dm_buf *b);
 
 #endif

@@ -51,7 +51,7 @@ void dm_fa_outlook_of(const dm_fa_model *m, int from, double area_m2, dm_fa_outl
 dm_status dm_fa_model_from_store(dm_store *store, const dm_fa_request *rq, dm_fa_defaults *d,
                                  dm_fa_history *h, dm_fa_model *m, dm_error *err)
 {
-    dm_fa_defaults_read(rq->figures, d);
+    dm_fa_defaults_read_as(rq->figures, rq->figures_name, d);
     dm_status st = dm_fa_history_read(store, rq->include_drafts, h, err);
     if (st)
         return st;
@@ -173,12 +173,11 @@ static void json_productivity(dm_buf *b, const dm_fa_forecast *f, const char *fi
         }
 }
 
-dm_status dm_fa_forecast_json(const dm_fa_forecast *f, const char *database,
-                              const char *figures_name, dm_buf *b)
+dm_status dm_fa_forecast_json(const dm_fa_forecast *f, const char *database, dm_buf *b)
 {
     const dm_fa_model *m = &f->model;
     const dm_fa_defaults *d = &f->defaults;
-    const char *file = figures_name ? figures_name : d->path;
+    const char *file = d->path;
     char fromd[11];
     dm_fc_day_format(f->rq.from, fromd);
     dm_buf_puts(b, "{");

@@ -294,7 +294,7 @@ static int forecast_db(const char *path, const dm_fa_request *rq, bool json)
     if (json) {
         dm_buf b;
         dm_buf_init(&b, 0);
-        if (dm_fa_forecast_json(&f, path, NULL, &b) || !cli_write_stdout(b.data))
+        if (dm_fa_forecast_json(&f, path, &b) || !cli_write_stdout(b.data))
             rc = EXIT_ERROR;
         dm_buf_free(&b);
     } else
@@ -354,7 +354,7 @@ int cmd_forecast(int argc, char **argv)
         dm_fa_teams teams;
         dm_error err;
         dm_error_clear(&err);
-        if (dm_fa_teams_parse(teams_arg ? teams_arg : "manual=12,mechanical=3,mdd=4", &teams, &err))
+        if (dm_fa_teams_parse(teams_arg ? teams_arg : DM_FA_TEAMS_DEFAULT, &teams, &err))
             return cli_usage(usage, "%s", err.msg);
         int from;
         if (from_arg) {

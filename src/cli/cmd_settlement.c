@@ -173,7 +173,7 @@ int cmd_settlement(int argc, char **argv)
     dm_fa_teams teams;
     dm_error err;
     dm_error_clear(&err);
-    if (dm_fa_teams_parse(teams_arg ? teams_arg : "manual=12,mechanical=3,mdd=4", &teams, &err))
+    if (dm_fa_teams_parse(teams_arg ? teams_arg : DM_FA_TEAMS_DEFAULT, &teams, &err))
         return cli_usage(usage, "%s", err.msg);
     return plan(db, what, buffer, &teams, json, (int)runs, (unsigned long long)seed);
 }

@@ -91,9 +91,28 @@ void dm_respond_problem(dm_response *r, int status, const char *title, const cha
 bool dm_server_check_params(const dm_request *q, dm_response *r, const char *const *allowed,
                             const dm_kind *k);
 
+/* dm_server_check_params, then f: 400 unless absent or f=json (answers
+ * that are JSON only). */
+bool dm_server_json_params(const dm_request *q, dm_response *r, const char *const *allowed);
+
+/* The date parameter `name` as YYYY-MM-DD into out ("" when absent); 400
+ * (r filled, false) when it is not a date. */
+bool dm_server_date_param(const dm_request *q, dm_response *r, const char *name, char out[11]);
+
+/* The whole number parameter `name` into *out (unchanged when absent); 400
+ * (r filled, false) when it is not one from lo to hi. */
+bool dm_server_long_param(const dm_request *q, dm_response *r, const char *name, long lo, long hi,
+                          long *out);
+
 /* The JSON API for statistics (stats.c): false when q->path is not one of
  * its paths (r untouched). */
 bool dm_stats_handle(const dm_request *q, dm_response *r);
+
+/* The planning answers (plan.c): /plan/priority, /plan/settlements/{id} and
+ * /plan/forecast, the JSON of `demine priority`, `demine settlement plan`
+ * and `demine forecast` --json. False when q->path is not under /plan/ (r
+ * untouched). */
+bool dm_plan_handle(const dm_request *q, dm_response *r);
 
 /* True when q has run past its deadline (the server's request time): a
  * handler that loops over many records checks it now and then and answers

@@ -15,6 +15,7 @@
 #include "server/mvt.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -107,6 +108,53 @@ static bool check_params(const dm_request *q, dm_response *r, const char *const 
                            dm_qs_get(q->qs, "f"));
         return false;
     }
+    return true;
+}
+
+bool dm_server_json_params(const dm_request *q, dm_response *r, const char *const *allowed)
+{
+    if (!dm_server_check_params(q, r, allowed, NULL))
+        return false;
+    const char *f = dm_qs_get(q->qs, "f");
+    if (f && strcmp(f, "json")) {
+        dm_respond_problem(r, 400, "Unknown format", "f=%s: %s answers JSON only (f=json)", f,
+                           q->path);
+        return false;
+    }
+    return true;
+}
+
+bool dm_server_date_param(const dm_request *q, dm_response *r, const char *name, char out[11])
+{
+    const char *v = dm_qs_get(q->qs, name);
+    out[0] = 0;
+    if (!v)
+        return true;
+    dm_date d;
+    dm_error err;
+    if (dm_date_parse(v, &d, &err)) {
+        dm_respond_problem(r, 400, "Bad date", "%s: %s", name, err.msg);
+        return false;
+    }
+    dm_date_format(d, out);
+    return true;
+}
+
+bool dm_server_long_param(const dm_request *q, dm_response *r, const char *name, long lo, long hi,
+                          long *out)
+{
+    const char *v = dm_qs_get(q->qs, name);
+    if (!v)
+        return true;
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (!*v || *end || errno || n < lo || n > hi) {
+        dm_respond_problem(r, 400, "Bad parameter", "%s=%.40s: a whole number from %ld to %ld",
+                           name, v, lo, hi);
+        return false;
+    }
+    *out = n;
     return true;
 }
 
@@ -1700,7 +1748,7 @@ void dm_ogcapi_handle(const dm_request *q, dm_response *r)
         health(q, r);
     else if (!strcmp(p, "/collections"))
         collections_page(q, r);
-    else if (dm_stats_handle(q, r))
+    else if (dm_stats_handle(q, r) || dm_plan_handle(q, r))
         ;
     else if (!strncmp(p, "/collections/", 13)) {
         char id[64], rest[256] = "";
