@@ -205,20 +205,25 @@ typedef struct dm_fa_request {
     const char *figures_name; /* what to call it (NULL: its path) */
 } dm_fa_request;
 
-/* Reads the published figures (rq->figures) into *d and the store's
- * history (rq->include_drafts) into *h, and runs the model on them into
- * *m (rq->teams, runs, seed). On failure nothing is left to free; else
- * the caller frees *h and *m (dm_fa_history_free, dm_fa_model_free).
- * Uses the store only until it returns. */
-dm_status dm_fa_model_from_store(dm_store *store, const dm_fa_request *rq, dm_fa_defaults *d,
-                                 dm_fa_history *h, dm_fa_model *m, dm_error *err);
+/* What every forecast of a store stands on: the published figures
+ * (rq->figures, called rq->figures_name), the store's history
+ * (rq->include_drafts) and the model run on them (rq->teams, runs, seed). */
+typedef struct dm_fa_basis {
+    dm_fa_defaults defaults;
+    dm_fa_history history;
+    dm_fa_model model;
+} dm_fa_basis;
+
+/* Reads and runs it. Uses the store only until it returns. *b is owned by
+ * the caller: dm_fa_basis_free() (nothing to free on failure). */
+dm_status dm_fa_basis_compute(dm_store *store, const dm_fa_request *rq, dm_fa_basis *b,
+                              dm_error *err);
+void dm_fa_basis_free(dm_fa_basis *b);
 
 /* The forecast of a database's remaining area (`demine forecast DATABASE`). */
 typedef struct dm_fa_forecast {
     dm_fa_request rq; /* as given; rq.figures is not copied */
-    dm_fa_defaults defaults;
-    dm_fa_history history;
-    dm_fa_model model;
+    dm_fa_basis basis;
     dm_landrelease lr;   /* the remaining area, by admin area when rq.by_admin */
     dm_fa_outlook total; /* of lr.total.remaining_area_m2 */
     double outside_m2;   /* by_admin: remaining area outside every admin polygon */

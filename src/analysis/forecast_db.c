@@ -48,17 +48,24 @@ void dm_fa_outlook_of(const dm_fa_model *m, int from, double area_m2, dm_fa_outl
         dm_fc_day_format(from + (int)ceil(d[k]), o->done[k]);
 }
 
-dm_status dm_fa_model_from_store(dm_store *store, const dm_fa_request *rq, dm_fa_defaults *d,
-                                 dm_fa_history *h, dm_fa_model *m, dm_error *err)
+dm_status dm_fa_basis_compute(dm_store *store, const dm_fa_request *rq, dm_fa_basis *b,
+                              dm_error *err)
 {
-    dm_fa_defaults_read_as(rq->figures, rq->figures_name, d);
-    dm_status st = dm_fa_history_read(store, rq->include_drafts, h, err);
+    memset(b, 0, sizeof *b);
+    dm_fa_defaults_read_as(rq->figures, rq->figures_name, &b->defaults);
+    dm_status st = dm_fa_history_read(store, rq->include_drafts, &b->history, err);
+    if (!st)
+        st = dm_fa_model_run(&b->history, &b->defaults, &rq->teams, rq->runs, rq->seed, &b->model,
+                             err);
     if (st)
-        return st;
-    st = dm_fa_model_run(h, d, &rq->teams, rq->runs, rq->seed, m, err);
-    if (st)
-        dm_fa_history_free(h);
+        dm_fa_history_free(&b->history);
     return st;
+}
+
+void dm_fa_basis_free(dm_fa_basis *b)
+{
+    dm_fa_model_free(&b->model);
+    dm_fa_history_free(&b->history);
 }
 
 dm_status dm_fa_forecast_compute(dm_store *store, const dm_fa_request *rq, dm_fa_forecast *f,
@@ -68,16 +75,15 @@ dm_status dm_fa_forecast_compute(dm_store *store, const dm_fa_request *rq, dm_fa
     f->rq = *rq;
     dm_lr_opts lo = {.by = rq->by_admin ? DM_LR_BY_ADMIN : DM_LR_TOTAL,
                      .include_drafts = rq->include_drafts};
-    dm_status st = dm_fa_model_from_store(store, rq, &f->defaults, &f->history, &f->model, err);
+    dm_status st = dm_fa_basis_compute(store, rq, &f->basis, err);
     if (st)
         return st;
     st = dm_landrelease_compute(store, &lo, &f->lr, err);
     if (st) {
-        dm_fa_model_free(&f->model);
-        dm_fa_history_free(&f->history);
+        dm_fa_basis_free(&f->basis);
         return st;
     }
-    dm_fa_outlook_of(&f->model, rq->from, f->lr.total.remaining_area_m2, &f->total);
+    dm_fa_outlook_of(&f->basis.model, rq->from, f->lr.total.remaining_area_m2, &f->total);
     /* the remaining area outside every admin polygon (borders, gaps) */
     f->outside_m2 = f->lr.total.remaining_area_m2;
     for (size_t i = 0; i < f->lr.ngroups; i++)
@@ -88,8 +94,7 @@ dm_status dm_fa_forecast_compute(dm_store *store, const dm_fa_request *rq, dm_fa
 
 void dm_fa_forecast_free(dm_fa_forecast *f)
 {
-    dm_fa_model_free(&f->model);
-    dm_fa_history_free(&f->history);
+    dm_fa_basis_free(&f->basis);
     dm_landrelease_free(&f->lr);
     memset(f, 0, sizeof *f);
 }
@@ -143,7 +148,7 @@ static void json_group(dm_buf *b, const dm_fa_model *m, int from, bool first, co
 
 static void json_productivity(dm_buf *b, const dm_fa_forecast *f, const char *file)
 {
-    const dm_fa_model *m = &f->model;
+    const dm_fa_model *m = &f->basis.model;
     int k = 0;
     for (int a = 0; a < DM_FA_NASSETS; a++)
         for (int o = DM_FA_NOPS - 1; o >= 0; o--) {
@@ -167,7 +172,7 @@ static void json_productivity(dm_buf *b, const dm_fa_forecast *f, const char *fi
                 if (a == DM_FA_MANUAL)
                     dm_buf_printf(b, ",\"deminers_per_team\":%d", DM_FA_MANUAL_TEAM_DEMINERS);
                 dm_buf_puts(b, ",\"citation\":");
-                json_citation(b, &f->defaults.prod[a], file);
+                json_citation(b, &f->basis.defaults.prod[a], file);
             }
             dm_buf_puts(b, "}");
         }
@@ -175,8 +180,8 @@ static void json_productivity(dm_buf *b, const dm_fa_forecast *f, const char *fi
 
 dm_status dm_fa_forecast_json(const dm_fa_forecast *f, const char *database, dm_buf *b)
 {
-    const dm_fa_model *m = &f->model;
-    const dm_fa_defaults *d = &f->defaults;
+    const dm_fa_model *m = &f->basis.model;
+    const dm_fa_defaults *d = &f->basis.defaults;
     const char *file = d->path;
     char fromd[11];
     dm_fc_day_format(f->rq.from, fromd);
@@ -198,7 +203,7 @@ dm_status dm_fa_forecast_json(const dm_fa_forecast *f, const char *database, dm_
         dm_buf_json_string(b, d->why);
     }
     dm_buf_printf(b, "},\"activities_used\":%zu,\"activities_not_usable\":%zu,\"productivity\":[",
-                  f->history.nacts, f->history.skipped);
+                  f->basis.history.nacts, f->basis.history.skipped);
     json_productivity(b, f, file);
     dm_buf_printf(b, "],\"release_mix\":{\"source\":\"%s\",\"hazards\":%d", src_name(m->mix_source),
                   m->mix_hazards);

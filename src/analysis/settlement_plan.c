@@ -538,21 +538,41 @@ dm_status dm_sp_forecast_compute(dm_store *store, const char *what, double buffe
         st = dm_settlement_plan_compute(store, &s, buffer_m, &out->plan, err);
     if (st)
         return st;
-    st = dm_fa_model_from_store(store, rq, &out->defaults, &out->history, &out->model, err);
+    st = dm_fa_basis_compute(store, rq, &out->basis, err);
     if (st) {
         dm_settlement_plan_free(&out->plan);
         return st;
     }
-    dm_fa_outlook_of(&out->model, rq->from, out->plan.total_remaining_m2, &out->outlook);
+    dm_fa_outlook_of(&out->basis.model, rq->from, out->plan.total_remaining_m2, &out->outlook);
     return DM_OK;
 }
 
 void dm_sp_forecast_free(dm_sp_forecast *f)
 {
-    dm_fa_model_free(&f->model);
-    dm_fa_history_free(&f->history);
+    dm_fa_basis_free(&f->basis);
     dm_settlement_plan_free(&f->plan);
     memset(f, 0, sizeof *f);
+}
+
+dm_status dm_sp_settlement_json(dm_buf *b, const dm_sp_settlement *s, const char *admin_code,
+                                const char *admin)
+{
+    dm_buf_puts(b, "{\"code\":");
+    dm_buf_json_string(b, s->code);
+    dm_buf_puts(b, ",\"name\":");
+    dm_buf_json_string(b, s->name);
+    if (s->population >= 0)
+        dm_buf_printf(b, ",\"population\":%lld", s->population);
+    else
+        dm_buf_puts(b, ",\"population\":null");
+    dm_buf_printf(b, ",\"lon\":%.7f,\"lat\":%.7f", s->lon, s->lat);
+    if (admin_code) {
+        dm_buf_puts(b, ",\"admin_code\":");
+        dm_buf_json_string_or_null(b, admin_code);
+        dm_buf_puts(b, ",\"admin\":");
+        dm_buf_json_string_or_null(b, admin);
+    }
+    return dm_buf_puts(b, "}");
 }
 
 static const char *const mix_names[3] = {"cancelled", "reduced", "cleared"};
@@ -561,7 +581,7 @@ dm_status dm_settlement_plan_json(const dm_sp_forecast *f, const char *database,
 {
     const dm_settlement_plan *p = &f->plan;
     const dm_sp_settlement *s = &p->settlement;
-    const dm_fa_model *m = &f->model;
+    const dm_fa_model *m = &f->basis.model;
     const dm_fa_teams *teams = &f->rq.teams;
     dm_buf_puts(b, "{");
     if (database) {
@@ -569,15 +589,9 @@ dm_status dm_settlement_plan_json(const dm_sp_forecast *f, const char *database,
         dm_buf_json_string(b, database);
         dm_buf_puts(b, ",");
     }
-    dm_buf_puts(b, "\"settlement\":{\"code\":");
-    dm_buf_json_string(b, s->code);
-    dm_buf_puts(b, ",\"name\":");
-    dm_buf_json_string(b, s->name);
-    if (s->population >= 0)
-        dm_buf_printf(b, ",\"population\":%lld", s->population);
-    else
-        dm_buf_puts(b, ",\"population\":null");
-    dm_buf_printf(b, ",\"lon\":%.7f,\"lat\":%.7f},\"buffer_m\":", s->lon, s->lat);
+    dm_buf_puts(b, "\"settlement\":");
+    dm_sp_settlement_json(b, s, NULL, NULL);
+    dm_buf_puts(b, ",\"buffer_m\":");
     dm_buf_json_number(b, p->buffer_m);
     dm_buf_printf(b, ",\"roads_into_buffer\":%zu,\"hazards\":[", p->roads);
     for (size_t i = 0; i < p->n; i++) {

@@ -95,15 +95,19 @@ void dm_settlement_plan_free(dm_settlement_plan *p);
 typedef struct dm_sp_forecast {
     dm_settlement_plan plan;
     dm_fa_request rq; /* rq.figures is not copied */
-    dm_fa_defaults defaults;
-    dm_fa_history history;
-    dm_fa_model model;
+    dm_fa_basis basis;
     dm_fa_outlook outlook; /* of plan.total_remaining_m2 from rq.from */
 } dm_sp_forecast;
 
 dm_status dm_sp_forecast_compute(dm_store *store, const char *what, double buffer_m,
                                  const dm_fa_request *rq, dm_sp_forecast *out, dm_error *err);
 void dm_sp_forecast_free(dm_sp_forecast *f);
+
+/* Appends a settlement as the JSON object of the plan's "settlement"
+ * (code, name, population or null, lon, lat) and, with admin_code not
+ * NULL, its admin area (admin_code, admin: a name, null when ""). */
+dm_status dm_sp_settlement_json(dm_buf *b, const dm_sp_settlement *s, const char *admin_code,
+                                const char *admin);
 
 /* Appends the JSON of `demine settlement plan --json`. database: the
  * "database" member, or NULL to leave it out. */

@@ -213,8 +213,8 @@ static void text_row(const char *key, const dm_fa_outlook *r)
 
 static void text_out(const char *path, const dm_fa_forecast *f)
 {
-    const dm_fa_model *m = &f->model;
-    const dm_fa_defaults *d = &f->defaults;
+    const dm_fa_model *m = &f->basis.model;
+    const dm_fa_defaults *d = &f->basis.defaults;
     const dm_fa_teams *teams = &f->rq.teams;
     char fromd[11];
     dm_fc_day_format(f->rq.from, fromd);
@@ -222,7 +222,8 @@ static void text_out(const char *path, const dm_fa_forecast *f)
            "seed %llu\n\nProductivity, m2 per team-day (%zu completed activities used, %zu "
            "not usable):\n",
            path, fromd, teams->n[DM_FA_MANUAL], teams->n[DM_FA_MECHANICAL], teams->n[DM_FA_MDD],
-           f->rq.runs, (unsigned long long)f->rq.seed, f->history.nacts, f->history.skipped);
+           f->rq.runs, (unsigned long long)f->rq.seed, f->basis.history.nacts,
+           f->basis.history.skipped);
     for (int a = 0; a < DM_FA_NASSETS; a++)
         for (int o = DM_FA_NOPS - 1; o >= 0; o--) {
             const dm_fa_prod *p = &m->prod[a][o];

@@ -38,7 +38,7 @@ static void text_out(const dm_sp_forecast *f)
 {
     const dm_settlement_plan *p = &f->plan;
     const dm_sp_settlement *s = &p->settlement;
-    const dm_fa_model *m = &f->model;
+    const dm_fa_model *m = &f->basis.model;
     const dm_fa_teams *teams = &f->rq.teams;
     const dm_fa_q *days = &f->outlook.days, *cost = &f->outlook.cost;
     printf("Settlement %s %s (population ", s->code, s->name);

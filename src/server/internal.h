@@ -114,6 +114,12 @@ bool dm_stats_handle(const dm_request *q, dm_response *r);
  * untouched). */
 bool dm_plan_handle(const dm_request *q, dm_response *r);
 
+/* Their bounds (also in the OpenAPI document). */
+#define DM_PLAN_RUNS_MAX 100000   /* Monte Carlo runs a request may ask for */
+#define DM_PLAN_LIMIT_DEFAULT 100 /* ranked hazards per page */
+#define DM_PLAN_LIMIT_MAX 10000   /* ... at most */
+#define DM_PLAN_BUFFER_MAX 100000 /* metres around a settlement */
+
 /* True when q has run past its deadline (the server's request time): a
  * handler that loops over many records checks it now and then and answers
  * 503 (dm_respond_late). */
@@ -123,6 +129,10 @@ void dm_respond_late(const dm_request *q, dm_response *r);
 /* Refuses a request the caller may not make: 401 (with WWW-Authenticate)
  * when anonymous, else 403, the reason in the detail. */
 void dm_respond_denied(const dm_request *q, dm_response *r, const char *reason);
+
+/* True when q's role may take `action` on no collection in particular
+ * (statistics, planning answers); else r is the refusal (as above). */
+bool dm_server_allowed(const dm_request *q, dm_response *r, dm_action action);
 
 /* True when the caller reads records that are not approved yet (editors
  * and approvers: those who write or approve records of kind k). */

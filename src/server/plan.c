@@ -36,11 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DM_PLAN_RUNS_MAX 100000     /* Monte Carlo runs a request may ask for */
-#define DM_PLAN_LIMIT_DEFAULT 100   /* ranked hazards per page */
-#define DM_PLAN_LIMIT_MAX 10000     /* ... at most */
-#define DM_PLAN_BUFFER_MAX 100000.0 /* metres around a settlement */
-#define DM_PLAN_NAME_MAX 200        /* characters of a settlement's code or name */
+#define DM_PLAN_NAME_MAX 200 /* characters of a settlement's code or name */
 
 static const char settlements_prefix[] = "/plan/settlements/";
 
@@ -149,30 +145,8 @@ static void candidates(const dm_request *q, dm_response *r, const char *what, co
         b->data[b->len] = 0;
         dm_buf_puts(b, ", \"candidates\": [");
         for (size_t i = 0; i < n; i++) {
-            const dm_sp_match *c = &m[i];
-            dm_buf_puts(b, i ? ", {\"code\": " : "{\"code\": ");
-            dm_buf_json_string(b, c->s.code);
-            dm_buf_puts(b, ", \"name\": ");
-            dm_buf_json_string(b, c->s.name);
-            if (c->s.population >= 0)
-                dm_buf_printf(b, ", \"population\": %lld", c->s.population);
-            else
-                dm_buf_puts(b, ", \"population\": null");
-            dm_buf_puts(b, ", \"admin_code\": ");
-            if (c->admin_code[0])
-                dm_buf_json_string(b, c->admin_code);
-            else
-                dm_buf_puts(b, "null");
-            dm_buf_puts(b, ", \"admin\": ");
-            if (c->admin[0])
-                dm_buf_json_string(b, c->admin);
-            else
-                dm_buf_puts(b, "null");
-            dm_buf_puts(b, ", \"lon\": ");
-            dm_buf_json_number(b, c->s.lon);
-            dm_buf_puts(b, ", \"lat\": ");
-            dm_buf_json_number(b, c->s.lat);
-            dm_buf_puts(b, "}");
+            dm_buf_puts(b, i ? ", " : "");
+            dm_sp_settlement_json(b, &m[i].s, m[i].admin_code, m[i].admin);
         }
         dm_buf_puts(b, "]}\n");
     }
@@ -200,7 +174,7 @@ static void settlement(const dm_request *q, dm_response *r, const void *ctx)
         char *end;
         buffer = strtod(bv, &end);
         if (!*bv || *end || !isfinite(buffer) || buffer < 0 || buffer > DM_PLAN_BUFFER_MAX) {
-            dm_respond_problem(r, 400, "Bad buffer", "buffer=%.40s: metres from 0 to %.0f", bv,
+            dm_respond_problem(r, 400, "Bad buffer", "buffer=%.40s: metres from 0 to %d", bv,
                                DM_PLAN_BUFFER_MAX);
             return;
         }
@@ -250,11 +224,8 @@ bool dm_plan_handle(const dm_request *q, dm_response *r)
 {
     if (strncmp(q->path, "/plan/", 6))
         return false;
-    char reason[DM_AUTHZ_REASON_MAX];
-    if (!dm_authz_allowed(q->role, DM_ACT_READ, NULL, q->pub, reason)) {
-        dm_respond_denied(q, r, reason);
+    if (!dm_server_allowed(q, r, DM_ACT_READ))
         return true;
-    }
     /* the tables each answer is made from */
     static const dm_kind *const ranked[] = {&dm_kind_hazards,        &dm_kind_accidents,
                                             &dm_kind_victims,        &dm_kind_settlements,

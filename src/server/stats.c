@@ -157,11 +157,8 @@ bool dm_stats_handle(const dm_request *q, dm_response *r)
 {
     if (strncmp(q->path, "/stats/", 7))
         return false;
-    char reason[DM_AUTHZ_REASON_MAX];
-    if (!dm_authz_allowed(q->role, DM_ACT_READ_STATISTICS, NULL, q->pub, reason)) {
-        dm_respond_denied(q, r, reason);
+    if (!dm_server_allowed(q, r, DM_ACT_READ_STATISTICS))
         return true;
-    }
     static const dm_kind *const land[] = {&dm_kind_hazards, &dm_kind_releases,
                                           &dm_kind_admin_areas};
     static const dm_kind *const eo[] = {&dm_kind_eo_items, &dm_kind_admin_areas};
