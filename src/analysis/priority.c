@@ -75,7 +75,7 @@ void dm_priority_weights_default(dm_priority_weights *w)
     w->w[DM_PF_INFRASTRUCTURE] = 2;
     w->w[DM_PF_EVIDENCE] = 5;
     w->w[DM_PF_ITEMS] = 0.5;
-    w->w[DM_PF_EFFORT] = 0.05;
+    w->w[DM_PF_EFFORT] = 0.005; /* per team-day: 200 team-days halve a score */
     w->casualty_distance_m = 1000;
     w->casualty_half_life_years = 5;
     w->settlement_distance_m = 5000;
@@ -783,12 +783,23 @@ void dm_priority_free(dm_priority *p)
     memset(p, 0, sizeof *p);
 }
 
+/* What every hazard is scored against. */
+typedef struct score_job {
+    dm_priority *out;
+    GEOSGeometry **hg;
+    const dm_priority_weights *w;
+    const layer *acc, *stl, *inf, *items;
+    bool with_refs;
+} score_job;
+
 /* Scores one hazard (item->code, status, area set) with its geometry g. */
-static dm_status score_hazard(dm_geo *geo, const GEOSGeometry *g, const dm_priority_weights *w,
-                              const layer *acc, const layer *stl, const layer *inf,
-                              const layer *items, bool with_refs, dm_priority_item *it,
-                              dm_error *err)
+static dm_status score_hazard(dm_geo *geo, const GEOSGeometry *g, const score_job *j,
+                              dm_priority_item *it, dm_error *err)
 {
+    const dm_priority_weights *w = j->w;
+    const layer *acc = j->acc, *stl = j->stl, *inf = j->inf, *items = j->items;
+    const dm_priority_effort *effort = &j->out->effort;
+    bool with_refs = j->with_refs;
     GEOSContextHandle_t h = dm_geo_handle(geo);
     near_ctx nc = {.geo = geo};
     if (!GEOSGeom_getXMin_r(h, g, &nc.env[0]) || !GEOSGeom_getYMin_r(h, g, &nc.env[1]) ||
@@ -826,7 +837,8 @@ static dm_status score_hazard(dm_geo *geo, const GEOSGeometry *g, const dm_prior
     if (!st)
         st = add_near(&nc, items, 0, true, amount_plain, NULL, with_refs, &it->f[DM_PF_ITEMS], err);
     it->f[DM_PF_EVIDENCE].value = !strcmp(it->status, "CHA") ? 1 : 0;
-    it->f[DM_PF_EFFORT].value = it->area_m2 / 10000.0;
+    it->f[DM_PF_EFFORT].value =
+        effort->team_days ? it->area_m2 * effort->team_days_per_m2 : it->area_m2 / 10000.0;
     it->benefit = 0;
     for (int f = 0; f < DM_PF_COUNT; f++)
         if (f != DM_PF_EFFORT)
@@ -844,27 +856,72 @@ static dm_status score_hazard(dm_geo *geo, const GEOSGeometry *g, const dm_prior
     return st;
 }
 
-typedef struct score_job {
-    dm_priority *out;
-    GEOSGeometry **hg;
-    const dm_priority_weights *w;
-    const layer *acc, *stl, *inf, *items;
-    bool with_refs;
-} score_job;
+void dm_priority_effort_read(dm_store *store, const char *figures, const char *figures_name,
+                             dm_priority_effort *e)
+{
+    memset(e, 0, sizeof *e);
+    dm_fa_request rq = {.runs = 1, .figures = figures, .figures_name = figures_name};
+    dm_error err;
+    dm_fa_basis b;
+    if (dm_fa_teams_parse(DM_FA_TEAMS_DEFAULT, &rq.teams, &err) ||
+        dm_fa_basis_compute(store, &rq, &b, &err)) {
+        snprintf(e->basis, sizeof e->basis,
+                 "hectares: no productivity to turn area into team-days (%s)", err.msg);
+        return;
+    }
+    const dm_fa_model *m = &b.model;
+    int teams = 0;
+    for (int a = 0; a < DM_FA_NASSETS; a++)
+        teams += m->teams.n[a];
+    for (int op = 0; op < DM_FA_NOPS; op++) {
+        double sum = 0;
+        for (int a = 0; a < DM_FA_NASSETS; a++)
+            sum += m->teams.n[a] * m->prod[a][op].mean;
+        e->m2_per_team_day[op] = teams > 0 ? sum / teams : 0;
+    }
+    memcpy(e->mix, m->mix, sizeof e->mix);
+    if (e->m2_per_team_day[DM_FA_TS] > 0 && e->m2_per_team_day[DM_FA_CLEARANCE] > 0) {
+        e->team_days = true;
+        e->team_days_per_m2 = e->mix[DM_FA_REDUCED] / e->m2_per_team_day[DM_FA_TS] +
+                              e->mix[DM_FA_CLEARED] / e->m2_per_team_day[DM_FA_CLEARANCE];
+        int learned = 0;
+        for (int a = 0; a < DM_FA_NASSETS; a++)
+            for (int op = 0; op < DM_FA_NOPS; op++)
+                learned += m->prod[a][op].source == DM_FA_SRC_DATABASE;
+        snprintf(e->basis, sizeof e->basis,
+                 "team-days: the release mix %s (cancelled %.0f%%, reduced %.0f%%, cleared "
+                 "%.0f%%); m2 per team-day of " DM_FA_TEAMS_DEFAULT
+                 " teams weighted by their number, technical survey %.0f, clearance %.0f (%d of "
+                 "%d asset and operation rates learned from the database's completed "
+                 "activities, the others from the published figures)",
+                 m->mix_source == DM_FA_SRC_DATABASE ? "learned from the releases"
+                                                     : "of the Landmine Monitor 2023",
+                 100 * e->mix[DM_FA_CANCELLED], 100 * e->mix[DM_FA_REDUCED],
+                 100 * e->mix[DM_FA_CLEARED], e->m2_per_team_day[DM_FA_TS],
+                 e->m2_per_team_day[DM_FA_CLEARANCE], learned, DM_FA_NASSETS * DM_FA_NOPS);
+    } else {
+        snprintf(e->basis, sizeof e->basis, "hectares: no productivity for the default teams");
+    }
+    dm_fa_basis_free(&b);
+}
 
 static dm_status score_one(size_t i, dm_geo *geo, void *ctx, dm_error *err)
 {
     score_job *j = ctx;
     dm_priority_item *it = &j->out->items[i];
     it->area_m2 = dm_geo_area_m2(geo, j->hg[i]);
-    return score_hazard(geo, j->hg[i], j->w, j->acc, j->stl, j->inf, j->items, j->with_refs, it,
-                        err);
+    return score_hazard(geo, j->hg[i], j, it, err);
 }
 
-dm_status dm_priority_compute(dm_store *store, const dm_priority_weights *w, const char *as_of,
-                              bool with_refs, dm_priority *out, dm_error *err)
+dm_status dm_priority_compute(dm_store *store, const dm_priority_weights *w,
+                              const dm_priority_effort *effort, const char *as_of, bool with_refs,
+                              dm_priority *out, dm_error *err)
 {
     memset(out, 0, sizeof *out);
+    if (effort)
+        out->effort = *effort;
+    else
+        snprintf(out->effort.basis, sizeof out->effort.basis, "hectares");
     dm_date ref = dm_date_today();
     if (as_of) {
         dm_status st = dm_date_parse(as_of, &ref, err);
@@ -975,6 +1032,26 @@ dm_status dm_priority_json(const dm_priority *p, const dm_priority_weights *w, b
                           "weight * value over the other factors");
     dm_buf_puts(b, ", \"weights\": ");
     dm_priority_weights_json(w, b);
+    const dm_priority_effort *e = &p->effort;
+    dm_buf_printf(b, ", \"effort\": {\"unit\": \"%s\"", e->team_days ? "team-days" : "ha");
+    if (e->team_days) {
+        dm_buf_puts(b, ", \"team_days_per_ha\": ");
+        dm_buf_json_number(b, e->team_days_per_m2 * 10000);
+        dm_buf_puts(b, ", \"mix\": {\"cancelled\": ");
+        dm_buf_json_number(b, e->mix[DM_FA_CANCELLED]);
+        dm_buf_puts(b, ", \"reduced\": ");
+        dm_buf_json_number(b, e->mix[DM_FA_REDUCED]);
+        dm_buf_puts(b, ", \"cleared\": ");
+        dm_buf_json_number(b, e->mix[DM_FA_CLEARED]);
+        dm_buf_puts(b, "}, \"m2_per_team_day\": {\"technical survey\": ");
+        dm_buf_json_number(b, e->m2_per_team_day[DM_FA_TS]);
+        dm_buf_puts(b, ", \"clearance\": ");
+        dm_buf_json_number(b, e->m2_per_team_day[DM_FA_CLEARANCE]);
+        dm_buf_puts(b, "}");
+    }
+    dm_buf_puts(b, ", \"basis\": ");
+    dm_buf_json_string(b, e->basis);
+    dm_buf_puts(b, "}");
     dm_buf_printf(b,
                   ", \"read\": {\"accidents\": %lld, \"settlements\": %lld, "
                   "\"infrastructure\": %lld, \"eo_items\": %lld}, \"number_matched\": %zu, "

@@ -19,8 +19,15 @@
  * - evidence: 1 for a CHA, 0 for an SHA;
  * - items: EO items inside the hazard (on its edge counts), their quantity
  *   (1 when unknown);
- * - effort: the hazard's geodesic area in hectares.
- * score = benefit / (1 + w_effort * hectares), benefit = sum over the other
+ * - effort: the expected team-days to release the hazard, area x
+ *   (reduced share / m² per team-day of technical survey + cleared share /
+ *   m² per team-day of clearance), with the release mix and the
+ *   productivity the forecast learns (analysis/forecast_area.h: from the
+ *   database, else the published figures) for the default teams, each
+ *   asset's productivity weighted by its number of teams; cancelled land
+ *   takes no team-days. When neither is known: the area in hectares
+ *   (dm_priority_effort says which).
+ * score = benefit / (1 + w_effort * effort), benefit = sum over the other
  * factors of weight * value: benefit per cost. Ties go by code.
  *
  * Distances are geodesic metres on WGS84, measured in a local metric frame
@@ -31,6 +38,7 @@
 #ifndef DM_ANALYSIS_PRIORITY_H
 #define DM_ANALYSIS_PRIORITY_H
 
+#include "analysis/forecast_area.h"
 #include "core/buf.h"
 #include "core/date.h"
 #include "store/store.h"
@@ -99,18 +107,36 @@ typedef struct dm_priority_item {
     dm_priority_term f[DM_PF_COUNT];
 } dm_priority_item;
 
+/* What a hazard's effort is measured in. */
+typedef struct dm_priority_effort {
+    bool team_days;                     /* false: hectares */
+    double team_days_per_m2;            /* team_days: the mix over the productivity */
+    double mix[3];                      /* cancelled, reduced, cleared shares */
+    double m2_per_team_day[DM_FA_NOPS]; /* technical survey, clearance */
+    char basis[480];                    /* where the mix and productivity come from, or why not */
+} dm_priority_effort;
+
+/* The effort of a store: dm_fa_basis_compute for the default teams
+ * (DM_FA_TEAMS_DEFAULT) with the published figures (figures, called
+ * figures_name; NULL name: the path). Never fails: when the forecast's
+ * basis cannot be had, hectares, and e->basis says why. */
+void dm_priority_effort_read(dm_store *store, const char *figures, const char *figures_name,
+                             dm_priority_effort *e);
+
 typedef struct dm_priority {
     dm_priority_item *items; /* best first */
     size_t n;
     char as_of[11];
     int64_t accidents, settlements, infrastructure, items_read; /* records read */
+    dm_priority_effort effort;                                  /* as used */
 } dm_priority;
 
-/* Ranks the open hazards of the store. as_of: "YYYY-MM-DD", NULL = today.
- * with_refs: fill each term's refs. *out is owned by the caller:
- * dm_priority_free(). */
-dm_status dm_priority_compute(dm_store *store, const dm_priority_weights *w, const char *as_of,
-                              bool with_refs, dm_priority *out, dm_error *err);
+/* Ranks the open hazards of the store. effort: what effort is measured in
+ * (NULL: hectares). as_of: "YYYY-MM-DD", NULL = today. with_refs: fill
+ * each term's refs. *out is owned by the caller: dm_priority_free(). */
+dm_status dm_priority_compute(dm_store *store, const dm_priority_weights *w,
+                              const dm_priority_effort *effort, const char *as_of, bool with_refs,
+                              dm_priority *out, dm_error *err);
 void dm_priority_free(dm_priority *p);
 
 /* Appends the ranking as the JSON of `demine priority --json`: as_of, the

@@ -9,7 +9,7 @@
 
 static const char usage[] =
     "demine priority DATABASE [--weights weights.json] [--json] [--list] [--as-of DATE] "
-    "[--top N]";
+    "[--top N]\n                [--figures FILE.csv]";
 
 static void help(void)
 {
@@ -21,7 +21,7 @@ static void help(void)
     printf(
         "usage: %s\n\n"
         "Ranks every open hazard (approved; lifecycle open or not given) by\n"
-        "  score = benefit / (1 + w_effort * hectares)\n"
+        "  score = benefit / (1 + w_effort * effort)\n"
         "  benefit = w_casualties * casualties + w_settlements * settlements\n"
         "          + w_infrastructure * infrastructure + w_evidence * evidence + w_items * items\n"
         "the factors measured in the database (approved records):\n"
@@ -37,7 +37,12 @@ static void help(void)
         "                  the hectares of a polygon inside the hazard)\n"
         "  evidence        1 for a CHA, 0 for an SHA\n"
         "  items           EO items inside the hazard: their quantity\n"
-        "  effort          the hazard's area in hectares (geodesic)\n"
+        "  effort          the expected team-days to release the hazard: its geodesic\n"
+        "                  area x (reduced share / technical survey m2 per team-day +\n"
+        "                  cleared share / clearance m2 per team-day), the release mix\n"
+        "                  and productivity of `demine forecast` for its default teams\n"
+        "                  (learned from the database, else the published figures of\n"
+        "                  --figures FILE.csv); hectares when neither is known\n"
         "Distances are geodesic metres to the hazard's edge (0 inside). The age is\n"
         "counted at --as-of (default today). --top N prints the first N only.\n\n"
         "--weights FILE: a JSON object; each key given replaces the default. An unknown\n"
@@ -86,12 +91,13 @@ static void text_out(const dm_priority *p, const dm_priority_weights *w, const c
                   (long long)p->items_read);
     dm_buf_printf(b,
                   "score = (%g x casualties + %g x settlements + %g x infrastructure + %g x "
-                  "evidence + %g x items) / (1 + %g x hectares)\n\n",
+                  "evidence + %g x items) / (1 + %g x %s)\neffort in %s\n\n",
                   w->w[DM_PF_CASUALTIES], w->w[DM_PF_SETTLEMENTS], w->w[DM_PF_INFRASTRUCTURE],
-                  w->w[DM_PF_EVIDENCE], w->w[DM_PF_ITEMS], w->w[DM_PF_EFFORT]);
+                  w->w[DM_PF_EVIDENCE], w->w[DM_PF_ITEMS], w->w[DM_PF_EFFORT],
+                  p->effort.team_days ? "team-days" : "hectares", p->effort.basis);
     dm_buf_printf(b, "%5s  %-14s %-6s %10s %10s %10s %11s %14s %8s %8s %10s\n", "rank", "code",
                   "status", "score", "benefit", "casualties", "settlements", "infrastructure",
-                  "evidence", "items", "hectares");
+                  "evidence", "items", p->effort.team_days ? "team-days" : "hectares");
     for (size_t i = 0; i < p->n && (!top || i < top); i++) {
         const dm_priority_item *it = &p->items[i];
         dm_buf_printf(b, "%5zu  %-14s %-6s %10.3f %10.3f %10.3f %11.3f %14.3f %8.0f %8.0f %10.2f\n",
@@ -118,6 +124,7 @@ int cmd_priority(int argc, char **argv)
 {
     const char *db = NULL, *wfile = NULL, *as_of = NULL;
     bool json = false, list = false;
+    const char *figures = NULL;
     size_t top = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -131,6 +138,8 @@ int cmd_priority(int argc, char **argv)
             wfile = argv[++i];
         else if (!strcmp(argv[i], "--as-of") && i + 1 < argc)
             as_of = argv[++i];
+        else if (!strcmp(argv[i], "--figures") && i + 1 < argc)
+            figures = argv[++i];
         else if (!strcmp(argv[i], "--top") && i + 1 < argc) {
             char *end;
             long n = strtol(argv[++i], &end, 10);
@@ -165,8 +174,12 @@ int cmd_priority(int argc, char **argv)
     dm_store *store;
     if (dm_store_open(db, DM_STORE_READ, &store, &err))
         return cli_fail(&err);
+    char fig[1024];
+    cli_figures_path(figures, fig, sizeof fig);
+    dm_priority_effort effort;
+    dm_priority_effort_read(store, fig, NULL, &effort);
     dm_priority p;
-    dm_status st = dm_priority_compute(store, &w, as_of, list, &p, &err);
+    dm_status st = dm_priority_compute(store, &w, &effort, as_of, list, &p, &err);
     dm_store_close(store);
     if (st)
         return cli_fail(&err);

@@ -66,6 +66,14 @@ static bool bool_param(const dm_request *q, dm_response *r, const char *name, bo
     return false;
 }
 
+/* What answers call the published figures file: its name without the
+ * server's folders. */
+static const char *figures_name(const char *figures)
+{
+    const char *slash = figures ? strrchr(figures, '/') : NULL;
+    return slash ? slash + 1 : figures ? figures : "published figures";
+}
+
 /* teams, runs, seed and from (default: today) into rq, with the server's
  * published figures. */
 static bool forecast_params(const dm_request *q, dm_response *r, bool with_from, dm_fa_request *rq)
@@ -92,8 +100,7 @@ static bool forecast_params(const dm_request *q, dm_response *r, bool with_from,
         dm_date_parse(from, &d, NULL); /* checked above */
     rq->from = dm_fc_day(d.year, d.month, d.day);
     rq->figures = q->opts ? q->opts->figures : NULL;
-    const char *slash = rq->figures ? strrchr(rq->figures, '/') : NULL;
-    rq->figures_name = slash ? slash + 1 : rq->figures ? rq->figures : "published figures";
+    rq->figures_name = figures_name(rq->figures);
     return true;
 }
 
@@ -118,8 +125,11 @@ static void priority(const dm_request *q, dm_response *r, const void *ctx)
         !dm_server_long_param(q, r, "limit", 1, DM_PLAN_LIMIT_MAX, &limit) ||
         !dm_server_long_param(q, r, "offset", 0, 2147483647L, &offset))
         return;
+    const char *figures = q->opts ? q->opts->figures : NULL;
+    dm_priority_effort effort;
+    dm_priority_effort_read(q->store, figures, figures_name(figures), &effort);
     dm_priority p;
-    if (dm_priority_compute(q->store, &w, as_of[0] ? as_of : NULL, list, &p, &err)) {
+    if (dm_priority_compute(q->store, &w, &effort, as_of[0] ? as_of : NULL, list, &p, &err)) {
         failed(r, &err);
         return;
     }
@@ -227,9 +237,9 @@ bool dm_plan_handle(const dm_request *q, dm_response *r)
     if (!dm_server_allowed(q, r, DM_ACT_READ))
         return true;
     /* the tables each answer is made from */
-    static const dm_kind *const ranked[] = {&dm_kind_hazards,        &dm_kind_accidents,
-                                            &dm_kind_victims,        &dm_kind_settlements,
-                                            &dm_kind_infrastructure, &dm_kind_eo_items};
+    static const dm_kind *const ranked[] = {
+        &dm_kind_hazards,        &dm_kind_accidents, &dm_kind_victims,  &dm_kind_settlements,
+        &dm_kind_infrastructure, &dm_kind_eo_items,  &dm_kind_releases, &dm_kind_activities};
     static const dm_kind *const planned[] = {&dm_kind_settlements,    &dm_kind_hazards,
                                              &dm_kind_releases,       &dm_kind_activities,
                                              &dm_kind_infrastructure, &dm_kind_admin_areas};
@@ -241,7 +251,7 @@ bool dm_plan_handle(const dm_request *q, dm_response *r)
     dm_date_format(dm_date_today(), today);
     snprintf(key, sizeof key, "plan %s %s", today, q->uri ? q->uri : q->path);
     if (!strcmp(q->path, "/plan/priority"))
-        dm_answer_cached(q, r, ranked, 6, key, priority, NULL);
+        dm_answer_cached(q, r, ranked, 8, key, priority, NULL);
     else if (!strcmp(q->path, "/plan/forecast"))
         dm_answer_cached(q, r, forecast_kinds, 4, key, forecast, NULL);
     else if (!strncmp(q->path, settlements_prefix, sizeof settlements_prefix - 1) &&

@@ -35,6 +35,14 @@ check "ranks are 1..n and scores never rise; each score is its benefit per cost"
 import json, sys, math
 d = json.load(open(sys.argv[1]))
 hs, w = d["hazards"], d["weights"]
+# effort in team-days: the demo's learned mix over its learned productivity
+ef = d["effort"]
+assert ef["unit"] == "team-days", ef
+mix, rate = ef["mix"], ef["m2_per_team_day"]
+assert math.isclose(sum(mix.values()), 1, rel_tol=1e-9)
+assert "learned from the releases" in ef["basis"] and "6 of 6" in ef["basis"], ef["basis"]
+e = {"per_m2": mix["reduced"] / rate["technical survey"] + mix["cleared"] / rate["clearance"]}
+assert math.isclose(ef["team_days_per_ha"], e["per_m2"] * 1e4, rel_tol=1e-12)
 assert [h["rank"] for h in hs] == list(range(1, len(hs) + 1))
 assert all(a["score"] >= b["score"] for a, b in zip(hs, hs[1:]))
 for h in hs:
@@ -45,9 +53,22 @@ for h in hs:
         assert math.isclose(v["contribution"], v["value"] * v["weight"], rel_tol=1e-9, abs_tol=1e-12)
     benefit = sum(v["contribution"] for k, v in f.items() if k != "effort")
     assert math.isclose(h["benefit"], benefit, rel_tol=1e-9, abs_tol=1e-12), h["code"]
-    assert math.isclose(f["effort"]["value"], h["area_m2"] / 1e4, rel_tol=1e-9)
-    assert math.isclose(h["score"], benefit / (1 + w["effort"] * h["area_m2"] / 1e4), rel_tol=1e-9, abs_tol=1e-12)
+    team_days = h["area_m2"] * e["per_m2"]
+    assert math.isclose(f["effort"]["value"], team_days, rel_tol=1e-9)
+    assert math.isclose(h["score"], benefit / (1 + w["effort"] * team_days), rel_tol=1e-9, abs_tol=1e-12)
     assert f["evidence"]["value"] == (1 if h["status"] == "CHA" else 0)
+EOF
+
+"$DEMINE" forecast "$DB" --json --runs 1 >"$T/f.json" 2>/dev/null
+check "effort's mix and productivity are the forecast's (its default teams, each asset by its teams)" "$PY" - "$T/p.json" "$T/f.json" <<'EOF'
+import json, sys, math
+ef, f = json.load(open(sys.argv[1]))["effort"], json.load(open(sys.argv[2]))
+for k in ("cancelled", "reduced", "cleared"):
+    assert math.isclose(ef["mix"][k], f["release_mix"][k]["share"], rel_tol=1e-12), k
+for op in ("technical survey", "clearance"):
+    rows = [p for p in f["productivity"] if p["operation"] == op]
+    want = sum(p["teams"] * p["mean_m2_per_team_day"] for p in rows) / sum(p["teams"] for p in rows)
+    assert math.isclose(ef["m2_per_team_day"][op], want, rel_tol=1e-12), (op, ef, want)
 EOF
 
 # every record named exists (approved) and lies within its factor's distance

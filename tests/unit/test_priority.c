@@ -5,6 +5,11 @@
 #include "fixture.h"
 #include "harness.h"
 
+#ifndef DM_SOURCE_DIR
+#define DM_SOURCE_DIR "."
+#endif
+#define FIGURES DM_SOURCE_DIR "/data/aze/productivity_and_cost.csv"
+
 #define Y0 44.000
 #define Y1 44.001 /* boxes about 80 m x 111 m */
 
@@ -66,7 +71,7 @@ static bool run(dm_priority *p, const dm_priority_weights *w_in)
     else
         dm_priority_weights_default(&w);
     dm_error err;
-    if (dm_priority_compute(s, &w, "2025-06-01", true, p, &err)) {
+    if (dm_priority_compute(s, &w, NULL, "2025-06-01", true, p, &err)) {
         fprintf(stderr, "priority: %s\n", err.msg);
         return false;
     }
@@ -100,9 +105,11 @@ TEST(settlement_near_outranks_far)
             CHECK_STR(near->f[DM_PF_SETTLEMENTS].refs[0].code, "3190000");
             CHECK_NEAR(near->f[DM_PF_SETTLEMENTS].refs[0].distance_m, 300, 1e-3);
         }
-        /* score = 1 x settlements / (1 + 0.05 x hectares) */
+        /* score = 1 x settlements / (1 + w_effort x hectares) (no effort basis given) */
         CHECK_NEAR(near->score,
-                   near->f[DM_PF_SETTLEMENTS].value / (1 + 0.05 * near->area_m2 / 10000), 1e-9);
+                   near->f[DM_PF_SETTLEMENTS].value /
+                       (1 + near->f[DM_PF_EFFORT].weight * near->area_m2 / 10000),
+                   1e-9);
     }
     /* a linear population term (power 1): 2000 / 1000 x (1 - 300 / 5000) */
     dm_priority_free(&p);
@@ -190,7 +197,7 @@ TEST(cha_outranks_sha_and_small_outranks_large)
         CHECK(rc < rb && rb < rs);
         CHECK(cha->f[DM_PF_EVIDENCE].value == 1 && sha->f[DM_PF_EVIDENCE].value == 0);
         double ha = cha->area_m2 / 10000;
-        CHECK_NEAR(cha->score, 5 / (1 + 0.05 * ha), 1e-12);
+        CHECK_NEAR(cha->score, 5 / (1 + cha->f[DM_PF_EFFORT].weight * ha), 1e-12);
         CHECK_NEAR(big->area_m2, 4 * cha->area_m2, 1e-3);
         CHECK_NEAR(cha->f[DM_PF_EFFORT].value, ha, 1e-12);
     }
@@ -299,6 +306,50 @@ TEST(infrastructure_inside_counts_its_length_and_area)
     fx_done(s);
 }
 
+/* Effort in team-days: with no activities in the store, the published
+ * figures for manual=12, mechanical=3, mdd=4 (manual 10 deminers x 10-50
+ * m2, mechanical 4000-5000 m2 and a dog team 800-900 m2 per day: the
+ * middle of each) and the Landmine Monitor 2023 mix; without the figures,
+ * hectares and why. */
+TEST(effort_in_team_days)
+{
+    s = fx_new_store();
+    hazard("HA-1", 18.000, "CHA");
+    dm_priority_effort e;
+    dm_priority_effort_read(s, FIGURES, NULL, &e);
+    CHECK(e.team_days);
+    double rate = (12 * 300.0 + 3 * 4500.0 + 4 * 850.0) / 19;
+    CHECK_NEAR(e.m2_per_team_day[DM_FA_CLEARANCE], rate, 1e-9);
+    CHECK_NEAR(e.m2_per_team_day[DM_FA_TS], rate, 1e-9); /* survey as clearance */
+    double reduced = 121.11 / 497.34, cleared = 219.31 / 497.34;
+    CHECK_NEAR(e.mix[DM_FA_REDUCED], reduced, 1e-4);
+    CHECK_NEAR(e.mix[DM_FA_CLEARED], cleared, 1e-4);
+    CHECK_NEAR(e.team_days_per_m2, (reduced + cleared) / rate, 1e-9);
+    CHECK(strstr(e.basis, "Landmine Monitor") != NULL);
+    dm_priority_weights w;
+    dm_priority_weights_default(&w);
+    dm_priority p;
+    dm_error err;
+    CHECK(dm_priority_compute(s, &w, &e, "2025-06-01", false, &p, &err) == DM_OK);
+    const dm_priority_item *it = find(&p, "HA-1", NULL);
+    CHECK(it);
+    if (it) {
+        CHECK_NEAR(it->f[DM_PF_EFFORT].value, it->area_m2 * (reduced + cleared) / rate, 1e-3);
+        CHECK_NEAR(it->score, 5 / (1 + 0.005 * it->f[DM_PF_EFFORT].value), 1e-9);
+    }
+    dm_buf b;
+    dm_buf_init(&b, 0);
+    dm_priority_json(&p, &w, false, 0, 0, &b);
+    CHECK(b.data && strstr(b.data, "\"effort\": {\"unit\": \"team-days\""));
+    dm_buf_free(&b);
+    dm_priority_free(&p);
+    /* no figures file and no activities: hectares, and why */
+    dm_priority_effort_read(s, DM_SOURCE_DIR "/no/such/figures.csv", NULL, &e);
+    CHECK(!e.team_days);
+    CHECK(strstr(e.basis, "hectares") == e.basis);
+    fx_done(s);
+}
+
 static dm_status parse(const char *text, dm_priority_weights *w, dm_error *err)
 {
     dm_error_clear(err);
@@ -359,4 +410,4 @@ TEST(weights_files)
 
 RUN(T(settlement_near_outranks_far), T(recent_casualties_outrank_old),
     T(cha_outranks_sha_and_small_outranks_large), T(items_and_infrastructure),
-    T(infrastructure_inside_counts_its_length_and_area), T(weights_files))
+    T(infrastructure_inside_counts_its_length_and_area), T(effort_in_team_days), T(weights_files))
