@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <strings.h>
 
 const char *const dm_fa_asset_names[DM_FA_NASSETS] = {"manual", "mechanical", "mdd"};
 const char *const dm_fa_op_names[DM_FA_NOPS] = {"technical survey", "clearance"};
@@ -311,7 +312,10 @@ static dm_status read_activities(dm_store *store, bool drafts, dm_fa_history *h,
             h->skipped++;
             continue;
         }
-        dm_fa_activity act = {a, op, area, (double)(d1 - d0 + 1)};
+        const char *cost = dm_record_get(&rec, "cost");
+        const char *currency = dm_record_get(&rec, "currency");
+        double usd = cost && currency && !strcasecmp(currency, "USD") ? atof(cost) : 0;
+        dm_fa_activity act = {a, op, area, (double)(d1 - d0 + 1), usd > 0 ? usd : 0};
         if (push_act(h, &cap, &act)) {
             st = dm_error_set(err, DM_ENOMEM, "out of memory");
             break;
@@ -463,7 +467,8 @@ dm_status dm_fa_model_run(const dm_fa_history *h, const dm_fa_defaults *d, const
     size_t *idx[DM_FA_NASSETS][DM_FA_NOPS] = {{NULL}};
     double wcap[DM_FA_NASSETS][DM_FA_NOPS] = {{0}};
     dm_status st = DM_OK;
-    double *hw = NULL; /* hazards' weights */
+    double *hw = NULL;                    /* hazards' weights */
+    size_t *cidx[DM_FA_NASSETS] = {NULL}; /* each asset's activities with a cost */
     for (int a = 0; a < DM_FA_NASSETS; a++)
         for (int o = 0; o < DM_FA_NOPS; o++) {
             dm_fa_prod *p = &m->prod[a][o];
@@ -560,9 +565,34 @@ dm_status dm_fa_model_run(const dm_fa_history *h, const dm_fa_defaults *d, const
         m->mix_source = DM_FA_SRC_DEFAULT;
         memcpy(m->mix, dm_fa_default_mix, sizeof m->mix);
     }
-    /* cost */
-    if (d && d->read && d->cost.found) {
+    /* cost: per team-day from the database, else per m² cleared published */
+    bool learned_cost = true;
+    for (int a = 0; a < DM_FA_NASSETS && !st; a++) {
+        if (!teams->n[a])
+            continue;
+        cidx[a] = malloc((h->nacts ? h->nacts : 1) * sizeof *cidx[a]);
+        if (!cidx[a]) {
+            st = dm_error_set(err, DM_ENOMEM, "out of memory");
+            break;
+        }
+        double sc = 0, sd = 0;
+        for (size_t i = 0; i < h->nacts; i++)
+            if (h->acts[i].asset == a && h->acts[i].cost_usd > 0) {
+                cidx[a][m->cost_n[a]++] = i;
+                sc += h->acts[i].cost_usd;
+                sd += h->acts[i].days;
+            }
+        m->usd_per_team_day[a] = sd > 0 ? sc / sd : 0;
+        learned_cost &= m->cost_n[a] >= DM_FA_MIN_ACTIVITIES;
+    }
+    if (st)
+        goto done;
+    if (learned_cost) {
         m->cost_known = true;
+        m->cost_source = DM_FA_SRC_DATABASE;
+    } else if (d && d->read && d->cost.found) {
+        m->cost_known = true;
+        m->cost_source = DM_FA_SRC_DEFAULT;
     } else if (d && !d->read)
         snprintf(m->cost_why, sizeof m->cost_why,
                  "no cost figure: the published figures were not read (%s)", d->why);
@@ -581,6 +611,7 @@ dm_status dm_fa_model_run(const dm_fa_history *h, const dm_fa_defaults *d, const
         goto done;
     }
     uint64_t rng = seed * 0x2545F4914F6CDD1Dull + 0x6A09E667F3BCC909ull;
+    uint64_t rng_cost = seed * 0x9E3779B97F4A7C15ull + 0xBB67AE8584CAA73Bull;
     for (int r = 0; r < runs; r++) {
         double mix[3];
         if (m->mix_source == DM_FA_SRC_DATABASE) {
@@ -621,9 +652,24 @@ dm_status dm_fa_model_run(const dm_fa_history *h, const dm_fa_defaults *d, const
         }
         m->days_per_m2[r] =
             mix[DM_FA_REDUCED] / cap[DM_FA_TS] + mix[DM_FA_CLEARED] / cap[DM_FA_CLEARANCE];
-        if (m->cost_known)
-            m->cost_per_m2[r] = mix[DM_FA_CLEARED] *
-                                (d->cost.low + (d->cost.high - d->cost.low) * rng_uniform(&rng));
+        if (m->cost_source == DM_FA_SRC_DATABASE) {
+            double per_day = 0; /* USD per day of all the teams */
+            for (int a = 0; a < DM_FA_NASSETS; a++) {
+                if (!teams->n[a])
+                    continue;
+                double sc = 0, sd = 0;
+                for (int i = 0; i < m->cost_n[a]; i++) {
+                    const dm_fa_activity *x =
+                        &h->acts[cidx[a][rng_index(&rng_cost, (size_t)m->cost_n[a])]];
+                    sc += x->cost_usd;
+                    sd += x->days;
+                }
+                per_day += teams->n[a] * sc / sd;
+            }
+            m->cost_per_m2[r] = m->days_per_m2[r] * per_day;
+        } else if (m->cost_known)
+            m->cost_per_m2[r] = mix[DM_FA_CLEARED] * (d->cost.low + (d->cost.high - d->cost.low) *
+                                                                        rng_uniform(&rng_cost));
         for (int k = 0; k < 3; k++)
             mixr[k][r] = mix[k];
     }
@@ -680,7 +726,22 @@ dm_status dm_fa_model_run(const dm_fa_history *h, const dm_fa_defaults *d, const
         assume(m, "Where the database has too few technical-survey activities of an asset, "
                   "technical survey is taken to be as slow as clearance by it (no published "
                   "figure): pessimistic.");
-    if (m->cost_known)
+    if (m->cost_source == DM_FA_SRC_DATABASE) {
+        char per[200] = "";
+        for (int a = 0; a < DM_FA_NASSETS; a++)
+            if (teams->n[a]) {
+                size_t used = strlen(per);
+                snprintf(per + used, sizeof per - used, "%s%s %.0f (%d activities)",
+                         used ? ", " : "", dm_fa_asset_names[a], m->usd_per_team_day[a],
+                         m->cost_n[a]);
+            }
+        assume(m,
+               "Cost: the teams' days times the cost of a team-day of each asset, learned from "
+               "the completed activities with a cost in USD (USD per team-day: %s), on every "
+               "kind of land they work; costs in other currencies are not used, and the prices "
+               "are those of the activities' years.",
+               per);
+    } else if (m->cost_known)
         assume(m,
                "Cost: USD %.0f-%.0f per m² cleared (uniform), published, for the cleared share "
                "only; survey costs and overheads are not counted and are not in today's "
@@ -689,6 +750,8 @@ dm_status dm_fa_model_run(const dm_fa_history *h, const dm_fa_defaults *d, const
     else
         assume(m, "Cost: not computed (%s).", m->cost_why);
 done:
+    for (int a = 0; a < DM_FA_NASSETS; a++)
+        free(cidx[a]);
     free(hw);
     for (int a = 0; a < DM_FA_NASSETS; a++)
         for (int o = 0; o < DM_FA_NOPS; o++)

@@ -11,8 +11,13 @@
  *    operation op (technical survey, clearance). The teams of all assets work
  *    side by side: the capacity of an operation is C[op] = Σa n[a]·P[a][op]
  *    m²/day, and the duration is A·(r / C[ts] + l / C[clearance]) days.
- *  - Cost = A·l·k, k in USD per m² cleared (only clearance is costed: the
- *    published figures are per m² cleared).
+ *  - Cost: when every asset with teams has at least DM_FA_MIN_ACTIVITIES
+ *    completed activities with a cost in USD, the cost of a team-day of
+ *    asset a, c[a] = Σ cost / Σ days of those activities (technical survey
+ *    and clearance alike), and cost = duration · Σa n[a]·c[a]: the teams
+ *    cost what they cost while they work, on every kind of land. Else
+ *    A·l·k, k in USD per m² cleared from the published figures (only
+ *    clearance is costed: the figures are per m² cleared).
  * Each Monte Carlo run draws the mix, every P and k:
  *  - P learned from the database (at least DM_FA_MIN_ACTIVITIES completed
  *    activities of that asset and operation, each with its polygon's area a
@@ -29,7 +34,10 @@
  *    the shares of their released m² by method, each hazard weighing by its
  *    released m² up to the median; else the default shares of the Landmine
  *    Monitor 2023 (fixed);
- *  - k uniform between the published low and high cost per m².
+ *  - c[a] from a bootstrap resample of asset a's costed activities; else k
+ *    uniform between the published low and high cost per m² (costs from a
+ *    stream of draws of their own, so that the durations are the same
+ *    whatever the costs).
  * As the draws are common to all areas, a group's quantiles are its area
  * times the quantiles per m². Days are calendar days from the start date.
  */
@@ -109,6 +117,7 @@ extern const double dm_fa_default_mix[3];
 typedef struct dm_fa_activity { /* one completed activity */
     int asset, op;
     double area_m2, days;
+    double cost_usd; /* its cost when given in USD, else 0 */
 } dm_fa_activity;
 
 typedef struct dm_fa_hazard_mix { /* m² released from one hazard, by method */
@@ -148,6 +157,13 @@ typedef struct dm_fa_model {
     double mix[3]; /* the shares learned (or the default) */
     bool cost_known;
     char cost_why[300];
+    /* DM_FA_SRC_DATABASE: cost per team-day of each asset with teams learned
+       from its completed activities with a cost in USD (at least
+       DM_FA_MIN_ACTIVITIES each); DM_FA_SRC_DEFAULT: the published cost per
+       m² cleared; DM_FA_SRC_NONE: not known */
+    int cost_source;
+    int cost_n[DM_FA_NASSETS];              /* activities learned from */
+    double usd_per_team_day[DM_FA_NASSETS]; /* their Σ cost / Σ days */
     int runs;
     double *days_per_m2;       /* per run, sorted */
     double *cost_per_m2;       /* per run, sorted; NULL unless cost_known */

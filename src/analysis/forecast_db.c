@@ -225,8 +225,22 @@ dm_status dm_fa_forecast_json(const dm_fa_forecast *f, const char *database, dm_
         dm_buf_puts(b, "}");
     }
     dm_buf_printf(b, "},\"cost\":{\"known\":%s", m->cost_known ? "true" : "false");
-    if (m->cost_known) {
-        dm_buf_puts(b, ",\"currency\":\"USD\",\"basis\":\"per m2 cleared\",\"citation\":");
+    if (m->cost_source == DM_FA_SRC_DATABASE) {
+        dm_buf_puts(b, ",\"currency\":\"USD\",\"basis\":\"per team-day\",\"source\":"
+                       "\"database\",\"usd_per_team_day\":{");
+        bool first = true;
+        for (int a = 0; a < DM_FA_NASSETS; a++) {
+            if (!m->teams.n[a])
+                continue;
+            dm_buf_printf(b, "%s\"%s\":{\"mean\":", first ? "" : ",", dm_fa_asset_names[a]);
+            dm_buf_json_number(b, m->usd_per_team_day[a]);
+            dm_buf_printf(b, ",\"activities\":%d}", m->cost_n[a]);
+            first = false;
+        }
+        dm_buf_puts(b, "}");
+    } else if (m->cost_known) {
+        dm_buf_puts(b, ",\"currency\":\"USD\",\"basis\":\"per m2 cleared\",\"source\":"
+                       "\"published\",\"citation\":");
         json_citation(b, &d->cost, file);
     } else {
         dm_buf_puts(b, ",\"why\":");

@@ -177,6 +177,10 @@ static const double prod_median[3][2] = {{750, 250}, {9000, 3000}, {2100, 700}};
 static const double asset_w[3] = {0.5, 0.2, 0.3};
 static int pick_weighted(uint64_t *s, const double *w, int n);
 static const char *const asset_names[3] = {"manual", "mechanical", "MDD"};
+/* What a team-day costs (USD, synthetic: chosen so that a m² cleared costs
+ * USD 2-6 at the median productivity, inside the published 2-39), each
+ * activity's times a lognormal factor of σ(log) DM_SYNTHETIC_COST_SIGMA. */
+static const double usd_per_team_day[3] = {1500, 6000, 2000};
 
 double dm_synthetic_true_rate(int asset, int op)
 {
@@ -225,7 +229,8 @@ dm_status dm_synthetic_activities(dm_store *store, uint64_t seed, const char *wh
     *added = 0;
     dm_geo *geo = dm_store_geo(store);
     GEOSContextHandle_t h = dm_geo_handle(geo);
-    uint64_t rng = seed ^ 0xAC71F17E5ull; /* not the streams above */
+    uint64_t rng = seed ^ 0xAC71F17E5ull;         /* not the streams above */
+    uint64_t rng_cost = seed ^ 0xC057C057C057ull; /* nor this one: costs apart */
     /* the synthetic releases first (the store cannot read and write at once) */
     typedef struct rel {
         GEOSGeometry *g;
@@ -286,6 +291,15 @@ dm_status dm_synthetic_activities(dm_store *store, uint64_t seed, const char *wh
         st = dm_record_set(&rec, "type", nts ? "NTS" : op == 0 ? "TS" : "clearance", err);
         if (!st && !nts)
             st = dm_record_set(&rec, "asset", asset_names[asset], err);
+        if (!st && !nts) {
+            char cost[32];
+            snprintf(cost, sizeof cost, "%.0f",
+                     days * usd_per_team_day[asset] *
+                         exp(DM_SYNTHETIC_COST_SIGMA * normal(&rng_cost)));
+            st = dm_record_set(&rec, "cost", cost, err);
+            if (!st)
+                st = dm_record_set(&rec, "currency", "USD", err);
+        }
         if (!st)
             st = dm_record_set(&rec, "start_date", start, err);
         if (!st)

@@ -33,7 +33,11 @@ dm_status dm_synthetic_generate(dm_store *store, uint64_t seed, int nreleases, c
  * - the team's productivity p (m² per team-day) is lognormal, its median
  *   manual 250, mechanical 3000, MDD 700 for clearance and three times that
  *   for technical survey, σ of log p DM_SYNTHETIC_PROD_SIGMA; the activity
- *   lasts round(area / p) days (at least 1): start_date = date − days + 1.
+ *   lasts round(area / p) days (at least 1): start_date = date − days + 1;
+ * - a TS or clearance costs its days times a team-day's cost (USD: manual
+ *   1,500, mechanical 6,000, MDD 2,000; synthetic) times a lognormal factor
+ *   of σ(log) DM_SYNTHETIC_COST_SIGMA, drawn from a stream of its own (the
+ *   assets and days are those of the model without costs).
  * So the true average productivity, Σ area / Σ days over many activities, is
  * dm_synthetic_true_rate() (median·e^(−σ²/2)). Deterministic for a seed.
  * *added is the number of activities added (all in one transaction). */
@@ -41,6 +45,7 @@ dm_status dm_synthetic_activities(dm_store *store, uint64_t seed, const char *wh
                                   dm_error *err);
 
 #define DM_SYNTHETIC_PROD_SIGMA 0.5
+#define DM_SYNTHETIC_COST_SIGMA 0.2
 
 /* asset: 0 manual, 1 mechanical, 2 MDD; op: 0 technical survey, 1 clearance */
 double dm_synthetic_true_rate(int asset, int op);

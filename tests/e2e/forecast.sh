@@ -114,14 +114,17 @@ check "productivity learned from the synthetic activities" \
     [ "$(json "$T/fa.json" "all(p['source'] == 'database' and p['activities'] >= 10 for p in d['productivity'])")" = True ]
 check "the release mix learned from the database" [ "$(json "$T/fa.json" "d['release_mix']['source']")" = database ]
 check "the mix shares add up to 1" [ "$(json "$T/fa.json" "abs(sum(d['release_mix'][k]['share'] for k in ('cancelled','reduced','cleared')) - 1) < 1e-9")" = True ]
-check "the cost is cited" [ "$(json "$T/fa.json" "d['cost']['known'] and d['cost']['citation']['source_url'].startswith('http')")" = True ]
+check "the cost learned per team-day from the demo's costed activities (synthetic: USD 1,500, 6,000, 2,000)" \
+    [ "$(json "$T/fa.json" "d['cost']['source'] == 'database' and all(abs(d['cost']['usd_per_team_day'][a]['mean'] / c - 1) < 0.05 and d['cost']['usd_per_team_day'][a]['activities'] >= 10 for a, c in (('manual', 1500), ('mechanical', 6000), ('mdd', 2000)))")" = True ]
+check "the cost is the days times the teams' cost per day (P50, within 1%)" \
+    [ "$(json "$T/fa.json" "abs(d['total']['cost_usd']['p50'] / (d['total']['days']['p50'] * sum(n * d['cost']['usd_per_team_day'][a]['mean'] for a, n in d['teams'].items())) - 1) < 0.01")" = True ]
 check "assumptions listed" [ "$(json "$T/fa.json" "len(d['assumptions']) >= 5")" = True ]
 check "dates from --from" [ "$(json "$T/fa.json" "d['from'] == '2027-01-01' and d['total']['completion_date']['p10'] > '2027-01-01'")" = True ]
 expect_exit "twice the teams" 0 "$DEMINE" forecast "$T/demo.gpkg" --teams manual=24,mechanical=6,mdd=8 --json --runs 2000 --from 2027-01-01
 check "twice the teams, half the days" [ "$(json "$T/out" "abs(d['total']['days']['p50'] / $(json "$T/fa.json" "d['total']['days']['p50']") - 0.5) < 0.01")" = True ]
 expect_exit "forecast as text" 0 "$DEMINE" forecast "$T/demo.gpkg" --runs 500
 check "text prints the assumptions" grep -q "^Assumptions:" "$T/out"
-check "text cites the cost" grep -q "epsjournal" "$T/out"
+check "text says where the cost comes from" grep -q "learned from the completed activities with a cost in USD" "$T/out"
 
 # a database without activities or linked releases: every default cited
 "$DEMINE" init "$T/empty.gpkg" >/dev/null 2>&1
@@ -130,6 +133,7 @@ expect_exit "forecast with defaults" 0 "$DEMINE" forecast "$T/empty.gpkg" --json
 check "every productivity a cited default" \
     [ "$(json "$T/out" "all(p['source'] in ('default', 'as clearance') and (p['source'] != 'default' or p['citation']['source_url'].startswith('http')) for p in d['productivity'])")" = True ]
 check "the default mix cited" [ "$(json "$T/out" "d['release_mix']['source'] == 'default' and 'the-monitor.org' in d['release_mix']['citation']['source_url']")" = True ]
+check "the published cost cited" [ "$(json "$T/out" "d['cost']['known'] and d['cost']['source'] == 'published' and d['cost']['citation']['source_url'].startswith('http')")" = True ]
 printf 'quantity,value_low,value_high,unit,context,source_url,note\nmanual clearance rate per deminer,10,50,m2,x,https://example.org,\n' >"$T/nocost.csv"
 expect_exit "no cost figure" 0 "$DEMINE" forecast "$T/empty.gpkg" --teams manual=5 --figures "$T/nocost.csv" --json --runs 200
 check "cost not computed, and why" [ "$(json "$T/out" "not d['cost']['known'] and 'no cost figure' in d['cost']['why'] and d['total']['cost_usd'] is None")" = True ]

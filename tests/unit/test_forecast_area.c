@@ -335,6 +335,54 @@ static calib calibrate(uint64_t first, int n, int runs)
     return c;
 }
 
+/* Costs learned: 11 manual activities with a cost in USD (and two without
+ * one: no cost, or one in another currency, read as 0), so a team-day costs Σ cost / Σ days of the
+ * 11; the cost of a run is its duration times the teams' cost per day, exactly when every activity
+ * costs the same per day. With 9 costed only: the published cost. */
+TEST(learns_costs_from_activities_with_a_cost)
+{
+    dm_fa_history h = {0};
+    dm_fa_activity acts[13];
+    for (int i = 0; i < 13; i++) {
+        acts[i] = (dm_fa_activity){DM_FA_MANUAL, DM_FA_CLEARANCE, 2000, 10 + i, 0};
+        if (i < 11)
+            acts[i].cost_usd = 1200.0 * (10 + i); /* USD 1,200 a team-day */
+    }
+    h.acts = acts;
+    h.nacts = 13;
+    dm_fa_defaults d = fixed();
+    dm_fa_teams t = teams("manual=3");
+    dm_fa_model m;
+    dm_error err;
+    CHECK(dm_fa_model_run(&h, &d, &t, 400, 1, &m, &err) == DM_OK);
+    CHECK(m.cost_known && m.cost_source == DM_FA_SRC_DATABASE);
+    CHECK_EQ_INT(m.cost_n[DM_FA_MANUAL], 11);
+    CHECK_NEAR(m.usd_per_team_day[DM_FA_MANUAL], 1200, 1e-9);
+    /* 1 m²: days per m² x 3 teams x USD 1,200 */
+    dm_fa_q days, cost;
+    dm_fa_days(&m, 1e6, &days);
+    dm_fa_cost(&m, 1e6, &cost);
+    CHECK_NEAR(cost.p50, days.p50 * 3 * 1200, 1e-6 * cost.p50);
+    CHECK_NEAR(cost.p10, days.p10 * 3 * 1200, 1e-6 * cost.p10);
+    /* the durations are those of the same history without costs */
+    for (int i = 0; i < 13; i++)
+        acts[i].cost_usd = 0;
+    dm_fa_model m0;
+    CHECK(dm_fa_model_run(&h, &d, &t, 400, 1, &m0, &err) == DM_OK);
+    CHECK(m0.cost_source == DM_FA_SRC_DEFAULT);
+    dm_fa_q days0;
+    dm_fa_days(&m0, 1e6, &days0);
+    CHECK(days0.p10 == days.p10 && days0.p50 == days.p50 && days0.p90 == days.p90);
+    dm_fa_model_free(&m0);
+    /* too few costed activities: the published figure */
+    for (int i = 0; i < 9; i++)
+        acts[i].cost_usd = 1000;
+    CHECK(dm_fa_model_run(&h, &d, &t, 100, 1, &m0, &err) == DM_OK);
+    CHECK(m0.cost_source == DM_FA_SRC_DEFAULT && m0.cost_n[DM_FA_MANUAL] == 9);
+    dm_fa_model_free(&m0);
+    dm_fa_model_free(&m);
+}
+
 TEST(calibration_on_the_synthetic_history)
 {
     /* seeds 1001-1200 were used while building the model; 1-200 are reported */
@@ -356,4 +404,5 @@ TEST(calibration_on_the_synthetic_history)
 RUN(T(teams_syntax), T(teams_errors_name_the_item), T(zero_teams_is_an_error_not_infinity),
     T(hand_checked_duration_and_cost), T(doubling_the_teams_halves_the_duration),
     T(defaults_cited_when_the_database_has_no_activities),
-    T(learns_productivity_from_completed_activities), T(calibration_on_the_synthetic_history))
+    T(learns_productivity_from_completed_activities), T(learns_costs_from_activities_with_a_cost),
+    T(calibration_on_the_synthetic_history))
