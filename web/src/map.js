@@ -191,6 +191,7 @@ export async function createMap(container, layerPanel, { basemap, onFeature, bou
     // hidden from the start when not shown: no tiles are asked for then
     for (const sl of styleLayers(l)) style.layers.push({ ...sl, layout: { ...(sl.layout || {}), visibility: shown(l) && !(planMode && l.id === 'hazards') ? 'visible' : 'none' } });
     if (l.id === 'hazards') for (const sl of PLAN_STYLE) style.layers.push({ ...sl, layout: { visibility: planMode && shown(l) ? 'visible' : 'none' } });
+    if (l.id === 'admin-areas') for (const sl of PLAN_ADMIN_STYLE) style.layers.push({ ...sl, layout: { visibility: planMode && planAdmin && shown(l) ? 'visible' : 'none' } });
   }
   // the selected record and geometries being reviewed or drawn: hidden until
   // first given data (a shown layer has its source's tiles made in the
@@ -275,7 +276,7 @@ export async function createMap(container, layerPanel, { basemap, onFeature, bou
   // data that arrived while the map was starting
   for (const [id, fc] of Object.entries(buffered)) map.getSource(id)?.setData(fc);
   for (const id of Object.keys(buffered)) delete buffered[id];
-  for (const id of [...LAYERS.flatMap((l) => styleIds(l)), ...PLAN_STYLE.map((sl) => sl.id)]) {
+  for (const id of [...LAYERS.flatMap((l) => styleIds(l)), ...PLAN_STYLE.map((sl) => sl.id), ...PLAN_ADMIN_STYLE.map((sl) => sl.id)]) {
     map.on('mouseenter', id, () => (map.getCanvas().style.cursor = 'pointer'));
     map.on('mouseleave', id, () => (map.getCanvas().style.cursor = ''));
   }
@@ -292,7 +293,7 @@ export async function createMap(container, layerPanel, { basemap, onFeature, bou
     ];
     if (planMode) {
       // the planning view decides: its hazards first, then settlements
-      const ids = [...PLAN_STYLE.map((sl) => sl.id), 'settlements-point'].filter((id) => map.getLayer(id));
+      const ids = [...PLAN_STYLE.map((sl) => sl.id), 'settlements-point', ...PLAN_ADMIN_STYLE.map((sl) => sl.id)].filter((id) => map.getLayer(id));
       planClick?.(map.queryRenderedFeatures(box, { layers: ids }).map((x) => ({ source: x.source, code: x.properties.code, codes: tileCodes(x) })));
       return;
     }
@@ -388,6 +389,7 @@ export function refresh(force = false) {
     const drawn = on && !(planMode && l.id === 'hazards');
     for (const id of styleIds(l)) map.setLayoutProperty(id, 'visibility', drawn ? 'visible' : 'none');
     if (l.id === 'hazards') for (const sl of PLAN_STYLE) map.setLayoutProperty(sl.id, 'visibility', on && planMode ? 'visible' : 'none');
+    if (l.id === 'admin-areas') for (const sl of PLAN_ADMIN_STYLE) map.setLayoutProperty(sl.id, 'visibility', on && planMode && planAdmin ? 'visible' : 'none');
     if (!on) continue;
     if (l.tiled) {
       // new tiles for a new filter or a change made here (the same URL
@@ -599,20 +601,50 @@ const PLAN_STYLE = [
     paint: { 'circle-color': rankColor, 'circle-radius': 2, 'circle-stroke-color': '#3d0008', 'circle-stroke-width': 0.3 },
   },
 ];
+// The forecast's admin areas, coloured by the class of their P50 date (a
+// feature state too; areas without one are not filled).
+export const DONE_COLORS = ['#eff3ff', '#bdd7e7', '#6baed6', '#3182bd', '#08519c'];
+const PLAN_ADMIN_STYLE = [
+  {
+    id: 'plan-admin-fill',
+    type: 'fill',
+    source: 'admin-areas',
+    paint: {
+      'fill-color': ['match', ['coalesce', ['feature-state', 'done'], -1], ...DONE_COLORS.flatMap((c, i) => [i, c]), 'rgba(0,0,0,0)'],
+      'fill-opacity': 0.85,
+      'fill-antialias': false,
+    },
+  },
+  { id: 'plan-admin-line', type: 'line', source: 'admin-areas', paint: { 'line-color': COLORS.admin, 'line-width': 1 } },
+];
 let planMode = false;
 let planClick = null;
 let planSettlements = false;
+let planAdmin = false;
 
-// On: the map draws admin areas and hazards by rank (and settlements when
-// asked), with no filter; a click gives onClick the features under it
-// ([{source, code, codes}], topmost first). Off: the map as the filter and
-// toggles say.
-export function setPlanMode(on, onClick = null, { settlements = false } = {}) {
-  if (planMode === on && planClick === onClick && planSettlements === settlements) return;
+// On: the map draws admin areas and hazards by rank (settlements, and the
+// admin areas by their forecast, when asked), with no filter; a click gives
+// onClick the features under it ([{source, code, codes}], topmost first).
+// Off: the map as the filter and toggles say.
+export function setPlanMode(on, onClick = null, { settlements = false, admin = false } = {}) {
+  if (planMode === on && planClick === onClick && planSettlements === settlements && planAdmin === admin) return;
   planMode = on;
   planClick = onClick;
   planSettlements = settlements;
+  planAdmin = admin;
   refresh();
+}
+
+// classes: [[admin code, class]]
+export function setAdminClasses(classes) {
+  if (!map) return;
+  map.removeFeatureState({ source: 'admin-areas' });
+  for (const [code, cls] of classes) map.setFeatureState({ source: 'admin-areas', id: code }, { done: cls });
+}
+
+// The whole of what this user may read in view.
+export function fitAll() {
+  map?.fitBounds(extent ? [[extent[0], extent[1]], [extent[2], extent[3]]] : [[DEFAULT_BOUNDS[0], DEFAULT_BOUNDS[1]], [DEFAULT_BOUNDS[2], DEFAULT_BOUNDS[3]]], { padding: 20 });
 }
 
 // ranks: [[code, class]]: the class of every ranked hazard (the old ones

@@ -12,7 +12,7 @@
 import { get, can } from './api.js';
 import { h, clear, toast } from './dom.js';
 import { t, tOr, fmtNumber, fmtHa, fmtMetres, fmtDays, fmtUsd, fmtDate, language } from './i18n.js';
-import { mapLoaded, setPlanMode, setRankClasses, showSelected, showOverlay, zoomTo, isReadable, RANK_CLASSES, RANK_COLORS, layerTitle, resize } from './map.js';
+import { mapLoaded, setPlanMode, setRankClasses, setAdminClasses, fitAll, showSelected, showOverlay, zoomTo, isReadable, RANK_CLASSES, RANK_COLORS, DONE_COLORS, layerTitle, resize } from './map.js';
 import { showRecord, closePanel } from './detail.js';
 import { bounds, circle } from './geom.js';
 
@@ -46,7 +46,7 @@ const state = {
   weightsError: '',
   weightsOpen: false,
   settlement: { query: '', buffer: 1000, teams: { ...DEFAULT_TEAMS }, answer: null, candidates: null, error: '' },
-  forecast: { teams: { ...DEFAULT_TEAMS }, runs: '', seed: '', answer: null, error: '', sort: { key: 'p50', dir: -1 } },
+  forecast: { teams: { ...DEFAULT_TEAMS }, runs: '', seed: '', answer: null, classes: null, error: '', sort: { key: 'p50', dir: -1 } },
 };
 let rankGen = 0;
 
@@ -75,7 +75,7 @@ export async function renderPlan(hash) {
   }
   await mapLoaded;
   closePanel();
-  setPlanMode(true, onMapClick, { settlements: state.tab === 'settlement' });
+  setPlanMode(true, onMapClick, { settlements: state.tab === 'settlement', admin: state.tab === 'forecast' });
   resize();
   if (!root.querySelector('.plan-tabs')) layout();
   for (const tab of ['ranking', 'settlement', 'forecast']) {
@@ -98,7 +98,10 @@ export async function renderPlan(hash) {
     renderSettlement();
     if (state.settlement.answer) drawSettlement(state.settlement.answer, false);
   }
-  if (state.tab === 'forecast') renderForecast();
+  if (state.tab === 'forecast') {
+    renderForecast();
+    if (state.forecast.answer) colourAdmin(false);
+  }
   renderLegend();
 }
 
@@ -175,6 +178,8 @@ function renderLegend() {
     );
   });
   items.push(h('li', {}, h('i', { class: 'sw', style: 'background:#a3a3a3' }), h('span', {}, t('plan.legendUnranked'))));
+  const done = state.tab === 'forecast' && state.forecast.classes;
+  if (done) items.unshift(...done.map((x) => h('li', { class: 'done' }, h('i', { class: 'sw', style: `background:${DONE_COLORS[x.i]}` }), h('span', {}, x.text))), h('li', { class: 'legend-gap', 'aria-hidden': 'true' }, t('plan.legendTitle')));
   const settlement = state.tab === 'settlement' && state.settlement.answer;
   // open at first on a large screen, closed on a phone; then as the user left it
   if (legendOpen == null) legendOpen = !window.matchMedia('(max-width: 640px)').matches;
@@ -182,7 +187,7 @@ function renderLegend() {
     h(
       'details',
       { open: legendOpen, ontoggle: (e) => (legendOpen = e.target.open) },
-      h('summary', { class: 'panel-title' }, t('plan.legendTitle')),
+      h('summary', { class: 'panel-title' }, done ? t('plan.legendDone') : t('plan.legendTitle')),
       h('ul', { id: 'plan-legend-list' }, items),
       settlement && h('ul', {}, h('li', {}, h('i', { class: 'sw ring', style: `border-color:${BLOCKING}` }), h('span', {}, t('plan.legendBlocking')))),
       !state.ranks && state.page && h('p', { class: 'muted small' }, t('plan.legendLoading')),
@@ -210,8 +215,10 @@ function matched(d) {
 async function loadRanking() {
   const gen = ++rankGen;
   const box = root.querySelector('#plan-tab-ranking');
+  const status = box.querySelector('#plan-ranking-status');
+  const was = status?.textContent;
   if (!state.page) clear(box).append(h('p', { class: 'muted' }, t('plan.computing')));
-  else box.querySelector('#plan-ranking-status')?.replaceChildren(t('plan.computing'));
+  else status?.replaceChildren(t('plan.computing'));
   try {
     const d = await get(priorityUrl({ list: true, limit: PAGE, offset: state.offset }));
     if (gen !== rankGen) return;
@@ -224,6 +231,7 @@ async function loadRanking() {
     if (!state.ranks) allRanks(gen);
   } catch (e) {
     if (gen !== rankGen) return;
+    if (status?.isConnected) status.textContent = was;
     throw e;
   }
 }
@@ -275,7 +283,7 @@ function renderRanking() {
     h(
       'div',
       { class: 'plan-pager' },
-      h('p', { id: 'plan-ranking-status', class: 'plan-count', dataset: { total: String(state.total) }, 'aria-live': 'polite' }, rows.length ? t('plan.rows', { from: fmtNumber(first), to: fmtNumber(last), total: fmtNumber(state.total) }) : t('plan.noRows')),
+      h('p', { id: 'plan-ranking-status', class: 'plan-count', dataset: { total: String(state.total), offset: String(state.offset), weights: JSON.stringify(state.weights || {}) }, 'aria-live': 'polite' }, rows.length ? t('plan.rows', { from: fmtNumber(first), to: fmtNumber(last), total: fmtNumber(state.total) }) : t('plan.noRows')),
       h(
         'div',
         { class: 'plan-pager-buttons' },
@@ -383,6 +391,17 @@ async function selectFromMap(codes) {
 function onMapClick(hits) {
   const hazard = hits.find((x) => x.source === 'hazards');
   const place = hits.find((x) => x.source === 'settlements');
+  const area = hits.find((x) => x.source === 'admin-areas');
+  if (state.tab === 'forecast' && area && !hazard) {
+    const row = root.querySelector(`#plan-fc-table tr[data-key="${CSS.escape(area.code)}"]`);
+    for (const r of root.querySelectorAll('#plan-fc-table tr.selected')) r.classList.remove('selected');
+    if (row) {
+      row.classList.add('selected');
+      row.scrollIntoView({ block: 'center' });
+      zoomToAdmin(area.code, false);
+    }
+    return;
+  }
   if (state.tab === 'settlement' && place) {
     state.settlement.query = place.code;
     runSettlement();
@@ -705,7 +724,9 @@ async function runSettlement() {
   st.answer = null;
   st.candidates = null;
   st.error = '';
-  clear(root.querySelector('#plan-settlement-out')).append(h('p', { class: 'muted' }, t('plan.computing')));
+  const out = root.querySelector('#plan-settlement-out');
+  delete out.dataset.drawn;
+  clear(out).append(h('p', { class: 'muted' }, t('plan.computing')));
   const qs = new URLSearchParams();
   if (st.buffer !== '' && st.buffer != null) qs.set('buffer', String(st.buffer));
   qs.set('teams', teamsParam(st.teams));
@@ -888,7 +909,11 @@ async function drawSettlement(d, zoom) {
   const b = bounds(ring);
   if (zoom) zoomTo({ type: 'Polygon', coordinates: [[[b[0], b[1]], [b[2], b[1]], [b[2], b[3]], [b[0], b[3]], [b[0], b[1]]]] });
   const codes = (d.hazards || []).map((x) => x.code);
-  if (!codes.length) return;
+  const out = root.querySelector('#plan-settlement-out');
+  if (!codes.length) {
+    out.dataset.drawn = String(s.code);
+    return;
+  }
   const feats = await hazardsByCode(codes);
   if (state.settlement.answer !== d || state.tab !== 'settlement') return;
   showOverlay([...base, ...feats.map((f) => ({ type: 'Feature', geometry: f.geometry, properties: { color: BLOCKING } }))]);
@@ -898,6 +923,7 @@ async function drawSettlement(d, zoom) {
     const u = all.reduce((a, x) => [Math.min(a[0], x[0]), Math.min(a[1], x[1]), Math.max(a[2], x[2]), Math.max(a[3], x[3])], b);
     zoomTo({ type: 'Polygon', coordinates: [[[u[0], u[1]], [u[2], u[1]], [u[2], u[3]], [u[0], u[3]], [u[0], u[1]]]] });
   }
+  out.dataset.drawn = String(s.code); // for the tests: all on the map
 }
 
 // Hazards by code, 40 codes to a request (a CQL2 filter of ORs).
@@ -989,6 +1015,29 @@ async function runForecast() {
     fs.error = problemText(e);
   }
   renderForecastAnswer();
+  colourAdmin(true);
+}
+
+// The admin areas on the map by their P50 date: five classes of as many
+// areas each (those with nothing left are not coloured).
+function colourAdmin(fit) {
+  const fs = state.forecast;
+  const groups = (fs.answer?.groups || []).filter((g) => g.remaining_area_m2 > 0 && g.completion_date?.p50 && g.key !== 'outside');
+  const dates = groups.map((g) => g.completion_date.p50).sort();
+  if (!dates.length) {
+    fs.classes = null;
+    setAdminClasses([]);
+    renderLegend();
+    return;
+  }
+  const n = DONE_COLORS.length;
+  const breaks = DONE_COLORS.map((_, i) => dates[Math.min(dates.length - 1, Math.ceil(((i + 1) * dates.length) / n) - 1)]);
+  const cls = (d) => breaks.findIndex((b) => d <= b);
+  setAdminClasses(groups.map((g) => [g.key, cls(g.completion_date.p50)]));
+  // a date ending two classes names one (the later class is then empty)
+  fs.classes = breaks.map((b, i) => ({ i, text: t('plan.legendBy', { date: fmtDate(b) }) })).filter((x) => !x.i || breaks[x.i] !== breaks[x.i - 1]);
+  renderLegend();
+  if (fit) fitAll();
 }
 
 function renderForecastAnswer() {
@@ -1089,7 +1138,7 @@ function groupsTable(d) {
               'td',
               { class: 'num date p50', dataset: { value: g.completion_date?.p50 || '', p10: g.completion_date?.p10 || '', p90: g.completion_date?.p90 || '' } },
               fmtDate(g.completion_date?.p50),
-              h('span', { class: 'range' }, h('span', { class: 'nw' }, fmtDate(g.completion_date?.p10)), ' – ', h('span', { class: 'nw' }, fmtDate(g.completion_date?.p90))),
+              g.completion_date?.p10 !== g.completion_date?.p90 && h('span', { class: 'range' }, h('span', { class: 'nw' }, fmtDate(g.completion_date?.p10)), ' – ', h('span', { class: 'nw' }, fmtDate(g.completion_date?.p90))),
             ),
             h('td', { class: 'num', dataset: { value: g.cost_usd?.p50 == null ? '' : String(g.cost_usd.p50) } }, g.cost_usd ? fmtUsd(g.cost_usd.p50) : '–'),
           ),
@@ -1100,12 +1149,12 @@ function groupsTable(d) {
   );
 }
 
-async function zoomToAdmin(code) {
+async function zoomToAdmin(code, zoom = true) {
   try {
     const f = await get(`/collections/admin-areas/items/${encodeURIComponent(code)}`, { accept: 'application/geo+json' });
     if (f.geometry) {
-      showOverlay([{ type: 'Feature', geometry: f.geometry, properties: { color: BLOCKING } }]);
-      zoomTo(f.geometry);
+      showOverlay([{ type: 'Feature', geometry: f.geometry, properties: { color: BLOCKING, opacity: 0 } }]);
+      if (zoom) zoomTo(f.geometry);
     }
   } catch (e) {
     toast(e.message, 'error');
