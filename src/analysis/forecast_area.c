@@ -151,7 +151,7 @@ dm_status dm_fa_defaults_parse(const char *text, size_t len, dm_fa_defaults *d, 
     snprintf(path, sizeof path, "%s", d->path);
     memset(d, 0, sizeof *d);
     snprintf(d->path, sizeof d->path, "%s", path);
-    static char cells[8][512];
+    char cells[8][512]; /* on the stack: servers parse the figures on several threads */
     size_t pos = 0;
     if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3))
         pos = 3;
@@ -198,11 +198,17 @@ dm_status dm_fa_defaults_parse(const char *text, size_t len, dm_fa_defaults *d, 
 
 void dm_fa_defaults_read(const char *path, dm_fa_defaults *d)
 {
+    dm_fa_defaults_read_as(path, NULL, d);
+}
+
+void dm_fa_defaults_read_as(const char *path, const char *name, dm_fa_defaults *d)
+{
     memset(d, 0, sizeof *d);
-    snprintf(d->path, sizeof d->path, "%s", path);
-    FILE *f = fopen(path, "rb");
+    snprintf(d->path, sizeof d->path, "%s", name ? name : path);
+    FILE *f = path ? fopen(path, "rb") : NULL;
     if (!f) {
-        snprintf(d->why, sizeof d->why, "%s cannot be read: %s", path, strerror(errno));
+        snprintf(d->why, sizeof d->why, "%s cannot be read: %s", d->path,
+                 path ? strerror(errno) : "no file given");
         return;
     }
     size_t cap = 1 << 16, len = 0;
@@ -226,7 +232,7 @@ void dm_fa_defaults_read(const char *path, dm_fa_defaults *d)
     }
     fclose(f);
     if (!buf) {
-        snprintf(d->why, sizeof d->why, "%s is too large (or out of memory)", path);
+        snprintf(d->why, sizeof d->why, "%s is too large (or out of memory)", d->path);
         return;
     }
     dm_error err;

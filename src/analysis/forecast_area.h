@@ -36,6 +36,7 @@
 #ifndef DM_ANALYSIS_FORECAST_AREA_H
 #define DM_ANALYSIS_FORECAST_AREA_H
 
+#include "analysis/landrelease.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "store/store.h"
@@ -59,6 +60,9 @@ extern const char *const dm_fa_op_names[DM_FA_NOPS];       /* technical survey, 
 typedef struct dm_fa_teams {
     int n[DM_FA_NASSETS];
 } dm_fa_teams;
+
+/* The teams when none are given. */
+#define DM_FA_TEAMS_DEFAULT "manual=12,mechanical=3,mdd=4"
 
 /* Parses "manual=12,mechanical=3,mdd=4" (dog and dogs for mdd; an asset not
  * named has no teams). DM_EINVAL naming the item for an unknown asset, a
@@ -91,9 +95,16 @@ dm_status dm_fa_defaults_parse(const char *text, size_t len, dm_fa_defaults *d, 
  * false and d->why says why. */
 void dm_fa_defaults_read(const char *path, dm_fa_defaults *d);
 
+/* The same, the file called `name` (NULL: its path) in d->path and in every
+ * message, so that a server need not tell its paths. path NULL: no file. */
+void dm_fa_defaults_read_as(const char *path, const char *name, dm_fa_defaults *d);
+
 /* The Landmine Monitor 2023 shares of land released in 2022 by States
  * Parties (cancelled 156.92, reduced 121.11, cleared 219.31 of 497.34 km²). */
 extern const double dm_fa_default_mix[3];
+/* Where they are published, cited when the figures file does not name it. */
+#define DM_FA_DEFAULT_MIX_URL                                                                      \
+    "https://www.the-monitor.org/en-gb/reports/2023/landmine-monitor-2023/the-impact.aspx"
 
 typedef struct dm_fa_activity { /* one completed activity */
     int asset, op;
@@ -160,5 +171,75 @@ typedef struct dm_fa_q {
 /* Days (calendar) and cost (USD; NaN unless cost_known) for area_m2. */
 void dm_fa_days(const dm_fa_model *m, double area_m2, dm_fa_q *q);
 void dm_fa_cost(const dm_fa_model *m, double area_m2, dm_fa_q *q);
+
+/* The three quantiles as JSON, `,"key":{"p10":..,"p50":..,"p90":..}`. */
+dm_status dm_fa_q_json(dm_buf *b, const char *key, const dm_fa_q *q);
+
+/* What a forecast of an area starting on day `from` (dm_fc_day) says:
+ * days and cost (NaN unless known) and the completion dates, "YYYY-MM-DD",
+ * from + ceil(days) for P10, P50 and P90. */
+typedef struct dm_fa_outlook {
+    double area_m2;
+    dm_fa_q days, cost;
+    char done[3][11];
+} dm_fa_outlook;
+void dm_fa_outlook_of(const dm_fa_model *m, int from, double area_m2, dm_fa_outlook *o);
+
+/* `,"completion_date":{...},"cost_usd":{...}|null` of an outlook, and
+ * `,"assumptions":[...]` of a model: the members every forecast's JSON has. */
+dm_status dm_fa_done_json(dm_buf *b, const dm_fa_outlook *o);
+dm_status dm_fa_assumptions_json(dm_buf *b, const dm_fa_model *m);
+
+/* ---- a forecast of a database (forecast_db.c) ----
+ * The steps every forecast of a store takes, for `demine forecast`,
+ * `demine settlement plan` and the server's /plan/ answers alike. */
+
+typedef struct dm_fa_request {
+    dm_fa_teams teams;        /* from dm_fa_teams_parse */
+    int runs;                 /* >= 1 */
+    uint64_t seed;            /* the same seed gives the same figures */
+    int from;                 /* the start day (dm_fc_day) */
+    bool by_admin;            /* dm_fa_forecast_compute: per admin area too */
+    bool include_drafts;      /* records not approved yet count too */
+    const char *figures;      /* the published figures file (dm_fa_defaults_read) */
+    const char *figures_name; /* what to call it (NULL: its path) */
+} dm_fa_request;
+
+/* What every forecast of a store stands on: the published figures
+ * (rq->figures, called rq->figures_name), the store's history
+ * (rq->include_drafts) and the model run on them (rq->teams, runs, seed). */
+typedef struct dm_fa_basis {
+    dm_fa_defaults defaults;
+    dm_fa_history history;
+    dm_fa_model model;
+} dm_fa_basis;
+
+/* Reads and runs it. Uses the store only until it returns. *b is owned by
+ * the caller: dm_fa_basis_free() (nothing to free on failure). */
+dm_status dm_fa_basis_compute(dm_store *store, const dm_fa_request *rq, dm_fa_basis *b,
+                              dm_error *err);
+void dm_fa_basis_free(dm_fa_basis *b);
+
+/* The forecast of a database's remaining area (`demine forecast DATABASE`). */
+typedef struct dm_fa_forecast {
+    dm_fa_request rq; /* as given; rq.figures is not copied */
+    dm_fa_basis basis;
+    dm_landrelease lr;   /* the remaining area, by admin area when rq.by_admin */
+    dm_fa_outlook total; /* of lr.total.remaining_area_m2 */
+    double outside_m2;   /* by_admin: remaining area outside every admin polygon */
+} dm_fa_forecast;
+
+/* Computes it. Safe to call from several threads, each with its own store
+ * connection. *f is owned by the caller: dm_fa_forecast_free() (nothing to
+ * free on failure). */
+dm_status dm_fa_forecast_compute(dm_store *store, const dm_fa_request *rq, dm_fa_forecast *f,
+                                 dm_error *err);
+void dm_fa_forecast_free(dm_fa_forecast *f);
+
+/* Appends the JSON of `demine forecast DATABASE --json` (docs/ARCHITECTURE.md,
+ * Forecast). database: the "database" member, or NULL to leave it out (a
+ * server need not tell its paths; the figures file is called by
+ * rq.figures_name). */
+dm_status dm_fa_forecast_json(const dm_fa_forecast *f, const char *database, dm_buf *b);
 
 #endif

@@ -922,3 +922,64 @@ dm_status dm_priority_compute(dm_store *store, const dm_priority_weights *w, con
         qsort(out->items, out->n, sizeof *out->items, by_score);
     return DM_OK;
 }
+
+dm_status dm_priority_json(const dm_priority *p, const dm_priority_weights *w, bool list,
+                           size_t offset, size_t limit, dm_buf *b)
+{
+    size_t end = offset < p->n ? p->n : offset;
+    if (limit && limit < end - offset)
+        end = offset + limit;
+    dm_buf_puts(b, "{\"as_of\": ");
+    dm_buf_json_string(b, p->as_of);
+    dm_buf_puts(b, ", \"formula\": ");
+    dm_buf_json_string(b, "score = benefit / (1 + effort * effort_value), benefit = sum of "
+                          "weight * value over the other factors");
+    dm_buf_puts(b, ", \"weights\": ");
+    dm_priority_weights_json(w, b);
+    dm_buf_printf(b,
+                  ", \"read\": {\"accidents\": %lld, \"settlements\": %lld, "
+                  "\"infrastructure\": %lld, \"eo_items\": %lld}, \"number_matched\": %zu, "
+                  "\"number_returned\": %zu, \"hazards\": [",
+                  (long long)p->accidents, (long long)p->settlements, (long long)p->infrastructure,
+                  (long long)p->items_read, p->n, end > offset ? end - offset : 0);
+    for (size_t i = offset; i < end; i++) {
+        const dm_priority_item *it = &p->items[i];
+        dm_buf_printf(b, "%s\n{\"rank\": %zu, \"code\": ", i > offset ? "," : "", i + 1);
+        dm_buf_json_string(b, it->code);
+        dm_buf_puts(b, ", \"status\": ");
+        dm_buf_json_string(b, it->status);
+        dm_buf_puts(b, ", \"area_m2\": ");
+        dm_buf_json_number(b, it->area_m2);
+        dm_buf_puts(b, ", \"benefit\": ");
+        dm_buf_json_number(b, it->benefit);
+        dm_buf_puts(b, ", \"score\": ");
+        dm_buf_json_number(b, it->score);
+        dm_buf_puts(b, ", \"factors\": {");
+        for (int f = 0; f < DM_PF_COUNT; f++) {
+            const dm_priority_term *t = &it->f[f];
+            dm_buf_printf(b, "%s\"%s\": {\"value\": ", f ? ", " : "",
+                          dm_priority_factor_name((dm_priority_factor)f));
+            dm_buf_json_number(b, t->value);
+            dm_buf_puts(b, ", \"weight\": ");
+            dm_buf_json_number(b, t->weight);
+            dm_buf_puts(b, ", \"contribution\": ");
+            dm_buf_json_number(b, t->value * t->weight);
+            if (list && f != DM_PF_EVIDENCE && f != DM_PF_EFFORT) {
+                dm_buf_puts(b, ", \"records\": [");
+                for (size_t r = 0; r < t->nrefs; r++) {
+                    dm_buf_puts(b, r ? ", {\"code\": " : "{\"code\": ");
+                    dm_buf_json_string(b, t->refs[r].code);
+                    dm_buf_puts(b, ", \"distance_m\": ");
+                    dm_buf_json_number(b, t->refs[r].distance_m);
+                    dm_buf_puts(b, ", \"amount\": ");
+                    dm_buf_json_number(b, t->refs[r].amount);
+                    dm_buf_puts(b, "}");
+                }
+                dm_buf_puts(b, "]");
+            }
+            dm_buf_puts(b, "}");
+        }
+        dm_buf_puts(b, "}}");
+    }
+    return dm_buf_puts(b, "\n]}\n");
+}

@@ -108,4 +108,12 @@ dm_status dm_priority_compute(dm_store *store, const dm_priority_weights *w, con
                               bool with_refs, dm_priority *out, dm_error *err);
 void dm_priority_free(dm_priority *p);
 
+/* Appends the ranking as the JSON of `demine priority --json`: as_of, the
+ * formula, the weights, the records read, number_matched (hazards ranked),
+ * number_returned and the hazards from rank offset + 1, at most limit of
+ * them (0: all), each with its factors' value, weight and contribution;
+ * with list (p computed with refs) the records behind each factor. */
+dm_status dm_priority_json(const dm_priority *p, const dm_priority_weights *w, bool list,
+                           size_t offset, size_t limit, dm_buf *b);
+
 #endif

@@ -1,5 +1,6 @@
 #include "analysis/settlement_plan.h"
 
+#include "analysis/forecast.h"
 #include "geo/geo.h"
 
 #include <math.h>
@@ -29,10 +30,59 @@ static void fill_settlement(dm_geo *geo, const dm_record *rec, dm_sp_settlement 
     }
 }
 
-dm_status dm_settlement_find(dm_store *store, const char *what, dm_sp_settlement *out,
-                             dm_error *err)
+/* The admin area of a settlement: its admin_code when it has one, named
+ * from the admin areas at its point, else the area of the finest level
+ * containing its point (on the edge counts). */
+static dm_status admin_of(dm_store *store, dm_sp_match *m, dm_error *err)
 {
-    memset(out, 0, sizeof *out);
+    m->admin[0] = 0;
+    if (!isfinite(m->s.lon))
+        return DM_OK;
+    dm_geo *geo = dm_store_geo(store);
+    GEOSContextHandle_t h = dm_geo_handle(geo);
+    GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, m->s.lon, m->s.lat);
+    if (!pt)
+        return dm_error_set(err, DM_EGEOM, "%s", dm_geo_last_error(geo));
+    dm_query q = {.kind = &dm_kind_admin_areas, .with_geometry = true, .keep_damaged = true};
+    q.has_bbox = true;
+    q.bbox[0] = q.bbox[2] = m->s.lon;
+    q.bbox[1] = q.bbox[3] = m->s.lat;
+    dm_cursor *cur;
+    dm_status st = dm_store_query(store, &q, &cur, err);
+    if (st) {
+        GEOSGeom_destroy_r(h, pt);
+        return st;
+    }
+    bool given = m->admin_code[0] != 0, has;
+    long best = -1;
+    dm_record rec;
+    dm_record_init(&rec, &dm_kind_admin_areas);
+    while (!(st = dm_cursor_next(cur, &rec, &has, err)) && has) {
+        const char *name = dm_record_get(&rec, "name"), *lv = dm_record_get(&rec, "level");
+        long level = lv && *lv ? atol(lv) : 0;
+        if (given ? strcmp(rec.code, m->admin_code) != 0
+                  : !rec.geom || level <= best || GEOSIntersects_r(h, rec.geom, pt) != 1)
+            continue;
+        best = level;
+        snprintf(m->admin_code, sizeof m->admin_code, "%s", rec.code);
+        snprintf(m->admin, sizeof m->admin, "%s", name ? name : "");
+        if (given)
+            break;
+    }
+    dm_record_clear(&rec, geo);
+    dm_cursor_close(cur);
+    GEOSGeom_destroy_r(h, pt);
+    return st;
+}
+
+/* The settlements `what` names (*by_code: the one whose code it is), and in
+ * `starts` up to 10 names that start with it. */
+static dm_status scan(dm_store *store, const char *what, dm_sp_match **out, size_t *n,
+                      bool *by_code, dm_buf *starts, dm_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    *by_code = false;
     dm_query q = {.kind = &dm_kind_settlements, .with_geometry = true, .keep_damaged = true};
     dm_cursor *cur;
     dm_status st = dm_store_query(store, &q, &cur, err);
@@ -41,51 +91,105 @@ dm_status dm_settlement_find(dm_store *store, const char *what, dm_sp_settlement
     dm_geo *geo = dm_store_geo(store);
     dm_record rec;
     dm_record_init(&rec, &dm_kind_settlements);
-    dm_buf matches, starts;
-    dm_buf_init(&matches, 0);
-    dm_buf_init(&starts, 0);
-    size_t nmatch = 0, nstart = 0;
-    bool by_code = false, has;
-    size_t wlen = strlen(what);
+    size_t cap = 0, nstart = 0, wlen = strlen(what);
+    bool has;
     while (!(st = dm_cursor_next(cur, &rec, &has, err)) && has) {
         const char *name = dm_record_get(&rec, "name");
-        const char *pop = dm_record_get(&rec, "population");
-        if (!strcmp(rec.code, what)) {
-            fill_settlement(geo, &rec, out);
-            by_code = true;
-            break;
-        }
-        if (name && !strcasecmp(name, what)) {
-            if (nmatch == 0)
-                fill_settlement(geo, &rec, out);
-            dm_buf_printf(&matches, "\n  %s  %s  population %s", rec.code, name,
-                          pop && *pop ? pop : "unknown");
-            nmatch++;
-        } else if (name && wlen && !strncasecmp(name, what, wlen) && nstart < 10) {
-            dm_buf_printf(&starts, "%s%s (%s)", nstart ? ", " : "", name, rec.code);
+        bool code = !strcmp(rec.code, what);
+        if (code || (name && !strcasecmp(name, what))) {
+            if (code) /* the code names one: forget the names */
+                *n = 0;
+            if (*n == cap) {
+                cap = cap ? cap * 2 : 4;
+                dm_sp_match *p = realloc(*out, cap * sizeof *p);
+                if (!p) {
+                    st = dm_error_set(err, DM_ENOMEM, "out of memory");
+                    break;
+                }
+                *out = p;
+            }
+            dm_sp_match *m = &(*out)[(*n)++];
+            memset(m, 0, sizeof *m);
+            fill_settlement(geo, &rec, &m->s);
+            const char *ac = dm_record_get(&rec, "admin_code");
+            snprintf(m->admin_code, sizeof m->admin_code, "%s", ac ? ac : "");
+            if (code) {
+                *by_code = true;
+                break;
+            }
+        } else if (starts && name && wlen && !strncasecmp(name, what, wlen) && nstart < 10) {
+            dm_buf_printf(starts, "%s%s (%s)", nstart ? ", " : "", name, rec.code);
             nstart++;
         }
     }
     dm_record_clear(&rec, geo);
     dm_cursor_close(cur);
-    if (!st && !by_code) {
-        if (nmatch > 1)
-            st = dm_error_set(err, DM_EINVAL,
-                              "%zu settlements are named '%.100s'; give one by its code:%s", nmatch,
-                              what, matches.data ? matches.data : "");
-        else if (nmatch == 0 && nstart)
-            st = dm_error_set(err, DM_ENOTFOUND,
-                              "no settlement has the code or name '%.100s'; names that start "
-                              "with it: %s",
-                              what, starts.data);
-        else if (nmatch == 0)
-            st = dm_error_set(err, DM_ENOTFOUND, "no settlement has the code or name '%.100s'",
-                              what);
+    if (st) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
     }
-    if (!st && !isfinite(out->lon))
-        st = dm_error_set(err, DM_EINVAL, "settlement %s has no location", out->code);
-    dm_buf_free(&matches);
+    return st;
+}
+
+dm_status dm_settlement_matches(dm_store *store, const char *what, dm_sp_match **out, size_t *n,
+                                dm_error *err)
+{
+    bool by_code;
+    dm_status st = scan(store, what, out, n, &by_code, NULL, err);
+    for (size_t i = 0; i < *n && !st; i++)
+        st = admin_of(store, &(*out)[i], err);
+    if (st) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    return st;
+}
+
+dm_status dm_settlement_find(dm_store *store, const char *what, dm_sp_settlement *out,
+                             dm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    dm_sp_match *m;
+    size_t n;
+    bool by_code;
+    dm_buf starts, list;
+    dm_buf_init(&starts, 0);
+    dm_buf_init(&list, 0);
+    dm_status st = scan(store, what, &m, &n, &by_code, &starts, err);
+    for (size_t i = 0; !st && n > 1 && i < n; i++) {
+        st = admin_of(store, &m[i], err);
+        if (st)
+            break;
+        dm_buf_printf(&list, "\n  %s  %s  population ", m[i].s.code, m[i].s.name);
+        if (m[i].s.population >= 0)
+            dm_buf_printf(&list, "%lld", m[i].s.population);
+        else
+            dm_buf_puts(&list, "unknown");
+        if (m[i].admin[0])
+            dm_buf_printf(&list, "  in %s", m[i].admin);
+    }
+    if (st)
+        ;
+    else if (n > 1)
+        st = dm_error_set(err, DM_EINVAL,
+                          "%zu settlements are named '%.100s'; give one by its code:%s", n, what,
+                          list.data ? list.data : "");
+    else if (n == 0 && starts.len)
+        st = dm_error_set(err, DM_ENOTFOUND,
+                          "no settlement has the code or name '%.100s'; names that start "
+                          "with it: %s",
+                          what, starts.data);
+    else if (n == 0)
+        st = dm_error_set(err, DM_ENOTFOUND, "no settlement has the code or name '%.100s'", what);
+    else if (!isfinite(m[0].s.lon))
+        st = dm_error_set(err, DM_EINVAL, "settlement %s has no location", m[0].s.code);
+    else
+        *out = m[0].s;
+    free(m);
     dm_buf_free(&starts);
+    dm_buf_free(&list);
     return st;
 }
 
@@ -419,4 +523,127 @@ dm_status dm_settlement_plan_compute(dm_store *store, const dm_sp_settlement *s,
     if (st)
         dm_settlement_plan_free(out);
     return st;
+}
+
+/* ---- the plan and its forecast ---- */
+
+dm_status dm_sp_forecast_compute(dm_store *store, const char *what, double buffer_m,
+                                 const dm_fa_request *rq, dm_sp_forecast *out, dm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->rq = *rq;
+    dm_sp_settlement s;
+    dm_status st = dm_settlement_find(store, what, &s, err);
+    if (!st)
+        st = dm_settlement_plan_compute(store, &s, buffer_m, &out->plan, err);
+    if (st)
+        return st;
+    st = dm_fa_basis_compute(store, rq, &out->basis, err);
+    if (st) {
+        dm_settlement_plan_free(&out->plan);
+        return st;
+    }
+    dm_fa_outlook_of(&out->basis.model, rq->from, out->plan.total_remaining_m2, &out->outlook);
+    return DM_OK;
+}
+
+void dm_sp_forecast_free(dm_sp_forecast *f)
+{
+    dm_fa_basis_free(&f->basis);
+    dm_settlement_plan_free(&f->plan);
+    memset(f, 0, sizeof *f);
+}
+
+dm_status dm_sp_settlement_json(dm_buf *b, const dm_sp_settlement *s, const char *admin_code,
+                                const char *admin)
+{
+    dm_buf_puts(b, "{\"code\":");
+    dm_buf_json_string(b, s->code);
+    dm_buf_puts(b, ",\"name\":");
+    dm_buf_json_string(b, s->name);
+    if (s->population >= 0)
+        dm_buf_printf(b, ",\"population\":%lld", s->population);
+    else
+        dm_buf_puts(b, ",\"population\":null");
+    dm_buf_printf(b, ",\"lon\":%.7f,\"lat\":%.7f", s->lon, s->lat);
+    if (admin_code) {
+        dm_buf_puts(b, ",\"admin_code\":");
+        dm_buf_json_string_or_null(b, admin_code);
+        dm_buf_puts(b, ",\"admin\":");
+        dm_buf_json_string_or_null(b, admin);
+    }
+    return dm_buf_puts(b, "}");
+}
+
+static const char *const mix_names[3] = {"cancelled", "reduced", "cleared"};
+
+dm_status dm_settlement_plan_json(const dm_sp_forecast *f, const char *database, dm_buf *b)
+{
+    const dm_settlement_plan *p = &f->plan;
+    const dm_sp_settlement *s = &p->settlement;
+    const dm_fa_model *m = &f->basis.model;
+    const dm_fa_teams *teams = &f->rq.teams;
+    dm_buf_puts(b, "{");
+    if (database) {
+        dm_buf_puts(b, "\"database\":");
+        dm_buf_json_string(b, database);
+        dm_buf_puts(b, ",");
+    }
+    dm_buf_puts(b, "\"settlement\":");
+    dm_sp_settlement_json(b, s, NULL, NULL);
+    dm_buf_puts(b, ",\"buffer_m\":");
+    dm_buf_json_number(b, p->buffer_m);
+    dm_buf_printf(b, ",\"roads_into_buffer\":%zu,\"hazards\":[", p->roads);
+    for (size_t i = 0; i < p->n; i++) {
+        const dm_sp_hazard *z = &p->hazards[i];
+        dm_buf_printf(b, "%s{\"code\":", i ? "," : "");
+        dm_buf_json_string(b, z->code);
+        dm_buf_puts(b, ",\"status\":");
+        dm_buf_json_string(b, z->status);
+        dm_buf_printf(b, ",\"reason\":\"%s\",\"distance_m\":", z->via_road ? "road" : "buffer");
+        dm_buf_json_number(b, z->distance_m);
+        if (z->via_road) {
+            dm_buf_puts(b, ",\"road\":");
+            dm_buf_json_string(b, z->road);
+            dm_buf_puts(b, ",\"road_distance_m\":");
+            dm_buf_json_number(b, z->road_distance_m);
+        }
+        dm_buf_puts(b, ",\"area_m2\":");
+        dm_buf_json_number(b, z->area_m2);
+        dm_buf_puts(b, ",\"remaining_area_m2\":");
+        dm_buf_json_number(b, z->remaining_m2);
+        dm_buf_puts(b, "}");
+    }
+    dm_buf_puts(b, "],\"remaining_area_m2\":{\"total\":");
+    dm_buf_json_number(b, p->total_remaining_m2);
+    dm_buf_puts(b, ",\"buffer\":");
+    dm_buf_json_number(b, p->buffer_remaining_m2);
+    dm_buf_puts(b, ",\"road\":");
+    dm_buf_json_number(b, p->road_remaining_m2);
+    char fromd[11];
+    dm_fc_day_format(f->rq.from, fromd);
+    dm_buf_printf(b, "},\"forecast\":{\"from\":\"%s\",\"runs\":%d,\"seed\":%llu,\"teams\":{", fromd,
+                  f->rq.runs, (unsigned long long)f->rq.seed);
+    for (int a = 0; a < DM_FA_NASSETS; a++)
+        dm_buf_printf(b, "%s\"%s\":%d", a ? "," : "", dm_fa_asset_names[a], teams->n[a]);
+    dm_buf_printf(b, "},\"release_mix_source\":\"%s\",\"release_mix_m2\":{",
+                  m->mix_source == DM_FA_SRC_DATABASE ? "database" : "default");
+    double area = p->total_remaining_m2;
+    for (int i = 0; i < 3; i++) {
+        dm_buf_printf(b, "%s\"%s\":{\"share\":", i ? "," : "", mix_names[i]);
+        dm_buf_json_number(b, m->mix[i]);
+        dm_fa_q q = {area * m->mix_q[i][0], area * m->mix_q[i][1], area * m->mix_q[i][2]};
+        dm_fa_q_json(b, "m2", &q);
+        dm_buf_puts(b, "}");
+    }
+    dm_buf_puts(b, "}");
+    /* team-days: calendar days times the teams working side by side */
+    const dm_fa_q *days = &f->outlook.days;
+    int nteams = teams->n[0] + teams->n[1] + teams->n[2];
+    dm_fa_q team_days = {days->p10 * nteams, days->p50 * nteams, days->p90 * nteams};
+    dm_fa_q_json(b, "days", days);
+    dm_fa_q_json(b, "team_days", &team_days);
+    dm_fa_done_json(b, &f->outlook);
+    dm_fa_assumptions_json(b, m);
+    return dm_buf_puts(b, "}}\n");
 }

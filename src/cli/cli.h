@@ -10,6 +10,7 @@
 #include "core/error.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum { EXIT_DONE = 0, EXIT_ERROR = 1, EXIT_USAGE = 2, EXIT_PARTIAL = 3 };
 
@@ -43,6 +44,11 @@ int cli_usage(const char *usage, const char *fmt, ...) __attribute__((format(pri
 
 /* The name of the user running the command (for the change log). Static. */
 const char *cli_user(void);
+
+/* The published productivity and cost figures the forecasts use: `given`
+ * when not NULL (--figures), else data/aze/productivity_and_cost.csv in the
+ * data folder (DEMINE_DATA, else the source tree's data/). */
+void cli_figures_path(const char *given, char *out, size_t outsz);
 
 /* Writes text to stdout; false (with a message) when stdout fails. */
 bool cli_write_stdout(const char *text);

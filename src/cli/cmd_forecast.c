@@ -1,6 +1,5 @@
 #include "analysis/forecast.h"
 #include "analysis/forecast_area.h"
-#include "analysis/landrelease.h"
 #include "cli/cli.h"
 #include "core/buf.h"
 #include "core/date.h"
@@ -10,10 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#ifndef DM_DATA_DIR
-#define DM_DATA_DIR "data"
-#endif
 
 static const char usage[] =
     "demine forecast DATABASE [--teams manual=12,mechanical=3,mdd=4] [--by admin] [--json]\n"
@@ -206,75 +201,9 @@ static int backtest(const dm_history *h, int horizon, int runs, unsigned long lo
     return rc;
 }
 
-static void json_q(dm_buf *b, const char *key, const dm_fa_q *q)
+static void text_row(const char *key, const dm_fa_outlook *r)
 {
-    dm_buf_printf(b, ",\"%s\":{\"p10\":", key);
-    dm_buf_json_number(b, q->p10);
-    dm_buf_puts(b, ",\"p50\":");
-    dm_buf_json_number(b, q->p50);
-    dm_buf_puts(b, ",\"p90\":");
-    dm_buf_json_number(b, q->p90);
-    dm_buf_puts(b, "}");
-}
-
-static void json_citation(dm_buf *b, const dm_fa_figure *f, const char *file)
-{
-    dm_buf_puts(b, "{\"quantity\":");
-    dm_buf_json_string(b, f->quantity);
-    dm_buf_puts(b, ",\"value_low\":");
-    dm_buf_json_number(b, f->low);
-    dm_buf_puts(b, ",\"value_high\":");
-    dm_buf_json_number(b, f->high);
-    dm_buf_puts(b, ",\"unit\":");
-    dm_buf_json_string(b, f->unit);
-    dm_buf_puts(b, ",\"source_url\":");
-    dm_buf_json_string(b, f->url);
-    dm_buf_puts(b, ",\"file\":");
-    dm_buf_json_string(b, file);
-    dm_buf_puts(b, "}");
-}
-
-static const char *src_name(int s)
-{
-    return s == DM_FA_SRC_DATABASE       ? "database"
-           : s == DM_FA_SRC_DEFAULT      ? "default"
-           : s == DM_FA_SRC_AS_CLEARANCE ? "as clearance"
-                                         : "none";
-}
-
-typedef struct fa_row {
-    const char *key, *name;
-    double area;
-    dm_fa_q days, cost;
-    char done[3][11];
-} fa_row;
-
-static void fa_fill(const dm_fa_model *m, int from, double area, fa_row *r)
-{
-    r->area = area;
-    dm_fa_days(m, area, &r->days);
-    dm_fa_cost(m, area, &r->cost);
-    double d[3] = {r->days.p10, r->days.p50, r->days.p90};
-    for (int k = 0; k < 3; k++)
-        dm_fc_day_format(from + (int)ceil(d[k]), r->done[k]);
-}
-
-static void json_row(dm_buf *b, const fa_row *r)
-{
-    dm_buf_puts(b, "\"remaining_area_m2\":");
-    dm_buf_json_number(b, r->area);
-    json_q(b, "days", &r->days);
-    dm_buf_printf(b, ",\"completion_date\":{\"p10\":\"%s\",\"p50\":\"%s\",\"p90\":\"%s\"}",
-                  r->done[0], r->done[1], r->done[2]);
-    if (isnan(r->cost.p50))
-        dm_buf_puts(b, ",\"cost_usd\":null");
-    else
-        json_q(b, "cost_usd", &r->cost);
-}
-
-static void text_row(const fa_row *r)
-{
-    printf("%-24.24s %14.0f %8.0f %8.0f %8.0f  %s %s %s", r->key, r->area, r->days.p10, r->days.p50,
+    printf("%-24.24s %14.0f %8.0f %8.0f %8.0f  %s %s %s", key, r->area_m2, r->days.p10, r->days.p50,
            r->days.p90, r->done[0], r->done[1], r->done[2]);
     if (isnan(r->cost.p50))
         printf("  %s\n", "-");
@@ -282,227 +211,96 @@ static void text_row(const fa_row *r)
         printf("  %.3g %.3g %.3g\n", r->cost.p10 / 1e6, r->cost.p50 / 1e6, r->cost.p90 / 1e6);
 }
 
-static int forecast_db(const char *path, const dm_fa_teams *teams, bool by_admin, bool json,
-                       bool drafts, int from, const char *figures, int runs,
-                       unsigned long long seed)
+static void text_out(const char *path, const dm_fa_forecast *f)
+{
+    const dm_fa_model *m = &f->basis.model;
+    const dm_fa_defaults *d = &f->basis.defaults;
+    const dm_fa_teams *teams = &f->rq.teams;
+    char fromd[11];
+    dm_fc_day_format(f->rq.from, fromd);
+    printf("Forecast for %s from %s: teams manual %d, mechanical %d, mdd %d; %d runs, "
+           "seed %llu\n\nProductivity, m2 per team-day (%zu completed activities used, %zu "
+           "not usable):\n",
+           path, fromd, teams->n[DM_FA_MANUAL], teams->n[DM_FA_MECHANICAL], teams->n[DM_FA_MDD],
+           f->rq.runs, (unsigned long long)f->rq.seed, f->basis.history.nacts,
+           f->basis.history.skipped);
+    for (int a = 0; a < DM_FA_NASSETS; a++)
+        for (int o = DM_FA_NOPS - 1; o >= 0; o--) {
+            const dm_fa_prod *p = &m->prod[a][o];
+            printf("  %-10s %-17s ", dm_fa_asset_names[a], dm_fa_op_names[o]);
+            if (p->source == DM_FA_SRC_DATABASE)
+                printf("database, %d activities: mean %.0f (single activities P10 %.0f, P90 "
+                       "%.0f)\n",
+                       p->n, p->mean, p->p10, p->p90);
+            else if (p->source == DM_FA_SRC_DEFAULT)
+                printf("default %.0f-%.0f (%d activities in the database): \"%s\" %g-%g %s%s, "
+                       "%s\n",
+                       p->low, p->high, p->n, d->prod[a].quantity, d->prod[a].low, d->prod[a].high,
+                       d->prod[a].unit, a == DM_FA_MANUAL ? " x 10 deminers a team" : "",
+                       d->prod[a].url);
+            else if (p->source == DM_FA_SRC_AS_CLEARANCE)
+                printf("as its clearance (%d activities in the database)\n", p->n);
+            else
+                printf("none (%d activities in the database, no default)\n", p->n);
+        }
+    if (m->mix_source == DM_FA_SRC_DATABASE)
+        printf("\nRelease mix: database, %d hazards: cancelled %.0f%%, reduced %.0f%%, "
+               "cleared %.0f%% (P10-P90 cleared %.0f-%.0f%%)\n",
+               m->mix_hazards, 100 * m->mix[0], 100 * m->mix[1], 100 * m->mix[2],
+               100 * m->mix_q[2][0], 100 * m->mix_q[2][2]);
+    else
+        printf("\nRelease mix: default (%d hazards with releases naming them in the "
+               "database): cancelled %.1f%%, reduced %.1f%%, cleared %.1f%%, Landmine "
+               "Monitor 2023, %s\n",
+               m->mix_hazards, 100 * m->mix[0], 100 * m->mix[1], 100 * m->mix[2],
+               d->mix.found ? d->mix.url : DM_FA_DEFAULT_MIX_URL);
+    if (m->cost_known)
+        printf("Cost: \"%s\" %g-%g %s, %s\n", d->cost.quantity, d->cost.low, d->cost.high,
+               d->cost.unit, d->cost.url);
+    else
+        printf("Cost: cannot be computed: %s\n", m->cost_why);
+    printf("\n%-24s %14s %8s %8s %8s  %-32s  %s\n", "area", "remaining m2", "days P10", "P50",
+           "P90", "done P10 P50 P90", "cost P10 P50 P90 (million USD)");
+    text_row("all", &f->total);
+    for (size_t i = 0; f->rq.by_admin && i < f->lr.ngroups; i++) {
+        char key[300];
+        snprintf(key, sizeof key, "%s %s", f->lr.groups[i].key, f->lr.groups[i].name);
+        dm_fa_outlook r;
+        dm_fa_outlook_of(m, f->rq.from, f->lr.groups[i].remaining_area_m2, &r);
+        text_row(key, &r);
+    }
+    if (f->rq.by_admin && f->outside_m2 > 1) {
+        dm_fa_outlook r;
+        dm_fa_outlook_of(m, f->rq.from, f->outside_m2, &r);
+        text_row("outside every admin area", &r);
+    }
+    printf("\nAssumptions:\n");
+    for (int i = 0; i < m->nassumptions; i++)
+        printf("  - %s\n", m->assumptions[i]);
+}
+
+static int forecast_db(const char *path, const dm_fa_request *rq, bool json)
 {
     dm_error err;
     dm_error_clear(&err);
-    dm_fa_defaults d;
-    dm_fa_defaults_read(figures, &d);
     dm_store *store;
     if (dm_store_open(path, DM_STORE_READ, &store, &err))
         return cli_fail(&err);
-    dm_fa_history h;
-    dm_landrelease lr;
-    dm_lr_opts lo = {.by = by_admin ? DM_LR_BY_ADMIN : DM_LR_TOTAL, .include_drafts = drafts};
-    if (dm_fa_history_read(store, drafts, &h, &err)) {
-        dm_store_close(store);
-        return cli_fail(&err);
-    }
-    if (dm_landrelease_compute(store, &lo, &lr, &err)) {
-        dm_fa_history_free(&h);
-        dm_store_close(store);
-        return cli_fail(&err);
-    }
+    dm_fa_forecast f;
+    dm_status st = dm_fa_forecast_compute(store, rq, &f, &err);
     dm_store_close(store);
-    dm_fa_model m;
-    if (dm_fa_model_run(&h, &d, teams, runs, seed, &m, &err)) {
-        dm_fa_history_free(&h);
-        dm_landrelease_free(&lr);
+    if (st)
         return cli_fail(&err);
-    }
-    char fromd[11];
-    dm_fc_day_format(from, fromd);
-    fa_row total = {.key = "all", .name = ""};
-    fa_fill(&m, from, lr.total.remaining_area_m2, &total);
-    /* the remaining area outside every admin polygon (borders, gaps) */
-    double outside = lr.total.remaining_area_m2;
-    for (size_t i = 0; i < lr.ngroups; i++)
-        if (isfinite(lr.groups[i].remaining_area_m2))
-            outside -= lr.groups[i].remaining_area_m2;
-    dm_buf b;
-    dm_buf_init(&b, 0);
-    if (json) {
-        dm_buf_printf(&b, "{\"database\":");
-        dm_buf_json_string(&b, path);
-        dm_buf_printf(&b, ",\"from\":\"%s\",\"runs\":%d,\"seed\":%llu,\"teams\":{", fromd, runs,
-                      seed);
-        for (int a = 0; a < DM_FA_NASSETS; a++)
-            dm_buf_printf(&b, "%s\"%s\":%d", a ? "," : "", dm_fa_asset_names[a], teams->n[a]);
-        dm_buf_puts(&b, "},\"published_figures\":{\"file\":");
-        dm_buf_json_string(&b, d.path);
-        dm_buf_printf(&b, ",\"read\":%s", d.read ? "true" : "false");
-        if (!d.read) {
-            dm_buf_puts(&b, ",\"why\":");
-            dm_buf_json_string(&b, d.why);
-        }
-        dm_buf_printf(&b,
-                      "},\"activities_used\":%zu,\"activities_not_usable\":%zu,"
-                      "\"productivity\":[",
-                      h.nacts, h.skipped);
-        int k = 0;
-        for (int a = 0; a < DM_FA_NASSETS; a++)
-            for (int o = DM_FA_NOPS - 1; o >= 0; o--) {
-                const dm_fa_prod *p = &m.prod[a][o];
-                dm_buf_printf(&b,
-                              "%s{\"asset\":\"%s\",\"operation\":\"%s\",\"teams\":%d,"
-                              "\"source\":\"%s\",\"activities\":%d,\"mean_m2_per_team_day\":",
-                              k++ ? "," : "", dm_fa_asset_names[a], dm_fa_op_names[o], teams->n[a],
-                              src_name(p->source), p->n);
-                dm_buf_json_number(&b, p->source ? p->mean : NAN);
-                if (p->source == DM_FA_SRC_DATABASE) {
-                    dm_buf_puts(&b, ",\"activity_p10\":");
-                    dm_buf_json_number(&b, p->p10);
-                    dm_buf_puts(&b, ",\"activity_p90\":");
-                    dm_buf_json_number(&b, p->p90);
-                } else if (p->source != DM_FA_SRC_NONE) {
-                    dm_buf_puts(&b, ",\"low\":");
-                    dm_buf_json_number(&b, p->low);
-                    dm_buf_puts(&b, ",\"high\":");
-                    dm_buf_json_number(&b, p->high);
-                    if (a == DM_FA_MANUAL)
-                        dm_buf_printf(&b, ",\"deminers_per_team\":%d", DM_FA_MANUAL_TEAM_DEMINERS);
-                    dm_buf_puts(&b, ",\"citation\":");
-                    json_citation(&b, &d.prod[a], d.path);
-                }
-                dm_buf_puts(&b, "}");
-            }
-        dm_buf_printf(&b, "],\"release_mix\":{\"source\":\"%s\",\"hazards\":%d",
-                      src_name(m.mix_source), m.mix_hazards);
-        static const char *const mn[3] = {"cancelled", "reduced", "cleared"};
-        for (int i = 0; i < 3; i++) {
-            dm_buf_printf(&b, ",\"%s\":{\"share\":", mn[i]);
-            dm_buf_json_number(&b, m.mix[i]);
-            dm_buf_puts(&b, ",\"p10\":");
-            dm_buf_json_number(&b, m.mix_q[i][0]);
-            dm_buf_puts(&b, ",\"p90\":");
-            dm_buf_json_number(&b, m.mix_q[i][2]);
-            dm_buf_puts(&b, "}");
-        }
-        if (m.mix_source == DM_FA_SRC_DEFAULT) {
-            dm_buf_puts(&b, ",\"citation\":{\"source\":\"Landmine Monitor 2023 (States Parties, "
-                            "2022: cancelled 156.92, reduced 121.11, cleared 219.31 of 497.34 "
-                            "km2)\",\"source_url\":");
-            dm_buf_json_string(&b, d.mix.found ? d.mix.url
-                                               : "https://www.the-monitor.org/en-gb/reports/2023/"
-                                                 "landmine-monitor-2023/the-impact.aspx");
-            dm_buf_puts(&b, "}");
-        }
-        dm_buf_printf(&b, "},\"cost\":{\"known\":%s", m.cost_known ? "true" : "false");
-        if (m.cost_known) {
-            dm_buf_puts(&b, ",\"currency\":\"USD\",\"basis\":\"per m2 cleared\",\"citation\":");
-            json_citation(&b, &d.cost, d.path);
-        } else {
-            dm_buf_puts(&b, ",\"why\":");
-            dm_buf_json_string(&b, m.cost_why);
-        }
-        dm_buf_puts(&b, "},\"total\":{");
-        json_row(&b, &total);
-        dm_buf_puts(&b, "}");
-        if (by_admin) {
-            dm_buf_printf(&b, ",\"admin_level\":%d,\"groups\":[", lr.admin_level);
-            for (size_t i = 0; i < lr.ngroups; i++) {
-                fa_row r = {.key = lr.groups[i].key, .name = lr.groups[i].name};
-                fa_fill(&m, from, lr.groups[i].remaining_area_m2, &r);
-                dm_buf_printf(&b, "%s{\"key\":", i ? "," : "");
-                dm_buf_json_string(&b, r.key);
-                dm_buf_puts(&b, ",\"name\":");
-                dm_buf_json_string(&b, r.name);
-                dm_buf_puts(&b, ",");
-                json_row(&b, &r);
-                dm_buf_puts(&b, "}");
-            }
-            if (outside > 1) {
-                fa_row r = {.key = "outside", .name = "outside every admin area"};
-                fa_fill(&m, from, outside, &r);
-                dm_buf_printf(&b,
-                              "%s{\"key\":\"outside\",\"name\":\"outside every admin "
-                              "area\",",
-                              lr.ngroups ? "," : "");
-                json_row(&b, &r);
-                dm_buf_puts(&b, "}");
-            }
-            dm_buf_puts(&b, "]");
-        }
-        dm_buf_puts(&b, ",\"assumptions\":[");
-        for (int i = 0; i < m.nassumptions; i++) {
-            if (i)
-                dm_buf_puts(&b, ",");
-            dm_buf_json_string(&b, m.assumptions[i]);
-        }
-        dm_buf_puts(&b, "]}\n");
-    }
     int rc = EXIT_DONE;
     if (json) {
-        if (b.status || !cli_write_stdout(b.data))
+        dm_buf b;
+        dm_buf_init(&b, 0);
+        if (dm_fa_forecast_json(&f, path, &b) || !cli_write_stdout(b.data))
             rc = EXIT_ERROR;
-    } else {
-        printf("Forecast for %s from %s: teams manual %d, mechanical %d, mdd %d; %d runs, "
-               "seed %llu\n\nProductivity, m2 per team-day (%zu completed activities used, %zu "
-               "not usable):\n",
-               path, fromd, teams->n[DM_FA_MANUAL], teams->n[DM_FA_MECHANICAL], teams->n[DM_FA_MDD],
-               runs, seed, h.nacts, h.skipped);
-        for (int a = 0; a < DM_FA_NASSETS; a++)
-            for (int o = DM_FA_NOPS - 1; o >= 0; o--) {
-                const dm_fa_prod *p = &m.prod[a][o];
-                printf("  %-10s %-17s ", dm_fa_asset_names[a], dm_fa_op_names[o]);
-                if (p->source == DM_FA_SRC_DATABASE)
-                    printf("database, %d activities: mean %.0f (single activities P10 %.0f, P90 "
-                           "%.0f)\n",
-                           p->n, p->mean, p->p10, p->p90);
-                else if (p->source == DM_FA_SRC_DEFAULT)
-                    printf("default %.0f-%.0f (%d activities in the database): \"%s\" %g-%g %s%s, "
-                           "%s\n",
-                           p->low, p->high, p->n, d.prod[a].quantity, d.prod[a].low, d.prod[a].high,
-                           d.prod[a].unit, a == DM_FA_MANUAL ? " x 10 deminers a team" : "",
-                           d.prod[a].url);
-                else if (p->source == DM_FA_SRC_AS_CLEARANCE)
-                    printf("as its clearance (%d activities in the database)\n", p->n);
-                else
-                    printf("none (%d activities in the database, no default)\n", p->n);
-            }
-        if (m.mix_source == DM_FA_SRC_DATABASE)
-            printf("\nRelease mix: database, %d hazards: cancelled %.0f%%, reduced %.0f%%, "
-                   "cleared %.0f%% (P10-P90 cleared %.0f-%.0f%%)\n",
-                   m.mix_hazards, 100 * m.mix[0], 100 * m.mix[1], 100 * m.mix[2],
-                   100 * m.mix_q[2][0], 100 * m.mix_q[2][2]);
-        else
-            printf("\nRelease mix: default (%d hazards with releases naming them in the "
-                   "database): cancelled %.1f%%, reduced %.1f%%, cleared %.1f%%, Landmine "
-                   "Monitor 2023, %s\n",
-                   m.mix_hazards, 100 * m.mix[0], 100 * m.mix[1], 100 * m.mix[2],
-                   d.mix.found ? d.mix.url
-                               : "https://www.the-monitor.org/en-gb/reports/2023/"
-                                 "landmine-monitor-2023/the-impact.aspx");
-        if (m.cost_known)
-            printf("Cost: \"%s\" %g-%g %s, %s\n", d.cost.quantity, d.cost.low, d.cost.high,
-                   d.cost.unit, d.cost.url);
-        else
-            printf("Cost: cannot be computed: %s\n", m.cost_why);
-        printf("\n%-24s %14s %8s %8s %8s  %-32s  %s\n", "area", "remaining m2", "days P10", "P50",
-               "P90", "done P10 P50 P90", "cost P10 P50 P90 (million USD)");
-        text_row(&total);
-        for (size_t i = 0; by_admin && i < lr.ngroups; i++) {
-            char key[300];
-            snprintf(key, sizeof key, "%s %s", lr.groups[i].key, lr.groups[i].name);
-            fa_row r = {.key = key, .name = lr.groups[i].name};
-            fa_fill(&m, from, lr.groups[i].remaining_area_m2, &r);
-            text_row(&r);
-        }
-        if (by_admin && outside > 1) {
-            fa_row r = {.key = "outside every admin area", .name = ""};
-            fa_fill(&m, from, outside, &r);
-            text_row(&r);
-        }
-        printf("\nAssumptions:\n");
-        for (int i = 0; i < m.nassumptions; i++)
-            printf("  - %s\n", m.assumptions[i]);
-    }
-    dm_buf_free(&b);
-    dm_fa_model_free(&m);
-    dm_fa_history_free(&h);
-    dm_landrelease_free(&lr);
+        dm_buf_free(&b);
+    } else
+        text_out(path, &f);
+    dm_fa_forecast_free(&f);
     return rc;
 }
 
@@ -557,7 +355,7 @@ int cmd_forecast(int argc, char **argv)
         dm_fa_teams teams;
         dm_error err;
         dm_error_clear(&err);
-        if (dm_fa_teams_parse(teams_arg ? teams_arg : "manual=12,mechanical=3,mdd=4", &teams, &err))
+        if (dm_fa_teams_parse(teams_arg ? teams_arg : DM_FA_TEAMS_DEFAULT, &teams, &err))
             return cli_usage(usage, "%s", err.msg);
         int from;
         if (from_arg) {
@@ -570,13 +368,15 @@ int cmd_forecast(int argc, char **argv)
             from = dm_fc_day(t.year, t.month, t.day);
         }
         char fig[1100];
-        if (figures)
-            snprintf(fig, sizeof fig, "%s", figures);
-        else
-            snprintf(fig, sizeof fig, "%s/aze/productivity_and_cost.csv",
-                     getenv("DEMINE_DATA") ? getenv("DEMINE_DATA") : DM_DATA_DIR);
-        return forecast_db(db, &teams, by != NULL, json, drafts, from, fig, (int)runs,
-                           (unsigned long long)seed);
+        cli_figures_path(figures, fig, sizeof fig);
+        dm_fa_request rq = {.teams = teams,
+                            .runs = (int)runs,
+                            .seed = (uint64_t)seed,
+                            .from = from,
+                            .by_admin = by != NULL,
+                            .include_drafts = drafts,
+                            .figures = fig};
+        return forecast_db(db, &rq, json);
     }
     if (teams_arg || by || from_arg || figures || drafts)
         return cli_usage(usage, "--teams, --by, --from, --figures and --drafts go with DATABASE");

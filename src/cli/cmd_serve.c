@@ -15,7 +15,7 @@ static const char usage[] =
     "             [--request-time MS] [--cache-mb N] [--min-cell N] [--ui DIR | --no-ui]\n"
     "             [--basemap URL] [--max-connections N] [--max-connections-per-client N]\n"
     "             [--head-timeout S] [--behind-tls] [--lockout USER,ADDRESS,FIRST,MAX]\n"
-    "             [--quiet]";
+    "             [--figures FILE.csv] [--quiet]";
 
 static volatile sig_atomic_t stop_requested;
 
@@ -73,6 +73,7 @@ int cmd_serve(int argc, char **argv)
 {
     dm_server_opts o = {.bind = "127.0.0.1", .port = 8080, .log = stderr, .cache_bytes = 64u << 20};
     bool no_ui = false;
+    const char *figures = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool has_next = i + 1 < argc;
@@ -94,6 +95,11 @@ int cmd_serve(int argc, char **argv)
                    "editor) leave out groups of fewer than --min-cell casualties (default 3;\n"
                    "1: none) and the groups that would give them away, and take whole years\n"
                    "as date limits.\n\n"
+                   "Planning answers under /plan/ (priority, settlements/{code or name},\n"
+                   "forecast) are those of `demine priority`, `demine settlement plan` and\n"
+                   "`demine forecast --json`, for every role that reads the collections;\n"
+                   "the forecasts use the published figures of --figures FILE.csv (default\n"
+                   "data/aze/productivity_and_cost.csv), named by the file's name only.\n\n"
                    "A browser opening http://ADDRESS:N/ gets the map and dashboard (the UI\n"
                    "built from web/ by `make web`; --ui DIR serves another build, --no-ui\n"
                    "none; by default the folder ui next to this program, else the source\n"
@@ -183,6 +189,8 @@ int cmd_serve(int argc, char **argv)
             o.login_address_failures = l.address_failures;
             o.login_first_wait = l.first_wait;
             o.login_max_wait = l.max_wait;
+        } else if (!strcmp(a, "--figures") && has_next) {
+            figures = argv[++i];
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             o.log = NULL;
         } else if (a[0] == '-') {
@@ -195,6 +203,9 @@ int cmd_serve(int argc, char **argv)
     }
     if (!o.location)
         return cli_usage(usage, "serve needs a DATABASE");
+    char fig[1100];
+    cli_figures_path(figures, fig, sizeof fig);
+    o.figures = fig;
     if (no_ui)
         o.ui_dir = NULL;
     else if (!o.ui_dir)

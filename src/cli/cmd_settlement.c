@@ -11,10 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef DM_DATA_DIR
-#define DM_DATA_DIR "data"
-#endif
-
 static const char usage[] =
     "demine settlement plan DATABASE GEONAMEID|CODE|NAME [--buffer METRES] [--teams "
     "manual=12,mechanical=3,mdd=4]\n"
@@ -36,18 +32,58 @@ static void help(void)
            usage);
 }
 
-static void json_q(dm_buf *b, const char *key, double p10, double p50, double p90)
-{
-    dm_buf_printf(b, ",\"%s\":{\"p10\":", key);
-    dm_buf_json_number(b, p10);
-    dm_buf_puts(b, ",\"p50\":");
-    dm_buf_json_number(b, p50);
-    dm_buf_puts(b, ",\"p90\":");
-    dm_buf_json_number(b, p90);
-    dm_buf_puts(b, "}");
-}
-
 static const char *const mix_names[3] = {"cancelled", "reduced", "cleared"};
+
+static void text_out(const dm_sp_forecast *f)
+{
+    const dm_settlement_plan *p = &f->plan;
+    const dm_sp_settlement *s = &p->settlement;
+    const dm_fa_model *m = &f->basis.model;
+    const dm_fa_teams *teams = &f->rq.teams;
+    const dm_fa_q *days = &f->outlook.days, *cost = &f->outlook.cost;
+    printf("Settlement %s %s (population ", s->code, s->name);
+    if (s->population >= 0)
+        printf("%lld", s->population);
+    else
+        printf("unknown");
+    printf(") at %.5f, %.5f; buffer %.0f m; %zu road record(s) reach into it\n\n", s->lon, s->lat,
+           p->buffer_m, p->roads);
+    printf("%-14s %-6s %-7s %12s %14s %14s  %s\n", "hazard", "status", "reason", "distance m",
+           "area m2", "remaining m2", "road");
+    for (size_t i = 0; i < p->n; i++) {
+        const dm_sp_hazard *z = &p->hazards[i];
+        printf("%-14s %-6s %-7s %12.0f %14.0f %14.0f  %s\n", z->code, z->status,
+               z->via_road ? "road" : "buffer", z->distance_m, z->area_m2, z->remaining_m2,
+               z->via_road ? z->road : "");
+    }
+    printf("\nRemaining area: %.0f m2 (in the buffer %.0f, across the roads into it %.0f)\n",
+           p->total_remaining_m2, p->buffer_remaining_m2, p->road_remaining_m2);
+    char fromd[11];
+    dm_fc_day_format(f->rq.from, fromd);
+    printf("\nForecast from %s with teams manual %d, mechanical %d, mdd %d (%d runs, seed "
+           "%llu):\n",
+           fromd, teams->n[0], teams->n[1], teams->n[2], f->rq.runs,
+           (unsigned long long)f->rq.seed);
+    printf("  release mix (%s):", m->mix_source == DM_FA_SRC_DATABASE ? "database" : "default");
+    for (int i = 0; i < 3; i++)
+        printf("%s %s %.0f m2 (P10 %.0f, P90 %.0f)", i ? ";" : "", mix_names[i],
+               p->total_remaining_m2 * m->mix_q[i][1], p->total_remaining_m2 * m->mix_q[i][0],
+               p->total_remaining_m2 * m->mix_q[i][2]);
+    /* team-days: calendar days times the teams working side by side */
+    int nteams = teams->n[0] + teams->n[1] + teams->n[2];
+    printf("\n  days       P10 %.1f  P50 %.1f  P90 %.1f\n", days->p10, days->p50, days->p90);
+    printf("  team-days  P10 %.0f  P50 %.0f  P90 %.0f\n", days->p10 * nteams, days->p50 * nteams,
+           days->p90 * nteams);
+    printf("  done       P10 %s  P50 %s  P90 %s\n", f->outlook.done[0], f->outlook.done[1],
+           f->outlook.done[2]);
+    if (isnan(cost->p50))
+        printf("  cost       cannot be computed: %s\n", m->cost_why);
+    else
+        printf("  cost USD   P10 %.0f  P50 %.0f  P90 %.0f\n", cost->p10, cost->p50, cost->p90);
+    printf("\nAssumptions:\n");
+    for (int i = 0; i < m->nassumptions; i++)
+        printf("  - %s\n", m->assumptions[i]);
+}
 
 static int plan(const char *path, const char *what, double buffer, const dm_fa_teams *teams,
                 bool json, int runs, unsigned long long seed)
@@ -55,165 +91,31 @@ static int plan(const char *path, const char *what, double buffer, const dm_fa_t
     dm_error err;
     dm_error_clear(&err);
     char fig[1100];
-    snprintf(fig, sizeof fig, "%s/aze/productivity_and_cost.csv",
-             getenv("DEMINE_DATA") ? getenv("DEMINE_DATA") : DM_DATA_DIR);
-    dm_fa_defaults d;
-    dm_fa_defaults_read(fig, &d);
+    cli_figures_path(NULL, fig, sizeof fig);
+    dm_date t = dm_date_today();
+    dm_fa_request rq = {.teams = *teams,
+                        .runs = runs,
+                        .seed = seed,
+                        .from = dm_fc_day(t.year, t.month, t.day),
+                        .figures = fig};
     dm_store *store;
     if (dm_store_open(path, DM_STORE_READ, &store, &err))
         return cli_fail(&err);
-    dm_sp_settlement s;
-    dm_settlement_plan p;
-    dm_fa_history h;
-    if (dm_settlement_find(store, what, &s, &err)) {
-        dm_store_close(store);
-        return cli_fail(&err);
-    }
-    if (dm_settlement_plan_compute(store, &s, buffer, &p, &err)) {
-        dm_store_close(store);
-        return cli_fail(&err);
-    }
-    if (dm_fa_history_read(store, false, &h, &err)) {
-        dm_settlement_plan_free(&p);
-        dm_store_close(store);
-        return cli_fail(&err);
-    }
+    dm_sp_forecast f;
+    dm_status st = dm_sp_forecast_compute(store, what, buffer, &rq, &f, &err);
     dm_store_close(store);
-    dm_fa_model m;
-    if (dm_fa_model_run(&h, &d, teams, runs, seed, &m, &err)) {
-        dm_fa_history_free(&h);
-        dm_settlement_plan_free(&p);
+    if (st)
         return cli_fail(&err);
-    }
-    dm_fa_q days, cost;
-    dm_fa_days(&m, p.total_remaining_m2, &days);
-    dm_fa_cost(&m, p.total_remaining_m2, &cost);
-    dm_date t = dm_date_today();
-    int from = dm_fc_day(t.year, t.month, t.day);
-    char fromd[11], done[3][11];
-    dm_fc_day_format(from, fromd);
-    double dq[3] = {days.p10, days.p50, days.p90};
-    for (int k = 0; k < 3; k++)
-        dm_fc_day_format(from + (int)ceil(dq[k]), done[k]);
-    /* team-days: calendar days times the teams working side by side */
-    int nteams = teams->n[0] + teams->n[1] + teams->n[2];
     int rc = EXIT_DONE;
-    dm_buf b;
-    dm_buf_init(&b, 0);
     if (json) {
-        dm_buf_puts(&b, "{\"database\":");
-        dm_buf_json_string(&b, path);
-        dm_buf_puts(&b, ",\"settlement\":{\"code\":");
-        dm_buf_json_string(&b, s.code);
-        dm_buf_puts(&b, ",\"name\":");
-        dm_buf_json_string(&b, s.name);
-        if (s.population >= 0)
-            dm_buf_printf(&b, ",\"population\":%lld", s.population);
-        else
-            dm_buf_puts(&b, ",\"population\":null");
-        dm_buf_printf(&b, ",\"lon\":%.7f,\"lat\":%.7f},\"buffer_m\":", s.lon, s.lat);
-        dm_buf_json_number(&b, buffer);
-        dm_buf_printf(&b, ",\"roads_into_buffer\":%zu,\"hazards\":[", p.roads);
-        for (size_t i = 0; i < p.n; i++) {
-            const dm_sp_hazard *z = &p.hazards[i];
-            dm_buf_printf(&b, "%s{\"code\":", i ? "," : "");
-            dm_buf_json_string(&b, z->code);
-            dm_buf_puts(&b, ",\"status\":");
-            dm_buf_json_string(&b, z->status);
-            dm_buf_printf(&b,
-                          ",\"reason\":\"%s\",\"distance_m\":", z->via_road ? "road" : "buffer");
-            dm_buf_json_number(&b, z->distance_m);
-            if (z->via_road) {
-                dm_buf_puts(&b, ",\"road\":");
-                dm_buf_json_string(&b, z->road);
-                dm_buf_puts(&b, ",\"road_distance_m\":");
-                dm_buf_json_number(&b, z->road_distance_m);
-            }
-            dm_buf_puts(&b, ",\"area_m2\":");
-            dm_buf_json_number(&b, z->area_m2);
-            dm_buf_puts(&b, ",\"remaining_area_m2\":");
-            dm_buf_json_number(&b, z->remaining_m2);
-            dm_buf_puts(&b, "}");
-        }
-        dm_buf_puts(&b, "],\"remaining_area_m2\":{\"total\":");
-        dm_buf_json_number(&b, p.total_remaining_m2);
-        dm_buf_puts(&b, ",\"buffer\":");
-        dm_buf_json_number(&b, p.buffer_remaining_m2);
-        dm_buf_puts(&b, ",\"road\":");
-        dm_buf_json_number(&b, p.road_remaining_m2);
-        dm_buf_printf(&b, "},\"forecast\":{\"from\":\"%s\",\"runs\":%d,\"seed\":%llu,\"teams\":{",
-                      fromd, runs, seed);
-        for (int a = 0; a < DM_FA_NASSETS; a++)
-            dm_buf_printf(&b, "%s\"%s\":%d", a ? "," : "", dm_fa_asset_names[a], teams->n[a]);
-        dm_buf_printf(&b, "},\"release_mix_source\":\"%s\",\"release_mix_m2\":{",
-                      m.mix_source == DM_FA_SRC_DATABASE ? "database" : "default");
-        for (int i = 0; i < 3; i++) {
-            dm_buf_printf(&b, "%s\"%s\":{\"share\":", i ? "," : "", mix_names[i]);
-            dm_buf_json_number(&b, m.mix[i]);
-            json_q(&b, "m2", p.total_remaining_m2 * m.mix_q[i][0],
-                   p.total_remaining_m2 * m.mix_q[i][1], p.total_remaining_m2 * m.mix_q[i][2]);
-            dm_buf_puts(&b, "}");
-        }
-        dm_buf_puts(&b, "}");
-        json_q(&b, "days", days.p10, days.p50, days.p90);
-        json_q(&b, "team_days", days.p10 * nteams, days.p50 * nteams, days.p90 * nteams);
-        dm_buf_printf(&b, ",\"completion_date\":{\"p10\":\"%s\",\"p50\":\"%s\",\"p90\":\"%s\"}",
-                      done[0], done[1], done[2]);
-        if (isnan(cost.p50))
-            dm_buf_puts(&b, ",\"cost_usd\":null");
-        else
-            json_q(&b, "cost_usd", cost.p10, cost.p50, cost.p90);
-        dm_buf_puts(&b, ",\"assumptions\":[");
-        for (int i = 0; i < m.nassumptions; i++) {
-            if (i)
-                dm_buf_puts(&b, ",");
-            dm_buf_json_string(&b, m.assumptions[i]);
-        }
-        dm_buf_puts(&b, "]}}\n");
-        if (b.status || !cli_write_stdout(b.data))
+        dm_buf b;
+        dm_buf_init(&b, 0);
+        if (dm_settlement_plan_json(&f, path, &b) || !cli_write_stdout(b.data))
             rc = EXIT_ERROR;
-    } else {
-        printf("Settlement %s %s (population ", s.code, s.name);
-        if (s.population >= 0)
-            printf("%lld", s.population);
-        else
-            printf("unknown");
-        printf(") at %.5f, %.5f; buffer %.0f m; %zu road record(s) reach into it\n\n", s.lon, s.lat,
-               buffer, p.roads);
-        printf("%-14s %-6s %-7s %12s %14s %14s  %s\n", "hazard", "status", "reason", "distance m",
-               "area m2", "remaining m2", "road");
-        for (size_t i = 0; i < p.n; i++) {
-            const dm_sp_hazard *z = &p.hazards[i];
-            printf("%-14s %-6s %-7s %12.0f %14.0f %14.0f  %s\n", z->code, z->status,
-                   z->via_road ? "road" : "buffer", z->distance_m, z->area_m2, z->remaining_m2,
-                   z->via_road ? z->road : "");
-        }
-        printf("\nRemaining area: %.0f m2 (in the buffer %.0f, across the roads into it %.0f)\n",
-               p.total_remaining_m2, p.buffer_remaining_m2, p.road_remaining_m2);
-        printf("\nForecast from %s with teams manual %d, mechanical %d, mdd %d (%d runs, seed "
-               "%llu):\n",
-               fromd, teams->n[0], teams->n[1], teams->n[2], runs, seed);
-        printf("  release mix (%s):", m.mix_source == DM_FA_SRC_DATABASE ? "database" : "default");
-        for (int i = 0; i < 3; i++)
-            printf("%s %s %.0f m2 (P10 %.0f, P90 %.0f)", i ? ";" : "", mix_names[i],
-                   p.total_remaining_m2 * m.mix_q[i][1], p.total_remaining_m2 * m.mix_q[i][0],
-                   p.total_remaining_m2 * m.mix_q[i][2]);
-        printf("\n  days       P10 %.1f  P50 %.1f  P90 %.1f\n", days.p10, days.p50, days.p90);
-        printf("  team-days  P10 %.0f  P50 %.0f  P90 %.0f\n", days.p10 * nteams, days.p50 * nteams,
-               days.p90 * nteams);
-        printf("  done       P10 %s  P50 %s  P90 %s\n", done[0], done[1], done[2]);
-        if (isnan(cost.p50))
-            printf("  cost       cannot be computed: %s\n", m.cost_why);
-        else
-            printf("  cost USD   P10 %.0f  P50 %.0f  P90 %.0f\n", cost.p10, cost.p50, cost.p90);
-        printf("\nAssumptions:\n");
-        for (int i = 0; i < m.nassumptions; i++)
-            printf("  - %s\n", m.assumptions[i]);
-    }
-    dm_buf_free(&b);
-    dm_fa_model_free(&m);
-    dm_fa_history_free(&h);
-    dm_settlement_plan_free(&p);
+        dm_buf_free(&b);
+    } else
+        text_out(&f);
+    dm_sp_forecast_free(&f);
     return rc;
 }
 
@@ -271,7 +173,7 @@ int cmd_settlement(int argc, char **argv)
     dm_fa_teams teams;
     dm_error err;
     dm_error_clear(&err);
-    if (dm_fa_teams_parse(teams_arg ? teams_arg : "manual=12,mechanical=3,mdd=4", &teams, &err))
+    if (dm_fa_teams_parse(teams_arg ? teams_arg : DM_FA_TEAMS_DEFAULT, &teams, &err))
         return cli_usage(usage, "%s", err.msg);
     return plan(db, what, buffer, &teams, json, (int)runs, (unsigned long long)seed);
 }

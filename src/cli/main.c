@@ -77,6 +77,19 @@ bool cli_write_stdout(const char *text)
     return true;
 }
 
+#ifndef DM_DATA_DIR
+#define DM_DATA_DIR "data"
+#endif
+
+void cli_figures_path(const char *given, char *out, size_t outsz)
+{
+    if (given)
+        snprintf(out, outsz, "%s", given);
+    else
+        snprintf(out, outsz, "%s/aze/productivity_and_cost.csv",
+                 getenv("DEMINE_DATA") ? getenv("DEMINE_DATA") : DM_DATA_DIR);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {

@@ -105,6 +105,11 @@ dm_status dm_buf_json_string(dm_buf *b, const char *s)
     return st ? st : dm_buf_append(b, "\"", 1);
 }
 
+dm_status dm_buf_json_string_or_null(dm_buf *b, const char *s)
+{
+    return s && *s ? dm_buf_json_string(b, s) : dm_buf_puts(b, "null");
+}
+
 dm_status dm_buf_json_number(dm_buf *b, double v)
 {
     if (!isfinite(v))

@@ -35,6 +35,9 @@ dm_status dm_buf_printf(dm_buf *b, const char *fmt, ...) __attribute__((format(p
 /* Appends s as a JSON string literal, quotes included. */
 dm_status dm_buf_json_string(dm_buf *b, const char *s);
 
+/* Appends s as a JSON string literal, or null when s is NULL or "". */
+dm_status dm_buf_json_string_or_null(dm_buf *b, const char *s);
+
 /* Appends a number as JSON: finite doubles with up to 17 significant digits
  * ("%.17g" trimmed to the shortest exact form), non-finite as null. */
 dm_status dm_buf_json_number(dm_buf *b, double v);

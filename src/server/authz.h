@@ -16,7 +16,10 @@
  *   read_public             a collection of the public subset (default:
  *                           hazards)
  *   read                    any collection, without victims' personal fields;
- *                           minefield records need read_minefield_records too
+ *                           minefield records need read_minefield_records too;
+ *                           and the planning answers under /plan/ (rankings,
+ *                           settlement plans, forecasts: they name hazards and
+ *                           count casualties, with no personal data)
  *   read_personal           victims' names and addresses (DM_FIELD_PERSONAL),
  *                           and casualty figures with every group exact
  *   read_minefield_records  the laying party's minefield records

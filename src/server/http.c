@@ -382,6 +382,15 @@ void dm_respond_denied(const dm_request *q, dm_response *r, const char *reason)
         dm_respond_problem(r, 403, "Forbidden", "%s", reason);
 }
 
+bool dm_server_allowed(const dm_request *q, dm_response *r, dm_action action)
+{
+    char reason[DM_AUTHZ_REASON_MAX];
+    if (dm_authz_allowed(q->role, action, NULL, q->pub, reason))
+        return true;
+    dm_respond_denied(q, r, reason);
+    return false;
+}
+
 /* Counts a body's bytes for the watcher (the phase and its start stay). */
 static void conn_bytes(server *s, conn *c, size_t bytes)
 {

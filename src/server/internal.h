@@ -91,9 +91,34 @@ void dm_respond_problem(dm_response *r, int status, const char *title, const cha
 bool dm_server_check_params(const dm_request *q, dm_response *r, const char *const *allowed,
                             const dm_kind *k);
 
+/* dm_server_check_params, then f: 400 unless absent or f=json (answers
+ * that are JSON only). */
+bool dm_server_json_params(const dm_request *q, dm_response *r, const char *const *allowed);
+
+/* The date parameter `name` as YYYY-MM-DD into out ("" when absent); 400
+ * (r filled, false) when it is not a date. */
+bool dm_server_date_param(const dm_request *q, dm_response *r, const char *name, char out[11]);
+
+/* The whole number parameter `name` into *out (unchanged when absent); 400
+ * (r filled, false) when it is not one from lo to hi. */
+bool dm_server_long_param(const dm_request *q, dm_response *r, const char *name, long lo, long hi,
+                          long *out);
+
 /* The JSON API for statistics (stats.c): false when q->path is not one of
  * its paths (r untouched). */
 bool dm_stats_handle(const dm_request *q, dm_response *r);
+
+/* The planning answers (plan.c): /plan/priority, /plan/settlements/{id} and
+ * /plan/forecast, the JSON of `demine priority`, `demine settlement plan`
+ * and `demine forecast` --json. False when q->path is not under /plan/ (r
+ * untouched). */
+bool dm_plan_handle(const dm_request *q, dm_response *r);
+
+/* Their bounds (also in the OpenAPI document). */
+#define DM_PLAN_RUNS_MAX 100000   /* Monte Carlo runs a request may ask for */
+#define DM_PLAN_LIMIT_DEFAULT 100 /* ranked hazards per page */
+#define DM_PLAN_LIMIT_MAX 10000   /* ... at most */
+#define DM_PLAN_BUFFER_MAX 100000 /* metres around a settlement */
 
 /* True when q has run past its deadline (the server's request time): a
  * handler that loops over many records checks it now and then and answers
@@ -104,6 +129,10 @@ void dm_respond_late(const dm_request *q, dm_response *r);
 /* Refuses a request the caller may not make: 401 (with WWW-Authenticate)
  * when anonymous, else 403, the reason in the detail. */
 void dm_respond_denied(const dm_request *q, dm_response *r, const char *reason);
+
+/* True when q's role may take `action` on no collection in particular
+ * (statistics, planning answers); else r is the refusal (as above). */
+bool dm_server_allowed(const dm_request *q, dm_response *r, dm_action action);
 
 /* True when the caller reads records that are not approved yet (editors
  * and approvers: those who write or approve records of kind k). */

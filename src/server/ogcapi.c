@@ -9,12 +9,14 @@
  */
 #include "server/internal.h"
 
+#include "analysis/forecast_area.h"
 #include "core/date.h"
 #include "server/answers.h"
 #include "server/cql2.h"
 #include "server/mvt.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -107,6 +109,53 @@ static bool check_params(const dm_request *q, dm_response *r, const char *const 
                            dm_qs_get(q->qs, "f"));
         return false;
     }
+    return true;
+}
+
+bool dm_server_json_params(const dm_request *q, dm_response *r, const char *const *allowed)
+{
+    if (!dm_server_check_params(q, r, allowed, NULL))
+        return false;
+    const char *f = dm_qs_get(q->qs, "f");
+    if (f && strcmp(f, "json")) {
+        dm_respond_problem(r, 400, "Unknown format", "f=%s: %s answers JSON only (f=json)", f,
+                           q->path);
+        return false;
+    }
+    return true;
+}
+
+bool dm_server_date_param(const dm_request *q, dm_response *r, const char *name, char out[11])
+{
+    const char *v = dm_qs_get(q->qs, name);
+    out[0] = 0;
+    if (!v)
+        return true;
+    dm_date d;
+    dm_error err;
+    if (dm_date_parse(v, &d, &err)) {
+        dm_respond_problem(r, 400, "Bad date", "%s: %s", name, err.msg);
+        return false;
+    }
+    dm_date_format(d, out);
+    return true;
+}
+
+bool dm_server_long_param(const dm_request *q, dm_response *r, const char *name, long lo, long hi,
+                          long *out)
+{
+    const char *v = dm_qs_get(q->qs, name);
+    if (!v)
+        return true;
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (!*v || *end || errno || n < lo || n > hi) {
+        dm_respond_problem(r, 400, "Bad parameter", "%s=%.40s: a whole number from %ld to %ld",
+                           name, v, lo, hi);
+        return false;
+    }
+    *out = n;
     return true;
 }
 
@@ -1657,6 +1706,82 @@ static void api_document(const dm_request *q, dm_response *r)
                    "\"401\": {\"description\": \"login needed\"}, \"403\": {\"description\": "
                    "\"the role may not\"}, \"409\": {\"description\": \"a victims or "
                    "casualty file imported before (again=true imports it once more)\"}}}}");
+    /* the planning answers (plan.c): the JSON of the planning commands */
+#define STR(x) #x
+#define XSTR(x) STR(x)
+#define QP(n, t, d)                                                                                \
+    "{\"name\": \"" n "\", \"in\": \"query\", \"description\": \"" d "\", \"schema\": {" t "}}"
+#define INT_SCHEMA(lo, def) "\"type\": \"integer\", \"minimum\": " lo ", \"default\": " def
+#define P_WEIGHTS                                                                                  \
+    QP("weights", "\"type\": \"string\"",                                                          \
+       "a JSON object whose keys replace the default weights (as a weights file)")
+#define P_AS_OF                                                                                    \
+    QP("as_of", "\"type\": \"string\", \"format\": \"date\"",                                      \
+       "the date casualties are aged at (default today)")
+#define P_LIST QP("list", "\"type\": \"boolean\"", "the records behind each factor")
+#define P_LIMIT                                                                                    \
+    QP("limit",                                                                                    \
+       INT_SCHEMA("1", XSTR(DM_PLAN_LIMIT_DEFAULT)) ", \"maximum\": " XSTR(DM_PLAN_LIMIT_MAX),     \
+       "ranked hazards in the page")
+#define P_OFFSET QP("offset", INT_SCHEMA("0", "0"), "ranked hazards skipped")
+#define P_TEAMS                                                                                    \
+    QP("teams", "\"type\": \"string\", \"default\": \"" DM_FA_TEAMS_DEFAULT "\"",                  \
+       "ASSET=COUNT, comma-separated (assets manual, mechanical, mdd)")
+#define P_RUNS                                                                                     \
+    QP("runs", INT_SCHEMA("1", "10000") ", \"maximum\": " XSTR(DM_PLAN_RUNS_MAX),                  \
+       "Monte Carlo runs")
+#define P_SEED QP("seed", INT_SCHEMA("0", "1"), "the same seed gives the same figures")
+#define P_SETTLEMENT                                                                               \
+    "{\"name\": \"settlement\", \"in\": \"path\", \"required\": true, \"description\": \"its "     \
+    "code (the GeoNames id) or its name (case-insensitive)\", \"schema\": {\"type\": \"string\"}}"
+#define P_BUFFER                                                                                   \
+    QP("buffer",                                                                                   \
+       "\"type\": \"number\", \"minimum\": 0, \"default\": 1000, \"maximum\": " XSTR(              \
+           DM_PLAN_BUFFER_MAX),                                                                    \
+       "metres around the settlement")
+#define P_BY QP("by", "\"type\": \"string\", \"enum\": [\"admin\"]", "per admin area too")
+#define P_FROM QP("from", "\"type\": \"string\", \"format\": \"date\"", "the start (default today)")
+    static const char *const plan[][4] = {
+        {"/plan/priority",
+         "every open hazard ranked for clearance, as demine priority --json: a page of the "
+         "ranking (number_matched hazards in all)",
+         P_WEIGHTS ", " P_AS_OF ", " P_LIST ", " P_LIMIT ", " P_OFFSET, ""},
+        {"/plan/settlements/{settlement}",
+         "what blocks a settlement and its way in, the area to release and its forecast, as "
+         "demine settlement plan --json",
+         P_SETTLEMENT ", " P_BUFFER ", " P_TEAMS ", " P_RUNS ", " P_SEED,
+         ", \"404\": {\"description\": \"no settlement has that code or name\"}, \"409\": "
+         "{\"description\": \"several settlements have that name: candidates lists them (code, "
+         "name, population, admin_code, admin, lon, lat)\"}"},
+        {"/plan/forecast",
+         "when the remaining hazard area will be released, and at what cost, as demine "
+         "forecast --json",
+         P_TEAMS ", " P_RUNS ", " P_SEED ", " P_BY ", " P_FROM, ""}};
+#undef P_FROM
+#undef P_BY
+#undef P_BUFFER
+#undef P_SETTLEMENT
+#undef P_SEED
+#undef P_RUNS
+#undef P_TEAMS
+#undef P_OFFSET
+#undef P_LIMIT
+#undef P_LIST
+#undef P_AS_OF
+#undef P_WEIGHTS
+#undef INT_SCHEMA
+#undef QP
+#undef XSTR
+#undef STR
+    for (size_t i = 0; i < sizeof plan / sizeof plan[0]; i++)
+        dm_buf_printf(b,
+                      ", \"%s\": {\"get\": {\"summary\": \"%s\", \"security\": [{\"bearer\": "
+                      "[]}], \"parameters\": [%s], \"responses\": {\"200\": {\"description\": "
+                      "\"%s\", \"content\": {\"application/json\": {}}}, \"400\": "
+                      "{\"description\": \"a bad parameter (the detail names it)\"}, \"401\": "
+                      "{\"description\": \"login needed\"}, \"403\": {\"description\": \"the role "
+                      "may not\"}%s}}}",
+                      plan[i][0], plan[i][1], plan[i][2], plan[i][1], plan[i][3]);
     dm_buf_puts(b, ", \"/auth/token\": {\"post\": {\"summary\": \"log in: a bearer "
                    "token\", \"requestBody\": {\"required\": true, \"content\": "
                    "{\"application/x-www-form-urlencoded\": {\"schema\": {\"type\": \"object\", "
@@ -1700,7 +1825,7 @@ void dm_ogcapi_handle(const dm_request *q, dm_response *r)
         health(q, r);
     else if (!strcmp(p, "/collections"))
         collections_page(q, r);
-    else if (dm_stats_handle(q, r))
+    else if (dm_stats_handle(q, r) || dm_plan_handle(q, r))
         ;
     else if (!strncmp(p, "/collections/", 13)) {
         char id[64], rest[256] = "";

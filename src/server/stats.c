@@ -22,28 +22,14 @@
 #include "analysis/casualties.h"
 #include "analysis/items.h"
 #include "analysis/landrelease.h"
-#include "core/date.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* The parameters, then f (statistics are JSON only). */
-static bool only(const dm_request *q, dm_response *r, const char *const *allowed)
-{
-    if (!dm_server_check_params(q, r, allowed, NULL))
-        return false;
-    const char *f = dm_qs_get(q->qs, "f");
-    if (f && strcmp(f, "json")) {
-        dm_respond_problem(r, 400, "Unknown format", "f=%s: statistics are JSON (f=json)", f);
-        return false;
-    }
-    return true;
-}
-
 static void landrelease(const dm_request *q, dm_response *r)
 {
     static const char *const allowed[] = {"by", "level", "f", NULL};
-    if (!only(q, r, allowed))
+    if (!dm_server_json_params(q, r, allowed))
         return;
     dm_lr_opts o;
     memset(&o, 0, sizeof o);
@@ -74,7 +60,7 @@ static void landrelease(const dm_request *q, dm_response *r)
 static void items(const dm_request *q, dm_response *r)
 {
     static const char *const allowed[] = {"by", "f", NULL};
-    if (!only(q, r, allowed))
+    if (!dm_server_json_params(q, r, allowed))
         return;
     dm_items_opts o;
     memset(&o, 0, sizeof o);
@@ -91,22 +77,6 @@ static void items(const dm_request *q, dm_response *r)
     }
     dm_items_json(&st, false, &r->body);
     dm_items_free(&st);
-}
-
-static bool date_param(const dm_request *q, dm_response *r, const char *name, char out[11])
-{
-    const char *v = dm_qs_get(q->qs, name);
-    out[0] = 0;
-    if (!v)
-        return true;
-    dm_date d;
-    dm_error err;
-    if (dm_date_parse(v, &d, &err)) {
-        dm_respond_problem(r, 400, "Bad date", "%s: %s", name, err.msg);
-        return false;
-    }
-    dm_date_format(d, out);
-    return true;
 }
 
 /* The smallest group of casualties q's caller may see: 0 (exact) for roles
@@ -134,7 +104,7 @@ static bool whole_year(dm_response *r, const char *name, const char *date, const
 static void casualties(const dm_request *q, dm_response *r)
 {
     static const char *const allowed[] = {"by", "since", "until", "f", NULL};
-    if (!only(q, r, allowed))
+    if (!dm_server_json_params(q, r, allowed))
         return;
     dm_cas_opts o;
     memset(&o, 0, sizeof o);
@@ -144,7 +114,8 @@ static void casualties(const dm_request *q, dm_response *r)
         dm_respond_problem(r, 400, "Bad by", "%s", err.msg);
         return;
     }
-    if (!date_param(q, r, "since", o.since) || !date_param(q, r, "until", o.until))
+    if (!dm_server_date_param(q, r, "since", o.since) ||
+        !dm_server_date_param(q, r, "until", o.until))
         return;
     if (o.since[0] && o.until[0] && strcmp(o.since, o.until) > 0) {
         dm_respond_problem(r, 400, "Bad dates", "since %s is after until %s", o.since, o.until);
@@ -186,11 +157,8 @@ bool dm_stats_handle(const dm_request *q, dm_response *r)
 {
     if (strncmp(q->path, "/stats/", 7))
         return false;
-    char reason[DM_AUTHZ_REASON_MAX];
-    if (!dm_authz_allowed(q->role, DM_ACT_READ_STATISTICS, NULL, q->pub, reason)) {
-        dm_respond_denied(q, r, reason);
+    if (!dm_server_allowed(q, r, DM_ACT_READ_STATISTICS))
         return true;
-    }
     static const dm_kind *const land[] = {&dm_kind_hazards, &dm_kind_releases,
                                           &dm_kind_admin_areas};
     static const dm_kind *const eo[] = {&dm_kind_eo_items, &dm_kind_admin_areas};

@@ -1100,10 +1100,7 @@ static void me(const dm_request *q, dm_response *r)
 {
     dm_buf *b = &r->body;
     dm_buf_puts(b, "{\"user\": ");
-    if (q->user[0])
-        dm_buf_json_string(b, q->user);
-    else
-        dm_buf_puts(b, "null");
+    dm_buf_json_string_or_null(b, q->user);
     dm_buf_puts(b, ", \"role\": ");
     dm_buf_json_string(b, dm_role_name(q->role));
     dm_buf_puts(b, ", \"actions\": [");

@@ -22,12 +22,7 @@ G
 "$DEMINE" import "$DB" hazards "$T/hazards.geojson" -q >/dev/null 2>&1
 printf 'incident_ref,date,lon,lat,status,sex,age,name,address\nX-1,2021-03-07,18.005,44.005,injured,f,9,Zora Secretname,Hidden Street 7\n' >"$T/cas.csv"
 "$DEMINE" import "$DB" casualties "$T/cas.csv" -q >/dev/null 2>&1
-for u in ed:editor ap:approver zed:viewer; do
-    name=${u%%:*}
-    printf '%s-password-77\n' "$name" >"$T/pw-$name"
-    chmod 600 "$T/pw-$name"
-    "$DEMINE" user add "$DB" "$name" --role "${u##*:}" --password-file "$T/pw-$name" >/dev/null 2>&1
-done
+add_users "$DB" ed:editor ap:approver zed:viewer
 printf 'secret\ntopsecret-line-42\n' >"$T/secret.csv"
 chmod 600 "$T/secret.csv"
 

@@ -63,6 +63,18 @@ start_server() {
         sleep 0.1
     done
 }
+# add_users DB NAME:ROLE...: test users whose password is NAME-password-77
+# (in $T/pw-NAME, mode 600), as token below expects
+add_users() {
+    local db=$1 u name
+    shift
+    for u in "$@"; do
+        name=${u%%:*}
+        printf '%s-password-77\n' "$name" >"$T/pw-$name"
+        chmod 600 "$T/pw-$name"
+        "$DEMINE" user add "$db" "$name" --role "${u##*:}" --password-file "$T/pw-$name" >/dev/null 2>&1
+    done
+}
 # token USER: a bearer token for a test user whose password is USER-password-77
 token() { curl -s -X POST --data-urlencode "user=$1" --data-urlencode "password=$1-password-77" "$URL/auth/token" | "$PY" -c 'import json,sys; print(json.load(sys.stdin).get("access_token", ""))'; }
 # req WHO METHOD PATH [BODY] [IF-MATCH] [CONTENT-TYPE]: sets STATUS, ETAG

@@ -31,12 +31,7 @@ same "every record has a change log entry for its version" \
 "$DEMINE" import "$DB" hazards "$BIH/suspected_areas.geojson" --set status=SHA --state submitted -q >/dev/null 2>&1
 same "a second import (bulk, into a full table) logs nothing as outside" "$(outside)" 0
 
-for u in ed:editor ap:approver amy:approver; do
-    name=${u%%:*}
-    printf '%s-password-77\n' "$name" >"$T/pw-$name"
-    chmod 600 "$T/pw-$name"
-    "$DEMINE" user add "$DB" "$name" --role "${u##*:}" --password-file "$T/pw-$name" >/dev/null 2>&1
-done
+add_users "$DB" ed:editor ap:approver amy:approver
 start_server "$DB" --threads 2
 declare -A TOK
 for name in ed ap amy; do TOK[$name]=$(token "$name"); done

@@ -16,12 +16,7 @@ cat >"$T/hazards.geojson" <<'G'
   "geometry": {"type": "Polygon", "coordinates": [[[18.0, 43.9], [18.01, 43.9], [18.01, 43.91], [18.0, 43.91], [18.0, 43.9]]]}}]}
 G
 "$DEMINE" import "$DB" hazards "$T/hazards.geojson" -q >/dev/null 2>&1
-for u in ed:editor eve:editor ap:approver amy:approver vi:viewer an:analyst ad:admin; do
-    name=${u%%:*}
-    printf '%s-password-77\n' "$name" >"$T/pw-$name"
-    chmod 600 "$T/pw-$name"
-    "$DEMINE" user add "$DB" "$name" --role "${u##*:}" --password-file "$T/pw-$name" >/dev/null 2>&1
-done
+add_users "$DB" ed:editor eve:editor ap:approver amy:approver vi:viewer an:analyst ad:admin
 
 PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 URL="http://127.0.0.1:$PORT"
