@@ -225,7 +225,7 @@ async function main() {
     sessionChanged();
     loadOptions();
     if (view === 'dashboard') renderDashboard();
-    if (view === 'plan') plan?.sessionChanged();
+    plan?.sessionChanged(view === 'plan');
     if (view === 'review') renderReview();
     if (view === 'import') renderImport();
   });

@@ -112,16 +112,24 @@ export function leavePlan() {
   clear(legend);
 }
 
-export function sessionChanged() {
+// inView: the planning view is the one shown (it is drawn again at once)
+export function sessionChanged(inView) {
   // another user may see other records: everything is asked again
+  rankGen++;
   state.page = null;
+  state.total = 0;
+  state.weights = null;
+  state.weightsError = '';
+  state.offset = 0;
   state.ranks = null;
   state.ranksAsked = null;
   state.selected = null;
   state.settlement.answer = null;
   state.forecast.answer = null;
+  state.forecast.classes = null;
+  settlementNames = null;
   if (root) clear(root);
-  renderPlan(location.hash);
+  if (inView) renderPlan(location.hash);
 }
 
 function layout() {
