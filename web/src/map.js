@@ -603,7 +603,7 @@ const PLAN_STYLE = [
 ];
 // The forecast's admin areas, coloured by the class of their P50 date (a
 // feature state too; areas without one are not filled).
-export const DONE_COLORS = ['#eff3ff', '#bdd7e7', '#6baed6', '#3182bd', '#08519c'];
+export const DONE_COLORS = ['#c6dbef', '#9ecae1', '#6baed6', '#3182bd', '#08519c'];
 const PLAN_ADMIN_STYLE = [
   {
     id: 'plan-admin-fill',

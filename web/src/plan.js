@@ -187,7 +187,12 @@ function renderLegend() {
   });
   items.push(h('li', {}, h('i', { class: 'sw', style: 'background:#a3a3a3' }), h('span', {}, t('plan.legendUnranked'))));
   const done = state.tab === 'forecast' && state.forecast.classes;
-  if (done) items.unshift(...done.map((x) => h('li', { class: 'done' }, h('i', { class: 'sw', style: `background:${DONE_COLORS[x.i]}` }), h('span', {}, x.text))), h('li', { class: 'legend-gap', 'aria-hidden': 'true' }, t('plan.legendTitle')));
+  if (done)
+    items.unshift(
+      ...done.map((x) => h('li', { class: 'done' }, h('i', { class: 'sw', style: `background:${DONE_COLORS[x.i]}` }), h('span', {}, x.text))),
+      h('li', { class: 'done' }, h('i', { class: 'sw', style: 'background:#fff' }), h('span', {}, t('plan.legendNothingLeft'))),
+      h('li', { class: 'legend-gap', 'aria-hidden': 'true' }, t('plan.legendTitle')),
+    );
   const settlement = state.tab === 'settlement' && state.settlement.answer;
   // open at first on a large screen, closed on a phone; then as the user left it
   if (legendOpen == null) legendOpen = !window.matchMedia('(max-width: 640px)').matches;
