@@ -32,6 +32,10 @@ const same = (name, got, want) => check(name, got === want, `got ${JSON.stringif
 function cli(...a) {
   return JSON.parse(execFileSync(args.demine, ['stats', args.db, ...a, '--json'], { encoding: 'utf8' }));
 }
+// any demine command's --json (the whole ranking is a few MB)
+function demineJson(...a) {
+  return JSON.parse(execFileSync(args.demine, [...a, '--json'], { encoding: 'utf8', maxBuffer: 256 << 20 }));
+}
 
 let shots = 0;
 async function step(name, fn) {
@@ -133,6 +137,7 @@ await step('the map loads', async () => {
   const count = await page.textContent('[data-count="hazards"]');
   check('the hazards layer says how many are in view', /\d/.test(count), count);
   check('other layers say a login is needed', /log in/.test(await page.textContent('[data-count="accidents"]')));
+  check('no Planning link for an anonymous user (the link is there, hidden)', Boolean(await page.$('#nav-plan')) && (await page.isHidden('#nav-plan')));
   await shot(page, '01-map.png');
 });
 
@@ -354,6 +359,262 @@ await step('logged in, more layers and a record with its history', async () => {
 await step('log out', async () => {
   await logOut();
   same('the token is gone', await page.evaluate(() => sessionStorage.getItem('demine.token')), null);
+  check('  and the Planning link with it', Boolean(await page.$('#nav-plan')) && (await page.isHidden('#nav-plan')));
+});
+
+// ---- planning: the server's /plan/ answers equal the CLI's --json ----
+// In windows of their own (1280x800, then a phone's 390x844), as a viewer.
+async function planPage(viewport) {
+  const p = await newPage(viewport);
+  p.page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  await p.page.goto(`${URL0}/`);
+  await p.page.waitForFunction(() => window.demine && window.demine.firstPaintMs != null, null, { timeout: 90000 });
+  await p.page.click('#login');
+  await p.page.fill('#login-user', 'vera');
+  await p.page.fill('#login-password', 'vera-password-1');
+  await p.page.click('#login-submit');
+  await p.page.waitForSelector('#logout', { timeout: 20000 });
+  await p.page.waitForSelector('#nav-plan:not([hidden])', { timeout: 10000 });
+  return p;
+}
+const rowCodes = (pg) => pg.$$eval('#plan-table tr.plan-row', (rows) => rows.map((r) => r.dataset.code));
+const sideways = (pg) => pg.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+const planShot = (pg, name) => pg.screenshot({ path: path.join(args.out, name) });
+// the map has stopped moving and drawn what it was asked for
+const mapStill = (pg) => pg.waitForFunction(() => !window.demine.map.isMoving() && window.demine.map.loaded(), null, { timeout: 30000 });
+const ranking = demineJson('priority', args.db, '--list');
+const rankedCodes = ranking.hazards.map((x) => x.code);
+let plan;
+// the page the first planning step opened (the later steps go on in it)
+function planOpen() {
+  if (!plan) throw new Error('the planning view did not open');
+  return plan.page;
+}
+
+await step("a viewer's planning view: the ranking is demine priority's", async () => {
+  plan = await planPage({ width: 1280, height: 800 });
+  const pg = planOpen();
+  await pg.click('#nav-plan');
+  await pg.waitForSelector('#plan-table tr.plan-row', { timeout: 60000 });
+  const first = await rowCodes(pg);
+  same('the first page is the first 50 of demine priority --json', JSON.stringify(first), JSON.stringify(rankedCodes.slice(0, 50)));
+  same('  the total is every hazard ranked', Number(await pg.getAttribute('#plan-ranking-status', 'data-total')), rankedCodes.length);
+  same('  ranks 1..50', await pg.$eval('#plan-table tr.plan-row:last-child', (r) => r.dataset.rank), '50');
+  await pg.click('#plan-next');
+  await pg.waitForFunction((c) => document.querySelector('#plan-table tr.plan-row')?.dataset.code === c, rankedCodes[50], { timeout: 30000 });
+  same('the next page is ranks 51-100', JSON.stringify(await rowCodes(pg)), JSON.stringify(rankedCodes.slice(50, 100)));
+  await pg.click('#plan-prev');
+  await pg.waitForFunction((c) => document.querySelector('#plan-table tr.plan-row')?.dataset.code === c, rankedCodes[0], { timeout: 30000 });
+  // every ranked hazard coloured on the map by its rank's class
+  await pg.waitForFunction(() => !document.querySelector('#plan-legend p'), null, { timeout: 60000 });
+  const states = await pg.evaluate((codes) => codes.map((id) => window.demine.map.getFeatureState({ source: 'hazards', sourceLayer: 'hazards', id }).rank), [rankedCodes[0], rankedCodes[rankedCodes.length - 1]]);
+  same('the map colours the first hazard as the top 10% and the last as the bottom class', JSON.stringify(states), '[0,4]');
+  check('  a legend says what the colours mean', /Top 10%/.test(await pg.textContent('#plan-legend')));
+  await mapStill(pg);
+  await planShot(pg, '20-plan.png');
+});
+
+await step("a hazard's reasons are its factors in demine priority --json --list", async () => {
+  const pg = planOpen();
+  const top = ranking.hazards[0];
+  await pg.click('#plan-table tr.plan-row:first-child');
+  await pg.waitForSelector('#plan-factors');
+  const shown = await pg.$$eval('#plan-factors tr[data-factor]', (rows) =>
+    Object.fromEntries(rows.map((r) => [r.dataset.factor, ['value', 'weight', 'contribution'].map((k) => r.querySelector(`.${k}`).dataset.value)])),
+  );
+  const want = Object.fromEntries(Object.entries(top.factors).map(([k, f]) => [k, [String(f.value), String(f.weight), String(f.contribution)]]));
+  same(`each factor of ${top.code}: value x weight = contribution`, JSON.stringify(shown), JSON.stringify(want));
+  check('  the score worked out', (await pg.textContent('#plan-formula')).includes(new Intl.NumberFormat('en', { maximumFractionDigits: 3 }).format(top.score)));
+  const listed = await pg.$$eval('.plan-records', (boxes) => Object.fromEntries(boxes.map((b) => [b.dataset.factor, [...b.querySelectorAll('li')].map((li) => li.dataset.code).sort()])));
+  const records = Object.fromEntries(Object.entries(top.factors).filter(([, f]) => f.records?.length).map(([k, f]) => [k, f.records.map((r) => r.code).sort()]));
+  same('  the records behind each factor', JSON.stringify(listed), JSON.stringify(records));
+  // the selected hazard is on the map
+  await pg.waitForFunction(async (c) => (await window.demine.map.getSource('selected').getData()).features?.[0]?.properties?.code === c, top.code, { timeout: 15000 });
+  ok('  and drawn on the map');
+  await mapStill(pg);
+  await planShot(pg, '21-plan-reasons.png');
+  const accident = records.casualties?.[0];
+  if (accident) {
+    await pg.click(`.plan-records[data-factor="casualties"] li[data-code="${accident}"] button`);
+    await pg.waitForFunction(() => /Accidents:/.test(document.getElementById('toast').textContent), null, { timeout: 10000 });
+    ok(`a record behind a factor (${accident}) opens on the map`);
+  }
+});
+
+await step('a hazard clicked on the map selects its row', async () => {
+  const pg = planOpen();
+  // around the hazard ranked 1,000th (on page 20), once its tiles are drawn
+  await pg.evaluate(async (code) => {
+    const r = await fetch(`/collections/hazards/items/${code}`, { headers: { Authorization: `Bearer ${sessionStorage.getItem('demine.token')}`, Accept: 'application/geo+json' } });
+    const pts = JSON.stringify((await r.json()).geometry.coordinates).match(/-?[\d.]+,-?[\d.]+/g).map((p) => p.split(',').map(Number));
+    const m = window.demine.map;
+    window.planIdle = false;
+    m.once('idle', () => (window.planIdle = true));
+    m.jumpTo({ center: [pts.reduce((a, p) => a + p[0], 0) / pts.length, pts.reduce((a, p) => a + p[1], 0) / pts.length], zoom: 13 });
+  }, rankedCodes[999]);
+  await pg.waitForFunction(() => window.planIdle, null, { timeout: 30000 });
+  const ranked = new Set(rankedCodes);
+  const pt = await pg.evaluate((codes) => {
+    const want = new Set(codes);
+    const m = window.demine.map;
+    const c = m.getCanvas().getBoundingClientRect();
+    const lg = document.getElementById('plan-legend').getBoundingClientRect();
+    for (let y = 60; y < c.height - 60; y += 10)
+      for (let x = 20; x < c.width - 60; x += 10) {
+        // not under the legend
+        if (c.left + x > lg.left - 10 && c.left + x < lg.right + 10 && c.top + y > lg.top - 10 && c.top + y < lg.bottom + 10) continue;
+        const box = [[x - 7, y - 7], [x + 7, y + 7]];
+        const all = m.queryRenderedFeatures(box, { layers: ['plan-fill', 'plan-dot'] });
+        // one ranked area alone under a click's reach
+        if (all.length === 1 && !all[0].properties.codes && want.has(all[0].properties.code)) return { x: c.left + x, y: c.top + y, code: all[0].properties.code };
+      }
+    return null;
+  }, [...ranked].slice(50));
+  if (!pt) throw new Error('no ranked hazard drawn alone in view');
+  await pg.mouse.click(pt.x, pt.y);
+  await pg.waitForSelector(`#plan-table tr.selected[data-code="${pt.code}"]`, { timeout: 30000 });
+  const rank = rankedCodes.indexOf(pt.code) + 1;
+  same(`clicking ${pt.code} on the map opens its row, on its page (rank ${rank})`, await pg.getAttribute('#plan-table tr.selected', 'data-rank'), String(rank));
+  check('  with its reasons', Boolean(await pg.$(`#plan-reasons-${pt.code}`)));
+});
+
+await step('the weights re-rank; a refused weight shows the server\'s reason', async () => {
+  const pg = planOpen();
+  await pg.click('#plan-weights-box summary');
+  await pg.fill('#plan-w-casualties', '-1');
+  const refused = pg.waitForResponse((r) => r.url().includes('/plan/priority') && r.url().includes('weights='), { timeout: 30000 });
+  await pg.click('#plan-weights-apply');
+  same('a negative weight is refused by the server (400)', (await refused).status(), 400);
+  await pg.waitForFunction(() => document.getElementById('plan-weights-error')?.textContent.length > 0, null, { timeout: 10000 });
+  const why = await pg.textContent('#plan-weights-error');
+  check('  its message shown, naming the weight', /casualties/.test(why), why);
+  await planShot(pg, '22-plan-weight-refused.png');
+  await pg.fill('#plan-w-casualties', '0');
+  await pg.fill('#plan-w-items', '5');
+  await pg.click('#plan-weights-apply');
+  const file = path.join(args.out, 'weights.json');
+  fs.writeFileSync(file, JSON.stringify({ casualties: 0, items: 5 }));
+  const reranked = demineJson('priority', args.db, '--weights', file, '--top', '50').hazards.map((x) => x.code);
+  await pg.waitForSelector(`#plan-ranking-status[data-weights='${JSON.stringify({ casualties: 0, items: 5 })}']`, { timeout: 30000 });
+  same('re-ranked as demine priority --weights gives', JSON.stringify(await rowCodes(pg)), JSON.stringify(reranked));
+  check('  no refusal left', (await pg.textContent('#plan-weights-error')) === '');
+  await pg.click('#plan-weights-reset');
+  await pg.waitForSelector(`#plan-ranking-status[data-weights='{}']`, { timeout: 30000 });
+  same('the default weights give the first ranking again', JSON.stringify(await rowCodes(pg)), JSON.stringify(rankedCodes.slice(0, 50)));
+});
+
+await step("a settlement's plan is demine settlement plan's", async () => {
+  const pg = planOpen();
+  await pg.click('#plan-link-settlement');
+  await pg.waitForSelector('#plan-settlement-form');
+  // a name two settlements share: both offered
+  let several = '';
+  try {
+    execFileSync(args.demine, ['settlement', 'plan', args.db, 'Kiseljak'], { encoding: 'utf8', stdio: 'pipe' });
+  } catch (e) {
+    several = String(e.stderr);
+  }
+  const codes = [...several.matchAll(/^\s+(\d+)\s/gm)].map((m) => m[1]).sort();
+  await pg.fill('#plan-settlement', 'Kiseljak');
+  await pg.click('#plan-settlement-submit');
+  await pg.waitForSelector('#plan-candidates', { timeout: 30000 });
+  same('a name with several matches offers each (demine lists them)', JSON.stringify((await pg.$$eval('#plan-candidates [data-code]', (b) => b.map((x) => x.dataset.code))).sort()), JSON.stringify(codes));
+  await pg.click(`#plan-candidates [data-code="${codes[1]}"]`);
+  await pg.waitForSelector(`#plan-settlement-title[data-code="${codes[1]}"]`, { timeout: 30000 });
+  ok('  choosing one plans it');
+  const want = demineJson('settlement', 'plan', args.db, 'Travnik', '--buffer', '1000', '--teams', 'manual=12,mechanical=3,mdd=4');
+  await pg.fill('#plan-settlement', 'Travnik');
+  await pg.fill('#plan-buffer', '1000');
+  await pg.click('#plan-settlement-submit');
+  await pg.waitForSelector(`#plan-settlement-title[data-code="${want.settlement.code}"]`, { timeout: 30000 });
+  same('the remaining area (m²) is the CLI\'s', await pg.getAttribute('#plan-st-remaining', 'data-value'), String(want.remaining_area_m2.total));
+  same('  in the buffer', await pg.getAttribute('#plan-st-remaining-buffer', 'data-value'), String(want.remaining_area_m2.buffer));
+  same('  along the roads', await pg.getAttribute('#plan-st-remaining-road', 'data-value'), String(want.remaining_area_m2.road));
+  same('  the hazards blocking it', JSON.stringify(await pg.$$eval('#plan-st-hazards tbody tr', (r) => r.map((x) => x.dataset.code))), JSON.stringify(want.hazards.map((x) => x.code)));
+  same('  the P50 completion date', await pg.getAttribute('#plan-st-date .p50', 'data-value'), want.forecast.completion_date.p50);
+  same('  the assumptions', await pg.$$eval('#plan-st-assumptions li', (l) => l.length), want.forecast.assumptions.length);
+  check('  P10-P90 explained', /8 times in 10/.test(await pg.textContent('#plan-tab-settlement')));
+  await pg.waitForSelector(`#plan-settlement-out[data-drawn="${want.settlement.code}"]`, { timeout: 30000 });
+  same('  drawn on the map: the buffer, the settlement and each hazard', await pg.evaluate(async () => (await window.demine.map.getSource('overlay').getData()).features.length), 2 + want.hazards.length);
+  await mapStill(pg);
+  await planShot(pg, '23-plan-settlement.png');
+});
+
+await step('the forecast is demine forecast --by admin for the same teams and seed', async () => {
+  const pg = planOpen();
+  await pg.click('#plan-link-forecast');
+  await pg.waitForSelector('#plan-forecast-form');
+  await pg.fill('#plan-fc-manual', '20');
+  await pg.fill('#plan-fc-mechanical', '3');
+  await pg.fill('#plan-fc-mdd', '4');
+  await pg.click('#plan-forecast-form details summary');
+  await pg.fill('#plan-fc-seed', '7');
+  const want = demineJson('forecast', args.db, '--by', 'admin', '--teams', 'manual=20,mechanical=3,mdd=4', '--seed', '7');
+  await pg.click('#plan-forecast-submit');
+  await pg.waitForSelector('#plan-fc-p50', { timeout: 90000 });
+  same('the P50 completion date is the CLI\'s', await pg.getAttribute('#plan-fc-p50', 'data-value'), want.total.completion_date.p50);
+  same('  P10 and P90', JSON.stringify([await pg.getAttribute('#plan-fc-total-date .p10', 'data-value'), await pg.getAttribute('#plan-fc-total-date .p90', 'data-value')]), JSON.stringify([want.total.completion_date.p10, want.total.completion_date.p90]));
+  same('  the remaining area', await pg.getAttribute('#plan-fc-remaining', 'data-value'), String(want.total.remaining_area_m2));
+  same('  one row per admin area', await pg.$$eval('#plan-fc-table tbody tr', (r) => r.length), want.groups.length);
+  const dates = want.groups.map((g) => g.completion_date.p50).sort();
+  same('  sorted by P50 date, latest first', await pg.$eval('#plan-fc-table tbody tr td.p50', (c) => c.dataset.value), dates[dates.length - 1]);
+  const latest = want.groups.find((g) => g.completion_date.p50 === dates[dates.length - 1] && g.key !== 'outside');
+  if (latest) same(`  the admin area finishing last (${latest.name}) is the darkest on the map`, await pg.evaluate((id) => window.demine.map.getFeatureState({ source: 'admin-areas', id }).done, latest.key), 4);
+  await pg.waitForTimeout(300);
+  await mapStill(pg);
+  await planShot(pg, '24-plan-forecast.png');
+  await pg.evaluate(() => document.getElementById('plan-fc-table').scrollIntoView());
+  await planShot(pg, '24b-plan-forecast-admin.png');
+  await pg.click('#plan-fc-sort-p50');
+  same('  and earliest first on a click', await pg.$eval('#plan-fc-table tbody tr td.p50', (c) => c.dataset.value), dates[0]);
+  same('  the productivity and its sources', await pg.$$eval('#plan-fc-productivity tbody tr', (r) => r.length), want.productivity.length);
+  same('  the assumptions', await pg.$$eval('#plan-fc-assumptions li', (l) => l.length), want.assumptions.length);
+  check('  P10-P90 explained', /8 times in 10/.test(await pg.textContent('#plan-tab-forecast')));
+  same('no sideways scrolling', await sideways(pg), false);
+  await plan.context.close();
+});
+
+await step('the planning view on a phone (390x844)', async () => {
+  const { page: pg, context } = await planPage({ width: 390, height: 844 });
+  await pg.click('#nav-plan');
+  await pg.waitForSelector('#plan-table tr.plan-row', { timeout: 60000 });
+  same('the first codes on a phone too', JSON.stringify((await rowCodes(pg)).slice(0, 5)), JSON.stringify(rankedCodes.slice(0, 5)));
+  const boxes = await pg.evaluate(() => ['#map', '#plan-table'].map((s) => document.querySelector(s).getBoundingClientRect()).map((b) => [b.top, b.bottom, b.left, b.right]));
+  check('the list is under the map', boxes[1][0] >= boxes[0][1] - 1, JSON.stringify(boxes));
+  check('  and within the screen\'s width', boxes[1][3] <= 390 && boxes[1][2] >= 0, JSON.stringify(boxes[1]));
+  same('no sideways scrolling', await sideways(pg), false);
+  await pg.waitForFunction(() => !document.querySelector('#plan-legend p'), null, { timeout: 60000 });
+  await mapStill(pg);
+  await planShot(pg, '25-phone-plan.png');
+  await pg.click('#plan-table tr.plan-row:first-child');
+  await pg.waitForSelector('#plan-factors');
+  await pg.waitForTimeout(300);
+  await mapStill(pg);
+  await pg.evaluate(() => document.getElementById('plan-factors').scrollIntoView());
+  const wide = await pg.evaluate(() => document.getElementById('plan-factors').getBoundingClientRect().right);
+  check('the reasons fit the screen', wide <= 390, String(wide));
+  await planShot(pg, '26-phone-reasons.png');
+  await pg.click('#plan-link-settlement');
+  await pg.fill('#plan-settlement', 'Travnik');
+  await pg.click('#plan-settlement-submit');
+  await pg.waitForSelector('#plan-settlement-out[data-drawn]', { timeout: 30000 });
+  await mapStill(pg);
+  await planShot(pg, '27-phone-settlement.png');
+  await pg.evaluate(() => document.getElementById('plan-st-q').scrollIntoView());
+  await planShot(pg, '27b-phone-settlement-forecast.png');
+  same('no sideways scrolling (settlement)', await sideways(pg), false);
+  await pg.click('#plan-link-forecast');
+  await pg.click('#plan-forecast-submit');
+  await pg.waitForSelector('#plan-fc-p50', { timeout: 90000 });
+  await pg.waitForTimeout(300);
+  await mapStill(pg);
+  await planShot(pg, '28-phone-forecast.png');
+  await pg.evaluate(() => document.getElementById('plan-fc-table').scrollIntoView());
+  await planShot(pg, '28b-phone-forecast-admin.png');
+  const tableRight = await pg.evaluate(() => document.getElementById('plan-fc-table').getBoundingClientRect().right);
+  check('the admin areas\' table fits the screen', tableRight <= 390, String(tableRight));
+  same('no sideways scrolling (forecast)', await sideways(pg), false);
+  await context.close();
 });
 
 // ---- writes: create, approve, the figures change ----
@@ -652,9 +913,10 @@ await step('usable on a tablet', async () => {
 
 same('no request left the server (offline)', outside.length, 0);
 if (outside.length) console.log(outside.slice(0, 5).join('\n'));
-// refusals the test asks for (a login needed, a role, nothing waiting, a change
-// already waiting, a change to an old version) are not errors
-const unexpected = errors.filter((e) => !/status of (401|403|404|409|412)\b/.test(e));
+// refusals the test asks for (a refused weight, a login needed, a role,
+// nothing waiting, a change already waiting or a name with several matches,
+// a change to an old version) are not errors
+const unexpected = errors.filter((e) => !/status of (400|401|403|404|409|412)\b/.test(e));
 check('no errors in the console', unexpected.length === 0, unexpected.slice(0, 3).join(' | '));
 await browser.close();
 console.log('browser: done');

@@ -121,3 +121,21 @@ export function parseCoordinates(text, want) {
   if (f[0] !== l[0] || f[1] !== l[1]) pts.push([...f]);
   return { type: 'Polygon', coordinates: [pts] };
 }
+
+// A circle of radius metres around [lon, lat] as a polygon of n sides (on
+// the sphere of the mean Earth radius: within 0.5% of the geodesic radius,
+// enough to draw a buffer).
+export function circle([lon, lat], metres, n = 72) {
+  const R = 6371008.8;
+  const d = metres / R;
+  const la = (lat * Math.PI) / 180;
+  const lo = (lon * Math.PI) / 180;
+  const ring = [];
+  for (let i = 0; i <= n; i++) {
+    const b = (2 * Math.PI * (i % n)) / n;
+    const la2 = Math.asin(Math.sin(la) * Math.cos(d) + Math.cos(la) * Math.sin(d) * Math.cos(b));
+    const lo2 = lo + Math.atan2(Math.sin(b) * Math.sin(d) * Math.cos(la), Math.cos(d) - Math.sin(la) * Math.sin(la2));
+    ring.push([(lo2 * 180) / Math.PI, (la2 * 180) / Math.PI]);
+  }
+  return { type: 'Polygon', coordinates: [ring] };
+}

@@ -87,3 +87,42 @@ export function fmtArea(m2) {
 }
 
 document.documentElement.lang = lang;
+
+// Hectares (m² in the data): two decimals under 10 ha, one under 1,000.
+export function fmtHa(m2) {
+  if (m2 == null || Number.isNaN(m2)) return '–';
+  const ha = m2 / 1e4;
+  return `${fmtNumber(ha, Math.abs(ha) < 10 ? 2 : Math.abs(ha) < 1000 ? 1 : 0)} ${t('units.ha')}`;
+}
+
+export function fmtMetres(m) {
+  if (m == null || Number.isNaN(m)) return '–';
+  return `${fmtNumber(m)} ${t('units.m')}`;
+}
+
+export function fmtDays(d) {
+  if (d == null || Number.isNaN(d)) return '–';
+  return t('units.days', { n: fmtNumber(d, Math.abs(d) < 10 ? 1 : 0) });
+}
+
+// US dollars, short for large sums (USD 5.7 billion reads better than ten
+// digits); the exact figure is in the caller's data-value.
+export function fmtUsd(v) {
+  if (v == null || Number.isNaN(v)) return '–';
+  return new Intl.NumberFormat(lang, {
+    style: 'currency',
+    currency: 'USD',
+    currencyDisplay: 'code',
+    notation: Math.abs(v) >= 1e6 ? 'compact' : 'standard',
+    compactDisplay: 'long',
+    maximumFractionDigits: Math.abs(v) >= 1e6 ? 1 : 0,
+  }).format(v);
+}
+
+// A calendar date (YYYY-MM-DD) as the language writes it.
+export function fmtDate(iso) {
+  if (!iso) return '–';
+  const d = new Date(`${iso}T00:00:00Z`);
+  if (Number.isNaN(d.getTime())) return iso;
+  return new Intl.DateTimeFormat(lang, { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' }).format(d);
+}

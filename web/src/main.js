@@ -1,7 +1,7 @@
-// demine's browser UI: a map, a dashboard and the review queue over the
-// server's OGC API - Features and /stats/* JSON API. Views are chosen by the
-// URL's hash (#/map, #/dashboard, #/review, #/import) so links and the back
-// button work.
+// demine's browser UI: a map, a dashboard, the planning view and the review
+// queue over the server's OGC API - Features and its /stats/* and /plan/*
+// JSON API. Views are chosen by the URL's hash (#/map, #/dashboard, #/plan,
+// #/review, #/import) so links and the back button work.
 
 import './style.css';
 import { session, login, logout, refreshMe, onSessionChange, can, get, forgetStats } from './api.js';
@@ -29,6 +29,19 @@ async function renderDashboard() {
 }
 import { openNew } from './form.js';
 
+// the planning view, loaded when first opened too
+let plan = null;
+async function renderPlan() {
+  if (!plan) {
+    plan = await import('./plan.js');
+    plan.initPlan(document.getElementById('plan'), document.getElementById('plan-legend'));
+  }
+  if (view === 'plan') return plan.renderPlan(location.hash);
+}
+function leavePlan() {
+  plan?.leavePlan();
+}
+
 const app = document.getElementById('app');
 
 function layout() {
@@ -44,6 +57,7 @@ function layout() {
         { class: 'tabs', 'aria-label': t('nav.views') },
         h('a', { href: '#/map', id: 'nav-map' }, t('nav.map')),
         h('a', { href: '#/dashboard', id: 'nav-dashboard' }, t('nav.dashboard')),
+        h('a', { href: '#/plan', id: 'nav-plan', hidden: true }, t('nav.plan')),
         h('a', { href: '#/review', id: 'nav-review', hidden: true }, t('nav.review')),
         h('a', { href: '#/import', id: 'nav-import', hidden: true }, t('nav.import')),
       ),
@@ -65,8 +79,15 @@ function layout() {
       h(
         'main',
         { id: 'main', tabindex: '-1' },
-        h('section', { id: 'view-map', class: 'view' }, h('div', { id: 'map', role: 'region', 'aria-label': t('nav.map') }), h('aside', { id: 'detail', class: 'detail', hidden: true, 'aria-live': 'polite' })),
+        h(
+          'section',
+          { id: 'view-map', class: 'view' },
+          h('div', { id: 'map', role: 'region', 'aria-label': t('nav.map') }),
+          h('div', { id: 'plan-legend', class: 'plan-legend' }),
+          h('aside', { id: 'detail', class: 'detail', hidden: true, 'aria-live': 'polite' }),
+        ),
         h('section', { id: 'view-dashboard', class: 'view', hidden: true }, h('div', { id: 'dashboard' }), h('div', { id: 'records', class: 'records', hidden: true })),
+        h('section', { id: 'view-plan', class: 'view', hidden: true, 'aria-label': t('nav.plan') }, h('div', { id: 'plan' })),
         h('section', { id: 'view-review', class: 'view', hidden: true }, h('div', { id: 'review' })),
         h('section', { id: 'view-import', class: 'view', hidden: true }, h('div', { id: 'import' })),
       ),
@@ -143,13 +164,14 @@ function renderAccount() {
   } else {
     clear(box).append(h('button', { type: 'button', class: 'btn', id: 'login', onclick: () => document.getElementById('login-dialog').showModal() }, t('login.open')));
   }
+  document.getElementById('nav-plan').hidden = !can('read');
   document.getElementById('nav-review').hidden = !(can('approve') || can('write'));
   document.getElementById('nav-import').hidden = !can('write');
   document.body.classList.toggle('editor', can('write'));
   document.getElementById('new-record').hidden = !can('write');
 }
 
-const VIEWS = ['map', 'dashboard', 'review', 'import'];
+const VIEWS = ['map', 'dashboard', 'plan', 'review', 'import'];
 let view = 'map';
 function go(name) {
   if (location.hash !== `#/${name}`) location.hash = `#/${name}`;
@@ -158,16 +180,20 @@ function go(name) {
 
 function route() {
   const name = (location.hash.match(/^#\/(\w+)/) || [])[1] || 'map';
+  const was = view;
   view = VIEWS.includes(name) ? name : 'map';
+  if (was === 'plan' && view !== 'plan') leavePlan();
   for (const v of VIEWS) {
-    document.getElementById(`view-${v}`).hidden = v !== view;
+    // the planning view has the map beside its lists
+    document.getElementById(`view-${v}`).hidden = v !== view && !(v === 'map' && view === 'plan');
     const link = document.getElementById(`nav-${v}`);
     if (v === view) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
   document.body.dataset.view = view;
-  if (view === 'map') setTimeout(resize, 0);
+  if (view === 'map' || view === 'plan') setTimeout(resize, 0);
   if (view === 'dashboard') renderDashboard();
+  if (view === 'plan') renderPlan();
   if (view === 'review') renderReview();
   if (view === 'import') renderImport();
 }
@@ -199,6 +225,7 @@ async function main() {
     sessionChanged();
     loadOptions();
     if (view === 'dashboard') renderDashboard();
+    plan?.sessionChanged(view === 'plan');
     if (view === 'review') renderReview();
     if (view === 'import') renderImport();
   });

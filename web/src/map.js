@@ -15,7 +15,7 @@ import workerUrl from 'maplibre-gl/dist/maplibre-gl-csp-worker.js?url';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import { allFeatures, get, session } from './api.js';
 import { LAYERS, COLORS, styleLayers, styleIds, layerById } from './layers.js';
-import { filterKey, itemParams, layerShown, filter } from './filters.js';
+import { filterKey as shownFilterKey, itemParams as shownItemParams, layerShown, filter } from './filters.js';
 import { h, clear } from './dom.js';
 import { t, tOr, fmtNumber } from './i18n.js';
 import { bounds } from './geom.js';
@@ -36,6 +36,9 @@ const MAP_PROPERTIES = {
 const EMPTY = { type: 'FeatureCollection', features: [] };
 
 export let map;
+let readyNow;
+// resolves with the map once its style has loaded
+export const mapLoaded = new Promise((resolve) => (readyNow = resolve));
 let readable = new Set(); // collections this user may read
 const state = {}; // per layer: {controller, key, covered, matched, status}
 const enabled = {}; // per layer: the user's toggle
@@ -94,7 +97,18 @@ function setSourceData(id, fc) {
 }
 
 function shown(l) {
+  if (planMode) return readable.has(l.id) && (PLAN_LAYERS.has(l.id) || (l.id === 'settlements' && planSettlements));
   return enabled[l.id] && readable.has(l.id) && layerShown(l.id);
+}
+
+// The planning view draws every hazard whatever the map's filter (the
+// ranking is of all of them): no filter's parameters then.
+const NO_FILTER_KEY = JSON.stringify(['', '', '', '', '']);
+function filterKey() {
+  return planMode ? NO_FILTER_KEY : shownFilterKey();
+}
+function itemParams(l) {
+  return planMode ? {} : shownItemParams(l);
 }
 
 // The tile URL template of a tiled layer for the filter as it is now.
@@ -165,7 +179,8 @@ export async function createMap(container, layerPanel, { basemap, onFeature, bou
     if (l.tiled) {
       // cut, snapped and encoded by the server; deeper than maxzoom the
       // deepest tiles are drawn larger
-      style.sources[l.id] = { type: 'vector', tiles: [tileUrl(l)], minzoom: 0, maxzoom: 16, promoteId: { [l.id]: 'code' } };
+      tileUrls[l.id] = tileUrl(l);
+      style.sources[l.id] = { type: 'vector', tiles: [tileUrls[l.id]], minzoom: 0, maxzoom: 16, promoteId: { [l.id]: 'code' } };
       state[l.id] = { key: filterKey(), status: 'loading' };
     } else {
       // a coarser simplification and a smaller tile buffer than the
@@ -174,7 +189,9 @@ export async function createMap(container, layerPanel, { basemap, onFeature, bou
       delete buffered[l.id];
     }
     // hidden from the start when not shown: no tiles are asked for then
-    for (const sl of styleLayers(l)) style.layers.push({ ...sl, layout: { ...(sl.layout || {}), visibility: shown(l) ? 'visible' : 'none' } });
+    for (const sl of styleLayers(l)) style.layers.push({ ...sl, layout: { ...(sl.layout || {}), visibility: shown(l) && !(planMode && l.id === 'hazards') ? 'visible' : 'none' } });
+    if (l.id === 'hazards') for (const sl of PLAN_STYLE) style.layers.push({ ...sl, layout: { visibility: planMode && shown(l) ? 'visible' : 'none' } });
+    if (l.id === 'admin-areas') for (const sl of PLAN_ADMIN_STYLE) style.layers.push({ ...sl, layout: { visibility: planMode && planAdmin && shown(l) ? 'visible' : 'none' } });
   }
   // the selected record and geometries being reviewed or drawn: hidden until
   // first given data (a shown layer has its source's tiles made in the
@@ -195,7 +212,7 @@ export async function createMap(container, layerPanel, { basemap, onFeature, bou
       id: 'overlay-fill',
       type: 'fill',
       source: 'overlay',
-      paint: { 'fill-color': ['coalesce', ['get', 'color'], COLORS.pending], 'fill-opacity': 0.25 },
+      paint: { 'fill-color': ['coalesce', ['get', 'color'], COLORS.pending], 'fill-opacity': ['coalesce', ['get', 'opacity'], 0.25] },
       filter: ['!=', ['geometry-type'], 'Point'],
     },
     {
@@ -259,11 +276,10 @@ export async function createMap(container, layerPanel, { basemap, onFeature, bou
   // data that arrived while the map was starting
   for (const [id, fc] of Object.entries(buffered)) map.getSource(id)?.setData(fc);
   for (const id of Object.keys(buffered)) delete buffered[id];
-  for (const l of LAYERS)
-    for (const id of styleIds(l)) {
-      map.on('mouseenter', id, () => (map.getCanvas().style.cursor = 'pointer'));
-      map.on('mouseleave', id, () => (map.getCanvas().style.cursor = ''));
-    }
+  for (const id of [...LAYERS.flatMap((l) => styleIds(l)), ...PLAN_STYLE.map((sl) => sl.id), ...PLAN_ADMIN_STYLE.map((sl) => sl.id)]) {
+    map.on('mouseenter', id, () => (map.getCanvas().style.cursor = 'pointer'));
+    map.on('mouseleave', id, () => (map.getCanvas().style.cursor = ''));
+  }
 
   // a click opens the topmost record under it (admin areas only when
   // nothing else is there); a few pixels of tolerance for fingers
@@ -275,6 +291,12 @@ export async function createMap(container, layerPanel, { basemap, onFeature, bou
       [e.point.x - r, e.point.y - r],
       [e.point.x + r, e.point.y + r],
     ];
+    if (planMode) {
+      // the planning view decides: its hazards first, then settlements
+      const ids = [...PLAN_STYLE.map((sl) => sl.id), 'settlements-point', ...PLAN_ADMIN_STYLE.map((sl) => sl.id)].filter((id) => map.getLayer(id));
+      planClick?.(map.queryRenderedFeatures(box, { layers: ids }).map((x) => ({ source: x.source, code: x.properties.code, codes: tileCodes(x) })));
+      return;
+    }
     const hits = map.queryRenderedFeatures(box, { layers: clickable.filter((id) => map.getLayer(id)) });
     const f = hits.find((x) => x.source !== 'admin-areas') || hits[0];
     if (f) onSelect(f.source, f.properties.code, { here: tileCodes(f) });
@@ -282,6 +304,7 @@ export async function createMap(container, layerPanel, { basemap, onFeature, bou
   map.on('moveend', () => refresh());
   renderPanel();
   refresh();
+  readyNow(map);
   return map;
 }
 
@@ -354,6 +377,7 @@ function covers(outer, inner) {
 
 // Loads what the view needs: every shown layer whose loaded area does not
 // cover the view, or whose filter changed. force: load again whatever.
+const tileUrls = {}; // per tiled layer: the template its source has
 export function refresh(force = false) {
   if (!map || !mapReady) return;
   const key = filterKey();
@@ -361,13 +385,18 @@ export function refresh(force = false) {
   const view = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
   for (const l of LAYERS) {
     const on = shown(l);
-    for (const id of styleIds(l)) map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
+    // the planning view draws the hazards with layers of its own
+    const drawn = on && !(planMode && l.id === 'hazards');
+    for (const id of styleIds(l)) map.setLayoutProperty(id, 'visibility', drawn ? 'visible' : 'none');
+    if (l.id === 'hazards') for (const sl of PLAN_STYLE) map.setLayoutProperty(sl.id, 'visibility', on && planMode ? 'visible' : 'none');
+    if (l.id === 'admin-areas') for (const sl of PLAN_ADMIN_STYLE) map.setLayoutProperty(sl.id, 'visibility', on && planMode && planAdmin ? 'visible' : 'none');
     if (!on) continue;
     if (l.tiled) {
-      const st = state[l.id];
       // new tiles for a new filter or a change made here (the same URL
-      // again reloads them: setTiles)
-      if (force || !st || st.key !== key) map.getSource(l.id).setTiles([tileUrl(l)]);
+      // again reloads them: setTiles, so only when it differs or is forced)
+      const url = tileUrl(l);
+      if (force || tileUrls[l.id] !== url) map.getSource(l.id).setTiles([url]);
+      tileUrls[l.id] = url;
       count(l, key, view);
       continue;
     }
@@ -504,6 +533,7 @@ export function renderPanel() {
 // Gives a source of the map's own (selected, overlay) its data, and shows its
 // layers the first time.
 function setOwnData(source, features) {
+  if (!mapReady) return;
   map.getSource(source).setData({ type: 'FeatureCollection', features });
   for (const l of map.getStyle().layers)
     if (l.source === source && map.getLayoutProperty(l.id, 'visibility') === 'none') map.setLayoutProperty(l.id, 'visibility', 'visible');
@@ -533,3 +563,94 @@ export function layerTitle(id) {
 }
 
 export { filter };
+
+// ---- the planning view: every hazard coloured by its rank ----
+// Five classes by the rank's quantile (top 10% darkest); a hazard the
+// ranking does not hold (closed, not approved) is grey. The class is a
+// feature state keyed by the hazard's code (the tiles' promoted id), so
+// that a new ranking recolours the tiles already loaded without asking
+// for them again.
+export const RANK_CLASSES = [0.1, 0.25, 0.5, 0.75, 1];
+export const RANK_COLORS = ['#67000d', '#cb181d', '#f16913', '#fdae6b', '#fff0c2'];
+const UNRANKED = '#a3a3a3';
+const PLAN_LAYERS = new Set(['admin-areas', 'hazards']);
+const rankColor = ['match', ['coalesce', ['feature-state', 'rank'], -1], ...RANK_COLORS.flatMap((c, i) => [i, c]), UNRANKED];
+const PLAN_STYLE = [
+  {
+    id: 'plan-fill',
+    type: 'fill',
+    source: 'hazards',
+    'source-layer': 'hazards',
+    filter: ['!=', ['geometry-type'], 'Point'],
+    paint: { 'fill-color': rankColor, 'fill-opacity': ['interpolate', ['linear'], ['zoom'], 7, 0.95, 13, 0.7], 'fill-antialias': false },
+  },
+  {
+    id: 'plan-line',
+    type: 'line',
+    source: 'hazards',
+    'source-layer': 'hazards',
+    minzoom: 8,
+    paint: { 'line-color': '#3d0008', 'line-width': ['interpolate', ['linear'], ['zoom'], 8, 0.3, 12, 1, 15, 1.6], 'line-opacity': ['interpolate', ['linear'], ['zoom'], 8, 0.3, 11, 0.9] },
+  },
+  {
+    id: 'plan-dot',
+    type: 'circle',
+    source: 'hazards',
+    'source-layer': 'hazards',
+    filter: ['==', ['geometry-type'], 'Point'],
+    paint: { 'circle-color': rankColor, 'circle-radius': 2, 'circle-stroke-color': '#3d0008', 'circle-stroke-width': 0.3 },
+  },
+];
+// The forecast's admin areas, coloured by the class of their P50 date (a
+// feature state too; areas without one are not filled).
+export const DONE_COLORS = ['#c6dbef', '#9ecae1', '#6baed6', '#3182bd', '#08519c'];
+const PLAN_ADMIN_STYLE = [
+  {
+    id: 'plan-admin-fill',
+    type: 'fill',
+    source: 'admin-areas',
+    paint: {
+      'fill-color': ['match', ['coalesce', ['feature-state', 'done'], -1], ...DONE_COLORS.flatMap((c, i) => [i, c]), 'rgba(0,0,0,0)'],
+      'fill-opacity': 0.85,
+      'fill-antialias': false,
+    },
+  },
+  { id: 'plan-admin-line', type: 'line', source: 'admin-areas', paint: { 'line-color': COLORS.admin, 'line-width': 1 } },
+];
+let planMode = false;
+let planClick = null;
+let planSettlements = false;
+let planAdmin = false;
+
+// On: the map draws admin areas and hazards by rank (settlements, and the
+// admin areas by their forecast, when asked), with no filter; a click gives
+// onClick the features under it ([{source, code, codes}], topmost first).
+// Off: the map as the filter and toggles say.
+export function setPlanMode(on, onClick = null, { settlements = false, admin = false } = {}) {
+  if (planMode === on && planClick === onClick && planSettlements === settlements && planAdmin === admin) return;
+  planMode = on;
+  planClick = onClick;
+  planSettlements = settlements;
+  planAdmin = admin;
+  refresh();
+}
+
+// classes: [[admin code, class]]
+export function setAdminClasses(classes) {
+  if (!map) return;
+  map.removeFeatureState({ source: 'admin-areas' });
+  for (const [code, cls] of classes) map.setFeatureState({ source: 'admin-areas', id: code }, { done: cls });
+}
+
+// The whole of what this user may read in view.
+export function fitAll() {
+  map?.fitBounds(extent ? [[extent[0], extent[1]], [extent[2], extent[3]]] : [[DEFAULT_BOUNDS[0], DEFAULT_BOUNDS[1]], [DEFAULT_BOUNDS[2], DEFAULT_BOUNDS[3]]], { padding: 20 });
+}
+
+// ranks: [[code, class]]: the class of every ranked hazard (the old ones
+// forgotten)
+export function setRankClasses(ranks) {
+  if (!map) return;
+  map.removeFeatureState({ source: 'hazards', sourceLayer: 'hazards' });
+  for (const [code, cls] of ranks) map.setFeatureState({ source: 'hazards', sourceLayer: 'hazards', id: code }, { rank: cls });
+}
