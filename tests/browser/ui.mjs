@@ -425,6 +425,8 @@ await step("a hazard's reasons are its factors in demine priority --json --list"
   const want = Object.fromEntries(Object.entries(top.factors).map(([k, f]) => [k, [String(f.value), String(f.weight), String(f.contribution)]]));
   same(`each factor of ${top.code}: value x weight = contribution`, JSON.stringify(shown), JSON.stringify(want));
   check('  the score worked out', (await pg.textContent('#plan-formula')).includes(new Intl.NumberFormat('en', { maximumFractionDigits: 3 }).format(top.score)));
+  // a long list shows its first records and a button for the rest
+  for (const more of await pg.$$('.plan-records button.btn-quiet')) await more.click();
   const listed = await pg.$$eval('.plan-records', (boxes) => Object.fromEntries(boxes.map((b) => [b.dataset.factor, [...b.querySelectorAll('li')].map((li) => li.dataset.code).sort()])));
   const records = Object.fromEntries(Object.entries(top.factors).filter(([, f]) => f.records?.length).map(([k, f]) => [k, f.records.map((r) => r.code).sort()]));
   same('  the records behind each factor', JSON.stringify(listed), JSON.stringify(records));

@@ -20,7 +20,7 @@ import { bounds, circle } from './geom.js';
 const FACTORS = ['casualties', 'settlements', 'infrastructure', 'evidence', 'items', 'effort'];
 const BENEFIT = FACTORS.filter((f) => f !== 'effort');
 // the weights that are distances or counts, not multipliers (kept apart in the editor)
-const SETTINGS = ['casualty_distance_m', 'casualty_half_life_years', 'settlement_distance_m', 'settlement_unknown_population', 'infrastructure_distance_m'];
+const SETTINGS = ['casualty_distance_m', 'casualty_half_life_years', 'settlement_distance_m', 'settlement_unknown_population', 'settlement_population_power', 'infrastructure_distance_m'];
 // the collection each factor's records are in
 const RECORDS_OF = { casualties: 'accidents', settlements: 'settlements', infrastructure: 'infrastructure', items: 'eo-items' };
 const ASSETS = ['manual', 'mechanical', 'mdd'];
@@ -449,7 +449,7 @@ function reasons(x) {
           h(
             'tr',
             { dataset: { factor: k }, class: k === 'effort' ? 'effort' : '' },
-            h('th', { scope: 'row' }, factorName(k), h('span', { class: 'muted small factor-unit' }, tOr(`plan.units.${k}`, ''))),
+            h('th', { scope: 'row' }, factorName(k), h('span', { class: 'muted small factor-unit' }, tOr(k === 'effort' && d.effort?.unit === 'team-days' ? 'plan.units.effortTeamDays' : `plan.units.${k}`, ''))),
             h('td', { class: 'num value', dataset: { value: String(f[k].value) } }, num(f[k].value)),
             h('td', { 'aria-hidden': 'true', class: 'op' }, '×'),
             h('td', { class: 'num weight', dataset: { value: String(f[k].weight) } }, num(f[k].weight)),
@@ -467,6 +467,7 @@ function reasons(x) {
       t('plan.formulaExplained'),
     ),
     h('p', { class: 'muted small' }, t('plan.formula'), ' ', h('code', {}, d.formula)),
+    d.effort?.basis ? h('p', { class: 'muted small', id: 'plan-effort-basis' }, t('plan.effortBasis'), ' ', d.effort.basis) : null,
     BENEFIT.filter((k) => Array.isArray(f[k]?.records) && f[k].records.length).map((k) => recordList(k, f[k].records)),
     BENEFIT.some((k) => Array.isArray(f[k]?.records)) ? null : h('p', { class: 'muted small' }, t('plan.noRecordsListed')),
   );
