@@ -1,0 +1,968 @@
+#include "report/report.h"
+
+#include "analysis/check.h"
+#include "analysis/items.h"
+#include "analysis/landrelease.h"
+#include "core/date.h"
+#include "report/outfile.h"
+#include "report/render.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define A4_W 595.0
+#define A4_H 842.0
+
+/* ---- a report being written ---- */
+
+typedef struct rep {
+    dm_doc d;
+    dm_i18n *t;
+    const dm_report_opts *o;
+    dm_store *store;
+    char tmp[DM_OUTFILE_PATH_MAX];
+    char today[11];
+} rep;
+
+#define T(k) dm_i18n_get(r->t, k)
+
+static dm_status rep_begin(rep *r, dm_store *store, const dm_report_opts *o, dm_doc_format f,
+                           double w, double h, dm_error *err)
+{
+    memset(r, 0, sizeof *r);
+    r->o = o;
+    r->store = store;
+    dm_status st =
+        dm_i18n_load(o->i18n_dir ? o->i18n_dir : "data/i18n", o->lang ? o->lang : "en", &r->t, err);
+    if (st)
+        return st;
+    if (o->today[0])
+        snprintf(r->today, sizeof r->today, "%s", o->today);
+    else
+        dm_date_format(dm_date_today(), r->today);
+    st = dm_outfile_begin(o->out, true, r->tmp, sizeof r->tmp, err);
+    if (!st)
+        st = dm_doc_open(&r->d, r->tmp, f, w, h, r->t, err);
+    if (st) {
+        dm_outfile_abort(r->tmp);
+        dm_i18n_free(r->t);
+        r->t = NULL;
+    }
+    return st;
+}
+
+/* Finishes the document; on st == DM_OK moves it into place, else removes
+ * it. Returns the first failure. */
+static dm_status rep_end(rep *r, dm_status st, dm_error *err)
+{
+    dm_error e2;
+    dm_status cst = dm_doc_close(&r->d, st ? &e2 : err);
+    if (!st)
+        st = cst;
+    if (!st)
+        st = dm_outfile_commit(r->tmp, r->o->out, err);
+    else
+        dm_outfile_abort(r->tmp);
+    dm_i18n_free(r->t);
+    return st;
+}
+
+/* ---- tables of text cells ---- */
+
+typedef struct tab {
+    size_t ncols, n, cap;
+    char **cells;
+} tab;
+
+static void tab_add(tab *b, const char *s)
+{
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 64;
+        char **c = realloc(b->cells, cap * sizeof *c);
+        if (!c)
+            return;
+        b->cells = c;
+        b->cap = cap;
+    }
+    b->cells[b->n++] = s ? strdup(s) : NULL;
+}
+
+static void tab_free(tab *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        free(b->cells[i]);
+    free(b->cells);
+    memset(b, 0, sizeof *b);
+}
+
+static void tab_draw(rep *r, tab *b, const double *widths, double size)
+{
+    if (b->ncols && b->n >= b->ncols)
+        dm_doc_table(&r->d, b->ncols, widths, (const char *const *)b->cells, b->n / b->ncols, size);
+    tab_free(b);
+}
+
+/* ---- numbers ---- */
+
+static const char *num_int(rep *r, int64_t v, char *buf, size_t sz)
+{
+    return dm_i18n_int(r->t, v, buf, sz);
+}
+
+/* Hectares with one decimal, from m². */
+static const char *num_ha(rep *r, double m2, char *buf, size_t sz)
+{
+    if (isnan(m2)) {
+        snprintf(buf, sz, "%s", T("fig.not_applicable"));
+        return buf;
+    }
+    return dm_i18n_num(r->t, m2 / 1e4, 1, buf, sz);
+}
+
+/* A value by key with a prefix ("device.AP"); the value itself when the
+ * translation has none (data values the list does not know). */
+static const char *value_name(rep *r, const char *prefix, const char *value, char *buf, size_t sz)
+{
+    char key[DM_I18N_KEY_MAX + 1];
+    snprintf(key, sizeof key, "%s.%s", prefix, value);
+    const char *s = dm_i18n_get(r->t, key);
+    snprintf(buf, sz, "%s", s[0] == '[' ? value : s);
+    return buf;
+}
+
+/* ---- the figures ---- */
+
+static dm_status cas(rep *r, const char *since, const char *until, dm_cas_dim by,
+                     dm_casualties *out, dm_error *err)
+{
+    dm_cas_opts co;
+    memset(&co, 0, sizeof co);
+    co.by[0] = by;
+    snprintf(co.since, sizeof co.since, "%s", since ? since : "");
+    snprintf(co.until, sizeof co.until, "%s", until ? until : "");
+    co.include_drafts = r->o->include_drafts;
+    co.min_cell = r->o->min_cell;
+    return dm_casualties_compute(r->store, &co, out, err);
+}
+
+static const char *cas_cell(rep *r, int64_t v, bool suppressed, char *buf, size_t sz)
+{
+    if (suppressed) {
+        snprintf(buf, sz, "%s", T("fig.suppressed"));
+        return buf;
+    }
+    return num_int(r, v, buf, sz);
+}
+
+/* The rows of a casualty summary table: one per count, one column per set
+ * of figures. */
+static void cas_summary_table(rep *r, const dm_casualties *const *c, const char *const *heads,
+                              size_t ncols)
+{
+    static const char *const rows[] = {"cas.casualties",     "cas.killed",        "cas.injured",
+                                       "cas.unknown_status", "cas.children",      "cas.adults",
+                                       "cas.unknown_age",    "cas.female",        "cas.male",
+                                       "cas.unknown_sex",    "cas.civilian",      "cas.deminer",
+                                       "cas.military",       "cas.unknown_group", "cas.incidents"};
+    tab b = {.ncols = ncols + 1};
+    tab_add(&b, T("table.figure"));
+    for (size_t j = 0; j < ncols; j++)
+        tab_add(&b, heads[j]);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        tab_add(&b, T(rows[i]));
+        for (size_t j = 0; j < ncols; j++) {
+            const dm_cas_counts *k = &c[j]->total;
+            const int64_t v[] = {k->casualties, k->killed,        k->injured,     k->unknown_status,
+                                 k->children,   k->adults,        k->unknown_age, k->female,
+                                 k->male,       k->unknown_sex,   k->civilian,    k->deminer,
+                                 k->military,   k->unknown_group, k->incidents};
+            char buf[64];
+            tab_add(&b, cas_cell(r, v[i], c[j]->total_suppressed, buf, sizeof buf));
+        }
+    }
+    static const double w2[] = {0.5, 0.25, 0.25}, w1[] = {0.6, 0.4};
+    tab_draw(r, &b, ncols == 2 ? w2 : w1, 8.5);
+}
+
+/* Indexes of the groups of c sorted by casualties (most first), at most max. */
+static size_t top_groups(const dm_casualties *c, size_t *idx, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->ngroups; i++) {
+        if (c->groups[i].suppressed || c->groups[i].c.casualties == 0)
+            continue;
+        size_t j = n < max ? n++ : max;
+        if (j == max) {
+            if (c->groups[idx[max - 1]].c.casualties >= c->groups[i].c.casualties)
+                continue;
+            j = max - 1;
+        }
+        idx[j] = i;
+        while (j > 0 && c->groups[idx[j - 1]].c.casualties < c->groups[idx[j]].c.casualties) {
+            size_t t = idx[j - 1];
+            idx[j - 1] = idx[j];
+            idx[j] = t;
+            j--;
+        }
+    }
+    return n;
+}
+
+/* Casualties by admin area: area, casualties, killed, injured, children. */
+static void cas_admin_table(rep *r, const dm_casualties *c, size_t max)
+{
+    size_t *idx = calloc(max ? max : 1, sizeof *idx);
+    if (!idx)
+        return;
+    size_t n = top_groups(c, idx, max);
+    if (n == 0) {
+        dm_doc_para(&r->d, T("cas.none"), 8.5, DM_TXT_ITALIC, 0x333333);
+        free(idx);
+        return;
+    }
+    tab b = {.ncols = 5};
+    tab_add(&b, T("table.admin_area"));
+    tab_add(&b, T("cas.casualties"));
+    tab_add(&b, T("cas.killed"));
+    tab_add(&b, T("cas.injured"));
+    tab_add(&b, T("cas.children"));
+    for (size_t i = 0; i < n; i++) {
+        const dm_cas_group *g = &c->groups[idx[i]];
+        char buf[64], name[300];
+        if (!strcmp(g->key, "unknown"))
+            snprintf(name, sizeof name, "%s", T("fig.unknown_area"));
+        else
+            snprintf(name, sizeof name, "%s (%s)", g->name[0] ? g->name : g->key, g->key);
+        tab_add(&b, name);
+        tab_add(&b, num_int(r, g->c.casualties, buf, sizeof buf));
+        tab_add(&b, num_int(r, g->c.killed, buf, sizeof buf));
+        tab_add(&b, num_int(r, g->c.injured, buf, sizeof buf));
+        tab_add(&b, num_int(r, g->c.children, buf, sizeof buf));
+    }
+    size_t shown_groups = 0;
+    for (size_t i = 0; i < c->ngroups; i++)
+        shown_groups += !c->groups[i].suppressed && c->groups[i].c.casualties > 0;
+    static const double w[] = {0.44, 0.14, 0.14, 0.14, 0.14};
+    tab_draw(r, &b, w, 8);
+    if (shown_groups > n) {
+        char more[32], line[400];
+        snprintf(more, sizeof more, "%zu", shown_groups - n);
+        const char *args[] = {more};
+        dm_doc_para(&r->d, dm_i18n_fmt(r->t, "cas.more_areas", line, sizeof line, 1, args), 7.5,
+                    DM_TXT_ITALIC, 0x333333);
+    }
+    free(idx);
+}
+
+/* Casualties by device: one row per device category in either answer. */
+static void cas_device_table(rep *r, const dm_casualties *const *c, const char *const *heads,
+                             size_t ncols)
+{
+    tab b = {.ncols = ncols + 1};
+    tab_add(&b, T("table.device"));
+    for (size_t j = 0; j < ncols; j++)
+        tab_add(&b, heads[j]);
+    /* the keys of the last answer (the longest period) hold those of the others */
+    const dm_casualties *all = c[ncols - 1];
+    for (size_t i = 0; i < all->ngroups; i++) {
+        char buf[64];
+        tab_add(&b, value_name(r, "device", all->groups[i].key, buf, sizeof buf));
+        for (size_t j = 0; j < ncols; j++) {
+            const dm_cas_group *g = NULL;
+            for (size_t k = 0; k < c[j]->ngroups; k++)
+                if (!strcmp(c[j]->groups[k].key, all->groups[i].key))
+                    g = &c[j]->groups[k];
+            tab_add(&b, g ? cas_cell(r, g->c.casualties, g->suppressed, buf, sizeof buf)
+                          : num_int(r, 0, buf, sizeof buf));
+        }
+    }
+    static const double w2[] = {0.5, 0.25, 0.25}, w1[] = {0.6, 0.4};
+    tab_draw(r, &b, ncols == 2 ? w2 : w1, 8.5);
+}
+
+/* "YYYY-MM-DD" of the last day of month "YYYY-MM". */
+static void month_end(const char *month, char out[11])
+{
+    int y = atoi(month), m = atoi(month + 5);
+    snprintf(out, 11, "%04d-%02d-%02d", y, m, dm_date_days_in_month(y, m));
+}
+
+dm_status dm_report_month_parse(const char *s, char out[8], dm_error *err)
+{
+    int y, m;
+    char tail;
+    if (!s || strlen(s) != 7 || s[4] != '-' || sscanf(s, "%4d-%2d%c", &y, &m, &tail) != 2 ||
+        y < 1900 || m < 1 || m > 12 || strspn(s, "0123456789-") != 7)
+        return dm_error_set(err, DM_EINVAL, "month '%.20s': write it as YYYY-MM (2025-04)",
+                            s ? s : "");
+    snprintf(out, 8, "%04d-%02d", y, m);
+    return DM_OK;
+}
+
+/* The 12 months up to and including `month`: keys "YYYY-MM". */
+static void last_months(const char *month, char keys[12][8])
+{
+    int y = atoi(month), m = atoi(month + 5);
+    for (int i = 11; i >= 0; i--) {
+        snprintf(keys[i], 8, "%04d-%02d", y, m);
+        if (--m == 0)
+            m = 12, y--;
+    }
+}
+
+static void short_month(rep *r, const char *key, char *out, size_t sz)
+{
+    char k[24];
+    snprintf(k, sizeof k, "month.%d.short", atoi(key + 5));
+    snprintf(out, sz, "%s %.2s", T(k), key + 2);
+}
+
+/* The report's heading lines and the footer. */
+static void title_block(rep *r, const char *title, const char *subtitle)
+{
+    dm_doc_para(&r->d, title, 17, DM_TXT_BOLD, 0x1f3b57);
+    if (subtitle && *subtitle)
+        dm_doc_para(&r->d, subtitle, 10, 0, 0x333333);
+    char date[64], line[600];
+    dm_i18n_date(r->t, r->today, date, sizeof date);
+    const char *args[] = {r->o->source ? r->o->source : "", date};
+    dm_doc_para(&r->d, dm_i18n_fmt(r->t, "report.source_line", line, sizeof line, 2, args), 8, 0,
+                0x555555);
+    dm_doc_para(&r->d, T(r->o->include_drafts ? "report.scope.drafts" : "report.scope.official"), 8,
+                r->o->include_drafts ? DM_TXT_BOLD : 0, r->o->include_drafts ? 0xb30000 : 0x555555);
+    if (r->o->min_cell > 1) {
+        char n[16];
+        snprintf(n, sizeof n, "%d", r->o->min_cell - 1);
+        const char *a[] = {n};
+        dm_doc_para(&r->d, dm_i18n_fmt(r->t, "report.min_cell", line, sizeof line, 1, a), 8, 0,
+                    0x555555);
+    }
+    const char *fa[] = {title, date};
+    dm_i18n_fmt(r->t, "report.footer", r->d.footer, sizeof r->d.footer, 2, fa);
+    r->d.y += 4;
+}
+
+/* Accident positions of the period (for the map). *out malloc'd. */
+static dm_status accident_points(rep *r, const char *since, const char *until, dm_map_point **out,
+                                 size_t *n, dm_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    dm_query q = {.kind = &dm_kind_accidents,
+                  .include_drafts = r->o->include_drafts,
+                  .with_geometry = true,
+                  .keep_damaged = true};
+    dm_cursor *cur;
+    dm_status st = dm_store_query(r->store, &q, &cur, err);
+    if (st)
+        return st;
+    GEOSContextHandle_t h = dm_geo_handle(dm_store_geo(r->store));
+    dm_record rec;
+    dm_record_init(&rec, &dm_kind_accidents);
+    bool has;
+    size_t cap = 0;
+    while (!(st = dm_cursor_next(cur, &rec, &has, err)) && has) {
+        const char *d = dm_record_get(&rec, "date");
+        double x, y;
+        if (!d || !rec.geom || strcmp(d, since) < 0 || strcmp(d, until) > 0 ||
+            !GEOSGeomGetX_r(h, rec.geom, &x) || !GEOSGeomGetY_r(h, rec.geom, &y))
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            dm_map_point *p = realloc(*out, cap * sizeof *p);
+            if (!p) {
+                st = dm_error_set(err, DM_ENOMEM, "out of memory");
+                break;
+            }
+            *out = p;
+        }
+        (*out)[(*n)++] = (dm_map_point){x, y};
+    }
+    dm_record_clear(&rec, dm_store_geo(r->store));
+    dm_cursor_close(cur);
+    return st;
+}
+
+/* Hazards recorded (date_recorded) in [since, until]; *dated = hazards with
+ * a recording date at all. */
+typedef struct hz_count {
+    const char *since, *until;
+    int64_t in, dated;
+} hz_count;
+
+static int hz_row(const char *code, const char *state, const char *const *values, void *ctx)
+{
+    (void)code, (void)state;
+    hz_count *c = ctx;
+    const char *d = values[0];
+    if (d && *d) {
+        c->dated++;
+        if (strcmp(d, c->since) >= 0 && strcmp(d, c->until) <= 0)
+            c->in++;
+    }
+    return 0;
+}
+
+/* ---- the monthly report ---- */
+
+static void definitions(rep *r, const char *key)
+{
+    dm_doc_para(&r->d, T(key), 7.5, DM_TXT_ITALIC, 0x444444);
+}
+
+static void lr_method_table(rep *r, const dm_lr_figures *month, const dm_lr_figures *all,
+                            const char *mhead, const char *ahead)
+{
+    tab b = {.ncols = 3};
+    tab_add(&b, T("table.figure_ha"));
+    tab_add(&b, mhead);
+    tab_add(&b, ahead);
+    static const char *const rows[] = {"lr.cancelled", "lr.reduced", "lr.cleared", "lr.total"};
+    for (int i = 0; i < 4; i++) {
+        char buf[64];
+        tab_add(&b, T(rows[i]));
+        double mv[] = {month ? month->released.cancelled : 0, month ? month->released.reduced : 0,
+                       month ? month->released.cleared : 0, month ? month->released.total : 0};
+        double av[] = {all->released.cancelled, all->released.reduced, all->released.cleared,
+                       all->released.total};
+        tab_add(&b, num_ha(r, mv[i], buf, sizeof buf));
+        tab_add(&b, num_ha(r, av[i], buf, sizeof buf));
+    }
+    static const char *const rows2[] = {"lr.remaining", "lr.recorded", "lr.hazard_area",
+                                        "lr.inside_hazards"};
+    const double v2[] = {all->remaining_area_m2, all->recorded_area_m2, all->hazard_area_m2,
+                         all->released_inside_hazards_m2};
+    for (int i = 0; i < 4; i++) {
+        char buf[64];
+        tab_add(&b, T(rows2[i]));
+        tab_add(&b, T("fig.not_applicable"));
+        tab_add(&b, num_ha(r, v2[i], buf, sizeof buf));
+    }
+    static const double w[] = {0.5, 0.25, 0.25};
+    tab_draw(r, &b, w, 8.5);
+}
+
+static void lr_admin_table(rep *r, const dm_landrelease *lr, size_t max)
+{
+    /* by released area, most first */
+    size_t *idx = calloc(lr->ngroups ? lr->ngroups : 1, sizeof *idx), n = 0;
+    if (!idx)
+        return;
+    for (size_t i = 0; i < lr->ngroups; i++)
+        if (lr->groups[i].released.total > 0)
+            idx[n++] = i;
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i;
+             j > 0 && lr->groups[idx[j - 1]].released.total < lr->groups[idx[j]].released.total;
+             j--) {
+            size_t t = idx[j - 1];
+            idx[j - 1] = idx[j];
+            idx[j] = t;
+        }
+    size_t shown = n < max ? n : max;
+    tab b = {.ncols = 4};
+    tab_add(&b, T("table.admin_area"));
+    tab_add(&b, T("lr.total_ha"));
+    tab_add(&b, T("lr.cleared_ha"));
+    tab_add(&b, T("lr.remaining_ha"));
+    for (size_t i = 0; i < shown; i++) {
+        const dm_lr_figures *g = &lr->groups[idx[i]];
+        char buf[64], name[300];
+        snprintf(name, sizeof name, "%s (%s)", g->name[0] ? g->name : g->key, g->key);
+        tab_add(&b, name);
+        tab_add(&b, num_ha(r, g->released.total, buf, sizeof buf));
+        tab_add(&b, num_ha(r, g->released.cleared, buf, sizeof buf));
+        tab_add(&b, num_ha(r, g->remaining_area_m2, buf, sizeof buf));
+    }
+    static const double w[] = {0.46, 0.18, 0.18, 0.18};
+    if (shown)
+        tab_draw(r, &b, w, 8);
+    else {
+        tab_free(&b);
+        dm_doc_para(&r->d, T("lr.none"), 8.5, DM_TXT_ITALIC, 0x333333);
+    }
+    if (n > shown) {
+        char more[32], line[400];
+        snprintf(more, sizeof more, "%zu", n - shown);
+        const char *args[] = {more};
+        dm_doc_para(&r->d, dm_i18n_fmt(r->t, "lr.more_areas", line, sizeof line, 1, args), 7.5,
+                    DM_TXT_ITALIC, 0x333333);
+    }
+    free(idx);
+}
+
+static void items_table(rep *r, const dm_items_stats *it)
+{
+    tab b = {.ncols = 4};
+    tab_add(&b, T("table.category"));
+    tab_add(&b, T("items.records"));
+    tab_add(&b, T("items.quantity"));
+    tab_add(&b, T("items.destroyed"));
+    for (size_t i = 0; i <= it->ngroups; i++) {
+        const dm_items_figures *g = i < it->ngroups ? &it->groups[i] : &it->total;
+        char buf[64];
+        tab_add(&b,
+                i < it->ngroups ? value_name(r, "eo", g->key, buf, sizeof buf) : T("fig.total"));
+        tab_add(&b, num_int(r, g->records, buf, sizeof buf));
+        tab_add(&b, num_int(r, g->quantity, buf, sizeof buf));
+        tab_add(&b, num_int(r, g->destroyed, buf, sizeof buf));
+    }
+    static const double w[] = {0.4, 0.2, 0.2, 0.2};
+    tab_draw(r, &b, w, 8.5);
+}
+
+static void check_table(rep *r, const dm_check_report *cr, const char *source)
+{
+    if (cr->n == 0) {
+        char line[300];
+        const char *a[] = {source};
+        dm_doc_para(&r->d, dm_i18n_fmt(r->t, "check.none", line, sizeof line, 1, a), 8.5, 0,
+                    0x000000);
+        return;
+    }
+    tab b = {.ncols = 4};
+    tab_add(&b, T("check.severity"));
+    tab_add(&b, T("check.what"));
+    tab_add(&b, T("check.detail"));
+    tab_add(&b, T("check.count"));
+    for (size_t i = 0; i < cr->n; i++) {
+        const dm_check_item *c = &cr->items[i];
+        char buf[64];
+        tab_add(&b, value_name(r, "severity", c->severity, buf, sizeof buf));
+        tab_add(&b, c->what);
+        tab_add(&b, c->detail);
+        tab_add(&b, num_int(r, (int64_t)(c->codes.n ? c->codes.n : c->nlines), buf, sizeof buf));
+    }
+    /* the detail left-aligned reads better: column 0 only is left-aligned,
+       so the detail comes first after the severity and key */
+    static const double w[] = {0.12, 0.2, 0.56, 0.12};
+    tab_draw(r, &b, w, 7);
+}
+
+dm_status dm_report_monthly(dm_store *store, const dm_report_opts *o, dm_error *err)
+{
+    char month[8];
+    dm_status st = dm_report_month_parse(o->month, month, err);
+    if (st)
+        return st;
+    rep rr, *r = &rr;
+    st = rep_begin(r, store, o, DM_DOC_PDF, A4_W, A4_H, err);
+    if (st)
+        return st;
+    char m0[11], m1[11];
+    snprintf(m0, sizeof m0, "%s-01", month);
+    month_end(month, m1);
+    dm_casualties cm = {0}, cs = {0}, cma = {0}, csa = {0}, cmd = {0}, csd = {0}, ctr = {0};
+    dm_landrelease lrm = {0}, lra = {0};
+    dm_items_stats it = {0};
+    dm_check_report chk = {0}, cchk = {0};
+    dm_map_point *pts = NULL;
+    size_t npts = 0;
+    bool have[8] = {0};
+    char keys[12][8];
+    last_months(month, keys);
+    char trend0[11];
+    snprintf(trend0, sizeof trend0, "%s-01", keys[0]);
+    if (!(st = cas(r, m0, m1, DM_CAS_NONE, &cm, err)))
+        have[0] = true;
+    if (!st && !(st = cas(r, o->since, m1, DM_CAS_NONE, &cs, err)))
+        have[1] = true;
+    if (!st && !(st = cas(r, m0, m1, DM_CAS_ADMIN, &cma, err)))
+        have[2] = true;
+    if (!st && !(st = cas(r, o->since, m1, DM_CAS_ADMIN, &csa, err)))
+        have[3] = true;
+    if (!st && !(st = cas(r, m0, m1, DM_CAS_DEVICE, &cmd, err)))
+        have[4] = true;
+    if (!st && !(st = cas(r, o->since, m1, DM_CAS_DEVICE, &csd, err)))
+        have[5] = true;
+    if (!st && !(st = cas(r, trend0, m1, DM_CAS_MONTH, &ctr, err)))
+        have[6] = true;
+    dm_lr_opts lo = {.by = DM_LR_BY_MONTH, .include_drafts = o->include_drafts};
+    if (!st && !(st = dm_landrelease_compute(store, &lo, &lrm, err)))
+        have[7] = true;
+    bool have_lra = false, have_it = false, have_chk = false, have_cchk = false;
+    lo.by = DM_LR_BY_ADMIN;
+    if (!st && !(st = dm_landrelease_compute(store, &lo, &lra, err)))
+        have_lra = true;
+    dm_items_opts io = {.by = DM_ITEMS_BY_CATEGORY, .include_drafts = o->include_drafts};
+    if (!st && !(st = dm_items_compute(store, &io, &it, err)))
+        have_it = true;
+    hz_count hz = {m0, m1, 0, 0};
+    static const char *const hz_fields[] = {"date_recorded"};
+    if (!st)
+        st = dm_store_scan(store, &dm_kind_hazards, hz_fields, 1, o->include_drafts, hz_row, &hz,
+                           err);
+    if (!st && !(st = dm_check_run(store, &chk, err)))
+        have_chk = true;
+    if (!st && !(st = dm_casualty_check_run(store, -1, &cchk, err)))
+        have_cchk = true;
+    if (!st)
+        st = accident_points(r, m0, m1, &pts, &npts, err);
+
+    if (!st) {
+        int y = atoi(month), m = atoi(month + 5);
+        char mname[64], title[200], since_d[64], mhead[120], shead[160], end_d[64];
+        dm_i18n_month(r->t, y, m, mname, sizeof mname);
+        const char *ta[] = {mname};
+        dm_i18n_fmt(r->t, "monthly.title", title, sizeof title, 1, ta);
+        dm_i18n_date(r->t, m1, end_d, sizeof end_d);
+        snprintf(mhead, sizeof mhead, "%s", mname);
+        if (o->since[0]) {
+            dm_i18n_date(r->t, o->since, since_d, sizeof since_d);
+            const char *sa[] = {since_d, end_d};
+            dm_i18n_fmt(r->t, "period.since_to", shead, sizeof shead, 2, sa);
+        } else {
+            const char *sa[] = {end_d};
+            dm_i18n_fmt(r->t, "period.all_to", shead, sizeof shead, 1, sa);
+        }
+        char sub[300];
+        char d0[64];
+        dm_i18n_date(r->t, m0, d0, sizeof d0);
+        const char *pa[] = {d0, end_d};
+        dm_i18n_fmt(r->t, "monthly.period", sub, sizeof sub, 2, pa);
+        title_block(r, title, sub);
+
+        /* 1. casualties */
+        dm_doc_heading(&r->d, T("cas.heading"));
+        definitions(r, "cas.definition");
+        const dm_casualties *pair[] = {&cm, &cs};
+        const char *heads[] = {mhead, shead};
+        cas_summary_table(r, pair, heads, 2);
+        if (cs.undated_excluded) {
+            char n[32], line[400];
+            num_int(r, cs.undated_excluded, n, sizeof n);
+            const char *a[] = {n};
+            dm_doc_para(&r->d, dm_i18n_fmt(r->t, "cas.undated", line, sizeof line, 1, a), 7.5,
+                        DM_TXT_ITALIC, 0x333333);
+        }
+        char h2[300];
+        const char *ha[] = {mhead};
+        dm_doc_heading(&r->d, dm_i18n_fmt(r->t, "cas.by_admin_heading", h2, sizeof h2, 1, ha));
+        cas_admin_table(r, &cma, 20);
+        const char *hs[] = {shead};
+        dm_doc_heading(&r->d, dm_i18n_fmt(r->t, "cas.by_admin_heading", h2, sizeof h2, 1, hs));
+        cas_admin_table(r, &csa, 15);
+        dm_doc_heading(&r->d, T("cas.by_device_heading"));
+        const dm_casualties *dpair[] = {&cmd, &csd};
+        cas_device_table(r, dpair, heads, 2);
+
+        /* 2. land release, items, hazards */
+        dm_doc_page(&r->d);
+        dm_doc_heading(&r->d, T("lr.heading"));
+        definitions(r, "lr.definition");
+        const dm_lr_figures *mg = NULL;
+        for (size_t i = 0; i < lrm.ngroups; i++)
+            if (!strcmp(lrm.groups[i].key, month))
+                mg = &lrm.groups[i];
+        char ahead[160];
+        const char *aa[] = {r->today};
+        char todayd[64];
+        dm_i18n_date(r->t, r->today, todayd, sizeof todayd);
+        aa[0] = todayd;
+        dm_i18n_fmt(r->t, "period.to_date", ahead, sizeof ahead, 1, aa);
+        lr_method_table(r, mg, &lrm.total, mhead, ahead);
+        definitions(r, "lr.month_definition");
+        dm_doc_heading(&r->d, T("lr.by_admin_heading"));
+        lr_admin_table(r, &lra, 12);
+
+        dm_doc_heading(&r->d, T("items.heading"));
+        definitions(r, "items.definition");
+        items_table(r, &it);
+        dm_doc_para(&r->d, T("items.no_month"), 7.5, DM_TXT_ITALIC, 0x333333);
+
+        dm_doc_heading(&r->d, T("hz.heading"));
+        char line[600], n[32];
+        if (hz.dated == 0)
+            dm_doc_para(&r->d, T("hz.opened_unknown"), 8.5, 0, 0x000000);
+        else {
+            num_int(r, hz.in, n, sizeof n);
+            const char *a[] = {n, mhead};
+            dm_doc_para(&r->d, dm_i18n_fmt(r->t, "hz.opened", line, sizeof line, 2, a), 8.5, 0,
+                        0x000000);
+        }
+        dm_doc_para(&r->d, T("hz.closed_unknown"), 8.5, 0, 0x000000);
+
+        /* 3. map and trends */
+        dm_doc_page(&r->d);
+        char mh[300];
+        dm_doc_heading(&r->d, dm_i18n_fmt(r->t, "map.heading", mh, sizeof mh, 1, ha));
+        double tw = r->d.w - 2 * r->d.margin;
+        st = dm_map_draw(r->d.cr, r->d.margin, r->d.y, tw, 330, store, o->include_drafts, NULL, pts,
+                         npts, r->t, err);
+        r->d.y += 336;
+        num_int(r, (int64_t)npts, n, sizeof n);
+        const char *ma[] = {n};
+        dm_doc_para(&r->d, dm_i18n_fmt(r->t, "map.caption", line, sizeof line, 1, ma), 7.5,
+                    DM_TXT_ITALIC, 0x333333);
+        dm_doc_heading(&r->d, T("trend.heading"));
+        const char *labels[12];
+        char lab[12][32];
+        double cv[36] = {0}, lv[36] = {0};
+        for (int i = 0; i < 12; i++) {
+            short_month(r, keys[i], lab[i], sizeof lab[i]);
+            labels[i] = lab[i];
+            for (size_t g = 0; g < ctr.ngroups; g++)
+                if (!strcmp(ctr.groups[g].key, keys[i]) && !ctr.groups[g].suppressed) {
+                    cv[i] = (double)ctr.groups[g].c.killed;
+                    cv[12 + i] = (double)ctr.groups[g].c.injured;
+                    cv[24 + i] = (double)ctr.groups[g].c.unknown_status;
+                }
+            for (size_t g = 0; g < lrm.ngroups; g++)
+                if (!strcmp(lrm.groups[g].key, keys[i])) {
+                    lv[i] = lrm.groups[g].released.cleared / 1e4;
+                    lv[12 + i] = lrm.groups[g].released.reduced / 1e4;
+                    lv[24 + i] = lrm.groups[g].released.cancelled / 1e4;
+                }
+        }
+        const char *cn[] = {T("cas.killed"), T("cas.injured"), T("cas.unknown_status")};
+        const uint32_t cc[] = {0x8c1d18, 0xe08a2c, 0x9a9a9a};
+        double half = (tw - 16) / 2;
+        dm_chart_bars(r->d.cr, r->d.margin, r->d.y, half, 190, r->t, T("trend.casualties"), 12,
+                      labels, 3, cv, cn, cc);
+        const char *ln[] = {T("lr.cleared"), T("lr.reduced"), T("lr.cancelled")};
+        const uint32_t lc[] = {0x1a7f37, 0x6fbf73, 0xc7e9c0};
+        dm_chart_bars(r->d.cr, r->d.margin + half + 16, r->d.y, half, 190, r->t,
+                      T("trend.landrelease"), 12, labels, 3, lv, ln, lc);
+        r->d.y += 196;
+        definitions(r, "trend.definition");
+
+        /* 4. data quality */
+        dm_doc_page(&r->d);
+        dm_doc_heading(&r->d, T("check.heading"));
+        definitions(r, "check.definition");
+        dm_doc_para(&r->d, T("check.database"), 9, DM_TXT_BOLD, 0x000000);
+        check_table(r, &chk, "demine check");
+        dm_doc_para(&r->d, T("check.casualties"), 9, DM_TXT_BOLD, 0x000000);
+        check_table(r, &cchk, "demine casualties check");
+    }
+    free(pts);
+    dm_casualties *all_c[] = {&cm, &cs, &cma, &csa, &cmd, &csd, &ctr};
+    for (int i = 0; i < 7; i++)
+        if (have[i])
+            dm_casualties_free(all_c[i]);
+    if (have[7])
+        dm_landrelease_free(&lrm);
+    if (have_lra)
+        dm_landrelease_free(&lra);
+    if (have_it)
+        dm_items_free(&it);
+    if (have_chk)
+        dm_check_report_free(&chk);
+    if (have_cchk)
+        dm_check_report_free(&cchk);
+    return rep_end(r, st, err);
+}
+
+/* ---- the factsheet ---- */
+
+dm_status dm_report_factsheet(dm_store *store, const dm_report_opts *o, dm_error *err)
+{
+    rep rr, *r = &rr;
+    dm_status st = rep_begin(r, store, o, DM_DOC_PDF, A4_W, A4_H, err);
+    if (st)
+        return st;
+    dm_casualties c = {0}, ca = {0};
+    dm_landrelease lr = {0};
+    dm_items_stats it = {0};
+    bool hc = false, hca = false, hlr = false, hit = false;
+    const char *until = o->until[0] ? o->until : r->today;
+    if (!(st = cas(r, o->since, until, DM_CAS_NONE, &c, err)))
+        hc = true;
+    if (!st && !(st = cas(r, o->since, until, DM_CAS_ADMIN, &ca, err)))
+        hca = true;
+    dm_lr_opts lo = {.by = DM_LR_TOTAL, .include_drafts = o->include_drafts};
+    if (!st && !(st = dm_landrelease_compute(store, &lo, &lr, err)))
+        hlr = true;
+    dm_items_opts io = {.by = DM_ITEMS_TOTAL, .include_drafts = o->include_drafts};
+    if (!st && !(st = dm_items_compute(store, &io, &it, err)))
+        hit = true;
+    if (!st) {
+        char since_d[64], until_d[64], period[200], line[800], n[5][64];
+        dm_i18n_date(r->t, until, until_d, sizeof until_d);
+        if (o->since[0]) {
+            dm_i18n_date(r->t, o->since, since_d, sizeof since_d);
+            const char *a[] = {since_d, until_d};
+            dm_i18n_fmt(r->t, "period.since_to", period, sizeof period, 2, a);
+        } else {
+            const char *a[] = {until_d};
+            dm_i18n_fmt(r->t, "period.all_to", period, sizeof period, 1, a);
+        }
+        title_block(r, T("factsheet.title"), period);
+        /* the headline */
+        if (c.total_suppressed)
+            dm_doc_para(&r->d, T("fig.suppressed"), 11, 0, 0x000000);
+        else {
+            num_int(r, c.total.casualties, n[0], sizeof n[0]);
+            num_int(r, c.total.killed, n[1], sizeof n[1]);
+            num_int(r, c.total.injured, n[2], sizeof n[2]);
+            num_int(r, c.total.children, n[3], sizeof n[3]);
+            num_int(r, c.total.unknown_status, n[4], sizeof n[4]);
+            const char *a[] = {period, n[0], n[1], n[2], n[3], n[4]};
+            dm_doc_para(&r->d, dm_i18n_fmt(r->t, "factsheet.headline", line, sizeof line, 6, a), 11,
+                        DM_TXT_BOLD, 0x000000);
+        }
+        definitions(r, "cas.definition");
+        const dm_casualties *one[] = {&c};
+        const char *heads[] = {period};
+        cas_summary_table(r, one, heads, 1);
+        dm_doc_heading(&r->d, T("factsheet.areas_heading"));
+        cas_admin_table(r, &ca, 5);
+        dm_doc_heading(&r->d, T("factsheet.lr_heading"));
+        tab b = {.ncols = 2};
+        char buf[64], todayd[64];
+        dm_i18n_date(r->t, r->today, todayd, sizeof todayd);
+        const char *ta[] = {todayd};
+        char ahead[160];
+        tab_add(&b, T("table.figure_ha"));
+        tab_add(&b, dm_i18n_fmt(r->t, "period.to_date", ahead, sizeof ahead, 1, ta));
+        tab_add(&b, T("lr.total"));
+        tab_add(&b, num_ha(r, lr.total.released.total, buf, sizeof buf));
+        tab_add(&b, T("lr.cleared"));
+        tab_add(&b, num_ha(r, lr.total.released.cleared, buf, sizeof buf));
+        tab_add(&b, T("lr.remaining"));
+        tab_add(&b, num_ha(r, lr.total.remaining_area_m2, buf, sizeof buf));
+        tab_add(&b, T("items.destroyed"));
+        tab_add(&b, num_int(r, it.total.destroyed, buf, sizeof buf));
+        static const double w[] = {0.6, 0.4};
+        tab_draw(r, &b, w, 8.5);
+        definitions(r, "factsheet.lr_definition");
+        double left = r->d.h - r->d.margin - r->d.y - 30;
+        if (left > 120) {
+            double tw = r->d.w - 2 * r->d.margin;
+            st = dm_map_draw(r->d.cr, r->d.margin, r->d.y, tw, left, store, o->include_drafts, NULL,
+                             NULL, 0, r->t, err);
+            r->d.y += left + 4;
+        }
+        dm_doc_para(&r->d, T("factsheet.trace"), 7, DM_TXT_ITALIC, 0x444444);
+    }
+    if (hc)
+        dm_casualties_free(&c);
+    if (hca)
+        dm_casualties_free(&ca);
+    if (hlr)
+        dm_landrelease_free(&lr);
+    if (hit)
+        dm_items_free(&it);
+    return rep_end(r, st, err);
+}
+
+/* ---- charts ---- */
+
+dm_status dm_report_chart_casualties(dm_store *store, const dm_report_opts *o, dm_cas_dim by,
+                                     dm_error *err)
+{
+    if (by != DM_CAS_YEAR && by != DM_CAS_MONTH)
+        return dm_error_set(err, DM_EINVAL, "a chart of casualties is by year or by month");
+    char ext[16];
+    dm_outfile_ext(o->out ? o->out : "", ext);
+    dm_doc_format f = !strcmp(ext, "svg")   ? DM_DOC_SVG
+                      : !strcmp(ext, "png") ? DM_DOC_PNG
+                      : !strcmp(ext, "pdf") ? DM_DOC_PDF
+                                            : (dm_doc_format)-1;
+    if ((int)f < 0)
+        return dm_error_set(err, DM_EINVAL, "%s: a chart is .svg, .png or .pdf",
+                            o->out ? o->out : "");
+    rep rr, *r = &rr;
+    dm_status st = rep_begin(r, store, o, f, 720, 360, err);
+    if (st)
+        return st;
+    dm_casualties c = {0};
+    bool hc = false;
+    if (!(st = cas(r, o->since, o->until, by, &c, err)))
+        hc = true;
+    if (!st) {
+        /* every period from the first to the last (since/until when given) */
+        char first[8] = "", last[8] = "";
+        for (size_t i = 0; i < c.ngroups; i++) {
+            if (!strcmp(c.groups[i].key, "unknown"))
+                continue;
+            if (!first[0] || strcmp(c.groups[i].key, first) < 0)
+                snprintf(first, sizeof first, "%.7s", c.groups[i].key);
+            if (strcmp(c.groups[i].key, last) > 0)
+                snprintf(last, sizeof last, "%.7s", c.groups[i].key);
+        }
+        size_t klen = by == DM_CAS_YEAR ? 4 : 7;
+        if (o->since[0])
+            snprintf(first, klen + 1, "%s", o->since);
+        if (o->until[0])
+            snprintf(last, klen + 1, "%s", o->until);
+        else if (!last[0])
+            snprintf(last, klen + 1, "%s", r->today);
+        if (!first[0])
+            snprintf(first, sizeof first, "%s", last);
+        int y = atoi(first), m = by == DM_CAS_MONTH ? atoi(first + 5) : 1;
+        int ly = atoi(last), lm = by == DM_CAS_MONTH ? atoi(last + 5) : 1;
+        size_t n = (size_t)((ly - y) * (by == DM_CAS_MONTH ? 12 : 1) +
+                            (by == DM_CAS_MONTH ? lm - m : 0) + 1);
+        if (n < 1 || n > 20000) {
+            st = dm_error_set(err, DM_EINVAL, "too many periods for one chart: %zu", n);
+            n = 0;
+        }
+        char(*keys)[8] = n ? calloc(n, sizeof *keys) : NULL;
+        const char **labels = n ? calloc(n, sizeof *labels) : NULL;
+        double *v = n ? calloc(3 * n, sizeof *v) : NULL;
+        if (n && (!keys || !labels || !v))
+            st = dm_error_set(err, DM_ENOMEM, "out of memory");
+        for (size_t i = 0; !st && i < n; i++) {
+            if (by == DM_CAS_MONTH)
+                snprintf(keys[i], 8, "%04d-%02d", y, m);
+            else
+                snprintf(keys[i], 8, "%04d", y);
+            labels[i] = keys[i];
+            for (size_t g = 0; g < c.ngroups; g++)
+                if (!strcmp(c.groups[g].key, keys[i]) && !c.groups[g].suppressed) {
+                    v[i] = (double)c.groups[g].c.killed;
+                    v[n + i] = (double)c.groups[g].c.injured;
+                    v[2 * n + i] = (double)c.groups[g].c.unknown_status;
+                }
+            if (by == DM_CAS_MONTH && ++m == 13)
+                m = 1, y++;
+            else if (by == DM_CAS_YEAR)
+                y++;
+        }
+        if (!st) {
+            char title[300], period[200], fd[64], ld[64];
+            char f0[11], l0[11];
+            snprintf(f0, sizeof f0, "%s", o->since[0] ? o->since : "");
+            snprintf(l0, sizeof l0, "%s", o->until[0] ? o->until : "");
+            if (f0[0] && l0[0]) {
+                dm_i18n_date(r->t, f0, fd, sizeof fd);
+                dm_i18n_date(r->t, l0, ld, sizeof ld);
+                const char *a[] = {fd, ld};
+                dm_i18n_fmt(r->t, "period.since_to", period, sizeof period, 2, a);
+            } else if (f0[0]) {
+                dm_i18n_date(r->t, f0, fd, sizeof fd);
+                const char *a[] = {fd};
+                dm_i18n_fmt(r->t, "period.since", period, sizeof period, 1, a);
+            } else
+                snprintf(period, sizeof period, "%s", T("period.all"));
+            const char *ta[] = {T(by == DM_CAS_MONTH ? "chart.by_month" : "chart.by_year"), period};
+            dm_i18n_fmt(r->t, "chart.casualties_title", title, sizeof title, 2, ta);
+            const char *cn[] = {T("cas.killed"), T("cas.injured"), T("cas.unknown_status")};
+            const uint32_t cc[] = {0x8c1d18, 0xe08a2c, 0x9a9a9a};
+            dm_chart_bars(r->d.cr, 16, 12, r->d.w - 32, r->d.h - 40, r->t, title, n, labels, 3, v,
+                          cn, cc);
+            char tot[64], line[400];
+            num_int(r, c.total.casualties, tot, sizeof tot);
+            const char *fa[] = {tot};
+            dm_doc_text_at(&r->d, 16, r->d.h - 16, r->d.w - 32,
+                           dm_i18n_fmt(r->t, "chart.footer", line, sizeof line, 1, fa), 7,
+                           DM_TXT_ITALIC, 0x444444);
+        }
+        free(keys);
+        free(labels);
+        free(v);
+    }
+    if (hc)
+        dm_casualties_free(&c);
+    return rep_end(r, st, err);
+}
+
+dm_status dm_report_hazard(dm_store *store, const dm_report_opts *o, const char *hazard_code,
+                           dm_error *err)
+{
+    (void)store, (void)o;
+    return dm_error_set(err, DM_EINTERNAL, "the hazard sheet of %s is not made yet", hazard_code);
+}
