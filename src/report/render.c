@@ -162,7 +162,7 @@ void dm_doc_heading(dm_doc *d, const char *text)
 }
 
 void dm_doc_table(dm_doc *d, size_t ncols, const double *widths, const char *const *cells,
-                  size_t nrows, double size)
+                  size_t nrows, double size, unsigned left)
 {
     double tw = d->w - 2 * d->margin, pad = 3;
     double *cw = calloc(ncols ? ncols : 1, sizeof *cw);
@@ -206,7 +206,7 @@ void dm_doc_table(dm_doc *d, size_t ncols, const double *widths, const char *con
             double x = d->margin;
             for (size_t c = 0; c < ncols; c++) {
                 text_cr(d->cr, x + pad, d->y + pad, cw[c] - 2 * pad, cells[c], size,
-                        DM_TXT_BOLD | (c ? DM_TXT_RIGHT : 0), 0x000000);
+                        DM_TXT_BOLD | (left & (1u << c) ? 0 : DM_TXT_RIGHT), 0x000000);
                 x += cw[c];
             }
             d->y += hh;
@@ -223,7 +223,7 @@ void dm_doc_table(dm_doc *d, size_t ncols, const double *widths, const char *con
         double x = d->margin;
         for (size_t c = 0; c < ncols; c++) {
             text_cr(d->cr, x + pad, d->y + pad, cw[c] - 2 * pad, cells[r * ncols + c], size,
-                    (r == 0 ? DM_TXT_BOLD : 0) | (c ? DM_TXT_RIGHT : 0), 0x000000);
+                    (r == 0 ? DM_TXT_BOLD : 0) | (left & (1u << c) ? 0 : DM_TXT_RIGHT), 0x000000);
             x += cw[c];
         }
         d->y += rh;
@@ -275,12 +275,16 @@ void dm_chart_bars(cairo_t *cr, double x, double y, double w, double h, const dm
     /* legend */
     double lx = x, ly = y + th;
     for (size_t s = 0; s < nseries; s++) {
+        double nw = text_width(cr, names[s], 7.5, 0);
+        if (lx > x && lx + 10 + nw > x + w) { /* the next line of the legend */
+            lx = x;
+            ly += 11;
+        }
         rgb(cr, colours[s]);
         cairo_rectangle(cr, lx, ly + 2, 7, 7);
         cairo_fill(cr);
-        lx += 10;
-        lx += text_cr(cr, lx, ly, 0, names[s], 7.5, 0, 0x000000) * 0 +
-              text_width(cr, names[s], 7.5, 0) + 12;
+        text_cr(cr, lx + 10, ly, 0, names[s], 7.5, 0, 0x000000);
+        lx += 10 + nw + 12;
     }
     double top = ly + 16, left = x + 36, bottom = y + h - 22, right = x + w - 4;
     double max = 0;
@@ -328,7 +332,7 @@ void dm_chart_bars(cairo_t *cr, double x, double y, double w, double h, const dm
             cairo_fill(cr);
             acc += v;
         }
-        if (i % every == 0)
+        if ((nbars - 1 - i) % every == 0)
             text_cr(cr, left + slot * (double)i + slot / 2 - lw / 2 - 2, bottom + 3, lw + 4,
                     labels[i], 7, DM_TXT_CENTER, 0x444444);
     }
@@ -525,9 +529,21 @@ dm_status dm_map_draw(cairo_t *cr, double x, double y, double w, double h, dm_st
         memcpy(e.b, bbox, sizeof e.b);
         e.any = true;
     } else {
-        st = draw_kind(cr, NULL, store, &dm_kind_admin_areas, include_drafts, 0, 0, 0, 0, &e, err);
-        if (!st)
-            st = draw_kind(cr, NULL, store, &dm_kind_hazards, include_drafts, 0, 0, 0, 0, &e, err);
+        const dm_kind *kinds[] = {&dm_kind_admin_areas, &dm_kind_hazards};
+        for (int i = 0; !st && i < 2; i++) {
+            double b[4];
+            bool has = false;
+            st = dm_store_extent(store, kinds[i], include_drafts, b, &has, err);
+            if (st || !has)
+                continue;
+            if (!e.any) {
+                memcpy(e.b, b, sizeof e.b);
+                e.any = true;
+                continue;
+            }
+            e.b[0] = fmin(e.b[0], b[0]), e.b[1] = fmin(e.b[1], b[1]);
+            e.b[2] = fmax(e.b[2], b[2]), e.b[3] = fmax(e.b[3], b[3]);
+        }
         for (size_t i = 0; i < npts; i++) {
             if (!e.any) {
                 e.b[0] = e.b[2] = pts[i].lon, e.b[1] = e.b[3] = pts[i].lat, e.any = true;

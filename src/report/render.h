@@ -63,11 +63,12 @@ void dm_doc_para(dm_doc *d, const char *text, double size, int style, uint32_t r
 void dm_doc_heading(dm_doc *d, const char *text);
 
 /* Flow: a table of nrows x ncols cells (row-major, NULL = empty), the first
- * row a header; widths are fractions of the text width; every column but the
- * first is right-aligned. A table that does not fit continues on the next
+ * row a header; widths are fractions of the text width; the columns whose
+ * bit is set in `left` (bit c for column c) are left-aligned, the others
+ * (numbers) right-aligned. A table that does not fit continues on the next
  * page with its header again. */
 void dm_doc_table(dm_doc *d, size_t ncols, const double *widths, const char *const *cells,
-                  size_t nrows, double size);
+                  size_t nrows, double size, unsigned left);
 
 /* Finishes the document (the last page's footer; PNG written). */
 dm_status dm_doc_close(dm_doc *d, dm_error *err);

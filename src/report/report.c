@@ -97,10 +97,11 @@ static void tab_free(tab *b)
     memset(b, 0, sizeof *b);
 }
 
-static void tab_draw(rep *r, tab *b, const double *widths, double size)
+static void tab_draw(rep *r, tab *b, const double *widths, double size, unsigned left)
 {
     if (b->ncols && b->n >= b->ncols)
-        dm_doc_table(&r->d, b->ncols, widths, (const char *const *)b->cells, b->n / b->ncols, size);
+        dm_doc_table(&r->d, b->ncols, widths, (const char *const *)b->cells, b->n / b->ncols, size,
+                     left);
     tab_free(b);
 }
 
@@ -159,7 +160,7 @@ static const char *cas_cell(rep *r, int64_t v, bool suppressed, char *buf, size_
 /* The rows of a casualty summary table: one per count, one column per set
  * of figures. */
 static void cas_summary_table(rep *r, const dm_casualties *const *c, const char *const *heads,
-                              size_t ncols)
+                              size_t ncols, bool short_form)
 {
     static const char *const rows[] = {"cas.casualties",     "cas.killed",        "cas.injured",
                                        "cas.unknown_status", "cas.children",      "cas.adults",
@@ -171,6 +172,9 @@ static void cas_summary_table(rep *r, const dm_casualties *const *c, const char 
     for (size_t j = 0; j < ncols; j++)
         tab_add(&b, heads[j]);
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        /* the short form (factsheet): casualties, status, children, sex, group */
+        if (short_form && (i == 5 || i == 6 || i == 9 || i == 13))
+            continue;
         tab_add(&b, T(rows[i]));
         for (size_t j = 0; j < ncols; j++) {
             const dm_cas_counts *k = &c[j]->total;
@@ -183,7 +187,7 @@ static void cas_summary_table(rep *r, const dm_casualties *const *c, const char 
         }
     }
     static const double w2[] = {0.5, 0.25, 0.25}, w1[] = {0.6, 0.4};
-    tab_draw(r, &b, ncols == 2 ? w2 : w1, 8.5);
+    tab_draw(r, &b, ncols == 2 ? w2 : w1, 8.5, 1);
 }
 
 /* Indexes of the groups of c sorted by casualties (most first), at most max. */
@@ -245,7 +249,7 @@ static void cas_admin_table(rep *r, const dm_casualties *c, size_t max)
     for (size_t i = 0; i < c->ngroups; i++)
         shown_groups += !c->groups[i].suppressed && c->groups[i].c.casualties > 0;
     static const double w[] = {0.44, 0.14, 0.14, 0.14, 0.14};
-    tab_draw(r, &b, w, 8);
+    tab_draw(r, &b, w, 8, 1);
     if (shown_groups > n) {
         char more[32], line[400];
         snprintf(more, sizeof more, "%zu", shown_groups - n);
@@ -279,7 +283,7 @@ static void cas_device_table(rep *r, const dm_casualties *const *c, const char *
         }
     }
     static const double w2[] = {0.5, 0.25, 0.25}, w1[] = {0.6, 0.4};
-    tab_draw(r, &b, ncols == 2 ? w2 : w1, 8.5);
+    tab_draw(r, &b, ncols == 2 ? w2 : w1, 8.5, 1);
 }
 
 /* "YYYY-MM-DD" of the last day of month "YYYY-MM". */
@@ -329,6 +333,24 @@ static void title_block(rep *r, const char *title, const char *subtitle)
     dm_i18n_date(r->t, r->today, date, sizeof date);
     const char *args[] = {r->o->source ? r->o->source : "", date};
     dm_doc_para(&r->d, dm_i18n_fmt(r->t, "report.source_line", line, sizeof line, 2, args), 8, 0,
+                0x555555);
+    /* the date of the data: its latest accident and land release */
+    char a0[11], a1[11] = "", l0[11], l1[11] = "", ad[64], ld[64];
+    dm_error ignored;
+    if (dm_store_date_range(r->store, &dm_kind_accidents, "date", r->o->include_drafts, a0, a1,
+                            &ignored))
+        a1[0] = '\0';
+    if (dm_store_date_range(r->store, &dm_kind_releases, "date", r->o->include_drafts, l0, l1,
+                            &ignored))
+        l1[0] = '\0';
+    snprintf(ad, sizeof ad, "%s", T("fig.not_applicable"));
+    snprintf(ld, sizeof ld, "%s", T("fig.not_applicable"));
+    if (a1[0])
+        dm_i18n_date(r->t, a1, ad, sizeof ad);
+    if (l1[0])
+        dm_i18n_date(r->t, l1, ld, sizeof ld);
+    const char *da[] = {ad, ld};
+    dm_doc_para(&r->d, dm_i18n_fmt(r->t, "report.data_dates", line, sizeof line, 2, da), 8, 0,
                 0x555555);
     dm_doc_para(&r->d, T(r->o->include_drafts ? "report.scope.drafts" : "report.scope.official"), 8,
                 r->o->include_drafts ? DM_TXT_BOLD : 0, r->o->include_drafts ? 0xb30000 : 0x555555);
@@ -441,7 +463,7 @@ static void lr_method_table(rep *r, const dm_lr_figures *month, const dm_lr_figu
         tab_add(&b, num_ha(r, v2[i], buf, sizeof buf));
     }
     static const double w[] = {0.5, 0.25, 0.25};
-    tab_draw(r, &b, w, 8.5);
+    tab_draw(r, &b, w, 8.5, 1);
 }
 
 static void lr_admin_table(rep *r, const dm_landrelease *lr, size_t max)
@@ -478,7 +500,7 @@ static void lr_admin_table(rep *r, const dm_landrelease *lr, size_t max)
     }
     static const double w[] = {0.46, 0.18, 0.18, 0.18};
     if (shown)
-        tab_draw(r, &b, w, 8);
+        tab_draw(r, &b, w, 8, 1);
     else {
         tab_free(&b);
         dm_doc_para(&r->d, T("lr.none"), 8.5, DM_TXT_ITALIC, 0x333333);
@@ -510,7 +532,7 @@ static void items_table(rep *r, const dm_items_stats *it)
         tab_add(&b, num_int(r, g->destroyed, buf, sizeof buf));
     }
     static const double w[] = {0.4, 0.2, 0.2, 0.2};
-    tab_draw(r, &b, w, 8.5);
+    tab_draw(r, &b, w, 8.5, 1);
 }
 
 static void check_table(rep *r, const dm_check_report *cr, const char *source)
@@ -535,10 +557,8 @@ static void check_table(rep *r, const dm_check_report *cr, const char *source)
         tab_add(&b, c->detail);
         tab_add(&b, num_int(r, (int64_t)(c->codes.n ? c->codes.n : c->nlines), buf, sizeof buf));
     }
-    /* the detail left-aligned reads better: column 0 only is left-aligned,
-       so the detail comes first after the severity and key */
     static const double w[] = {0.12, 0.2, 0.56, 0.12};
-    tab_draw(r, &b, w, 7);
+    tab_draw(r, &b, w, 7, 7);
 }
 
 dm_status dm_report_monthly(dm_store *store, const dm_report_opts *o, dm_error *err)
@@ -629,7 +649,7 @@ dm_status dm_report_monthly(dm_store *store, const dm_report_opts *o, dm_error *
         definitions(r, "cas.definition");
         const dm_casualties *pair[] = {&cm, &cs};
         const char *heads[] = {mhead, shead};
-        cas_summary_table(r, pair, heads, 2);
+        cas_summary_table(r, pair, heads, 2, false);
         if (cs.undated_excluded) {
             char n[32], line[400];
             num_int(r, cs.undated_excluded, n, sizeof n);
@@ -637,16 +657,17 @@ dm_status dm_report_monthly(dm_store *store, const dm_report_opts *o, dm_error *
             dm_doc_para(&r->d, dm_i18n_fmt(r->t, "cas.undated", line, sizeof line, 1, a), 7.5,
                         DM_TXT_ITALIC, 0x333333);
         }
-        char h2[300];
-        const char *ha[] = {mhead};
-        dm_doc_heading(&r->d, dm_i18n_fmt(r->t, "cas.by_admin_heading", h2, sizeof h2, 1, ha));
-        cas_admin_table(r, &cma, 20);
-        const char *hs[] = {shead};
-        dm_doc_heading(&r->d, dm_i18n_fmt(r->t, "cas.by_admin_heading", h2, sizeof h2, 1, hs));
-        cas_admin_table(r, &csa, 15);
         dm_doc_heading(&r->d, T("cas.by_device_heading"));
         const dm_casualties *dpair[] = {&cmd, &csd};
         cas_device_table(r, dpair, heads, 2);
+        dm_doc_page(&r->d);
+        char h2[300];
+        const char *ha[] = {mhead};
+        dm_doc_heading(&r->d, dm_i18n_fmt(r->t, "cas.by_admin_heading", h2, sizeof h2, 1, ha));
+        cas_admin_table(r, &cma, 15);
+        const char *hs[] = {shead};
+        dm_doc_heading(&r->d, dm_i18n_fmt(r->t, "cas.by_admin_heading", h2, sizeof h2, 1, hs));
+        cas_admin_table(r, &csa, 20);
 
         /* 2. land release, items, hazards */
         dm_doc_page(&r->d);
@@ -806,30 +827,30 @@ dm_status dm_report_factsheet(dm_store *store, const dm_report_opts *o, dm_error
         definitions(r, "cas.definition");
         const dm_casualties *one[] = {&c};
         const char *heads[] = {period};
-        cas_summary_table(r, one, heads, 1);
+        cas_summary_table(r, one, heads, 1, true);
         dm_doc_heading(&r->d, T("factsheet.areas_heading"));
-        cas_admin_table(r, &ca, 5);
+        cas_admin_table(r, &ca, 4);
         dm_doc_heading(&r->d, T("factsheet.lr_heading"));
         tab b = {.ncols = 2};
         char buf[64], todayd[64];
         dm_i18n_date(r->t, r->today, todayd, sizeof todayd);
         const char *ta[] = {todayd};
         char ahead[160];
-        tab_add(&b, T("table.figure_ha"));
+        tab_add(&b, T("table.figure"));
         tab_add(&b, dm_i18n_fmt(r->t, "period.to_date", ahead, sizeof ahead, 1, ta));
-        tab_add(&b, T("lr.total"));
+        tab_add(&b, T("lr.total_ha"));
         tab_add(&b, num_ha(r, lr.total.released.total, buf, sizeof buf));
-        tab_add(&b, T("lr.cleared"));
+        tab_add(&b, T("lr.cleared_ha"));
         tab_add(&b, num_ha(r, lr.total.released.cleared, buf, sizeof buf));
-        tab_add(&b, T("lr.remaining"));
+        tab_add(&b, T("lr.remaining_ha"));
         tab_add(&b, num_ha(r, lr.total.remaining_area_m2, buf, sizeof buf));
         tab_add(&b, T("items.destroyed"));
         tab_add(&b, num_int(r, it.total.destroyed, buf, sizeof buf));
         static const double w[] = {0.6, 0.4};
-        tab_draw(r, &b, w, 8.5);
+        tab_draw(r, &b, w, 8.5, 1);
         definitions(r, "factsheet.lr_definition");
         double left = r->d.h - r->d.margin - r->d.y - 30;
-        if (left > 120) {
+        if (left > 100) {
             double tw = r->d.w - 2 * r->d.margin;
             st = dm_map_draw(r->d.cr, r->d.margin, r->d.y, tw, left, store, o->include_drafts, NULL,
                              NULL, 0, r->t, err);
