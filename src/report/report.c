@@ -6,6 +6,11 @@
 #include "core/date.h"
 #include "report/outfile.h"
 #include "report/render.h"
+#include "analysis/minefield.h"
+#include "geo/geo.h"
+#include "io/minefield_import.h"
+
+#include <proj.h>
 
 #include <math.h>
 #include <stdio.h>
@@ -981,9 +986,592 @@ dm_status dm_report_chart_casualties(dm_store *store, const dm_report_opts *o, d
     return rep_end(r, st, err);
 }
 
+/* ---- the hazard map sheet ---- */
+
+/* Records of kind linked to the hazard: hazard_code == code, or (with
+ * spatial) whose geometry meets the hazard's. Calls fn for each; the record
+ * is valid during the call only. */
+typedef void (*linked_fn)(rep *r, const dm_record *rec, void *ctx);
+
+static dm_status linked(rep *r, const dm_kind *k, const char *code, const GEOSGeometry *hz,
+                        bool spatial, linked_fn fn, void *ctx, dm_error *err)
+{
+    GEOSContextHandle_t h = dm_geo_handle(dm_store_geo(r->store));
+    dm_query q = {.kind = k,
+                  .include_drafts = r->o->include_drafts,
+                  .with_geometry = spatial,
+                  .keep_damaged = true};
+    double x0, y0, x1, y1;
+    if (spatial && GEOSGeom_getXMin_r(h, hz, &x0) && GEOSGeom_getYMin_r(h, hz, &y0) &&
+        GEOSGeom_getXMax_r(h, hz, &x1) && GEOSGeom_getYMax_r(h, hz, &y1)) {
+        q.has_bbox = true;
+        q.bbox[0] = x0, q.bbox[1] = y0, q.bbox[2] = x1, q.bbox[3] = y1;
+    }
+    dm_status st = DM_OK;
+    /* by code: every record (hazard_code needs no geometry); by place: the bbox */
+    for (int pass = 0; pass < (spatial ? 2 : 1) && !st; pass++) {
+        dm_query qq = q;
+        if (pass == 0)
+            qq.has_bbox = false;
+        dm_cursor *cur;
+        st = dm_store_query(r->store, &qq, &cur, err);
+        if (st)
+            break;
+        dm_record rec;
+        dm_record_init(&rec, k);
+        bool has;
+        while (!(st = dm_cursor_next(cur, &rec, &has, err)) && has) {
+            const char *hc = dm_record_get(&rec, "hazard_code");
+            bool by_code = hc && !strcmp(hc, code);
+            if (pass == 0 && by_code)
+                fn(r, &rec, ctx);
+            else if (pass == 1 && !by_code && rec.geom && GEOSIntersects_r(h, rec.geom, hz) == 1)
+                fn(r, &rec, ctx);
+        }
+        dm_record_clear(&rec, dm_store_geo(r->store));
+        dm_cursor_close(cur);
+    }
+    return st;
+}
+
+static const char *val(const dm_record *rec, const char *field)
+{
+    const char *v = dm_record_get(rec, field);
+    return v ? v : "";
+}
+
+typedef struct item_ctx {
+    tab b;
+    dm_map_point *pts;
+    size_t n, cap;
+} item_ctx;
+
+static void item_row(rep *r, const dm_record *rec, void *ctx)
+{
+    item_ctx *c = ctx;
+    char buf[96], date[64];
+    tab_add(&c->b, rec->code);
+    tab_add(&c->b, value_name(r, "eo", val(rec, "category"), buf, sizeof buf));
+    tab_add(&c->b, val(rec, "model"));
+    tab_add(&c->b, val(rec, "quantity")[0] ? val(rec, "quantity") : "1");
+    tab_add(&c->b, value_name(r, "disposal", val(rec, "disposal"), buf, sizeof buf));
+    tab_add(&c->b, dm_i18n_date(r->t, val(rec, "date"), date, sizeof date));
+    GEOSContextHandle_t h = dm_geo_handle(dm_store_geo(r->store));
+    double x, y;
+    if (rec->geom && GEOSGeomGetX_r(h, rec->geom, &x) && GEOSGeomGetY_r(h, rec->geom, &y)) {
+        if (c->n == c->cap) {
+            size_t cap = c->cap ? 2 * c->cap : 32;
+            dm_map_point *p = realloc(c->pts, cap * sizeof *p);
+            if (!p)
+                return;
+            c->pts = p;
+            c->cap = cap;
+        }
+        c->pts[c->n++] = (dm_map_point){x, y};
+    }
+}
+
+static void activity_row(rep *r, const dm_record *rec, void *ctx)
+{
+    tab *b = ctx;
+    char buf[96], d0[64], d1[64];
+    tab_add(b, rec->code);
+    tab_add(b, value_name(r, "activity", val(rec, "type"), buf, sizeof buf));
+    tab_add(b, val(rec, "organisation"));
+    tab_add(b, dm_i18n_date(r->t, val(rec, "start_date"), d0, sizeof d0));
+    tab_add(b, dm_i18n_date(r->t, val(rec, "end_date"), d1, sizeof d1));
+    tab_add(b, value_name(r, "activity_status", val(rec, "status"), buf, sizeof buf));
+}
+
+typedef struct release_ctx {
+    tab b;
+    GEOSGeometry **geoms; /* for the map */
+    size_t n, cap;
+} release_ctx;
+
+static void release_row(rep *r, const dm_record *rec, void *ctx)
+{
+    release_ctx *c = ctx;
+    char buf[96], date[64];
+    tab_add(&c->b, rec->code);
+    tab_add(&c->b, value_name(r, "method", val(rec, "method"), buf, sizeof buf));
+    tab_add(&c->b, dm_i18n_date(r->t, val(rec, "date"), date, sizeof date));
+    tab_add(&c->b, val(rec, "organisation"));
+    tab_add(&c->b, rec->geom ? num_ha(r, dm_geo_area_m2(dm_store_geo(r->store), rec->geom), buf,
+                                      sizeof buf)
+                             : T("fig.not_applicable"));
+}
+
+typedef struct mf_ctx {
+    tab b;
+    dm_map_point *pts; /* predicted mines */
+    size_t n, cap;
+    dm_error err;
+} mf_ctx;
+
+static void mf_row(rep *r, const dm_record *rec, void *ctx)
+{
+    mf_ctx *c = ctx;
+    dm_mf_record mr;
+    memset(&mr, 0, sizeof mr);
+    char buf[64], date[64], why[300] = "";
+    tab_add(&c->b, rec->code);
+    tab_add(&c->b, dm_i18n_date(r->t, val(rec, "laid"), date, sizeof date));
+    dm_error e;
+    dm_error_clear(&e);
+    if (dm_mf_stored_record(r->store, rec->code, &mr, &e)) {
+        snprintf(why, sizeof why, "%s", e.msg);
+        tab_add(&c->b, T("fig.not_applicable"));
+        tab_add(&c->b, T("fig.not_applicable"));
+        tab_add(&c->b, T("fig.not_applicable"));
+        tab_add(&c->b, why);
+        return;
+    }
+    double *lonlat = NULL, *xy = NULL;
+    size_t n = 0;
+    dm_mf_prediction_set set;
+    memset(&set, 0, sizeof set);
+    dm_status st = dm_mf_found_stored(r->store, &mr, 0, &lonlat, &n, &e);
+    dm_mf_frame frame;
+    dm_mf_frame_init(&frame, mr.ref_lon, mr.ref_lat);
+    if (!st) {
+        xy = malloc((n ? n : 1) * 2 * sizeof *xy);
+        if (!xy)
+            st = dm_error_set(&e, DM_ENOMEM, "out of memory");
+        for (size_t i = 0; xy && i < n; i++)
+            dm_mf_frame_to_local(&frame, lonlat[2 * i], lonlat[2 * i + 1], &xy[2 * i],
+                                 &xy[2 * i + 1]);
+    }
+    if (!st)
+        st = dm_mf_predict(&mr, xy, n, &set, &e);
+    tab_add(&c->b, num_int(r, (int64_t)n, buf, sizeof buf));
+    if (!st) {
+        tab_add(&c->b, num_int(r, (int64_t)set.n, buf, sizeof buf));
+        tab_add(&c->b, dm_i18n_num(r->t, set.fit.confidence, 2, buf, sizeof buf));
+        tab_add(&c->b, "");
+        for (size_t i = 0; i < set.n; i++) {
+            if (c->n == c->cap) {
+                size_t cap = c->cap ? 2 * c->cap : 64;
+                dm_map_point *p = realloc(c->pts, cap * sizeof *p);
+                if (!p)
+                    break;
+                c->pts = p;
+                c->cap = cap;
+            }
+            double lon, lat;
+            dm_mf_frame_to_lonlat(&frame, set.items[i].x, set.items[i].y, &lon, &lat);
+            c->pts[c->n++] = (dm_map_point){lon, lat};
+        }
+    } else {
+        tab_add(&c->b, T("fig.not_applicable"));
+        tab_add(&c->b, T("fig.not_applicable"));
+        tab_add(&c->b, e.msg);
+    }
+    dm_mf_prediction_set_free(&set);
+    free(lonlat);
+    free(xy);
+    dm_mf_record_free(&mr);
+}
+
+/* A round grid step in degrees for about 4-6 lines over span degrees. */
+static double grid_step(double span)
+{
+    static const double steps[] = {0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01,
+                                   0.02,   0.05,   0.1,    0.2,   0.5,   1};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+        if (span / steps[i] <= 6)
+            return steps[i];
+    return 1;
+}
+
+static void north_arrow(cairo_t *cr, double x, double y)
+{
+    cairo_save(cr);
+    cairo_set_source_rgba(cr, 1, 1, 1, 0.85);
+    cairo_rectangle(cr, x - 12, y - 4, 24, 38);
+    cairo_fill(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_move_to(cr, x, y + 12);
+    cairo_line_to(cr, x - 7, y + 32);
+    cairo_line_to(cr, x, y + 27);
+    cairo_close_path(cr);
+    cairo_fill(cr);
+    cairo_move_to(cr, x, y + 12);
+    cairo_line_to(cr, x + 7, y + 32);
+    cairo_line_to(cr, x, y + 27);
+    cairo_close_path(cr);
+    cairo_set_line_width(cr, 0.8);
+    cairo_stroke(cr);
+    cairo_restore(cr);
+}
+
+/* Draws the records of kind in the view (fill, alpha, stroke). */
+static dm_status draw_view(rep *r, const dm_map_proj *p, const dm_kind *k, uint32_t fill,
+                           double alpha, uint32_t stroke, double lw, dm_error *err)
+{
+    cairo_t *cr = r->d.cr;
+    dm_query q = {.kind = k,
+                  .include_drafts = r->o->include_drafts,
+                  .with_geometry = true,
+                  .keep_damaged = true,
+                  .has_bbox = true};
+    q.bbox[0] = p->minlon, q.bbox[1] = p->minlat, q.bbox[2] = p->maxlon, q.bbox[3] = p->maxlat;
+    dm_cursor *cur;
+    dm_status st = dm_store_query(r->store, &q, &cur, err);
+    if (st)
+        return st;
+    GEOSContextHandle_t h = dm_geo_handle(dm_store_geo(r->store));
+    dm_record rec;
+    dm_record_init(&rec, k);
+    bool has;
+    while (!(st = dm_cursor_next(cur, &rec, &has, err)) && has) {
+        if (!rec.geom)
+            continue;
+        cairo_new_path(cr);
+        dm_map_path(cr, p, h, rec.geom);
+        cairo_set_source_rgba(cr, ((fill >> 16) & 255) / 255.0, ((fill >> 8) & 255) / 255.0,
+                              (fill & 255) / 255.0, alpha);
+        cairo_fill_preserve(cr);
+        cairo_set_source_rgb(cr, ((stroke >> 16) & 255) / 255.0, ((stroke >> 8) & 255) / 255.0,
+                             (stroke & 255) / 255.0);
+        cairo_set_line_width(cr, lw);
+        cairo_stroke(cr);
+    }
+    dm_record_clear(&rec, dm_store_geo(r->store));
+    dm_cursor_close(cur);
+    return st;
+}
+
+/* The exterior rings' vertices of a (multi)polygon, the closing point left
+ * out: 2 doubles each into *xy (malloc'd). */
+static size_t turning_points(GEOSContextHandle_t h, const GEOSGeometry *g, double **xy)
+{
+    size_t n = 0, cap = 0;
+    *xy = NULL;
+    int parts = GEOSGetNumGeometries_r(h, g);
+    for (int i = 0; i < parts; i++) {
+        const GEOSGeometry *poly = GEOSGetGeometryN_r(h, g, i);
+        if (GEOSGeomTypeId_r(h, poly) != GEOS_POLYGON)
+            continue;
+        const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(h, GEOSGetExteriorRing_r(h, poly));
+        unsigned int m = 0;
+        if (!cs || !GEOSCoordSeq_getSize_r(h, cs, &m))
+            continue;
+        for (unsigned int j = 0; j + 1 < m; j++) {
+            if (n == cap) {
+                cap = cap ? 2 * cap : 64;
+                double *p = realloc(*xy, cap * 2 * sizeof *p);
+                if (!p)
+                    return n;
+                *xy = p;
+            }
+            GEOSCoordSeq_getXY_r(h, cs, j, &(*xy)[2 * n], &(*xy)[2 * n + 1]);
+            n++;
+        }
+    }
+    return n;
+}
+
+#define MAX_POINTS_LISTED 60
+
 dm_status dm_report_hazard(dm_store *store, const dm_report_opts *o, const char *hazard_code,
                            dm_error *err)
 {
-    (void)store, (void)o;
-    return dm_error_set(err, DM_EINTERNAL, "the hazard sheet of %s is not made yet", hazard_code);
+    dm_record hz;
+    dm_record_init(&hz, &dm_kind_hazards);
+    dm_status st = dm_store_get(store, &dm_kind_hazards, hazard_code, &hz, err);
+    if (st == DM_ENOTFOUND || (!st && strcmp(hz.state, "rejected") == 0) ||
+        (!st && !o->include_drafts && strcmp(hz.state, "approved") != 0)) {
+        dm_record_clear(&hz, dm_store_geo(store));
+        return dm_error_set(err, DM_ENOTFOUND, "no %shazardous area %s in the database",
+                            o->include_drafts ? "" : "approved ", hazard_code);
+    }
+    if (st)
+        return st;
+    if (!hz.geom) {
+        dm_record_clear(&hz, dm_store_geo(store));
+        return dm_error_set(err, DM_EINVAL, "%s has no polygon to draw", hazard_code);
+    }
+    rep rr, *r = &rr;
+    st = rep_begin(r, store, o, DM_DOC_PDF, A4_W, A4_H, err);
+    if (st) {
+        dm_record_clear(&hz, dm_store_geo(store));
+        return st;
+    }
+    GEOSContextHandle_t h = dm_geo_handle(dm_store_geo(store));
+    double *tp = NULL;
+    size_t ntp = turning_points(h, hz.geom, &tp);
+    item_ctx items = {.b = {.ncols = 6}};
+    tab acts = {.ncols = 6};
+    release_ctx rel = {.b = {.ncols = 5}};
+    mf_ctx mf = {.b = {.ncols = 6}};
+    tab_add(&items.b, T("hs.code"));
+    tab_add(&items.b, T("table.category"));
+    tab_add(&items.b, T("hs.model"));
+    tab_add(&items.b, T("hs.quantity"));
+    tab_add(&items.b, T("hs.disposal"));
+    tab_add(&items.b, T("hs.date"));
+    tab_add(&acts, T("hs.code"));
+    tab_add(&acts, T("hs.activity_type"));
+    tab_add(&acts, T("hs.organisation"));
+    tab_add(&acts, T("hs.start"));
+    tab_add(&acts, T("hs.end"));
+    tab_add(&acts, T("hs.status"));
+    tab_add(&rel.b, T("hs.code"));
+    tab_add(&rel.b, T("hs.method"));
+    tab_add(&rel.b, T("hs.date"));
+    tab_add(&rel.b, T("hs.organisation"));
+    tab_add(&rel.b, T("table.figure_ha"));
+    tab_add(&mf.b, T("hs.code"));
+    tab_add(&mf.b, T("hs.laid"));
+    tab_add(&mf.b, T("hs.mines_found"));
+    tab_add(&mf.b, T("hs.mines_predicted"));
+    tab_add(&mf.b, T("hs.confidence"));
+    tab_add(&mf.b, T("hs.note"));
+    st = linked(r, &dm_kind_eo_items, hazard_code, hz.geom, true, item_row, &items, err);
+    if (!st)
+        st = linked(r, &dm_kind_activities, hazard_code, hz.geom, false, activity_row, &acts, err);
+    if (!st)
+        st = linked(r, &dm_kind_releases, hazard_code, hz.geom, true, release_row, &rel, err);
+    if (!st)
+        st = linked(r, &dm_kind_minefield_records, hazard_code, hz.geom, false, mf_row, &mf, err);
+
+    /* UTM zone of the hazard's centre (PROJ) */
+    double cx = 0, cy = 0;
+    GEOSGeometry *ctr = GEOSGetCentroid_r(h, hz.geom);
+    if (ctr) {
+        GEOSGeomGetX_r(h, ctr, &cx);
+        GEOSGeomGetY_r(h, ctr, &cy);
+        GEOSGeom_destroy_r(h, ctr);
+    }
+    int zone = (int)floor((cx + 180) / 6) + 1;
+    if (zone < 1)
+        zone = 1;
+    if (zone > 60)
+        zone = 60;
+    int epsg = (cy >= 0 ? 32600 : 32700) + zone;
+    PJ_CONTEXT *pc = proj_context_create();
+    char crs[32];
+    snprintf(crs, sizeof crs, "EPSG:%d", epsg);
+    PJ *pj = pc ? proj_create_crs_to_crs(pc, "EPSG:4326", crs, NULL) : NULL;
+    PJ *pjn = pj ? proj_normalize_for_visualization(pc, pj) : NULL;
+
+    if (!st) {
+        char title[200], line[600], buf[96];
+        const char *ta[] = {hazard_code};
+        dm_i18n_fmt(r->t, "hs.title", title, sizeof title, 1, ta);
+        title_block(r, title, val(&hz, "name"));
+        /* the map */
+        double tw = r->d.w - 2 * r->d.margin, mh = 380, mx = r->d.margin, my = r->d.y;
+        double x0, y0, x1, y1;
+        GEOSGeom_getXMin_r(h, hz.geom, &x0);
+        GEOSGeom_getYMin_r(h, hz.geom, &y0);
+        GEOSGeom_getXMax_r(h, hz.geom, &x1);
+        GEOSGeom_getYMax_r(h, hz.geom, &y1);
+        double padx = fmax((x1 - x0) * 0.15, 0.001), pady = fmax((y1 - y0) * 0.15, 0.001);
+        double bb[4] = {x0 - padx, y0 - pady, x1 + padx, y1 + pady};
+        dm_map_proj p;
+        dm_map_fit(&p, mx, my, tw, mh, bb);
+        cairo_t *cr = r->d.cr;
+        cairo_save(cr);
+        cairo_rectangle(cr, mx, my, tw, mh);
+        cairo_set_source_rgb(cr, 1, 1, 1);
+        cairo_fill_preserve(cr);
+        cairo_clip(cr);
+        st = draw_view(r, &p, &dm_kind_hazards, 0xf4c7c3, 0.5, 0xe08080, 0.4, err);
+        if (!st)
+            st = draw_view(r, &p, &dm_kind_releases, 0x6fbf73, 0.35, 0x1a7f37, 0.4, err);
+        /* the grid */
+        double step = grid_step(fmax(p.maxlon - p.minlon, p.maxlat - p.minlat));
+        int dec = step >= 1 ? 0 : (int)ceil(-log10(step) - 1e-9);
+        cairo_set_line_width(cr, 0.3);
+        for (double lon = ceil(p.minlon / step) * step; lon <= p.maxlon; lon += step) {
+            double px, py;
+            dm_map_xy(&p, lon, p.maxlat, &px, &py);
+            cairo_set_source_rgba(cr, 0.3, 0.3, 0.3, 0.7);
+            cairo_move_to(cr, px, my);
+            cairo_line_to(cr, px, my + mh);
+            cairo_stroke(cr);
+            dm_i18n_num(r->t, fabs(lon), dec, buf, sizeof buf);
+            strcat(buf, lon >= 0 ? "°E" : "°W");
+            dm_doc_text_at(&r->d, px + 2, my + 1, 0, buf, 6, 0, 0x333333);
+        }
+        for (double lat = ceil(p.minlat / step) * step; lat <= p.maxlat; lat += step) {
+            double px, py;
+            dm_map_xy(&p, p.minlon, lat, &px, &py);
+            cairo_set_source_rgba(cr, 0.3, 0.3, 0.3, 0.7);
+            cairo_move_to(cr, mx, py);
+            cairo_line_to(cr, mx + tw, py);
+            cairo_stroke(cr);
+            dm_i18n_num(r->t, fabs(lat), dec, buf, sizeof buf);
+            strcat(buf, lat >= 0 ? "°N" : "°S");
+            dm_doc_text_at(&r->d, mx + 2, py - 8, 0, buf, 6, 0, 0x333333);
+        }
+        /* the hazard */
+        cairo_new_path(cr);
+        dm_map_path(cr, &p, h, hz.geom);
+        cairo_set_source_rgba(cr, 0.84, 0.19, 0.12, 0.25);
+        cairo_fill_preserve(cr);
+        cairo_set_source_rgb(cr, 0.7, 0, 0);
+        cairo_set_line_width(cr, 1.4);
+        cairo_stroke(cr);
+        /* predicted mines, items found */
+        for (size_t i = 0; i < mf.n; i++) {
+            double px, py;
+            dm_map_xy(&p, mf.pts[i].lon, mf.pts[i].lat, &px, &py);
+            cairo_new_path(cr);
+            cairo_arc(cr, px, py, 2, 0, 2 * M_PI);
+            cairo_set_source_rgb(cr, 0.1, 0.3, 0.8);
+            cairo_set_line_width(cr, 0.8);
+            cairo_stroke(cr);
+        }
+        for (size_t i = 0; i < items.n; i++) {
+            double px, py;
+            dm_map_xy(&p, items.pts[i].lon, items.pts[i].lat, &px, &py);
+            cairo_new_path(cr);
+            cairo_move_to(cr, px, py - 3.5);
+            cairo_line_to(cr, px + 3, py + 2);
+            cairo_line_to(cr, px - 3, py + 2);
+            cairo_close_path(cr);
+            cairo_set_source_rgb(cr, 0, 0, 0);
+            cairo_fill(cr);
+        }
+        /* turning points: numbered (every k-th when there are many) */
+        size_t every =
+            ntp > MAX_POINTS_LISTED ? (ntp + MAX_POINTS_LISTED - 1) / MAX_POINTS_LISTED : 1;
+        for (size_t i = 0; i < ntp; i += every) {
+            double px, py;
+            dm_map_xy(&p, tp[2 * i], tp[2 * i + 1], &px, &py);
+            cairo_new_path(cr);
+            cairo_arc(cr, px, py, 1.6, 0, 2 * M_PI);
+            cairo_set_source_rgb(cr, 0.5, 0, 0);
+            cairo_fill(cr);
+            snprintf(buf, sizeof buf, "%zu", i + 1);
+            dm_doc_text_at(&r->d, px + 2, py - 9, 0, buf, 6.5, DM_TXT_BOLD, 0x550000);
+        }
+        cairo_restore(cr);
+        cairo_set_source_rgb(cr, 0.4, 0.4, 0.4);
+        cairo_set_line_width(cr, 0.6);
+        cairo_rectangle(cr, mx, my, tw, mh);
+        cairo_stroke(cr);
+        north_arrow(cr, mx + tw - 20, my + 8);
+        dm_doc_text_at(&r->d, mx + tw - 24, my + 4, 8, "N", 8, DM_TXT_BOLD | DM_TXT_CENTER, 0);
+        cairo_set_source_rgba(cr, 1, 1, 1, 0.85);
+        cairo_rectangle(cr, mx + 4, my + mh - 22, tw / 4 + 40, 18);
+        cairo_fill(cr);
+        dm_map_scale_bar(cr, &p, mx + 10, my + mh - 8, tw / 4, r->t);
+        r->d.y += mh + 4;
+        dm_doc_para(&r->d, T("hs.map_caption"), 7, DM_TXT_ITALIC, 0x333333);
+
+        /* the record */
+        dm_doc_heading(&r->d, T("hs.details"));
+        tab d = {.ncols = 2};
+        tab_add(&d, T("table.figure"));
+        tab_add(&d, "");
+        tab_add(&d, T("hs.status"));
+        tab_add(&d, value_name(r, "status", val(&hz, "status"), buf, sizeof buf));
+        tab_add(&d, T("hs.lifecycle"));
+        tab_add(&d, val(&hz, "lifecycle")[0]
+                        ? value_name(r, "lifecycle", val(&hz, "lifecycle"), buf, sizeof buf)
+                        : T("fig.not_recorded"));
+        tab_add(&d, T("hs.area"));
+        tab_add(&d, num_ha(r, dm_geo_area_m2(dm_store_geo(store), hz.geom), buf, sizeof buf));
+        tab_add(&d, T("hs.eo_categories"));
+        tab_add(&d,
+                val(&hz, "eo_categories")[0] ? val(&hz, "eo_categories") : T("fig.not_recorded"));
+        tab_add(&d, T("hs.organisation"));
+        tab_add(&d, val(&hz, "organisation")[0] ? val(&hz, "organisation") : T("fig.not_recorded"));
+        tab_add(&d, T("hs.admin"));
+        tab_add(&d, val(&hz, "admin_code")[0] ? val(&hz, "admin_code") : T("fig.not_recorded"));
+        tab_add(&d, T("hs.recorded"));
+        tab_add(&d, val(&hz, "date_recorded")[0]
+                        ? dm_i18n_date(r->t, val(&hz, "date_recorded"), buf, sizeof buf)
+                        : T("fig.not_recorded"));
+        static const double dw[] = {0.35, 0.65};
+        tab_draw(r, &d, dw, 8.5, 3);
+
+        /* turning points */
+        dm_doc_heading(&r->d, T("hs.points_heading"));
+        char zs[16], es[16];
+        snprintf(zs, sizeof zs, "%d%s", zone, cy >= 0 ? "N" : "S");
+        snprintf(es, sizeof es, "%d", epsg);
+        const char *za[] = {zs, es};
+        dm_doc_para(&r->d, dm_i18n_fmt(r->t, "hs.points_definition", line, sizeof line, 2, za), 7.5,
+                    DM_TXT_ITALIC, 0x444444);
+        tab pt = {.ncols = 5};
+        tab_add(&pt, T("hs.point"));
+        tab_add(&pt, T("hs.lat"));
+        tab_add(&pt, T("hs.lon"));
+        tab_add(&pt, T("hs.easting"));
+        tab_add(&pt, T("hs.northing"));
+        size_t listed = 0;
+        for (size_t i = 0; i < ntp; i += every, listed++) {
+            snprintf(buf, sizeof buf, "%zu", i + 1);
+            tab_add(&pt, buf);
+            tab_add(&pt, dm_i18n_num(r->t, tp[2 * i + 1], 6, buf, sizeof buf));
+            tab_add(&pt, dm_i18n_num(r->t, tp[2 * i], 6, buf, sizeof buf));
+            if (pjn) {
+                PJ_COORD c = proj_trans(pjn, PJ_FWD, proj_coord(tp[2 * i], tp[2 * i + 1], 0, 0));
+                snprintf(buf, sizeof buf, "%.0f", c.xy.x);
+                tab_add(&pt, buf);
+                snprintf(buf, sizeof buf, "%.0f", c.xy.y);
+                tab_add(&pt, buf);
+            } else {
+                tab_add(&pt, T("fig.not_applicable"));
+                tab_add(&pt, T("fig.not_applicable"));
+            }
+        }
+        static const double pw[] = {0.12, 0.22, 0.22, 0.22, 0.22};
+        tab_draw(r, &pt, pw, 7.5, 1);
+        if (every > 1) {
+            char a1[32], a2[32];
+            num_int(r, (int64_t)ntp, a1, sizeof a1);
+            num_int(r, (int64_t)every, a2, sizeof a2);
+            const char *ea[] = {a1, a2};
+            dm_doc_para(&r->d, dm_i18n_fmt(r->t, "hs.points_every", line, sizeof line, 2, ea), 7.5,
+                        DM_TXT_ITALIC, 0x444444);
+        }
+
+        /* items, minefield records, activities, releases */
+        static const double w6[] = {0.12, 0.24, 0.2, 0.1, 0.17, 0.17};
+        static const double wa[] = {0.1, 0.2, 0.22, 0.16, 0.16, 0.16};
+        dm_doc_heading(&r->d, T("hs.items_heading"));
+        definitions(r, "hs.items_definition");
+        if (items.b.n > items.b.ncols)
+            tab_draw(r, &items.b, w6, 7.5, 0x3f & ~8u);
+        else
+            dm_doc_para(&r->d, T("hs.items_none"), 8.5, 0, 0x000000);
+        dm_doc_heading(&r->d, T("hs.mf_heading"));
+        if (mf.b.n > mf.b.ncols) {
+            definitions(r, "hs.mf_definition");
+            static const double wm[] = {0.14, 0.14, 0.12, 0.12, 0.12, 0.36};
+            tab_draw(r, &mf.b, wm, 7.5, 1 | 2 | 32);
+        } else
+            dm_doc_para(&r->d, T("hs.mf_none"), 8.5, 0, 0x000000);
+        dm_doc_heading(&r->d, T("hs.activities_heading"));
+        if (acts.n > acts.ncols)
+            tab_draw(r, &acts, wa, 7.5, 0x3f);
+        else
+            dm_doc_para(&r->d, T("hs.activities_none"), 8.5, 0, 0x000000);
+        dm_doc_heading(&r->d, T("hs.releases_heading"));
+        definitions(r, "hs.releases_definition");
+        static const double w5[] = {0.16, 0.3, 0.16, 0.22, 0.16};
+        if (rel.b.n > rel.b.ncols)
+            tab_draw(r, &rel.b, w5, 7.5, 1 | 2 | 4 | 8);
+        else
+            dm_doc_para(&r->d, T("hs.releases_none"), 8.5, 0, 0x000000);
+    }
+    tab_free(&items.b);
+    tab_free(&acts);
+    tab_free(&rel.b);
+    tab_free(&mf.b);
+    free(items.pts);
+    free(mf.pts);
+    free(rel.geoms);
+    free(tp);
+    proj_destroy(pjn);
+    proj_destroy(pj);
+    proj_context_destroy(pc);
+    dm_record_clear(&hz, dm_store_geo(store));
+    return rep_end(r, st, err);
 }
