@@ -269,7 +269,8 @@ static double nice_step(double max, int want)
 
 void dm_chart_bars(cairo_t *cr, double x, double y, double w, double h, const dm_i18n *t,
                    const char *title, size_t nbars, const char *const *labels, size_t nseries,
-                   const double *values, const char *const *names, const uint32_t *colours)
+                   const double *values, const char *const *names, const uint32_t *colours,
+                   bool counts)
 {
     double th = title && *title ? text_cr(cr, x, y, w, title, 9, DM_TXT_BOLD, 0x000000) + 4 : 0;
     /* legend */
@@ -296,6 +297,8 @@ void dm_chart_bars(cairo_t *cr, double x, double y, double w, double h, const dm
             max = sum;
     }
     double step = nice_step(max > 0 ? max : 1, 4);
+    if (counts && step < 1)
+        step = 1;
     double top_v = ceil((max > 0 ? max : 1) / step) * step;
     cairo_set_line_width(cr, 0.4);
     char buf[64];
@@ -305,7 +308,7 @@ void dm_chart_bars(cairo_t *cr, double x, double y, double w, double h, const dm
         cairo_move_to(cr, left, py);
         cairo_line_to(cr, right, py);
         cairo_stroke(cr);
-        dm_i18n_num(t, v, step < 1 ? 1 : 0, buf, sizeof buf);
+        dm_i18n_num(t, v, step < 1 ? (int)ceil(-log10(step) - 1e-9) : 0, buf, sizeof buf);
         text_cr(cr, x, py - 5, left - x - 3, buf, 7, DM_TXT_RIGHT, 0x444444);
     }
     double slot = nbars ? (right - left) / (double)nbars : 0, bw = slot * 0.75;

@@ -76,10 +76,12 @@ dm_status dm_doc_close(dm_doc *d, dm_error *err);
 /* A stacked bar chart in the box (x, y, w, h): nbars bars labelled labels[i]
  * (every k-th label is drawn when they would not fit), nseries stacked
  * series values[s * nbars + i] (counts), names[s] in a legend, colours[s];
- * a y axis with a few round ticks written by the locale of t. */
+ * a y axis with a few round ticks written by the locale of t (whole
+ * numbers only when counts). */
 void dm_chart_bars(cairo_t *cr, double x, double y, double w, double h, const dm_i18n *t,
                    const char *title, size_t nbars, const char *const *labels, size_t nseries,
-                   const double *values, const char *const *names, const uint32_t *colours);
+                   const double *values, const char *const *names, const uint32_t *colours,
+                   bool counts);
 
 /* A point to mark on a map. */
 typedef struct dm_map_point {

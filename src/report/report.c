@@ -4,6 +4,7 @@
 #include "analysis/items.h"
 #include "analysis/landrelease.h"
 #include "core/date.h"
+#include "core/utf8.h"
 #include "report/outfile.h"
 #include "report/render.h"
 #include "analysis/minefield.h"
@@ -134,7 +135,7 @@ static const char *value_name(rep *r, const char *prefix, const char *value, cha
     char key[DM_I18N_KEY_MAX + 1];
     snprintf(key, sizeof key, "%s.%s", prefix, value);
     const char *s = dm_i18n_get(r->t, key);
-    snprintf(buf, sz, "%s", s[0] == '[' ? value : s);
+    dm_utf8_copy(buf, sz, s[0] == '[' ? value : s); /* never cut inside a character */
     return buf;
 }
 
@@ -187,7 +188,7 @@ static void cas_summary_table(rep *r, const dm_casualties *const *c, const char 
                                  k->children,   k->adults,        k->unknown_age, k->female,
                                  k->male,       k->unknown_sex,   k->civilian,    k->deminer,
                                  k->military,   k->unknown_group, k->incidents};
-            char buf[64];
+            char buf[256];
             tab_add(&b, cas_cell(r, v[i], c[j]->total_suppressed, buf, sizeof buf));
         }
     }
@@ -239,9 +240,9 @@ static void cas_admin_table(rep *r, const dm_casualties *c, size_t max)
     tab_add(&b, T("cas.children"));
     for (size_t i = 0; i < n; i++) {
         const dm_cas_group *g = &c->groups[idx[i]];
-        char buf[64], name[300];
+        char buf[256], name[600];
         if (!strcmp(g->key, "unknown"))
-            snprintf(name, sizeof name, "%s", T("fig.unknown_area"));
+            dm_utf8_copy(name, sizeof name, T("fig.unknown_area"));
         else
             snprintf(name, sizeof name, "%s (%s)", g->name[0] ? g->name : g->key, g->key);
         tab_add(&b, name);
@@ -276,7 +277,7 @@ static void cas_device_table(rep *r, const dm_casualties *const *c, const char *
     /* the keys of the last answer (the longest period) hold those of the others */
     const dm_casualties *all = c[ncols - 1];
     for (size_t i = 0; i < all->ngroups; i++) {
-        char buf[64];
+        char buf[256];
         tab_add(&b, value_name(r, "device", all->groups[i].key, buf, sizeof buf));
         for (size_t j = 0; j < ncols; j++) {
             const dm_cas_group *g = NULL;
@@ -348,8 +349,8 @@ static void title_block(rep *r, const char *title, const char *subtitle)
     if (dm_store_date_range(r->store, &dm_kind_releases, "date", r->o->include_drafts, l0, l1,
                             &ignored))
         l1[0] = '\0';
-    snprintf(ad, sizeof ad, "%s", T("fig.not_applicable"));
-    snprintf(ld, sizeof ld, "%s", T("fig.not_applicable"));
+    dm_utf8_copy(ad, sizeof ad, T("fig.not_applicable"));
+    dm_utf8_copy(ld, sizeof ld, T("fig.not_applicable"));
     if (a1[0])
         dm_i18n_date(r->t, a1, ad, sizeof ad);
     if (l1[0])
@@ -448,7 +449,7 @@ static void lr_method_table(rep *r, const dm_lr_figures *month, const dm_lr_figu
     tab_add(&b, ahead);
     static const char *const rows[] = {"lr.cancelled", "lr.reduced", "lr.cleared", "lr.total"};
     for (int i = 0; i < 4; i++) {
-        char buf[64];
+        char buf[256];
         tab_add(&b, T(rows[i]));
         double mv[] = {month ? month->released.cancelled : 0, month ? month->released.reduced : 0,
                        month ? month->released.cleared : 0, month ? month->released.total : 0};
@@ -462,7 +463,7 @@ static void lr_method_table(rep *r, const dm_lr_figures *month, const dm_lr_figu
     const double v2[] = {all->remaining_area_m2, all->recorded_area_m2, all->hazard_area_m2,
                          all->released_inside_hazards_m2};
     for (int i = 0; i < 4; i++) {
-        char buf[64];
+        char buf[256];
         tab_add(&b, T(rows2[i]));
         tab_add(&b, T("fig.not_applicable"));
         tab_add(&b, num_ha(r, v2[i], buf, sizeof buf));
@@ -496,7 +497,7 @@ static void lr_admin_table(rep *r, const dm_landrelease *lr, size_t max)
     tab_add(&b, T("lr.remaining_ha"));
     for (size_t i = 0; i < shown; i++) {
         const dm_lr_figures *g = &lr->groups[idx[i]];
-        char buf[64], name[300];
+        char buf[256], name[600];
         snprintf(name, sizeof name, "%s (%s)", g->name[0] ? g->name : g->key, g->key);
         tab_add(&b, name);
         tab_add(&b, num_ha(r, g->released.total, buf, sizeof buf));
@@ -529,7 +530,7 @@ static void items_table(rep *r, const dm_items_stats *it)
     tab_add(&b, T("items.destroyed"));
     for (size_t i = 0; i <= it->ngroups; i++) {
         const dm_items_figures *g = i < it->ngroups ? &it->groups[i] : &it->total;
-        char buf[64];
+        char buf[256];
         tab_add(&b,
                 i < it->ngroups ? value_name(r, "eo", g->key, buf, sizeof buf) : T("fig.total"));
         tab_add(&b, num_int(r, g->records, buf, sizeof buf));
@@ -556,7 +557,7 @@ static void check_table(rep *r, const dm_check_report *cr, const char *source)
     tab_add(&b, T("check.count"));
     for (size_t i = 0; i < cr->n; i++) {
         const dm_check_item *c = &cr->items[i];
-        char buf[64];
+        char buf[256];
         tab_add(&b, value_name(r, "severity", c->severity, buf, sizeof buf));
         tab_add(&b, c->what);
         tab_add(&b, c->detail);
@@ -633,7 +634,7 @@ dm_status dm_report_monthly(dm_store *store, const dm_report_opts *o, dm_error *
         const char *ta[] = {mname};
         dm_i18n_fmt(r->t, "monthly.title", title, sizeof title, 1, ta);
         dm_i18n_date(r->t, m1, end_d, sizeof end_d);
-        snprintf(mhead, sizeof mhead, "%s", mname);
+        dm_utf8_copy(mhead, sizeof mhead, mname);
         if (o->since[0]) {
             dm_i18n_date(r->t, o->since, since_d, sizeof since_d);
             const char *sa[] = {since_d, end_d};
@@ -746,11 +747,11 @@ dm_status dm_report_monthly(dm_store *store, const dm_report_opts *o, dm_error *
         const uint32_t cc[] = {0x8c1d18, 0xe08a2c, 0x9a9a9a};
         double half = (tw - 16) / 2;
         dm_chart_bars(r->d.cr, r->d.margin, r->d.y, half, 190, r->t, T("trend.casualties"), 12,
-                      labels, 3, cv, cn, cc);
+                      labels, 3, cv, cn, cc, true);
         const char *ln[] = {T("lr.cleared"), T("lr.reduced"), T("lr.cancelled")};
         const uint32_t lc[] = {0x1a7f37, 0x6fbf73, 0xc7e9c0};
         dm_chart_bars(r->d.cr, r->d.margin + half + 16, r->d.y, half, 190, r->t,
-                      T("trend.landrelease"), 12, labels, 3, lv, ln, lc);
+                      T("trend.landrelease"), 12, labels, 3, lv, ln, lc, false);
         r->d.y += 196;
         definitions(r, "trend.definition");
 
@@ -837,7 +838,7 @@ dm_status dm_report_factsheet(dm_store *store, const dm_report_opts *o, dm_error
         cas_admin_table(r, &ca, 4);
         dm_doc_heading(&r->d, T("factsheet.lr_heading"));
         tab b = {.ncols = 2};
-        char buf[64], todayd[64];
+        char buf[256], todayd[64];
         dm_i18n_date(r->t, r->today, todayd, sizeof todayd);
         const char *ta[] = {todayd};
         char ahead[160];
@@ -917,7 +918,7 @@ dm_status dm_report_chart_casualties(dm_store *store, const dm_report_opts *o, d
         else if (!last[0])
             snprintf(last, klen + 1, "%s", r->today);
         if (!first[0])
-            snprintf(first, sizeof first, "%s", last);
+            dm_utf8_copy(first, sizeof first, last);
         int y = atoi(first), m = by == DM_CAS_MONTH ? atoi(first + 5) : 1;
         int ly = atoi(last), lm = by == DM_CAS_MONTH ? atoi(last + 5) : 1;
         size_t n = (size_t)((ly - y) * (by == DM_CAS_MONTH ? 12 : 1) +
@@ -963,13 +964,13 @@ dm_status dm_report_chart_casualties(dm_store *store, const dm_report_opts *o, d
                 const char *a[] = {fd};
                 dm_i18n_fmt(r->t, "period.since", period, sizeof period, 1, a);
             } else
-                snprintf(period, sizeof period, "%s", T("period.all"));
+                dm_utf8_copy(period, sizeof period, T("period.all"));
             const char *ta[] = {T(by == DM_CAS_MONTH ? "chart.by_month" : "chart.by_year"), period};
             dm_i18n_fmt(r->t, "chart.casualties_title", title, sizeof title, 2, ta);
             const char *cn[] = {T("cas.killed"), T("cas.injured"), T("cas.unknown_status")};
             const uint32_t cc[] = {0x8c1d18, 0xe08a2c, 0x9a9a9a};
             dm_chart_bars(r->d.cr, 16, 12, r->d.w - 32, r->d.h - 40, r->t, title, n, labels, 3, v,
-                          cn, cc);
+                          cn, cc, true);
             char tot[64], line[400];
             num_int(r, c.total.casualties, tot, sizeof tot);
             const char *fa[] = {tot};
@@ -1049,7 +1050,7 @@ typedef struct item_ctx {
 static void item_row(rep *r, const dm_record *rec, void *ctx)
 {
     item_ctx *c = ctx;
-    char buf[96], date[64];
+    char buf[256], date[64];
     tab_add(&c->b, rec->code);
     tab_add(&c->b, value_name(r, "eo", val(rec, "category"), buf, sizeof buf));
     tab_add(&c->b, val(rec, "model"));
@@ -1074,7 +1075,7 @@ static void item_row(rep *r, const dm_record *rec, void *ctx)
 static void activity_row(rep *r, const dm_record *rec, void *ctx)
 {
     tab *b = ctx;
-    char buf[96], d0[64], d1[64];
+    char buf[256], d0[64], d1[64];
     tab_add(b, rec->code);
     tab_add(b, value_name(r, "activity", val(rec, "type"), buf, sizeof buf));
     tab_add(b, val(rec, "organisation"));
@@ -1092,7 +1093,7 @@ typedef struct release_ctx {
 static void release_row(rep *r, const dm_record *rec, void *ctx)
 {
     release_ctx *c = ctx;
-    char buf[96], date[64];
+    char buf[256], date[64];
     tab_add(&c->b, rec->code);
     tab_add(&c->b, value_name(r, "method", val(rec, "method"), buf, sizeof buf));
     tab_add(&c->b, dm_i18n_date(r->t, val(rec, "date"), date, sizeof date));
@@ -1114,13 +1115,13 @@ static void mf_row(rep *r, const dm_record *rec, void *ctx)
     mf_ctx *c = ctx;
     dm_mf_record mr;
     memset(&mr, 0, sizeof mr);
-    char buf[64], date[64], why[300] = "";
+    char buf[256], date[64], why[300] = "";
     tab_add(&c->b, rec->code);
     tab_add(&c->b, dm_i18n_date(r->t, val(rec, "laid"), date, sizeof date));
     dm_error e;
     dm_error_clear(&e);
     if (dm_mf_stored_record(r->store, rec->code, &mr, &e)) {
-        snprintf(why, sizeof why, "%s", e.msg);
+        dm_utf8_copy(why, sizeof why, e.msg);
         tab_add(&c->b, T("fig.not_applicable"));
         tab_add(&c->b, T("fig.not_applicable"));
         tab_add(&c->b, T("fig.not_applicable"));
