@@ -234,7 +234,7 @@ static void cas_admin_table(rep *r, const dm_casualties *c, size_t max)
     }
     tab b = {.ncols = 5};
     tab_add(&b, T("table.admin_area"));
-    tab_add(&b, T("cas.casualties"));
+    tab_add(&b, T("cas.casualties_short"));
     tab_add(&b, T("cas.killed"));
     tab_add(&b, T("cas.injured"));
     tab_add(&b, T("cas.children"));

@@ -129,6 +129,9 @@ has_row(F, tr["lr.remaining_ha"], [fha(lr["remaining_area_m2"])], "factsheet rem
 has_row(F, tr["items.destroyed"], [fint(it["destroyed"])], "factsheet destroyed")
 PYEOF
 done
+check "no report holds a victim's name (the demo's are 'Synthetic Person N-M')" \
+    bash -c "test \$(sqlite3 '$DB' \"SELECT count(*) FROM victims WHERE name LIKE 'Synthetic Person %'\") -gt 100 &&
+             ! cat '$T'/april.*.txt '$T'/facts.*.txt | grep -q 'Synthetic Person'"
 check "the az report has its own letters (ə ğ ş)" \
     bash -c "grep -q 'ə' '$T/april.az.txt' && grep -q 'ğ' '$T/april.az.txt' && grep -q 'ş' '$T/april.az.txt' && grep -q 'ə' '$T/facts.az.txt'"
 check "the ru report has its own letters (ж щ)" \
@@ -265,6 +268,24 @@ rows = list(ws.iter_rows(values_only=True))
 h = rows[0]
 area = [r[h.index("area_m2")] for r in rows[1:] if r[0] == hz][0]
 assert any(l[:2] == ["Area (ha, geodesic)", f"{area / 1e4:,.1f}"] for l in lines), area
+PYEOF
+
+# a minefield record linked to the hazard: the sheet lists it with the mines
+# `demine minefield predict` predicts
+cp "$DB" "$T/mf.gpkg"
+expect_exit "import a minefield record linked to $HZ" 0 "$DEMINE" import "$T/mf.gpkg" minefield-records \
+    "$ROOT/tests/data/minefield/good.json" --set hazard_code="$HZ"
+MR=$(sqlite3 "$T/mf.gpkg" "SELECT code FROM minefield_records LIMIT 1")
+"$DEMINE" minefield predict "$T/mf.gpkg" "$MR" --out "$T/pred.geojson" --json >"$T/pred.json" 2>/dev/null
+expect_exit "hazard sheet with a minefield record" 0 "$DEMINE" report "$T/mf.gpkg" hazard "$HZ" --out "$T/hz_mf.pdf"
+check "the sheet lists $MR and its $(json "$T/pred.json" 'd["predicted"]') predicted mines" \
+    "$PY" - "$T" "$MR" <<'PYEOF'
+import json, re, subprocess, sys
+t, mr = sys.argv[1:3]
+p = json.load(open(f"{t}/pred.json"))
+txt = subprocess.run(["pdftotext", "-layout", f"{t}/hz_mf.pdf", "-"], capture_output=True, text=True).stdout
+line = [re.split(r"\s{2,}", l.strip()) for l in txt.splitlines() if l.strip().startswith(mr)][0]
+assert line[2:4] == [f'{p["found"]:,}', f'{p["predicted"]:,}'], (line, p["found"], p["predicted"])
 PYEOF
 
 # ---- bad input: exit 2, nothing written ----
