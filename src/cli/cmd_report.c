@@ -17,7 +17,7 @@ static const char report_usage[] =
     "demine report DATABASE monthly --month YYYY-MM [--since DATE] --out FILE.pdf\n"
     "       demine report DATABASE factsheet [--since DATE] [--until DATE] --out FILE.pdf\n"
     "       demine report DATABASE hazard CODE --out FILE.pdf\n"
-    "         and with any: [--lang en|az|ru] [--include-drafts] [--min-cell N]";
+    "         and with any: [--lang en|az|ru] [--include-drafts] [--min-cell N] [--today DATE]";
 
 static const char chart_usage[] =
     "demine chart DATABASE casualties --by month|year [--since DATE] [--until DATE]\n"
@@ -95,7 +95,8 @@ int cmd_report(int argc, char **argv)
                "for partners and the press. hazard: a map sheet of one hazardous area for a field\n"
                "team. Every figure is that of `demine stats` for the same period, with its\n"
                "definition. --lang chooses the translation (data/i18n/reports.LANG.json).\n"
-               "The file appears whole or not at all; an existing one is replaced.\n",
+               "--today sets the report's date (default today, UTC), for a report made again\n"
+               "later. The file appears whole or not at all; an existing one is replaced.\n",
                report_usage);
         return EXIT_DONE;
     }
