@@ -181,6 +181,16 @@ for kind, table in (("victims", "victims"), ("hazards", "hazards")):
         i = head.index("area_m2")
         assert all(isinstance(r[i], float) and r[i] > 0 for r in rows[1:])
 PYEOF
+for k in accidents activities admin-areas eo-items infrastructure minefield-records organisations releases settlements; do
+    "$DEMINE" export "$DB" $k "$T/kind.$k.xlsx" 2>/dev/null
+    check "export $k to XLSX: every approved record, read back by openpyxl" "$PY" - "$T/kind.$k.xlsx" "$DB" "${k//-/_}" <<'PYEOF'
+import sqlite3, sys, openpyxl
+path, db, table = sys.argv[1:4]
+rows = list(openpyxl.load_workbook(path, read_only=True).active.iter_rows(values_only=True))
+want = sqlite3.connect(db).execute(f"SELECT count(*) FROM {table} WHERE state = 'approved'").fetchone()[0]
+assert rows[0][0] == "code" and len(rows) - 1 == want, (len(rows) - 1, want)
+PYEOF
+done
 expect_exit "export to XLSX refuses to overwrite without --force" 1 "$DEMINE" export "$DB" victims "$T/victims.xlsx"
 expect_exit "export with --personal-data" 0 "$DEMINE" export "$DB" victims "$T/victims_p.xlsx" --personal-data
 check "--personal-data adds the name column" "$PY" -c "import openpyxl,sys; ws=openpyxl.load_workbook(sys.argv[1],read_only=True).active; assert 'name' in next(ws.iter_rows(values_only=True))" "$T/victims_p.xlsx"
