@@ -14,6 +14,9 @@ PACKAGES=(
   libprotobuf-c-dev protobuf-c-compiler
   hyperfine libjemalloc-dev
   chromium fonts-dejavu-core
+  # reports: Pango text on cairo (PDF, SVG, PNG), XLSX, and the tests that read
+  # them back (pdftotext, pdftoppm, pdffonts; openpyxl)
+  libpango1.0-dev libxlsxwriter-dev poppler-utils python3-openpyxl
 )
 # Node.js and npm build the browser UI (web/); a newer Node.js already on the
 # machine (e.g. from NodeSource, which bundles npm) is kept as it is.

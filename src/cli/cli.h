@@ -35,6 +35,8 @@ int cmd_user(int argc, char **argv);
 int cmd_forecast(int argc, char **argv);
 int cmd_priority(int argc, char **argv);
 int cmd_settlement(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_chart(int argc, char **argv); /* cmd_report.c */
 
 /* Prints "demine: <msg>" to stderr and returns the exit status for err. */
 int cli_fail(const dm_error *err);

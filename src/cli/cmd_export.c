@@ -6,7 +6,7 @@
 #include <string.h>
 
 static const char usage[] =
-    "demine export DATABASE KIND OUTPUT.{geojson,gpkg,csv,shp,kml} [--include-drafts]\n"
+    "demine export DATABASE KIND OUTPUT.{geojson,gpkg,csv,shp,kml,xlsx} [--include-drafts]\n"
     "              [--personal-data] [--force]";
 
 int cmd_export(int argc, char **argv)
@@ -46,10 +46,11 @@ int cmd_export(int argc, char **argv)
     o.path = pos[2];
     const char *driver = dm_export_driver_for(o.path);
     if (!driver)
-        return cli_usage(usage, "%s: use .geojson, .gpkg, .csv, .shp or .kml", o.path);
+        return cli_usage(usage, "%s: use .geojson, .gpkg, .csv, .shp, .kml or .xlsx", o.path);
     if (o.kind->geom == DM_GEOM_NONE &&
         (!strcmp(driver, "ESRI Shapefile") || !strcmp(driver, "KML")))
-        return cli_usage(usage, "%s have no geometry: export them to .csv, .gpkg or .geojson",
+        return cli_usage(usage,
+                         "%s have no geometry: export them to .csv, .xlsx, .gpkg or .geojson",
                          o.kind->name);
     dm_error err;
     dm_error_clear(&err);

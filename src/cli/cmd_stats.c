@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 #include "core/buf.h"
 #include "core/date.h"
+#include "report/stats_xlsx.h"
 #include "store/store.h"
 
 #include <math.h>
@@ -14,12 +15,12 @@
 
 static const char usage[] =
     "demine stats DATABASE landrelease [--by admin|year|month|organisation] [--level N]\n"
-    "                                  [--json] [--list] [--include-drafts]\n"
-    "       demine stats DATABASE items [--by category|year|admin] [--json] [--list]\n"
-    "                                  [--include-drafts]\n"
+    "                                  [--json | --xlsx FILE] [--list] [--include-drafts]\n"
+    "       demine stats DATABASE items [--by category|year|admin] [--json | --xlsx FILE]\n"
+    "                                  [--list] [--include-drafts]\n"
     "       demine stats DATABASE casualties [--by DIM[,DIM]] [--since DATE] [--until DATE]\n"
-    "                                  [--json] [--list] [--include-drafts] [--timing]\n"
-    "                                  [--min-cell N]\n"
+    "                                  [--json | --xlsx FILE] [--list] [--include-drafts]\n"
+    "                                  [--timing] [--min-cell N]\n"
     "         DIM: year month admin settlement sex age-group group activity device status\n"
     "              demining";
 
@@ -45,7 +46,9 @@ static void help(void)
            "casualties, and the groups that would give them away, are not shown (the total\n"
            "stays exact), nor are the records behind them (`demine serve` does this with 3).\n"
            "Official figures count approved records only; --include-drafts adds the rest and\n"
-           "says so. --list adds the codes of the records behind each figure.\n",
+           "says so. --list adds the codes of the records behind each figure. --xlsx FILE\n"
+           "writes the same figures as a workbook (a sheet of figures, a sheet of definitions)\n"
+           "instead of printing them.\n",
            usage);
 }
 
@@ -83,12 +86,16 @@ static void print_codes(const char *label, const dm_code_list *l)
 /* The options every statistic takes. */
 typedef struct common_flags {
     bool json, list, include_drafts;
+    const char *xlsx; /* --xlsx FILE: the figures as a workbook instead */
 } common_flags;
 
 /* True when arg is one of the common options (and records it). */
-static bool common_flag(const char *arg, common_flags *f)
+static bool common_flag(int argc, char **argv, int *i, common_flags *f)
 {
-    if (!strcmp(arg, "--json"))
+    const char *arg = argv[*i];
+    if (!strcmp(arg, "--xlsx") && *i + 1 < argc)
+        f->xlsx = argv[++*i];
+    else if (!strcmp(arg, "--json"))
         f->json = true;
     else if (!strcmp(arg, "--list"))
         f->list = true;
@@ -106,7 +113,7 @@ static int landrelease(dm_store *store, int argc, char **argv)
     dm_error err;
     dm_error_clear(&err);
     for (int i = 0; i < argc; i++) {
-        if (common_flag(argv[i], &f))
+        if (common_flag(argc, argv, &i, &f))
             continue;
         if (!strcmp(argv[i], "--by") && i + 1 < argc) {
             if (dm_lr_group_by_parse(argv[++i], &o.by, &err))
@@ -123,7 +130,10 @@ static int landrelease(dm_store *store, int argc, char **argv)
     if (dm_landrelease_compute(store, &o, &lr, &err))
         return cli_fail(&err);
     int rc = EXIT_DONE;
-    if (f.json) {
+    if (f.xlsx) {
+        if (dm_landrelease_xlsx(&lr, f.xlsx, &err))
+            rc = cli_fail(&err);
+    } else if (f.json) {
         dm_buf b;
         dm_buf_init(&b, 0);
         if (dm_landrelease_json(&lr, f.list, &b) || !cli_write_stdout(b.data))
@@ -158,7 +168,7 @@ static int items(dm_store *store, int argc, char **argv)
     dm_error err;
     dm_error_clear(&err);
     for (int i = 0; i < argc; i++) {
-        if (common_flag(argv[i], &f))
+        if (common_flag(argc, argv, &i, &f))
             continue;
         if (!strcmp(argv[i], "--by") && i + 1 < argc) {
             if (dm_items_group_by_parse(argv[++i], &o.by, &err))
@@ -173,9 +183,14 @@ static int items(dm_store *store, int argc, char **argv)
     int rc = EXIT_DONE;
     dm_buf b;
     dm_buf_init(&b, 0);
-    dm_status s = f.json ? dm_items_json(&st, f.list, &b) : dm_items_text(&st, f.list, &b);
-    if (s || !cli_write_stdout(b.data))
-        rc = EXIT_ERROR;
+    if (f.xlsx) {
+        if (dm_items_xlsx(&st, f.xlsx, &err))
+            rc = cli_fail(&err);
+    } else {
+        dm_status s = f.json ? dm_items_json(&st, f.list, &b) : dm_items_text(&st, f.list, &b);
+        if (s || !cli_write_stdout(b.data))
+            rc = EXIT_ERROR;
+    }
     dm_buf_free(&b);
     dm_items_free(&st);
     return rc;
@@ -190,7 +205,7 @@ static int casualties(dm_store *store, int argc, char **argv)
     dm_error err;
     dm_error_clear(&err);
     for (int i = 0; i < argc; i++) {
-        if (common_flag(argv[i], &f))
+        if (common_flag(argc, argv, &i, &f))
             continue;
         if (!strcmp(argv[i], "--by") && i + 1 < argc) {
             if (dm_cas_by_parse(argv[++i], o.by, &err))
@@ -229,9 +244,14 @@ static int casualties(dm_store *store, int argc, char **argv)
     int rc = EXIT_DONE;
     dm_buf b;
     dm_buf_init(&b, 0);
-    dm_status s = f.json ? dm_casualties_json(&c, &b) : dm_casualties_text(&c, &b);
-    if (s || !cli_write_stdout(b.data))
-        rc = EXIT_ERROR;
+    if (f.xlsx) {
+        if (dm_casualties_xlsx(&c, f.xlsx, &err))
+            rc = cli_fail(&err);
+    } else {
+        dm_status s = f.json ? dm_casualties_json(&c, &b) : dm_casualties_text(&c, &b);
+        if (s || !cli_write_stdout(b.data))
+            rc = EXIT_ERROR;
+    }
     dm_buf_free(&b);
     dm_casualties_free(&c);
     return rc;

@@ -2,6 +2,7 @@
 
 #include "core/buf.h"
 #include "io/gdal_util.h"
+#include "report/outfile.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xlsxwriter.h>
 
 static const char *extension(const char *path)
 {
@@ -37,6 +39,8 @@ const char *dm_export_driver_for(const char *path)
         return "ESRI Shapefile";
     if (!strcasecmp(ext, "kml"))
         return "KML";
+    if (!strcasecmp(ext, "xlsx"))
+        return "XLSX";
     return NULL;
 }
 
@@ -322,13 +326,186 @@ static dm_status move_into_place(const char *tmpdir, const char *dest, bool over
     return st;
 }
 
+/* ---- XLSX (libxlsxwriter, not GDAL) ----
+ * One sheet named after the kind: code, person_id (kinds with personal
+ * data), the position (lon, lat of a point; of a polygon or a line its
+ * centroid, and a polygon's geodesic area_m2: a cell holds at most 32,767
+ * characters, too few for a polygon, which GeoJSON or GeoPackage carry),
+ * the fields (numbers as numbers, dates as dates), then the record's state,
+ * version, updated_at, updated_by, origin and attributes. */
+
+static lxw_error xlsx_cell_text(lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const char *v)
+{
+    /* a cell holds at most 32,767 characters: longer text is cut, marked */
+    if (strlen(v) <= 32000)
+        return worksheet_write_string(ws, r, c, v, NULL);
+    char *cut = malloc(32010);
+    if (!cut)
+        return LXW_ERROR_MEMORY_MALLOC_FAILED;
+    size_t n = 32000;
+    while (n > 0 && ((unsigned char)v[n] & 0xC0) == 0x80)
+        n--;
+    memcpy(cut, v, n);
+    memcpy(cut + n, " […]", sizeof " […]");
+    lxw_error e = worksheet_write_string(ws, r, c, cut, NULL);
+    free(cut);
+    return e;
+}
+
+static dm_status export_xlsx(dm_store *store, const dm_export_opts *o, const unsigned char *key,
+                             int64_t *written, dm_error *err)
+{
+    const dm_kind *k = o->kind;
+    char tmp[DM_OUTFILE_PATH_MAX];
+    dm_status st = dm_outfile_begin(o->path, o->overwrite, tmp, sizeof tmp, err);
+    if (st)
+        return st;
+    lxw_workbook_options wo = {.constant_memory = LXW_TRUE, .tmpdir = NULL};
+    lxw_workbook *wb = workbook_new_opt(tmp, &wo);
+    lxw_worksheet *ws = wb ? workbook_add_worksheet(wb, k->name) : NULL;
+    if (!ws) {
+        if (wb)
+            workbook_close(wb);
+        dm_outfile_abort(tmp);
+        return dm_error_set(err, DM_ENOMEM, "cannot start the workbook %s", o->path);
+    }
+    lxw_format *bold = workbook_add_format(wb);
+    format_set_bold(bold);
+    lxw_format *datef = workbook_add_format(wb);
+    format_set_num_format(datef, "yyyy-mm-dd");
+    GEOSContextHandle_t h = dm_geo_handle(dm_store_geo(store));
+    bool pos = k->geom != DM_GEOM_NONE;
+    lxw_col_t c = 0;
+    worksheet_write_string(ws, 0, c++, "code", bold);
+    if (key)
+        worksheet_write_string(ws, 0, c++, "person_id", bold);
+    if (pos) {
+        worksheet_write_string(ws, 0, c++, "lon", bold);
+        worksheet_write_string(ws, 0, c++, "lat", bold);
+    }
+    if (k->geom == DM_GEOM_POLYGON)
+        worksheet_write_string(ws, 0, c++, "area_m2", bold);
+    for (size_t i = 0; i < k->nfields; i++)
+        if (exported(&k->fields[i], o->personal_data))
+            worksheet_write_string(ws, 0, c++, k->fields[i].name, bold);
+    for (size_t i = 0; i < NEXTRA; i++)
+        if (strcmp(extra_fields[i], "attributes") || attributes_exported(o))
+            worksheet_write_string(ws, 0, c++, extra_fields[i], bold);
+    worksheet_freeze_panes(ws, 1, 1);
+    worksheet_set_column(ws, 0, 0, 12, NULL);
+
+    dm_query q = {.kind = k, .include_drafts = o->include_drafts, .with_geometry = pos};
+    dm_cursor *cur = NULL;
+    st = dm_store_query(store, &q, &cur, err);
+    dm_record rec;
+    dm_record_init(&rec, k);
+    bool has;
+    lxw_row_t r = 1;
+    lxw_error e = LXW_NO_ERROR;
+    while (!st && !e && !(st = dm_cursor_next(cur, &rec, &has, err)) && has) {
+        if (r >= LXW_ROW_MAX) {
+            st = dm_error_set(err, DM_EINVAL,
+                              "%s: a sheet holds at most 1,048,575 records; export to .gpkg or "
+                              ".csv",
+                              o->path);
+            break;
+        }
+        c = 0;
+        e = worksheet_write_string(ws, r, c++, rec.code, NULL);
+        if (key) {
+            char pid[20];
+            person_id(key, &rec, pid);
+            if (pid[0])
+                worksheet_write_string(ws, r, c, pid, NULL);
+            c++;
+        }
+        if (pos) {
+            double x, y;
+            GEOSGeometry *ctr = NULL;
+            const GEOSGeometry *p = NULL;
+            if (rec.geom && !GEOSisEmpty_r(h, rec.geom)) {
+                if (GEOSGeomTypeId_r(h, rec.geom) == GEOS_POINT)
+                    p = rec.geom;
+                else
+                    p = ctr = GEOSGetCentroid_r(h, rec.geom);
+            }
+            if (p && GEOSGeomGetX_r(h, p, &x) && GEOSGeomGetY_r(h, p, &y)) {
+                worksheet_write_number(ws, r, c, x, NULL);
+                worksheet_write_number(ws, r, c + 1, y, NULL);
+            }
+            if (ctr)
+                GEOSGeom_destroy_r(h, ctr);
+            c += 2;
+        }
+        if (k->geom == DM_GEOM_POLYGON) {
+            if (rec.geom)
+                worksheet_write_number(ws, r, c, dm_geo_area_m2(dm_store_geo(store), rec.geom),
+                                       NULL);
+            c++;
+        }
+        for (size_t i = 0; !e && i < k->nfields; i++) {
+            if (!exported(&k->fields[i], o->personal_data))
+                continue;
+            const char *v = rec.values[i];
+            if (v) {
+                switch (k->fields[i].type) {
+                case DM_FT_INT:
+                case DM_FT_BOOL:
+                case DM_FT_REAL: e = worksheet_write_number(ws, r, c, strtod(v, NULL), NULL); break;
+                case DM_FT_DATE: {
+                    lxw_datetime dt = {0};
+                    if (sscanf(v, "%d-%d-%d", &dt.year, &dt.month, &dt.day) == 3)
+                        e = worksheet_write_datetime(ws, r, c, &dt, datef);
+                    else
+                        e = xlsx_cell_text(ws, r, c, v);
+                    break;
+                }
+                default: e = xlsx_cell_text(ws, r, c, v);
+                }
+            }
+            c++;
+        }
+        if (!e)
+            e = worksheet_write_string(ws, r, c++, rec.state, NULL);
+        if (!e)
+            e = worksheet_write_number(ws, r, c++, (double)rec.version, NULL);
+        if (!e)
+            e = worksheet_write_string(ws, r, c++, rec.updated_at, NULL);
+        if (!e)
+            e = worksheet_write_string(ws, r, c++, rec.updated_by, NULL);
+        if (!e && rec.origin)
+            e = xlsx_cell_text(ws, r, c, rec.origin);
+        c++;
+        if (!e && attributes_exported(o) && rec.attributes)
+            e = xlsx_cell_text(ws, r, c, rec.attributes);
+        if (!e)
+            (*written)++;
+        r++;
+    }
+    dm_record_clear(&rec, dm_store_geo(store));
+    dm_cursor_close(cur);
+    if (!st && e)
+        st = dm_error_set(err, DM_EIO, "cannot write %s: %s", o->path, lxw_strerror(e));
+    lxw_error ce = workbook_close(wb);
+    if (!st && ce)
+        st = dm_error_set(err, DM_EIO, "cannot write %s: %s", o->path, lxw_strerror(ce));
+    if (!st)
+        st = dm_outfile_commit(tmp, o->path, err);
+    else
+        dm_outfile_abort(tmp);
+    if (st)
+        *written = 0;
+    return st;
+}
+
 dm_status dm_export(dm_store *store, const dm_export_opts *o, int64_t *written, dm_error *err)
 {
     *written = 0;
     const char *driver = dm_export_driver_for(o->path);
     if (!driver)
         return dm_error_set(err, DM_EINVAL,
-                            "%s: unknown output format; use .geojson, .gpkg, .csv, .shp or .kml",
+                            "%s: unknown output format; use .geojson, .gpkg, .csv, .shp, .kml or "
+                            ".xlsx",
                             o->path);
     if (o->kind->geom == DM_GEOM_NONE &&
         (!strcmp(driver, "ESRI Shapefile") || !strcmp(driver, "KML")))
@@ -358,6 +535,11 @@ dm_status dm_export(dm_store *store, const dm_export_opts *o, int64_t *written, 
             sodium_hex2bin(key, sizeof key, hex, strlen(hex), NULL, &n, NULL) != 0 ||
             n != sizeof key)
             return dm_error_set(err, DM_EFORMAT, "the pseudonym key of the database is damaged");
+    }
+    if (!strcmp(driver, "XLSX")) {
+        dm_status xst = export_xlsx(store, o, pseudonyms ? key : NULL, written, err);
+        sodium_memzero(key, sizeof key);
+        return xst;
     }
     dm_gdal_init();
     GDALDriverH drv = GDALGetDriverByName(driver);

@@ -1,5 +1,7 @@
 /* Export of records to any of GeoJSON, GeoPackage, CSV, Shapefile and KML
- * through GDAL/OGR, the format chosen by the file extension.
+ * through GDAL/OGR, or to XLSX through libxlsxwriter (one sheet; positions
+ * as lon/lat, of a polygon its centroid, and its geodesic area_m2), the
+ * format chosen by the file extension.
  *
  * The output appears whole or not at all: it is written under a temporary
  * name in the same folder and renamed into place at the end. Personal data
@@ -23,7 +25,7 @@
 
 typedef struct dm_export_opts {
     const dm_kind *kind;
-    const char *path;    /* .geojson/.json, .gpkg, .csv, .shp, .kml */
+    const char *path;    /* .geojson/.json, .gpkg, .csv, .shp, .kml, .xlsx */
     bool include_drafts; /* false: approved records only */
     bool personal_data;  /* include fields flagged personal */
     bool overwrite;      /* replace an existing file */
