@@ -1041,6 +1041,21 @@ static const char *val(const dm_record *rec, const char *field)
     return v ? v : "";
 }
 
+/* Appends (x, y) to a growing list of points; false when out of memory. */
+static bool point_add(dm_map_point **pts, size_t *n, size_t *cap, double x, double y)
+{
+    if (*n == *cap) {
+        size_t c = *cap ? 2 * *cap : 32;
+        dm_map_point *p = realloc(*pts, c * sizeof *p);
+        if (!p)
+            return false;
+        *pts = p;
+        *cap = c;
+    }
+    (*pts)[(*n)++] = (dm_map_point){x, y};
+    return true;
+}
+
 typedef struct item_ctx {
     tab b;
     dm_map_point *pts;
@@ -1059,17 +1074,8 @@ static void item_row(rep *r, const dm_record *rec, void *ctx)
     tab_add(&c->b, dm_i18n_date(r->t, val(rec, "date"), date, sizeof date));
     GEOSContextHandle_t h = dm_geo_handle(dm_store_geo(r->store));
     double x, y;
-    if (rec->geom && GEOSGeomGetX_r(h, rec->geom, &x) && GEOSGeomGetY_r(h, rec->geom, &y)) {
-        if (c->n == c->cap) {
-            size_t cap = c->cap ? 2 * c->cap : 32;
-            dm_map_point *p = realloc(c->pts, cap * sizeof *p);
-            if (!p)
-                return;
-            c->pts = p;
-            c->cap = cap;
-        }
-        c->pts[c->n++] = (dm_map_point){x, y};
-    }
+    if (rec->geom && GEOSGeomGetX_r(h, rec->geom, &x) && GEOSGeomGetY_r(h, rec->geom, &y))
+        point_add(&c->pts, &c->n, &c->cap, x, y);
 }
 
 static void activity_row(rep *r, const dm_record *rec, void *ctx)
@@ -1151,17 +1157,10 @@ static void mf_row(rep *r, const dm_record *rec, void *ctx)
         tab_add(&c->b, dm_i18n_num(r->t, set.fit.confidence, 2, buf, sizeof buf));
         tab_add(&c->b, "");
         for (size_t i = 0; i < set.n; i++) {
-            if (c->n == c->cap) {
-                size_t cap = c->cap ? 2 * c->cap : 64;
-                dm_map_point *p = realloc(c->pts, cap * sizeof *p);
-                if (!p)
-                    break;
-                c->pts = p;
-                c->cap = cap;
-            }
             double lon, lat;
             dm_mf_frame_to_lonlat(&frame, set.items[i].x, set.items[i].y, &lon, &lat);
-            c->pts[c->n++] = (dm_map_point){lon, lat};
+            if (!point_add(&c->pts, &c->n, &c->cap, lon, lat))
+                break;
         }
     } else {
         tab_add(&c->b, T("fig.not_applicable"));
