@@ -686,13 +686,8 @@ static void parse_record(pctx *p, json_object *root, dm_mf_record *rec)
     if (present && get_number(p, root, "", "declination_deg", false, &d)) {
         if (!(d >= -180 && d <= 180))
             problem(p, "declination_deg: %s is outside -180..180 degrees", num(d).s);
-        else if (!magnetic && d != 0)
-            problem(p,
-                    "declination_deg: %s given, but bearing_ref is not magnetic (the "
-                    "declination applies to magnetic bearings only)",
-                    num(d).s);
         else
-            rec->declination_deg = magnetic ? d : 0;
+            rec->declination_deg = d; /* with grid bearings: kept, not applied (warning) */
     } else if (!present && magnetic) {
         problem(p, "declination_deg: missing; bearing_ref is magnetic, so the declination is "
                    "needed (degrees, east positive; 0 if none)");
@@ -715,10 +710,8 @@ static void parse_record(pctx *p, json_object *root, dm_mf_record *rec)
         else if (pace > DM_MF_MAX_PACE_M)
             problem(p, "pace_m: %s is more than %s metres per pace", num(pace).s,
                     num(DM_MF_MAX_PACE_M).s);
-        else if (!paces)
-            problem(p, "pace_m: %s given, but unit is not paces", num(pace).s);
         else
-            rec->pace_m = pace;
+            rec->pace_m = pace; /* with metres: kept, not applied (warning) */
     } else if (!present && paces) {
         problem(p, "pace_m: missing; unit is paces, so the metres per pace are needed");
     }
@@ -913,6 +906,32 @@ dm_status dm_mf_record_load(const char *path, dm_mf_record *out, dm_error *err)
     if (st)
         dm_error_prefix(err, "%s", path);
     return st;
+}
+
+size_t dm_mf_record_warnings(const dm_mf_record *rec, void (*fn)(const char *msg, void *ctx),
+                             void *ctx)
+{
+    size_t n = 0;
+    char msg[DM_ERROR_MSG_MAX];
+    if (rec && rec->unit == DM_MF_METRES && rec->pace_m > 0) {
+        snprintf(msg, sizeof msg,
+                 "pace_m: %s given with unit m: distances are taken as metres; the fit also "
+                 "considers that they were paced (%s m per pace)",
+                 num(rec->pace_m).s, num(rec->pace_m).s);
+        if (fn)
+            fn(msg, ctx);
+        n++;
+    }
+    if (rec && rec->bearing_ref == DM_MF_GRID && rec->declination_deg != 0) {
+        snprintf(msg, sizeof msg,
+                 "declination_deg: %s given with grid bearings: bearings are taken as grid; the "
+                 "fit also considers that they were magnetic (declination %s degrees)",
+                 num(rec->declination_deg).s, num(rec->declination_deg).s);
+        if (fn)
+            fn(msg, ctx);
+        n++;
+    }
+    return n;
 }
 
 /* ---- figures, footprint, GeoJSON ---- */

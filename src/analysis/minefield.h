@@ -58,9 +58,14 @@ typedef struct dm_mf_record {
     char laid[16];           /* ISO date or "" */
     double ref_lon, ref_lat; /* degrees, WGS84 */
     dm_mf_bearing_ref bearing_ref;
-    double declination_deg; /* added to magnetic bearings; 0 for grid */
+    /* added to magnetic bearings; with grid bearings, as given (0 when not):
+     * not applied, but the fit considers that the bearings were magnetic */
+    double declination_deg;
     dm_mf_unit unit;
-    double pace_m; /* metres per pace (used when unit is paces) */
+    /* metres per pace: applied when unit is paces; with metres, as given (0
+     * when not): not applied, but the fit considers that the distances were
+     * paced */
+    double pace_m;
     dm_mf_row *rows;
     size_t n_rows;
     dm_mf_scattered *mines;
@@ -72,6 +77,12 @@ typedef struct dm_mf_record {
  * 0-360 degrees; mils?"). On success *out is filled and owned by the caller
  * (dm_mf_record_free); on failure *out is left empty. */
 dm_status dm_mf_record_parse(const char *json, size_t len, dm_mf_record *out, dm_error *err);
+
+/* Calls fn once for each field of a valid record that is accepted but
+ * not applied as written (a pace_m with metres, a declination_deg with grid
+ * bearings), with a message saying how it is used; returns how many. */
+size_t dm_mf_record_warnings(const dm_mf_record *rec, void (*fn)(const char *msg, void *ctx),
+                             void *ctx);
 
 /* Reads and parses a record file; errors are prefixed with the path. */
 dm_status dm_mf_record_load(const char *path, dm_mf_record *out, dm_error *err);

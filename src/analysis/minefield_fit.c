@@ -343,9 +343,12 @@ static void priors_init(priors *p, const dm_mf_record *rec)
     p->rot_modes[0] = 0.0;
     p->rot_w[0] = 1.0;
     p->n_rot = 1;
-    if (rec && rec->bearing_ref == DM_MF_MAGNETIC && fabs(rec->declination_deg) > 0.5 &&
-        fabs(rec->declination_deg) < 90.0) {
-        p->rot_modes[1] = -rec->declination_deg;
+    /* magnetic bearings whose declination should not have been added (they
+     * were grid): -declination; grid bearings given with a declination may
+     * really have been magnetic: +declination */
+    if (rec && fabs(rec->declination_deg) > 0.5 && fabs(rec->declination_deg) < 90.0) {
+        p->rot_modes[1] =
+            rec->bearing_ref == DM_MF_MAGNETIC ? -rec->declination_deg : rec->declination_deg;
         p->rot_w[0] = 0.8;
         p->rot_w[1] = 0.2;
         p->n_rot = 2;

@@ -129,6 +129,12 @@ static void on_problem(const char *msg, void *ctx)
     p->n++;
 }
 
+/* a record field accepted but not applied as written */
+static void warn_stderr(const char *msg, void *ctx)
+{
+    fprintf(stderr, "%s: warning: %s\n", (const char *)ctx, msg);
+}
+
 static int check(int argc, char **argv)
 {
     const char *path = NULL;
@@ -193,6 +199,9 @@ static int check(int argc, char **argv)
             return cli_fail(&err);
         }
         if (json) {
+            dm_buf_puts(&out, "],\"warnings\":[");
+            pr.n = 0;
+            dm_mf_record_warnings(&rec, on_problem, &pr);
             dm_buf_puts(&out, "],\"valid\":true,\"id\":");
             dm_buf_json_string(&out, rec.id);
             dm_buf_printf(&out,
@@ -210,6 +219,7 @@ static int check(int argc, char **argv)
                           "scattered)\n",
                           path, rec.id[0] ? " " : "", rec.id, s.rows, s.rows == 1 ? "" : "s",
                           s.mines, s.mines == 1 ? "" : "s", s.scattered);
+            dm_mf_record_warnings(&rec, warn_stderr, (void *)path);
         }
         for (size_t r = 0; r < rec.n_rows; r++) {
             size_t nm = 0;
@@ -353,6 +363,8 @@ static int predict(int argc, char **argv)
         if (!st) {
             st = dm_mf_stored_record(store, pos[1], &rec, &err);
             have_rec = st == DM_OK;
+            if (have_rec)
+                dm_mf_record_warnings(&rec, warn_stderr, (void *)pos[1]);
             if (!st)
                 st = dm_mf_found_stored(store, &rec, within, &lonlat, &n, &err);
             dm_store_close(store);
@@ -361,6 +373,8 @@ static int predict(int argc, char **argv)
         if (record) {
             st = dm_mf_record_load(record, &rec, &err);
             have_rec = st == DM_OK;
+            if (have_rec)
+                dm_mf_record_warnings(&rec, warn_stderr, (void *)record);
         }
         if (!st && found)
             st = dm_mf_found_read(found, layer, &lonlat, &n, &err);

@@ -125,6 +125,20 @@ static dm_status link_hazard(dm_store *store, const GEOSGeometry *fp, char code[
     return st;
 }
 
+typedef struct warn_ctx {
+    const dm_import_opts *o;
+    const char *name;
+} warn_ctx;
+
+/* a field accepted but not applied as written (dm_mf_record_warnings) */
+static void record_warning(const char *msg, void *ctx)
+{
+    const warn_ctx *w = ctx;
+    char full[DM_ERROR_MSG_MAX + 300];
+    snprintf(full, sizeof full, "%s: %s", w->name, msg);
+    w->o->warn(full, w->o->ctx);
+}
+
 dm_status dm_mf_import(dm_store *store, const dm_import_opts *o, dm_import_result *res,
                        dm_error *err)
 {
@@ -153,6 +167,10 @@ dm_status dm_mf_import(dm_store *store, const dm_import_opts *o, dm_import_resul
         return st;
     }
     res->rows = 1;
+    if (o->warn) {
+        warn_ctx wc = {o, base_name(o->path)};
+        dm_mf_record_warnings(&mf, record_warning, &wc);
+    }
     dm_geo *geo = dm_store_geo(store);
     GEOSContextHandle_t h = dm_geo_handle(geo);
     dm_record rec;

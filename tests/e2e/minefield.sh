@@ -43,6 +43,16 @@ expect_exit "check --margin 20 grows the footprint" 0 "$DEMINE" minefield check 
 check "larger margin, larger area" "$PY" -c "
 import json,sys; sys.exit(0 if json.load(open('$T/out'))['footprint_area_m2'] > json.load(open('$T/check.json'))['footprint_area_m2'] else 1)"
 expect_exit "check paces record" 0 "$DEMINE" minefield check "$M/paces.json"
+# a pace length with metres, a declination with grid bearings: accepted,
+# each with a warning saying how it is used
+expect_exit "check record with harmless fields" 0 "$DEMINE" minefield check "$M/harmless.json"
+check "harmless: pace length warned" err_has "warning: pace_m: 0.75 given with unit m"
+check "harmless: declination warned" err_has "warning: declination_deg: 3.5 given with grid bearings"
+expect_exit "check harmless --json" 0 "$DEMINE" minefield check "$M/harmless.json" --json
+same "check harmless --json: valid, 2 warnings" "$(json "$T/out" '"%s %d" % (d["valid"], len(d["warnings"]))')" "True 2"
+expect_exit "predict harmless record" 0 "$DEMINE" minefield predict --record "$M/harmless.json"
+same "predict harmless record: all 11" "$(json "$T/out" 'len(d["features"])')" "11"
+check "predict harmless record: warned" err_has "warning: pace_m: 0.75 given with unit m"
 expect_exit "check negative leg: problems found" 3 "$DEMINE" minefield check "$M/bad_negative.json"
 check "negative leg named" grep -qF "rows[1] (B) legs[0].distance: -5 is negative" "$T/out"
 expect_exit "check mils" 3 "$DEMINE" minefield check "$M/bad_mils.json"

@@ -402,5 +402,77 @@ TEST(scenario_deterministic)
     dm_mf_scenario_free(&b);
 }
 
+static void apply_t(double rot_deg, double s, double tx, double ty, double x, double y, double *ox,
+                    double *oy)
+{
+    double th = rot_deg * M_PI / 180.0;
+    *ox = tx + s * (cos(th) * x + sin(th) * y);
+    *oy = ty + s * (-sin(th) * x + cos(th) * y);
+}
+
+/* The record's grid_record truth with the first n mines of every row found
+ * (a little jitter), moved by rot/s/tx/ty; predicts and returns the share of
+ * the remaining mines predicted within 1 m. */
+static double harmless_case(dm_mf_record *rec, double rot, double s, double tx, double ty, int n,
+                            dm_mf_prediction_set *ps)
+{
+    dm_mf_layout lay;
+    dm_error err;
+    CHECK_EQ_INT(dm_mf_layout_compute(rec, &lay, &err), DM_OK);
+    double found[2 * 120];
+    size_t nf = 0;
+    uint64_t z = 777;
+    for (size_t i = 0; i < lay.n_mines; i++)
+        if (lay.mines[i].index <= n) {
+            apply_t(rot, s, tx, ty, lay.mines[i].x, lay.mines[i].y, &found[2 * nf],
+                    &found[2 * nf + 1]);
+            z = z * 6364136223846793005ull + 1442695040888963407ull;
+            found[2 * nf] += ((double)(z >> 40) / 16777216.0 - 0.5) * 0.3;
+            found[2 * nf + 1] += ((double)((z >> 16) & 0xFFFFFF) / 16777216.0 - 0.5) * 0.3;
+            nf++;
+        }
+    CHECK_EQ_INT(dm_mf_predict(rec, found, nf, ps, &err), DM_OK);
+    size_t good = 0, all = 0;
+    for (size_t i = 0; i < lay.n_mines; i++) {
+        if (lay.mines[i].index <= n)
+            continue;
+        double x, y;
+        apply_t(rot, s, tx, ty, lay.mines[i].x, lay.mines[i].y, &x, &y);
+        all++;
+        for (size_t k = 0; k < ps->n; k++)
+            if (hypot(ps->items[k].x - x, ps->items[k].y - y) < 1.0) {
+                good++;
+                break;
+            }
+    }
+    dm_mf_layout_free(&lay);
+    return all ? (double)good / (double)all : 0.0;
+}
+
+/* A metre record carrying a pace length whose distances were paced, and a
+ * grid record carrying a declination whose bearings were magnetic: the
+ * given pace length and declination are the fit's alternatives. */
+TEST(harmless_fields_used)
+{
+    dm_mf_record rec;
+    dm_mf_row rows[4];
+    dm_mf_leg legs[4];
+    grid_record(&rec, rows, legs);
+    rec.pace_m = 0.62;
+    dm_mf_prediction_set ps;
+    double got = harmless_case(&rec, 1.0, 0.62, 6.0, -4.0, 3, &ps);
+    CHECK(fabs(ps.fit.scale - 0.62) < 0.01);
+    CHECK(got > 0.95);
+    dm_mf_prediction_set_free(&ps);
+
+    grid_record(&rec, rows, legs);
+    rec.declination_deg = 27.0;
+    got = harmless_case(&rec, 27.0, 1.0, -5.0, 3.0, 2, &ps);
+    CHECK(fabs(ps.fit.rotation_deg - 27.0) < 1.0);
+    CHECK(got > 0.95);
+    dm_mf_prediction_set_free(&ps);
+}
+
 RUN(T(layout_geometry), T(record_as_written), T(exact_recovery), T(clutter_and_found_not_predicted),
-    T(rows_from_found), T(radius_coverage), T(bad_input), T(scenario_deterministic))
+    T(rows_from_found), T(radius_coverage), T(bad_input), T(scenario_deterministic),
+    T(harmless_fields_used))
