@@ -9,6 +9,7 @@
 #include "core/strmap.h"
 #include "core/utf8.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <math.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
@@ -906,6 +908,75 @@ dm_status dm_mf_record_load(const char *path, dm_mf_record *out, dm_error *err)
     if (st)
         dm_error_prefix(err, "%s", path);
     return st;
+}
+
+dm_mf_item_class dm_mf_item_category(const char *category, char *canon, size_t canon_sz)
+{
+    if (canon && canon_sz)
+        canon[0] = 0;
+    if (!category)
+        return DM_MF_ITEM_ANY;
+    while (*category == ' ')
+        category++;
+    if (!*category || !strcasecmp(category, "unknown") || !strcasecmp(category, "mine") ||
+        !strcasecmp(category, "landmine") || !strcmp(category, "?"))
+        return DM_MF_ITEM_ANY;
+    int fi = dm_kind_field_index(&dm_kind_eo_items, "category");
+    char *c = NULL;
+    dm_error e;
+    dm_error_clear(&e);
+    if (fi >= 0 && !dm_field_normalise(&dm_kind_eo_items.fields[fi], category, &c, &e) && c) {
+        dm_mf_item_class k =
+            !strcmp(c, "AP") || !strcmp(c, "AT") ? DM_MF_ITEM_MINE : DM_MF_ITEM_NOT_MINE;
+        if (canon && canon_sz)
+            snprintf(canon, canon_sz, "%s", c);
+        free(c);
+        return k;
+    }
+    free(c);
+    if (canon && canon_sz)
+        snprintf(canon, canon_sz, "%s", category);
+    return DM_MF_ITEM_NOT_MINE;
+}
+
+/* models equal when their letters and digits are, case ignored */
+static bool same_model(const char *a, const char *b)
+{
+    for (;;) {
+        while (*a && !isalnum((unsigned char)*a))
+            a++;
+        while (*b && !isalnum((unsigned char)*b))
+            b++;
+        if (!*a || !*b)
+            return !*a && !*b;
+        if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+            return false;
+        a++;
+        b++;
+    }
+}
+
+bool dm_mf_item_may_be(const dm_mf_record *rec, const dm_mf_mine *m, const dm_mf_found_info *info)
+{
+    if (!info)
+        return true;
+    char cat[DM_MF_TEXT_MAX];
+    dm_mf_item_class k = dm_mf_item_category(info->category, cat, sizeof cat);
+    const char *mcat = "", *mmodel = "";
+    if (rec && m && m->row >= 0 && (size_t)m->row < rec->n_rows) {
+        mcat = rec->rows[m->row].category;
+        mmodel = rec->rows[m->row].model;
+    } else if (rec && m && m->row == -1 && m->index >= 1 && (size_t)m->index <= rec->n_mines) {
+        mcat = rec->mines[m->index - 1].category;
+        mmodel = rec->mines[m->index - 1].model;
+    }
+    if (k == DM_MF_ITEM_NOT_MINE && (!*mcat || strcmp(cat, mcat)))
+        return false; /* not a mine, unless the record says the same */
+    if (k != DM_MF_ITEM_ANY && *mcat && strcmp(cat, mcat))
+        return false;
+    if (info->model && *info->model && *mmodel && !same_model(info->model, mmodel))
+        return false;
+    return true;
 }
 
 size_t dm_mf_record_warnings(const dm_mf_record *rec, void (*fn)(const char *msg, void *ctx),

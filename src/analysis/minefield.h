@@ -151,7 +151,39 @@ typedef struct dm_mf_prediction_set {
     dm_mf_fit fit;
     dm_mf_prediction *items; /* owned: dm_mf_prediction_set_free() */
     size_t n;
+    size_t not_mines; /* found items that could be no recorded mine (clutter) */
 } dm_mf_prediction_set;
+
+/* What a found item may be, from its EO category and model (each NULL or
+ * "" when not known). */
+typedef struct dm_mf_found_info {
+    const char *category; /* "AP", "AT", "UXO", "scrap", ... */
+    const char *model;    /* "PMN-2", ... */
+} dm_mf_found_info;
+
+/* The class of a found item's category: DM_MF_ITEM_ANY (not known: "", NULL,
+ * "unknown", "mine": any recorded mine), DM_MF_ITEM_MINE (AP or AT, in any of
+ * the eo-items kind's spellings; canon gets the canonical one) or
+ * DM_MF_ITEM_NOT_MINE (any other EO category, or anything else such as
+ * "scrap": clutter, never a recorded mine; canon gets the EO category or
+ * the text as given). */
+typedef enum dm_mf_item_class {
+    DM_MF_ITEM_NOT_MINE = -1,
+    DM_MF_ITEM_ANY = 0,
+    DM_MF_ITEM_MINE = 1
+} dm_mf_item_class;
+dm_mf_item_class dm_mf_item_category(const char *category, char *canon, size_t canon_sz);
+
+/* Whether a found item of this category and model may be the recorded mine
+ * i of the layout: not when its category says it is not a mine, nor when
+ * the item and the mine's row (or scattered mine) both give a category (or
+ * both a model: letters and digits compared, case ignored) that differ. */
+bool dm_mf_item_may_be(const dm_mf_record *rec, const dm_mf_mine *m, const dm_mf_found_info *info);
+
+typedef struct dm_mf_predict_opts {
+    /* per found item (n_found entries), or NULL: every item may be any mine */
+    const dm_mf_found_info *found;
+} dm_mf_predict_opts;
 
 /* Fits the record to the found mines (x,y pairs in local metres of the
  * record's frame; no correspondences known; clutter allowed) and predicts
@@ -160,6 +192,14 @@ typedef struct dm_mf_prediction_set {
  * error. *out owned by the caller. */
 dm_status dm_mf_predict(const dm_mf_record *rec, const double *found_xy, size_t n_found,
                         dm_mf_prediction_set *out, dm_error *err);
+
+/* dm_mf_predict with options (opts may be NULL): found items that cannot be
+ * any recorded mine (dm_mf_item_may_be) are clutter: they show cleared
+ * ground but are never matched, nor taken for rows of their own when their
+ * category says they are not mines; out->not_mines counts them. */
+dm_status dm_mf_predict_ex(const dm_mf_record *rec, const double *found_xy, size_t n_found,
+                           const dm_mf_predict_opts *opts, dm_mf_prediction_set *out,
+                           dm_error *err);
 void dm_mf_prediction_set_free(dm_mf_prediction_set *set);
 
 /* ---- checking, footprint and GeoJSON output (minefield.c) ----

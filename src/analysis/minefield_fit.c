@@ -512,8 +512,19 @@ typedef struct problem {
     size_t outer_first[2], outer_n[2];
     double row_gap;
     long *xscr; /* scratch for score(): nf entries */
-    hull fhull; /* of the found items (cleared ground) */
+    hull fhull; /* of the found items (cleared ground), clutter by category too */
+    /* which found items may be which recorded mines (by category and model;
+     * NULL: any): compat[ftype[f] * n_rtype + rtype[i]] */
+    const unsigned char *compat;
+    const int *ftype, *rtype;
+    int n_rtype;
 } problem;
+
+/* whether found item f may be recorded mine i */
+static inline bool may_be(const problem *pb, size_t f, size_t i)
+{
+    return !pb->compat || pb->compat[pb->ftype[f] * pb->n_rtype + pb->rtype[i]];
+}
 
 static void problem_free(problem *pb)
 {
@@ -839,7 +850,7 @@ static long nearest_mine(const problem *pb, const state *s, size_t f, double sc,
     double bestd = gate;
     long best = -1;
     xf_inverse(&s->t, bx, by, &mx, &my);
-    if (maxshift == 0.0) {
+    if (maxshift == 0.0 && !pb->compat) {
         double d;
         long i = grid_nearest(&pb->rg, mx, my, gate / sc, skip, &d);
         if (i >= 0) {
@@ -852,7 +863,7 @@ static long nearest_mine(const problem *pb, const state *s, size_t f, double sc,
         grid_walk it;
         if (walk_start(&it, &pb->rg, mx, my, (gate + maxshift) / sc))
             for (size_t i; walk_next(&it, &i);) {
-                if (skip && skip[i])
+                if ((skip && skip[i]) || !may_be(pb, f, i))
                     continue;
                 int row = pb->row_of[i];
                 double px, py;
@@ -889,7 +900,7 @@ static void match(const problem *pb, state *s, double gate, double rlim)
             continue;
         double bestd = gate;
         long best = -1;
-        if (maxshift == 0.0) { /* the common case, inline */
+        if (maxshift == 0.0 && !pb->compat) { /* the common case, inline */
             double mx, my, d;
             xf_inverse(&s->t, pb->fp[f].x, pb->fp[f].y, &mx, &my);
             best = grid_nearest(&pb->rg, mx, my, gate / sc, NULL, &d);
@@ -2024,7 +2035,7 @@ static dm_status found_rows(const pt *p, size_t n, bool *use, const hull *cleare
 /* ------------------------------------------------------------ predict */
 
 static dm_status problem_init(problem *pb, const dm_mf_record *rec, const pt *fp, size_t nf,
-                              dm_error *err)
+                              const pt *all, size_t nall, dm_error *err)
 {
     memset(pb, 0, sizeof *pb);
     pb->rec = rec;
@@ -2191,7 +2202,7 @@ static dm_status problem_init(problem *pb, const dm_mf_record *rec, const pt *fp
         pb->rmax = tmp[nf - 1];
         free(tmp);
     }
-    if (hull_build(&pb->fhull, fp, nf) ||
+    if (hull_build(&pb->fhull, all, nall) ||
         grid_build(&pb->rg, pb->rp, pb->nr, fmax(pb->step_m, 1.0)) ||
         grid_build(&pb->fg, pb->fp, pb->nf, 5.0) || fronts_prepare(pb))
         return dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
@@ -3024,8 +3035,135 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
     return st;
 }
 
+/* The types of found items and recorded mines (distinct categories and
+ * models) and which item type may be which mine type: *compat NULL when
+ * every item may be every mine. ok_any[f]: item f may be some recorded
+ * mine. At most MAX_TYPES types of each (else only ok_any is filled). */
+#define MAX_TYPES 256
+typedef struct typing {
+    unsigned char *compat;
+    int *ftype, *rtype;
+    int n_ftype, n_rtype;
+} typing;
+
+static void typing_free(typing *ty)
+{
+    free(ty->compat);
+    free(ty->ftype);
+    free(ty->rtype);
+    memset(ty, 0, sizeof *ty);
+}
+
+static bool same_text(const char *a, const char *b) { return !strcmp(a ? a : "", b ? b : ""); }
+
+static dm_status typing_build(const dm_mf_record *rec, const dm_mf_layout *lay,
+                              const dm_mf_found_info *info, size_t nf, bool *ok_any, typing *ty,
+                              dm_error *err)
+{
+    memset(ty, 0, sizeof *ty);
+    size_t nr = lay->n_mines;
+    int *ft = malloc((nf ? nf : 1) * sizeof *ft), *rt = malloc((nr ? nr : 1) * sizeof *rt);
+    size_t *frep = malloc(MAX_TYPES * sizeof *frep), *rrep = malloc(MAX_TYPES * sizeof *rrep);
+    if (!ft || !rt || !frep || !rrep) {
+        free(ft);
+        free(rt);
+        free(frep);
+        free(rrep);
+        return dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
+    }
+    int nft = 0, nrt = 0;
+    bool many = false;
+    for (size_t f = 0; f < nf && !many; f++) {
+        int k = 0;
+        while (k < nft && !(same_text(info[f].category, info[frep[k]].category) &&
+                            same_text(info[f].model, info[frep[k]].model)))
+            k++;
+        if (k == nft) {
+            if (nft == MAX_TYPES)
+                many = true;
+            else
+                frep[nft++] = f;
+        }
+        ft[f] = k;
+    }
+    for (size_t i = 0; i < nr && !many; i++) {
+        const dm_mf_mine *m = &lay->mines[i];
+        const char *c =
+            m->row >= 0 ? rec->rows[m->row].category : rec->mines[m->index - 1].category;
+        const char *mo = m->row >= 0 ? rec->rows[m->row].model : rec->mines[m->index - 1].model;
+        int k = 0;
+        for (; k < nrt; k++) {
+            const dm_mf_mine *q = &lay->mines[rrep[k]];
+            const char *qc =
+                q->row >= 0 ? rec->rows[q->row].category : rec->mines[q->index - 1].category;
+            const char *qm = q->row >= 0 ? rec->rows[q->row].model : rec->mines[q->index - 1].model;
+            if (same_text(c, qc) && same_text(mo, qm))
+                break;
+        }
+        if (k == nrt) {
+            if (nrt == MAX_TYPES)
+                many = true;
+            else
+                rrep[nrt++] = i;
+        }
+        rt[i] = k;
+    }
+    dm_status st = DM_OK;
+    if (!many) {
+        unsigned char *cm = malloc((size_t)(nft ? nft : 1) * (size_t)(nrt ? nrt : 1));
+        if (!cm) {
+            st = dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
+        } else {
+            bool all = true;
+            for (int a = 0; a < nft; a++)
+                for (int b = 0; b < nrt; b++) {
+                    cm[a * nrt + b] = dm_mf_item_may_be(rec, &lay->mines[rrep[b]], &info[frep[a]]);
+                    all = all && cm[a * nrt + b];
+                }
+            for (size_t f = 0; f < nf; f++) {
+                ok_any[f] = false;
+                for (int b = 0; b < nrt && !ok_any[f]; b++)
+                    ok_any[f] = cm[ft[f] * nrt + b];
+            }
+            if (all) {
+                free(cm);
+                cm = NULL;
+            }
+            ty->compat = cm;
+        }
+    } else {
+        /* too many kinds to tabulate: an item is clutter only when its
+         * category says it is not a mine and no record mine has that
+         * category */
+        for (size_t f = 0; f < nf; f++) {
+            ok_any[f] = false;
+            for (size_t i = 0; i < nr && !ok_any[f]; i++)
+                ok_any[f] = dm_mf_item_may_be(rec, &lay->mines[i],
+                                              &(dm_mf_found_info){info[f].category, NULL});
+        }
+    }
+    free(frep);
+    free(rrep);
+    if (st || !ty->compat) {
+        free(ft);
+        free(rt);
+        return st;
+    }
+    ty->ftype = ft;
+    ty->rtype = rt;
+    ty->n_ftype = nft;
+    ty->n_rtype = nrt;
+    return DM_OK;
+}
+
 dm_status dm_mf_predict(const dm_mf_record *rec, const double *found_xy, size_t n_found,
                         dm_mf_prediction_set *out, dm_error *err)
+{
+    return dm_mf_predict_ex(rec, found_xy, n_found, NULL, out, err);
+}
+
+dm_status dm_mf_predict_ex(const dm_mf_record *rec, const double *found_xy, size_t n_found,
+                           const dm_mf_predict_opts *opts, dm_mf_prediction_set *out, dm_error *err)
 {
     if (!out)
         return dm_error_set(err, DM_EINVAL, "minefield prediction: no output given");
@@ -3042,41 +3180,93 @@ dm_status dm_mf_predict(const dm_mf_record *rec, const double *found_xy, size_t 
                                 "found mine %zu: %s coordinate is not a finite number of metres "
                                 "within 10,000 km of the reference point",
                                 i / 2 + 1, i % 2 ? "y" : "x");
-    const pt *fp = (const pt *)found_xy;
-    pt *fcopy = malloc((n_found ? n_found : 1) * sizeof *fcopy);
-    bool *unmatched = malloc((n_found ? n_found : 1) * sizeof *unmatched);
-    if (!fcopy || !unmatched) {
+    const dm_mf_found_info *info = opts ? opts->found : NULL;
+    size_t nn = n_found ? n_found : 1;
+    pt *fcopy = malloc(nn * sizeof *fcopy), *fit_p = malloc(nn * sizeof *fit_p);
+    bool *unmatched = malloc(nn * sizeof *unmatched), *ok_any = malloc(nn * sizeof *ok_any);
+    bool *possible = malloc(nn * sizeof *possible);
+    size_t *fit_idx = malloc(nn * sizeof *fit_idx);
+    if (!fcopy || !fit_p || !unmatched || !ok_any || !possible || !fit_idx) {
         free(fcopy);
+        free(fit_p);
         free(unmatched);
+        free(ok_any);
+        free(possible);
+        free(fit_idx);
         return dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
     }
     for (size_t i = 0; i < n_found; i++) {
         fcopy[i] = (pt){found_xy[2 * i], found_xy[2 * i + 1]};
         unmatched[i] = true;
+        ok_any[i] = true;
+        possible[i] =
+            !info || dm_mf_item_category(info[i].category, NULL, 0) != DM_MF_ITEM_NOT_MINE;
     }
-    (void)fp;
     hull cleared;
-    if (hull_build(&cleared, fcopy, n_found)) {
-        free(fcopy);
-        free(unmatched);
-        return dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
-    }
-    size_t cap = 0;
     dm_status st = DM_OK;
-    if (rec) {
+    if (hull_build(&cleared, fcopy, n_found))
+        st = dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
+    size_t cap = 0;
+    if (rec && !st) {
         problem pb;
-        st = problem_init(&pb, rec, fcopy, n_found, err);
+        typing ty;
+        memset(&ty, 0, sizeof ty);
+        dm_mf_layout lay;
+        st = info ? dm_mf_layout_compute(rec, &lay, err) : DM_OK;
+        if (info && !st) {
+            st = typing_build(rec, &lay, info, n_found, ok_any, &ty, err);
+            dm_mf_layout_free(&lay);
+        }
+        /* the items that may be recorded mines are fitted; the others are
+         * clutter, and show cleared ground */
+        size_t nfit = 0;
+        int *ftype_fit = NULL;
+        if (!st && ty.compat && !(ftype_fit = malloc(nn * sizeof *ftype_fit)))
+            st = dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
+        for (size_t i = 0; i < n_found && !st; i++) {
+            if (!ok_any[i]) {
+                out->not_mines++;
+                unmatched[i] = false;
+                continue;
+            }
+            if (ftype_fit)
+                ftype_fit[nfit] = ty.ftype[i];
+            fit_idx[nfit] = i;
+            fit_p[nfit++] = fcopy[i];
+        }
+        if (!st)
+            st = problem_init(&pb, rec, fit_p, nfit, fcopy, n_found, err);
+        else
+            memset(&pb, 0, sizeof pb);
+        if (!st && ty.compat) {
+            pb.compat = ty.compat;
+            pb.ftype = ftype_fit;
+            pb.rtype = ty.rtype;
+            pb.n_rtype = ty.n_rtype;
+        }
         if (!st) {
-            if (n_found == 0 || pb.nr == 0)
+            bool *um = malloc(nn * sizeof *um);
+            if (!um)
+                st = dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
+            else if (nfit == 0 || pb.nr == 0)
                 st = predict_as_written(&pb, out, &cap, err);
-            else
-                st = predict_fitted(&pb, out, &cap, &cleared, unmatched, err);
+            else {
+                st = predict_fitted(&pb, out, &cap, &cleared, um, err);
+                for (size_t k = 0; k < nfit && !st; k++)
+                    unmatched[fit_idx[k]] = um[k];
+            }
+            free(um);
         }
         problem_free(&pb);
+        free(ftype_fit);
+        typing_free(&ty);
     }
-    /* jitter of the found rows: the record fit's, or a typical 0.35 m */
+    /* items whose category says they are not mines make no rows */
+    for (size_t i = 0; i < n_found; i++)
+        unmatched[i] = unmatched[i] && possible[i];
     /* rows found among the items left over, numbered after the
-     * unrecorded row the fit found (row -2), if any */
+     * unrecorded row the fit found (row -2), if any; the jitter of the
+     * found rows: the record fit's, or a typical 0.35 m */
     int k0 = 0;
     for (size_t i = 0; i < out->n && !st; i++)
         k0 = out->items[i].row == -2 ? 1 : k0;
@@ -3085,10 +3275,14 @@ dm_status dm_mf_predict(const dm_mf_record *rec, const double *found_xy, size_t 
                         out->fit.matched ? fmax(out->fit.rmse_m, 0.2) : 0.35, k0, out, &cap, err);
     free(cleared.v);
     free(fcopy);
+    free(fit_p);
     free(unmatched);
-    if (st)
+    free(ok_any);
+    free(possible);
+    free(fit_idx);
+    if (st) {
         dm_mf_prediction_set_free(out);
-    if (st)
         out->fit.scale = 1.0;
+    }
     return st;
 }

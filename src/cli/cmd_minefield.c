@@ -37,12 +37,15 @@ static void help(void)
            "  and predicts the mines not yet found: a GeoJSON FeatureCollection of Points\n"
            "  (row, index, radius_m = 95%% radius) with the fit as the top-level member \"fit\"\n"
            "  (dx_m, dy_m, rotation_deg, scale, rmse_m, matched, confidence).\n"
-           "  --found FILE: the found mines, points in any vector format GDAL reads (first\n"
-           "  layer, or --layer NAME). Without --record the rows are detected among the found\n"
-           "  mines alone; the local frame then has its origin at the first found point.\n"
+           "  --found FILE: the found items, points in any vector format GDAL reads (first\n"
+           "  layer, or --layer NAME), with fields category and model if known. An item whose\n"
+           "  category is not AP or AT (UXO, scrap, ...), or differs from its row's category\n"
+           "  or model in the record, is clutter: never a recorded mine. Without --record the\n"
+           "  rows are detected among the found mines alone; the local frame then has its\n"
+           "  origin at the first found point.\n"
            "  DATABASE CODE: the stored record CODE (imported with `demine import DATABASE\n"
-           "  minefield-records RECORD.json`) and, as found mines, the approved EO items of\n"
-           "  category AP or AT inside its footprint buffered by --within metres (default 100).\n"
+           "  minefield-records RECORD.json`) and, as found items, the approved EO items\n"
+           "  inside its footprint buffered by --within metres (default 100).\n"
            "  --json prints the fit and counts (with --out).\n"
            "Exit status: 0 done, 1 error (nothing written), 2 usage.\n",
            usage);
@@ -291,7 +294,9 @@ static int render(int argc, char **argv)
 static void fit_json(dm_buf *b, const dm_mf_prediction_set *set, size_t n_found)
 {
     const dm_mf_fit *f = &set->fit;
-    dm_buf_printf(b, "{\"predicted\":%zu,\"found\":%zu,\"fit\":{\"dx_m\":", set->n, n_found);
+    dm_buf_printf(b,
+                  "{\"predicted\":%zu,\"found\":%zu,\"not_mines\":%zu,\"fit\":{\"dx_m\":", set->n,
+                  n_found, set->not_mines);
     dm_buf_json_number(b, f->dx_m);
     dm_buf_puts(b, ",\"dy_m\":");
     dm_buf_json_number(b, f->dy_m);
@@ -355,6 +360,7 @@ static int predict(int argc, char **argv)
     memset(&rec, 0, sizeof rec);
     bool have_rec = false;
     double *lonlat = NULL;
+    dm_mf_found_attr *attr = NULL;
     size_t n = 0;
     dm_status st = DM_OK;
     if (stored) {
@@ -366,7 +372,7 @@ static int predict(int argc, char **argv)
             if (have_rec)
                 dm_mf_record_warnings(&rec, warn_stderr, (void *)pos[1]);
             if (!st)
-                st = dm_mf_found_stored(store, &rec, within, &lonlat, &n, &err);
+                st = dm_mf_found_stored(store, &rec, within, &lonlat, &attr, &n, &err);
             dm_store_close(store);
         }
     } else {
@@ -377,7 +383,7 @@ static int predict(int argc, char **argv)
                 dm_mf_record_warnings(&rec, warn_stderr, (void *)record);
         }
         if (!st && found)
-            st = dm_mf_found_read(found, layer, &lonlat, &n, &err);
+            st = dm_mf_found_read(found, layer, &lonlat, &attr, &n, &err);
         if (!st && !record && n == 0)
             st = dm_error_set(&err, DM_EINVAL,
                               "%s has no points: without --record, rows are detected among the "
@@ -400,8 +406,17 @@ static int predict(int argc, char **argv)
     }
     dm_mf_prediction_set set;
     memset(&set, 0, sizeof set);
+    dm_mf_found_info *info = NULL;
+    if (!st && attr) {
+        info = malloc((n ? n : 1) * sizeof *info);
+        if (!info)
+            st = dm_error_set(&err, DM_ENOMEM, "out of memory");
+        for (size_t i = 0; info && i < n; i++)
+            info[i] = (dm_mf_found_info){attr[i].category, attr[i].model};
+    }
+    dm_mf_predict_opts popts = {info};
     if (!st)
-        st = dm_mf_predict(have_rec ? &rec : NULL, xy, n, &set, &err);
+        st = dm_mf_predict_ex(have_rec ? &rec : NULL, xy, n, &popts, &set, &err);
     dm_buf out;
     dm_buf_init(&out, 0);
     if (!st)
@@ -420,16 +435,19 @@ static int predict(int argc, char **argv)
         } else {
             const dm_mf_fit *f = &set.fit;
             fprintf(stderr,
-                    "%s: %zu mines predicted from %zu found; fit: dx %.1f m, dy %.1f m, "
-                    "rotation %.1f°, scale %.3f, rmse %.1f m, %zu matched, confidence %.2f\n",
-                    out_path, set.n, n, f->dx_m, f->dy_m, f->rotation_deg, f->scale, f->rmse_m,
-                    f->matched, f->confidence);
+                    "%s: %zu mines predicted from %zu found (%zu not mines by category); fit: "
+                    "dx %.1f m, dy %.1f m, rotation %.1f°, scale %.3f, rmse %.1f m, %zu matched, "
+                    "confidence %.2f\n",
+                    out_path, set.n, n, set.not_mines, f->dx_m, f->dy_m, f->rotation_deg, f->scale,
+                    f->rmse_m, f->matched, f->confidence);
         }
     }
     dm_buf_free(&out);
     dm_mf_prediction_set_free(&set);
     free(xy);
     free(lonlat);
+    free(attr);
+    free(info);
     dm_mf_record_free(&rec);
     return rc;
 }

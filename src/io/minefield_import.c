@@ -260,10 +260,11 @@ dm_status dm_mf_stored_record(dm_store *store, const char *code, dm_mf_record *o
 /* A growing list of lon/lat pairs. */
 typedef struct points {
     double *xy;
+    dm_mf_found_attr *attr;
     size_t n, cap;
 } points;
 
-static bool points_add(points *p, double x, double y)
+static bool points_add(points *p, double x, double y, const char *category, const char *model)
 {
     if (p->n == p->cap) {
         size_t cap = p->cap ? 2 * p->cap : 64;
@@ -271,18 +272,26 @@ static bool points_add(points *p, double x, double y)
         if (!xy)
             return false;
         p->xy = xy;
+        dm_mf_found_attr *at = realloc(p->attr, cap * sizeof *at);
+        if (!at)
+            return false;
+        p->attr = at;
         p->cap = cap;
     }
     p->xy[2 * p->n] = x;
     p->xy[2 * p->n + 1] = y;
+    snprintf(p->attr[p->n].category, sizeof p->attr[p->n].category, "%s", category ? category : "");
+    snprintf(p->attr[p->n].model, sizeof p->attr[p->n].model, "%s", model ? model : "");
     p->n++;
     return true;
 }
 
 dm_status dm_mf_found_stored(dm_store *store, const dm_mf_record *rec, double within_m,
-                             double **lonlat, size_t *n, dm_error *err)
+                             double **lonlat, dm_mf_found_attr **attr, size_t *n, dm_error *err)
 {
     *lonlat = NULL;
+    if (attr)
+        *attr = NULL;
     *n = 0;
     if (!(within_m >= 0) || !isfinite(within_m))
         return dm_error_set(err, DM_EINVAL, "the search distance must be 0 or more metres");
@@ -316,7 +325,7 @@ dm_status dm_mf_found_stored(dm_store *store, const dm_mf_record *rec, double wi
     bool has = false;
     while (!st && !(st = dm_cursor_next(cur, &r, &has, err)) && has) {
         const char *cat = dm_record_get(&r, "category");
-        if (!r.geom || !cat || (strcmp(cat, "AP") && strcmp(cat, "AT")))
+        if (!r.geom)
             continue;
         if (GEOSGeomTypeId_r(h, r.geom) != GEOS_POINT || GEOSisEmpty_r(h, r.geom))
             continue;
@@ -325,7 +334,7 @@ dm_status dm_mf_found_stored(dm_store *store, const dm_mf_record *rec, double wi
         double x, y;
         if (!GEOSGeomGetX_r(h, r.geom, &x) || !GEOSGeomGetY_r(h, r.geom, &y))
             continue;
-        if (!points_add(&p, x, y))
+        if (!points_add(&p, x, y, cat, dm_record_get(&r, "model")))
             st = dm_error_set(err, DM_ENOMEM, "out of memory");
     }
     dm_record_clear(&r, geo);
@@ -336,9 +345,14 @@ dm_status dm_mf_found_stored(dm_store *store, const dm_mf_record *rec, double wi
     GEOSGeom_destroy_r(h, area);
     if (st) {
         free(p.xy);
+        free(p.attr);
         return st;
     }
     *lonlat = p.xy;
+    if (attr)
+        *attr = p.attr;
+    else
+        free(p.attr);
     *n = p.n;
     return DM_OK;
 }
@@ -376,10 +390,12 @@ static dm_status make_transform(OGRLayerH layer, OGRCoordinateTransformationH *c
     return st;
 }
 
-dm_status dm_mf_found_read(const char *path, const char *layer_name, double **lonlat, size_t *n,
-                           dm_error *err)
+dm_status dm_mf_found_read(const char *path, const char *layer_name, double **lonlat,
+                           dm_mf_found_attr **attr, size_t *n, dm_error *err)
 {
     *lonlat = NULL;
+    if (attr)
+        *attr = NULL;
     *n = 0;
     if (access(path, R_OK) != 0)
         return dm_error_set(err, DM_EIO, "cannot read %s: %s", path, strerror(errno));
@@ -402,6 +418,15 @@ dm_status dm_mf_found_read(const char *path, const char *layer_name, double **lo
     OGRCoordinateTransformationH ct = NULL;
     dm_status st = make_transform(layer, &ct, err);
     points p = {0};
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
+    int fcat = -1, fmodel = -1;
+    for (int k = 0; defn && k < OGR_FD_GetFieldCount(defn); k++) {
+        const char *name = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, k));
+        if (name && !strcasecmp(name, "category") && fcat < 0)
+            fcat = k;
+        else if (name && !strcasecmp(name, "model") && fmodel < 0)
+            fmodel = k;
+    }
     OGR_L_ResetReading(layer);
     OGRFeatureH f;
     int64_t row = 0;
@@ -425,7 +450,13 @@ dm_status dm_mf_found_read(const char *path, const char *layer_name, double **lo
                 st = dm_error_set(err, DM_EINVAL,
                                   "%s: feature %lld: %g, %g is not a longitude and latitude", path,
                                   (long long)row, x, y);
-            else if (!points_add(&p, x, y))
+            else if (!points_add(&p, x, y,
+                                 fcat >= 0 && OGR_F_IsFieldSetAndNotNull(f, fcat)
+                                     ? OGR_F_GetFieldAsString(f, fcat)
+                                     : NULL,
+                                 fmodel >= 0 && OGR_F_IsFieldSetAndNotNull(f, fmodel)
+                                     ? OGR_F_GetFieldAsString(f, fmodel)
+                                     : NULL))
                 st = dm_error_set(err, DM_ENOMEM, "out of memory");
         }
         OGR_F_Destroy(f);
@@ -435,9 +466,14 @@ dm_status dm_mf_found_read(const char *path, const char *layer_name, double **lo
     GDALClose(ds);
     if (st) {
         free(p.xy);
+        free(p.attr);
         return st;
     }
     *lonlat = p.xy;
+    if (attr)
+        *attr = p.attr;
+    else
+        free(p.attr);
     *n = p.n;
     return DM_OK;
 }

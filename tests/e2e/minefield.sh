@@ -154,6 +154,21 @@ same "predict record only: all 29" "$(json "$T/out" 'len(d["features"])')" "29"
 expect_exit "predict found only" 0 "$DEMINE" minefield predict --found "$T/found.geojson" --out "$T/pred3.geojson"
 check "predict found only: a FeatureCollection with fit" "$PY" -c "
 import json,sys; d=json.load(open('$T/pred3.geojson')); sys.exit(0 if 'fit' in d and d['type']=='FeatureCollection' else 1)"
+# scrap and UXO only: clutter, the record stays as written
+"$PY" - "$T/scrap.geojson" <<'P'
+import json, math, sys
+a = 6378137.0; f = 1 / 298.257223563; e2 = f * (2 - f)
+lat0 = 43.85; s = math.sin(math.radians(lat0)); w = math.sqrt(1 - e2 * s * s)
+kx = a / w * math.cos(math.radians(lat0)) * math.pi / 180; ky = a * (1 - e2) / w**3 * math.pi / 180
+pts = [("scrap", 37, 93), ("SCRAP", 120, 30), ("UXO", 66, 12), ("scrap", 140, 95), ("scrap", 15, 20), ("scrap", 95, 61)]
+json.dump({"type": "FeatureCollection", "features": [
+    {"type": "Feature", "properties": {"category": c}, "geometry": {"type": "Point", "coordinates": [18.4 + x / kx, 43.85 + y / ky]}} for c, x, y in pts]},
+    open(sys.argv[1], "w"))
+P
+expect_exit "predict with scrap only" 0 "$DEMINE" minefield predict --record "$M/good.json" --found "$T/scrap.geojson" --out "$T/pred_scrap.geojson" --json
+same "predict scrap only: 6 not mines, nothing matched, not moved" "$(json "$T/out" '"%d %d %.2f %.2f" % (d["not_mines"], d["fit"]["matched"], d["fit"]["dx_m"], d["fit"]["dy_m"])')" "6 0 0.00 0.00"
+expect_exit "predict record only, to a file" 0 "$DEMINE" minefield predict --record "$M/good.json" --out "$T/pred_none.geojson"
+same "predict scrap only: the record as written" "$(json "$T/pred_scrap.geojson" 'd["features"]')" "$(json "$T/pred_none.geojson" 'd["features"]')"
 cat >"$T/line.geojson" <<'EOF'
 {"type":"FeatureCollection","features":[
 {"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[18.4,43.85]}},
@@ -168,7 +183,7 @@ expect_exit "predict mixed forms: usage" 2 "$DEMINE" minefield predict "$DB" MR-
 
 # ---- predict from the database ----
 # EO items: two AP mines on row A (found), an AT mine on row B, a UXO on
-# row A (not a mine: ignored), an AP mine 1 km away (outside), a draft AP
+# row A (not a mine: clutter), an AP mine 1 km away (outside), a draft AP
 # mine on row B (not approved: ignored)
 "$PY" - "$T/items.geojson" <<'P'
 import json, math, sys
@@ -189,10 +204,10 @@ expect_exit "import EO items" 0 "$DEMINE" import "$DB" eo-items "$T/items.geojso
 expect_exit "import draft EO item" 0 "$DEMINE" import "$DB" eo-items "$T/draft.geojson" --state draft --quiet
 before=$(db_state)
 expect_exit "predict DATABASE CODE" 0 "$DEMINE" minefield predict "$DB" MR-0001 --out "$T/pred_db.geojson" --json
-same "predict DATABASE CODE: 3 found mines used" "$(json "$T/out" 'd["found"]')" "3"
+same "predict DATABASE CODE: 4 found items, the UXO not a mine" "$(json "$T/out" '"%d %d" % (d["found"], d["not_mines"])')" "4 1"
 check "predict DATABASE CODE output readable" readable "$T/pred_db.geojson"
 expect_exit "predict --within 2000" 0 "$DEMINE" minefield predict "$DB" MR-0001 --within 2000 --out "$T/pred_db2.geojson" --json
-same "predict --within 2000: the far mine too" "$(json "$T/out" 'd["found"]')" "4"
+same "predict --within 2000: the far mine too" "$(json "$T/out" 'd["found"]')" "5"
 expect_exit "predict DATABASE CODE to stdout" 0 "$DEMINE" minefield predict "$DB" MR-0001
 same "predict stdout has fit" "$(json "$T/out" '"fit" in d')" "True"
 expect_exit "predict unknown code" 1 "$DEMINE" minefield predict "$DB" MR-0042

@@ -395,9 +395,9 @@ TEST(harmless_fields_accepted_with_warning)
 TEST(parse_all_reports_every_problem)
 {
     const char *t = rec_text(", \"pace_m\": -1", "{\"id\": \"A\", \"count\": 0, \"start\": "
-                                                "{\"bearing_deg\": 400, \"distance\": -1}, "
-                                                "\"legs\": [{\"bearing_deg\": 90, \"distance\": "
-                                                "0}]}");
+                                                 "{\"bearing_deg\": 400, \"distance\": -1}, "
+                                                 "\"legs\": [{\"bearing_deg\": 90, \"distance\": "
+                                                 "0}]}");
     int n = 0;
     dm_mf_record rec;
     dm_error err = {DM_OK, ""};
@@ -564,7 +564,7 @@ TEST(prediction_geojson)
         {0, -20, -1, 1, 4, false},
         {100, 100, -2, 7, 1.5, true},
     };
-    dm_mf_prediction_set set = {{1.5, -2, 3.25, 1.02, 0.4, 12, 0.8}, items, 3};
+    dm_mf_prediction_set set = {{1.5, -2, 3.25, 1.02, 0.4, 12, 0.8}, items, 3, 0};
     dm_mf_frame f;
     dm_mf_frame_init(&f, rec.ref_lon, rec.ref_lat);
     dm_buf b;
@@ -597,5 +597,6 @@ TEST(prediction_geojson)
 RUN(T(parse_good_file), T(parse_paces_magnetic), T(parse_zero_start_and_spacing_equal_row),
     T(bad_json), T(bad_type_version), T(bad_reference_point), T(bad_bearing_ref_unit_pace),
     T(bad_distances_and_bearings), T(bad_rows), T(bad_empty_and_unknown),
-    T(parse_all_reports_every_problem), T(harmless_fields_accepted_with_warning), T(frame_round_trip), T(layout_spacing_declination_paces),
-    T(render_geojson_and_footprint), T(prediction_geojson))
+    T(parse_all_reports_every_problem), T(harmless_fields_accepted_with_warning),
+    T(frame_round_trip), T(layout_spacing_declination_paces), T(render_geojson_and_footprint),
+    T(prediction_geojson))

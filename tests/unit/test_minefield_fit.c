@@ -473,6 +473,76 @@ TEST(harmless_fields_used)
     dm_mf_prediction_set_free(&ps);
 }
 
+/* Found items whose category says they are not mines are clutter: with
+ * only scrap and UXO found, the record stays as written; an item of another
+ * category or model than its row's is never that row's mine. */
+TEST(categories_clutter)
+{
+    dm_mf_record rec;
+    dm_mf_row rows[4];
+    dm_mf_leg legs[4];
+    grid_record(&rec, rows, legs);
+    for (int r = 0; r < 4; r++) {
+        snprintf(rows[r].category, sizeof rows[r].category, "AP");
+        snprintf(rows[r].model, sizeof rows[r].model, "%s", r < 2 ? "PMN-2" : "PMA-2");
+    }
+    dm_mf_prediction_set p0, ps;
+    dm_error err;
+    CHECK_EQ_INT(dm_mf_predict(&rec, NULL, 0, &p0, &err), DM_OK);
+    /* 6 pieces of scrap between the rows, 60-190 m from the record */
+    double scrap[12] = {61, 245, 190, 170, 240, 300, 66, 102, 170, 60, 130, 210};
+    dm_mf_found_info info[6];
+    for (int i = 0; i < 6; i++)
+        info[i] = (dm_mf_found_info){i < 4 ? "scrap" : "UXO", NULL};
+    dm_mf_predict_opts o = {info};
+    CHECK_EQ_INT(dm_mf_predict_ex(&rec, scrap, 6, &o, &ps, &err), DM_OK);
+    CHECK_EQ_INT(ps.not_mines, 6);
+    CHECK_EQ_INT(ps.fit.matched, 0);
+    CHECK_EQ_INT(ps.n, p0.n);
+    double worst = 0;
+    for (size_t i = 0; i < ps.n && i < p0.n; i++)
+        worst = fmax(worst, hypot(ps.items[i].x - p0.items[i].x, ps.items[i].y - p0.items[i].y));
+    CHECK(worst < 0.01);
+    dm_mf_prediction_set_free(&ps);
+    dm_mf_prediction_set_free(&p0);
+
+    /* the class of a category */
+    char canon[64];
+    CHECK_EQ_INT(dm_mf_item_category("AP mine", canon, sizeof canon), DM_MF_ITEM_MINE);
+    CHECK_STR(canon, "AP");
+    CHECK_EQ_INT(dm_mf_item_category("SCRAP", canon, sizeof canon), DM_MF_ITEM_NOT_MINE);
+    CHECK_EQ_INT(dm_mf_item_category("uxo", canon, sizeof canon), DM_MF_ITEM_NOT_MINE);
+    CHECK_EQ_INT(dm_mf_item_category("", canon, sizeof canon), DM_MF_ITEM_ANY);
+    CHECK_EQ_INT(dm_mf_item_category(NULL, NULL, 0), DM_MF_ITEM_ANY);
+    CHECK_EQ_INT(dm_mf_item_category("unknown", NULL, 0), DM_MF_ITEM_ANY);
+
+    /* the first 8 mines of every row found (moved as in apply()): an AT
+     * item and a TM-62 on mines of AP rows of PMN-2 are clutter, a
+     * "PMN 2" item is a PMN-2 */
+    dm_mf_layout lay;
+    CHECK_EQ_INT(dm_mf_layout_compute(&rec, &lay, &err), DM_OK);
+    double found[2 * 40];
+    dm_mf_found_info fi[40];
+    size_t nf = 0;
+    for (size_t i = 0; i < lay.n_mines && nf < 40; i++)
+        if (lay.mines[i].index <= 8) {
+            apply(lay.mines[i].x, lay.mines[i].y, &found[2 * nf], &found[2 * nf + 1]);
+            fi[nf] = (dm_mf_found_info){"AP", lay.mines[i].row < 2 ? "PMN 2" : NULL};
+            if (lay.mines[i].row == 0 && lay.mines[i].index == 3)
+                fi[nf].category = "AT";
+            if (lay.mines[i].row == 1 && lay.mines[i].index == 5)
+                fi[nf].model = "TM-62";
+            nf++;
+        }
+    o.found = fi;
+    CHECK_EQ_INT(dm_mf_predict_ex(&rec, found, nf, &o, &ps, &err), DM_OK);
+    CHECK_EQ_INT(ps.not_mines, 2);
+    CHECK_EQ_INT(ps.fit.matched, nf - 2);
+    CHECK(fabs(ps.fit.rotation_deg - 5.0) < 0.5);
+    dm_mf_prediction_set_free(&ps);
+    dm_mf_layout_free(&lay);
+}
+
 RUN(T(layout_geometry), T(record_as_written), T(exact_recovery), T(clutter_and_found_not_predicted),
     T(rows_from_found), T(radius_coverage), T(bad_input), T(scenario_deterministic),
-    T(harmless_fields_used))
+    T(harmless_fields_used), T(categories_clutter))
