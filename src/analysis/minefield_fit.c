@@ -71,6 +71,9 @@
  * within this share of the spacing, up to this many found items */
 #define FREE_GATE 0.8
 #define FREE_MAX_FOUND 150
+/* a fit with at most this many matched items is not trusted over the
+ * record as written (predict_fitted) */
+#define FALLBACK_MATCHED 2
 
 typedef struct pt {
     double x, y;
@@ -2826,6 +2829,36 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
     if (pb->nf <= 150) {
         explore(pb, &best, &cur, hscore, hfinal, &nh, true, NANCHOR);
         try_extra(pb, &best, &cur, hscore, hfinal, &nh);
+    }
+    /* One or two matched items do not pin the transform: any recorded mine
+     * can be put on them. Then the record as written is kept unless the
+     * found items say otherwise: when it puts a recorded mine on some item
+     * it is refined on those (it explains what was found as well as any
+     * fit that moves it); when the best fit leaves most items unmatched
+     * anyway (clutter, or scrap without a category), the record is
+     * predicted as written. */
+    if (best.matched <= FALLBACK_MATCHED) {
+        state_reset(&cur, pb, xf_make(pb->pri.rot_modes[0], pb->pri.s_modes[0], 0.0, 0.0));
+        match(pb, &cur, gate_for(pb, &cur), INFINITY);
+        if (cur.matched >= 1) {
+            refit(pb, &cur, false);
+            match(pb, &cur, gate_for(pb, &cur), INFINITY);
+            refit(pb, &cur, false);
+            cur.score = score_x(pb, &cur);
+            if (nh < MAX_HYP) {
+                hscore[nh] = cur.score;
+                hfinal[nh++] = cur.t;
+            }
+            /* the same weight as the best fit: no evidence tells them apart */
+            cur.score = fmax(cur.score, best.score);
+            state_copy(&best, &cur, pb);
+        } else if (2.0 * (double)best.matched < (double)pb->nf) {
+            state_free(&cur);
+            state_free(&best);
+            for (size_t f = 0; f < pb->nf; f++)
+                unmatched_found[f] = true;
+            return predict_as_written(pb, out, cap, err);
+        }
     }
     /* posterior of the chosen hypothesis among the distinct ones */
     double bs = -INFINITY;

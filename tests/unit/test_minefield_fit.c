@@ -543,6 +543,58 @@ TEST(categories_clutter)
     dm_mf_layout_free(&lay);
 }
 
+/* share of the record's mines (as written) with a prediction within d m */
+static double as_written_recall(const dm_mf_record *rec, const dm_mf_prediction_set *ps, double d)
+{
+    dm_mf_layout lay;
+    dm_error err;
+    if (dm_mf_layout_compute(rec, &lay, &err))
+        return 0;
+    size_t hit = 0;
+    for (size_t i = 0; i < lay.n_mines; i++)
+        for (size_t k = 0; k < ps->n; k++)
+            if (hypot(ps->items[k].x - lay.mines[i].x, ps->items[k].y - lay.mines[i].y) <= d) {
+                hit++;
+                break;
+            }
+    double r = lay.n_mines ? (double)hit / (double)lay.n_mines : 0;
+    dm_mf_layout_free(&lay);
+    return r;
+}
+
+/* One or two matched items do not pin the transform: with the record
+ * right, the prediction stays where the record puts the mines (the fit
+ * used to move it by tens of metres to put the found mine at a row's end,
+ * or to put a piece of scrap on a recorded mine). */
+TEST(no_evidence_no_move)
+{
+    dm_mf_record rec;
+    dm_mf_row rows[4];
+    dm_mf_leg legs[4];
+    grid_record(&rec, rows, legs);
+    dm_mf_prediction_set ps;
+    dm_error err;
+    /* row A's 4th mine, row B's 8th, a little off */
+    double mines[4] = {62.2, 79.9, 77.8, 92.15};
+    for (size_t n = 1; n <= 2; n++) {
+        CHECK_EQ_INT(dm_mf_predict(&rec, mines, n, &ps, &err), DM_OK);
+        CHECK_EQ_INT(ps.fit.matched, n);
+        CHECK(ps.fit.confidence < 0.05);
+        CHECK(hypot(ps.fit.dx_m, ps.fit.dy_m) < 2.5);
+        /* every mine but the found ones within 2 m of where the record puts it */
+        CHECK(as_written_recall(&rec, &ps, 2.0) >= 1.0 - (double)n / 108.0 - 1e-9);
+        dm_mf_prediction_set_free(&ps);
+    }
+    /* 6 pieces of scrap without a category */
+    double scrap[12] = {61, 245, 190, 170, 240, 300, 66, 102, 170, 60, 130, 210};
+    for (size_t n = 3; n <= 6; n++) {
+        CHECK_EQ_INT(dm_mf_predict(&rec, scrap, n, &ps, &err), DM_OK);
+        CHECK(as_written_recall(&rec, &ps, 0.01) == 1.0);
+        CHECK(ps.fit.confidence == 0.0);
+        dm_mf_prediction_set_free(&ps);
+    }
+}
+
 RUN(T(layout_geometry), T(record_as_written), T(exact_recovery), T(clutter_and_found_not_predicted),
     T(rows_from_found), T(radius_coverage), T(bad_input), T(scenario_deterministic),
-    T(harmless_fields_used), T(categories_clutter))
+    T(harmless_fields_used), T(categories_clutter), T(no_evidence_no_move))
