@@ -129,7 +129,7 @@ TEST(exact_recovery)
     int good = 0, n = 0;
     for (uint64_t seed = 1; seed <= 10; seed++) {
         dm_mf_scenario sc;
-        dm_mf_scenario_opts o = {0.3, 0, true};
+        dm_mf_scenario_opts o = {0.3, 0, true, DM_MF_FAM_BASE};
         dm_error err;
         CHECK_EQ_INT(dm_mf_scenario_generate(seed, &o, &sc, &err), DM_OK);
         dm_mf_prediction_set ps;
@@ -294,7 +294,7 @@ TEST(radius_coverage)
     long in = 0, total = 0, in0 = 0, total0 = 0;
     for (uint64_t seed = 100; seed < 200; seed++) {
         dm_mf_scenario sc;
-        dm_mf_scenario_opts o = {0.1 + 0.003 * (double)(seed - 100), 0, false};
+        dm_mf_scenario_opts o = {0.1 + 0.003 * (double)(seed - 100), 0, false, DM_MF_FAM_BASE};
         dm_error err;
         CHECK_EQ_INT(dm_mf_scenario_generate(seed, &o, &sc, &err), DM_OK);
         dm_mf_prediction_set ps, p0;
@@ -379,14 +379,14 @@ TEST(bad_input)
     rows[1].legs[0].bearing_deg = 0.0;
     /* the generator rejects nonsense */
     dm_mf_scenario s;
-    dm_mf_scenario_opts o = {1.5, 0, false};
+    dm_mf_scenario_opts o = {1.5, 0, false, DM_MF_FAM_BASE};
     CHECK_EQ_INT(dm_mf_scenario_generate(1, &o, &s, &err), DM_EINVAL);
 }
 
 TEST(scenario_deterministic)
 {
     dm_mf_scenario a, b;
-    dm_mf_scenario_opts o = {0.2, 0, false};
+    dm_mf_scenario_opts o = {0.2, 0, false, DM_MF_FAM_BASE};
     dm_error err;
     CHECK_EQ_INT(dm_mf_scenario_generate(42, &o, &a, &err), DM_OK);
     CHECK_EQ_INT(dm_mf_scenario_generate(42, &o, &b, &err), DM_OK);
