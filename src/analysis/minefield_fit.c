@@ -30,7 +30,11 @@
  * many square metres */
 #define P_CLUTTER 0.2
 #define CLUTTER_AREA 2500.0
-#define SCORE_SIGMA 0.5
+/* the jitter assumed at first (m, per axis; the generator's base family
+ * draws 0.15-0.5): in the evidence (EV), in quick scores and row checks
+ * (SCORE, a little wider), and as the prior of each fit's estimate */
+#define JITTER0 0.35
+#define SCORE_SIGMA0 0.5
 /* temperature of the posterior over distinct fits (calibrated: the scores
  * are not exact log-likelihoods) */
 #define SCORE_TEMP 2.0
@@ -63,10 +67,8 @@
 #define PAIR_PARTNERS 4 /* found items paired with the seed */
 #define PAIR_MAX_FOUND 40
 #define PAIR_HYP 8 /* hypotheses from pairs */
-/* the score's evidence term (score_of): up to this many found items, with
- * this jitter (m, per axis; the generator draws 0.15-0.5) */
+/* the score's evidence term (score_of): up to this many found items */
 #define EV_MAX_FOUND 150
-#define EV_SIGMA 0.35
 /* match(): an item that loses its nearest mine takes the nearest free one
  * within this share of the spacing, up to this many found items */
 #define FREE_GATE 0.8
@@ -74,6 +76,12 @@
 /* a fit with at most this many matched items is not trusted over the
  * record as written (predict_fitted) */
 #define FALLBACK_MATCHED 2
+/* the jitter estimated from a fit's residuals (dm_mf_predict_ex): from at
+ * least this many matched items, times this for the residuals the gate
+ * cuts off, at most this many refits */
+#define JITTER_MIN_MATCHED 6
+#define JITTER_TRUNC 1.15
+#define JITTER_PASSES 2
 
 typedef struct pt {
     double x, y;
@@ -521,6 +529,10 @@ typedef struct problem {
     const unsigned char *compat;
     const int *ftype, *rtype;
     int n_rtype;
+    /* jitter (m, per axis) the fit assumes: in the evidence, in the quick
+     * scores, and as the prior of each fit's own estimate; JITTER0 unless
+     * the residuals of a first fit say it is larger (dm_mf_predict_ex) */
+    double ev_sigma, score_sigma;
 } problem;
 
 /* whether found item f may be recorded mine i */
@@ -837,7 +849,7 @@ static int state_init(state *s, const problem *pb)
         state_free(s);
         return -1;
     }
-    s->sigma = 0.4;
+    s->sigma = fmax(0.4, pb->ev_sigma);
     for (size_t f = 0; f < nf; f++)
         s->xmatch[f] = -1;
     return 0;
@@ -981,9 +993,9 @@ static void refit(const problem *pb, state *s, bool update_sigma)
             py += s->row_shift[2 * row + 1];
             ss += pow(px - pb->fp[f].x, 2) + pow(py - pb->fp[f].y, 2);
         }
-        /* prior: 0.35 m with the weight of 3 mines */
+        /* prior: the jitter assumed, with the weight of 3 mines */
         double nu0 = 6.0;
-        double s2 = (ss + nu0 * 0.35 * 0.35) / (2.0 * (double)s->matched + nu0);
+        double s2 = (ss + nu0 * pb->ev_sigma * pb->ev_sigma) / (2.0 * (double)s->matched + nu0);
         s->sigma = fmax(0.1, sqrt(s2));
     }
 }
@@ -1021,7 +1033,7 @@ static double extra_row(const problem *pb, const state *s, extra *ex, long *assi
     /* beside recorded rows found too: else the record could be anywhere */
     if (!(sc > 0) || pb->nf < EXTRA_MIN || s->matched < EXTRA_MIN)
         return 0.0;
-    double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * SCORE_SIGMA * SCORE_SIGMA));
+    double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * pb->score_sigma * pb->score_sigma));
     double lout = log(P_CLUTTER / CLUTTER_AREA);
     double tol = (1.0 + 2.0 * s->sigma) / sc, gap = pb->row_gap;
     double best_gain = 0.0;
@@ -1095,7 +1107,7 @@ static double extra_row(const problem *pb, const state *s, extra *ex, long *assi
             if (k < 0 || pb->row_of[k] != orow)
                 continue;
             d *= sc;
-            double li = lin - 0.5 * d * d / (SCORE_SIGMA * SCORE_SIGMA);
+            double li = lin - 0.5 * d * d / (pb->score_sigma * pb->score_sigma);
             gain += fmax(li, lout) + log1p(exp(-fabs(li - lout))) - lout;
             ss += d * d;
             cnt++;
@@ -1124,7 +1136,7 @@ static double extra_row(const problem *pb, const state *s, extra *ex, long *assi
     return best_gain;
 }
 
-/* Log evidence of the matched items as mines (jitter EV_SIGMA): the fit
+/* Log evidence of the matched items as mines (jitter pb->ev_sigma): the fit
  * under the prior integrated over the transform (solve()), so that a fit
  * that needs a transform pinned to an unlikely value to match one more item
  * (clutter, found mines of another row) pays for it in full, not only by
@@ -1146,9 +1158,9 @@ static double match_evidence(const problem *pb, const state *s)
                   pb->fp[f].y - s->row_shift[2 * row + 1]);
     }
     solution sol;
-    solve(&pb->pri, &st, EV_SIGMA, &sol);
+    solve(&pb->pri, &st, pb->ev_sigma, &sol);
     return sum + sol.logz +
-           (double)st.n * (log(1.0 - P_CLUTTER) - log(2.0 * M_PI * EV_SIGMA * EV_SIGMA));
+           (double)st.n * (log(1.0 - P_CLUTTER) - log(2.0 * M_PI * pb->ev_sigma * pb->ev_sigma));
 }
 
 /* Log score of a state: found items as mines or clutter, the prior of the
@@ -1157,7 +1169,7 @@ static double match_evidence(const problem *pb, const state *s)
  * and the recorded mines left in cleared ground. */
 static double score_of(const problem *pb, const state *s, bool full)
 {
-    double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * SCORE_SIGMA * SCORE_SIGMA));
+    double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * pb->score_sigma * pb->score_sigma));
     double lout = log(P_CLUTTER / CLUTTER_AREA);
     double sum = 0;
     if (pb->nf <= EV_MAX_FOUND) {
@@ -1169,7 +1181,7 @@ static double score_of(const problem *pb, const state *s, bool full)
                 continue;
             }
             double d = s->match_d[f];
-            double li = lin - 0.5 * d * d / (SCORE_SIGMA * SCORE_SIGMA);
+            double li = lin - 0.5 * d * d / (pb->score_sigma * pb->score_sigma);
             sum += fmax(li, lout) + log1p(exp(-fabs(li - lout)));
         }
         sum += log_prior(&pb->pri, &s->t);
@@ -1410,7 +1422,7 @@ static size_t translation_candidates(const problem *pb, const cand *c, xform *ou
         if (pb->fdist[f] <= pb->r0)
             sub[nsub++] = f;
     double depth_lim = 1.3 * (double)pb->nf + 3.0;
-    double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * SCORE_SIGMA * SCORE_SIGMA)) -
+    double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * pb->score_sigma * pb->score_sigma)) -
                  log(P_CLUTTER / CLUTTER_AREA);
     /* seeds: the central item and the subset items nearest to it that
      * have a neighbour about a spacing away (likely mines, not clutter) */
@@ -1515,7 +1527,7 @@ static size_t far_candidates(const problem *pb, const cand *cands, size_t nc, xf
     }
     for (size_t f = 0; f < pb->nf; f++)
         dmin[f] = pb->fdist[f];
-    double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * SCORE_SIGMA * SCORE_SIGMA)) -
+    double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * pb->score_sigma * pb->score_sigma)) -
                  log(P_CLUTTER / CLUTTER_AREA);
     double depth_lim = 1.3 * (double)pb->nf + 3.0;
     for (int k = 0; k < NFAR && n < max; k++) {
@@ -1608,7 +1620,7 @@ static size_t pair_candidates(const problem *pb, xform *out, size_t max)
         smin = fmin(smin, pb->pri.s_modes[k] * 0.88);
         smax = fmax(smax, pb->pri.s_modes[k] * 1.12);
     }
-    double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * SCORE_SIGMA * SCORE_SIGMA)) -
+    double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * pb->score_sigma * pb->score_sigma)) -
                  log(P_CLUTTER / CLUTTER_AREA);
     double depth_lim = 1.3 * (double)pb->nf + 3.0;
     size_t cap = 4096, nt = 0;
@@ -1692,7 +1704,7 @@ static size_t pair_candidates(const problem *pb, xform *out, size_t max)
  * prior. */
 static double quick_score(const problem *pb, const xform *t, double lim)
 {
-    double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * SCORE_SIGMA * SCORE_SIGMA)) -
+    double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * pb->score_sigma * pb->score_sigma)) -
                  log(P_CLUTTER / CLUTTER_AREA);
     double sc = xf_scale(t);
     double tol = 1.5;
@@ -2044,6 +2056,8 @@ static dm_status problem_init(problem *pb, const dm_mf_record *rec, const pt *fp
     pb->rec = rec;
     pb->fp = fp;
     pb->nf = nf;
+    pb->ev_sigma = JITTER0;
+    pb->score_sigma = SCORE_SIGMA0;
     dm_status st = dm_mf_layout_compute(rec, &pb->lay, err);
     if (st)
         return st;
@@ -2348,7 +2362,7 @@ static void state_copy(state *dst, const state *src, const problem *pb)
 static void state_reset(state *s, const problem *pb, xform t)
 {
     s->t = t;
-    s->sigma = 0.4;
+    s->sigma = fmax(0.4, pb->ev_sigma);
     memset(s->row_shift, 0, 2 * (pb->nrows + 1) * sizeof *s->row_shift);
     memset(s->row_moved, 0, (pb->nrows + 1) * sizeof *s->row_moved);
     for (size_t f = 0; f < pb->nf; f++)
@@ -3285,6 +3299,36 @@ dm_status dm_mf_predict_ex(const dm_mf_record *rec, const double *found_xy, size
                 st = predict_as_written(&pb, out, &cap, err);
             else {
                 st = predict_fitted(&pb, out, &cap, &cleared, um, err);
+                /* the jitter from the fit's residuals: when larger than
+                 * assumed, fitted again with it (the gates, the evidence
+                 * and the radii follow it) */
+                for (int pass = 0; pass < JITTER_PASSES && !st; pass++) {
+                    double sig = out->fit.rmse_m / sqrt(2.0) * JITTER_TRUNC;
+                    if (out->fit.matched < JITTER_MIN_MATCHED || !(sig > 1.3 * pb.ev_sigma) ||
+                        !(sig > SCORE_SIGMA0))
+                        break;
+                    pb.ev_sigma = sig;
+                    pb.score_sigma = fmax(SCORE_SIGMA0, sig * SCORE_SIGMA0 / JITTER0);
+                    dm_mf_prediction_set again;
+                    memset(&again, 0, sizeof again);
+                    size_t cap2 = 0;
+                    bool *um2 = malloc(nn * sizeof *um2);
+                    if (!um2) {
+                        st = dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
+                        break;
+                    }
+                    st = predict_fitted(&pb, &again, &cap2, &cleared, um2, err);
+                    if (!st) {
+                        again.not_mines = out->not_mines;
+                        dm_mf_prediction_set_free(out);
+                        *out = again;
+                        cap = cap2;
+                        memcpy(um, um2, nfit * sizeof *um);
+                    } else {
+                        dm_mf_prediction_set_free(&again);
+                    }
+                    free(um2);
+                }
                 for (size_t k = 0; k < nfit && !st; k++)
                     unmatched[fit_idx[k]] = um[k];
             }
