@@ -336,19 +336,24 @@ typedef struct comp {
 } comp;
 
 typedef struct priors {
-    comp c[32];
+    comp c[48];
     int n;
     double rot_modes[2], rot_w[2];
     int n_rot;
+    double recip_w; /* the reciprocal mode: rot_modes[0] + 180 degrees */
     double s_modes[2], s_w[2];
     int n_s;
 } priors;
 
 static const double ROT_SD[2] = {3.0, 10.0}, ROT_SDW[2] = {0.75, 0.25};
 static const double T_SD[3] = {15.0, 80.0, 250.0}, T_W[3] = {0.4, 0.4, 0.2};
+/* prior weight of a record whose bearings are all reciprocal (taken from
+ * the field back to the reference point): a few in a hundred (issue 16's
+ * independently made records had a few) */
+#define RECIP_W 0.05
 #define SCALE_SD 0.04
 
-static void priors_init(priors *p, const dm_mf_record *rec)
+static void priors_init(priors *p, const dm_mf_record *rec, double recip_w)
 {
     memset(p, 0, sizeof *p);
     p->rot_modes[0] = 0.0;
@@ -373,17 +378,20 @@ static void priors_init(priors *p, const dm_mf_record *rec)
         p->s_w[1] = 0.15;
         p->n_s = 2;
     }
-    for (int r = 0; r < p->n_rot; r++)
+    p->recip_w = recip_w;
+    for (int r = 0; r < p->n_rot + (recip_w > 0); r++)
         for (int rw = 0; rw < 2; rw++)
             for (int s = 0; s < p->n_s; s++)
                 for (int tw = 0; tw < 3; tw++) {
                     comp *c = &p->c[p->n++];
-                    c->rot0 = p->rot_modes[r];
+                    /* r == n_rot: every bearing reciprocal */
+                    double w = r < p->n_rot ? p->rot_w[r] * (1.0 - p->recip_w) : p->recip_w;
+                    c->rot0 = r < p->n_rot ? p->rot_modes[r] : wrap180(p->rot_modes[0] + 180.0);
                     c->s0 = p->s_modes[s];
                     c->srot = ROT_SD[rw];
                     c->ss = SCALE_SD;
                     c->st = T_SD[tw];
-                    c->logw = log(p->rot_w[r] * ROT_SDW[rw] * p->s_w[s] * T_W[tw]);
+                    c->logw = log(w * ROT_SDW[rw] * p->s_w[s] * T_W[tw]);
                     double e1x = cos(c->rot0 * DEG), e1y = sin(c->rot0 * DEG);
                     double v1 = 1.0 / pow(c->s0 * c->ss, 2);
                     double v2 = 1.0 / pow(c->s0 * c->srot * DEG, 2);
@@ -404,10 +412,12 @@ static double log_prior(const priors *p, const xform *t)
 {
     double rot = xf_rot(t), s = xf_scale(t), tr = hypot(t->tx, t->ty);
     double pr = 0.0, ps = 0.0, pt_ = 0.0;
-    for (int r = 0; r < p->n_rot; r++)
-        for (int w = 0; w < 2; w++)
-            pr +=
-                p->rot_w[r] * ROT_SDW[w] * exp(lognorm(wrap180(rot - p->rot_modes[r]), ROT_SD[w]));
+    for (int r = 0; r < p->n_rot + (p->recip_w > 0); r++)
+        for (int w = 0; w < 2; w++) {
+            double m = r < p->n_rot ? p->rot_modes[r] : p->rot_modes[0] + 180.0;
+            double rw = r < p->n_rot ? p->rot_w[r] * (1.0 - p->recip_w) : p->recip_w;
+            pr += rw * ROT_SDW[w] * exp(lognorm(wrap180(rot - m), ROT_SD[w]));
+        }
     for (int k = 0; k < p->n_s; k++)
         ps += p->s_w[k] * exp(lognorm(s / p->s_modes[k] - 1.0, SCALE_SD));
     for (int w = 0; w < 3; w++)
@@ -533,6 +543,7 @@ typedef struct problem {
      * scores, and as the prior of each fit's own estimate; JITTER0 unless
      * the residuals of a first fit say it is larger (dm_mf_predict_ex) */
     double ev_sigma, score_sigma;
+    double best_score; /* predict_fitted: the chosen fit's score */
 } problem;
 
 /* whether found item f may be recorded mine i */
@@ -1248,6 +1259,16 @@ typedef struct cand {
  * found items a few metres to a few tens of metres apart peak at the rows'
  * direction, and each peak against each direction of the record's rows
  * gives a rotation. Scales: the prior's modes and 5% either side. */
+/* whether a rotation is within 25 degrees of a prior mode (the reciprocal
+ * one included) */
+static bool rot_ok(const priors *p, double rot)
+{
+    for (int m = 0; m < p->n_rot; m++)
+        if (fabs(wrap180(rot - p->rot_modes[m])) <= 25.0)
+            return true;
+    return p->recip_w > 0 && fabs(wrap180(rot - p->rot_modes[0] - 180.0)) <= 25.0;
+}
+
 static size_t rotscale_candidates(const problem *pb, cand *out, size_t max)
 {
     double rots[16];
@@ -1345,15 +1366,17 @@ static size_t rotscale_candidates(const problem *pb, cand *out, size_t max)
                 }
             for (size_t qq = 0; qq < nrd && qq < 3 && nrot < 16; qq++) {
                 size_t q = order[qq];
-                double rot = fmod(fa - rdir[q] + 270.0, 180.0) - 90.0; /* [-90, 90) */
-                bool ok = false;
-                for (int m = 0; m < pb->pri.n_rot; m++)
-                    ok = ok || fabs(wrap180(rot - pb->pri.rot_modes[m])) <= 25.0;
-                bool dup = false;
-                for (size_t k = 0; k < nrot; k++)
-                    dup = dup || fabs(rots[k] - rot) < 0.5;
-                if (ok && !dup)
-                    rots[nrot++] = rot;
+                double rot0 = fmod(fa - rdir[q] + 270.0, 180.0) - 90.0; /* [-90, 90) */
+                /* the rows' directions are axial: the rotation or the
+                 * reciprocal one */
+                for (int rc = 0; rc < 2 && nrot < 16; rc++) {
+                    double rot = rc ? wrap180(rot0 + 180.0) : rot0;
+                    bool dup = false;
+                    for (size_t k = 0; k < nrot; k++)
+                        dup = dup || fabs(wrap180(rots[k] - rot)) < 0.5;
+                    if (rot_ok(&pb->pri, rot) && !dup)
+                        rots[nrot++] = rot;
+                }
             }
         }
     }
@@ -1365,10 +1388,18 @@ static size_t rotscale_candidates(const problem *pb, cand *out, size_t max)
         if (!dup)
             rots[nrot++] = pb->pri.rot_modes[r];
     }
+    if (pb->pri.recip_w > 0 && nrot < 16) {
+        double r180 = wrap180(pb->pri.rot_modes[0] + 180.0);
+        bool dup = false;
+        for (size_t k = 0; k < nrot; k++)
+            dup = dup || fabs(wrap180(rots[k] - r180)) < 0.5;
+        if (!dup)
+            rots[nrot++] = r180;
+    }
     /* with many found items the directions they give are sharp: the three
-     * best are enough */
-    if (pb->nf >= 30 && nrot > 3)
-        nrot = 3;
+     * best are enough (and their reciprocals) */
+    if (pb->nf >= 30 && nrot > 3 + (pb->pri.recip_w > 0 ? 2 : 0))
+        nrot = 3 + (pb->pri.recip_w > 0 ? 2 : 0);
     /* the scale the found items show: the median distance to the nearest
      * other found item (within a row) against the record's spacing */
     double s_data = 0.0;
@@ -1651,12 +1682,9 @@ static size_t pair_candidates(const problem *pb, xform *out, size_t max)
                 xform t = {.a1 = (vfx * vmx + vfy * vmy) / dm2,
                            .a2 = (vfx * vmy - vfy * vmx) / dm2};
                 double rot = xf_rot(&t), sc = xf_scale(&t);
-                bool ok = false;
-                for (int m = 0; m < pb->pri.n_rot && !ok; m++)
-                    ok = fabs(wrap180(rot - pb->pri.rot_modes[m])) <= 25.0;
-                if (!ok)
+                if (!rot_ok(&pb->pri, rot))
                     continue;
-                ok = false;
+                bool ok = false;
                 for (int m = 0; m < pb->pri.n_s && !ok; m++)
                     ok = fabs(sc / pb->pri.s_modes[m] - 1.0) <= 0.12;
                 if (!ok)
@@ -2088,7 +2116,7 @@ static dm_status problem_init(problem *pb, const dm_mf_record *rec, const pt *fp
         pb->step_m = 0.5;
     if (pb->step_m > 50.0)
         pb->step_m = 50.0;
-    priors_init(&pb->pri, rec);
+    priors_init(&pb->pri, rec, RECIP_W);
     pb->ux = 0.0;
     pb->uy = 1.0;
     double blen = 0.0;
@@ -3062,6 +3090,8 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
     double drot = INFINITY;
     for (int k = 0; k < pb->pri.n_rot; k++)
         drot = fmin(drot, fabs(wrap180(fit->rotation_deg - pb->pri.rot_modes[k])));
+    if (pb->pri.recip_w > 0)
+        drot = fmin(drot, fabs(wrap180(fit->rotation_deg - pb->pri.rot_modes[0] - 180.0)));
     double dsc = INFINITY;
     for (int k = 0; k < pb->pri.n_s; k++)
         dsc = fmin(dsc, fabs(fit->scale / pb->pri.s_modes[k] - 1.0));
@@ -3073,12 +3103,53 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
     conf = pow(fmax(conf, 0.0), CONF_POW);
     (void)n_f;
     fit->confidence = fmin(1.0, fmax(0.0, conf));
+    pb->best_score = best.score;
     if (!isfinite(fit->confidence))
         fit->confidence = 0.0;
     free(row_match);
     free(row_miss);
     state_free(&cur);
     state_free(&best);
+    return st;
+}
+
+/* predict_fitted, then again with the jitter the residuals show while it
+ * is larger than assumed (the gates, the evidence and the radii follow
+ * it) */
+static dm_status fit_jitter(problem *pb, dm_mf_prediction_set *out, size_t *cap, hull *cleared,
+                            bool *um, size_t nn, dm_error *err)
+{
+    dm_status st = predict_fitted(pb, out, cap, cleared, um, err);
+    /* the jitter from the fit's residuals: when larger than
+     * assumed, fitted again with it (the gates, the evidence
+     * and the radii follow it) */
+    for (int pass = 0; pass < JITTER_PASSES && !st; pass++) {
+        double sig = out->fit.rmse_m / sqrt(2.0) * JITTER_TRUNC;
+        if (out->fit.matched < JITTER_MIN_MATCHED || !(sig > 1.3 * pb->ev_sigma) ||
+            !(sig > SCORE_SIGMA0))
+            break;
+        pb->ev_sigma = sig;
+        pb->score_sigma = fmax(SCORE_SIGMA0, sig * SCORE_SIGMA0 / JITTER0);
+        dm_mf_prediction_set again;
+        memset(&again, 0, sizeof again);
+        size_t cap2 = 0;
+        bool *um2 = malloc(nn * sizeof *um2);
+        if (!um2) {
+            st = dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
+            break;
+        }
+        st = predict_fitted(pb, &again, &cap2, cleared, um2, err);
+        if (!st) {
+            again.not_mines = out->not_mines;
+            dm_mf_prediction_set_free(out);
+            *out = again;
+            *cap = cap2;
+            memcpy(um, um2, pb->nf * sizeof *um);
+        } else {
+            dm_mf_prediction_set_free(&again);
+        }
+        free(um2);
+    }
     return st;
 }
 
@@ -3298,37 +3369,7 @@ dm_status dm_mf_predict_ex(const dm_mf_record *rec, const double *found_xy, size
             else if (nfit == 0 || pb.nr == 0)
                 st = predict_as_written(&pb, out, &cap, err);
             else {
-                st = predict_fitted(&pb, out, &cap, &cleared, um, err);
-                /* the jitter from the fit's residuals: when larger than
-                 * assumed, fitted again with it (the gates, the evidence
-                 * and the radii follow it) */
-                for (int pass = 0; pass < JITTER_PASSES && !st; pass++) {
-                    double sig = out->fit.rmse_m / sqrt(2.0) * JITTER_TRUNC;
-                    if (out->fit.matched < JITTER_MIN_MATCHED || !(sig > 1.3 * pb.ev_sigma) ||
-                        !(sig > SCORE_SIGMA0))
-                        break;
-                    pb.ev_sigma = sig;
-                    pb.score_sigma = fmax(SCORE_SIGMA0, sig * SCORE_SIGMA0 / JITTER0);
-                    dm_mf_prediction_set again;
-                    memset(&again, 0, sizeof again);
-                    size_t cap2 = 0;
-                    bool *um2 = malloc(nn * sizeof *um2);
-                    if (!um2) {
-                        st = dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
-                        break;
-                    }
-                    st = predict_fitted(&pb, &again, &cap2, &cleared, um2, err);
-                    if (!st) {
-                        again.not_mines = out->not_mines;
-                        dm_mf_prediction_set_free(out);
-                        *out = again;
-                        cap = cap2;
-                        memcpy(um, um2, nfit * sizeof *um);
-                    } else {
-                        dm_mf_prediction_set_free(&again);
-                    }
-                    free(um2);
-                }
+                st = fit_jitter(&pb, out, &cap, &cleared, um, nn, err);
                 for (size_t k = 0; k < nfit && !st; k++)
                     unmatched[fit_idx[k]] = um[k];
             }
