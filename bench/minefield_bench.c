@@ -280,6 +280,43 @@ static double bucket_fraction(int b, uint64_t seed)
     return b == 0 ? 0.0 : b == 1 ? 0.10 * u : 0.10 + 0.30 * u;
 }
 
+/* --cleared: demine is told the cleared ground, the cleared side of the
+ * scenario's front within the field's bounding box grown by 20 m */
+static int use_cleared = 0;
+
+/* the box clipped to ux*x + uy*y <= c: at most 5 vertices into xy */
+static size_t cleared_polygon(const dm_mf_scenario *sc, double *xy)
+{
+    double minx = INFINITY, miny = INFINITY, maxx = -INFINITY, maxy = -INFINITY;
+    for (size_t t = 0; t < sc->n_truth; t++) {
+        minx = fmin(minx, sc->truth[t].x);
+        maxx = fmax(maxx, sc->truth[t].x);
+        miny = fmin(miny, sc->truth[t].y);
+        maxy = fmax(maxy, sc->truth[t].y);
+    }
+    double box[8] = {minx - 20, miny - 20, maxx + 20, miny - 20,
+                     maxx + 20, maxy + 20, minx - 20, maxy + 20};
+    size_t n = 0;
+    for (int k = 0; k < 4; k++) {
+        double ax = box[2 * k], ay = box[2 * k + 1];
+        double bx = box[2 * ((k + 1) % 4)], by = box[2 * ((k + 1) % 4) + 1];
+        double da = sc->clear_ux * ax + sc->clear_uy * ay - sc->clear_c;
+        double db = sc->clear_ux * bx + sc->clear_uy * by - sc->clear_c;
+        if (da <= 0) {
+            xy[2 * n] = ax;
+            xy[2 * n + 1] = ay;
+            n++;
+        }
+        if ((da < 0) != (db < 0) && da != db) {
+            double u = da / (da - db);
+            xy[2 * n] = ax + u * (bx - ax);
+            xy[2 * n + 1] = ay + u * (by - ay);
+            n++;
+        }
+    }
+    return n;
+}
+
 /* Runs the four methods on one scenario into a[NMETH]; 0 or -1 on error. */
 static int run_case(uint64_t seed, const dm_mf_scenario *sc, acc *a, int bucket, int verbose)
 {
@@ -296,7 +333,13 @@ static int run_case(uint64_t seed, const dm_mf_scenario *sc, acc *a, int bucket,
         int rc = 0;
         if (m == M_WRITTEN)
             rc = dm_mf_predict(&sc->rec, NULL, 0, &ps, &err);
-        else if (m == M_DEMINE)
+        else if (m == M_DEMINE && use_cleared) {
+            double cxy[16];
+            size_t end = cleared_polygon(sc, cxy);
+            dm_mf_predict_opts o = {
+                .cleared_xy = cxy, .cleared_ring_end = &end, .n_cleared_rings = end >= 3};
+            rc = dm_mf_predict_ex(&sc->rec, sc->found_xy, sc->n_found, &o, &ps, &err);
+        } else if (m == M_DEMINE)
             rc = dm_mf_predict(&sc->rec, sc->found_xy, sc->n_found, &ps, &err);
         else if (m == M_LS)
             rc = predict_ls(sc, &lay, &ps);
@@ -431,9 +474,12 @@ int main(int argc, char **argv)
             verbose = 1;
         else if (!strcmp(argv[i], "--families"))
             fam = 1;
+        else if (!strcmp(argv[i], "--cleared"))
+            use_cleared = 1;
         else {
             fprintf(stderr,
-                    "usage: %s [--families] [--cases N] [--seed S] [--markdown] [--verbose]\n",
+                    "usage: %s [--families] [--cleared] [--cases N] [--seed S] [--markdown] "
+                    "[--verbose]\n",
                     argv[0]);
             return 2;
         }

@@ -183,6 +183,13 @@ bool dm_mf_item_may_be(const dm_mf_record *rec, const dm_mf_mine *m, const dm_mf
 typedef struct dm_mf_predict_opts {
     /* per found item (n_found entries), or NULL: every item may be any mine */
     const dm_mf_found_info *found;
+    /* ground known to be cleared (released), local metres: rings of x,y
+     * pairs (vertices cleared_xy[2 * k], ring j ends before vertex
+     * cleared_ring_end[j]), inside by the even-odd rule (holes are rings
+     * too). n_cleared_rings 0: the hull of the found items. */
+    const double *cleared_xy;
+    const size_t *cleared_ring_end;
+    size_t n_cleared_rings;
 } dm_mf_predict_opts;
 
 /* Fits the record to the found mines (x,y pairs in local metres of the
@@ -196,7 +203,9 @@ dm_status dm_mf_predict(const dm_mf_record *rec, const double *found_xy, size_t 
 /* dm_mf_predict with options (opts may be NULL): found items that cannot be
  * any recorded mine (dm_mf_item_may_be) are clutter: they show cleared
  * ground but are never matched, nor taken for rows of their own when their
- * category says they are not mines; out->not_mines counts them. */
+ * category says they are not mines; out->not_mines counts them. With
+ * cleared ground given, a fit pays for every recorded mine it leaves
+ * unfound there, and no mine is predicted there. */
 dm_status dm_mf_predict_ex(const dm_mf_record *rec, const double *found_xy, size_t n_found,
                            const dm_mf_predict_opts *opts, dm_mf_prediction_set *out,
                            dm_error *err);

@@ -501,6 +501,90 @@ typedef struct hull {
     size_t n;
 } hull;
 
+static int cmp_double_fwd(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Ground known to be cleared, rasterised (even-odd rule) in local metres. */
+typedef struct mask {
+    double x0, y0, cell;
+    long nx, ny;
+    unsigned char *m; /* NULL: none given */
+} mask;
+
+static bool mask_in(const mask *k, double x, double y)
+{
+    if (!k->m)
+        return false;
+    double fx = (x - k->x0) / k->cell, fy = (y - k->y0) / k->cell;
+    if (!(fx >= 0 && fy >= 0 && fx < (double)k->nx && fy < (double)k->ny))
+        return false;
+    return k->m[(long)fy * k->nx + (long)fx] != 0;
+}
+
+#define MASK_MAX_CELLS 4000000L
+/* Rasterises the rings (cell centres inside by the even-odd rule): cells of
+ * 0.25 m, or larger so that there are at most MASK_MAX_CELLS. */
+static int mask_build(mask *k, const double *xy, const size_t *ring_end, size_t nring)
+{
+    memset(k, 0, sizeof *k);
+    size_t nv = nring ? ring_end[nring - 1] : 0;
+    if (nv < 3)
+        return 0;
+    double minx = INFINITY, miny = INFINITY, maxx = -INFINITY, maxy = -INFINITY;
+    for (size_t v = 0; v < nv; v++) {
+        minx = fmin(minx, xy[2 * v]);
+        maxx = fmax(maxx, xy[2 * v]);
+        miny = fmin(miny, xy[2 * v + 1]);
+        maxy = fmax(maxy, xy[2 * v + 1]);
+    }
+    double w = maxx - minx, h = maxy - miny, cell = 0.25;
+    if (!(w > 0 && h > 0))
+        return 0;
+    if (w * h / (cell * cell) > (double)MASK_MAX_CELLS)
+        cell = sqrt(w * h / (double)MASK_MAX_CELLS);
+    k->x0 = minx;
+    k->y0 = miny;
+    k->cell = cell;
+    k->nx = (long)ceil(w / cell) + 1;
+    k->ny = (long)ceil(h / cell) + 1;
+    k->m = calloc((size_t)(k->nx * k->ny), 1);
+    double *xs = malloc((nv + 1) * sizeof *xs);
+    if (!k->m || !xs) {
+        free(k->m);
+        free(xs);
+        k->m = NULL;
+        return -1;
+    }
+    for (long row = 0; row < k->ny; row++) {
+        double y = k->y0 + ((double)row + 0.5) * cell;
+        size_t nx = 0, start = 0;
+        for (size_t r = 0; r < nring; r++) {
+            size_t end = ring_end[r];
+            for (size_t v = start; v < end; v++) {
+                size_t u = v + 1 < end ? v + 1 : start;
+                double ya = xy[2 * v + 1], yb = xy[2 * u + 1];
+                if ((ya > y) == (yb > y))
+                    continue;
+                double xa = xy[2 * v], xb = xy[2 * u];
+                xs[nx++] = xa + (y - ya) * (xb - xa) / (yb - ya);
+            }
+            start = end;
+        }
+        qsort(xs, nx, sizeof *xs, cmp_double_fwd);
+        for (size_t q = 0; q + 1 < nx; q += 2) {
+            long c0 = (long)ceil((xs[q] - k->x0) / cell - 0.5);
+            long c1 = (long)floor((xs[q + 1] - k->x0) / cell - 0.5);
+            for (long c = c0 < 0 ? 0 : c0; c <= c1 && c < k->nx; c++)
+                k->m[row * k->nx + c] = 1;
+        }
+    }
+    free(xs);
+    return 0;
+}
+
 typedef struct problem {
     const dm_mf_record *rec;
     dm_mf_layout lay;
@@ -544,6 +628,9 @@ typedef struct problem {
      * the residuals of a first fit say it is larger (dm_mf_predict_ex) */
     double ev_sigma, score_sigma;
     double best_score; /* predict_fitted: the chosen fit's score */
+    mask cleared;      /* ground known to be cleared (none: the found items' hull) */
+    size_t *ccount;    /* scratch for cleared_cost(): nrows + 1 entries */
+    bool *cmatched;
 } problem;
 
 /* whether found item f may be recorded mine i */
@@ -568,6 +655,9 @@ static void problem_free(problem *pb)
     free(pb->nbr);
     free(pb->xscr);
     free(pb->fhull.v);
+    free(pb->cleared.m);
+    free(pb->ccount);
+    free(pb->cmatched);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -1174,6 +1264,39 @@ static double match_evidence(const problem *pb, const state *s)
            (double)st.n * (log(1.0 - P_CLUTTER) - log(2.0 * M_PI * pb->ev_sigma * pb->ev_sigma));
 }
 
+/* The recorded mines a fit leaves unfound in ground known to be cleared:
+ * as many nats as miss_cost() charges for mines behind the clearance front
+ * (a row with found mines, or without: it may never have been laid). */
+static double cleared_cost(const problem *pb, const state *s)
+{
+    size_t nrw = pb->nrows + 1;
+    memset(pb->ccount, 0, nrw * sizeof *pb->ccount);
+    memset(pb->cmatched, 0, nrw * sizeof *pb->cmatched);
+    for (size_t i = 0; i < pb->nr; i++) {
+        int r = pb->row_of[i];
+        if (s->rec_found[i] >= 0) {
+            pb->cmatched[r] = true;
+            continue;
+        }
+        double px, py;
+        xf_apply(&s->t, pb->rp[i].x, pb->rp[i].y, &px, &py);
+        px += s->row_shift[2 * r];
+        py += s->row_shift[2 * r + 1];
+        pb->ccount[r] += mask_in(&pb->cleared, px, py);
+    }
+    double cost = 0;
+    for (size_t r = 0; r < nrw; r++) {
+        double n = (double)pb->ccount[r];
+        if (r == pb->nrows) /* scattered mines, each on its own */
+            cost += n * MISS_COST_LAID;
+        else if (pb->cmatched[r])
+            cost += fmin(n * MISS_COST_LAID, MISS_CAP_LAID);
+        else
+            cost += fmin(n * MISS_COST, MISS_CAP);
+    }
+    return cost;
+}
+
 /* Log score of a state: found items as mines or clutter, the prior of the
  * transform (both as the evidence up to EV_MAX_FOUND found items; above,
  * the items at the fit and the prior's density there, which is cheaper),
@@ -1203,7 +1326,7 @@ static double score_of(const problem *pb, const state *s, bool full)
             sum -= MOVED_COST;
     double margin = (1.0 + 2.0 * s->sigma) / xf_scale(&s->t);
     if (full)
-        sum -= miss_cost(pb, s->match_rec, margin, &s->t);
+        sum -= pb->cleared.m ? cleared_cost(pb, s) : miss_cost(pb, s->match_rec, margin, &s->t);
     return sum;
 }
 
@@ -2139,6 +2262,10 @@ static dm_status problem_init(problem *pb, const dm_mf_record *rec, const pt *fp
             pb->nlo = fmin(pb->nlo, off);
             pb->nhi = fmax(pb->nhi, off);
         }
+    pb->ccount = calloc(pb->nrows + 1, sizeof *pb->ccount);
+    pb->cmatched = calloc(pb->nrows + 1, sizeof *pb->cmatched);
+    if (!pb->ccount || !pb->cmatched)
+        return dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
     pb->fdist = malloc((nf ? nf : 1) * sizeof *pb->fdist);
     pb->nbr = calloc(nf ? nf : 1, sizeof *pb->nbr);
     pb->xscr = malloc((nf ? nf : 1) * sizeof *pb->xscr);
@@ -2666,6 +2793,12 @@ static void try_extra(const problem *pb, state *best, state *cur, double *hscore
     }
 }
 
+/* cleared ground: the given polygons, else inside the found items' hull by 1 m */
+static bool in_cleared(const problem *pb, const hull *cleared, double x, double y)
+{
+    return pb->cleared.m ? mask_in(&pb->cleared, x, y) : hull_inside(cleared, x, y, 1.0);
+}
+
 static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *cap, hull *cleared,
                                 bool *unmatched_found, dm_error *err)
 {
@@ -2962,7 +3095,7 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
         xf_apply(&best.t, pb->rp[i].x, pb->rp[i].y, &px, &py);
         px += best.row_shift[2 * r];
         py += best.row_shift[2 * r + 1];
-        if (hull_inside(cleared, px, py, 1.0))
+        if (in_cleared(pb, cleared, px, py))
             row_miss[r]++;
     }
     double sig = best.sigma;
@@ -2979,7 +3112,7 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
         xf_apply(&best.t, pb->rp[i].x, pb->rp[i].y, &px, &py);
         px += best.row_shift[2 * r];
         py += best.row_shift[2 * r + 1];
-        if (hull_inside(cleared, px, py, 1.0))
+        if (in_cleared(pb, cleared, px, py))
             continue;
         double c[3];
         pos_cov(best.sol.cov, pb->rp[i].x, pb->rp[i].y, c);
@@ -3051,7 +3184,7 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
                     continue;
                 double rx = pb->rp[k].x + ex.ox, ry = pb->rp[k].y + ex.oy, px, py;
                 xf_apply(&best.t, rx, ry, &px, &py);
-                if (hull_inside(cleared, px, py, 1.0))
+                if (in_cleared(pb, cleared, px, py))
                     continue;
                 double c[3];
                 pos_cov(best.sol.cov, rx, ry, c);
@@ -3298,6 +3431,25 @@ dm_status dm_mf_predict_ex(const dm_mf_record *rec, const double *found_xy, size
                                 "found mine %zu: %s coordinate is not a finite number of metres "
                                 "within 10,000 km of the reference point",
                                 i / 2 + 1, i % 2 ? "y" : "x");
+    if (opts && opts->n_cleared_rings) {
+        if (!opts->cleared_xy || !opts->cleared_ring_end)
+            return dm_error_set(err, DM_EINVAL, "minefield prediction: cleared ground missing");
+        size_t prev = 0;
+        for (size_t j = 0; j < opts->n_cleared_rings; j++) {
+            if (opts->cleared_ring_end[j] < prev + 3)
+                return dm_error_set(err, DM_EINVAL,
+                                    "cleared ground: ring %zu has fewer than 3 vertices", j + 1);
+            prev = opts->cleared_ring_end[j];
+        }
+        if (prev > 100000000)
+            return dm_error_set(err, DM_EINVAL, "cleared ground: too many vertices");
+        for (size_t v = 0; v < 2 * prev; v++)
+            if (!isfinite(opts->cleared_xy[v]) || fabs(opts->cleared_xy[v]) > 1e7)
+                return dm_error_set(err, DM_EINVAL,
+                                    "cleared ground: vertex %zu is not a finite number of metres "
+                                    "within 10,000 km of the reference point",
+                                    v / 2 + 1);
+    }
     const dm_mf_found_info *info = opts ? opts->found : NULL;
     size_t nn = n_found ? n_found : 1;
     pt *fcopy = malloc(nn * sizeof *fcopy), *fit_p = malloc(nn * sizeof *fit_p);
@@ -3356,6 +3508,10 @@ dm_status dm_mf_predict_ex(const dm_mf_record *rec, const double *found_xy, size
             st = problem_init(&pb, rec, fit_p, nfit, fcopy, n_found, err);
         else
             memset(&pb, 0, sizeof pb);
+        if (!st && opts && opts->n_cleared_rings && opts->cleared_xy && opts->cleared_ring_end &&
+            mask_build(&pb.cleared, opts->cleared_xy, opts->cleared_ring_end,
+                       opts->n_cleared_rings))
+            st = dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
         if (!st && ty.compat) {
             pb.compat = ty.compat;
             pb.ftype = ftype_fit;

@@ -15,7 +15,7 @@ static const char usage[] =
     "demine minefield check RECORD.json [--json] [--margin M]\n"
     "       demine minefield render RECORD.json [--out FILE.geojson] [--margin M]\n"
     "       demine minefield predict --record RECORD.json [--found FILE] [--layer NAME]\n"
-    "                                [--out FILE.geojson] [--json]\n"
+    "                                [--cleared FILE] [--out FILE.geojson] [--json]\n"
     "       demine minefield predict --found FILE [--layer NAME] [--out FILE.geojson] [--json]\n"
     "       demine minefield predict DATABASE CODE [--within M] [--out FILE.geojson] [--json]";
 
@@ -43,9 +43,14 @@ static void help(void)
            "  or model in the record, is clutter: never a recorded mine. Without --record the\n"
            "  rows are detected among the found mines alone; the local frame then has its\n"
            "  origin at the first found point.\n"
+           "  --cleared FILE: ground known to be cleared (polygons, first layer): a fit pays\n"
+           "  for every recorded mine it leaves unfound there, and none is predicted there;\n"
+           "  without it, the hull of the found items. It must come within 110 m of the\n"
+           "  record's mines or the found items.\n"
            "  DATABASE CODE: the stored record CODE (imported with `demine import DATABASE\n"
            "  minefield-records RECORD.json`) and, as found items, the approved EO items\n"
-           "  inside its footprint buffered by --within metres (default 100).\n"
+           "  inside its footprint buffered by --within metres (default 100); as cleared\n"
+           "  ground, the approved land releases (cleared, reduced, cancelled) that meet it.\n"
            "  --json prints the fit and counts (with --out).\n"
            "Exit status: 0 done, 1 error (nothing written), 2 usage.\n",
            usage);
@@ -311,9 +316,48 @@ static void fit_json(dm_buf *b, const dm_mf_prediction_set *set, size_t n_found)
     dm_buf_puts(b, "}}\n");
 }
 
+/* Whether the rings (local metres) come within d metres of any of the
+ * points (inside, or an edge that near). */
+static bool rings_near(const dm_mf_rings *r, const double *pts, size_t n, double d)
+{
+    double minx = INFINITY, miny = INFINITY, maxx = -INFINITY, maxy = -INFINITY;
+    for (size_t v = 0; v < r->n_vertices; v++) {
+        minx = fmin(minx, r->xy[2 * v]);
+        maxx = fmax(maxx, r->xy[2 * v]);
+        miny = fmin(miny, r->xy[2 * v + 1]);
+        maxy = fmax(maxy, r->xy[2 * v + 1]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        double x = pts[2 * i], y = pts[2 * i + 1];
+        if (x < minx - d || x > maxx + d || y < miny - d || y > maxy + d)
+            continue;
+        bool in = false;
+        size_t start = 0;
+        for (size_t j = 0; j < r->n_rings; j++) {
+            size_t end = r->ring_end[j];
+            for (size_t v = start; v < end; v++) {
+                size_t u = v + 1 < end ? v + 1 : start;
+                double ax = r->xy[2 * v], ay = r->xy[2 * v + 1];
+                double bx = r->xy[2 * u], by = r->xy[2 * u + 1];
+                if ((ay > y) != (by > y) && x < ax + (y - ay) * (bx - ax) / (by - ay))
+                    in = !in;
+                double ex = bx - ax, ey = by - ay, l2 = ex * ex + ey * ey;
+                double t = l2 > 0 ? ((x - ax) * ex + (y - ay) * ey) / l2 : 0;
+                t = t < 0 ? 0 : t > 1 ? 1 : t;
+                if (hypot(ax + t * ex - x, ay + t * ey - y) <= d)
+                    return true;
+            }
+            start = end;
+        }
+        if (in)
+            return true;
+    }
+    return false;
+}
+
 static int predict(int argc, char **argv)
 {
-    const char *record = NULL, *found = NULL, *layer = NULL, *out_path = NULL;
+    const char *record = NULL, *found = NULL, *layer = NULL, *out_path = NULL, *cleared = NULL;
     const char *pos[2];
     int npos = 0;
     bool json = false;
@@ -328,6 +372,8 @@ static int predict(int argc, char **argv)
             found = argv[++i];
         else if (!strcmp(a, "--layer") && next)
             layer = argv[++i];
+        else if (!strcmp(a, "--cleared") && next)
+            cleared = argv[++i];
         else if (!strcmp(a, "--out") && next)
             out_path = argv[++i];
         else if (!strcmp(a, "--json"))
@@ -349,6 +395,8 @@ static int predict(int argc, char **argv)
                                 "files");
     if (!stored && !record && !found)
         return cli_usage(usage, "minefield predict needs --record, --found or DATABASE CODE");
+    if (cleared && !record)
+        return cli_usage(usage, "--cleared goes with --record");
     if (!stored && has_within)
         return cli_usage(usage, "--within goes with DATABASE CODE");
     if (json && !out_path)
@@ -361,6 +409,7 @@ static int predict(int argc, char **argv)
     bool have_rec = false;
     double *lonlat = NULL;
     dm_mf_found_attr *attr = NULL;
+    dm_mf_rings rings = {0};
     size_t n = 0;
     dm_status st = DM_OK;
     if (stored) {
@@ -373,6 +422,8 @@ static int predict(int argc, char **argv)
                 dm_mf_record_warnings(&rec, warn_stderr, (void *)pos[1]);
             if (!st)
                 st = dm_mf_found_stored(store, &rec, within, &lonlat, &attr, &n, &err);
+            if (!st)
+                st = dm_mf_cleared_stored(store, &rec, within, &rings, &err);
             dm_store_close(store);
         }
     } else {
@@ -384,6 +435,8 @@ static int predict(int argc, char **argv)
         }
         if (!st && found)
             st = dm_mf_found_read(found, layer, &lonlat, &attr, &n, &err);
+        if (!st && cleared)
+            st = dm_mf_cleared_read(cleared, NULL, &rings, &err);
         if (!st && !record && n == 0)
             st = dm_error_set(&err, DM_EINVAL,
                               "%s has no points: without --record, rows are detected among the "
@@ -414,7 +467,39 @@ static int predict(int argc, char **argv)
         for (size_t i = 0; info && i < n; i++)
             info[i] = (dm_mf_found_info){attr[i].category, attr[i].model};
     }
-    dm_mf_predict_opts popts = {info};
+    /* cleared ground in the local frame; from a file it must come near
+     * the record's mines or the found items */
+    for (size_t v = 0; !st && v < rings.n_vertices; v++) {
+        double x, y;
+        dm_mf_frame_to_local(&frame, rings.xy[2 * v], rings.xy[2 * v + 1], &x, &y);
+        rings.xy[2 * v] = x;
+        rings.xy[2 * v + 1] = y;
+    }
+    if (!st && cleared) {
+        dm_mf_layout lay;
+        st = dm_mf_layout_compute(&rec, &lay, &err);
+        if (!st) {
+            double *mxy = malloc((lay.n_mines + 1) * 2 * sizeof *mxy);
+            if (!mxy)
+                st = dm_error_set(&err, DM_ENOMEM, "out of memory");
+            for (size_t i = 0; mxy && i < lay.n_mines; i++) {
+                mxy[2 * i] = lay.mines[i].x;
+                mxy[2 * i + 1] = lay.mines[i].y;
+            }
+            if (mxy && !rings_near(&rings, mxy, lay.n_mines, 110.0) &&
+                !rings_near(&rings, xy, n, 110.0))
+                st = dm_error_set(&err, DM_EINVAL,
+                                  "%s: the cleared ground does not overlap the record (nothing "
+                                  "within 110 m of its mines or of the found items)",
+                                  cleared);
+            free(mxy);
+            dm_mf_layout_free(&lay);
+        }
+    }
+    dm_mf_predict_opts popts = {.found = info,
+                                .cleared_xy = rings.xy,
+                                .cleared_ring_end = rings.ring_end,
+                                .n_cleared_rings = rings.n_rings};
     if (!st)
         st = dm_mf_predict_ex(have_rec ? &rec : NULL, xy, n, &popts, &set, &err);
     dm_buf out;
@@ -448,6 +533,7 @@ static int predict(int argc, char **argv)
     free(lonlat);
     free(attr);
     free(info);
+    dm_mf_rings_free(&rings);
     dm_mf_record_free(&rec);
     return rc;
 }

@@ -61,4 +61,25 @@ dm_status dm_mf_found_stored(dm_store *store, const dm_mf_record *rec, double wi
 dm_status dm_mf_found_read(const char *path, const char *layer, double **lonlat,
                            dm_mf_found_attr **attr, size_t *n, dm_error *err);
 
+/* Ground known to be cleared, as rings of lon/lat vertices (WGS 84): ring
+ * j is vertices [ring_end[j-1], ring_end[j]) of xy (2 doubles each); holes
+ * are rings too (even-odd rule). The caller frees xy and ring_end. */
+typedef struct dm_mf_rings {
+    double *xy;
+    size_t *ring_end;
+    size_t n_rings, n_vertices;
+} dm_mf_rings;
+void dm_mf_rings_free(dm_mf_rings *r);
+
+/* The polygons of a vector file (layer NULL: the first), converted to WGS
+ * 84: a feature that is not a polygon or multipolygon is DM_EINVAL naming
+ * the file and its 1-based number, and so is a file with no polygons. */
+dm_status dm_mf_cleared_read(const char *path, const char *layer, dm_mf_rings *out, dm_error *err);
+
+/* The approved land releases (cleared, reduced or cancelled) whose polygon
+ * meets rec's footprint (DM_MF_DEFAULT_MARGIN_M) buffered by within_m
+ * metres; none is not an error (out->n_rings 0). */
+dm_status dm_mf_cleared_stored(dm_store *store, const dm_mf_record *rec, double within_m,
+                               dm_mf_rings *out, dm_error *err);
+
 #endif

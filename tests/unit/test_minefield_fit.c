@@ -494,7 +494,7 @@ TEST(categories_clutter)
     dm_mf_found_info info[6];
     for (int i = 0; i < 6; i++)
         info[i] = (dm_mf_found_info){i < 4 ? "scrap" : "UXO", NULL};
-    dm_mf_predict_opts o = {info};
+    dm_mf_predict_opts o = {.found = info};
     CHECK_EQ_INT(dm_mf_predict_ex(&rec, scrap, 6, &o, &ps, &err), DM_OK);
     CHECK_EQ_INT(ps.not_mines, 6);
     CHECK_EQ_INT(ps.fit.matched, 0);
@@ -595,6 +595,62 @@ TEST(no_evidence_no_move)
     }
 }
 
+/* Ground known to be cleared: no mine predicted there, the fit right;
+ * rings of fewer than 3 vertices or bad numbers are refused. */
+TEST(cleared_polygons)
+{
+    dm_mf_record rec;
+    dm_mf_row rows[4];
+    dm_mf_leg legs[4];
+    grid_record(&rec, rows, legs);
+    dm_mf_layout lay;
+    dm_error err;
+    CHECK_EQ_INT(dm_mf_layout_compute(&rec, &lay, &err), DM_OK);
+    double found[2 * 40];
+    size_t nf = 0;
+    for (size_t i = 0; i < lay.n_mines && nf < 40; i++)
+        if (lay.mines[i].index <= 8 && !(lay.mines[i].row == 0 && lay.mines[i].index >= 7)) {
+            apply(lay.mines[i].x, lay.mines[i].y, &found[2 * nf], &found[2 * nf + 1]);
+            nf++;
+        }
+    /* the strip of the first 8 mines of every row (record frame) cleared,
+     * but for a hole over row A's 7th and 8th, which are not found */
+    double cxy[2 * 8];
+    double box[8] = {45, 75, 80, 75, 80, 121, 45, 121};
+    double hole[8] = {72, 77, 81, 77, 81, 83, 72, 83};
+    for (int k = 0; k < 4; k++) {
+        apply(box[2 * k], box[2 * k + 1], &cxy[2 * k], &cxy[2 * k + 1]);
+        apply(hole[2 * k], hole[2 * k + 1], &cxy[8 + 2 * k], &cxy[8 + 2 * k + 1]);
+    }
+    size_t ends[2] = {4, 8};
+    dm_mf_predict_opts o = {.cleared_xy = cxy, .cleared_ring_end = ends, .n_cleared_rings = 2};
+    dm_mf_prediction_set ps;
+    CHECK_EQ_INT(dm_mf_predict_ex(&rec, found, nf, &o, &ps, &err), DM_OK);
+    CHECK(fabs(ps.fit.rotation_deg - 5.0) < 0.5);
+    size_t in_strip = 0, in_hole = 0, all = 0;
+    for (size_t i = 0; i < ps.n; i++) {
+        if (ps.items[i].from_found_rows)
+            continue;
+        all++;
+        bool hole_mine = ps.items[i].row == 0 && ps.items[i].index >= 7 && ps.items[i].index <= 8;
+        in_strip += ps.items[i].index <= 8 && !hole_mine;
+        in_hole += hole_mine;
+    }
+    CHECK_EQ_INT(in_strip, 0);
+    CHECK_EQ_INT(in_hole, 2); /* in the hole: not cleared */
+    CHECK_EQ_INT(all, 108 - 30);
+    dm_mf_prediction_set_free(&ps);
+    size_t bad_end = 2;
+    o.cleared_ring_end = &bad_end;
+    o.n_cleared_rings = 1;
+    CHECK_EQ_INT(dm_mf_predict_ex(&rec, found, nf, &o, &ps, &err), DM_EINVAL);
+    CHECK(strstr(err.msg, "fewer than 3 vertices") != NULL);
+    cxy[3] = NAN;
+    o.cleared_ring_end = ends;
+    CHECK_EQ_INT(dm_mf_predict_ex(&rec, found, nf, &o, &ps, &err), DM_EINVAL);
+    dm_mf_layout_free(&lay);
+}
+
 RUN(T(layout_geometry), T(record_as_written), T(exact_recovery), T(clutter_and_found_not_predicted),
     T(rows_from_found), T(radius_coverage), T(bad_input), T(scenario_deterministic),
-    T(harmless_fields_used), T(categories_clutter), T(no_evidence_no_move))
+    T(harmless_fields_used), T(categories_clutter), T(no_evidence_no_move), T(cleared_polygons))
