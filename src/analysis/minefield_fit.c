@@ -1521,8 +1521,9 @@ static size_t rotscale_candidates(const problem *pb, cand *out, size_t max)
     }
     /* with many found items the directions they give are sharp: the three
      * best are enough (and their reciprocals) */
-    if (pb->nf >= 30 && nrot > 3 + (pb->pri.recip_w > 0 ? 2 : 0))
-        nrot = 3 + (pb->pri.recip_w > 0 ? 2 : 0);
+    size_t rmax = 3 + (pb->pri.recip_w > 0 && pb->nf <= EV_MAX_FOUND ? 2 : 0);
+    if (pb->nf >= 30 && nrot > rmax)
+        nrot = rmax;
     /* the scale the found items show: the median distance to the nearest
      * other found item (within a row) against the record's spacing */
     double s_data = 0.0;
