@@ -6,8 +6,11 @@
  * scale s = |a|, clockwise rotation atan2(a2, a1)), plus per-row offsets for
  * rows that were moved, plus jitter. The priors are those of the error model
  * of minefield_scenario.h: rotation near 0 (or near -declination for
- * magnetic records), scale near 1 (or near the pace length / its inverse),
- * translation of tens to hundreds of metres. */
+ * magnetic records, +declination for grid records that carry one, and
+ * rarely 180 degrees: every bearing reciprocal), scale near 1 (or near the
+ * pace length / its inverse), translation of tens to hundreds of metres.
+ * The jitter is estimated from the fit's residuals (dm_mf_predict_ex);
+ * docs/ARCHITECTURE.md lists every constant and where it comes from. */
 #include "analysis/minefield.h"
 
 #include <math.h>
