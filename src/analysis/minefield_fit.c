@@ -79,6 +79,9 @@
 /* a fit with at most this many matched items is not trusted over the
  * record as written (predict_fitted) */
 #define FALLBACK_MATCHED 2
+/* along-row drift: estimated from rows with at least this many matched
+ * mines spread over two spacings or more */
+#define DRIFT_MIN 4
 /* the jitter estimated from a fit's residuals (dm_mf_predict_ex): from at
  * least this many matched items, times this for the residuals the gate
  * cuts off, at most this many refits */
@@ -3103,6 +3106,59 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
             row_miss[r]++;
     }
     double sig = best.sigma;
+    /* along-row drift (a laying party pacing a row accumulates error along
+     * it): per row with matched mines, the along-row residuals regressed on
+     * the position along the row; the slopes' spread (less what the jitter
+     * alone gives) widens each prediction by its distance along the row
+     * from the row's matched mines */
+    double *ubar = calloc(nrw, sizeof *ubar);
+    double sb2 = 0, ubar_all = 0;
+    if (!ubar) {
+        free(row_match);
+        free(row_miss);
+        state_free(&cur);
+        state_free(&best);
+        return dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
+    }
+    {
+        double sc = xf_scale(&best.t), dx, dy;
+        xf_apply(&best.t, pb->ux, pb->uy, &dx, &dy);
+        dx = (dx - best.t.tx) / sc;
+        dy = (dy - best.t.ty) / sc;
+        size_t nb = 0, nall = 0;
+        for (size_t r = 0; r < pb->nrows; r++) {
+            double su = 0, se = 0, suu = 0, sue = 0;
+            size_t n = 0;
+            for (size_t f = 0; f < pb->nf; f++) {
+                long i = best.match_rec[f];
+                if (i < 0 || pb->row_of[i] != (int)r)
+                    continue;
+                double px, py;
+                xf_apply(&best.t, pb->rp[i].x, pb->rp[i].y, &px, &py);
+                double u = pb->ux * pb->rp[i].x + pb->uy * pb->rp[i].y;
+                double e = (pb->fp[f].x - px - best.row_shift[2 * r]) * dx +
+                           (pb->fp[f].y - py - best.row_shift[2 * r + 1]) * dy;
+                su += u;
+                se += e;
+                suu += u * u;
+                sue += u * e;
+                n++;
+            }
+            if (!n)
+                continue;
+            ubar[r] = su / (double)n;
+            ubar_all += su;
+            nall += n;
+            double vu = suu - su * su / (double)n;
+            if (n >= DRIFT_MIN && vu > 4.0 * pb->step_m * pb->step_m) {
+                double b = (sue - su * se / (double)n) / vu;
+                sb2 += b * b - sig * sig / vu;
+                nb++;
+            }
+        }
+        ubar_all = nall ? ubar_all / (double)nall : 0.0;
+        sb2 = nb ? fmax(0.0, sb2 / (double)nb) : 0.0;
+    }
     double pin_sum = 0;
     size_t npred = 0;
     for (size_t i = 0; i < pb->nr && !st; i++) {
@@ -3121,6 +3177,11 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
         double c[3];
         pos_cov(best.sol.cov, pb->rp[i].x, pb->rp[i].y, c);
         double xvar = sig * sig;
+        if (sb2 > 0) {
+            double du =
+                pb->ux * pb->rp[i].x + pb->uy * pb->rp[i].y - (row_match[r] ? ubar[r] : ubar_all);
+            xvar += 0.5 * sb2 * du * du; /* along the row only: half per axis */
+        }
         if (best.row_moved[r])
             xvar += sig * sig / fmax((double)row_match[r], 1.0) + 0.25;
         double lm = lambda_max(c[0] + xvar, c[1], c[2] + xvar);
@@ -3243,6 +3304,7 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
     pb->best_score = best.score;
     if (!isfinite(fit->confidence))
         fit->confidence = 0.0;
+    free(ubar);
     free(row_match);
     free(row_miss);
     state_free(&cur);
