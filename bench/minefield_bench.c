@@ -5,6 +5,16 @@
  * transform (the ceiling, limited by jitter and by moved or missing rows).
  *
  * Usage: minefield_bench [--cases N] [--seed S] [--markdown] [--verbose]
+ *        minefield_bench --families [--cases N] [--seed S] [--markdown] [--verbose]
+ *
+ * --families: every family of minefield_scenario.h (the base scenarios and
+ * those that push one error beyond the error model), N cases per family
+ * and bucket (0-10%, 10-40%; seeds S + 100003 family + 1000003 bucket +
+ * case, so the base family's are those of the default run), one row per
+ * family and bucket: recall within 2 m of the four methods, demine's
+ * radius coverage and confidently wrong, its run time (median and
+ * slowest); then, over all families at 10-40%, the share of the gap from
+ * the known-correspondence fit to the true transform that demine closes.
  *
  * Per bucket of found fraction (none, 0-10%, 10-40%) and method:
  * - recall: share of the remaining (laid, not found) mines with a
@@ -270,11 +280,189 @@ static double bucket_fraction(int b, uint64_t seed)
     return b == 0 ? 0.0 : b == 1 ? 0.10 * u : 0.10 + 0.30 * u;
 }
 
+/* --cleared: demine is told the cleared ground, the cleared side of the
+ * scenario's front within the field's bounding box grown by 20 m */
+static int use_cleared = 0;
+
+/* the box clipped to ux*x + uy*y <= c: at most 5 vertices into xy */
+static size_t cleared_polygon(const dm_mf_scenario *sc, double *xy)
+{
+    double minx = INFINITY, miny = INFINITY, maxx = -INFINITY, maxy = -INFINITY;
+    for (size_t t = 0; t < sc->n_truth; t++) {
+        minx = fmin(minx, sc->truth[t].x);
+        maxx = fmax(maxx, sc->truth[t].x);
+        miny = fmin(miny, sc->truth[t].y);
+        maxy = fmax(maxy, sc->truth[t].y);
+    }
+    double box[8] = {minx - 20, miny - 20, maxx + 20, miny - 20,
+                     maxx + 20, maxy + 20, minx - 20, maxy + 20};
+    size_t n = 0;
+    for (int k = 0; k < 4; k++) {
+        double ax = box[2 * k], ay = box[2 * k + 1];
+        double bx = box[2 * ((k + 1) % 4)], by = box[2 * ((k + 1) % 4) + 1];
+        double da = sc->clear_ux * ax + sc->clear_uy * ay - sc->clear_c;
+        double db = sc->clear_ux * bx + sc->clear_uy * by - sc->clear_c;
+        if (da <= 0) {
+            xy[2 * n] = ax;
+            xy[2 * n + 1] = ay;
+            n++;
+        }
+        if ((da < 0) != (db < 0) && da != db) {
+            double u = da / (da - db);
+            xy[2 * n] = ax + u * (bx - ax);
+            xy[2 * n + 1] = ay + u * (by - ay);
+            n++;
+        }
+    }
+    return n;
+}
+
+/* Runs the four methods on one scenario into a[NMETH]; 0 or -1 on error. */
+static int run_case(uint64_t seed, const dm_mf_scenario *sc, acc *a, int bucket, int verbose)
+{
+    dm_mf_layout lay;
+    dm_error err;
+    if (dm_mf_layout_compute(&sc->rec, &lay, &err)) {
+        fprintf(stderr, "layout: %s\n", err.msg);
+        return -1;
+    }
+    for (int m = 0; m < NMETH; m++) {
+        dm_mf_prediction_set ps;
+        memset(&ps, 0, sizeof ps);
+        double t0 = now_ms();
+        int rc = 0;
+        if (m == M_WRITTEN)
+            rc = dm_mf_predict(&sc->rec, NULL, 0, &ps, &err);
+        else if (m == M_DEMINE && use_cleared) {
+            double cxy[16];
+            size_t end = cleared_polygon(sc, cxy);
+            dm_mf_predict_opts o = {
+                .cleared_xy = cxy, .cleared_ring_end = &end, .n_cleared_rings = end >= 3};
+            rc = dm_mf_predict_ex(&sc->rec, sc->found_xy, sc->n_found, &o, &ps, &err);
+        } else if (m == M_DEMINE)
+            rc = dm_mf_predict(&sc->rec, sc->found_xy, sc->n_found, &ps, &err);
+        else if (m == M_LS)
+            rc = predict_ls(sc, &lay, &ps);
+        else
+            rc = predict_true(sc, &lay, &ps);
+        double ms = now_ms() - t0;
+        if (rc) {
+            fprintf(stderr, "seed %llu %s: %s\n", (unsigned long long)seed, meth_name[m], err.msg);
+            dm_mf_layout_free(&lay);
+            return -1;
+        }
+        metrics mt = evaluate(sc, &ps);
+        acc *q = &a[m];
+        q->ms[q->n] = ms;
+        q->n++;
+        q->recall += mt.recall;
+        if (mt.has_prec) {
+            q->precision += mt.precision;
+            q->n_prec++;
+        }
+        q->cov_in += mt.cov_in;
+        q->cov_n += mt.cov_n;
+        if (m == M_DEMINE || m == M_WRITTEN) {
+            q->conf_n++;
+            q->conf_wrong += ps.fit.confidence >= 0.5 && mt.precision < 0.5;
+        }
+        if (verbose && m == M_DEMINE)
+            printf("b%d seed %llu nf %zu truth %zu | true rot %.2f s %.3f t %.1f %.1f | "
+                   "fit rot %.2f s %.3f t %.1f %.1f m %zu rmse %.2f conf %.2f | rec %.2f "
+                   "prec %.2f cov %ld/%ld\n",
+                   bucket, (unsigned long long)seed, sc->n_found, sc->n_truth, sc->rotation_deg,
+                   sc->scale, sc->dx_m, sc->dy_m, ps.fit.rotation_deg, ps.fit.scale, ps.fit.dx_m,
+                   ps.fit.dy_m, ps.fit.matched, ps.fit.rmse_m, ps.fit.confidence, mt.recall,
+                   mt.precision, mt.cov_in, mt.cov_n);
+        if (verbose && m == M_LS)
+            printf("b%d seed %llu LS rec %.2f prec %.2f cov %ld/%ld\n", bucket,
+                   (unsigned long long)seed, mt.recall, mt.precision, mt.cov_in, mt.cov_n);
+        if (m == M_LS || m == M_TRUE)
+            free(ps.items);
+        else
+            dm_mf_prediction_set_free(&ps);
+    }
+    dm_mf_layout_free(&lay);
+    return 0;
+}
+
+/* --families: see the header */
+static int families(int cases, uint64_t seed0, int markdown, int verbose)
+{
+    enum { NB = 2 };
+    static const char *const bname[NB] = {"0-10%", "10-40%"};
+    acc(*a)[NB][NMETH] = calloc(DM_MF_FAM_COUNT, sizeof *a);
+    if (!a)
+        return 1;
+    double gap_ls = 0, gap_true = 0, gap_dm = 0, slowest = 0;
+    if (markdown) {
+        printf("| family | found | cases | as written | LS (known corr.) | demine | true "
+               "transform | demine coverage | confidently wrong | median ms | slowest ms |\n");
+        printf("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    }
+    for (int f = 0; f < DM_MF_FAM_COUNT; f++)
+        for (int b = 0; b < NB; b++) {
+            for (int m = 0; m < NMETH; m++)
+                a[f][b][m].ms = calloc((size_t)cases, sizeof(double));
+            for (int c = 0; c < cases; c++) {
+                uint64_t seed =
+                    seed0 + (uint64_t)f * 100003ull + (uint64_t)(b + 1) * 1000003ull + (uint64_t)c;
+                dm_mf_scenario_opts o = {bucket_fraction(b + 1, seed), 0, false, (dm_mf_family)f};
+                dm_mf_scenario sc;
+                dm_error err;
+                if (dm_mf_scenario_generate(seed, &o, &sc, &err)) {
+                    fprintf(stderr, "scenario %llu: %s\n", (unsigned long long)seed, err.msg);
+                    return 1;
+                }
+                if (verbose)
+                    printf("family %s ", dm_mf_family_name((dm_mf_family)f));
+                int rc = run_case(seed, &sc, a[f][b], b + 1, verbose);
+                dm_mf_scenario_free(&sc);
+                if (rc)
+                    return 1;
+            }
+            acc *q = a[f][b];
+            double r[NMETH];
+            for (int m = 0; m < NMETH; m++)
+                r[m] = q[m].recall / q[m].n;
+            if (b == 1 && f != DM_MF_FAM_CLUTTER_ONLY) {
+                gap_ls += r[M_LS];
+                gap_true += r[M_TRUE];
+                gap_dm += r[M_DEMINE];
+            }
+            double cov =
+                q[M_DEMINE].cov_n ? (double)q[M_DEMINE].cov_in / (double)q[M_DEMINE].cov_n : NAN;
+            double cw = (double)q[M_DEMINE].conf_wrong / q[M_DEMINE].conf_n;
+            double slow = quantile(q[M_DEMINE].ms, q[M_DEMINE].n, 1.0);
+            double med = quantile(q[M_DEMINE].ms, q[M_DEMINE].n, 0.5);
+            slowest = fmax(slowest, slow);
+            if (markdown)
+                printf("| %s | %s | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.1f | %.1f |\n",
+                       dm_mf_family_name((dm_mf_family)f), bname[b], q[M_DEMINE].n, r[M_WRITTEN],
+                       r[M_LS], r[M_DEMINE], r[M_TRUE], cov, cw, med, slow);
+            else
+                printf("%-14s %-6s n=%d written %.3f LS %.3f demine %.3f true %.3f cov %.3f "
+                       "conf-wrong %.3f ms %.1f/%.1f\n",
+                       dm_mf_family_name((dm_mf_family)f), bname[b], q[M_DEMINE].n, r[M_WRITTEN],
+                       r[M_LS], r[M_DEMINE], r[M_TRUE], cov, cw, med, slow);
+            fflush(stdout);
+            for (int m = 0; m < NMETH; m++)
+                free(a[f][b][m].ms);
+        }
+    double closed = gap_true > gap_ls ? (gap_dm - gap_ls) / (gap_true - gap_ls) : NAN;
+    printf("%sAll families but clutter-only at 10-40%% found: demine closes %.2f of the gap from "
+           "the known-correspondence fit to the true transform (target 0.5); slowest case %.0f "
+           "ms.\n",
+           markdown ? "\n" : "", closed, slowest);
+    free(a);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int cases = 300;
     uint64_t seed0 = 1;
-    int markdown = 0, verbose = 0;
+    int markdown = 0, verbose = 0, fam = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--cases") && i + 1 < argc)
             cases = atoi(argv[++i]);
@@ -284,13 +472,22 @@ int main(int argc, char **argv)
             markdown = 1;
         else if (!strcmp(argv[i], "--verbose"))
             verbose = 1;
+        else if (!strcmp(argv[i], "--families"))
+            fam = 1;
+        else if (!strcmp(argv[i], "--cleared"))
+            use_cleared = 1;
         else {
-            fprintf(stderr, "usage: %s [--cases N] [--seed S] [--markdown] [--verbose]\n", argv[0]);
+            fprintf(stderr,
+                    "usage: %s [--families] [--cleared] [--cases N] [--seed S] [--markdown] "
+                    "[--verbose]\n",
+                    argv[0]);
             return 2;
         }
     }
     if (cases < 1)
         cases = 1;
+    if (fam)
+        return families(cases, seed0, markdown, verbose);
     acc a[NBUCKET][NMETH];
     memset(a, 0, sizeof a);
     for (int b = 0; b < NBUCKET; b++)
@@ -299,70 +496,22 @@ int main(int argc, char **argv)
     for (int b = 0; b < NBUCKET; b++) {
         for (int c = 0; c < cases; c++) {
             uint64_t seed = seed0 + (uint64_t)b * 1000003ull + (uint64_t)c;
-            dm_mf_scenario_opts o = {bucket_fraction(b, seed), 0, false};
+            dm_mf_scenario_opts o = {bucket_fraction(b, seed), 0, false, DM_MF_FAM_BASE};
             dm_mf_scenario sc;
             dm_error err;
             if (dm_mf_scenario_generate(seed, &o, &sc, &err)) {
                 fprintf(stderr, "scenario %llu: %s\n", (unsigned long long)seed, err.msg);
                 return 1;
             }
-            dm_mf_layout lay;
-            if (dm_mf_layout_compute(&sc.rec, &lay, &err)) {
-                fprintf(stderr, "layout: %s\n", err.msg);
-                return 1;
-            }
-            for (int m = 0; m < NMETH; m++) {
-                dm_mf_prediction_set ps;
-                memset(&ps, 0, sizeof ps);
-                double t0 = now_ms();
-                int rc = 0;
-                if (m == M_WRITTEN)
-                    rc = dm_mf_predict(&sc.rec, NULL, 0, &ps, &err);
-                else if (m == M_DEMINE)
-                    rc = dm_mf_predict(&sc.rec, sc.found_xy, sc.n_found, &ps, &err);
-                else if (m == M_LS)
-                    rc = predict_ls(&sc, &lay, &ps);
-                else
-                    rc = predict_true(&sc, &lay, &ps);
-                double ms = now_ms() - t0;
-                if (rc) {
-                    fprintf(stderr, "seed %llu %s: %s\n", (unsigned long long)seed, meth_name[m],
-                            err.msg);
-                    return 1;
-                }
-                metrics mt = evaluate(&sc, &ps);
-                acc *q = &a[b][m];
-                q->ms[q->n] = ms;
-                q->n++;
-                q->recall += mt.recall;
-                if (mt.has_prec) {
-                    q->precision += mt.precision;
-                    q->n_prec++;
-                }
-                q->cov_in += mt.cov_in;
-                q->cov_n += mt.cov_n;
-                if (m == M_DEMINE || m == M_WRITTEN) {
-                    q->conf_n++;
-                    q->conf_wrong += ps.fit.confidence >= 0.5 && mt.precision < 0.5;
-                }
-                if (verbose && m == M_DEMINE)
-                    printf("b%d seed %llu nf %zu truth %zu | true rot %.2f s %.3f t %.1f %.1f | "
-                           "fit rot %.2f s %.3f t %.1f %.1f m %zu rmse %.2f conf %.2f | rec %.2f "
-                           "prec %.2f cov %ld/%ld\n",
-                           b, (unsigned long long)seed, sc.n_found, sc.n_truth, sc.rotation_deg,
-                           sc.scale, sc.dx_m, sc.dy_m, ps.fit.rotation_deg, ps.fit.scale,
-                           ps.fit.dx_m, ps.fit.dy_m, ps.fit.matched, ps.fit.rmse_m,
-                           ps.fit.confidence, mt.recall, mt.precision, mt.cov_in, mt.cov_n);
-                if (verbose && m == M_LS)
-                    printf("b%d seed %llu LS rec %.2f prec %.2f cov %ld/%ld\n", b,
-                           (unsigned long long)seed, mt.recall, mt.precision, mt.cov_in, mt.cov_n);
-                if (m == M_LS || m == M_TRUE)
-                    free(ps.items);
-                else
-                    dm_mf_prediction_set_free(&ps);
-            }
-            dm_mf_layout_free(&lay);
+            acc row[NMETH];
+            for (int m = 0; m < NMETH; m++)
+                row[m] = a[b][m];
+            int rc = run_case(seed, &sc, row, b, verbose);
+            for (int m = 0; m < NMETH; m++)
+                a[b][m] = row[m];
             dm_mf_scenario_free(&sc);
+            if (rc)
+                return 1;
         }
     }
 
@@ -372,7 +521,7 @@ int main(int argc, char **argv)
     for (int r = 0; r < 15; r++) {
         dm_mf_scenario sc;
         dm_error err;
-        dm_mf_scenario_opts o = {0.25, 2000, false};
+        dm_mf_scenario_opts o = {0.25, 2000, false, DM_MF_FAM_BASE};
         if (dm_mf_scenario_generate(seed0 + 777 + (uint64_t)r, &o, &sc, &err)) {
             fprintf(stderr, "%s\n", err.msg);
             return 1;

@@ -9,6 +9,7 @@
 #include "core/strmap.h"
 #include "core/utf8.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <math.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
@@ -686,13 +688,8 @@ static void parse_record(pctx *p, json_object *root, dm_mf_record *rec)
     if (present && get_number(p, root, "", "declination_deg", false, &d)) {
         if (!(d >= -180 && d <= 180))
             problem(p, "declination_deg: %s is outside -180..180 degrees", num(d).s);
-        else if (!magnetic && d != 0)
-            problem(p,
-                    "declination_deg: %s given, but bearing_ref is not magnetic (the "
-                    "declination applies to magnetic bearings only)",
-                    num(d).s);
         else
-            rec->declination_deg = magnetic ? d : 0;
+            rec->declination_deg = d; /* with grid bearings: kept, not applied (warning) */
     } else if (!present && magnetic) {
         problem(p, "declination_deg: missing; bearing_ref is magnetic, so the declination is "
                    "needed (degrees, east positive; 0 if none)");
@@ -715,10 +712,8 @@ static void parse_record(pctx *p, json_object *root, dm_mf_record *rec)
         else if (pace > DM_MF_MAX_PACE_M)
             problem(p, "pace_m: %s is more than %s metres per pace", num(pace).s,
                     num(DM_MF_MAX_PACE_M).s);
-        else if (!paces)
-            problem(p, "pace_m: %s given, but unit is not paces", num(pace).s);
         else
-            rec->pace_m = pace;
+            rec->pace_m = pace; /* with metres: kept, not applied (warning) */
     } else if (!present && paces) {
         problem(p, "pace_m: missing; unit is paces, so the metres per pace are needed");
     }
@@ -913,6 +908,101 @@ dm_status dm_mf_record_load(const char *path, dm_mf_record *out, dm_error *err)
     if (st)
         dm_error_prefix(err, "%s", path);
     return st;
+}
+
+dm_mf_item_class dm_mf_item_category(const char *category, char *canon, size_t canon_sz)
+{
+    if (canon && canon_sz)
+        canon[0] = 0;
+    if (!category)
+        return DM_MF_ITEM_ANY;
+    while (*category == ' ')
+        category++;
+    if (!*category || !strcasecmp(category, "unknown") || !strcasecmp(category, "mine") ||
+        !strcasecmp(category, "landmine") || !strcmp(category, "?"))
+        return DM_MF_ITEM_ANY;
+    int fi = dm_kind_field_index(&dm_kind_eo_items, "category");
+    char *c = NULL;
+    dm_error e;
+    dm_error_clear(&e);
+    if (fi >= 0 && !dm_field_normalise(&dm_kind_eo_items.fields[fi], category, &c, &e) && c) {
+        dm_mf_item_class k =
+            !strcmp(c, "AP") || !strcmp(c, "AT") ? DM_MF_ITEM_MINE : DM_MF_ITEM_NOT_MINE;
+        if (canon && canon_sz)
+            snprintf(canon, canon_sz, "%s", c);
+        free(c);
+        return k;
+    }
+    free(c);
+    if (canon && canon_sz)
+        snprintf(canon, canon_sz, "%s", category);
+    return DM_MF_ITEM_NOT_MINE;
+}
+
+/* models equal when their letters and digits are, case ignored */
+static bool same_model(const char *a, const char *b)
+{
+    for (;;) {
+        while (*a && !isalnum((unsigned char)*a))
+            a++;
+        while (*b && !isalnum((unsigned char)*b))
+            b++;
+        if (!*a || !*b)
+            return !*a && !*b;
+        if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+            return false;
+        a++;
+        b++;
+    }
+}
+
+bool dm_mf_item_may_be(const dm_mf_record *rec, const dm_mf_mine *m, const dm_mf_found_info *info)
+{
+    if (!info)
+        return true;
+    char cat[DM_MF_TEXT_MAX];
+    dm_mf_item_class k = dm_mf_item_category(info->category, cat, sizeof cat);
+    const char *mcat = "", *mmodel = "";
+    if (rec && m && m->row >= 0 && (size_t)m->row < rec->n_rows) {
+        mcat = rec->rows[m->row].category;
+        mmodel = rec->rows[m->row].model;
+    } else if (rec && m && m->row == -1 && m->index >= 1 && (size_t)m->index <= rec->n_mines) {
+        mcat = rec->mines[m->index - 1].category;
+        mmodel = rec->mines[m->index - 1].model;
+    }
+    if (k == DM_MF_ITEM_NOT_MINE && (!*mcat || strcmp(cat, mcat)))
+        return false; /* not a mine, unless the record says the same */
+    if (k != DM_MF_ITEM_ANY && *mcat && strcmp(cat, mcat))
+        return false;
+    if (info->model && *info->model && *mmodel && !same_model(info->model, mmodel))
+        return false;
+    return true;
+}
+
+size_t dm_mf_record_warnings(const dm_mf_record *rec, void (*fn)(const char *msg, void *ctx),
+                             void *ctx)
+{
+    size_t n = 0;
+    char msg[DM_ERROR_MSG_MAX];
+    if (rec && rec->unit == DM_MF_METRES && rec->pace_m > 0) {
+        snprintf(msg, sizeof msg,
+                 "pace_m: %s given with unit m: distances are taken as metres; the fit also "
+                 "considers that they were paced (%s m per pace)",
+                 num(rec->pace_m).s, num(rec->pace_m).s);
+        if (fn)
+            fn(msg, ctx);
+        n++;
+    }
+    if (rec && rec->bearing_ref == DM_MF_GRID && rec->declination_deg != 0) {
+        snprintf(msg, sizeof msg,
+                 "declination_deg: %s given with grid bearings: bearings are taken as grid; the "
+                 "fit also considers that they were magnetic (declination %s degrees)",
+                 num(rec->declination_deg).s, num(rec->declination_deg).s);
+        if (fn)
+            fn(msg, ctx);
+        n++;
+    }
+    return n;
 }
 
 /* ---- figures, footprint, GeoJSON ---- */

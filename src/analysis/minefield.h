@@ -58,9 +58,14 @@ typedef struct dm_mf_record {
     char laid[16];           /* ISO date or "" */
     double ref_lon, ref_lat; /* degrees, WGS84 */
     dm_mf_bearing_ref bearing_ref;
-    double declination_deg; /* added to magnetic bearings; 0 for grid */
+    /* added to magnetic bearings; with grid bearings, as given (0 when not):
+     * not applied, but the fit considers that the bearings were magnetic */
+    double declination_deg;
     dm_mf_unit unit;
-    double pace_m; /* metres per pace (used when unit is paces) */
+    /* metres per pace: applied when unit is paces; with metres, as given (0
+     * when not): not applied, but the fit considers that the distances were
+     * paced */
+    double pace_m;
     dm_mf_row *rows;
     size_t n_rows;
     dm_mf_scattered *mines;
@@ -72,6 +77,12 @@ typedef struct dm_mf_record {
  * 0-360 degrees; mils?"). On success *out is filled and owned by the caller
  * (dm_mf_record_free); on failure *out is left empty. */
 dm_status dm_mf_record_parse(const char *json, size_t len, dm_mf_record *out, dm_error *err);
+
+/* Calls fn once for each field of a valid record that is accepted but
+ * not applied as written (a pace_m with metres, a declination_deg with grid
+ * bearings), with a message saying how it is used; returns how many. */
+size_t dm_mf_record_warnings(const dm_mf_record *rec, void (*fn)(const char *msg, void *ctx),
+                             void *ctx);
 
 /* Reads and parses a record file; errors are prefixed with the path. */
 dm_status dm_mf_record_load(const char *path, dm_mf_record *out, dm_error *err);
@@ -140,7 +151,46 @@ typedef struct dm_mf_prediction_set {
     dm_mf_fit fit;
     dm_mf_prediction *items; /* owned: dm_mf_prediction_set_free() */
     size_t n;
+    size_t not_mines; /* found items that could be no recorded mine (clutter) */
 } dm_mf_prediction_set;
+
+/* What a found item may be, from its EO category and model (each NULL or
+ * "" when not known). */
+typedef struct dm_mf_found_info {
+    const char *category; /* "AP", "AT", "UXO", "scrap", ... */
+    const char *model;    /* "PMN-2", ... */
+} dm_mf_found_info;
+
+/* The class of a found item's category: DM_MF_ITEM_ANY (not known: "", NULL,
+ * "unknown", "mine": any recorded mine), DM_MF_ITEM_MINE (AP or AT, in any of
+ * the eo-items kind's spellings; canon gets the canonical one) or
+ * DM_MF_ITEM_NOT_MINE (any other EO category, or anything else such as
+ * "scrap": clutter, never a recorded mine; canon gets the EO category or
+ * the text as given). */
+typedef enum dm_mf_item_class {
+    DM_MF_ITEM_NOT_MINE = -1,
+    DM_MF_ITEM_ANY = 0,
+    DM_MF_ITEM_MINE = 1
+} dm_mf_item_class;
+dm_mf_item_class dm_mf_item_category(const char *category, char *canon, size_t canon_sz);
+
+/* Whether a found item of this category and model may be the recorded mine
+ * i of the layout: not when its category says it is not a mine, nor when
+ * the item and the mine's row (or scattered mine) both give a category (or
+ * both a model: letters and digits compared, case ignored) that differ. */
+bool dm_mf_item_may_be(const dm_mf_record *rec, const dm_mf_mine *m, const dm_mf_found_info *info);
+
+typedef struct dm_mf_predict_opts {
+    /* per found item (n_found entries), or NULL: every item may be any mine */
+    const dm_mf_found_info *found;
+    /* ground known to be cleared (released), local metres: rings of x,y
+     * pairs (vertices cleared_xy[2 * k], ring j ends before vertex
+     * cleared_ring_end[j]), inside by the even-odd rule (holes are rings
+     * too). n_cleared_rings 0: the hull of the found items. */
+    const double *cleared_xy;
+    const size_t *cleared_ring_end;
+    size_t n_cleared_rings;
+} dm_mf_predict_opts;
 
 /* Fits the record to the found mines (x,y pairs in local metres of the
  * record's frame; no correspondences known; clutter allowed) and predicts
@@ -149,6 +199,16 @@ typedef struct dm_mf_prediction_set {
  * error. *out owned by the caller. */
 dm_status dm_mf_predict(const dm_mf_record *rec, const double *found_xy, size_t n_found,
                         dm_mf_prediction_set *out, dm_error *err);
+
+/* dm_mf_predict with options (opts may be NULL): found items that cannot be
+ * any recorded mine (dm_mf_item_may_be) are clutter: they show cleared
+ * ground but are never matched, nor taken for rows of their own when their
+ * category says they are not mines; out->not_mines counts them. With
+ * cleared ground given, a fit pays for every recorded mine it leaves
+ * unfound there, and no mine is predicted there. */
+dm_status dm_mf_predict_ex(const dm_mf_record *rec, const double *found_xy, size_t n_found,
+                           const dm_mf_predict_opts *opts, dm_mf_prediction_set *out,
+                           dm_error *err);
 void dm_mf_prediction_set_free(dm_mf_prediction_set *set);
 
 /* ---- checking, footprint and GeoJSON output (minefield.c) ----

@@ -6,8 +6,11 @@
  * scale s = |a|, clockwise rotation atan2(a2, a1)), plus per-row offsets for
  * rows that were moved, plus jitter. The priors are those of the error model
  * of minefield_scenario.h: rotation near 0 (or near -declination for
- * magnetic records), scale near 1 (or near the pace length / its inverse),
- * translation of tens to hundreds of metres. */
+ * magnetic records, +declination for grid records that carry one, and
+ * rarely 180 degrees: every bearing reciprocal), scale near 1 (or near the
+ * pace length / its inverse), translation of tens to hundreds of metres.
+ * The jitter is estimated from the fit's residuals (dm_mf_predict_ex);
+ * docs/ARCHITECTURE.md lists every constant and where it comes from. */
 #include "analysis/minefield.h"
 
 #include <math.h>
@@ -30,7 +33,11 @@
  * many square metres */
 #define P_CLUTTER 0.2
 #define CLUTTER_AREA 2500.0
-#define SCORE_SIGMA 0.5
+/* the jitter assumed at first (m, per axis; the generator's base family
+ * draws 0.15-0.5): in the evidence (EV), in quick scores and row checks
+ * (SCORE, a little wider), and as the prior of each fit's estimate */
+#define JITTER0 0.35
+#define SCORE_SIGMA0 0.5
 /* temperature of the posterior over distinct fits (calibrated: the scores
  * are not exact log-likelihoods) */
 #define SCORE_TEMP 2.0
@@ -63,14 +70,24 @@
 #define PAIR_PARTNERS 4 /* found items paired with the seed */
 #define PAIR_MAX_FOUND 40
 #define PAIR_HYP 8 /* hypotheses from pairs */
-/* the score's evidence term (score_of): up to this many found items, with
- * this jitter (m, per axis; the generator draws 0.15-0.5) */
+/* the score's evidence term (score_of): up to this many found items */
 #define EV_MAX_FOUND 150
-#define EV_SIGMA 0.35
 /* match(): an item that loses its nearest mine takes the nearest free one
  * within this share of the spacing, up to this many found items */
 #define FREE_GATE 0.8
 #define FREE_MAX_FOUND 150
+/* a fit with at most this many matched items is not trusted over the
+ * record as written (predict_fitted) */
+#define FALLBACK_MATCHED 2
+/* along-row drift: estimated from rows with at least this many matched
+ * mines spread over two spacings or more */
+#define DRIFT_MIN 4
+/* the jitter estimated from a fit's residuals (dm_mf_predict_ex): from at
+ * least this many matched items, times this for the residuals the gate
+ * cuts off, at most this many refits */
+#define JITTER_MIN_MATCHED 6
+#define JITTER_TRUNC 1.15
+#define JITTER_PASSES 2
 
 typedef struct pt {
     double x, y;
@@ -325,27 +342,35 @@ typedef struct comp {
 } comp;
 
 typedef struct priors {
-    comp c[32];
+    comp c[48];
     int n;
     double rot_modes[2], rot_w[2];
     int n_rot;
+    double recip_w; /* the reciprocal mode: rot_modes[0] + 180 degrees */
     double s_modes[2], s_w[2];
     int n_s;
 } priors;
 
 static const double ROT_SD[2] = {3.0, 10.0}, ROT_SDW[2] = {0.75, 0.25};
 static const double T_SD[3] = {15.0, 80.0, 250.0}, T_W[3] = {0.4, 0.4, 0.2};
+/* prior weight of a record whose bearings are all reciprocal (taken from
+ * the field back to the reference point): a few in a hundred (issue 16's
+ * independently made records had a few) */
+#define RECIP_W 0.05
 #define SCALE_SD 0.04
 
-static void priors_init(priors *p, const dm_mf_record *rec)
+static void priors_init(priors *p, const dm_mf_record *rec, double recip_w)
 {
     memset(p, 0, sizeof *p);
     p->rot_modes[0] = 0.0;
     p->rot_w[0] = 1.0;
     p->n_rot = 1;
-    if (rec && rec->bearing_ref == DM_MF_MAGNETIC && fabs(rec->declination_deg) > 0.5 &&
-        fabs(rec->declination_deg) < 90.0) {
-        p->rot_modes[1] = -rec->declination_deg;
+    /* magnetic bearings whose declination should not have been added (they
+     * were grid): -declination; grid bearings given with a declination may
+     * really have been magnetic: +declination */
+    if (rec && fabs(rec->declination_deg) > 0.5 && fabs(rec->declination_deg) < 90.0) {
+        p->rot_modes[1] =
+            rec->bearing_ref == DM_MF_MAGNETIC ? -rec->declination_deg : rec->declination_deg;
         p->rot_w[0] = 0.8;
         p->rot_w[1] = 0.2;
         p->n_rot = 2;
@@ -359,17 +384,20 @@ static void priors_init(priors *p, const dm_mf_record *rec)
         p->s_w[1] = 0.15;
         p->n_s = 2;
     }
-    for (int r = 0; r < p->n_rot; r++)
+    p->recip_w = recip_w;
+    for (int r = 0; r < p->n_rot + (recip_w > 0); r++)
         for (int rw = 0; rw < 2; rw++)
             for (int s = 0; s < p->n_s; s++)
                 for (int tw = 0; tw < 3; tw++) {
                     comp *c = &p->c[p->n++];
-                    c->rot0 = p->rot_modes[r];
+                    /* r == n_rot: every bearing reciprocal */
+                    double w = r < p->n_rot ? p->rot_w[r] * (1.0 - p->recip_w) : p->recip_w;
+                    c->rot0 = r < p->n_rot ? p->rot_modes[r] : wrap180(p->rot_modes[0] + 180.0);
                     c->s0 = p->s_modes[s];
                     c->srot = ROT_SD[rw];
                     c->ss = SCALE_SD;
                     c->st = T_SD[tw];
-                    c->logw = log(p->rot_w[r] * ROT_SDW[rw] * p->s_w[s] * T_W[tw]);
+                    c->logw = log(w * ROT_SDW[rw] * p->s_w[s] * T_W[tw]);
                     double e1x = cos(c->rot0 * DEG), e1y = sin(c->rot0 * DEG);
                     double v1 = 1.0 / pow(c->s0 * c->ss, 2);
                     double v2 = 1.0 / pow(c->s0 * c->srot * DEG, 2);
@@ -390,10 +418,12 @@ static double log_prior(const priors *p, const xform *t)
 {
     double rot = xf_rot(t), s = xf_scale(t), tr = hypot(t->tx, t->ty);
     double pr = 0.0, ps = 0.0, pt_ = 0.0;
-    for (int r = 0; r < p->n_rot; r++)
-        for (int w = 0; w < 2; w++)
-            pr +=
-                p->rot_w[r] * ROT_SDW[w] * exp(lognorm(wrap180(rot - p->rot_modes[r]), ROT_SD[w]));
+    for (int r = 0; r < p->n_rot + (p->recip_w > 0); r++)
+        for (int w = 0; w < 2; w++) {
+            double m = r < p->n_rot ? p->rot_modes[r] : p->rot_modes[0] + 180.0;
+            double rw = r < p->n_rot ? p->rot_w[r] * (1.0 - p->recip_w) : p->recip_w;
+            pr += rw * ROT_SDW[w] * exp(lognorm(wrap180(rot - m), ROT_SD[w]));
+        }
     for (int k = 0; k < p->n_s; k++)
         ps += p->s_w[k] * exp(lognorm(s / p->s_modes[k] - 1.0, SCALE_SD));
     for (int w = 0; w < 3; w++)
@@ -477,6 +507,90 @@ typedef struct hull {
     size_t n;
 } hull;
 
+static int cmp_double_fwd(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Ground known to be cleared, rasterised (even-odd rule) in local metres. */
+typedef struct mask {
+    double x0, y0, cell;
+    long nx, ny;
+    unsigned char *m; /* NULL: none given */
+} mask;
+
+static bool mask_in(const mask *k, double x, double y)
+{
+    if (!k->m)
+        return false;
+    double fx = (x - k->x0) / k->cell, fy = (y - k->y0) / k->cell;
+    if (!(fx >= 0 && fy >= 0 && fx < (double)k->nx && fy < (double)k->ny))
+        return false;
+    return k->m[(long)fy * k->nx + (long)fx] != 0;
+}
+
+#define MASK_MAX_CELLS 4000000L
+/* Rasterises the rings (cell centres inside by the even-odd rule): cells of
+ * 0.25 m, or larger so that there are at most MASK_MAX_CELLS. */
+static int mask_build(mask *k, const double *xy, const size_t *ring_end, size_t nring)
+{
+    memset(k, 0, sizeof *k);
+    size_t nv = nring ? ring_end[nring - 1] : 0;
+    if (nv < 3)
+        return 0;
+    double minx = INFINITY, miny = INFINITY, maxx = -INFINITY, maxy = -INFINITY;
+    for (size_t v = 0; v < nv; v++) {
+        minx = fmin(minx, xy[2 * v]);
+        maxx = fmax(maxx, xy[2 * v]);
+        miny = fmin(miny, xy[2 * v + 1]);
+        maxy = fmax(maxy, xy[2 * v + 1]);
+    }
+    double w = maxx - minx, h = maxy - miny, cell = 0.25;
+    if (!(w > 0 && h > 0))
+        return 0;
+    if (w * h / (cell * cell) > (double)MASK_MAX_CELLS)
+        cell = sqrt(w * h / (double)MASK_MAX_CELLS);
+    k->x0 = minx;
+    k->y0 = miny;
+    k->cell = cell;
+    k->nx = (long)ceil(w / cell) + 1;
+    k->ny = (long)ceil(h / cell) + 1;
+    k->m = calloc((size_t)(k->nx * k->ny), 1);
+    double *xs = malloc((nv + 1) * sizeof *xs);
+    if (!k->m || !xs) {
+        free(k->m);
+        free(xs);
+        k->m = NULL;
+        return -1;
+    }
+    for (long row = 0; row < k->ny; row++) {
+        double y = k->y0 + ((double)row + 0.5) * cell;
+        size_t nx = 0, start = 0;
+        for (size_t r = 0; r < nring; r++) {
+            size_t end = ring_end[r];
+            for (size_t v = start; v < end; v++) {
+                size_t u = v + 1 < end ? v + 1 : start;
+                double ya = xy[2 * v + 1], yb = xy[2 * u + 1];
+                if ((ya > y) == (yb > y))
+                    continue;
+                double xa = xy[2 * v], xb = xy[2 * u];
+                xs[nx++] = xa + (y - ya) * (xb - xa) / (yb - ya);
+            }
+            start = end;
+        }
+        qsort(xs, nx, sizeof *xs, cmp_double_fwd);
+        for (size_t q = 0; q + 1 < nx; q += 2) {
+            long c0 = (long)ceil((xs[q] - k->x0) / cell - 0.5);
+            long c1 = (long)floor((xs[q + 1] - k->x0) / cell - 0.5);
+            for (long c = c0 < 0 ? 0 : c0; c <= c1 && c < k->nx; c++)
+                k->m[row * k->nx + c] = 1;
+        }
+    }
+    free(xs);
+    return 0;
+}
+
 typedef struct problem {
     const dm_mf_record *rec;
     dm_mf_layout lay;
@@ -509,8 +623,27 @@ typedef struct problem {
     size_t outer_first[2], outer_n[2];
     double row_gap;
     long *xscr; /* scratch for score(): nf entries */
-    hull fhull; /* of the found items (cleared ground) */
+    hull fhull; /* of the found items (cleared ground), clutter by category too */
+    /* which found items may be which recorded mines (by category and model;
+     * NULL: any): compat[ftype[f] * n_rtype + rtype[i]] */
+    const unsigned char *compat;
+    const int *ftype, *rtype;
+    int n_rtype;
+    /* jitter (m, per axis) the fit assumes: in the evidence, in the quick
+     * scores, and as the prior of each fit's own estimate; JITTER0 unless
+     * the residuals of a first fit say it is larger (dm_mf_predict_ex) */
+    double ev_sigma, score_sigma;
+    double best_score; /* predict_fitted: the chosen fit's score */
+    mask cleared;      /* ground known to be cleared (none: the found items' hull) */
+    size_t *ccount;    /* scratch for cleared_cost(): nrows + 1 entries */
+    bool *cmatched;
 } problem;
+
+/* whether found item f may be recorded mine i */
+static inline bool may_be(const problem *pb, size_t f, size_t i)
+{
+    return !pb->compat || pb->compat[pb->ftype[f] * pb->n_rtype + pb->rtype[i]];
+}
 
 static void problem_free(problem *pb)
 {
@@ -528,6 +661,9 @@ static void problem_free(problem *pb)
     free(pb->nbr);
     free(pb->xscr);
     free(pb->fhull.v);
+    free(pb->cleared.m);
+    free(pb->ccount);
+    free(pb->cmatched);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -820,7 +956,7 @@ static int state_init(state *s, const problem *pb)
         state_free(s);
         return -1;
     }
-    s->sigma = 0.4;
+    s->sigma = fmax(0.4, pb->ev_sigma);
     for (size_t f = 0; f < nf; f++)
         s->xmatch[f] = -1;
     return 0;
@@ -836,7 +972,7 @@ static long nearest_mine(const problem *pb, const state *s, size_t f, double sc,
     double bestd = gate;
     long best = -1;
     xf_inverse(&s->t, bx, by, &mx, &my);
-    if (maxshift == 0.0) {
+    if (maxshift == 0.0 && !pb->compat) {
         double d;
         long i = grid_nearest(&pb->rg, mx, my, gate / sc, skip, &d);
         if (i >= 0) {
@@ -849,7 +985,7 @@ static long nearest_mine(const problem *pb, const state *s, size_t f, double sc,
         grid_walk it;
         if (walk_start(&it, &pb->rg, mx, my, (gate + maxshift) / sc))
             for (size_t i; walk_next(&it, &i);) {
-                if (skip && skip[i])
+                if ((skip && skip[i]) || !may_be(pb, f, i))
                     continue;
                 int row = pb->row_of[i];
                 double px, py;
@@ -886,7 +1022,7 @@ static void match(const problem *pb, state *s, double gate, double rlim)
             continue;
         double bestd = gate;
         long best = -1;
-        if (maxshift == 0.0) { /* the common case, inline */
+        if (maxshift == 0.0 && !pb->compat) { /* the common case, inline */
             double mx, my, d;
             xf_inverse(&s->t, pb->fp[f].x, pb->fp[f].y, &mx, &my);
             best = grid_nearest(&pb->rg, mx, my, gate / sc, NULL, &d);
@@ -964,9 +1100,9 @@ static void refit(const problem *pb, state *s, bool update_sigma)
             py += s->row_shift[2 * row + 1];
             ss += pow(px - pb->fp[f].x, 2) + pow(py - pb->fp[f].y, 2);
         }
-        /* prior: 0.35 m with the weight of 3 mines */
+        /* prior: the jitter assumed, with the weight of 3 mines */
         double nu0 = 6.0;
-        double s2 = (ss + nu0 * 0.35 * 0.35) / (2.0 * (double)s->matched + nu0);
+        double s2 = (ss + nu0 * pb->ev_sigma * pb->ev_sigma) / (2.0 * (double)s->matched + nu0);
         s->sigma = fmax(0.1, sqrt(s2));
     }
 }
@@ -1004,7 +1140,7 @@ static double extra_row(const problem *pb, const state *s, extra *ex, long *assi
     /* beside recorded rows found too: else the record could be anywhere */
     if (!(sc > 0) || pb->nf < EXTRA_MIN || s->matched < EXTRA_MIN)
         return 0.0;
-    double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * SCORE_SIGMA * SCORE_SIGMA));
+    double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * pb->score_sigma * pb->score_sigma));
     double lout = log(P_CLUTTER / CLUTTER_AREA);
     double tol = (1.0 + 2.0 * s->sigma) / sc, gap = pb->row_gap;
     double best_gain = 0.0;
@@ -1078,7 +1214,7 @@ static double extra_row(const problem *pb, const state *s, extra *ex, long *assi
             if (k < 0 || pb->row_of[k] != orow)
                 continue;
             d *= sc;
-            double li = lin - 0.5 * d * d / (SCORE_SIGMA * SCORE_SIGMA);
+            double li = lin - 0.5 * d * d / (pb->score_sigma * pb->score_sigma);
             gain += fmax(li, lout) + log1p(exp(-fabs(li - lout))) - lout;
             ss += d * d;
             cnt++;
@@ -1107,7 +1243,7 @@ static double extra_row(const problem *pb, const state *s, extra *ex, long *assi
     return best_gain;
 }
 
-/* Log evidence of the matched items as mines (jitter EV_SIGMA): the fit
+/* Log evidence of the matched items as mines (jitter pb->ev_sigma): the fit
  * under the prior integrated over the transform (solve()), so that a fit
  * that needs a transform pinned to an unlikely value to match one more item
  * (clutter, found mines of another row) pays for it in full, not only by
@@ -1129,9 +1265,42 @@ static double match_evidence(const problem *pb, const state *s)
                   pb->fp[f].y - s->row_shift[2 * row + 1]);
     }
     solution sol;
-    solve(&pb->pri, &st, EV_SIGMA, &sol);
+    solve(&pb->pri, &st, pb->ev_sigma, &sol);
     return sum + sol.logz +
-           (double)st.n * (log(1.0 - P_CLUTTER) - log(2.0 * M_PI * EV_SIGMA * EV_SIGMA));
+           (double)st.n * (log(1.0 - P_CLUTTER) - log(2.0 * M_PI * pb->ev_sigma * pb->ev_sigma));
+}
+
+/* The recorded mines a fit leaves unfound in ground known to be cleared:
+ * as many nats as miss_cost() charges for mines behind the clearance front
+ * (a row with found mines, or without: it may never have been laid). */
+static double cleared_cost(const problem *pb, const state *s)
+{
+    size_t nrw = pb->nrows + 1;
+    memset(pb->ccount, 0, nrw * sizeof *pb->ccount);
+    memset(pb->cmatched, 0, nrw * sizeof *pb->cmatched);
+    for (size_t i = 0; i < pb->nr; i++) {
+        int r = pb->row_of[i];
+        if (s->rec_found[i] >= 0) {
+            pb->cmatched[r] = true;
+            continue;
+        }
+        double px, py;
+        xf_apply(&s->t, pb->rp[i].x, pb->rp[i].y, &px, &py);
+        px += s->row_shift[2 * r];
+        py += s->row_shift[2 * r + 1];
+        pb->ccount[r] += mask_in(&pb->cleared, px, py);
+    }
+    double cost = 0;
+    for (size_t r = 0; r < nrw; r++) {
+        double n = (double)pb->ccount[r];
+        if (r == pb->nrows) /* scattered mines, each on its own */
+            cost += n * MISS_COST_LAID;
+        else if (pb->cmatched[r])
+            cost += fmin(n * MISS_COST_LAID, MISS_CAP_LAID);
+        else
+            cost += fmin(n * MISS_COST, MISS_CAP);
+    }
+    return cost;
 }
 
 /* Log score of a state: found items as mines or clutter, the prior of the
@@ -1140,7 +1309,7 @@ static double match_evidence(const problem *pb, const state *s)
  * and the recorded mines left in cleared ground. */
 static double score_of(const problem *pb, const state *s, bool full)
 {
-    double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * SCORE_SIGMA * SCORE_SIGMA));
+    double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * pb->score_sigma * pb->score_sigma));
     double lout = log(P_CLUTTER / CLUTTER_AREA);
     double sum = 0;
     if (pb->nf <= EV_MAX_FOUND) {
@@ -1152,7 +1321,7 @@ static double score_of(const problem *pb, const state *s, bool full)
                 continue;
             }
             double d = s->match_d[f];
-            double li = lin - 0.5 * d * d / (SCORE_SIGMA * SCORE_SIGMA);
+            double li = lin - 0.5 * d * d / (pb->score_sigma * pb->score_sigma);
             sum += fmax(li, lout) + log1p(exp(-fabs(li - lout)));
         }
         sum += log_prior(&pb->pri, &s->t);
@@ -1163,7 +1332,7 @@ static double score_of(const problem *pb, const state *s, bool full)
             sum -= MOVED_COST;
     double margin = (1.0 + 2.0 * s->sigma) / xf_scale(&s->t);
     if (full)
-        sum -= miss_cost(pb, s->match_rec, margin, &s->t);
+        sum -= pb->cleared.m ? cleared_cost(pb, s) : miss_cost(pb, s->match_rec, margin, &s->t);
     return sum;
 }
 
@@ -1219,6 +1388,16 @@ typedef struct cand {
  * found items a few metres to a few tens of metres apart peak at the rows'
  * direction, and each peak against each direction of the record's rows
  * gives a rotation. Scales: the prior's modes and 5% either side. */
+/* whether a rotation is within 25 degrees of a prior mode (the reciprocal
+ * one included) */
+static bool rot_ok(const priors *p, double rot)
+{
+    for (int m = 0; m < p->n_rot; m++)
+        if (fabs(wrap180(rot - p->rot_modes[m])) <= 25.0)
+            return true;
+    return p->recip_w > 0 && fabs(wrap180(rot - p->rot_modes[0] - 180.0)) <= 25.0;
+}
+
 static size_t rotscale_candidates(const problem *pb, cand *out, size_t max)
 {
     double rots[16];
@@ -1316,15 +1495,17 @@ static size_t rotscale_candidates(const problem *pb, cand *out, size_t max)
                 }
             for (size_t qq = 0; qq < nrd && qq < 3 && nrot < 16; qq++) {
                 size_t q = order[qq];
-                double rot = fmod(fa - rdir[q] + 270.0, 180.0) - 90.0; /* [-90, 90) */
-                bool ok = false;
-                for (int m = 0; m < pb->pri.n_rot; m++)
-                    ok = ok || fabs(wrap180(rot - pb->pri.rot_modes[m])) <= 25.0;
-                bool dup = false;
-                for (size_t k = 0; k < nrot; k++)
-                    dup = dup || fabs(rots[k] - rot) < 0.5;
-                if (ok && !dup)
-                    rots[nrot++] = rot;
+                double rot0 = fmod(fa - rdir[q] + 270.0, 180.0) - 90.0; /* [-90, 90) */
+                /* the rows' directions are axial: the rotation or the
+                 * reciprocal one */
+                for (int rc = 0; rc < 2 && nrot < 16; rc++) {
+                    double rot = rc ? wrap180(rot0 + 180.0) : rot0;
+                    bool dup = false;
+                    for (size_t k = 0; k < nrot; k++)
+                        dup = dup || fabs(wrap180(rots[k] - rot)) < 0.5;
+                    if (rot_ok(&pb->pri, rot) && !dup)
+                        rots[nrot++] = rot;
+                }
             }
         }
     }
@@ -1336,10 +1517,19 @@ static size_t rotscale_candidates(const problem *pb, cand *out, size_t max)
         if (!dup)
             rots[nrot++] = pb->pri.rot_modes[r];
     }
+    if (pb->pri.recip_w > 0 && nrot < 16) {
+        double r180 = wrap180(pb->pri.rot_modes[0] + 180.0);
+        bool dup = false;
+        for (size_t k = 0; k < nrot; k++)
+            dup = dup || fabs(wrap180(rots[k] - r180)) < 0.5;
+        if (!dup)
+            rots[nrot++] = r180;
+    }
     /* with many found items the directions they give are sharp: the three
-     * best are enough */
-    if (pb->nf >= 30 && nrot > 3)
-        nrot = 3;
+     * best are enough (and their reciprocals) */
+    size_t rmax = 3 + (pb->pri.recip_w > 0 && pb->nf <= EV_MAX_FOUND ? 2 : 0);
+    if (pb->nf >= 30 && nrot > rmax)
+        nrot = rmax;
     /* the scale the found items show: the median distance to the nearest
      * other found item (within a row) against the record's spacing */
     double s_data = 0.0;
@@ -1393,7 +1583,7 @@ static size_t translation_candidates(const problem *pb, const cand *c, xform *ou
         if (pb->fdist[f] <= pb->r0)
             sub[nsub++] = f;
     double depth_lim = 1.3 * (double)pb->nf + 3.0;
-    double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * SCORE_SIGMA * SCORE_SIGMA)) -
+    double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * pb->score_sigma * pb->score_sigma)) -
                  log(P_CLUTTER / CLUTTER_AREA);
     /* seeds: the central item and the subset items nearest to it that
      * have a neighbour about a spacing away (likely mines, not clutter) */
@@ -1498,7 +1688,7 @@ static size_t far_candidates(const problem *pb, const cand *cands, size_t nc, xf
     }
     for (size_t f = 0; f < pb->nf; f++)
         dmin[f] = pb->fdist[f];
-    double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * SCORE_SIGMA * SCORE_SIGMA)) -
+    double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * pb->score_sigma * pb->score_sigma)) -
                  log(P_CLUTTER / CLUTTER_AREA);
     double depth_lim = 1.3 * (double)pb->nf + 3.0;
     for (int k = 0; k < NFAR && n < max; k++) {
@@ -1591,7 +1781,7 @@ static size_t pair_candidates(const problem *pb, xform *out, size_t max)
         smin = fmin(smin, pb->pri.s_modes[k] * 0.88);
         smax = fmax(smax, pb->pri.s_modes[k] * 1.12);
     }
-    double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * SCORE_SIGMA * SCORE_SIGMA)) -
+    double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * pb->score_sigma * pb->score_sigma)) -
                  log(P_CLUTTER / CLUTTER_AREA);
     double depth_lim = 1.3 * (double)pb->nf + 3.0;
     size_t cap = 4096, nt = 0;
@@ -1622,12 +1812,9 @@ static size_t pair_candidates(const problem *pb, xform *out, size_t max)
                 xform t = {.a1 = (vfx * vmx + vfy * vmy) / dm2,
                            .a2 = (vfx * vmy - vfy * vmx) / dm2};
                 double rot = xf_rot(&t), sc = xf_scale(&t);
-                bool ok = false;
-                for (int m = 0; m < pb->pri.n_rot && !ok; m++)
-                    ok = fabs(wrap180(rot - pb->pri.rot_modes[m])) <= 25.0;
-                if (!ok)
+                if (!rot_ok(&pb->pri, rot))
                     continue;
-                ok = false;
+                bool ok = false;
                 for (int m = 0; m < pb->pri.n_s && !ok; m++)
                     ok = fabs(sc / pb->pri.s_modes[m] - 1.0) <= 0.12;
                 if (!ok)
@@ -1675,7 +1862,7 @@ static size_t pair_candidates(const problem *pb, xform *out, size_t max)
  * prior. */
 static double quick_score(const problem *pb, const xform *t, double lim)
 {
-    double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * SCORE_SIGMA * SCORE_SIGMA)) -
+    double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * pb->score_sigma * pb->score_sigma)) -
                  log(P_CLUTTER / CLUTTER_AREA);
     double sc = xf_scale(t);
     double tol = 1.5;
@@ -2021,12 +2208,14 @@ static dm_status found_rows(const pt *p, size_t n, bool *use, const hull *cleare
 /* ------------------------------------------------------------ predict */
 
 static dm_status problem_init(problem *pb, const dm_mf_record *rec, const pt *fp, size_t nf,
-                              dm_error *err)
+                              const pt *all, size_t nall, dm_error *err)
 {
     memset(pb, 0, sizeof *pb);
     pb->rec = rec;
     pb->fp = fp;
     pb->nf = nf;
+    pb->ev_sigma = JITTER0;
+    pb->score_sigma = SCORE_SIGMA0;
     dm_status st = dm_mf_layout_compute(rec, &pb->lay, err);
     if (st)
         return st;
@@ -2057,7 +2246,7 @@ static dm_status problem_init(problem *pb, const dm_mf_record *rec, const pt *fp
         pb->step_m = 0.5;
     if (pb->step_m > 50.0)
         pb->step_m = 50.0;
-    priors_init(&pb->pri, rec);
+    priors_init(&pb->pri, rec, RECIP_W);
     pb->ux = 0.0;
     pb->uy = 1.0;
     double blen = 0.0;
@@ -2080,6 +2269,10 @@ static dm_status problem_init(problem *pb, const dm_mf_record *rec, const pt *fp
             pb->nlo = fmin(pb->nlo, off);
             pb->nhi = fmax(pb->nhi, off);
         }
+    pb->ccount = calloc(pb->nrows + 1, sizeof *pb->ccount);
+    pb->cmatched = calloc(pb->nrows + 1, sizeof *pb->cmatched);
+    if (!pb->ccount || !pb->cmatched)
+        return dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
     pb->fdist = malloc((nf ? nf : 1) * sizeof *pb->fdist);
     pb->nbr = calloc(nf ? nf : 1, sizeof *pb->nbr);
     pb->xscr = malloc((nf ? nf : 1) * sizeof *pb->xscr);
@@ -2188,7 +2381,7 @@ static dm_status problem_init(problem *pb, const dm_mf_record *rec, const pt *fp
         pb->rmax = tmp[nf - 1];
         free(tmp);
     }
-    if (hull_build(&pb->fhull, fp, nf) ||
+    if (hull_build(&pb->fhull, all, nall) ||
         grid_build(&pb->rg, pb->rp, pb->nr, fmax(pb->step_m, 1.0)) ||
         grid_build(&pb->fg, pb->fp, pb->nf, 5.0) || fronts_prepare(pb))
         return dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
@@ -2331,7 +2524,7 @@ static void state_copy(state *dst, const state *src, const problem *pb)
 static void state_reset(state *s, const problem *pb, xform t)
 {
     s->t = t;
-    s->sigma = 0.4;
+    s->sigma = fmax(0.4, pb->ev_sigma);
     memset(s->row_shift, 0, 2 * (pb->nrows + 1) * sizeof *s->row_shift);
     memset(s->row_moved, 0, (pb->nrows + 1) * sizeof *s->row_moved);
     for (size_t f = 0; f < pb->nf; f++)
@@ -2607,6 +2800,12 @@ static void try_extra(const problem *pb, state *best, state *cur, double *hscore
     }
 }
 
+/* cleared ground: the given polygons, else inside the found items' hull by 1 m */
+static bool in_cleared(const problem *pb, const hull *cleared, double x, double y)
+{
+    return pb->cleared.m ? mask_in(&pb->cleared, x, y) : hull_inside(cleared, x, y, 1.0);
+}
+
 static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *cap, hull *cleared,
                                 bool *unmatched_found, dm_error *err)
 {
@@ -2813,6 +3012,36 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
         explore(pb, &best, &cur, hscore, hfinal, &nh, true, NANCHOR);
         try_extra(pb, &best, &cur, hscore, hfinal, &nh);
     }
+    /* One or two matched items do not pin the transform: any recorded mine
+     * can be put on them. Then the record as written is kept unless the
+     * found items say otherwise: when it puts a recorded mine on some item
+     * it is refined on those (it explains what was found as well as any
+     * fit that moves it); when the best fit leaves most items unmatched
+     * anyway (clutter, or scrap without a category), the record is
+     * predicted as written. */
+    if (best.matched <= FALLBACK_MATCHED) {
+        state_reset(&cur, pb, xf_make(pb->pri.rot_modes[0], pb->pri.s_modes[0], 0.0, 0.0));
+        match(pb, &cur, gate_for(pb, &cur), INFINITY);
+        if (cur.matched >= 1) {
+            refit(pb, &cur, false);
+            match(pb, &cur, gate_for(pb, &cur), INFINITY);
+            refit(pb, &cur, false);
+            cur.score = score_x(pb, &cur);
+            if (nh < MAX_HYP) {
+                hscore[nh] = cur.score;
+                hfinal[nh++] = cur.t;
+            }
+            /* the same weight as the best fit: no evidence tells them apart */
+            cur.score = fmax(cur.score, best.score);
+            state_copy(&best, &cur, pb);
+        } else if (2.0 * (double)best.matched < (double)pb->nf) {
+            state_free(&cur);
+            state_free(&best);
+            for (size_t f = 0; f < pb->nf; f++)
+                unmatched_found[f] = true;
+            return predict_as_written(pb, out, cap, err);
+        }
+    }
     /* posterior of the chosen hypothesis among the distinct ones */
     double bs = -INFINITY;
     for (size_t h = 0; h < nh; h++)
@@ -2873,10 +3102,63 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
         xf_apply(&best.t, pb->rp[i].x, pb->rp[i].y, &px, &py);
         px += best.row_shift[2 * r];
         py += best.row_shift[2 * r + 1];
-        if (hull_inside(cleared, px, py, 1.0))
+        if (in_cleared(pb, cleared, px, py))
             row_miss[r]++;
     }
     double sig = best.sigma;
+    /* along-row drift (a laying party pacing a row accumulates error along
+     * it): per row with matched mines, the along-row residuals regressed on
+     * the position along the row; the slopes' spread (less what the jitter
+     * alone gives) widens each prediction by its distance along the row
+     * from the row's matched mines */
+    double *ubar = calloc(nrw, sizeof *ubar);
+    double sb2 = 0, ubar_all = 0;
+    if (!ubar) {
+        free(row_match);
+        free(row_miss);
+        state_free(&cur);
+        state_free(&best);
+        return dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
+    }
+    {
+        double sc = xf_scale(&best.t), dx, dy;
+        xf_apply(&best.t, pb->ux, pb->uy, &dx, &dy);
+        dx = (dx - best.t.tx) / sc;
+        dy = (dy - best.t.ty) / sc;
+        size_t nb = 0, nall = 0;
+        for (size_t r = 0; r < pb->nrows; r++) {
+            double su = 0, se = 0, suu = 0, sue = 0;
+            size_t n = 0;
+            for (size_t f = 0; f < pb->nf; f++) {
+                long i = best.match_rec[f];
+                if (i < 0 || pb->row_of[i] != (int)r)
+                    continue;
+                double px, py;
+                xf_apply(&best.t, pb->rp[i].x, pb->rp[i].y, &px, &py);
+                double u = pb->ux * pb->rp[i].x + pb->uy * pb->rp[i].y;
+                double e = (pb->fp[f].x - px - best.row_shift[2 * r]) * dx +
+                           (pb->fp[f].y - py - best.row_shift[2 * r + 1]) * dy;
+                su += u;
+                se += e;
+                suu += u * u;
+                sue += u * e;
+                n++;
+            }
+            if (!n)
+                continue;
+            ubar[r] = su / (double)n;
+            ubar_all += su;
+            nall += n;
+            double vu = suu - su * su / (double)n;
+            if (n >= DRIFT_MIN && vu > 4.0 * pb->step_m * pb->step_m) {
+                double b = (sue - su * se / (double)n) / vu;
+                sb2 += b * b - sig * sig / vu;
+                nb++;
+            }
+        }
+        ubar_all = nall ? ubar_all / (double)nall : 0.0;
+        sb2 = nb ? fmax(0.0, sb2 / (double)nb) : 0.0;
+    }
     double pin_sum = 0;
     size_t npred = 0;
     for (size_t i = 0; i < pb->nr && !st; i++) {
@@ -2890,11 +3172,16 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
         xf_apply(&best.t, pb->rp[i].x, pb->rp[i].y, &px, &py);
         px += best.row_shift[2 * r];
         py += best.row_shift[2 * r + 1];
-        if (hull_inside(cleared, px, py, 1.0))
+        if (in_cleared(pb, cleared, px, py))
             continue;
         double c[3];
         pos_cov(best.sol.cov, pb->rp[i].x, pb->rp[i].y, c);
         double xvar = sig * sig;
+        if (sb2 > 0) {
+            double du =
+                pb->ux * pb->rp[i].x + pb->uy * pb->rp[i].y - (row_match[r] ? ubar[r] : ubar_all);
+            xvar += 0.5 * sb2 * du * du; /* along the row only: half per axis */
+        }
         if (best.row_moved[r])
             xvar += sig * sig / fmax((double)row_match[r], 1.0) + 0.25;
         double lm = lambda_max(c[0] + xvar, c[1], c[2] + xvar);
@@ -2962,7 +3249,7 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
                     continue;
                 double rx = pb->rp[k].x + ex.ox, ry = pb->rp[k].y + ex.oy, px, py;
                 xf_apply(&best.t, rx, ry, &px, &py);
-                if (hull_inside(cleared, px, py, 1.0))
+                if (in_cleared(pb, cleared, px, py))
                     continue;
                 double c[3];
                 pos_cov(best.sol.cov, rx, ry, c);
@@ -3001,6 +3288,8 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
     double drot = INFINITY;
     for (int k = 0; k < pb->pri.n_rot; k++)
         drot = fmin(drot, fabs(wrap180(fit->rotation_deg - pb->pri.rot_modes[k])));
+    if (pb->pri.recip_w > 0)
+        drot = fmin(drot, fabs(wrap180(fit->rotation_deg - pb->pri.rot_modes[0] - 180.0)));
     double dsc = INFINITY;
     for (int k = 0; k < pb->pri.n_s; k++)
         dsc = fmin(dsc, fabs(fit->scale / pb->pri.s_modes[k] - 1.0));
@@ -3012,8 +3301,10 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
     conf = pow(fmax(conf, 0.0), CONF_POW);
     (void)n_f;
     fit->confidence = fmin(1.0, fmax(0.0, conf));
+    pb->best_score = best.score;
     if (!isfinite(fit->confidence))
         fit->confidence = 0.0;
+    free(ubar);
     free(row_match);
     free(row_miss);
     state_free(&cur);
@@ -3021,8 +3312,175 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
     return st;
 }
 
+/* predict_fitted, then again with the jitter the residuals show while it
+ * is larger than assumed (the gates, the evidence and the radii follow
+ * it) */
+static dm_status fit_jitter(problem *pb, dm_mf_prediction_set *out, size_t *cap, hull *cleared,
+                            bool *um, size_t nn, dm_error *err)
+{
+    dm_status st = predict_fitted(pb, out, cap, cleared, um, err);
+    /* the jitter from the fit's residuals: when larger than
+     * assumed, fitted again with it (the gates, the evidence
+     * and the radii follow it) */
+    for (int pass = 0; pass < JITTER_PASSES && !st; pass++) {
+        double sig = out->fit.rmse_m / sqrt(2.0) * JITTER_TRUNC;
+        if (out->fit.matched < JITTER_MIN_MATCHED || !(sig > 1.3 * pb->ev_sigma) ||
+            !(sig > SCORE_SIGMA0))
+            break;
+        pb->ev_sigma = sig;
+        pb->score_sigma = fmax(SCORE_SIGMA0, sig * SCORE_SIGMA0 / JITTER0);
+        dm_mf_prediction_set again;
+        memset(&again, 0, sizeof again);
+        size_t cap2 = 0;
+        bool *um2 = malloc(nn * sizeof *um2);
+        if (!um2) {
+            st = dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
+            break;
+        }
+        st = predict_fitted(pb, &again, &cap2, cleared, um2, err);
+        if (!st) {
+            again.not_mines = out->not_mines;
+            dm_mf_prediction_set_free(out);
+            *out = again;
+            *cap = cap2;
+            memcpy(um, um2, pb->nf * sizeof *um);
+        } else {
+            dm_mf_prediction_set_free(&again);
+        }
+        free(um2);
+    }
+    return st;
+}
+
+/* The types of found items and recorded mines (distinct categories and
+ * models) and which item type may be which mine type: *compat NULL when
+ * every item may be every mine. ok_any[f]: item f may be some recorded
+ * mine. At most MAX_TYPES types of each (else only ok_any is filled). */
+#define MAX_TYPES 256
+typedef struct typing {
+    unsigned char *compat;
+    int *ftype, *rtype;
+    int n_ftype, n_rtype;
+} typing;
+
+static void typing_free(typing *ty)
+{
+    free(ty->compat);
+    free(ty->ftype);
+    free(ty->rtype);
+    memset(ty, 0, sizeof *ty);
+}
+
+static bool same_text(const char *a, const char *b) { return !strcmp(a ? a : "", b ? b : ""); }
+
+static dm_status typing_build(const dm_mf_record *rec, const dm_mf_layout *lay,
+                              const dm_mf_found_info *info, size_t nf, bool *ok_any, typing *ty,
+                              dm_error *err)
+{
+    memset(ty, 0, sizeof *ty);
+    size_t nr = lay->n_mines;
+    int *ft = malloc((nf ? nf : 1) * sizeof *ft), *rt = malloc((nr ? nr : 1) * sizeof *rt);
+    size_t *frep = malloc(MAX_TYPES * sizeof *frep), *rrep = malloc(MAX_TYPES * sizeof *rrep);
+    if (!ft || !rt || !frep || !rrep) {
+        free(ft);
+        free(rt);
+        free(frep);
+        free(rrep);
+        return dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
+    }
+    int nft = 0, nrt = 0;
+    bool many = false;
+    for (size_t f = 0; f < nf && !many; f++) {
+        int k = 0;
+        while (k < nft && !(same_text(info[f].category, info[frep[k]].category) &&
+                            same_text(info[f].model, info[frep[k]].model)))
+            k++;
+        if (k == nft) {
+            if (nft == MAX_TYPES)
+                many = true;
+            else
+                frep[nft++] = f;
+        }
+        ft[f] = k;
+    }
+    for (size_t i = 0; i < nr && !many; i++) {
+        const dm_mf_mine *m = &lay->mines[i];
+        const char *c =
+            m->row >= 0 ? rec->rows[m->row].category : rec->mines[m->index - 1].category;
+        const char *mo = m->row >= 0 ? rec->rows[m->row].model : rec->mines[m->index - 1].model;
+        int k = 0;
+        for (; k < nrt; k++) {
+            const dm_mf_mine *q = &lay->mines[rrep[k]];
+            const char *qc =
+                q->row >= 0 ? rec->rows[q->row].category : rec->mines[q->index - 1].category;
+            const char *qm = q->row >= 0 ? rec->rows[q->row].model : rec->mines[q->index - 1].model;
+            if (same_text(c, qc) && same_text(mo, qm))
+                break;
+        }
+        if (k == nrt) {
+            if (nrt == MAX_TYPES)
+                many = true;
+            else
+                rrep[nrt++] = i;
+        }
+        rt[i] = k;
+    }
+    dm_status st = DM_OK;
+    if (!many) {
+        unsigned char *cm = malloc((size_t)(nft ? nft : 1) * (size_t)(nrt ? nrt : 1));
+        if (!cm) {
+            st = dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
+        } else {
+            bool all = true;
+            for (int a = 0; a < nft; a++)
+                for (int b = 0; b < nrt; b++) {
+                    cm[a * nrt + b] = dm_mf_item_may_be(rec, &lay->mines[rrep[b]], &info[frep[a]]);
+                    all = all && cm[a * nrt + b];
+                }
+            for (size_t f = 0; f < nf; f++) {
+                ok_any[f] = false;
+                for (int b = 0; b < nrt && !ok_any[f]; b++)
+                    ok_any[f] = cm[ft[f] * nrt + b];
+            }
+            if (all) {
+                free(cm);
+                cm = NULL;
+            }
+            ty->compat = cm;
+        }
+    } else {
+        /* too many kinds to tabulate: an item is clutter only when its
+         * category says it is not a mine and no record mine has that
+         * category */
+        for (size_t f = 0; f < nf; f++) {
+            ok_any[f] = false;
+            for (size_t i = 0; i < nr && !ok_any[f]; i++)
+                ok_any[f] = dm_mf_item_may_be(rec, &lay->mines[i],
+                                              &(dm_mf_found_info){info[f].category, NULL});
+        }
+    }
+    free(frep);
+    free(rrep);
+    if (st || !ty->compat) {
+        free(ft);
+        free(rt);
+        return st;
+    }
+    ty->ftype = ft;
+    ty->rtype = rt;
+    ty->n_ftype = nft;
+    ty->n_rtype = nrt;
+    return DM_OK;
+}
+
 dm_status dm_mf_predict(const dm_mf_record *rec, const double *found_xy, size_t n_found,
                         dm_mf_prediction_set *out, dm_error *err)
+{
+    return dm_mf_predict_ex(rec, found_xy, n_found, NULL, out, err);
+}
+
+dm_status dm_mf_predict_ex(const dm_mf_record *rec, const double *found_xy, size_t n_found,
+                           const dm_mf_predict_opts *opts, dm_mf_prediction_set *out, dm_error *err)
 {
     if (!out)
         return dm_error_set(err, DM_EINVAL, "minefield prediction: no output given");
@@ -3039,41 +3497,116 @@ dm_status dm_mf_predict(const dm_mf_record *rec, const double *found_xy, size_t 
                                 "found mine %zu: %s coordinate is not a finite number of metres "
                                 "within 10,000 km of the reference point",
                                 i / 2 + 1, i % 2 ? "y" : "x");
-    const pt *fp = (const pt *)found_xy;
-    pt *fcopy = malloc((n_found ? n_found : 1) * sizeof *fcopy);
-    bool *unmatched = malloc((n_found ? n_found : 1) * sizeof *unmatched);
-    if (!fcopy || !unmatched) {
+    if (opts && opts->n_cleared_rings) {
+        if (!opts->cleared_xy || !opts->cleared_ring_end)
+            return dm_error_set(err, DM_EINVAL, "minefield prediction: cleared ground missing");
+        size_t prev = 0;
+        for (size_t j = 0; j < opts->n_cleared_rings; j++) {
+            if (opts->cleared_ring_end[j] < prev + 3)
+                return dm_error_set(err, DM_EINVAL,
+                                    "cleared ground: ring %zu has fewer than 3 vertices", j + 1);
+            prev = opts->cleared_ring_end[j];
+        }
+        if (prev > 100000000)
+            return dm_error_set(err, DM_EINVAL, "cleared ground: too many vertices");
+        for (size_t v = 0; v < 2 * prev; v++)
+            if (!isfinite(opts->cleared_xy[v]) || fabs(opts->cleared_xy[v]) > 1e7)
+                return dm_error_set(err, DM_EINVAL,
+                                    "cleared ground: vertex %zu is not a finite number of metres "
+                                    "within 10,000 km of the reference point",
+                                    v / 2 + 1);
+    }
+    const dm_mf_found_info *info = opts ? opts->found : NULL;
+    size_t nn = n_found ? n_found : 1;
+    pt *fcopy = malloc(nn * sizeof *fcopy), *fit_p = malloc(nn * sizeof *fit_p);
+    bool *unmatched = malloc(nn * sizeof *unmatched), *ok_any = malloc(nn * sizeof *ok_any);
+    bool *possible = malloc(nn * sizeof *possible);
+    size_t *fit_idx = malloc(nn * sizeof *fit_idx);
+    if (!fcopy || !fit_p || !unmatched || !ok_any || !possible || !fit_idx) {
         free(fcopy);
+        free(fit_p);
         free(unmatched);
+        free(ok_any);
+        free(possible);
+        free(fit_idx);
         return dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
     }
     for (size_t i = 0; i < n_found; i++) {
         fcopy[i] = (pt){found_xy[2 * i], found_xy[2 * i + 1]};
         unmatched[i] = true;
+        ok_any[i] = true;
+        possible[i] =
+            !info || dm_mf_item_category(info[i].category, NULL, 0) != DM_MF_ITEM_NOT_MINE;
     }
-    (void)fp;
     hull cleared;
-    if (hull_build(&cleared, fcopy, n_found)) {
-        free(fcopy);
-        free(unmatched);
-        return dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
-    }
-    size_t cap = 0;
     dm_status st = DM_OK;
-    if (rec) {
+    if (hull_build(&cleared, fcopy, n_found))
+        st = dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
+    size_t cap = 0;
+    if (rec && !st) {
         problem pb;
-        st = problem_init(&pb, rec, fcopy, n_found, err);
+        typing ty;
+        memset(&ty, 0, sizeof ty);
+        dm_mf_layout lay;
+        st = info ? dm_mf_layout_compute(rec, &lay, err) : DM_OK;
+        if (info && !st) {
+            st = typing_build(rec, &lay, info, n_found, ok_any, &ty, err);
+            dm_mf_layout_free(&lay);
+        }
+        /* the items that may be recorded mines are fitted; the others are
+         * clutter, and show cleared ground */
+        size_t nfit = 0;
+        int *ftype_fit = NULL;
+        if (!st && ty.compat && !(ftype_fit = malloc(nn * sizeof *ftype_fit)))
+            st = dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
+        for (size_t i = 0; i < n_found && !st; i++) {
+            if (!ok_any[i]) {
+                out->not_mines++;
+                unmatched[i] = false;
+                continue;
+            }
+            if (ftype_fit)
+                ftype_fit[nfit] = ty.ftype[i];
+            fit_idx[nfit] = i;
+            fit_p[nfit++] = fcopy[i];
+        }
+        if (!st)
+            st = problem_init(&pb, rec, fit_p, nfit, fcopy, n_found, err);
+        else
+            memset(&pb, 0, sizeof pb);
+        if (!st && opts && opts->n_cleared_rings && opts->cleared_xy && opts->cleared_ring_end &&
+            mask_build(&pb.cleared, opts->cleared_xy, opts->cleared_ring_end,
+                       opts->n_cleared_rings))
+            st = dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
+        if (!st && ty.compat) {
+            pb.compat = ty.compat;
+            pb.ftype = ftype_fit;
+            pb.rtype = ty.rtype;
+            pb.n_rtype = ty.n_rtype;
+        }
         if (!st) {
-            if (n_found == 0 || pb.nr == 0)
+            bool *um = malloc(nn * sizeof *um);
+            if (!um)
+                st = dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
+            else if (nfit == 0 || pb.nr == 0)
                 st = predict_as_written(&pb, out, &cap, err);
-            else
-                st = predict_fitted(&pb, out, &cap, &cleared, unmatched, err);
+            else {
+                st = fit_jitter(&pb, out, &cap, &cleared, um, nn, err);
+                for (size_t k = 0; k < nfit && !st; k++)
+                    unmatched[fit_idx[k]] = um[k];
+            }
+            free(um);
         }
         problem_free(&pb);
+        free(ftype_fit);
+        typing_free(&ty);
     }
-    /* jitter of the found rows: the record fit's, or a typical 0.35 m */
+    /* items whose category says they are not mines make no rows */
+    for (size_t i = 0; i < n_found; i++)
+        unmatched[i] = unmatched[i] && possible[i];
     /* rows found among the items left over, numbered after the
-     * unrecorded row the fit found (row -2), if any */
+     * unrecorded row the fit found (row -2), if any; the jitter of the
+     * found rows: the record fit's, or a typical 0.35 m */
     int k0 = 0;
     for (size_t i = 0; i < out->n && !st; i++)
         k0 = out->items[i].row == -2 ? 1 : k0;
@@ -3082,10 +3615,14 @@ dm_status dm_mf_predict(const dm_mf_record *rec, const double *found_xy, size_t 
                         out->fit.matched ? fmax(out->fit.rmse_m, 0.2) : 0.35, k0, out, &cap, err);
     free(cleared.v);
     free(fcopy);
+    free(fit_p);
     free(unmatched);
-    if (st)
+    free(ok_any);
+    free(possible);
+    free(fit_idx);
+    if (st) {
         dm_mf_prediction_set_free(out);
-    if (st)
         out->fit.scale = 1.0;
+    }
     return st;
 }

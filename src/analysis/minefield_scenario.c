@@ -51,6 +51,14 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+const char *dm_mf_family_name(dm_mf_family f)
+{
+    static const char *const names[DM_MF_FAM_COUNT] = {
+        "base",          "jitter0.6",  "jitter1.0",  "jitter1.5",  "drift",        "scale8-15%",
+        "offset0.5-3km", "reciprocal", "decl-twice", "paces-as-m", "clutter-only", "clusters"};
+    return (int)f >= 0 && f < DM_MF_FAM_COUNT ? names[f] : NULL;
+}
+
 static void record_free(dm_mf_record *rec)
 {
     for (size_t r = 0; r < rec->n_rows; r++)
@@ -96,8 +104,48 @@ static dm_mf_leg make_leg(const dm_mf_record *rec, double x, double y)
     return leg;
 }
 
+/* The clusters family's record: clusters of scattered mines along strips
+ * (the field's centre 30-250 m from the reference point). */
+static dm_status build_clusters(uint64_t *rng, dm_mf_record *rec, double *row_dx, double *row_dy,
+                                double *row_gap, dm_error *err)
+{
+    int nstrip = irange(rng, 2, 4), nclus = irange(rng, 4, 8);
+    double gap = range(rng, 15.0, 25.0), step = range(rng, 8.0, 15.0);
+    double dir = range(rng, 0.0, 360.0) * DEG;
+    double ax = sin(dir), ay = cos(dir), cx = ay, cy = -ax;
+    double cb = range(rng, 0.0, 360.0) * DEG, cd = range(rng, 30.0, 250.0);
+    double fx = cd * sin(cb), fy = cd * cos(cb);
+    *row_dx = cx;
+    *row_dy = cy;
+    *row_gap = gap;
+    size_t cap = (size_t)(nstrip * nclus * 6);
+    rec->mines = calloc(cap, sizeof *rec->mines);
+    if (!rec->mines)
+        return dm_error_set(err, DM_ENOMEM, "scenario: out of memory");
+    size_t n = 0;
+    for (int s = 0; s < nstrip; s++)
+        for (int c = 0; c < nclus; c++) {
+            double off = (s - (nstrip - 1) / 2.0) * gap, along = (c - (nclus - 1) / 2.0) * step;
+            along += range(rng, -0.2, 0.2) * step;
+            double x0 = fx + off * cx + along * ax, y0 = fy + off * cy + along * ay;
+            int k = irange(rng, 3, 5);
+            for (int j = 0; j <= k && n < cap; j++) {
+                dm_mf_scattered *m = &rec->mines[n];
+                snprintf(m->id, sizeof m->id, "C%d-%d", s * nclus + c + 1, j);
+                snprintf(m->category, sizeof m->category, "%s", j ? "AP" : "AT");
+                snprintf(m->model, sizeof m->model, "%s", j ? "PMN-2" : "TM-62");
+                double a = range(rng, 0, 2 * M_PI), r = j ? range(rng, 1.5, 3.0) : 0.0;
+                m->at = make_leg(rec, x0 + r * sin(a), y0 + r * cos(a));
+                n++;
+            }
+        }
+    rec->n_mines = n;
+    return DM_OK;
+}
+
 static dm_status build_record(uint64_t *rng, const dm_mf_scenario_opts *o, dm_mf_record *rec,
-                              double *row_dx, double *row_dy, double *row_gap, dm_error *err)
+                              double *row_dx, double *row_dy, double *row_gap, uint64_t *frng,
+                              dm_error *err)
 {
     snprintf(rec->id, sizeof rec->id, "MR-SYN-%04d", irange(rng, 0, 9999));
     snprintf(rec->laid, sizeof rec->laid, "199%d-0%d-1%d", irange(rng, 1, 5), irange(rng, 1, 9),
@@ -114,6 +162,15 @@ static dm_status build_record(uint64_t *rng, const dm_mf_scenario_opts *o, dm_mf
     }
     rec->pace_m = round(range(rng, 0.70, 0.80) * 100.0) / 100.0;
     rec->unit = unif(rng) < 0.5 ? DM_MF_PACES : DM_MF_METRES;
+    if (o->family == DM_MF_FAM_DECL_TWICE) {
+        rec->bearing_ref = DM_MF_MAGNETIC;
+        rec->declination_deg = range(frng, 2.0, 15.0) * (unif(frng) < 0.5 ? -1.0 : 1.0);
+        rec->declination_deg = round(rec->declination_deg * 10.0) / 10.0;
+    }
+    if (o->family == DM_MF_FAM_PACES_AS_M)
+        rec->unit = DM_MF_METRES;
+    if (o->family == DM_MF_FAM_CLUSTERS)
+        return build_clusters(rng, rec, row_dx, row_dy, row_gap, err);
     double unit = rec->unit == DM_MF_PACES ? rec->pace_m : 1.0;
 
     int nrows = irange(rng, 3, 8);
@@ -194,7 +251,7 @@ static dm_status build_record(uint64_t *rng, const dm_mf_scenario_opts *o, dm_mf
     return DM_OK;
 }
 
-static void draw_transform(uint64_t *rng, dm_mf_scenario *sc)
+static void draw_transform(uint64_t *rng, dm_mf_scenario *sc, dm_mf_family fam, uint64_t *frng)
 {
     const dm_mf_record *rec = &sc->rec;
     double e = gauss(rng) * (unif(rng) < 0.75 ? 3.0 : 10.0);
@@ -219,6 +276,21 @@ static void draw_transform(uint64_t *rng, dm_mf_scenario *sc)
     double st = v < 0.4 ? 15.0 : v < 0.8 ? 80.0 : 250.0;
     sc->dx_m = st * gauss(rng);
     sc->dy_m = st * gauss(rng);
+    switch (fam) {
+    case DM_MF_FAM_SCALE:
+        sc->scale = 1.0 + range(frng, 0.08, 0.15) * (unif(frng) < 0.5 ? -1.0 : 1.0);
+        break;
+    case DM_MF_FAM_OFFSET: {
+        double d = range(frng, 500.0, 3000.0), b = range(frng, 0, 2 * M_PI);
+        sc->dx_m = d * sin(b);
+        sc->dy_m = d * cos(b);
+        break;
+    }
+    case DM_MF_FAM_RECIPROCAL: sc->rotation_deg = e + 180.0; break;
+    case DM_MF_FAM_DECL_TWICE: sc->rotation_deg = -rec->declination_deg + e; break;
+    case DM_MF_FAM_PACES_AS_M: sc->scale = rec->pace_m * (1.0 + 0.04 * gauss(frng)); break;
+    default: break;
+    }
 }
 
 dm_status dm_mf_scenario_generate(uint64_t seed, const dm_mf_scenario_opts *opts,
@@ -227,18 +299,24 @@ dm_status dm_mf_scenario_generate(uint64_t seed, const dm_mf_scenario_opts *opts
     if (!out)
         return dm_error_set(err, DM_EINVAL, "scenario: no output given");
     memset(out, 0, sizeof *out);
-    dm_mf_scenario_opts o = {0.2, 0, false};
+    dm_mf_scenario_opts o = {0.2, 0, false, DM_MF_FAM_BASE};
     if (opts)
         o = *opts;
     if (!(o.found_fraction >= 0.0 && o.found_fraction <= 1.0))
         return dm_error_set(err, DM_EINVAL, "scenario: found_fraction must be within 0-1");
     if (o.n_mines < 0 || o.n_mines > 100000)
         return dm_error_set(err, DM_EINVAL, "scenario: n_mines must be within 0-100000");
+    if ((int)o.family < 0 || o.family >= DM_MF_FAM_COUNT)
+        return dm_error_set(err, DM_EINVAL, "scenario: no such family");
     uint64_t rng = seed ^ 0x6D696E656669656Cull;
     next_u64(&rng);
+    /* the family's own draws: a second stream, so that the base draws stay
+     * those of the base family */
+    uint64_t frng = (seed * 0x9E3779B97F4A7C15ull) ^ (0xFA3117ull + (uint64_t)o.family);
+    next_u64(&frng);
 
     double cx, cy, gap;
-    dm_status st = build_record(&rng, &o, &out->rec, &cx, &cy, &gap, err);
+    dm_status st = build_record(&rng, &o, &out->rec, &cx, &cy, &gap, &frng, err);
     dm_mf_layout lay = {0};
     if (!st)
         st = dm_mf_layout_compute(&out->rec, &lay, err);
@@ -246,11 +324,30 @@ dm_status dm_mf_scenario_generate(uint64_t seed, const dm_mf_scenario_opts *opts
         dm_mf_scenario_free(out);
         return st;
     }
-    draw_transform(&rng, out);
+    draw_transform(&rng, out, o.family, &frng);
+    if (o.family == DM_MF_FAM_PACES_AS_M && unif(&frng) < 0.5)
+        out->rec.pace_m = 0.0; /* not given */
     size_t nrows = out->rec.n_rows;
     out->jitter_m = o.noise_free ? 0.0 : range(&rng, 0.15, 0.5);
-    out->row_laid = calloc(nrows, sizeof *out->row_laid);
-    out->row_shift = calloc(2 * nrows, sizeof *out->row_shift);
+    if (o.family == DM_MF_FAM_JITTER06 || o.family == DM_MF_FAM_JITTER10 ||
+        o.family == DM_MF_FAM_JITTER15)
+        out->jitter_m = o.family == DM_MF_FAM_JITTER06   ? 0.6
+                        : o.family == DM_MF_FAM_JITTER10 ? 1.0
+                                                         : 1.5;
+    /* along-row drift: per row a stretch and a random walk along it */
+    double *stretch = calloc(nrows + 1, sizeof *stretch), *walk = calloc(nrows + 1, sizeof *walk);
+    if (!stretch || !walk) {
+        free(stretch);
+        free(walk);
+        dm_mf_layout_free(&lay);
+        dm_mf_scenario_free(out);
+        return dm_error_set(err, DM_ENOMEM, "scenario: out of memory");
+    }
+    if (o.family == DM_MF_FAM_DRIFT)
+        for (size_t r = 0; r < nrows; r++)
+            stretch[r] = 0.05 * gauss(&frng);
+    out->row_laid = calloc(nrows + 1, sizeof *out->row_laid);
+    out->row_shift = calloc(2 * nrows + 2, sizeof *out->row_shift);
     /* room for the record's mines and one unrecorded row as long as the longest */
     size_t longest = 0;
     for (size_t r = 0; r < nrows; r++) {
@@ -282,12 +379,28 @@ dm_status dm_mf_scenario_generate(uint64_t seed, const dm_mf_scenario_opts *opts
             nlaid++;
         }
     size_t nt = 0;
+    size_t first = 0; /* the first mine of the current row */
     for (size_t i = 0; i < lay.n_mines; i++) {
         const dm_mf_mine *m = &lay.mines[i];
+        if (i == 0 || m->row != lay.mines[i - 1].row) {
+            first = i;
+            if (m->row >= 0)
+                walk[m->row] = 0.0;
+        }
+        double mx = m->x, my = m->y;
+        if (o.family == DM_MF_FAM_DRIFT && m->row >= 0 && i > first) {
+            double vx = m->x - lay.mines[first].x, vy = m->y - lay.mines[first].y;
+            double d = hypot(vx, vy);
+            walk[m->row] += 0.3 * gauss(&frng);
+            if (d > 0) {
+                mx += stretch[m->row] * vx + walk[m->row] * vx / d;
+                my += stretch[m->row] * vy + walk[m->row] * vy / d;
+            }
+        }
         if (m->row >= 0 && !out->row_laid[m->row])
             continue;
         dm_mf_true_mine *t = &out->truth[nt++];
-        dm_mf_scenario_transform(out, m->x, m->y, &t->x, &t->y);
+        dm_mf_scenario_transform(out, mx, my, &t->x, &t->y);
         if (m->row >= 0) {
             t->x += out->row_shift[2 * m->row];
             t->y += out->row_shift[2 * m->row + 1];
@@ -318,6 +431,8 @@ dm_status dm_mf_scenario_generate(uint64_t seed, const dm_mf_scenario_opts *opts
     }
     out->n_truth = nt;
     dm_mf_layout_free(&lay);
+    free(stretch);
+    free(walk);
 
     /* clearance from one edge */
     double ub = range(&rng, 0, 2 * M_PI);
@@ -366,6 +481,13 @@ dm_status dm_mf_scenario_generate(uint64_t seed, const dm_mf_scenario_opts *opts
     size_t nclutter = 0;
     if (!o.noise_free && nfound > 0)
         nclutter = (size_t)irange(&rng, 0, 3 + (int)(0.3 * (double)nfound));
+    if (o.family == DM_MF_FAM_CLUTTER_ONLY) {
+        /* nothing found: the mines on the cleared side stay in the ground */
+        for (size_t i = 0; i < nt; i++)
+            out->truth[i].found = false;
+        nfound = 0;
+        nclutter = o.found_fraction > 0 ? (size_t)irange(&frng, 3, 15) : 0;
+    }
     out->found_xy = malloc(2 * (nfound + nclutter + 1) * sizeof *out->found_xy);
     out->found_truth = malloc((nfound + nclutter + 1) * sizeof *out->found_truth);
     if (!out->found_xy || !out->found_truth) {

@@ -54,10 +54,49 @@
 
 #include <stdint.h>
 
+/* Families of scenarios beyond the error model above, each pushing one
+ * error past it (the rest as above; the base family's draws are unchanged,
+ * the family's own come from a second stream of the seed):
+ * - JITTER06, JITTER10, JITTER15: jitter 0.6, 1.0, 1.5 m per axis;
+ * - DRIFT: along-row drift, a laying party pacing a row: each laid row is
+ *   stretched along itself by N(0, 5%) from its first mine, plus a random
+ *   walk of N(0, 0.3 m) per mine along the row;
+ * - SCALE: scale 1 +- 8-15% (either sign, uniform), no other mode;
+ * - OFFSET: translation 0.5-3 km (uniform distance, any direction);
+ * - RECIPROCAL: every bearing reciprocal: the record rotated by 180
+ *   degrees (plus the usual rotation error);
+ * - DECL_TWICE: magnetic records (declination 2-15 degrees) whose bearings
+ *   already had the declination added: rotation -declination, always;
+ * - PACES_AS_M: paced distances written as metres: unit m, scale the pace
+ *   length (0.70-0.80), given as pace_m in half of the records only;
+ * - CLUTTER_ONLY: no mine found, 3-15 clutter items on the cleared side;
+ * - CLUSTERS: another laying pattern: 2-4 strips 15-25 m apart of clusters
+ *   8-15 m apart, each an AT mine with 3-5 AP mines 1.5-3 m around it, all
+ *   recorded as scattered mines (no rows). */
+typedef enum dm_mf_family {
+    DM_MF_FAM_BASE,
+    DM_MF_FAM_JITTER06,
+    DM_MF_FAM_JITTER10,
+    DM_MF_FAM_JITTER15,
+    DM_MF_FAM_DRIFT,
+    DM_MF_FAM_SCALE,
+    DM_MF_FAM_OFFSET,
+    DM_MF_FAM_RECIPROCAL,
+    DM_MF_FAM_DECL_TWICE,
+    DM_MF_FAM_PACES_AS_M,
+    DM_MF_FAM_CLUTTER_ONLY,
+    DM_MF_FAM_CLUSTERS,
+    DM_MF_FAM_COUNT
+} dm_mf_family;
+
+/* "base", "jitter0.6", ... (NULL when out of range) */
+const char *dm_mf_family_name(dm_mf_family f);
+
 typedef struct dm_mf_scenario_opts {
     double found_fraction; /* 0..1: share of laid mines on the cleared side */
     int n_mines;           /* about this many recorded mines; 0: 45-480 at random */
     bool noise_free;       /* no jitter, moved, missing or unrecorded rows, clutter */
+    dm_mf_family family;   /* DM_MF_FAM_BASE: the error model above */
 } dm_mf_scenario_opts;
 
 /* One mine as really laid, in local metres of the record's frame. */

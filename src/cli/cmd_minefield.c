@@ -15,7 +15,7 @@ static const char usage[] =
     "demine minefield check RECORD.json [--json] [--margin M]\n"
     "       demine minefield render RECORD.json [--out FILE.geojson] [--margin M]\n"
     "       demine minefield predict --record RECORD.json [--found FILE] [--layer NAME]\n"
-    "                                [--out FILE.geojson] [--json]\n"
+    "                                [--cleared FILE] [--out FILE.geojson] [--json]\n"
     "       demine minefield predict --found FILE [--layer NAME] [--out FILE.geojson] [--json]\n"
     "       demine minefield predict DATABASE CODE [--within M] [--out FILE.geojson] [--json]";
 
@@ -37,12 +37,20 @@ static void help(void)
            "  and predicts the mines not yet found: a GeoJSON FeatureCollection of Points\n"
            "  (row, index, radius_m = 95%% radius) with the fit as the top-level member \"fit\"\n"
            "  (dx_m, dy_m, rotation_deg, scale, rmse_m, matched, confidence).\n"
-           "  --found FILE: the found mines, points in any vector format GDAL reads (first\n"
-           "  layer, or --layer NAME). Without --record the rows are detected among the found\n"
-           "  mines alone; the local frame then has its origin at the first found point.\n"
+           "  --found FILE: the found items, points in any vector format GDAL reads (first\n"
+           "  layer, or --layer NAME), with fields category and model if known. An item whose\n"
+           "  category is not AP or AT (UXO, scrap, ...), or differs from its row's category\n"
+           "  or model in the record, is clutter: never a recorded mine. Without --record the\n"
+           "  rows are detected among the found mines alone; the local frame then has its\n"
+           "  origin at the first found point.\n"
+           "  --cleared FILE: ground known to be cleared (polygons, first layer): a fit pays\n"
+           "  for every recorded mine it leaves unfound there, and none is predicted there;\n"
+           "  without it, the hull of the found items. It must come within 110 m of the\n"
+           "  record's mines or the found items.\n"
            "  DATABASE CODE: the stored record CODE (imported with `demine import DATABASE\n"
-           "  minefield-records RECORD.json`) and, as found mines, the approved EO items of\n"
-           "  category AP or AT inside its footprint buffered by --within metres (default 100).\n"
+           "  minefield-records RECORD.json`) and, as found items, the approved EO items\n"
+           "  inside its footprint buffered by --within metres (default 100); as cleared\n"
+           "  ground, the approved land releases (cleared, reduced, cancelled) that meet it.\n"
            "  --json prints the fit and counts (with --out).\n"
            "Exit status: 0 done, 1 error (nothing written), 2 usage.\n",
            usage);
@@ -129,6 +137,12 @@ static void on_problem(const char *msg, void *ctx)
     p->n++;
 }
 
+/* a record field accepted but not applied as written */
+static void warn_stderr(const char *msg, void *ctx)
+{
+    fprintf(stderr, "%s: warning: %s\n", (const char *)ctx, msg);
+}
+
 static int check(int argc, char **argv)
 {
     const char *path = NULL;
@@ -193,6 +207,9 @@ static int check(int argc, char **argv)
             return cli_fail(&err);
         }
         if (json) {
+            dm_buf_puts(&out, "],\"warnings\":[");
+            pr.n = 0;
+            dm_mf_record_warnings(&rec, on_problem, &pr);
             dm_buf_puts(&out, "],\"valid\":true,\"id\":");
             dm_buf_json_string(&out, rec.id);
             dm_buf_printf(&out,
@@ -210,6 +227,7 @@ static int check(int argc, char **argv)
                           "scattered)\n",
                           path, rec.id[0] ? " " : "", rec.id, s.rows, s.rows == 1 ? "" : "s",
                           s.mines, s.mines == 1 ? "" : "s", s.scattered);
+            dm_mf_record_warnings(&rec, warn_stderr, (void *)path);
         }
         for (size_t r = 0; r < rec.n_rows; r++) {
             size_t nm = 0;
@@ -281,7 +299,9 @@ static int render(int argc, char **argv)
 static void fit_json(dm_buf *b, const dm_mf_prediction_set *set, size_t n_found)
 {
     const dm_mf_fit *f = &set->fit;
-    dm_buf_printf(b, "{\"predicted\":%zu,\"found\":%zu,\"fit\":{\"dx_m\":", set->n, n_found);
+    dm_buf_printf(b,
+                  "{\"predicted\":%zu,\"found\":%zu,\"not_mines\":%zu,\"fit\":{\"dx_m\":", set->n,
+                  n_found, set->not_mines);
     dm_buf_json_number(b, f->dx_m);
     dm_buf_puts(b, ",\"dy_m\":");
     dm_buf_json_number(b, f->dy_m);
@@ -296,9 +316,48 @@ static void fit_json(dm_buf *b, const dm_mf_prediction_set *set, size_t n_found)
     dm_buf_puts(b, "}}\n");
 }
 
+/* Whether the rings (local metres) come within d metres of any of the
+ * points (inside, or an edge that near). */
+static bool rings_near(const dm_mf_rings *r, const double *pts, size_t n, double d)
+{
+    double minx = INFINITY, miny = INFINITY, maxx = -INFINITY, maxy = -INFINITY;
+    for (size_t v = 0; v < r->n_vertices; v++) {
+        minx = fmin(minx, r->xy[2 * v]);
+        maxx = fmax(maxx, r->xy[2 * v]);
+        miny = fmin(miny, r->xy[2 * v + 1]);
+        maxy = fmax(maxy, r->xy[2 * v + 1]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        double x = pts[2 * i], y = pts[2 * i + 1];
+        if (x < minx - d || x > maxx + d || y < miny - d || y > maxy + d)
+            continue;
+        bool in = false;
+        size_t start = 0;
+        for (size_t j = 0; j < r->n_rings; j++) {
+            size_t end = r->ring_end[j];
+            for (size_t v = start; v < end; v++) {
+                size_t u = v + 1 < end ? v + 1 : start;
+                double ax = r->xy[2 * v], ay = r->xy[2 * v + 1];
+                double bx = r->xy[2 * u], by = r->xy[2 * u + 1];
+                if ((ay > y) != (by > y) && x < ax + (y - ay) * (bx - ax) / (by - ay))
+                    in = !in;
+                double ex = bx - ax, ey = by - ay, l2 = ex * ex + ey * ey;
+                double t = l2 > 0 ? ((x - ax) * ex + (y - ay) * ey) / l2 : 0;
+                t = t < 0 ? 0 : t > 1 ? 1 : t;
+                if (hypot(ax + t * ex - x, ay + t * ey - y) <= d)
+                    return true;
+            }
+            start = end;
+        }
+        if (in)
+            return true;
+    }
+    return false;
+}
+
 static int predict(int argc, char **argv)
 {
-    const char *record = NULL, *found = NULL, *layer = NULL, *out_path = NULL;
+    const char *record = NULL, *found = NULL, *layer = NULL, *out_path = NULL, *cleared = NULL;
     const char *pos[2];
     int npos = 0;
     bool json = false;
@@ -313,6 +372,8 @@ static int predict(int argc, char **argv)
             found = argv[++i];
         else if (!strcmp(a, "--layer") && next)
             layer = argv[++i];
+        else if (!strcmp(a, "--cleared") && next)
+            cleared = argv[++i];
         else if (!strcmp(a, "--out") && next)
             out_path = argv[++i];
         else if (!strcmp(a, "--json"))
@@ -334,6 +395,8 @@ static int predict(int argc, char **argv)
                                 "files");
     if (!stored && !record && !found)
         return cli_usage(usage, "minefield predict needs --record, --found or DATABASE CODE");
+    if (cleared && !record)
+        return cli_usage(usage, "--cleared goes with --record");
     if (!stored && has_within)
         return cli_usage(usage, "--within goes with DATABASE CODE");
     if (json && !out_path)
@@ -345,6 +408,8 @@ static int predict(int argc, char **argv)
     memset(&rec, 0, sizeof rec);
     bool have_rec = false;
     double *lonlat = NULL;
+    dm_mf_found_attr *attr = NULL;
+    dm_mf_rings rings = {0};
     size_t n = 0;
     dm_status st = DM_OK;
     if (stored) {
@@ -353,17 +418,25 @@ static int predict(int argc, char **argv)
         if (!st) {
             st = dm_mf_stored_record(store, pos[1], &rec, &err);
             have_rec = st == DM_OK;
+            if (have_rec)
+                dm_mf_record_warnings(&rec, warn_stderr, (void *)pos[1]);
             if (!st)
-                st = dm_mf_found_stored(store, &rec, within, &lonlat, &n, &err);
+                st = dm_mf_found_stored(store, &rec, within, &lonlat, &attr, &n, &err);
+            if (!st)
+                st = dm_mf_cleared_stored(store, &rec, within, &rings, &err);
             dm_store_close(store);
         }
     } else {
         if (record) {
             st = dm_mf_record_load(record, &rec, &err);
             have_rec = st == DM_OK;
+            if (have_rec)
+                dm_mf_record_warnings(&rec, warn_stderr, (void *)record);
         }
         if (!st && found)
-            st = dm_mf_found_read(found, layer, &lonlat, &n, &err);
+            st = dm_mf_found_read(found, layer, &lonlat, &attr, &n, &err);
+        if (!st && cleared)
+            st = dm_mf_cleared_read(cleared, NULL, &rings, &err);
         if (!st && !record && n == 0)
             st = dm_error_set(&err, DM_EINVAL,
                               "%s has no points: without --record, rows are detected among the "
@@ -386,8 +459,49 @@ static int predict(int argc, char **argv)
     }
     dm_mf_prediction_set set;
     memset(&set, 0, sizeof set);
+    dm_mf_found_info *info = NULL;
+    if (!st && attr) {
+        info = malloc((n ? n : 1) * sizeof *info);
+        if (!info)
+            st = dm_error_set(&err, DM_ENOMEM, "out of memory");
+        for (size_t i = 0; info && i < n; i++)
+            info[i] = (dm_mf_found_info){attr[i].category, attr[i].model};
+    }
+    /* cleared ground in the local frame; from a file it must come near
+     * the record's mines or the found items */
+    for (size_t v = 0; !st && v < rings.n_vertices; v++) {
+        double x, y;
+        dm_mf_frame_to_local(&frame, rings.xy[2 * v], rings.xy[2 * v + 1], &x, &y);
+        rings.xy[2 * v] = x;
+        rings.xy[2 * v + 1] = y;
+    }
+    if (!st && cleared) {
+        dm_mf_layout lay;
+        st = dm_mf_layout_compute(&rec, &lay, &err);
+        if (!st) {
+            double *mxy = malloc((lay.n_mines + 1) * 2 * sizeof *mxy);
+            if (!mxy)
+                st = dm_error_set(&err, DM_ENOMEM, "out of memory");
+            for (size_t i = 0; mxy && i < lay.n_mines; i++) {
+                mxy[2 * i] = lay.mines[i].x;
+                mxy[2 * i + 1] = lay.mines[i].y;
+            }
+            if (mxy && !rings_near(&rings, mxy, lay.n_mines, 110.0) &&
+                !rings_near(&rings, xy, n, 110.0))
+                st = dm_error_set(&err, DM_EINVAL,
+                                  "%s: the cleared ground does not overlap the record (nothing "
+                                  "within 110 m of its mines or of the found items)",
+                                  cleared);
+            free(mxy);
+            dm_mf_layout_free(&lay);
+        }
+    }
+    dm_mf_predict_opts popts = {.found = info,
+                                .cleared_xy = rings.xy,
+                                .cleared_ring_end = rings.ring_end,
+                                .n_cleared_rings = rings.n_rings};
     if (!st)
-        st = dm_mf_predict(have_rec ? &rec : NULL, xy, n, &set, &err);
+        st = dm_mf_predict_ex(have_rec ? &rec : NULL, xy, n, &popts, &set, &err);
     dm_buf out;
     dm_buf_init(&out, 0);
     if (!st)
@@ -406,16 +520,20 @@ static int predict(int argc, char **argv)
         } else {
             const dm_mf_fit *f = &set.fit;
             fprintf(stderr,
-                    "%s: %zu mines predicted from %zu found; fit: dx %.1f m, dy %.1f m, "
-                    "rotation %.1f°, scale %.3f, rmse %.1f m, %zu matched, confidence %.2f\n",
-                    out_path, set.n, n, f->dx_m, f->dy_m, f->rotation_deg, f->scale, f->rmse_m,
-                    f->matched, f->confidence);
+                    "%s: %zu mines predicted from %zu found (%zu not mines by category); fit: "
+                    "dx %.1f m, dy %.1f m, rotation %.1f°, scale %.3f, rmse %.1f m, %zu matched, "
+                    "confidence %.2f\n",
+                    out_path, set.n, n, set.not_mines, f->dx_m, f->dy_m, f->rotation_deg, f->scale,
+                    f->rmse_m, f->matched, f->confidence);
         }
     }
     dm_buf_free(&out);
     dm_mf_prediction_set_free(&set);
     free(xy);
     free(lonlat);
+    free(attr);
+    free(info);
+    dm_mf_rings_free(&rings);
     dm_mf_record_free(&rec);
     return rc;
 }

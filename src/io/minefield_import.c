@@ -125,6 +125,20 @@ static dm_status link_hazard(dm_store *store, const GEOSGeometry *fp, char code[
     return st;
 }
 
+typedef struct warn_ctx {
+    const dm_import_opts *o;
+    const char *name;
+} warn_ctx;
+
+/* a field accepted but not applied as written (dm_mf_record_warnings) */
+static void record_warning(const char *msg, void *ctx)
+{
+    const warn_ctx *w = ctx;
+    char full[DM_ERROR_MSG_MAX + 300];
+    snprintf(full, sizeof full, "%s: %s", w->name, msg);
+    w->o->warn(full, w->o->ctx);
+}
+
 dm_status dm_mf_import(dm_store *store, const dm_import_opts *o, dm_import_result *res,
                        dm_error *err)
 {
@@ -153,6 +167,10 @@ dm_status dm_mf_import(dm_store *store, const dm_import_opts *o, dm_import_resul
         return st;
     }
     res->rows = 1;
+    if (o->warn) {
+        warn_ctx wc = {o, base_name(o->path)};
+        dm_mf_record_warnings(&mf, record_warning, &wc);
+    }
     dm_geo *geo = dm_store_geo(store);
     GEOSContextHandle_t h = dm_geo_handle(geo);
     dm_record rec;
@@ -242,10 +260,11 @@ dm_status dm_mf_stored_record(dm_store *store, const char *code, dm_mf_record *o
 /* A growing list of lon/lat pairs. */
 typedef struct points {
     double *xy;
+    dm_mf_found_attr *attr;
     size_t n, cap;
 } points;
 
-static bool points_add(points *p, double x, double y)
+static bool points_add(points *p, double x, double y, const char *category, const char *model)
 {
     if (p->n == p->cap) {
         size_t cap = p->cap ? 2 * p->cap : 64;
@@ -253,18 +272,26 @@ static bool points_add(points *p, double x, double y)
         if (!xy)
             return false;
         p->xy = xy;
+        dm_mf_found_attr *at = realloc(p->attr, cap * sizeof *at);
+        if (!at)
+            return false;
+        p->attr = at;
         p->cap = cap;
     }
     p->xy[2 * p->n] = x;
     p->xy[2 * p->n + 1] = y;
+    snprintf(p->attr[p->n].category, sizeof p->attr[p->n].category, "%s", category ? category : "");
+    snprintf(p->attr[p->n].model, sizeof p->attr[p->n].model, "%s", model ? model : "");
     p->n++;
     return true;
 }
 
 dm_status dm_mf_found_stored(dm_store *store, const dm_mf_record *rec, double within_m,
-                             double **lonlat, size_t *n, dm_error *err)
+                             double **lonlat, dm_mf_found_attr **attr, size_t *n, dm_error *err)
 {
     *lonlat = NULL;
+    if (attr)
+        *attr = NULL;
     *n = 0;
     if (!(within_m >= 0) || !isfinite(within_m))
         return dm_error_set(err, DM_EINVAL, "the search distance must be 0 or more metres");
@@ -298,7 +325,7 @@ dm_status dm_mf_found_stored(dm_store *store, const dm_mf_record *rec, double wi
     bool has = false;
     while (!st && !(st = dm_cursor_next(cur, &r, &has, err)) && has) {
         const char *cat = dm_record_get(&r, "category");
-        if (!r.geom || !cat || (strcmp(cat, "AP") && strcmp(cat, "AT")))
+        if (!r.geom)
             continue;
         if (GEOSGeomTypeId_r(h, r.geom) != GEOS_POINT || GEOSisEmpty_r(h, r.geom))
             continue;
@@ -307,7 +334,7 @@ dm_status dm_mf_found_stored(dm_store *store, const dm_mf_record *rec, double wi
         double x, y;
         if (!GEOSGeomGetX_r(h, r.geom, &x) || !GEOSGeomGetY_r(h, r.geom, &y))
             continue;
-        if (!points_add(&p, x, y))
+        if (!points_add(&p, x, y, cat, dm_record_get(&r, "model")))
             st = dm_error_set(err, DM_ENOMEM, "out of memory");
     }
     dm_record_clear(&r, geo);
@@ -318,9 +345,14 @@ dm_status dm_mf_found_stored(dm_store *store, const dm_mf_record *rec, double wi
     GEOSGeom_destroy_r(h, area);
     if (st) {
         free(p.xy);
+        free(p.attr);
         return st;
     }
     *lonlat = p.xy;
+    if (attr)
+        *attr = p.attr;
+    else
+        free(p.attr);
     *n = p.n;
     return DM_OK;
 }
@@ -358,10 +390,12 @@ static dm_status make_transform(OGRLayerH layer, OGRCoordinateTransformationH *c
     return st;
 }
 
-dm_status dm_mf_found_read(const char *path, const char *layer_name, double **lonlat, size_t *n,
-                           dm_error *err)
+dm_status dm_mf_found_read(const char *path, const char *layer_name, double **lonlat,
+                           dm_mf_found_attr **attr, size_t *n, dm_error *err)
 {
     *lonlat = NULL;
+    if (attr)
+        *attr = NULL;
     *n = 0;
     if (access(path, R_OK) != 0)
         return dm_error_set(err, DM_EIO, "cannot read %s: %s", path, strerror(errno));
@@ -384,6 +418,15 @@ dm_status dm_mf_found_read(const char *path, const char *layer_name, double **lo
     OGRCoordinateTransformationH ct = NULL;
     dm_status st = make_transform(layer, &ct, err);
     points p = {0};
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
+    int fcat = -1, fmodel = -1;
+    for (int k = 0; defn && k < OGR_FD_GetFieldCount(defn); k++) {
+        const char *name = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, k));
+        if (name && !strcasecmp(name, "category") && fcat < 0)
+            fcat = k;
+        else if (name && !strcasecmp(name, "model") && fmodel < 0)
+            fmodel = k;
+    }
     OGR_L_ResetReading(layer);
     OGRFeatureH f;
     int64_t row = 0;
@@ -407,7 +450,13 @@ dm_status dm_mf_found_read(const char *path, const char *layer_name, double **lo
                 st = dm_error_set(err, DM_EINVAL,
                                   "%s: feature %lld: %g, %g is not a longitude and latitude", path,
                                   (long long)row, x, y);
-            else if (!points_add(&p, x, y))
+            else if (!points_add(&p, x, y,
+                                 fcat >= 0 && OGR_F_IsFieldSetAndNotNull(f, fcat)
+                                     ? OGR_F_GetFieldAsString(f, fcat)
+                                     : NULL,
+                                 fmodel >= 0 && OGR_F_IsFieldSetAndNotNull(f, fmodel)
+                                     ? OGR_F_GetFieldAsString(f, fmodel)
+                                     : NULL))
                 st = dm_error_set(err, DM_ENOMEM, "out of memory");
         }
         OGR_F_Destroy(f);
@@ -417,9 +466,220 @@ dm_status dm_mf_found_read(const char *path, const char *layer_name, double **lo
     GDALClose(ds);
     if (st) {
         free(p.xy);
+        free(p.attr);
         return st;
     }
     *lonlat = p.xy;
+    if (attr)
+        *attr = p.attr;
+    else
+        free(p.attr);
     *n = p.n;
     return DM_OK;
+}
+
+/* ---- cleared ground ---- */
+
+void dm_mf_rings_free(dm_mf_rings *r)
+{
+    free(r->xy);
+    free(r->ring_end);
+    memset(r, 0, sizeof *r);
+}
+
+static bool rings_vertex(dm_mf_rings *r, size_t *cap, double x, double y)
+{
+    if (r->n_vertices == *cap) {
+        size_t c = *cap ? 2 * *cap : 256;
+        double *xy = realloc(r->xy, 2 * c * sizeof *xy);
+        if (!xy)
+            return false;
+        r->xy = xy;
+        *cap = c;
+    }
+    r->xy[2 * r->n_vertices] = x;
+    r->xy[2 * r->n_vertices + 1] = y;
+    r->n_vertices++;
+    return true;
+}
+
+static bool rings_close(dm_mf_rings *r, size_t *rcap, size_t first)
+{
+    if (r->n_vertices - first < 3) { /* degenerate: dropped */
+        r->n_vertices = first;
+        return true;
+    }
+    if (r->n_rings == *rcap) {
+        size_t c = *rcap ? 2 * *rcap : 16;
+        size_t *e = realloc(r->ring_end, c * sizeof *e);
+        if (!e)
+            return false;
+        r->ring_end = e;
+        *rcap = c;
+    }
+    r->ring_end[r->n_rings++] = r->n_vertices;
+    return true;
+}
+
+dm_status dm_mf_cleared_read(const char *path, const char *layer_name, dm_mf_rings *out,
+                             dm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (access(path, R_OK) != 0)
+        return dm_error_set(err, DM_EIO, "cannot read %s: %s", path, strerror(errno));
+    dm_gdal_init();
+    dm_gdal_capture_push();
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    dm_gdal_capture_pop();
+    if (!ds)
+        return dm_error_set(err, DM_EFORMAT, "%s could not be read as geodata%s%s", path,
+                            *dm_gdal_last_error() ? ": " : "", dm_gdal_last_error());
+    OGRLayerH layer = layer_name
+                          ? GDALDatasetGetLayerByName(ds, layer_name)
+                          : (GDALDatasetGetLayerCount(ds) ? GDALDatasetGetLayer(ds, 0) : NULL);
+    if (!layer) {
+        GDALClose(ds);
+        return layer_name
+                   ? dm_error_set(err, DM_ENOTFOUND, "%s has no layer '%s'", path, layer_name)
+                   : dm_error_set(err, DM_EFORMAT, "%s has no layers", path);
+    }
+    OGRCoordinateTransformationH ct = NULL;
+    dm_status st = make_transform(layer, &ct, err);
+    size_t vcap = 0, rcap = 0;
+    OGR_L_ResetReading(layer);
+    OGRFeatureH f;
+    int64_t row = 0;
+    while (!st && (f = OGR_L_GetNextFeature(layer))) {
+        row++;
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        OGRwkbGeometryType gt = g ? wkbFlatten(OGR_G_GetGeometryType(g)) : wkbUnknown;
+        if (!g || OGR_G_IsEmpty(g)) {
+            st = dm_error_set(err, DM_EINVAL,
+                              "%s: feature %lld has no geometry; cleared ground is polygons", path,
+                              (long long)row);
+        } else if (gt != wkbPolygon && gt != wkbMultiPolygon) {
+            st = dm_error_set(err, DM_EINVAL, "%s: feature %lld is a %s, not a polygon", path,
+                              (long long)row, OGR_G_GetGeometryName(g));
+        } else {
+            int np = gt == wkbPolygon ? 1 : OGR_G_GetGeometryCount(g);
+            for (int k = 0; k < np && !st; k++) {
+                OGRGeometryH poly = gt == wkbPolygon ? g : OGR_G_GetGeometryRef(g, k);
+                for (int q = 0; poly && q < OGR_G_GetGeometryCount(poly) && !st; q++) {
+                    OGRGeometryH ring = OGR_G_GetGeometryRef(poly, q);
+                    int nv = ring ? OGR_G_GetPointCount(ring) : 0;
+                    size_t first = out->n_vertices;
+                    for (int v = 0; v < nv && !st; v++) {
+                        double x = OGR_G_GetX(ring, v), y = OGR_G_GetY(ring, v), z = 0;
+                        if (ct && !OCTTransform(ct, 1, &x, &y, &z))
+                            st = dm_error_set(err, DM_EINVAL,
+                                              "%s: feature %lld cannot be converted to WGS 84",
+                                              path, (long long)row);
+                        else if (!isfinite(x) || !isfinite(y) || x < -180 || x > 180 || y < -90 ||
+                                 y > 90)
+                            st = dm_error_set(err, DM_EINVAL,
+                                              "%s: feature %lld: %g, %g is not a longitude and "
+                                              "latitude",
+                                              path, (long long)row, x, y);
+                        else if (!rings_vertex(out, &vcap, x, y))
+                            st = dm_error_set(err, DM_ENOMEM, "out of memory");
+                    }
+                    if (!st && !rings_close(out, &rcap, first))
+                        st = dm_error_set(err, DM_ENOMEM, "out of memory");
+                }
+            }
+        }
+        OGR_F_Destroy(f);
+    }
+    if (ct)
+        OCTDestroyCoordinateTransformation(ct);
+    GDALClose(ds);
+    if (!st && out->n_rings == 0)
+        st = dm_error_set(err, DM_EINVAL, "%s has no polygons: cleared ground is polygons", path);
+    if (st)
+        dm_mf_rings_free(out);
+    return st;
+}
+
+static bool rings_add_geos(GEOSContextHandle_t h, const GEOSGeometry *g, dm_mf_rings *out,
+                           size_t *vcap, size_t *rcap)
+{
+    int type = GEOSGeomTypeId_r(h, g);
+    if (type == GEOS_MULTIPOLYGON || type == GEOS_GEOMETRYCOLLECTION) {
+        for (int k = 0; k < GEOSGetNumGeometries_r(h, g); k++)
+            if (!rings_add_geos(h, GEOSGetGeometryN_r(h, g, k), out, vcap, rcap))
+                return false;
+        return true;
+    }
+    if (type != GEOS_POLYGON)
+        return true;
+    int nin = GEOSGetNumInteriorRings_r(h, g);
+    for (int q = -1; q < nin; q++) {
+        const GEOSGeometry *ring =
+            q < 0 ? GEOSGetExteriorRing_r(h, g) : GEOSGetInteriorRingN_r(h, g, q);
+        const GEOSCoordSequence *cs = ring ? GEOSGeom_getCoordSeq_r(h, ring) : NULL;
+        unsigned int nv = 0;
+        if (!cs || !GEOSCoordSeq_getSize_r(h, cs, &nv))
+            continue;
+        size_t first = out->n_vertices;
+        for (unsigned int v = 0; v < nv; v++) {
+            double x, y;
+            if (!GEOSCoordSeq_getX_r(h, cs, v, &x) || !GEOSCoordSeq_getY_r(h, cs, v, &y))
+                continue;
+            if (!rings_vertex(out, vcap, x, y))
+                return false;
+        }
+        if (!rings_close(out, rcap, first))
+            return false;
+    }
+    return true;
+}
+
+dm_status dm_mf_cleared_stored(dm_store *store, const dm_mf_record *rec, double within_m,
+                               dm_mf_rings *out, dm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!(within_m >= 0) || !isfinite(within_m))
+        return dm_error_set(err, DM_EINVAL, "the search distance must be 0 or more metres");
+    dm_geo *geo = dm_store_geo(store);
+    GEOSContextHandle_t h = dm_geo_handle(geo);
+    GEOSGeometry *area = NULL;
+    dm_status st = footprint(geo, rec, DM_MF_DEFAULT_MARGIN_M + within_m, &area, err);
+    if (st)
+        return st;
+    double minx, miny, maxx, maxy;
+    GEOSGeom_getXMin_r(h, area, &minx);
+    GEOSGeom_getYMin_r(h, area, &miny);
+    GEOSGeom_getXMax_r(h, area, &maxx);
+    GEOSGeom_getYMax_r(h, area, &maxy);
+    const GEOSPreparedGeometry *pa = GEOSPrepare_r(h, area);
+    dm_query q = {.kind = &dm_kind_releases,
+                  .include_drafts = false,
+                  .with_geometry = true,
+                  .keep_damaged = true,
+                  .has_bbox = true,
+                  .bbox = {minx, miny, maxx, maxy}};
+    dm_cursor *cur = NULL;
+    if (!pa)
+        st = dm_error_set(err, DM_EGEOM, "%s", dm_geo_last_error(geo));
+    else
+        st = dm_store_query(store, &q, &cur, err);
+    dm_record r;
+    dm_record_init(&r, &dm_kind_releases);
+    bool has = false;
+    size_t vcap = 0, rcap = 0;
+    while (!st && !(st = dm_cursor_next(cur, &r, &has, err)) && has) {
+        if (!r.geom || GEOSisEmpty_r(h, r.geom) || GEOSPreparedIntersects_r(h, pa, r.geom) != 1)
+            continue;
+        if (!rings_add_geos(h, r.geom, out, &vcap, &rcap))
+            st = dm_error_set(err, DM_ENOMEM, "out of memory");
+    }
+    dm_record_clear(&r, geo);
+    if (cur)
+        dm_cursor_close(cur);
+    if (pa)
+        GEOSPreparedGeom_destroy_r(h, pa);
+    GEOSGeom_destroy_r(h, area);
+    if (st)
+        dm_mf_rings_free(out);
+    return st;
 }

@@ -43,6 +43,16 @@ expect_exit "check --margin 20 grows the footprint" 0 "$DEMINE" minefield check 
 check "larger margin, larger area" "$PY" -c "
 import json,sys; sys.exit(0 if json.load(open('$T/out'))['footprint_area_m2'] > json.load(open('$T/check.json'))['footprint_area_m2'] else 1)"
 expect_exit "check paces record" 0 "$DEMINE" minefield check "$M/paces.json"
+# a pace length with metres, a declination with grid bearings: accepted,
+# each with a warning saying how it is used
+expect_exit "check record with harmless fields" 0 "$DEMINE" minefield check "$M/harmless.json"
+check "harmless: pace length warned" err_has "warning: pace_m: 0.75 given with unit m"
+check "harmless: declination warned" err_has "warning: declination_deg: 3.5 given with grid bearings"
+expect_exit "check harmless --json" 0 "$DEMINE" minefield check "$M/harmless.json" --json
+same "check harmless --json: valid, 2 warnings" "$(json "$T/out" '"%s %d" % (d["valid"], len(d["warnings"]))')" "True 2"
+expect_exit "predict harmless record" 0 "$DEMINE" minefield predict --record "$M/harmless.json"
+same "predict harmless record: all 11" "$(json "$T/out" 'len(d["features"])')" "11"
+check "predict harmless record: warned" err_has "warning: pace_m: 0.75 given with unit m"
 expect_exit "check negative leg: problems found" 3 "$DEMINE" minefield check "$M/bad_negative.json"
 check "negative leg named" grep -qF "rows[1] (B) legs[0].distance: -5 is negative" "$T/out"
 expect_exit "check mils" 3 "$DEMINE" minefield check "$M/bad_mils.json"
@@ -144,6 +154,46 @@ same "predict record only: all 29" "$(json "$T/out" 'len(d["features"])')" "29"
 expect_exit "predict found only" 0 "$DEMINE" minefield predict --found "$T/found.geojson" --out "$T/pred3.geojson"
 check "predict found only: a FeatureCollection with fit" "$PY" -c "
 import json,sys; d=json.load(open('$T/pred3.geojson')); sys.exit(0 if 'fit' in d and d['type']=='FeatureCollection' else 1)"
+# cleared ground from a file: row A's first 45 m (the found mines' strip);
+# nothing predicted there; a file of points, or of polygons far away, is an
+# error naming it
+"$PY" - "$T/cleared.geojson" "$T/cleared_far.geojson" "$T/cleared_pt.geojson" <<'P'
+import json, math, sys
+a = 6378137.0; f = 1 / 298.257223563; e2 = f * (2 - f)
+lat0 = 43.85; s = math.sin(math.radians(lat0)); w = math.sqrt(1 - e2 * s * s)
+kx = a / w * math.cos(math.radians(lat0)) * math.pi / 180; ky = a * (1 - e2) / w**3 * math.pi / 180
+def ll(x, y): return [18.4 + x / kx, 43.85 + y / ky]
+def poly(x0, y0, x1, y1): return {"type": "Polygon", "coordinates": [[ll(x0, y0), ll(x1, y0), ll(x1, y1), ll(x0, y1), ll(x0, y0)]]}
+for path, g in ((sys.argv[1], poly(-5, 40, 35, 60)), (sys.argv[2], poly(5000, 5000, 5100, 5100)), (sys.argv[3], {"type": "Point", "coordinates": ll(0, 50)})):
+    json.dump({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": g}]}, open(path, "w"))
+P
+expect_exit "predict --cleared" 0 "$DEMINE" minefield predict --record "$M/good.json" --found "$T/found.geojson" --cleared "$T/cleared.geojson" --out "$T/pred_cl.geojson"
+check "predict --cleared: nothing predicted in the cleared ground" "$PY" -c "
+import json,sys; d=json.load(open('$T/pred_cl.geojson'))
+bad=[f for f in d['features'] if f['properties']['row']=='A' and f['properties']['index']<=4]
+sys.exit(0 if not bad and len(d['features'])>0 else 1)"
+expect_exit "predict --cleared far away" 1 "$DEMINE" minefield predict --record "$M/good.json" --found "$T/found.geojson" --cleared "$T/cleared_far.geojson" --out "$T/pred_cl2.geojson"
+check "predict --cleared far away: named" err_has "cleared_far.geojson: the cleared ground does not overlap the record"
+expect_exit "predict --cleared points" 1 "$DEMINE" minefield predict --record "$M/good.json" --found "$T/found.geojson" --cleared "$T/cleared_pt.geojson" --out "$T/pred_cl3.geojson"
+check "predict --cleared points: named" err_has "cleared_pt.geojson: feature 1 is a POINT, not a polygon"
+check "predict --cleared failed: nothing written" test ! -e "$T/pred_cl2.geojson" -a ! -e "$T/pred_cl3.geojson"
+expect_exit "predict --cleared without --record: usage" 2 "$DEMINE" minefield predict --found "$T/found.geojson" --cleared "$T/cleared.geojson"
+
+# scrap and UXO only: clutter, the record stays as written
+"$PY" - "$T/scrap.geojson" <<'P'
+import json, math, sys
+a = 6378137.0; f = 1 / 298.257223563; e2 = f * (2 - f)
+lat0 = 43.85; s = math.sin(math.radians(lat0)); w = math.sqrt(1 - e2 * s * s)
+kx = a / w * math.cos(math.radians(lat0)) * math.pi / 180; ky = a * (1 - e2) / w**3 * math.pi / 180
+pts = [("scrap", 37, 93), ("SCRAP", 120, 30), ("UXO", 66, 12), ("scrap", 140, 95), ("scrap", 15, 20), ("scrap", 95, 61)]
+json.dump({"type": "FeatureCollection", "features": [
+    {"type": "Feature", "properties": {"category": c}, "geometry": {"type": "Point", "coordinates": [18.4 + x / kx, 43.85 + y / ky]}} for c, x, y in pts]},
+    open(sys.argv[1], "w"))
+P
+expect_exit "predict with scrap only" 0 "$DEMINE" minefield predict --record "$M/good.json" --found "$T/scrap.geojson" --out "$T/pred_scrap.geojson" --json
+same "predict scrap only: 6 not mines, nothing matched, not moved" "$(json "$T/out" '"%d %d %.2f %.2f" % (d["not_mines"], d["fit"]["matched"], d["fit"]["dx_m"], d["fit"]["dy_m"])')" "6 0 0.00 0.00"
+expect_exit "predict record only, to a file" 0 "$DEMINE" minefield predict --record "$M/good.json" --out "$T/pred_none.geojson"
+same "predict scrap only: the record as written" "$(json "$T/pred_scrap.geojson" 'd["features"]')" "$(json "$T/pred_none.geojson" 'd["features"]')"
 cat >"$T/line.geojson" <<'EOF'
 {"type":"FeatureCollection","features":[
 {"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[18.4,43.85]}},
@@ -158,7 +208,7 @@ expect_exit "predict mixed forms: usage" 2 "$DEMINE" minefield predict "$DB" MR-
 
 # ---- predict from the database ----
 # EO items: two AP mines on row A (found), an AT mine on row B, a UXO on
-# row A (not a mine: ignored), an AP mine 1 km away (outside), a draft AP
+# row A (not a mine: clutter), an AP mine 1 km away (outside), a draft AP
 # mine on row B (not approved: ignored)
 "$PY" - "$T/items.geojson" <<'P'
 import json, math, sys
@@ -179,10 +229,27 @@ expect_exit "import EO items" 0 "$DEMINE" import "$DB" eo-items "$T/items.geojso
 expect_exit "import draft EO item" 0 "$DEMINE" import "$DB" eo-items "$T/draft.geojson" --state draft --quiet
 before=$(db_state)
 expect_exit "predict DATABASE CODE" 0 "$DEMINE" minefield predict "$DB" MR-0001 --out "$T/pred_db.geojson" --json
-same "predict DATABASE CODE: 3 found mines used" "$(json "$T/out" 'd["found"]')" "3"
+same "predict DATABASE CODE: 4 found items, the UXO not a mine" "$(json "$T/out" '"%d %d" % (d["found"], d["not_mines"])')" "4 1"
 check "predict DATABASE CODE output readable" readable "$T/pred_db.geojson"
 expect_exit "predict --within 2000" 0 "$DEMINE" minefield predict "$DB" MR-0001 --within 2000 --out "$T/pred_db2.geojson" --json
-same "predict --within 2000: the far mine too" "$(json "$T/out" 'd["found"]')" "4"
+same "predict --within 2000: the far mine too" "$(json "$T/out" 'd["found"]')" "5"
+# a land release over row A's first 45 m: cleared ground, nothing predicted there
+"$PY" - "$T/release.geojson" <<'P'
+import json, math, sys
+a = 6378137.0; f = 1 / 298.257223563; e2 = f * (2 - f)
+lat0 = 43.85; s = math.sin(math.radians(lat0)); w = math.sqrt(1 - e2 * s * s)
+kx = a / w * math.cos(math.radians(lat0)) * math.pi / 180; ky = a * (1 - e2) / w**3 * math.pi / 180
+def ll(x, y): return [18.4 + x / kx, 43.85 + y / ky]
+ring = [ll(-5, 40), ll(45, 40), ll(45, 60), ll(-5, 60), ll(-5, 40)]
+json.dump({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"method": "cleared"}, "geometry": {"type": "Polygon", "coordinates": [ring]}}]}, open(sys.argv[1], "w"))
+P
+expect_exit "import a land release" 0 "$DEMINE" import "$DB" releases "$T/release.geojson" --quiet
+expect_exit "predict DATABASE CODE with a release" 0 "$DEMINE" minefield predict "$DB" MR-0001 --out "$T/pred_db3.geojson"
+check "predict DATABASE CODE: nothing predicted in released ground" "$PY" -c "
+import json,sys; d=json.load(open('$T/pred_db3.geojson'))
+bad=[f for f in d['features'] if f['properties']['row']=='A' and f['properties']['index']<=5]
+sys.exit(0 if not bad and len(d['features'])>0 else 1)"
+before=$(db_state)
 expect_exit "predict DATABASE CODE to stdout" 0 "$DEMINE" minefield predict "$DB" MR-0001
 same "predict stdout has fit" "$(json "$T/out" '"fit" in d')" "True"
 expect_exit "predict unknown code" 1 "$DEMINE" minefield predict "$DB" MR-0042

@@ -92,9 +92,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (expect > DM_MF_MAX_MINES)
         fail("accepted more mines than the limit");
 
+    size_t nw = dm_mf_record_warnings(&rec, NULL, NULL);
+    if (nw != (size_t)(rec.unit == DM_MF_METRES && rec.pace_m > 0) +
+                  (size_t)(rec.bearing_ref == DM_MF_GRID && rec.declination_deg != 0))
+        fail("warnings that do not match the record");
     dm_mf_layout lay;
     if (dm_mf_layout_compute(&rec, &lay, &err) != DM_OK)
         fail("no layout for an accepted record");
+    /* a found item's category and model from the start of the input */
+    char cat[40] = "", model[40] = "";
+    size_t k = size < sizeof cat - 1 ? size : sizeof cat - 1;
+    memcpy(cat, data, k);
+    cat[k] = 0;
+    if (size > k)
+        snprintf(model, sizeof model, "%.*s", (int)(size - k < 39 ? size - k : 39),
+                 (const char *)data + k);
+    char canon[64];
+    dm_mf_item_class kc = dm_mf_item_category(cat, canon, sizeof canon);
+    if (kc < DM_MF_ITEM_NOT_MINE || kc > DM_MF_ITEM_MINE || !memchr(canon, 0, sizeof canon))
+        fail("a category class out of range");
+    dm_mf_found_info info = {cat, model};
+    for (size_t i = 0; i < lay.n_mines && i < 4; i++)
+        (void)dm_mf_item_may_be(&rec, &lay.mines[i], &info);
     for (size_t i = 0; i < lay.n_mines; i++)
         if (!isfinite(lay.mines[i].x) || !isfinite(lay.mines[i].y))
             fail("a mine that is not finite");

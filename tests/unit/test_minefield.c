@@ -198,14 +198,10 @@ TEST(bad_bearing_ref_unit_pace)
         "\"lat\": 43}, \"bearing_ref\": \"grid\", \"unit\": \"paces\", \"pace_m\": -0.7, "
         "\"rows\": [" ROW_A "]}",
         "pace_m: -0.7 is not positive");
-    BAD(rec_text(", \"pace_m\": 0.75", ROW_A), "pace_m: 0.75 given, but unit is not paces");
     BAD("{\"type\": \"MinefieldRecord\", \"version\": 1, \"reference_point\": {\"lon\": 18, "
         "\"lat\": 43}, \"bearing_ref\": \"magnetic\", \"unit\": \"m\", \"rows\": [" ROW_A "]}",
         "declination_deg: missing; bearing_ref is magnetic, so the declination is needed "
         "(degrees, east positive; 0 if none)");
-    BAD(rec_text(", \"declination_deg\": 3", ROW_A),
-        "declination_deg: 3 given, but bearing_ref is not magnetic (the declination applies to "
-        "magnetic bearings only)");
     BAD("{\"type\": \"MinefieldRecord\", \"version\": 1, \"reference_point\": {\"lon\": 18, "
         "\"lat\": 43}, \"unit\": \"m\", \"rows\": [" ROW_A "]}",
         "bearing_ref: missing");
@@ -352,12 +348,56 @@ static void count_problem(const char *msg, void *ctx)
     (*(int *)ctx)++;
 }
 
+static void keep_warning(const char *msg, void *ctx)
+{
+    snprintf((char *)ctx, DM_ERROR_MSG_MAX, "%s", msg);
+}
+
+/* A pace length with metres and a declination with grid bearings are
+ * information, not errors: kept, not applied, and named in a warning. */
+TEST(harmless_fields_accepted_with_warning)
+{
+    dm_mf_record rec;
+    dm_error err = {DM_OK, ""};
+    char warn[DM_ERROR_MSG_MAX] = "";
+    const char *t = rec_text(", \"pace_m\": 0.75", ROW_A);
+    CHECK_EQ_INT(dm_mf_record_parse(t, strlen(t), &rec, &err), DM_OK);
+    CHECK_EQ_INT(rec.unit, DM_MF_METRES);
+    CHECK_NEAR(rec.pace_m, 0.75, 1e-12);
+    CHECK_EQ_INT(dm_mf_record_warnings(&rec, keep_warning, warn), 1);
+    CHECK_STR(warn, "pace_m: 0.75 given with unit m: distances are taken as metres; the fit also "
+                    "considers that they were paced (0.75 m per pace)");
+    dm_mf_layout lay;
+    CHECK_EQ_INT(dm_mf_layout_compute(&rec, &lay, &err), DM_OK);
+    CHECK_NEAR(lay.mines[10].x, 100.0, 1e-9); /* metres, as written */
+    dm_mf_layout_free(&lay);
+    dm_mf_record_free(&rec);
+
+    t = rec_text(", \"declination_deg\": 3", ROW_A);
+    CHECK_EQ_INT(dm_mf_record_parse(t, strlen(t), &rec, &err), DM_OK);
+    CHECK_EQ_INT(rec.bearing_ref, DM_MF_GRID);
+    CHECK_NEAR(rec.declination_deg, 3.0, 1e-12);
+    CHECK_EQ_INT(dm_mf_record_warnings(&rec, keep_warning, warn), 1);
+    CHECK_STR(warn, "declination_deg: 3 given with grid bearings: bearings are taken as grid; the "
+                    "fit also considers that they were magnetic (declination 3 degrees)");
+    CHECK_EQ_INT(dm_mf_layout_compute(&rec, &lay, &err), DM_OK);
+    CHECK_NEAR(lay.mines[10].x, 100.0, 1e-9); /* grid, as written */
+    CHECK(fabs(lay.mines[10].y) < 1e-9);
+    dm_mf_layout_free(&lay);
+    dm_mf_record_free(&rec);
+
+    t = rec_text(", \"declination_deg\": 0, \"pace_m\": 1", ROW_A);
+    CHECK_EQ_INT(dm_mf_record_parse(t, strlen(t), &rec, &err), DM_OK);
+    CHECK_EQ_INT(dm_mf_record_warnings(&rec, NULL, NULL), 1); /* the pace only */
+    dm_mf_record_free(&rec);
+}
+
 TEST(parse_all_reports_every_problem)
 {
-    const char *t = rec_text(", \"pace_m\": 1", "{\"id\": \"A\", \"count\": 0, \"start\": "
-                                                "{\"bearing_deg\": 400, \"distance\": -1}, "
-                                                "\"legs\": [{\"bearing_deg\": 90, \"distance\": "
-                                                "0}]}");
+    const char *t = rec_text(", \"pace_m\": -1", "{\"id\": \"A\", \"count\": 0, \"start\": "
+                                                 "{\"bearing_deg\": 400, \"distance\": -1}, "
+                                                 "\"legs\": [{\"bearing_deg\": 90, \"distance\": "
+                                                 "0}]}");
     int n = 0;
     dm_mf_record rec;
     dm_error err = {DM_OK, ""};
@@ -366,7 +406,7 @@ TEST(parse_all_reports_every_problem)
                  DM_EINVAL);
     CHECK_EQ_INT(n, 5);
     CHECK_EQ_INT(total, 5);
-    CHECK_STR(err.msg, "pace_m: 1 given, but unit is not paces (and 4 more problems)");
+    CHECK_STR(err.msg, "pace_m: -1 is not positive (and 4 more problems)");
     /* truncations of a good record never crash and are all refused */
     FILE *f = fopen(DATA "good.json", "rb");
     CHECK(f != NULL);
@@ -524,7 +564,7 @@ TEST(prediction_geojson)
         {0, -20, -1, 1, 4, false},
         {100, 100, -2, 7, 1.5, true},
     };
-    dm_mf_prediction_set set = {{1.5, -2, 3.25, 1.02, 0.4, 12, 0.8}, items, 3};
+    dm_mf_prediction_set set = {{1.5, -2, 3.25, 1.02, 0.4, 12, 0.8}, items, 3, 0};
     dm_mf_frame f;
     dm_mf_frame_init(&f, rec.ref_lon, rec.ref_lat);
     dm_buf b;
@@ -557,5 +597,6 @@ TEST(prediction_geojson)
 RUN(T(parse_good_file), T(parse_paces_magnetic), T(parse_zero_start_and_spacing_equal_row),
     T(bad_json), T(bad_type_version), T(bad_reference_point), T(bad_bearing_ref_unit_pace),
     T(bad_distances_and_bearings), T(bad_rows), T(bad_empty_and_unknown),
-    T(parse_all_reports_every_problem), T(frame_round_trip), T(layout_spacing_declination_paces),
-    T(render_geojson_and_footprint), T(prediction_geojson))
+    T(parse_all_reports_every_problem), T(harmless_fields_accepted_with_warning),
+    T(frame_round_trip), T(layout_spacing_declination_paces), T(render_geojson_and_footprint),
+    T(prediction_geojson))

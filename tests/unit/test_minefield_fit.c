@@ -129,7 +129,7 @@ TEST(exact_recovery)
     int good = 0, n = 0;
     for (uint64_t seed = 1; seed <= 10; seed++) {
         dm_mf_scenario sc;
-        dm_mf_scenario_opts o = {0.3, 0, true};
+        dm_mf_scenario_opts o = {0.3, 0, true, DM_MF_FAM_BASE};
         dm_error err;
         CHECK_EQ_INT(dm_mf_scenario_generate(seed, &o, &sc, &err), DM_OK);
         dm_mf_prediction_set ps;
@@ -294,7 +294,7 @@ TEST(radius_coverage)
     long in = 0, total = 0, in0 = 0, total0 = 0;
     for (uint64_t seed = 100; seed < 200; seed++) {
         dm_mf_scenario sc;
-        dm_mf_scenario_opts o = {0.1 + 0.003 * (double)(seed - 100), 0, false};
+        dm_mf_scenario_opts o = {0.1 + 0.003 * (double)(seed - 100), 0, false, DM_MF_FAM_BASE};
         dm_error err;
         CHECK_EQ_INT(dm_mf_scenario_generate(seed, &o, &sc, &err), DM_OK);
         dm_mf_prediction_set ps, p0;
@@ -379,14 +379,14 @@ TEST(bad_input)
     rows[1].legs[0].bearing_deg = 0.0;
     /* the generator rejects nonsense */
     dm_mf_scenario s;
-    dm_mf_scenario_opts o = {1.5, 0, false};
+    dm_mf_scenario_opts o = {1.5, 0, false, DM_MF_FAM_BASE};
     CHECK_EQ_INT(dm_mf_scenario_generate(1, &o, &s, &err), DM_EINVAL);
 }
 
 TEST(scenario_deterministic)
 {
     dm_mf_scenario a, b;
-    dm_mf_scenario_opts o = {0.2, 0, false};
+    dm_mf_scenario_opts o = {0.2, 0, false, DM_MF_FAM_BASE};
     dm_error err;
     CHECK_EQ_INT(dm_mf_scenario_generate(42, &o, &a, &err), DM_OK);
     CHECK_EQ_INT(dm_mf_scenario_generate(42, &o, &b, &err), DM_OK);
@@ -402,5 +402,255 @@ TEST(scenario_deterministic)
     dm_mf_scenario_free(&b);
 }
 
+static void apply_t(double rot_deg, double s, double tx, double ty, double x, double y, double *ox,
+                    double *oy)
+{
+    double th = rot_deg * M_PI / 180.0;
+    *ox = tx + s * (cos(th) * x + sin(th) * y);
+    *oy = ty + s * (-sin(th) * x + cos(th) * y);
+}
+
+/* The record's grid_record truth with the first n mines of every row found
+ * (a little jitter), moved by rot/s/tx/ty; predicts and returns the share of
+ * the remaining mines predicted within 1 m. */
+static double harmless_case(dm_mf_record *rec, double rot, double s, double tx, double ty, int n,
+                            dm_mf_prediction_set *ps)
+{
+    dm_mf_layout lay;
+    dm_error err;
+    CHECK_EQ_INT(dm_mf_layout_compute(rec, &lay, &err), DM_OK);
+    double found[2 * 120];
+    size_t nf = 0;
+    uint64_t z = 777;
+    for (size_t i = 0; i < lay.n_mines; i++)
+        if (lay.mines[i].index <= n) {
+            apply_t(rot, s, tx, ty, lay.mines[i].x, lay.mines[i].y, &found[2 * nf],
+                    &found[2 * nf + 1]);
+            z = z * 6364136223846793005ull + 1442695040888963407ull;
+            found[2 * nf] += ((double)(z >> 40) / 16777216.0 - 0.5) * 0.3;
+            found[2 * nf + 1] += ((double)((z >> 16) & 0xFFFFFF) / 16777216.0 - 0.5) * 0.3;
+            nf++;
+        }
+    CHECK_EQ_INT(dm_mf_predict(rec, found, nf, ps, &err), DM_OK);
+    size_t good = 0, all = 0;
+    for (size_t i = 0; i < lay.n_mines; i++) {
+        if (lay.mines[i].index <= n)
+            continue;
+        double x, y;
+        apply_t(rot, s, tx, ty, lay.mines[i].x, lay.mines[i].y, &x, &y);
+        all++;
+        for (size_t k = 0; k < ps->n; k++)
+            if (hypot(ps->items[k].x - x, ps->items[k].y - y) < 1.0) {
+                good++;
+                break;
+            }
+    }
+    dm_mf_layout_free(&lay);
+    return all ? (double)good / (double)all : 0.0;
+}
+
+/* A metre record carrying a pace length whose distances were paced, and a
+ * grid record carrying a declination whose bearings were magnetic: the
+ * given pace length and declination are the fit's alternatives. */
+TEST(harmless_fields_used)
+{
+    dm_mf_record rec;
+    dm_mf_row rows[4];
+    dm_mf_leg legs[4];
+    grid_record(&rec, rows, legs);
+    rec.pace_m = 0.62;
+    dm_mf_prediction_set ps;
+    double got = harmless_case(&rec, 1.0, 0.62, 6.0, -4.0, 3, &ps);
+    CHECK(fabs(ps.fit.scale - 0.62) < 0.01);
+    CHECK(got > 0.95);
+    dm_mf_prediction_set_free(&ps);
+
+    grid_record(&rec, rows, legs);
+    rec.declination_deg = 27.0;
+    got = harmless_case(&rec, 27.0, 1.0, -5.0, 3.0, 2, &ps);
+    CHECK(fabs(ps.fit.rotation_deg - 27.0) < 1.0);
+    CHECK(got > 0.95);
+    dm_mf_prediction_set_free(&ps);
+}
+
+/* Found items whose category says they are not mines are clutter: with
+ * only scrap and UXO found, the record stays as written; an item of another
+ * category or model than its row's is never that row's mine. */
+TEST(categories_clutter)
+{
+    dm_mf_record rec;
+    dm_mf_row rows[4];
+    dm_mf_leg legs[4];
+    grid_record(&rec, rows, legs);
+    for (int r = 0; r < 4; r++) {
+        snprintf(rows[r].category, sizeof rows[r].category, "AP");
+        snprintf(rows[r].model, sizeof rows[r].model, "%s", r < 2 ? "PMN-2" : "PMA-2");
+    }
+    dm_mf_prediction_set p0, ps;
+    dm_error err;
+    CHECK_EQ_INT(dm_mf_predict(&rec, NULL, 0, &p0, &err), DM_OK);
+    /* 6 pieces of scrap between the rows, 60-190 m from the record */
+    double scrap[12] = {61, 245, 190, 170, 240, 300, 66, 102, 170, 60, 130, 210};
+    dm_mf_found_info info[6];
+    for (int i = 0; i < 6; i++)
+        info[i] = (dm_mf_found_info){i < 4 ? "scrap" : "UXO", NULL};
+    dm_mf_predict_opts o = {.found = info};
+    CHECK_EQ_INT(dm_mf_predict_ex(&rec, scrap, 6, &o, &ps, &err), DM_OK);
+    CHECK_EQ_INT(ps.not_mines, 6);
+    CHECK_EQ_INT(ps.fit.matched, 0);
+    CHECK_EQ_INT(ps.n, p0.n);
+    double worst = 0;
+    for (size_t i = 0; i < ps.n && i < p0.n; i++)
+        worst = fmax(worst, hypot(ps.items[i].x - p0.items[i].x, ps.items[i].y - p0.items[i].y));
+    CHECK(worst < 0.01);
+    dm_mf_prediction_set_free(&ps);
+    dm_mf_prediction_set_free(&p0);
+
+    /* the class of a category */
+    char canon[64];
+    CHECK_EQ_INT(dm_mf_item_category("AP mine", canon, sizeof canon), DM_MF_ITEM_MINE);
+    CHECK_STR(canon, "AP");
+    CHECK_EQ_INT(dm_mf_item_category("SCRAP", canon, sizeof canon), DM_MF_ITEM_NOT_MINE);
+    CHECK_EQ_INT(dm_mf_item_category("uxo", canon, sizeof canon), DM_MF_ITEM_NOT_MINE);
+    CHECK_EQ_INT(dm_mf_item_category("", canon, sizeof canon), DM_MF_ITEM_ANY);
+    CHECK_EQ_INT(dm_mf_item_category(NULL, NULL, 0), DM_MF_ITEM_ANY);
+    CHECK_EQ_INT(dm_mf_item_category("unknown", NULL, 0), DM_MF_ITEM_ANY);
+
+    /* the first 8 mines of every row found (moved as in apply()): an AT
+     * item and a TM-62 on mines of AP rows of PMN-2 are clutter, a
+     * "PMN 2" item is a PMN-2 */
+    dm_mf_layout lay;
+    CHECK_EQ_INT(dm_mf_layout_compute(&rec, &lay, &err), DM_OK);
+    double found[2 * 40];
+    dm_mf_found_info fi[40];
+    size_t nf = 0;
+    for (size_t i = 0; i < lay.n_mines && nf < 40; i++)
+        if (lay.mines[i].index <= 8) {
+            apply(lay.mines[i].x, lay.mines[i].y, &found[2 * nf], &found[2 * nf + 1]);
+            fi[nf] = (dm_mf_found_info){"AP", lay.mines[i].row < 2 ? "PMN 2" : NULL};
+            if (lay.mines[i].row == 0 && lay.mines[i].index == 3)
+                fi[nf].category = "AT";
+            if (lay.mines[i].row == 1 && lay.mines[i].index == 5)
+                fi[nf].model = "TM-62";
+            nf++;
+        }
+    o.found = fi;
+    CHECK_EQ_INT(dm_mf_predict_ex(&rec, found, nf, &o, &ps, &err), DM_OK);
+    CHECK_EQ_INT(ps.not_mines, 2);
+    CHECK_EQ_INT(ps.fit.matched, nf - 2);
+    CHECK(fabs(ps.fit.rotation_deg - 5.0) < 0.5);
+    dm_mf_prediction_set_free(&ps);
+    dm_mf_layout_free(&lay);
+}
+
+/* share of the record's mines (as written) with a prediction within d m */
+static double as_written_recall(const dm_mf_record *rec, const dm_mf_prediction_set *ps, double d)
+{
+    dm_mf_layout lay;
+    dm_error err;
+    if (dm_mf_layout_compute(rec, &lay, &err))
+        return 0;
+    size_t hit = 0;
+    for (size_t i = 0; i < lay.n_mines; i++)
+        for (size_t k = 0; k < ps->n; k++)
+            if (hypot(ps->items[k].x - lay.mines[i].x, ps->items[k].y - lay.mines[i].y) <= d) {
+                hit++;
+                break;
+            }
+    double r = lay.n_mines ? (double)hit / (double)lay.n_mines : 0;
+    dm_mf_layout_free(&lay);
+    return r;
+}
+
+/* One or two matched items do not pin the transform: with the record
+ * right, the prediction stays where the record puts the mines (the fit
+ * used to move it by tens of metres to put the found mine at a row's end,
+ * or to put a piece of scrap on a recorded mine). */
+TEST(no_evidence_no_move)
+{
+    dm_mf_record rec;
+    dm_mf_row rows[4];
+    dm_mf_leg legs[4];
+    grid_record(&rec, rows, legs);
+    dm_mf_prediction_set ps;
+    dm_error err;
+    /* row A's 4th mine, row B's 8th, a little off */
+    double mines[4] = {62.2, 79.9, 77.8, 92.15};
+    for (size_t n = 1; n <= 2; n++) {
+        CHECK_EQ_INT(dm_mf_predict(&rec, mines, n, &ps, &err), DM_OK);
+        CHECK_EQ_INT(ps.fit.matched, n);
+        CHECK(ps.fit.confidence < 0.05);
+        CHECK(hypot(ps.fit.dx_m, ps.fit.dy_m) < 2.5);
+        /* every mine but the found ones within 2 m of where the record puts it */
+        CHECK(as_written_recall(&rec, &ps, 2.0) >= 1.0 - (double)n / 108.0 - 1e-9);
+        dm_mf_prediction_set_free(&ps);
+    }
+    /* 6 pieces of scrap without a category */
+    double scrap[12] = {61, 245, 190, 170, 240, 300, 66, 102, 170, 60, 130, 210};
+    for (size_t n = 3; n <= 6; n++) {
+        CHECK_EQ_INT(dm_mf_predict(&rec, scrap, n, &ps, &err), DM_OK);
+        CHECK(as_written_recall(&rec, &ps, 0.01) == 1.0);
+        CHECK(ps.fit.confidence == 0.0);
+        dm_mf_prediction_set_free(&ps);
+    }
+}
+
+/* Ground known to be cleared: no mine predicted there, the fit right;
+ * rings of fewer than 3 vertices or bad numbers are refused. */
+TEST(cleared_polygons)
+{
+    dm_mf_record rec;
+    dm_mf_row rows[4];
+    dm_mf_leg legs[4];
+    grid_record(&rec, rows, legs);
+    dm_mf_layout lay;
+    dm_error err;
+    CHECK_EQ_INT(dm_mf_layout_compute(&rec, &lay, &err), DM_OK);
+    double found[2 * 40];
+    size_t nf = 0;
+    for (size_t i = 0; i < lay.n_mines && nf < 40; i++)
+        if (lay.mines[i].index <= 8 && !(lay.mines[i].row == 0 && lay.mines[i].index >= 7)) {
+            apply(lay.mines[i].x, lay.mines[i].y, &found[2 * nf], &found[2 * nf + 1]);
+            nf++;
+        }
+    /* the strip of the first 8 mines of every row (record frame) cleared,
+     * but for a hole over row A's 7th and 8th, which are not found */
+    double cxy[2 * 8];
+    double box[8] = {45, 75, 80, 75, 80, 121, 45, 121};
+    double hole[8] = {72, 77, 81, 77, 81, 83, 72, 83};
+    for (int k = 0; k < 4; k++) {
+        apply(box[2 * k], box[2 * k + 1], &cxy[2 * k], &cxy[2 * k + 1]);
+        apply(hole[2 * k], hole[2 * k + 1], &cxy[8 + 2 * k], &cxy[8 + 2 * k + 1]);
+    }
+    size_t ends[2] = {4, 8};
+    dm_mf_predict_opts o = {.cleared_xy = cxy, .cleared_ring_end = ends, .n_cleared_rings = 2};
+    dm_mf_prediction_set ps;
+    CHECK_EQ_INT(dm_mf_predict_ex(&rec, found, nf, &o, &ps, &err), DM_OK);
+    CHECK(fabs(ps.fit.rotation_deg - 5.0) < 0.5);
+    size_t in_strip = 0, in_hole = 0, all = 0;
+    for (size_t i = 0; i < ps.n; i++) {
+        if (ps.items[i].from_found_rows)
+            continue;
+        all++;
+        bool hole_mine = ps.items[i].row == 0 && ps.items[i].index >= 7 && ps.items[i].index <= 8;
+        in_strip += ps.items[i].index <= 8 && !hole_mine;
+        in_hole += hole_mine;
+    }
+    CHECK_EQ_INT(in_strip, 0);
+    CHECK_EQ_INT(in_hole, 2); /* in the hole: not cleared */
+    CHECK_EQ_INT(all, 108 - 30);
+    dm_mf_prediction_set_free(&ps);
+    size_t bad_end = 2;
+    o.cleared_ring_end = &bad_end;
+    o.n_cleared_rings = 1;
+    CHECK_EQ_INT(dm_mf_predict_ex(&rec, found, nf, &o, &ps, &err), DM_EINVAL);
+    CHECK(strstr(err.msg, "fewer than 3 vertices") != NULL);
+    cxy[3] = NAN;
+    o.cleared_ring_end = ends;
+    CHECK_EQ_INT(dm_mf_predict_ex(&rec, found, nf, &o, &ps, &err), DM_EINVAL);
+    dm_mf_layout_free(&lay);
+}
+
 RUN(T(layout_geometry), T(record_as_written), T(exact_recovery), T(clutter_and_found_not_predicted),
-    T(rows_from_found), T(radius_coverage), T(bad_input), T(scenario_deterministic))
+    T(rows_from_found), T(radius_coverage), T(bad_input), T(scenario_deterministic),
+    T(harmless_fields_used), T(categories_clutter), T(no_evidence_no_move), T(cleared_polygons))
