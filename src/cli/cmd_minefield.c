@@ -412,6 +412,10 @@ static int predict(int argc, char **argv)
     dm_mf_rings rings = {0};
     size_t n = 0;
     dm_status st = DM_OK;
+    dm_mf_frame frame;
+    dm_mf_prediction_set set;
+    memset(&set, 0, sizeof set);
+    bool predicted = false; /* a stored record: predicted as the library does */
     if (stored) {
         dm_store *store;
         st = dm_store_open(pos[0], DM_STORE_READ, &store, &err);
@@ -421,9 +425,8 @@ static int predict(int argc, char **argv)
             if (have_rec)
                 dm_mf_record_warnings(&rec, warn_stderr, (void *)pos[1]);
             if (!st)
-                st = dm_mf_found_stored(store, &rec, within, &lonlat, &attr, &n, &err);
-            if (!st)
-                st = dm_mf_cleared_stored(store, &rec, within, &rings, &err);
+                st = dm_mf_predict_stored(store, &rec, within, &frame, &set, &n, &err);
+            predicted = st == DM_OK;
             dm_store_close(store);
         }
     } else {
@@ -443,9 +446,8 @@ static int predict(int argc, char **argv)
                               "found mines",
                               found);
     }
-    dm_mf_frame frame;
     double *xy = NULL;
-    if (!st) {
+    if (!st && !predicted) {
         if (have_rec)
             dm_mf_frame_init(&frame, rec.ref_lon, rec.ref_lat);
         else
@@ -457,10 +459,8 @@ static int predict(int argc, char **argv)
             dm_mf_frame_to_local(&frame, lonlat[2 * i], lonlat[2 * i + 1], &xy[2 * i],
                                  &xy[2 * i + 1]);
     }
-    dm_mf_prediction_set set;
-    memset(&set, 0, sizeof set);
     dm_mf_found_info *info = NULL;
-    if (!st && attr) {
+    if (!st && !predicted && attr) {
         info = malloc((n ? n : 1) * sizeof *info);
         if (!info)
             st = dm_error_set(&err, DM_ENOMEM, "out of memory");
@@ -500,7 +500,7 @@ static int predict(int argc, char **argv)
                                 .cleared_xy = rings.xy,
                                 .cleared_ring_end = rings.ring_end,
                                 .n_cleared_rings = rings.n_rings};
-    if (!st)
+    if (!st && !predicted)
         st = dm_mf_predict_ex(have_rec ? &rec : NULL, xy, n, &popts, &set, &err);
     dm_buf out;
     dm_buf_init(&out, 0);

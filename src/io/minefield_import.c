@@ -683,3 +683,50 @@ dm_status dm_mf_cleared_stored(dm_store *store, const dm_mf_record *rec, double 
         dm_mf_rings_free(out);
     return st;
 }
+
+dm_status dm_mf_predict_stored(dm_store *store, const dm_mf_record *rec, double within_m,
+                               dm_mf_frame *frame, dm_mf_prediction_set *set, size_t *n_found,
+                               dm_error *err)
+{
+    memset(set, 0, sizeof *set);
+    *n_found = 0;
+    dm_mf_frame_init(frame, rec->ref_lon, rec->ref_lat);
+    double *lonlat = NULL, *xy = NULL;
+    dm_mf_found_attr *attr = NULL;
+    dm_mf_found_info *info = NULL;
+    dm_mf_rings rings = {0};
+    size_t n = 0;
+    dm_status st = dm_mf_found_stored(store, rec, within_m, &lonlat, &attr, &n, err);
+    if (!st)
+        st = dm_mf_cleared_stored(store, rec, within_m, &rings, err);
+    if (!st) {
+        xy = malloc((n ? n : 1) * 2 * sizeof *xy);
+        info = malloc((n ? n : 1) * sizeof *info);
+        if (!xy || !info)
+            st = dm_error_set(err, DM_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; !st && i < n; i++) {
+        dm_mf_frame_to_local(frame, lonlat[2 * i], lonlat[2 * i + 1], &xy[2 * i], &xy[2 * i + 1]);
+        info[i] = (dm_mf_found_info){attr ? attr[i].category : "", attr ? attr[i].model : ""};
+    }
+    for (size_t v = 0; !st && v < rings.n_vertices; v++) {
+        double x, y;
+        dm_mf_frame_to_local(frame, rings.xy[2 * v], rings.xy[2 * v + 1], &x, &y);
+        rings.xy[2 * v] = x;
+        rings.xy[2 * v + 1] = y;
+    }
+    dm_mf_predict_opts o = {.found = info,
+                            .cleared_xy = rings.xy,
+                            .cleared_ring_end = rings.ring_end,
+                            .n_cleared_rings = rings.n_rings};
+    if (!st)
+        st = dm_mf_predict_ex(rec, xy, n, &o, set, err);
+    if (!st)
+        *n_found = n;
+    free(lonlat);
+    free(attr);
+    free(xy);
+    free(info);
+    dm_mf_rings_free(&rings);
+    return st;
+}

@@ -82,4 +82,14 @@ dm_status dm_mf_cleared_read(const char *path, const char *layer, dm_mf_rings *o
 dm_status dm_mf_cleared_stored(dm_store *store, const dm_mf_record *rec, double within_m,
                                dm_mf_rings *out, dm_error *err);
 
+/* The prediction for a stored record as `demine minefield predict DATABASE
+ * CODE` makes it: its found items with their categories and models
+ * (dm_mf_found_stored) and the ground released over it
+ * (dm_mf_cleared_stored), within within_m metres, in the record's frame
+ * (*frame, set here). *n_found: the items read. *set owned by the caller:
+ * dm_mf_prediction_set_free(). */
+dm_status dm_mf_predict_stored(dm_store *store, const dm_mf_record *rec, double within_m,
+                               dm_mf_frame *frame, dm_mf_prediction_set *set, size_t *n_found,
+                               dm_error *err);
+
 #endif

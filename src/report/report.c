@@ -1134,23 +1134,10 @@ static void mf_row(rep *r, const dm_record *rec, void *ctx)
         tab_add(&c->b, why);
         return;
     }
-    double *lonlat = NULL, *xy = NULL;
     size_t n = 0;
     dm_mf_prediction_set set;
-    memset(&set, 0, sizeof set);
-    dm_status st = dm_mf_found_stored(r->store, &mr, 0, &lonlat, &n, &e);
     dm_mf_frame frame;
-    dm_mf_frame_init(&frame, mr.ref_lon, mr.ref_lat);
-    if (!st) {
-        xy = malloc((n ? n : 1) * 2 * sizeof *xy);
-        if (!xy)
-            st = dm_error_set(&e, DM_ENOMEM, "out of memory");
-        for (size_t i = 0; xy && i < n; i++)
-            dm_mf_frame_to_local(&frame, lonlat[2 * i], lonlat[2 * i + 1], &xy[2 * i],
-                                 &xy[2 * i + 1]);
-    }
-    if (!st)
-        st = dm_mf_predict(&mr, xy, n, &set, &e);
+    dm_status st = dm_mf_predict_stored(r->store, &mr, 0, &frame, &set, &n, &e);
     tab_add(&c->b, num_int(r, (int64_t)n, buf, sizeof buf));
     if (!st) {
         tab_add(&c->b, num_int(r, (int64_t)set.n, buf, sizeof buf));
@@ -1168,8 +1155,6 @@ static void mf_row(rep *r, const dm_record *rec, void *ctx)
         tab_add(&c->b, e.msg);
     }
     dm_mf_prediction_set_free(&set);
-    free(lonlat);
-    free(xy);
     dm_mf_record_free(&mr);
 }
 
