@@ -286,6 +286,61 @@ static bool points_add(points *p, double x, double y, const char *category, cons
     return true;
 }
 
+/* The approved records of a kind whose box meets rec's footprint
+ * (DM_MF_DEFAULT_MARGIN_M) buffered by within_m metres: the buffered
+ * footprint, prepared (pa: test each record against it), and a cursor over
+ * the candidates. near_close() frees it all. */
+typedef struct near_scan {
+    GEOSGeometry *area;
+    const GEOSPreparedGeometry *pa;
+    dm_cursor *cur;
+} near_scan;
+
+static void near_close(dm_geo *geo, near_scan *ns)
+{
+    GEOSContextHandle_t h = dm_geo_handle(geo);
+    if (ns->cur)
+        dm_cursor_close(ns->cur);
+    if (ns->pa)
+        GEOSPreparedGeom_destroy_r(h, ns->pa);
+    if (ns->area)
+        GEOSGeom_destroy_r(h, ns->area);
+    memset(ns, 0, sizeof *ns);
+}
+
+static dm_status near_open(dm_store *store, const dm_mf_record *rec, double within_m,
+                           const dm_kind *kind, near_scan *ns, dm_error *err)
+{
+    memset(ns, 0, sizeof *ns);
+    if (!(within_m >= 0) || !isfinite(within_m))
+        return dm_error_set(err, DM_EINVAL, "the search distance must be 0 or more metres");
+    dm_geo *geo = dm_store_geo(store);
+    GEOSContextHandle_t h = dm_geo_handle(geo);
+    /* the footprint with margin + within in one buffer: the same shape */
+    dm_status st = footprint(geo, rec, DM_MF_DEFAULT_MARGIN_M + within_m, &ns->area, err);
+    if (st)
+        return st;
+    double minx, miny, maxx, maxy;
+    GEOSGeom_getXMin_r(h, ns->area, &minx);
+    GEOSGeom_getYMin_r(h, ns->area, &miny);
+    GEOSGeom_getXMax_r(h, ns->area, &maxx);
+    GEOSGeom_getYMax_r(h, ns->area, &maxy);
+    ns->pa = GEOSPrepare_r(h, ns->area);
+    dm_query q = {.kind = kind,
+                  .include_drafts = false,
+                  .with_geometry = true,
+                  .keep_damaged = true,
+                  .has_bbox = true,
+                  .bbox = {minx, miny, maxx, maxy}};
+    if (!ns->pa)
+        st = dm_error_set(err, DM_EGEOM, "%s", dm_geo_last_error(geo));
+    else
+        st = dm_store_query(store, &q, &ns->cur, err);
+    if (st)
+        near_close(geo, ns);
+    return st;
+}
+
 dm_status dm_mf_found_stored(dm_store *store, const dm_mf_record *rec, double within_m,
                              double **lonlat, dm_mf_found_attr **attr, size_t *n, dm_error *err)
 {
@@ -293,37 +348,18 @@ dm_status dm_mf_found_stored(dm_store *store, const dm_mf_record *rec, double wi
     if (attr)
         *attr = NULL;
     *n = 0;
-    if (!(within_m >= 0) || !isfinite(within_m))
-        return dm_error_set(err, DM_EINVAL, "the search distance must be 0 or more metres");
     dm_geo *geo = dm_store_geo(store);
     GEOSContextHandle_t h = dm_geo_handle(geo);
-    /* the footprint with margin + within in one buffer: the same shape */
-    GEOSGeometry *area = NULL;
-    dm_status st = footprint(geo, rec, DM_MF_DEFAULT_MARGIN_M + within_m, &area, err);
+    near_scan ns;
+    dm_status st = near_open(store, rec, within_m, &dm_kind_eo_items, &ns, err);
     if (st)
         return st;
-    double minx, miny, maxx, maxy;
-    GEOSGeom_getXMin_r(h, area, &minx);
-    GEOSGeom_getYMin_r(h, area, &miny);
-    GEOSGeom_getXMax_r(h, area, &maxx);
-    GEOSGeom_getYMax_r(h, area, &maxy);
-    const GEOSPreparedGeometry *pa = GEOSPrepare_r(h, area);
-    dm_query q = {.kind = &dm_kind_eo_items,
-                  .include_drafts = false,
-                  .with_geometry = true,
-                  .keep_damaged = true,
-                  .has_bbox = true,
-                  .bbox = {minx, miny, maxx, maxy}};
-    dm_cursor *cur = NULL;
-    if (!pa)
-        st = dm_error_set(err, DM_EGEOM, "%s", dm_geo_last_error(geo));
-    else
-        st = dm_store_query(store, &q, &cur, err);
+    const GEOSPreparedGeometry *pa = ns.pa;
     points p = {0};
     dm_record r;
     dm_record_init(&r, &dm_kind_eo_items);
     bool has = false;
-    while (!st && !(st = dm_cursor_next(cur, &r, &has, err)) && has) {
+    while (!st && !(st = dm_cursor_next(ns.cur, &r, &has, err)) && has) {
         const char *cat = dm_record_get(&r, "category");
         if (!r.geom)
             continue;
@@ -338,11 +374,7 @@ dm_status dm_mf_found_stored(dm_store *store, const dm_mf_record *rec, double wi
             st = dm_error_set(err, DM_ENOMEM, "out of memory");
     }
     dm_record_clear(&r, geo);
-    if (cur)
-        dm_cursor_close(cur);
-    if (pa)
-        GEOSPreparedGeom_destroy_r(h, pa);
-    GEOSGeom_destroy_r(h, area);
+    near_close(geo, &ns);
     if (st) {
         free(p.xy);
         free(p.attr);
@@ -638,47 +670,25 @@ dm_status dm_mf_cleared_stored(dm_store *store, const dm_mf_record *rec, double 
                                dm_mf_rings *out, dm_error *err)
 {
     memset(out, 0, sizeof *out);
-    if (!(within_m >= 0) || !isfinite(within_m))
-        return dm_error_set(err, DM_EINVAL, "the search distance must be 0 or more metres");
     dm_geo *geo = dm_store_geo(store);
     GEOSContextHandle_t h = dm_geo_handle(geo);
-    GEOSGeometry *area = NULL;
-    dm_status st = footprint(geo, rec, DM_MF_DEFAULT_MARGIN_M + within_m, &area, err);
+    near_scan ns;
+    dm_status st = near_open(store, rec, within_m, &dm_kind_releases, &ns, err);
     if (st)
         return st;
-    double minx, miny, maxx, maxy;
-    GEOSGeom_getXMin_r(h, area, &minx);
-    GEOSGeom_getYMin_r(h, area, &miny);
-    GEOSGeom_getXMax_r(h, area, &maxx);
-    GEOSGeom_getYMax_r(h, area, &maxy);
-    const GEOSPreparedGeometry *pa = GEOSPrepare_r(h, area);
-    dm_query q = {.kind = &dm_kind_releases,
-                  .include_drafts = false,
-                  .with_geometry = true,
-                  .keep_damaged = true,
-                  .has_bbox = true,
-                  .bbox = {minx, miny, maxx, maxy}};
-    dm_cursor *cur = NULL;
-    if (!pa)
-        st = dm_error_set(err, DM_EGEOM, "%s", dm_geo_last_error(geo));
-    else
-        st = dm_store_query(store, &q, &cur, err);
+    const GEOSPreparedGeometry *pa = ns.pa;
     dm_record r;
     dm_record_init(&r, &dm_kind_releases);
     bool has = false;
     size_t vcap = 0, rcap = 0;
-    while (!st && !(st = dm_cursor_next(cur, &r, &has, err)) && has) {
+    while (!st && !(st = dm_cursor_next(ns.cur, &r, &has, err)) && has) {
         if (!r.geom || GEOSisEmpty_r(h, r.geom) || GEOSPreparedIntersects_r(h, pa, r.geom) != 1)
             continue;
         if (!rings_add_geos(h, r.geom, out, &vcap, &rcap))
             st = dm_error_set(err, DM_ENOMEM, "out of memory");
     }
     dm_record_clear(&r, geo);
-    if (cur)
-        dm_cursor_close(cur);
-    if (pa)
-        GEOSPreparedGeom_destroy_r(h, pa);
-    GEOSGeom_destroy_r(h, area);
+    near_close(geo, &ns);
     if (st)
         dm_mf_rings_free(out);
     return st;
