@@ -590,6 +590,12 @@ static bool inside_hazard(const near_ctx *nc, double x, double y)
     return in;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 /* Squared distance from a point to a segment. */
 static double point_segment(double px, double py, double ax, double ay, double bx, double by)
 {
@@ -740,6 +746,49 @@ static double amount_settlement(const layer *l, size_t i, double d, double m, co
     return pow(l->a[i] / 1000.0, w->settlement_population_power) * (m > 0 ? 1 - d / m : 1);
 }
 
+/* The metres of a line of k lon/lat pairs inside the hazard, in its local
+ * frame: each segment cut where it crosses a ring's edge, and the pieces
+ * whose middle is inside (even-odd) summed. -1 when a segment crosses more
+ * edges than this counts (GEOS measures it then). */
+static double length_inside(const near_ctx *nc, const double *lonlat, int k)
+{
+    double total = 0;
+    for (int j = 1; j < k; j++) {
+        double ax = (lonlat[2 * j - 2] - nc->fr.lon0) * nc->fr.kx;
+        double ay = (lonlat[2 * j - 1] - nc->fr.lat0) * nc->fr.ky;
+        double bx = (lonlat[2 * j] - nc->fr.lon0) * nc->fr.kx;
+        double by = (lonlat[2 * j + 1] - nc->fr.lat0) * nc->fr.ky;
+        double ex = bx - ax, ey = by - ay;
+        double t[130];
+        int nt = 0;
+        t[nt++] = 0;
+        for (size_t r = 0; r < nc->nrings; r++)
+            for (size_t i = nc->ring_start[r] + 1; i < nc->ring_start[r + 1]; i++) {
+                double cx = nc->hx[i - 1], cy = nc->hy[i - 1];
+                double fx = nc->hx[i] - cx, fy = nc->hy[i] - cy;
+                double den = ex * fy - ey * fx;
+                if (den == 0)
+                    continue; /* parallel: its pieces are measured by their middles */
+                double ta = ((cx - ax) * fy - (cy - ay) * fx) / den;
+                double ub = ((cx - ax) * ey - (cy - ay) * ex) / den;
+                if (ta > 0 && ta < 1 && ub >= 0 && ub <= 1) {
+                    if (nt == (int)(sizeof t / sizeof t[0]) - 1)
+                        return -1;
+                    t[nt++] = ta;
+                }
+            }
+        t[nt++] = 1;
+        qsort(t, (size_t)nt, sizeof t[0], cmp_double);
+        double len = hypot(ex, ey);
+        for (int q = 1; q < nt; q++) {
+            double mid = (t[q - 1] + t[q]) / 2;
+            if (t[q] > t[q - 1] && inside_hazard(nc, ax + mid * ex, ay + mid * ey))
+                total += (t[q] - t[q - 1]) * len;
+        }
+    }
+    return total;
+}
+
 /* An infrastructure record: the weight of its type, times 1 + the km of a
  * line or the hectares of a polygon inside the hazard (what it blocks);
  * ctx is the near_ctx. NaN when GEOS fails. */
@@ -749,6 +798,11 @@ static double amount_infra(const layer *l, size_t i, double d, double m, const v
     const near_ctx *nc = ctx;
     if (d > 0)
         return l->a[i];
+    if (l->ncoord[i] > 1) { /* a plain line: measured on its coordinates */
+        double in = length_inside(nc, &l->xy[2 * l->coff[i]], l->ncoord[i]);
+        if (in >= 0)
+            return l->a[i] * (1 + in / 1000.0);
+    }
     GEOSContextHandle_t h = dm_geo_handle(nc->geo);
     int dim = GEOSGeom_getDimensions_r(h, l->g[i]);
     if (dim < 1)

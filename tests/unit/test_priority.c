@@ -278,6 +278,12 @@ TEST(infrastructure_inside_counts_its_length_and_area)
     snprintf(road, sizeof road, "LINESTRING(%.9f 43.99, %.9f 44.01)", 18.501 + 100 / kx,
              18.501 + 100 / kx);
     add(&dm_kind_infrastructure, "IF-R2", road, "type", "road", NULL, NULL, NULL);
+    /* a road that goes in and out of a third one: 0.0005 degrees of
+       longitude in, 0.0006 of latitude inside, 0.0005 out */
+    hazard("HA-ZIGZAG", 19.000, "SHA");
+    add(&dm_kind_infrastructure, "IF-Z",
+        "LINESTRING(18.999 44.0002, 19.0005 44.0002, 19.0005 44.0008, 18.999 44.0008)", "type",
+        "road", NULL, NULL, NULL);
     /* farmland over the western half of the first */
     add(&dm_kind_infrastructure, "IF-F1", fx_box(17.99, 18.0005, 43.99, 44.01), "type", "farmland",
         NULL, NULL, NULL);
@@ -294,6 +300,11 @@ TEST(infrastructure_inside_counts_its_length_and_area)
         /* road 2 x (1 + km) + farmland 1 x (1 + ha) */
         CHECK_NEAR(c->f[DM_PF_INFRASTRUCTURE].value, 2 * (1 + road_km) + (1 + field_ha), 1e-6);
         CHECK_NEAR(b->f[DM_PF_INFRASTRUCTURE].value, 2, 1e-12);
+        const dm_priority_item *z = find(&p, "HA-ZIGZAG", NULL);
+        double zx = dm_geo_distance_m(19.0, 44.0005, 19.001, 44.0005) / 0.001;
+        double zy = dm_geo_distance_m(19.0005, 44.0, 19.0005, 44.001) / 0.001;
+        CHECK(z && fabs(z->f[DM_PF_INFRASTRUCTURE].value -
+                        2 * (1 + (0.001 * zx + 0.0006 * zy) / 1000)) < 1e-6);
         CHECK_EQ_INT(c->f[DM_PF_INFRASTRUCTURE].nrefs, 2);
         for (size_t i = 0; i < c->f[DM_PF_INFRASTRUCTURE].nrefs; i++) {
             const dm_priority_ref *r = &c->f[DM_PF_INFRASTRUCTURE].refs[i];
