@@ -422,6 +422,34 @@ static dm_status make_transform(OGRLayerH layer, OGRCoordinateTransformationH *c
     return st;
 }
 
+/* Opens a vector file and its layer (layer_name NULL: the first), or an
+ * error naming the file; *ds is the caller's to GDALClose(). */
+static dm_status open_layer(const char *path, const char *layer_name, GDALDatasetH *ds,
+                            OGRLayerH *layer, dm_error *err)
+{
+    *ds = NULL;
+    *layer = NULL;
+    if (access(path, R_OK) != 0)
+        return dm_error_set(err, DM_EIO, "cannot read %s: %s", path, strerror(errno));
+    dm_gdal_init();
+    dm_gdal_capture_push();
+    *ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    dm_gdal_capture_pop();
+    if (!*ds)
+        return dm_error_set(err, DM_EFORMAT, "%s could not be read as geodata%s%s", path,
+                            *dm_gdal_last_error() ? ": " : "", dm_gdal_last_error());
+    *layer = layer_name ? GDALDatasetGetLayerByName(*ds, layer_name)
+                        : (GDALDatasetGetLayerCount(*ds) ? GDALDatasetGetLayer(*ds, 0) : NULL);
+    if (!*layer) {
+        GDALClose(*ds);
+        *ds = NULL;
+        return layer_name
+                   ? dm_error_set(err, DM_ENOTFOUND, "%s has no layer '%s'", path, layer_name)
+                   : dm_error_set(err, DM_EFORMAT, "%s has no layers", path);
+    }
+    return DM_OK;
+}
+
 dm_status dm_mf_found_read(const char *path, const char *layer_name, double **lonlat,
                            dm_mf_found_attr **attr, size_t *n, dm_error *err)
 {
@@ -429,24 +457,11 @@ dm_status dm_mf_found_read(const char *path, const char *layer_name, double **lo
     if (attr)
         *attr = NULL;
     *n = 0;
-    if (access(path, R_OK) != 0)
-        return dm_error_set(err, DM_EIO, "cannot read %s: %s", path, strerror(errno));
-    dm_gdal_init();
-    dm_gdal_capture_push();
-    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
-    dm_gdal_capture_pop();
-    if (!ds)
-        return dm_error_set(err, DM_EFORMAT, "%s could not be read as geodata%s%s", path,
-                            *dm_gdal_last_error() ? ": " : "", dm_gdal_last_error());
-    OGRLayerH layer = layer_name
-                          ? GDALDatasetGetLayerByName(ds, layer_name)
-                          : (GDALDatasetGetLayerCount(ds) ? GDALDatasetGetLayer(ds, 0) : NULL);
-    if (!layer) {
-        GDALClose(ds);
-        return layer_name
-                   ? dm_error_set(err, DM_ENOTFOUND, "%s has no layer '%s'", path, layer_name)
-                   : dm_error_set(err, DM_EFORMAT, "%s has no layers", path);
-    }
+    GDALDatasetH ds;
+    OGRLayerH layer;
+    dm_status opened = open_layer(path, layer_name, &ds, &layer, err);
+    if (opened)
+        return opened;
     OGRCoordinateTransformationH ct = NULL;
     dm_status st = make_transform(layer, &ct, err);
     points p = {0};
@@ -557,24 +572,11 @@ dm_status dm_mf_cleared_read(const char *path, const char *layer_name, dm_mf_rin
                              dm_error *err)
 {
     memset(out, 0, sizeof *out);
-    if (access(path, R_OK) != 0)
-        return dm_error_set(err, DM_EIO, "cannot read %s: %s", path, strerror(errno));
-    dm_gdal_init();
-    dm_gdal_capture_push();
-    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
-    dm_gdal_capture_pop();
-    if (!ds)
-        return dm_error_set(err, DM_EFORMAT, "%s could not be read as geodata%s%s", path,
-                            *dm_gdal_last_error() ? ": " : "", dm_gdal_last_error());
-    OGRLayerH layer = layer_name
-                          ? GDALDatasetGetLayerByName(ds, layer_name)
-                          : (GDALDatasetGetLayerCount(ds) ? GDALDatasetGetLayer(ds, 0) : NULL);
-    if (!layer) {
-        GDALClose(ds);
-        return layer_name
-                   ? dm_error_set(err, DM_ENOTFOUND, "%s has no layer '%s'", path, layer_name)
-                   : dm_error_set(err, DM_EFORMAT, "%s has no layers", path);
-    }
+    GDALDatasetH ds;
+    OGRLayerH layer;
+    dm_status opened = open_layer(path, layer_name, &ds, &layer, err);
+    if (opened)
+        return opened;
     OGRCoordinateTransformationH ct = NULL;
     dm_status st = make_transform(layer, &ct, err);
     size_t vcap = 0, rcap = 0;
