@@ -2,6 +2,7 @@
  * rate model, Monte Carlo and the backtest against two naive forecasts. */
 #include "analysis/forecast.h"
 
+#include "core/sorted.h"
 #include "core/date.h"
 
 #include <ctype.h>
@@ -1063,21 +1064,6 @@ static double rng_normal(uint64_t *s)
     return sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double quantile_sorted(const double *v, int n, double q)
-{
-    double pos = q * (n - 1);
-    int i = (int)floor(pos);
-    if (i >= n - 1)
-        return v[n - 1];
-    return v[i] + (pos - i) * (v[i + 1] - v[i]);
-}
-
 #define TRACK_MIN 4 /* the fewest past errors for an 80% interval from them (conformal) */
 
 dm_status dm_fc_simulate(const dm_fc_model *m, const dm_fc_track *t, int from_day, int target,
@@ -1124,10 +1110,10 @@ dm_status dm_fc_simulate(const dm_fc_model *m, const dm_fc_track *t, int from_da
             }
         v[r] = base + inc;
     }
-    qsort(v, (size_t)runs, sizeof *v, cmp_double);
-    q->p10 = quantile_sorted(v, runs, 0.1);
-    q->p50 = quantile_sorted(v, runs, 0.5);
-    q->p90 = quantile_sorted(v, runs, 0.9);
+    qsort(v, (size_t)runs, sizeof *v, dm_cmp_double);
+    q->p10 = dm_quantile_sorted(v, runs, 0.1);
+    q->p50 = dm_quantile_sorted(v, runs, 0.5);
+    q->p90 = dm_quantile_sorted(v, runs, 0.9);
     free(v);
     if (nerrs)
         *nerrs = nz;
@@ -1343,8 +1329,8 @@ static double median(double *v, int n)
 {
     if (n == 0)
         return NAN;
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return quantile_sorted(v, n, 0.5);
+    qsort(v, (size_t)n, sizeof *v, dm_cmp_double);
+    return dm_quantile_sorted(v, n, 0.5);
 }
 
 static dm_status summarise(const dm_backtest *b, int horizon, int set, dm_bt_summary *s,

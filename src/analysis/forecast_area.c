@@ -1,5 +1,6 @@
 #include "analysis/forecast_area.h"
 
+#include "core/sorted.h"
 #include "core/date.h"
 #include "core/strmap.h"
 
@@ -408,24 +409,6 @@ static uint64_t rng_next(uint64_t *s)
 static double rng_uniform(uint64_t *s) { return (rng_next(s) >> 11) * (1.0 / 9007199254740992.0); }
 static size_t rng_index(uint64_t *s, size_t n) { return (size_t)(rng_uniform(s) * (double)n); }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Quantile of sorted v (linear interpolation). */
-static double quantile(const double *v, int n, double p)
-{
-    if (n == 1)
-        return v[0];
-    double x = p * (n - 1);
-    int i = (int)x;
-    if (i >= n - 1)
-        return v[n - 1];
-    return v[i] + (x - i) * (v[i + 1] - v[i]);
-}
-
 void dm_fa_model_free(dm_fa_model *m)
 {
     free(m->days_per_m2);
@@ -491,9 +474,9 @@ dm_status dm_fa_model_run(const dm_fa_history *h, const dm_fa_defaults *d, const
                         areas[k] = h->acts[i].area_m2;
                         rates[k++] = h->acts[i].area_m2 / h->acts[i].days;
                     }
-                qsort(rates, (size_t)p->n, sizeof *rates, cmp_double);
-                qsort(areas, (size_t)p->n, sizeof *areas, cmp_double);
-                wcap[a][o] = quantile(areas, p->n, 0.5);
+                qsort(rates, (size_t)p->n, sizeof *rates, dm_cmp_double);
+                qsort(areas, (size_t)p->n, sizeof *areas, dm_cmp_double);
+                wcap[a][o] = dm_quantile_sorted(areas, p->n, 0.5);
                 double sw = 0, swy = 0;
                 for (int j = 0; j < p->n; j++) {
                     const dm_fa_activity *x = &h->acts[idx[a][o][j]];
@@ -503,8 +486,8 @@ dm_status dm_fa_model_run(const dm_fa_history *h, const dm_fa_defaults *d, const
                 }
                 p->source = DM_FA_SRC_DATABASE;
                 p->mean = sw / swy;
-                p->p10 = quantile(rates, p->n, 0.1);
-                p->p90 = quantile(rates, p->n, 0.9);
+                p->p10 = dm_quantile_sorted(rates, p->n, 0.1);
+                p->p90 = dm_quantile_sorted(rates, p->n, 0.9);
                 free(rates);
                 free(areas);
             }
@@ -549,8 +532,8 @@ dm_status dm_fa_model_run(const dm_fa_history *h, const dm_fa_defaults *d, const
         }
         for (size_t i = 0; i < h->nhazards; i++)
             hw[i] = h->hazards[i].m2[0] + h->hazards[i].m2[1] + h->hazards[i].m2[2];
-        qsort(hw, h->nhazards, sizeof *hw, cmp_double);
-        double cap = quantile(hw, (int)h->nhazards, 0.5);
+        qsort(hw, h->nhazards, sizeof *hw, dm_cmp_double);
+        double cap = dm_quantile_sorted(hw, (int)h->nhazards, 0.5);
         for (size_t i = 0; i < h->nhazards; i++) {
             double t = h->hazards[i].m2[0] + h->hazards[i].m2[1] + h->hazards[i].m2[2];
             hw[i] = t > 0 ? fmin(t, cap) / t : 0; /* per m² of the hazard */
@@ -673,14 +656,14 @@ dm_status dm_fa_model_run(const dm_fa_history *h, const dm_fa_defaults *d, const
         for (int k = 0; k < 3; k++)
             mixr[k][r] = mix[k];
     }
-    qsort(m->days_per_m2, (size_t)runs, sizeof(double), cmp_double);
+    qsort(m->days_per_m2, (size_t)runs, sizeof(double), dm_cmp_double);
     if (m->cost_known)
-        qsort(m->cost_per_m2, (size_t)runs, sizeof(double), cmp_double);
+        qsort(m->cost_per_m2, (size_t)runs, sizeof(double), dm_cmp_double);
     for (int k = 0; k < 3; k++) {
-        qsort(mixr[k], (size_t)runs, sizeof(double), cmp_double);
-        m->mix_q[k][0] = quantile(mixr[k], runs, 0.1);
-        m->mix_q[k][1] = quantile(mixr[k], runs, 0.5);
-        m->mix_q[k][2] = quantile(mixr[k], runs, 0.9);
+        qsort(mixr[k], (size_t)runs, sizeof(double), dm_cmp_double);
+        m->mix_q[k][0] = dm_quantile_sorted(mixr[k], runs, 0.1);
+        m->mix_q[k][1] = dm_quantile_sorted(mixr[k], runs, 0.5);
+        m->mix_q[k][2] = dm_quantile_sorted(mixr[k], runs, 0.9);
         free(mixr[k]);
     }
     /* what it assumes */
@@ -763,9 +746,9 @@ done:
 
 void dm_fa_days(const dm_fa_model *m, double area_m2, dm_fa_q *q)
 {
-    q->p10 = area_m2 * quantile(m->days_per_m2, m->runs, 0.1);
-    q->p50 = area_m2 * quantile(m->days_per_m2, m->runs, 0.5);
-    q->p90 = area_m2 * quantile(m->days_per_m2, m->runs, 0.9);
+    q->p10 = area_m2 * dm_quantile_sorted(m->days_per_m2, m->runs, 0.1);
+    q->p50 = area_m2 * dm_quantile_sorted(m->days_per_m2, m->runs, 0.5);
+    q->p90 = area_m2 * dm_quantile_sorted(m->days_per_m2, m->runs, 0.9);
 }
 
 void dm_fa_cost(const dm_fa_model *m, double area_m2, dm_fa_q *q)
@@ -774,7 +757,7 @@ void dm_fa_cost(const dm_fa_model *m, double area_m2, dm_fa_q *q)
         q->p10 = q->p50 = q->p90 = NAN;
         return;
     }
-    q->p10 = area_m2 * quantile(m->cost_per_m2, m->runs, 0.1);
-    q->p50 = area_m2 * quantile(m->cost_per_m2, m->runs, 0.5);
-    q->p90 = area_m2 * quantile(m->cost_per_m2, m->runs, 0.9);
+    q->p10 = area_m2 * dm_quantile_sorted(m->cost_per_m2, m->runs, 0.1);
+    q->p50 = area_m2 * dm_quantile_sorted(m->cost_per_m2, m->runs, 0.5);
+    q->p90 = area_m2 * dm_quantile_sorted(m->cost_per_m2, m->runs, 0.9);
 }

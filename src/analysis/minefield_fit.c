@@ -13,6 +13,8 @@
  * docs/ARCHITECTURE.md lists every constant and where it comes from. */
 #include "analysis/minefield.h"
 
+#include "core/sorted.h"
+
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -507,12 +509,6 @@ typedef struct hull {
     size_t n;
 } hull;
 
-static int cmp_double_fwd(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Ground known to be cleared, rasterised (even-odd rule) in local metres. */
 typedef struct mask {
     double x0, y0, cell;
@@ -579,7 +575,7 @@ static int mask_build(mask *k, const double *xy, const size_t *ring_end, size_t 
             }
             start = end;
         }
-        qsort(xs, nx, sizeof *xs, cmp_double_fwd);
+        qsort(xs, nx, sizeof *xs, dm_cmp_double);
         for (size_t q = 0; q + 1 < nx; q += 2) {
             long c0 = (long)ceil((xs[q] - k->x0) / cell - 0.5);
             long c1 = (long)floor((xs[q + 1] - k->x0) / cell - 0.5);
@@ -664,12 +660,6 @@ static void problem_free(problem *pb)
     free(pb->cleared.m);
     free(pb->ccount);
     free(pb->cmatched);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 typedef struct keyed {
@@ -1549,7 +1539,7 @@ static size_t rotscale_candidates(const problem *pb, cand *out, size_t max)
                 nn[nnn++] = best;
         }
         if (nn && nnn >= 4) {
-            qsort(nn, nnn, sizeof *nn, cmp_double);
+            qsort(nn, nnn, sizeof *nn, dm_cmp_double);
             s_data = nn[nnn / 2] / pb->step_m;
         }
         free(nn);
@@ -1975,7 +1965,7 @@ static void prior_radii(const priors *p, double dmax, double *dtab, double *rtab
             double ey = (sc * cos(rot * DEG) - 1.0) * dtab[k] + tsd * g4;
             e[i] = hypot(ex, ey);
         }
-        qsort(e, NPRIOR_S, sizeof *e, cmp_double);
+        qsort(e, NPRIOR_S, sizeof *e, dm_cmp_double);
         rtab[k] = e[(int)(PRIOR_Q * NPRIOR_S)];
     }
     free(e);
@@ -2239,7 +2229,7 @@ static dm_status problem_init(problem *pb, const dm_mf_record *rec, const pt *fp
                 gaps[ng++] = g;
         }
     }
-    qsort(gaps, ng, sizeof *gaps, cmp_double);
+    qsort(gaps, ng, sizeof *gaps, dm_cmp_double);
     pb->step_m = ng ? gaps[ng / 2] : 5.0;
     free(gaps);
     if (pb->step_m < 0.5)
@@ -2308,13 +2298,13 @@ static dm_status problem_init(problem *pb, const dm_mf_record *rec, const pt *fp
             if (pb->outer_row[1] < 0 || roff[r] > roff[pb->outer_row[1]])
                 pb->outer_row[1] = (int)r;
         }
-        qsort(sorted, ns, sizeof *sorted, cmp_double);
+        qsort(sorted, ns, sizeof *sorted, dm_cmp_double);
         size_t ng2 = 0;
         for (size_t k = 0; k + 1 < ns; k++)
             if (sorted[k + 1] - sorted[k] > 1.0)
                 sorted[ng2++] = sorted[k + 1] - sorted[k];
         if (ng2) {
-            qsort(sorted, ng2, sizeof *sorted, cmp_double);
+            qsort(sorted, ng2, sizeof *sorted, dm_cmp_double);
             pb->row_gap = sorted[ng2 / 2];
         }
         for (int side = 0; side < 2; side++) {
@@ -2376,7 +2366,7 @@ static dm_status problem_init(problem *pb, const dm_mf_record *rec, const pt *fp
         if (!tmp)
             return dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
         memcpy(tmp, pb->fdist, nf * sizeof *tmp);
-        qsort(tmp, nf, sizeof *tmp, cmp_double);
+        qsort(tmp, nf, sizeof *tmp, dm_cmp_double);
         pb->r0 = fmax(tmp[nf < SUBSET ? nf - 1 : SUBSET - 1], 3.0 * pb->step_m) + 1e-9;
         pb->rmax = tmp[nf - 1];
         free(tmp);

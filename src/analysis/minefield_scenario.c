@@ -1,6 +1,8 @@
 /* Synthetic minefields with a documented error model (minefield_scenario.h). */
 #include "analysis/minefield_scenario.h"
 
+#include "core/sorted.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,12 +45,6 @@ static void polar(double x, double y, double *b, double *d)
 {
     *d = hypot(x, y);
     *b = wrap360(atan2(x, y) / DEG);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 const char *dm_mf_family_name(dm_mf_family f)
@@ -464,7 +460,7 @@ dm_status dm_mf_scenario_generate(uint64_t seed, const dm_mf_scenario_opts *opts
         return dm_error_set(err, DM_ENOMEM, "scenario: out of memory");
     }
     memcpy(sorted, proj, nt * sizeof *sorted);
-    qsort(sorted, nt, sizeof *sorted, cmp_double);
+    qsort(sorted, nt, sizeof *sorted, dm_cmp_double);
     if (k == 0)
         out->clear_c = (nt ? sorted[0] : 0.0) - 1.0;
     else if (k < nt)

@@ -2,6 +2,7 @@
 
 #include "analysis/parallel.h"
 #include "analysis/spatial.h"
+#include "core/sorted.h"
 #include "core/strmap.h"
 
 #include <json-c/json.h>
@@ -590,12 +591,6 @@ static bool inside_hazard(const near_ctx *nc, double x, double y)
     return in;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Squared distance from a point to a segment. */
 static double point_segment(double px, double py, double ax, double ay, double bx, double by)
 {
@@ -778,7 +773,7 @@ static double length_inside(const near_ctx *nc, const double *lonlat, int k)
                 }
             }
         t[nt++] = 1;
-        qsort(t, (size_t)nt, sizeof t[0], cmp_double);
+        qsort(t, (size_t)nt, sizeof t[0], dm_cmp_double);
         double len = hypot(ex, ey);
         for (int q = 1; q < nt; q++) {
             double mid = (t[q - 1] + t[q]) / 2;
