@@ -57,6 +57,23 @@ export async function request(path, { method = 'GET', body, headers = {}, signal
   return { data, res };
 }
 
+// A file (a report, a chart) with the token: {blob, type, name}, name being
+// the one the server gives (Content-Disposition) or ''. Throws ApiError
+// with the problem details on HTTP errors.
+export async function fetchFile(path) {
+  const headers = {};
+  if (session.token) headers.Authorization = `Bearer ${session.token}`;
+  const res = await fetch(path, { headers, cache: 'no-store' });
+  const type = res.headers.get('content-type') || '';
+  if (!res.ok) {
+    const problem = type.includes('json') ? await res.json().catch(() => null) : null;
+    if (res.status === 401 && session.token) setToken(null);
+    throw new ApiError(res.status, problem, res.statusText);
+  }
+  const name = (res.headers.get('content-disposition') || '').match(/filename="?([^";]+)"?/)?.[1] || '';
+  return { blob: await res.blob(), type, name };
+}
+
 export async function get(path, opts) {
   return (await request(path, opts)).data;
 }

@@ -19,7 +19,7 @@ import {
 } from 'chart.js';
 import { getStats as get, can } from './api.js';
 import { h, clear } from './dom.js';
-import { t, fmtNumber, fmtArea } from './i18n.js';
+import { t, tOr, fmtNumber, fmtArea, fmtDate, fmtPeriod, locale } from './i18n.js';
 import { filter, isFiltered } from './filters.js';
 import { COLORS } from './layers.js';
 import { compactWkt } from './geom.js';
@@ -77,14 +77,15 @@ function makeChart(id, config) {
   charts[id]?.destroy();
   const canvas = root.querySelector(`#${id}`);
   if (!canvas) return;
-  charts[id] = new Chart(canvas, { ...config, options: { responsive: true, maintainAspectRatio: false, ...config.options } });
+  // locale: the axes' numbers written the interface language's way
+  charts[id] = new Chart(canvas, { ...config, options: { responsive: true, maintainAspectRatio: false, locale: locale(), ...config.options } });
 }
 
 function summary() {
   const parts = [];
   if (filter.admin) parts.push(filter.adminName || filter.admin);
   if (filter.org) parts.push(filter.org);
-  if (filter.from || filter.to) parts.push(`${filter.from || '…'} – ${filter.to || '…'}`);
+  if (filter.from || filter.to) parts.push(`${filter.from ? fmtDate(filter.from) : '…'} – ${filter.to ? fmtDate(filter.to) : '…'}`);
   if (filter.status) parts.push(t(`status.${filter.status}`));
   return parts.length ? t('dashboard.filteredBy', { what: parts.join(' · ') }) : t('dashboard.national');
 }
@@ -258,7 +259,7 @@ async function casualties(gen) {
   const labels = groups.map((g) => g.key);
   makeChart('chart-casualties', {
     data: {
-      labels,
+      labels: labels.map(fmtPeriod),
       datasets: [
         { type: 'bar', label: t('dashboard.killed'), data: groups.map((g) => g.killed), backgroundColor: '#8b0000', stack: 'c' },
         { type: 'bar', label: t('dashboard.injured'), data: groups.map((g) => g.injured), backgroundColor: '#f4a261', stack: 'c' },
@@ -273,7 +274,7 @@ async function casualties(gen) {
         const k = labels[hit.index];
         const last = k.length === 7 ? new Date(Number(k.slice(0, 4)), Number(k.slice(5, 7)), 0).getDate() : 31;
         const range = k.length === 4 ? `${k}-01-01/${k}-12-31` : `${k}-01/${k}-${String(last).padStart(2, '0')}`;
-        showRecords({ collection: 'accidents', params: { ...(filter.admin ? { admin_code: filter.admin } : {}), datetime: range }, title: t('dashboard.casualtiesIn', { when: k }) });
+        showRecords({ collection: 'accidents', params: { ...(filter.admin ? { admin_code: filter.admin } : {}), datetime: range }, title: t('dashboard.casualtiesIn', { when: fmtPeriod(k) }) });
       },
       scales: { x: { stacked: true }, y: { stacked: true, title: { display: true, text: t('dashboard.people') } } },
       plugins: { legend: { position: 'bottom' } },
@@ -282,6 +283,8 @@ async function casualties(gen) {
 }
 
 // ---- EO items ----
+
+const categoryName = (k) => tOr(`categories.${k}`, k);
 
 async function items(gen) {
   const el = root.querySelector('#dash-items');
@@ -323,7 +326,7 @@ async function items(gen) {
   makeChart('chart-items', {
     type: 'bar',
     data: {
-      labels: labels.map((k) => t(`categories.${k}`) === `categories.${k}` ? k : t(`categories.${k}`)),
+      labels: labels.map(categoryName),
       datasets: [
         { label: t('dashboard.quantity'), data: groups.map((g) => g.quantity), backgroundColor: COLORS.eo },
         { label: t('dashboard.destroyed'), data: groups.map((g) => g.destroyed), backgroundColor: '#c39bd3' },
@@ -334,7 +337,7 @@ async function items(gen) {
       onClick: (e, els) => {
         const hit = els[0];
         if (!hit) return;
-        showRecords({ collection: 'eo-items', params: { ...ip, category: labels[hit.index] }, title: `${t('dashboard.items')} · ${labels[hit.index]}` });
+        showRecords({ collection: 'eo-items', params: { ...ip, category: labels[hit.index] }, title: `${t('dashboard.items')} · ${categoryName(labels[hit.index])}` });
       },
       plugins: { legend: { position: 'bottom' } },
     },

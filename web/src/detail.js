@@ -3,7 +3,7 @@
 
 import { request, get, session, can, queryables } from './api.js';
 import { h, clear, toast } from './dom.js';
-import { t, tOr, fmtNumber } from './i18n.js';
+import { t, tOr, fmtNumber, fmtValue, fmtDateTime } from './i18n.js';
 import { showSelected, zoomTo, layerTitle, refresh } from './map.js';
 import { openForm, mayWrite } from './form.js';
 
@@ -39,13 +39,12 @@ export function fieldLabel(name) {
   return tOr(`fields.${name}`, name.replace(/_/g, ' '));
 }
 
-// A value as people read it: a value from a field's list by its name in the
-// interface's language (sex "f" is "female"), yes/no for booleans.
+// A value as people read it (i18n.js fmtValue): a value from a field's list
+// by its name in the interface's language (sex "f" is "female"), numbers
+// and dates the language's way, free text as it is.
 function shown(key, v, schema) {
-  if (typeof v === 'boolean') return t(v ? 'common.yes' : 'common.no');
   const list = schema?.properties?.[key]?.enum;
-  if (list && list.includes(v)) return tOr(`values.${v}`, tOr(`status.${v}`, String(v)));
-  return String(v);
+  return fmtValue(v, key, !schema || Boolean(list?.includes(v)));
 }
 
 // schema: the collection's queryables (for the names of listed values), or
@@ -145,7 +144,7 @@ export async function showRecord(collection, code, { waits = false, here = null 
       h('div', {}, h('div', { class: 'eyebrow' }, layerTitle(collection)), h('h2', { id: 'record-code' }, p.code || code)),
       closeButton(),
     ),
-    h('div', { class: 'meta' }, stateBadge(p.state), p.version != null && h('span', { class: 'muted' }, t('record.version', { v: p.version })), p.updated_at && h('span', { class: 'muted' }, t('record.updated', { at: p.updated_at.slice(0, 16).replace('T', ' ') }))),
+    h('div', { class: 'meta' }, stateBadge(p.state), p.version != null && h('span', { class: 'muted' }, t('record.version', { v: p.version })), p.updated_at && h('span', { class: 'muted' }, t('record.updated', { at: fmtDateTime(p.updated_at) }))),
     pending,
     actions,
     here?.length > 1 &&
@@ -207,7 +206,7 @@ async function loadHistory(collection, code, box) {
               h(
                 'li',
                 {},
-                h('div', { class: 'when' }, String(c.at || '').slice(0, 16).replace('T', ' ')),
+                h('div', { class: 'when' }, fmtDateTime(c.at)),
                 h('div', {}, h('strong', {}, tOr(`actions.${c.action}`, c.action)), c.version != null && ` · v${c.version}`, c.who && ` · ${c.who}`),
                 c.detail && h('div', { class: 'muted' }, c.detail),
               ),

@@ -154,7 +154,8 @@ function renderSelects() {
 
 async function setAdmin(code) {
   filter.admin = code;
-  filter.adminName = adminOptions.find((a) => a.code === code)?.name || '';
+  // (a name already given stays when the list is not loaded yet)
+  filter.adminName = adminOptions.find((a) => a.code === code)?.name || (code ? filter.adminName : '');
   filter.adminGeometry = null;
   if (code) {
     try {

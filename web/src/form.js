@@ -12,7 +12,7 @@
 
 import { request, get, can, queryables } from './api.js';
 import { h, clear, toast } from './dom.js';
-import { t, tOr } from './i18n.js';
+import { t, tOr, fmtValue } from './i18n.js';
 import { map, refresh, showOverlay, showSelected, zoomTo, layerTitle } from './map.js';
 import { openPanel, closePanel, fieldLabel, showRecord } from './detail.js';
 import { parseCoordinates } from './geom.js';
@@ -105,7 +105,7 @@ function input(name, prop, value, required) {
   const common = { id, name, required: required || null, 'aria-describedby': `${id}-err` };
   let el;
   if (prop.enum) {
-    el = h('select', common, h('option', { value: '' }, required ? t('form.choose') : '–'), prop.enum.map((v) => h('option', { value: v, selected: v === value }, tOr(`values.${v}`, v))));
+    el = h('select', common, h('option', { value: '' }, required ? t('form.choose') : '–'), prop.enum.map((v) => h('option', { value: v, selected: v === value }, fmtValue(v, name))));
   } else if (prop.type === 'boolean') {
     el = h(
       'select',

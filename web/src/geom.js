@@ -1,5 +1,7 @@
 // Geometry helpers: WKT for CQL2 filters, bounds, parsing pasted coordinates.
 
+import { t } from './i18n.js';
+
 function num(v) {
   return String(Math.round(v * 1e6) / 1e6);
 }
@@ -16,7 +18,7 @@ export function toWkt(g) {
     case 'MultiPolygon':
       return `MULTIPOLYGON(${g.coordinates.map((p) => `(${p.map(ring).join(', ')})`).join(', ')})`;
     default:
-      throw new Error(`no WKT for ${g.type}`);
+      throw new Error(t('geometry.noWkt', { type: g.type }));
   }
 }
 
@@ -94,11 +96,11 @@ export function bounds(g) {
 // point). Throws an Error saying what is wrong.
 export function parseCoordinates(text, want) {
   const s = text.trim();
-  if (!s) throw new Error('empty');
+  if (!s) throw new Error(t('geometry.empty'));
   if (s.startsWith('{')) {
     const o = JSON.parse(s);
     const g = o.type === 'Feature' ? o.geometry : o;
-    if (!g || !g.type || !g.coordinates) throw new Error('not a GeoJSON geometry');
+    if (!g || !g.type || !g.coordinates) throw new Error(t('geometry.notGeoJson'));
     return g;
   }
   const pts = s
@@ -108,15 +110,15 @@ export function parseCoordinates(text, want) {
     .map((l, i) => {
       const p = l.split(/[\s,]+/).map(Number);
       if (p.length < 2 || p.some((v) => !Number.isFinite(v)))
-        throw new Error(`line ${i + 1}: two numbers, longitude then latitude`);
-      if (Math.abs(p[0]) > 180 || Math.abs(p[1]) > 90) throw new Error(`line ${i + 1}: out of range`);
+        throw new Error(t('geometry.badLine', { n: i + 1 }));
+      if (Math.abs(p[0]) > 180 || Math.abs(p[1]) > 90) throw new Error(t('geometry.outOfRange', { n: i + 1 }));
       return [p[0], p[1]];
     });
   if (want === 'point' || pts.length === 1) {
-    if (pts.length !== 1) throw new Error('a point is one pair');
+    if (pts.length !== 1) throw new Error(t('geometry.onePoint'));
     return { type: 'Point', coordinates: pts[0] };
   }
-  if (pts.length < 3) throw new Error('a polygon needs at least 3 points');
+  if (pts.length < 3) throw new Error(t('geometry.fewPoints'));
   const [f, l] = [pts[0], pts[pts.length - 1]];
   if (f[0] !== l[0] || f[1] !== l[1]) pts.push([...f]);
   return { type: 'Polygon', coordinates: [pts] };

@@ -71,12 +71,37 @@ export function translate(root = document) {
     el.setAttribute('aria-label', t(el.dataset.i18nAriaLabel));
 }
 
+// Every number, date and time the interface shows is written by the
+// helpers below, with the interface's language (Intl), so that switching the
+// language rewrites them all: 1,234.5 in English, 1 234,5 in Russian and
+// Azerbaijani. One formatter per language and options, made once.
+const formatters = new Map();
+function formatter(kind, opts) {
+  const key = `${lang}|${kind}|${JSON.stringify(opts)}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = kind === 'number' ? new Intl.NumberFormat(lang, opts) : new Intl.DateTimeFormat(lang, opts);
+    formatters.set(key, f);
+  }
+  return f;
+}
+
+// A number with exactly `digits` decimals.
 export function fmtNumber(v, digits = 0) {
   if (v == null || Number.isNaN(v)) return '–';
-  return new Intl.NumberFormat(lang, {
-    maximumFractionDigits: digits,
-    minimumFractionDigits: digits,
-  }).format(v);
+  return formatter('number', { maximumFractionDigits: digits, minimumFractionDigits: digits }).format(v);
+}
+
+// A number with at most `max` decimals (no trailing zeros).
+export function fmtDecimal(v, max = 3) {
+  if (v == null || Number.isNaN(v)) return '–';
+  return formatter('number', { maximumFractionDigits: max }).format(v);
+}
+
+// The locale of the interface, for libraries that format on their own
+// (chart.js axes).
+export function locale() {
+  return lang;
 }
 
 // Areas: m² in the data, shown in km² (or ha under 1 km²).
@@ -95,6 +120,13 @@ export function fmtHa(m2) {
   return `${fmtNumber(ha, Math.abs(ha) < 10 ? 2 : Math.abs(ha) < 1000 ? 1 : 0)} ${t('units.ha')}`;
 }
 
+// A size in bytes (a file's), in KB or MB from 1,024 bytes.
+export function fmtBytes(n) {
+  if (n >= 1024 * 1024) return `${fmtNumber(n / 1024 / 1024, 1)} ${t('units.mib')}`;
+  if (n >= 1024) return `${fmtNumber(n / 1024, 0)} ${t('units.kib')}`;
+  return `${fmtNumber(n)} ${t('units.bytes')}`;
+}
+
 export function fmtMetres(m) {
   if (m == null || Number.isNaN(m)) return '–';
   return `${fmtNumber(m)} ${t('units.m')}`;
@@ -109,7 +141,7 @@ export function fmtDays(d) {
 // digits); the exact figure is in the caller's data-value.
 export function fmtUsd(v) {
   if (v == null || Number.isNaN(v)) return '–';
-  return new Intl.NumberFormat(lang, {
+  return formatter('number', {
     style: 'currency',
     currency: 'USD',
     currencyDisplay: 'code',
@@ -122,7 +154,42 @@ export function fmtUsd(v) {
 // A calendar date (YYYY-MM-DD) as the language writes it.
 export function fmtDate(iso) {
   if (!iso) return '–';
-  const d = new Date(`${iso}T00:00:00Z`);
-  if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat(lang, { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' }).format(d);
+  const d = new Date(`${String(iso).slice(0, 10)}T00:00:00Z`);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  return formatter('date', { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' }).format(d);
+}
+
+// A time stamp (ISO 8601, as the server writes it, UTC) to the minute.
+export function fmtDateTime(iso) {
+  if (!iso) return '–';
+  const s = String(iso);
+  const d = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : `${s}Z`);
+  if (Number.isNaN(d.getTime())) return s;
+  return formatter('date', { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'UTC' }).format(d);
+}
+
+// A month (YYYY-MM) or a year (YYYY), the keys of the figures by month and
+// by year.
+export function fmtPeriod(key) {
+  const s = String(key ?? '');
+  if (/^\d{4}-\d{2}$/.test(s)) return formatter('date', { year: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(`${s}-01T00:00:00Z`));
+  return s;
+}
+
+// A property's value as people read it: yes/no for booleans, a listed
+// value by its name in the language (a hazard's lifecycle "handed_over",
+// a victim's sex "f"), numbers and dates the language's way; anything else
+// (codes, names) as it is. field: the property's name; listed: false when
+// the field is known to be free text.
+export function fmtValue(v, field = '', listed = true) {
+  if (v == null || v === '') return '–';
+  if (typeof v === 'boolean') return t(v ? 'common.yes' : 'common.no');
+  if (typeof v === 'number') return /year|laid/.test(field) ? String(v) : fmtDecimal(v, 6);
+  const s = String(v);
+  const key = `${/categor/.test(field) ? 'categories' : `enums.${field}`}.${s}`;
+  const named = listed && field && !s.includes('.') ? lookup(catalogs[lang], key) ?? lookup(catalogs.en, key) : undefined;
+  if (named !== undefined) return named;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(s)) return fmtDate(s);
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(s)) return fmtDateTime(s);
+  return s;
 }

@@ -8,7 +8,7 @@
 
 import { session, can, get, refreshMe } from './api.js';
 import { h, clear, toast } from './dom.js';
-import { t, fmtNumber } from './i18n.js';
+import { t, fmtNumber, fmtBytes } from './i18n.js';
 
 // what GDAL reads from one file (a Shapefile is several files: not here)
 export const FORMATS = ['.geojson', '.json', '.gpkg', '.csv', '.kml', '.gpx', '.xlsx'];
@@ -42,14 +42,8 @@ export function fileProblem(f) {
   if (ext === '.zip' || ext === '.shp' || ext === '.dbf' || ext === '.shx') return t('import.shapefile');
   if (!FORMATS.includes(ext)) return t('import.badFormat', { ext: ext || '?', formats: FORMATS.join(', ') });
   if (f.size === 0) return t('import.empty');
-  if (f.size > MAX_BYTES) return t('import.tooLarge', { size: fmtSize(f.size), max: fmtSize(MAX_BYTES) });
+  if (f.size > MAX_BYTES) return t('import.tooLarge', { size: fmtBytes(f.size), max: fmtBytes(MAX_BYTES) });
   return '';
-}
-
-function fmtSize(n) {
-  if (n >= 1024 * 1024) return `${fmtNumber(n / 1024 / 1024, 1)} ${t('units.mib')}`;
-  if (n >= 1024) return `${fmtNumber(n / 1024, 0)} ${t('units.kib')}`;
-  return `${fmtNumber(n)} ${t('units.bytes')}`;
 }
 
 // The server takes a plain name; anything else in the name becomes "_".
@@ -124,7 +118,7 @@ export function renderImport() {
     h('div', { class: 'drop-icon', 'aria-hidden': 'true' }, '⤓'),
     h('p', { class: 'drop-title' }, t('import.dropHere')),
     h('p', {}, h('label', { class: 'btn', for: 'import-file', id: 'import-pick', tabindex: '0', role: 'button', onkeydown: (e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), fileInput.click()) }, t('import.choose')), fileInput),
-    h('p', { class: 'muted small' }, t('import.formats', { formats: FORMATS.join(', '), max: fmtSize(MAX_BYTES) })),
+    h('p', { class: 'muted small' }, t('import.formats', { formats: FORMATS.join(', '), max: fmtBytes(MAX_BYTES) })),
     h('p', { class: 'muted small' }, t('import.shapefileHint')),
     fileLine,
   );
@@ -197,7 +191,7 @@ export function renderImport() {
       return;
     }
     file = f;
-    clear(fileLine).append(h('strong', {}, f.name), ` · ${fmtSize(f.size)}`);
+    clear(fileLine).append(h('strong', {}, f.name), ` · ${fmtBytes(f.size)}`);
     drop.classList.add('has-file');
     submitBtn.disabled = false;
   }
@@ -297,7 +291,7 @@ export function renderImport() {
         401: t('import.loginNeeded'),
         403: t('import.forbidden'),
         409: t('import.conflict'),
-        413: t('import.tooLargeServer', { max: fmtSize(MAX_BYTES) }),
+        413: t('import.tooLargeServer', { max: fmtBytes(MAX_BYTES) }),
         415: t('import.refused'),
       }[xhr.status];
       clear(errBox).append(

@@ -1,18 +1,19 @@
 // demine's browser UI: a map, a dashboard, the planning view and the review
 // queue over the server's OGC API - Features and its /stats/* and /plan/*
 // JSON API. Views are chosen by the URL's hash (#/map, #/dashboard, #/plan,
-// #/review, #/import) so links and the back button work.
+// #/review, #/import, #/reports) so links and the back button work.
 
 import './style.css';
 import { session, login, logout, refreshMe, onSessionChange, can, get, forgetStats } from './api.js';
 import { h, clear, toast } from './dom.js';
 import { t, translate, languages, language, setLanguage } from './i18n.js';
-import { createMap, prefetch, sessionChanged, refresh, renderPanel, resize, zoomTo, onLayerLoaded } from './map.js';
-import { renderFilters, loadOptions, onFilterChange, optionsFromLayer, filter } from './filters.js';
+import { createMap, prefetch, sessionChanged, refresh, renderPanel, resize, zoomTo, onLayerLoaded, mapView, setMapView } from './map.js';
+import { renderFilters, loadOptions, onFilterChange, optionsFromLayer, filter, setFilter } from './filters.js';
 import { initDetail, showRecord, closePanel } from './detail.js';
 import { initRecords } from './records.js';
 import { initReview, renderReview } from './review.js';
 import { initImport, renderImport } from './import.js';
+import { initReports, renderReports } from './reports.js';
 
 // the data starts loading before anything else
 const collections = prefetch();
@@ -44,6 +45,40 @@ function leavePlan() {
 
 const app = document.getElementById('app');
 
+// A new language takes a reload (every text and number is written once, as
+// the views are made); what the user was looking at is kept across it: the
+// view (the URL's hash), the login (sessionStorage), the filter and where
+// the map looks.
+const KEEP = 'demine.keep';
+const kept = (() => {
+  try {
+    return JSON.parse(sessionStorage.getItem(KEEP) || 'null');
+  } catch {
+    return null;
+  } finally {
+    sessionStorage.removeItem(KEEP);
+  }
+})();
+
+function switchLanguage(code) {
+  if (code === language()) return;
+  const { admin, adminName, from, to, org, status } = filter;
+  sessionStorage.setItem(KEEP, JSON.stringify({ filter: { admin, adminName, from, to, org, status }, map: mapView() }));
+  setLanguage(code);
+  location.reload();
+}
+
+// The language switch: every language's name in its own language (codes on
+// a phone's narrow header).
+function languageSwitch() {
+  const narrow = window.matchMedia('(max-width: 640px)').matches;
+  return h(
+    'select',
+    { id: 'lang', 'aria-label': t('nav.languageShort'), title: t('nav.languageShort'), onchange: (e) => switchLanguage(e.target.value) },
+    languages().map((l) => h('option', { value: l.code, lang: l.code, selected: l.code === language() }, narrow ? l.code.toUpperCase() : l.name)),
+  );
+}
+
 function layout() {
   clear(app).append(
     h('a', { class: 'skip', href: '#main' }, t('nav.skip')),
@@ -60,16 +95,12 @@ function layout() {
         h('a', { href: '#/plan', id: 'nav-plan', hidden: true }, t('nav.plan')),
         h('a', { href: '#/review', id: 'nav-review', hidden: true }, t('nav.review')),
         h('a', { href: '#/import', id: 'nav-import', hidden: true }, t('nav.import')),
+        h('a', { href: '#/reports', id: 'nav-reports' }, t('nav.reports')),
       ),
       h('div', { class: 'spacer' }),
       h('button', { type: 'button', class: 'btn btn-primary', id: 'new-record', hidden: true, onclick: () => (go('map'), openNew()) }, t('nav.new')),
       h('a', { class: 'api-link', href: '/?f=html', target: '_blank', rel: 'noopener' }, t('nav.api')),
-      languages().length > 1 &&
-        h(
-          'select',
-          { id: 'lang', 'aria-label': t('nav.language'), onchange: (e) => (setLanguage(e.target.value), location.reload()) },
-          languages().map((l) => h('option', { value: l.code, selected: l.code === language() }, l.name)),
-        ),
+      languages().length > 1 && languageSwitch(),
       h('div', { id: 'account' }),
     ),
     h(
@@ -90,6 +121,7 @@ function layout() {
         h('section', { id: 'view-plan', class: 'view', hidden: true, 'aria-label': t('nav.plan') }, h('div', { id: 'plan' })),
         h('section', { id: 'view-review', class: 'view', hidden: true }, h('div', { id: 'review' })),
         h('section', { id: 'view-import', class: 'view', hidden: true }, h('div', { id: 'import' })),
+        h('section', { id: 'view-reports', class: 'view', hidden: true }, h('div', { id: 'reports' })),
       ),
     ),
     h('div', { id: 'toast', class: 'toast', role: 'status', 'aria-live': 'polite' }),
@@ -171,7 +203,7 @@ function renderAccount() {
   document.getElementById('new-record').hidden = !can('write');
 }
 
-const VIEWS = ['map', 'dashboard', 'plan', 'review', 'import'];
+const VIEWS = ['map', 'dashboard', 'plan', 'review', 'import', 'reports'];
 let view = 'map';
 function go(name) {
   if (location.hash !== `#/${name}`) location.hash = `#/${name}`;
@@ -196,6 +228,7 @@ function route() {
   if (view === 'plan') renderPlan();
   if (view === 'review') renderReview();
   if (view === 'import') renderImport();
+  if (view === 'reports') renderReports();
 }
 
 async function main() {
@@ -211,6 +244,10 @@ async function main() {
   });
   initReview(document.getElementById('review'), () => go('map'));
   initImport(document.getElementById('import'));
+  initReports(document.getElementById('reports'));
+  // the filter kept across a language switch (the admin area's boundary is
+  // asked for again once the map is there)
+  if (kept?.filter) Object.assign(filter, { ...kept.filter, admin: '' });
   renderFilters(document.getElementById('filters'));
   let pending;
   onFilterChange(() => {
@@ -228,6 +265,7 @@ async function main() {
     plan?.sessionChanged(view === 'plan');
     if (view === 'review') renderReview();
     if (view === 'import') renderImport();
+    if (view === 'reports') renderReports();
   });
   document.addEventListener('demine:changed', () => {
     forgetStats();
@@ -244,6 +282,8 @@ async function main() {
     bounds,
     onFeature: (collection, code, opts) => showRecord(collection, code, opts),
   });
+  if (kept?.map) setMapView(kept.map);
+  if (kept?.filter?.admin) setFilter({ admin: kept.filter.admin, adminName: kept.filter.adminName });
   if (session.token) await refreshMe();
   // after the first paint: the lists of the filter's selects
   setTimeout(loadOptions, 1500);

@@ -243,6 +243,17 @@ export async function createMap(container, layerPanel, { basemap, onFeature, bou
     maxZoom: 19,
     fadeDuration: 0, // no labels to fade in: no frames drawn for it
     transformRequest: withToken,
+    // the titles of MapLibre's own controls, in the interface's language
+    locale: {
+      'Map.Title': t('map.title'),
+      'NavigationControl.ZoomIn': t('map.zoomIn'),
+      'NavigationControl.ZoomOut': t('map.zoomOut'),
+      'NavigationControl.ResetBearing': t('map.resetNorth'),
+      'AttributionControl.ToggleAttribution': t('map.toggleAttribution'),
+      'ScaleControl.Meters': t('map.scaleM'),
+      'ScaleControl.Kilometers': t('map.scaleKm'),
+      'Popup.Close': t('map.close'),
+    },
   });
   map.touchZoomRotate.disableRotation();
   metrics.map = map; // for the browser tests
@@ -552,6 +563,14 @@ export function zoomTo(geometry) {
   const b = bounds(geometry);
   if (geometry.type === 'Point') map.easeTo({ center: geometry.coordinates, zoom: Math.max(map.getZoom(), 14) });
   else map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 80, maxZoom: 16 });
+}
+
+// Where the map looks (kept across a reload when the language changes).
+export function mapView() {
+  return map ? { center: map.getCenter().toArray(), zoom: map.getZoom() } : null;
+}
+export function setMapView(v) {
+  if (map && v?.center) map.jumpTo({ center: v.center, zoom: v.zoom });
 }
 
 export function resize() {

@@ -11,7 +11,7 @@
 
 import { get, can } from './api.js';
 import { h, clear, toast } from './dom.js';
-import { t, tOr, fmtNumber, fmtHa, fmtMetres, fmtDays, fmtUsd, fmtDate, language } from './i18n.js';
+import { t, tOr, fmtNumber, fmtDecimal, fmtHa, fmtMetres, fmtDays, fmtUsd, fmtDate } from './i18n.js';
 import { mapLoaded, setPlanMode, setRankClasses, setAdminClasses, fitAll, showSelected, showOverlay, zoomTo, isReadable, RANK_CLASSES, RANK_COLORS, DONE_COLORS, layerTitle, resize } from './map.js';
 import { showRecord, closePanel } from './detail.js';
 import { bounds, circle } from './geom.js';
@@ -52,8 +52,7 @@ let rankGen = 0;
 
 // a factor's figures: up to three decimals, none when whole
 function num(v) {
-  if (v == null || Number.isNaN(v)) return '–';
-  return new Intl.NumberFormat(language(), { maximumFractionDigits: 3 }).format(v);
+  return fmtDecimal(v, 3);
 }
 let settlementNames = null; // Map code → name, asked once
 

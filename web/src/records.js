@@ -4,7 +4,7 @@
 
 import { get } from './api.js';
 import { h, clear } from './dom.js';
-import { t, fmtNumber } from './i18n.js';
+import { t, fmtNumber, fmtValue } from './i18n.js';
 import { fieldLabel, stateBadge } from './detail.js';
 import { layerTitle } from './map.js';
 
@@ -67,7 +67,7 @@ export async function showRecords({ collection, params, title }) {
             'tr',
             {},
             h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => openOnMap(collection, p.code, f.geometry) }, p.code)),
-            cols.map((c) => h('td', {}, p[c] == null ? '–' : typeof p[c] === 'boolean' ? t(p[c] ? 'common.yes' : 'common.no') : String(p[c]))),
+            cols.map((c) => h('td', { dataset: { value: p[c] == null ? '' : String(p[c]) } }, fmtValue(p[c], c))),
             h('td', {}, stateBadge(p.state)),
           ),
         );

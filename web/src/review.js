@@ -10,7 +10,7 @@
 
 import { get, request, session, can, queryables } from './api.js';
 import { h, clear, toast } from './dom.js';
-import { t, tOr } from './i18n.js';
+import { t, tOr, fmtDateTime } from './i18n.js';
 import { propertyTable, fieldLabel } from './detail.js';
 import { layerTitle, showOverlay, zoomTo, refresh } from './map.js';
 import { COLORS } from './layers.js';
@@ -70,7 +70,7 @@ export async function renderReview() {
                 h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => open(c, list) }, c.code), h('div', { class: 'muted small' }, layerTitle(c.collection))),
                 h('td', {}, h('span', { class: `badge change-${c.change}` }, tOr(`review.changes.${c.change}`, c.change)), c.fields?.length > 0 && h('div', { class: 'muted small' }, fieldList(c.fields))),
                 h('td', {}, c.by || ''),
-                h('td', {}, String(c.at || '').slice(0, 16).replace('T', ' ')),
+                h('td', {}, fmtDateTime(c.at)),
               ),
             ),
           ),
@@ -128,7 +128,7 @@ async function open(c, box, note = '') {
     ...[
     h('h2', {}, `${c.code} · ${tOr(`review.changes.${c.change}`, c.change)}`),
     c.fields?.length > 0 && h('p', { class: 'muted', id: 'review-fields' }, t('review.fields', { fields: fieldList(c.fields) })),
-    h('p', { class: 'muted' }, t('review.madeBy', { by: c.by || '?', at: String(c.at || '').slice(0, 16).replace('T', ' ') })),
+    h('p', { class: 'muted' }, t('review.madeBy', { by: c.by || '?', at: fmtDateTime(c.at) })),
     c.authors?.length > 1 && h('p', { class: 'muted', id: 'review-authors' }, t('review.authors', { who: c.authors.join(', ') })),
     note && h('p', { class: 'note-box', id: 'review-changed', role: 'status' }, note),
     h(
