@@ -260,7 +260,8 @@ if (!quick) await step('the dashboard follows the filter', async () => {
   await page.fill('#filter-from', '2000-01-01');
   await page.fill('#filter-to', '2005-12-31');
   await page.dispatchEvent('#filter-to', 'change');
-  await page.waitForFunction(() => /2005-12-31/.test(document.getElementById('dash-filter').textContent));
+  // the period as the interface's language writes it (31 Dec 2005 in English)
+  await page.waitForFunction(() => /Dec 31, 2005|31 Dec 2005/.test(document.getElementById('dash-filter').textContent));
   await dashboardReady();
   await page.waitForFunction(() => document.querySelector('#kpi-casualties'));
   const cas = cli('casualties', '--since', '2000-01-01', '--until', '2005-12-31');
