@@ -206,6 +206,9 @@ int cmd_serve(int argc, char **argv)
     char fig[1100];
     cli_figures_path(figures, fig, sizeof fig);
     o.figures = fig;
+    char i18n[4200];
+    cli_i18n_dir(i18n, sizeof i18n);
+    o.i18n_dir = i18n;
     if (no_ui)
         o.ui_dir = NULL;
     else if (!o.ui_dir)
