@@ -914,6 +914,231 @@ await step('usable on a tablet', async () => {
   await context.close();
 });
 
+// ---- languages and the Reports page (issue 18) ----
+// The interface in Azerbaijani and Russian: the switch in the header, the
+// texts on the map and the dashboard being the translation files' (not the
+// English ones, not keys), numbers written the language's way and equal to
+// demine stats --json, the choice kept across a reload with the view and
+// the filter. Then the Reports page: a monthly report downloaded with the
+// token is a PDF whose text (pdftotext) holds the month's figures of
+// demine stats --json; a refusal shows the server's own words; the chart's
+// SVG is previewed.
+const i18nDir = path.join(here, '../../web/src/i18n');
+const catalog = Object.fromEntries(['en', 'az', 'ru'].map((l) => [l, JSON.parse(fs.readFileSync(path.join(i18nDir, `${l}.json`), 'utf8'))]));
+const tr = (lang, key) => key.split('.').reduce((o, k) => o?.[k], catalog[lang]);
+const enTexts = (() => {
+  const out = [];
+  const walk = (o, p) => Object.entries(o).forEach(([k, v]) => (typeof v === 'object' ? walk(v, `${p}${k}.`) : out.push([`${p}${k}`, v])));
+  walk(catalog.en, '');
+  return out;
+})();
+// what a page shows that is still English (a text of en.json longer than a
+// word that the language's file writes otherwise) or a key
+async function untranslated(pg, lang) {
+  const text = await pg.evaluate(() => document.body.innerText);
+  const english = enTexts.filter(([k, v]) => v.length > 8 && !/[{}]/.test(v) && tr(lang, k) !== v && text.includes(v)).map(([, v]) => v);
+  const keys = enTexts.filter(([k]) => k.includes('.') && text.includes(k)).map(([k]) => k);
+  return [...english, ...keys];
+}
+async function switchTo(pg, lang) {
+  await Promise.all([pg.waitForEvent('load'), pg.selectOption('#lang', lang)]);
+  await pg.waitForFunction((l) => document.documentElement.lang === l && document.getElementById('lang')?.value === l, lang);
+}
+const numberIn = (lang, n) => new Intl.NumberFormat(lang).format(n);
+let langPage;
+
+await step('the interface in Azerbaijani', async () => {
+  ({ page: langPage } = await newPage({ width: 1440, height: 900 }));
+  const pg = langPage;
+  await pg.goto(`${URL0}/#/map`, { waitUntil: 'domcontentloaded' });
+  await pg.waitForFunction(() => window.demine && window.demine.firstPaintMs != null, null, { timeout: 90000 });
+  check('a language switch in the header', await pg.isVisible('header #lang'));
+  same('  offering English, Azerbaijani and Russian', (await pg.$$eval('#lang option', (os) => os.map((o) => o.value))).sort().join(','), 'az,en,ru');
+  await switchTo(pg, 'az');
+  await pg.waitForFunction(() => window.demine && window.demine.firstPaintMs != null, null, { timeout: 90000 });
+  await pg.waitForFunction(() => !/…/.test(document.querySelector('[data-count="hazards"]')?.textContent ?? '…'), null, { timeout: 30000 });
+  same('the tabs in Azerbaijani', await pg.textContent('#nav-map'), tr('az', 'nav.map'));
+  same('  the dashboard tab', await pg.textContent('#nav-dashboard'), tr('az', 'nav.dashboard'));
+  same('  the reports tab', await pg.textContent('#nav-reports'), tr('az', 'nav.reports'));
+  check('  the layers panel', (await pg.textContent('#layers')).includes(tr('az', 'collections.hazards')));
+  same("  MapLibre's zoom button", await pg.getAttribute('.maplibregl-ctrl-zoom-in', 'title'), tr('az', 'map.zoomIn'));
+  const left = await untranslated(pg, 'az');
+  check('  no English text or key left on the map page', left.length === 0, left.slice(0, 5).join(' | '));
+  await pg.waitForTimeout(500);
+  await shot(pg, '30-az-map.png');
+});
+
+if (!quick)
+  await step('the Azerbaijani dashboard: figures of demine stats, written 1.234', async () => {
+    const pg = langPage;
+    await pg.click('#nav-dashboard');
+    await pg.waitForFunction(() => document.getElementById('dashboard').dataset.ready && document.querySelector('#kpi-casualties'), null, { timeout: 60000 });
+    same('the title', await pg.textContent('#dashboard h1'), tr('az', 'dashboard.title'));
+    const lr = cli('landrelease');
+    const cas = cli('casualties');
+    same('hazardous areas', Number(await pg.getAttribute('#kpi-hazard-count', 'data-value')), lr.hazard_count);
+    same('  written the Azerbaijani way', await pg.textContent('#kpi-hazard-count .kpi-value'), numberIn('az', lr.hazard_count));
+    same('casualties', Number(await pg.getAttribute('#kpi-casualties', 'data-value')), cas.casualties);
+    same('  written the Azerbaijani way', await pg.textContent('#kpi-casualties .kpi-value'), numberIn('az', cas.casualties));
+    check('  with a dot between thousands', cas.casualties < 1000 || /^\d{1,3}(\.\d{3})+$/.test(await pg.textContent('#kpi-casualties .kpi-value')));
+    const left = await untranslated(pg, 'az');
+    check('  no English text or key left on the dashboard', left.length === 0, left.slice(0, 5).join(' | '));
+    await pg.waitForFunction(() => document.getElementById('dashboard').dataset.chartReady, null, { timeout: 300000 });
+    await pg.waitForTimeout(300);
+    await shot(pg, '31-az-dashboard.png');
+    // dates as Azerbaijani writes them: 31.12.2005
+    await pg.fill('#filter-to', '2005-12-31');
+    await pg.dispatchEvent('#filter-to', 'change');
+    await pg.waitForFunction(() => /31\.12\.2005/.test(document.getElementById('dash-filter').textContent), null, { timeout: 10000 });
+    ok('  a date written 31.12.2005');
+    await pg.click('#filter-clear');
+  });
+
+await step('Russian, with the view and the filter kept', async () => {
+  const pg = langPage;
+  await pg.goto(`${URL0}/#/dashboard`);
+  await pg.waitForSelector('#filter-status');
+  await pg.selectOption('#filter-status', 'CHA');
+  await switchTo(pg, 'ru');
+  same('the view is kept', await pg.evaluate(() => location.hash), '#/dashboard');
+  same('  and the filter', await pg.inputValue('#filter-status'), 'CHA');
+  same('the dashboard tab in Russian', await pg.textContent('#nav-dashboard'), tr('ru', 'nav.dashboard'));
+  check('  the filter named in Russian', (await pg.textContent('#dash-filter')).includes(tr('ru', 'status.CHA')));
+  if (!quick) {
+    await pg.waitForFunction(() => document.getElementById('dashboard').dataset.ready && document.querySelector('#kpi-hazard-count'), null, { timeout: 60000 });
+    // (the land release figures follow the admin area and organisation only)
+    const lr = cli('landrelease');
+    const shown = await pg.textContent('#kpi-hazard-count .kpi-value');
+    same('hazardous areas as demine stats gives them', Number(await pg.getAttribute('#kpi-hazard-count', 'data-value')), lr.hazard_count);
+    same('  written the Russian way', shown, numberIn('ru', lr.hazard_count));
+    check('  a space between thousands', lr.hazard_count < 1000 || /\u00a0/.test(shown), JSON.stringify(shown));
+  }
+  await pg.selectOption('#filter-status', '');
+  if (!quick) await pg.waitForFunction(() => !/ПОР/.test(document.getElementById('dash-filter').textContent), null, { timeout: 30000 });
+  const left = await untranslated(pg, 'ru');
+  check('  no English text or key left on the dashboard', left.length === 0, left.slice(0, 5).join(' | '));
+  if (!quick) {
+    await pg.waitForFunction(() => document.getElementById('dashboard').dataset.chartReady, null, { timeout: 300000 });
+    await pg.waitForTimeout(300);
+    await shot(pg, '32-ru-dashboard.png');
+  }
+  await pg.click('#nav-map');
+  await pg.waitForFunction(() => !/…/.test(document.querySelector('[data-count="hazards"]')?.textContent ?? '…'), null, { timeout: 30000 });
+  const leftMap = await untranslated(pg, 'ru');
+  check('no English text or key left on the Russian map page', leftMap.length === 0, leftMap.slice(0, 5).join(' | '));
+  same("MapLibre's zoom button in Russian", await pg.getAttribute('.maplibregl-ctrl-zoom-out', 'title'), tr('ru', 'map.zoomOut'));
+  await pg.waitForTimeout(500);
+  await shot(pg, '33-ru-map.png');
+  // the choice is remembered: a new tab opens in Russian
+  const again = await pg.context().newPage();
+  await again.goto(`${URL0}/#/map`, { waitUntil: 'domcontentloaded' });
+  await again.waitForSelector('#nav-map');
+  same('the choice is remembered in a new tab', await again.textContent('#nav-map'), tr('ru', 'nav.map'));
+  await again.close();
+});
+
+await step('the Reports page: a monthly report in Russian, with the figures of demine stats', async () => {
+  const pg = langPage;
+  await pg.click('#login');
+  await pg.fill('#login-user', 'alma');
+  await pg.fill('#login-password', 'alma-password-1');
+  await pg.click('#login-submit');
+  await pg.waitForSelector('#user-name', { timeout: 20000 });
+  await pg.click('#nav-reports');
+  await pg.waitForSelector('#rep-monthly');
+  same('the page in Russian', await pg.textContent('#reports h1'), tr('ru', 'reports.title'));
+  const now = new Date();
+  const last = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
+  same('the month is last month unless chosen', await pg.inputValue('#rep-month'), last);
+  same("the document's language is the interface's", await pg.inputValue('#rep-monthly-lang'), 'ru');
+  // the last month with casualties, and its figures (an approver reads them
+  // unrounded, as the CLI gives them)
+  const months = cli('casualties', '--by', 'month').groups.filter((g) => g.casualties > 0);
+  const month = months[months.length - 1].key;
+  const end = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 0)).toISOString().slice(0, 10);
+  const inMonth = cli('casualties', '--since', `${month}-01`, '--until', end);
+  const toDate = cli('casualties', '--until', end);
+  await pg.fill('#rep-month', month);
+  const [download] = await Promise.all([pg.waitForEvent('download', { timeout: 180000 }), pg.click('#rep-monthly-go')]);
+  const file = path.join(args.out, 'monthly-ru.pdf');
+  await download.saveAs(file);
+  const status = await pg.$eval('#rep-monthly-status', (e) => ({ ...e.dataset, text: e.textContent }));
+  same('a PDF', status.type, 'application/pdf');
+  const bytes = fs.readFileSync(file);
+  same('  the file is what the server sent', bytes.length, Number(status.size));
+  same('  starts as a PDF does', bytes.subarray(0, 5).toString(), '%PDF-');
+  check('  and is not a stub', bytes.length > 20000, `${bytes.length} bytes`);
+  check('  named by the server', /monthly.*\.pdf$/.test(download.suggestedFilename()), download.suggestedFilename());
+  let text = '';
+  try {
+    text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+  } catch {
+    console.log('(pdftotext is missing: the text of the PDF is not checked)');
+  }
+  if (text) {
+    check('  written in Russian', text.includes('Ежемесячный отчёт'));
+    // "Пострадавшие (погибшие или раненые)   <month>   <to date>"
+    const row = (label) => {
+      const line = text.split('\n').find((l) => l.trim().startsWith(label));
+      return line ? line.trim().split(/\s{2,}/).slice(-2).map((s) => Number(s.replace(/[\s\u00a0\u202f]/g, ''))) : null;
+    };
+    same('  casualties of the month and to date', JSON.stringify(row('Пострадавшие (погибшие или раненые)')), JSON.stringify([inMonth.casualties, toDate.casualties]));
+    same('  killed', JSON.stringify(row('Погибшие')), JSON.stringify([inMonth.killed, toDate.killed]));
+    same('  injured', JSON.stringify(row('Раненые')), JSON.stringify([inMonth.injured, toDate.injured]));
+    check('  thousands with a space', toDate.casualties < 1000 || text.includes(numberIn('ru', toDate.casualties).replace(/\u00a0/g, ' ')));
+  }
+});
+
+await step('the Reports page: refusals in the server\'s words, the chart previewed', async () => {
+  const pg = langPage;
+  await pg.fill('#rep-hazard-code', 'HA-NOT-THERE');
+  await pg.click('#rep-hazard-go');
+  await pg.waitForFunction(() => document.getElementById('rep-hazard-error').textContent.length > 0, null, { timeout: 30000 });
+  const token = await pg.evaluate(() => sessionStorage.getItem('demine.token'));
+  const res = await fetch(`${URL0}/reports/hazards/HA-NOT-THERE?lang=ru`, { headers: { Authorization: `Bearer ${token}` } });
+  const problem = await res.json();
+  check('a hazard code that does not exist is refused', res.status >= 400, `HTTP ${res.status}`);
+  same("  the server's reason beside the form", await pg.textContent('#rep-hazard-error'), problem.detail);
+  // completion: codes starting with what is typed
+  const some = await (await fetch(`${URL0}/collections/hazards/items?limit=1`, { headers: { Authorization: `Bearer ${token}`, Accept: 'application/geo+json' } })).json();
+  const first = some.features[0].properties.code;
+  await pg.fill('#rep-hazard-code', '');
+  await pg.type('#rep-hazard-code', first.slice(0, 5));
+  await pg.waitForFunction(() => document.querySelectorAll('#rep-hazard-codes option').length > 0, null, { timeout: 15000 });
+  check('hazard codes offered as they are typed', (await pg.$$eval('#rep-hazard-codes option', (os) => os.map((o) => o.value))).every((c) => c.startsWith(first.slice(0, 5))));
+  await pg.selectOption('#rep-chart-by', 'year');
+  await pg.click('#rep-chart-show');
+  await pg.waitForFunction(() => document.getElementById('rep-chart-img')?.complete && document.getElementById('rep-chart-img').naturalWidth > 0, null, { timeout: 60000 });
+  ok('the casualty chart (SVG) is previewed');
+  const left = await untranslated(pg, 'ru');
+  check('no English text or key left on the Reports page', left.length === 0, left.slice(0, 5).join(' | '));
+  await pg.evaluate(() => document.getElementById('view-reports').scrollTo(0, 0));
+  await shot(pg, '34-ru-reports.png');
+  await pg.evaluate(() => document.getElementById('rep-chart-preview').scrollIntoView());
+  await shot(pg, '34b-ru-reports-chart.png');
+  await pg.context().close();
+});
+
+await step('a phone (390 px) in Azerbaijani and Russian', async () => {
+  const { context, page: phone } = await newPage({ width: 390, height: 844 });
+  await phone.goto(`${URL0}/#/map`, { waitUntil: 'domcontentloaded' });
+  await phone.waitForFunction(() => window.demine && window.demine.firstPaintMs != null, null, { timeout: 90000 });
+  const box = await phone.locator('#lang').boundingBox();
+  check('the language switch is on the screen', box && box.x >= 0 && box.x + box.width <= 390, JSON.stringify(box));
+  await switchTo(phone, 'az');
+  same('  switched', await phone.textContent('#nav-map'), tr('az', 'nav.map'));
+  same('no sideways scrolling', await phone.evaluate(() => document.documentElement.scrollWidth > window.innerWidth), false);
+  await phone.waitForTimeout(800);
+  await shot(phone, '35-phone-az-map.png');
+  await phone.goto(`${URL0}/#/reports`);
+  await phone.waitForSelector('#rep-monthly');
+  await switchTo(phone, 'ru');
+  same('the Reports page in Russian', await phone.textContent('#reports h1'), tr('ru', 'reports.title'));
+  same('  no sideways scrolling', await phone.evaluate(() => document.documentElement.scrollWidth > window.innerWidth), false);
+  await shot(phone, '36-phone-ru-reports.png');
+  await context.close();
+});
+
 same('no request left the server (offline)', outside.length, 0);
 if (outside.length) console.log(outside.slice(0, 5).join('\n'));
 // refusals the test asks for (a refused weight, a login needed, a role,

@@ -11,6 +11,24 @@ for (const [path, data] of Object.entries(files)) {
 const LANG_KEY = 'demine.lang';
 let lang = pick();
 
+// The locale numbers and dates are written with. Some browsers know a
+// language's name but not its data (Chromium's reduced ICU writes Azerbaijani
+// as the root locale: 12,345.5 and "2026 M12 7"); numbers then come from the
+// locale the language's file names in _intlFallback (one that writes them the
+// same way: 12.345,5), and dates in numbers only (07.12.2026), never with
+// another language's month names.
+let intlLang = lang;
+let numericDates = false;
+function hasData(l) {
+  return !/^M\d\d$/.test(new Intl.DateTimeFormat(l, { month: 'long', timeZone: 'UTC' }).format(new Date(Date.UTC(2000, 0, 15))));
+}
+function pickIntl() {
+  const fallback = catalogs[lang]?._intlFallback;
+  numericDates = !hasData(lang) && Boolean(fallback) && fallback !== lang;
+  intlLang = numericDates ? fallback : lang;
+}
+pickIntl();
+
 function pick() {
   const saved = localStorage.getItem(LANG_KEY);
   if (saved && catalogs[saved]) return saved;
@@ -34,6 +52,7 @@ export function language() {
 export function setLanguage(code) {
   if (!catalogs[code]) return;
   lang = code;
+  pickIntl();
   localStorage.setItem(LANG_KEY, code);
   document.documentElement.lang = code;
 }
@@ -77,10 +96,10 @@ export function translate(root = document) {
 // Azerbaijani. One formatter per language and options, made once.
 const formatters = new Map();
 function formatter(kind, opts) {
-  const key = `${lang}|${kind}|${JSON.stringify(opts)}`;
+  const key = `${intlLang}|${kind}|${JSON.stringify(opts)}`;
   let f = formatters.get(key);
   if (!f) {
-    f = kind === 'number' ? new Intl.NumberFormat(lang, opts) : new Intl.DateTimeFormat(lang, opts);
+    f = kind === 'number' ? new Intl.NumberFormat(intlLang, opts) : new Intl.DateTimeFormat(intlLang, opts);
     formatters.set(key, f);
   }
   return f;
@@ -101,7 +120,7 @@ export function fmtDecimal(v, max = 3) {
 // The locale of the interface, for libraries that format on their own
 // (chart.js axes).
 export function locale() {
-  return lang;
+  return intlLang;
 }
 
 // Areas: m² in the data, shown in km² (or ha under 1 km²).
@@ -156,7 +175,7 @@ export function fmtDate(iso) {
   if (!iso) return '–';
   const d = new Date(`${String(iso).slice(0, 10)}T00:00:00Z`);
   if (Number.isNaN(d.getTime())) return String(iso);
-  return formatter('date', { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' }).format(d);
+  return formatter('date', { year: 'numeric', month: numericDates ? '2-digit' : 'short', day: numericDates ? '2-digit' : 'numeric', timeZone: 'UTC' }).format(d);
 }
 
 // A time stamp (ISO 8601, as the server writes it, UTC) to the minute.
@@ -165,14 +184,14 @@ export function fmtDateTime(iso) {
   const s = String(iso);
   const d = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : `${s}Z`);
   if (Number.isNaN(d.getTime())) return s;
-  return formatter('date', { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'UTC' }).format(d);
+  return formatter('date', { year: 'numeric', month: numericDates ? '2-digit' : 'short', day: numericDates ? '2-digit' : 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'UTC' }).format(d);
 }
 
 // A month (YYYY-MM) or a year (YYYY), the keys of the figures by month and
 // by year.
 export function fmtPeriod(key) {
   const s = String(key ?? '');
-  if (/^\d{4}-\d{2}$/.test(s)) return formatter('date', { year: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(`${s}-01T00:00:00Z`));
+  if (/^\d{4}-\d{2}$/.test(s)) return formatter('date', { year: 'numeric', month: numericDates ? '2-digit' : 'short', timeZone: 'UTC' }).format(new Date(`${s}-01T00:00:00Z`));
   return s;
 }
 

@@ -1,12 +1,13 @@
 // The Reports view (#/reports): the documents the server makes from the
 // records (/reports/*: the monthly report, the factsheet, a hazardous
 // area's map sheet as PDF, the casualty chart as SVG, PNG or PDF), each with
-// its inputs and the language to write it in. Files are fetched with the
+// its inputs and the language to write it in (the interface's unless
+// another is chosen). Files are fetched with the
 // login's token and saved from a blob link; a refusal (problem+json) is
 // shown beside its form. The inputs are kept for the tab (sessionStorage),
 // so a language switch's reload does not lose them.
 
-import { get, fetchFile, session } from './api.js';
+import { get, fetchFile } from './api.js';
 import { h, clear } from './dom.js';
 import { t, languages, language, fmtBytes } from './i18n.js';
 
@@ -212,6 +213,7 @@ function chartQuery(f, format) {
   if (f['rep-chart-since'].value) qs.set('since', f['rep-chart-since'].value);
   if (f['rep-chart-until'].value) qs.set('until', f['rep-chart-until'].value);
   qs.set('format', format);
+  qs.set('lang', f['rep-chart-lang'].value);
   return qs;
 }
 
@@ -233,7 +235,7 @@ async function preview(f) {
 
 function chart() {
   const show = h('button', { type: 'button', class: 'btn', id: 'rep-chart-show', onclick: (e) => preview(e.target.form) }, t('reports.chart.preview'));
-  const el = form(
+  return form(
     'rep-chart',
     t('reports.chart.title'),
     t('reports.chart.note'),
@@ -241,6 +243,7 @@ function chart() {
       field('rep-chart-by', t('reports.chart.by'), choice('rep-chart-by', [['month', t('reports.chart.byMonth')], ['year', t('reports.chart.byYear')]], 'year')),
       h('div', { class: 'field-row' }, field('rep-chart-since', t('reports.chart.since'), input('rep-chart-since', { type: 'date' })), field('rep-chart-until', t('reports.chart.until'), input('rep-chart-until', { type: 'date' }))),
       field('rep-chart-format', t('reports.chart.format'), choice('rep-chart-format', [['svg', 'SVG'], ['png', 'PNG'], ['pdf', 'PDF']], 'svg')),
+      langField('rep-chart'),
     ],
     (f) => {
       const format = f['rep-chart-format'].value;
@@ -248,8 +251,6 @@ function chart() {
     },
     [show],
   );
-  el.append(h('div', { class: 'chart-preview', id: 'rep-chart-preview', hidden: true }));
-  return el;
 }
 
 export function renderReports() {
@@ -257,6 +258,7 @@ export function renderReports() {
   clear(root).append(
     h('h1', {}, t('reports.title')),
     h('p', { class: 'lead' }, t('reports.intro')),
-    h('div', { class: 'report-grid', dataset: { user: session.user || '' } }, monthly(), factsheet(), hazard(), chart()),
+    h('div', { class: 'report-grid' }, monthly(), factsheet(), hazard(), chart()),
+    h('div', { class: 'chart-preview', id: 'rep-chart-preview', hidden: true }),
   );
 }
