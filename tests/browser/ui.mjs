@@ -283,12 +283,12 @@ if (!quick) await step('the dashboard follows the filter', async () => {
 });
 
 // ---- login ----
-async function logIn(user) {
-  await page.click('#login');
-  await page.fill('#login-user', user);
-  await page.fill('#login-password', `${user}-password-1`);
-  await page.click('#login-submit');
-  await page.waitForSelector('#user-name', { timeout: 20000 });
+async function logIn(user, pg = page) {
+  await pg.click('#login');
+  await pg.fill('#login-user', user);
+  await pg.fill('#login-password', `${user}-password-1`);
+  await pg.click('#login-submit');
+  await pg.waitForSelector('#user-name', { timeout: 20000 });
 }
 async function logOut() {
   await page.click('#logout');
@@ -1039,11 +1039,7 @@ await step('Russian, with the view and the filter kept', async () => {
 
 await step('the Reports page: a monthly report in Russian, with the figures of demine stats', async () => {
   const pg = langPage;
-  await pg.click('#login');
-  await pg.fill('#login-user', 'alma');
-  await pg.fill('#login-password', 'alma-password-1');
-  await pg.click('#login-submit');
-  await pg.waitForSelector('#user-name', { timeout: 20000 });
+  await logIn('alma', pg);
   await pg.click('#nav-reports');
   await pg.waitForSelector('#rep-monthly');
   same('the page in Russian', await pg.textContent('#reports h1'), tr('ru', 'reports.title'));

@@ -12,7 +12,7 @@
 
 import { request, get, can, queryables } from './api.js';
 import { h, clear, toast } from './dom.js';
-import { t, tOr, fmtValue } from './i18n.js';
+import { t, fmtValue } from './i18n.js';
 import { map, refresh, showOverlay, showSelected, zoomTo, layerTitle } from './map.js';
 import { openPanel, closePanel, fieldLabel, showRecord } from './detail.js';
 import { parseCoordinates } from './geom.js';
