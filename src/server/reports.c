@@ -203,7 +203,8 @@ static void make_report(const dm_request *q, dm_response *r, const void *ctx)
     c.store = q->store;
     c.o.i18n_dir = q->opts->i18n_dir ? q->opts->i18n_dir : "data/i18n";
     c.o.source = base_name(q->opts->location ? q->opts->location : "");
-    c.o.min_cell = dm_server_min_cell(q);
+    /* the hazard sheet counts no casualties: nothing to suppress, nothing to say */
+    c.o.min_cell = c.kind == REP_HAZARD ? 0 : dm_server_min_cell(q);
     c.by = DM_CAS_MONTH;
     const char *format = "pdf";
     char name[160];
