@@ -203,7 +203,8 @@ static void make_report(const dm_request *q, dm_response *r, const void *ctx)
     c.store = q->store;
     c.o.i18n_dir = q->opts->i18n_dir ? q->opts->i18n_dir : "data/i18n";
     c.o.source = base_name(q->opts->location ? q->opts->location : "");
-    c.o.min_cell = dm_server_min_cell(q);
+    /* the hazard sheet counts no casualties: nothing to suppress, nothing to say */
+    c.o.min_cell = c.kind == REP_HAZARD ? 0 : dm_server_min_cell(q);
     c.by = DM_CAS_MONTH;
     const char *format = "pdf";
     char name[160];
@@ -283,27 +284,30 @@ bool dm_reports_handle(const dm_request *q, dm_response *r)
     static const char *const facts[] = {"since", "until", "lang", NULL};
     static const char *const hazard[] = {"lang", NULL};
     static const char *const chart[] = {"by", "since", "until", "format", "lang", NULL};
-    const char *const *allowed;
-    if (!strcmp(p, "monthly")) {
-        allowed = monthly;
-        if (!dm_server_allowed(q, r, DM_ACT_READ))
-            return true;
-    } else if (!strcmp(p, "factsheet")) {
-        rq.kind = REP_FACTSHEET;
-        allowed = facts;
-        if (!dm_server_allowed(q, r, DM_ACT_READ_STATISTICS))
-            return true;
-        if (!dm_authz_allowed(q->role, DM_ACT_READ, &dm_kind_hazards, q->pub, NULL)) {
+    static const struct {
+        const char *path;
+        rep_kind kind;
+        dm_action action;
+        const char *const *allowed;
+    } reports[] = {{"monthly", REP_MONTHLY, DM_ACT_READ, monthly},
+                   {"factsheet", REP_FACTSHEET, DM_ACT_READ_STATISTICS, facts},
+                   {"chart/casualties", REP_CHART, DM_ACT_READ_STATISTICS, chart}};
+    const char *const *allowed = NULL;
+    for (size_t i = 0; i < sizeof reports / sizeof reports[0] && !allowed; i++)
+        if (!strcmp(p, reports[i].path)) {
+            rq.kind = reports[i].kind;
+            allowed = reports[i].allowed;
+            if (!dm_server_allowed(q, r, reports[i].action))
+                return true;
+        }
+    if (allowed) {
+        if (rq.kind == REP_FACTSHEET &&
+            !dm_authz_allowed(q->role, DM_ACT_READ, &dm_kind_hazards, q->pub, NULL)) {
             dm_respond_denied(q, r,
                               "the factsheet's map shows the hazards, which this role does "
                               "not read here");
             return true;
         }
-    } else if (!strcmp(p, "chart/casualties")) {
-        rq.kind = REP_CHART;
-        allowed = chart;
-        if (!dm_server_allowed(q, r, DM_ACT_READ_STATISTICS))
-            return true;
     } else if (!strncmp(p, "hazards/", 8) && p[8] && !strchr(p + 8, '/')) {
         rq.kind = REP_HAZARD;
         rq.code = p + 8;
