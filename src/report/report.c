@@ -14,6 +14,7 @@
 #include <proj.h>
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,16 +35,26 @@ typedef struct rep {
 
 #define T(k) dm_i18n_get(r->t, k)
 
+/* One report is made at a time in a process (from rep_begin to rep_end):
+ * Pango, fontconfig and HarfBuzz keep caches of their own that several
+ * threads drawing at once race on (ThreadSanitizer shows it with the
+ * server's workers making reports side by side). Other reports wait; the
+ * server keeps each answer until its data changes. */
+static pthread_mutex_t drawing = PTHREAD_MUTEX_INITIALIZER;
+
 static dm_status rep_begin(rep *r, dm_store *store, const dm_report_opts *o, dm_doc_format f,
                            double w, double h, dm_error *err)
 {
+    pthread_mutex_lock(&drawing);
     memset(r, 0, sizeof *r);
     r->o = o;
     r->store = store;
     dm_status st =
         dm_i18n_load(o->i18n_dir ? o->i18n_dir : "data/i18n", o->lang ? o->lang : "en", &r->t, err);
-    if (st)
+    if (st) {
+        pthread_mutex_unlock(&drawing);
         return st;
+    }
     if (o->today[0])
         snprintf(r->today, sizeof r->today, "%s", o->today);
     else
@@ -55,6 +66,7 @@ static dm_status rep_begin(rep *r, dm_store *store, const dm_report_opts *o, dm_
         dm_outfile_abort(r->tmp);
         dm_i18n_free(r->t);
         r->t = NULL;
+        pthread_mutex_unlock(&drawing);
     }
     return st;
 }
@@ -72,6 +84,7 @@ static dm_status rep_end(rep *r, dm_status st, dm_error *err)
     else
         dm_outfile_abort(r->tmp);
     dm_i18n_free(r->t);
+    pthread_mutex_unlock(&drawing);
     return st;
 }
 

@@ -9,10 +9,12 @@
  * addresses) never appears in a report.
  *
  * Output: the file appears whole or not at all (report/outfile.h); an
- * existing file is replaced. Errors, each with a message naming what is
- * wrong: DM_EINVAL (bad month, date or language code), DM_ENOTFOUND (no
- * translation for the language, no such hazard), DM_EFORMAT (incomplete
- * translation), DM_EIO / DM_EREADONLY (the output cannot be written).
+ * existing file is replaced. Thread-safe: the functions may be called from
+ * several threads (each with its own store), and make one report at a time
+ * in a process (Pango and fontconfig race when several threads draw). Errors, each with a message
+ * naming what is wrong: DM_EINVAL (bad month, date or language code), DM_ENOTFOUND (no translation
+ * for the language, no such hazard), DM_EFORMAT (incomplete translation), DM_EIO / DM_EREADONLY
+ * (the output cannot be written).
  */
 #ifndef DM_REPORT_REPORT_H
 #define DM_REPORT_REPORT_H

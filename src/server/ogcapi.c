@@ -1888,42 +1888,47 @@ static void api_document(const dm_request *q, dm_response *r)
     QP("lang", "\"type\": \"string\", \"default\": \"en\"",                                        \
        "the language: one with a translation file (en, az, ru)")
 #define P_DATE(n, d) QP(n, "\"type\": \"string\", \"format\": \"date\"", d)
+#define P_MONTH                                                                                    \
+    QP("month", "\"type\": \"string\", \"pattern\": \"^[0-9]{4}-[0-9]{2}$\"",                      \
+       "the month, YYYY-MM (required)")
+#define P_FACTS_SINCE                                                                              \
+    P_DATE("since", "casualties from this date (default: all; whole years without the right to "   \
+                    "personal data)")
+#define P_BY_PERIOD                                                                                \
+    QP("by", "\"type\": \"string\", \"enum\": [\"month\", \"year\"], \"default\": \"month\"",      \
+       "bars by month or by year")
+#define P_FORMAT                                                                                   \
+    QP("format",                                                                                   \
+       "\"type\": \"string\", \"enum\": [\"svg\", \"png\", \"pdf\"], \"default\": \"svg\"",        \
+       "the image format")
+#define P_CODE                                                                                     \
+    "{\"name\": \"code\", \"in\": \"path\", \"required\": true, \"schema\": {\"type\": "           \
+    "\"string\"}}"
     static const char *const reports[][5] = {
         {"/reports/monthly",
          "the monthly report, as demine report monthly (roles that read the collections)",
-         QP("month", "\"type\": \"string\", \"pattern\": \"^[0-9]{4}-[0-9]{2}$\"",
-            "the month, YYYY-MM (required)") ", " P_LANG,
-         "application/pdf", ""},
+         P_MONTH ", " P_LANG, "application/pdf", ""},
         {"/reports/factsheet",
          "the one-page factsheet, as demine report factsheet (every role; casualty groups "
          "suppressed without the right to personal data)",
-         P_DATE(
-             "since",
-             "casualties from this date (default: all; whole years without the "
-             "right to personal data)") ", " P_DATE("until",
-                                                    "up to this date (default today)") ", " P_LANG,
+         P_FACTS_SINCE ", " P_DATE("until", "up to this date (default today)") ", " P_LANG,
          "application/pdf", ""},
         {"/reports/hazards/{code}",
          "the map sheet of a hazardous area, as demine report hazard (roles that read "
          "minefield records)",
-         "{\"name\": \"code\", \"in\": \"path\", \"required\": true, \"schema\": "
-         "{\"type\": \"string\"}}, " P_LANG,
-         "application/pdf", ", \"404\": {\"description\": \"no approved hazard has that code\"}"},
+         P_CODE ", " P_LANG, "application/pdf",
+         ", \"404\": {\"description\": \"no approved hazard has that code\"}"},
         {"/reports/chart/casualties",
          "a bar chart of casualties, as demine chart casualties (every role; casualty groups "
          "suppressed without the right to personal data)",
-         QP(
-             "by",
-             "\"type\": \"string\", \"enum\": [\"month\", \"year\"], \"default\": "
-             "\"month\"",
-             "bars by month or by year") ", " P_DATE("since",
-                                                     "from this date") ", " P_DATE("until",
-                                                                                   "up to this "
-                                                                                   "date") ", " QP("format",
-                                                                                                   "\"type\": \"string\", \"enum\": [\"svg\", "
-                                                                                                   "\"png\", \"pdf\"], \"default\": \"svg\"",
-                                                                                                   "the image format") ", " P_LANG,
+         P_BY_PERIOD ", " P_DATE("since", "from this date") ", " P_DATE(
+             "until", "up to this date") ", " P_FORMAT ", " P_LANG,
          "image/svg+xml\": {}, \"image/png\": {}, \"application/pdf", ""}};
+#undef P_CODE
+#undef P_FORMAT
+#undef P_BY_PERIOD
+#undef P_FACTS_SINCE
+#undef P_MONTH
 #undef P_DATE
 #undef P_LANG
 #undef QP
