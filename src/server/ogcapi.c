@@ -562,7 +562,7 @@ static bool parse_properties(const dm_request *q, dm_response *r, const dm_kind 
     char *save = NULL;
     for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         int i = dm_kind_field_index(k, t);
-        if (i >= 0 && !(k->fields[i].flags & DM_FIELD_PERSONAL))
+        if (i >= 0 && (!(k->fields[i].flags & DM_FIELD_PERSONAL) || personal(q, k)))
             sel->field[i] = true;
         else if (!strcmp(t, "code"))
             sel->code = true;

@@ -67,6 +67,11 @@ same "an approver may" "$(get "$TA" "/collections/victims/items?sortby=name&limi
 expected=$(sqlite3 "$DB" "SELECT group_concat(code) FROM (SELECT code FROM victims WHERE state = 'approved' AND name IS NOT NULL ORDER BY name, fid LIMIT 3)")
 same "  ... in the order of the names in the database" "$(codes "$T/v.json")" "$expected"
 
+same "a viewer may not ask for names (properties=)" "$(get "$TV" "/collections/victims/items?properties=code,name" "$T/e.json")" 400
+get "$TA" "/collections/victims/items?properties=code,name&limit=5&sortby=name" "$T/v.json" >/dev/null
+same "an approver may: the names only" "$(json "$T/v.json" '"|".join(",".join(f["properties"]) + ":" + f["properties"]["name"] for f in d["features"])')" \
+    "$(sqlite3 "$DB" "SELECT group_concat('code,name:' || name, '|') FROM (SELECT name FROM victims WHERE state = 'approved' AND name IS NOT NULL ORDER BY name, fid LIMIT 5)")"
+
 # --- area_m2 only where there is an area -------------------------------
 same "area_m2 is not a property of points" "$(get "$TV" "/collections/accidents/items?properties=code,area_m2" "$T/e.json")" 400
 check "area_m2 is not given unless asked for" bash -c "! grep -q area_m2 <(curl -s '$URL/collections/hazards/items?limit=2')"
