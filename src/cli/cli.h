@@ -52,6 +52,10 @@ const char *cli_user(void);
  * data folder (DEMINE_DATA, else the source tree's data/). */
 void cli_figures_path(const char *given, char *out, size_t outsz);
 
+/* The reports' translation files: data/i18n in the data folder (DEMINE_DATA,
+ * else the source tree's data/). */
+void cli_i18n_dir(char *out, size_t outsz);
+
 /* Writes text to stdout; false (with a message) when stdout fails. */
 bool cli_write_stdout(const char *text);
 

@@ -9,10 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef DM_DATA_DIR
-#define DM_DATA_DIR "data"
-#endif
-
 static const char report_usage[] =
     "demine report DATABASE monthly --month YYYY-MM [--since DATE] --out FILE.pdf\n"
     "       demine report DATABASE factsheet [--since DATE] [--until DATE] --out FILE.pdf\n"
@@ -22,12 +18,6 @@ static const char report_usage[] =
 static const char chart_usage[] =
     "demine chart DATABASE casualties --by month|year [--since DATE] [--until DATE]\n"
     "             --out FILE.svg|png|pdf [--lang en|az|ru] [--include-drafts] [--min-cell N]";
-
-static void i18n_dir(char *out, size_t sz)
-{
-    const char *data = getenv("DEMINE_DATA") ? getenv("DEMINE_DATA") : DM_DATA_DIR;
-    snprintf(out, sz, "%s/i18n", data);
-}
 
 /* Bad input (a month, a date, a language, a hazard, an output that cannot
  * be written) is a usage error: exit 2, as the brief of these commands
@@ -110,7 +100,7 @@ int cmd_report(int argc, char **argv)
     dm_report_opts o;
     memset(&o, 0, sizeof o);
     char dir[4200];
-    i18n_dir(dir, sizeof dir);
+    cli_i18n_dir(dir, sizeof dir);
     o.i18n_dir = dir;
     o.lang = "en";
     o.source = base_name(argv[1]);
@@ -171,7 +161,7 @@ int cmd_chart(int argc, char **argv)
     dm_report_opts o;
     memset(&o, 0, sizeof o);
     char dir[4200];
-    i18n_dir(dir, sizeof dir);
+    cli_i18n_dir(dir, sizeof dir);
     o.i18n_dir = dir;
     o.lang = "en";
     o.source = base_name(argv[1]);

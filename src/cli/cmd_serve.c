@@ -94,7 +94,14 @@ int cmd_serve(int argc, char **argv)
                    "roles without the right to personal data (anonymous, viewer, analyst,\n"
                    "editor) leave out groups of fewer than --min-cell casualties (default 3;\n"
                    "1: none) and the groups that would give them away, and take whole years\n"
-                   "as date limits.\n\n"
+                   "as date limits. f=xlsx gives the figures as the workbook of --xlsx, and\n"
+                   "an items request with f=xlsx its records as a workbook.\n\n"
+                   "Reports under /reports/ are those of `demine report` and `demine chart`,\n"
+                   "approved records only, dated today, with the same suppression: monthly\n"
+                   "?month=YYYY-MM (viewer and up), factsheet?since=DATE (everyone),\n"
+                   "hazards/CODE (roles that read minefield records) and\n"
+                   "chart/casualties?by=month|year&format=svg|png|pdf (everyone), each with\n"
+                   "&lang=en|az|ru (the translations in data/i18n).\n\n"
                    "Planning answers under /plan/ (priority, settlements/{code or name},\n"
                    "forecast) are those of `demine priority`, `demine settlement plan` and\n"
                    "`demine forecast --json`, for every role that reads the collections;\n"
@@ -206,6 +213,9 @@ int cmd_serve(int argc, char **argv)
     char fig[1100];
     cli_figures_path(figures, fig, sizeof fig);
     o.figures = fig;
+    char i18n[4200];
+    cli_i18n_dir(i18n, sizeof i18n);
+    o.i18n_dir = i18n;
     if (no_ui)
         o.ui_dir = NULL;
     else if (!o.ui_dir)

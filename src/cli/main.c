@@ -93,6 +93,11 @@ void cli_figures_path(const char *given, char *out, size_t outsz)
                  getenv("DEMINE_DATA") ? getenv("DEMINE_DATA") : DM_DATA_DIR);
 }
 
+void cli_i18n_dir(char *out, size_t outsz)
+{
+    snprintf(out, outsz, "%s/i18n", getenv("DEMINE_DATA") ? getenv("DEMINE_DATA") : DM_DATA_DIR);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {

@@ -352,150 +352,243 @@ static lxw_error xlsx_cell_text(lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, con
     return e;
 }
 
-static dm_status export_xlsx(dm_store *store, const dm_export_opts *o, const unsigned char *key,
-                             int64_t *written, dm_error *err)
+struct dm_xlsx_sheet {
+    dm_store *store;
+    const dm_kind *k;
+    dm_sheet_columns cols;
+    bool pseudonyms;
+    unsigned char key[32]; /* the secret behind person_id */
+    char dest[DM_OUTFILE_PATH_MAX], tmp[DM_OUTFILE_PATH_MAX];
+    lxw_workbook *wb;
+    lxw_worksheet *ws;
+    lxw_format *datef;
+    lxw_row_t row;
+    int64_t written;
+};
+
+/* The secret behind person_id, for kinds with personal data. */
+static dm_status pseudonym_key(dm_store *store, unsigned char key[32], dm_error *err)
 {
-    const dm_kind *k = o->kind;
-    char tmp[DM_OUTFILE_PATH_MAX];
-    dm_status st = dm_outfile_begin(o->path, o->overwrite, tmp, sizeof tmp, err);
-    if (st)
-        return st;
-    lxw_workbook_options wo = {.constant_memory = LXW_TRUE, .tmpdir = NULL};
-    lxw_workbook *wb = workbook_new_opt(tmp, &wo);
-    lxw_worksheet *ws = wb ? workbook_add_worksheet(wb, k->name) : NULL;
-    if (!ws) {
-        if (wb)
-            workbook_close(wb);
-        dm_outfile_abort(tmp);
-        return dm_error_set(err, DM_ENOMEM, "cannot start the workbook %s", o->path);
+    char hex[80];
+    size_t n = 0;
+    dm_status kst = dm_store_meta(store, "pseudonym_key", hex, sizeof hex, err);
+    if (kst == DM_ENOTFOUND)
+        return dm_error_set(err, DM_EFORMAT,
+                            "the database has no pseudonym key (it was made before "
+                            "pseudonyms): any import into it adds one");
+    if (kst)
+        return kst;
+    if (sodium_init() < 0 || sodium_hex2bin(key, 32, hex, strlen(hex), NULL, &n, NULL) != 0 ||
+        n != 32)
+        return dm_error_set(err, DM_EFORMAT, "the pseudonym key of the database is damaged");
+    return DM_OK;
+}
+
+static bool col_field(const dm_xlsx_sheet *s, size_t i)
+{
+    return exported(&s->k->fields[i], s->cols.personal_data) &&
+           (!s->cols.selected || s->cols.field[i]);
+}
+
+/* Which of the extra columns (extra_fields[i]) the sheet has. */
+static bool col_extra(const dm_xlsx_sheet *s, size_t i)
+{
+    const dm_sheet_columns *c = &s->cols;
+    switch (i) {
+    case 0: return !c->selected || c->state;
+    case 1: return !c->selected || c->version;
+    case 2: return !c->selected || c->updated_at;
+    case 5: return c->provenance && (c->personal_data || !has_personal_fields(s->k));
+    default: return c->provenance;
     }
-    lxw_format *bold = workbook_add_format(wb);
+}
+
+dm_status dm_xlsx_sheet_begin(dm_store *store, const dm_kind *k, const char *path, bool overwrite,
+                              const dm_sheet_columns *cols, dm_xlsx_sheet **out, dm_error *err)
+{
+    *out = NULL;
+    dm_xlsx_sheet *s = calloc(1, sizeof *s);
+    if (!s)
+        return dm_error_set(err, DM_ENOMEM, "out of memory");
+    s->store = store;
+    s->k = k;
+    s->cols = *cols;
+    s->pseudonyms = has_personal_fields(k);
+    snprintf(s->dest, sizeof s->dest, "%s", path);
+    dm_status st = s->pseudonyms ? pseudonym_key(store, s->key, err) : DM_OK;
+    if (!st)
+        st = dm_outfile_begin(path, overwrite, s->tmp, sizeof s->tmp, err);
+    if (st) {
+        sodium_memzero(s->key, sizeof s->key);
+        free(s);
+        return st;
+    }
+    lxw_workbook_options wo = {.constant_memory = LXW_TRUE, .tmpdir = NULL};
+    s->wb = workbook_new_opt(s->tmp, &wo);
+    s->ws = s->wb ? workbook_add_worksheet(s->wb, k->name) : NULL;
+    if (!s->ws) {
+        if (s->wb)
+            workbook_close(s->wb);
+        dm_outfile_abort(s->tmp);
+        sodium_memzero(s->key, sizeof s->key);
+        free(s);
+        return dm_error_set(err, DM_ENOMEM, "cannot start the workbook %s", path);
+    }
+    lxw_worksheet *ws = s->ws;
+    lxw_format *bold = workbook_add_format(s->wb);
     format_set_bold(bold);
-    lxw_format *datef = workbook_add_format(wb);
-    format_set_num_format(datef, "yyyy-mm-dd");
-    GEOSContextHandle_t h = dm_geo_handle(dm_store_geo(store));
-    bool pos = k->geom != DM_GEOM_NONE;
+    s->datef = workbook_add_format(s->wb);
+    format_set_num_format(s->datef, "yyyy-mm-dd");
     lxw_col_t c = 0;
     worksheet_write_string(ws, 0, c++, "code", bold);
-    if (key)
+    if (s->pseudonyms)
         worksheet_write_string(ws, 0, c++, "person_id", bold);
-    if (pos) {
+    if (k->geom != DM_GEOM_NONE) {
         worksheet_write_string(ws, 0, c++, "lon", bold);
         worksheet_write_string(ws, 0, c++, "lat", bold);
     }
     if (k->geom == DM_GEOM_POLYGON)
         worksheet_write_string(ws, 0, c++, "area_m2", bold);
     for (size_t i = 0; i < k->nfields; i++)
-        if (exported(&k->fields[i], o->personal_data))
+        if (col_field(s, i))
             worksheet_write_string(ws, 0, c++, k->fields[i].name, bold);
     for (size_t i = 0; i < NEXTRA; i++)
-        if (strcmp(extra_fields[i], "attributes") || attributes_exported(o))
+        if (col_extra(s, i))
             worksheet_write_string(ws, 0, c++, extra_fields[i], bold);
     worksheet_freeze_panes(ws, 1, 1);
     worksheet_set_column(ws, 0, 0, 12, NULL);
+    s->row = 1;
+    *out = s;
+    return DM_OK;
+}
 
-    dm_query q = {.kind = k, .include_drafts = o->include_drafts, .with_geometry = pos};
+dm_status dm_xlsx_sheet_add(dm_xlsx_sheet *s, const dm_record *rec, dm_error *err)
+{
+    const dm_kind *k = s->k;
+    lxw_worksheet *ws = s->ws;
+    lxw_row_t r = s->row;
+    if (r >= LXW_ROW_MAX)
+        return dm_error_set(err, DM_EINVAL,
+                            "%s: a sheet holds at most 1,048,575 records; export to .gpkg or "
+                            ".csv",
+                            s->dest);
+    GEOSContextHandle_t h = dm_geo_handle(dm_store_geo(s->store));
+    lxw_col_t c = 0;
+    lxw_error e = worksheet_write_string(ws, r, c++, rec->code, NULL);
+    if (s->pseudonyms) {
+        char pid[20];
+        person_id(s->key, rec, pid);
+        if (pid[0])
+            worksheet_write_string(ws, r, c, pid, NULL);
+        c++;
+    }
+    if (k->geom != DM_GEOM_NONE) {
+        double x, y;
+        GEOSGeometry *ctr = NULL;
+        const GEOSGeometry *p = NULL;
+        if (rec->geom && !GEOSisEmpty_r(h, rec->geom)) {
+            if (GEOSGeomTypeId_r(h, rec->geom) == GEOS_POINT)
+                p = rec->geom;
+            else
+                p = ctr = GEOSGetCentroid_r(h, rec->geom);
+        }
+        if (p && GEOSGeomGetX_r(h, p, &x) && GEOSGeomGetY_r(h, p, &y)) {
+            worksheet_write_number(ws, r, c, x, NULL);
+            worksheet_write_number(ws, r, c + 1, y, NULL);
+        }
+        if (ctr)
+            GEOSGeom_destroy_r(h, ctr);
+        c += 2;
+    }
+    if (k->geom == DM_GEOM_POLYGON) {
+        if (rec->geom)
+            worksheet_write_number(ws, r, c, dm_geo_area_m2(dm_store_geo(s->store), rec->geom),
+                                   NULL);
+        c++;
+    }
+    for (size_t i = 0; !e && i < k->nfields; i++) {
+        if (!col_field(s, i))
+            continue;
+        const char *v = rec->values[i];
+        if (v) {
+            switch (k->fields[i].type) {
+            case DM_FT_INT:
+            case DM_FT_BOOL:
+            case DM_FT_REAL: e = worksheet_write_number(ws, r, c, strtod(v, NULL), NULL); break;
+            case DM_FT_DATE: {
+                lxw_datetime dt = {0};
+                if (sscanf(v, "%d-%d-%d", &dt.year, &dt.month, &dt.day) == 3)
+                    e = worksheet_write_datetime(ws, r, c, &dt, s->datef);
+                else
+                    e = xlsx_cell_text(ws, r, c, v);
+                break;
+            }
+            default: e = xlsx_cell_text(ws, r, c, v);
+            }
+        }
+        c++;
+    }
+    const char *extra[NEXTRA] = {rec->state,      NULL,        rec->updated_at,
+                                 rec->updated_by, rec->origin, rec->attributes};
+    for (size_t i = 0; !e && i < NEXTRA; i++) {
+        if (!col_extra(s, i))
+            continue;
+        if (i == 1)
+            e = worksheet_write_number(ws, r, c, (double)rec->version, NULL);
+        else if (extra[i])
+            e = xlsx_cell_text(ws, r, c, extra[i]);
+        c++;
+    }
+    if (e)
+        return dm_error_set(err, DM_EIO, "cannot write %s: %s", s->dest, lxw_strerror(e));
+    s->row++;
+    s->written++;
+    return DM_OK;
+}
+
+dm_status dm_xlsx_sheet_end(dm_xlsx_sheet *s, bool keep, int64_t *written, dm_error *err)
+{
+    if (written)
+        *written = 0;
+    if (!s)
+        return DM_OK;
+    dm_status st = DM_OK;
+    lxw_error ce = workbook_close(s->wb);
+    if (keep && ce)
+        st = dm_error_set(err, DM_EIO, "cannot write %s: %s", s->dest, lxw_strerror(ce));
+    if (keep && !st)
+        st = dm_outfile_commit(s->tmp, s->dest, err);
+    else
+        dm_outfile_abort(s->tmp);
+    if (keep && !st && written)
+        *written = s->written;
+    sodium_memzero(s->key, sizeof s->key);
+    free(s);
+    return st;
+}
+
+static dm_status export_xlsx(dm_store *store, const dm_export_opts *o, int64_t *written,
+                             dm_error *err)
+{
+    const dm_kind *k = o->kind;
+    dm_sheet_columns cols = {.personal_data = o->personal_data, .provenance = true};
+    dm_xlsx_sheet *s;
+    dm_status st = dm_xlsx_sheet_begin(store, k, o->path, o->overwrite, &cols, &s, err);
+    if (st)
+        return st;
+    dm_query q = {
+        .kind = k, .include_drafts = o->include_drafts, .with_geometry = k->geom != DM_GEOM_NONE};
     dm_cursor *cur = NULL;
     st = dm_store_query(store, &q, &cur, err);
     dm_record rec;
     dm_record_init(&rec, k);
     bool has;
-    lxw_row_t r = 1;
-    lxw_error e = LXW_NO_ERROR;
-    while (!st && !e && !(st = dm_cursor_next(cur, &rec, &has, err)) && has) {
-        if (r >= LXW_ROW_MAX) {
-            st = dm_error_set(err, DM_EINVAL,
-                              "%s: a sheet holds at most 1,048,575 records; export to .gpkg or "
-                              ".csv",
-                              o->path);
-            break;
-        }
-        c = 0;
-        e = worksheet_write_string(ws, r, c++, rec.code, NULL);
-        if (key) {
-            char pid[20];
-            person_id(key, &rec, pid);
-            if (pid[0])
-                worksheet_write_string(ws, r, c, pid, NULL);
-            c++;
-        }
-        if (pos) {
-            double x, y;
-            GEOSGeometry *ctr = NULL;
-            const GEOSGeometry *p = NULL;
-            if (rec.geom && !GEOSisEmpty_r(h, rec.geom)) {
-                if (GEOSGeomTypeId_r(h, rec.geom) == GEOS_POINT)
-                    p = rec.geom;
-                else
-                    p = ctr = GEOSGetCentroid_r(h, rec.geom);
-            }
-            if (p && GEOSGeomGetX_r(h, p, &x) && GEOSGeomGetY_r(h, p, &y)) {
-                worksheet_write_number(ws, r, c, x, NULL);
-                worksheet_write_number(ws, r, c + 1, y, NULL);
-            }
-            if (ctr)
-                GEOSGeom_destroy_r(h, ctr);
-            c += 2;
-        }
-        if (k->geom == DM_GEOM_POLYGON) {
-            if (rec.geom)
-                worksheet_write_number(ws, r, c, dm_geo_area_m2(dm_store_geo(store), rec.geom),
-                                       NULL);
-            c++;
-        }
-        for (size_t i = 0; !e && i < k->nfields; i++) {
-            if (!exported(&k->fields[i], o->personal_data))
-                continue;
-            const char *v = rec.values[i];
-            if (v) {
-                switch (k->fields[i].type) {
-                case DM_FT_INT:
-                case DM_FT_BOOL:
-                case DM_FT_REAL: e = worksheet_write_number(ws, r, c, strtod(v, NULL), NULL); break;
-                case DM_FT_DATE: {
-                    lxw_datetime dt = {0};
-                    if (sscanf(v, "%d-%d-%d", &dt.year, &dt.month, &dt.day) == 3)
-                        e = worksheet_write_datetime(ws, r, c, &dt, datef);
-                    else
-                        e = xlsx_cell_text(ws, r, c, v);
-                    break;
-                }
-                default: e = xlsx_cell_text(ws, r, c, v);
-                }
-            }
-            c++;
-        }
-        if (!e)
-            e = worksheet_write_string(ws, r, c++, rec.state, NULL);
-        if (!e)
-            e = worksheet_write_number(ws, r, c++, (double)rec.version, NULL);
-        if (!e)
-            e = worksheet_write_string(ws, r, c++, rec.updated_at, NULL);
-        if (!e)
-            e = worksheet_write_string(ws, r, c++, rec.updated_by, NULL);
-        if (!e && rec.origin)
-            e = xlsx_cell_text(ws, r, c, rec.origin);
-        c++;
-        if (!e && attributes_exported(o) && rec.attributes)
-            e = xlsx_cell_text(ws, r, c, rec.attributes);
-        if (!e)
-            (*written)++;
-        r++;
-    }
+    while (!st && !(st = dm_cursor_next(cur, &rec, &has, err)) && has)
+        st = dm_xlsx_sheet_add(s, &rec, err);
     dm_record_clear(&rec, dm_store_geo(store));
     dm_cursor_close(cur);
-    if (!st && e)
-        st = dm_error_set(err, DM_EIO, "cannot write %s: %s", o->path, lxw_strerror(e));
-    lxw_error ce = workbook_close(wb);
-    if (!st && ce)
-        st = dm_error_set(err, DM_EIO, "cannot write %s: %s", o->path, lxw_strerror(ce));
-    if (!st)
-        st = dm_outfile_commit(tmp, o->path, err);
-    else
-        dm_outfile_abort(tmp);
-    if (st)
-        *written = 0;
-    return st;
+    dm_status est = dm_xlsx_sheet_end(s, !st, written, st ? NULL : err);
+    return st ? st : est;
 }
 
 dm_status dm_export(dm_store *store, const dm_export_opts *o, int64_t *written, dm_error *err)
@@ -518,28 +611,15 @@ dm_status dm_export(dm_store *store, const dm_export_opts *o, int64_t *written, 
     if (!o->overwrite && stat(o->path, &sb) == 0)
         return dm_error_set(err, DM_ECONFLICT, "%s exists: choose another name or use --force",
                             o->path);
+    if (!strcmp(driver, "XLSX"))
+        return export_xlsx(store, o, written, err);
     /* the secret behind person_id, for kinds with personal data */
     unsigned char key[32];
     bool pseudonyms = has_personal_fields(o->kind);
     if (pseudonyms) {
-        char hex[80];
-        size_t n = 0;
-        dm_status kst = dm_store_meta(store, "pseudonym_key", hex, sizeof hex, err);
-        if (kst == DM_ENOTFOUND)
-            return dm_error_set(err, DM_EFORMAT,
-                                "the database has no pseudonym key (it was made before "
-                                "pseudonyms): any import into it adds one");
+        dm_status kst = pseudonym_key(store, key, err);
         if (kst)
             return kst;
-        if (sodium_init() < 0 ||
-            sodium_hex2bin(key, sizeof key, hex, strlen(hex), NULL, &n, NULL) != 0 ||
-            n != sizeof key)
-            return dm_error_set(err, DM_EFORMAT, "the pseudonym key of the database is damaged");
-    }
-    if (!strcmp(driver, "XLSX")) {
-        dm_status xst = export_xlsx(store, o, pseudonyms ? key : NULL, written, err);
-        sodium_memzero(key, sizeof key);
-        return xst;
     }
     dm_gdal_init();
     GDALDriverH drv = GDALGetDriverByName(driver);

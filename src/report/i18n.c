@@ -207,8 +207,7 @@ size_t dm_i18n_missing(const dm_i18n *t, char *out, size_t outsz)
     return n;
 }
 
-/* The languages with a reports file in dir: "az, en, ru". */
-static void languages(const char *dir, char *out, size_t outsz)
+void dm_i18n_languages(const char *dir, char *out, size_t outsz)
 {
     out[0] = '\0';
     DIR *d = opendir(dir);
@@ -256,7 +255,7 @@ dm_status dm_i18n_load(const char *dir, const char *lang, dm_i18n **out, dm_erro
     FILE *f = fopen(path, "rb");
     if (!f) {
         char langs[200];
-        languages(dir, langs, sizeof langs);
+        dm_i18n_languages(dir, langs, sizeof langs);
         return dm_error_set(err, DM_ENOTFOUND, "no translation for language '%s' (%s: %s); %s%s",
                             lang, path, strerror(errno),
                             langs[0] ? "languages there are: " : "there is no translation in ",

@@ -48,6 +48,10 @@ dm_status dm_i18n_load(const char *dir, const char *lang, dm_i18n **out, dm_erro
 
 void dm_i18n_free(dm_i18n *t);
 
+/* The languages with a reports file in dir, sorted: "az, en, ru" ("" when
+ * none or dir cannot be read). */
+void dm_i18n_languages(const char *dir, char *out, size_t outsz);
+
 /* The language code ("az"). Owned by t. */
 const char *dm_i18n_lang(const dm_i18n *t);
 

@@ -270,7 +270,7 @@ static double nice_step(double max, int want)
 void dm_chart_bars(cairo_t *cr, double x, double y, double w, double h, const dm_i18n *t,
                    const char *title, size_t nbars, const char *const *labels, size_t nseries,
                    const double *values, const char *const *names, const uint32_t *colours,
-                   bool counts)
+                   bool counts, const bool *suppressed)
 {
     double th = title && *title ? text_cr(cr, x, y, w, title, 9, DM_TXT_BOLD, 0x000000) + 4 : 0;
     /* legend */
@@ -335,6 +335,9 @@ void dm_chart_bars(cairo_t *cr, double x, double y, double w, double h, const dm
             cairo_fill(cr);
             acc += v;
         }
+        if (suppressed && suppressed[i]) /* not a zero: a figure not shown */
+            text_cr(cr, left + slot * (double)i, bottom - 10, slot,
+                    dm_i18n_get(t, "fig.suppressed"), 7, DM_TXT_CENTER | DM_TXT_BOLD, 0x8c1d18);
         if ((nbars - 1 - i) % every == 0)
             text_cr(cr, left + slot * (double)i + slot / 2 - lw / 2 - 2, bottom + 3, lw + 4,
                     labels[i], 7, DM_TXT_CENTER, 0x444444);

@@ -77,11 +77,13 @@ dm_status dm_doc_close(dm_doc *d, dm_error *err);
  * (every k-th label is drawn when they would not fit), nseries stacked
  * series values[s * nbars + i] (counts), names[s] in a legend, colours[s];
  * a y axis with a few round ticks written by the locale of t (whole
- * numbers only when counts). */
+ * numbers only when counts). A bar whose suppressed[i] is set (suppressed
+ * may be NULL) is a figure not shown: no bar, the mark of "fig.suppressed"
+ * at its foot, never an empty bar read as 0. */
 void dm_chart_bars(cairo_t *cr, double x, double y, double w, double h, const dm_i18n *t,
                    const char *title, size_t nbars, const char *const *labels, size_t nseries,
                    const double *values, const char *const *names, const uint32_t *colours,
-                   bool counts);
+                   bool counts, const bool *suppressed);
 
 /* A point to mark on a map. */
 typedef struct dm_map_point {

@@ -227,8 +227,22 @@ static void cas_admin_table(rep *r, const dm_casualties *c, size_t max)
     if (!idx)
         return;
     size_t n = top_groups(c, idx, max);
+    size_t shown_groups = 0, hidden_groups = 0;
+    for (size_t i = 0; i < c->ngroups; i++) {
+        shown_groups += !c->groups[i].suppressed && c->groups[i].c.casualties > 0;
+        hidden_groups += c->groups[i].suppressed;
+    }
+    char line[400];
     if (n == 0) {
-        dm_doc_para(&r->d, T("cas.none"), 8.5, DM_TXT_ITALIC, 0x333333);
+        if (hidden_groups) { /* casualties, in groups not shown: not "none" */
+            char more[32];
+            snprintf(more, sizeof more, "%zu", hidden_groups);
+            const char *args[] = {more};
+            dm_doc_para(&r->d,
+                        dm_i18n_fmt(r->t, "cas.suppressed_areas", line, sizeof line, 1, args), 7.5,
+                        DM_TXT_ITALIC, 0x333333);
+        } else
+            dm_doc_para(&r->d, T("cas.none"), 8.5, DM_TXT_ITALIC, 0x333333);
         free(idx);
         return;
     }
@@ -251,17 +265,21 @@ static void cas_admin_table(rep *r, const dm_casualties *c, size_t max)
         tab_add(&b, num_int(r, g->c.injured, buf, sizeof buf));
         tab_add(&b, num_int(r, g->c.children, buf, sizeof buf));
     }
-    size_t shown_groups = 0;
-    for (size_t i = 0; i < c->ngroups; i++)
-        shown_groups += !c->groups[i].suppressed && c->groups[i].c.casualties > 0;
     static const double w[] = {0.44, 0.14, 0.14, 0.14, 0.14};
     tab_draw(r, &b, w, 8, 1);
     if (shown_groups > n) {
-        char more[32], line[400];
+        char more[32];
         snprintf(more, sizeof more, "%zu", shown_groups - n);
         const char *args[] = {more};
         dm_doc_para(&r->d, dm_i18n_fmt(r->t, "cas.more_areas", line, sizeof line, 1, args), 7.5,
                     DM_TXT_ITALIC, 0x333333);
+    }
+    if (hidden_groups) { /* left out of the table, not zero */
+        char more[32];
+        snprintf(more, sizeof more, "%zu", hidden_groups);
+        const char *args[] = {more};
+        dm_doc_para(&r->d, dm_i18n_fmt(r->t, "cas.suppressed_areas", line, sizeof line, 1, args),
+                    7.5, DM_TXT_ITALIC, 0x333333);
     }
     free(idx);
 }
@@ -727,11 +745,14 @@ dm_status dm_report_monthly(dm_store *store, const dm_report_opts *o, dm_error *
         const char *labels[12];
         char lab[12][32];
         double cv[36] = {0}, lv[36] = {0};
+        bool cs_hidden[12] = {0};
         for (int i = 0; i < 12; i++) {
             short_month(r, keys[i], lab[i], sizeof lab[i]);
             labels[i] = lab[i];
             for (size_t g = 0; g < ctr.ngroups; g++)
-                if (!strcmp(ctr.groups[g].key, keys[i]) && !ctr.groups[g].suppressed) {
+                if (!strcmp(ctr.groups[g].key, keys[i]) && ctr.groups[g].suppressed)
+                    cs_hidden[i] = true;
+                else if (!strcmp(ctr.groups[g].key, keys[i])) {
                     cv[i] = (double)ctr.groups[g].c.killed;
                     cv[12 + i] = (double)ctr.groups[g].c.injured;
                     cv[24 + i] = (double)ctr.groups[g].c.unknown_status;
@@ -747,11 +768,11 @@ dm_status dm_report_monthly(dm_store *store, const dm_report_opts *o, dm_error *
         const uint32_t cc[] = {0x8c1d18, 0xe08a2c, 0x9a9a9a};
         double half = (tw - 16) / 2;
         dm_chart_bars(r->d.cr, r->d.margin, r->d.y, half, 190, r->t, T("trend.casualties"), 12,
-                      labels, 3, cv, cn, cc, true);
+                      labels, 3, cv, cn, cc, true, cs_hidden);
         const char *ln[] = {T("lr.cleared"), T("lr.reduced"), T("lr.cancelled")};
         const uint32_t lc[] = {0x1a7f37, 0x6fbf73, 0xc7e9c0};
         dm_chart_bars(r->d.cr, r->d.margin + half + 16, r->d.y, half, 190, r->t,
-                      T("trend.landrelease"), 12, labels, 3, lv, ln, lc, false);
+                      T("trend.landrelease"), 12, labels, 3, lv, ln, lc, false, NULL);
         r->d.y += 196;
         definitions(r, "trend.definition");
 
@@ -930,7 +951,8 @@ dm_status dm_report_chart_casualties(dm_store *store, const dm_report_opts *o, d
         char(*keys)[8] = n ? calloc(n, sizeof *keys) : NULL;
         const char **labels = n ? calloc(n, sizeof *labels) : NULL;
         double *v = n ? calloc(3 * n, sizeof *v) : NULL;
-        if (n && (!keys || !labels || !v))
+        bool *hidden = n ? calloc(n, sizeof *hidden) : NULL;
+        if (n && (!keys || !labels || !v || !hidden))
             st = dm_error_set(err, DM_ENOMEM, "out of memory");
         for (size_t i = 0; !st && i < n; i++) {
             if (by == DM_CAS_MONTH)
@@ -939,7 +961,9 @@ dm_status dm_report_chart_casualties(dm_store *store, const dm_report_opts *o, d
                 snprintf(keys[i], 8, "%04d", y);
             labels[i] = keys[i];
             for (size_t g = 0; g < c.ngroups; g++)
-                if (!strcmp(c.groups[g].key, keys[i]) && !c.groups[g].suppressed) {
+                if (!strcmp(c.groups[g].key, keys[i]) && c.groups[g].suppressed)
+                    hidden[i] = true;
+                else if (!strcmp(c.groups[g].key, keys[i])) {
                     v[i] = (double)c.groups[g].c.killed;
                     v[n + i] = (double)c.groups[g].c.injured;
                     v[2 * n + i] = (double)c.groups[g].c.unknown_status;
@@ -969,18 +993,30 @@ dm_status dm_report_chart_casualties(dm_store *store, const dm_report_opts *o, d
             dm_i18n_fmt(r->t, "chart.casualties_title", title, sizeof title, 2, ta);
             const char *cn[] = {T("cas.killed"), T("cas.injured"), T("cas.unknown_status")};
             const uint32_t cc[] = {0x8c1d18, 0xe08a2c, 0x9a9a9a};
-            dm_chart_bars(r->d.cr, 16, 12, r->d.w - 32, r->d.h - 40, r->t, title, n, labels, 3, v,
-                          cn, cc, true);
+            bool any_hidden = false;
+            for (size_t i = 0; i < n; i++)
+                any_hidden |= hidden[i];
+            dm_chart_bars(r->d.cr, 16, 12, r->d.w - 32, r->d.h - (any_hidden ? 50 : 40), r->t,
+                          title, n, labels, 3, v, cn, cc, true, hidden);
             char tot[64], line[400];
-            num_int(r, c.total.casualties, tot, sizeof tot);
+            cas_cell(r, c.total.casualties, c.total_suppressed, tot, sizeof tot);
             const char *fa[] = {tot};
             dm_doc_text_at(&r->d, 16, r->d.h - 16, r->d.w - 32,
                            dm_i18n_fmt(r->t, "chart.footer", line, sizeof line, 1, fa), 7,
                            DM_TXT_ITALIC, 0x444444);
+            if (any_hidden) { /* why some periods have no bar */
+                char cell[16];
+                snprintf(cell, sizeof cell, "%d", o->min_cell - 1);
+                const char *ma[] = {cell};
+                dm_doc_text_at(&r->d, 16, r->d.h - 27, r->d.w - 32,
+                               dm_i18n_fmt(r->t, "report.min_cell", line, sizeof line, 1, ma), 7,
+                               DM_TXT_ITALIC, 0x444444);
+            }
         }
         free(keys);
         free(labels);
         free(v);
+        free(hidden);
     }
     if (hc)
         dm_casualties_free(&c);

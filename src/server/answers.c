@@ -23,6 +23,7 @@ typedef struct entry {
     char stamp[DM_STAMP_MAX];
     const char *content_type; /* static */
     char etag[64];
+    char disposition[160];
     char *body;
     size_t len;
     struct entry *hnext;       /* same bucket */
@@ -131,6 +132,7 @@ bool dm_answer_cache_get(dm_answer_cache *c, const char *key, const char *stamp,
         r->status = 200;
         r->content_type = e->content_type;
         memcpy(r->etag, e->etag, sizeof r->etag);
+        memcpy(r->disposition, e->disposition, sizeof r->disposition);
         hit = !r->body.status;
     }
     hit ? c->hits++ : c->misses++;
@@ -160,6 +162,7 @@ void dm_answer_cache_put(dm_answer_cache *c, const char *key, const char *stamp,
     memcpy(e->stamp, stamp, strlen(stamp) + 1);
     e->content_type = r->content_type;
     memcpy(e->etag, r->etag, sizeof e->etag);
+    memcpy(e->disposition, r->disposition, sizeof e->disposition);
     if (cost(e) > c->max_bytes / 4) { /* one answer never takes the cache */
         free(e->key);
         free(e->body);

@@ -19,14 +19,20 @@
  *                           minefield records need read_minefield_records too;
  *                           and the planning answers under /plan/ (rankings,
  *                           settlement plans, forecasts: they name hazards and
- *                           count casualties, with no personal data)
+ *                           count casualties, with no personal data), and the
+ *                           monthly report (/reports/monthly: it maps the
+ *                           month's accidents and lists data-quality warnings);
+ *                           the hazard map sheet (/reports/hazards/{code})
+ *                           needs read of every collection it draws from,
+ *                           minefield records included
  *   read_personal           victims' names and addresses (DM_FIELD_PERSONAL),
  *                           and casualty figures with every group exact
  *   read_minefield_records  the laying party's minefield records
  *   read_statistics         the published statistics under /stats/ (approved
- *                           records); casualty figures with groups of fewer
- *                           than --min-cell people suppressed unless the role
- *                           also holds read_personal
+ *                           records), the factsheet and the casualty chart
+ *                           under /reports/; casualty figures with groups of
+ *                           fewer than --min-cell people suppressed unless the
+ *                           role also holds read_personal
  *   write                   create; replace, update or withdraw a record not
  *                           yet approved that one wrote (created or changed
  *                           since it was last approved), or the change one

@@ -121,6 +121,7 @@ void dm_respond_problem(dm_response *r, int status, const char *title, const cha
     r->status = status;
     r->content_type = "application/problem+json";
     r->etag[0] = 0;
+    r->disposition[0] = 0;
     dm_buf_free(&r->body);
     dm_buf_init(&r->body, 0);
     dm_buf_printf(&r->body, "{\"type\": \"about:blank\", \"status\": %d, \"title\": ", status);
@@ -328,6 +329,8 @@ static enum MHD_Result send_response(server *s, struct MHD_Connection *con, req_
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag);
     if (r->location[0])
         MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
+    if (r->disposition[0])
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, r->disposition);
     if (r->status == 401)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"demine\"");
     if (r->retry_after > 0) {

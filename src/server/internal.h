@@ -41,6 +41,8 @@ typedef struct dm_response {
     dm_buf body;
     char etag[64];             /* "" = none */
     char location[512];        /* Location header (a created record's URL); "" = none */
+    char disposition[160];     /* Content-Disposition header ("attachment; filename=...");
+                                  "" = none */
     const char *cache_control; /* static string; NULL = "no-store" */
     char csp[1024];            /* Content-Security-Policy of an HTML page; "" = the
                                   default for data ("default-src 'none'") */
@@ -107,6 +109,32 @@ bool dm_server_long_param(const dm_request *q, dm_response *r, const char *name,
 /* The JSON API for statistics (stats.c): false when q->path is not one of
  * its paths (r untouched). */
 bool dm_stats_handle(const dm_request *q, dm_response *r);
+
+/* The smallest group of casualties q's caller may see (analysis/
+ * casualties.h): 0 (exact) for roles with read_personal, else the server's
+ * --min-cell (default 3). */
+int dm_server_min_cell(const dm_request *q);
+
+/* Without the right to personal data, casualty date limits are whole years
+ * (since YYYY-01-01, until YYYY-12-31; "" = none): else 400 (r filled,
+ * false), so that no two answers differ by a few days' casualties. */
+bool dm_server_whole_years(dm_response *r, const char *since, const char *until);
+
+#define DM_XLSX_TYPE "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+/* Makes r's body (status 200, content_type) the file that write(path, ctx,
+ * err) writes at `path`, a new file named answer.EXT in a private temporary
+ * folder (TMPDIR, else /tmp) that is removed afterwards whatever happens.
+ * The writer's failure is returned (r untouched). */
+typedef dm_status (*dm_file_writer)(const char *path, void *ctx, dm_error *err);
+dm_status dm_respond_file(dm_response *r, const char *ext, const char *content_type,
+                          dm_file_writer write, void *ctx, dm_error *err);
+
+/* The reports (reports.c): /reports/monthly, /reports/factsheet,
+ * /reports/hazards/{code} and /reports/chart/casualties, the documents of
+ * `demine report` and `demine chart`. False when q->path is not under
+ * /reports/ (r untouched). */
+bool dm_reports_handle(const dm_request *q, dm_response *r);
 
 /* The planning answers (plan.c): /plan/priority, /plan/settlements/{id} and
  * /plan/forecast, the JSON of `demine priority`, `demine settlement plan`

@@ -12,6 +12,7 @@
 #include "analysis/forecast_area.h"
 #include "core/date.h"
 #include "core/strmap.h"
+#include "io/export.h"
 #include "server/answers.h"
 #include "server/cql2.h"
 #include "server/mvt.h"
@@ -1425,19 +1426,35 @@ static bool parse_sortby(const dm_request *q, dm_response *r, const dm_kind *k, 
     return true;
 }
 
+/* Every match of f into c (sort_rows_free() after), sorted. */
+static scan_end sort_matches(const dm_request *q, const dm_kind *k, const items_filter *f,
+                             const char *want_state, const sort_keys *sk, const dm_sortby *by,
+                             const sort_spec *spec, sort_collect *c)
+{
+    *c = (sort_collect){.q = q, .k = k, .join = f->join, .sk = sk, .by = by, .spec = *spec};
+    scan_end se = scan_matches(q, k, f, want_state, false, 0, 0, sort_add, c);
+    if (se != SCAN_DONE) {
+        sort_rows_free(c);
+        c->n = 0;
+        c->rows = NULL;
+        return se;
+    }
+    for (size_t i = 0; i < c->n; i++) /* c moved: the rows point at its spec */
+        c->rows[i].spec = &c->spec;
+    qsort(c->rows, c->n, sizeof *c->rows, sort_cmp);
+    return SCAN_DONE;
+}
+
 /* The page of a sorted answer into w->feats: every match read and sorted,
  * then the page's records read again in their order. */
 static scan_end sorted_page(const dm_request *q, const dm_kind *k, const items_filter *f,
                             const char *want_state, const sort_keys *sk, const dm_sortby *by,
                             const sort_spec *spec, page_writer *w)
 {
-    sort_collect c = {.q = q, .k = k, .join = f->join, .sk = sk, .by = by, .spec = *spec};
-    scan_end se = scan_matches(q, k, f, want_state, false, 0, 0, sort_add, &c);
-    if (se != SCAN_DONE) {
-        sort_rows_free(&c);
+    sort_collect c;
+    scan_end se = sort_matches(q, k, f, want_state, sk, by, spec, &c);
+    if (se != SCAN_DONE)
         return se;
-    }
-    qsort(c.rows, c.n, sizeof *c.rows, sort_cmp);
     w->matched = (long)c.n;
     size_t from = (size_t)w->offset < c.n ? (size_t)w->offset : c.n;
     size_t count = c.n - from < (size_t)w->limit ? c.n - from : (size_t)w->limit;
@@ -1473,13 +1490,119 @@ static scan_end sorted_page(const dm_request *q, const dm_kind *k, const items_f
     return ok ? se : SCAN_FAILED;
 }
 
+/* f=xlsx: an items request answered as a workbook. */
+static bool wants_xlsx(const dm_request *q)
+{
+    const char *f = dm_qs_get(q->qs, "f");
+    return f && !strcmp(f, "xlsx");
+}
+
+/* The records of an items page written as an XLSX sheet (io/export.h):
+ * the same records as the JSON page, the same properties. */
+typedef struct xlsx_writer {
+    const dm_request *q;
+    const dm_kind *k;
+    const items_filter *f;
+    const char *want_state;
+    dm_sheet_columns cols;
+    bool paged;
+    long offset, limit, matched, returned;
+    dm_xlsx_sheet *sheet;
+    dm_error *err;
+    bool failed;
+    scan_end se;
+    const sort_keys *sk; /* sortby: the keys (else NULL) */
+    const dm_sortby *by;
+    const sort_spec *spec;
+} xlsx_writer;
+
+/* Sorted: the page's records read one by one in their order. */
+static bool xlsx_sorted(xlsx_writer *w)
+{
+    sort_collect c;
+    w->se = sort_matches(w->q, w->k, w->f, w->want_state, w->sk, w->by, w->spec, &c);
+    bool ok = w->se == SCAN_DONE;
+    dm_record rec;
+    dm_record_init(&rec, w->k);
+    for (size_t i = (size_t)w->offset; ok && i < c.n && w->returned < w->limit; i++) {
+        dm_status st = dm_store_get(w->q->store, w->k, c.rows[i].code, &rec, w->err);
+        if (st == DM_ENOTFOUND) /* deleted between the two reads */
+            continue;
+        if (st || dm_xlsx_sheet_add(w->sheet, &rec, w->err))
+            ok = !(w->failed = true);
+        else
+            w->returned++;
+        dm_record_clear(&rec, dm_store_geo(w->q->store));
+    }
+    dm_record_clear(&rec, dm_store_geo(w->q->store));
+    sort_rows_free(&c);
+    return ok;
+}
+
+static bool xlsx_add(void *ctx, const dm_record *rec)
+{
+    xlsx_writer *w = ctx;
+    if (w->matched++ < (w->paged ? 0 : w->offset) || w->returned >= w->limit)
+        return true;
+    if (dm_xlsx_sheet_add(w->sheet, rec, w->err)) {
+        w->failed = true;
+        return false;
+    }
+    w->returned++;
+    return true;
+}
+
+static dm_status xlsx_write(const char *path, void *ctx, dm_error *err)
+{
+    xlsx_writer *w = ctx;
+    w->err = err;
+    dm_status st = dm_xlsx_sheet_begin(w->q->store, w->k, path, true, &w->cols, &w->sheet, err);
+    if (st)
+        return st;
+    if (w->sk)
+        xlsx_sorted(w);
+    else
+        w->se = scan_matches(w->q, w->k, w->f, w->want_state, w->paged, w->offset, w->limit,
+                             xlsx_add, w);
+    bool ok = w->se == SCAN_DONE && !w->failed;
+    if (!ok && !w->failed)
+        dm_error_set(err, DM_EIO, "the records could not be read");
+    dm_status est = dm_xlsx_sheet_end(w->sheet, ok, NULL, ok ? err : NULL);
+    return ok ? est : err->code;
+}
+
+static void items_xlsx(const dm_request *q, dm_response *r, xlsx_writer *w, const prop_select *sel)
+{
+    const dm_kind *k = w->k;
+    w->cols.personal_data = personal(q, k);
+    if (sel->on) {
+        w->cols.selected = true;
+        memcpy(w->cols.field, sel->field, sizeof w->cols.field);
+        w->cols.state = sel->state;
+        w->cols.version = sel->version;
+        w->cols.updated_at = sel->updated_at;
+    }
+    dm_error err;
+    dm_error_clear(&err);
+    if (dm_respond_file(r, "xlsx", DM_XLSX_TYPE, xlsx_write, w, &err)) {
+        if (w->se == SCAN_LATE)
+            dm_respond_late(q, r);
+        else
+            dm_respond_problem(r, 500, "Internal error", "the workbook could not be written");
+        return;
+    }
+    snprintf(r->disposition, sizeof r->disposition, "attachment; filename=\"demine-%s.xlsx\"",
+             k->name);
+}
+
 static void items_page(const dm_request *q, dm_response *r, const dm_kind *k)
 {
     static const char *const allowed[] = {
         "f",     "limit",       "offset",     "bbox",       "datetime", "filter",
         "state", "filter-lang", "filter-crs", "properties", "sortby",   "accident_admin_code",
         NULL};
-    if (!check_params(q, r, allowed, k))
+    bool xlsx = wants_xlsx(q);
+    if (xlsx ? !dm_server_check_params(q, r, allowed, k) : !check_params(q, r, allowed, k))
         return;
     const char *want_state;
     if (!parse_state(q, r, k, &want_state))
@@ -1528,6 +1651,21 @@ static void items_page(const dm_request *q, dm_response *r, const dm_kind *k)
     if (paged && dm_store_count(q->store, k, false, &total, &err)) {
         filter_free(&f);
         dm_respond_problem(r, 500, "Internal error", "the records could not be read");
+        return;
+    }
+    if (xlsx) {
+        xlsx_writer xw = {.q = q,
+                          .k = k,
+                          .f = &f,
+                          .want_state = want_state,
+                          .paged = paged,
+                          .offset = offset,
+                          .limit = limit,
+                          .sk = by.n ? &sk : NULL,
+                          .by = &by,
+                          .spec = &spec};
+        items_xlsx(q, r, &xw, &sel);
+        filter_free(&f);
         return;
     }
     page_writer w = {.q = q,
@@ -1824,11 +1962,14 @@ static void make_page(const dm_request *q, dm_response *r, const void *ctx)
     c->fn(q, r, c->k, c->id);
 }
 
+static void items_page_fn(const dm_request *q, dm_response *r, const dm_kind *k, const char *id);
+
 static void answer_cached(const dm_request *q, dm_response *r, const dm_kind *k, const char *id,
                           page_fn fn)
 {
     page_call c = {k, id, fn};
-    if (wanted_format(q) != FMT_JSON && fn != tile_page) {
+    if (wanted_format(q) != FMT_JSON && fn != tile_page &&
+        !(fn == items_page_fn && wants_xlsx(q))) {
         make_page(q, r, &c);
         return;
     }
@@ -1937,27 +2078,31 @@ static void api_document(const dm_request *q, dm_response *r)
                   " \"servers\": [{\"url\": \"%s\"}], \"paths\": {",
                   q->base);
 #define QP(n, t) "{\"name\": \"" n "\", \"in\": \"query\", \"schema\": {\"type\": \"" t "\"}}, "
-    static const char *const simple[][4] = {
-        {"/", "landing page", "application/json", ""},
-        {"/conformance", "conformance classes", "application/json", ""},
-        {"/collections", "feature collections", "application/json", ""},
-        {"/health", "health of the server and its database", "application/json", ""},
-        {"/api", "this document", "application/vnd.oai.openapi+json;version=3.0", ""},
-        {"/stats/landrelease", "land release figures, as demine stats --json", "application/json",
-         QP("by", "string") QP("level", "integer")},
-        {"/stats/items", "EO item figures, as demine stats --json", "application/json",
-         QP("by", "string")},
-        {"/stats/casualties", "casualty figures, as demine stats --json", "application/json",
-         QP("by", "string") QP("since", "string") QP("until", "string")}};
+    static const char *const simple[][5] = {
+        {"/", "landing page", "application/json", "", "f"},
+        {"/conformance", "conformance classes", "application/json", "", "f"},
+        {"/collections", "feature collections", "application/json", "", "f"},
+        {"/health", "health of the server and its database", "application/json", "", "f"},
+        {"/api", "this document", "application/vnd.oai.openapi+json;version=3.0", "", "f"},
+        {"/stats/landrelease",
+         "land release figures, as demine stats --json (f=xlsx: the workbook of --xlsx)",
+         "application/json\": {}, \"" DM_XLSX_TYPE, QP("by", "string") QP("level", "integer"),
+         "fStats"},
+        {"/stats/items", "EO item figures, as demine stats --json (f=xlsx: the workbook of --xlsx)",
+         "application/json\": {}, \"" DM_XLSX_TYPE, QP("by", "string"), "fStats"},
+        {"/stats/casualties",
+         "casualty figures, as demine stats --json (f=xlsx: the workbook of --xlsx)",
+         "application/json\": {}, \"" DM_XLSX_TYPE,
+         QP("by", "string") QP("since", "string") QP("until", "string"), "fStats"}};
 #undef QP
     for (size_t i = 0; i < sizeof simple / sizeof simple[0]; i++)
         dm_buf_printf(b,
                       "%s\"%s\": {\"get\": {\"summary\": \"%s\", \"parameters\": [%s{\"$ref\": "
-                      "\"#/components/parameters/f\"}], \"responses\": {\"200\": "
+                      "\"#/components/parameters/%s\"}], \"responses\": {\"200\": "
                       "{\"description\": \"%s\", \"content\": {\"%s\": {}}}, \"400\": "
                       "{\"description\": \"a bad parameter\"}}}}",
-                      i ? ", " : "", simple[i][0], simple[i][1], simple[i][3], simple[i][1],
-                      simple[i][2]);
+                      i ? ", " : "", simple[i][0], simple[i][1], simple[i][3], simple[i][4],
+                      simple[i][1], simple[i][2]);
     dm_buf_puts(b, ", \"/collections/{collectionId}\": {\"get\": {\"summary\": \"a feature "
                    "collection\", \"parameters\": [{\"$ref\": \"#/components/parameters/"
                    "collectionId\"}, {\"$ref\": \"#/components/parameters/f\"}], \"responses\": "
@@ -1966,43 +2111,46 @@ static void api_document(const dm_request *q, dm_response *r)
     dm_buf_puts(b, ", \"/collections/{collectionId}/items\": {\"get\": {\"summary\": \"the "
                    "features of a collection\", \"parameters\": [{\"$ref\": "
                    "\"#/components/parameters/collectionId\"}, {\"$ref\": "
-                   "\"#/components/parameters/f\"}, {\"name\": \"limit\", \"in\": \"query\", "
+                   "\"#/components/parameters/fItems\"}, {\"name\": \"limit\", \"in\": \"query\", "
                    "\"schema\": {\"type\": \"integer\", \"minimum\": 1, \"default\": 10, "
                    "\"maximum\": ");
     dm_buf_printf(b, "%d", q->opts->max_limit > 0 ? q->opts->max_limit : 10000);
     dm_buf_puts(
-        b, "}}, {\"name\": \"offset\", \"in\": \"query\", \"schema\": {\"type\": "
-           "\"integer\", \"minimum\": 0, \"default\": 0}}, {\"name\": \"bbox\", \"in\": "
-           "\"query\", \"style\": \"form\", \"explode\": false, \"schema\": {\"type\": "
-           "\"array\", \"minItems\": 4, \"maxItems\": 6, \"items\": {\"type\": "
-           "\"number\"}}}, {\"name\": \"datetime\", \"in\": \"query\", \"schema\": "
-           "{\"type\": \"string\"}}, {\"name\": \"filter\", \"in\": \"query\", "
-           "\"schema\": {\"type\": \"string\"}}, {\"name\": \"filter-lang\", \"in\": "
-           "\"query\", \"schema\": {\"type\": \"string\", \"enum\": [\"cql2-text\"]}}, "
-           "{\"name\": \"filter-crs\", \"in\": \"query\", \"schema\": {\"type\": "
-           "\"string\"}}, {\"name\": \"state\", \"in\": \"query\", \"description\": "
-           "\"records not approved yet (editors and approvers)\", \"schema\": "
-           "{\"type\": \"string\", \"enum\": [\"approved\", \"submitted\", \"draft\", "
-           "\"all\"]}}, {\"name\": \"properties\", \"in\": \"query\", \"description\": "
-           "\"the properties each feature carries (comma-separated)\", \"schema\": "
-           "{\"type\": \"string\"}}, {\"name\": \"sortby\", \"in\": \"query\", "
-           "\"description\": \"the order of the whole set before paging: +name or "
-           "-name, comma-separated (Features Part 5)\", \"schema\": {\"type\": "
-           "\"string\"}}, {\"name\": \"accident_admin_code\", \"in\": \"query\", "
-           "\"description\": \"victims: those whose accident is in this admin area\", "
-           "\"schema\": {\"type\": \"string\"}}], \"responses\": {\"200\": "
-           "{\"description\": \"a page of features\", \"content\": {\"application/geo+json\": {}, "
-           "\"text/html\": {}}}, \"400\": {\"description\": \"a bad parameter\"}, "
-           "\"404\": {\"description\": \"no such collection\"}}}, \"post\": "
-           "{\"summary\": \"create a record (it enters as submitted)\", \"security\": "
-           "[{\"bearer\": []}], \"parameters\": [{\"$ref\": "
-           "\"#/components/parameters/collectionId\"}], \"requestBody\": "
-           "{\"required\": true, \"content\": {\"application/geo+json\": {}, "
-           "\"application/json\": {}}}, \"responses\": {\"201\": {\"description\": "
-           "\"created; Location and ETag name it\"}, \"400\": {\"description\": \"a bad "
-           "feature\"}, \"401\": {\"description\": \"login needed\"}, \"403\": "
-           "{\"description\": \"the role may not\"}, \"415\": {\"description\": \"not "
-           "GeoJSON\"}}}}");
+        b,
+        "}}, {\"name\": \"offset\", \"in\": \"query\", \"schema\": {\"type\": "
+        "\"integer\", \"minimum\": 0, \"default\": 0}}, {\"name\": \"bbox\", \"in\": "
+        "\"query\", \"style\": \"form\", \"explode\": false, \"schema\": {\"type\": "
+        "\"array\", \"minItems\": 4, \"maxItems\": 6, \"items\": {\"type\": "
+        "\"number\"}}}, {\"name\": \"datetime\", \"in\": \"query\", \"schema\": "
+        "{\"type\": \"string\"}}, {\"name\": \"filter\", \"in\": \"query\", "
+        "\"schema\": {\"type\": \"string\"}}, {\"name\": \"filter-lang\", \"in\": "
+        "\"query\", \"schema\": {\"type\": \"string\", \"enum\": [\"cql2-text\"]}}, "
+        "{\"name\": \"filter-crs\", \"in\": \"query\", \"schema\": {\"type\": "
+        "\"string\"}}, {\"name\": \"state\", \"in\": \"query\", \"description\": "
+        "\"records not approved yet (editors and approvers)\", \"schema\": "
+        "{\"type\": \"string\", \"enum\": [\"approved\", \"submitted\", \"draft\", "
+        "\"all\"]}}, {\"name\": \"properties\", \"in\": \"query\", \"description\": "
+        "\"the properties each feature carries (comma-separated)\", \"schema\": "
+        "{\"type\": \"string\"}}, {\"name\": \"sortby\", \"in\": \"query\", "
+        "\"description\": \"the order of the whole set before paging: +name or "
+        "-name, comma-separated (Features Part 5)\", \"schema\": {\"type\": "
+        "\"string\"}}, {\"name\": \"accident_admin_code\", \"in\": \"query\", "
+        "\"description\": \"victims: those whose accident is in this admin area\", "
+        "\"schema\": {\"type\": \"string\"}}], \"responses\": {\"200\": "
+        "{\"description\": \"a page of features (f=xlsx: those records as a workbook, the sheet of "
+        "demine export)\", \"content\": {\"application/geo+json\": {}, "
+        "\"text/html\": {}, \"" DM_XLSX_TYPE
+        "\": {}}}, \"400\": {\"description\": \"a bad parameter\"}, "
+        "\"404\": {\"description\": \"no such collection\"}}}, \"post\": "
+        "{\"summary\": \"create a record (it enters as submitted)\", \"security\": "
+        "[{\"bearer\": []}], \"parameters\": [{\"$ref\": "
+        "\"#/components/parameters/collectionId\"}], \"requestBody\": "
+        "{\"required\": true, \"content\": {\"application/geo+json\": {}, "
+        "\"application/json\": {}}}, \"responses\": {\"201\": {\"description\": "
+        "\"created; Location and ETag name it\"}, \"400\": {\"description\": \"a bad "
+        "feature\"}, \"401\": {\"description\": \"login needed\"}, \"403\": "
+        "{\"description\": \"the role may not\"}, \"415\": {\"description\": \"not "
+        "GeoJSON\"}}}}");
     dm_buf_puts(b, ", \"/collections/{collectionId}/queryables\": {\"get\": {\"summary\": "
                    "\"the properties a filter may name\", \"parameters\": [{\"$ref\": "
                    "\"#/components/parameters/collectionId\"}, {\"$ref\": "
@@ -2194,6 +2342,61 @@ static void api_document(const dm_request *q, dm_response *r)
                       "{\"description\": \"login needed\"}, \"403\": {\"description\": \"the role "
                       "may not\"}%s}}}",
                       plan[i][0], plan[i][1], plan[i][2], plan[i][1], plan[i][3]);
+        /* the reports (reports.c): documents of demine report and demine chart */
+#define QP(n, t, d)                                                                                \
+    "{\"name\": \"" n "\", \"in\": \"query\", \"description\": \"" d "\", \"schema\": {" t "}}"
+#define P_LANG                                                                                     \
+    QP("lang", "\"type\": \"string\", \"default\": \"en\"",                                        \
+       "the language: one with a translation file (en, az, ru)")
+#define P_DATE(n, d) QP(n, "\"type\": \"string\", \"format\": \"date\"", d)
+    static const char *const reports[][5] = {
+        {"/reports/monthly",
+         "the monthly report, as demine report monthly (roles that read the collections)",
+         QP("month", "\"type\": \"string\", \"pattern\": \"^[0-9]{4}-[0-9]{2}$\"",
+            "the month, YYYY-MM (required)") ", " P_LANG,
+         "application/pdf", ""},
+        {"/reports/factsheet",
+         "the one-page factsheet, as demine report factsheet (every role; casualty groups "
+         "suppressed without the right to personal data)",
+         P_DATE(
+             "since",
+             "casualties from this date (default: all; whole years without the "
+             "right to personal data)") ", " P_DATE("until",
+                                                    "up to this date (default today)") ", " P_LANG,
+         "application/pdf", ""},
+        {"/reports/hazards/{code}",
+         "the map sheet of a hazardous area, as demine report hazard (roles that read "
+         "minefield records)",
+         "{\"name\": \"code\", \"in\": \"path\", \"required\": true, \"schema\": "
+         "{\"type\": \"string\"}}, " P_LANG,
+         "application/pdf", ", \"404\": {\"description\": \"no approved hazard has that code\"}"},
+        {"/reports/chart/casualties",
+         "a bar chart of casualties, as demine chart casualties (every role; casualty groups "
+         "suppressed without the right to personal data)",
+         QP("by",
+            "\"type\": \"string\", \"enum\": [\"month\", \"year\"], \"default\": "
+            "\"month\"",
+            "bars by month or by year") ", " P_DATE("since",
+                                                    "from this date") ", " P_DATE("until",
+                                                                                  "up to this "
+                                                                                  "date") ", " QP("format",
+                                                                                                  "\"type\": \"string\", \"enum\": [\"svg\", "
+                                                                                                  "\"png\", \"pdf\"], \"default\": \"svg\"",
+                                                                                                  "the image format") ", " P_LANG,
+         "image/svg+xml\": {}, \"image/png\": {}, \"application/pdf", ""}};
+#undef P_DATE
+#undef P_LANG
+#undef QP
+    for (size_t i = 0; i < sizeof reports / sizeof reports[0]; i++)
+        dm_buf_printf(b,
+                      ", \"%s\": {\"get\": {\"summary\": \"%s\", \"security\": [{}, "
+                      "{\"bearer\": []}], \"parameters\": [%s], \"responses\": {\"200\": "
+                      "{\"description\": \"the document, with Content-Disposition: attachment "
+                      "and a file name\", \"content\": {\"%s\": {}}}, \"400\": "
+                      "{\"description\": \"a bad parameter (the detail names it)\"}, \"401\": "
+                      "{\"description\": \"login needed\"}, \"403\": {\"description\": \"the "
+                      "role may not\"}%s}}}",
+                      reports[i][0], reports[i][1], reports[i][2], reports[i][3], reports[i][4]);
     dm_buf_puts(b, ", \"/auth/token\": {\"post\": {\"summary\": \"log in: a bearer "
                    "token\", \"requestBody\": {\"required\": true, \"content\": "
                    "{\"application/x-www-form-urlencoded\": {\"schema\": {\"type\": \"object\", "
@@ -2209,7 +2412,11 @@ static void api_document(const dm_request *q, dm_response *r)
                    "\"in\": \"header\", \"required\": true, \"schema\": {\"type\": "
                    "\"string\"}}, \"f\": {\"name\": \"f\", \"in\": "
                    "\"query\", \"schema\": {\"type\": \"string\", \"enum\": [\"json\", "
-                   "\"html\"]}}, \"collectionId\": {\"name\": \"collectionId\", \"in\": "
+                   "\"html\"]}}, \"fItems\": {\"name\": \"f\", \"in\": \"query\", \"schema\": "
+                   "{\"type\": \"string\", \"enum\": [\"json\", \"html\", \"xlsx\"]}}, "
+                   "\"fStats\": {\"name\": \"f\", \"in\": \"query\", \"schema\": {\"type\": "
+                   "\"string\", \"enum\": [\"json\", \"xlsx\"]}}, \"collectionId\": {\"name\": "
+                   "\"collectionId\", \"in\": "
                    "\"path\", \"required\": true, \"schema\": {\"type\": \"string\", \"enum\": [");
     bool first = true;
     for (size_t i = 0; i < dm_kind_count(); i++)
@@ -2237,7 +2444,7 @@ void dm_ogcapi_handle(const dm_request *q, dm_response *r)
         health(q, r);
     else if (!strcmp(p, "/collections"))
         collections_page(q, r);
-    else if (dm_stats_handle(q, r) || dm_plan_handle(q, r))
+    else if (dm_stats_handle(q, r) || dm_plan_handle(q, r) || dm_reports_handle(q, r))
         ;
     else if (!strncmp(p, "/collections/", 13)) {
         char id[64], rest[256] = "";

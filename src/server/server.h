@@ -59,6 +59,9 @@ typedef struct dm_server_opts {
     int login_address_failures;     /* ... from one client address; 0 = 20 */
     int login_first_wait;           /* the first wait, seconds; 0 = 1 */
     int login_max_wait;             /* the longest wait, seconds; 0 = 900 */
+    const char *i18n_dir;           /* the reports' translation files
+                                       (reports.LANG.json, report/i18n.h); NULL =
+                                       data/i18n */
     const char *figures;            /* the published productivity and cost figures
                                        the /plan/ forecasts use (a CSV file), or
                                        NULL: none (the answers say why) */

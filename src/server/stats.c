@@ -5,6 +5,9 @@
  *   GET /stats/items?by=category|year|admin
  *   GET /stats/casualties?by=DIM[,DIM]&since=DATE&until=DATE
  *
+ * f=xlsx gives the same figures as the workbook of `demine stats ...
+ * --xlsx` (report/stats_xlsx.h) instead of JSON.
+ *
  * Published statistics are for every role, anonymous included
  * (read_statistics): approved records only, without the lists of record
  * codes. Casualty figures count people: for roles without read_personal,
@@ -22,14 +25,60 @@
 #include "analysis/casualties.h"
 #include "analysis/items.h"
 #include "analysis/landrelease.h"
+#include "report/stats_xlsx.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+/* The parameters, then f: json (the default) or xlsx (*xlsx set); false
+ * with r filled (400) otherwise. */
+static bool stats_params(const dm_request *q, dm_response *r, const char *const *allowed,
+                         bool *xlsx)
+{
+    if (!dm_server_check_params(q, r, allowed, NULL))
+        return false;
+    const char *f = dm_qs_get(q->qs, "f");
+    *xlsx = f && !strcmp(f, "xlsx");
+    if (f && !*xlsx && strcmp(f, "json")) {
+        dm_respond_problem(r, 400, "Unknown format", "f=%.20s: %s answers f=json or f=xlsx", f,
+                           q->path);
+        return false;
+    }
+    return true;
+}
+
+/* The workbook of `demine stats ... --xlsx` (report/stats_xlsx.h). */
+typedef struct xlsx_call {
+    const dm_landrelease *lr;
+    const dm_items_stats *items;
+    const dm_casualties *cas;
+} xlsx_call;
+
+static dm_status write_xlsx(const char *path, void *ctx, dm_error *err)
+{
+    const xlsx_call *c = ctx;
+    return c->lr      ? dm_landrelease_xlsx(c->lr, path, err)
+           : c->items ? dm_items_xlsx(c->items, path, err)
+                      : dm_casualties_xlsx(c->cas, path, err);
+}
+
+static void xlsx_answer(dm_response *r, xlsx_call c, const char *name)
+{
+    dm_error err;
+    dm_error_clear(&err);
+    if (dm_respond_file(r, "xlsx", DM_XLSX_TYPE, write_xlsx, &c, &err)) {
+        dm_respond_problem(r, 500, "Internal error", "the workbook could not be written");
+        return;
+    }
+    snprintf(r->disposition, sizeof r->disposition, "attachment; filename=\"demine-%s.xlsx\"",
+             name);
+}
+
 static void landrelease(const dm_request *q, dm_response *r)
 {
     static const char *const allowed[] = {"by", "level", "f", NULL};
-    if (!dm_server_json_params(q, r, allowed))
+    bool xlsx;
+    if (!stats_params(q, r, allowed, &xlsx))
         return;
     dm_lr_opts o;
     memset(&o, 0, sizeof o);
@@ -53,14 +102,18 @@ static void landrelease(const dm_request *q, dm_response *r)
         dm_respond_problem(r, 500, "Internal error", "the figures could not be computed");
         return;
     }
-    dm_landrelease_json(&lr, false, &r->body);
+    if (xlsx)
+        xlsx_answer(r, (xlsx_call){.lr = &lr}, "landrelease");
+    else
+        dm_landrelease_json(&lr, false, &r->body);
     dm_landrelease_free(&lr);
 }
 
 static void items(const dm_request *q, dm_response *r)
 {
     static const char *const allowed[] = {"by", "f", NULL};
-    if (!dm_server_json_params(q, r, allowed))
+    bool xlsx;
+    if (!stats_params(q, r, allowed, &xlsx))
         return;
     dm_items_opts o;
     memset(&o, 0, sizeof o);
@@ -75,36 +128,18 @@ static void items(const dm_request *q, dm_response *r)
         dm_respond_problem(r, 500, "Internal error", "the figures could not be computed");
         return;
     }
-    dm_items_json(&st, false, &r->body);
+    if (xlsx)
+        xlsx_answer(r, (xlsx_call){.items = &st}, "items");
+    else
+        dm_items_json(&st, false, &r->body);
     dm_items_free(&st);
-}
-
-/* The smallest group of casualties q's caller may see: 0 (exact) for roles
- * that read personal data, else the server's --min-cell. */
-static int min_cell_for(const dm_request *q)
-{
-    if (dm_authz_allowed(q->role, DM_ACT_READ_PERSONAL, NULL, q->pub, NULL))
-        return 0;
-    return q->opts && q->opts->min_cell > 0 ? q->opts->min_cell : 3;
-}
-
-/* Without the right to personal data, date limits are whole years. */
-static bool whole_year(dm_response *r, const char *name, const char *date, const char *day)
-{
-    if (!date[0] || !strcmp(date + 4, day))
-        return true;
-    dm_respond_problem(r, 400, "Bad date",
-                       "%s=%s: casualty figures without the right to personal data take whole "
-                       "years (since=YYYY-01-01, until=YYYY-12-31), so that no two answers "
-                       "differ by a few days' casualties",
-                       name, date);
-    return false;
 }
 
 static void casualties(const dm_request *q, dm_response *r)
 {
     static const char *const allowed[] = {"by", "since", "until", "f", NULL};
-    if (!dm_server_json_params(q, r, allowed))
+    bool xlsx;
+    if (!stats_params(q, r, allowed, &xlsx))
         return;
     dm_cas_opts o;
     memset(&o, 0, sizeof o);
@@ -121,16 +156,18 @@ static void casualties(const dm_request *q, dm_response *r)
         dm_respond_problem(r, 400, "Bad dates", "since %s is after until %s", o.since, o.until);
         return;
     }
-    o.min_cell = min_cell_for(q);
-    if (o.min_cell > 1 &&
-        (!whole_year(r, "since", o.since, "-01-01") || !whole_year(r, "until", o.until, "-12-31")))
+    o.min_cell = dm_server_min_cell(q);
+    if (o.min_cell > 1 && !dm_server_whole_years(r, o.since, o.until))
         return;
     dm_casualties c;
     if (dm_casualties_compute(q->store, &o, &c, &err)) {
         dm_respond_problem(r, 500, "Internal error", "the figures could not be computed");
         return;
     }
-    dm_casualties_json(&c, &r->body);
+    if (xlsx)
+        xlsx_answer(r, (xlsx_call){.cas = &c}, "casualties");
+    else
+        dm_casualties_json(&c, &r->body);
     dm_casualties_free(&c);
 }
 
@@ -169,7 +206,7 @@ bool dm_stats_handle(const dm_request *q, dm_response *r)
     else if (!strcmp(q->path, "/stats/items"))
         cached(q, r, eo, 2, 0, items);
     else if (!strcmp(q->path, "/stats/casualties"))
-        cached(q, r, cas, 3, min_cell_for(q), casualties);
+        cached(q, r, cas, 3, dm_server_min_cell(q), casualties);
     else
         return false;
     return true;

@@ -1015,6 +1015,11 @@ if (hasWrites) {
     same('the GeoJSON has every record', gj.features.length, server.numberMatched);
     same('  with the columns shown as properties', Object.keys(gj.features[0].properties).join(','), cols.join(','));
     same('  and the geometries', JSON.stringify(gj.features[0].geometry), JSON.stringify(server.features[0].geometry));
+    const wb = page.waitForResponse((r) => r.url().includes('f=xlsx'), { timeout: 60000 });
+    const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 60000 }), page.click('#records-export-xlsx')]);
+    const xq = new URL((await wb).url()).searchParams;
+    same('the XLSX is asked with the same filter and order', ['method', 'sortby', 'properties'].map((k) => xq.get(k)).join('|'), ['method', 'sortby', 'properties'].map((k) => used.searchParams.get(k)).join('|'));
+    same('  and is a workbook (a zip file)', fs.readFileSync(await dl.path()).subarray(0, 2).toString(), 'PK');
   });
 
   // the admin area with the most victims in 2010-2019 (from the server)

@@ -57,6 +57,29 @@ expected=$(json "$T/rel.json" '",".join(f["id"] for f in sorted(sorted(d["featur
 get "$TV" "/collections/releases/items?limit=40&sortby=%2Bmethod,-date&properties=code,method,date" "$T/s.json" >/dev/null
 same "releases by method, then the newest first" "$(codes "$T/s.json")" "$expected"
 
+# the same order as a workbook (f=xlsx): its first column, the codes, read
+# with the standard library (an XLSX is zipped XML: shared or inline strings)
+cat >"$T/xlsx_col1.py" <<'P'
+import re, sys, zipfile
+from xml.etree import ElementTree as ET
+N = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+z = zipfile.ZipFile(sys.argv[1])
+shared = []
+if "xl/sharedStrings.xml" in z.namelist():
+    for si in ET.fromstring(z.read("xl/sharedStrings.xml")).iter(N + "si"):
+        shared.append("".join(t.text or "" for t in si.iter(N + "t")))
+out = []
+for row in ET.fromstring(z.read("xl/worksheets/sheet1.xml")).iter(N + "row"):
+    for c in row.iter(N + "c"):
+        if re.match(r"A\d+$", c.get("r", "")):
+            v = c.find(N + "v")
+            out.append(shared[int(v.text)] if c.get("t") == "s" else "".join(t.text or "" for t in c.iter(N + "t")) if c.get("t") == "inlineStr" else (v.text if v is not None else ""))
+print(",".join(out[1:]))
+P
+get "$TV" "/collections/hazards/items?f=xlsx&limit=25&sortby=-area_m2&properties=code,name" "$T/s.xlsx" >/dev/null
+expected=$(json "$T/all.json" '",".join(f["id"] for f in sorted(d["features"], key=lambda f: -f["properties"]["area_m2"])[:25])')
+same "the workbook of a sorted request has its rows in that order" "$("$PY" "$T/xlsx_col1.py" "$T/s.xlsx")" "$expected"
+
 # --- bad sortby: 400 saying why ----------------------------------------
 same "an unknown sort key is refused" "$(get "$TV" "/collections/hazards/items?sortby=-nonesuch" "$T/e.json")" 400
 check "  ... naming the key and the keys there are" grep -q 'key 1 (nonesuch) is not a property to sort on; these are: code, name' "$T/e.json"

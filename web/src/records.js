@@ -33,8 +33,10 @@ const DEFAULT_COLUMNS = {
   'admin-areas': ['name', 'level', 'area_m2', 'area_ha'],
   organisations: ['name', 'type', 'country'],
 };
-// XLSX from the server (GET /collections/{kind}/items?f=xlsx)
-const XLSX = false;
+// XLSX from the server (GET /collections/{kind}/items?f=xlsx), one answer
+// of at most MAX_LIMIT records (the server's largest page)
+const XLSX = true;
+const MAX_LIMIT = 10000;
 const META = new Set(['code', 'state', 'version', 'geometry']);
 
 let box;
@@ -269,7 +271,8 @@ function draw() {
       ),
     );
   };
-  const exportButton = (fmt) => h('button', { type: 'button', class: 'btn', id: `records-export-${fmt}`, onclick: () => exportAll(fmt) }, t(`records.export.${fmt}`));
+  const exportButton = (fmt) =>
+    h('button', { type: 'button', class: 'btn', id: `records-export-${fmt}`, title: fmt === 'xlsx' ? t('records.export.xlsxNote') : null, onclick: () => exportAll(fmt) }, t(`records.export.${fmt}`));
   clear(box).append(
     head(kind),
     h(
@@ -385,7 +388,8 @@ async function exportAll(fmt) {
   const stamp = new Date().toISOString().slice(0, 10);
   try {
     if (fmt === 'xlsx') {
-      const qs = new URLSearchParams({ ...requestParams(), f: 'xlsx' });
+      if (current.matched > MAX_LIMIT) throw new Error(t('records.export.xlsxTooMany', { n: fmtNumber(MAX_LIMIT) }));
+      const qs = new URLSearchParams({ ...requestParams(), limit: String(MAX_LIMIT), f: 'xlsx' });
       const res = await fetch(`/collections/${kind}/items?${qs}`, { headers: session.token ? { Authorization: `Bearer ${session.token}` } : {} });
       if (!res.ok) throw new Error((await res.json().catch(() => null))?.detail || res.statusText);
       download(`${kind}-${stamp}.xlsx`, res.headers.get('content-type'), await res.blob());
