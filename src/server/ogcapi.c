@@ -357,12 +357,13 @@ static void value_json(dm_buf *b, const dm_field *f, const char *v)
 
 /* ---- properties made by the server ----
  *
- * Not stored but derived, in items answers only: a polygon kind's area_m2
- * (the geodesic area of its geometry in m², given when properties= names
- * it), and a victim's accident_date, accident_admin_code and
- * accident_settlement_code (its accident's date, admin area and settlement,
- * from the accident its accident_code names: approved accidents, and with
- * state= the accidents not approved yet too; null when it names none). */
+ * Not stored but derived, in items answers only, when properties= names
+ * them (sortby may name them too): a polygon kind's area_m2 (the geodesic
+ * area of its geometry in m²), and a victim's accident_date,
+ * accident_admin_code and accident_settlement_code (its accident's date,
+ * admin area and settlement, from the accident its accident_code names:
+ * approved accidents, and with state= the accidents not approved yet too;
+ * null when it names none). */
 enum { V_AREA, V_ACC_DATE, V_ACC_ADMIN, V_ACC_SETTLEMENT, V_COUNT };
 static const char *const virtual_names[V_COUNT] = {
     "area_m2", "accident_date", "accident_admin_code", "accident_settlement_code"};
@@ -455,15 +456,14 @@ typedef struct prop_select {
     bool virt[V_COUNT];
 } prop_select;
 
-/* The properties made by the server that sel asks for (area_m2 only when
- * named), after the stored ones. */
+/* The properties made by the server that sel names, after the stored
+ * ones. */
 static void virtual_json(dm_store *store, dm_buf *b, const dm_record *rec, const prop_select *sel,
                          const accident_join *join, const char **sep)
 {
     bool all = !sel || !sel->on;
     for (int v = 0; v < V_COUNT; v++) {
-        if (!has_virtual(rec->kind, v) ||
-            (v == V_AREA ? all || !sel->virt[v] : !all && !sel->virt[v]))
+        if (!has_virtual(rec->kind, v) || all || !sel->virt[v])
             continue;
         dm_buf_printf(b, "%s\"%s\": ", *sep, virtual_names[v]);
         *sep = ", ";

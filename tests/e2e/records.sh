@@ -101,11 +101,13 @@ check "area_m2 is not given unless asked for" bash -c "! grep -q area_m2 <(curl 
 
 # --- victims by their accident -----------------------------------------
 acc=$(sqlite3 "$DB" "SELECT accident_code FROM victims WHERE state = 'approved' GROUP BY accident_code HAVING count(*) > 1 ORDER BY count(*) DESC, accident_code LIMIT 1")
-get "$TV" "/collections/victims/items?accident_code=$acc&limit=100" "$T/v.json" >/dev/null
+get "$TV" "/collections/victims/items?accident_code=$acc&limit=100&properties=code,accident_code,status,accident_date,accident_admin_code" "$T/v.json" >/dev/null
 same "the victims of $acc are those of the database" "$(json "$T/v.json" '",".join(sorted(f["id"] for f in d["features"]))')" \
     "$(sqlite3 "$DB" "SELECT group_concat(code) FROM (SELECT code FROM victims WHERE accident_code = '$acc' AND state = 'approved' ORDER BY code)")"
 same "  ... each with its accident's date and admin area" "$(json "$T/v.json" '",".join(sorted(set(f["properties"]["accident_date"] + "/" + f["properties"]["accident_admin_code"] for f in d["features"])))')" \
     "$(sqlite3 "$DB" "SELECT date || '/' || admin_code FROM accidents WHERE code = '$acc'")"
+check "  ... only when asked for (properties=)" bash -c "! grep -q accident_date <(curl -s -H 'Authorization: Bearer $TV' '$URL/collections/victims/items?limit=3')"
+get "$TV" "/collections/victims/items?accident_code=$acc&limit=100" "$T/v.json" >/dev/null
 same "  ... without names or addresses for a viewer" "$(json "$T/v.json" 'sum(("name" in f["properties"]) + ("address" in f["properties"]) for f in d["features"])')" 0
 get "$TA" "/collections/victims/items?accident_code=$acc&limit=100" "$T/v.json" >/dev/null
 same "  ... with them for an approver" "$(json "$T/v.json" 'all("name" in f["properties"] and "address" in f["properties"] for f in d["features"])')" True
