@@ -10,7 +10,7 @@ import { t, translate, languages, language, setLanguage } from './i18n.js';
 import { createMap, prefetch, sessionChanged, refresh, renderPanel, resize, zoomTo, onLayerLoaded } from './map.js';
 import { renderFilters, loadOptions, onFilterChange, optionsFromLayer, filter } from './filters.js';
 import { initDetail, showRecord, closePanel } from './detail.js';
-import { initRecords, renderRecords, recordsFilterChanged } from './records.js';
+import { initRecords, renderRecords, recordsFilterChanged, recordsSessionChanged } from './records.js';
 import { initReview, renderReview } from './review.js';
 import { initImport, renderImport } from './import.js';
 
@@ -232,7 +232,7 @@ async function main() {
     plan?.sessionChanged(view === 'plan');
     if (view === 'review') renderReview();
     if (view === 'import') renderImport();
-    if (view === 'records') renderRecords(location.hash);
+    if (view === 'records') recordsSessionChanged();
   });
   document.addEventListener('demine:changed', () => {
     forgetStats();

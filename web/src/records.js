@@ -112,6 +112,11 @@ export function recordsFilterChanged() {
   renderRecords(location.hash);
 }
 
+// A login or logout: the columns and rows depend on the role.
+export function recordsSessionChanged() {
+  if (!current || current.role !== session.role) renderRecords(location.hash);
+}
+
 function remembered(kind) {
   try {
     const v = JSON.parse(localStorage.getItem(`demine.columns.${kind}`));
@@ -192,7 +197,7 @@ export async function renderRecords(hash) {
   const all = columnsOf(kind, schema);
   let columns = (remembered(kind) || DEFAULT_COLUMNS[kind] || all.slice(0, 6)).filter((c) => all.includes(c));
   if (!columns.length) columns = all.slice(0, 6);
-  current = { kind, query, all, columns, schema, offset: 0, params: serverParams(kind, query, schema) };
+  current = { kind, query, all, columns, schema, offset: 0, params: serverParams(kind, query, schema), role: session.role };
   draw();
   await page(0);
 }
