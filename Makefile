@@ -45,7 +45,7 @@ test-asan: deps
 fuzz-ci: deps
 	@cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DDM_FUZZ=ON >/dev/null
 	@cmake --build build-fuzz -j$(JOBS) --target dm_fuzz
-	@DM_FUZZ_TARGETS="fuzz_gpkg_blob fuzz_date fuzz_field fuzz_utf8 fuzz_cql2 fuzz_qs fuzz_minefield_record fuzz_http_head fuzz_priority_weights fuzz_i18n" \
+	@DM_FUZZ_TARGETS="fuzz_gpkg_blob fuzz_date fuzz_field fuzz_utf8 fuzz_cql2 fuzz_qs fuzz_minefield_record fuzz_http_head fuzz_priority_weights fuzz_i18n fuzz_sortby" \
 	  DM_FUZZ_ARGS="-seed=1 -runs=200000" bash tests/fuzz/run.sh build-fuzz 120
 	@DM_FUZZ_TARGETS="fuzz_history" DM_FUZZ_ARGS="-seed=1 -runs=5000" \
 	  bash tests/fuzz/run.sh build-fuzz 120

@@ -11,10 +11,12 @@
 
 #include "analysis/forecast_area.h"
 #include "core/date.h"
+#include "core/strmap.h"
 #include "io/export.h"
 #include "server/answers.h"
 #include "server/cql2.h"
 #include "server/mvt.h"
+#include "server/sortby.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -353,6 +355,97 @@ static void value_json(dm_buf *b, const dm_field *f, const char *v)
     }
 }
 
+/* ---- properties made by the server ----
+ *
+ * Not stored but derived, in items answers only, when properties= names
+ * them (sortby may name them too): a polygon kind's area_m2 (the geodesic
+ * area of its geometry in m²), and a victim's accident_date,
+ * accident_admin_code and accident_settlement_code (its accident's date,
+ * admin area and settlement, from the accident its accident_code names:
+ * approved accidents, and with state= the accidents not approved yet too;
+ * null when it names none). */
+enum { V_AREA, V_ACC_DATE, V_ACC_ADMIN, V_ACC_SETTLEMENT, V_COUNT };
+static const char *const virtual_names[V_COUNT] = {
+    "area_m2", "accident_date", "accident_admin_code", "accident_settlement_code"};
+
+static bool has_virtual(const dm_kind *k, int v)
+{
+    return v == V_AREA ? k->geom == DM_GEOM_POLYGON : k == &dm_kind_victims;
+}
+
+/* The date, admin area and settlement of every accident, by code. */
+typedef struct accident_join {
+    dm_strmap codes;
+    char **vals; /* 3 per accident, in the order of codes (owned; NULL = unknown) */
+    size_t cap;  /* accidents vals has room for */
+    bool failed; /* out of memory while loading */
+} accident_join;
+
+static int join_add(const char *code, const char *state, const char *const *values, void *ctx)
+{
+    (void)state;
+    accident_join *j = ctx;
+    long at;
+    int added;
+    if (dm_strmap_intern(&j->codes, code, &at, &added) || !added) {
+        j->failed = !added ? j->failed : true;
+        return j->failed; /* a code seen twice: the first row stands */
+    }
+    if ((size_t)at >= j->cap) {
+        size_t cap = j->cap ? j->cap * 2 : 1024;
+        char **v = realloc(j->vals, cap * 3 * sizeof *v);
+        if (!v) {
+            j->failed = true;
+            return 1;
+        }
+        j->vals = v;
+        j->cap = cap;
+    }
+    for (int i = 0; i < 3; i++) {
+        j->vals[at * 3 + i] = values[i] ? strdup(values[i]) : NULL;
+        if (values[i] && !j->vals[at * 3 + i])
+            j->failed = true;
+    }
+    return j->failed;
+}
+
+static void join_free(accident_join *j)
+{
+    if (!j)
+        return;
+    for (size_t i = 0; i < j->codes.n && j->vals; i++)
+        for (int f = 0; f < 3; f++)
+            free(j->vals[i * 3 + f]);
+    free(j->vals);
+    dm_strmap_free(&j->codes);
+    free(j);
+}
+
+/* NULL when the accidents cannot be read. */
+static accident_join *join_load(dm_store *store, bool drafts)
+{
+    static const char *const fields[] = {"date", "admin_code", "settlement_code"};
+    accident_join *j = calloc(1, sizeof *j);
+    if (!j)
+        return NULL;
+    dm_strmap_init(&j->codes);
+    dm_error err;
+    if (dm_store_scan(store, &dm_kind_accidents, fields, 3, drafts, join_add, j, &err) ||
+        j->failed) {
+        join_free(j);
+        return NULL;
+    }
+    return j;
+}
+
+/* A victim's value of virtual property v (V_ACC_*), or NULL. */
+static const char *join_value(const accident_join *j, const dm_record *rec, int v)
+{
+    const char *code = rec->values[0]; /* accident_code (kind.c) */
+    long at = j && code ? dm_strmap_find(&j->codes, code) : -1;
+    return at < 0 ? NULL : j->vals[at * 3 + (v - V_ACC_DATE)];
+}
+
 /* One feature: id is the record's code. Personal fields never go out. */
 /* Property selection (properties=a,b: OGC API - Features Part 6): which
  * properties a feature carries. */
@@ -360,10 +453,37 @@ typedef struct prop_select {
     bool on; /* false: all */
     bool field[DM_MAX_FIELDS];
     bool code, state, version, updated_at;
+    bool virt[V_COUNT];
 } prop_select;
 
+/* The properties made by the server that sel names, after the stored
+ * ones. */
+static void virtual_json(dm_store *store, dm_buf *b, const dm_record *rec, const prop_select *sel,
+                         const accident_join *join, const char **sep)
+{
+    bool all = !sel || !sel->on;
+    for (int v = 0; v < V_COUNT; v++) {
+        if (!has_virtual(rec->kind, v) || all || !sel->virt[v])
+            continue;
+        dm_buf_printf(b, "%s\"%s\": ", *sep, virtual_names[v]);
+        *sep = ", ";
+        if (v == V_AREA) {
+            if (rec->geom)
+                dm_buf_printf(b, "%.1f", dm_geo_area_m2(dm_store_geo(store), rec->geom));
+            else
+                dm_buf_puts(b, "null");
+            continue;
+        }
+        const char *val = join_value(join, rec, v);
+        if (val)
+            dm_buf_json_string(b, val);
+        else
+            dm_buf_puts(b, "null");
+    }
+}
+
 static bool feature_json_sel(dm_store *store, dm_buf *b, const dm_record *rec, bool with_personal,
-                             const prop_select *sel)
+                             const prop_select *sel, const accident_join *join)
 {
     const dm_kind *k = rec->kind;
     bool all = !sel || !sel->on;
@@ -402,14 +522,26 @@ static bool feature_json_sel(dm_store *store, dm_buf *b, const dm_record *rec, b
     if (all || sel->updated_at) {
         dm_buf_printf(b, "%s\"updated_at\": ", sep);
         dm_buf_json_string(b, rec->updated_at);
+        sep = ", ";
     }
+    if (join || (sel && sel->on))
+        virtual_json(store, b, rec, sel, join, &sep);
     dm_buf_puts(b, "}}");
     return true;
 }
 
 bool dm_feature_json(dm_store *store, dm_buf *b, const dm_record *rec, bool with_personal)
 {
-    return feature_json_sel(store, b, rec, with_personal, NULL);
+    return feature_json_sel(store, b, rec, with_personal, NULL, NULL);
+}
+
+/* The index of k's virtual property called name, or -1. */
+static int virtual_index(const dm_kind *k, const char *name)
+{
+    for (int v = 0; v < V_COUNT; v++)
+        if (has_virtual(k, v) && !strcmp(name, virtual_names[v]))
+            return v;
+    return -1;
 }
 
 /* Reads properties=a,b into sel; false (r filled: 400) for a name that is
@@ -431,7 +563,7 @@ static bool parse_properties(const dm_request *q, dm_response *r, const dm_kind 
     char *save = NULL;
     for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         int i = dm_kind_field_index(k, t);
-        if (i >= 0 && !(k->fields[i].flags & DM_FIELD_PERSONAL))
+        if (i >= 0 && (!(k->fields[i].flags & DM_FIELD_PERSONAL) || personal(q, k)))
             sel->field[i] = true;
         else if (!strcmp(t, "code"))
             sel->code = true;
@@ -441,6 +573,8 @@ static bool parse_properties(const dm_request *q, dm_response *r, const dm_kind 
             sel->version = true;
         else if (!strcmp(t, "updated_at"))
             sel->updated_at = true;
+        else if (virtual_index(k, t) >= 0)
+            sel->virt[virtual_index(k, t)] = true;
         else {
             dm_respond_problem(r, 400, "Bad properties",
                                "properties=%s: %s is not a property of %s (see "
@@ -729,6 +863,9 @@ typedef struct items_filter {
     int prop_idx[DM_MAX_FIELDS];
     char *prop_val[DM_MAX_FIELDS]; /* canonical values (malloc'd) */
     dm_cql2 *cql2;                 /* filter=, or NULL */
+    accident_join *join;           /* victims: their accidents (owned), else NULL */
+    bool acc_date;                 /* victims: from/to apply to accident_date */
+    const char *acc_admin;         /* victims: accident_admin_code=, or NULL */
 } items_filter;
 
 static void filter_free(items_filter *f)
@@ -737,6 +874,8 @@ static void filter_free(items_filter *f)
         free(f->prop_val[i]);
     dm_cql2_free(f->cql2);
     f->cql2 = NULL;
+    join_free(f->join);
+    f->join = NULL;
 }
 
 static bool parse_number(const char *s, double *out)
@@ -817,11 +956,24 @@ static bool parse_datetime(const char *s, char from[11], char to[11], char *why,
     return true;
 }
 
-static bool build_filter(const dm_request *q, dm_response *r, const dm_kind *k, items_filter *f)
+/* The filters of q on k into f (filter_free() after, even on failure);
+ * drafts: the state wanted includes records not approved yet. */
+static bool build_filter(const dm_request *q, dm_response *r, const dm_kind *k, bool drafts,
+                         items_filter *f)
 {
     memset(f, 0, sizeof *f);
     f->date_idx = -1;
     char why[300];
+    if (k == &dm_kind_victims && !(f->join = join_load(q->store, drafts))) {
+        dm_respond_problem(r, 500, "Internal error", "the accidents could not be read");
+        return false;
+    }
+    f->acc_admin = dm_qs_get(q->qs, "accident_admin_code");
+    if (f->acc_admin && k != &dm_kind_victims) {
+        dm_respond_problem(r, 400, "Unknown parameter",
+                           "accident_admin_code is a parameter of victims only");
+        return false;
+    }
     const char *bbox = dm_qs_get(q->qs, "bbox");
     if (bbox) {
         if (!parse_bbox(bbox, f->bbox, why, sizeof why)) {
@@ -833,7 +985,8 @@ static bool build_filter(const dm_request *q, dm_response *r, const dm_kind *k, 
     const char *dt = dm_qs_get(q->qs, "datetime");
     if (dt) {
         f->date_idx = date_field(k);
-        if (f->date_idx < 0) {
+        f->acc_date = k == &dm_kind_victims; /* their accident's date */
+        if (f->date_idx < 0 && !f->acc_date) {
             dm_respond_problem(r, 400, "No dates", "%s records have no date to filter on", k->name);
             return false;
         }
@@ -902,8 +1055,14 @@ static bool matches(const items_filter *f, const dm_record *rec, dm_geo *geo, bo
         if (!m)
             return false;
     }
-    if (f->date_idx >= 0) {
-        const char *d = rec->values[f->date_idx];
+    if (f->acc_admin) {
+        const char *a = join_value(f->join, rec, V_ACC_ADMIN);
+        if (!a || strcmp(a, f->acc_admin))
+            return false;
+    }
+    if (f->date_idx >= 0 || f->acc_date) {
+        const char *d =
+            f->acc_date ? join_value(f->join, rec, V_ACC_DATE) : rec->values[f->date_idx];
         if (!d || (f->from[0] && strcmp(d, f->from) < 0) || (f->to[0] && strcmp(d, f->to) > 0))
             return false;
     }
@@ -1040,40 +1199,295 @@ static scan_end scan_matches(const dm_request *q, const dm_kind *k, const items_
 }
 
 /* An items page being written: the matches counted, those of the page
- * written into feats. */
+ * written into feats (or, sorted, into slots in their order). */
 typedef struct page_writer {
     const dm_request *q;
     const dm_kind *k;
     const prop_select *sel;
+    const accident_join *join;
     bool html, personal, paged;
     long offset, limit, matched, returned;
     dm_buf feats;
+    /* sorted: the page's codes (index = place on the page) and their rows */
+    const dm_strmap *page_codes;
+    dm_buf *slots;
 } page_writer;
+
+/* One record as an HTML table row or a GeoJSON feature into b. */
+static bool write_row(page_writer *w, dm_buf *b, const dm_record *rec)
+{
+    const dm_kind *k = w->k;
+    if (!w->html)
+        return feature_json_sel(w->q->store, b, rec, w->personal, w->sel, w->join);
+    dm_buf_puts(b, "<tr><td>");
+    html_escaped(b, rec->code);
+    for (size_t i = 0; i < k->nfields; i++) {
+        if (k->fields[i].flags & DM_FIELD_PERSONAL)
+            continue;
+        dm_buf_puts(b, "</td><td>");
+        html_escaped(b, rec->values[i] ? rec->values[i] : "");
+    }
+    dm_buf_puts(b, "</td></tr>\n");
+    return true;
+}
 
 static bool page_add(void *ctx, const dm_record *rec)
 {
     page_writer *w = ctx;
-    const dm_kind *k = w->k;
     if (w->matched++ < (w->paged ? 0 : w->offset) || w->returned >= w->limit)
         return true;
-    bool ok = true;
-    if (w->html) {
-        dm_buf_puts(&w->feats, "<tr><td>");
-        html_escaped(&w->feats, rec->code);
-        for (size_t i = 0; i < k->nfields; i++) {
-            if (k->fields[i].flags & DM_FIELD_PERSONAL)
-                continue;
-            dm_buf_puts(&w->feats, "</td><td>");
-            html_escaped(&w->feats, rec->values[i] ? rec->values[i] : "");
-        }
-        dm_buf_puts(&w->feats, "</td></tr>\n");
-    } else {
-        if (w->returned)
-            dm_buf_puts(&w->feats, ",\n  ");
-        ok = feature_json_sel(w->q->store, &w->feats, rec, w->personal, w->sel);
-    }
+    if (w->returned && !w->html)
+        dm_buf_puts(&w->feats, ",\n  ");
     w->returned++;
-    return ok;
+    return write_row(w, &w->feats, rec);
+}
+
+/* ---- sortby ---- */
+
+/* Where a sort key's value comes from: a field (>= 0) or one of these. */
+enum { SRC_CODE = -1, SRC_STATE = -2, SRC_VERSION = -3, SRC_UPDATED = -4, SRC_VIRTUAL = -10 };
+
+/* The keys a caller may sort k on: code, the fields it may read (not the
+ * documents), state, version, updated_at and k's virtual properties. */
+typedef struct sort_keys {
+    const char *names[DM_MAX_FIELDS + 4 + V_COUNT];
+    int src[DM_MAX_FIELDS + 4 + V_COUNT];
+    size_t n;
+} sort_keys;
+
+static void sort_keys_of(const dm_kind *k, bool with_personal, sort_keys *sk)
+{
+    sk->n = 0;
+    sk->names[sk->n] = "code";
+    sk->src[sk->n++] = SRC_CODE;
+    for (size_t i = 0; i < k->nfields; i++) {
+        unsigned fl = k->fields[i].flags;
+        if ((fl & DM_FIELD_DOCUMENT) || ((fl & DM_FIELD_PERSONAL) && !with_personal))
+            continue;
+        sk->names[sk->n] = k->fields[i].name;
+        sk->src[sk->n++] = (int)i;
+    }
+    static const char *const meta[] = {"state", "version", "updated_at"};
+    for (int i = 0; i < 3; i++) {
+        sk->names[sk->n] = meta[i];
+        sk->src[sk->n++] = SRC_STATE - i;
+    }
+    for (int v = 0; v < V_COUNT; v++)
+        if (has_virtual(k, v)) {
+            sk->names[sk->n] = virtual_names[v];
+            sk->src[sk->n++] = SRC_VIRTUAL - v;
+        }
+}
+
+/* How the keys of one request compare. */
+typedef struct sort_spec {
+    size_t n;
+    int dir[DM_SORTBY_MAX]; /* 1 ascending, -1 descending */
+    bool number[DM_SORTBY_MAX];
+} sort_spec;
+
+/* One matching record's sort values. */
+typedef struct sort_row {
+    const sort_spec *spec;
+    long seq; /* its place in store order: ties keep it */
+    char *code;
+    char *s[DM_SORTBY_MAX];  /* text values (NULL = unknown) */
+    double d[DM_SORTBY_MAX]; /* numbers */
+    unsigned known;          /* bit i: key i is known */
+} sort_row;
+
+typedef struct sort_collect {
+    const dm_request *q;
+    const dm_kind *k;
+    const accident_join *join;
+    const sort_keys *sk;
+    const dm_sortby *by;
+    sort_spec spec;
+    sort_row *rows;
+    size_t n, cap;
+} sort_collect;
+
+static void sort_rows_free(sort_collect *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        free(c->rows[i].code);
+        for (size_t j = 0; j < c->by->n; j++)
+            free(c->rows[i].s[j]);
+    }
+    free(c->rows);
+}
+
+static bool sort_add(void *ctx, const dm_record *rec)
+{
+    sort_collect *c = ctx;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 1024;
+        sort_row *rows = realloc(c->rows, cap * sizeof *rows);
+        if (!rows)
+            return false;
+        c->rows = rows;
+        c->cap = cap;
+    }
+    sort_row *row = &c->rows[c->n];
+    memset(row, 0, sizeof *row);
+    row->spec = &c->spec;
+    row->seq = (long)c->n;
+    if (!(row->code = strdup(rec->code)))
+        return false;
+    c->n++;
+    char num[32];
+    for (size_t i = 0; i < c->by->n; i++) {
+        int src = c->sk->src[c->by->key[i]];
+        const char *v = NULL;
+        if (src >= 0)
+            v = rec->values[src];
+        else if (src == SRC_CODE)
+            v = rec->code;
+        else if (src == SRC_STATE)
+            v = rec->state;
+        else if (src == SRC_UPDATED)
+            v = rec->updated_at;
+        else if (src == SRC_VERSION)
+            v = (snprintf(num, sizeof num, "%lld", (long long)rec->version), num);
+        else if (src == SRC_VIRTUAL - V_AREA)
+            v = rec->geom ? (snprintf(num, sizeof num, "%.17g",
+                                      dm_geo_area_m2(dm_store_geo(c->q->store), rec->geom)),
+                             num)
+                          : NULL;
+        else
+            v = join_value(c->join, rec, SRC_VIRTUAL - src);
+        if (!v)
+            continue;
+        row->known |= 1u << i;
+        if (c->spec.number[i])
+            row->d[i] = strtod(v, NULL);
+        else if (!(row->s[i] = strdup(v)))
+            return false;
+    }
+    return true;
+}
+
+/* Unknown values last whichever the direction; ties in store order. */
+static int sort_cmp(const void *pa, const void *pb)
+{
+    const sort_row *a = pa, *b = pb;
+    const sort_spec *sp = a->spec;
+    for (size_t i = 0; i < sp->n; i++) {
+        unsigned bit = 1u << i;
+        if ((a->known & bit) != (b->known & bit))
+            return a->known & bit ? -1 : 1;
+        if (!(a->known & bit))
+            continue;
+        int c;
+        if (sp->number[i])
+            c = (a->d[i] > b->d[i]) - (a->d[i] < b->d[i]);
+        else
+            c = strcmp(a->s[i], b->s[i]);
+        if (c)
+            return c < 0 ? -sp->dir[i] : sp->dir[i];
+    }
+    return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+/* Sorted: writes the page's records into their slots. */
+static bool slot_add(void *ctx, const dm_record *rec)
+{
+    page_writer *w = ctx;
+    long at = dm_strmap_find(w->page_codes, rec->code);
+    if (at < 0 || w->slots[at].len)
+        return true;
+    return write_row(w, &w->slots[at], rec);
+}
+
+/* Reads sortby= into by and spec; false (r filled: 400) when bad. */
+static bool parse_sortby(const dm_request *q, dm_response *r, const dm_kind *k, sort_keys *sk,
+                         dm_sortby *by, sort_spec *spec)
+{
+    const char *text = dm_qs_get(q->qs, "sortby");
+    by->n = 0;
+    if (!text)
+        return true;
+    sort_keys_of(k, personal(q, k), sk);
+    dm_error err;
+    if (dm_sortby_parse(text, sk->names, sk->n, by, &err)) {
+        dm_respond_problem(r, 400, "Bad sortby", "%s", err.msg);
+        return false;
+    }
+    memset(spec, 0, sizeof *spec);
+    spec->n = by->n;
+    for (size_t i = 0; i < by->n; i++) {
+        int src = sk->src[by->key[i]];
+        spec->dir[i] = by->desc[i] ? -1 : 1;
+        spec->number[i] =
+            src == SRC_VERSION || src == SRC_VIRTUAL - V_AREA ||
+            (src >= 0 && (k->fields[src].type == DM_FT_INT || k->fields[src].type == DM_FT_REAL ||
+                          k->fields[src].type == DM_FT_BOOL));
+    }
+    return true;
+}
+
+/* Every match of f into c (sort_rows_free() after), sorted. */
+static scan_end sort_matches(const dm_request *q, const dm_kind *k, const items_filter *f,
+                             const char *want_state, const sort_keys *sk, const dm_sortby *by,
+                             const sort_spec *spec, sort_collect *c)
+{
+    *c = (sort_collect){.q = q, .k = k, .join = f->join, .sk = sk, .by = by, .spec = *spec};
+    scan_end se = scan_matches(q, k, f, want_state, false, 0, 0, sort_add, c);
+    if (se != SCAN_DONE) {
+        sort_rows_free(c);
+        c->n = 0;
+        c->rows = NULL;
+        return se;
+    }
+    for (size_t i = 0; i < c->n; i++) /* c moved: the rows point at its spec */
+        c->rows[i].spec = &c->spec;
+    qsort(c->rows, c->n, sizeof *c->rows, sort_cmp);
+    return SCAN_DONE;
+}
+
+/* The page of a sorted answer into w->feats: every match read and sorted,
+ * then the page's records read again in their order. */
+static scan_end sorted_page(const dm_request *q, const dm_kind *k, const items_filter *f,
+                            const char *want_state, const sort_keys *sk, const dm_sortby *by,
+                            const sort_spec *spec, page_writer *w)
+{
+    sort_collect c;
+    scan_end se = sort_matches(q, k, f, want_state, sk, by, spec, &c);
+    if (se != SCAN_DONE)
+        return se;
+    w->matched = (long)c.n;
+    size_t from = (size_t)w->offset < c.n ? (size_t)w->offset : c.n;
+    size_t count = c.n - from < (size_t)w->limit ? c.n - from : (size_t)w->limit;
+    dm_strmap codes;
+    dm_strmap_init(&codes);
+    dm_buf *slots = count ? calloc(count, sizeof *slots) : NULL;
+    bool ok = !count || slots;
+    for (size_t i = 0; ok && i < count; i++) {
+        long at;
+        int added;
+        ok = !dm_strmap_intern(&codes, c.rows[from + i].code, &at, &added);
+        dm_buf_init(&slots[i], 0);
+    }
+    sort_rows_free(&c);
+    if (ok && count) {
+        w->page_codes = &codes;
+        w->slots = slots;
+        se = scan_matches(q, k, f, want_state, false, 0, 0, slot_add, w);
+    }
+    for (size_t i = 0; i < count && slots; i++) {
+        /* a record changed between the two reads is left out */
+        if (ok && se == SCAN_DONE && slots[i].len && !slots[i].status) {
+            if (w->returned++ && !w->html)
+                dm_buf_puts(&w->feats, ",\n  ");
+            dm_buf_append(&w->feats, slots[i].data, slots[i].len);
+        }
+        dm_buf_free(&slots[i]);
+    }
+    free(slots);
+    dm_strmap_free(&codes);
+    w->page_codes = NULL;
+    w->slots = NULL;
+    return ok ? se : SCAN_FAILED;
 }
 
 /* f=xlsx: an items request answered as a workbook. */
@@ -1097,7 +1511,33 @@ typedef struct xlsx_writer {
     dm_error *err;
     bool failed;
     scan_end se;
+    const sort_keys *sk; /* sortby: the keys (else NULL) */
+    const dm_sortby *by;
+    const sort_spec *spec;
 } xlsx_writer;
+
+/* Sorted: the page's records read one by one in their order. */
+static bool xlsx_sorted(xlsx_writer *w)
+{
+    sort_collect c;
+    w->se = sort_matches(w->q, w->k, w->f, w->want_state, w->sk, w->by, w->spec, &c);
+    bool ok = w->se == SCAN_DONE;
+    dm_record rec;
+    dm_record_init(&rec, w->k);
+    for (size_t i = (size_t)w->offset; ok && i < c.n && w->returned < w->limit; i++) {
+        dm_status st = dm_store_get(w->q->store, w->k, c.rows[i].code, &rec, w->err);
+        if (st == DM_ENOTFOUND) /* deleted between the two reads */
+            continue;
+        if (st || dm_xlsx_sheet_add(w->sheet, &rec, w->err))
+            ok = !(w->failed = true);
+        else
+            w->returned++;
+        dm_record_clear(&rec, dm_store_geo(w->q->store));
+    }
+    dm_record_clear(&rec, dm_store_geo(w->q->store));
+    sort_rows_free(&c);
+    return ok;
+}
 
 static bool xlsx_add(void *ctx, const dm_record *rec)
 {
@@ -1119,8 +1559,11 @@ static dm_status xlsx_write(const char *path, void *ctx, dm_error *err)
     dm_status st = dm_xlsx_sheet_begin(w->q->store, w->k, path, true, &w->cols, &w->sheet, err);
     if (st)
         return st;
-    w->se =
-        scan_matches(w->q, w->k, w->f, w->want_state, w->paged, w->offset, w->limit, xlsx_add, w);
+    if (w->sk)
+        xlsx_sorted(w);
+    else
+        w->se = scan_matches(w->q, w->k, w->f, w->want_state, w->paged, w->offset, w->limit,
+                             xlsx_add, w);
     bool ok = w->se == SCAN_DONE && !w->failed;
     if (!ok && !w->failed)
         dm_error_set(err, DM_EIO, "the records could not be read");
@@ -1154,9 +1597,10 @@ static void items_xlsx(const dm_request *q, dm_response *r, xlsx_writer *w, cons
 
 static void items_page(const dm_request *q, dm_response *r, const dm_kind *k)
 {
-    static const char *const allowed[] = {"f",          "limit",      "offset", "bbox",
-                                          "datetime",   "filter",     "state",  "filter-lang",
-                                          "filter-crs", "properties", NULL};
+    static const char *const allowed[] = {
+        "f",     "limit",       "offset",     "bbox",       "datetime", "filter",
+        "state", "filter-lang", "filter-crs", "properties", "sortby",   "accident_admin_code",
+        NULL};
     bool xlsx = wants_xlsx(q);
     if (xlsx ? !dm_server_check_params(q, r, allowed, k) : !check_params(q, r, allowed, k))
         return;
@@ -1165,6 +1609,11 @@ static void items_page(const dm_request *q, dm_response *r, const dm_kind *k)
         return;
     prop_select sel;
     if (!parse_properties(q, r, k, &sel))
+        return;
+    sort_keys sk;
+    dm_sortby by;
+    sort_spec spec;
+    if (!parse_sortby(q, r, k, &sk, &by, &spec))
         return;
     long limit = 10, offset = 0;
     long max = q->opts->max_limit > 0 ? q->opts->max_limit : 10000;
@@ -1187,16 +1636,16 @@ static void items_page(const dm_request *q, dm_response *r, const dm_kind *k)
         }
     }
     items_filter f;
-    if (!build_filter(q, r, k, &f)) {
+    if (!build_filter(q, r, k, want_state != NULL, &f)) {
         filter_free(&f); /* what was built before the bad part */
         return;
     }
-    /* nothing to filter and every record has a geometry: the store pages and
-       counts, instead of reading every record up to the offset (a record
-       whose stored geometry cannot be read is counted but not returned;
-       `demine check` lists those) */
-    bool paged =
-        k->geom_required && !f.has_bbox && f.date_idx < 0 && !f.nprops && !f.cql2 && !want_state;
+    /* nothing to filter or sort and every record has a geometry: the store
+       pages and counts, instead of reading every record up to the offset (a
+       record whose stored geometry cannot be read is counted but not
+       returned; `demine check` lists those) */
+    bool paged = k->geom_required && !f.has_bbox && f.date_idx < 0 && !f.nprops && !f.cql2 &&
+                 !want_state && !by.n;
     int64_t total = 0;
     dm_error err;
     if (paged && dm_store_count(q->store, k, false, &total, &err)) {
@@ -1211,7 +1660,10 @@ static void items_page(const dm_request *q, dm_response *r, const dm_kind *k)
                           .want_state = want_state,
                           .paged = paged,
                           .offset = offset,
-                          .limit = limit};
+                          .limit = limit,
+                          .sk = by.n ? &sk : NULL,
+                          .by = &by,
+                          .spec = &spec};
         items_xlsx(q, r, &xw, &sel);
         filter_free(&f);
         return;
@@ -1219,13 +1671,15 @@ static void items_page(const dm_request *q, dm_response *r, const dm_kind *k)
     page_writer w = {.q = q,
                      .k = k,
                      .sel = &sel,
+                     .join = f.join,
                      .html = wanted_format(q) == FMT_HTML,
                      .personal = personal(q, k),
                      .paged = paged,
                      .offset = offset,
                      .limit = limit};
     dm_buf_init(&w.feats, 0);
-    scan_end se = scan_matches(q, k, &f, want_state, paged, offset, limit, page_add, &w);
+    scan_end se = by.n ? sorted_page(q, k, &f, want_state, &sk, &by, &spec, &w)
+                       : scan_matches(q, k, &f, want_state, paged, offset, limit, page_add, &w);
     filter_free(&f);
     long matched = paged ? (long)total : w.matched, returned = w.returned;
     bool html = w.html;
@@ -1383,7 +1837,7 @@ static void tile_page(const dm_request *q, dm_response *r, const dm_kind *k, con
     if (!parse_state(q, r, k, &want_state) || !parse_properties(q, r, k, &sel))
         return;
     items_filter f;
-    if (!build_filter(q, r, k, &f)) {
+    if (!build_filter(q, r, k, want_state != NULL, &f)) {
         filter_free(&f);
         return;
     }
@@ -1661,35 +2115,42 @@ static void api_document(const dm_request *q, dm_response *r)
                    "\"schema\": {\"type\": \"integer\", \"minimum\": 1, \"default\": 10, "
                    "\"maximum\": ");
     dm_buf_printf(b, "%d", q->opts->max_limit > 0 ? q->opts->max_limit : 10000);
-    dm_buf_puts(b, "}}, {\"name\": \"offset\", \"in\": \"query\", \"schema\": {\"type\": "
-                   "\"integer\", \"minimum\": 0, \"default\": 0}}, {\"name\": \"bbox\", \"in\": "
-                   "\"query\", \"style\": \"form\", \"explode\": false, \"schema\": {\"type\": "
-                   "\"array\", \"minItems\": 4, \"maxItems\": 6, \"items\": {\"type\": "
-                   "\"number\"}}}, {\"name\": \"datetime\", \"in\": \"query\", \"schema\": "
-                   "{\"type\": \"string\"}}, {\"name\": \"filter\", \"in\": \"query\", "
-                   "\"schema\": {\"type\": \"string\"}}, {\"name\": \"filter-lang\", \"in\": "
-                   "\"query\", \"schema\": {\"type\": \"string\", \"enum\": [\"cql2-text\"]}}, "
-                   "{\"name\": \"filter-crs\", \"in\": \"query\", \"schema\": {\"type\": "
-                   "\"string\"}}, {\"name\": \"state\", \"in\": \"query\", \"description\": "
-                   "\"records not approved yet (editors and approvers)\", \"schema\": "
-                   "{\"type\": \"string\", \"enum\": [\"approved\", \"submitted\", \"draft\", "
-                   "\"all\"]}}, {\"name\": \"properties\", \"in\": \"query\", \"description\": "
-                   "\"the properties each feature carries (comma-separated)\", \"schema\": "
-                   "{\"type\": \"string\"}}], \"responses\": {\"200\": {\"description\": \"a "
-                   "page of features (f=xlsx: those records as a workbook, the sheet of "
-                   "demine export)\", \"content\": {\"application/geo+json\": {}, "
-                   "\"text/html\": {}, \"" DM_XLSX_TYPE
-                   "\": {}}}, \"400\": {\"description\": \"a bad parameter\"}, "
-                   "\"404\": {\"description\": \"no such collection\"}}}, \"post\": "
-                   "{\"summary\": \"create a record (it enters as submitted)\", \"security\": "
-                   "[{\"bearer\": []}], \"parameters\": [{\"$ref\": "
-                   "\"#/components/parameters/collectionId\"}], \"requestBody\": "
-                   "{\"required\": true, \"content\": {\"application/geo+json\": {}, "
-                   "\"application/json\": {}}}, \"responses\": {\"201\": {\"description\": "
-                   "\"created; Location and ETag name it\"}, \"400\": {\"description\": \"a bad "
-                   "feature\"}, \"401\": {\"description\": \"login needed\"}, \"403\": "
-                   "{\"description\": \"the role may not\"}, \"415\": {\"description\": \"not "
-                   "GeoJSON\"}}}}");
+    dm_buf_puts(
+        b,
+        "}}, {\"name\": \"offset\", \"in\": \"query\", \"schema\": {\"type\": "
+        "\"integer\", \"minimum\": 0, \"default\": 0}}, {\"name\": \"bbox\", \"in\": "
+        "\"query\", \"style\": \"form\", \"explode\": false, \"schema\": {\"type\": "
+        "\"array\", \"minItems\": 4, \"maxItems\": 6, \"items\": {\"type\": "
+        "\"number\"}}}, {\"name\": \"datetime\", \"in\": \"query\", \"schema\": "
+        "{\"type\": \"string\"}}, {\"name\": \"filter\", \"in\": \"query\", "
+        "\"schema\": {\"type\": \"string\"}}, {\"name\": \"filter-lang\", \"in\": "
+        "\"query\", \"schema\": {\"type\": \"string\", \"enum\": [\"cql2-text\"]}}, "
+        "{\"name\": \"filter-crs\", \"in\": \"query\", \"schema\": {\"type\": "
+        "\"string\"}}, {\"name\": \"state\", \"in\": \"query\", \"description\": "
+        "\"records not approved yet (editors and approvers)\", \"schema\": "
+        "{\"type\": \"string\", \"enum\": [\"approved\", \"submitted\", \"draft\", "
+        "\"all\"]}}, {\"name\": \"properties\", \"in\": \"query\", \"description\": "
+        "\"the properties each feature carries (comma-separated)\", \"schema\": "
+        "{\"type\": \"string\"}}, {\"name\": \"sortby\", \"in\": \"query\", "
+        "\"description\": \"the order of the whole set before paging: +name or "
+        "-name, comma-separated (Features Part 5)\", \"schema\": {\"type\": "
+        "\"string\"}}, {\"name\": \"accident_admin_code\", \"in\": \"query\", "
+        "\"description\": \"victims: those whose accident is in this admin area\", "
+        "\"schema\": {\"type\": \"string\"}}], \"responses\": {\"200\": "
+        "{\"description\": \"a page of features (f=xlsx: those records as a workbook, the sheet of "
+        "demine export)\", \"content\": {\"application/geo+json\": {}, "
+        "\"text/html\": {}, \"" DM_XLSX_TYPE
+        "\": {}}}, \"400\": {\"description\": \"a bad parameter\"}, "
+        "\"404\": {\"description\": \"no such collection\"}}}, \"post\": "
+        "{\"summary\": \"create a record (it enters as submitted)\", \"security\": "
+        "[{\"bearer\": []}], \"parameters\": [{\"$ref\": "
+        "\"#/components/parameters/collectionId\"}], \"requestBody\": "
+        "{\"required\": true, \"content\": {\"application/geo+json\": {}, "
+        "\"application/json\": {}}}, \"responses\": {\"201\": {\"description\": "
+        "\"created; Location and ETag name it\"}, \"400\": {\"description\": \"a bad "
+        "feature\"}, \"401\": {\"description\": \"login needed\"}, \"403\": "
+        "{\"description\": \"the role may not\"}, \"415\": {\"description\": \"not "
+        "GeoJSON\"}}}}");
     dm_buf_puts(b, ", \"/collections/{collectionId}/queryables\": {\"get\": {\"summary\": "
                    "\"the properties a filter may name\", \"parameters\": [{\"$ref\": "
                    "\"#/components/parameters/collectionId\"}, {\"$ref\": "

@@ -880,6 +880,216 @@ if (hasWrites) {
   });
 }
 
+// ---- records view (#/records/{kind}): sort, columns, paging, export, victims ----
+// Every check compares what the table shows with the server's own items
+// answer for the same request (the one the page sent, or the same
+// parameters asked here).
+{
+  const itemsAs = async (tok, url) => JSON.parse((await api('GET', url, tok)).body);
+  const asked = []; // the items requests the page made (path and query)
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (/^\/collections\/[\w-]+\/items$/.test(u.pathname)) asked.push(u);
+  });
+  const lastAsked = (kind) => [...asked].reverse().find((u) => u.pathname === `/collections/${kind}/items`);
+  // opens a records URL and waits for its page of rows
+  const openRecords = async (hash, p = page) => {
+    await p.evaluate((hh) => {
+      document.getElementById('records-status')?.removeAttribute('data-matched');
+      location.hash = hh;
+    }, hash);
+    const kind = hash.match(/^#\/records\/([\w-]+)/)[1];
+    await p.waitForFunction((k) => document.querySelector(`#records-table[data-kind="${k}"]`) && document.getElementById('records-status')?.dataset.matched, kind, { timeout: 30000 });
+  };
+  const rowCodes = (p = page) => p.$$eval('#records-body tr', (rows) => rows.map((r) => r.dataset.code));
+  const headers = (p = page) => p.$$eval('#records-table thead th', (ths) => ths.map((th) => th.dataset.col));
+  const signedIn = async (user) => {
+    if (await page.isVisible('#logout')) await logOut();
+    if (user) await logIn(user);
+  };
+  // a small CSV reader (RFC 4180 quoting) for the exported file
+  const readCsv = (text) => {
+    const rows = [];
+    let row = [];
+    let cell = '';
+    let quoted = false;
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i];
+      if (quoted) {
+        if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
+        else if (c === '"') quoted = false;
+        else cell += c;
+      } else if (c === '"') quoted = true;
+      else if (c === ',') row.push(cell), (cell = '');
+      else if (c === '\n') row.push(cell), rows.push(row), (row = []), (cell = '');
+      else if (c !== '\r') cell += c;
+    }
+    return rows;
+  };
+  const download = async (button) => {
+    const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 60000 }), page.click(button)]);
+    return fs.readFileSync(await dl.path(), 'utf8');
+  };
+  let tokV;
+  let tokA;
+
+  await step('records: a column sorts the whole set on the server', async () => {
+    await page.click('#nav-map');
+    await signedIn('vera');
+    tokV = await token('vera');
+    tokA = await token('alma');
+    await page.evaluate(() => localStorage.removeItem('demine.columns.hazards'));
+    await openRecords('#/records/hazards');
+    const all = await itemsAs(tokV, '/collections/hazards/items?limit=1&properties=code');
+    same('the hazards table counts every hazard', Number(await page.getAttribute('#records-status', 'data-matched')), all.numberMatched);
+    // area (ha): ascending, then descending
+    await page.click('#records-table th[data-col="area_ha"] button');
+    await page.waitForSelector('#records-table th[data-col="area_ha"][aria-sort="ascending"]');
+    await page.click('#records-table th[data-col="area_ha"] button');
+    await page.waitForSelector('#records-table th[data-col="area_ha"][aria-sort="descending"]');
+    await page.waitForFunction(() => document.getElementById('records-status')?.dataset.matched);
+    same('  the URL keeps the order', await page.evaluate(() => new URLSearchParams(location.hash.split('?')[1]).get('sortby')), '-area_m2');
+    const server = await itemsAs(tokV, '/collections/hazards/items?limit=50&sortby=-area_m2&properties=code,area_m2');
+    same('  the first rows are the largest areas of all, as the server sorts them', (await rowCodes()).join(','), server.features.map((f) => f.id).join(','));
+    const cell = await page.textContent('#records-body tr:first-child td:nth-child(' + (1 + (await headers()).indexOf('area_m2')) + ')');
+    same('  the first area in m² is the server\'s', cell.replace(/\D/g, ''), String(Math.round(server.features[0].properties.area_m2)));
+    await page.click('#records-table th[data-col="name"] button');
+    await page.waitForSelector('#records-table th[data-col="name"][aria-sort="ascending"]');
+    await page.waitForFunction(() => document.getElementById('records-status')?.dataset.matched);
+    const byName = await itemsAs(tokV, '/collections/hazards/items?limit=50&sortby=%2Bname&properties=code');
+    same('  sorted by name, as the server sorts them', (await rowCodes()).join(','), byName.features.map((f) => f.id).join(','));
+    await shot(page, '20-records-hazards.png');
+  });
+
+  await step('records: chosen columns are shown and remembered', async () => {
+    await page.click('#records-columns summary');
+    await page.uncheck('#records-columns input[value="lifecycle"]');
+    await page.check('#records-columns input[value="admin_code"]');
+    await page.waitForFunction(() => document.getElementById('records-status')?.dataset.matched);
+    let cols = await headers();
+    same('lifecycle is no longer shown, the admin area is', [cols.includes('lifecycle'), cols.includes('admin_code')].join(), 'false,true');
+    same('  the request asks for those properties only', lastAsked('hazards').searchParams.get('properties').split(',').includes('lifecycle'), false);
+    await page.reload();
+    await page.waitForFunction(() => document.getElementById('records-status')?.dataset.matched, null, { timeout: 30000 });
+    cols = await headers();
+    same('  after a reload, the same columns', [cols.includes('lifecycle'), cols.includes('admin_code')].join(), 'false,true');
+  });
+
+  await step('records: paging reaches the end of the whole set', async () => {
+    await openRecords('#/records/releases?status=cleared&sortby=-date');
+    same('the shared filter took the URL\'s status', await page.inputValue('#filter-status'), 'cleared');
+    const server = await itemsAs(tokV, '/collections/releases/items?limit=1&method=cleared');
+    same('the total is the server\'s numberMatched', Number(await page.getAttribute('#records-status', 'data-matched')), server.numberMatched);
+    await page.click('#records-next');
+    await page.waitForFunction(() => document.querySelector('#records-body tr')?.dataset.row === '51');
+    ok('  the next page starts at row 51');
+    await page.click('#records-last');
+    await page.waitForFunction(() => document.getElementById('records-status').dataset.shown === document.getElementById('records-status').dataset.matched);
+    const lastRow = await page.$eval('#records-body tr:last-child', (r) => Number(r.dataset.row));
+    same('  the last page ends at row numberMatched', lastRow, server.numberMatched);
+    check('  next is disabled at the end', await page.isDisabled('#records-next'));
+  });
+
+  await step('records: export writes every row shown, the chosen columns (CSV, GeoJSON)', async () => {
+    const used = lastAsked('releases');
+    const csv = readCsv(await download('#records-export-csv'));
+    const cols = ['code', ...(await headers()).slice(1)];
+    same('the CSV header is the columns shown', csv[0].join(','), cols.join(','));
+    // the same parameters asked here, every row at once
+    const q = new URLSearchParams(used.search);
+    q.set('limit', '10000');
+    q.delete('offset');
+    const server = await itemsAs(tokV, `/collections/releases/items?${q}`);
+    same('  one row per record of the filtered set', csv.length - 1, server.numberMatched);
+    same('  in the order shown', csv.slice(1).map((r) => r[0]).join(','), server.features.map((f) => f.id).join(','));
+    const bad = csv.slice(1).filter((r, i) => {
+      const p = server.features[i].properties;
+      return cols.some((c, j) => {
+        if (c === 'code') return false;
+        if (c === 'area_ha') return Math.abs(Number(r[j]) - p.area_m2 / 10000) > 0.0001;
+        if (c === 'state') return r[j] !== p.state;
+        return r[j] !== (p[c] == null ? '' : String(p[c]));
+      });
+    });
+    same('  every value is the server\'s', bad.length, 0);
+    const gj = JSON.parse(await download('#records-export-geojson'));
+    same('the GeoJSON has every record', gj.features.length, server.numberMatched);
+    same('  with the columns shown as properties', Object.keys(gj.features[0].properties).join(','), cols.join(','));
+    same('  and the geometries', JSON.stringify(gj.features[0].geometry), JSON.stringify(server.features[0].geometry));
+    const wb = page.waitForResponse((r) => r.url().includes('f=xlsx'), { timeout: 60000 });
+    const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 60000 }), page.click('#records-export-xlsx')]);
+    const xq = new URL((await wb).url()).searchParams;
+    same('the XLSX is asked with the same filter and order', ['method', 'sortby', 'properties'].map((k) => xq.get(k)).join('|'), ['method', 'sortby', 'properties'].map((k) => used.searchParams.get(k)).join('|'));
+    same('  and is a workbook (a zip file)', fs.readFileSync(await dl.path()).subarray(0, 2).toString(), 'PK');
+  });
+
+  // the admin area with the most victims in 2010-2019 (from the server)
+  let adm = '';
+  await step('records: victims for a viewer have no names', async () => {
+    const v = await itemsAs(tokV, '/collections/victims/items?limit=10000&datetime=2010-01-01/2019-12-31&properties=code,accident_admin_code');
+    const n = {};
+    for (const f of v.features) if (f.properties.accident_admin_code) n[f.properties.accident_admin_code] = (n[f.properties.accident_admin_code] || 0) + 1;
+    adm = Object.keys(n).sort((a, b) => n[b] - n[a])[0];
+    await openRecords(`#/records/victims?admin=${adm}&since=2010-01-01&until=2019-12-31`);
+    same('the filter shows the admin area', await page.inputValue('#filter-admin'), adm);
+    same('the victims of accidents in that area and period', Number(await page.getAttribute('#records-status', 'data-matched')), n[adm]);
+    const cols = await headers();
+    same('  no name or address column', cols.includes('name') || cols.includes('address'), false);
+    same('  no name in the table\'s text', /Synthetic Person/.test(await page.textContent('#records-table')), false);
+    check('  each with its accident\'s date', cols.includes('accident_date'));
+    await shot(page, '21-records-victims-viewer.png');
+  });
+
+  await step('records: victims for an approver have their names', async () => {
+    await signedIn('alma');
+    await openRecords(`#/records/victims?admin=${adm}&since=2010-01-01&until=2019-12-31&sortby=%2Bname`);
+    const cols = await headers();
+    check('a name column', cols.includes('name'));
+    const server = await itemsAs(tokA, `/collections/victims/items?accident_admin_code=${adm}&datetime=2010-01-01/2019-12-31&sortby=%2Bname&limit=50`);
+    same('  the rows are the server\'s, sorted by name', (await rowCodes()).join(','), server.features.map((f) => f.id).join(','));
+    const names = await page.$$eval(`#records-body td:nth-child(${1 + cols.indexOf('name')})`, (tds) => tds.map((td) => td.textContent));
+    same('  with the names the server gives', names.join('|'), server.features.map((f) => f.properties.name ?? '–').join('|'));
+    await shot(page, '22-records-victims-approver.png');
+  });
+
+  await step("an accident's panel lists its victims", async () => {
+    const v = await itemsAs(tokA, '/collections/victims/items?limit=1&sortby=-accident_date&properties=code,accident_code');
+    const acc = await itemsAs(tokA, `/collections/accidents/items/${v.features[0].properties.accident_code}`);
+    await openRecords(`#/records/accidents?incident_ref=${encodeURIComponent(acc.properties.incident_ref)}`);
+    await page.click(`#records-body tr[data-code="${acc.id}"] button`);
+    await page.waitForSelector('#record-victims-table', { timeout: 20000 });
+    const server = await itemsAs(tokA, `/collections/victims/items?accident_code=${acc.id}&limit=1000`);
+    const shown = await page.$$eval('#record-victims-table tbody tr', (rows) => rows.map((r) => r.dataset.code));
+    same(`the victims of ${acc.id} are the server's`, shown.join(','), server.features.map((f) => f.id).sort().join(','));
+    check('  with their names (approver)', /Name/.test(await page.textContent('#record-victims-table thead')));
+    await page.$eval('#record-victims', (el) => el.scrollIntoView());
+    await shot(page, '23-accident-victims.png');
+    await signedIn('vera');
+    await openRecords(`#/records/accidents?incident_ref=${encodeURIComponent(acc.properties.incident_ref)}`);
+    await page.evaluate(() => document.getElementById('record-victims')?.remove());
+    await page.click(`#records-body tr[data-code="${acc.id}"] button`);
+    await page.waitForSelector('#record-victims-table', { timeout: 20000 });
+    same('  a viewer sees the same victims', (await page.$$eval('#record-victims-table tbody tr', (rows) => rows.map((r) => r.dataset.code))).join(','), shown.join(','));
+    same('  without names', /Name|Address/.test(await page.textContent('#record-victims-table thead')), false);
+  });
+
+  await step('records at 1440x900 and on a phone (390x844)', async () => {
+    for (const [w, hgt, name] of [
+      [1440, 900, '24-records-1440.png'],
+      [390, 844, '25-records-phone.png'],
+    ]) {
+      const { page: p, context } = await newPage({ width: w, height: hgt });
+      await context.addInitScript((tk) => sessionStorage.setItem('demine.token', tk), tokV);
+      await p.goto(`${origin}/#/records/hazards?sortby=-area_m2`);
+      await p.waitForFunction(() => document.getElementById('records-status')?.dataset.matched, null, { timeout: 30000 });
+      same(`no sideways scrolling at ${w} px`, await p.evaluate(() => document.documentElement.scrollWidth > window.innerWidth), false);
+      await p.screenshot({ path: path.join(args.out, name) });
+      await context.close();
+    }
+    await signedIn(null);
+  });
+}
+
 // ---- tablet ----
 await step('usable on a tablet', async () => {
   const { page: tab, context } = await newPage({ width: 820, height: 1180 });

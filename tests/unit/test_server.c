@@ -1,9 +1,10 @@
 /* Unit tests of the server's parts that work without sockets: the answer
- * cache (answers.c) and vector tiles (mvt.c, decoded here with protobuf-c
- * and the format's own rules). */
+ * cache (answers.c), vector tiles (mvt.c, decoded here with protobuf-c
+ * and the format's own rules) and the sortby parameter (sortby.c). */
 #include "harness.h"
 #include "server/answers.h"
 #include "server/mvt.h"
+#include "server/sortby.h"
 
 #include "vector_tile.pb-c.h"
 
@@ -382,7 +383,60 @@ TEST(small_areas_in_one_place_are_one_dot_listing_their_codes)
     dm_geo_free(geo);
 }
 
+static const char *const sort_names[] = {"code", "date", "status", "area_m2"};
+
+TEST(sortby_reads_keys_and_directions)
+{
+    dm_sortby s;
+    dm_error err;
+    CHECK(!dm_sortby_parse("+date,-code", sort_names, 4, &s, &err));
+    CHECK_EQ_INT(s.n, 2);
+    CHECK_EQ_INT(s.key[0], 1);
+    CHECK(!s.desc[0]);
+    CHECK_EQ_INT(s.key[1], 0);
+    CHECK(s.desc[1]);
+    /* no sign is ascending; a space is a '+' a query string decoded */
+    CHECK(!dm_sortby_parse("status, area_m2,-date", sort_names, 4, &s, &err));
+    CHECK_EQ_INT(s.n, 3);
+    CHECK_EQ_INT(s.key[0], 2);
+    CHECK(!s.desc[0] && !s.desc[1] && s.desc[2]);
+    CHECK_EQ_INT(s.key[1], 3);
+}
+
+TEST(sortby_refuses_bad_keys_saying_which)
+{
+    dm_sortby s = {.n = 77};
+    dm_error err;
+    CHECK_EQ_INT(dm_sortby_parse("date,,code", sort_names, 4, &s, &err), DM_EINVAL);
+    CHECK(strstr(err.msg, "key 2 is empty"));
+    CHECK_EQ_INT(dm_sortby_parse("-", sort_names, 4, &s, &err), DM_EINVAL);
+    CHECK_EQ_INT(dm_sortby_parse("", sort_names, 4, &s, &err), DM_EINVAL);
+    CHECK_EQ_INT(dm_sortby_parse("date,", sort_names, 4, &s, &err), DM_EINVAL);
+    CHECK_EQ_INT(dm_sortby_parse("+name", sort_names, 4, &s, &err), DM_EINVAL);
+    CHECK(strstr(err.msg, "key 1 (name) is not a property to sort on"));
+    CHECK(strstr(err.msg, "code, date, status, area_m2"));
+    /* a prefix of a name is not the name */
+    CHECK_EQ_INT(dm_sortby_parse("dat", sort_names, 4, &s, &err), DM_EINVAL);
+    CHECK_EQ_INT(dm_sortby_parse("date,-date", sort_names, 4, &s, &err), DM_EINVAL);
+    CHECK(strstr(err.msg, "date is given more than once"));
+    CHECK_EQ_INT(dm_sortby_parse("--date", sort_names, 4, &s, &err), DM_EINVAL);
+    /* nothing written on failure */
+    CHECK_EQ_INT(s.n, 77);
+    const char *many[DM_SORTBY_MAX + 1] = {"a", "b", "c", "d", "e", "f", "g", "h", "i"};
+    CHECK(!dm_sortby_parse("a,b,c,d,e,f,g,h", many, DM_SORTBY_MAX + 1, &s, &err));
+    CHECK_EQ_INT(s.n, DM_SORTBY_MAX);
+    CHECK_EQ_INT(dm_sortby_parse("a,b,c,d,e,f,g,h,i", many, DM_SORTBY_MAX + 1, &s, &err),
+                 DM_EINVAL);
+    CHECK(strstr(err.msg, "at most 8 keys"));
+    char long_text[DM_SORTBY_MAX_LEN + 2];
+    memset(long_text, 'a', sizeof long_text - 1);
+    long_text[sizeof long_text - 1] = 0;
+    CHECK_EQ_INT(dm_sortby_parse(long_text, many, 1, &s, &err), DM_EINVAL);
+    CHECK(strstr(err.msg, "too long"));
+}
+
 RUN(T(an_answer_is_kept_for_its_key_and_stamp_only), T(only_whole_200_answers_are_kept),
     T(the_least_recently_used_go_when_full), T(tile_bounds_follow_web_mercator),
     T(a_polygon_with_a_hole_is_encoded_as_the_format_says),
-    T(small_areas_in_one_place_are_one_dot_listing_their_codes))
+    T(small_areas_in_one_place_are_one_dot_listing_their_codes),
+    T(sortby_reads_keys_and_directions), T(sortby_refuses_bad_keys_saying_which))

@@ -96,6 +96,8 @@ export async function showRecord(collection, code, { waits = false, here = null 
   const history = h('div', { class: 'history', id: 'record-history' }, h('p', { class: 'muted' }, t('map.loading')));
   const pending = h('div', { id: 'record-pending-box' }, waits && pendingNote(null, p));
   const writable = mayWrite(collection);
+  // an accident's victims, for the roles that read them
+  const victims = collection === 'accidents' && can('read') && h('div', { id: 'record-victims' }, h('h3', {}, t('records.victims')), h('p', { class: 'muted' }, t('map.loading')));
   const actions = h(
     'div',
     { class: 'actions' },
@@ -160,11 +162,44 @@ export async function showRecord(collection, code, { waits = false, here = null 
       ),
     h('h3', {}, t('record.properties')),
     propertyTable(p, null, schema),
+    victims,
     h('h3', {}, t('record.history')),
     history,
   );
+  if (victims) loadVictims(p.code || code, victims);
   loadHistory(collection, code, history);
   if (can('write') || can('approve')) loadPending(collection, code, p, pending);
+}
+
+// The victims of an accident: their names and addresses only when the
+// server gives them (roles with read_personal).
+const VICTIM_COLUMNS = ['name', 'status', 'sex', 'age', 'age_group', 'group', 'address'];
+async function loadVictims(code, box) {
+  let d;
+  try {
+    d = await get(`/collections/victims/items?${new URLSearchParams({ accident_code: code, limit: '1000', sortby: 'code' })}`, { accept: 'application/geo+json' });
+  } catch (e) {
+    clear(box).append(h('h3', {}, t('records.victims')), h('p', { class: 'muted' }, e.message));
+    return;
+  }
+  const rows = d.features.map((f) => f.properties);
+  const cols = VICTIM_COLUMNS.filter((c) => rows.some((p) => c in p));
+  clear(box).append(
+    h('h3', {}, t('records.victims'), ' ', h('span', { class: 'muted', id: 'record-victims-count' }, `(${fmtNumber(d.numberMatched ?? rows.length)})`)),
+    rows.length
+      ? h(
+          'div',
+          { class: 'table-wrap' },
+          h(
+            'table',
+            { class: 'data compact', id: 'record-victims-table' },
+            h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('fields.code')), cols.map((c) => h('th', { scope: 'col' }, fieldLabel(c))))),
+            h('tbody', {}, rows.map((p) => h('tr', { dataset: { code: p.code } }, h('td', {}, p.code), cols.map((c) => h('td', {}, p[c] == null ? '–' : tOr(`values.${p[c]}`, String(p[c]))))))),
+          ),
+        )
+      : h('p', { class: 'muted' }, t('records.noVictims')),
+    rows.length > 0 && h('a', { href: `#/records/victims?accident_code=${encodeURIComponent(code)}`, id: 'record-victims-all' }, t('records.victimsAll')),
+  );
 }
 
 // The change waiting for approval: what it would change.

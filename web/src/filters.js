@@ -168,11 +168,17 @@ async function setAdmin(code) {
       filter.adminGeometry = null;
     }
   }
+  renderSelects();
   changed();
 }
 
 export function setFilter(values) {
   Object.assign(filter, values);
+  // the date fields show what was set (a records URL, a dashboard link)
+  for (const [id, key] of [['filter-from', 'from'], ['filter-to', 'to']]) {
+    const el = root?.querySelector(`#${id}`);
+    if (el) el.value = filter[key];
+  }
   if ('admin' in values) return setAdmin(values.admin);
   renderSelects();
   changed();

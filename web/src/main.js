@@ -10,7 +10,7 @@ import { t, translate, languages, language, setLanguage } from './i18n.js';
 import { createMap, prefetch, sessionChanged, refresh, renderPanel, resize, zoomTo, onLayerLoaded, mapView, setMapView } from './map.js';
 import { renderFilters, loadOptions, onFilterChange, optionsFromLayer, filter, setFilter } from './filters.js';
 import { initDetail, showRecord, closePanel } from './detail.js';
-import { initRecords } from './records.js';
+import { initRecords, renderRecords, recordsFilterChanged, recordsSessionChanged } from './records.js';
 import { initReview, renderReview } from './review.js';
 import { initImport, renderImport } from './import.js';
 import { initReports, renderReports } from './reports.js';
@@ -92,6 +92,7 @@ function layout() {
         { class: 'tabs', 'aria-label': t('nav.views') },
         h('a', { href: '#/map', id: 'nav-map' }, t('nav.map')),
         h('a', { href: '#/dashboard', id: 'nav-dashboard' }, t('nav.dashboard')),
+        h('a', { href: '#/records/hazards', id: 'nav-records' }, t('nav.records')),
         h('a', { href: '#/plan', id: 'nav-plan', hidden: true }, t('nav.plan')),
         h('a', { href: '#/review', id: 'nav-review', hidden: true }, t('nav.review')),
         h('a', { href: '#/import', id: 'nav-import', hidden: true }, t('nav.import')),
@@ -117,7 +118,8 @@ function layout() {
           h('div', { id: 'plan-legend', class: 'plan-legend' }),
           h('aside', { id: 'detail', class: 'detail', hidden: true, 'aria-live': 'polite' }),
         ),
-        h('section', { id: 'view-dashboard', class: 'view', hidden: true }, h('div', { id: 'dashboard' }), h('div', { id: 'records', class: 'records', hidden: true })),
+        h('section', { id: 'view-dashboard', class: 'view', hidden: true }, h('div', { id: 'dashboard' })),
+        h('section', { id: 'view-records', class: 'view', hidden: true }, h('div', { id: 'records', class: 'records' })),
         h('section', { id: 'view-plan', class: 'view', hidden: true, 'aria-label': t('nav.plan') }, h('div', { id: 'plan' })),
         h('section', { id: 'view-review', class: 'view', hidden: true }, h('div', { id: 'review' })),
         h('section', { id: 'view-import', class: 'view', hidden: true }, h('div', { id: 'import' })),
@@ -203,7 +205,7 @@ function renderAccount() {
   document.getElementById('new-record').hidden = !can('write');
 }
 
-const VIEWS = ['map', 'dashboard', 'plan', 'review', 'import', 'reports'];
+const VIEWS = ['map', 'dashboard', 'records', 'plan', 'review', 'import', 'reports'];
 let view = 'map';
 function go(name) {
   if (location.hash !== `#/${name}`) location.hash = `#/${name}`;
@@ -225,6 +227,7 @@ function route() {
   document.body.dataset.view = view;
   if (view === 'map' || view === 'plan') setTimeout(resize, 0);
   if (view === 'dashboard') renderDashboard();
+  if (view === 'records') renderRecords(location.hash);
   if (view === 'plan') renderPlan();
   if (view === 'review') renderReview();
   if (view === 'import') renderImport();
@@ -253,6 +256,7 @@ async function main() {
   onFilterChange(() => {
     refresh();
     renderPanel();
+    if (view === 'records') recordsFilterChanged();
     // several changes in a row (both dates) make one dashboard
     clearTimeout(pending);
     if (view === 'dashboard') pending = setTimeout(renderDashboard, 150);
@@ -266,6 +270,7 @@ async function main() {
     if (view === 'review') renderReview();
     if (view === 'import') renderImport();
     if (view === 'reports') renderReports();
+    if (view === 'records') recordsSessionChanged();
   });
   document.addEventListener('demine:changed', () => {
     forgetStats();
