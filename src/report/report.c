@@ -36,10 +36,11 @@ typedef struct rep {
 #define T(k) dm_i18n_get(r->t, k)
 
 /* One report is made at a time in a process (from rep_begin to rep_end):
- * Pango, fontconfig and HarfBuzz keep caches of their own that several
- * threads drawing at once race on (ThreadSanitizer shows it with the
- * server's workers making reports side by side). Other reports wait; the
- * server keeps each answer until its data changes. */
+ * with the server's workers drawing at once, ThreadSanitizer reported races
+ * between them (in cairo's time-zone setup, HarfBuzz, glib); with the lock
+ * it reports only those of Pango's own helper threads, which a single
+ * `demine report` shows too. Other reports wait; the server keeps each
+ * answer until its data changes. */
 static pthread_mutex_t drawing = PTHREAD_MUTEX_INITIALIZER;
 
 static dm_status rep_begin(rep *r, dm_store *store, const dm_report_opts *o, dm_doc_format f,
