@@ -13,6 +13,23 @@ import { initDetail, showRecord, closePanel } from './detail.js';
 import { initRecords } from './records.js';
 import { initReview, renderReview } from './review.js';
 import { initImport, renderImport } from './import.js';
+// ---- finding records: the search box, record URLs, the filter's admin area in view ----
+import { searchBox, recordRoute } from './find.js';
+import { fitBox, mapLoaded } from './map.js';
+import { bounds } from './geom.js';
+// rec: the record the URL names (opened, zoomed), or null: the panel of the
+// record the URL named before (oldUrl: back, or the Map tab) is closed
+function routeRecord(rec, oldUrl) {
+  if (rec) mapLoaded.then(() => showRecord(rec.collection, rec.code, { zoom: true }));
+  else if (oldUrl && recordRoute(new URL(oldUrl).hash)) closePanel();
+}
+let shownAdmin = '';
+function zoomToAdmin() {
+  if (filter.admin === shownAdmin) return;
+  shownAdmin = filter.admin;
+  if (filter.adminGeometry) mapLoaded.then(() => fitBox(bounds(filter.adminGeometry)));
+}
+// ---- end of finding records ----
 
 // the data starts loading before anything else
 const collections = prefetch();
@@ -62,6 +79,7 @@ function layout() {
         h('a', { href: '#/import', id: 'nav-import', hidden: true }, t('nav.import')),
       ),
       h('div', { class: 'spacer' }),
+      searchBox(),
       h('button', { type: 'button', class: 'btn btn-primary', id: 'new-record', hidden: true, onclick: () => (go('map'), openNew()) }, t('nav.new')),
       h('a', { class: 'api-link', href: '/?f=html', target: '_blank', rel: 'noopener' }, t('nav.api')),
       languages().length > 1 &&
@@ -178,8 +196,9 @@ function go(name) {
   else route();
 }
 
-function route() {
-  const name = (location.hash.match(/^#\/(\w+)/) || [])[1] || 'map';
+function route(e) {
+  const rec = recordRoute(location.hash);
+  const name = rec ? 'map' : (location.hash.match(/^#\/(\w+)/) || [])[1] || 'map';
   const was = view;
   view = VIEWS.includes(name) ? name : 'map';
   if (was === 'plan' && view !== 'plan') leavePlan();
@@ -196,6 +215,7 @@ function route() {
   if (view === 'plan') renderPlan();
   if (view === 'review') renderReview();
   if (view === 'import') renderImport();
+  if (view === 'map') routeRecord(rec, e?.oldURL);
 }
 
 async function main() {
@@ -214,6 +234,7 @@ async function main() {
   renderFilters(document.getElementById('filters'));
   let pending;
   onFilterChange(() => {
+    zoomToAdmin();
     refresh();
     renderPanel();
     // several changes in a row (both dates) make one dashboard
