@@ -931,13 +931,13 @@ if (hasWrites) {
     const admins = await names('admin-areas-label');
     const all = (await serverJson('/collections/admin-areas/items?limit=1000&properties=name', veraToken)).features.map((f) => f.properties.name);
     check('admin area names drawn are the server\'s', admins.length >= 3 && admins.every((n) => all.includes(n)), admins.join(', '));
-    check('  Mostar among them', admins.includes('Mostar'), admins.join(', '));
     // the largest settlements are named first: the one of the most people in view
     const b = await page.evaluate(() => window.demine.map.getBounds().toArray().flat().map((v) => v.toFixed(4)).join(','));
     const towns = (await serverJson(`/collections/settlements/items?bbox=${b}&limit=1000&properties=name,population`, veraToken)).features.map((f) => f.properties).sort((x, y) => (y.population ?? 0) - (x.population ?? 0));
     const placed = await names('settlements-label');
     check('the largest settlement in view is named', placed.includes(towns[0].name), `${towns[0].name} not in ${placed.slice(0, 8).join(', ')}`);
     check('  not all of them at this scale', placed.length < towns.length, `${placed.length} of ${towns.length}`);
+    check('Mostar is named (its admin area or its town)', admins.includes('Mostar') || placed.includes('Mostar'), `${admins.join(', ')} / ${placed.join(', ')}`);
     await shot(page, '41-names.png');
   });
 
@@ -1056,10 +1056,11 @@ if (hasWrites) {
     ok('  and the map draws it (dashed, apart from the approved ones)');
     await page.click('#detail button.close');
     await page.waitForSelector('#mine-legend');
-    check('the legend says how many of hers wait', (await page.textContent('#mine-legend')).includes(`${mine.filter((m) => m.endsWith(':submitted')).length}`));
+    same('the legend says how many of hers wait (server)', await page.textContent('#mine-legend [data-state="submitted"]'), `submitted ${mine.filter((m) => m.endsWith(':submitted')).length}`);
     same('the form\'s admin area was stored', (await serverJson(`/collections/hazards/items/${code}`, erinToken)).properties.admin_code, want[0].code);
     // a viewer's search does not find it (not approved); hers does
     same('her search finds it', (await search('Orientation test')).join(' '), `hazards/${code}`);
+    await page.keyboard.press('Escape');
     same('  a viewer\'s does not (server)', (await fromServer('Orientation test', veraToken)).length, 0);
     // rejected by an approver: still on her map, styled apart
     const alma = await token('alma');

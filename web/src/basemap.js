@@ -26,6 +26,17 @@ export async function worldFeatures() {
   return { type: 'FeatureCollection', features: [...countries, { type: 'Feature', properties: {}, geometry: borders }] };
 }
 
+// The countries' names, at their label points (source "world-labels"),
+// up to a region's scale.
+export const COUNTRY_LABELS = {
+  id: 'world-label',
+  type: 'symbol',
+  source: 'world-labels',
+  maxzoom: 9,
+  layout: { 'text-field': ['get', 'name'], 'text-font': ['sans-serif'], 'text-size': 13, 'text-transform': 'uppercase', 'text-letter-spacing': 0.15, 'text-max-width': 7 },
+  paint: { 'text-color': '#8a857c', 'text-halo-color': BASEMAP_COLORS.land, 'text-halo-width': 1.2 },
+};
+
 // The area (planar, in squared degrees: only to compare) and centroid of a ring.
 function ringCentroid(ring) {
   let a = 0;
@@ -74,6 +85,10 @@ export function labelPoint(geometry) {
   let span = null;
   for (let i = 0; i + 1 < xs.length; i += 2) if (!span || xs[i + 1] - xs[i] > span[1] - span[0]) span = [xs[i], xs[i + 1]];
   return span ? [(span[0] + span[1]) / 2, y] : best.ring[0];
+}
+
+export function countryLabels(fc) {
+  return adminLabels(fc.features.filter((f) => f.properties.name));
 }
 
 // The label points of admin areas' features ({code, name} each).

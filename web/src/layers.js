@@ -82,7 +82,7 @@ export const LAYERS = [
     color: COLORS.settlement,
     radius: 5,
     // larger dots for larger places (population, people)
-    radiusBy: ['interpolate', ['linear'], ['sqrt', ['coalesce', ['get', 'population'], 0]], 0, 0.6, 30, 1, 300, 2],
+    radiusBy: ['interpolate', ['linear'], ['sqrt', ['coalesce', ['get', 'population'], 0]], 0, 0.5, 30, 0.8, 300, 1.6],
   },
   { id: 'eo-items', kind: 'point', tiled: true, date: 'date', org: true, visible: true, color: COLORS.eo, radius: 4.5 },
   // under the hazards and small below zoom UNDER_ZOOM: at a country's scale
@@ -182,7 +182,7 @@ export function labelLayers(l) {
         source: 'settlements',
         layout: {
           // the towns first: a place is named from a zoom that falls with its population
-          'text-field': ['step', ['zoom'], named(200000), 7, named(50000), 8.5, named(10000), 10, named(2000), 11.5, named(0)],
+          'text-field': ['step', ['zoom'], named(100000), 7, named(30000), 8, named(5000), 9.5, named(1000), 11, named(0)],
           'text-font': LABEL_FONT,
           'text-size': ['interpolate', ['linear'], ['sqrt', ['coalesce', ['get', 'population'], 0]], 0, 10, 100, 12, 300, 15],
           'symbol-sort-key': ['-', 0, ['coalesce', ['get', 'population'], 0]],

@@ -15,7 +15,7 @@ import workerUrl from 'maplibre-gl/dist/maplibre-gl-csp-worker.js?url';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import { allFeatures, get, session, can } from './api.js';
 import { LAYERS, COLORS, styleLayers, styleIds, layerById, labelLayers } from './layers.js';
-import { BASEMAP_COLORS, BASEMAP_LAYERS, worldFeatures, adminLabels } from './basemap.js';
+import { BASEMAP_COLORS, BASEMAP_LAYERS, COUNTRY_LABELS, worldFeatures, adminLabels, countryLabels } from './basemap.js';
 import { filterKey as shownFilterKey, itemParams as shownItemParams, layerShown, filter } from './filters.js';
 import { h, clear } from './dom.js';
 import { t, tOr, fmtNumber } from './i18n.js';
@@ -177,6 +177,7 @@ export async function createMap(container, layerPanel, { basemap, onFeature, bou
   if (!basemap) {
     style.sources.world = { type: 'geojson', data: EMPTY, tolerance: 0.8 };
     style.layers.push(...BASEMAP_LAYERS);
+    style.sources['world-labels'] = { type: 'geojson', data: EMPTY };
   }
   style.sources['admin-labels'] = { type: 'geojson', data: EMPTY };
   if (basemap) {
@@ -247,7 +248,8 @@ export async function createMap(container, layerPanel, { basemap, onFeature, bou
   style.sources.mine = { type: 'geojson', data: EMPTY, promoteId: 'code' };
   style.layers.push(...MINE_STYLE);
   for (const sl of hidden) style.layers.push({ ...sl, layout: { visibility: 'none' } });
-  // names above everything
+  // names above everything: countries', then the database's places
+  if (!basemap) style.layers.push(COUNTRY_LABELS);
   for (const l of LAYERS) for (const sl of labelLayers(l)) style.layers.push({ ...sl, layout: { ...sl.layout, visibility: shown(l) && !planMode ? 'visible' : 'none' } });
   map = new maplibregl.Map({
     container,
@@ -291,7 +293,11 @@ export async function createMap(container, layerPanel, { basemap, onFeature, bou
   await new Promise((resolve) => map.on('load', resolve));
   metrics.marks.mapLoaded = Math.round(performance.now());
   mapReady = true;
-  world?.then((fc) => fc && map.getSource('world')?.setData(fc));
+  world?.then((fc) => {
+    if (!fc) return;
+    map.getSource('world')?.setData(fc);
+    map.getSource('world-labels')?.setData(countryLabels(fc));
+  });
   // data that arrived while the map was starting
   for (const [id, fc] of Object.entries(buffered)) map.getSource(id)?.setData(fc);
   for (const id of Object.keys(buffered)) delete buffered[id];
@@ -588,8 +594,8 @@ document.addEventListener('demine:changed', () => loadMine());
 function mineLegend() {
   if (!mine.length) return '';
   const n = (s) => mine.filter((f) => f.properties.state === s).length;
-  const item = (state, color) => h('span', { class: 'legend-item' }, h('i', { class: 'sw mine', style: `border-color:${color}` }), `${t(`state.${state}`)} ${fmtNumber(n(state))}`);
-  return h('div', { class: 'mine-legend', id: 'mine-legend' }, h('span', { class: 'layer-name' }, t('find.mine')), h('span', { class: 'legend' }, item('submitted', COLORS.mine), n('rejected') > 0 && item('rejected', COLORS.rejected)));
+  const item = (state, color) => n(state) > 0 && h('span', { class: 'legend-item', dataset: { state } }, h('i', { class: 'sw mine', style: `border-color:${color}` }), `${t(`state.${state}`)} ${fmtNumber(n(state))}`);
+  return h('div', { class: 'mine-legend', id: 'mine-legend' }, h('span', { class: 'layer-name' }, t('find.mine')), h('span', { class: 'legend' }, item('draft', COLORS.mine), item('submitted', COLORS.mine), item('rejected', COLORS.rejected)));
 }
 
 // Gives a source of the map's own (selected, overlay) its data, and shows its
