@@ -18,10 +18,12 @@ import { searchBox, recordRoute } from './find.js';
 import { fitBox, mapLoaded } from './map.js';
 import { bounds } from './geom.js';
 // rec: the record the URL names (opened, zoomed), or null: the panel of the
-// record the URL named before (oldUrl: back, or the Map tab) is closed
+// record the URL named before (oldUrl: back, or the Map tab) is closed, if
+// it still shows that record (not a form or a chooser opened since)
 function routeRecord(rec, oldUrl) {
-  if (rec) mapLoaded.then(() => showRecord(rec.collection, rec.code, { zoom: true }));
-  else if (oldUrl && recordRoute(new URL(oldUrl).hash)) closePanel();
+  if (rec) return mapLoaded.then(() => showRecord(rec.collection, rec.code, { zoom: true }));
+  const old = oldUrl && recordRoute(new URL(oldUrl).hash);
+  if (old && document.getElementById('record-code')?.textContent === old.code) closePanel();
 }
 let shownAdmin = '';
 function zoomToAdmin() {

@@ -81,11 +81,14 @@ async function readCollections() {
   }
 }
 
-// the offline basemap's countries, asked at once (a bundled file)
+// the offline basemap's countries (a bundled file), read once the hazards
+// are first painted (or at once when this user may not read them)
 let world = null;
+let paintedNow;
+const firstPainted = new Promise((resolve) => (paintedNow = resolve));
 export async function prefetch() {
   metrics.marks.scriptRun = Math.round(performance.now());
-  world = worldFeatures().catch((e) => (console.warn(e.message), null));
+  world = firstPainted.then(worldFeatures).catch((e) => (console.warn(e.message), null));
   await readCollections();
   metrics.marks.collections = Math.round(performance.now());
   const want = pad(extent || DEFAULT_BOUNDS, 0.25);
@@ -293,7 +296,9 @@ export async function createMap(container, layerPanel, { basemap, onFeature, bou
   await new Promise((resolve) => map.on('load', resolve));
   metrics.marks.mapLoaded = Math.round(performance.now());
   mapReady = true;
-  world?.then((fc) => {
+  // the countries after the first paint: the map's one worker cuts the
+  // hazards' tiles first
+  firstPainted.then(() => world).then((fc) => {
     if (!fc) return;
     map.getSource('world')?.setData(fc);
     map.getSource('world-labels')?.setData(countryLabels(fc));
@@ -359,6 +364,7 @@ function watchFirstPaint() {
     if (e.sourceId === 'hazards') metrics.marks.tilesAsked ??= Math.round(performance.now());
   });
   const check = () => {
+    if (!readable.has('hazards')) paintedNow(); // no hazards to wait for
     if (!readable.has('hazards') || !map.isSourceLoaded('hazards')) return;
     map.off('idle', check);
     map.off('render', frame);
@@ -367,6 +373,7 @@ function watchFirstPaint() {
     metrics.tiles = hazardTiles.size;
     metrics.firstPaintMs = Math.round(performance.now());
     document.body.dataset.firstPaint = String(metrics.firstPaintMs);
+    paintedNow();
   };
   map.on('idle', check);
 }
