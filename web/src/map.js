@@ -166,6 +166,12 @@ function startWorker() {
   metrics.earlyWorker = given;
 }
 
+// A layer hidden until its source is given data: a shown GeoJSON source has
+// its (empty) tiles made in the map's one worker ahead of the hazards' tiles.
+function hiddenLayer(sl) {
+  return { ...sl, layout: { ...sl.layout, visibility: 'none' } };
+}
+
 export async function createMap(container, layerPanel, { basemap, onFeature, bounds: initial }) {
   onSelect = onFeature;
   panel = layerPanel;
@@ -179,7 +185,7 @@ export async function createMap(container, layerPanel, { basemap, onFeature, bou
   // a raster basemap (--basemap) instead when the server names one
   if (!basemap) {
     style.sources.world = { type: 'geojson', data: EMPTY, tolerance: 0.8 };
-    style.layers.push(...BASEMAP_LAYERS);
+    style.layers.push(...BASEMAP_LAYERS.map(hiddenLayer));
     style.sources['world-labels'] = { type: 'geojson', data: EMPTY };
   }
   style.sources['admin-labels'] = { type: 'geojson', data: EMPTY };
@@ -249,10 +255,10 @@ export async function createMap(container, layerPanel, { basemap, onFeature, bou
     },
   );
   style.sources.mine = { type: 'geojson', data: EMPTY, promoteId: 'code' };
-  style.layers.push(...MINE_STYLE);
+  style.layers.push(...MINE_STYLE.map(hiddenLayer));
   for (const sl of hidden) style.layers.push({ ...sl, layout: { visibility: 'none' } });
   // names above everything: countries', then the database's places
-  if (!basemap) style.layers.push(COUNTRY_LABELS);
+  if (!basemap) style.layers.push(hiddenLayer(COUNTRY_LABELS));
   for (const l of LAYERS) for (const sl of labelLayers(l)) style.layers.push({ ...sl, layout: { ...sl.layout, visibility: shown(l) && !planMode ? 'visible' : 'none' } });
   map = new maplibregl.Map({
     container,
@@ -302,6 +308,7 @@ export async function createMap(container, layerPanel, { basemap, onFeature, bou
     if (!fc) return;
     map.getSource('world')?.setData(fc);
     map.getSource('world-labels')?.setData(countryLabels(fc));
+    for (const sl of [...BASEMAP_LAYERS, COUNTRY_LABELS]) map.setLayoutProperty(sl.id, 'visibility', 'visible');
   });
   // data that arrived while the map was starting
   for (const [id, fc] of Object.entries(buffered)) map.getSource(id)?.setData(fc);
@@ -594,6 +601,7 @@ export async function loadMine() {
   if (asked !== mineAsked) return;
   mine = lists.flat();
   map.getSource('mine').setData({ type: 'FeatureCollection', features: mine });
+  for (const sl of MINE_STYLE) map.setLayoutProperty(sl.id, 'visibility', mine.length ? 'visible' : 'none');
   renderPanel();
 }
 document.addEventListener('demine:changed', () => loadMine());
