@@ -106,6 +106,14 @@ bool dm_server_date_param(const dm_request *q, dm_response *r, const char *name,
 bool dm_server_long_param(const dm_request *q, dm_response *r, const char *name, long lo, long hi,
                           long *out);
 
+/* True when the caller (q->user) wrote any part of rec since it was last
+ * approved, as the change log says (writes.c): it is theirs to see while not
+ * approved, rejected ones included. */
+bool dm_server_wrote(const dm_request *q, const dm_kind *k, const dm_record *rec);
+
+/* GET /search (search.c): false when q->path is not /search (r untouched). */
+bool dm_search_handle(const dm_request *q, dm_response *r);
+
 /* The JSON API for statistics (stats.c): false when q->path is not one of
  * its paths (r untouched). */
 bool dm_stats_handle(const dm_request *q, dm_response *r);

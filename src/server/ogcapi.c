@@ -1099,22 +1099,29 @@ static void page_link(const dm_request *q, dm_buf *b, const dm_kind *k, long off
 }
 
 /* state=submitted|draft|all: records not approved yet, for those who write
- * or approve them. *out: NULL for approved records only, "" for all, else
- * the state wanted. False when refused (r filled). */
+ * or approve them; state=mine: the caller's own records not approved
+ * (draft, submitted and rejected ones they wrote any part of since the last
+ * approval: dm_server_wrote). *out: NULL for approved records only, "" for
+ * all, else the state wanted. False when refused (r filled). */
 static bool parse_state(const dm_request *q, dm_response *r, const dm_kind *k, const char **out)
 {
     const char *want_state = dm_qs_get(q->qs, "state");
     *out = NULL;
     if (want_state && strcmp(want_state, "approved") && strcmp(want_state, "submitted") &&
-        strcmp(want_state, "draft") && strcmp(want_state, "all")) {
+        strcmp(want_state, "draft") && strcmp(want_state, "all") && strcmp(want_state, "mine")) {
         dm_respond_problem(r, 400, "Bad state",
-                           "state=%s: approved (the default), submitted, draft or all", want_state);
+                           "state=%s: approved (the default), submitted, draft, all or mine",
+                           want_state);
         return false;
     }
     if (want_state && !strcmp(want_state, "approved"))
         want_state = NULL;
     if (want_state && !dm_server_sees_drafts(q, k)) {
         dm_respond_denied(q, r, "records not approved yet are for editors and approvers");
+        return false;
+    }
+    if (want_state && !strcmp(want_state, "mine") && !q->user[0]) {
+        dm_respond_denied(q, r, "state=mine is the records of the user logged in");
         return false;
     }
     *out = want_state && !strcmp(want_state, "all") ? "" : want_state;
@@ -1132,8 +1139,10 @@ static scan_end scan_matches(const dm_request *q, const dm_kind *k, const items_
                              const char *want_state, bool paged, long offset, long limit,
                              bool (*each)(void *ctx, const dm_record *rec), void *ctx)
 {
+    bool mine = want_state && !strcmp(want_state, "mine");
     dm_query qr = {.kind = k,
                    .include_drafts = want_state != NULL,
+                   .not_approved = mine,
                    .with_geometry = true,
                    .keep_damaged = true,
                    .has_bbox = f->has_bbox};
@@ -1167,7 +1176,7 @@ static scan_end scan_matches(const dm_request *q, const dm_kind *k, const items_
         }
         if (!has)
             break;
-        if (want_state && *want_state && strcmp(rec.state, want_state))
+        if (want_state && *want_state && !mine && strcmp(rec.state, want_state))
             continue;
         bool failed = false;
         /* no geometry: a damaged one is not served (`demine check` lists
@@ -1183,6 +1192,8 @@ static scan_end scan_matches(const dm_request *q, const dm_kind *k, const items_
         }
         /* the index gives envelopes: the geometry itself must meet the box */
         if (pbox && rec.geom && GEOSPreparedIntersects_r(h, pbox, rec.geom) != 1)
+            continue;
+        if (mine && !dm_server_wrote(q, k, &rec))
             continue;
         if (!each(ctx, &rec)) {
             end = SCAN_FAILED;
@@ -1908,9 +1919,10 @@ static void item_page(const dm_request *q, dm_response *r, const dm_kind *k, con
     dm_error err;
     dm_status st = dm_store_get(q->store, k, id, &rec, &err);
     /* records not approved yet: only for those who write or approve them;
-       rejected ones: nobody reads them here (their history stays) */
+       rejected ones: only for those who wrote them (their history stays) */
     if (st == DM_ENOTFOUND || (!st && strcmp(rec.state, "approved") &&
-                               (!dm_server_sees_drafts(q, k) || !strcmp(rec.state, "rejected")))) {
+                               (!dm_server_sees_drafts(q, k) || (!strcmp(rec.state, "rejected") &&
+                                                                 !dm_server_wrote(q, k, &rec))))) {
         dm_record_clear(&rec, dm_store_geo(q->store));
         dm_respond_problem(r, 404, "Not found", "%s has no record %s", k->name, id);
         return;
@@ -1975,8 +1987,11 @@ static void answer_cached(const dm_request *q, dm_response *r, const dm_kind *k,
     }
     dm_buf key;
     dm_buf_init(&key, 0);
-    dm_buf_printf(&key, "%c%c %s %s", personal(q, k) ? 'P' : '-',
-                  dm_server_sees_drafts(q, k) ? 'D' : '-', q->base, q->uri ? q->uri : q->path);
+    /* those who see drafts also see what they wrote (state=mine, their
+       rejected records): their answers are their own */
+    bool drafts = dm_server_sees_drafts(q, k);
+    dm_buf_printf(&key, "%c%c %s %s %s", personal(q, k) ? 'P' : '-', drafts ? 'D' : '-',
+                  drafts ? q->user : "", q->base, q->uri ? q->uri : q->path);
     if (key.status)
         make_page(q, r, &c);
     else
@@ -2127,9 +2142,10 @@ static void api_document(const dm_request *q, dm_response *r)
         "\"query\", \"schema\": {\"type\": \"string\", \"enum\": [\"cql2-text\"]}}, "
         "{\"name\": \"filter-crs\", \"in\": \"query\", \"schema\": {\"type\": "
         "\"string\"}}, {\"name\": \"state\", \"in\": \"query\", \"description\": "
-        "\"records not approved yet (editors and approvers)\", \"schema\": "
+        "\"records not approved yet (editors and approvers); mine: the caller's own "
+        "not approved, rejected ones included\", \"schema\": "
         "{\"type\": \"string\", \"enum\": [\"approved\", \"submitted\", \"draft\", "
-        "\"all\"]}}, {\"name\": \"properties\", \"in\": \"query\", \"description\": "
+        "\"all\", \"mine\"]}}, {\"name\": \"properties\", \"in\": \"query\", \"description\": "
         "\"the properties each feature carries (comma-separated)\", \"schema\": "
         "{\"type\": \"string\"}}, {\"name\": \"sortby\", \"in\": \"query\", "
         "\"description\": \"the order of the whole set before paging: +name or "
@@ -2245,6 +2261,17 @@ static void api_document(const dm_request *q, dm_response *r)
                                 "\"#/components/parameters/featureId\"}"
                               : "",
                       workflow[i][2]);
+    dm_buf_puts(b, ", \"/search\": {\"get\": {\"summary\": \"records and places whose code or "
+                   "name holds q (without case), in the collections the caller may read: "
+                   "equal first, then starting with q, places before records\", "
+                   "\"parameters\": [{\"name\": \"q\", \"in\": \"query\", \"required\": "
+                   "true, \"schema\": {\"type\": \"string\", \"minLength\": 1, "
+                   "\"maxLength\": 100}}, {\"name\": \"limit\", \"in\": \"query\", "
+                   "\"schema\": {\"type\": \"integer\", \"minimum\": 1, \"maximum\": 50, "
+                   "\"default\": 10}}], \"responses\": {\"200\": {\"description\": "
+                   "\"{q, numberMatched, results: [{collection, code, name, state, match}]}\", "
+                   "\"content\": {\"application/json\": {}}}, \"400\": {\"description\": "
+                   "\"q missing, too long or not UTF-8\"}}}}");
     dm_buf_puts(b, ", \"/import/{kind}\": {\"post\": {\"summary\": \"import a file as demine "
                    "import does; the records enter as submitted\", \"security\": [{\"bearer\": "
                    "[]}], \"parameters\": [{\"name\": \"kind\", \"in\": \"path\", "
@@ -2450,7 +2477,8 @@ void dm_ogcapi_handle(const dm_request *q, dm_response *r)
         health(q, r);
     else if (!strcmp(p, "/collections"))
         collections_page(q, r);
-    else if (dm_stats_handle(q, r) || dm_plan_handle(q, r) || dm_reports_handle(q, r))
+    else if (dm_stats_handle(q, r) || dm_plan_handle(q, r) || dm_reports_handle(q, r) ||
+             dm_search_handle(q, r))
         ;
     else if (!strncmp(p, "/collections/", 13)) {
         char id[64], rest[256] = "";

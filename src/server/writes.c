@@ -617,6 +617,17 @@ static dm_status wrote_read(dm_store *store, const dm_kind *k, const dm_record *
     return st;
 }
 
+bool dm_server_wrote(const dm_request *q, const dm_kind *k, const dm_record *rec)
+{
+    wrote by;
+    dm_error err;
+    if (!q->user[0] || wrote_read(q->store, k, rec, NULL, &by, &err))
+        return false;
+    bool mine = authors_has(&by.rec, q->user);
+    wrote_free(&by);
+    return mine;
+}
+
 /* What waits (p, with who wrote it): "patch", "replace" or "delete" into
  * change (16 bytes), and for the log "patch (name, status)", "replace" or
  * "delete" into what (DETAIL_MAX bytes). */

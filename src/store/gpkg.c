@@ -1147,7 +1147,9 @@ static dm_status gpkg_query(dm_store *s, const dm_query *qr, dm_cursor **out, dm
     dm_buf_init(&sql, 0);
     dm_status st = select_sql(k, &sql);
     if (!st)
-        st = dm_buf_printf(&sql, " WHERE %s", state_filter(qr->include_drafts));
+        st = dm_buf_printf(&sql, " WHERE %s",
+                           qr->not_approved ? "state != 'approved'"
+                                            : state_filter(qr->include_drafts));
     if (!st && qr->has_bbox && k->geom != DM_GEOM_NONE)
         st = dm_buf_printf(&sql,
                            " AND fid IN (SELECT id FROM \"rtree_%s_geom\" WHERE maxx >= ?1 AND"

@@ -94,6 +94,8 @@ typedef struct dm_query {
     bool include_drafts; /* false: approved records only (official figures);
                             true: draft, submitted and approved records, never
                             rejected ones */
+    bool not_approved;   /* only records not approved: draft, submitted and
+                            rejected ones (include_drafts is then ignored) */
     bool with_geometry;  /* false: rec->geom stays NULL (faster) */
     bool keep_damaged;   /* a geometry that cannot be read: rec->geom NULL and
                             rec->geom_damaged set, instead of an error */

@@ -1089,6 +1089,233 @@ if (hasWrites) {
     await signedIn(null);
   });
 }
+// ---- orientation and finding records: the offline basemap, names on the
+// map, the filter's admin area in view, the search box, record URLs, an
+// editor's own records and the admin area filled from a drawn boundary ----
+{
+  const main = page;
+  const { page: p, context } = await newPage({ width: 1440, height: 900 });
+  page = p; // step() takes its failure screenshots of this page
+  const erinToken = await token('erin');
+  const veraToken = await token('vera');
+  const serverJson = async (url, tok) => JSON.parse(tok ? (await api('GET', url, tok)).body : await (await fetch(`${origin}${url}`)).text());
+  const hashIs = (h) => page.waitForFunction((x) => location.hash === x, h, { timeout: 20000 });
+  const codeIs = (c) => page.waitForFunction((x) => document.getElementById('record-code')?.textContent === x, c, { timeout: 20000 });
+  const settled = () => page.waitForFunction(() => window.demine.map.loaded() && !window.demine.map.isMoving(), null, { timeout: 30000 });
+  // the search box as a user types in it: the options shown, once the answer came
+  async function search(q) {
+    await page.fill('#search', '');
+    await page.type('#search', q, { delay: 40 });
+    await page.waitForFunction((x) => !document.getElementById('search-results').hidden && document.getElementById('search').value === x && document.querySelector('#search-results li'), q, { timeout: 20000 });
+    await page.waitForTimeout(400); // the last keystroke's answer (debounced)
+    return page.$$eval('#search-results [role=option]', (els) => els.map((e) => `${e.dataset.collection}/${e.dataset.code}`));
+  }
+  const fromServer = async (q, tok) => (await serverJson(`/search?q=${encodeURIComponent(q)}&limit=8`, tok)).results.map((r) => `${r.collection}/${r.code}`);
+
+  await step('the bundled basemap draws with every outside request blocked', async () => {
+    const before = outside.length;
+    await page.goto(`${URL0}/`);
+    await page.waitForFunction(() => window.demine && window.demine.firstPaintMs != null, null, { timeout: 90000 });
+    await page.waitForFunction(() => window.demine.map.querySourceFeatures('world').length > 0, null, { timeout: 20000 });
+    const topo = JSON.parse(fs.readFileSync(path.join(here, '../../web/node_modules/world-atlas/countries-50m.json'), 'utf8'));
+    // the countries drawn around the BiH view are Natural Earth's
+    const drawn = await page.evaluate(() => [...new Set(window.demine.map.queryRenderedFeatures({ layers: ['world-land'] }).map((f) => f.properties.name))].sort());
+    const known = new Set(topo.objects.countries.geometries.map((g) => g.properties.name));
+    check('countries are drawn (Natural Earth 1:50m)', drawn.length >= 3 && drawn.every((n) => known.has(n)), drawn.join(', '));
+    check('  Bosnia and Herzegovina and its neighbours among them', ['Bosnia and Herz.', 'Croatia', 'Serbia'].every((n) => drawn.includes(n)), drawn.join(', '));
+    same('  with no request outside the server', outside.length, before);
+    same('accidents are drawn under the hazards at a country\'s scale', await page.evaluate(() => {
+      const ids = window.demine.map.getStyle().layers.map((l) => l.id);
+      return ids.indexOf('accidents-under') < ids.indexOf('hazards-fill') && window.demine.map.getLayer('accidents-point').minzoom >= 10;
+    }), true);
+    await shot(page, '40-basemap.png');
+  });
+
+  await step('admin areas and settlements are named on the map', async () => {
+    await logIn('vera');
+    await page.waitForFunction(() => window.demine.map.querySourceFeatures('admin-labels').length > 0, null, { timeout: 30000 });
+    await page.evaluate(() => window.demine.map.jumpTo({ center: [17.9, 43.6], zoom: 8.6 }));
+    await settled();
+    await page.waitForTimeout(500);
+    const names = (layer) => page.evaluate((l) => [...new Set(window.demine.map.queryRenderedFeatures({ layers: [l] }).map((f) => f.properties.name))], layer);
+    const admins = await names('admin-areas-label');
+    const all = (await serverJson('/collections/admin-areas/items?limit=1000&properties=name', veraToken)).features.map((f) => f.properties.name);
+    check('admin area names drawn are the server\'s', admins.length >= 3 && admins.every((n) => all.includes(n)), admins.join(', '));
+    // the largest settlements are named first: the one of the most people in view
+    const b = await page.evaluate(() => window.demine.map.getBounds().toArray().flat().map((v) => v.toFixed(4)).join(','));
+    const towns = (await serverJson(`/collections/settlements/items?bbox=${b}&limit=1000&properties=name,population`, veraToken)).features.map((f) => f.properties).sort((x, y) => (y.population ?? 0) - (x.population ?? 0));
+    const placed = await names('settlements-label');
+    check('the largest settlement in view is named', placed.includes(towns[0].name), `${towns[0].name} not in ${placed.slice(0, 8).join(', ')}`);
+    check('  not all of them at this scale', placed.length < towns.length, `${placed.length} of ${towns.length}`);
+    check('Mostar is named (its admin area or its town)', admins.includes('Mostar') || placed.includes('Mostar'), `${admins.join(', ')} / ${placed.join(', ')}`);
+    await shot(page, '41-names.png');
+  });
+
+  await step('choosing Mostar in the filter zooms the map to Mostar', async () => {
+    const mostar = (await serverJson(`/collections/admin-areas/items?filter=${encodeURIComponent("name = 'Mostar'")}`, veraToken)).features[0];
+    let [w, s, e, n] = [180, 90, -180, -90];
+    const walk = (c) => (typeof c[0] === 'number' ? ((w = Math.min(w, c[0])), (e = Math.max(e, c[0])), (s = Math.min(s, c[1])), (n = Math.max(n, c[1]))) : c.forEach(walk));
+    walk(mostar.geometry.coordinates);
+    await page.evaluate(() => window.demine.map.jumpTo({ center: [17.5, 44.2], zoom: 7 }));
+    await page.selectOption('#filter-admin', mostar.properties.code);
+    await page.waitForFunction(() => window.demine.map.getZoom() > 8.5, null, { timeout: 20000 });
+    await settled();
+    const v = await page.evaluate(() => window.demine.map.getBounds().toArray().flat());
+    check("Mostar's bounds are in view", v[0] <= w && v[1] <= s && v[2] >= e && v[3] >= n, `${v.map((x) => x.toFixed(3))} vs ${[w, s, e, n].map((x) => x.toFixed(3))}`);
+    check('  and fill it (not the whole country)', v[2] - v[0] < 3 * (e - w) || v[3] - v[1] < 3 * (n - s), `${(v[2] - v[0]).toFixed(3)}° wide for ${(e - w).toFixed(3)}°`);
+    await shot(page, '42-filter-mostar.png');
+    await page.click('#filter-clear');
+  });
+
+  let first = '';
+  await step('the search box finds hazard codes and opens them by their URL', async () => {
+    const shown = await search('HA-012');
+    same('the codes listed are the server\'s (/search)', shown.join(' '), (await fromServer('HA-012', veraToken)).join(' '));
+    check('  hazards HA-012x', shown.length > 0 && shown.every((x) => x.startsWith('hazards/HA-012')), shown.join(' '));
+    await shot(page, '43-search.png');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    first = shown[1].split('/')[1];
+    await hashIs(`#/hazards/${first}`);
+    await codeIs(first);
+    ok(`arrow down and Enter open the second (${first}): its URL and panel`);
+    const geom = (await serverJson(`/collections/hazards/items/${first}`, veraToken)).geometry;
+    await settled();
+    const inView = await page.evaluate((g) => {
+      const b = window.demine.map.getBounds();
+      const pts = g.type === 'MultiPolygon' ? g.coordinates.flat(2) : g.coordinates.flat();
+      return window.demine.map.getZoom() > 11 && pts.every(([x, y]) => b.contains([x, y]));
+    }, geom);
+    check('  the map is zoomed to it', inView);
+  });
+
+  await step('the search box finds settlements and admin areas', async () => {
+    const shown = await search('mostar');
+    same('the places listed are the server\'s', shown.join(' '), (await fromServer('mostar', veraToken)).join(' '));
+    check('  a settlement and an admin area among them', shown.some((x) => x.startsWith('settlements/')) && shown.some((x) => x.startsWith('admin-areas/')), shown.join(' '));
+    const st = shown.find((x) => x.startsWith('settlements/'));
+    await page.click(`#search-results [data-code="${st.split('/')[1]}"]`);
+    await hashIs(`#/${st}`);
+    await codeIs(st.split('/')[1]);
+    ok('clicking the settlement opens it (URL and panel)');
+    const area = (await search('Istočni')).find((x) => x.startsWith('admin-areas/'));
+    check('  Istočni (with its č) finds the admin area', Boolean(area));
+    await page.click(`#search-results [data-code="${area.split('/')[1]}"]`);
+    await hashIs(`#/${area}`);
+    await codeIs(area.split('/')[1]);
+    ok('clicking the admin area opens it');
+    await page.goBack();
+    await hashIs(`#/${st}`);
+    await codeIs(st.split('/')[1]);
+    ok('back: the settlement again');
+    await page.goBack();
+    await hashIs(`#/hazards/${first}`);
+    await codeIs(first);
+    ok('back: the hazard again');
+    await page.goForward();
+    await codeIs(st.split('/')[1]);
+    ok('forward: the settlement');
+    await page.click('#detail button.close');
+    await hashIs('#/map');
+    ok('closing the panel: the map\'s URL');
+  });
+
+  await step('a pasted record URL opens the record', async () => {
+    const { page: other, context: c2 } = await newPage({ width: 1440, height: 900 });
+    await other.goto(`${URL0}/#/hazards/HA-0042`);
+    await other.waitForFunction(() => document.getElementById('record-code')?.textContent === 'HA-0042', null, { timeout: 60000 });
+    const name = (await serverJson('/collections/hazards/items/HA-0042', '')).properties.name;
+    ok('HA-0042 opens from its URL (anonymous)');
+    const shownName = await other.getAttribute('#detail tr:has(th:text("Name")) td', 'data-value').catch(() => null);
+    same('  its panel shows the server\'s record', shownName ?? '', name ?? '');
+    await other.waitForFunction(() => window.demine.map.getZoom() > 11, null, { timeout: 20000 });
+    ok('  the map zoomed to it');
+    await other.screenshot({ path: path.join(args.out, '44-record-url.png') });
+    await c2.close();
+  });
+
+  await step("an editor sees own submitted records; the admin area is filled from the boundary", async () => {
+    await logOut();
+    await logIn('erin');
+    await page.click('#new-record');
+    await page.click('[data-new="hazards"]');
+    await page.waitForSelector('#record-form');
+    await page.selectOption('#f-status', 'SHA');
+    await page.fill('#f-name', 'Orientation test field');
+    // a square in Mostar
+    await page.fill('#geom-paste', '17.80 43.34\n17.82 43.34\n17.82 43.36\n17.80 43.36');
+    await page.click('#geom-paste-apply');
+    await page.waitForFunction(() => document.getElementById('f-admin_code').value !== '', null, { timeout: 20000 });
+    const filled = await page.inputValue('#f-admin_code');
+    const pt = encodeURIComponent('S_INTERSECTS(geometry, POINT(17.81 43.35))');
+    const want = (await serverJson(`/collections/admin-areas/items?filter=${pt}&properties=code,name`, erinToken)).features.map((f) => f.properties);
+    same('the admin area is the one holding the boundary\'s centre (server)', filled, want[0]?.code);
+    check('  its name is said beside it', (await page.textContent('#f-admin_code-hint')).includes(want[0]?.name));
+    await page.fill('#f-admin_code', '');
+    await page.fill('#f-admin_code', want[0].code);
+    same('  and it stays editable', await page.isEditable('#f-admin_code'), true);
+    await shot(page, '45-form-admin.png');
+    await page.click('#form-submit');
+    await page.waitForSelector('#record-code', { timeout: 20000 });
+    const code = await page.textContent('#record-code');
+    await hashIs(`#/hazards/${code}`);
+    ok(`the new record ${code} has its URL`);
+    const mine = (await serverJson('/collections/hazards/items?state=mine&properties=code,state', erinToken)).features.map((f) => `${f.properties.code}:${f.properties.state}`);
+    check('the server lists it as hers, submitted (state=mine)', mine.includes(`${code}:submitted`), mine.join(' '));
+    await page.waitForFunction((c) => window.demine.map.querySourceFeatures('mine').some((f) => f.properties.code === c && f.properties.state === 'submitted'), code, { timeout: 20000 });
+    ok('  and the map draws it (dashed, apart from the approved ones)');
+    await page.click('#detail button.close');
+    await page.waitForSelector('#mine-legend');
+    same('the legend says how many of hers wait (server)', await page.textContent('#mine-legend [data-state="submitted"]'), `submitted ${mine.filter((m) => m.endsWith(':submitted')).length}`);
+    same('the form\'s admin area was stored', (await serverJson(`/collections/hazards/items/${code}`, erinToken)).properties.admin_code, want[0].code);
+    // a viewer's search does not find it (not approved); hers does
+    same('her search finds it', (await search('Orientation test')).join(' '), `hazards/${code}`);
+    await page.keyboard.press('Escape');
+    same('  a viewer\'s does not (server)', (await fromServer('Orientation test', veraToken)).length, 0);
+    // rejected by an approver: still on her map, styled apart
+    const alma = await token('alma');
+    const rej = await api('POST', `/collections/hazards/items/${code}/reject`, alma, JSON.stringify({ reason: 'outside the survey' }), { 'Content-Type': 'application/json', 'If-Match': '"1"' });
+    same('  (an approver rejects it)', rej.status, 200);
+    await page.evaluate(() => document.dispatchEvent(new CustomEvent('demine:changed')));
+    await page.waitForFunction((c) => window.demine.map.querySourceFeatures('mine').some((f) => f.properties.code === c && f.properties.state === 'rejected'), code, { timeout: 20000 });
+    ok('a rejected record of hers stays on her map');
+    await page.evaluate(() => window.demine.map.jumpTo({ center: [17.81, 43.35], zoom: 13 }));
+    await settled();
+    await page.waitForTimeout(300);
+    await shot(page, '46-mine.png');
+    const { x, y } = await page.evaluate(() => {
+      const r = window.demine.map.getCanvas().getBoundingClientRect();
+      const p = window.demine.map.project([17.81, 43.35]);
+      return { x: r.left + p.x, y: r.top + p.y };
+    });
+    await page.mouse.click(x, y);
+    await codeIs(code);
+    same('  a click opens it, rejected', await page.textContent('#detail .badge'), 'rejected');
+    await logOut();
+  });
+
+  await step('search and a record on a phone (390x844)', async () => {
+    const { page: ph, context: c3 } = await newPage({ width: 390, height: 844 });
+    await ph.goto(`${URL0}/`);
+    await ph.waitForFunction(() => window.demine && window.demine.firstPaintMs != null, null, { timeout: 90000 });
+    same('no sideways scrolling', await ph.evaluate(() => document.documentElement.scrollWidth > window.innerWidth), false);
+    await ph.click('#search');
+    await ph.type('#search', 'HA-004', { delay: 40 });
+    await ph.waitForSelector('#search-results [role=option]', { timeout: 20000 });
+    const box = await ph.evaluate(() => document.getElementById('search-results').getBoundingClientRect().toJSON());
+    check('the results fit the screen', box.left >= 0 && box.right <= 390, JSON.stringify(box));
+    await ph.screenshot({ path: path.join(args.out, '47-phone-search.png') });
+    await ph.click('#search-results [role=option] >> nth=0');
+    await ph.waitForFunction(() => /^#\/hazards\/HA-004/.test(location.hash) && document.getElementById('record-code'), null, { timeout: 20000 });
+    ok('a result opens its record on a phone');
+    await ph.waitForTimeout(400);
+    await ph.screenshot({ path: path.join(args.out, '48-phone-record.png') });
+    await c3.close();
+  });
+  await context.close();
+  page = main;
+}
+// ---- end of orientation and finding records ----
 
 // ---- tablet ----
 await step('usable on a tablet', async () => {

@@ -1,5 +1,6 @@
-/* fuzz_request: the server's request handling (src/server/ogcapi.c and
- * stats.c) on arbitrary paths, query strings and roles, without sockets.
+/* fuzz_request: the server's request handling (src/server/ogcapi.c,
+ * stats.c and search.c) on arbitrary paths, query strings and roles,
+ * without sockets.
  *
  * Once, a database with a few hazards, releases and accidents is made. Per
  * input: the first byte picks the role and the Accept header, the rest up

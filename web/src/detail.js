@@ -6,6 +6,7 @@ import { h, clear, toast } from './dom.js';
 import { t, tOr, fmtNumber, fmtValue, fmtDateTime } from './i18n.js';
 import { showSelected, zoomTo, layerTitle, refresh } from './map.js';
 import { openForm, mayWrite } from './form.js';
+import { noteRecordOpened, noteRecordClosed } from './find.js';
 
 let panel;
 
@@ -14,6 +15,7 @@ export function initDetail(el) {
 }
 
 export function closePanel() {
+  if (!panel.hidden) noteRecordClosed();
   panel.hidden = true;
   clear(panel);
   showSelected(null);
@@ -74,8 +76,9 @@ export function propertyTable(props, changed, schema) {
 // Shows the record `code` of `collection` with its history (and, for
 // editors and approvers, the change waiting for approval, if any).
 // here: the codes of the records a clicked dot stands for (the map's small
-// areas in one place), listed so that each can be opened.
-export async function showRecord(collection, code, { waits = false, here = null } = {}) {
+// areas in one place), listed so that each can be opened; zoom: the map
+// shows the record whole (a record opened from its URL or a search).
+export async function showRecord(collection, code, { waits = false, here = null, zoom = false } = {}) {
   openPanel(h('div', { class: 'panel-head' }, h('h2', {}, code), closeButton()), h('p', { class: 'muted' }, t('map.loading')));
   let feature;
   let etag;
@@ -92,6 +95,8 @@ export async function showRecord(collection, code, { waits = false, here = null 
     return;
   }
   showSelected(feature.geometry ? feature : null);
+  if (zoom && feature.geometry) zoomTo(feature.geometry);
+  noteRecordOpened(collection, code);
   const p = feature.properties || {};
   const history = h('div', { class: 'history', id: 'record-history' }, h('p', { class: 'muted' }, t('map.loading')));
   const pending = h('div', { id: 'record-pending-box' }, waits && pendingNote(null, p));

@@ -16,6 +16,38 @@ import { t, fmtValue } from './i18n.js';
 import { map, refresh, showOverlay, showSelected, zoomTo, layerTitle } from './map.js';
 import { openPanel, closePanel, fieldLabel, showRecord } from './detail.js';
 import { parseCoordinates } from './geom.js';
+import { labelPoint } from './basemap.js';
+
+// ---- the admin area filled from the geometry ----
+// The admin area (of the finest level) holding a point inside the drawn
+// polygon's largest part (its centroid when that is inside), or the point;
+// null when none does or admin areas cannot be read.
+async function adminAt(geometry) {
+  const p = geometry.type === 'Point' ? geometry.coordinates : labelPoint(geometry);
+  if (!p) return null;
+  const params = new URLSearchParams({ filter: `S_INTERSECTS(geometry, POINT(${p[0].toFixed(7)} ${p[1].toFixed(7)}))`, properties: 'code,name,level', limit: '50' });
+  try {
+    const d = await get(`/collections/admin-areas/items?${params}`, { accept: 'application/geo+json' });
+    const best = d.features.map((f) => f.properties).sort((a, b) => (b.level ?? 0) - (a.level ?? 0))[0];
+    return best || null;
+  } catch {
+    return null;
+  }
+}
+// Fills the form's admin_code from geometry g unless the user typed another
+// value there (a value filled here is replaced by the next geometry's).
+async function fillAdmin(form, g, state) {
+  const el = form.elements.admin_code;
+  if (!el || !g) return;
+  const area = await adminAt(g);
+  const hint = form.querySelector('#f-admin_code-hint');
+  if (!area || (el.value && el.value !== state.filled)) return;
+  el.value = area.code;
+  state.filled = area.code;
+  if (hint) hint.textContent = t('find.adminFilled', { name: area.name || area.code });
+  el.dispatchEvent(new Event('change', { bubbles: true }));
+}
+// ---- end of the admin area filled from the geometry ----
 
 // What kind.c says and the queryables do not (yet) carry: required fields
 // and ranges. A schema's own "required", "minimum" and "maximum" win.
@@ -128,6 +160,7 @@ function input(name, prop, value, required) {
     { class: 'field', for: id },
     h('span', { class: 'label' }, fieldLabel(name), required && h('span', { class: 'req', 'aria-hidden': 'true' }, ' *')),
     el,
+    name === 'admin_code' && h('span', { class: 'field-hint muted small', id: `${id}-hint`, 'aria-live': 'polite' }),
     h('span', { class: 'field-error', id: `${id}-err`, role: 'alert' }),
   );
 }
@@ -180,12 +213,14 @@ export async function openForm({ collection, feature, etag, preset }) {
   let geometry = feature?.geometry || null;
   const geomStatus = h('p', { class: 'geom-status', id: 'geom-status' });
   const geomError = h('span', { class: 'field-error', role: 'alert' });
-  const setGeometry = (g) => {
+  const setGeometry = (g, initial = false) => {
     geometry = g;
     geomStatus.textContent = g ? t(g.type === 'Point' ? 'form.geomPoint' : 'form.geomPolygon', { n: g.type === 'Point' ? 1 : g.coordinates[0].length - 1 }) : t('form.geomNone');
     geomError.textContent = '';
     showOverlay(g ? [{ type: 'Feature', geometry: g, properties: {} }] : []);
+    if (!initial) fillAdmin(form, g, adminState);
   };
+  const adminState = { filled: '' };
   const paste = h('textarea', { id: 'geom-paste', rows: 4, placeholder: t(kind === 'point' ? 'form.pastePointHint' : 'form.pastePolygonHint') });
   const multi = geometry && geometry.type === 'MultiPolygon' && geometry.coordinates.length > 1;
   const form = h(
@@ -266,7 +301,7 @@ export async function openForm({ collection, feature, etag, preset }) {
     h('p', { class: 'muted' }, t(editing && props.state === 'approved' ? 'form.noteApproved' : 'form.noteSubmitted')),
     form,
   );
-  if (hasGeometry) setGeometry(geometry);
+  if (hasGeometry) setGeometry(geometry, true);
   showSelected(null);
 
   function cancel() {

@@ -16,6 +16,8 @@ export const COLORS = {
   admin: '#3b3b3b',
   highlight: '#00b7ff',
   pending: '#ff00aa',
+  mine: '#8e24aa', // an editor's own records, submitted
+  rejected: '#6d6d6d', // ... and rejected
 };
 
 export const LAYERS = [
@@ -79,10 +81,16 @@ export const LAYERS = [
     visible: true,
     color: COLORS.settlement,
     radius: 5,
+    // larger dots for larger places (population, people)
+    radiusBy: ['interpolate', ['linear'], ['sqrt', ['coalesce', ['get', 'population'], 0]], 0, 0.5, 30, 0.8, 300, 1.6],
   },
   { id: 'eo-items', kind: 'point', tiled: true, date: 'date', org: true, visible: true, color: COLORS.eo, radius: 4.5 },
-  { id: 'accidents', kind: 'point', tiled: true, date: 'date', org: false, visible: true, color: COLORS.accident, radius: 4.5 },
+  // under the hazards and small below zoom UNDER_ZOOM: at a country's scale
+  // thousands of accident dots would cover the hazards
+  { id: 'accidents', kind: 'point', tiled: true, date: 'date', org: false, visible: true, color: COLORS.accident, radius: 4.5, under: 'hazards-fill' },
 ];
+
+export const UNDER_ZOOM = 10;
 
 export function layerById(id) {
   return LAYERS.find((l) => l.id === id);
@@ -127,19 +135,65 @@ export function styleLayers(l) {
       });
     return layers;
   }
-  return [
-    {
-      id: `${l.id}-point`,
-      type: 'circle',
-      ...src,
-      paint: {
-        'circle-color': l.color,
-        'circle-radius': ['interpolate', ['linear'], ['zoom'], 6, l.radius * 0.7, 12, l.radius * 1.6],
-        'circle-stroke-color': '#ffffff',
-        'circle-stroke-width': 1.2,
-      },
+  const radius = (f) => (l.radiusBy ? ['*', f, l.radiusBy] : f);
+  const point = {
+    id: `${l.id}-point`,
+    type: 'circle',
+    ...src,
+    paint: {
+      'circle-color': l.color,
+      'circle-radius': ['interpolate', ['linear'], ['zoom'], 6, radius(l.radius * 0.7), 12, radius(l.radius * 1.6)],
+      'circle-stroke-color': '#ffffff',
+      'circle-stroke-width': 1.2,
     },
+  };
+  if (!l.under) return [point];
+  // "<id>-under": small dots under l.under up to UNDER_ZOOM, "<id>-point" above it from there
+  return [
+    { id: `${l.id}-under`, type: 'circle', ...src, maxzoom: UNDER_ZOOM, before: l.under, paint: { 'circle-color': l.color, 'circle-opacity': 0.75, 'circle-radius': ['interpolate', ['linear'], ['zoom'], 6, 1.4, UNDER_ZOOM, 2.5] } },
+    { ...point, minzoom: UNDER_ZOOM },
   ];
+}
+
+// The names drawn on the map (not clickable): admin areas' names at their
+// label points (source "admin-labels", basemap.js) and settlements' names,
+// larger and shown sooner for larger places. Text is drawn by the browser
+// from its own fonts (no glyphs URL in the style): nothing is fetched.
+export const LABEL_FONT = ['sans-serif'];
+export function labelLayers(l) {
+  const named = (least) => ['case', ['>=', ['coalesce', ['get', 'population'], 0], least], ['get', 'name'], ''];
+  const halo = { 'text-halo-color': 'rgba(255,255,255,0.9)', 'text-halo-width': 1.4 };
+  if (l.id === 'admin-areas')
+    return [
+      {
+        id: 'admin-areas-label',
+        type: 'symbol',
+        source: 'admin-labels',
+        minzoom: 6.5,
+        layout: { 'text-field': ['get', 'name'], 'text-font': LABEL_FONT, 'text-size': ['interpolate', ['linear'], ['zoom'], 7, 10, 11, 13], 'text-transform': 'uppercase', 'text-letter-spacing': 0.08, 'text-max-width': 8, 'text-padding': 4 },
+        paint: { 'text-color': '#4a4a4a', ...halo },
+      },
+    ];
+  if (l.id === 'settlements')
+    return [
+      {
+        id: 'settlements-label',
+        type: 'symbol',
+        source: 'settlements',
+        layout: {
+          // the towns first: a place is named from a zoom that falls with its population
+          'text-field': ['step', ['zoom'], named(100000), 7, named(30000), 8, named(5000), 9.5, named(1000), 11, named(0)],
+          'text-font': LABEL_FONT,
+          'text-size': ['interpolate', ['linear'], ['sqrt', ['coalesce', ['get', 'population'], 0]], 0, 10, 100, 12, 300, 15],
+          'symbol-sort-key': ['-', 0, ['coalesce', ['get', 'population'], 0]],
+          'text-variable-anchor': ['top', 'bottom', 'left', 'right'],
+          'text-radial-offset': 0.6,
+          'text-padding': 3,
+        },
+        paint: { 'text-color': '#3e2723', ...halo },
+      },
+    ];
+  return [];
 }
 
 export function styleIds(l) {

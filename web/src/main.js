@@ -14,6 +14,25 @@ import { initRecords, renderRecords, recordsFilterChanged, recordsSessionChanged
 import { initReview, renderReview } from './review.js';
 import { initImport, renderImport } from './import.js';
 import { initReports, renderReports } from './reports.js';
+// ---- finding records: the search box, record URLs, the filter's admin area in view ----
+import { searchBox, recordRoute } from './find.js';
+import { fitBox, mapLoaded } from './map.js';
+import { bounds } from './geom.js';
+// rec: the record the URL names (opened, zoomed), or null: the panel of the
+// record the URL named before (oldUrl: back, or the Map tab) is closed, if
+// it still shows that record (not a form or a chooser opened since)
+function routeRecord(rec, oldUrl) {
+  if (rec) return mapLoaded.then(() => showRecord(rec.collection, rec.code, { zoom: true }));
+  const old = oldUrl && recordRoute(new URL(oldUrl).hash);
+  if (old && document.getElementById('record-code')?.textContent === old.code) closePanel();
+}
+let shownAdmin = '';
+function zoomToAdmin() {
+  if (filter.admin === shownAdmin) return;
+  shownAdmin = filter.admin;
+  if (filter.adminGeometry) mapLoaded.then(() => fitBox(bounds(filter.adminGeometry)));
+}
+// ---- end of finding records ----
 
 // the data starts loading before anything else
 const collections = prefetch();
@@ -99,6 +118,7 @@ function layout() {
         h('a', { href: '#/reports', id: 'nav-reports' }, t('nav.reports')),
       ),
       h('div', { class: 'spacer' }),
+      searchBox(),
       h('button', { type: 'button', class: 'btn btn-primary', id: 'new-record', hidden: true, onclick: () => (go('map'), openNew()) }, t('nav.new')),
       h('a', { class: 'api-link', href: '/?f=html', target: '_blank', rel: 'noopener' }, t('nav.api')),
       languages().length > 1 && languageSwitch(),
@@ -212,8 +232,9 @@ function go(name) {
   else route();
 }
 
-function route() {
-  const name = (location.hash.match(/^#\/(\w+)/) || [])[1] || 'map';
+function route(e) {
+  const rec = recordRoute(location.hash);
+  const name = rec ? 'map' : (location.hash.match(/^#\/(\w+)/) || [])[1] || 'map';
   const was = view;
   view = VIEWS.includes(name) ? name : 'map';
   if (was === 'plan' && view !== 'plan') leavePlan();
@@ -232,6 +253,7 @@ function route() {
   if (view === 'review') renderReview();
   if (view === 'import') renderImport();
   if (view === 'reports') renderReports();
+  if (view === 'map') routeRecord(rec, e?.oldURL);
 }
 
 async function main() {
@@ -254,6 +276,7 @@ async function main() {
   renderFilters(document.getElementById('filters'));
   let pending;
   onFilterChange(() => {
+    zoomToAdmin();
     refresh();
     renderPanel();
     if (view === 'records') recordsFilterChanged();

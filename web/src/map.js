@@ -13,8 +13,9 @@
 import maplibregl from 'maplibre-gl';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-csp-worker.js?url';
 import 'maplibre-gl/dist/maplibre-gl.css';
-import { allFeatures, get, session } from './api.js';
-import { LAYERS, COLORS, styleLayers, styleIds, layerById } from './layers.js';
+import { allFeatures, get, session, can } from './api.js';
+import { LAYERS, COLORS, styleLayers, styleIds, layerById, labelLayers } from './layers.js';
+import { BASEMAP_COLORS, BASEMAP_LAYERS, COUNTRY_LABELS, worldFeatures, adminLabels, countryLabels } from './basemap.js';
 import { filterKey as shownFilterKey, itemParams as shownItemParams, layerShown, filter } from './filters.js';
 import { h, clear } from './dom.js';
 import { t, tOr, fmtNumber } from './i18n.js';
@@ -30,7 +31,7 @@ const MAP_PROPERTIES = {
   releases: 'code,method,organisation',
   'eo-items': 'code,organisation',
   accidents: 'code',
-  settlements: 'code,name',
+  settlements: 'code,name,population',
   'admin-areas': 'code,name',
 };
 const EMPTY = { type: 'FeatureCollection', features: [] };
@@ -80,8 +81,14 @@ async function readCollections() {
   }
 }
 
+// the offline basemap's countries (a bundled file), read once the hazards
+// are first painted (or at once when this user may not read them)
+let world = null;
+let paintedNow;
+const firstPainted = new Promise((resolve) => (paintedNow = resolve));
 export async function prefetch() {
   metrics.marks.scriptRun = Math.round(performance.now());
+  world = firstPainted.then(worldFeatures).catch((e) => (console.warn(e.message), null));
   await readCollections();
   metrics.marks.collections = Math.round(performance.now());
   const want = pad(extent || DEFAULT_BOUNDS, 0.25);
@@ -159,6 +166,12 @@ function startWorker() {
   metrics.earlyWorker = given;
 }
 
+// A layer hidden until its source is given data: a shown GeoJSON source has
+// its (empty) tiles made in the map's one worker ahead of the hazards' tiles.
+function hiddenLayer(sl) {
+  return { ...sl, layout: { ...sl.layout, visibility: 'none' } };
+}
+
 export async function createMap(container, layerPanel, { basemap, onFeature, bounds: initial }) {
   onSelect = onFeature;
   panel = layerPanel;
@@ -166,8 +179,16 @@ export async function createMap(container, layerPanel, { basemap, onFeature, bou
   const style = {
     version: 8,
     sources: {},
-    layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#e9e6df' } }],
+    layers: [{ id: 'background', type: 'background', paint: { 'background-color': basemap ? '#e9e6df' : BASEMAP_COLORS.water } }],
   };
+  // the bundled countries under everything (filled once they are read);
+  // a raster basemap (--basemap) instead when the server names one
+  if (!basemap) {
+    style.sources.world = { type: 'geojson', data: EMPTY, tolerance: 0.8 };
+    style.layers.push(...BASEMAP_LAYERS.map(hiddenLayer));
+    style.sources['world-labels'] = { type: 'geojson', data: EMPTY };
+  }
+  style.sources['admin-labels'] = { type: 'geojson', data: EMPTY };
   if (basemap) {
     style.sources.basemap = { type: 'raster', tiles: [basemap], tileSize: 256 };
     style.layers.push({ id: 'basemap', type: 'raster', source: 'basemap', paint: { 'raster-saturation': -0.6 } });
@@ -189,7 +210,10 @@ export async function createMap(container, layerPanel, { basemap, onFeature, bou
       delete buffered[l.id];
     }
     // hidden from the start when not shown: no tiles are asked for then
-    for (const sl of styleLayers(l)) style.layers.push({ ...sl, layout: { ...(sl.layout || {}), visibility: shown(l) && !(planMode && l.id === 'hazards') ? 'visible' : 'none' } });
+    for (const { before, ...sl } of styleLayers(l)) {
+      const at = before ? style.layers.findIndex((x) => x.id === before) : -1;
+      style.layers.splice(at < 0 ? style.layers.length : at, 0, { ...sl, layout: { ...(sl.layout || {}), visibility: shown(l) && !(planMode && l.id === 'hazards') ? 'visible' : 'none' } });
+    }
     if (l.id === 'hazards') for (const sl of PLAN_STYLE) style.layers.push({ ...sl, layout: { visibility: planMode && shown(l) ? 'visible' : 'none' } });
     if (l.id === 'admin-areas') for (const sl of PLAN_ADMIN_STYLE) style.layers.push({ ...sl, layout: { visibility: planMode && planAdmin && shown(l) ? 'visible' : 'none' } });
   }
@@ -230,7 +254,12 @@ export async function createMap(container, layerPanel, { basemap, onFeature, bou
       filter: ['==', ['geometry-type'], 'Point'],
     },
   );
+  style.sources.mine = { type: 'geojson', data: EMPTY, promoteId: 'code' };
+  style.layers.push(...MINE_STYLE.map(hiddenLayer));
   for (const sl of hidden) style.layers.push({ ...sl, layout: { visibility: 'none' } });
+  // names above everything: countries', then the database's places
+  if (!basemap) style.layers.push(hiddenLayer(COUNTRY_LABELS));
+  for (const l of LAYERS) for (const sl of labelLayers(l)) style.layers.push({ ...sl, layout: { ...sl.layout, visibility: shown(l) && !planMode ? 'visible' : 'none' } });
   map = new maplibregl.Map({
     container,
     style,
@@ -284,6 +313,14 @@ export async function createMap(container, layerPanel, { basemap, onFeature, bou
   await new Promise((resolve) => map.on('load', resolve));
   metrics.marks.mapLoaded = Math.round(performance.now());
   mapReady = true;
+  // the countries after the first paint: the map's one worker cuts the
+  // hazards' tiles first
+  firstPainted.then(() => world).then((fc) => {
+    if (!fc) return;
+    map.getSource('world')?.setData(fc);
+    map.getSource('world-labels')?.setData(countryLabels(fc));
+    for (const sl of [...BASEMAP_LAYERS, COUNTRY_LABELS]) map.setLayoutProperty(sl.id, 'visibility', 'visible');
+  });
   // data that arrived while the map was starting
   for (const [id, fc] of Object.entries(buffered)) map.getSource(id)?.setData(fc);
   for (const id of Object.keys(buffered)) delete buffered[id];
@@ -294,7 +331,7 @@ export async function createMap(container, layerPanel, { basemap, onFeature, bou
 
   // a click opens the topmost record under it (admin areas only when
   // nothing else is there); a few pixels of tolerance for fingers
-  const clickable = LAYERS.flatMap((l) => styleIds(l));
+  const clickable = [...LAYERS.flatMap((l) => styleIds(l)), ...MINE_STYLE.map((sl) => sl.id)];
   map.on('click', (e) => {
     if (document.body.classList.contains('drawing')) return;
     const r = 6;
@@ -310,11 +347,13 @@ export async function createMap(container, layerPanel, { basemap, onFeature, bou
     }
     const hits = map.queryRenderedFeatures(box, { layers: clickable.filter((id) => map.getLayer(id)) });
     const f = hits.find((x) => x.source !== 'admin-areas') || hits[0];
-    if (f) onSelect(f.source, f.properties.code, { here: tileCodes(f) });
+    if (f?.source === 'mine') onSelect(f.properties.collection, f.properties.code);
+    else if (f) onSelect(f.source, f.properties.code, { here: tileCodes(f) });
   });
   map.on('moveend', () => refresh());
   renderPanel();
   refresh();
+  loadMine();
   readyNow(map);
   return map;
 }
@@ -343,6 +382,7 @@ function watchFirstPaint() {
     if (e.sourceId === 'hazards') metrics.marks.tilesAsked ??= Math.round(performance.now());
   });
   const check = () => {
+    if (!readable.has('hazards')) paintedNow(); // no hazards to wait for
     if (!readable.has('hazards') || !map.isSourceLoaded('hazards')) return;
     map.off('idle', check);
     map.off('render', frame);
@@ -351,6 +391,7 @@ function watchFirstPaint() {
     metrics.tiles = hazardTiles.size;
     metrics.firstPaintMs = Math.round(performance.now());
     document.body.dataset.firstPaint = String(metrics.firstPaintMs);
+    paintedNow();
   };
   map.on('idle', check);
 }
@@ -363,6 +404,7 @@ export async function sessionChanged() {
   }
   await readCollections();
   for (const l of LAYERS) if (!readable.has(l.id) && !l.tiled) map.getSource(l.id).setData(EMPTY);
+  loadMine();
   renderPanel();
   refresh(true);
 }
@@ -399,6 +441,7 @@ export function refresh(force = false) {
     // the planning view draws the hazards with layers of its own
     const drawn = on && !(planMode && l.id === 'hazards');
     for (const id of styleIds(l)) map.setLayoutProperty(id, 'visibility', drawn ? 'visible' : 'none');
+    for (const sl of labelLayers(l)) map.setLayoutProperty(sl.id, 'visibility', on && !planMode ? 'visible' : 'none');
     if (l.id === 'hazards') for (const sl of PLAN_STYLE) map.setLayoutProperty(sl.id, 'visibility', on && planMode ? 'visible' : 'none');
     if (l.id === 'admin-areas') for (const sl of PLAN_ADMIN_STYLE) map.setLayoutProperty(sl.id, 'visibility', on && planMode && planAdmin ? 'visible' : 'none');
     if (!on) continue;
@@ -463,6 +506,7 @@ async function load(l, key, bbox) {
     st.status = 'done';
     st.ms = performance.now() - t0;
     if (!features.length) setSourceData(l.id, EMPTY);
+    if (l.id === 'admin-areas') setSourceData('admin-labels', adminLabels(features));
     for (const fn of loadListeners) fn(l.id, features);
   } catch (e) {
     if (e.name === 'AbortError') return;
@@ -539,6 +583,45 @@ export function renderPanel() {
     ),
   );
   for (const l of LAYERS) updateCount(l.id);
+  panel.append(mineLegend());
+}
+
+// ---- an editor's own records not approved: submitted and rejected ----
+// (state=mine of each collection they write), drawn above the approved ones
+// with dashed outlines, so that what they sent stays in sight until decided.
+const MINE_KINDS = ['hazards', 'releases', 'eo-items', 'accidents'];
+const MINE_COLOR = ['match', ['get', 'state'], 'rejected', COLORS.rejected, COLORS.mine];
+const MINE_STYLE = [
+  { id: 'mine-fill', type: 'fill', source: 'mine', filter: ['!=', ['geometry-type'], 'Point'], paint: { 'fill-color': MINE_COLOR, 'fill-opacity': 0.18 } },
+  { id: 'mine-line', type: 'line', source: 'mine', filter: ['!=', ['geometry-type'], 'Point'], paint: { 'line-color': MINE_COLOR, 'line-width': 2.5, 'line-dasharray': [2, 1.5] } },
+  { id: 'mine-point', type: 'circle', source: 'mine', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-radius': 6, 'circle-color': '#ffffff', 'circle-stroke-color': MINE_COLOR, 'circle-stroke-width': 3 } },
+];
+let mine = []; // the features shown, each with its collection
+let mineAsked = 0;
+export async function loadMine() {
+  if (!mapReady) return;
+  const asked = ++mineAsked;
+  const kinds = can('write') ? MINE_KINDS.filter((c) => readable.has(c)) : [];
+  const lists = await Promise.all(
+    kinds.map((c) =>
+      allFeatures(c, { state: 'mine', properties: 'code,state,name' }, { pageSize: 1000 })
+        .then(({ features }) => features.map((f) => ({ ...f, properties: { ...f.properties, collection: c } })))
+        .catch(() => []),
+    ),
+  );
+  if (asked !== mineAsked) return;
+  mine = lists.flat();
+  map.getSource('mine').setData({ type: 'FeatureCollection', features: mine });
+  for (const sl of MINE_STYLE) map.setLayoutProperty(sl.id, 'visibility', mine.length ? 'visible' : 'none');
+  renderPanel();
+}
+document.addEventListener('demine:changed', () => loadMine());
+
+function mineLegend() {
+  if (!mine.length) return '';
+  const n = (s) => mine.filter((f) => f.properties.state === s).length;
+  const item = (state, color) => n(state) > 0 && h('span', { class: 'legend-item', dataset: { state } }, h('i', { class: 'sw mine', style: `border-color:${color}` }), `${t(`state.${state}`)} ${fmtNumber(n(state))}`);
+  return h('div', { class: 'mine-legend', id: 'mine-legend' }, h('span', { class: 'layer-name' }, t('find.mine')), h('span', { class: 'legend' }, item('draft', COLORS.mine), item('submitted', COLORS.mine), item('rejected', COLORS.rejected)));
 }
 
 // Gives a source of the map's own (selected, overlay) its data, and shows its
@@ -571,6 +654,10 @@ export function mapView() {
 }
 export function setMapView(v) {
   if (map && v?.center) map.jumpTo({ center: v.center, zoom: v.zoom });
+}
+// Shows the box [w, s, e, n] (degrees) whole.
+export function fitBox(b) {
+  map?.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 40, maxZoom: 14 });
 }
 
 export function resize() {
