@@ -605,13 +605,16 @@ dm_status dm_report_monthly(dm_store *store, const dm_report_opts *o, dm_error *
         have[5] = true;
     if (!st && !(st = cas(r, trend0, m1, DM_CAS_MONTH, &ctr, err)))
         have[6] = true;
-    dm_lr_opts lo = {.by = DM_LR_BY_MONTH, .include_drafts = o->include_drafts};
-    if (!st && !(st = dm_landrelease_compute(store, &lo, &lrm, err)))
+    /* by month and by admin area from one overlay of the same records */
+    const dm_lr_opts lo[2] = {{.by = DM_LR_BY_MONTH, .include_drafts = o->include_drafts},
+                              {.by = DM_LR_BY_ADMIN, .include_drafts = o->include_drafts}};
+    dm_landrelease lr2[2];
+    if (!st && !(st = dm_landrelease_compute_many(store, lo, 2, lr2, err))) {
+        lrm = lr2[0];
+        lra = lr2[1];
         have[7] = true;
-    bool have_lra = false, have_it = false, have_chk = false, have_cchk = false;
-    lo.by = DM_LR_BY_ADMIN;
-    if (!st && !(st = dm_landrelease_compute(store, &lo, &lra, err)))
-        have_lra = true;
+    }
+    bool have_lra = have[7], have_it = false, have_chk = false, have_cchk = false;
     dm_items_opts io = {.by = DM_ITEMS_BY_CATEGORY, .include_drafts = o->include_drafts};
     if (!st && !(st = dm_items_compute(store, &io, &it, err)))
         have_it = true;
