@@ -96,6 +96,8 @@ static dm_status check_records(dm_store *store, const dm_kind *k, dm_check_repor
     snprintf(r->items[ifut + 2].detail, 512,
              "%s whose stored geometry is not valid or cannot be read at all", k->name);
     snprintf(r->items[ifut + 3].detail, 512, "%s submitted and waiting for an approver", k->name);
+    for (size_t i = ifut; i < ifut + 4; i++)
+        r->items[i].kind = k;
     dm_query q = {.kind = k,
                   .include_drafts = true,
                   .with_geometry = k->geom != DM_GEOM_NONE,
@@ -200,6 +202,7 @@ static dm_status check_rules(dm_store *store, const dm_kind *k, dm_check_report 
         return dm_error_set(err, DM_ENOMEM, "out of memory");
     c.icode = r->n - 2;
     c.itext = r->n - 1;
+    r->items[c.icode].kind = r->items[c.itext].kind = k;
     snprintf(r->items[c.icode].detail, sizeof r->items[c.icode].detail,
              "%s whose code breaks the rules (1-%d letters, digits, '-', '_' or '.', starting "
              "with a letter or digit): such a record cannot be named in a URL, so it cannot be "
@@ -341,6 +344,7 @@ static int outside_entry(const dm_change *c, void *vctx)
             o->oom = true;
             return 1;
         }
+        it->kind = k;
         snprintf(it->detail, sizeof it->detail,
                  "%s changed by another program (QGIS, GDAL, the sqlite3 shell), not through "
                  "demine: no approver reviewed these changes; check each one",
