@@ -1408,10 +1408,12 @@ dm_status dm_report_hazard(dm_store *store, const dm_report_opts *o, const char 
             cairo_stroke(cr);
             dm_i18n_num(r->t, fabs(lon), dec, buf, sizeof buf);
             strcat(buf, lon >= 0 ? "°E" : "°W");
-            /* not under the north arrow (its box begins 32 pt from the
-               right edge; a label of 6 pt is under 3.6 pt a byte wide) */
-            if (px + 2 + 3.6 * (double)strlen(buf) < mx + tw - 34)
-                dm_doc_text_at(&r->d, px + 2, my + 1, 0, buf, 6, 0, 0x333333);
+            /* right of its line, or left of it where the north arrow is
+               (its box begins 32 pt from the right edge; a label of 6 pt is
+               under 3.6 pt a byte wide) */
+            double lw = 3.6 * (double)strlen(buf);
+            dm_doc_text_at(&r->d, px + 2 + lw < mx + tw - 34 ? px + 2 : px - 2 - lw, my + 1, 0, buf,
+                           6, 0, 0x333333);
         }
         for (double lat = ceil(p.minlat / step) * step; lat <= p.maxlat; lat += step) {
             double px, py;
