@@ -544,7 +544,7 @@ static void items_table(rep *r, const dm_items_stats *it)
 /* The detail of a finding in the report's language: check.detail.WHAT with
  * the kind's name, or the check's own (English) text for a finding the
  * translation has no text for (the store's integrity findings, which name
- * tables and counts). */
+ * tables and counts; the probable duplicates, which name their incidents). */
 static const char *check_detail(rep *r, const dm_check_item *c, char *buf, size_t sz)
 {
     char key[DM_I18N_KEY_MAX + 1], kind[DM_I18N_KEY_MAX + 1];
