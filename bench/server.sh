@@ -411,17 +411,6 @@ if [ "$DURATION" != 30 ] || [ "$SOAK" != 300 ] || [ "$NURLS" != 200 ] || [ "$SEE
     echo "bench: not the default settings: README not changed" >&2
     exit "$check_rc"
 fi
-python3 - "$README" "$section.full" <<'PY'
-import sys
-readme, section = sys.argv[1], sys.argv[2]
-begin, end = "<!-- server:begin -->", "<!-- server:end -->"
-text = open(readme, encoding="utf-8").read()
-if begin not in text or end not in text or text.index(begin) > text.index(end):
-    sys.exit(f"bench: {readme} has no {begin} ... {end} section")
-new = open(section, encoding="utf-8").read().rstrip("\n")
-head, rest = text.split(begin, 1)
-_, tail = rest.split(end, 1)
-open(readme, "w", encoding="utf-8").write(f"{head}{begin}\n{new}\n{end}{tail}")
-PY
+python3 "$HERE/readme_section.py" "$README" server "$section.full"
 cat "$section.full"
 exit 0

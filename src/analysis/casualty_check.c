@@ -366,9 +366,8 @@ dm_status dm_casualty_check_run(dm_store *store, double duplicate_within_m, dm_c
         for (size_t a = 0; !st && a < d.nacc; a++) {
             if (!d.acc[a].has_point)
                 continue;
-            char admin[DM_CODE_MAX], settlement[DM_CODE_MAX], hazard[DM_CODE_MAX];
-            dm_status ls =
-                dm_incident_locate(loc, d.acc[a].lon, d.acc[a].lat, admin, settlement, hazard, err);
+            char admin[DM_CODE_MAX];
+            dm_status ls = dm_incident_locate_admin(loc, d.acc[a].lon, d.acc[a].lat, admin, err);
             if (ls == DM_EINVAL)
                 admin[0] = 0; /* not a longitude/latitude: outside everything */
             else if (ls)

@@ -96,6 +96,8 @@ static dm_status check_records(dm_store *store, const dm_kind *k, dm_check_repor
     snprintf(r->items[ifut + 2].detail, 512,
              "%s whose stored geometry is not valid or cannot be read at all", k->name);
     snprintf(r->items[ifut + 3].detail, 512, "%s submitted and waiting for an approver", k->name);
+    for (size_t i = ifut; i < ifut + 4; i++)
+        r->items[i].kind = k;
     dm_query q = {.kind = k,
                   .include_drafts = true,
                   .with_geometry = k->geom != DM_GEOM_NONE,
@@ -200,6 +202,7 @@ static dm_status check_rules(dm_store *store, const dm_kind *k, dm_check_report 
         return dm_error_set(err, DM_ENOMEM, "out of memory");
     c.icode = r->n - 2;
     c.itext = r->n - 1;
+    r->items[c.icode].kind = r->items[c.itext].kind = k;
     snprintf(r->items[c.icode].detail, sizeof r->items[c.icode].detail,
              "%s whose code breaks the rules (1-%d letters, digits, '-', '_' or '.', starting "
              "with a letter or digit): such a record cannot be named in a URL, so it cannot be "
@@ -221,7 +224,11 @@ static dm_status check_rules(dm_store *store, const dm_kind *k, dm_check_report 
 /* Adds a finding for the geometries of `set` that share area with none
  * (want_alone) or with at least one other (!want_alone) geometry of the
  * indexed set `idx` (when set is idx's own set, a geometry does not count
- * against itself). Dropped again when nothing is found. */
+ * against itself). Only whether such a geometry exists matters: against
+ * another set the search stops at the first; within one set each pair is
+ * tested once (sharing area is symmetric), and not at all when both are
+ * already known to share with another. Dropped again when nothing is
+ * found. */
 static dm_status sharing_finding(dm_geo *geo, dm_check_report *r, const dm_spatial_set *set,
                                  const dm_spatial_index *idx, bool want_alone, const char *what,
                                  const char *detail, dm_error *err)
@@ -232,25 +239,43 @@ static dm_status sharing_finding(dm_geo *geo, dm_check_report *r, const dm_spati
     size_t at = r->n - 1;
     snprintf(r->items[at].detail, sizeof r->items[at].detail, "%s", detail);
     bool same = set == idx->set;
+    bool *shares = calloc(set->n ? set->n : 1, sizeof *shares);
     dm_index_hits hits = {0};
-    dm_status st = DM_OK;
+    dm_status st = shares ? DM_OK : dm_error_set(err, DM_ENOMEM, "out of memory");
     for (size_t i = 0; !st && i < set->n; i++) {
-        const GEOSPreparedGeometry *p = GEOSPrepare_r(h, set->geoms[i]);
-        if (!p)
-            st = dm_error_set(err, DM_EGEOM, "%s: %s", set->codes[i], dm_geo_last_error(geo));
-        if (!st)
-            st = dm_spatial_index_sharing(geo, idx, set->geoms[i], p, &hits, err);
-        size_t others = hits.n;
-        for (size_t k = 0; same && k < hits.n; k++)
-            if (hits.items[k] == i)
-                others--;
-        if (!st && (others == 0) == want_alone &&
-            dm_code_list_add(&r->items[at].codes, set->codes[i]))
+        hits.n = 0;
+        GEOSSTRtree_query_r(h, idx->tree, set->geoms[i], dm_index_hits_collect, &hits);
+        if (hits.oom) {
             st = dm_error_set(err, DM_ENOMEM, "out of memory");
+            break;
+        }
+        dm_index_hits_sort(&hits);
+        const GEOSPreparedGeometry *p = NULL;
+        for (size_t k = 0; !st && k < hits.n && (same || !shares[i]); k++) {
+            size_t j = hits.items[k];
+            /* within one set: the pairs (j, i) with j < i were tested from j */
+            if (same && (j <= i || (shares[i] && shares[j])))
+                continue;
+            if (!p && !(p = GEOSPrepare_r(h, set->geoms[i])))
+                st = dm_error_set(err, DM_EGEOM, "%s: %s", set->codes[i], dm_geo_last_error(geo));
+            char c = st ? 0 : dm_prepared_shares_area(geo, p, idx->set->geoms[j]);
+            if (c == 2)
+                st = dm_error_set(err, DM_EGEOM, "intersection test failed: %s",
+                                  dm_geo_last_error(geo));
+            else if (c == 1) {
+                shares[i] = true;
+                if (same)
+                    shares[j] = true;
+            }
+        }
         if (p)
             GEOSPreparedGeom_destroy_r(h, p);
     }
+    for (size_t i = 0; !st && i < set->n; i++)
+        if (shares[i] != want_alone && dm_code_list_add(&r->items[at].codes, set->codes[i]))
+            st = dm_error_set(err, DM_ENOMEM, "out of memory");
     free(hits.items);
+    free(shares);
     if (!st)
         dm_check_drop_if_empty(r, at);
     return st;
@@ -319,6 +344,7 @@ static int outside_entry(const dm_change *c, void *vctx)
             o->oom = true;
             return 1;
         }
+        it->kind = k;
         snprintf(it->detail, sizeof it->detail,
                  "%s changed by another program (QGIS, GDAL, the sqlite3 shell), not through "
                  "demine: no approver reviewed these changes; check each one",

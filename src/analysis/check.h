@@ -19,7 +19,9 @@ typedef struct dm_check_item {
     const char *severity; /* "error", "warning", "info" (static) */
     char what[64];        /* stable key: "future-date", "release-outside-hazards" ... */
     char detail[512];
-    dm_code_list codes; /* records behind it (may be empty) */
+    const dm_kind *kind; /* the kind of the records behind it where the same
+                            finding is made for each kind; NULL otherwise */
+    dm_code_list codes;  /* records behind it (may be empty) */
     /* one line per case behind it where a code alone says too little (may
        be empty): "2025-05-01T10:00:00.000Z HA-0001 v3 update: status" */
     char **lines;

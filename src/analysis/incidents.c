@@ -54,6 +54,11 @@ dm_status dm_incident_locator_new(dm_store *store, double settlement_within_m,
         st = dm_spatial_index_build(loc->geo, &loc->settlements, &loc->settlement_idx, err);
     if (!st)
         st = dm_spatial_index_build(loc->geo, &loc->hazards, &loc->hazard_idx, err);
+    /* many points are located against the same polygons */
+    if (!st)
+        st = dm_spatial_index_prepare(loc->geo, &loc->admin_idx, err);
+    if (!st)
+        st = dm_spatial_index_prepare(loc->geo, &loc->hazard_idx, err);
     if (st) {
         dm_incident_locator_free(loc);
         return st;
@@ -168,11 +173,10 @@ static dm_status nearest_hazard(dm_incident_locator *loc, double lon, double lat
     return st;
 }
 
-dm_status dm_incident_locate(dm_incident_locator *loc, double lon, double lat,
-                             char admin_code[DM_CODE_MAX], char settlement_code[DM_CODE_MAX],
-                             char hazard_code[DM_CODE_MAX], dm_error *err)
+dm_status dm_incident_locate_admin(dm_incident_locator *loc, double lon, double lat,
+                                   char admin_code[DM_CODE_MAX], dm_error *err)
 {
-    admin_code[0] = settlement_code[0] = hazard_code[0] = 0;
+    admin_code[0] = 0;
     if (!isfinite(lon) || !isfinite(lat) || fabs(lat) > 90 || fabs(lon) > 180)
         return dm_error_set(err, DM_EINVAL, "position %g, %g is not a longitude/latitude", lon,
                             lat);
@@ -181,11 +185,22 @@ dm_status dm_incident_locate(dm_incident_locator *loc, double lon, double lat,
         if (a >= 0)
             snprintf(admin_code, DM_CODE_MAX, "%s", loc->admins.codes[a]);
     }
+    return DM_OK;
+}
+
+dm_status dm_incident_locate(dm_incident_locator *loc, double lon, double lat,
+                             char admin_code[DM_CODE_MAX], char settlement_code[DM_CODE_MAX],
+                             char hazard_code[DM_CODE_MAX], dm_error *err)
+{
+    settlement_code[0] = hazard_code[0] = 0;
+    dm_status st = dm_incident_locate_admin(loc, lon, lat, admin_code, err);
+    if (st)
+        return st;
     double kx, ky;
     metres_per_degree(lon, lat, &kx, &ky);
     if (!(kx > 0))
         kx = 1; /* at a pole: any box will do */
-    dm_status st = nearest_settlement(loc, lon, lat, kx, ky, settlement_code, err);
+    st = nearest_settlement(loc, lon, lat, kx, ky, settlement_code, err);
     if (!st)
         st = nearest_hazard(loc, lon, lat, kx, ky, hazard_code, err);
     return st;

@@ -39,6 +39,11 @@ dm_status dm_incident_locate(dm_incident_locator *loc, double lon, double lat,
                              char admin_code[DM_CODE_MAX], char settlement_code[DM_CODE_MAX],
                              char hazard_code[DM_CODE_MAX], dm_error *err);
 
+/* The admin area alone (see dm_incident_locate): "" when none contains the
+ * point. DM_EINVAL when (lon, lat) is not a longitude/latitude. */
+dm_status dm_incident_locate_admin(dm_incident_locator *loc, double lon, double lat,
+                                   char admin_code[DM_CODE_MAX], dm_error *err);
+
 /* Fills the empty admin_code, settlement_code and hazard_code fields of an
  * accident record from its point. A record without a point is left as it
  * is. */

@@ -64,8 +64,11 @@ static int method_rank(const char *method)
 typedef struct release_in {
     GEOSGeometry *geom;
     char code[DM_CODE_MAX];
-    char key[DM_GROUP_KEY_MAX];
+    char key[DM_GROUP_KEY_MAX]; /* of the grouping being computed */
     int rank;
+    char date[8]; /* "YYYY-MM" as stored (its first 7 bytes); "" when none */
+    bool has_date, has_org;
+    char org[DM_GROUP_KEY_MAX]; /* organisation */
 } release_in;
 
 /* A union (H or R) split into its polygons, each with its geodesic area and
@@ -118,31 +121,32 @@ static dm_status geos_fail(lr_state *s, const char *what, dm_error *err)
                         dm_geo_last_error(s->geo));
 }
 
-static void release_key(const dm_record *rec, dm_lr_group_by by, char *key, size_t keysz)
+/* The key of release r in grouping `by`. */
+static void release_key(const release_in *r, dm_lr_group_by by, char *key, size_t keysz)
 {
-    const char *v = NULL;
+    bool has = false;
     switch (by) {
     case DM_LR_BY_YEAR:
     case DM_LR_BY_MONTH:
-        v = dm_record_get(rec, "date");
-        if (v)
-            snprintf(key, keysz, "%.*s", by == DM_LR_BY_YEAR ? 4 : 7, v);
+        has = r->has_date;
+        if (has)
+            snprintf(key, keysz, "%.*s", by == DM_LR_BY_YEAR ? 4 : 7, r->date);
         break;
     case DM_LR_BY_ORGANISATION:
-        v = dm_record_get(rec, "organisation");
-        if (v)
-            dm_utf8_copy(key, keysz, v);
+        has = r->has_org;
+        if (has)
+            dm_utf8_copy(key, keysz, r->org);
         break;
     default: key[0] = '\0'; return;
     }
-    if (!v)
+    if (!has)
         snprintf(key, keysz, "unknown");
 }
 
-static dm_status read_releases(lr_state *s, const dm_lr_opts *o, dm_error *err)
+static dm_status read_releases(lr_state *s, bool include_drafts, dm_error *err)
 {
     dm_query q = {
-        .kind = &dm_kind_releases, .include_drafts = o->include_drafts, .with_geometry = true};
+        .kind = &dm_kind_releases, .include_drafts = include_drafts, .with_geometry = true};
     dm_cursor *cur;
     dm_status st = dm_store_query(s->store, &q, &cur, err);
     if (st)
@@ -168,7 +172,12 @@ static dm_status read_releases(lr_state *s, const dm_lr_opts *o, dm_error *err)
         rec.geom = NULL;
         snprintf(r->code, sizeof r->code, "%s", rec.code);
         r->rank = method_rank(dm_record_get(&rec, "method"));
-        release_key(&rec, o->by, r->key, sizeof r->key);
+        const char *date = dm_record_get(&rec, "date"), *org = dm_record_get(&rec, "organisation");
+        r->has_date = date != NULL;
+        snprintf(r->date, sizeof r->date, "%.7s", date ? date : "");
+        r->has_org = org != NULL;
+        dm_utf8_copy(r->org, sizeof r->org, org ? org : "");
+        r->key[0] = '\0';
     }
     dm_record_clear(&rec, s->geo);
     dm_cursor_close(cur);
@@ -729,22 +738,30 @@ static dm_status by_attribute(lr_state *s, const dm_lr_opts *o, dm_landrelease *
     return st;
 }
 
-dm_status dm_landrelease_compute(dm_store *store, const dm_lr_opts *o, dm_landrelease *out,
-                                 dm_error *err)
+dm_status dm_landrelease_compute_many(dm_store *store, const dm_lr_opts *opts, size_t n,
+                                      dm_landrelease *outs, dm_error *err)
 {
-    memset(out, 0, sizeof *out);
-    out->by = o->by;
-    out->include_drafts = o->include_drafts;
+    for (size_t i = 0; i < n; i++) {
+        memset(&outs[i], 0, sizeof outs[i]);
+        outs[i].by = opts[i].by;
+        outs[i].include_drafts = opts[i].include_drafts;
+    }
+    for (size_t i = 1; i < n; i++)
+        if (opts[i].include_drafts != opts[0].include_drafts)
+            return dm_error_set(err, DM_EINVAL,
+                                "land release: groupings computed together take the same records");
+    if (n == 0)
+        return DM_OK;
+    bool drafts = opts[0].include_drafts;
     lr_state s;
     memset(&s, 0, sizeof s);
     s.store = store;
     s.geo = dm_store_geo(store);
     s.h = dm_geo_handle(s.geo);
     s.layer[L_HAZARD].borrowed = true; /* the polygons of s.hb.u */
-    dm_status st =
-        dm_spatial_read(store, &dm_kind_hazards, o->include_drafts, false, &s.hazards, err);
+    dm_status st = dm_spatial_read(store, &dm_kind_hazards, drafts, false, &s.hazards, err);
     if (!st)
-        st = read_releases(&s, o, err);
+        st = read_releases(&s, drafts, err);
     if (!st)
         st = compute_pieces(&s, s.hazards.geoms, s.hazards.n, false, err);
     GEOSGeometry **rg = st ? NULL : malloc((s.nreleases ? s.nreleases : 1) * sizeof *rg);
@@ -755,16 +772,30 @@ dm_status dm_landrelease_compute(dm_store *store, const dm_lr_opts *o, dm_landre
     if (!st)
         st = compute_pieces(&s, rg, s.nreleases, true, err);
     free(rg);
-    if (!st && fill_total(&s, out))
-        st = dm_error_set(err, DM_ENOMEM, "out of memory");
-    if (!st && o->by == DM_LR_BY_ADMIN)
-        st = by_admin(&s, o, out, err);
-    else if (!st && o->by != DM_LR_TOTAL)
-        st = by_attribute(&s, o, out, err);
+    /* the groupings, each from the same unions and pieces */
+    for (size_t g = 0; !st && g < n; g++) {
+        dm_landrelease *out = &outs[g];
+        const dm_lr_opts *o = &opts[g];
+        for (size_t i = 0; i < s.nreleases; i++)
+            release_key(&s.releases[i], o->by, s.releases[i].key, sizeof s.releases[i].key);
+        if (fill_total(&s, out))
+            st = dm_error_set(err, DM_ENOMEM, "out of memory");
+        if (!st && o->by == DM_LR_BY_ADMIN)
+            st = by_admin(&s, o, out, err);
+        else if (!st && o->by != DM_LR_TOTAL)
+            st = by_attribute(&s, o, out, err);
+    }
     state_free(&s);
     if (st)
-        dm_landrelease_free(out);
+        for (size_t i = 0; i < n; i++)
+            dm_landrelease_free(&outs[i]);
     return st;
+}
+
+dm_status dm_landrelease_compute(dm_store *store, const dm_lr_opts *o, dm_landrelease *out,
+                                 dm_error *err)
+{
+    return dm_landrelease_compute_many(store, o, 1, out, err);
 }
 
 /* ---- JSON ---- */

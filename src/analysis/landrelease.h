@@ -79,6 +79,14 @@ typedef struct dm_lr_opts {
 dm_status dm_landrelease_compute(dm_store *store, const dm_lr_opts *opts, dm_landrelease *out,
                                  dm_error *err);
 
+/* The figures of several groupings of the same records at once: outs[i]
+ * is what dm_landrelease_compute(store, &opts[i]) gives, but the unions,
+ * their overlay and their areas are computed once for all. Every
+ * opts[i].include_drafts must be the same (DM_EINVAL otherwise). Each
+ * outs[i] is owned by the caller; on failure none is left to free. */
+dm_status dm_landrelease_compute_many(dm_store *store, const dm_lr_opts *opts, size_t n,
+                                      dm_landrelease *outs, dm_error *err);
+
 void dm_landrelease_free(dm_landrelease *lr);
 
 /* Writes the figures as JSON with the stable keys hazard_area_m2,

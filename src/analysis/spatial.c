@@ -400,6 +400,7 @@ dm_status dm_spatial_index_build(dm_geo *geo, const dm_spatial_set *set, dm_spat
 {
     GEOSContextHandle_t h = dm_geo_handle(geo);
     idx->set = set;
+    idx->prep = NULL;
     idx->tree = GEOSSTRtree_create_r(h, 10);
     if (!idx->tree)
         return dm_error_set(err, DM_EGEOM, "cannot create a spatial index");
@@ -411,9 +412,30 @@ dm_status dm_spatial_index_build(dm_geo *geo, const dm_spatial_set *set, dm_spat
 
 void dm_spatial_index_free(dm_geo *geo, dm_spatial_index *idx)
 {
+    GEOSContextHandle_t h = dm_geo_handle(geo);
     if (idx->tree)
-        GEOSSTRtree_destroy_r(dm_geo_handle(geo), idx->tree);
+        GEOSSTRtree_destroy_r(h, idx->tree);
     idx->tree = NULL;
+    for (size_t i = 0; idx->prep && i < idx->set->n; i++)
+        if (idx->prep[i])
+            GEOSPreparedGeom_destroy_r(h, idx->prep[i]);
+    free(idx->prep);
+    idx->prep = NULL;
+}
+
+dm_status dm_spatial_index_prepare(dm_geo *geo, dm_spatial_index *idx, dm_error *err)
+{
+    GEOSContextHandle_t h = dm_geo_handle(geo);
+    if (idx->prep)
+        return DM_OK;
+    idx->prep = calloc(idx->set->n ? idx->set->n : 1, sizeof *idx->prep);
+    if (!idx->prep)
+        return dm_error_set(err, DM_ENOMEM, "out of memory");
+    for (size_t i = 0; i < idx->set->n; i++)
+        if (!(idx->prep[i] = GEOSPrepare_r(h, idx->set->geoms[i])))
+            return dm_error_set(err, DM_EGEOM, "%s: cannot prepare its geometry: %s",
+                                idx->set->codes[i], dm_geo_last_error(geo));
+    return DM_OK;
 }
 
 typedef dm_index_hits hits;
@@ -446,6 +468,21 @@ void dm_index_hits_sort(dm_index_hits *hs)
         qsort(hs->items, hs->n, sizeof *hs->items, cmp_size);
 }
 
+char dm_prepared_shares_area(dm_geo *geo, const GEOSPreparedGeometry *pa, const GEOSGeometry *g)
+{
+    GEOSContextHandle_t h = dm_geo_handle(geo);
+    /* inside, or crossing the boundary; only touching it does not count */
+    char r = GEOSPreparedContainsProperly_r(h, pa, g);
+    if (r == 0) {
+        r = GEOSPreparedIntersects_r(h, pa, g);
+        if (r == 1) {
+            char touches = GEOSPreparedTouches_r(h, pa, g);
+            r = touches == 2 ? 2 : !touches;
+        }
+    }
+    return r;
+}
+
 dm_status dm_spatial_index_sharing(dm_geo *geo, const dm_spatial_index *idx,
                                    const GEOSGeometry *area, const GEOSPreparedGeometry *pa,
                                    dm_index_hits *out, dm_error *err)
@@ -458,16 +495,7 @@ dm_status dm_spatial_index_sharing(dm_geo *geo, const dm_spatial_index *idx,
     dm_index_hits_sort(out);
     size_t kept = 0;
     for (size_t i = 0; i < out->n; i++) {
-        const GEOSGeometry *g = idx->set->geoms[out->items[i]];
-        /* inside, or crossing the boundary; only touching it does not count */
-        char r = GEOSPreparedContainsProperly_r(h, pa, g);
-        if (r == 0) {
-            r = GEOSPreparedIntersects_r(h, pa, g);
-            if (r == 1) {
-                char touches = GEOSPreparedTouches_r(h, pa, g);
-                r = touches == 2 ? 2 : !touches;
-            }
-        }
+        char r = dm_prepared_shares_area(geo, pa, idx->set->geoms[out->items[i]]);
         if (r == 2)
             return dm_error_set(err, DM_EGEOM, "intersection test failed: %s",
                                 dm_geo_last_error(geo));
@@ -568,7 +596,8 @@ int dm_spatial_index_locate(dm_geo *geo, const dm_spatial_index *idx, double lon
     dm_index_hits_sort(&hs);
     int found = -1;
     for (size_t i = 0; i < hs.n && found < 0; i++)
-        if (GEOSIntersects_r(h, idx->set->geoms[hs.items[i]], pt) == 1)
+        if ((idx->prep ? GEOSPreparedIntersects_r(h, idx->prep[hs.items[i]], pt)
+                       : GEOSIntersects_r(h, idx->set->geoms[hs.items[i]], pt)) == 1)
             found = (int)hs.items[i];
     free(hs.items);
     GEOSGeom_destroy_r(h, pt);

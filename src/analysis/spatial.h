@@ -83,11 +83,25 @@ void dm_index_hits_sort(dm_index_hits *hits);
 typedef struct dm_spatial_index {
     GEOSSTRtree *tree;
     const dm_spatial_set *set;
+    /* set->geoms prepared, one each (NULL until dm_spatial_index_prepare);
+       owned by the index */
+    const GEOSPreparedGeometry **prep;
 } dm_spatial_index;
 
 dm_status dm_spatial_index_build(dm_geo *geo, const dm_spatial_set *set, dm_spatial_index *idx,
                                  dm_error *err);
 void dm_spatial_index_free(dm_geo *geo, dm_spatial_index *idx);
+
+/* Prepares every geometry of the set, so that dm_spatial_index_locate tests
+ * a point in time logarithmic in a polygon's vertices rather than linear:
+ * for an index asked about many points. A prepared geometry builds its own
+ * index on first use, so a prepared index is for one thread at a time. */
+dm_status dm_spatial_index_prepare(dm_geo *geo, dm_spatial_index *idx, dm_error *err);
+
+/* 1 when g shares more than a boundary with the prepared geometry pa (g
+ * inside it or crossing its edge; touching it only does not count), 0 when
+ * not, 2 when GEOS fails. The relation is symmetric. */
+char dm_prepared_shares_area(dm_geo *geo, const GEOSPreparedGeometry *pa, const GEOSGeometry *g);
 
 /* Sets `out` to the indices, in set order, of the set's geometries that share
  * more than a boundary with `area` (see below). The caller frees out->items. */

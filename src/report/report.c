@@ -279,7 +279,7 @@ static void cas_admin_table(rep *r, const dm_casualties *c, size_t max)
         tab_add(&b, num_int(r, g->c.injured, buf, sizeof buf));
         tab_add(&b, num_int(r, g->c.children, buf, sizeof buf));
     }
-    static const double w[] = {0.44, 0.14, 0.14, 0.14, 0.14};
+    static const double w[] = {0.36, 0.16, 0.16, 0.16, 0.16};
     tab_draw(r, &b, w, 8, 1);
     if (shown_groups > n) {
         char more[32];
@@ -573,6 +573,24 @@ static void items_table(rep *r, const dm_items_stats *it)
     tab_draw(r, &b, w, 8.5, 1);
 }
 
+/* The detail of a finding in the report's language: check.detail.WHAT with
+ * the kind's name, or the check's own (English) text for a finding the
+ * translation has no text for (the store's integrity findings, which name
+ * tables and counts; the probable duplicates, which name their incidents). */
+static const char *check_detail(rep *r, const dm_check_item *c, char *buf, size_t sz)
+{
+    char key[DM_I18N_KEY_MAX + 1], kind[DM_I18N_KEY_MAX + 1];
+    snprintf(key, sizeof key, "check.detail.%s", c->what);
+    const char *t = dm_i18n_get(r->t, key);
+    if (t[0] == '[') {
+        dm_utf8_copy(buf, sz, c->detail);
+        return buf;
+    }
+    snprintf(kind, sizeof kind, "kind.%s", c->kind ? c->kind->table : "");
+    const char *a[] = {c->kind ? T(kind) : ""};
+    return dm_i18n_fmt(r->t, key, buf, sz, 1, a);
+}
+
 static void check_table(rep *r, const dm_check_report *cr, const char *source)
 {
     if (cr->n == 0) {
@@ -589,13 +607,13 @@ static void check_table(rep *r, const dm_check_report *cr, const char *source)
     tab_add(&b, T("check.count"));
     for (size_t i = 0; i < cr->n; i++) {
         const dm_check_item *c = &cr->items[i];
-        char buf[256];
+        char buf[256], detail[700];
         tab_add(&b, value_name(r, "severity", c->severity, buf, sizeof buf));
         tab_add(&b, c->what);
-        tab_add(&b, c->detail);
+        tab_add(&b, check_detail(r, c, detail, sizeof detail));
         tab_add(&b, num_int(r, (int64_t)(c->codes.n ? c->codes.n : c->nlines), buf, sizeof buf));
     }
-    static const double w[] = {0.12, 0.2, 0.56, 0.12};
+    static const double w[] = {0.16, 0.2, 0.52, 0.12};
     tab_draw(r, &b, w, 7, 7);
 }
 
@@ -637,13 +655,16 @@ dm_status dm_report_monthly(dm_store *store, const dm_report_opts *o, dm_error *
         have[5] = true;
     if (!st && !(st = cas(r, trend0, m1, DM_CAS_MONTH, &ctr, err)))
         have[6] = true;
-    dm_lr_opts lo = {.by = DM_LR_BY_MONTH, .include_drafts = o->include_drafts};
-    if (!st && !(st = dm_landrelease_compute(store, &lo, &lrm, err)))
+    /* by month and by admin area from one overlay of the same records */
+    const dm_lr_opts lo[2] = {{.by = DM_LR_BY_MONTH, .include_drafts = o->include_drafts},
+                              {.by = DM_LR_BY_ADMIN, .include_drafts = o->include_drafts}};
+    dm_landrelease lr2[2];
+    if (!st && !(st = dm_landrelease_compute_many(store, lo, 2, lr2, err))) {
+        lrm = lr2[0];
+        lra = lr2[1];
         have[7] = true;
-    bool have_lra = false, have_it = false, have_chk = false, have_cchk = false;
-    lo.by = DM_LR_BY_ADMIN;
-    if (!st && !(st = dm_landrelease_compute(store, &lo, &lra, err)))
-        have_lra = true;
+    }
+    bool have_lra = have[7], have_it = false, have_chk = false, have_cchk = false;
     dm_items_opts io = {.by = DM_ITEMS_BY_CATEGORY, .include_drafts = o->include_drafts};
     if (!st && !(st = dm_items_compute(store, &io, &it, err)))
         have_it = true;
@@ -891,7 +912,9 @@ dm_status dm_report_factsheet(dm_store *store, const dm_report_opts *o, dm_error
         tab_draw(r, &b, w, 8.5, 1);
         definitions(r, "factsheet.lr_definition");
         double left = r->d.h - r->d.margin - r->d.y - 30;
-        if (left > 100) {
+        /* a locator map in what is left of the page (about 80 pt in ru,
+           whose title and headline take more lines) */
+        if (left > 70) {
             double tw = r->d.w - 2 * r->d.margin;
             st = dm_map_draw(r->d.cr, r->d.margin, r->d.y, tw, left, store, o->include_drafts, NULL,
                              NULL, 0, r->t, err);
@@ -963,10 +986,11 @@ dm_status dm_report_chart_casualties(dm_store *store, const dm_report_opts *o, d
             n = 0;
         }
         char(*keys)[8] = n ? calloc(n, sizeof *keys) : NULL;
+        char(*names)[32] = n && by == DM_CAS_MONTH ? calloc(n, sizeof *names) : NULL;
         const char **labels = n ? calloc(n, sizeof *labels) : NULL;
         double *v = n ? calloc(3 * n, sizeof *v) : NULL;
         bool *hidden = n ? calloc(n, sizeof *hidden) : NULL;
-        if (n && (!keys || !labels || !v || !hidden))
+        if (n && (!keys || !labels || !v || !hidden || (by == DM_CAS_MONTH && !names)))
             st = dm_error_set(err, DM_ENOMEM, "out of memory");
         for (size_t i = 0; !st && i < n; i++) {
             if (by == DM_CAS_MONTH)
@@ -974,6 +998,10 @@ dm_status dm_report_chart_casualties(dm_store *store, const dm_report_opts *o, d
             else
                 snprintf(keys[i], 8, "%04d", y);
             labels[i] = keys[i];
+            if (by == DM_CAS_MONTH) { /* the month as the language writes it */
+                short_month(r, keys[i], names[i], sizeof names[i]);
+                labels[i] = names[i];
+            }
             for (size_t g = 0; g < c.ngroups; g++)
                 if (!strcmp(c.groups[g].key, keys[i]) && c.groups[g].suppressed)
                     hidden[i] = true;
@@ -1028,6 +1056,7 @@ dm_status dm_report_chart_casualties(dm_store *store, const dm_report_opts *o, d
             }
         }
         free(keys);
+        free(names);
         free(labels);
         free(v);
         free(hidden);
@@ -1429,7 +1458,12 @@ dm_status dm_report_hazard(dm_store *store, const dm_report_opts *o, const char 
             cairo_stroke(cr);
             dm_i18n_num(r->t, fabs(lon), dec, buf, sizeof buf);
             strcat(buf, lon >= 0 ? "°E" : "°W");
-            dm_doc_text_at(&r->d, px + 2, my + 1, 0, buf, 6, 0, 0x333333);
+            /* right of its line, or left of it where the north arrow is
+               (its box begins 32 pt from the right edge; a label of 6 pt is
+               under 3.6 pt a byte wide) */
+            double lw = 3.6 * (double)strlen(buf);
+            dm_doc_text_at(&r->d, px + 2 + lw < mx + tw - 34 ? px + 2 : px - 2 - lw, my + 1, 0, buf,
+                           6, 0, 0x333333);
         }
         for (double lat = ceil(p.minlat / step) * step; lat <= p.maxlat; lat += step) {
             double px, py;
