@@ -1336,6 +1336,28 @@ dm_status dm_mf_render_geojson(dm_geo *geo, const dm_mf_record *rec, double marg
     return DM_OK;
 }
 
+void dm_mf_alts_json(dm_buf *out, const dm_mf_fit *fit)
+{
+    dm_buf_puts(out, ",\"weight\":");
+    put_round(out, fit->weight, 4);
+    dm_buf_puts(out, ",\"alternatives\":[");
+    for (size_t k = 0; k < fit->n_alts && k < DM_MF_MAX_ALTS; k++) {
+        const dm_mf_alt *a = &fit->alts[k];
+        dm_buf_puts(out, k ? ",{\"dx_m\":" : "{\"dx_m\":");
+        put_round(out, a->dx_m, 3);
+        dm_buf_puts(out, ",\"dy_m\":");
+        put_round(out, a->dy_m, 3);
+        dm_buf_puts(out, ",\"rotation_deg\":");
+        put_round(out, a->rotation_deg, 4);
+        dm_buf_puts(out, ",\"scale\":");
+        put_round(out, a->scale, 6);
+        dm_buf_puts(out, ",\"weight\":");
+        put_round(out, a->weight, 4);
+        dm_buf_puts(out, "}");
+    }
+    dm_buf_puts(out, "]");
+}
+
 dm_status dm_mf_prediction_geojson(const dm_mf_record *rec, const dm_mf_frame *frame,
                                    const dm_mf_prediction_set *set, dm_buf *out, dm_error *err)
 {
@@ -1354,6 +1376,7 @@ dm_status dm_mf_prediction_geojson(const dm_mf_record *rec, const dm_mf_frame *f
     put_round(out, fit->rmse_m, 3);
     dm_buf_printf(out, ",\"matched\":%zu,\"confidence\":", fit->matched);
     put_round(out, fit->confidence, 4);
+    dm_mf_alts_json(out, fit);
     dm_buf_puts(out, "},\"features\":[");
     for (size_t i = 0; i < set->n; i++) {
         const dm_mf_prediction *p = &set->items[i];

@@ -356,7 +356,8 @@ typedef struct priors {
 } priors;
 
 static const double ROT_SD[2] = {3.0, 10.0}, ROT_SDW[2] = {0.75, 0.25};
-static const double T_SD[3] = {15.0, 80.0, 250.0}, T_W[3] = {0.4, 0.4, 0.2};
+#define NT_COMP 3
+static const double T_SD[NT_COMP] = {15.0, 80.0, 250.0}, T_W[NT_COMP] = {0.4, 0.4, 0.2};
 /* prior weight of a record whose bearings are all reciprocal (taken from
  * the field back to the reference point): a few in a hundred (issue 16's
  * independently made records had a few) */
@@ -392,7 +393,7 @@ static void priors_init(priors *p, const dm_mf_record *rec, double recip_w)
     for (int r = 0; r < p->n_rot + (recip_w > 0); r++)
         for (int rw = 0; rw < 2; rw++)
             for (int s = 0; s < p->n_s; s++)
-                for (int tw = 0; tw < 3; tw++) {
+                for (int tw = 0; tw < NT_COMP; tw++) {
                     comp *c = &p->c[p->n++];
                     /* r == n_rot: every bearing reciprocal */
                     double w = r < p->n_rot ? p->rot_w[r] * (1.0 - p->recip_w) : p->recip_w;
@@ -430,7 +431,7 @@ static double log_prior(const priors *p, const xform *t)
         }
     for (int k = 0; k < p->n_s; k++)
         ps += p->s_w[k] * exp(lognorm(s / p->s_modes[k] - 1.0, SCALE_SD));
-    for (int w = 0; w < 3; w++)
+    for (int w = 0; w < NT_COMP; w++)
         pt_ += T_W[w] * exp(lognorm(tr, T_SD[w]) - log(T_SD[w]));
     return log(pr + 1e-300) + log(ps + 1e-300) + log(pt_ + 1e-300);
 }
@@ -3095,6 +3096,15 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
     double p_right = p_best * nmat / (nmat + 1.0);
     for (size_t k = 0; k < nalt; k++)
         alt_w[k] = zsum > 0 ? alt_w[k] / zsum * (1.0 - p_right) * ALT_SHARE : 0.0;
+    /* the fit's weight and the likeliest alternatives (alt_t is best first) */
+    out->fit.weight = p_right;
+    out->fit.n_alts = 0;
+    for (size_t k = 0; k < nalt && out->fit.n_alts < DM_MF_MAX_ALTS; k++) {
+        if (!(alt_w[k] >= 0.005))
+            continue;
+        out->fit.alts[out->fit.n_alts++] =
+            (dm_mf_alt){alt_t[k].tx, alt_t[k].ty, xf_rot(&alt_t[k]), xf_scale(&alt_t[k]), alt_w[k]};
+    }
     double dt[NPRIOR_D], rt[NPRIOR_D];
     bool have_prior = false;
 
