@@ -3343,7 +3343,7 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
  * jitter its residuals give while it is larger than assumed (the gates,
  * the evidence and the radii follow it), and the share of found items it
  * leaves unmatched as the clutter's (once, when its odds differ from those
- * assumed by more than twice) */
+ * assumed by more than twice; on its own up to EV_MAX_FOUND found items) */
 static dm_status fit_nuisance(problem *pb, dm_mf_prediction_set *out, size_t *cap, hull *cleared,
                               bool *um, size_t nn, dm_error *err)
 {
@@ -3359,7 +3359,9 @@ static dm_status fit_nuisance(problem *pb, dm_mf_prediction_set *out, size_t *ca
         double pc = ((double)u + P_CLUTTER * CLUTTER_PRIOR_N) / ((double)pb->nf + CLUTTER_PRIOR_N);
         double lodds = log(pc / (1.0 - pc)) - log(pb->p_clutter / (1.0 - pb->p_clutter));
         bool clutter = !clutter_done && fabs(lodds) > log(2.0);
-        if (!jitter && !clutter)
+        /* for the clutter alone, up to EV_MAX_FOUND found items: above,
+         * that many items pin the fit (and a jitter rerun updates it too) */
+        if (!jitter && !(clutter && pb->nf <= EV_MAX_FOUND))
             break;
         if (clutter) {
             pb->p_clutter = pc;
