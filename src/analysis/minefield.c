@@ -1336,24 +1336,48 @@ dm_status dm_mf_render_geojson(dm_geo *geo, const dm_mf_record *rec, double marg
     return DM_OK;
 }
 
+/* "dx_m":..,"dy_m":..,"rotation_deg":..,"scale":.. of a fit */
+static void put_transform(dm_buf *out, double dx_m, double dy_m, double rot_deg, double scale)
+{
+    dm_buf_puts(out, "\"dx_m\":");
+    put_round(out, dx_m, 3);
+    dm_buf_puts(out, ",\"dy_m\":");
+    put_round(out, dy_m, 3);
+    dm_buf_puts(out, ",\"rotation_deg\":");
+    put_round(out, rot_deg, 4);
+    dm_buf_puts(out, ",\"scale\":");
+    put_round(out, scale, 6);
+}
+
+void dm_mf_alts_json(dm_buf *out, const dm_mf_fit *fit)
+{
+    dm_buf_puts(out, ",\"weight\":");
+    put_round(out, fit->weight, 4);
+    dm_buf_puts(out, ",\"alternatives\":[");
+    for (size_t k = 0; k < fit->n_alts && k < DM_MF_MAX_ALTS; k++) {
+        const dm_mf_alt *a = &fit->alts[k];
+        dm_buf_puts(out, k ? ",{" : "{");
+        put_transform(out, a->dx_m, a->dy_m, a->rotation_deg, a->scale);
+        dm_buf_puts(out, ",\"weight\":");
+        put_round(out, a->weight, 4);
+        dm_buf_puts(out, "}");
+    }
+    dm_buf_puts(out, "]");
+}
+
 dm_status dm_mf_prediction_geojson(const dm_mf_record *rec, const dm_mf_frame *frame,
                                    const dm_mf_prediction_set *set, dm_buf *out, dm_error *err)
 {
     const dm_mf_fit *fit = &set->fit;
     dm_buf_puts(out, "{\"type\":\"FeatureCollection\",\"name\":");
     dm_buf_json_string(out, rec && rec->id[0] ? rec->id : "prediction");
-    dm_buf_puts(out, ",\"fit\":{\"dx_m\":");
-    put_round(out, fit->dx_m, 3);
-    dm_buf_puts(out, ",\"dy_m\":");
-    put_round(out, fit->dy_m, 3);
-    dm_buf_puts(out, ",\"rotation_deg\":");
-    put_round(out, fit->rotation_deg, 4);
-    dm_buf_puts(out, ",\"scale\":");
-    put_round(out, fit->scale, 6);
+    dm_buf_puts(out, ",\"fit\":{");
+    put_transform(out, fit->dx_m, fit->dy_m, fit->rotation_deg, fit->scale);
     dm_buf_puts(out, ",\"rmse_m\":");
     put_round(out, fit->rmse_m, 3);
     dm_buf_printf(out, ",\"matched\":%zu,\"confidence\":", fit->matched);
     put_round(out, fit->confidence, 4);
+    dm_mf_alts_json(out, fit);
     dm_buf_puts(out, "},\"features\":[");
     for (size_t i = 0; i < set->n; i++) {
         const dm_mf_prediction *p = &set->items[i];

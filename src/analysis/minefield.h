@@ -127,6 +127,13 @@ dm_status dm_mf_layout_compute(const dm_mf_record *rec, dm_mf_layout *out, dm_er
 void dm_mf_layout_free(dm_mf_layout *lay);
 
 /* ---- fit and prediction (minefield_fit.c) ---- */
+/* Another fit of the record the found items allow, as in dm_mf_fit. */
+#define DM_MF_MAX_ALTS 4
+typedef struct dm_mf_alt {
+    double dx_m, dy_m, rotation_deg, scale;
+    double weight; /* [0,1]: the chance it is the right one */
+} dm_mf_alt;
+
 typedef struct dm_mf_fit {
     double dx_m, dy_m;   /* translation of the record, local metres (east, north) */
     double rotation_deg; /* rotation of the record about its reference point,
@@ -135,6 +142,12 @@ typedef struct dm_mf_fit {
     double rmse_m;       /* of the matched found mines after the fit, metres */
     size_t matched;      /* found mines matched to recorded mines */
     double confidence;   /* [0,1]: how far the record can be trusted */
+    double weight;       /* [0,1]: the chance this fit is the right one (0: no
+                            fit, the record as written) */
+    /* the next most likely distinct fits, most likely first; the weights
+     * of the fit and these sum to at most 1 (the rest: fits not tried) */
+    dm_mf_alt alts[DM_MF_MAX_ALTS];
+    size_t n_alts;
 } dm_mf_fit;
 
 typedef struct dm_mf_prediction {
@@ -273,6 +286,11 @@ dm_status dm_mf_summarise(dm_geo *geo, const dm_mf_record *rec, double margin_m,
  * margin_m, area_m2) with margin_m metres. */
 dm_status dm_mf_render_geojson(dm_geo *geo, const dm_mf_record *rec, double margin_m, dm_buf *out,
                                dm_error *err);
+
+/* Appends to out the members ,"weight":W,"alternatives":[{"dx_m":..,
+ * "dy_m":..,"rotation_deg":..,"scale":..,"weight":..},...] of a fit
+ * object (weights rounded to 4 decimals, metres to 3). */
+void dm_mf_alts_json(dm_buf *out, const dm_mf_fit *fit);
 
 /* Appends a prediction as a GeoJSON FeatureCollection of Points (lon/lat of
  * `frame`, 7 decimals) with properties row (the record row's id, the

@@ -31,10 +31,12 @@
  * that about 95% of true positions fall inside). */
 #define RADIUS_CAL 1.3
 #define MIN_RADIUS_M 0.75
-/* scoring: a found item is clutter with this probability, spread over this
- * many square metres */
+/* scoring: a found item is clutter (anywhere in the cleared ground: the
+ * found items' hull with a spacing around it) with this probability at
+ * first; then with the share of items a first fit leaves unmatched, the
+ * first figure counting as this many items (fit_nuisance) */
 #define P_CLUTTER 0.2
-#define CLUTTER_AREA 2500.0
+#define CLUTTER_PRIOR_N 4.0
 /* the jitter assumed at first (m, per axis; the generator's base family
  * draws 0.15-0.5): in the evidence (EV), in quick scores and row checks
  * (SCORE, a little wider), and as the prior of each fit's estimate */
@@ -354,7 +356,8 @@ typedef struct priors {
 } priors;
 
 static const double ROT_SD[2] = {3.0, 10.0}, ROT_SDW[2] = {0.75, 0.25};
-static const double T_SD[3] = {15.0, 80.0, 250.0}, T_W[3] = {0.4, 0.4, 0.2};
+#define NT_COMP 3
+static const double T_SD[NT_COMP] = {15.0, 80.0, 250.0}, T_W[NT_COMP] = {0.4, 0.4, 0.2};
 /* prior weight of a record whose bearings are all reciprocal (taken from
  * the field back to the reference point): a few in a hundred (issue 16's
  * independently made records had a few) */
@@ -390,7 +393,7 @@ static void priors_init(priors *p, const dm_mf_record *rec, double recip_w)
     for (int r = 0; r < p->n_rot + (recip_w > 0); r++)
         for (int rw = 0; rw < 2; rw++)
             for (int s = 0; s < p->n_s; s++)
-                for (int tw = 0; tw < 3; tw++) {
+                for (int tw = 0; tw < NT_COMP; tw++) {
                     comp *c = &p->c[p->n++];
                     /* r == n_rot: every bearing reciprocal */
                     double w = r < p->n_rot ? p->rot_w[r] * (1.0 - p->recip_w) : p->recip_w;
@@ -428,7 +431,7 @@ static double log_prior(const priors *p, const xform *t)
         }
     for (int k = 0; k < p->n_s; k++)
         ps += p->s_w[k] * exp(lognorm(s / p->s_modes[k] - 1.0, SCALE_SD));
-    for (int w = 0; w < 3; w++)
+    for (int w = 0; w < NT_COMP; w++)
         pt_ += T_W[w] * exp(lognorm(tr, T_SD[w]) - log(T_SD[w]));
     return log(pr + 1e-300) + log(ps + 1e-300) + log(pt_ + 1e-300);
 }
@@ -629,6 +632,9 @@ typedef struct problem {
      * scores, and as the prior of each fit's own estimate; JITTER0 unless
      * the residuals of a first fit say it is larger (dm_mf_predict_ex) */
     double ev_sigma, score_sigma;
+    /* clutter: the chance that a found item is clutter, and the area it
+     * may be anywhere in (m²): see P_CLUTTER */
+    double p_clutter, clutter_area;
     double best_score; /* predict_fitted: the chosen fit's score */
     mask cleared;      /* ground known to be cleared (none: the found items' hull) */
     size_t *ccount;    /* scratch for cleared_cost(): nrows + 1 entries */
@@ -640,6 +646,14 @@ static inline bool may_be(const problem *pb, size_t f, size_t i)
 {
     return !pb->compat || pb->compat[pb->ftype[f] * pb->n_rtype + pb->rtype[i]];
 }
+
+/* log density of a found item as a mine at distance 0 from its recorded
+ * place (jitter sigma, m) and as clutter (per m²) */
+static double l_mine(const problem *pb, double sigma)
+{
+    return log((1.0 - pb->p_clutter) / (2.0 * M_PI * sigma * sigma));
+}
+static double l_clutter(const problem *pb) { return log(pb->p_clutter / pb->clutter_area); }
 
 static void problem_free(problem *pb)
 {
@@ -1130,8 +1144,8 @@ static double extra_row(const problem *pb, const state *s, extra *ex, long *assi
     /* beside recorded rows found too: else the record could be anywhere */
     if (!(sc > 0) || pb->nf < EXTRA_MIN || s->matched < EXTRA_MIN)
         return 0.0;
-    double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * pb->score_sigma * pb->score_sigma));
-    double lout = log(P_CLUTTER / CLUTTER_AREA);
+    double lin = l_mine(pb, pb->score_sigma);
+    double lout = l_clutter(pb);
     double tol = (1.0 + 2.0 * s->sigma) / sc, gap = pb->row_gap;
     double best_gain = 0.0;
     pt cp[MAXC];
@@ -1241,7 +1255,7 @@ static double extra_row(const problem *pb, const state *s, extra *ex, long *assi
  * clutter. */
 static double match_evidence(const problem *pb, const state *s)
 {
-    double lout = log(P_CLUTTER / CLUTTER_AREA), sum = 0.0;
+    double lout = l_clutter(pb), sum = 0.0;
     stats st;
     memset(&st, 0, sizeof st);
     for (size_t f = 0; f < pb->nf; f++) {
@@ -1256,8 +1270,16 @@ static double match_evidence(const problem *pb, const state *s)
     }
     solution sol;
     solve(&pb->pri, &st, pb->ev_sigma, &sol);
-    return sum + sol.logz +
-           (double)st.n * (log(1.0 - P_CLUTTER) - log(2.0 * M_PI * pb->ev_sigma * pb->ev_sigma));
+    /* heavy tail: a matched item may still be clutter, so an item far from
+     * its mine costs at most what clutter costs (the mixture's density over
+     * the Gaussian's, at the fit) */
+    double lin = l_mine(pb, pb->ev_sigma), is2 = 0.5 / (pb->ev_sigma * pb->ev_sigma);
+    for (size_t f = 0; f < pb->nf; f++)
+        if (s->match_rec[f] >= 0) {
+            double li = lin - s->match_d[f] * s->match_d[f] * is2;
+            sum += li > lout + 30.0 ? 0.0 : log1p(exp(lout - li));
+        }
+    return sum + sol.logz + (double)st.n * lin;
 }
 
 /* The recorded mines a fit leaves unfound in ground known to be cleared:
@@ -1299,8 +1321,8 @@ static double cleared_cost(const problem *pb, const state *s)
  * and the recorded mines left in cleared ground. */
 static double score_of(const problem *pb, const state *s, bool full)
 {
-    double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * pb->score_sigma * pb->score_sigma));
-    double lout = log(P_CLUTTER / CLUTTER_AREA);
+    double lin = l_mine(pb, pb->score_sigma);
+    double lout = l_clutter(pb);
     double sum = 0;
     if (pb->nf <= EV_MAX_FOUND) {
         sum = match_evidence(pb, s);
@@ -1573,8 +1595,7 @@ static size_t translation_candidates(const problem *pb, const cand *c, xform *ou
         if (pb->fdist[f] <= pb->r0)
             sub[nsub++] = f;
     double depth_lim = 1.3 * (double)pb->nf + 3.0;
-    double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * pb->score_sigma * pb->score_sigma)) -
-                 log(P_CLUTTER / CLUTTER_AREA);
+    double lin = l_mine(pb, pb->score_sigma) - l_clutter(pb);
     /* seeds: the central item and the subset items nearest to it that
      * have a neighbour about a spacing away (likely mines, not clutter) */
     size_t seeds[NSEED] = {pb->seed};
@@ -1678,8 +1699,7 @@ static size_t far_candidates(const problem *pb, const cand *cands, size_t nc, xf
     }
     for (size_t f = 0; f < pb->nf; f++)
         dmin[f] = pb->fdist[f];
-    double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * pb->score_sigma * pb->score_sigma)) -
-                 log(P_CLUTTER / CLUTTER_AREA);
+    double lin = l_mine(pb, pb->score_sigma) - l_clutter(pb);
     double depth_lim = 1.3 * (double)pb->nf + 3.0;
     for (int k = 0; k < NFAR && n < max; k++) {
         size_t fs = pb->nf;
@@ -1771,8 +1791,7 @@ static size_t pair_candidates(const problem *pb, xform *out, size_t max)
         smin = fmin(smin, pb->pri.s_modes[k] * 0.88);
         smax = fmax(smax, pb->pri.s_modes[k] * 1.12);
     }
-    double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * pb->score_sigma * pb->score_sigma)) -
-                 log(P_CLUTTER / CLUTTER_AREA);
+    double lin = l_mine(pb, pb->score_sigma) - l_clutter(pb);
     double depth_lim = 1.3 * (double)pb->nf + 3.0;
     size_t cap = 4096, nt = 0;
     keyed *rank = malloc(cap * sizeof *rank);
@@ -1852,8 +1871,7 @@ static size_t pair_candidates(const problem *pb, xform *out, size_t max)
  * prior. */
 static double quick_score(const problem *pb, const xform *t, double lim)
 {
-    double lin = log((1.0 - P_CLUTTER) / (2.0 * M_PI * pb->score_sigma * pb->score_sigma)) -
-                 log(P_CLUTTER / CLUTTER_AREA);
+    double lin = l_mine(pb, pb->score_sigma) - l_clutter(pb);
     double sc = xf_scale(t);
     double tol = 1.5;
     size_t n = 0;
@@ -2206,6 +2224,7 @@ static dm_status problem_init(problem *pb, const dm_mf_record *rec, const pt *fp
     pb->nf = nf;
     pb->ev_sigma = JITTER0;
     pb->score_sigma = SCORE_SIGMA0;
+    pb->p_clutter = P_CLUTTER;
     dm_status st = dm_mf_layout_compute(rec, &pb->lay, err);
     if (st)
         return st;
@@ -2375,6 +2394,15 @@ static dm_status problem_init(problem *pb, const dm_mf_record *rec, const pt *fp
         grid_build(&pb->rg, pb->rp, pb->nr, fmax(pb->step_m, 1.0)) ||
         grid_build(&pb->fg, pb->fp, pb->nf, 5.0) || fronts_prepare(pb))
         return dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
+    /* the cleared ground clutter may lie in: the found items' hull grown by
+     * a spacing (area + perimeter b + pi b^2) */
+    double area = 0, perim = 0, b = pb->step_m;
+    for (size_t k = 0; k < pb->fhull.n; k++) {
+        pt a = pb->fhull.v[k], c = pb->fhull.v[(k + 1) % pb->fhull.n];
+        area += a.x * c.y - c.x * a.y;
+        perim += hypot(c.x - a.x, c.y - a.y);
+    }
+    pb->clutter_area = 0.5 * fabs(area) + perim * b + M_PI * b * b;
     return DM_OK;
 }
 
@@ -3068,6 +3096,15 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
     double p_right = p_best * nmat / (nmat + 1.0);
     for (size_t k = 0; k < nalt; k++)
         alt_w[k] = zsum > 0 ? alt_w[k] / zsum * (1.0 - p_right) * ALT_SHARE : 0.0;
+    /* the fit's weight and the likeliest alternatives (alt_t is best first) */
+    out->fit.weight = p_right;
+    out->fit.n_alts = 0;
+    for (size_t k = 0; k < nalt && out->fit.n_alts < DM_MF_MAX_ALTS; k++) {
+        if (!(alt_w[k] >= 0.005))
+            continue;
+        out->fit.alts[out->fit.n_alts++] =
+            (dm_mf_alt){alt_t[k].tx, alt_t[k].ty, xf_rot(&alt_t[k]), xf_scale(&alt_t[k]), alt_w[k]};
+    }
     double dt[NPRIOR_D], rt[NPRIOR_D];
     bool have_prior = false;
 
@@ -3302,23 +3339,38 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
     return st;
 }
 
-/* predict_fitted, then again with the jitter the residuals show while it
- * is larger than assumed (the gates, the evidence and the radii follow
- * it) */
-static dm_status fit_jitter(problem *pb, dm_mf_prediction_set *out, size_t *cap, hull *cleared,
-                            bool *um, size_t nn, dm_error *err)
+/* predict_fitted, then again with the nuisance the first fit shows: the
+ * jitter its residuals give while it is larger than assumed (the gates,
+ * the evidence and the radii follow it), and the share of found items it
+ * leaves unmatched as the clutter's (once, when its odds differ from those
+ * assumed by more than twice; on its own up to EV_MAX_FOUND found items) */
+static dm_status fit_nuisance(problem *pb, dm_mf_prediction_set *out, size_t *cap, hull *cleared,
+                              bool *um, size_t nn, dm_error *err)
 {
     dm_status st = predict_fitted(pb, out, cap, cleared, um, err);
-    /* the jitter from the fit's residuals: when larger than
-     * assumed, fitted again with it (the gates, the evidence
-     * and the radii follow it) */
-    for (int pass = 0; pass < JITTER_PASSES && !st; pass++) {
+    bool clutter_done = false;
+    for (int pass = 0; pass < JITTER_PASSES + 1 && !st; pass++) {
         double sig = out->fit.rmse_m / sqrt(2.0) * JITTER_TRUNC;
-        if (out->fit.matched < JITTER_MIN_MATCHED || !(sig > 1.3 * pb->ev_sigma) ||
-            !(sig > SCORE_SIGMA0))
+        bool jitter = pass < JITTER_PASSES && out->fit.matched >= JITTER_MIN_MATCHED &&
+                      sig > 1.3 * pb->ev_sigma && sig > SCORE_SIGMA0;
+        size_t u = 0;
+        for (size_t f = 0; f < pb->nf; f++)
+            u += um[f];
+        double pc = ((double)u + P_CLUTTER * CLUTTER_PRIOR_N) / ((double)pb->nf + CLUTTER_PRIOR_N);
+        double lodds = log(pc / (1.0 - pc)) - log(pb->p_clutter / (1.0 - pb->p_clutter));
+        bool clutter = !clutter_done && fabs(lodds) > log(2.0);
+        /* for the clutter alone, up to EV_MAX_FOUND found items: above,
+         * that many items pin the fit (and a jitter rerun updates it too) */
+        if (!jitter && !(clutter && pb->nf <= EV_MAX_FOUND))
             break;
-        pb->ev_sigma = sig;
-        pb->score_sigma = fmax(SCORE_SIGMA0, sig * SCORE_SIGMA0 / JITTER0);
+        if (clutter) {
+            pb->p_clutter = pc;
+            clutter_done = true;
+        }
+        if (jitter) {
+            pb->ev_sigma = sig;
+            pb->score_sigma = fmax(SCORE_SIGMA0, sig * SCORE_SIGMA0 / JITTER0);
+        }
         dm_mf_prediction_set again;
         memset(&again, 0, sizeof again);
         size_t cap2 = 0;
@@ -3581,7 +3633,7 @@ dm_status dm_mf_predict_ex(const dm_mf_record *rec, const double *found_xy, size
             else if (nfit == 0 || pb.nr == 0)
                 st = predict_as_written(&pb, out, &cap, err);
             else {
-                st = fit_jitter(&pb, out, &cap, &cleared, um, nn, err);
+                st = fit_nuisance(&pb, out, &cap, &cleared, um, nn, err);
                 for (size_t k = 0; k < nfit && !st; k++)
                     unmatched[fit_idx[k]] = um[k];
             }

@@ -313,6 +313,7 @@ static void fit_json(dm_buf *b, const dm_mf_prediction_set *set, size_t n_found)
     dm_buf_json_number(b, f->rmse_m);
     dm_buf_printf(b, ",\"matched\":%zu,\"confidence\":", f->matched);
     dm_buf_json_number(b, f->confidence);
+    dm_mf_alts_json(b, f);
     dm_buf_puts(b, "}}\n");
 }
 

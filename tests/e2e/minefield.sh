@@ -138,7 +138,7 @@ P
 expect_exit "predict --record --found" 0 "$DEMINE" minefield predict --record "$M/good.json" --found "$T/found.geojson" --out "$T/pred.geojson"
 check "predict output readable by ogrinfo" readable "$T/pred.geojson"
 same "predict: fit member" "$(json "$T/pred.geojson" 'sorted(d["fit"].keys())')" \
-    "['confidence', 'dx_m', 'dy_m', 'matched', 'rmse_m', 'rotation_deg', 'scale']"
+    "['alternatives', 'confidence', 'dx_m', 'dy_m', 'matched', 'rmse_m', 'rotation_deg', 'scale', 'weight']"
 check "predict: points with row, index, radius_m" "$PY" -c "
 import json,sys; d=json.load(open('$T/pred.geojson'))
 ok = all(f['geometry']['type']=='Point' and {'row','index','radius_m'} <= set(f['properties']) for f in d['features'])
@@ -149,6 +149,14 @@ c=re.findall(r'\"coordinates\":\[(-?\d+\.\d+),(-?\d+\.\d+)\]', t)
 sys.exit(0 if c and all(len(x.split('.')[1])==7 and len(y.split('.')[1])==7 for x,y in c) else 1)"
 expect_exit "predict --json" 0 "$DEMINE" minefield predict --record "$M/good.json" --found "$T/found.geojson" --out "$T/pred2.geojson" --json
 same "predict --json: found" "$(json "$T/out" '"%d %s" % (d["found"], "fit" in d)')" "4 True"
+check "predict --json: the fit's weight and alternatives, as in the GeoJSON" "$PY" -c "
+import json,sys; j=json.load(open('$T/out'))['fit']; g=json.load(open('$T/pred2.geojson'))['fit']
+a=j['alternatives']; w=[x['weight'] for x in a]
+ok = all(set(x)=={'dx_m','dy_m','rotation_deg','scale','weight'} and 0<x['weight']<=1 for x in a)
+ok = ok and 0<=j['weight']<=1 and j['weight']+sum(w)<=1+1e-6 and w==sorted(w, reverse=True)
+ok = ok and abs(j['weight']-g['weight'])<1e-4 and len(a)==len(g['alternatives'])
+ok = ok and all(abs(x['dx_m']-y['dx_m'])<1e-3 and abs(x['weight']-y['weight'])<1e-4 for x,y in zip(a,g['alternatives']))
+sys.exit(0 if ok else 1)"
 expect_exit "predict record only, stdout" 0 "$DEMINE" minefield predict --record "$M/good.json"
 same "predict record only: all 29" "$(json "$T/out" 'len(d["features"])')" "29"
 expect_exit "predict found only" 0 "$DEMINE" minefield predict --found "$T/found.geojson" --out "$T/pred3.geojson"

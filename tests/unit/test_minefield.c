@@ -564,7 +564,19 @@ TEST(prediction_geojson)
         {0, -20, -1, 1, 4, false},
         {100, 100, -2, 7, 1.5, true},
     };
-    dm_mf_prediction_set set = {{1.5, -2, 3.25, 1.02, 0.4, 12, 0.8}, items, 3, 0};
+    dm_mf_prediction_set set = {{1.5,
+                                 -2,
+                                 3.25,
+                                 1.02,
+                                 0.4,
+                                 12,
+                                 0.8,
+                                 0.6,
+                                 {{7.5, -2, 3.25, 1.02, 0.25}, {1.5, 3.5, 3.0, 1.0, 0.1}},
+                                 2},
+                                items,
+                                3,
+                                0};
     dm_mf_frame f;
     dm_mf_frame_init(&f, rec.ref_lon, rec.ref_lat);
     dm_buf b;
@@ -578,7 +590,17 @@ TEST(prediction_geojson)
         CHECK_NEAR(json_object_get_double(json_object_object_get(fit, "scale")), 1.02, 1e-12);
         CHECK_EQ_INT(json_object_get_int(json_object_object_get(fit, "matched")), 12);
         CHECK_NEAR(json_object_get_double(json_object_object_get(fit, "confidence")), 0.8, 1e-12);
-        CHECK_EQ_INT(json_object_object_length(fit), 7);
+        CHECK_EQ_INT(json_object_object_length(fit), 9);
+        CHECK_NEAR(json_object_get_double(json_object_object_get(fit, "weight")), 0.6, 1e-12);
+        json_object *alts = json_object_object_get(fit, "alternatives");
+        CHECK_EQ_INT(json_object_array_length(alts), 2);
+        json_object *a1 = json_object_array_get_idx(alts, 1);
+        CHECK_NEAR(json_object_get_double(json_object_object_get(a1, "dy_m")), 3.5, 1e-12);
+        CHECK_NEAR(json_object_get_double(json_object_object_get(a1, "rotation_deg")), 3.0, 1e-12);
+        CHECK_NEAR(json_object_get_double(json_object_object_get(a1, "weight")), 0.1, 1e-12);
+        CHECK_NEAR(json_object_get_double(
+                       json_object_object_get(json_object_array_get_idx(alts, 0), "dx_m")),
+                   7.5, 1e-12);
         json_object *features = json_object_object_get(fc, "features");
         CHECK_EQ_INT(json_object_array_length(features), 3);
         const char *rows[] = {"A", "S1", "found-row-1"};

@@ -562,6 +562,24 @@ static double as_written_recall(const dm_mf_record *rec, const dm_mf_prediction_
     return r;
 }
 
+/* The fit's weight and its alternatives': each in (0, 1], most likely
+ * first, distinct from the fit, summing to at most 1. */
+static void check_alts(const dm_mf_fit *f)
+{
+    double sum = f->weight;
+    CHECK(f->weight >= 0 && f->weight <= 1);
+    CHECK(f->n_alts <= DM_MF_MAX_ALTS);
+    for (size_t k = 0; k < f->n_alts; k++) {
+        const dm_mf_alt *a = &f->alts[k];
+        CHECK(a->weight > 0 && a->weight <= 1);
+        CHECK(k == 0 || a->weight <= f->alts[k - 1].weight + 1e-12);
+        CHECK(hypot(a->dx_m - f->dx_m, a->dy_m - f->dy_m) > 1e-6 ||
+              fabs(a->rotation_deg - f->rotation_deg) > 1e-6 || fabs(a->scale - f->scale) > 1e-9);
+        sum += a->weight;
+    }
+    CHECK(sum <= 1.0 + 1e-9);
+}
+
 /* One or two matched items do not pin the transform: with the record
  * right, the prediction stays where the record puts the mines (the fit
  * used to move it by tens of metres to put the found mine at a row's end,
@@ -581,6 +599,16 @@ TEST(no_evidence_no_move)
         CHECK_EQ_INT(ps.fit.matched, n);
         CHECK(ps.fit.confidence < 0.05);
         CHECK(hypot(ps.fit.dx_m, ps.fit.dy_m) < 2.5);
+        /* the fits that move the record are listed, with a weight that
+         * says they are as likely as not */
+        check_alts(&ps.fit);
+        CHECK(ps.fit.n_alts >= 1);
+        CHECK(ps.fit.weight < 0.75);
+        double moved = 0;
+        for (size_t k = 0; k < ps.fit.n_alts; k++)
+            if (hypot(ps.fit.alts[k].dx_m, ps.fit.alts[k].dy_m) > 2.5)
+                moved += ps.fit.alts[k].weight;
+        CHECK(moved > 0.1);
         /* every mine but the found ones within 2 m of where the record puts it */
         CHECK(as_written_recall(&rec, &ps, 2.0) >= 1.0 - (double)n / 108.0 - 1e-9);
         dm_mf_prediction_set_free(&ps);
@@ -591,6 +619,7 @@ TEST(no_evidence_no_move)
         CHECK_EQ_INT(dm_mf_predict(&rec, scrap, n, &ps, &err), DM_OK);
         CHECK(as_written_recall(&rec, &ps, 0.01) == 1.0);
         CHECK(ps.fit.confidence == 0.0);
+        check_alts(&ps.fit);
         dm_mf_prediction_set_free(&ps);
     }
 }
