@@ -641,17 +641,34 @@ dm_status dm_report_monthly(dm_store *store, const dm_report_opts *o, dm_error *
     last_months(month, keys);
     char trend0[11];
     snprintf(trend0, sizeof trend0, "%s-01", keys[0]);
+    /* The casualties to date. With small cells hidden (min_cell), figures to
+     * the month's end would give each hidden cell of the month away: the
+     * reports of two months in a row, subtracted, are the month. So a
+     * protected report counts to date only to the end of the last whole
+     * year, as the published statistics take whole years only; and when
+     * the configured start falls in the month's own year, the "to date"
+     * columns are the month's. */
+    char c0[11], c1[11];
+    snprintf(c0, sizeof c0, "%s", o->since);
+    snprintf(c1, sizeof c1, "%s", m1);
+    if (o->min_cell > 1) {
+        snprintf(c1, sizeof c1, "%04d-12-31", atoi(month) - 1);
+        if (c0[0] && strcmp(c0, c1) > 0) {
+            snprintf(c0, sizeof c0, "%s", m0);
+            snprintf(c1, sizeof c1, "%s", m1);
+        }
+    }
     if (!(st = cas(r, m0, m1, DM_CAS_NONE, &cm, err)))
         have[0] = true;
-    if (!st && !(st = cas(r, o->since, m1, DM_CAS_NONE, &cs, err)))
+    if (!st && !(st = cas(r, c0, c1, DM_CAS_NONE, &cs, err)))
         have[1] = true;
     if (!st && !(st = cas(r, m0, m1, DM_CAS_ADMIN, &cma, err)))
         have[2] = true;
-    if (!st && !(st = cas(r, o->since, m1, DM_CAS_ADMIN, &csa, err)))
+    if (!st && !(st = cas(r, c0, c1, DM_CAS_ADMIN, &csa, err)))
         have[3] = true;
     if (!st && !(st = cas(r, m0, m1, DM_CAS_DEVICE, &cmd, err)))
         have[4] = true;
-    if (!st && !(st = cas(r, o->since, m1, DM_CAS_DEVICE, &csd, err)))
+    if (!st && !(st = cas(r, c0, c1, DM_CAS_DEVICE, &csd, err)))
         have[5] = true;
     if (!st && !(st = cas(r, trend0, m1, DM_CAS_MONTH, &ctr, err)))
         have[6] = true;
@@ -686,10 +703,10 @@ dm_status dm_report_monthly(dm_store *store, const dm_report_opts *o, dm_error *
         dm_i18n_month(r->t, y, m, mname, sizeof mname);
         const char *ta[] = {mname};
         dm_i18n_fmt(r->t, "monthly.title", title, sizeof title, 1, ta);
-        dm_i18n_date(r->t, m1, end_d, sizeof end_d);
+        dm_i18n_date(r->t, c1, end_d, sizeof end_d);
         dm_utf8_copy(mhead, sizeof mhead, mname);
-        if (o->since[0]) {
-            dm_i18n_date(r->t, o->since, since_d, sizeof since_d);
+        if (c0[0]) {
+            dm_i18n_date(r->t, c0, since_d, sizeof since_d);
             const char *sa[] = {since_d, end_d};
             dm_i18n_fmt(r->t, "period.since_to", shead, sizeof shead, 2, sa);
         } else {
@@ -697,9 +714,10 @@ dm_status dm_report_monthly(dm_store *store, const dm_report_opts *o, dm_error *
             dm_i18n_fmt(r->t, "period.all_to", shead, sizeof shead, 1, sa);
         }
         char sub[300];
-        char d0[64];
+        char d0[64], mend_d[64];
         dm_i18n_date(r->t, m0, d0, sizeof d0);
-        const char *pa[] = {d0, end_d};
+        dm_i18n_date(r->t, m1, mend_d, sizeof mend_d);
+        const char *pa[] = {d0, mend_d};
         dm_i18n_fmt(r->t, "monthly.period", sub, sizeof sub, 2, pa);
         title_block(r, title, sub);
 
@@ -709,6 +727,8 @@ dm_status dm_report_monthly(dm_store *store, const dm_report_opts *o, dm_error *
         const dm_casualties *pair[] = {&cm, &cs};
         const char *heads[] = {mhead, shead};
         cas_summary_table(r, pair, heads, 2, false);
+        if (o->min_cell > 1)
+            dm_doc_para(&r->d, T("cas.protected_to_date"), 7.5, DM_TXT_ITALIC, 0x333333);
         if (cs.undated_excluded) {
             char n[32], line[400];
             num_int(r, cs.undated_excluded, n, sizeof n);
