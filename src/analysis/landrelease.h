@@ -81,7 +81,7 @@ typedef struct dm_landrelease {
     dm_lr_group_by by;
     int admin_level; /* level used for DM_LR_BY_ADMIN */
     bool include_drafts;
-    dm_scope scope;      /* what the figures are limited to */
+    dm_scope scope;       /* what the figures are limited to */
     char admin_name[256]; /* the scope's admin area name, "" without one */
 } dm_landrelease;
 

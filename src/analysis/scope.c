@@ -11,10 +11,7 @@ bool dm_scope_any(const dm_scope *s)
     return s->since[0] || s->until[0] || s->admin[0] || s->organisation[0];
 }
 
-bool dm_scope_dated(const dm_scope *s)
-{
-    return s->since[0] || s->until[0];
-}
+bool dm_scope_dated(const dm_scope *s) { return s->since[0] || s->until[0]; }
 
 static dm_status set_date(char out[11], const char *v, const char *what, dm_error *err)
 {
@@ -49,8 +46,9 @@ dm_status dm_scope_set_where(dm_scope *s, const char *admin, const char *organis
                              dm_error *err)
 {
     if (admin && (strlen(admin) >= sizeof s->admin || !admin[0]))
-        return dm_error_set(err, DM_EINVAL, "admin area code '%.40s': empty or longer than %zu bytes",
-                            admin, sizeof s->admin - 1);
+        return dm_error_set(err, DM_EINVAL,
+                            "admin area code '%.40s': empty or longer than %zu bytes", admin,
+                            sizeof s->admin - 1);
     if (organisation && (strlen(organisation) >= sizeof s->organisation || !organisation[0]))
         return dm_error_set(err, DM_EINVAL, "organisation: empty or longer than %zu bytes",
                             sizeof s->organisation - 1);

@@ -19,10 +19,10 @@
 #include <stdbool.h>
 
 typedef struct dm_scope {
-    char since[11];         /* "YYYY-MM-DD" inclusive, "" = no lower limit */
-    char until[11];         /* "YYYY-MM-DD" inclusive, "" = no upper limit */
+    char since[11];          /* "YYYY-MM-DD" inclusive, "" = no lower limit */
+    char until[11];          /* "YYYY-MM-DD" inclusive, "" = no upper limit */
     char admin[DM_CODE_MAX]; /* admin area code, "" = everywhere */
-    char organisation[256]; /* exact organisation name, "" = every organisation */
+    char organisation[256];  /* exact organisation name, "" = every organisation */
 } dm_scope;
 
 /* The admin area of a scope, read and prepared for clipping. */

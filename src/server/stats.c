@@ -39,8 +39,7 @@ static bool scope_params(const dm_request *q, dm_response *r, dm_scope *sc)
         return false;
     if (dm_scope_set_period(sc, since[0] ? since : NULL, until[0] ? until : NULL, "since", "until",
                             &err) ||
-        dm_scope_set_where(sc, dm_qs_get(q->qs, "admin"), dm_qs_get(q->qs, "organisation"),
-                           &err)) {
+        dm_scope_set_where(sc, dm_qs_get(q->qs, "admin"), dm_qs_get(q->qs, "organisation"), &err)) {
         dm_respond_problem(r, 400, "Bad scope", "%s", err.msg);
         return false;
     }
@@ -58,8 +57,8 @@ static void compute_failed(dm_response *r, dm_status st, const dm_error *err)
 
 static void landrelease(const dm_request *q, dm_response *r)
 {
-    static const char *const allowed[] = {"by",    "level", "since",        "until",
-                                          "admin", "organisation", "f", NULL};
+    static const char *const allowed[] = {"by",    "level",        "since", "until",
+                                          "admin", "organisation", "f",     NULL};
     if (!dm_server_json_params(q, r, allowed))
         return;
     dm_lr_opts o;
