@@ -182,6 +182,14 @@ function route() {
   const name = (location.hash.match(/^#\/(\w+)/) || [])[1] || 'map';
   const was = view;
   view = VIEWS.includes(name) ? name : 'map';
+  // ---- #/records/{kind}?...: the records behind a dashboard figure, shown
+  // under the dashboard until the records view takes this URL ----
+  if (name === 'records') {
+    view = 'dashboard';
+    const hash = location.hash;
+    renderDashboard().then(() => dashboard.openRecordsHash(hash));
+  }
+  // ---- end of #/records ----
   if (was === 'plan' && view !== 'plan') leavePlan();
   for (const v of VIEWS) {
     // the planning view has the map beside its lists
@@ -192,7 +200,7 @@ function route() {
   }
   document.body.dataset.view = view;
   if (view === 'map' || view === 'plan') setTimeout(resize, 0);
-  if (view === 'dashboard') renderDashboard();
+  if (view === 'dashboard' && name !== 'records') renderDashboard();
   if (view === 'plan') renderPlan();
   if (view === 'review') renderReview();
   if (view === 'import') renderImport();
