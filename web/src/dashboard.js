@@ -40,6 +40,8 @@ let generation = 0;
 
 export function initDashboard(el) {
   root = el;
+  // printed: the charts drawn again at the page's width, and back after
+  document.addEventListener('demine:print', () => Object.values(charts).forEach((c) => c.resize()));
 }
 
 // ---- the filter as the figures' scope, and the records behind a figure ----

@@ -13,6 +13,7 @@ import { initDetail, showRecord, closePanel } from './detail.js';
 import { initRecords } from './records.js';
 import { initReview, renderReview } from './review.js';
 import { initImport, renderImport } from './import.js';
+import { initPrint } from './print.js'; // the map and dashboard printed
 
 // the data starts loading before anything else
 const collections = prefetch();
@@ -219,6 +220,7 @@ async function main() {
   });
   initReview(document.getElementById('review'), () => go('map'));
   initImport(document.getElementById('import'));
+  initPrint();
   renderFilters(document.getElementById('filters'));
   let pending;
   onFilterChange(() => {
