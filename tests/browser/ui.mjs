@@ -892,7 +892,7 @@ async function setPeriod(from, to) {
 // every land release and EO items card equals `demine stats ... --json` with the same scope
 async function sameFigures(where, lr, it) {
   const hz = lr.hazard_count;
-  await page.waitForFunction((v) => document.querySelector('#kpi-released')?.dataset.value === String(v) && document.querySelector('#kpi-item-records')?.dataset.value === String(it.item_records), lr.released_area_m2.total, { timeout: 60000 });
+  await page.waitForFunction(([rel, items]) => document.querySelector('#kpi-released')?.dataset.value === String(rel) && document.querySelector('#kpi-item-records')?.dataset.value === String(items), [lr.released_area_m2.total, it.item_records], { timeout: 60000 });
   same(`${where}: hazardous areas`, await value('#kpi-hazard-count'), hz);
   for (const m of ['cancelled', 'reduced', 'cleared']) same(`${where}: ${m} m²`, await value(`#kpi-${m}`), lr.released_area_m2[m]);
   same(`${where}: released m²`, await value('#kpi-released'), lr.released_area_m2.total);
