@@ -1531,6 +1531,8 @@ static void api_document(const dm_request *q, dm_response *r)
                   " \"servers\": [{\"url\": \"%s\"}], \"paths\": {",
                   q->base);
 #define QP(n, t) "{\"name\": \"" n "\", \"in\": \"query\", \"schema\": {\"type\": \"" t "\"}}, "
+#define SCOPE                                                                                      \
+    QP("since", "string") QP("until", "string") QP("admin", "string") QP("organisation", "string")
     static const char *const simple[][4] = {
         {"/", "landing page", "application/json", ""},
         {"/conformance", "conformance classes", "application/json", ""},
@@ -1538,11 +1540,12 @@ static void api_document(const dm_request *q, dm_response *r)
         {"/health", "health of the server and its database", "application/json", ""},
         {"/api", "this document", "application/vnd.oai.openapi+json;version=3.0", ""},
         {"/stats/landrelease", "land release figures, as demine stats --json", "application/json",
-         QP("by", "string") QP("level", "integer")},
+         QP("by", "string") QP("level", "integer") SCOPE},
         {"/stats/items", "EO item figures, as demine stats --json", "application/json",
-         QP("by", "string")},
+         QP("by", "string") SCOPE},
         {"/stats/casualties", "casualty figures, as demine stats --json", "application/json",
          QP("by", "string") QP("since", "string") QP("until", "string")}};
+#undef SCOPE
 #undef QP
     for (size_t i = 0; i < sizeof simple / sizeof simple[0]; i++)
         dm_buf_printf(b,

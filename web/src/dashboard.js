@@ -134,6 +134,12 @@ function summary() {
 export async function renderDashboard() {
   if (!root) return;
   const gen = ++generation;
+  // a list of records opened before belongs to the figures as they were
+  const records = document.getElementById('records');
+  if (records && !records.hidden) {
+    clear(records);
+    records.hidden = true;
+  }
   clear(root).append(
     h('div', { class: 'dash-head' }, h('h1', {}, t('dashboard.title')), h('p', { class: 'filter-summary', id: 'dash-filter' }, summary()), h('p', { class: 'muted' }, t('dashboard.approvedOnly'))),
     h('div', { id: 'dash-landrelease' }, h('p', { class: 'muted' }, t('map.loading'))),
