@@ -904,7 +904,7 @@ async function sameFigures(where, lr, it) {
   same(`${where}: EO items destroyed`, await value('#kpi-destroyed'), it.destroyed);
 }
 if (!quick) await step('dashboard: March 2024, then March 2024 in an admin area, figure by figure as demine stats', async () => {
-  await page.goto(`${URL0}/#/dashboard`);
+  await page.click('#nav-dashboard');
   await dashboardReady();
   await setPeriod('2024-03-01', '2024-03-31');
   await page.waitForFunction(() => /2024-03-31/.test(document.getElementById('dash-filter').textContent));
@@ -942,7 +942,7 @@ if (!quick) await step('dashboard: March 2024, then March 2024 in an admin area,
   await page.waitForSelector('#records-status', { timeout: 20000 });
   ok('  and lists records');
   // printed: no navigation, the figures laid out for the page
-  await page.goto(`${URL0}/#/dashboard`);
+  await page.click('#nav-dashboard');
   await dashboardReady();
   await page.emulateMedia({ media: 'print' });
   same('printed: no navigation bar', await page.evaluate(() => getComputedStyle(document.querySelector('.topbar')).display), 'none');
@@ -954,7 +954,7 @@ if (!quick) await step('dashboard: March 2024, then March 2024 in an admin area,
 });
 
 await step('the map printed: its picture copied before printing', async () => {
-  await page.goto(`${URL0}/#/map`);
+  await page.click('#nav-map');
   await page.waitForTimeout(1500);
   await page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
   const img = await page.evaluate(() => document.getElementById('map-print')?.src || '');
