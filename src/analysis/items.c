@@ -78,7 +78,12 @@ dm_status dm_items_compute(dm_store *store, const dm_items_opts *o, dm_items_sta
     memset(&admins, 0, sizeof admins);
     dm_spatial_index aidx;
     memset(&aidx, 0, sizeof aidx);
-    dm_status st = DM_OK;
+    dm_scope_area area;
+    dm_status st = dm_scope_area_open(store, &o->scope, &area, err);
+    if (st)
+        return st;
+    out->scope = o->scope;
+    snprintf(out->admin_name, sizeof out->admin_name, "%s", area.name);
     if (o->by == DM_ITEMS_BY_ADMIN) {
         int level;
         st = dm_spatial_read_admin(store, o->include_drafts, 0, &admins, &level, err);
@@ -86,12 +91,13 @@ dm_status dm_items_compute(dm_store *store, const dm_items_opts *o, dm_items_sta
             st = dm_spatial_index_build(geo, &admins, &aidx, err);
         if (st) {
             dm_spatial_set_free(&admins, geo);
+            dm_scope_area_free(geo, &area);
             return st;
         }
     }
     dm_query q = {.kind = &dm_kind_eo_items,
                   .include_drafts = o->include_drafts,
-                  .with_geometry = o->by == DM_ITEMS_BY_ADMIN};
+                  .with_geometry = o->by == DM_ITEMS_BY_ADMIN || area.geom};
     dm_cursor *cur = NULL;
     if (!st)
         st = dm_store_query(store, &q, &cur, err);
@@ -99,6 +105,10 @@ dm_status dm_items_compute(dm_store *store, const dm_items_opts *o, dm_items_sta
     dm_record_init(&rec, &dm_kind_eo_items);
     bool has;
     while (!st && !(st = dm_cursor_next(cur, &rec, &has, err)) && has) {
+        if (!dm_scope_date_in(&o->scope, dm_record_get(&rec, "date")) ||
+            !dm_scope_org_in(&o->scope, dm_record_get(&rec, "organisation")) ||
+            (area.geom && !dm_scope_geom_in(geo, &area, rec.geom)))
+            continue;
         const char *qv = dm_record_get(&rec, "quantity");
         int64_t qty = qv ? strtoll(qv, NULL, 10) : 1;
         const char *disp = dm_record_get(&rec, "disposal");
@@ -139,6 +149,7 @@ dm_status dm_items_compute(dm_store *store, const dm_items_opts *o, dm_items_sta
     dm_cursor_close(cur);
     dm_spatial_index_free(geo, &aidx);
     dm_spatial_set_free(&admins, geo);
+    dm_scope_area_free(geo, &area);
     if (st) {
         dm_items_free(out);
         return st;
@@ -165,6 +176,7 @@ dm_status dm_items_json(const dm_items_stats *s, bool list, dm_buf *b)
     static const char *const by[] = {"total", "category", "year", "admin"};
     dm_buf_printf(b, "{\"by\": \"%s\", \"approved_only\": %s, ", by[s->by],
                   s->include_drafts ? "false" : "true");
+    dm_scope_json(b, &s->scope, s->admin_name);
     json_fig(b, &s->total, false, list);
     dm_buf_puts(b, ", \"groups\": [");
     for (size_t i = 0; i < s->ngroups; i++) {
@@ -181,6 +193,14 @@ dm_status dm_items_text(const dm_items_stats *s, bool list, dm_buf *b)
                                  s->include_drafts ? ", INCLUDING DRAFTS (not official)"
                                                    : ", approved records",
                                  "", "records", "items", "destroyed");
+    const dm_scope *sc = &s->scope;
+    if (!st && dm_scope_dated(sc))
+        st = dm_buf_printf(b, "  period: %s to %s\n", sc->since[0] ? sc->since : "…",
+                           sc->until[0] ? sc->until : "…");
+    if (!st && sc->admin[0])
+        st = dm_buf_printf(b, "  admin area: %s %s\n", sc->admin, s->admin_name);
+    if (!st && sc->organisation[0])
+        st = dm_buf_printf(b, "  organisation: %s\n", sc->organisation);
     for (size_t i = 0; !st && i <= s->ngroups; i++) {
         const dm_items_figures *f = i < s->ngroups ? &s->groups[i] : &s->total;
         char label[300];

@@ -2,8 +2,11 @@
  * in total and grouped by category, year found or admin area (the admin area
  * of the finest level containing the item's position).
  *
- * An item record without a quantity counts as 1 item. Official figures use
- * approved records only.
+ * An item record without a quantity counts as 1 item. A scope
+ * (analysis/scope.h) keeps the items found in its period (by their date;
+ * undated items are in no period), by its organisation, and lying in its
+ * admin area (on its edge included). Official figures use approved records
+ * only.
  */
 #ifndef DM_ANALYSIS_ITEMS_H
 #define DM_ANALYSIS_ITEMS_H
@@ -34,11 +37,14 @@ typedef struct dm_items_stats {
     size_t ngroups;
     dm_items_group_by by;
     bool include_drafts;
+    dm_scope scope;       /* what the figures are limited to */
+    char admin_name[256]; /* the scope's admin area name, "" without one */
 } dm_items_stats;
 
 typedef struct dm_items_opts {
     dm_items_group_by by;
     bool include_drafts;
+    dm_scope scope; /* all zero: every record */
 } dm_items_opts;
 
 /* *out is owned by the caller: dm_items_free(). */
@@ -46,7 +52,8 @@ dm_status dm_items_compute(dm_store *store, const dm_items_opts *o, dm_items_sta
                            dm_error *err);
 void dm_items_free(dm_items_stats *s);
 
-/* JSON keys: item_records, quantity, destroyed, groups[] (key, name, same keys);
+/* JSON keys: item_records, quantity, destroyed, scope (as land release's),
+ * groups[] (key, name, same keys);
  * with list, "items": the codes behind each figure. */
 dm_status dm_items_json(const dm_items_stats *s, bool list, dm_buf *out);
 dm_status dm_items_text(const dm_items_stats *s, bool list, dm_buf *out);

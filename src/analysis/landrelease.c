@@ -143,10 +143,32 @@ static void release_key(const release_in *r, dm_lr_group_by by, char *key, size_
         snprintf(key, keysz, "unknown");
 }
 
-static dm_status read_releases(lr_state *s, bool include_drafts, dm_error *err)
+/* Keeps the part of each hazard inside the scope's admin area, dropping
+ * hazards with nothing of positive area inside it. */
+static dm_status clip_hazards(lr_state *s, const dm_scope_area *area, dm_error *err)
+{
+    size_t kept = 0;
+    dm_status st = DM_OK;
+    for (size_t i = 0; i < s->hazards.n; i++) {
+        GEOSGeometry *c = NULL;
+        if (!st && dm_scope_clip(s->geo, area, s->hazards.geoms[i], &c))
+            st = geos_fail(s, "clipping a hazard to the admin area", err);
+        dm_geo_destroy(s->geo, s->hazards.geoms[i]);
+        if (!c)
+            continue;
+        s->hazards.geoms[kept] = c;
+        memmove(s->hazards.codes[kept], s->hazards.codes[i], DM_CODE_MAX);
+        kept++;
+    }
+    s->hazards.n = kept;
+    return st;
+}
+
+static dm_status read_releases(lr_state *s, const dm_lr_opts *o, const dm_scope_area *area,
+                               dm_error *err)
 {
     dm_query q = {
-        .kind = &dm_kind_releases, .include_drafts = include_drafts, .with_geometry = true};
+        .kind = &dm_kind_releases, .include_drafts = o->include_drafts, .with_geometry = true};
     dm_cursor *cur;
     dm_status st = dm_store_query(s->store, &q, &cur, err);
     if (st)
@@ -155,8 +177,20 @@ static dm_status read_releases(lr_state *s, bool include_drafts, dm_error *err)
     dm_record_init(&rec, &dm_kind_releases);
     bool has;
     while (!(st = dm_cursor_next(cur, &rec, &has, err)) && has) {
-        if (!rec.geom)
+        if (!rec.geom || !dm_scope_date_in(&o->scope, dm_record_get(&rec, "date")) ||
+            !dm_scope_org_in(&o->scope, dm_record_get(&rec, "organisation")))
             continue;
+        GEOSGeometry *clipped = NULL;
+        if (area->geom) {
+            if (dm_scope_clip(s->geo, area, rec.geom, &clipped)) {
+                st = geos_fail(s, "clipping a release to the admin area", err);
+                break;
+            }
+            if (!clipped)
+                continue;
+            dm_geo_destroy(s->geo, rec.geom);
+            rec.geom = clipped;
+        }
         if (s->nreleases == s->cap) {
             size_t cap = s->cap ? s->cap * 2 : 1024;
             release_in *p = realloc(s->releases, cap * sizeof *p);
@@ -738,8 +772,10 @@ static dm_status by_attribute(lr_state *s, const dm_lr_opts *o, dm_landrelease *
     return st;
 }
 
-dm_status dm_landrelease_compute_many(dm_store *store, const dm_lr_opts *opts, size_t n,
-                                      dm_landrelease *outs, dm_error *err)
+/* The figures of n groupings that take the same records (opts[0]'s scope
+ * and drafts) from one overlay: the unions and pieces are made once. */
+static dm_status compute_shared(dm_store *store, const dm_lr_opts *opts, size_t n,
+                                const dm_scope_area *area, dm_landrelease *outs, dm_error *err)
 {
     for (size_t i = 0; i < n; i++) {
         memset(&outs[i], 0, sizeof outs[i]);
@@ -760,8 +796,10 @@ dm_status dm_landrelease_compute_many(dm_store *store, const dm_lr_opts *opts, s
     s.h = dm_geo_handle(s.geo);
     s.layer[L_HAZARD].borrowed = true; /* the polygons of s.hb.u */
     dm_status st = dm_spatial_read(store, &dm_kind_hazards, drafts, false, &s.hazards, err);
+    if (!st && area->geom)
+        st = clip_hazards(&s, area, err);
     if (!st)
-        st = read_releases(&s, drafts, err);
+        st = read_releases(&s, &opts[0], area, err);
     if (!st)
         st = compute_pieces(&s, s.hazards.geoms, s.hazards.n, false, err);
     GEOSGeometry **rg = st ? NULL : malloc((s.nreleases ? s.nreleases : 1) * sizeof *rg);
@@ -792,10 +830,99 @@ dm_status dm_landrelease_compute_many(dm_store *store, const dm_lr_opts *opts, s
     return st;
 }
 
+/* Hazards are not counted by organisation: their figures do not apply. */
+static void no_hazard_figures(dm_lr_figures *f)
+{
+    f->hazard_area_m2 = f->remaining_area_m2 = f->recorded_area_m2 = NAN;
+    f->hazard_count = -1;
+    dm_code_list_free(&f->hazards);
+}
+
+/* The end-of-period figures of e (remaining, recorded, hazards) into f. */
+static void take_end_figures(dm_lr_figures *f, dm_lr_figures *e)
+{
+    f->hazard_area_m2 = e->hazard_area_m2;
+    f->remaining_area_m2 = e->remaining_area_m2;
+    f->recorded_area_m2 = e->recorded_area_m2;
+    f->hazard_count = e->hazard_count;
+    dm_code_list tmp = f->hazards;
+    f->hazards = e->hazards;
+    e->hazards = tmp;
+}
+
 dm_status dm_landrelease_compute(dm_store *store, const dm_lr_opts *o, dm_landrelease *out,
                                  dm_error *err)
 {
-    return dm_landrelease_compute_many(store, o, 1, out, err);
+    memset(out, 0, sizeof *out);
+    dm_scope_area area;
+    dm_status st = dm_scope_area_open(store, &o->scope, &area, err);
+    if (st)
+        return st;
+    st = compute_shared(store, o, 1, &area, out, err);
+    /* remaining and recorded as of the end of the period: against every
+       release dated up to its end */
+    dm_landrelease end;
+    memset(&end, 0, sizeof end);
+    bool by_org = o->scope.organisation[0] || o->by == DM_LR_BY_ORGANISATION;
+    bool have_end = !st && dm_scope_dated(&o->scope) && !by_org;
+    if (have_end) {
+        dm_lr_opts eo = *o;
+        eo.scope.since[0] = '\0'; /* no until: to this day, undated releases too */
+        st = compute_shared(store, &eo, 1, &area, &end, err);
+    }
+    if (!st && have_end) {
+        take_end_figures(&out->total, &end.total);
+        for (size_t i = 0; i < out->ngroups; i++) {
+            dm_lr_figures *g = &out->groups[i], *e = NULL;
+            for (size_t k = 0; !e && k < end.ngroups; k++)
+                if (!strcmp(end.groups[k].key, g->key))
+                    e = &end.groups[k];
+            if (o->by == DM_LR_BY_ADMIN && e)
+                take_end_figures(g, e);
+            else if (o->by != DM_LR_BY_ADMIN) {
+                g->hazard_area_m2 = out->total.hazard_area_m2;
+                g->recorded_area_m2 = out->total.recorded_area_m2;
+                g->hazard_count = out->total.hazard_count;
+                g->remaining_area_m2 = e ? e->remaining_area_m2 : NAN;
+            }
+        }
+    }
+    dm_landrelease_free(&end);
+    if (!st && o->scope.organisation[0]) {
+        no_hazard_figures(&out->total);
+        for (size_t i = 0; i < out->ngroups; i++)
+            no_hazard_figures(&out->groups[i]);
+    }
+    if (!st) {
+        out->scope = o->scope;
+        snprintf(out->admin_name, sizeof out->admin_name, "%s", area.name);
+    }
+    dm_scope_area_free(dm_store_geo(store), &area);
+    return st;
+}
+
+dm_status dm_landrelease_compute_many(dm_store *store, const dm_lr_opts *opts, size_t n,
+                                      dm_landrelease *outs, dm_error *err)
+{
+    /* a scope brings end-of-period and organisation figures of its own:
+       each grouping on its own then */
+    bool scoped = false;
+    for (size_t i = 0; i < n; i++)
+        scoped |= dm_scope_any(&opts[i].scope);
+    if (!scoped) {
+        dm_scope_area none;
+        memset(&none, 0, sizeof none);
+        return compute_shared(store, opts, n, &none, outs, err);
+    }
+    for (size_t i = 0; i < n; i++)
+        memset(&outs[i], 0, sizeof outs[i]);
+    dm_status st = DM_OK;
+    for (size_t i = 0; !st && i < n; i++)
+        st = dm_landrelease_compute(store, &opts[i], &outs[i], err);
+    if (st)
+        for (size_t i = 0; i < n; i++)
+            dm_landrelease_free(&outs[i]);
+    return st;
 }
 
 /* ---- JSON ---- */
@@ -840,6 +967,7 @@ dm_status dm_landrelease_json(const dm_landrelease *lr, bool list, dm_buf *b)
                   lr->include_drafts ? "false" : "true");
     if (lr->by == DM_LR_BY_ADMIN)
         dm_buf_printf(b, "\"admin_level\": %d, ", lr->admin_level);
+    dm_scope_json(b, &lr->scope, lr->admin_name);
     json_figures(b, &lr->total, false, list);
     dm_buf_puts(b, ", \"groups\": [");
     for (size_t i = 0; i < lr->ngroups; i++) {

@@ -18,6 +18,19 @@
  * period, and hazard and recorded area are the totals. Organisation groups
  * have no hazard, remaining or recorded area (NaN, printed as null).
  *
+ * A scope (analysis/scope.h) limits the figures. An admin area clips every
+ * hazard and release to its polygon. An organisation keeps its releases
+ * only; hazards are not counted by organisation, so hazard, remaining and
+ * recorded area are NaN (null) and hazard_count -1. A period [since, until]
+ * keeps the releases dated in it: released area is area(R_p), R_p the union
+ * of the releases dated in the period (undated releases are in no period),
+ * split by method as above, and released inside hazards is area(R_p ∩ H);
+ * remaining and recorded area are as of the end of the period: area(H − R_u)
+ * and area(H ∪ R_u), R_u the union of the releases dated on or before until
+ * (every release when there is no until), H being today's hazards. Groups by
+ * year or month then cover the period's releases, each with what remained at
+ * its end.
+ *
  * Official figures use approved records only; include_drafts adds the rest.
  * All areas are geodesic m² on WGS84.
  */
@@ -25,6 +38,7 @@
 #define DM_ANALYSIS_LANDRELEASE_H
 
 #include "analysis/figures.h"
+#include "analysis/scope.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "store/store.h"
@@ -67,12 +81,15 @@ typedef struct dm_landrelease {
     dm_lr_group_by by;
     int admin_level; /* level used for DM_LR_BY_ADMIN */
     bool include_drafts;
+    dm_scope scope;       /* what the figures are limited to */
+    char admin_name[256]; /* the scope's admin area name, "" without one */
 } dm_landrelease;
 
 typedef struct dm_lr_opts {
     dm_lr_group_by by;
     bool include_drafts;
     int admin_level; /* 0 = the finest level present */
+    dm_scope scope;  /* all zero: every record */
 } dm_lr_opts;
 
 /* Computes the figures. *out is owned by the caller: dm_landrelease_free(). */
@@ -81,7 +98,8 @@ dm_status dm_landrelease_compute(dm_store *store, const dm_lr_opts *opts, dm_lan
 
 /* The figures of several groupings of the same records at once: outs[i]
  * is what dm_landrelease_compute(store, &opts[i]) gives, but the unions,
- * their overlay and their areas are computed once for all. Every
+ * their overlay and their areas are computed once for all (with a scope,
+ * each grouping is computed on its own). Every
  * opts[i].include_drafts must be the same (DM_EINVAL otherwise). Each
  * outs[i] is owned by the caller; on failure none is left to free. */
 dm_status dm_landrelease_compute_many(dm_store *store, const dm_lr_opts *opts, size_t n,
@@ -91,7 +109,8 @@ void dm_landrelease_free(dm_landrelease *lr);
 
 /* Writes the figures as JSON with the stable keys hazard_area_m2,
  * released_area_m2 {cancelled, reduced, cleared, total}, remaining_area_m2,
- * recorded_area_m2, released_inside_hazards_m2, hazard_count, release_count, groups[] (key, name
+ * recorded_area_m2, released_inside_hazards_m2, hazard_count, release_count, scope (since,
+ * until, admin, admin_name, organisation; null when not limited), groups[] (key, name
  * and the same keys). With `list`, each figure set also carries "hazards" and "releases": the codes
  * behind it. */
 dm_status dm_landrelease_json(const dm_landrelease *lr, bool list, dm_buf *out);

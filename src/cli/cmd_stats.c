@@ -15,14 +15,16 @@
 
 static const char usage[] =
     "demine stats DATABASE landrelease [--by admin|year|month|organisation] [--level N]\n"
+    "                                  [SCOPE] [--json | --xlsx FILE] [--list]\n"
+    "                                  [--include-drafts]\n"
+    "       demine stats DATABASE items [--by category|year|admin] [SCOPE]\n"
     "                                  [--json | --xlsx FILE] [--list] [--include-drafts]\n"
-    "       demine stats DATABASE items [--by category|year|admin] [--json | --xlsx FILE]\n"
-    "                                  [--list] [--include-drafts]\n"
     "       demine stats DATABASE casualties [--by DIM[,DIM]] [--since DATE] [--until DATE]\n"
     "                                  [--json | --xlsx FILE] [--list] [--include-drafts]\n"
     "                                  [--timing] [--min-cell N]\n"
     "         DIM: year month admin settlement sex age-group group activity device status\n"
-    "              demining";
+    "              demining\n"
+    "         SCOPE: [--since DATE] [--until DATE] [--admin CODE] [--organisation NAME]";
 
 static void help(void)
 {
@@ -33,6 +35,12 @@ static void help(void)
            "released + remaining) and released inside today's hazards (R ∩ H, a data-quality\n"
            "figure), geodesic m² on WGS84. --by admin clips to the admin areas of the finest\n"
            "level (or --level N).\n"
+           "SCOPE limits land release and items: --since/--until keep the records dated in the\n"
+           "period (both inclusive; undated records are in no period), --admin CODE clips to\n"
+           "that admin area, --organisation NAME keeps that organisation's records. With a\n"
+           "period, released area is the union of the releases dated in it and remaining and\n"
+           "recorded area are as of its end (today's hazards less the releases dated up to\n"
+           "then); with an organisation, hazard, remaining and recorded area do not apply.\n"
            "items: EO items found (records and quantity) and destroyed, by category, year or\n"
            "admin area.\n"
            "casualties: people killed or injured (Landmine Monitor definitions): killed,\n"
@@ -106,15 +114,60 @@ static bool common_flag(int argc, char **argv, int *i, common_flags *f)
     return true;
 }
 
+/* True when arg is a scope option (--since, --until, --admin,
+ * --organisation) and records it; *bad is set, with the error, when its value
+ * is wrong. */
+static bool scope_flag(int argc, char **argv, int *i, dm_scope *sc, bool *bad, dm_error *err)
+{
+    const char *arg = argv[*i];
+    if (*i + 1 >= argc)
+        return false;
+    const char *v = argv[*i + 1];
+    dm_status st;
+    if (!strcmp(arg, "--since"))
+        st = dm_scope_set_period(sc, v, sc->until[0] ? sc->until : NULL, "--since", "--until", err);
+    else if (!strcmp(arg, "--until"))
+        st = dm_scope_set_period(sc, sc->since[0] ? sc->since : NULL, v, "--since", "--until", err);
+    else if (!strcmp(arg, "--admin"))
+        st = dm_scope_set_where(sc, v, sc->organisation[0] ? sc->organisation : NULL, err);
+    else if (!strcmp(arg, "--organisation") || !strcmp(arg, "--org"))
+        st = dm_scope_set_where(sc, sc->admin[0] ? sc->admin : NULL, v, err);
+    else
+        return false;
+    ++*i;
+    *bad = st != DM_OK;
+    return true;
+}
+
+static void print_scope(const dm_scope *sc, const char *admin_name)
+{
+    if (!dm_scope_any(sc))
+        return;
+    printf("  scope:");
+    if (dm_scope_dated(sc))
+        printf(" %s to %s", sc->since[0] ? sc->since : "…", sc->until[0] ? sc->until : "…");
+    if (sc->admin[0])
+        printf(" · admin area %s %s", sc->admin, admin_name);
+    if (sc->organisation[0])
+        printf(" · organisation %s", sc->organisation);
+    printf("\n");
+}
+
 static int landrelease(dm_store *store, int argc, char **argv)
 {
     dm_lr_opts o = {0};
     common_flags f = {0};
     dm_error err;
     dm_error_clear(&err);
+    bool bad = false;
     for (int i = 0; i < argc; i++) {
         if (common_flag(argc, argv, &i, &f))
             continue;
+        if (scope_flag(argc, argv, &i, &o.scope, &bad, &err)) {
+            if (bad)
+                return cli_usage(usage, "%s", err.msg);
+            continue;
+        }
         if (!strcmp(argv[i], "--by") && i + 1 < argc) {
             if (dm_lr_group_by_parse(argv[++i], &o.by, &err))
                 return cli_usage(usage, "%s", err.msg);
@@ -142,6 +195,7 @@ static int landrelease(dm_store *store, int argc, char **argv)
     } else {
         printf("Land release%s (geodesic areas on WGS84)\n",
                f.include_drafts ? ", INCLUDING DRAFTS (not official)" : ", approved records");
+        print_scope(&lr.scope, lr.admin_name);
         print_lr_figures(&lr.total);
         if (f.list) {
             print_codes("hazards", &lr.total.hazards);
@@ -167,9 +221,15 @@ static int items(dm_store *store, int argc, char **argv)
     common_flags f = {0};
     dm_error err;
     dm_error_clear(&err);
+    bool bad = false;
     for (int i = 0; i < argc; i++) {
         if (common_flag(argc, argv, &i, &f))
             continue;
+        if (scope_flag(argc, argv, &i, &o.scope, &bad, &err)) {
+            if (bad)
+                return cli_usage(usage, "%s", err.msg);
+            continue;
+        }
         if (!strcmp(argv[i], "--by") && i + 1 < argc) {
             if (dm_items_group_by_parse(argv[++i], &o.by, &err))
                 return cli_usage(usage, "%s", err.msg);

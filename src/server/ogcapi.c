@@ -2093,6 +2093,8 @@ static void api_document(const dm_request *q, dm_response *r)
                   " \"servers\": [{\"url\": \"%s\"}], \"paths\": {",
                   q->base);
 #define QP(n, t) "{\"name\": \"" n "\", \"in\": \"query\", \"schema\": {\"type\": \"" t "\"}}, "
+#define SCOPE                                                                                      \
+    QP("since", "string") QP("until", "string") QP("admin", "string") QP("organisation", "string")
     static const char *const simple[][5] = {
         {"/", "landing page", "application/json", "", "f"},
         {"/conformance", "conformance classes", "application/json", "", "f"},
@@ -2101,14 +2103,15 @@ static void api_document(const dm_request *q, dm_response *r)
         {"/api", "this document", "application/vnd.oai.openapi+json;version=3.0", "", "f"},
         {"/stats/landrelease",
          "land release figures, as demine stats --json (f=xlsx: the workbook of --xlsx)",
-         "application/json\": {}, \"" DM_XLSX_TYPE, QP("by", "string") QP("level", "integer"),
+         "application/json\": {}, \"" DM_XLSX_TYPE, QP("by", "string") QP("level", "integer") SCOPE,
          "fStats"},
         {"/stats/items", "EO item figures, as demine stats --json (f=xlsx: the workbook of --xlsx)",
-         "application/json\": {}, \"" DM_XLSX_TYPE, QP("by", "string"), "fStats"},
+         "application/json\": {}, \"" DM_XLSX_TYPE, QP("by", "string") SCOPE, "fStats"},
         {"/stats/casualties",
          "casualty figures, as demine stats --json (f=xlsx: the workbook of --xlsx)",
          "application/json\": {}, \"" DM_XLSX_TYPE,
          QP("by", "string") QP("since", "string") QP("until", "string"), "fStats"}};
+#undef SCOPE
 #undef QP
     for (size_t i = 0; i < sizeof simple / sizeof simple[0]; i++)
         dm_buf_printf(b,

@@ -1,8 +1,8 @@
 /* The JSON API for the figures the CLI prints: the same library calls and
  * the same JSON as `demine stats DATABASE ... --json`.
  *
- *   GET /stats/landrelease?by=admin|year|month|organisation&level=N
- *   GET /stats/items?by=category|year|admin
+ *   GET /stats/landrelease?by=admin|year|month|organisation&level=N&SCOPE
+ *   GET /stats/items?by=category|year|admin&SCOPE
  *   GET /stats/casualties?by=DIM[,DIM]&since=DATE&until=DATE
  *
  * f=xlsx gives the same figures as the workbook of `demine stats ...
@@ -15,7 +15,10 @@
  * that would give them away are suppressed (analysis/casualties.h), and
  * date limits are whole years, since two exact totals a day apart would
  * give that day's casualties. Land release and EO items are not about
- * people and stay exact. Answers are kept in the answer cache until the
+ * people and stay exact. SCOPE is since=DATE&until=DATE&admin=CODE&
+ * organisation=NAME, as `demine stats ... --since --until --admin
+ * --organisation` (analysis/scope.h); an unknown admin code is a 404.
+ * Answers are kept in the answer cache until the
  * tables behind them change.
  */
 #include "server/internal.h"
@@ -42,6 +45,23 @@ static bool stats_params(const dm_request *q, dm_response *r, const char *const 
     if (f && !*xlsx && strcmp(f, "json")) {
         dm_respond_problem(r, 400, "Unknown format", "f=%.20s: %s answers f=json or f=xlsx", f,
                            q->path);
+        return false;
+    }
+    return true;
+}
+
+/* Reads since, until, admin and organisation into *sc, or answers 400. */
+static bool scope_params(const dm_request *q, dm_response *r, dm_scope *sc)
+{
+    memset(sc, 0, sizeof *sc);
+    dm_error err;
+    char since[11], until[11];
+    if (!dm_server_date_param(q, r, "since", since) || !dm_server_date_param(q, r, "until", until))
+        return false;
+    if (dm_scope_set_period(sc, since[0] ? since : NULL, until[0] ? until : NULL, "since", "until",
+                            &err) ||
+        dm_scope_set_where(sc, dm_qs_get(q->qs, "admin"), dm_qs_get(q->qs, "organisation"), &err)) {
+        dm_respond_problem(r, 400, "Bad scope", "%s", err.msg);
         return false;
     }
     return true;
@@ -74,9 +94,19 @@ static void xlsx_answer(dm_response *r, xlsx_call c, const char *name)
              name);
 }
 
+/* An error computing the figures: 404 for an unknown admin area, else 500. */
+static void compute_failed(dm_response *r, dm_status st, const dm_error *err)
+{
+    if (st == DM_ENOTFOUND)
+        dm_respond_problem(r, 404, "No such admin area", "%s", err->msg);
+    else
+        dm_respond_problem(r, 500, "Internal error", "the figures could not be computed");
+}
+
 static void landrelease(const dm_request *q, dm_response *r)
 {
-    static const char *const allowed[] = {"by", "level", "f", NULL};
+    static const char *const allowed[] = {"by",    "level",        "since", "until",
+                                          "admin", "organisation", "f",     NULL};
     bool xlsx;
     if (!stats_params(q, r, allowed, &xlsx))
         return;
@@ -97,9 +127,12 @@ static void landrelease(const dm_request *q, dm_response *r)
         }
         o.admin_level = (int)n;
     }
+    if (!scope_params(q, r, &o.scope))
+        return;
     dm_landrelease lr;
-    if (dm_landrelease_compute(q->store, &o, &lr, &err)) {
-        dm_respond_problem(r, 500, "Internal error", "the figures could not be computed");
+    dm_status st = dm_landrelease_compute(q->store, &o, &lr, &err);
+    if (st) {
+        compute_failed(r, st, &err);
         return;
     }
     if (xlsx)
@@ -111,7 +144,8 @@ static void landrelease(const dm_request *q, dm_response *r)
 
 static void items(const dm_request *q, dm_response *r)
 {
-    static const char *const allowed[] = {"by", "f", NULL};
+    static const char *const allowed[] = {"by",           "since", "until", "admin",
+                                          "organisation", "f",     NULL};
     bool xlsx;
     if (!stats_params(q, r, allowed, &xlsx))
         return;
@@ -123,9 +157,12 @@ static void items(const dm_request *q, dm_response *r)
         dm_respond_problem(r, 400, "Bad by", "%s", err.msg);
         return;
     }
+    if (!scope_params(q, r, &o.scope))
+        return;
     dm_items_stats st;
-    if (dm_items_compute(q->store, &o, &st, &err)) {
-        dm_respond_problem(r, 500, "Internal error", "the figures could not be computed");
+    dm_status s = dm_items_compute(q->store, &o, &st, &err);
+    if (s) {
+        compute_failed(r, s, &err);
         return;
     }
     if (xlsx)

@@ -267,7 +267,9 @@ if (!quick) await step('the dashboard follows the filter', async () => {
   const cas = cli('casualties', '--since', '2000-01-01', '--until', '2005-12-31');
   same('casualties 2000-2005', await value('#kpi-casualties'), cas.casualties);
   same('injured 2000-2005', await value('#kpi-injured'), cas.injured);
-  const admin = cli('landrelease', '--by', 'admin').groups.find((g) => g.hazard_count > 0);
+  const found = cli('landrelease', '--by', 'admin').groups.find((g) => g.hazard_count > 0);
+  // land release follows the period too (`demine stats ... --admin --since --until`)
+  const admin = { ...cli('landrelease', '--admin', found.key, '--since', '2000-01-01', '--until', '2005-12-31'), key: found.key, name: found.name };
   await page.selectOption('#filter-admin', admin.key);
   await page.waitForFunction((name) => document.getElementById('dash-filter').textContent.includes(name), admin.name);
   await dashboardReady();
@@ -1316,6 +1318,163 @@ if (hasWrites) {
   page = main;
 }
 // ---- end of orientation and finding records ----
+// ---- issue 19: the dashboard follows the period, admin area and organisation;
+// figures open their records; review at scale; phone; print ----
+const scopeArgs = (since, until, admin) => ['--since', since, '--until', until, ...(admin ? ['--admin', admin] : [])];
+async function setPeriod(from, to) {
+  await page.fill('#filter-from', from);
+  await page.fill('#filter-to', to);
+  await page.dispatchEvent('#filter-to', 'change');
+}
+// every land release and EO items card equals `demine stats ... --json` with the same scope
+async function sameFigures(where, lr, it) {
+  const hz = lr.hazard_count;
+  await page.waitForFunction(([rel, items]) => document.querySelector('#kpi-released')?.dataset.value === String(rel) && document.querySelector('#kpi-item-records')?.dataset.value === String(items), [lr.released_area_m2.total, it.item_records], { timeout: 60000 });
+  same(`${where}: hazardous areas`, await value('#kpi-hazard-count'), hz);
+  for (const m of ['cancelled', 'reduced', 'cleared']) same(`${where}: ${m} m²`, await value(`#kpi-${m}`), lr.released_area_m2[m]);
+  same(`${where}: released m²`, await value('#kpi-released'), lr.released_area_m2.total);
+  same(`${where}: remaining m² at the end of the period`, await value('#kpi-remaining'), lr.remaining_area_m2);
+  same(`${where}: recorded m² at the end of the period`, await value('#kpi-recorded'), lr.recorded_area_m2);
+  same(`${where}: released inside hazards m²`, await value('#kpi-released-inside'), lr.released_inside_hazards_m2);
+  same(`${where}: EO item records`, await value('#kpi-item-records'), it.item_records);
+  same(`${where}: EO items found`, await value('#kpi-quantity'), it.quantity);
+  same(`${where}: EO items destroyed`, await value('#kpi-destroyed'), it.destroyed);
+}
+if (!quick) await step('dashboard: March 2024, then March 2024 in an admin area, figure by figure as demine stats', async () => {
+  await page.click('#nav-dashboard');
+  await dashboardReady();
+  await setPeriod('2024-03-01', '2024-03-31');
+  await page.waitForFunction(() => /2024-03-31/.test(document.getElementById('dash-filter').textContent));
+  const lr = cli('landrelease', ...scopeArgs('2024-03-01', '2024-03-31'));
+  await sameFigures('March 2024', lr, cli('items', '--by', 'category', ...scopeArgs('2024-03-01', '2024-03-31')));
+  // the month as `demine stats ... --by month` has it
+  const month = cli('landrelease', '--by', 'month').groups.find((g) => g.key === '2024-03');
+  check(`March 2024: released ${(lr.released_area_m2.total / 1e4).toFixed(2)} ha, as --by month (${(month.released_area_m2.total / 1e4).toFixed(2)} ha)`, Math.abs(lr.released_area_m2.total - month.released_area_m2.total) < 1e-3);
+  check('  the note says remaining is at the end of the period', /end of the period/.test(await page.textContent('#dash-landrelease')));
+  // of the admin areas the filter offers, the one with the most releases in March 2024
+  await page.waitForFunction(() => document.querySelectorAll('#filter-admin option').length > 1, null, { timeout: 30000 });
+  const offered = await page.$$eval('#filter-admin option', (os) => os.map((o) => o.value).filter(Boolean));
+  const area = cli('landrelease', '--by', 'admin', ...scopeArgs('2024-03-01', '2024-03-31')).groups.filter((g) => offered.includes(g.key)).sort((a, b) => b.release_count - a.release_count || b.hazard_count - a.hazard_count)[0];
+  await page.selectOption('#filter-admin', area.key);
+  await page.waitForFunction((name) => document.getElementById('dash-filter').textContent.includes(name), area.name);
+  const lrA = cli('landrelease', ...scopeArgs('2024-03-01', '2024-03-31', area.key));
+  await sameFigures(`March 2024 in ${area.name}`, lrA, cli('items', '--by', 'category', ...scopeArgs('2024-03-01', '2024-03-31', area.key)));
+  await dashboardReady();
+  // anonymous: published casualty figures, whole years
+  const cas = cli('casualties', '--by', 'admin', '--since', '2024-01-01', '--until', '2024-12-31', '--min-cell', '3').groups.find((g) => g.key === area.key);
+  same(`casualties in ${area.name} in 2024 (published, whole years)`, await page.getAttribute('#kpi-casualties', 'data-value'), String(cas ? cas.casualties ?? '' : 0));
+  console.log(`  ${area.name}, March 2024: ${lrA.release_count} releases, ${lrA.hazard_count} hazards (of ${offered.length} areas offered)`);
+  await page.waitForFunction(() => document.getElementById('dashboard').dataset.chartReady, null, { timeout: 120000 });
+  await page.evaluate(() => document.getElementById('view-dashboard').scrollTo(0, 0));
+  await shot(page, '30-dashboard-march-2024-admin.png');
+  // each figure opens the records behind it, the right kind
+  const scope = `since=2024-03-01&until=2024-03-31&admin=${area.key}`;
+  same('released opens its releases', await page.getAttribute('#kpi-released', 'href'), `#/records/releases?${scope}`);
+  same('cleared opens the cleared releases', await page.getAttribute('#kpi-cleared', 'href'), `#/records/releases?${scope}&status=cleared`);
+  same('EO items open the items', await page.getAttribute('#kpi-item-records', 'href'), `#/records/eo-items?${scope}`);
+  same('casualties open the victims (whole years when published)', await page.getAttribute('#kpi-casualties', 'href'), `#/records/victims?since=2024-01-01&until=2024-12-31&admin=${area.key}`);
+  same('hazardous areas open today\'s hazards in the area', await page.getAttribute('#kpi-hazard-count', 'href'), `#/records/hazards?admin=${area.key}`);
+  await page.click('#kpi-released');
+  await page.waitForFunction(() => location.hash.startsWith('#/records/releases'));
+  same('  the click goes to that URL', await page.evaluate(() => location.hash), `#/records/releases?${scope}`);
+  await page.waitForSelector('#records-status', { timeout: 20000 });
+  ok('  and lists records');
+  // printed: no navigation, the figures laid out for the page
+  await page.click('#nav-dashboard');
+  await dashboardReady();
+  await page.emulateMedia({ media: 'print' });
+  same('printed: no navigation bar', await page.evaluate(() => getComputedStyle(document.querySelector('.topbar')).display), 'none');
+  same('printed: no filter panel', await page.evaluate(() => getComputedStyle(document.getElementById('sidebar')).display), 'none');
+  await page.screenshot({ path: path.join(args.out, '31-dashboard-print.png'), fullPage: true });
+  await page.emulateMedia({ media: 'screen' });
+  await page.click('#filter-clear');
+  await dashboardReady();
+});
+
+await step('the map printed: its picture copied before printing', async () => {
+  await page.click('#nav-map');
+  await page.waitForTimeout(1500);
+  await page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
+  const img = await page.evaluate(() => document.getElementById('map-print')?.src || '');
+  check('a picture of the map is in the page for printing', img.startsWith('data:image/png') && img.length > 20000, `${img.length} bytes`);
+  await page.emulateMedia({ media: 'print' });
+  same('printed map: no navigation bar', await page.evaluate(() => getComputedStyle(document.querySelector('.topbar')).display), 'none');
+  await page.screenshot({ path: path.join(args.out, '32-map-print.png'), fullPage: true });
+  await page.emulateMedia({ media: 'screen' });
+  await page.evaluate(() => window.dispatchEvent(new Event('afterprint')));
+  check('  gone after printing', !(await page.$('#map-print')));
+});
+
+if (hasWrites) await step('review: two changes of another author approved at once, own changes not selectable', async () => {
+  const alma = await token('alma');
+  // a change of alma's own
+  const own = await api('POST', '/collections/hazards/items', alma, JSON.stringify({ type: 'Feature', properties: { name: 'Own change', status: 'SHA' }, geometry: { type: 'Polygon', coordinates: [[[18.6, 43.6], [18.61, 43.6], [18.61, 43.61], [18.6, 43.6]]] } }), { 'Content-Type': 'application/geo+json' });
+  same('  (alma proposes a hazard)', own.status, 201);
+  const ownCode = JSON.parse(own.body).properties.code;
+  const queue = JSON.parse((await api('GET', '/review', alma)).body).changes;
+  const others = queue.filter((c) => !(c.authors || [c.by]).includes('alma') && c.collection === 'accidents');
+  const author = others[0].by;
+  await logIn('alma');
+  await page.goto(`${URL0}/#/review`);
+  await page.waitForSelector('#review-table .review-pick');
+  await page.selectOption('#review-kind', 'accidents');
+  await page.selectOption('#review-author', author);
+  await page.selectOption('#review-sort', 'code');
+  const rows = await page.$$eval('#review-table tbody tr', (rs) => rs.map((r) => r.dataset.code));
+  const want = others.filter((c) => c.by === author).map((c) => c.code).sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+  same('filtered by kind and author, sorted by record', JSON.stringify(rows), JSON.stringify(want));
+  const two = rows.slice(0, 2);
+  for (const c of two) await page.check(`#review-table tr[data-code="${c}"] .review-pick`);
+  same('two selected', await page.getAttribute('#review-selected', 'data-n'), '2');
+  const sent = [];
+  const onReq = (r) => r.url().includes('/approve') && sent.push([r.url().split('/').slice(-2)[0], r.headers()['if-match']]);
+  page.on('request', onReq);
+  await page.click('#bulk-approve');
+  await page.waitForSelector('#review-bulk-summary', { timeout: 30000 });
+  page.off('request', onReq);
+  same('one approval each, naming the version listed (If-Match)', JSON.stringify(sent.sort()), JSON.stringify(two.map((c) => [c, queue.find((q) => q.code === c).etag]).sort()));
+  same('each reported approved', JSON.stringify(await page.$$eval('#review-bulk-result li', (ls) => ls.map((l) => `${l.dataset.code}:${l.dataset.outcome}`))), JSON.stringify(two.map((c) => `${c}:ok`)));
+  for (const c of two) same(`  ${c} is approved (server)`, JSON.parse((await api('GET', `/collections/accidents/items/${c}`, alma)).body).properties.state, 'approved');
+  await page.selectOption('#review-kind', 'hazards');
+  await page.selectOption('#review-author', 'alma');
+  await page.waitForSelector(`#review-table tr[data-code="${ownCode}"]`);
+  check('own change: not selectable', await page.isDisabled(`#review-table tr[data-code="${ownCode}"] .review-pick`));
+  await page.check('#review-select-all').catch(() => {});
+  same('  "select all" leaves it out', await page.getAttribute('#review-selected', 'data-n'), '0');
+  await shot(page, '33-review-bulk.png');
+  same('  and the server refuses it', (await api('POST', `/collections/hazards/items/${ownCode}/approve`, alma, undefined, { 'If-Match': '"1"' })).status, 403);
+  await logOut();
+});
+
+await step('phone 390x844: nothing runs off the screen in any view', async () => {
+  const { page: ph, context } = await newPage({ width: 390, height: 844 });
+  await ph.goto(`${URL0}/`);
+  await ph.waitForFunction(() => window.demine && window.demine.firstPaintMs != null, null, { timeout: 90000 });
+  const fits = async (what) => {
+    const r = await ph.evaluate(() => {
+      const b = document.querySelector('#login, #logout').getBoundingClientRect();
+      return { sw: document.documentElement.scrollWidth, iw: innerWidth, left: b.left, right: b.right };
+    });
+    check(`${what}: no sideways scrolling (${r.sw} <= ${r.iw})`, r.sw <= r.iw);
+    check(`${what}: the log in/out button inside the screen (${Math.round(r.left)}..${Math.round(r.right)})`, r.left >= 0 && r.right <= r.iw);
+  };
+  await fits('map, anonymous');
+  await ph.screenshot({ path: path.join(args.out, '34-phone-map.png') });
+  await ph.click('#login');
+  await ph.fill('#login-user', 'alma');
+  await ph.fill('#login-password', 'alma-password-1');
+  await ph.click('#login-submit');
+  await ph.waitForSelector('#logout', { timeout: 20000 });
+  for (const v of ['map', 'dashboard', 'review', 'plan', 'import']) {
+    if (!(await ph.isVisible(`#nav-${v}`))) continue;
+    await ph.click(`#nav-${v}`);
+    await ph.waitForTimeout(v === 'dashboard' || v === 'plan' ? 4000 : 1500);
+    await fits(`${v}, approver`);
+    await ph.screenshot({ path: path.join(args.out, `35-phone-${v}.png`) });
+  }
+  await context.close();
+});
+// ---- end of issue 19 (dashboard scope, review at scale, phone, print) ----
 
 // ---- tablet ----
 await step('usable on a tablet', async () => {

@@ -4,6 +4,8 @@
 #include "fixture.h"
 #include "harness.h"
 
+#include <math.h>
+
 #define Y0 44.00
 #define Y1 44.02
 
@@ -190,6 +192,95 @@ TEST(groupings_computed_together_are_those_computed_alone)
     CHECK(strstr(err.msg, "same records") != NULL);
 }
 
+/* ---- a scope: period, admin area, organisation ---- */
+
+static dm_status scoped(const char *since, const char *until, const char *admin, const char *org,
+                        dm_landrelease *lr)
+{
+    dm_lr_opts o = {0};
+    dm_error err;
+    if (dm_scope_set_period(&o.scope, since, until, "since", "until", &err) ||
+        dm_scope_set_where(&o.scope, admin, org, &err))
+        return DM_EINVAL;
+    return dm_landrelease_compute(s, &o, lr, &err);
+}
+
+TEST(a_period_counts_the_union_of_its_releases_and_what_remains_at_its_end)
+{
+    dm_landrelease lr;
+    CHECK(scoped("2019-01-01", "2019-12-31", NULL, NULL, &lr) == DM_OK);
+    /* the whole reduction of 2019, though 2020's clearance later took half */
+    CHECK_NEAR(lr.total.released.reduced, box_area(17.005, 17.015), 1e-6);
+    CHECK_NEAR(lr.total.released.total, box_area(17.005, 17.015), 1e-6);
+    CHECK_EQ_INT(lr.total.releases.n, 1);
+    CHECK_NEAR(lr.total.remaining_area_m2, box_area(17.00, 17.005) + box_area(17.015, 17.03), 1e-6);
+    CHECK_NEAR(lr.total.recorded_area_m2, box_area(17.00, 17.03), 1e-6);
+    CHECK_NEAR(lr.total.hazard_area_m2, box_area(17.00, 17.03), 1e-6);
+    dm_landrelease_free(&lr);
+    CHECK(scoped("2020-05-01", "2020-05-01", NULL, NULL, &lr) == DM_OK);
+    CHECK_NEAR(lr.total.released.cleared, box_area(17.00, 17.01), 1e-6);
+    CHECK_NEAR(lr.total.released.reduced, 0, 1e-9);
+    CHECK_NEAR(lr.total.remaining_area_m2, box_area(17.015, 17.03), 1e-6);
+    dm_landrelease_free(&lr);
+    /* a period with no release: nothing released, what remained then */
+    CHECK(scoped("2018-01-01", "2018-12-31", NULL, NULL, &lr) == DM_OK);
+    CHECK_NEAR(lr.total.released.total, 0, 1e-9);
+    CHECK_NEAR(lr.total.remaining_area_m2, box_area(17.00, 17.03), 1e-6);
+    dm_landrelease_free(&lr);
+}
+
+TEST(an_admin_area_clips_every_figure)
+{
+    dm_landrelease lr;
+    CHECK(scoped(NULL, NULL, "AD-0002", NULL, &lr) == DM_OK);
+    CHECK_STR(lr.admin_name, "East");
+    CHECK_NEAR(lr.total.hazard_area_m2, box_area(17.02, 17.03), 1e-6);
+    CHECK_NEAR(lr.total.released.cancelled, box_area(17.025, 17.04), 1e-6);
+    CHECK_NEAR(lr.total.released.total, box_area(17.025, 17.04), 1e-6);
+    CHECK_NEAR(lr.total.remaining_area_m2, box_area(17.02, 17.025), 1e-6);
+    CHECK_EQ_INT(lr.total.hazard_count, 1); /* HA-0001 only touches East */
+    CHECK_EQ_INT(lr.total.releases.n, 1);
+    dm_landrelease_free(&lr);
+    CHECK(scoped("2020-01-01", "2020-12-31", "AD-0001", NULL, &lr) == DM_OK);
+    CHECK_NEAR(lr.total.released.cleared, box_area(17.00, 17.01), 1e-6);
+    CHECK_NEAR(lr.total.remaining_area_m2, box_area(17.015, 17.02), 1e-6);
+    CHECK_NEAR(lr.total.hazard_area_m2, box_area(17.00, 17.02), 1e-6);
+    dm_landrelease_free(&lr);
+    CHECK(scoped(NULL, NULL, "AD-0999", NULL, &lr) == DM_ENOTFOUND);
+}
+
+TEST(an_organisation_keeps_its_releases_and_has_no_hazard_figures)
+{
+    dm_landrelease lr;
+    CHECK(scoped(NULL, NULL, NULL, "Nobody", &lr) == DM_OK);
+    CHECK_EQ_INT(lr.total.releases.n, 0);
+    CHECK_NEAR(lr.total.released.total, 0, 1e-9);
+    CHECK(isnan(lr.total.remaining_area_m2) && isnan(lr.total.hazard_area_m2));
+    CHECK_EQ_INT(lr.total.hazard_count, -1);
+    dm_buf b;
+    dm_buf_init(&b, 0);
+    CHECK(dm_landrelease_json(&lr, false, &b) == DM_OK);
+    CHECK(strstr(b.data, "\"organisation\": \"Nobody\"") && strstr(b.data, "\"since\": null"));
+    dm_buf_free(&b);
+    dm_landrelease_free(&lr);
+}
+
+TEST(a_scope_rejects_bad_limits)
+{
+    dm_scope sc = {0};
+    dm_error err;
+    CHECK(dm_scope_set_period(&sc, "2020-02-30", NULL, "--since", "--until", &err) == DM_EINVAL);
+    CHECK(strstr(err.msg, "--since 2020-02-30") != NULL);
+    CHECK(dm_scope_set_period(&sc, "2021-01-01", "2020-01-01", "--since", "--until", &err) ==
+          DM_EINVAL);
+    CHECK(strstr(err.msg, "after") != NULL);
+    CHECK(!dm_scope_dated(&sc)); /* nothing changed */
+    CHECK(dm_scope_set_period(&sc, "01.03.2024", "2024-03-31", "since", "until", NULL) == DM_OK);
+    CHECK_STR(sc.since, "2024-03-01");
+    CHECK(dm_scope_date_in(&sc, "2024-03-31") && !dm_scope_date_in(&sc, "2024-04-01") &&
+          !dm_scope_date_in(&sc, NULL));
+}
+
 int main(void)
 {
     setup();
@@ -202,6 +293,10 @@ int main(void)
         T(grouping_by_year_counts_each_m2_once_and_tracks_what_remains),
         T(json_has_the_stable_keys),
         T(groupings_computed_together_are_those_computed_alone),
+        T(a_period_counts_the_union_of_its_releases_and_what_remains_at_its_end),
+        T(an_admin_area_clips_every_figure),
+        T(an_organisation_keeps_its_releases_and_has_no_hazard_figures),
+        T(a_scope_rejects_bad_limits),
     };
     int rc = t_run(cases, sizeof cases / sizeof cases[0]);
     fx_done(s);

@@ -1,9 +1,11 @@
 // The dashboard: land release progress, casualties and EO items. Every
 // figure comes from /stats/landrelease, /stats/casualties and /stats/items,
-// which give the same JSON as `demine stats ... --json`; the filter picks
-// the group (by=admin, by=organisation, by=year,admin) or the dates
-// (since/until) that the CLI would use for it. Each card and bar lists the
-// records behind it.
+// which give the same JSON as `demine stats ... --json`. Land release and EO
+// items take the filter as their scope (since, until, admin, organisation:
+// `demine stats ... --since --until --admin --organisation`); casualties take
+// the dates and the admin area (by=...,admin), and say that organisations do
+// not apply. Each figure links to the records behind it:
+// #/records/{kind}?admin=&since=&until=&organisation=&status=.
 
 import {
   Chart,
@@ -22,8 +24,6 @@ import { h, clear } from './dom.js';
 import { t, tOr, fmtNumber, fmtArea, fmtDate, fmtPeriod, locale } from './i18n.js';
 import { filter, isFiltered } from './filters.js';
 import { COLORS } from './layers.js';
-import { compactWkt } from './geom.js';
-import { showRecords } from './records.js';
 
 Chart.register(BarController, BarElement, LineController, LineElement, PointElement, CategoryScale, LinearScale, Legend, Tooltip);
 Chart.defaults.font.family = getComputedStyle(document.documentElement).getPropertyValue('--font') || 'system-ui, sans-serif';
@@ -38,14 +38,31 @@ let generation = 0;
 
 export function initDashboard(el) {
   root = el;
+  // printed: the charts drawn again at the page's width, and back after
+  document.addEventListener('demine:print', () => Object.values(charts).forEach((c) => c.resize()));
 }
 
-function adminFilterParam() {
-  return filter.adminGeometry ? { filter: `S_INTERSECTS(geometry, ${compactWkt(filter.adminGeometry)})` } : {};
+// ---- the filter as the figures' scope, and the records behind a figure ----
+
+// since=&until=&admin=&organisation= as `demine stats` takes them
+function scopeParams(extra = {}) {
+  const p = new URLSearchParams();
+  if (filter.from) p.set('since', filter.from);
+  if (filter.to) p.set('until', filter.to);
+  if (filter.admin) p.set('admin', filter.admin);
+  if (filter.org) p.set('organisation', filter.org);
+  for (const [k, v] of Object.entries(extra)) if (v != null && v !== '') p.set(k, v);
+  return p;
 }
 
-function dateParam() {
-  return filter.from || filter.to ? { datetime: `${filter.from || '..'}/${filter.to || '..'}` } : {};
+// The records view of a kind with the filter's scope (and more: status=...).
+// `dated: false` leaves the period out (today's hazards).
+export function recordsHref(kind, extra = {}, { dated = true, org = true } = {}) {
+  const p = scopeParams(extra);
+  if (!dated) ['since', 'until'].forEach((k) => !(k in extra) && p.delete(k));
+  if (!org) p.delete('organisation');
+  const qs = p.toString();
+  return `#/records/${kind}${qs ? `?${qs}` : ''}`;
 }
 
 function inRange(key) {
@@ -55,10 +72,10 @@ function inRange(key) {
   return (!filter.from || end >= filter.from) && (!filter.to || start <= filter.to);
 }
 
-function card({ id, label, value, display, sub, onclick }) {
+function card({ id, label, value, display, sub, onclick, href }) {
   return h(
-    onclick ? 'button' : 'div',
-    { type: onclick ? 'button' : null, class: `kpi ${onclick ? 'clickable' : ''}`, id, dataset: { value: value == null ? '' : String(value) }, onclick, title: onclick ? t('dashboard.listRecords') : null },
+    href ? 'a' : onclick ? 'button' : 'div',
+    { type: onclick && !href ? 'button' : null, href, class: `kpi ${onclick || href ? 'clickable' : ''}`, id, dataset: { value: value == null ? '' : String(value) }, onclick, title: onclick || href ? t('dashboard.listRecords') : null },
     h('span', { class: 'kpi-label' }, label),
     h('span', { class: 'kpi-value' }, display),
     sub && h('span', { class: 'kpi-sub' }, sub),
@@ -93,6 +110,12 @@ function summary() {
 export async function renderDashboard() {
   if (!root) return;
   const gen = ++generation;
+  // a list of records opened before belongs to the figures as they were
+  const records = document.getElementById('records');
+  if (records && !records.hidden) {
+    clear(records);
+    records.hidden = true;
+  }
   clear(root).append(
     h('div', { class: 'dash-head' }, h('h1', {}, t('dashboard.title')), h('p', { class: 'filter-summary', id: 'dash-filter' }, summary()), h('p', { class: 'muted' }, t('dashboard.approvedOnly'))),
     h('div', { id: 'dash-landrelease' }, h('p', { class: 'muted' }, t('map.loading'))),
@@ -111,52 +134,59 @@ function fail(el, e) {
 
 // ---- land release ----
 
+// the chart's steps: months for a period of under three years, else years
+const chartDim = () => (filter.from && filter.to && filter.to.slice(0, 4) - filter.from.slice(0, 4) < 3 ? 'month' : 'year');
+
+// "2024" or "2024-03" as a date range, cut to the filter's period
+function keyRange(k) {
+  const last = k.length === 7 ? new Date(Number(k.slice(0, 4)), Number(k.slice(5, 7)), 0).getDate() : 31;
+  let since = k.length === 4 ? `${k}-01-01` : `${k}-01`;
+  let until = k.length === 4 ? `${k}-12-31` : `${k}-${String(last).padStart(2, '0')}`;
+  if (filter.from && filter.from > since) since = filter.from;
+  if (filter.to && filter.to < until) until = filter.to;
+  return { since, until };
+}
+
 async function landRelease(gen) {
   const el = root.querySelector('#dash-landrelease');
   let total;
-  let scope = t('dashboard.national');
   try {
-    const group = await (filter.admin ? get('/stats/landrelease?by=admin') : filter.org ? get('/stats/landrelease?by=organisation') : get('/stats/landrelease'));
-    if (gen !== generation) return;
-    total = group;
-    if (filter.admin || filter.org) {
-      const key = filter.admin || filter.org;
-      total = group.groups.find((g) => g.key === key) || { hazard_area_m2: 0, released_area_m2: { cancelled: 0, reduced: 0, cleared: 0, total: 0 }, remaining_area_m2: 0, recorded_area_m2: 0, released_inside_hazards_m2: 0, hazard_count: 0, release_count: 0 };
-      scope = filter.admin ? filter.adminName || filter.admin : filter.org;
-    }
+    total = await get(`/stats/landrelease?${scopeParams()}`);
   } catch (e) {
     if (gen === generation) fail(el, e);
     return;
   }
+  if (gen !== generation) return;
   const rel = total.released_area_m2;
   const hazardArea = total.hazard_area_m2;
+  const dated = Boolean(filter.from || filter.to);
+  const byOrg = Boolean(filter.org);
   // released counts all released land, inside today's hazards or not (the
   // server's figures): per cent of the recorded area, released + remaining
-  const recorded = total.recorded_area_m2 ?? rel.total + (total.remaining_area_m2 || 0);
-  const pct = recorded ? (100 * rel.total) / recorded : 0;
-  const lp = { ...adminFilterParam() };
-  const orgp = filter.org ? { organisation: filter.org } : {};
-  const noteParts = [t('dashboard.lrFollows')];
-  if (filter.admin && filter.org) noteParts.push(t('dashboard.lrAdminWins'));
-  if (filter.from || filter.to) noteParts.push(t('dashboard.lrYears'));
+  const recorded = total.recorded_area_m2;
+  const pct = recorded ? (100 * rel.total) / recorded : null;
+  const notes = [t('dashboardScope.lrFollows')];
+  if (dated) notes.push(t('dashboardScope.lrPeriod'));
+  if (byOrg) notes.push(t('dashboardScope.lrOrg'));
+  const na = t('dashboardScope.notByOrg');
+  const area = (v) => (v == null ? '–' : fmtArea(v));
+  const rhref = (extra) => recordsHref('releases', extra);
   clear(el).append(
     section(
       t('dashboard.landRelease'),
-      `${scope} · ${noteParts.join(' ')}`,
+      `${summary()} · ${notes.join(' ')}`,
       h(
         'div',
         { class: 'kpis' },
-        card({ id: 'kpi-hazard-count', label: t('dashboard.hazardCount'), value: total.hazard_count, display: fmtNumber(total.hazard_count), sub: hazardArea == null ? null : fmtArea(hazardArea), onclick: () => showRecords({ collection: 'hazards', params: { ...lp, ...orgp }, title: t('dashboard.hazardCount') }) }),
-        total.recorded_area_m2 != null && card({ id: 'kpi-recorded', label: t('dashboard.recorded'), value: recorded, display: fmtArea(recorded), sub: t('dashboard.recordedSub') }),
-        card({ id: 'kpi-remaining', label: t('dashboard.remaining'), value: total.remaining_area_m2, display: fmtArea(total.remaining_area_m2), sub: t('dashboard.ofRecordedArea', { pct: fmtNumber(100 - pct, 1) }) }),
-        card({ id: 'kpi-released', label: t('dashboard.released'), value: rel.total, display: fmtArea(rel.total), sub: t('dashboard.releasedCount', { n: fmtNumber(total.release_count) }), onclick: () => showRecords({ collection: 'releases', params: { ...lp, ...orgp }, title: t('dashboard.released') }) }),
-        ['cancelled', 'reduced', 'cleared'].map((m) =>
-          card({ id: `kpi-${m}`, label: t(`status.${m}`), value: rel[m], display: fmtArea(rel[m]), onclick: () => showRecords({ collection: 'releases', params: { ...lp, ...orgp, method: m }, title: t(`status.${m}`) }) }),
-        ),
-        total.released_inside_hazards_m2 != null && card({ id: 'kpi-released-inside', label: t('dashboard.releasedInside'), value: total.released_inside_hazards_m2, display: fmtArea(total.released_inside_hazards_m2), sub: t('dashboard.releasedInsideSub') }),
+        card({ id: 'kpi-hazard-count', label: t(dated ? 'dashboardScope.hazardsToday' : 'dashboard.hazardCount'), value: total.hazard_count, display: total.hazard_count == null ? '–' : fmtNumber(total.hazard_count), sub: hazardArea == null ? na : fmtArea(hazardArea), href: recordsHref('hazards', {}, { dated: false, org: false }) }),
+        card({ id: 'kpi-recorded', label: t(dated ? 'dashboardScope.recordedEnd' : 'dashboard.recorded'), value: recorded, display: area(recorded), sub: recorded == null ? na : t('dashboard.recordedSub') }),
+        card({ id: 'kpi-remaining', label: t(dated ? 'dashboardScope.remainingEnd' : 'dashboard.remaining'), value: total.remaining_area_m2, display: area(total.remaining_area_m2), sub: total.remaining_area_m2 == null ? na : dated ? t('dashboardScope.remainingEndSub') : t('dashboard.ofRecordedArea', { pct: fmtNumber(100 - pct, 1) }) }),
+        card({ id: 'kpi-released', label: t(dated ? 'dashboardScope.releasedPeriod' : 'dashboard.released'), value: rel.total, display: fmtArea(rel.total), sub: t('dashboard.releasedCount', { n: fmtNumber(total.release_count) }), href: rhref() }),
+        ['cancelled', 'reduced', 'cleared'].map((m) => card({ id: `kpi-${m}`, label: t(`status.${m}`), value: rel[m], display: fmtArea(rel[m]), href: rhref({ status: m }) })),
+        card({ id: 'kpi-released-inside', label: t('dashboard.releasedInside'), value: total.released_inside_hazards_m2, display: fmtArea(total.released_inside_hazards_m2), sub: t('dashboard.releasedInsideSub') }),
       ),
-      h('div', { class: 'progress', role: 'img', 'aria-label': t('dashboard.progressBar', { pct: fmtNumber(pct, 1) }) }, ['cleared', 'reduced', 'cancelled'].map((m) => h('span', { class: `bar-${m}`, style: `width:${recorded ? (100 * rel[m]) / recorded : 0}%` })), h('span', { class: 'progress-label' }, t('dashboard.progressBar', { pct: fmtNumber(pct, 1) }))),
-      h('h3', {}, t('dashboard.progressByYear')),
+      !dated && pct != null && h('div', { class: 'progress', role: 'img', 'aria-label': t('dashboard.progressBar', { pct: fmtNumber(pct, 1) }) }, ['cleared', 'reduced', 'cancelled'].map((m) => h('span', { class: `bar-${m}`, style: `width:${recorded ? (100 * rel[m]) / recorded : 0}%` })), h('span', { class: 'progress-label' }, t('dashboard.progressBar', { pct: fmtNumber(pct, 1) }))),
+      h('h3', {}, t(chartDim() === 'month' ? 'dashboardScope.progressByMonth' : 'dashboard.progressByYear')),
       h('p', { class: 'muted', id: 'lr-chart-wait' }, t('dashboard.computing')),
       chartBox('chart-landrelease', t('dashboard.progressByYear')),
     ),
@@ -164,38 +194,37 @@ async function landRelease(gen) {
   // the yearly figures take the server longest: asked once every card is
   // filled, so that they never hold the cards up
   return () =>
-    get('/stats/landrelease?by=year').then(
-      (y) => gen === generation && progressChart(y.groups.filter((g) => inRange(g.key)), lp),
+    get(`/stats/landrelease?${scopeParams({ by: chartDim() })}`).then(
+      (y) => gen === generation && progressChart(y.groups.filter((g) => g.key !== 'unknown' && inRange(g.key))),
       (e) => gen === generation && fail(root.querySelector('#lr-chart-wait'), e),
     );
 }
 
-function progressChart(byYear, lp) {
+function progressChart(groups) {
   root.querySelector('#lr-chart-wait')?.remove();
   root.dataset.chartReady = String(generation);
-  const labels = byYear.map((g) => g.key);
-  const km2 = (v) => v / 1e6;
+  const labels = groups.map((g) => g.key);
+  const km2 = (v) => (v == null ? null : v / 1e6);
+  const hasRemaining = groups.some((g) => g.remaining_area_m2 != null);
   makeChart('chart-landrelease', {
     data: {
       labels,
       datasets: [
-        ...['cancelled', 'reduced', 'cleared'].map((m) => ({ type: 'bar', label: t(`status.${m}`), data: byYear.map((g) => km2(g.released_area_m2[m])), backgroundColor: COLORS[m], stack: 'r', yAxisID: 'y' })),
-        { type: 'line', label: t('dashboard.remainingEnd'), data: byYear.map((g) => km2(g.remaining_area_m2)), borderColor: '#111', backgroundColor: '#111', borderWidth: 2.5, pointRadius: 3, yAxisID: 'y2' },
+        ...['cancelled', 'reduced', 'cleared'].map((m) => ({ type: 'bar', label: t(`status.${m}`), data: groups.map((g) => km2(g.released_area_m2[m])), backgroundColor: COLORS[m], stack: 'r', yAxisID: 'y' })),
+        ...(hasRemaining ? [{ type: 'line', label: t(chartDim() === 'month' ? 'dashboardScope.remainingMonthEnd' : 'dashboard.remainingEnd'), data: groups.map((g) => km2(g.remaining_area_m2)), borderColor: '#111', backgroundColor: '#111', borderWidth: 2.5, pointRadius: 3, yAxisID: 'y2' }] : []),
       ],
     },
     options: {
       onClick: (e, els) => {
         const hit = els[0];
         if (!hit) return;
-        const year = labels[hit.index];
-        const ds = charts['chart-landrelease'].data.datasets[hit.datasetIndex];
         const method = ['cancelled', 'reduced', 'cleared'][hit.datasetIndex];
-        showRecords({ collection: 'releases', params: { ...lp, datetime: `${year}-01-01/${year}-12-31`, ...(method ? { method } : {}) }, title: `${ds.label} · ${year}` });
+        location.hash = recordsHref('releases', { ...keyRange(labels[hit.index]), ...(method ? { status: method } : {}) });
       },
       scales: {
         x: { stacked: true },
         y: { stacked: true, title: { display: true, text: t('dashboard.releasedKm2') } },
-        y2: { position: 'right', grid: { drawOnChartArea: false }, title: { display: true, text: t('dashboard.remainingKm2') } },
+        ...(hasRemaining ? { y2: { position: 'right', grid: { drawOnChartArea: false }, title: { display: true, text: t('dashboard.remainingKm2') } } } : {}),
       },
       plugins: { legend: { position: 'bottom' }, tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${fmtNumber(c.parsed.y, 3)} ${t('units.km2')}` } } },
     },
@@ -210,8 +239,7 @@ const shown = (v, n) => (v == null ? t('dashboard.suppressed', { n }) : fmtNumbe
 async function casualties(gen) {
   const el = root.querySelector('#dash-casualties');
   const qs = new URLSearchParams();
-  const years = filter.from && filter.to && filter.to.slice(0, 4) - filter.from.slice(0, 4) < 3;
-  const dim = years ? 'month' : 'year';
+  const dim = chartDim();
   qs.set('by', filter.admin ? `${dim},admin` : dim);
   // published figures (no right to personal data): whole years, small groups hidden
   const exact = can('read_personal');
@@ -236,8 +264,9 @@ async function casualties(gen) {
     // the area's own figure, not a sum of its months or years (some may be hidden)
     tot = byAdmin.groups.find((g) => g.key === filter.admin) || { casualties: 0, killed: 0, injured: 0, children: 0, incidents: 0, unknown_status: 0 };
   }
-  const accp = { ...(filter.admin ? { admin_code: filter.admin } : {}), ...dateParam() };
-  const note = [t('dashboard.casFollows')];
+  // the people behind the figures are victims; their period is as asked
+  const vhref = (extra) => recordsHref('victims', { since, until, ...extra }, { org: false });
+  const note = [t('dashboard.casFollows'), t('dashboardScope.casIncidents')];
   if (!exact) note.push(t('dashboard.casPublished', { n: d.min_cell }));
   if (filter.org) note.push(t('dashboard.casNoOrg'));
   clear(el).append(
@@ -247,9 +276,9 @@ async function casualties(gen) {
       h(
         'div',
         { class: 'kpis' },
-        card({ id: 'kpi-casualties', label: t('dashboard.casualtyCount'), value: tot.casualties, display: shown(tot.casualties, d.min_cell), sub: tot.suppressed ? null : t('dashboard.incidents', { n: fmtNumber(tot.incidents) }), onclick: () => showRecords({ collection: 'accidents', params: accp, title: t('dashboard.casualtyCount') }) }),
-        card({ id: 'kpi-killed', label: t('dashboard.killed'), value: tot.killed, display: shown(tot.killed, d.min_cell) }),
-        card({ id: 'kpi-injured', label: t('dashboard.injured'), value: tot.injured, display: shown(tot.injured, d.min_cell) }),
+        card({ id: 'kpi-casualties', label: t('dashboard.casualtyCount'), value: tot.casualties, display: shown(tot.casualties, d.min_cell), sub: tot.suppressed ? null : t('dashboardScope.incidentsWith', { n: fmtNumber(tot.incidents) }), href: vhref() }),
+        card({ id: 'kpi-killed', label: t('dashboard.killed'), value: tot.killed, display: shown(tot.killed, d.min_cell), href: vhref({ status: 'killed' }) }),
+        card({ id: 'kpi-injured', label: t('dashboard.injured'), value: tot.injured, display: shown(tot.injured, d.min_cell), href: vhref({ status: 'injured' }) }),
         card({ id: 'kpi-children', label: t('dashboard.children'), value: tot.children, display: shown(tot.children, d.min_cell), sub: tot.casualties ? t('dashboard.share', { pct: fmtNumber((100 * tot.children) / tot.casualties, 1) }) : null }),
       ),
       h('h3', {}, t(dim === 'year' ? 'dashboard.casualtiesByYear' : 'dashboard.casualtiesByMonth')),
@@ -271,10 +300,8 @@ async function casualties(gen) {
       onClick: (e, els) => {
         const hit = els[0];
         if (!hit) return;
-        const k = labels[hit.index];
-        const last = k.length === 7 ? new Date(Number(k.slice(0, 4)), Number(k.slice(5, 7)), 0).getDate() : 31;
-        const range = k.length === 4 ? `${k}-01-01/${k}-12-31` : `${k}-01/${k}-${String(last).padStart(2, '0')}`;
-        showRecords({ collection: 'accidents', params: { ...(filter.admin ? { admin_code: filter.admin } : {}), datetime: range }, title: t('dashboard.casualtiesIn', { when: fmtPeriod(k) }) });
+        const status = ['killed', 'injured', 'unknown'][hit.datasetIndex];
+        location.hash = recordsHref('victims', { ...keyRange(labels[hit.index]), ...(status ? { status } : {}) }, { org: false });
       },
       scales: { x: { stacked: true }, y: { stacked: true, title: { display: true, text: t('dashboard.people') } } },
       plugins: { legend: { position: 'bottom' } },
@@ -289,34 +316,25 @@ const categoryName = (k) => tOr(`categories.${k}`, k);
 async function items(gen) {
   const el = root.querySelector('#dash-items');
   let d;
-  let groups;
-  let tot;
   try {
-    d = await get(filter.admin ? '/stats/items?by=admin' : '/stats/items?by=category');
-    if (gen !== generation) return;
-    if (filter.admin) {
-      tot = d.groups.find((g) => g.key === filter.admin) || { item_records: 0, quantity: 0, destroyed: 0 };
-      groups = (await get('/stats/items?by=category')).groups;
-    } else {
-      tot = d;
-      groups = d.groups;
-    }
+    d = await get(`/stats/items?${scopeParams({ by: 'category' })}`);
   } catch (e) {
     if (gen === generation) fail(el, e);
     return;
   }
   if (gen !== generation) return;
-  const ip = { ...adminFilterParam(), ...dateParam(), ...(filter.org ? { organisation: filter.org } : {}) };
+  const groups = d.groups;
+  const ihref = (extra) => recordsHref('eo-items', extra);
   clear(el).append(
     section(
       t('dashboard.items'),
-      filter.admin ? t('dashboard.itemsAdminNote') : isFiltered() ? t('dashboard.itemsNational') : null,
+      `${summary()} · ${t('dashboardScope.itemsFollow')}`,
       h(
         'div',
         { class: 'kpis' },
-        card({ id: 'kpi-item-records', label: t('dashboard.itemRecords'), value: tot.item_records, display: fmtNumber(tot.item_records), onclick: () => showRecords({ collection: 'eo-items', params: ip, title: t('dashboard.items') }) }),
-        card({ id: 'kpi-quantity', label: t('dashboard.quantity'), value: tot.quantity, display: fmtNumber(tot.quantity) }),
-        card({ id: 'kpi-destroyed', label: t('dashboard.destroyed'), value: tot.destroyed, display: fmtNumber(tot.destroyed) }),
+        card({ id: 'kpi-item-records', label: t('dashboard.itemRecords'), value: d.item_records, display: fmtNumber(d.item_records), href: ihref() }),
+        card({ id: 'kpi-quantity', label: t('dashboard.quantity'), value: d.quantity, display: fmtNumber(d.quantity), href: ihref() }),
+        card({ id: 'kpi-destroyed', label: t('dashboard.destroyed'), value: d.destroyed, display: fmtNumber(d.destroyed), href: ihref({ status: 'destroyed' }) }),
       ),
       h('h3', {}, t('dashboard.itemsByCategory')),
       chartBox('chart-items', t('dashboard.itemsByCategory')),
@@ -337,7 +355,7 @@ async function items(gen) {
       onClick: (e, els) => {
         const hit = els[0];
         if (!hit) return;
-        showRecords({ collection: 'eo-items', params: { ...ip, category: labels[hit.index] }, title: `${t('dashboard.items')} · ${categoryName(labels[hit.index])}` });
+        location.hash = ihref({ category: labels[hit.index], ...(hit.datasetIndex === 1 ? { status: 'destroyed' } : {}) });
       },
       plugins: { legend: { position: 'bottom' } },
     },

@@ -33,6 +33,7 @@ function zoomToAdmin() {
   if (filter.adminGeometry) mapLoaded.then(() => fitBox(bounds(filter.adminGeometry)));
 }
 // ---- end of finding records ----
+import { initPrint } from './print.js'; // the map and dashboard printed
 
 // the data starts loading before anything else
 const collections = prefetch();
@@ -273,6 +274,7 @@ async function main() {
   // the filter kept across a language switch (the admin area's boundary is
   // asked for again once the map is there)
   if (kept?.filter) Object.assign(filter, { ...kept.filter, admin: '' });
+  initPrint();
   renderFilters(document.getElementById('filters'));
   let pending;
   onFilterChange(() => {
