@@ -1344,7 +1344,7 @@ if (!quick) await step('dashboard: March 2024, then March 2024 in an admin area,
   await page.click('#nav-dashboard');
   await dashboardReady();
   await setPeriod('2024-03-01', '2024-03-31');
-  await page.waitForFunction(() => /2024-03-31/.test(document.getElementById('dash-filter').textContent));
+  await page.waitForFunction(() => /Mar 31, 2024/.test(document.getElementById('dash-filter').textContent));
   const lr = cli('landrelease', ...scopeArgs('2024-03-01', '2024-03-31'));
   await sameFigures('March 2024', lr, cli('items', '--by', 'category', ...scopeArgs('2024-03-01', '2024-03-31')));
   // the month as `demine stats ... --by month` has it
