@@ -22,7 +22,7 @@ import {
 import { getStats as get, can } from './api.js';
 import { h, clear } from './dom.js';
 import { t, tOr, fmtNumber, fmtArea, fmtDate, fmtPeriod, locale } from './i18n.js';
-import { filter, isFiltered } from './filters.js';
+import { filter } from './filters.js';
 import { COLORS } from './layers.js';
 
 Chart.register(BarController, BarElement, LineController, LineElement, PointElement, CategoryScale, LinearScale, Legend, Tooltip);

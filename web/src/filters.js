@@ -30,10 +30,6 @@ export function filterKey() {
   return JSON.stringify([filter.admin, filter.from, filter.to, filter.org, filter.status]);
 }
 
-export function isFiltered() {
-  return Boolean(filter.admin || filter.from || filter.to || filter.org || filter.status);
-}
-
 const METHODS = ['cancelled', 'reduced', 'cleared'];
 
 // False when the status filter hides layer id entirely.

@@ -49,23 +49,6 @@ export function initRecords(el, onOpen) {
   openOnMap = onOpen;
 }
 
-// The records behind a figure (the dashboard): the items parameters that
-// make it, as a records URL.
-export function showRecords({ collection, params = {} }) {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) {
-    if (k === 'datetime') {
-      const [a, b] = String(v).split('/');
-      if (a && a !== '..') q.set('since', a);
-      if (b && b !== '..') q.set('until', b);
-    } else if (k === 'organisation') q.set('organisation', v);
-    else if (k === 'method' || (k === 'status' && SHARED_STATUS.has(v))) q.set('status', v);
-    else if (k !== 'filter' && k !== 'limit') q.set(k, v);
-  }
-  if (filter.admin && !q.has('admin')) q.set('admin', filter.admin);
-  location.hash = recordsHash(collection, q);
-}
-
 function recordsHash(kind, q) {
   const s = q.toString();
   return `#/records/${kind}${s ? `?${s}` : ''}`;
