@@ -84,6 +84,7 @@ dm_status dm_store_remove(const char *location, dm_error *err)
     return backend_for(location)->remove(location, err);
 }
 
+const char *dm_store_location(const dm_store *s) { return s->location; }
 const char *dm_store_owner(const dm_store *s) { return s->owner; }
 dm_geo *dm_store_geo(dm_store *s) { return s->geo; }
 

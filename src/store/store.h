@@ -45,6 +45,11 @@ void dm_store_close(dm_store *store);
  * GeoPackage: the file, -wal and -shm). A missing file is not an error. */
 dm_status dm_store_remove(const char *location, dm_error *err);
 
+/* The location the store was opened with (a path, or a backend's
+ * connection string): another dm_store_open of it is a second connection to
+ * the same database. Owned by the store. */
+const char *dm_store_location(const dm_store *store);
+
 /* The database owner (set by dm_store_create). Owned by the store. */
 const char *dm_store_owner(const dm_store *store);
 

@@ -91,6 +91,9 @@ function hashOfFilter(kind, query) {
 export function recordsFilterChanged() {
   if (!current) return;
   const hash = hashOfFilter(current.kind, current.query);
+  // the filter told again what it already was (an admin area's outline
+  // arriving): the view shown, or being made, is already this one
+  if (hash === current.hash) return;
   if (hash !== location.hash) history.replaceState(null, '', hash);
   renderRecords(location.hash);
 }
@@ -155,7 +158,10 @@ function columnLabel(c) {
 }
 
 // Called by the router for #/records/...
+let rendering = 0; // the latest renderRecords: an older one stops at its next await
+
 export async function renderRecords(hash) {
+  const my = ++rendering;
   const { kind, query } = parseHash(hash);
   // the URL's filter becomes the shared filter (the map follows it too);
   // the filter's change comes back here through recordsFilterChanged
@@ -167,17 +173,20 @@ export async function renderRecords(hash) {
     setFilter(want);
     return;
   }
+  Object.assign(current, { hash, role: session.role });
   let schema = null;
   try {
     schema = await queryables(kind);
   } catch (e) {
+    if (my !== rendering) return;
     clear(box).append(head(kind), h('p', { class: 'error', id: 'records-status' }, e.status === 401 || e.status === 403 ? t('records.loginNeeded') : e.message));
     return;
   }
+  if (my !== rendering) return;
   const all = columnsOf(kind, schema);
   let columns = (remembered(kind) || DEFAULT_COLUMNS[kind] || all.slice(0, 6)).filter((c) => all.includes(c));
   if (!columns.length) columns = all.slice(0, 6);
-  current = { kind, query, all, columns, schema, offset: 0, params: serverParams(kind, query, schema), role: session.role };
+  current = { kind, query, hash, all, columns, schema, offset: 0, params: serverParams(kind, query, schema), role: session.role };
   draw();
   await page(0);
 }
