@@ -384,24 +384,84 @@ void dm_map_xy(const dm_map_proj *p, double lon, double lat, double *px, double 
     *py = p->y + (p->lat0 - lat) * p->k;
 }
 
+/* A ring as the page can show it: a vertex closer than RING_STEP_PT to the
+ * last one kept is left out (0.2 pt is 0.07 mm, below a 300 dpi printer's
+ * dot), which on a country's map drops most vertices of most hazards and
+ * with them most of the PDF's size and writing time. A ring that shrinks to
+ * under three vertices so is drawn as its box on the page, at least
+ * RING_STEP_PT wide, so that a small hazard stays a visible speck.
+ *
+ * Polygon rings are turned so that outer rings run one way on the page and
+ * holes the other: under cairo's non-zero winding rule any number of
+ * polygons in one path then fill as their union, holes included, whatever
+ * the direction the data gave them. */
+#define RING_STEP_PT 0.2
+
+typedef struct page_pt {
+    double x, y;
+} page_pt;
+
 static void ring_path(cairo_t *cr, const dm_map_proj *p, GEOSContextHandle_t h,
-                      const GEOSGeometry *ring, bool close)
+                      const GEOSGeometry *ring, bool close, bool hole)
 {
     const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(h, ring);
     unsigned int n = 0;
-    if (!cs || !GEOSCoordSeq_getSize_r(h, cs, &n))
+    if (!cs || !GEOSCoordSeq_getSize_r(h, cs, &n) || n == 0)
         return;
+    page_pt stack[256], *pt = n <= 256 ? stack : malloc(n * sizeof *pt);
+    if (!pt)
+        return;
+    double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+    unsigned int kept = 0;
     for (unsigned int i = 0; i < n; i++) {
         double lon, lat, px, py;
         GEOSCoordSeq_getXY_r(h, cs, i, &lon, &lat);
         dm_map_xy(p, lon, lat, &px, &py);
-        if (i == 0)
-            cairo_move_to(cr, px, py);
-        else
-            cairo_line_to(cr, px, py);
+        if (i == 0) {
+            x0 = x1 = px, y0 = y1 = py;
+        } else {
+            x0 = fmin(x0, px), x1 = fmax(x1, px), y0 = fmin(y0, py), y1 = fmax(y1, py);
+        }
+        double step = kept ? hypot(px - pt[kept - 1].x, py - pt[kept - 1].y) : INFINITY;
+        /* the last vertex is kept (a line's end) unless it is the one before */
+        if (step < (i + 1 < n ? RING_STEP_PT : 1e-9))
+            continue;
+        pt[kept++] = (page_pt){px, py};
     }
-    if (close && n > 0)
-        cairo_close_path(cr);
+    if (close && kept < 3) {
+        double cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
+        double hw = fmax(x1 - x0, RING_STEP_PT) / 2, hh = fmax(y1 - y0, RING_STEP_PT) / 2;
+        if (hole) { /* the other way round: x then -y */
+            cairo_move_to(cr, cx - hw, cy - hh);
+            cairo_line_to(cr, cx - hw, cy + hh);
+            cairo_line_to(cr, cx + hw, cy + hh);
+            cairo_line_to(cr, cx + hw, cy - hh);
+            cairo_close_path(cr);
+        } else
+            cairo_rectangle(cr, cx - hw, cy - hh, 2 * hw, 2 * hh);
+    } else {
+        bool reverse = false;
+        if (close) {
+            double area2 = 0; /* twice the signed area on the page */
+            for (unsigned int i = 0; i < kept; i++) {
+                const page_pt *a = &pt[i], *b = &pt[(i + 1) % kept];
+                area2 += a->x * b->y - b->x * a->y;
+            }
+            /* cairo_rectangle's direction (positive here) for outer rings */
+            reverse = hole ? area2 > 0 : area2 < 0;
+        }
+        for (unsigned int k = 0; k < kept; k++) {
+            const page_pt *q = &pt[reverse ? kept - 1 - k : k];
+            if (k == 0)
+                cairo_move_to(cr, q->x, q->y);
+            else
+                cairo_line_to(cr, q->x, q->y);
+        }
+        if (close && kept)
+            cairo_close_path(cr);
+    }
+    if (pt != stack)
+        free(pt);
 }
 
 void dm_map_path(cairo_t *cr, const dm_map_proj *p, GEOSContextHandle_t h, const GEOSGeometry *g)
@@ -413,12 +473,12 @@ void dm_map_path(cairo_t *cr, const dm_map_proj *p, GEOSContextHandle_t h, const
         for (int i = 0; i < n; i++)
             dm_map_path(cr, p, h, GEOSGetGeometryN_r(h, g, i));
     } else if (type == GEOS_POLYGON) {
-        ring_path(cr, p, h, GEOSGetExteriorRing_r(h, g), true);
+        ring_path(cr, p, h, GEOSGetExteriorRing_r(h, g), true, false);
         int n = GEOSGetNumInteriorRings_r(h, g);
         for (int i = 0; i < n; i++)
-            ring_path(cr, p, h, GEOSGetInteriorRingN_r(h, g, i), true);
+            ring_path(cr, p, h, GEOSGetInteriorRingN_r(h, g, i), true, true);
     } else if (type == GEOS_LINESTRING || type == GEOS_LINEARRING)
-        ring_path(cr, p, h, g, false);
+        ring_path(cr, p, h, g, false, false);
     else if (type == GEOS_POINT) {
         double lon, lat, px, py;
         if (GEOSGeomGetX_r(h, g, &lon) && GEOSGeomGetY_r(h, g, &lat)) {
