@@ -3347,6 +3347,70 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
     return st;
 }
 
+/* The jitter (m, per axis) the found items show among themselves, without
+ * knowing which recorded mine any of them is: two mines of one row a
+ * spacing or two apart differ across the row by the jitter of both. Over
+ * the pairs of found items 0.35-2.2 spacings apart along the rows'
+ * direction (the fit's) and less than half the rows' gap across, the
+ * across-row differences are a half-normal (mines) mixed with a uniform
+ * (clutter, or mines of another row), separated by EM; the estimate is
+ * shrunk to the jitter assumed as the residuals' is. 0 when no pair. */
+static double pair_jitter(const problem *pb, const xform *t)
+{
+    double sc = xf_scale(t), ux, uy;
+    xf_apply(t, pb->ux, pb->uy, &ux, &uy);
+    ux = (ux - t->tx) / sc;
+    uy = (uy - t->ty) / sc;
+    double dlo = 0.35 * pb->step_m * sc, dhi = 2.2 * pb->step_m * sc;
+    double cmax = 0.5 * pb->row_gap * sc, rad = hypot(dhi, cmax);
+    size_t n = 0, cap = 0;
+    double *c = NULL;
+    for (size_t f = 0; f < pb->nf; f++) {
+        grid_walk it;
+        if (!walk_start(&it, &pb->fg, pb->fp[f].x, pb->fp[f].y, rad))
+            continue;
+        for (size_t j; walk_next(&it, &j);) {
+            if (j <= f)
+                continue;
+            double dx = pb->fp[j].x - pb->fp[f].x, dy = pb->fp[j].y - pb->fp[f].y;
+            double a = fabs(dx * ux + dy * uy), x = fabs(dx * uy - dy * ux);
+            if (a < dlo || a > dhi || x >= cmax)
+                continue;
+            if (n == cap) {
+                size_t nc = cap ? 2 * cap : 64;
+                double *g = realloc(c, nc * sizeof *g);
+                if (!g)
+                    break;
+                c = g;
+                cap = nc;
+            }
+            c[n++] = x;
+        }
+    }
+    if (!n) {
+        free(c);
+        return 0.0;
+    }
+    /* EM: share w of mine pairs, their across-row sd s2 (both mines'
+     * jitter: 2 sigma^2), the rest uniform on [0, cmax) */
+    double w = 0.5, s2 = 2.0 * pb->ev_sigma * pb->ev_sigma, wn = 0;
+    for (int it = 0; it < 30; it++) {
+        double sw = 0, swx = 0;
+        for (size_t k = 0; k < n; k++) {
+            double hn = w * sqrt(2.0 / (M_PI * s2)) * exp(-0.5 * c[k] * c[k] / s2);
+            double r = hn / (hn + (1.0 - w) / cmax);
+            sw += r;
+            swx += r * c[k] * c[k];
+        }
+        w = fmin(fmax(sw / (double)n, 1e-3), 1.0 - 1e-3);
+        s2 = fmax(swx / fmax(sw, 1e-9), 1e-4);
+        wn = sw;
+    }
+    free(c);
+    double j2 = 0.5 * s2;
+    return sqrt((wn * j2 + JITTER_PRIOR_AXES * JITTER0 * JITTER0) / (wn + JITTER_PRIOR_AXES));
+}
+
 /* predict_fitted, then again with the nuisance the first fit shows: the
  * jitter its residuals give while it is larger than assumed (the gates,
  * the evidence and the radii follow it), and the share of found items it
@@ -3362,6 +3426,17 @@ static dm_status fit_nuisance(problem *pb, dm_mf_prediction_set *out, size_t *ca
         double m2 = 2.0 * (double)out->fit.matched, rr = out->fit.rmse_m * JITTER_TRUNC;
         double sig = sqrt((0.5 * m2 * rr * rr + JITTER_PRIOR_AXES * pb->ev_sigma * pb->ev_sigma) /
                           (m2 + JITTER_PRIOR_AXES));
+        /* the residuals of a fit are cut by its gates, so they say too
+         * little when the jitter is larger than assumed; the jitter the
+         * found items show among themselves (pair_jitter) says too much
+         * where rows bend or the fit's rotation is off: when it is the
+         * larger, the two are taken together (their geometric mean) */
+        if (pass == 0) {
+            xform ft = xf_make(out->fit.rotation_deg, out->fit.scale, out->fit.dx_m, out->fit.dy_m);
+            double pj = pair_jitter(pb, &ft);
+            if (pj > sig)
+                sig = sqrt(sig * pj);
+        }
         bool jitter = pass < JITTER_PASSES && sig > 1.3 * pb->ev_sigma;
         size_t u = 0;
         for (size_t f = 0; f < pb->nf; f++)
