@@ -30,7 +30,6 @@
 /* Radii are multiplied by this (calibrated on the scenario generator so
  * that about 95% of true positions fall inside). */
 #define RADIUS_CAL 1.3
-#define MIN_RADIUS_M 0.75
 /* scoring: a found item is clutter (anywhere in the cleared ground: the
  * found items' hull with a spacing around it) with this probability at
  * first; then with the share of items a first fit leaves unmatched, the
@@ -38,10 +37,11 @@
 #define P_CLUTTER 0.2
 #define CLUTTER_PRIOR_N 4.0
 /* the jitter assumed at first (m, per axis; a typical figure for mines
- * laid by hand): in the evidence, and as the prior of each fit's own
- * estimate; quick scores and row checks, made before a fit is refined, use
- * sqrt(2) times the jitter (the item's jitter and as much again for the
- * unrefined fit's error: problem.score_sigma) */
+ * laid by hand): in the evidence, as the prior of each fit's own
+ * estimate, and as the least radius of a prediction (its 95% radius);
+ * quick scores and row checks, made before a fit is refined, use sqrt(2)
+ * times the jitter (the item's jitter and as much again for the unrefined
+ * fit's error: problem.score_sigma) */
 #define JITTER0 0.35
 /* temperature of the posterior over distinct fits (calibrated: the scores
  * are not exact log-likelihoods) */
@@ -2201,7 +2201,7 @@ static dm_status found_rows(const pt *p, size_t n, bool *use, const hull *cleare
                              sl * sl * var_ang;
                 dm_mf_prediction pr = {x, y, -(k + 2), 0, 0, true};
                 pr.index = (int)kl;
-                pr.radius_m = fmax(MIN_RADIUS_M, RADIUS_CAL * K95 * sqrt(var));
+                pr.radius_m = fmax(K95 * JITTER0, RADIUS_CAL * K95 * sqrt(var));
                 st = push(out, cap, &pr, err);
                 nrow_pred++;
             }
@@ -3222,7 +3222,7 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
         double lm = lambda_max(c[0] + xvar, c[1], c[2] + xvar);
         const dm_mf_mine *m = &pb->lay.mines[i];
         dm_mf_prediction p = {px, py, m->row, m->index, 0, false};
-        p.radius_m = fmax(MIN_RADIUS_M, RADIUS_CAL * K95 * sqrt(lm));
+        p.radius_m = fmax(K95 * JITTER0, RADIUS_CAL * K95 * sqrt(lm));
         /* the 95% radius of the mixture with the alternative fits: grow it
          * to the nearest alternatives until they hold 95% */
         double wsum = p_right, r0_ = p.radius_m;
@@ -3291,7 +3291,7 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
                 double xv = sig * sig * (1.0 + 1.0 / (double)ex.n);
                 double lm = lambda_max(c[0] + xv, c[1], c[2] + xv);
                 dm_mf_prediction p = {px, py, -2, pb->lay.mines[k].index, 0, true};
-                p.radius_m = fmax(MIN_RADIUS_M, RADIUS_CAL * K95 * sqrt(lm));
+                p.radius_m = fmax(K95 * JITTER0, RADIUS_CAL * K95 * sqrt(lm));
                 st = push(out, cap, &p, err);
             }
             free(got);
