@@ -3431,13 +3431,17 @@ static dm_status fit_nuisance(problem *pb, dm_mf_prediction_set *out, size_t *ca
          * found items show among themselves (pair_jitter) says too much
          * where rows bend or the fit's rotation is off: when it is the
          * larger, the two are taken together (their geometric mean) */
-        if (pass == 0) {
+        if (pass == 0 && pb->nf <= FULL_MAX_FOUND) {
             xform ft = xf_make(out->fit.rotation_deg, out->fit.scale, out->fit.dx_m, out->fit.dy_m);
             double pj = pair_jitter(pb, &ft);
             if (pj > sig)
                 sig = sqrt(sig * pj);
         }
-        bool jitter = pass < JITTER_PASSES && sig > 1.3 * pb->ev_sigma;
+        /* above FULL_MAX_FOUND items, that many pin the fit: it is run
+         * again only for jitter beyond the width the quick scores already
+         * allow, and the pairs are not needed */
+        bool jitter = pass < JITTER_PASSES && sig > 1.3 * pb->ev_sigma &&
+                      (pb->nf <= FULL_MAX_FOUND || sig > pb->score_sigma);
         size_t u = 0;
         for (size_t f = 0; f < pb->nf; f++)
             u += um[f];
