@@ -30,18 +30,19 @@
 /* Radii are multiplied by this (calibrated on the scenario generator so
  * that about 95% of true positions fall inside). */
 #define RADIUS_CAL 1.3
-#define MIN_RADIUS_M 0.75
 /* scoring: a found item is clutter (anywhere in the cleared ground: the
  * found items' hull with a spacing around it) with this probability at
  * first; then with the share of items a first fit leaves unmatched, the
  * first figure counting as this many items (fit_nuisance) */
 #define P_CLUTTER 0.2
 #define CLUTTER_PRIOR_N 4.0
-/* the jitter assumed at first (m, per axis; the generator's base family
- * draws 0.15-0.5): in the evidence (EV), in quick scores and row checks
- * (SCORE, a little wider), and as the prior of each fit's estimate */
+/* the jitter assumed at first (m, per axis; a typical figure for mines
+ * laid by hand): in the evidence, as the prior of each fit's own
+ * estimate, and as the least radius of a prediction (its 95% radius);
+ * quick scores and row checks, made before a fit is refined, use sqrt(2)
+ * times the jitter (the item's jitter and as much again for the unrefined
+ * fit's error: problem.score_sigma) */
 #define JITTER0 0.35
-#define SCORE_SIGMA0 0.5
 /* temperature of the posterior over distinct fits (calibrated: the scores
  * are not exact log-likelihoods) */
 #define SCORE_TEMP 2.0
@@ -74,22 +75,25 @@
 #define PAIR_PARTNERS 4 /* found items paired with the seed */
 #define PAIR_MAX_FOUND 40
 #define PAIR_HYP 8 /* hypotheses from pairs */
-/* the score's evidence term (score_of): up to this many found items */
-#define EV_MAX_FOUND 150
+/* up to this many found items the search is the full one: the score's
+ * evidence term (score_of), free matches (match()), more seeds, starts
+ * and alternatives explored; above, the cheaper forms (so many items pin
+ * the fit anyway), which keep 2,000 mines with 500 found under 100 ms */
+#define FULL_MAX_FOUND 150
 /* match(): an item that loses its nearest mine takes the nearest free one
- * within this share of the spacing, up to this many found items */
+ * within this share of the spacing */
 #define FREE_GATE 0.8
-#define FREE_MAX_FOUND 150
 /* a fit with at most this many matched items is not trusted over the
  * record as written (predict_fitted) */
 #define FALLBACK_MATCHED 2
 /* along-row drift: estimated from rows with at least this many matched
  * mines spread over two spacings or more */
 #define DRIFT_MIN 4
-/* the jitter estimated from a fit's residuals (dm_mf_predict_ex): from at
- * least this many matched items, times this for the residuals the gate
- * cuts off, at most this many refits */
-#define JITTER_MIN_MATCHED 6
+/* the jitter estimated from a fit's residuals (refit, fit_nuisance): the
+ * jitter assumed counts as this many residuals (per axis: 3 mines), so
+ * that a few matched items move the estimate little; the residuals are
+ * times this for those the gate cuts off; at most this many refits */
+#define JITTER_PRIOR_AXES 6.0
 #define JITTER_TRUNC 1.15
 #define JITTER_PASSES 2
 
@@ -1049,7 +1053,7 @@ static void match(const problem *pb, state *s, double gate, double rlim)
         s->match_d[f] = bestd;
         s->matched++;
     }
-    if (s->matched == 0 || s->matched == pb->nf || pb->nf > FREE_MAX_FOUND)
+    if (s->matched == 0 || s->matched == pb->nf || pb->nf > FULL_MAX_FOUND)
         return;
     for (size_t i = 0; i < pb->nr; i++)
         s->taken[i] = s->rec_found[i] >= 0;
@@ -1104,8 +1108,7 @@ static void refit(const problem *pb, state *s, bool update_sigma)
             py += s->row_shift[2 * row + 1];
             ss += pow(px - pb->fp[f].x, 2) + pow(py - pb->fp[f].y, 2);
         }
-        /* prior: the jitter assumed, with the weight of 3 mines */
-        double nu0 = 6.0;
+        double nu0 = JITTER_PRIOR_AXES;
         double s2 = (ss + nu0 * pb->ev_sigma * pb->ev_sigma) / (2.0 * (double)s->matched + nu0);
         s->sigma = fmax(0.1, sqrt(s2));
     }
@@ -1114,7 +1117,12 @@ static void refit(const problem *pb, state *s, bool update_sigma)
 static double gate_for(const problem *pb, const state *s)
 {
     double sc = xf_scale(&s->t);
-    double g = fmin(3.5 * s->sigma + 0.3, 0.45 * pb->step_m * sc);
+    /* within half the spacing, where the nearest mine is the item's own;
+     * once the residuals show jitter larger than assumed (fit_nuisance),
+     * the nearest mine along the row is taken whatever the spacing, and
+     * only the rows' gap bounds the gate */
+    double cap = pb->ev_sigma > JITTER0 ? fmax(pb->step_m, pb->row_gap) : pb->step_m;
+    double g = fmin(3.5 * s->sigma + 0.3, 0.45 * cap * sc);
     return fmax(g, 0.6);
 }
 
@@ -1316,7 +1324,7 @@ static double cleared_cost(const problem *pb, const state *s)
 }
 
 /* Log score of a state: found items as mines or clutter, the prior of the
- * transform (both as the evidence up to EV_MAX_FOUND found items; above,
+ * transform (both as the evidence up to FULL_MAX_FOUND found items; above,
  * the items at the fit and the prior's density there, which is cheaper),
  * and the recorded mines left in cleared ground. */
 static double score_of(const problem *pb, const state *s, bool full)
@@ -1324,7 +1332,7 @@ static double score_of(const problem *pb, const state *s, bool full)
     double lin = l_mine(pb, pb->score_sigma);
     double lout = l_clutter(pb);
     double sum = 0;
-    if (pb->nf <= EV_MAX_FOUND) {
+    if (pb->nf <= FULL_MAX_FOUND) {
         sum = match_evidence(pb, s);
     } else {
         for (size_t f = 0; f < pb->nf; f++) {
@@ -1539,7 +1547,7 @@ static size_t rotscale_candidates(const problem *pb, cand *out, size_t max)
     }
     /* with many found items the directions they give are sharp: the three
      * best are enough (and their reciprocals) */
-    size_t rmax = 3 + (pb->pri.recip_w > 0 && pb->nf <= EV_MAX_FOUND ? 2 : 0);
+    size_t rmax = 3 + (pb->pri.recip_w > 0 && pb->nf <= FULL_MAX_FOUND ? 2 : 0);
     if (pb->nf >= 30 && nrot > rmax)
         nrot = rmax;
     /* the scale the found items show: the median distance to the nearest
@@ -1599,7 +1607,7 @@ static size_t translation_candidates(const problem *pb, const cand *c, xform *ou
     /* seeds: the central item and the subset items nearest to it that
      * have a neighbour about a spacing away (likely mines, not clutter) */
     size_t seeds[NSEED] = {pb->seed};
-    int nseeds = 1, maxseeds = pb->nf <= 150 ? NSEED : 2;
+    int nseeds = 1, maxseeds = pb->nf <= FULL_MAX_FOUND ? NSEED : 2;
     for (int k = 1; k < maxseeds; k++) {
         double bd = INFINITY;
         for (int pass = 0; pass < 2 && !isfinite(bd); pass++)
@@ -1631,7 +1639,7 @@ static size_t translation_candidates(const problem *pb, const cand *c, xform *ou
         /* room for the rotation and scale of the candidate to be a little off */
         for (size_t q = 0; q < nsub; q++)
             tol[q] = (1.2 + 0.06 * hypot(pb->fp[sub[q]].x - fs->x, pb->fp[sub[q]].y - fs->y)) / sc;
-        if (k >= 1 && best_votes * 2 > (int)nsub && pb->nf > 150)
+        if (k >= 1 && best_votes * 2 > (int)nsub && pb->nf > FULL_MAX_FOUND)
             break; /* the first seed is a mine: no need for the second */
         for (size_t i = 0; i < pb->nr; i++) {
             if ((double)pb->depth[i] > depth_lim)
@@ -1688,7 +1696,7 @@ static size_t far_candidates(const problem *pb, const cand *cands, size_t nc, xf
                              size_t max)
 {
     size_t n = 0;
-    if (pb->nf < FAR_MIN_FOUND || pb->nf > 150)
+    if (pb->nf < FAR_MIN_FOUND || pb->nf > FULL_MAX_FOUND)
         return 0;
     double *dmin = malloc(pb->nf * sizeof *dmin);
     keyed *near = malloc(pb->nf * sizeof *near);
@@ -2193,7 +2201,7 @@ static dm_status found_rows(const pt *p, size_t n, bool *use, const hull *cleare
                              sl * sl * var_ang;
                 dm_mf_prediction pr = {x, y, -(k + 2), 0, 0, true};
                 pr.index = (int)kl;
-                pr.radius_m = fmax(MIN_RADIUS_M, RADIUS_CAL * K95 * sqrt(var));
+                pr.radius_m = fmax(K95 * JITTER0, RADIUS_CAL * K95 * sqrt(var));
                 st = push(out, cap, &pr, err);
                 nrow_pred++;
             }
@@ -2223,7 +2231,7 @@ static dm_status problem_init(problem *pb, const dm_mf_record *rec, const pt *fp
     pb->fp = fp;
     pb->nf = nf;
     pb->ev_sigma = JITTER0;
-    pb->score_sigma = SCORE_SIGMA0;
+    pb->score_sigma = sqrt(2.0) * JITTER0;
     pb->p_clutter = P_CLUTTER;
     dm_status st = dm_mf_layout_compute(rec, &pb->lay, err);
     if (st)
@@ -2586,7 +2594,7 @@ static void explore(const problem *pb, state *bs, state *cur, double *hscore, xf
         /* the anchors: the matched items nearest the seed (the seed itself
          * may be clutter; so may the nearest matched item: with few items,
          * the next ones too, those with a neighbour a spacing away first) */
-        size_t anchors[NANCHOR], nanch = 0, maxanch = pb->nf <= 150 ? nanchor : 1;
+        size_t anchors[NANCHOR], nanch = 0, maxanch = pb->nf <= FULL_MAX_FOUND ? nanchor : 1;
         for (int want = 1; want >= 0 && nanch < maxanch; want--)
             while (nanch < maxanch) {
                 size_t a = pb->nf;
@@ -2611,7 +2619,7 @@ static void explore(const problem *pb, state *bs, state *cur, double *hscore, xf
         double sc = xf_scale(&bs->t), reach = pass == 0 ? INFINITY : 40.0 / sc;
         double bq = -INFINITY, gate = gate_for(pb, bs);
         /* ranked on all items when they are few, else on those nearby */
-        double elim = pb->nf <= 150 ? INFINITY : fmax(3.0 * pb->r0, 40.0);
+        double elim = pb->nf <= FULL_MAX_FOUND ? INFINITY : fmax(3.0 * pb->r0, 40.0);
         double topq[EXPLORE_TOP];
         xform topt[EXPLORE_TOP];
         size_t ntop = 0, ktop = pb->nf > 200 ? 1 : EXPLORE_TOP;
@@ -2661,7 +2669,7 @@ static void explore(const problem *pb, state *bs, state *cur, double *hscore, xf
                 /* ranked on the items near the seed (the same for all), with
                  * the cleared ground too when the items are few */
                 match(pb, cur, gate, elim);
-                double q = score_of(pb, cur, pb->nf <= 150);
+                double q = score_of(pb, cur, pb->nf <= FULL_MAX_FOUND);
                 /* keep the EXPLORE_TOP best (insertion into a short list) */
                 size_t k = ntop < ktop ? ntop++ : ktop;
                 while (k > 0 && topq[k - 1] < q) {
@@ -2900,7 +2908,7 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
     if (isfinite(best.score)) {
         /* the best fits of other rotations or scales, best first */
         xform others[NEXPLORE];
-        size_t nothers = 0, maxo = pb->nf <= 150 ? NEXPLORE : 1;
+        size_t nothers = 0, maxo = pb->nf <= FULL_MAX_FOUND ? NEXPLORE : 1;
         size_t nh0 = nh;
         while (nothers < maxo) {
             size_t pick = nh0;
@@ -2971,7 +2979,7 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
          * others moved: the fit shifted by that row's shift */
         size_t nh_ref = nh;
         state base;
-        if (pb->nf <= 150 && state_init(&base, pb) == 0) {
+        if (pb->nf <= FULL_MAX_FOUND && state_init(&base, pb) == 0) {
             state_copy(&base, &best, pb);
             for (size_t r = 0; r <= pb->nrows; r++) {
                 if (!base.row_moved[r])
@@ -2994,7 +3002,7 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
         }
         /* the items on an outer row may be an unrecorded row beyond it */
         try_extra(pb, &best, &cur, hscore, hfinal, &nh);
-        size_t kmax = pb->nf <= 150 ? REFINE_TOP : 0;
+        size_t kmax = pb->nf <= FULL_MAX_FOUND ? REFINE_TOP : 0;
         keyed ordr[MAX_HYP] = {{0, 0}};
         for (size_t h = 0; h < nh; h++) {
             ordr[h].key = -hscore[h];
@@ -3026,7 +3034,7 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
     /* the items on an outer row may be an unrecorded row beyond it */
     try_extra(pb, &best, &cur, hscore, hfinal, &nh);
     /* the periodic neighbours of the final fit, each refined likewise */
-    if (pb->nf <= 150) {
+    if (pb->nf <= FULL_MAX_FOUND) {
         explore(pb, &best, &cur, hscore, hfinal, &nh, true, NANCHOR);
         try_extra(pb, &best, &cur, hscore, hfinal, &nh);
     }
@@ -3214,7 +3222,7 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
         double lm = lambda_max(c[0] + xvar, c[1], c[2] + xvar);
         const dm_mf_mine *m = &pb->lay.mines[i];
         dm_mf_prediction p = {px, py, m->row, m->index, 0, false};
-        p.radius_m = fmax(MIN_RADIUS_M, RADIUS_CAL * K95 * sqrt(lm));
+        p.radius_m = fmax(K95 * JITTER0, RADIUS_CAL * K95 * sqrt(lm));
         /* the 95% radius of the mixture with the alternative fits: grow it
          * to the nearest alternatives until they hold 95% */
         double wsum = p_right, r0_ = p.radius_m;
@@ -3283,7 +3291,7 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
                 double xv = sig * sig * (1.0 + 1.0 / (double)ex.n);
                 double lm = lambda_max(c[0] + xv, c[1], c[2] + xv);
                 dm_mf_prediction p = {px, py, -2, pb->lay.mines[k].index, 0, true};
-                p.radius_m = fmax(MIN_RADIUS_M, RADIUS_CAL * K95 * sqrt(lm));
+                p.radius_m = fmax(K95 * JITTER0, RADIUS_CAL * K95 * sqrt(lm));
                 st = push(out, cap, &p, err);
             }
             free(got);
@@ -3339,29 +3347,110 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
     return st;
 }
 
+/* The jitter (m, per axis) the found items show among themselves, without
+ * knowing which recorded mine any of them is: two mines of one row a
+ * spacing or two apart differ across the row by the jitter of both. Over
+ * the pairs of found items 0.35-2.2 spacings apart along the rows'
+ * direction (the fit's) and less than half the rows' gap across, the
+ * across-row differences are a half-normal (mines) mixed with a uniform
+ * (clutter, or mines of another row), separated by EM; the estimate is
+ * shrunk to the jitter assumed as the residuals' is. 0 when no pair. */
+static double pair_jitter(const problem *pb, const xform *t)
+{
+    double sc = xf_scale(t), ux, uy;
+    xf_apply(t, pb->ux, pb->uy, &ux, &uy);
+    ux = (ux - t->tx) / sc;
+    uy = (uy - t->ty) / sc;
+    double dlo = 0.35 * pb->step_m * sc, dhi = 2.2 * pb->step_m * sc;
+    double cmax = 0.5 * pb->row_gap * sc, rad = hypot(dhi, cmax);
+    size_t n = 0, cap = 0;
+    double *c = NULL;
+    for (size_t f = 0; f < pb->nf; f++) {
+        grid_walk it;
+        if (!walk_start(&it, &pb->fg, pb->fp[f].x, pb->fp[f].y, rad))
+            continue;
+        for (size_t j; walk_next(&it, &j);) {
+            if (j <= f)
+                continue;
+            double dx = pb->fp[j].x - pb->fp[f].x, dy = pb->fp[j].y - pb->fp[f].y;
+            double a = fabs(dx * ux + dy * uy), x = fabs(dx * uy - dy * ux);
+            if (a < dlo || a > dhi || x >= cmax)
+                continue;
+            if (n == cap) {
+                size_t nc = cap ? 2 * cap : 64;
+                double *g = realloc(c, nc * sizeof *g);
+                if (!g)
+                    break;
+                c = g;
+                cap = nc;
+            }
+            c[n++] = x;
+        }
+    }
+    if (!n) {
+        free(c);
+        return 0.0;
+    }
+    /* EM: share w of mine pairs, their across-row sd s2 (both mines'
+     * jitter: 2 sigma^2), the rest uniform on [0, cmax) */
+    double w = 0.5, s2 = 2.0 * pb->ev_sigma * pb->ev_sigma, wn = 0;
+    for (int it = 0; it < 30; it++) {
+        double sw = 0, swx = 0;
+        for (size_t k = 0; k < n; k++) {
+            double hn = w * sqrt(2.0 / (M_PI * s2)) * exp(-0.5 * c[k] * c[k] / s2);
+            double r = hn / (hn + (1.0 - w) / cmax);
+            sw += r;
+            swx += r * c[k] * c[k];
+        }
+        w = fmin(fmax(sw / (double)n, 1e-3), 1.0 - 1e-3);
+        s2 = fmax(swx / fmax(sw, 1e-9), 1e-4);
+        wn = sw;
+    }
+    free(c);
+    double j2 = 0.5 * s2;
+    return sqrt((wn * j2 + JITTER_PRIOR_AXES * JITTER0 * JITTER0) / (wn + JITTER_PRIOR_AXES));
+}
+
 /* predict_fitted, then again with the nuisance the first fit shows: the
  * jitter its residuals give while it is larger than assumed (the gates,
  * the evidence and the radii follow it), and the share of found items it
  * leaves unmatched as the clutter's (once, when its odds differ from those
- * assumed by more than twice; on its own up to EV_MAX_FOUND found items) */
+ * assumed by more than twice; on its own up to FULL_MAX_FOUND found items) */
 static dm_status fit_nuisance(problem *pb, dm_mf_prediction_set *out, size_t *cap, hull *cleared,
                               bool *um, size_t nn, dm_error *err)
 {
     dm_status st = predict_fitted(pb, out, cap, cleared, um, err);
     bool clutter_done = false;
     for (int pass = 0; pass < JITTER_PASSES + 1 && !st; pass++) {
-        double sig = out->fit.rmse_m / sqrt(2.0) * JITTER_TRUNC;
-        bool jitter = pass < JITTER_PASSES && out->fit.matched >= JITTER_MIN_MATCHED &&
-                      sig > 1.3 * pb->ev_sigma && sig > SCORE_SIGMA0;
+        /* the residuals' jitter (per axis), shrunk to the one assumed */
+        double m2 = 2.0 * (double)out->fit.matched, rr = out->fit.rmse_m * JITTER_TRUNC;
+        double sig = sqrt((0.5 * m2 * rr * rr + JITTER_PRIOR_AXES * pb->ev_sigma * pb->ev_sigma) /
+                          (m2 + JITTER_PRIOR_AXES));
+        /* the residuals of a fit are cut by its gates, so they say too
+         * little when the jitter is larger than assumed; the jitter the
+         * found items show among themselves (pair_jitter) says too much
+         * where rows bend or the fit's rotation is off: when it is the
+         * larger, the two are taken together (their geometric mean) */
+        if (pass == 0 && pb->nf <= FULL_MAX_FOUND) {
+            xform ft = xf_make(out->fit.rotation_deg, out->fit.scale, out->fit.dx_m, out->fit.dy_m);
+            double pj = pair_jitter(pb, &ft);
+            if (pj > sig)
+                sig = sqrt(sig * pj);
+        }
+        /* above FULL_MAX_FOUND items, that many pin the fit: it is run
+         * again only for jitter beyond the width the quick scores already
+         * allow, and the pairs are not needed */
+        bool jitter = pass < JITTER_PASSES && sig > 1.3 * pb->ev_sigma &&
+                      (pb->nf <= FULL_MAX_FOUND || sig > pb->score_sigma);
         size_t u = 0;
         for (size_t f = 0; f < pb->nf; f++)
             u += um[f];
         double pc = ((double)u + P_CLUTTER * CLUTTER_PRIOR_N) / ((double)pb->nf + CLUTTER_PRIOR_N);
         double lodds = log(pc / (1.0 - pc)) - log(pb->p_clutter / (1.0 - pb->p_clutter));
         bool clutter = !clutter_done && fabs(lodds) > log(2.0);
-        /* for the clutter alone, up to EV_MAX_FOUND found items: above,
+        /* for the clutter alone, up to FULL_MAX_FOUND found items: above,
          * that many items pin the fit (and a jitter rerun updates it too) */
-        if (!jitter && !(clutter && pb->nf <= EV_MAX_FOUND))
+        if (!jitter && !(clutter && pb->nf <= FULL_MAX_FOUND))
             break;
         if (clutter) {
             pb->p_clutter = pc;
@@ -3369,7 +3458,7 @@ static dm_status fit_nuisance(problem *pb, dm_mf_prediction_set *out, size_t *ca
         }
         if (jitter) {
             pb->ev_sigma = sig;
-            pb->score_sigma = fmax(SCORE_SIGMA0, sig * SCORE_SIGMA0 / JITTER0);
+            pb->score_sigma = sqrt(2.0) * sig;
         }
         dm_mf_prediction_set again;
         memset(&again, 0, sizeof again);
