@@ -86,6 +86,10 @@
 /* a fit with at most this many matched items is not trusted over the
  * record as written (predict_fitted) */
 #define FALLBACK_MATCHED 2
+/* the test of a fit against clutter alone (null_test): at most this many
+ * sets of clutter drawn; the fit stands when it beats them all, so a fit
+ * of clutter stands by chance 1 time in NULL_SIMS + 1 */
+#define NULL_SIMS 4
 /* along-row drift: estimated from rows with at least this many matched
  * mines spread over two spacings or more */
 #define DRIFT_MIN 4
@@ -360,8 +364,8 @@ typedef struct priors {
 } priors;
 
 static const double ROT_SD[2] = {3.0, 10.0}, ROT_SDW[2] = {0.75, 0.25};
-#define NT_COMP 3
-static const double T_SD[NT_COMP] = {15.0, 80.0, 250.0}, T_W[NT_COMP] = {0.4, 0.4, 0.2};
+static const double T_SD[] = {15.0, 80.0, 250.0}, T_W[] = {0.4, 0.4, 0.2};
+enum { NT_COMP = sizeof T_SD / sizeof *T_SD };
 /* prior weight of a record whose bearings are all reciprocal (taken from
  * the field back to the reference point): a few in a hundred (issue 16's
  * independently made records had a few) */
@@ -640,6 +644,8 @@ typedef struct problem {
      * may be anywhere in (m²): see P_CLUTTER */
     double p_clutter, clutter_area;
     double best_score; /* predict_fitted: the chosen fit's score */
+    double best_gain;  /* and its found items' log-likelihood ratio against
+                        * clutter alone (nats; -inf: no fit) */
     mask cleared;      /* ground known to be cleared (none: the found items' hull) */
     size_t *ccount;    /* scratch for cleared_cost(): nrows + 1 entries */
     bool *cmatched;
@@ -2836,6 +2842,7 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
                                 bool *unmatched_found, dm_error *err)
 {
     state cur, best;
+    pb->best_gain = -INFINITY;
     if (state_init(&cur, pb) || state_init(&best, pb)) {
         state_free(&cur);
         state_free(&best);
@@ -3045,6 +3052,10 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
      * fit that moves it); when the best fit leaves most items unmatched
      * anyway (clutter, or scrap without a category), the record is
      * predicted as written. */
+    /* the found items as mines at the fit (or clutter), against all of
+     * them clutter in the same ground: the best of the search's fit and
+     * the final one (null_test) */
+    pb->best_gain = match_evidence(pb, &best) + (double)pb->nf * log(pb->clutter_area);
     if (best.matched <= FALLBACK_MATCHED) {
         state_reset(&cur, pb, xf_make(pb->pri.rot_modes[0], pb->pri.s_modes[0], 0.0, 0.0));
         match(pb, &cur, gate_for(pb, &cur), INFINITY);
@@ -3337,6 +3348,8 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
     (void)n_f;
     fit->confidence = fmin(1.0, fmax(0.0, conf));
     pb->best_score = best.score;
+    pb->best_gain =
+        fmax(pb->best_gain, match_evidence(pb, &best) + (double)pb->nf * log(pb->clutter_area));
     if (!isfinite(fit->confidence))
         fit->confidence = 0.0;
     free(ubar);
@@ -3480,6 +3493,86 @@ static dm_status fit_nuisance(problem *pb, dm_mf_prediction_set *out, size_t *ca
         }
         free(um2);
     }
+    return st;
+}
+
+/* A uniform draw in [0, 1) from a 64-bit state (splitmix64), so that the
+ * test below gives the same answer for the same record and items. */
+static double draw_unit(uint64_t *rng)
+{
+    uint64_t z = (*rng += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return (double)((z ^ (z >> 31)) >> 11) * 0x1.0p-53;
+}
+
+/* Whether the fit predict_fitted left in pb explains its found items as
+ * mines better than clutter could by chance: as many items as pb's, drawn
+ * uniformly over the ground clutter may lie in (the found items' hull
+ * grown by a spacing: pb->clutter_area), are fitted by the same search
+ * with the same nuisance (jitter, clutter rate, clutter area), and the
+ * fit's gain over clutter alone (pb->best_gain) must beat the gain of
+ * every draw's best fit, up to NULL_SIMS draws (a Monte Carlo test at
+ * 1 / (NULL_SIMS + 1)). *stands: false when some draw does as well. */
+static dm_status null_test(const problem *pb, hull *cleared, bool *stands, dm_error *err)
+{
+    *stands = true;
+    if (!isfinite(pb->best_gain) || pb->nf == 0)
+        return DM_OK;
+    const hull *h = &pb->fhull;
+    double b = pb->step_m, x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+    for (size_t k = 0; k < h->n; k++) {
+        x0 = fmin(x0, h->v[k].x - b);
+        y0 = fmin(y0, h->v[k].y - b);
+        x1 = fmax(x1, h->v[k].x + b);
+        y1 = fmax(y1, h->v[k].y + b);
+    }
+    if (!(x1 > x0 && y1 > y0))
+        return DM_OK;
+    pt *p = malloc(pb->nf * sizeof *p);
+    bool *um = malloc(pb->nf * sizeof *um);
+    dm_status st = DM_OK;
+    if (!p || !um)
+        st = dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
+    uint64_t rng = 0x6D696E656669656Cull ^ (uint64_t)pb->nf;
+    for (int k = 0; k < NULL_SIMS && !st && *stands; k++) {
+        /* the hull grown by b (by its edges' lines: corners a little
+         * wider); a hull of fewer than 3 corners: its box grown by b */
+        for (size_t f = 0; f < pb->nf; f++) {
+            double x, y;
+            int tries = 0;
+            do {
+                x = x0 + (x1 - x0) * draw_unit(&rng);
+                y = y0 + (y1 - y0) * draw_unit(&rng);
+            } while (h->n >= 3 && !hull_inside(h, x, y, -b) && ++tries < 1000);
+            p[f] = (pt){x, y};
+        }
+        problem sim;
+        st = problem_init(&sim, pb->rec, p, pb->nf, p, pb->nf, err);
+        if (!st) {
+            sim.compat = pb->compat;
+            sim.ftype = pb->ftype;
+            sim.rtype = pb->rtype;
+            sim.n_rtype = pb->n_rtype;
+            sim.ev_sigma = pb->ev_sigma;
+            sim.score_sigma = pb->score_sigma;
+            sim.p_clutter = pb->p_clutter;
+            sim.clutter_area = pb->clutter_area;
+            dm_mf_prediction_set tmp;
+            memset(&tmp, 0, sizeof tmp);
+            size_t cap = 0;
+            st = predict_fitted(&sim, &tmp, &cap, cleared, um, err);
+            if (!st && sim.best_gain >= pb->best_gain)
+                *stands = false;
+            dm_mf_prediction_set_free(&tmp);
+        }
+        /* the types are pb's: not sim's to free */
+        sim.compat = NULL;
+        sim.ftype = sim.rtype = NULL;
+        problem_free(&sim);
+    }
+    free(p);
+    free(um);
     return st;
 }
 
@@ -3723,6 +3816,23 @@ dm_status dm_mf_predict_ex(const dm_mf_record *rec, const double *found_xy, size
                 st = predict_as_written(&pb, out, &cap, err);
             else {
                 st = fit_nuisance(&pb, out, &cap, &cleared, um, nn, err);
+                /* a fit no better than clutter's by chance: the record as
+                 * written, every item clutter (up to PAIR_MAX_FOUND items;
+                 * above, so many items matched by chance are not seen and
+                 * the draws would cost more than the fit) */
+                bool stands = true;
+                if (!st && out->fit.matched > 0 && nfit <= PAIR_MAX_FOUND)
+                    st = null_test(&pb, &cleared, &stands, err);
+                if (!st && !stands) {
+                    size_t not_mines = out->not_mines;
+                    dm_mf_prediction_set_free(out);
+                    out->fit.scale = 1.0;
+                    out->not_mines = not_mines;
+                    cap = 0;
+                    for (size_t k = 0; k < nfit; k++)
+                        um[k] = true;
+                    st = predict_as_written(&pb, out, &cap, err);
+                }
                 for (size_t k = 0; k < nfit && !st; k++)
                     unmatched[fit_idx[k]] = um[k];
             }
