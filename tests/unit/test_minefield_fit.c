@@ -123,17 +123,26 @@ TEST(record_as_written)
     dm_mf_prediction_set_free(&ps);
 }
 
+/* A generated scenario with 30% of the field cleared (noise-free or not,
+ * of family fam) and demine's prediction from its found items: both the
+ * caller's to free. */
+static void predict_scenario(uint64_t seed, bool noise_free, dm_mf_family fam, dm_mf_scenario *sc,
+                             dm_mf_prediction_set *ps)
+{
+    dm_mf_scenario_opts o = {0.3, 0, noise_free, fam};
+    dm_error err;
+    CHECK_EQ_INT(dm_mf_scenario_generate(seed, &o, sc, &err), DM_OK);
+    CHECK_EQ_INT(dm_mf_predict(&sc->rec, sc->found_xy, sc->n_found, ps, &err), DM_OK);
+}
+
 /* the noise-free scenario: jitter 0, no clutter, nothing moved or missing */
 TEST(exact_recovery)
 {
     int good = 0, n = 0;
     for (uint64_t seed = 1; seed <= 10; seed++) {
         dm_mf_scenario sc;
-        dm_mf_scenario_opts o = {0.3, 0, true, DM_MF_FAM_BASE};
-        dm_error err;
-        CHECK_EQ_INT(dm_mf_scenario_generate(seed, &o, &sc, &err), DM_OK);
         dm_mf_prediction_set ps;
-        CHECK_EQ_INT(dm_mf_predict(&sc.rec, sc.found_xy, sc.n_found, &ps, &err), DM_OK);
+        predict_scenario(seed, true, DM_MF_FAM_BASE, &sc, &ps);
         n++;
         double worst = 0;
         for (size_t i = 0; i < ps.n; i++) {
@@ -634,11 +643,9 @@ TEST(clutter_only_as_written)
     int same = 0, moved = 0;
     for (uint64_t seed = 1; seed <= 24; seed++) {
         dm_mf_scenario sc;
-        dm_mf_scenario_opts o = {0.3, 0, false, DM_MF_FAM_CLUTTER_ONLY};
-        dm_error err;
-        CHECK_EQ_INT(dm_mf_scenario_generate(seed, &o, &sc, &err), DM_OK);
         dm_mf_prediction_set ps, aw;
-        CHECK_EQ_INT(dm_mf_predict(&sc.rec, sc.found_xy, sc.n_found, &ps, &err), DM_OK);
+        dm_error err;
+        predict_scenario(seed, false, DM_MF_FAM_CLUTTER_ONLY, &sc, &ps);
         CHECK_EQ_INT(dm_mf_predict(&sc.rec, NULL, 0, &aw, &err), DM_OK);
         /* the record's predictions come first, in the record's order */
         bool eq = ps.n >= aw.n;
