@@ -3168,7 +3168,7 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
     keyed *rue = malloc((pb->nf ? pb->nf : 1) * sizeof *rue);
     double *mu = malloc((pb->nf ? pb->nf : 1) * sizeof *mu);
     size_t *mu_off = calloc(nrw + 1, sizeof *mu_off);
-    double sb2 = 0, ubar_all = 0, q_walk = 0;
+    double sb2 = 0, ubar_all = 0, q_walk = 0, along_share = 1.0;
     if (!ubar || !rue || !mu || !mu_off) {
         free(ubar);
         free(rue);
@@ -3186,7 +3186,7 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
         dx = (dx - best.t.tx) / sc;
         dy = (dy - best.t.ty) / sc;
         size_t nb = 0, nall = 0, nmu = 0, npair = 0;
-        double sx2 = 0, sde = 0, sdu = 0;
+        double sx2 = 0, sa2 = 0, sde = 0, sdu = 0;
         for (size_t r = 0; r < pb->nrows; r++) {
             double su = 0, se = 0, suu = 0, sue = 0;
             size_t n = 0;
@@ -3203,6 +3203,7 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
                 double ex = -(pb->fp[f].x - px - best.row_shift[2 * r]) * dy +
                             (pb->fp[f].y - py - best.row_shift[2 * r + 1]) * dx;
                 sx2 += ex * ex;
+                sa2 += e * e;
                 rue[n] = (keyed){u, (size_t)f};
                 su += u;
                 se += e;
@@ -3248,6 +3249,11 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
         sx2 = nall ? sx2 / (double)nall : 0.0;
         if (npair >= DRIFT_MIN && sdu > 0)
             q_walk = fmax(0.0, (sde - 2.0 * sx2 * (double)npair) / sdu);
+        /* residuals larger along the rows than across: drift the fit does
+         * not model (or a wrong fit); the confidence falls by the ratio */
+        sa2 = nall ? sa2 / (double)nall : 0.0;
+        if (npair >= DRIFT_MIN && sa2 > sx2)
+            along_share = sx2 / sa2;
     }
     double pin_sum = 0;
     size_t npred = 0;
@@ -3396,7 +3402,7 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
         dsc = fmin(dsc, fabs(fit->scale / pb->pri.s_modes[k] - 1.0));
     if (drot > 20.0 || dsc > 0.15)
         plaus = 0.3;
-    double conf = p_right * frac * fit_f * plaus;
+    double conf = p_right * frac * fit_f * plaus * along_share;
     /* calibrated on the generator: raw values of 0.5-0.75 were right about
      * half the time */
     conf = pow(fmax(conf, 0.0), CONF_POW);
