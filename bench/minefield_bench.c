@@ -6,6 +6,7 @@
  *
  * Usage: minefield_bench [--cases N] [--seed S] [--markdown] [--verbose]
  *        minefield_bench --families [--cases N] [--seed S] [--markdown] [--verbose]
+ *        minefield_bench --family NAME [...]: that family only (same seeds)
  *
  * --families: every family of minefield_scenario.h (the base scenarios and
  * those that push one error beyond the error model), N cases per family
@@ -387,7 +388,7 @@ static int run_case(uint64_t seed, const dm_mf_scenario *sc, acc *a, int bucket,
 }
 
 /* --families: see the header */
-static int families(int cases, uint64_t seed0, int markdown, int verbose)
+static int families(int cases, uint64_t seed0, int markdown, int verbose, const char *only)
 {
     enum { NB = 2 };
     static const char *const bname[NB] = {"0-10%", "10-40%"};
@@ -402,6 +403,8 @@ static int families(int cases, uint64_t seed0, int markdown, int verbose)
     }
     for (int f = 0; f < DM_MF_FAM_COUNT; f++)
         for (int b = 0; b < NB; b++) {
+            if (only && strcmp(only, dm_mf_family_name((dm_mf_family)f)))
+                continue;
             for (int m = 0; m < NMETH; m++)
                 a[f][b][m].ms = calloc((size_t)cases, sizeof(double));
             for (int c = 0; c < cases; c++) {
@@ -463,6 +466,7 @@ int main(int argc, char **argv)
     int cases = 300;
     uint64_t seed0 = 1;
     int markdown = 0, verbose = 0, fam = 0;
+    const char *only = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--cases") && i + 1 < argc)
             cases = atoi(argv[++i]);
@@ -474,12 +478,14 @@ int main(int argc, char **argv)
             verbose = 1;
         else if (!strcmp(argv[i], "--families"))
             fam = 1;
+        else if (!strcmp(argv[i], "--family") && i + 1 < argc)
+            fam = 1, only = argv[++i];
         else if (!strcmp(argv[i], "--cleared"))
             use_cleared = 1;
         else {
             fprintf(stderr,
-                    "usage: %s [--families] [--cleared] [--cases N] [--seed S] [--markdown] "
-                    "[--verbose]\n",
+                    "usage: %s [--families | --family NAME] [--cleared] [--cases N] [--seed S] "
+                    "[--markdown] [--verbose]\n",
                     argv[0]);
             return 2;
         }
@@ -487,7 +493,7 @@ int main(int argc, char **argv)
     if (cases < 1)
         cases = 1;
     if (fam)
-        return families(cases, seed0, markdown, verbose);
+        return families(cases, seed0, markdown, verbose, only);
     acc a[NBUCKET][NMETH];
     memset(a, 0, sizeof a);
     for (int b = 0; b < NBUCKET; b++)

@@ -86,6 +86,12 @@
 /* a fit with at most this many matched items is not trusted over the
  * record as written (predict_fitted) */
 #define FALLBACK_MATCHED 2
+/* the test of a fit against clutter alone (null_test): this many sets of
+ * clutter drawn; the fit stands when it beats them all, so that a fit of
+ * clutter stands by chance 1 time in NULL_SIMS + 1 (chosen on the tuning
+ * seeds: 4 draws rejected more fits of a few real mines among clutter,
+ * and no more fits of clutter) */
+#define NULL_SIMS 3
 /* along-row drift: estimated from rows with at least this many matched
  * mines spread over two spacings or more */
 #define DRIFT_MIN 4
@@ -360,8 +366,8 @@ typedef struct priors {
 } priors;
 
 static const double ROT_SD[2] = {3.0, 10.0}, ROT_SDW[2] = {0.75, 0.25};
-#define NT_COMP 3
-static const double T_SD[NT_COMP] = {15.0, 80.0, 250.0}, T_W[NT_COMP] = {0.4, 0.4, 0.2};
+static const double T_SD[] = {15.0, 80.0, 250.0}, T_W[] = {0.4, 0.4, 0.2};
+enum { NT_COMP = sizeof T_SD / sizeof *T_SD };
 /* prior weight of a record whose bearings are all reciprocal (taken from
  * the field back to the reference point): a few in a hundred (issue 16's
  * independently made records had a few) */
@@ -640,6 +646,8 @@ typedef struct problem {
      * may be anywhere in (m²): see P_CLUTTER */
     double p_clutter, clutter_area;
     double best_score; /* predict_fitted: the chosen fit's score */
+    double best_gain;  /* and its log-likelihood ratio against every found
+                        * item clutter (nats; -inf: no fit) */
     mask cleared;      /* ground known to be cleared (none: the found items' hull) */
     size_t *ccount;    /* scratch for cleared_cost(): nrows + 1 entries */
     bool *cmatched;
@@ -2836,6 +2844,7 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
                                 bool *unmatched_found, dm_error *err)
 {
     state cur, best;
+    pb->best_gain = -INFINITY;
     if (state_init(&cur, pb) || state_init(&best, pb)) {
         state_free(&cur);
         state_free(&best);
@@ -3045,6 +3054,11 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
      * fit that moves it); when the best fit leaves most items unmatched
      * anyway (clutter, or scrap without a category), the record is
      * predicted as written. */
+    /* the fit's score (found items as mines or clutter, the prior, the
+     * mines it leaves in cleared ground) against every item clutter in
+     * the same ground: the best of the search's fit and the final one
+     * (null_test) */
+    pb->best_gain = best.score + (double)pb->nf * log(pb->clutter_area);
     if (best.matched <= FALLBACK_MATCHED) {
         state_reset(&cur, pb, xf_make(pb->pri.rot_modes[0], pb->pri.s_modes[0], 0.0, 0.0));
         match(pb, &cur, gate_for(pb, &cur), INFINITY);
@@ -3145,10 +3159,21 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
      * it): per row with matched mines, the along-row residuals regressed on
      * the position along the row; the slopes' spread (less what the jitter
      * alone gives) widens each prediction by its distance along the row
-     * from the row's matched mines */
+     * from the row's matched mines; and the random walk of the paces: the
+     * along-row residuals of a row's neighbouring matched mines differ by
+     * more than the jitter (the across-row residuals') in proportion to
+     * their distance, at rate q (m² per m), which widens each prediction
+     * by its distance from the row's nearest matched mine */
     double *ubar = calloc(nrw, sizeof *ubar);
-    double sb2 = 0, ubar_all = 0;
-    if (!ubar) {
+    keyed *rue = malloc((pb->nf ? pb->nf : 1) * sizeof *rue);
+    double *mu = malloc((pb->nf ? pb->nf : 1) * sizeof *mu);
+    size_t *mu_off = calloc(nrw + 1, sizeof *mu_off);
+    double sb2 = 0, ubar_all = 0, q_walk = 0, along_share = 1.0;
+    if (!ubar || !rue || !mu || !mu_off) {
+        free(ubar);
+        free(rue);
+        free(mu);
+        free(mu_off);
         free(row_match);
         free(row_miss);
         state_free(&cur);
@@ -3160,10 +3185,12 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
         xf_apply(&best.t, pb->ux, pb->uy, &dx, &dy);
         dx = (dx - best.t.tx) / sc;
         dy = (dy - best.t.ty) / sc;
-        size_t nb = 0, nall = 0;
+        size_t nb = 0, nall = 0, nmu = 0, npair = 0;
+        double sx2 = 0, sa2 = 0, sde = 0, sdu = 0;
         for (size_t r = 0; r < pb->nrows; r++) {
             double su = 0, se = 0, suu = 0, sue = 0;
             size_t n = 0;
+            mu_off[r] = nmu;
             for (size_t f = 0; f < pb->nf; f++) {
                 long i = best.match_rec[f];
                 if (i < 0 || pb->row_of[i] != (int)r)
@@ -3173,11 +3200,35 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
                 double u = pb->ux * pb->rp[i].x + pb->uy * pb->rp[i].y;
                 double e = (pb->fp[f].x - px - best.row_shift[2 * r]) * dx +
                            (pb->fp[f].y - py - best.row_shift[2 * r + 1]) * dy;
+                double ex = -(pb->fp[f].x - px - best.row_shift[2 * r]) * dy +
+                            (pb->fp[f].y - py - best.row_shift[2 * r + 1]) * dx;
+                sx2 += ex * ex;
+                sa2 += e * e;
+                rue[n] = (keyed){u, (size_t)f};
                 su += u;
                 se += e;
                 suu += u * u;
                 sue += u * e;
                 n++;
+            }
+            /* neighbours along the row: (u, e) sorted on u */
+            qsort(rue, n, sizeof *rue, cmp_keyed);
+            for (size_t k = 0; k < n; k++) {
+                mu[nmu++] = rue[k].key;
+                if (k == 0)
+                    continue;
+                double e2[2];
+                for (int h = 0; h < 2; h++) {
+                    size_t f = rue[k - h].i;
+                    long i = best.match_rec[f];
+                    double px, py;
+                    xf_apply(&best.t, pb->rp[i].x, pb->rp[i].y, &px, &py);
+                    e2[h] = (pb->fp[f].x - px - best.row_shift[2 * r]) * dx +
+                            (pb->fp[f].y - py - best.row_shift[2 * r + 1]) * dy;
+                }
+                sde += (e2[0] - e2[1]) * (e2[0] - e2[1]);
+                sdu += (rue[k].key - rue[k - 1].key) * sc;
+                npair++;
             }
             if (!n)
                 continue;
@@ -3191,8 +3242,18 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
                 nb++;
             }
         }
+        mu_off[pb->nrows] = nmu;
         ubar_all = nall ? ubar_all / (double)nall : 0.0;
         sb2 = nb ? fmax(0.0, sb2 / (double)nb) : 0.0;
+        /* the jitter per axis: the across-row residuals' */
+        sx2 = nall ? sx2 / (double)nall : 0.0;
+        if (npair >= DRIFT_MIN && sdu > 0)
+            q_walk = fmax(0.0, (sde - 2.0 * sx2 * (double)npair) / sdu);
+        /* residuals larger along the rows than across: drift the fit does
+         * not model (or a wrong fit); the confidence falls by the ratio */
+        sa2 = nall ? sa2 / (double)nall : 0.0;
+        if (npair >= DRIFT_MIN && sa2 > sx2)
+            along_share = sx2 / sa2;
     }
     double pin_sum = 0;
     size_t npred = 0;
@@ -3216,6 +3277,17 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
             double du =
                 pb->ux * pb->rp[i].x + pb->uy * pb->rp[i].y - (row_match[r] ? ubar[r] : ubar_all);
             xvar += 0.5 * sb2 * du * du; /* along the row only: half per axis */
+        }
+        if (q_walk > 0) {
+            /* from the row's nearest matched mine (else the matched
+             * mines' mean), in metres */
+            double u = pb->ux * pb->rp[i].x + pb->uy * pb->rp[i].y, dn = fabs(u - ubar_all);
+            if (r < (int)pb->nrows && mu_off[r + 1] > mu_off[r]) {
+                dn = INFINITY;
+                for (size_t k = mu_off[r]; k < mu_off[r + 1]; k++)
+                    dn = fmin(dn, fabs(u - mu[k]));
+            }
+            xvar += 0.5 * q_walk * dn * xf_scale(&best.t);
         }
         if (best.row_moved[r])
             xvar += sig * sig / fmax((double)row_match[r], 1.0) + 0.25;
@@ -3330,16 +3402,20 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
         dsc = fmin(dsc, fabs(fit->scale / pb->pri.s_modes[k] - 1.0));
     if (drot > 20.0 || dsc > 0.15)
         plaus = 0.3;
-    double conf = p_right * frac * fit_f * plaus;
+    double conf = p_right * frac * fit_f * plaus * along_share;
     /* calibrated on the generator: raw values of 0.5-0.75 were right about
      * half the time */
     conf = pow(fmax(conf, 0.0), CONF_POW);
     (void)n_f;
     fit->confidence = fmin(1.0, fmax(0.0, conf));
     pb->best_score = best.score;
+    pb->best_gain = fmax(pb->best_gain, best.score + (double)pb->nf * log(pb->clutter_area));
     if (!isfinite(fit->confidence))
         fit->confidence = 0.0;
     free(ubar);
+    free(rue);
+    free(mu);
+    free(mu_off);
     free(row_match);
     free(row_miss);
     state_free(&cur);
@@ -3480,6 +3556,89 @@ static dm_status fit_nuisance(problem *pb, dm_mf_prediction_set *out, size_t *ca
         }
         free(um2);
     }
+    return st;
+}
+
+/* A uniform draw in [0, 1) from a 64-bit state (splitmix64), so that the
+ * test below gives the same answer for the same record and items. */
+static double draw_unit(uint64_t *rng)
+{
+    uint64_t z = (*rng += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return (double)((z ^ (z >> 31)) >> 11) * 0x1.0p-53;
+}
+
+/* Whether the fit left in pb (fit_nuisance) explains its found items as
+ * mines better than clutter could by chance, a likelihood-ratio test with
+ * the null distribution drawn: as many items as pb's, uniform over the
+ * ground clutter may lie in (the found items' hull grown by a spacing, as
+ * pb->clutter_area), are fitted the same way (fit_nuisance: the same
+ * search, the jitter and clutter rate estimated from the draw's own fit),
+ * and the fit's gain over every item clutter (pb->best_gain) must beat
+ * every draw's (a Monte Carlo test at 1 / (NULL_SIMS + 1); it stops at
+ * the first draw that does as well). The draws are seeded by the number
+ * of items: the same record and items give the same answer. *stands:
+ * false when some draw does as well. */
+static dm_status null_test(const problem *pb, hull *cleared, bool *stands, dm_error *err)
+{
+    *stands = true;
+    if (!isfinite(pb->best_gain) || pb->nf == 0)
+        return DM_OK;
+    const hull *h = &pb->fhull;
+    double b = pb->step_m, x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+    for (size_t k = 0; k < h->n; k++) {
+        x0 = fmin(x0, h->v[k].x - b);
+        y0 = fmin(y0, h->v[k].y - b);
+        x1 = fmax(x1, h->v[k].x + b);
+        y1 = fmax(y1, h->v[k].y + b);
+    }
+    if (!(x1 > x0 && y1 > y0))
+        return DM_OK;
+    pt *p = malloc(pb->nf * sizeof *p);
+    bool *um = malloc(pb->nf * sizeof *um);
+    dm_status st = DM_OK;
+    if (!p || !um)
+        st = dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
+    uint64_t rng = 0x6D696E656669656Cull ^ (uint64_t)pb->nf;
+    int beaten = 0, held = 0;
+    for (int k = 0; k < NULL_SIMS && !st && !beaten; k++) {
+        /* the hull grown by b (by its edges' lines: corners a little
+         * wider); a hull of fewer than 3 corners: its box grown by b */
+        for (size_t f = 0; f < pb->nf; f++) {
+            double x, y;
+            int tries = 0;
+            do {
+                x = x0 + (x1 - x0) * draw_unit(&rng);
+                y = y0 + (y1 - y0) * draw_unit(&rng);
+            } while (h->n >= 3 && !hull_inside(h, x, y, -b) && ++tries < 1000);
+            p[f] = (pt){x, y};
+        }
+        problem sim;
+        st = problem_init(&sim, pb->rec, p, pb->nf, p, pb->nf, err);
+        if (!st) {
+            sim.compat = pb->compat;
+            sim.ftype = pb->ftype;
+            sim.rtype = pb->rtype;
+            sim.n_rtype = pb->n_rtype;
+            dm_mf_prediction_set tmp;
+            memset(&tmp, 0, sizeof tmp);
+            size_t cap = 0;
+            st = fit_nuisance(&sim, &tmp, &cap, cleared, um, pb->nf, err);
+            if (!st && sim.best_gain >= pb->best_gain)
+                beaten++;
+            else
+                held++;
+            dm_mf_prediction_set_free(&tmp);
+        }
+        /* the types are pb's: not sim's to free */
+        sim.compat = NULL;
+        sim.ftype = sim.rtype = NULL;
+        problem_free(&sim);
+    }
+    *stands = !beaten;
+    free(p);
+    free(um);
     return st;
 }
 
@@ -3723,6 +3882,26 @@ dm_status dm_mf_predict_ex(const dm_mf_record *rec, const double *found_xy, size
                 st = predict_as_written(&pb, out, &cap, err);
             else {
                 st = fit_nuisance(&pb, out, &cap, &cleared, um, nn, err);
+                /* a fit no better than clutter's by chance: the record as
+                 * written, every item clutter. Tested when the fit leaves
+                 * more than half of the items unmatched (else they are at
+                 * least half mines by its own account) and up to
+                 * PAIR_MAX_FOUND items (above, the draws cost several
+                 * times the fit, and that many items pin it) */
+                bool stands = true;
+                if (!st && out->fit.matched > 0 && nfit <= PAIR_MAX_FOUND &&
+                    2 * out->fit.matched < nfit)
+                    st = null_test(&pb, &cleared, &stands, err);
+                if (!st && !stands) {
+                    size_t not_mines = out->not_mines;
+                    dm_mf_prediction_set_free(out);
+                    out->fit.scale = 1.0;
+                    out->not_mines = not_mines;
+                    cap = 0;
+                    for (size_t k = 0; k < nfit; k++)
+                        um[k] = true;
+                    st = predict_as_written(&pb, out, &cap, err);
+                }
                 for (size_t k = 0; k < nfit && !st; k++)
                     unmatched[fit_idx[k]] = um[k];
             }

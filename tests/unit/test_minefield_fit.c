@@ -123,17 +123,26 @@ TEST(record_as_written)
     dm_mf_prediction_set_free(&ps);
 }
 
+/* A generated scenario with 30% of the field cleared (noise-free or not,
+ * of family fam) and demine's prediction from its found items: both the
+ * caller's to free. */
+static void predict_scenario(uint64_t seed, bool noise_free, dm_mf_family fam, dm_mf_scenario *sc,
+                             dm_mf_prediction_set *ps)
+{
+    dm_mf_scenario_opts o = {0.3, 0, noise_free, fam};
+    dm_error err;
+    CHECK_EQ_INT(dm_mf_scenario_generate(seed, &o, sc, &err), DM_OK);
+    CHECK_EQ_INT(dm_mf_predict(&sc->rec, sc->found_xy, sc->n_found, ps, &err), DM_OK);
+}
+
 /* the noise-free scenario: jitter 0, no clutter, nothing moved or missing */
 TEST(exact_recovery)
 {
     int good = 0, n = 0;
     for (uint64_t seed = 1; seed <= 10; seed++) {
         dm_mf_scenario sc;
-        dm_mf_scenario_opts o = {0.3, 0, true, DM_MF_FAM_BASE};
-        dm_error err;
-        CHECK_EQ_INT(dm_mf_scenario_generate(seed, &o, &sc, &err), DM_OK);
         dm_mf_prediction_set ps;
-        CHECK_EQ_INT(dm_mf_predict(&sc.rec, sc.found_xy, sc.n_found, &ps, &err), DM_OK);
+        predict_scenario(seed, true, DM_MF_FAM_BASE, &sc, &ps);
         n++;
         double worst = 0;
         for (size_t i = 0; i < ps.n; i++) {
@@ -624,6 +633,39 @@ TEST(no_evidence_no_move)
     }
 }
 
+/* Only clutter found (the generator's clutter-only family, 30% of the
+ * field cleared): a fit that explains the items no better than clutter
+ * could by chance is not kept, and the record is predicted exactly as
+ * written (same places, same radii as with nothing found). Clutter may
+ * still fit by chance now and then (the test's level is 1 in 4). */
+TEST(clutter_only_as_written)
+{
+    int same = 0, moved = 0;
+    for (uint64_t seed = 1; seed <= 24; seed++) {
+        dm_mf_scenario sc;
+        dm_mf_prediction_set ps, aw;
+        dm_error err;
+        predict_scenario(seed, false, DM_MF_FAM_CLUTTER_ONLY, &sc, &ps);
+        CHECK_EQ_INT(dm_mf_predict(&sc.rec, NULL, 0, &aw, &err), DM_OK);
+        /* the record's predictions come first, in the record's order */
+        bool eq = ps.n >= aw.n;
+        for (size_t i = 0; i < aw.n && eq; i++)
+            eq = ps.items[i].x == aw.items[i].x && ps.items[i].y == aw.items[i].y &&
+                 ps.items[i].radius_m == aw.items[i].radius_m;
+        if (eq) {
+            same++;
+            CHECK_EQ_INT(ps.fit.matched, 0);
+            CHECK(ps.fit.confidence == 0.0);
+        }
+        moved += !eq;
+        dm_mf_prediction_set_free(&ps);
+        dm_mf_prediction_set_free(&aw);
+        dm_mf_scenario_free(&sc);
+    }
+    printf("clutter only: %d of 24 as written, %d fitted\n", same, moved);
+    CHECK(same >= 20);
+}
+
 /* Ground known to be cleared: no mine predicted there, the fit right;
  * rings of fewer than 3 vertices or bad numbers are refused. */
 TEST(cleared_polygons)
@@ -682,4 +724,5 @@ TEST(cleared_polygons)
 
 RUN(T(layout_geometry), T(record_as_written), T(exact_recovery), T(clutter_and_found_not_predicted),
     T(rows_from_found), T(radius_coverage), T(bad_input), T(scenario_deterministic),
-    T(harmless_fields_used), T(categories_clutter), T(no_evidence_no_move), T(cleared_polygons))
+    T(harmless_fields_used), T(categories_clutter), T(no_evidence_no_move), T(cleared_polygons),
+    T(clutter_only_as_written))
