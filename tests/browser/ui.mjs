@@ -984,6 +984,9 @@ if (hasWrites) {
     same('lifecycle is no longer shown, the admin area is', [cols.includes('lifecycle'), cols.includes('admin_code')].join(), 'false,true');
     same('  the request asks for those properties only', lastAsked('hazards').searchParams.get('properties').split(',').includes('lifecycle'), false);
     await page.reload();
+    // the role of the kept token is asked once the map is made, and the table
+    // is drawn again for it: the next step's URL must come after that
+    await page.waitForFunction(() => window.demine?.marks?.sessionKnown != null, null, { timeout: 60000 });
     await page.waitForFunction(() => document.getElementById('records-status')?.dataset.matched, null, { timeout: 30000 });
     cols = await headers();
     same('  after a reload, the same columns', [cols.includes('lifecycle'), cols.includes('admin_code')].join(), 'false,true');

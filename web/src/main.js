@@ -315,6 +315,9 @@ async function main() {
   if (kept?.map) setMapView(kept.map);
   if (kept?.filter?.admin) setFilter({ admin: kept.filter.admin, adminName: kept.filter.adminName });
   if (session.token) await refreshMe();
+  // the role of a kept token is known from here (views drawn before it for
+  // an unknown role are drawn again)
+  window.demine.marks.sessionKnown = Math.round(performance.now());
   // after the first paint: the lists of the filter's selects
   setTimeout(loadOptions, 1500);
   document.addEventListener('keydown', (e) => {
