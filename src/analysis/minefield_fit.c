@@ -1957,6 +1957,17 @@ static double lambda_max(double a, double b, double d)
 #define PRIOR_Q 0.96
 #define NPRIOR_D 16
 #define NPRIOR_S 1500
+
+/* splitmix64: the next 64 bits of a reproducible stream (the prior's
+ * radii, null_test's draws) */
+static uint64_t splitmix_next(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
 static void prior_radii(const priors *p, double dmax, double *dtab, double *rtab)
 {
     uint64_t st = 0x5EED5EEDull;
@@ -1974,13 +1985,8 @@ static void prior_radii(const priors *p, double dmax, double *dtab, double *rtab
         uint64_t s = st;
         for (int i = 0; i < NPRIOR_S; i++) {
             double u[6];
-            for (int q = 0; q < 6; q++) {
-                uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-                z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-                z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-                z ^= z >> 31;
-                u[q] = ((double)(z >> 11) + 0.5) / 9007199254740992.0;
-            }
+            for (int q = 0; q < 6; q++)
+                u[q] = ((double)(splitmix_next(&s) >> 11) + 0.5) / 9007199254740992.0;
             double g1 = sqrt(-2 * log(u[0])) * cos(2 * M_PI * u[1]);
             double g2 = sqrt(-2 * log(u[0])) * sin(2 * M_PI * u[1]);
             double g3 = sqrt(-2 * log(u[2])) * cos(2 * M_PI * u[3]);
@@ -3167,12 +3173,14 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
     double *ubar = calloc(nrw, sizeof *ubar);
     keyed *rue = malloc((pb->nf ? pb->nf : 1) * sizeof *rue);
     double *mu = malloc((pb->nf ? pb->nf : 1) * sizeof *mu);
+    double *ealong = malloc((pb->nf ? pb->nf : 1) * sizeof *ealong); /* by item */
     size_t *mu_off = calloc(nrw + 1, sizeof *mu_off);
     double sb2 = 0, ubar_all = 0, q_walk = 0, along_share = 1.0;
-    if (!ubar || !rue || !mu || !mu_off) {
+    if (!ubar || !rue || !mu || !ealong || !mu_off) {
         free(ubar);
         free(rue);
         free(mu);
+        free(ealong);
         free(mu_off);
         free(row_match);
         free(row_miss);
@@ -3204,6 +3212,7 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
                             (pb->fp[f].y - py - best.row_shift[2 * r + 1]) * dx;
                 sx2 += ex * ex;
                 sa2 += e * e;
+                ealong[f] = e;
                 rue[n] = (keyed){u, (size_t)f};
                 su += u;
                 se += e;
@@ -3217,16 +3226,8 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
                 mu[nmu++] = rue[k].key;
                 if (k == 0)
                     continue;
-                double e2[2];
-                for (int h = 0; h < 2; h++) {
-                    size_t f = rue[k - h].i;
-                    long i = best.match_rec[f];
-                    double px, py;
-                    xf_apply(&best.t, pb->rp[i].x, pb->rp[i].y, &px, &py);
-                    e2[h] = (pb->fp[f].x - px - best.row_shift[2 * r]) * dx +
-                            (pb->fp[f].y - py - best.row_shift[2 * r + 1]) * dy;
-                }
-                sde += (e2[0] - e2[1]) * (e2[0] - e2[1]);
+                double de = ealong[rue[k].i] - ealong[rue[k - 1].i];
+                sde += de * de;
                 sdu += (rue[k].key - rue[k - 1].key) * sc;
                 npair++;
             }
@@ -3415,6 +3416,7 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
     free(ubar);
     free(rue);
     free(mu);
+    free(ealong);
     free(mu_off);
     free(row_match);
     free(row_miss);
@@ -3559,15 +3561,9 @@ static dm_status fit_nuisance(problem *pb, dm_mf_prediction_set *out, size_t *ca
     return st;
 }
 
-/* A uniform draw in [0, 1) from a 64-bit state (splitmix64), so that the
- * test below gives the same answer for the same record and items. */
-static double draw_unit(uint64_t *rng)
-{
-    uint64_t z = (*rng += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return (double)((z ^ (z >> 31)) >> 11) * 0x1.0p-53;
-}
+/* A uniform draw in [0, 1) (splitmix64), so that the test below gives the
+ * same answer for the same record and items. */
+static double draw_unit(uint64_t *rng) { return (double)(splitmix_next(rng) >> 11) * 0x1.0p-53; }
 
 /* Whether the fit left in pb (fit_nuisance) explains its found items as
  * mines better than clutter could by chance, a likelihood-ratio test with
@@ -3601,7 +3597,7 @@ static dm_status null_test(const problem *pb, hull *cleared, bool *stands, dm_er
     if (!p || !um)
         st = dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
     uint64_t rng = 0x6D696E656669656Cull ^ (uint64_t)pb->nf;
-    int beaten = 0, held = 0;
+    int beaten = 0;
     for (int k = 0; k < NULL_SIMS && !st && !beaten; k++) {
         /* the hull grown by b (by its edges' lines: corners a little
          * wider); a hull of fewer than 3 corners: its box grown by b */
@@ -3627,8 +3623,6 @@ static dm_status null_test(const problem *pb, hull *cleared, bool *stands, dm_er
             st = fit_nuisance(&sim, &tmp, &cap, cleared, um, pb->nf, err);
             if (!st && sim.best_gain >= pb->best_gain)
                 beaten++;
-            else
-                held++;
             dm_mf_prediction_set_free(&tmp);
         }
         /* the types are pb's: not sim's to free */

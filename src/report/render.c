@@ -392,9 +392,8 @@ void dm_map_xy(const dm_map_proj *p, double lon, double lat, double *px, double 
  * RING_STEP_PT wide, so that a small hazard stays a visible speck.
  *
  * Polygon rings are turned so that outer rings run one way on the page and
- * holes the other: under cairo's non-zero winding rule any number of
- * polygons in one path then fill as their union, holes included, whatever
- * the direction the data gave them. */
+ * holes the other: under cairo's non-zero winding rule the holes then show,
+ * whatever direction the data gave them. */
 #define RING_STEP_PT 0.2
 
 typedef struct page_pt {
@@ -431,14 +430,9 @@ static void ring_path(cairo_t *cr, const dm_map_proj *p, GEOSContextHandle_t h,
     if (close && kept < 3) {
         double cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
         double hw = fmax(x1 - x0, RING_STEP_PT) / 2, hh = fmax(y1 - y0, RING_STEP_PT) / 2;
-        if (hole) { /* the other way round: x then -y */
-            cairo_move_to(cr, cx - hw, cy - hh);
-            cairo_line_to(cr, cx - hw, cy + hh);
-            cairo_line_to(cr, cx + hw, cy + hh);
-            cairo_line_to(cr, cx + hw, cy - hh);
-            cairo_close_path(cr);
-        } else
-            cairo_rectangle(cr, cx - hw, cy - hh, 2 * hw, 2 * hh);
+        /* a negative width runs the box the other way round, for a hole */
+        double w = hole ? -2 * hw : 2 * hw;
+        cairo_rectangle(cr, cx - w / 2, cy - hh, w, 2 * hh);
     } else {
         bool reverse = false;
         if (close) {

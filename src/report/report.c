@@ -146,8 +146,8 @@ static bool side_join(side *s, dm_store *store, dm_status *st, dm_error *err)
     }
     if (s->ran && !s->st)
         return true;
-    if (!*st) {
-        *st = s->st ? s->st : DM_EINVAL;
+    if (!*st) { /* then it ran, and failed */
+        *st = s->st;
         *err = s->err;
     }
     return false;
