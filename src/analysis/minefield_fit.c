@@ -80,6 +80,7 @@
  * and alternatives explored; above, the cheaper forms (so many items pin
  * the fit anyway), which keep 2,000 mines with 500 found under 100 ms */
 #define FULL_MAX_FOUND 150
+#define FULL_MAX_MINES 800
 /* match(): an item that loses its nearest mine takes the nearest free one
  * within this share of the spacing */
 #define FREE_GATE 0.8
@@ -653,6 +654,12 @@ typedef struct problem {
     bool *cmatched;
 } problem;
 
+/* the full search (FULL_MAX_FOUND) */
+static bool full_search(const problem *pb)
+{
+    return pb->nf <= FULL_MAX_FOUND || pb->nr <= FULL_MAX_MINES;
+}
+
 /* whether found item f may be recorded mine i */
 static inline bool may_be(const problem *pb, size_t f, size_t i)
 {
@@ -1061,7 +1068,7 @@ static void match(const problem *pb, state *s, double gate, double rlim)
         s->match_d[f] = bestd;
         s->matched++;
     }
-    if (s->matched == 0 || s->matched == pb->nf || pb->nf > FULL_MAX_FOUND)
+    if (s->matched == 0 || s->matched == pb->nf || !full_search(pb))
         return;
     for (size_t i = 0; i < pb->nr; i++)
         s->taken[i] = s->rec_found[i] >= 0;
@@ -1340,7 +1347,7 @@ static double score_of(const problem *pb, const state *s, bool full)
     double lin = l_mine(pb, pb->score_sigma);
     double lout = l_clutter(pb);
     double sum = 0;
-    if (pb->nf <= FULL_MAX_FOUND) {
+    if (full_search(pb)) {
         sum = match_evidence(pb, s);
     } else {
         for (size_t f = 0; f < pb->nf; f++) {
@@ -1555,7 +1562,7 @@ static size_t rotscale_candidates(const problem *pb, cand *out, size_t max)
     }
     /* with many found items the directions they give are sharp: the three
      * best are enough (and their reciprocals) */
-    size_t rmax = 3 + (pb->pri.recip_w > 0 && pb->nf <= FULL_MAX_FOUND ? 2 : 0);
+    size_t rmax = 3 + (pb->pri.recip_w > 0 && full_search(pb) ? 2 : 0);
     if (pb->nf >= 30 && nrot > rmax)
         nrot = rmax;
     /* the scale the found items show: the median distance to the nearest
@@ -1615,7 +1622,7 @@ static size_t translation_candidates(const problem *pb, const cand *c, xform *ou
     /* seeds: the central item and the subset items nearest to it that
      * have a neighbour about a spacing away (likely mines, not clutter) */
     size_t seeds[NSEED] = {pb->seed};
-    int nseeds = 1, maxseeds = pb->nf <= FULL_MAX_FOUND ? NSEED : 2;
+    int nseeds = 1, maxseeds = full_search(pb) ? NSEED : 2;
     for (int k = 1; k < maxseeds; k++) {
         double bd = INFINITY;
         for (int pass = 0; pass < 2 && !isfinite(bd); pass++)
@@ -1647,7 +1654,7 @@ static size_t translation_candidates(const problem *pb, const cand *c, xform *ou
         /* room for the rotation and scale of the candidate to be a little off */
         for (size_t q = 0; q < nsub; q++)
             tol[q] = (1.2 + 0.06 * hypot(pb->fp[sub[q]].x - fs->x, pb->fp[sub[q]].y - fs->y)) / sc;
-        if (k >= 1 && best_votes * 2 > (int)nsub && pb->nf > FULL_MAX_FOUND)
+        if (k >= 1 && best_votes * 2 > (int)nsub && !full_search(pb))
             break; /* the first seed is a mine: no need for the second */
         for (size_t i = 0; i < pb->nr; i++) {
             if ((double)pb->depth[i] > depth_lim)
@@ -1704,7 +1711,7 @@ static size_t far_candidates(const problem *pb, const cand *cands, size_t nc, xf
                              size_t max)
 {
     size_t n = 0;
-    if (pb->nf < FAR_MIN_FOUND || pb->nf > FULL_MAX_FOUND)
+    if (pb->nf < FAR_MIN_FOUND || !full_search(pb))
         return 0;
     double *dmin = malloc(pb->nf * sizeof *dmin);
     keyed *near = malloc(pb->nf * sizeof *near);
@@ -2608,7 +2615,7 @@ static void explore(const problem *pb, state *bs, state *cur, double *hscore, xf
         /* the anchors: the matched items nearest the seed (the seed itself
          * may be clutter; so may the nearest matched item: with few items,
          * the next ones too, those with a neighbour a spacing away first) */
-        size_t anchors[NANCHOR], nanch = 0, maxanch = pb->nf <= FULL_MAX_FOUND ? nanchor : 1;
+        size_t anchors[NANCHOR], nanch = 0, maxanch = full_search(pb) ? nanchor : 1;
         for (int want = 1; want >= 0 && nanch < maxanch; want--)
             while (nanch < maxanch) {
                 size_t a = pb->nf;
@@ -2633,7 +2640,7 @@ static void explore(const problem *pb, state *bs, state *cur, double *hscore, xf
         double sc = xf_scale(&bs->t), reach = pass == 0 ? INFINITY : 40.0 / sc;
         double bq = -INFINITY, gate = gate_for(pb, bs);
         /* ranked on all items when they are few, else on those nearby */
-        double elim = pb->nf <= FULL_MAX_FOUND ? INFINITY : fmax(3.0 * pb->r0, 40.0);
+        double elim = full_search(pb) ? INFINITY : fmax(3.0 * pb->r0, 40.0);
         double topq[EXPLORE_TOP];
         xform topt[EXPLORE_TOP];
         size_t ntop = 0, ktop = pb->nf > 200 ? 1 : EXPLORE_TOP;
@@ -2683,7 +2690,7 @@ static void explore(const problem *pb, state *bs, state *cur, double *hscore, xf
                 /* ranked on the items near the seed (the same for all), with
                  * the cleared ground too when the items are few */
                 match(pb, cur, gate, elim);
-                double q = score_of(pb, cur, pb->nf <= FULL_MAX_FOUND);
+                double q = score_of(pb, cur, full_search(pb));
                 /* keep the EXPLORE_TOP best (insertion into a short list) */
                 size_t k = ntop < ktop ? ntop++ : ktop;
                 while (k > 0 && topq[k - 1] < q) {
@@ -2846,6 +2853,312 @@ static bool in_cleared(const problem *pb, const hull *cleared, double x, double 
     return pb->cleared.m ? mask_in(&pb->cleared, x, y) : hull_inside(cleared, x, y, 1.0);
 }
 
+/* ------------------------------------------------------ along-row drift */
+
+/* A laying party pacing a row accumulates error along it. Relative to the
+ * fit, the along-row residual of the mine u metres from its row's first
+ * mine is modelled as a Gaussian process: a shift of the whole row
+ * (variance tau_a2, m²), a stretch (tau_b2 u u': a pace length off by a
+ * share b of N(0, tau_b2)) and a random walk of the paces (q min(u, u'),
+ * q in m² per m), with the jitter s2 (m², per axis) as noise. The four
+ * figures are estimated from the fit's residuals (drift_estimate); the
+ * process then moves each prediction along its row by its conditional
+ * mean and widens it along the row by its conditional variance. The
+ * along-row direction of a mine is the one from its row's first mine (a
+ * pace length off stretches the whole row about its start, legs and
+ * turns alike); for the first mine, the row's from first to last. */
+#define DRIFT_GP_MAX 200 /* matched mines per row in the process, at most */
+
+typedef struct drift {
+    double tau_a2, tau_b2, q, s2;
+    size_t nrows;
+    size_t *first;  /* per row: its mine of the lowest index, or SIZE_MAX */
+    size_t *last;   /* and of the highest */
+    size_t *off;    /* per row: first of its matched mines in u, alpha */
+    size_t *loff;   /* per row: first of its Cholesky factor in chol */
+    double *u;      /* matched mines' distance from their row's first, m */
+    double *alpha;  /* (K + s2 I)^-1 e per row */
+    double *chol;   /* lower factor of K + s2 I per row, n x n */
+    double along2;  /* mean squared along-row residual of matched mines */
+    double across2; /* and across */
+    size_t npair;   /* neighbouring matched mines in rows */
+} drift;
+
+static void drift_free(drift *d)
+{
+    free(d->first);
+    free(d->last);
+    free(d->off);
+    free(d->loff);
+    free(d->u);
+    free(d->alpha);
+    free(d->chol);
+    memset(d, 0, sizeof *d);
+}
+
+/* mine i of row r: its along-row direction (fit frame, unit) and distance
+ * from the row's first mine (m) under the fit t */
+static double drift_axis(const problem *pb, const drift *d, const xform *t, size_t i, int r,
+                         double *dx, double *dy)
+{
+    size_t a = d->first[r], b = d->last[r];
+    double vx = pb->rp[i].x - pb->rp[a].x, vy = pb->rp[i].y - pb->rp[a].y;
+    double wx = t->a1 * vx + t->a2 * vy, wy = -t->a2 * vx + t->a1 * vy, u = hypot(wx, wy);
+    if (u < 1e-9) {
+        vx = pb->rp[b].x - pb->rp[a].x;
+        vy = pb->rp[b].y - pb->rp[a].y;
+        wx = t->a1 * vx + t->a2 * vy;
+        wy = -t->a2 * vx + t->a1 * vy;
+        double n = hypot(wx, wy);
+        *dx = n > 1e-9 ? wx / n : 1.0;
+        *dy = n > 1e-9 ? wy / n : 0.0;
+        return 0.0;
+    }
+    *dx = wx / u;
+    *dy = wy / u;
+    return u;
+}
+
+static double drift_k(const drift *d, double u, double v)
+{
+    return d->tau_a2 + d->tau_b2 * u * v + d->q * fmin(u, v);
+}
+
+/* in-place Cholesky of the n x n matrix a (lower); false if not positive */
+static bool chol_lower(double *a, size_t n)
+{
+    for (size_t j = 0; j < n; j++) {
+        double s = a[j * n + j];
+        for (size_t k = 0; k < j; k++)
+            s -= a[j * n + k] * a[j * n + k];
+        if (!(s > 0))
+            return false;
+        s = sqrt(s);
+        a[j * n + j] = s;
+        for (size_t i = j + 1; i < n; i++) {
+            double v = a[i * n + j];
+            for (size_t k = 0; k < j; k++)
+                v -= a[i * n + k] * a[j * n + k];
+            a[i * n + j] = v / s;
+        }
+    }
+    return true;
+}
+
+/* solves L y = b in place */
+static void chol_forward(const double *l, size_t n, double *b)
+{
+    for (size_t i = 0; i < n; i++) {
+        double v = b[i];
+        for (size_t k = 0; k < i; k++)
+            v -= l[i * n + k] * b[k];
+        b[i] = v / l[i * n + i];
+    }
+}
+
+/* solves L' x = b in place */
+static void chol_back(const double *l, size_t n, double *b)
+{
+    for (size_t i = n; i-- > 0;) {
+        double v = b[i];
+        for (size_t k = i + 1; k < n; k++)
+            v -= l[k * n + i] * b[k];
+        b[i] = v / l[i * n + i];
+    }
+}
+
+/* the process's figures from the fit's residuals, and each row's factor.
+ * The jitter: the across-row residuals, shrunk to the fit's own estimate
+ * sigma as JITTER_PRIOR_AXES residuals. The walk: neighbouring matched
+ * mines of a row differ along it by twice the jitter plus q per metre
+ * between them. The stretch: per row with DRIFT_MIN matched mines over two
+ * spacings or more, the along-row residuals' slope on u, less the part of
+ * its spread the jitter and the walk give. The shift: those rows'
+ * intercepts at u = 0 likewise. */
+static int drift_estimate(const problem *pb, const state *best, drift *d)
+{
+    memset(d, 0, sizeof *d);
+    size_t nr = pb->nrows, nf = pb->nf ? pb->nf : 1;
+    d->nrows = nr;
+    d->first = malloc((nr + 1) * sizeof *d->first);
+    d->last = malloc((nr + 1) * sizeof *d->last);
+    d->off = calloc(nr + 2, sizeof *d->off);
+    d->loff = calloc(nr + 2, sizeof *d->loff);
+    d->u = malloc(nf * sizeof *d->u);
+    d->alpha = malloc(nf * sizeof *d->alpha);
+    keyed *ue = malloc(nf * sizeof *ue);
+    double *e = malloc(nf * sizeof *e);
+    if (!d->first || !d->last || !d->off || !d->loff || !d->u || !d->alpha || !ue || !e) {
+        free(ue);
+        free(e);
+        drift_free(d);
+        return -1;
+    }
+    for (size_t r = 0; r <= nr; r++)
+        d->first[r] = d->last[r] = SIZE_MAX;
+    for (size_t i = 0; i < pb->nr; i++) {
+        int r = pb->row_of[i];
+        if (r >= (int)nr)
+            continue;
+        int k = pb->lay.mines[i].index;
+        if (d->first[r] == SIZE_MAX || k < pb->lay.mines[d->first[r]].index)
+            d->first[r] = i;
+        if (d->last[r] == SIZE_MAX || k > pb->lay.mines[d->last[r]].index)
+            d->last[r] = i;
+    }
+    /* per row, its matched mines (u, e), sorted on u */
+    size_t n_all = 0, nchol = 0;
+    double sx2 = 0, sa2 = 0, sde = 0, sdu = 0;
+    for (size_t r = 0; r < nr; r++) {
+        d->off[r] = n_all;
+        size_t n = 0;
+        for (size_t f = 0; f < pb->nf; f++) {
+            long i = best->match_rec[f];
+            if (i < 0 || pb->row_of[i] != (int)r)
+                continue;
+            double dx, dy, px, py;
+            double u = drift_axis(pb, d, &best->t, (size_t)i, (int)r, &dx, &dy);
+            xf_apply(&best->t, pb->rp[i].x, pb->rp[i].y, &px, &py);
+            double rx = pb->fp[f].x - px - best->row_shift[2 * r];
+            double ry = pb->fp[f].y - py - best->row_shift[2 * r + 1];
+            double ea = rx * dx + ry * dy, ex = -rx * dy + ry * dx;
+            sa2 += ea * ea;
+            sx2 += ex * ex;
+            ue[n] = (keyed){u, n};
+            e[n_all + n] = ea;
+            n++;
+        }
+        /* sort this row's (u, e) on u */
+        qsort(ue, n, sizeof *ue, cmp_keyed);
+        double *tmp = d->alpha + n_all; /* scratch until the factors */
+        for (size_t k = 0; k < n; k++)
+            tmp[k] = e[n_all + ue[k].i];
+        for (size_t k = 0; k < n; k++) {
+            e[n_all + k] = tmp[k];
+            d->u[n_all + k] = ue[k].key;
+            if (k) {
+                double de = e[n_all + k] - e[n_all + k - 1];
+                sde += de * de;
+                sdu += d->u[n_all + k] - d->u[n_all + k - 1];
+                d->npair++;
+            }
+        }
+        n_all += n;
+    }
+    d->off[nr] = n_all;
+    d->along2 = n_all ? sa2 / (double)n_all : 0.0;
+    d->across2 = n_all ? sx2 / (double)n_all : 0.0;
+    double sig2 = best->sigma * best->sigma;
+    d->s2 = (sx2 + JITTER_PRIOR_AXES * sig2) / ((double)n_all + JITTER_PRIOR_AXES);
+    if (d->npair >= DRIFT_MIN && sdu > 0)
+        d->q = fmax(0.0, (sde - 2.0 * d->s2 * (double)d->npair) / sdu);
+    /* stretch and shift: per row, the along residuals regressed on u */
+    double sb = 0, sa = 0;
+    size_t nb = 0;
+    for (size_t r = 0; r < nr; r++) {
+        size_t o = d->off[r], n = d->off[r + 1] - o;
+        if (n < DRIFT_MIN)
+            continue;
+        double su = 0, se = 0, suu = 0, sue = 0;
+        for (size_t k = 0; k < n; k++) {
+            su += d->u[o + k];
+            se += e[o + k];
+            suu += d->u[o + k] * d->u[o + k];
+            sue += d->u[o + k] * e[o + k];
+        }
+        double ub = su / (double)n, vu = suu - su * su / (double)n;
+        if (!(vu > 4.0 * pb->step_m * pb->step_m))
+            continue;
+        double b = (sue - su * se / (double)n) / vu, a = se / (double)n - b * ub;
+
+        sb += b * b - d->s2 / vu;
+        sa += a * a - d->s2 * (1.0 / (double)n + ub * ub / vu);
+        nb++;
+    }
+    if (nb) {
+        d->tau_b2 = fmax(0.0, sb / (double)nb);
+        d->tau_a2 = fmax(0.0, sa / (double)nb);
+    }
+
+    /* each row's factor of K + s2 I and alpha = (K + s2 I)^-1 e; a row
+     * with more matched mines than DRIFT_GP_MAX keeps an even share */
+    for (size_t r = 0; r < nr; r++) {
+        size_t o = d->off[r], n = d->off[r + 1] - o;
+        if (n > DRIFT_GP_MAX) {
+            for (size_t k = 0; k < DRIFT_GP_MAX; k++) {
+                size_t j = k * n / DRIFT_GP_MAX;
+                d->u[o + k] = d->u[o + j];
+                e[o + k] = e[o + j];
+            }
+            n = DRIFT_GP_MAX;
+        }
+        d->loff[r] = nchol;
+        nchol += n * n;
+    }
+    d->loff[nr] = nchol;
+    d->chol = malloc((nchol ? nchol : 1) * sizeof *d->chol);
+    if (!d->chol) {
+        free(ue);
+        free(e);
+        drift_free(d);
+        return -1;
+    }
+    for (size_t r = 0; r < nr; r++) {
+        size_t o = d->off[r], n = d->off[r + 1] - o;
+        if (n > DRIFT_GP_MAX)
+            n = DRIFT_GP_MAX;
+        double *l = d->chol + d->loff[r];
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++)
+                l[i * n + j] = drift_k(d, d->u[o + i], d->u[o + j]) + (i == j ? d->s2 : 0.0);
+        double *al = d->alpha + o;
+        for (size_t k = 0; k < n; k++)
+            al[k] = e[o + k];
+        if (!chol_lower(l, n)) {
+            /* not positive (cannot be with s2 > 0, but round-off): no
+             * correction in this row */
+            d->loff[r] = SIZE_MAX;
+            continue;
+        }
+        chol_forward(l, n, al);
+        chol_back(l, n, al);
+    }
+    free(ue);
+    free(e);
+    return 0;
+}
+
+/* the process at mine i of row r (not matched): its mean along the row
+ * (m) and variance (m²), and the along-row direction */
+static void drift_at(const problem *pb, const drift *d, const xform *t, size_t i, int r,
+                     double *mean, double *var, double *dx, double *dy, double *kbuf)
+{
+    *mean = 0.0;
+    *var = 0.0;
+    if (r < 0 || (size_t)r >= d->nrows || d->first[r] == SIZE_MAX) {
+        *dx = 1.0;
+        *dy = 0.0;
+        return;
+    }
+    double u = drift_axis(pb, d, t, i, r, dx, dy);
+    *var = drift_k(d, u, u);
+    size_t o = d->off[r], n = d->off[r + 1] - o;
+    if (n > DRIFT_GP_MAX)
+        n = DRIFT_GP_MAX;
+    if (!n || d->loff[r] == SIZE_MAX)
+        return;
+    double m = 0, w = 0;
+    for (size_t k = 0; k < n; k++) {
+        kbuf[k] = drift_k(d, u, d->u[o + k]);
+        m += kbuf[k] * d->alpha[o + k];
+    }
+    chol_forward(d->chol + d->loff[r], n, kbuf);
+    for (size_t k = 0; k < n; k++)
+        w += kbuf[k] * kbuf[k];
+    *mean = m;
+    *var = fmax(0.0, *var - w);
+}
+
 static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *cap, hull *cleared,
                                 bool *unmatched_found, dm_error *err)
 {
@@ -2923,7 +3236,7 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
     if (isfinite(best.score)) {
         /* the best fits of other rotations or scales, best first */
         xform others[NEXPLORE];
-        size_t nothers = 0, maxo = pb->nf <= FULL_MAX_FOUND ? NEXPLORE : 1;
+        size_t nothers = 0, maxo = full_search(pb) ? NEXPLORE : 1;
         size_t nh0 = nh;
         while (nothers < maxo) {
             size_t pick = nh0;
@@ -2994,7 +3307,7 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
          * others moved: the fit shifted by that row's shift */
         size_t nh_ref = nh;
         state base;
-        if (pb->nf <= FULL_MAX_FOUND && state_init(&base, pb) == 0) {
+        if (full_search(pb) && state_init(&base, pb) == 0) {
             state_copy(&base, &best, pb);
             for (size_t r = 0; r <= pb->nrows; r++) {
                 if (!base.row_moved[r])
@@ -3017,7 +3330,7 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
         }
         /* the items on an outer row may be an unrecorded row beyond it */
         try_extra(pb, &best, &cur, hscore, hfinal, &nh);
-        size_t kmax = pb->nf <= FULL_MAX_FOUND ? REFINE_TOP : 0;
+        size_t kmax = full_search(pb) ? REFINE_TOP : 0;
         keyed ordr[MAX_HYP] = {{0, 0}};
         for (size_t h = 0; h < nh; h++) {
             ordr[h].key = -hscore[h];
@@ -3049,7 +3362,7 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
     /* the items on an outer row may be an unrecorded row beyond it */
     try_extra(pb, &best, &cur, hscore, hfinal, &nh);
     /* the periodic neighbours of the final fit, each refined likewise */
-    if (pb->nf <= FULL_MAX_FOUND) {
+    if (full_search(pb)) {
         explore(pb, &best, &cur, hscore, hfinal, &nh, true, NANCHOR);
         try_extra(pb, &best, &cur, hscore, hfinal, &nh);
     }
@@ -3161,101 +3474,22 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
             row_miss[r]++;
     }
     double sig = best.sigma;
-    /* along-row drift (a laying party pacing a row accumulates error along
-     * it): per row with matched mines, the along-row residuals regressed on
-     * the position along the row; the slopes' spread (less what the jitter
-     * alone gives) widens each prediction by its distance along the row
-     * from the row's matched mines; and the random walk of the paces: the
-     * along-row residuals of a row's neighbouring matched mines differ by
-     * more than the jitter (the across-row residuals') in proportion to
-     * their distance, at rate q (m² per m), which widens each prediction
-     * by its distance from the row's nearest matched mine */
-    double *ubar = calloc(nrw, sizeof *ubar);
-    keyed *rue = malloc((pb->nf ? pb->nf : 1) * sizeof *rue);
-    double *mu = malloc((pb->nf ? pb->nf : 1) * sizeof *mu);
-    double *ealong = malloc((pb->nf ? pb->nf : 1) * sizeof *ealong); /* by item */
-    size_t *mu_off = calloc(nrw + 1, sizeof *mu_off);
-    double sb2 = 0, ubar_all = 0, q_walk = 0, along_share = 1.0;
-    if (!ubar || !rue || !mu || !ealong || !mu_off) {
-        free(ubar);
-        free(rue);
-        free(mu);
-        free(ealong);
-        free(mu_off);
+    /* along-row drift (drift_estimate); residuals larger along the rows
+     * than across are drift the fit does not model (or a wrong fit): the
+     * confidence falls by the ratio */
+    drift dr;
+    double *kbuf = malloc(DRIFT_GP_MAX * sizeof *kbuf);
+    if (!kbuf || drift_estimate(pb, &best, &dr)) {
+        free(kbuf);
         free(row_match);
         free(row_miss);
         state_free(&cur);
         state_free(&best);
         return dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
     }
-    {
-        double sc = xf_scale(&best.t), dx, dy;
-        xf_apply(&best.t, pb->ux, pb->uy, &dx, &dy);
-        dx = (dx - best.t.tx) / sc;
-        dy = (dy - best.t.ty) / sc;
-        size_t nb = 0, nall = 0, nmu = 0, npair = 0;
-        double sx2 = 0, sa2 = 0, sde = 0, sdu = 0;
-        for (size_t r = 0; r < pb->nrows; r++) {
-            double su = 0, se = 0, suu = 0, sue = 0;
-            size_t n = 0;
-            mu_off[r] = nmu;
-            for (size_t f = 0; f < pb->nf; f++) {
-                long i = best.match_rec[f];
-                if (i < 0 || pb->row_of[i] != (int)r)
-                    continue;
-                double px, py;
-                xf_apply(&best.t, pb->rp[i].x, pb->rp[i].y, &px, &py);
-                double u = pb->ux * pb->rp[i].x + pb->uy * pb->rp[i].y;
-                double e = (pb->fp[f].x - px - best.row_shift[2 * r]) * dx +
-                           (pb->fp[f].y - py - best.row_shift[2 * r + 1]) * dy;
-                double ex = -(pb->fp[f].x - px - best.row_shift[2 * r]) * dy +
-                            (pb->fp[f].y - py - best.row_shift[2 * r + 1]) * dx;
-                sx2 += ex * ex;
-                sa2 += e * e;
-                ealong[f] = e;
-                rue[n] = (keyed){u, (size_t)f};
-                su += u;
-                se += e;
-                suu += u * u;
-                sue += u * e;
-                n++;
-            }
-            /* neighbours along the row: (u, e) sorted on u */
-            qsort(rue, n, sizeof *rue, cmp_keyed);
-            for (size_t k = 0; k < n; k++) {
-                mu[nmu++] = rue[k].key;
-                if (k == 0)
-                    continue;
-                double de = ealong[rue[k].i] - ealong[rue[k - 1].i];
-                sde += de * de;
-                sdu += (rue[k].key - rue[k - 1].key) * sc;
-                npair++;
-            }
-            if (!n)
-                continue;
-            ubar[r] = su / (double)n;
-            ubar_all += su;
-            nall += n;
-            double vu = suu - su * su / (double)n;
-            if (n >= DRIFT_MIN && vu > 4.0 * pb->step_m * pb->step_m) {
-                double b = (sue - su * se / (double)n) / vu;
-                sb2 += b * b - sig * sig / vu;
-                nb++;
-            }
-        }
-        mu_off[pb->nrows] = nmu;
-        ubar_all = nall ? ubar_all / (double)nall : 0.0;
-        sb2 = nb ? fmax(0.0, sb2 / (double)nb) : 0.0;
-        /* the jitter per axis: the across-row residuals' */
-        sx2 = nall ? sx2 / (double)nall : 0.0;
-        if (npair >= DRIFT_MIN && sdu > 0)
-            q_walk = fmax(0.0, (sde - 2.0 * sx2 * (double)npair) / sdu);
-        /* residuals larger along the rows than across: drift the fit does
-         * not model (or a wrong fit); the confidence falls by the ratio */
-        sa2 = nall ? sa2 / (double)nall : 0.0;
-        if (npair >= DRIFT_MIN && sa2 > sx2)
-            along_share = sx2 / sa2;
-    }
+    double along_share = 1.0;
+    if (dr.npair >= DRIFT_MIN && dr.along2 > dr.across2)
+        along_share = dr.across2 / dr.along2;
     double pin_sum = 0;
     size_t npred = 0;
     for (size_t i = 0; i < pb->nr && !st; i++) {
@@ -3269,27 +3503,20 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
         xf_apply(&best.t, pb->rp[i].x, pb->rp[i].y, &px, &py);
         px += best.row_shift[2 * r];
         py += best.row_shift[2 * r + 1];
+        double dm = 0, dv = 0, gx = 1, gy = 0;
+        if (r < (int)pb->nrows) {
+            drift_at(pb, &dr, &best.t, i, r, &dm, &dv, &gx, &gy, kbuf);
+            px += dm * gx;
+            py += dm * gy;
+        }
         if (in_cleared(pb, cleared, px, py))
             continue;
         double c[3];
         pos_cov(best.sol.cov, pb->rp[i].x, pb->rp[i].y, c);
         double xvar = sig * sig;
-        if (sb2 > 0) {
-            double du =
-                pb->ux * pb->rp[i].x + pb->uy * pb->rp[i].y - (row_match[r] ? ubar[r] : ubar_all);
-            xvar += 0.5 * sb2 * du * du; /* along the row only: half per axis */
-        }
-        if (q_walk > 0) {
-            /* from the row's nearest matched mine (else the matched
-             * mines' mean), in metres */
-            double u = pb->ux * pb->rp[i].x + pb->uy * pb->rp[i].y, dn = fabs(u - ubar_all);
-            if (r < (int)pb->nrows && mu_off[r + 1] > mu_off[r]) {
-                dn = INFINITY;
-                for (size_t k = mu_off[r]; k < mu_off[r + 1]; k++)
-                    dn = fmin(dn, fabs(u - mu[k]));
-            }
-            xvar += 0.5 * q_walk * dn * xf_scale(&best.t);
-        }
+        c[0] += dv * gx * gx;
+        c[1] += dv * gx * gy;
+        c[2] += dv * gy * gy;
         if (best.row_moved[r])
             xvar += sig * sig / fmax((double)row_match[r], 1.0) + 0.25;
         double lm = lambda_max(c[0] + xvar, c[1], c[2] + xvar);
@@ -3413,11 +3640,8 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
     pb->best_gain = fmax(pb->best_gain, best.score + (double)pb->nf * log(pb->clutter_area));
     if (!isfinite(fit->confidence))
         fit->confidence = 0.0;
-    free(ubar);
-    free(rue);
-    free(mu);
-    free(ealong);
-    free(mu_off);
+    drift_free(&dr);
+    free(kbuf);
     free(row_match);
     free(row_miss);
     state_free(&cur);
@@ -3509,7 +3733,7 @@ static dm_status fit_nuisance(problem *pb, dm_mf_prediction_set *out, size_t *ca
          * found items show among themselves (pair_jitter) says too much
          * where rows bend or the fit's rotation is off: when it is the
          * larger, the two are taken together (their geometric mean) */
-        if (pass == 0 && pb->nf <= FULL_MAX_FOUND) {
+        if (pass == 0 && full_search(pb)) {
             xform ft = xf_make(out->fit.rotation_deg, out->fit.scale, out->fit.dx_m, out->fit.dy_m);
             double pj = pair_jitter(pb, &ft);
             if (pj > sig)
@@ -3519,7 +3743,7 @@ static dm_status fit_nuisance(problem *pb, dm_mf_prediction_set *out, size_t *ca
          * again only for jitter beyond the width the quick scores already
          * allow, and the pairs are not needed */
         bool jitter = pass < JITTER_PASSES && sig > 1.3 * pb->ev_sigma &&
-                      (pb->nf <= FULL_MAX_FOUND || sig > pb->score_sigma);
+                      (full_search(pb) || sig > pb->score_sigma);
         size_t u = 0;
         for (size_t f = 0; f < pb->nf; f++)
             u += um[f];
@@ -3528,7 +3752,7 @@ static dm_status fit_nuisance(problem *pb, dm_mf_prediction_set *out, size_t *ca
         bool clutter = !clutter_done && fabs(lodds) > log(2.0);
         /* for the clutter alone, up to FULL_MAX_FOUND found items: above,
          * that many items pin the fit (and a jitter rerun updates it too) */
-        if (!jitter && !(clutter && pb->nf <= FULL_MAX_FOUND))
+        if (!jitter && !(clutter && full_search(pb)))
             break;
         if (clutter) {
             pb->p_clutter = pc;
