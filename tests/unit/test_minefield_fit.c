@@ -722,7 +722,67 @@ TEST(cleared_polygons)
     dm_mf_layout_free(&lay);
 }
 
+/* along-row drift: rows paced 3% long and short in turn (about each row's
+ * first mine); the fit's residuals show each row's stretch, and the
+ * predictions farther along a row follow it, with radii that hold them */
+TEST(drift_followed_along_rows)
+{
+    dm_mf_record rec;
+    dm_mf_row rows[4];
+    dm_mf_leg legs[4];
+    grid_record(&rec, rows, legs);
+    dm_mf_layout lay;
+    dm_error err;
+    CHECK_EQ_INT(dm_mf_layout_compute(&rec, &lay, &err), DM_OK);
+    double *truex = calloc(lay.n_mines, sizeof *truex), *truey = calloc(lay.n_mines, sizeof *truey);
+    double found[2 * 60];
+    size_t nf = 0;
+    uint64_t z = 777;
+    for (size_t i = 0; i < lay.n_mines; i++) {
+        const dm_mf_mine *m = &lay.mines[i];
+        size_t first = i;
+        while (first > 0 && lay.mines[first - 1].row == m->row)
+            first--;
+        double st = m->row % 2 ? -0.02 : 0.02;
+        double x = m->x + st * (m->x - lay.mines[first].x),
+               y = m->y + st * (m->y - lay.mines[first].y);
+        apply(x, y, &truex[i], &truey[i]);
+        if (m->index <= 10) {
+            z = z * 6364136223846793005ull + 1442695040888963407ull;
+            found[2 * nf] = truex[i] + ((double)(z >> 40) / 16777216.0 - 0.5) * 0.2;
+            found[2 * nf + 1] =
+                truey[i] + ((double)((z >> 16) & 0xFFFFFF) / 16777216.0 - 0.5) * 0.2;
+            nf++;
+        }
+    }
+    dm_mf_prediction_set ps;
+    CHECK_EQ_INT(dm_mf_predict(&rec, found, nf, &ps, &err), DM_OK);
+    CHECK(ps.fit.matched >= 36);
+    size_t far = 0, close = 0, held = 0;
+    for (size_t i = 0; i < ps.n; i++) {
+        const dm_mf_prediction *p = &ps.items[i];
+        if (p->from_found_rows || p->index < 18)
+            continue;
+        for (size_t k = 0; k < lay.n_mines; k++)
+            if (lay.mines[k].row == p->row && lay.mines[k].index == p->index) {
+                /* the fit alone puts these 1.4-2.2 m off along the row */
+                double d = hypot(truex[k] - p->x, truey[k] - p->y);
+                far++;
+                close += d <= 1.0;
+                held += d <= p->radius_m;
+                break;
+            }
+    }
+    CHECK(far >= 30);
+    CHECK(close * 10 >= far * 9);
+    CHECK(held * 10 >= far * 9);
+    dm_mf_prediction_set_free(&ps);
+    dm_mf_layout_free(&lay);
+    free(truex);
+    free(truey);
+}
+
 RUN(T(layout_geometry), T(record_as_written), T(exact_recovery), T(clutter_and_found_not_predicted),
     T(rows_from_found), T(radius_coverage), T(bad_input), T(scenario_deterministic),
     T(harmless_fields_used), T(categories_clutter), T(no_evidence_no_move), T(cleared_polygons),
-    T(clutter_only_as_written))
+    T(clutter_only_as_written), T(drift_followed_along_rows))
