@@ -374,6 +374,10 @@ enum { NT_COMP = sizeof T_SD / sizeof *T_SD };
  * independently made records had a few) */
 #define RECIP_W 0.05
 #define SCALE_SD 0.04
+/* a metre record that gives no pace length may still have been paced: the
+ * pace length of that mode is the usual one (the drill pace of 75 cm, or
+ * 30 inches: 0.76 m), with the spread of the other scale modes */
+#define PACE_TYPICAL_M 0.75
 
 static void priors_init(priors *p, const dm_mf_record *rec, double recip_w)
 {
@@ -396,6 +400,11 @@ static void priors_init(priors *p, const dm_mf_record *rec, double recip_w)
     p->n_s = 1;
     if (rec && rec->pace_m > 0.3 && rec->pace_m < 3.0 && fabs(rec->pace_m - 1.0) > 0.05) {
         p->s_modes[1] = rec->unit == DM_MF_PACES ? 1.0 / rec->pace_m : rec->pace_m;
+        p->s_w[0] = 0.85;
+        p->s_w[1] = 0.15;
+        p->n_s = 2;
+    } else if (rec && rec->unit == DM_MF_METRES && !(rec->pace_m > 0)) {
+        p->s_modes[1] = PACE_TYPICAL_M;
         p->s_w[0] = 0.85;
         p->s_w[1] = 0.15;
         p->n_s = 2;
@@ -2866,8 +2875,9 @@ static bool in_cleared(const problem *pb, const hull *cleared, double x, double 
  * mean and widens it along the row by its conditional variance. The
  * along-row direction of a mine is the one from its row's first mine (a
  * pace length off stretches the whole row about its start, legs and
- * turns alike); for the first mine, the row's from first to last. */
-#define DRIFT_GP_MAX 200 /* matched mines per row in the process, at most */
+ * turns alike); for the first mine, the row's from first to last. A row
+ * with more than FULL_MAX_FOUND matched mines keeps an even share of that
+ * many in the process (a bound on its cost, as for the search). */
 
 typedef struct drift {
     double tau_a2, tau_b2, q, s2;
@@ -3081,16 +3091,16 @@ static int drift_estimate(const problem *pb, const state *best, drift *d)
     }
 
     /* each row's factor of K + s2 I and alpha = (K + s2 I)^-1 e; a row
-     * with more matched mines than DRIFT_GP_MAX keeps an even share */
+     * with more matched mines than FULL_MAX_FOUND keeps an even share */
     for (size_t r = 0; r < nr; r++) {
         size_t o = d->off[r], n = d->off[r + 1] - o;
-        if (n > DRIFT_GP_MAX) {
-            for (size_t k = 0; k < DRIFT_GP_MAX; k++) {
-                size_t j = k * n / DRIFT_GP_MAX;
+        if (n > FULL_MAX_FOUND) {
+            for (size_t k = 0; k < FULL_MAX_FOUND; k++) {
+                size_t j = k * n / FULL_MAX_FOUND;
                 d->u[o + k] = d->u[o + j];
                 e[o + k] = e[o + j];
             }
-            n = DRIFT_GP_MAX;
+            n = FULL_MAX_FOUND;
         }
         d->loff[r] = nchol;
         nchol += n * n;
@@ -3105,8 +3115,8 @@ static int drift_estimate(const problem *pb, const state *best, drift *d)
     }
     for (size_t r = 0; r < nr; r++) {
         size_t o = d->off[r], n = d->off[r + 1] - o;
-        if (n > DRIFT_GP_MAX)
-            n = DRIFT_GP_MAX;
+        if (n > FULL_MAX_FOUND)
+            n = FULL_MAX_FOUND;
         double *l = d->chol + d->loff[r];
         for (size_t i = 0; i < n; i++)
             for (size_t j = 0; j < n; j++)
@@ -3143,8 +3153,8 @@ static void drift_at(const problem *pb, const drift *d, const xform *t, size_t i
     double u = drift_axis(pb, d, t, i, r, dx, dy);
     *var = drift_k(d, u, u);
     size_t o = d->off[r], n = d->off[r + 1] - o;
-    if (n > DRIFT_GP_MAX)
-        n = DRIFT_GP_MAX;
+    if (n > FULL_MAX_FOUND)
+        n = FULL_MAX_FOUND;
     if (!n || d->loff[r] == SIZE_MAX)
         return;
     double m = 0, w = 0;
@@ -3478,7 +3488,7 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
      * than across are drift the fit does not model (or a wrong fit): the
      * confidence falls by the ratio */
     drift dr;
-    double *kbuf = malloc(DRIFT_GP_MAX * sizeof *kbuf);
+    double *kbuf = malloc(FULL_MAX_FOUND * sizeof *kbuf);
     if (!kbuf || drift_estimate(pb, &best, &dr)) {
         free(kbuf);
         free(row_match);
