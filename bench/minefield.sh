@@ -8,8 +8,9 @@
 # Then the families of scenarios (minefield_bench --families: the base
 # scenarios and one family per error pushed beyond the error model), once on
 # the tuning seeds (from 1: the ones changes to the method are decided on)
-# and once on the reported seeds (from 5000), and rewrites the "families"
-# section likewise.
+# and once on the reported seeds (from 5000), then on the reported seeds with
+# the cleared ground given (--cleared, as from the database's land releases),
+# and rewrites the "families" section likewise.
 #
 # usage: bash bench/minefield.sh
 #
@@ -40,7 +41,7 @@ cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$BUILD" -j"$(nproc)" --target minefield_bench >/dev/null
 BIN="$BUILD/bench/minefield_bench"
 
-table="" load_begin="?" load_end="?" ftune="" freport="" fload_begin="?" fload_end="?"
+table="" load_begin="?" load_end="?" ftune="" freport="" fcleared="" fload_begin="?" fload_end="?"
 if [ "$BASE" != 0 ]; then
     load_begin="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
     table="$("$BIN" --cases "$CASES" --seed "$SEED" --markdown)"
@@ -53,6 +54,8 @@ if [ "$FAMILIES" != 0 ]; then
     echo "$ftune"
     freport="$("$BIN" --families --cases "$FCASES" --seed "$SEED" --markdown)"
     echo "$freport"
+    fcleared="$("$BIN" --families --cases "$FCASES" --seed "$SEED" --cleared --markdown)"
+    echo "$fcleared"
     fload_end="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
 fi
 
@@ -102,6 +105,13 @@ trap 'rm -f "$section" "$fsection"' EXIT
     echo "Reported seeds (\`minefield_bench --families --cases $FCASES --seed $SEED\`):"
     echo
     echo "$freport"
+    echo
+    echo "Reported seeds with the cleared ground given, as \`demine minefield predict\` has it from the"
+    echo "database's land releases or from \`--cleared FILE\`: the cleared side of the scenario's"
+    echo "clearance front within the field's box grown by 20 m (\`minefield_bench --families --cases $FCASES --seed $SEED --cleared\`;"
+    echo "the other methods are not given it):"
+    echo
+    echo "$fcleared"
     echo "<!-- minefield-families:end -->"
 } >"$fsection"
 
