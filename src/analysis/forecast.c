@@ -2,6 +2,7 @@
  * rate model, Monte Carlo and the backtest against two naive forecasts. */
 #include "analysis/forecast.h"
 
+#include "core/rng.h"
 #include "core/sorted.h"
 #include "core/date.h"
 
@@ -1048,19 +1049,12 @@ size_t dm_fc_track_known(const dm_fc_track *t, int cut)
 
 /* ---- Monte Carlo ---- */
 
-/* splitmix64 and Box-Muller */
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
+/* Box-Muller */
 
 static double rng_normal(uint64_t *s)
 {
-    double u1 = ((rng_next(s) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
-    double u2 = (rng_next(s) >> 11) * (1.0 / 9007199254740992.0);
+    double u1 = ((dm_splitmix64(s) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+    double u2 = (dm_splitmix64(s) >> 11) * (1.0 / 9007199254740992.0);
     return sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
 }
 
@@ -1097,7 +1091,7 @@ dm_status dm_fc_simulate(const dm_fc_model *m, const dm_fc_track *t, int from_da
         path p = make_path(m, m->a + l11 * z1, m->b + l21 * z1 + l22 * z2);
         double inc = 0;
         if (nz) {
-            uint64_t u = rng_next(&s);
+            uint64_t u = dm_splitmix64(&s);
             double e = z[(u >> 1) % nz];
             double area = path_area(m, &p, start, target);
             inc = area > 0 ? area * exp(u & 1 ? e : -e) : 0;

@@ -1,5 +1,6 @@
 #include "analysis/forecast_area.h"
 
+#include "core/rng.h"
 #include "core/sorted.h"
 #include "core/date.h"
 #include "core/strmap.h"
@@ -399,14 +400,10 @@ void dm_fa_history_free(dm_fa_history *h)
 
 /* ---- the Monte Carlo ---- */
 
-static uint64_t rng_next(uint64_t *s)
+static double rng_uniform(uint64_t *s)
 {
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
+    return (dm_splitmix64(s) >> 11) * (1.0 / 9007199254740992.0);
 }
-static double rng_uniform(uint64_t *s) { return (rng_next(s) >> 11) * (1.0 / 9007199254740992.0); }
 static size_t rng_index(uint64_t *s, size_t n) { return (size_t)(rng_uniform(s) * (double)n); }
 
 void dm_fa_model_free(dm_fa_model *m)

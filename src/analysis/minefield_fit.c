@@ -13,6 +13,7 @@
  * docs/ARCHITECTURE.md lists every constant and where it comes from. */
 #include "analysis/minefield.h"
 
+#include "core/rng.h"
 #include "core/sorted.h"
 
 #include <math.h>
@@ -1974,16 +1975,6 @@ static double lambda_max(double a, double b, double d)
 #define NPRIOR_D 16
 #define NPRIOR_S 1500
 
-/* splitmix64: the next 64 bits of a reproducible stream (the prior's
- * radii, null_test's draws) */
-static uint64_t splitmix_next(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
 static void prior_radii(const priors *p, double dmax, double *dtab, double *rtab)
 {
     uint64_t st = 0x5EED5EEDull;
@@ -2002,7 +1993,7 @@ static void prior_radii(const priors *p, double dmax, double *dtab, double *rtab
         for (int i = 0; i < NPRIOR_S; i++) {
             double u[6];
             for (int q = 0; q < 6; q++)
-                u[q] = ((double)(splitmix_next(&s) >> 11) + 0.5) / 9007199254740992.0;
+                u[q] = ((double)(dm_splitmix64(&s) >> 11) + 0.5) / 9007199254740992.0;
             double g1 = sqrt(-2 * log(u[0])) * cos(2 * M_PI * u[1]);
             double g2 = sqrt(-2 * log(u[0])) * sin(2 * M_PI * u[1]);
             double g3 = sqrt(-2 * log(u[2])) * cos(2 * M_PI * u[3]);
@@ -3797,7 +3788,7 @@ static dm_status fit_nuisance(problem *pb, dm_mf_prediction_set *out, size_t *ca
 
 /* A uniform draw in [0, 1) (splitmix64), so that the test below gives the
  * same answer for the same record and items. */
-static double draw_unit(uint64_t *rng) { return (double)(splitmix_next(rng) >> 11) * 0x1.0p-53; }
+static double draw_unit(uint64_t *rng) { return (double)(dm_splitmix64(rng) >> 11) * 0x1.0p-53; }
 
 /* Whether the fit left in pb (fit_nuisance) explains its found items as
  * mines better than clutter could by chance, a likelihood-ratio test with

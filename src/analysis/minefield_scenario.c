@@ -1,6 +1,7 @@
 /* Synthetic minefields with a documented error model (minefield_scenario.h). */
 #include "analysis/minefield_scenario.h"
 
+#include "core/rng.h"
 #include "core/sorted.h"
 
 #include <math.h>
@@ -13,16 +14,7 @@
 #endif
 #define DEG (M_PI / 180.0)
 
-/* splitmix64: small, fast, reproducible */
-static uint64_t next_u64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-static double unif(uint64_t *s) { return (double)(next_u64(s) >> 11) / 9007199254740992.0; }
+static double unif(uint64_t *s) { return (double)(dm_splitmix64(s) >> 11) / 9007199254740992.0; }
 static double range(uint64_t *s, double a, double b) { return a + (b - a) * unif(s); }
 static int irange(uint64_t *s, int a, int b) { return a + (int)(unif(s) * (b - a + 1)); }
 
@@ -305,11 +297,11 @@ dm_status dm_mf_scenario_generate(uint64_t seed, const dm_mf_scenario_opts *opts
     if ((int)o.family < 0 || o.family >= DM_MF_FAM_COUNT)
         return dm_error_set(err, DM_EINVAL, "scenario: no such family");
     uint64_t rng = seed ^ 0x6D696E656669656Cull;
-    next_u64(&rng);
+    dm_splitmix64(&rng);
     /* the family's own draws: a second stream, so that the base draws stay
      * those of the base family */
     uint64_t frng = (seed * 0x9E3779B97F4A7C15ull) ^ (0xFA3117ull + (uint64_t)o.family);
-    next_u64(&frng);
+    dm_splitmix64(&frng);
 
     double cx, cy, gap;
     dm_status st = build_record(&rng, &o, &out->rec, &cx, &cy, &gap, &frng, err);

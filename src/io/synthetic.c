@@ -1,5 +1,6 @@
 #include "io/synthetic.h"
 
+#include "core/rng.h"
 #include "analysis/spatial.h"
 
 #include <math.h>
@@ -11,16 +12,7 @@
 #define ORIGIN "synthetic demo data"
 #define ATTRS "{\"synthetic\": true}"
 
-/* splitmix64: small, fast, reproducible */
-static uint64_t next_u64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-static double uniform(uint64_t *s) { return (double)(next_u64(s) >> 11) / 9007199254740992.0; }
+static double uniform(uint64_t *s) { return (double)(dm_splitmix64(s) >> 11) / 9007199254740992.0; }
 static int pick(uint64_t *s, int n) { return (int)(uniform(s) * n); }
 
 static const char *const orgs[] = {"Demo Operator A (synthetic)", "Demo Operator B (synthetic)",
@@ -190,7 +182,7 @@ double dm_synthetic_true_rate(int asset, int op)
 
 static double normal(uint64_t *s)
 {
-    double u1 = ((next_u64(s) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+    double u1 = ((dm_splitmix64(s) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
     double u2 = uniform(s);
     return sqrt(-2 * log(u1)) * cos(2 * 3.14159265358979323846 * u2);
 }
