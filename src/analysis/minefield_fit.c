@@ -368,7 +368,10 @@ typedef struct priors {
 } priors;
 
 static const double ROT_SD[2] = {3.0, 10.0}, ROT_SDW[2] = {0.75, 0.25};
-static const double T_SD[] = {15.0, 80.0, 250.0}, T_W[] = {0.4, 0.4, 0.2};
+/* the translation (m): the generator's three, and a wrong reference point
+ * (a grid reference a digit off is 1 km or more away): a few records in a
+ * hundred, kilometres off */
+static const double T_SD[] = {15.0, 80.0, 250.0, 2000.0}, T_W[] = {0.4, 0.4, 0.18, 0.02};
 enum { NT_COMP = sizeof T_SD / sizeof *T_SD };
 /* prior weight of a record whose bearings are all reciprocal (taken from
  * the field back to the reference point): a few in a hundred (issue 16's
@@ -2007,7 +2010,14 @@ static void prior_radii(const priors *p, double dmax, double *dtab, double *rtab
             if (p->n_rot == 1 && frac3 < 0.2)
                 rot += (2.0 + 10.0 * frac3 / 0.2) * (frac2 < 0.5 ? -1.0 : 1.0);
             double sc = sm * (1 + SCALE_SD * g2);
-            double tsd = frac2 < T_W[0] ? T_SD[0] : frac2 < T_W[0] + T_W[1] ? T_SD[1] : T_SD[2];
+            double tsd = T_SD[NT_COMP - 1], cum = 0;
+            for (int w = 0; w < NT_COMP; w++) {
+                cum += T_W[w];
+                if (frac2 < cum) {
+                    tsd = T_SD[w];
+                    break;
+                }
+            }
             double ex = sc * sin(rot * DEG) * dtab[k] + tsd * g3;
             double ey = (sc * cos(rot * DEG) - 1.0) * dtab[k] + tsd * g4;
             e[i] = hypot(ex, ey);
