@@ -273,10 +273,18 @@ typedef struct xform {
     double a1, a2, tx, ty;
 } xform;
 
+/* the linear part alone (rotation and scale): a vector, not a point */
+static void xf_linear(const xform *t, double x, double y, double *ox, double *oy)
+{
+    *ox = t->a1 * x + t->a2 * y;
+    *oy = -t->a2 * x + t->a1 * y;
+}
+
 static void xf_apply(const xform *t, double x, double y, double *ox, double *oy)
 {
-    *ox = t->a1 * x + t->a2 * y + t->tx;
-    *oy = -t->a2 * x + t->a1 * y + t->ty;
+    xf_linear(t, x, y, ox, oy);
+    *ox += t->tx;
+    *oy += t->ty;
 }
 
 static void xf_inverse(const xform *t, double x, double y, double *ox, double *oy)
@@ -304,38 +312,71 @@ static double wrap180(double a)
     return a - 180.0;
 }
 
-/* ----------------------------------------------------------- 4x4 algebra */
+/* -------------------------------------------------------- linear algebra */
+
+/* in-place Cholesky of the n x n matrix a (row-major, lower factor; the
+ * upper triangle is left as it was); false if not positive definite */
+static bool chol_lower(double *a, size_t n)
+{
+    for (size_t j = 0; j < n; j++) {
+        double s = a[j * n + j];
+        for (size_t k = 0; k < j; k++)
+            s -= a[j * n + k] * a[j * n + k];
+        if (!(s > 1e-300))
+            return false;
+        s = sqrt(s);
+        a[j * n + j] = s;
+        for (size_t i = j + 1; i < n; i++) {
+            double v = a[i * n + j];
+            for (size_t k = 0; k < j; k++)
+                v -= a[i * n + k] * a[j * n + k];
+            a[i * n + j] = v / s;
+        }
+    }
+    return true;
+}
+
+/* solves L y = b in place */
+static void chol_forward(const double *l, size_t n, double *b)
+{
+    for (size_t i = 0; i < n; i++) {
+        double v = b[i];
+        for (size_t k = 0; k < i; k++)
+            v -= l[i * n + k] * b[k];
+        b[i] = v / l[i * n + i];
+    }
+}
+
+/* solves L' x = b in place */
+static void chol_back(const double *l, size_t n, double *b)
+{
+    for (size_t i = n; i-- > 0;) {
+        double v = b[i];
+        for (size_t k = i + 1; k < n; k++)
+            v -= l[k * n + i] * b[k];
+        b[i] = v / l[i * n + i];
+    }
+}
 
 /* Inverts a symmetric positive definite 4x4 matrix by Cholesky; returns
  * log det or NAN when not positive definite. */
 static double spd_inverse4(const double a[16], double inv[16])
 {
-    double l[16] = {0};
+    double l[16];
+    memcpy(l, a, sizeof l);
+    if (!chol_lower(l, 4))
+        return NAN;
     double logdet = 0.0;
     for (int i = 0; i < 4; i++)
-        for (int j = 0; j <= i; j++) {
-            double s = a[i * 4 + j];
-            for (int k = 0; k < j; k++)
-                s -= l[i * 4 + k] * l[j * 4 + k];
-            if (i == j) {
-                if (!(s > 1e-300))
-                    return NAN;
-                l[i * 4 + i] = sqrt(s);
-                logdet += 2.0 * log(l[i * 4 + i]);
-            } else {
-                l[i * 4 + j] = s / l[j * 4 + j];
-            }
-        }
-    /* inverse of L, then inv = L^-T L^-1 */
+        logdet += 2.0 * log(l[i * 4 + i]);
+    /* inverse of L (column j: L y = e_j), then inv = L^-T L^-1 */
     double li[16] = {0};
-    for (int i = 0; i < 4; i++) {
-        li[i * 4 + i] = 1.0 / l[i * 4 + i];
-        for (int j = 0; j < i; j++) {
-            double s = 0.0;
-            for (int k = j; k < i; k++)
-                s -= l[i * 4 + k] * li[k * 4 + j];
-            li[i * 4 + j] = s / l[i * 4 + i];
-        }
+    for (int j = 0; j < 4; j++) {
+        double col[4] = {0};
+        col[j] = 1.0;
+        chol_forward(l, 4, col);
+        for (int i = 0; i < 4; i++)
+            li[i * 4 + j] = col[i];
     }
     for (int i = 0; i < 4; i++)
         for (int j = 0; j < 4; j++) {
@@ -1864,8 +1905,10 @@ static size_t pair_candidates(const problem *pb, xform *out, size_t max)
                     ok = fabs(sc / pb->pri.s_modes[m] - 1.0) <= 0.12;
                 if (!ok)
                     continue;
-                t.tx = f1->x - (t.a1 * pb->rp[m1].x + t.a2 * pb->rp[m1].y);
-                t.ty = f1->y - (-t.a2 * pb->rp[m1].x + t.a1 * pb->rp[m1].y);
+                double lx, ly;
+                xf_linear(&t, pb->rp[m1].x, pb->rp[m1].y, &lx, &ly);
+                t.tx = f1->x - lx;
+                t.ty = f1->y - ly;
                 int votes = 0;
                 bool pruned = false;
                 for (size_t q = 0; q < nsub && !pruned; q++) {
@@ -2775,8 +2818,10 @@ static size_t extra_alternatives(const problem *pb, const state *s, xform *t, si
             for (double b = -EXTRA_ALONG; b <= EXTRA_ALONG; b += 0.5) {
                 double ox = a * nx + b * ny, oy = a * ny - b * nx;
                 xform c = s->t;
-                c.tx -= s->t.a1 * ox + s->t.a2 * oy;
-                c.ty -= -s->t.a2 * ox + s->t.a1 * oy;
+                double lx, ly;
+                xf_linear(&s->t, ox, oy, &lx, &ly);
+                c.tx -= lx;
+                c.ty -= ly;
                 size_t cnt = 0;
                 for (size_t f = 0; f < pb->nf; f++) {
                     if (s->match_rec[f] >= 0 && pb->row_of[s->match_rec[f]] == orow)
@@ -2912,70 +2957,34 @@ static void drift_free(drift *d)
 static double drift_axis(const problem *pb, const drift *d, const xform *t, size_t i, int r,
                          double *dx, double *dy)
 {
-    size_t a = d->first[r], b = d->last[r];
-    double vx = pb->rp[i].x - pb->rp[a].x, vy = pb->rp[i].y - pb->rp[a].y;
-    double wx = t->a1 * vx + t->a2 * vy, wy = -t->a2 * vx + t->a1 * vy, u = hypot(wx, wy);
-    if (u < 1e-9) {
-        vx = pb->rp[b].x - pb->rp[a].x;
-        vy = pb->rp[b].y - pb->rp[a].y;
-        wx = t->a1 * vx + t->a2 * vy;
-        wy = -t->a2 * vx + t->a1 * vy;
-        double n = hypot(wx, wy);
-        *dx = n > 1e-9 ? wx / n : 1.0;
-        *dy = n > 1e-9 ? wy / n : 0.0;
-        return 0.0;
+    size_t a = d->first[r];
+    double wx, wy;
+    xf_linear(t, pb->rp[i].x - pb->rp[a].x, pb->rp[i].y - pb->rp[a].y, &wx, &wy);
+    double u = hypot(wx, wy);
+    if (u >= 1e-9) {
+        *dx = wx / u;
+        *dy = wy / u;
+        return u;
     }
-    *dx = wx / u;
-    *dy = wy / u;
-    return u;
+    size_t b = d->last[r];
+    xf_linear(t, pb->rp[b].x - pb->rp[a].x, pb->rp[b].y - pb->rp[a].y, &wx, &wy);
+    double n = hypot(wx, wy);
+    *dx = n > 1e-9 ? wx / n : 1.0;
+    *dy = n > 1e-9 ? wy / n : 0.0;
+    return 0.0;
+}
+
+/* the matched mines of row r that the process takes (at most
+ * FULL_MAX_FOUND: drift_estimate keeps an even share of a row with more) */
+static size_t drift_row_n(const drift *d, size_t r)
+{
+    size_t n = d->off[r + 1] - d->off[r];
+    return n > FULL_MAX_FOUND ? FULL_MAX_FOUND : n;
 }
 
 static double drift_k(const drift *d, double u, double v)
 {
     return d->tau_a2 + d->tau_b2 * u * v + d->q * fmin(u, v);
-}
-
-/* in-place Cholesky of the n x n matrix a (lower); false if not positive */
-static bool chol_lower(double *a, size_t n)
-{
-    for (size_t j = 0; j < n; j++) {
-        double s = a[j * n + j];
-        for (size_t k = 0; k < j; k++)
-            s -= a[j * n + k] * a[j * n + k];
-        if (!(s > 0))
-            return false;
-        s = sqrt(s);
-        a[j * n + j] = s;
-        for (size_t i = j + 1; i < n; i++) {
-            double v = a[i * n + j];
-            for (size_t k = 0; k < j; k++)
-                v -= a[i * n + k] * a[j * n + k];
-            a[i * n + j] = v / s;
-        }
-    }
-    return true;
-}
-
-/* solves L y = b in place */
-static void chol_forward(const double *l, size_t n, double *b)
-{
-    for (size_t i = 0; i < n; i++) {
-        double v = b[i];
-        for (size_t k = 0; k < i; k++)
-            v -= l[i * n + k] * b[k];
-        b[i] = v / l[i * n + i];
-    }
-}
-
-/* solves L' x = b in place */
-static void chol_back(const double *l, size_t n, double *b)
-{
-    for (size_t i = n; i-- > 0;) {
-        double v = b[i];
-        for (size_t k = i + 1; k < n; k++)
-            v -= l[k * n + i] * b[k];
-        b[i] = v / l[i * n + i];
-    }
 }
 
 /* the process's figures from the fit's residuals, and each row's factor.
@@ -3081,7 +3090,6 @@ static int drift_estimate(const problem *pb, const state *best, drift *d)
         if (!(vu > 4.0 * pb->step_m * pb->step_m))
             continue;
         double b = (sue - su * se / (double)n) / vu, a = se / (double)n - b * ub;
-
         sb += b * b - d->s2 / vu;
         sa += a * a - d->s2 * (1.0 / (double)n + ub * ub / vu);
         nb++;
@@ -3090,21 +3098,17 @@ static int drift_estimate(const problem *pb, const state *best, drift *d)
         d->tau_b2 = fmax(0.0, sb / (double)nb);
         d->tau_a2 = fmax(0.0, sa / (double)nb);
     }
-
     /* each row's factor of K + s2 I and alpha = (K + s2 I)^-1 e; a row
      * with more matched mines than FULL_MAX_FOUND keeps an even share */
     for (size_t r = 0; r < nr; r++) {
-        size_t o = d->off[r], n = d->off[r + 1] - o;
-        if (n > FULL_MAX_FOUND) {
-            for (size_t k = 0; k < FULL_MAX_FOUND; k++) {
-                size_t j = k * n / FULL_MAX_FOUND;
-                d->u[o + k] = d->u[o + j];
-                e[o + k] = e[o + j];
-            }
-            n = FULL_MAX_FOUND;
+        size_t o = d->off[r], n = d->off[r + 1] - o, nk = drift_row_n(d, r);
+        for (size_t k = 0; n > nk && k < nk; k++) {
+            size_t j = k * n / nk;
+            d->u[o + k] = d->u[o + j];
+            e[o + k] = e[o + j];
         }
         d->loff[r] = nchol;
-        nchol += n * n;
+        nchol += nk * nk;
     }
     d->loff[nr] = nchol;
     d->chol = malloc((nchol ? nchol : 1) * sizeof *d->chol);
@@ -3115,9 +3119,7 @@ static int drift_estimate(const problem *pb, const state *best, drift *d)
         return -1;
     }
     for (size_t r = 0; r < nr; r++) {
-        size_t o = d->off[r], n = d->off[r + 1] - o;
-        if (n > FULL_MAX_FOUND)
-            n = FULL_MAX_FOUND;
+        size_t o = d->off[r], n = drift_row_n(d, r);
         double *l = d->chol + d->loff[r];
         for (size_t i = 0; i < n; i++)
             for (size_t j = 0; j < n; j++)
@@ -3153,9 +3155,7 @@ static void drift_at(const problem *pb, const drift *d, const xform *t, size_t i
     }
     double u = drift_axis(pb, d, t, i, r, dx, dy);
     *var = drift_k(d, u, u);
-    size_t o = d->off[r], n = d->off[r + 1] - o;
-    if (n > FULL_MAX_FOUND)
-        n = FULL_MAX_FOUND;
+    size_t o = d->off[r], n = drift_row_n(d, (size_t)r);
     if (!n || d->loff[r] == SIZE_MAX)
         return;
     double m = 0, w = 0;
