@@ -400,11 +400,7 @@ void dm_fa_history_free(dm_fa_history *h)
 
 /* ---- the Monte Carlo ---- */
 
-static double rng_uniform(uint64_t *s)
-{
-    return (dm_splitmix64(s) >> 11) * (1.0 / 9007199254740992.0);
-}
-static size_t rng_index(uint64_t *s, size_t n) { return (size_t)(rng_uniform(s) * (double)n); }
+static size_t rng_index(uint64_t *s, size_t n) { return (size_t)(dm_rng_unit(s) * (double)n); }
 
 void dm_fa_model_free(dm_fa_model *m)
 {
@@ -626,7 +622,7 @@ dm_status dm_fa_model_run(const dm_fa_history *h, const dm_fa_defaults *d, const
                 } else if (pr->source == DM_FA_SRC_AS_CLEARANCE)
                     p[o] = p[DM_FA_CLEARANCE];
                 else
-                    p[o] = pr->low + (pr->high - pr->low) * rng_uniform(&rng);
+                    p[o] = pr->low + (pr->high - pr->low) * dm_rng_unit(&rng);
                 cap[o] += teams->n[a] * p[o];
             }
         }
@@ -649,7 +645,7 @@ dm_status dm_fa_model_run(const dm_fa_history *h, const dm_fa_defaults *d, const
             m->cost_per_m2[r] = m->days_per_m2[r] * per_day;
         } else if (m->cost_known)
             m->cost_per_m2[r] = mix[DM_FA_CLEARED] * (d->cost.low + (d->cost.high - d->cost.low) *
-                                                                        rng_uniform(&rng_cost));
+                                                                        dm_rng_unit(&rng_cost));
         for (int k = 0; k < 3; k++)
             mixr[k][r] = mix[k];
     }

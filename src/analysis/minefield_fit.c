@@ -3796,10 +3796,6 @@ static dm_status fit_nuisance(problem *pb, dm_mf_prediction_set *out, size_t *ca
     return st;
 }
 
-/* A uniform draw in [0, 1) (splitmix64), so that the test below gives the
- * same answer for the same record and items. */
-static double draw_unit(uint64_t *rng) { return (double)(dm_splitmix64(rng) >> 11) * 0x1.0p-53; }
-
 /* Whether the fit left in pb (fit_nuisance) explains its found items as
  * mines better than clutter could by chance, a likelihood-ratio test with
  * the null distribution drawn: as many items as pb's, uniform over the
@@ -3840,8 +3836,8 @@ static dm_status null_test(const problem *pb, hull *cleared, bool *stands, dm_er
             double x, y;
             int tries = 0;
             do {
-                x = x0 + (x1 - x0) * draw_unit(&rng);
-                y = y0 + (y1 - y0) * draw_unit(&rng);
+                x = x0 + (x1 - x0) * dm_rng_unit(&rng);
+                y = y0 + (y1 - y0) * dm_rng_unit(&rng);
             } while (h->n >= 3 && !hull_inside(h, x, y, -b) && ++tries < 1000);
             p[f] = (pt){x, y};
         }

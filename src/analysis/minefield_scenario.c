@@ -14,13 +14,12 @@
 #endif
 #define DEG (M_PI / 180.0)
 
-static double unif(uint64_t *s) { return (double)(dm_splitmix64(s) >> 11) / 9007199254740992.0; }
-static double range(uint64_t *s, double a, double b) { return a + (b - a) * unif(s); }
-static int irange(uint64_t *s, int a, int b) { return a + (int)(unif(s) * (b - a + 1)); }
+static double range(uint64_t *s, double a, double b) { return a + (b - a) * dm_rng_unit(s); }
+static int irange(uint64_t *s, int a, int b) { return a + (int)(dm_rng_unit(s) * (b - a + 1)); }
 
 static double gauss(uint64_t *s)
 {
-    double u = unif(s), v = unif(s);
+    double u = dm_rng_unit(s), v = dm_rng_unit(s);
     if (u < 1e-300)
         u = 1e-300;
     return sqrt(-2.0 * log(u)) * cos(2.0 * M_PI * v);
@@ -140,19 +139,19 @@ static dm_status build_record(uint64_t *rng, const dm_mf_scenario_opts *o, dm_mf
              irange(rng, 0, 9));
     rec->ref_lon = range(rng, 16.0, 19.5);
     rec->ref_lat = range(rng, 43.0, 45.0);
-    if (unif(rng) < 0.6) {
+    if (dm_rng_unit(rng) < 0.6) {
         rec->bearing_ref = DM_MF_MAGNETIC;
-        rec->declination_deg = range(rng, 2.0, 15.0) * (unif(rng) < 0.5 ? -1.0 : 1.0);
+        rec->declination_deg = range(rng, 2.0, 15.0) * (dm_rng_unit(rng) < 0.5 ? -1.0 : 1.0);
         rec->declination_deg = round(rec->declination_deg * 10.0) / 10.0;
     } else {
         rec->bearing_ref = DM_MF_GRID;
         rec->declination_deg = 0.0;
     }
     rec->pace_m = round(range(rng, 0.70, 0.80) * 100.0) / 100.0;
-    rec->unit = unif(rng) < 0.5 ? DM_MF_PACES : DM_MF_METRES;
+    rec->unit = dm_rng_unit(rng) < 0.5 ? DM_MF_PACES : DM_MF_METRES;
     if (o->family == DM_MF_FAM_DECL_TWICE) {
         rec->bearing_ref = DM_MF_MAGNETIC;
-        rec->declination_deg = range(frng, 2.0, 15.0) * (unif(frng) < 0.5 ? -1.0 : 1.0);
+        rec->declination_deg = range(frng, 2.0, 15.0) * (dm_rng_unit(frng) < 0.5 ? -1.0 : 1.0);
         rec->declination_deg = round(rec->declination_deg * 10.0) / 10.0;
     }
     if (o->family == DM_MF_FAM_PACES_AS_M)
@@ -186,7 +185,7 @@ static dm_status build_record(uint64_t *rng, const dm_mf_scenario_opts *o, dm_mf
     for (int r = 0; r < nrows; r++) {
         dm_mf_row *row = &rec->rows[r];
         snprintf(row->id, sizeof row->id, "%c", 'A' + r % 26);
-        snprintf(row->category, sizeof row->category, "%s", unif(rng) < 0.7 ? "AP" : "AT");
+        snprintf(row->category, sizeof row->category, "%s", dm_rng_unit(rng) < 0.7 ? "AP" : "AT");
         snprintf(row->model, sizeof row->model, "%s", row->category[1] == 'P' ? "PMN-2" : "TM-62");
         double off = (r - (nrows - 1) / 2.0) * gap;
         double stagger = range(rng, -1.5, 1.5) * spacing;
@@ -197,21 +196,21 @@ static dm_status build_record(uint64_t *rng, const dm_mf_scenario_opts *o, dm_mf
         if (n < 3)
             n = 3;
         double rlen = spacing * (n - 1);
-        bool turn = unif(rng) < 1.0 / 3.0;
+        bool turn = dm_rng_unit(rng) < 1.0 / 3.0;
         row->n_legs = turn ? 2 : 1;
         row->legs = calloc(row->n_legs, sizeof *row->legs);
         if (!row->legs)
             return dm_error_set(err, DM_ENOMEM, "scenario: out of memory");
         if (turn) {
             double frac = range(rng, 0.3, 0.7);
-            double bend = range(rng, 10.0, 30.0) * (unif(rng) < 0.5 ? -1 : 1) * DEG;
+            double bend = range(rng, 10.0, 30.0) * (dm_rng_unit(rng) < 0.5 ? -1 : 1) * DEG;
             row->legs[0] = make_leg(rec, ax * rlen * frac, ay * rlen * frac);
             double bx = sin(dir + bend), by = cos(dir + bend);
             row->legs[1] = make_leg(rec, bx * rlen * (1 - frac), by * rlen * (1 - frac));
         } else {
             row->legs[0] = make_leg(rec, ax * rlen, ay * rlen);
         }
-        if (unif(rng) < 0.25) {
+        if (dm_rng_unit(rng) < 0.25) {
             row->count = 0;
             row->spacing = round(spacing / unit * 2.0) / 2.0;
             if (row->spacing < 1.0)
@@ -220,7 +219,7 @@ static dm_status build_record(uint64_t *rng, const dm_mf_scenario_opts *o, dm_mf
             row->count = n;
         }
     }
-    if (o->n_mines == 0 && unif(rng) < 1.0 / 3.0) {
+    if (o->n_mines == 0 && dm_rng_unit(rng) < 1.0 / 3.0) {
         int ns = irange(rng, 1, 3);
         rec->mines = calloc((size_t)ns, sizeof *rec->mines);
         if (!rec->mines)
@@ -242,31 +241,31 @@ static dm_status build_record(uint64_t *rng, const dm_mf_scenario_opts *o, dm_mf
 static void draw_transform(uint64_t *rng, dm_mf_scenario *sc, dm_mf_family fam, uint64_t *frng)
 {
     const dm_mf_record *rec = &sc->rec;
-    double e = gauss(rng) * (unif(rng) < 0.75 ? 3.0 : 10.0);
-    if (rec->bearing_ref == DM_MF_GRID && unif(rng) < 0.2)
-        e += range(rng, 2.0, 12.0) * (unif(rng) < 0.5 ? -1 : 1);
+    double e = gauss(rng) * (dm_rng_unit(rng) < 0.75 ? 3.0 : 10.0);
+    if (rec->bearing_ref == DM_MF_GRID && dm_rng_unit(rng) < 0.2)
+        e += range(rng, 2.0, 12.0) * (dm_rng_unit(rng) < 0.5 ? -1 : 1);
     if (e > 20.0)
         e = 20.0;
     if (e < -20.0)
         e = -20.0;
     double mode = 0.0;
-    if (rec->bearing_ref == DM_MF_MAGNETIC && unif(rng) < 0.2)
+    if (rec->bearing_ref == DM_MF_MAGNETIC && dm_rng_unit(rng) < 0.2)
         mode = -rec->declination_deg;
     sc->rotation_deg = mode + e;
     double smode = 1.0;
-    double u = unif(rng);
+    double u = dm_rng_unit(rng);
     if (rec->unit == DM_MF_METRES && u < 0.15)
         smode = rec->pace_m;
     else if (rec->unit == DM_MF_PACES && u < 0.15)
         smode = 1.0 / rec->pace_m;
     sc->scale = smode * (1.0 + 0.04 * gauss(rng));
-    double v = unif(rng);
+    double v = dm_rng_unit(rng);
     double st = v < 0.4 ? 15.0 : v < 0.8 ? 80.0 : 250.0;
     sc->dx_m = st * gauss(rng);
     sc->dy_m = st * gauss(rng);
     switch (fam) {
     case DM_MF_FAM_SCALE:
-        sc->scale = 1.0 + range(frng, 0.08, 0.15) * (unif(frng) < 0.5 ? -1.0 : 1.0);
+        sc->scale = 1.0 + range(frng, 0.08, 0.15) * (dm_rng_unit(frng) < 0.5 ? -1.0 : 1.0);
         break;
     case DM_MF_FAM_OFFSET: {
         double d = range(frng, 500.0, 3000.0), b = range(frng, 0, 2 * M_PI);
@@ -313,7 +312,7 @@ dm_status dm_mf_scenario_generate(uint64_t seed, const dm_mf_scenario_opts *opts
         return st;
     }
     draw_transform(&rng, out, o.family, &frng);
-    if (o.family == DM_MF_FAM_PACES_AS_M && unif(&frng) < 0.5)
+    if (o.family == DM_MF_FAM_PACES_AS_M && dm_rng_unit(&frng) < 0.5)
         out->rec.pace_m = 0.0; /* not given */
     size_t nrows = out->rec.n_rows;
     out->jitter_m = o.noise_free ? 0.0 : range(&rng, 0.15, 0.5);
@@ -353,9 +352,9 @@ dm_status dm_mf_scenario_generate(uint64_t seed, const dm_mf_scenario_opts *opts
     }
     size_t nlaid = 0;
     for (size_t r = 0; r < nrows; r++) {
-        out->row_laid[r] = o.noise_free || unif(&rng) >= 0.08;
+        out->row_laid[r] = o.noise_free || dm_rng_unit(&rng) >= 0.08;
         nlaid += out->row_laid[r];
-        if (!o.noise_free && unif(&rng) < 0.05) {
+        if (!o.noise_free && dm_rng_unit(&rng) < 0.05) {
             double b = range(&rng, 0, 2 * M_PI), d = range(&rng, 2.0, 10.0);
             out->row_shift[2 * r] = d * sin(b);
             out->row_shift[2 * r + 1] = d * cos(b);
@@ -398,7 +397,7 @@ dm_status dm_mf_scenario_generate(uint64_t seed, const dm_mf_scenario_opts *opts
         t->row = m->row;
         t->index = m->index;
     }
-    if (!o.noise_free && unif(&rng) < 0.25 && nrows > 0) {
+    if (!o.noise_free && dm_rng_unit(&rng) < 0.25 && nrows > 0) {
         /* an unrecorded row beyond the last one, parallel to it */
         int last = (int)nrows - 1;
         /* record frame, before scale/rotation: 0.6-1.6 row gaps beyond the
@@ -504,7 +503,7 @@ dm_status dm_mf_scenario_generate(uint64_t seed, const dm_mf_scenario_opts *opts
     }
     out->n_found = nf;
     for (size_t i = nf; i > 1; i--) { /* shuffle */
-        size_t j = (size_t)(unif(&rng) * (double)i);
+        size_t j = (size_t)(dm_rng_unit(&rng) * (double)i);
         if (j >= i)
             j = i - 1;
         double tx = out->found_xy[2 * (i - 1)], ty = out->found_xy[2 * (i - 1) + 1];

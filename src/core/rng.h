@@ -16,4 +16,10 @@ static inline uint64_t dm_splitmix64(uint64_t *s)
     return z ^ (z >> 31);
 }
 
+/* A uniform draw in [0, 1) from the stream: the top 53 bits over 2^53. */
+static inline double dm_rng_unit(uint64_t *s)
+{
+    return (double)(dm_splitmix64(s) >> 11) * 0x1.0p-53;
+}
+
 #endif

@@ -12,8 +12,7 @@
 #define ORIGIN "synthetic demo data"
 #define ATTRS "{\"synthetic\": true}"
 
-static double uniform(uint64_t *s) { return (double)(dm_splitmix64(s) >> 11) / 9007199254740992.0; }
-static int pick(uint64_t *s, int n) { return (int)(uniform(s) * n); }
+static int pick(uint64_t *s, int n) { return (int)(dm_rng_unit(s) * n); }
 
 static const char *const orgs[] = {"Demo Operator A (synthetic)", "Demo Operator B (synthetic)",
                                    "Demo Army Engineers (synthetic)"};
@@ -86,7 +85,7 @@ dm_status dm_synthetic_generate(dm_store *store, uint64_t seed, int nreleases, c
         int hi = pick(&rng, (int)hz.n);
         const GEOSGeometry *g = hz.geoms[hi];
         const char *method = methods[pick(&rng, 3)];
-        GEOSGeometry *part = strip(geo, g, 0.3 + 0.6 * uniform(&rng));
+        GEOSGeometry *part = strip(geo, g, 0.3 + 0.6 * dm_rng_unit(&rng));
         if (!part || GEOSisEmpty_r(h, part)) {
             dm_geo_destroy(geo, part);
             continue;
@@ -142,8 +141,8 @@ dm_status dm_synthetic_generate(dm_store *store, uint64_t seed, int nreleases, c
                 st = dm_record_set(&item, "organisation", org, err);
             if (!st)
                 st = dm_record_set(&item, "depth_m", "0.1", err);
-            item.geom = GEOSGeom_createPointFromXY_r(h, ax + (uniform(&rng) - 0.5) * 2e-5,
-                                                     ay + (uniform(&rng) - 0.5) * 2e-5);
+            item.geom = GEOSGeom_createPointFromXY_r(h, ax + (dm_rng_unit(&rng) - 0.5) * 2e-5,
+                                                     ay + (dm_rng_unit(&rng) - 0.5) * 2e-5);
             if (!st)
                 st = put(store, &item, who, err);
             out->items += !st;
@@ -183,7 +182,7 @@ double dm_synthetic_true_rate(int asset, int op)
 static double normal(uint64_t *s)
 {
     double u1 = ((dm_splitmix64(s) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
-    double u2 = uniform(s);
+    double u2 = dm_rng_unit(s);
     return sqrt(-2 * log(u1)) * cos(2 * 3.14159265358979323846 * u2);
 }
 
@@ -359,7 +358,7 @@ static int pick_weighted(uint64_t *s, const double *w, int n)
     double total = 0;
     for (int i = 0; i < n; i++)
         total += w[i];
-    double u = uniform(s) * total;
+    double u = dm_rng_unit(s) * total;
     for (int i = 0; i < n - 1; i++) {
         if (u < w[i])
             return i;
@@ -368,7 +367,7 @@ static int pick_weighted(uint64_t *s, const double *w, int n)
     return n - 1;
 }
 
-static bool chance(uint64_t *s, double p) { return uniform(s) < p; }
+static bool chance(uint64_t *s, double p) { return dm_rng_unit(s) < p; }
 
 #define NW(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -483,8 +482,8 @@ static bool point_in(GEOSContextHandle_t h, const GEOSGeometry *g, double x, dou
 static void anywhere(places *p, uint64_t *rng, double *x, double *y)
 {
     for (int tries = 0; tries < 1000; tries++) {
-        *x = BIH_MINX + (BIH_MAXX - BIH_MINX) * uniform(rng);
-        *y = BIH_MINY + (BIH_MAXY - BIH_MINY) * uniform(rng);
+        *x = BIH_MINX + (BIH_MAXX - BIH_MINX) * dm_rng_unit(rng);
+        *y = BIH_MINY + (BIH_MAXY - BIH_MINY) * dm_rng_unit(rng);
         if (p->adm.n ? dm_spatial_index_locate(p->geo, &p->admi, *x, *y) >= 0
                      : in_bih_outline(*x, *y))
             return;
@@ -508,8 +507,8 @@ static void place(places *p, uint64_t *rng, double *x, double *y, int *hazard)
         GEOSGeom_getYMax_r(h, g, &maxy);
         bool in = false;
         for (int tries = 0; tries < 30 && !in; tries++) {
-            *x = minx + (maxx - minx) * uniform(rng);
-            *y = miny + (maxy - miny) * uniform(rng);
+            *x = minx + (maxx - minx) * dm_rng_unit(rng);
+            *y = miny + (maxy - miny) * dm_rng_unit(rng);
             in = point_in(h, g, *x, *y);
         }
         if (!in) { /* a thin polygon: a point on it */
@@ -524,7 +523,7 @@ static void place(places *p, uint64_t *rng, double *x, double *y, int *hazard)
             }
         }
         if (chance(rng, 0.30)) { /* near it: 30-300 m away */
-            double d = 30 + 270 * uniform(rng), a = 2 * 3.14159265358979 * uniform(rng);
+            double d = 30 + 270 * dm_rng_unit(rng), a = 2 * 3.14159265358979 * dm_rng_unit(rng);
             *y += d * cos(a) / M_PER_DEG_LAT;
             *x += d * sin(a) / (M_PER_DEG_LAT * cos(*y * 3.14159265358979 / 180));
         } else {
@@ -623,7 +622,7 @@ static dm_status make_victim(uint64_t *rng, const dm_record *acc, int act, const
     snprintf(v->state, sizeof v->state, "%s", acc->state);
     /* status */
     double killed_p = !strcmp(cat, "AT") ? 0.45 : 0.28;
-    double u = uniform(rng);
+    double u = dm_rng_unit(rng);
     const char *status = u < 0.02 ? "" : u < 0.02 + killed_p ? "killed" : "injured";
     if (!st)
         st = set_known(v, "status", status, err);
@@ -632,7 +631,7 @@ static dm_status make_victim(uint64_t *rng, const dm_record *acc, int act, const
     /* group */
     const char *group = act == ACT_DEMINING ? "deminer" : act == ACT_MILITARY ? "military" : "";
     if (!group[0]) {
-        u = uniform(rng);
+        u = dm_rng_unit(rng);
         group = u < 0.95 ? "civilian" : u < 0.97 ? "military" : "";
     }
     if (!st)
@@ -640,7 +639,7 @@ static dm_status make_victim(uint64_t *rng, const dm_record *acc, int act, const
     /* sex */
     bool armed = !strcmp(group, "deminer") || !strcmp(group, "military");
     double male_p = armed ? 0.97 : 0.78, female_p = armed ? 0.02 : 0.165;
-    u = uniform(rng);
+    u = dm_rng_unit(rng);
     const char *sex = u < male_p ? "m" : u < male_p + female_p ? "f" : "";
     if (!st)
         st = set_known(v, "sex", sex, err);
@@ -652,7 +651,7 @@ static dm_status make_victim(uint64_t *rng, const dm_record *acc, int act, const
         out->children += ag && !strcmp(ag, "child");
     } else {
         bool child = chance(rng, child_p[act]);
-        int age = child ? 3 + pick(rng, 15) : 18 + (int)(pow(uniform(rng), 1.6) * 63);
+        int age = child ? 3 + pick(rng, 15) : 18 + (int)(pow(dm_rng_unit(rng), 1.6) * 63);
         if (!st)
             st = set_int(v, "age", age, err);
         out->children += child;
