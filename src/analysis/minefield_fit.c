@@ -1206,9 +1206,36 @@ typedef struct extra {
     double sigma;  /* rms distance of its items (m, true frame) */
 } extra;
 
+/* The items (record frame, cp[0..nc)) on the copy of the outer row orow
+ * (its mines rp[first..first + nrow)) moved by (ox, oy): one item per
+ * mine, the nearest within tol (m, record frame). Per mine: its item in
+ * who[] (-1: none) and the distance in dd[]. Returns how many mines have
+ * an item. */
+static size_t copy_items(const problem *pb, const pt *cp, size_t nc, int orow, size_t first,
+                         size_t nrow, double ox, double oy, double tol, long *who, double *dd)
+{
+    size_t n = 0;
+    for (size_t j = 0; j < nrow; j++)
+        who[j] = -1;
+    for (size_t g = 0; g < nc; g++) {
+        double d;
+        long k = grid_nearest(&pb->rg, cp[g].x - ox, cp[g].y - oy, tol, NULL, &d);
+        if (k < 0 || pb->row_of[k] != orow || (size_t)k < first || (size_t)k - first >= nrow)
+            continue;
+        size_t j = (size_t)k - first;
+        if (who[j] >= 0 && dd[j] <= d)
+            continue;
+        n += who[j] < 0;
+        who[j] = (long)g;
+        dd[j] = d;
+    }
+    return n;
+}
+
 /* Fills *ex and assign (per found item: the outer row's mine it is the copy
  * of, or -1) and returns the log-likelihood gain over calling the items
- * clutter, the cost of the row included; 0 when there is none. */
+ * clutter, the cost of the row included; 0 when there is none. A copied
+ * mine takes one item, as a recorded one does in match(). */
 static double extra_row(const problem *pb, const state *s, extra *ex, long *assign)
 {
     enum { MAXC = 256, MAXSEED = 16 };
@@ -1221,11 +1248,20 @@ static double extra_row(const problem *pb, const state *s, extra *ex, long *assi
     /* beside recorded rows found too: else the record could be anywhere */
     if (!(sc > 0) || pb->nf < EXTRA_MIN || s->matched < EXTRA_MIN)
         return 0.0;
+    size_t nmax = pb->outer_n[0] > pb->outer_n[1] ? pb->outer_n[0] : pb->outer_n[1];
+    long *who = malloc((nmax ? nmax : 1) * sizeof *who);
+    double *dd = malloc((nmax ? nmax : 1) * sizeof *dd);
+    if (!who || !dd) {
+        free(who);
+        free(dd);
+        return 0.0;
+    }
     double lin = l_mine(pb, pb->score_sigma);
     double lout = l_clutter(pb);
     double tol = (1.0 + 2.0 * s->sigma) / sc, gap = pb->row_gap;
     double best_gain = 0.0;
     pt cp[MAXC];
+    size_t cf[MAXC]; /* the found item of each cp */
     for (int side = 0; side < 2; side++) {
         int orow = pb->outer_row[side];
         if (orow < 0 || pb->outer_n[side] == 0)
@@ -1237,6 +1273,7 @@ static double extra_row(const problem *pb, const state *s, extra *ex, long *assi
                 continue;
             double mx, my;
             xf_inverse(&s->t, pb->fp[f].x, pb->fp[f].y, &mx, &my);
+            cf[nc] = f;
             cp[nc++] = (pt){mx, my};
         }
         if (nc < EXTRA_MIN)
@@ -1251,16 +1288,10 @@ static double extra_row(const problem *pb, const state *s, extra *ex, long *assi
                 if (across < EXTRA_NEAR * gap || across > EXTRA_FAR * gap ||
                     fabs(along) > EXTRA_ALONG)
                     continue;
-                size_t cnt = 0;
+                size_t cnt = copy_items(pb, cp, nc, orow, first, nrow, ox, oy, tol, who, dd);
                 double dsum = 0;
-                for (size_t g = 0; g < nc; g++) {
-                    double d;
-                    long k = grid_nearest(&pb->rg, cp[g].x - ox, cp[g].y - oy, tol, NULL, &d);
-                    if (k >= 0 && pb->row_of[k] == orow) {
-                        cnt++;
-                        dsum += d;
-                    }
-                }
+                for (size_t k = 0; k < nrow; k++)
+                    dsum += who[k] >= 0 ? dd[k] : 0.0;
                 if (cnt > bestn || (cnt == bestn && dsum < bestd)) {
                     bestn = cnt;
                     bestd = dsum;
@@ -1273,32 +1304,26 @@ static double extra_row(const problem *pb, const state *s, extra *ex, long *assi
         /* refine the offset on its items, then score them */
         for (int it = 0; it < 2; it++) {
             double sx = 0, sy = 0;
-            size_t cnt = 0;
-            for (size_t g = 0; g < nc; g++) {
-                long k = grid_nearest(&pb->rg, cp[g].x - box, cp[g].y - boy, tol, NULL, NULL);
-                if (k >= 0 && pb->row_of[k] == orow) {
-                    sx += cp[g].x - box - pb->rp[k].x;
-                    sy += cp[g].y - boy - pb->rp[k].y;
-                    cnt++;
+            size_t cnt = copy_items(pb, cp, nc, orow, first, nrow, box, boy, tol, who, dd);
+            for (size_t k = 0; k < nrow; k++)
+                if (who[k] >= 0) {
+                    sx += cp[who[k]].x - box - pb->rp[first + k].x;
+                    sy += cp[who[k]].y - boy - pb->rp[first + k].y;
                 }
-            }
             if (!cnt)
                 break;
             box += sx / (double)cnt;
             boy += sy / (double)cnt;
         }
+        size_t cnt = copy_items(pb, cp, nc, orow, first, nrow, box, boy, tol, who, dd);
         double gain = EXTRA_COST, ss = 0;
-        size_t cnt = 0;
-        for (size_t g = 0; g < nc; g++) {
-            double d;
-            long k = grid_nearest(&pb->rg, cp[g].x - box, cp[g].y - boy, tol, NULL, &d);
-            if (k < 0 || pb->row_of[k] != orow)
+        for (size_t k = 0; k < nrow; k++) {
+            if (who[k] < 0)
                 continue;
-            d *= sc;
+            double d = dd[k] * sc;
             double li = lin - 0.5 * d * d / (pb->score_sigma * pb->score_sigma);
             gain += fmax(li, lout) + log1p(exp(-fabs(li - lout))) - lout;
             ss += d * d;
-            cnt++;
         }
         if (cnt >= EXTRA_MIN && gain > best_gain) {
             best_gain = gain;
@@ -1307,20 +1332,15 @@ static double extra_row(const problem *pb, const state *s, extra *ex, long *assi
             ex->oy = boy;
             ex->n = cnt;
             ex->sigma = sqrt(ss / (double)cnt);
+            for (size_t f = 0; f < pb->nf; f++)
+                assign[f] = -1;
+            for (size_t k = 0; k < nrow; k++)
+                if (who[k] >= 0)
+                    assign[cf[who[k]]] = (long)(first + k);
         }
     }
-    if (ex->side >= 0) {
-        int orow = pb->outer_row[ex->side];
-        for (size_t f = 0; f < pb->nf; f++) {
-            if (s->match_rec[f] >= 0)
-                continue;
-            double mx, my;
-            xf_inverse(&s->t, pb->fp[f].x, pb->fp[f].y, &mx, &my);
-            long k = grid_nearest(&pb->rg, mx - ex->ox, my - ex->oy, tol, NULL, NULL);
-            if (k >= 0 && pb->row_of[k] == orow)
-                assign[f] = k;
-        }
-    }
+    free(who);
+    free(dd);
     return best_gain;
 }
 
