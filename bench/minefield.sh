@@ -12,6 +12,10 @@
 # the cleared ground given (--cleared, as from the database's land releases),
 # and rewrites the "families" section likewise.
 #
+# Last, records made independently of the generator
+# (bench/minefield_independent.py, through `demine minefield predict`), into
+# the "independent" section.
+#
 # usage: bash bench/minefield.sh
 #
 # Environment (all optional):
