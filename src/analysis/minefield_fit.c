@@ -687,6 +687,8 @@ typedef struct problem {
     size_t outer_first[2], outer_n[2];
     double row_gap;
     long *xscr; /* scratch for score(): nf entries */
+    long *xwho; /* scratch for extra_row(): nr entries each */
+    double *xdd;
     hull fhull; /* of the found items (cleared ground), clutter by category too */
     /* which found items may be which recorded mines (by category and model;
      * NULL: any): compat[ftype[f] * n_rtype + rtype[i]] */
@@ -743,6 +745,8 @@ static void problem_free(problem *pb)
     free(pb->fdist);
     free(pb->nbr);
     free(pb->xscr);
+    free(pb->xwho);
+    free(pb->xdd);
     free(pb->fhull.v);
     free(pb->cleared.m);
     free(pb->ccount);
@@ -1248,14 +1252,8 @@ static double extra_row(const problem *pb, const state *s, extra *ex, long *assi
     /* beside recorded rows found too: else the record could be anywhere */
     if (!(sc > 0) || pb->nf < EXTRA_MIN || s->matched < EXTRA_MIN)
         return 0.0;
-    size_t nmax = pb->outer_n[0] > pb->outer_n[1] ? pb->outer_n[0] : pb->outer_n[1];
-    long *who = malloc((nmax ? nmax : 1) * sizeof *who);
-    double *dd = malloc((nmax ? nmax : 1) * sizeof *dd);
-    if (!who || !dd) {
-        free(who);
-        free(dd);
-        return 0.0;
-    }
+    long *who = pb->xwho;
+    double *dd = pb->xdd;
     double lin = l_mine(pb, pb->score_sigma);
     double lout = l_clutter(pb);
     double tol = (1.0 + 2.0 * s->sigma) / sc, gap = pb->row_gap;
@@ -1339,8 +1337,6 @@ static double extra_row(const problem *pb, const state *s, extra *ex, long *assi
                     assign[cf[who[k]]] = (long)(first + k);
         }
     }
-    free(who);
-    free(dd);
     return best_gain;
 }
 
@@ -2387,7 +2383,9 @@ static dm_status problem_init(problem *pb, const dm_mf_record *rec, const pt *fp
     pb->fdist = malloc((nf ? nf : 1) * sizeof *pb->fdist);
     pb->nbr = calloc(nf ? nf : 1, sizeof *pb->nbr);
     pb->xscr = malloc((nf ? nf : 1) * sizeof *pb->xscr);
-    if (!pb->fdist || !pb->nbr || !pb->xscr)
+    pb->xwho = malloc((pb->nr ? pb->nr : 1) * sizeof *pb->xwho);
+    pb->xdd = malloc((pb->nr ? pb->nr : 1) * sizeof *pb->xdd);
+    if (!pb->fdist || !pb->nbr || !pb->xscr || !pb->xwho || !pb->xdd)
         return dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
     /* the outer rows and the spacing of the rows across */
     pb->outer_row[0] = pb->outer_row[1] = -1;
