@@ -120,9 +120,10 @@ def sim_fit(src, dst):
 
 
 def make_scenario(rng, bucket):
-    """(record dict, found items [(x, y, props)], truth, written positions,
-    found keys, true transform): positions in local metres of the written
-    reference point"""
+    """(record dict, found items [(x, y, props)], truth, the truth not found,
+    written positions by (row id, index), keys of the recorded mines found,
+    true transform, the errors drawn): positions in local metres of the
+    written reference point"""
     lat0 = rng.uniform(39.0, 45.0)
     lon0 = rng.uniform(17.0, 48.0)
     magnetic = rng.random() < 0.4
@@ -346,8 +347,7 @@ def run_case(demine, rng, bucket, tmp):
     # baselines over the recorded mines not found
     rest = [k for k in written if k not in found_keys]
     res["written"], _ = score([written[k] for k in rest], remaining)
-    pairs = [(written[t[2]], (x, y)) for x, y, t in
-             ((t[0], t[1], t) for t in truth if t[2] in found_keys) if t[2] in written]
+    pairs = [(written[t[2]], (t[0], t[1])) for t in truth if t[2] in found_keys]
     ls = sim_fit([a for a, _ in pairs], [b for _, b in pairs]) if len(pairs) >= 2 else None
     res["ls"], _ = score([sim_apply(ls, written[k]) if ls else written[k] for k in rest], remaining)
     res["true"], _ = score([sim_apply(t_true, written[k]) for k in rest], remaining)
