@@ -28,9 +28,6 @@
 
 /* 95% radius of an isotropic 2-D Gaussian, in sigmas: sqrt(-2 ln 0.05) */
 #define K95 2.4477
-/* Radii are multiplied by this (calibrated on the scenario generator so
- * that about 95% of true positions fall inside). */
-#define RADIUS_CAL 1.3
 /* scoring: a found item is clutter (anywhere in the cleared ground: the
  * found items' hull with a spacing around it) with this probability at
  * first; then with the share of items a first fit leaves unmatched, the
@@ -104,6 +101,11 @@
 #define JITTER_PRIOR_AXES 6.0
 #define JITTER_TRUNC 1.15
 #define JITTER_PASSES 2
+/* the stretch of a paced row (sd of its length's error, a share): the
+ * least the along-row drift takes (drift_estimate). A pace count over
+ * tens of metres is good to a few per cent; this is the low end, so that
+ * a row's stretch the residuals show is never overruled. */
+#define PACE_SD 0.02
 
 typedef struct pt {
     double x, y;
@@ -2022,6 +2024,17 @@ static void pos_cov(const double c[16], double x, double y, double out[3])
     out[2] = d;
 }
 
+/* The 95% radius (m) of a position whose error variance per axis is var
+ * (m²), var estimated with nu degrees of freedom: the predictive is then
+ * a bivariate Student t, whose radius r has P(|X| > r) = (1 + r²/(nu
+ * var))^(-nu/2); K95 * sqrt(var) as nu grows. At least the 95% radius of
+ * the jitter assumed at first. */
+static double radius95(double var, double nu)
+{
+    double r = sqrt(nu * (pow(0.05, -2.0 / nu) - 1.0) * var);
+    return fmax(K95 * JITTER0, r);
+}
+
 static double lambda_max(double a, double b, double d)
 {
     double m = 0.5 * (a + d), q = sqrt(fmax(0.25 * (a - d) * (a - d) + b * b, 0));
@@ -2291,7 +2304,7 @@ static dm_status found_rows(const pt *p, size_t n, bool *use, const hull *cleare
                              sl * sl * var_ang;
                 dm_mf_prediction pr = {x, y, -(k + 2), 0, 0, true};
                 pr.index = (int)kl;
-                pr.radius_m = fmax(K95 * JITTER0, RADIUS_CAL * K95 * sqrt(var));
+                pr.radius_m = radius95(var, 2.0 * nn_ + 1.0);
                 st = push(out, cap, &pr, err);
                 nrow_pred++;
             }
@@ -3116,6 +3129,10 @@ static int drift_estimate(const problem *pb, const state *best, drift *d)
         d->tau_b2 = fmax(0.0, sb / (double)nb);
         d->tau_a2 = fmax(0.0, sa / (double)nb);
     }
+    /* never less than a pacer's own error: a row with too few matched
+     * mines to show its stretch, or whose residuals wrap at half a
+     * spacing, is still paced no better than this */
+    d->tau_b2 = fmax(d->tau_b2, PACE_SD * PACE_SD);
     /* each row's factor of K + s2 I and alpha = (K + s2 I)^-1 e; a row
      * with more matched mines than FULL_MAX_FOUND keeps an even share */
     for (size_t r = 0; r < nr; r++) {
@@ -3503,6 +3520,8 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
             row_miss[r]++;
     }
     double sig = best.sigma;
+    /* the jitter's degrees of freedom: its prior and two per matched item */
+    double nu_sig = JITTER_PRIOR_AXES + 2.0 * (double)best.matched;
     /* along-row drift (drift_estimate); residuals larger along the rows
      * than across are drift the fit does not model (or a wrong fit): the
      * confidence falls by the ratio */
@@ -3551,7 +3570,7 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
         double lm = lambda_max(c[0] + xvar, c[1], c[2] + xvar);
         const dm_mf_mine *m = &pb->lay.mines[i];
         dm_mf_prediction p = {px, py, m->row, m->index, 0, false};
-        p.radius_m = fmax(K95 * JITTER0, RADIUS_CAL * K95 * sqrt(lm));
+        p.radius_m = radius95(lm, nu_sig);
         /* the 95% radius of the mixture with the alternative fits: grow it
          * to the nearest alternatives until they hold 95% */
         double wsum = p_right, r0_ = p.radius_m;
@@ -3620,7 +3639,7 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
                 double xv = sig * sig * (1.0 + 1.0 / (double)ex.n);
                 double lm = lambda_max(c[0] + xv, c[1], c[2] + xv);
                 dm_mf_prediction p = {px, py, -2, pb->lay.mines[k].index, 0, true};
-                p.radius_m = fmax(K95 * JITTER0, RADIUS_CAL * K95 * sqrt(lm));
+                p.radius_m = radius95(lm, nu_sig);
                 st = push(out, cap, &p, err);
             }
             free(got);
@@ -3647,7 +3666,6 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
     double frac = npred ? pin_sum / (double)npred : 0.0;
     double mfrac = pb->nf ? (double)best.matched / (double)pb->nf : 0.0;
     double fit_f = fmin(1.0, fmax(0.0, (mfrac - 0.15) / 0.35));
-    double n_f = (double)best.matched / ((double)best.matched + 2.0);
     double plaus = 1.0;
     double drot = INFINITY;
     for (int k = 0; k < pb->pri.n_rot; k++)
@@ -3663,7 +3681,6 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
     /* calibrated on the generator: raw values of 0.5-0.75 were right about
      * half the time */
     conf = pow(fmax(conf, 0.0), CONF_POW);
-    (void)n_f;
     fit->confidence = fmin(1.0, fmax(0.0, conf));
     pb->best_score = best.score;
     pb->best_gain = fmax(pb->best_gain, best.score + (double)pb->nf * log(pb->clutter_area));
