@@ -203,6 +203,11 @@ typedef struct dm_mf_predict_opts {
     const double *cleared_xy;
     const size_t *cleared_ring_end;
     size_t n_cleared_rings;
+    /* a fit to try among the search's own starts, or NULL: {rotation_deg,
+     * scale, dx_m, dy_m} as in dm_mf_fit (a transform known from elsewhere;
+     * the benchmark passes the true one, to tell a fit the search never
+     * reached from one the score does not prefer) */
+    const double *start;
 } dm_mf_predict_opts;
 
 /* Fits the record to the found mines (x,y pairs in local metres of the

@@ -708,7 +708,9 @@ typedef struct problem {
     double best_gain;  /* and its log-likelihood ratio against every found
                         * item clutter (nats; -inf: no fit) */
     mask cleared;      /* ground known to be cleared (none: the found items' hull) */
-    size_t *ccount;    /* scratch for cleared_cost(): nrows + 1 entries */
+    bool has_start;    /* a start given (dm_mf_predict_opts.start) */
+    xform start;
+    size_t *ccount; /* scratch for cleared_cost(): nrows + 1 entries */
     bool *cmatched;
 } problem;
 
@@ -3260,6 +3262,8 @@ static dm_status predict_fitted(problem *pb, dm_mf_prediction_set *out, size_t *
         hyp[nh++] = poolx[pool[k].i];
     if (pb->nf <= PAIR_MAX_FOUND)
         nh += pair_candidates(pb, hyp + nh, PAIR_HYP);
+    if (pb->has_start)
+        hyp[nh++] = pb->start;
     size_t nfar0 = nh;
     nh += far_candidates(pb, cands, nc, hyp + nh, NFAR);
     free(pool);
@@ -4066,6 +4070,13 @@ dm_status dm_mf_predict_ex(const dm_mf_record *rec, const double *found_xy, size
                                     "within 10,000 km of the reference point",
                                     v / 2 + 1);
     }
+    if (opts && opts->start &&
+        !(isfinite(opts->start[0]) && opts->start[1] > 0 && opts->start[1] < 100 &&
+          isfinite(opts->start[2]) && isfinite(opts->start[3]) && fabs(opts->start[2]) < 1e7 &&
+          fabs(opts->start[3]) < 1e7))
+        return dm_error_set(err, DM_EINVAL,
+                            "start: rotation, scale (0-100) and offsets (within 10,000 km) must be "
+                            "finite numbers");
     const dm_mf_found_info *info = opts ? opts->found : NULL;
     size_t nn = n_found ? n_found : 1;
     pt *fcopy = malloc(nn * sizeof *fcopy), *fit_p = malloc(nn * sizeof *fit_p);
@@ -4128,6 +4139,10 @@ dm_status dm_mf_predict_ex(const dm_mf_record *rec, const double *found_xy, size
             mask_build(&pb.cleared, opts->cleared_xy, opts->cleared_ring_end,
                        opts->n_cleared_rings))
             st = dm_error_set(err, DM_ENOMEM, "minefield prediction: out of memory");
+        if (!st && opts && opts->start) {
+            pb.has_start = true;
+            pb.start = xf_make(opts->start[0], opts->start[1], opts->start[2], opts->start[3]);
+        }
         if (!st && ty.compat) {
             pb.compat = ty.compat;
             pb.ftype = ftype_fit;

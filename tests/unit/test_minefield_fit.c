@@ -782,7 +782,48 @@ TEST(drift_followed_along_rows)
     free(truey);
 }
 
+/* A start given (dm_mf_predict_opts.start) is tried among the search's own:
+ * the right one ends at the right fit, a wrong one does not outweigh what
+ * the found mines say, and one that is not a transform is refused. */
+TEST(start_tried)
+{
+    dm_mf_record rec;
+    dm_mf_row rows[4];
+    dm_mf_leg legs[4];
+    grid_record(&rec, rows, legs);
+    dm_mf_layout lay;
+    dm_error err;
+    CHECK_EQ_INT(dm_mf_layout_compute(&rec, &lay, &err), DM_OK);
+    double found[2 * 40];
+    size_t nf = 0;
+    for (size_t i = 0; i < lay.n_mines && nf < 40; i++)
+        if (lay.mines[i].index <= 3) {
+            apply(lay.mines[i].x, lay.mines[i].y, &found[2 * nf], &found[2 * nf + 1]);
+            nf++;
+        }
+    double right[4] = {5.0, 0.97, 37.0, -52.0}, wrong[4] = {90.0, 1.2, 500.0, -800.0};
+    const double *starts[2] = {right, wrong};
+    for (int k = 0; k < 2; k++) {
+        dm_mf_predict_opts o = {.start = starts[k]};
+        dm_mf_prediction_set ps;
+        CHECK_EQ_INT(dm_mf_predict_ex(&rec, found, nf, &o, &ps, &err), DM_OK);
+        CHECK(fabs(ps.fit.rotation_deg - 5.0) < 0.5);
+        CHECK(fabs(ps.fit.scale - 0.97) < 0.01);
+        CHECK(fabs(ps.fit.dx_m - 37.0) < 1.0 && fabs(ps.fit.dy_m + 52.0) < 1.0);
+        CHECK_EQ_INT(ps.fit.matched, nf);
+        dm_mf_prediction_set_free(&ps);
+    }
+    double bad[3][4] = {{5.0, 0.0, 37.0, -52.0}, {NAN, 0.97, 37.0, -52.0}, {5.0, 0.97, 1e9, 0.0}};
+    for (int k = 0; k < 3; k++) {
+        dm_mf_predict_opts o = {.start = bad[k]};
+        dm_mf_prediction_set ps;
+        CHECK_EQ_INT(dm_mf_predict_ex(&rec, found, nf, &o, &ps, &err), DM_EINVAL);
+        CHECK(strstr(err.msg, "start") != NULL);
+    }
+    dm_mf_layout_free(&lay);
+}
+
 RUN(T(layout_geometry), T(record_as_written), T(exact_recovery), T(clutter_and_found_not_predicted),
     T(rows_from_found), T(radius_coverage), T(bad_input), T(scenario_deterministic),
     T(harmless_fields_used), T(categories_clutter), T(no_evidence_no_move), T(cleared_polygons),
-    T(clutter_only_as_written), T(drift_followed_along_rows))
+    T(clutter_only_as_written), T(drift_followed_along_rows), T(start_tried))
