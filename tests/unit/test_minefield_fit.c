@@ -197,6 +197,24 @@ static void apply(double x, double y, double *ox, double *oy)
     *oy = -52.0 + s * (-sin(th) * x + cos(th) * y);
 }
 
+/* grid_record's layout, and its mines that keep(mine) moved by apply()
+ * into found (at most max): their number */
+static size_t grid_found(dm_mf_record *rec, dm_mf_row *rows, dm_mf_leg *legs, dm_mf_layout *lay,
+                         bool (*keep)(const dm_mf_mine *), double *found, size_t max)
+{
+    dm_error err;
+    grid_record(rec, rows, legs);
+    if (dm_mf_layout_compute(rec, lay, &err))
+        return 0;
+    size_t nf = 0;
+    for (size_t i = 0; i < lay->n_mines && nf < max; i++)
+        if (keep(&lay->mines[i])) {
+            apply(lay->mines[i].x, lay->mines[i].y, &found[2 * nf], &found[2 * nf + 1]);
+            nf++;
+        }
+    return nf;
+}
+
 TEST(clutter_and_found_not_predicted)
 {
     dm_mf_record rec;
@@ -668,22 +686,21 @@ TEST(clutter_only_as_written)
 
 /* Ground known to be cleared: no mine predicted there, the fit right;
  * rings of fewer than 3 vertices or bad numbers are refused. */
+static bool strip_but_hole(const dm_mf_mine *m)
+{
+    return m->index <= 8 && !(m->row == 0 && m->index >= 7);
+}
+
 TEST(cleared_polygons)
 {
     dm_mf_record rec;
     dm_mf_row rows[4];
     dm_mf_leg legs[4];
-    grid_record(&rec, rows, legs);
     dm_mf_layout lay;
     dm_error err;
-    CHECK_EQ_INT(dm_mf_layout_compute(&rec, &lay, &err), DM_OK);
     double found[2 * 40];
-    size_t nf = 0;
-    for (size_t i = 0; i < lay.n_mines && nf < 40; i++)
-        if (lay.mines[i].index <= 8 && !(lay.mines[i].row == 0 && lay.mines[i].index >= 7)) {
-            apply(lay.mines[i].x, lay.mines[i].y, &found[2 * nf], &found[2 * nf + 1]);
-            nf++;
-        }
+    size_t nf = grid_found(&rec, rows, legs, &lay, strip_but_hole, found, 40);
+    CHECK_EQ_INT(nf, 30);
     /* the strip of the first 8 mines of every row (record frame) cleared,
      * but for a hole over row A's 7th and 8th, which are not found */
     double cxy[2 * 8];
@@ -785,22 +802,18 @@ TEST(drift_followed_along_rows)
 /* A start given (dm_mf_predict_opts.start) is tried among the search's own:
  * the right one ends at the right fit, a wrong one does not outweigh what
  * the found mines say, and one that is not a transform is refused. */
+static bool first_three(const dm_mf_mine *m) { return m->index <= 3; }
+
 TEST(start_tried)
 {
     dm_mf_record rec;
     dm_mf_row rows[4];
     dm_mf_leg legs[4];
-    grid_record(&rec, rows, legs);
     dm_mf_layout lay;
     dm_error err;
-    CHECK_EQ_INT(dm_mf_layout_compute(&rec, &lay, &err), DM_OK);
     double found[2 * 40];
-    size_t nf = 0;
-    for (size_t i = 0; i < lay.n_mines && nf < 40; i++)
-        if (lay.mines[i].index <= 3) {
-            apply(lay.mines[i].x, lay.mines[i].y, &found[2 * nf], &found[2 * nf + 1]);
-            nf++;
-        }
+    size_t nf = grid_found(&rec, rows, legs, &lay, first_three, found, 40);
+    CHECK(nf >= 12);
     double right[4] = {5.0, 0.97, 37.0, -52.0}, wrong[4] = {90.0, 1.2, 500.0, -800.0};
     const double *starts[2] = {right, wrong};
     for (int k = 0; k < 2; k++) {
