@@ -197,22 +197,32 @@ static void apply(double x, double y, double *ox, double *oy)
     *oy = -52.0 + s * (-sin(th) * x + cos(th) * y);
 }
 
-/* grid_record's layout, and its mines that keep(mine) moved by apply()
- * into found (at most max): their number */
-static size_t grid_found(dm_mf_record *rec, dm_mf_row *rows, dm_mf_leg *legs, dm_mf_layout *lay,
-                         bool (*keep)(const dm_mf_mine *), double *found, size_t max)
+/* grid_record, its layout, and its mines that keep(mine) moved by apply()
+ * as found items (at most 40); rec points into rows and legs, so a
+ * grid_case is not copied */
+typedef struct grid_case {
+    dm_mf_record rec;
+    dm_mf_row rows[4];
+    dm_mf_leg legs[4];
+    dm_mf_layout lay;
+    double found[2 * 40];
+    size_t nf;
+} grid_case;
+
+static int grid_found(grid_case *g, bool (*keep)(const dm_mf_mine *))
 {
     dm_error err;
-    grid_record(rec, rows, legs);
-    if (dm_mf_layout_compute(rec, lay, &err))
-        return 0;
-    size_t nf = 0;
-    for (size_t i = 0; i < lay->n_mines && nf < max; i++)
-        if (keep(&lay->mines[i])) {
-            apply(lay->mines[i].x, lay->mines[i].y, &found[2 * nf], &found[2 * nf + 1]);
-            nf++;
+    grid_record(&g->rec, g->rows, g->legs);
+    g->nf = 0;
+    if (dm_mf_layout_compute(&g->rec, &g->lay, &err))
+        return -1;
+    for (size_t i = 0; i < g->lay.n_mines && g->nf < 40; i++)
+        if (keep(&g->lay.mines[i])) {
+            apply(g->lay.mines[i].x, g->lay.mines[i].y, &g->found[2 * g->nf],
+                  &g->found[2 * g->nf + 1]);
+            g->nf++;
         }
-    return nf;
+    return 0;
 }
 
 TEST(clutter_and_found_not_predicted)
@@ -693,14 +703,14 @@ static bool strip_but_hole(const dm_mf_mine *m)
 
 TEST(cleared_polygons)
 {
-    dm_mf_record rec;
-    dm_mf_row rows[4];
-    dm_mf_leg legs[4];
-    dm_mf_layout lay;
+    grid_case g;
+    CHECK_EQ_INT(grid_found(&g, strip_but_hole), 0);
+    CHECK_EQ_INT(g.nf, 30);
+    dm_mf_record rec = g.rec;
+    dm_mf_layout lay = g.lay;
+    double *found = g.found;
+    size_t nf = g.nf;
     dm_error err;
-    double found[2 * 40];
-    size_t nf = grid_found(&rec, rows, legs, &lay, strip_but_hole, found, 40);
-    CHECK_EQ_INT(nf, 30);
     /* the strip of the first 8 mines of every row (record frame) cleared,
      * but for a hole over row A's 7th and 8th, which are not found */
     double cxy[2 * 8];
@@ -806,14 +816,14 @@ static bool first_three(const dm_mf_mine *m) { return m->index <= 3; }
 
 TEST(start_tried)
 {
-    dm_mf_record rec;
-    dm_mf_row rows[4];
-    dm_mf_leg legs[4];
-    dm_mf_layout lay;
+    grid_case g;
+    CHECK_EQ_INT(grid_found(&g, first_three), 0);
+    CHECK(g.nf >= 12);
+    dm_mf_record rec = g.rec;
+    dm_mf_layout lay = g.lay;
+    double *found = g.found;
+    size_t nf = g.nf;
     dm_error err;
-    double found[2 * 40];
-    size_t nf = grid_found(&rec, rows, legs, &lay, first_three, found, 40);
-    CHECK(nf >= 12);
     double right[4] = {5.0, 0.97, 37.0, -52.0}, wrong[4] = {90.0, 1.2, 500.0, -800.0};
     const double *starts[2] = {right, wrong};
     for (int k = 0; k < 2; k++) {
