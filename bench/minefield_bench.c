@@ -351,6 +351,18 @@ static size_t cleared_polygon(const dm_mf_scenario *sc, double *xy)
     return n;
 }
 
+/* demine on the scenario's found items: told the cleared ground with
+ * --cleared, and given start (or NULL) as one more start */
+static int predict_demine(const dm_mf_scenario *sc, const double *start, dm_mf_prediction_set *ps,
+                          dm_error *err)
+{
+    double cxy[16];
+    size_t end = use_cleared ? cleared_polygon(sc, cxy) : 0;
+    dm_mf_predict_opts o = {
+        .cleared_xy = cxy, .cleared_ring_end = &end, .n_cleared_rings = end >= 3, .start = start};
+    return dm_mf_predict_ex(&sc->rec, sc->found_xy, sc->n_found, &o, ps, err);
+}
+
 /* Runs the four methods on one scenario into a[NMETH]; 0 or -1 on error. */
 static int run_case(uint64_t seed, const dm_mf_scenario *sc, acc *a, int bucket, int verbose)
 {
@@ -367,14 +379,8 @@ static int run_case(uint64_t seed, const dm_mf_scenario *sc, acc *a, int bucket,
         int rc = 0;
         if (m == M_WRITTEN)
             rc = dm_mf_predict(&sc->rec, NULL, 0, &ps, &err);
-        else if (m == M_DEMINE && use_cleared) {
-            double cxy[16];
-            size_t end = cleared_polygon(sc, cxy);
-            dm_mf_predict_opts o = {
-                .cleared_xy = cxy, .cleared_ring_end = &end, .n_cleared_rings = end >= 3};
-            rc = dm_mf_predict_ex(&sc->rec, sc->found_xy, sc->n_found, &o, &ps, &err);
-        } else if (m == M_DEMINE)
-            rc = dm_mf_predict(&sc->rec, sc->found_xy, sc->n_found, &ps, &err);
+        else if (m == M_DEMINE)
+            rc = predict_demine(sc, NULL, &ps, &err);
         else if (m == M_LS)
             rc = predict_ls(sc, &lay, &ps);
         else
@@ -399,13 +405,7 @@ static int run_case(uint64_t seed, const dm_mf_scenario *sc, acc *a, int bucket,
                 double st[4] = {sc->rotation_deg, sc->scale, sc->dx_m, sc->dy_m};
                 dm_mf_prediction_set p2;
                 memset(&p2, 0, sizeof p2);
-                double cxy[16];
-                size_t end = use_cleared ? cleared_polygon(sc, cxy) : 0;
-                dm_mf_predict_opts o = {.cleared_xy = cxy,
-                                        .cleared_ring_end = &end,
-                                        .n_cleared_rings = end >= 3,
-                                        .start = st};
-                if (dm_mf_predict_ex(&sc->rec, sc->found_xy, sc->n_found, &o, &p2, &err)) {
+                if (predict_demine(sc, st, &p2, &err)) {
                     fprintf(stderr, "seed %llu demine from the truth: %s\n",
                             (unsigned long long)seed, err.msg);
                     dm_mf_prediction_set_free(&ps);
