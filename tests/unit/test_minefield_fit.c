@@ -197,9 +197,9 @@ static void apply(double x, double y, double *ox, double *oy)
     *oy = -52.0 + s * (-sin(th) * x + cos(th) * y);
 }
 
-/* grid_record, its layout, and its mines that keep(mine) moved by apply()
- * as found items (at most 40); rec points into rows and legs, so a
- * grid_case is not copied */
+/* grid_record, its layout (freed by the caller), and its mines that
+ * keep(mine) moved by apply() as found items (at most 40); rec points into
+ * rows and legs, so a grid_case is not copied */
 typedef struct grid_case {
     dm_mf_record rec;
     dm_mf_row rows[4];
@@ -706,10 +706,6 @@ TEST(cleared_polygons)
     grid_case g;
     CHECK_EQ_INT(grid_found(&g, strip_but_hole), 0);
     CHECK_EQ_INT(g.nf, 30);
-    dm_mf_record rec = g.rec;
-    dm_mf_layout lay = g.lay;
-    double *found = g.found;
-    size_t nf = g.nf;
     dm_error err;
     /* the strip of the first 8 mines of every row (record frame) cleared,
      * but for a hole over row A's 7th and 8th, which are not found */
@@ -723,7 +719,7 @@ TEST(cleared_polygons)
     size_t ends[2] = {4, 8};
     dm_mf_predict_opts o = {.cleared_xy = cxy, .cleared_ring_end = ends, .n_cleared_rings = 2};
     dm_mf_prediction_set ps;
-    CHECK_EQ_INT(dm_mf_predict_ex(&rec, found, nf, &o, &ps, &err), DM_OK);
+    CHECK_EQ_INT(dm_mf_predict_ex(&g.rec, g.found, g.nf, &o, &ps, &err), DM_OK);
     CHECK(fabs(ps.fit.rotation_deg - 5.0) < 0.5);
     size_t in_strip = 0, in_hole = 0, all = 0;
     for (size_t i = 0; i < ps.n; i++) {
@@ -741,12 +737,12 @@ TEST(cleared_polygons)
     size_t bad_end = 2;
     o.cleared_ring_end = &bad_end;
     o.n_cleared_rings = 1;
-    CHECK_EQ_INT(dm_mf_predict_ex(&rec, found, nf, &o, &ps, &err), DM_EINVAL);
+    CHECK_EQ_INT(dm_mf_predict_ex(&g.rec, g.found, g.nf, &o, &ps, &err), DM_EINVAL);
     CHECK(strstr(err.msg, "fewer than 3 vertices") != NULL);
     cxy[3] = NAN;
     o.cleared_ring_end = ends;
-    CHECK_EQ_INT(dm_mf_predict_ex(&rec, found, nf, &o, &ps, &err), DM_EINVAL);
-    dm_mf_layout_free(&lay);
+    CHECK_EQ_INT(dm_mf_predict_ex(&g.rec, g.found, g.nf, &o, &ps, &err), DM_EINVAL);
+    dm_mf_layout_free(&g.lay);
 }
 
 /* along-row drift: rows paced 3% long and short in turn (about each row's
@@ -819,31 +815,27 @@ TEST(start_tried)
     grid_case g;
     CHECK_EQ_INT(grid_found(&g, first_three), 0);
     CHECK(g.nf >= 12);
-    dm_mf_record rec = g.rec;
-    dm_mf_layout lay = g.lay;
-    double *found = g.found;
-    size_t nf = g.nf;
     dm_error err;
     double right[4] = {5.0, 0.97, 37.0, -52.0}, wrong[4] = {90.0, 1.2, 500.0, -800.0};
     const double *starts[2] = {right, wrong};
     for (int k = 0; k < 2; k++) {
         dm_mf_predict_opts o = {.start = starts[k]};
         dm_mf_prediction_set ps;
-        CHECK_EQ_INT(dm_mf_predict_ex(&rec, found, nf, &o, &ps, &err), DM_OK);
+        CHECK_EQ_INT(dm_mf_predict_ex(&g.rec, g.found, g.nf, &o, &ps, &err), DM_OK);
         CHECK(fabs(ps.fit.rotation_deg - 5.0) < 0.5);
         CHECK(fabs(ps.fit.scale - 0.97) < 0.01);
         CHECK(fabs(ps.fit.dx_m - 37.0) < 1.0 && fabs(ps.fit.dy_m + 52.0) < 1.0);
-        CHECK_EQ_INT(ps.fit.matched, nf);
+        CHECK_EQ_INT(ps.fit.matched, g.nf);
         dm_mf_prediction_set_free(&ps);
     }
     double bad[3][4] = {{5.0, 0.0, 37.0, -52.0}, {NAN, 0.97, 37.0, -52.0}, {5.0, 0.97, 1e9, 0.0}};
     for (int k = 0; k < 3; k++) {
         dm_mf_predict_opts o = {.start = bad[k]};
         dm_mf_prediction_set ps;
-        CHECK_EQ_INT(dm_mf_predict_ex(&rec, found, nf, &o, &ps, &err), DM_EINVAL);
+        CHECK_EQ_INT(dm_mf_predict_ex(&g.rec, g.found, g.nf, &o, &ps, &err), DM_EINVAL);
         CHECK(strstr(err.msg, "start") != NULL);
     }
-    dm_mf_layout_free(&lay);
+    dm_mf_layout_free(&g.lay);
 }
 
 RUN(T(layout_geometry), T(record_as_written), T(exact_recovery), T(clutter_and_found_not_predicted),
