@@ -397,8 +397,17 @@ const sideways = (pg) => pg.evaluate(() => document.documentElement.scrollWidth 
 const planShot = (pg, name) => pg.screenshot({ path: path.join(args.out, name) });
 // the map has stopped moving and drawn what it was asked for
 const mapStill = (pg) => pg.waitForFunction(() => !window.demine.map.isMoving() && window.demine.map.loaded(), null, { timeout: 30000 });
-const ranking = demineJson('priority', args.db, '--list');
-const rankedCodes = ranking.hazards.map((x) => x.code);
+// demine priority's ranking at the date the page's ranking was counted (the
+// server's today: a run that crosses midnight must not compare two dates)
+let ranking, rankedCodes;
+async function rankingOfPage(pg) {
+  const asOf = await pg.getAttribute('#plan-ranking-status', 'data-as-of');
+  if (!asOf) throw new Error('the ranking does not say the date it was counted at');
+  if (ranking?.as_of !== asOf) {
+    ranking = demineJson('priority', args.db, '--list', '--as-of', asOf);
+    rankedCodes = ranking.hazards.map((x) => x.code);
+  }
+}
 let plan;
 // the page the first planning step opened (the later steps go on in it)
 function planOpen() {
@@ -411,6 +420,7 @@ await step("a viewer's planning view: the ranking is demine priority's", async (
   const pg = planOpen();
   await pg.click('#nav-plan');
   await pg.waitForSelector('#plan-table tr.plan-row', { timeout: 60000 });
+  await rankingOfPage(pg);
   const first = await rowCodes(pg);
   same('the first page is the first 50 of demine priority --json', JSON.stringify(first), JSON.stringify(rankedCodes.slice(0, 50)));
   same('  the total is every hazard ranked', Number(await pg.getAttribute('#plan-ranking-status', 'data-total')), rankedCodes.length);
@@ -431,6 +441,7 @@ await step("a viewer's planning view: the ranking is demine priority's", async (
 
 await step("a hazard's reasons are its factors in demine priority --json --list", async () => {
   const pg = planOpen();
+  await rankingOfPage(pg);
   const top = ranking.hazards[0];
   await pg.click('#plan-table tr.plan-row:first-child');
   await pg.waitForSelector('#plan-factors');

@@ -295,7 +295,7 @@ function renderRanking() {
     h(
       'div',
       { class: 'plan-pager' },
-      h('p', { id: 'plan-ranking-status', class: 'plan-count', dataset: { total: String(state.total), offset: String(state.offset), weights: JSON.stringify(state.weights || {}) }, 'aria-live': 'polite' }, rows.length ? t('plan.rows', { from: fmtNumber(first), to: fmtNumber(last), total: fmtNumber(state.total) }) : t('plan.noRows')),
+      h('p', { id: 'plan-ranking-status', class: 'plan-count', dataset: { total: String(state.total), offset: String(state.offset), weights: JSON.stringify(state.weights || {}), asOf: d.as_of || '' }, 'aria-live': 'polite' }, rows.length ? t('plan.rows', { from: fmtNumber(first), to: fmtNumber(last), total: fmtNumber(state.total) }) : t('plan.noRows')),
       h(
         'div',
         { class: 'plan-pager-buttons' },
