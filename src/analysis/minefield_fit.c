@@ -45,10 +45,10 @@
  * are not exact log-likelihoods) */
 #define SCORE_TEMP 2.0
 #define CONF_POW 2.5
-#define ALT_SHARE 0.7      /* of the doubt, the share of the other fits tried */
-#define MISS_COST 0.7      /* nats per recorded mine in cleared ground */
-#define MISS_CAP 2.5       /* nats per row: log(1 / P(row never laid)) */
-#define MISS_COST_LAID 4.0 /* the same in a row with mines found */
+#define ALT_SHARE 0.7 /* of the doubt, the share of the other fits tried */
+/* nats per recorded mine in cleared ground unfound in a row with mines
+ * found, and at most per row (unfound_cost) */
+#define MISS_COST_LAID 4.0
 #define MISS_CAP_LAID 12.0
 /* an unrecorded row (extra_row) */
 #define EXTRA_COST -8.0 /* log(0.25), the side, the offset's prior against its fit */
@@ -905,9 +905,34 @@ static bool hull_inside(const hull *h, double x, double y, double margin)
     return true;
 }
 
+/* Recorded mines a fit leaves unfound in cleared ground, tallied over the
+ * record's rows: in rows with mines found, MISS_COST_LAID nats per unfound
+ * mine, up to MISS_CAP_LAID a row (the callers say how scattered mines
+ * count); and the unlaid rows, with unfound mines there and none found,
+ * against the laid ones, with mines found. How often a recorded row was
+ * never laid (or was lifted) is not assumed: its share has a uniform
+ * prior, so u unlaid rows besides l laid cost the beta-binomial's log
+ * Bayes factor against none unlaid, log((u + l + 1)! / (u! l! (l + 1)))
+ * = log C(u + l + 1, u) nats: the first log(l + 2) (2.5 with 10 rows
+ * laid), each more a little less. */
+typedef struct unfound {
+    double laid_nats; /* the rows with mines found */
+    double unlaid;    /* rows with none found and unfound mines in cleared ground */
+    double laid;      /* rows with mines found */
+} unfound;
+
+static double unfound_cost(const unfound *t)
+{
+    double u = t->unlaid, l = t->laid, c = t->laid_nats;
+    if (u > 0) /* log C(u + l + 1, u) */
+        c += lgamma(u + l + 2.0) - lgamma(u + 1.0) - lgamma(l + 2.0);
+    return c;
+}
+
 /* Cost (nats) of recorded mines left in ground the found mines show to be
  * cleared: for the best clearance front (a half-plane holding all matched
- * mines), each row pays per such mine, up to a cap. */
+ * mines), as unfound_cost() charges (the scattered mines as a row with
+ * mines found). */
 static double miss_cost(const problem *pb, const long *match_rec, double margin_rec, const xform *t)
 {
     size_t nr = pb->nr, nrw = pb->nrows + 1;
@@ -959,12 +984,12 @@ static double miss_cost(const problem *pb, const long *match_rec, double margin_
         for (size_t k = 0; k < nm; k++)
             c = fmax(c, ux * mp[k].x + uy * mp[k].y);
         double lim = c - margin_rec;
-        double cost = 0.0;
+        unfound tally = {0};
         memset(nbelow, 0, nrw * sizeof *nbelow);
         for (size_t k = 0; k < nm; k++)
             nbelow[mrow[k]] += ux * mp[k].x + uy * mp[k].y < lim;
         const double *rw = pb->row_proj + (size_t)d * nr;
-        for (size_t r = 0; r < nrw && cost < best; r++) {
+        for (size_t r = 0; r < nrw && tally.laid_nats < best; r++) {
             size_t n = pb->row_off[r + 1] - pb->row_off[r];
             size_t below = count_below(rw + pb->row_off[r], n, lim);
             double miss = below > nbelow[r] ? (double)(below - nbelow[r]) : 0.0;
@@ -976,11 +1001,13 @@ static double miss_cost(const problem *pb, const long *match_rec, double margin_
             }
             /* a row with none of its mines found may never have been laid;
              * one with some found was laid, and its gaps are unlikely */
-            if (nmatched[r])
-                cost += fmin(MISS_COST_LAID * miss, MISS_CAP_LAID);
-            else
-                cost += fmin(MISS_COST * miss, MISS_CAP);
+            if (nmatched[r] || r == pb->nrows) {
+                tally.laid_nats += fmin(MISS_COST_LAID * miss, MISS_CAP_LAID);
+                tally.laid += nmatched[r] > 0;
+            } else
+                tally.unlaid += miss > 0;
         }
+        double cost = unfound_cost(&tally);
         if (cost < best)
             best = cost;
     }
@@ -1380,8 +1407,8 @@ static double match_evidence(const problem *pb, const state *s)
 }
 
 /* The recorded mines a fit leaves unfound in ground known to be cleared:
- * as many nats as miss_cost() charges for mines behind the clearance front
- * (a row with found mines, or without: it may never have been laid). */
+ * as unfound_cost() charges (the scattered mines each on its own, with no
+ * cap). */
 static double cleared_cost(const problem *pb, const state *s)
 {
     size_t nrw = pb->nrows + 1;
@@ -1399,17 +1426,18 @@ static double cleared_cost(const problem *pb, const state *s)
         py += s->row_shift[2 * r + 1];
         pb->ccount[r] += mask_in(&pb->cleared, px, py);
     }
-    double cost = 0;
+    unfound tally = {0};
     for (size_t r = 0; r < nrw; r++) {
         double n = (double)pb->ccount[r];
         if (r == pb->nrows) /* scattered mines, each on its own */
-            cost += n * MISS_COST_LAID;
-        else if (pb->cmatched[r])
-            cost += fmin(n * MISS_COST_LAID, MISS_CAP_LAID);
-        else
-            cost += fmin(n * MISS_COST, MISS_CAP);
+            tally.laid_nats += n * MISS_COST_LAID;
+        else if (pb->cmatched[r]) {
+            tally.laid_nats += fmin(n * MISS_COST_LAID, MISS_CAP_LAID);
+            tally.laid++;
+        } else
+            tally.unlaid += n > 0;
     }
-    return cost;
+    return unfound_cost(&tally);
 }
 
 /* Log score of a state: found items as mines or clutter, the prior of the
