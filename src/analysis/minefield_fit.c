@@ -43,7 +43,7 @@
 #define JITTER0 0.35
 /* temperature of the posterior over distinct fits (calibrated: the scores
  * are not exact log-likelihoods) */
-#define SCORE_TEMP 2.0
+#define SCORE_TEMP 3.0
 #define CONF_POW 2.5
 #define ALT_SHARE 0.7 /* of the doubt, the share of the other fits tried */
 /* nats per recorded mine in cleared ground unfound in a row with mines
