@@ -1346,6 +1346,19 @@ static double extra_row(const problem *pb, const state *s, extra *ex, long *assi
         }
         size_t cnt = copy_items(pb, cp, nc, orow, first, nrow, box, boy, tol, who, dd);
         double gain = EXTRA_COST, ss = 0;
+        /* a row laid: its gaps and the shorter of its unfound ends are
+         * mines left in cleared ground, as for a recorded row with mines
+         * found (miss_cost) */
+        size_t lo = nrow, hi = 0;
+        for (size_t k = 0; k < nrow; k++)
+            if (who[k] >= 0) {
+                lo = k < lo ? k : lo;
+                hi = k;
+            }
+        if (lo < nrow) {
+            size_t gaps = hi - lo + 1 - cnt, ends = lo < nrow - 1 - hi ? lo : nrow - 1 - hi;
+            gain -= fmin(MISS_COST_LAID * (double)(gaps + ends), MISS_CAP_LAID);
+        }
         for (size_t k = 0; k < nrow; k++) {
             if (who[k] < 0)
                 continue;
