@@ -921,6 +921,20 @@ typedef struct unfound {
     double laid;      /* rows with mines found */
 } unfound;
 
+/* MISS_COST_LAID nats per unfound mine of a row with mines found, at most
+ * MISS_CAP_LAID */
+static double laid_row_nats(double miss) { return fmin(MISS_COST_LAID * miss, MISS_CAP_LAID); }
+
+/* The mines a laid row leaves unfound whatever the clearance front's
+ * direction: with its found mines from position lo to hi (0-based) of its
+ * n, matched of them, the gaps between them and the shorter of its two
+ * unfound ends (a straight front clears a row from one end). */
+static double laid_row_gaps(long lo, long hi, long n, long matched)
+{
+    long gaps = hi - lo + 1 - matched, ends = lo < n - 1 - hi ? lo : n - 1 - hi;
+    return (double)(gaps > 0 ? gaps : 0) + (double)(ends > 0 ? ends : 0);
+}
+
 static double unfound_cost(const unfound *t)
 {
     double u = t->unlaid, l = t->laid, c = t->laid_nats;
@@ -993,16 +1007,12 @@ static double miss_cost(const problem *pb, const long *match_rec, double margin_
             size_t n = pb->row_off[r + 1] - pb->row_off[r];
             size_t below = count_below(rw + pb->row_off[r], n, lim);
             double miss = below > nbelow[r] ? (double)(below - nbelow[r]) : 0.0;
-            if (r < pb->nrows && nmatched[r] && hi[r] >= lo[r]) {
-                int nrm = (int)n, gaps = hi[r] - lo[r] + 1 - (int)nmatched[r];
-                int ends = lo[r] - 1 < nrm - hi[r] ? lo[r] - 1 : nrm - hi[r];
-                double sm = (double)(gaps > 0 ? gaps : 0) + (double)(ends > 0 ? ends : 0);
-                miss = fmax(miss, sm);
-            }
+            if (r < pb->nrows && nmatched[r] && hi[r] >= lo[r]) /* indices 1-based */
+                miss = fmax(miss, laid_row_gaps(lo[r] - 1, hi[r] - 1, (long)n, (long)nmatched[r]));
             /* a row with none of its mines found may never have been laid;
              * one with some found was laid, and its gaps are unlikely */
             if (nmatched[r] || r == pb->nrows) {
-                tally.laid_nats += fmin(MISS_COST_LAID * miss, MISS_CAP_LAID);
+                tally.laid_nats += laid_row_nats(miss);
                 tally.laid += nmatched[r] > 0;
             } else
                 tally.unlaid += miss > 0;
@@ -1355,10 +1365,8 @@ static double extra_row(const problem *pb, const state *s, extra *ex, long *assi
                 lo = k < lo ? k : lo;
                 hi = k;
             }
-        if (lo < nrow) {
-            size_t gaps = hi - lo + 1 - cnt, ends = lo < nrow - 1 - hi ? lo : nrow - 1 - hi;
-            gain -= fmin(MISS_COST_LAID * (double)(gaps + ends), MISS_CAP_LAID);
-        }
+        if (lo < nrow)
+            gain -= laid_row_nats(laid_row_gaps((long)lo, (long)hi, (long)nrow, (long)cnt));
         for (size_t k = 0; k < nrow; k++) {
             if (who[k] < 0)
                 continue;
@@ -1445,7 +1453,7 @@ static double cleared_cost(const problem *pb, const state *s)
         if (r == pb->nrows) /* scattered mines, each on its own */
             tally.laid_nats += n * MISS_COST_LAID;
         else if (pb->cmatched[r]) {
-            tally.laid_nats += fmin(n * MISS_COST_LAID, MISS_CAP_LAID);
+            tally.laid_nats += laid_row_nats(n);
             tally.laid++;
         } else
             tally.unlaid += n > 0;
